@@ -1,0 +1,295 @@
+//! Accounts: roles, e-mail addresses, the password policy and the login lockout rule.
+
+use crate::error::Invalid;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The five roles of SPEC.md section L.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Manager,
+    Agent,
+    Technician,
+    Customer,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Manager,
+        Role::Agent,
+        Role::Technician,
+        Role::Customer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Manager => "manager",
+            Role::Agent => "agent",
+            Role::Technician => "technician",
+            Role::Customer => "customer",
+        }
+    }
+
+    /// Staff are the roles that work inside the company (everyone but customers).
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Customer)
+    }
+
+    /// Users, departments, settings, webhooks and the audit log are the admin's alone to change.
+    pub fn may_administer(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+
+    /// Managers may read the user list (SPEC.md L: "R (users)").
+    pub fn may_read_users(self) -> bool {
+        matches!(self, Role::Admin | Role::Manager)
+    }
+
+    /// Agents are the role limited to departments (SPEC.md L).
+    pub fn belongs_to_departments(self) -> bool {
+        matches!(self, Role::Agent | Role::Technician | Role::Manager)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "role",
+                    "unknown_role",
+                    format!(
+                        "unknown role {s:?}: expected admin, manager, agent, technician or customer"
+                    ),
+                )
+            })
+    }
+}
+
+/// A syntactically plausible e-mail address, lower-cased so it compares as the same account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, Invalid> {
+        let s = raw.trim();
+        let bad = |msg: &str| Invalid::one("email", "invalid_email", format!("{msg}: {s:?}"));
+        if s.is_empty() {
+            return Err(Invalid::one(
+                "email",
+                "required",
+                "an e-mail address is required",
+            ));
+        }
+        if s.len() > 254 {
+            return Err(bad("e-mail address longer than 254 characters"));
+        }
+        let (local, domain) = s
+            .rsplit_once('@')
+            .ok_or_else(|| bad("e-mail address without @"))?;
+        let ok_local = !local.is_empty() && local.len() <= 64 && !local.contains('@');
+        let ok_domain = !domain.is_empty()
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let no_space = !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\".contains(c));
+        if !(ok_local && ok_domain && no_space) {
+            return Err(bad("not an e-mail address"));
+        }
+        Ok(Email(s.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Password rules: a minimum length in characters (not bytes, so Chinese passphrases count fairly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub min_chars: usize,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy { min_chars: 12 }
+    }
+}
+
+impl PasswordPolicy {
+    pub const MAX_CHARS: usize = 1024;
+
+    pub fn check(&self, password: &str) -> Result<(), Invalid> {
+        let n = password.chars().count();
+        if n < self.min_chars {
+            return Err(Invalid::one(
+                "password",
+                "too_short",
+                format!(
+                    "password must have at least {} characters (it has {n})",
+                    self.min_chars
+                ),
+            ));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(Invalid::one(
+                "password",
+                "too_long",
+                format!("password must have at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Lockout after repeated failed logins: after `max_failures` consecutive failures the account
+/// is locked for `lock_ms`; a success resets the count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockoutRule {
+    pub max_failures: u32,
+    pub lock_ms: i64,
+}
+
+impl Default for LockoutRule {
+    fn default() -> Self {
+        LockoutRule {
+            max_failures: 5,
+            lock_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+impl LockoutRule {
+    /// Given the failures so far (including the one just made), when the account unlocks, if it locks.
+    pub fn lock_until(&self, failures: u32, now_ms: i64) -> Option<i64> {
+        (failures >= self.max_failures).then_some(now_ms + self.lock_ms)
+    }
+}
+
+/// A display name: trimmed, 1–200 characters, no control characters.
+pub fn display_name(raw: &str, field: &str) -> Result<String, Invalid> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(Invalid::one(
+            field,
+            "required",
+            format!("{field} is required"),
+        ));
+    }
+    if s.chars().count() > 200 {
+        return Err(Invalid::one(
+            field,
+            "too_long",
+            format!("{field} must have at most 200 characters"),
+        ));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(Invalid::one(
+            field,
+            "control_chars",
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_reject_unknown() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+        }
+        let e = "root".parse::<Role>().unwrap_err();
+        assert_eq!(e.errors[0].code, "unknown_role");
+    }
+
+    #[test]
+    fn email_is_normalised_and_checked() {
+        assert_eq!(
+            Email::parse("  Wang.Fang@Example.COM ").unwrap().as_str(),
+            "wang.fang@example.com"
+        );
+        assert_eq!(
+            Email::parse("王芳@例子.中国").unwrap().as_str(),
+            "王芳@例子.中国"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "@x.com",
+            "a@",
+            "a@.com",
+            "a@b..com",
+            "a b@c.com",
+            "<a>@c.com",
+            "a@b.com.",
+            "x@y@z",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn password_policy_counts_characters() {
+        let p = PasswordPolicy::default();
+        assert!(p.check("short").is_err());
+        assert!(p.check("twelve chars").is_ok());
+        assert!(p.check("十二个汉字的密码短语好记又安全").is_ok());
+        assert_eq!(p.check("十一个字").unwrap_err().errors[0].code, "too_short");
+        assert!(p.check(&"x".repeat(2000)).is_err());
+    }
+
+    #[test]
+    fn lockout_after_max_failures() {
+        let r = LockoutRule {
+            max_failures: 3,
+            lock_ms: 1000,
+        };
+        assert_eq!(r.lock_until(2, 10), None);
+        assert_eq!(r.lock_until(3, 10), Some(1010));
+    }
+
+    #[test]
+    fn display_names() {
+        assert_eq!(display_name("  王芳 ", "name").unwrap(), "王芳");
+        assert!(display_name("   ", "name").is_err());
+        assert!(display_name("a\u{7}b", "name").is_err());
+        assert!(display_name(&"长".repeat(201), "name").is_err());
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        s.parse()
+    }
+}

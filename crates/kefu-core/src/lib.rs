@@ -1,0 +1,13 @@
+//! kefu's domain: types and rules with no I/O. Every other crate builds on these;
+//! this crate imports no other kefu crate.
+
+pub mod account;
+pub mod error;
+pub mod jobs;
+pub mod lang;
+pub mod page;
+pub mod time;
+
+pub use account::{Email, PasswordPolicy, Role};
+pub use error::{FieldError, Invalid};
+pub use lang::Language;

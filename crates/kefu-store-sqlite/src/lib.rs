@@ -1,0 +1,449 @@
+//! The SQLite backend: one file in WAL mode, a single writer connection (writes take
+//! `BEGIN IMMEDIATE`, so they queue instead of failing with SQLITE_BUSY) and a pool of read-only
+//! readers. Portable SQL comes from `kefu_store::portable_store!`; job claims and backups are here.
+
+use async_trait::async_trait;
+use kefu_store::{
+    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError,
+    StoreResult, TABLES,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Column, Row, Sqlite, SqlitePool, Transaction, TypeInfo, ValueRef};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+kefu_store::sqlx_error_mapper!();
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    path: PathBuf,
+}
+
+/// The file path in a `sqlite:` URL (`sqlite:///abs/path`, `sqlite://rel/path`, `sqlite:path`) or a bare path.
+pub fn path_from_url(url: &str) -> PathBuf {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    PathBuf::from(rest)
+}
+
+impl SqliteStore {
+    /// Opens (creating the file and its folder if missing) the database at `url`.
+    pub async fn open(url: &str, readers: u32) -> StoreResult<SqliteStore> {
+        let path = path_from_url(url);
+        if path.as_os_str().is_empty() {
+            return Err(StoreError::Unavailable(format!(
+                "no SQLite file path in {url:?}"
+            )));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create folder {}: {e}", dir.display()))
+            })?;
+        }
+        let base = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(db_err)?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged commit survives a power cut, not just a killed process.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.clone())
+            .await
+            .map_err(|e| open_err(&path, e))?;
+        // Touch the file so a corrupt or foreign file is reported now, not on the first request.
+        sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+            .execute(&writer)
+            .await
+            .map_err(|e| open_err(&path, e))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers.max(1))
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(base.read_only(true).pragma("query_only", "ON"))
+            .await
+            .map_err(|e| open_err(&path, e))?;
+        Ok(SqliteStore {
+            writer,
+            reader,
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+    pub(crate) async fn write_tx(&self) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Migrations this build knows, by version.
+    pub fn known_migrations() -> Vec<i64> {
+        MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .map(|m| m.version)
+            .collect()
+    }
+
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        let has: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_one(&self.writer)
+        .await
+        .map_err(db_err)?;
+        if has == 0 {
+            return Ok(vec![]);
+        }
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&self.writer)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn table_columns(&self, table: &str) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query("SELECT name FROM pragma_table_info($1)")
+            .bind(table)
+            .fetch_all(&self.writer)
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).map_err(db_err))
+            .collect()
+    }
+}
+
+fn open_err(path: &Path, e: sqlx::Error) -> StoreError {
+    let msg = e.to_string();
+    if msg.contains("not a database") || msg.contains("malformed") {
+        StoreError::Unavailable(format!(
+            "{} is not a kefu SQLite database or is corrupt ({msg}); restore it from a backup",
+            path.display()
+        ))
+    } else {
+        StoreError::Unavailable(format!("cannot open {}: {msg}", path.display()))
+    }
+}
+
+kefu_store::portable_store!(SqliteStore, sqlx::Sqlite);
+
+pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
+    SchemaStatus {
+        applied: applied
+            .iter()
+            .copied()
+            .filter(|v| known.contains(v))
+            .collect(),
+        pending: known
+            .iter()
+            .copied()
+            .filter(|v| !applied.contains(v))
+            .collect(),
+        unknown: applied
+            .iter()
+            .copied()
+            .filter(|v| !known.contains(v))
+            .collect(),
+    }
+}
+
+#[async_trait]
+impl Admin for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let status = self.schema_status().await?;
+        if let Some(found) = status.unknown.iter().max() {
+            return Err(StoreError::SchemaTooNew {
+                found: *found,
+                known: Self::known_migrations().into_iter().max().unwrap_or(0),
+            });
+        }
+        MIGRATOR
+            .run(&self.writer)
+            .await
+            .map_err(|e| StoreError::Database(format!("migration failed: {e}")))
+    }
+
+    async fn schema_status(&self) -> StoreResult<SchemaStatus> {
+        Ok(schema_status(
+            &Self::known_migrations(),
+            &self.applied_migrations().await?,
+        ))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.reader.size() + self.writer.size(),
+            idle: u32::try_from(self.reader.num_idle() + self.writer.num_idle())
+                .unwrap_or(u32::MAX),
+            max: self.reader.options().get_max_connections() + 1,
+        }
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        if self.applied_migrations().await?.is_empty() {
+            return Ok(true);
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db_err)?;
+        Ok(n == 0)
+    }
+
+    async fn dump(&self) -> StoreResult<Dump> {
+        // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
+        let mut tx = self.reader.begin().await.map_err(db_err)?;
+        let schema_version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut tables = Vec::new();
+        for &name in TABLES {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT * FROM {name} ORDER BY rowid"
+            )))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let columns = match rows.first() {
+                Some(r) => r.columns().iter().map(|c| c.name().to_owned()).collect(),
+                None => self.table_columns(name).await?,
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut vals = Vec::with_capacity(columns.len());
+                for i in 0..columns.len() {
+                    let raw = row.try_get_raw(i).map_err(db_err)?;
+                    let v = if raw.is_null() {
+                        serde_json::Value::Null
+                    } else {
+                        match raw.type_info().name() {
+                            "INTEGER" => {
+                                serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?)
+                            }
+                            "REAL" => {
+                                serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?)
+                            }
+                            "TEXT" => serde_json::Value::from(
+                                row.try_get::<String, _>(i).map_err(db_err)?,
+                            ),
+                            other => {
+                                return Err(StoreError::Data(format!(
+                                    "{name}: column type {other} cannot be backed up"
+                                )));
+                            }
+                        }
+                    };
+                    vals.push(v);
+                }
+                out.push(vals);
+            }
+            tables.push(DumpTable {
+                name: name.to_owned(),
+                columns,
+                rows: out,
+            });
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(Dump {
+            format: "kefu-backup/1".into(),
+            kefu_version: String::new(),
+            backend: "sqlite".into(),
+            schema_version,
+            created_at: 0,
+            tables,
+        })
+    }
+
+    async fn restore(&self, dump: &Dump) -> StoreResult<()> {
+        let mut actual = Vec::new();
+        for t in &dump.tables {
+            if !TABLES.contains(&t.name.as_str()) {
+                return Err(StoreError::Refused(format!(
+                    "backup names an unknown table {:?}",
+                    t.name
+                )));
+            }
+            let cols = self.table_columns(&t.name).await?;
+            if let Some(c) = t.columns.iter().find(|c| !cols.contains(c)) {
+                return Err(StoreError::Refused(format!(
+                    "backup table {} has a column {c:?} this schema lacks",
+                    t.name
+                )));
+            }
+            actual.push(t);
+        }
+        let mut tx = self.write_tx().await.map_err(db_err)?;
+        sqlx::query("PRAGMA defer_foreign_keys = ON")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        for name in TABLES.iter().rev() {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for name in TABLES {
+            let Some(t) = actual.iter().find(|t| t.name == *name) else {
+                continue;
+            };
+            let placeholders: Vec<String> =
+                (1..=t.columns.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                t.name,
+                t.columns.join(", "),
+                placeholders.join(", ")
+            );
+            for (n, row) in t.rows.iter().enumerate() {
+                if row.len() != t.columns.len() {
+                    return Err(StoreError::Refused(format!(
+                        "backup table {} row {} has {} values for {} columns",
+                        t.name,
+                        n + 1,
+                        row.len(),
+                        t.columns.len()
+                    )));
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for v in row {
+                    q = match v {
+                        serde_json::Value::Null => q.bind(None::<i64>),
+                        serde_json::Value::Bool(b) => q.bind(i64::from(*b)),
+                        serde_json::Value::Number(n) if n.is_i64() => q.bind(n.as_i64()),
+                        serde_json::Value::Number(n) => q.bind(n.as_f64()),
+                        serde_json::Value::String(s) => q.bind(s.clone()),
+                        other => q.bind(other.to_string()),
+                    };
+                }
+                q.execute(&mut *tx).await.map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+#[async_trait]
+impl Jobs for SqliteStore {
+    async fn enqueue(&self, job: NewJob) -> StoreResult<Option<i64>> {
+        self.portable_enqueue(job).await
+    }
+
+    async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> StoreResult<Option<Job>> {
+        // One statement on the single writer: atomic, so no two workers get the same row.
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) ORDER BY run_at, id LIMIT 1) \
+             RETURNING {}",
+            Self::JOB_COLS
+        )))
+        .bind(worker)
+        .bind(now)
+        .bind(lease_ms)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(Self::job_from_row).transpose()
+    }
+
+    async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> StoreResult<bool> {
+        self.portable_heartbeat_job(id, worker, lease_until).await
+    }
+    async fn complete_job(&self, id: i64, worker: &str, now: i64) -> StoreResult<bool> {
+        self.portable_complete_job(id, worker, now).await
+    }
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        self.portable_fail_job(id, worker, error, retry_at, now)
+            .await
+    }
+    async fn get_job(&self, id: i64) -> StoreResult<Job> {
+        self.portable_get_job(id).await
+    }
+    async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<Job>> {
+        self.portable_list_jobs(status, limit).await
+    }
+    async fn job_counts(&self) -> StoreResult<Vec<(JobStatus, i64)>> {
+        self.portable_job_counts().await
+    }
+    async fn purge_jobs(&self, before: i64) -> StoreResult<u64> {
+        self.portable_purge_jobs(before).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths() {
+        assert_eq!(
+            path_from_url("sqlite:///var/lib/kefu/kefu.db"),
+            PathBuf::from("/var/lib/kefu/kefu.db")
+        );
+        assert_eq!(
+            path_from_url("sqlite://data/kefu.db?mode=rwc"),
+            PathBuf::from("data/kefu.db")
+        );
+        assert_eq!(path_from_url("sqlite:kefu.db"), PathBuf::from("kefu.db"));
+        assert_eq!(path_from_url("/tmp/x.db"), PathBuf::from("/tmp/x.db"));
+    }
+
+    #[test]
+    fn schema_status_sorts_versions() {
+        let s = schema_status(&[1, 2, 3], &[1, 2, 7]);
+        assert_eq!(
+            (s.applied, s.pending, s.unknown),
+            (vec![1, 2], vec![3], vec![7])
+        );
+    }
+}

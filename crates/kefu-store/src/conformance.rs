@@ -1,0 +1,715 @@
+//! The conformance suite: what every backend must do, checked the same way on each.
+//! A backend's `tests/conformance.rs` calls `conformance_tests!(async_fn_returning_arc_store)`,
+//! which makes one test per case, each on a fresh, migrated database.
+
+use crate::*;
+use kefu_core::{Language, Role};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+pub type DynStore = Arc<dyn Store>;
+
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, cleanup) = $make().await;
+                store.migrate().await.expect("migrate");
+                $crate::conformance::$case(store.clone()).await;
+                store.close().await;
+                cleanup.await;
+            }
+        )*
+    };
+    ($make:path) => {
+        $crate::conformance_tests!($make;
+            migrations_are_current_and_idempotent, users_and_departments, departments_lifecycle,
+            login_counters, sessions_expire_and_end, api_tokens, audit_log_is_newest_first,
+            rate_limit_windows, jobs_lifecycle, jobs_enqueue_unique_once, concurrent_claims_take_each_job_once,
+            webhooks_and_deliveries, dump_and_restore_round_trip, bad_restore_changes_nothing);
+    };
+}
+
+const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+fn new_user(email: &str, role: Role) -> NewUser {
+    NewUser {
+        email: email.into(),
+        name: format!("用户 {email}"),
+        role,
+        language: None,
+        password_hash: Some("$argon2id$placeholder".into()),
+        departments: vec![],
+        now: T0,
+    }
+}
+
+fn job(kind: &str, run_at: i64, unique: Option<&str>) -> NewJob {
+    NewJob {
+        kind: kind.into(),
+        payload: serde_json::json!({"k": kind}),
+        run_at,
+        max_attempts: 3,
+        unique_key: unique.map(str::to_owned),
+        now: T0,
+    }
+}
+
+pub async fn migrations_are_current_and_idempotent(s: DynStore) {
+    let st = s.schema_status().await.unwrap();
+    assert!(st.is_current(), "{st:?}");
+    assert!(!st.applied.is_empty());
+    s.migrate().await.expect("second migrate is a no-op");
+    assert!(s.is_empty().await.unwrap());
+    let d = s.default_department().await.unwrap();
+    assert!(d.is_default);
+    s.ping().await.unwrap();
+    assert!(s.pool_stats().max >= 1);
+}
+
+pub async fn users_and_departments(s: DynStore) {
+    let agent = s
+        .create_user(new_user("agent@example.com", Role::Agent))
+        .await
+        .unwrap();
+    assert_eq!(agent.role, Role::Agent);
+    assert!(!agent.disabled);
+    let default = s.default_department().await.unwrap();
+    assert_eq!(
+        s.user_departments(agent.id).await.unwrap(),
+        vec![default.clone()],
+        "agents without a department join the default"
+    );
+    let cust = s
+        .create_user(new_user("c@example.com", Role::Customer))
+        .await
+        .unwrap();
+    assert!(
+        s.user_departments(cust.id).await.unwrap().is_empty(),
+        "customers belong to no department"
+    );
+    assert!(!s.is_empty().await.unwrap());
+
+    match s
+        .create_user(new_user("agent@example.com", Role::Manager))
+        .await
+    {
+        Err(StoreError::Conflict { .. }) => {}
+        other => panic!("duplicate e-mail must conflict, got {other:?}"),
+    }
+    assert_eq!(
+        s.count_users().await.unwrap(),
+        2,
+        "the failed insert left nothing behind"
+    );
+    assert_eq!(
+        s.get_user_by_email("agent@example.com").await.unwrap().id,
+        agent.id
+    );
+    assert!(matches!(
+        s.get_user(9_999_999).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.get_user_by_email("nobody@example.com").await,
+        Err(StoreError::NotFound)
+    ));
+
+    for i in 0..5 {
+        s.create_user(new_user(&format!("u{i}@example.com"), Role::Technician))
+            .await
+            .unwrap();
+    }
+    let p1 = s
+        .list_users(UserFilter {
+            after: 0,
+            limit: 3,
+            role: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(p1.len(), 3);
+    let p2 = s
+        .list_users(UserFilter {
+            after: p1[2].id,
+            limit: 10,
+            role: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(p2.len(), 4);
+    assert!(
+        p1.iter()
+            .chain(&p2)
+            .map(|u| u.id)
+            .collect::<HashSet<_>>()
+            .len()
+            == 7
+    );
+    let techs = s
+        .list_users(UserFilter {
+            after: 0,
+            limit: 50,
+            role: Some(Role::Technician),
+        })
+        .await
+        .unwrap();
+    assert_eq!(techs.len(), 5);
+
+    let patched = s
+        .update_user(
+            agent.id,
+            UserPatch {
+                name: Some("王芳".into()),
+                language: Some(Some(Language::ZhCn)),
+                disabled: Some(true),
+                ..Default::default()
+            },
+            T0 + 5,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            patched.name.as_str(),
+            patched.language,
+            patched.disabled,
+            patched.updated_at
+        ),
+        ("王芳", Some(Language::ZhCn), true, T0 + 5)
+    );
+    assert_eq!(patched.role, Role::Agent, "untouched fields stay");
+    let cleared = s
+        .update_user(
+            agent.id,
+            UserPatch {
+                language: Some(None),
+                ..Default::default()
+            },
+            T0 + 6,
+        )
+        .await
+        .unwrap();
+    assert_eq!((cleared.language, cleared.name.as_str()), (None, "王芳"));
+    assert!(matches!(
+        s.update_user(424242, UserPatch::default(), T0).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let sales = s.create_department("售后服务部", T0).await.unwrap();
+    s.set_user_departments(agent.id, &[sales.id]).await.unwrap();
+    assert_eq!(
+        s.user_departments(agent.id).await.unwrap(),
+        vec![sales.clone()]
+    );
+    assert!(
+        matches!(
+            s.set_user_departments(agent.id, &[987654]).await,
+            Err(StoreError::Refused(_))
+        ),
+        "unknown department refused"
+    );
+    assert_eq!(
+        s.user_departments(agent.id).await.unwrap(),
+        vec![sales],
+        "a refused change changes nothing"
+    );
+}
+
+pub async fn departments_lifecycle(s: DynStore) {
+    let a = s
+        .create_department("Installation 安装部", T0)
+        .await
+        .unwrap();
+    assert!(!a.is_default);
+    assert!(matches!(
+        s.create_department("Installation 安装部", T0).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let renamed = s.rename_department(a.id, "安装部", T0 + 1).await.unwrap();
+    assert_eq!(renamed.name, "安装部");
+    let u = s
+        .create_user(NewUser {
+            departments: vec![a.id],
+            ..new_user("t@example.com", Role::Technician)
+        })
+        .await
+        .unwrap();
+    let default = s.default_department().await.unwrap();
+    let counts = s.department_member_counts().await.unwrap();
+    assert!(counts.contains(&(a.id, 1)));
+    s.delete_department(a.id).await.unwrap();
+    assert_eq!(
+        s.user_departments(u.id).await.unwrap(),
+        vec![default.clone()],
+        "members fall back to the default department"
+    );
+    assert!(matches!(
+        s.get_department(a.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.delete_department(default.id).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        s.delete_department(31337).await,
+        Err(StoreError::NotFound)
+    ));
+    let all = s.list_departments().await.unwrap();
+    assert_eq!(
+        all[0].id, default.id,
+        "the default department is listed first"
+    );
+}
+
+pub async fn login_counters(s: DynStore) {
+    let u = s
+        .create_user(new_user("l@example.com", Role::Manager))
+        .await
+        .unwrap();
+    assert_eq!(s.record_login_failure(u.id, None).await.unwrap(), 1);
+    assert_eq!(
+        s.record_login_failure(u.id, Some(T0 + 1000)).await.unwrap(),
+        2
+    );
+    let got = s.get_user(u.id).await.unwrap();
+    assert_eq!((got.failed_logins, got.locked_until), (2, Some(T0 + 1000)));
+    s.record_login_success(u.id, T0 + 2000).await.unwrap();
+    let got = s.get_user(u.id).await.unwrap();
+    assert_eq!(
+        (got.failed_logins, got.locked_until, got.last_login_at),
+        (0, None, Some(T0 + 2000))
+    );
+    s.record_login_failure(u.id, Some(T0 + 9000)).await.unwrap();
+    let reset = s
+        .update_user(
+            u.id,
+            UserPatch {
+                password_hash: Some("$argon2id$new".into()),
+                ..Default::default()
+            },
+            T0 + 3000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (reset.failed_logins, reset.locked_until),
+        (0, None),
+        "setting a password unlocks the account"
+    );
+}
+
+pub async fn sessions_expire_and_end(s: DynStore) {
+    let u = s
+        .create_user(new_user("s@example.com", Role::Admin))
+        .await
+        .unwrap();
+    for (h, exp) in [("h1", T0 + 100), ("h2", T0 + 1000), ("h3", T0 + 1000)] {
+        s.create_session(NewSession {
+            token_hash: h.into(),
+            user_id: u.id,
+            csrf_secret: format!("csrf-{h}"),
+            ip: Some("127.0.0.1".into()),
+            user_agent: None,
+            created_at: T0,
+            expires_at: exp,
+        })
+        .await
+        .unwrap();
+    }
+    let (sess, user) = s.get_session("h1", T0 + 50).await.unwrap();
+    assert_eq!((sess.csrf_secret.as_str(), user.id), ("csrf-h1", u.id));
+    assert!(
+        matches!(
+            s.get_session("h1", T0 + 100).await,
+            Err(StoreError::NotFound)
+        ),
+        "expired at its expiry instant"
+    );
+    s.touch_session("h1", T0 + 60, T0 + 5000).await.unwrap();
+    assert_eq!(
+        s.get_session("h1", T0 + 200).await.unwrap().0.last_seen_at,
+        T0 + 60
+    );
+    s.delete_session("h1").await.unwrap();
+    assert!(matches!(
+        s.get_session("h1", T0).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.delete_user_sessions(u.id, Some("h2")).await.unwrap(), 1);
+    assert!(s.get_session("h2", T0).await.is_ok());
+    assert_eq!(s.purge_expired_sessions(T0 + 1000).await.unwrap(), 1);
+    assert!(matches!(
+        s.get_session("h2", T0).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn api_tokens(s: DynStore) {
+    let u = s
+        .create_user(new_user("api@example.com", Role::Agent))
+        .await
+        .unwrap();
+    let t = s.create_token(u.id, "ci", "hash-1", T0).await.unwrap();
+    assert_eq!(
+        (t.user_id, t.name.as_str(), t.last_used_at),
+        (u.id, "ci", None)
+    );
+    assert!(matches!(
+        s.create_token(u.id, "dup", "hash-1", T0).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let (found, user) = s.find_token("hash-1").await.unwrap();
+    assert_eq!((found.id, user.email.as_str()), (t.id, "api@example.com"));
+    s.touch_token(t.id, T0 + 60_000).await.unwrap();
+    assert_eq!(
+        s.list_tokens(u.id).await.unwrap()[0].last_used_at,
+        Some(T0 + 60_000)
+    );
+    s.revoke_token(t.id, T0 + 1).await.unwrap();
+    assert!(matches!(
+        s.find_token("hash-1").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            s.revoke_token(t.id, T0 + 2).await,
+            Err(StoreError::NotFound)
+        ),
+        "revoking twice is not found"
+    );
+}
+
+pub async fn audit_log_is_newest_first(s: DynStore) {
+    for i in 0..5 {
+        s.append_audit(NewAudit {
+            at: T0 + i,
+            actor_id: Some(1),
+            actor: "admin@example.com".into(),
+            action: format!("user.create.{i}"),
+            target: "user:7".into(),
+            detail: serde_json::json!({"i": i, "text": "<script>alert(1)</script>"}),
+            ip: Some("203.0.113.9".into()),
+        })
+        .await
+        .unwrap();
+    }
+    let page = s.list_audit(0, 3).await.unwrap();
+    assert_eq!(
+        page.iter().map(|e| e.at).collect::<Vec<_>>(),
+        vec![T0 + 4, T0 + 3, T0 + 2]
+    );
+    assert_eq!(page[0].detail["text"], "<script>alert(1)</script>");
+    let rest = s.list_audit(page[2].id, 10).await.unwrap();
+    assert_eq!(rest.len(), 2);
+}
+
+pub async fn rate_limit_windows(s: DynStore) {
+    assert_eq!(s.rate_limit_hit("login:ip:1.2.3.4", T0).await.unwrap(), 1);
+    assert_eq!(s.rate_limit_hit("login:ip:1.2.3.4", T0).await.unwrap(), 2);
+    assert_eq!(s.rate_limit_hit("login:ip:5.6.7.8", T0).await.unwrap(), 1);
+    assert_eq!(
+        s.rate_limit_hit("login:ip:1.2.3.4", T0 + 60_000)
+            .await
+            .unwrap(),
+        1,
+        "a new window starts afresh"
+    );
+    assert_eq!(s.purge_rate_limits(T0 + 60_000).await.unwrap(), 2);
+}
+
+pub async fn jobs_lifecycle(s: DynStore) {
+    let a = s.enqueue(job("a", T0, None)).await.unwrap().unwrap();
+    let b = s.enqueue(job("b", T0 + 10, None)).await.unwrap().unwrap();
+    let _later = s
+        .enqueue(job("later", T0 + 1_000_000, None))
+        .await
+        .unwrap()
+        .unwrap();
+    let got = s.claim_job("w1", T0 + 20, 1000).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.id,
+            got.status,
+            got.attempts,
+            got.locked_by.as_deref(),
+            got.lease_until
+        ),
+        (a, JobStatus::Running, 1, Some("w1"), Some(T0 + 1020))
+    );
+    assert_eq!(got.payload, serde_json::json!({"k": "a"}));
+    let got_b = s.claim_job("w2", T0 + 20, 1000).await.unwrap().unwrap();
+    assert_eq!(got_b.id, b);
+    assert!(
+        s.claim_job("w3", T0 + 20, 1000).await.unwrap().is_none(),
+        "nothing else is due"
+    );
+
+    assert!(
+        !s.heartbeat_job(a, "w2", T0 + 5000).await.unwrap(),
+        "only the holder may extend the lease"
+    );
+    assert!(s.heartbeat_job(a, "w1", T0 + 5000).await.unwrap());
+    assert!(s.complete_job(a, "w1", T0 + 30).await.unwrap());
+    assert!(
+        !s.complete_job(a, "w1", T0 + 31).await.unwrap(),
+        "completing twice does nothing"
+    );
+    assert_eq!(s.get_job(a).await.unwrap().status, JobStatus::Done);
+
+    // w2 dies holding b: the lease runs out and another worker takes it over.
+    assert!(s.claim_job("w3", T0 + 1019, 1000).await.unwrap().is_none());
+    let again = s.claim_job("w3", T0 + 1021, 1000).await.unwrap().unwrap();
+    assert_eq!(
+        (again.id, again.attempts, again.locked_by.as_deref()),
+        (b, 2, Some("w3"))
+    );
+    assert!(
+        !s.complete_job(b, "w2", T0 + 1022).await.unwrap(),
+        "the old holder lost it"
+    );
+    assert!(
+        s.fail_job(b, "w3", "boom", Some(T0 + 5000), T0 + 1030)
+            .await
+            .unwrap()
+    );
+    let failed = s.get_job(b).await.unwrap();
+    assert_eq!(
+        (failed.status, failed.run_at, failed.last_error.as_deref()),
+        (JobStatus::Queued, T0 + 5000, Some("boom"))
+    );
+    let third = s.claim_job("w1", T0 + 5000, 1000).await.unwrap().unwrap();
+    assert!(
+        s.fail_job(third.id, "w1", "gave up", None, T0 + 5001)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.get_job(b).await.unwrap().status, JobStatus::Dead);
+    let counts: std::collections::HashMap<_, _> =
+        s.job_counts().await.unwrap().into_iter().collect();
+    assert_eq!(
+        (
+            counts.get(&JobStatus::Done),
+            counts.get(&JobStatus::Dead),
+            counts.get(&JobStatus::Queued)
+        ),
+        (Some(&1), Some(&1), Some(&1))
+    );
+    assert_eq!(
+        s.list_jobs(Some(JobStatus::Dead), 10).await.unwrap().len(),
+        1
+    );
+    assert_eq!(s.purge_jobs(T0 + 31).await.unwrap(), 1);
+}
+
+pub async fn jobs_enqueue_unique_once(s: DynStore) {
+    let first = s
+        .enqueue(job("tick", T0, Some("sla.scan@1000")))
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    assert_eq!(
+        s.enqueue(job("tick", T0, Some("sla.scan@1000")))
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        s.enqueue(job("tick", T0, Some("sla.scan@2000")))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(s.enqueue(job("plain", T0, None)).await.unwrap().is_some());
+    assert!(
+        s.enqueue(job("plain", T0, None)).await.unwrap().is_some(),
+        "jobs without a key never collide"
+    );
+}
+
+pub async fn concurrent_claims_take_each_job_once(s: DynStore) {
+    for i in 0..60 {
+        s.enqueue(job(&format!("j{i}"), T0, None)).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            let worker = format!("w{w}");
+            while let Some(j) = s.claim_job(&worker, T0 + 1, 60_000).await.unwrap() {
+                assert!(s.complete_job(j.id, &worker, T0 + 2).await.unwrap());
+                mine.push(j.id);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(
+        (all.len(), unique.len()),
+        (60, 60),
+        "each job claimed exactly once"
+    );
+}
+
+pub async fn webhooks_and_deliveries(s: DynStore) {
+    let w = s
+        .create_webhook(NewWebhook {
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: "s3cret".into(),
+            events: vec!["ticket.created".into()],
+            description: "ERP".into(),
+            now: T0,
+        })
+        .await
+        .unwrap();
+    let all = s
+        .create_webhook(NewWebhook {
+            url: "http://127.0.0.1:9/all".into(),
+            secret: "x".into(),
+            events: vec!["*".into()],
+            description: String::new(),
+            now: T0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(s.list_webhooks().await.unwrap().len(), 2);
+    let ids = |v: Vec<Webhook>| v.into_iter().map(|w| w.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.webhooks_for_event("ticket.created").await.unwrap()),
+        vec![w.id, all.id]
+    );
+    assert_eq!(
+        ids(s.webhooks_for_event("survey.answered").await.unwrap()),
+        vec![all.id]
+    );
+    s.set_webhook_active(w.id, false, T0 + 1).await.unwrap();
+    assert_eq!(
+        ids(s.webhooks_for_event("ticket.created").await.unwrap()),
+        vec![all.id]
+    );
+    for attempt in 1..=3 {
+        s.record_delivery(NewDelivery {
+            webhook_id: w.id,
+            job_id: Some(7),
+            event: "ticket.created".into(),
+            attempt,
+            status_code: Some(500),
+            error: None,
+            duration_ms: 12,
+            at: T0 + i64::from(attempt),
+        })
+        .await
+        .unwrap();
+    }
+    let d = s.list_deliveries(w.id, 2).await.unwrap();
+    assert_eq!((d.len(), d[0].attempt, d[0].status_code), (2, 3, Some(500)));
+    s.delete_webhook(w.id).await.unwrap();
+    assert!(
+        s.list_deliveries(w.id, 10).await.unwrap().is_empty(),
+        "deliveries go with their endpoint"
+    );
+    assert!(matches!(
+        s.get_webhook(w.id).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+pub async fn dump_and_restore_round_trip(s: DynStore) {
+    let d = s.create_department("客服一部", T0).await.unwrap();
+    let u = s
+        .create_user(NewUser {
+            departments: vec![d.id],
+            language: Some(Language::ZhCn),
+            ..new_user("r@example.com", Role::Agent)
+        })
+        .await
+        .unwrap();
+    s.create_token(u.id, "t", "th", T0).await.unwrap();
+    s.enqueue(job("x", T0, Some("k"))).await.unwrap();
+    s.append_audit(NewAudit {
+        at: T0,
+        actor_id: None,
+        actor: "cli".into(),
+        action: "a".into(),
+        target: "t".into(),
+        detail: serde_json::json!({"引号": "\"'"}),
+        ip: None,
+    })
+    .await
+    .unwrap();
+    let dump = s.dump().await.unwrap();
+    assert!(dump.schema_version > 0);
+    assert_eq!(dump.tables.len(), TABLES.len());
+
+    // Change things, then restore: everything is as it was when dumped.
+    s.create_user(new_user("late@example.com", Role::Customer))
+        .await
+        .unwrap();
+    s.update_user(
+        u.id,
+        UserPatch {
+            name: Some("changed".into()),
+            ..Default::default()
+        },
+        T0 + 9,
+    )
+    .await
+    .unwrap();
+    s.restore(&dump).await.unwrap();
+    assert!(matches!(
+        s.get_user_by_email("late@example.com").await,
+        Err(StoreError::NotFound)
+    ));
+    let back = s.get_user(u.id).await.unwrap();
+    assert_eq!(back, u);
+    assert_eq!(s.user_departments(u.id).await.unwrap(), vec![d]);
+    assert_eq!(s.find_token("th").await.unwrap().1.id, u.id);
+    assert_eq!(
+        s.list_audit(0, 10).await.unwrap()[0].detail,
+        serde_json::json!({"引号": "\"'"})
+    );
+    // New rows after a restore get fresh ids (sequences follow the restored rows).
+    let next = s
+        .create_user(new_user("next@example.com", Role::Customer))
+        .await
+        .unwrap();
+    assert!(next.id > u.id);
+    let again = s.dump().await.unwrap();
+    assert_eq!(
+        again.tables.iter().map(|t| t.rows.len()).sum::<usize>(),
+        dump.tables.iter().map(|t| t.rows.len()).sum::<usize>() + 1
+    );
+}
+
+pub async fn bad_restore_changes_nothing(s: DynStore) {
+    let u = s
+        .create_user(new_user("keep@example.com", Role::Admin))
+        .await
+        .unwrap();
+    let mut dump = s.dump().await.unwrap();
+    let users = dump.tables.iter_mut().find(|t| t.name == "users").unwrap();
+    users.rows.push(users.rows[0].clone()); // duplicate primary key and e-mail
+    assert!(s.restore(&dump).await.is_err());
+    assert_eq!(s.get_user(u.id).await.unwrap(), u);
+    let mut evil = s.dump().await.unwrap();
+    evil.tables[0].name = "users; DROP TABLE users".into();
+    assert!(matches!(
+        s.restore(&evil).await,
+        Err(StoreError::Refused(_))
+    ));
+    let mut evil = s.dump().await.unwrap();
+    evil.tables[0].columns[0] = "id) VALUES (1); --".into();
+    assert!(matches!(
+        s.restore(&evil).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert_eq!(s.count_users().await.unwrap(), 1);
+}

@@ -1,0 +1,180 @@
+//! The storage boundary: row types, the `Store` traits every backend implements, the one
+//! `StoreError` enum, and the conformance suite (`conformance`) that every backend passes.
+//!
+//! Backends (`kefu-store-sqlite`, `kefu-store-postgres`) import only this crate and `kefu-core`.
+//! SQL that reads the same on both databases is written once, in [`portable`], and stamped into
+//! each backend by the `portable_store!` macro; what differs (job claims, locks, backups) each
+//! backend writes itself.
+
+pub mod conformance;
+mod error;
+pub mod portable;
+mod types;
+
+pub use error::{StoreError, StoreResult};
+pub use types::*;
+
+use async_trait::async_trait;
+use kefu_core::time::Millis;
+
+/// Everything a backend provides. Split by area so later capabilities add their own trait.
+pub trait Store:
+    Admin + Accounts + Sessions + Tokens + Audit + RateLimits + Jobs + Webhooks + Send + Sync + 'static
+{
+}
+impl<T> Store for T where
+    T: Admin
+        + Accounts
+        + Sessions
+        + Tokens
+        + Audit
+        + RateLimits
+        + Jobs
+        + Webhooks
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// Schema, health, backup and the facts operations need.
+#[async_trait]
+pub trait Admin {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Applies pending migrations. Refuses (`StoreError::SchemaTooNew`) a database migrated by a newer kefu.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Applied, pending and unknown (newer) migrations.
+    async fn schema_status(&self) -> StoreResult<SchemaStatus>;
+    /// One round trip to the database.
+    async fn ping(&self) -> StoreResult<()>;
+    fn pool_stats(&self) -> PoolStats;
+    /// True when the database holds no data of ours beyond what migrations create.
+    async fn is_empty(&self) -> StoreResult<bool>;
+    /// Every row of every kefu table, read in one consistent snapshot, in an order that restores.
+    async fn dump(&self) -> StoreResult<Dump>;
+    /// Replaces every kefu table's rows with the dump's, in one transaction; all or nothing.
+    async fn restore(&self, dump: &Dump) -> StoreResult<()>;
+    /// Closes the pools, letting queries in flight finish.
+    async fn close(&self);
+}
+
+#[async_trait]
+pub trait Accounts {
+    async fn create_department(&self, name: &str, now: Millis) -> StoreResult<Department>;
+    async fn list_departments(&self) -> StoreResult<Vec<Department>>;
+    async fn get_department(&self, id: i64) -> StoreResult<Department>;
+    async fn rename_department(&self, id: i64, name: &str, now: Millis) -> StoreResult<Department>;
+    /// Deletes a department that is not the default one; its members fall back to the default.
+    async fn delete_department(&self, id: i64) -> StoreResult<()>;
+    /// The department agents without one belong to and unrouted work goes to. Created by the migrations.
+    async fn default_department(&self) -> StoreResult<Department>;
+    /// Member counts per department id.
+    async fn department_member_counts(&self) -> StoreResult<Vec<(i64, i64)>>;
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    async fn get_user(&self, id: i64) -> StoreResult<User>;
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<User>;
+    async fn list_users(&self, filter: UserFilter) -> StoreResult<Vec<User>>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    async fn update_user(&self, id: i64, patch: UserPatch, now: Millis) -> StoreResult<User>;
+    async fn set_user_departments(&self, id: i64, departments: &[i64]) -> StoreResult<()>;
+    async fn user_departments(&self, id: i64) -> StoreResult<Vec<Department>>;
+    /// Records a failed login and the lock, if the rule locks; returns the failure count.
+    async fn record_login_failure(&self, id: i64, lock_until: Option<Millis>) -> StoreResult<u32>;
+    async fn record_login_success(&self, id: i64, now: Millis) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait Sessions {
+    async fn create_session(&self, s: NewSession) -> StoreResult<()>;
+    /// A live session (not expired at `now`) by the hash of its cookie token, with its user.
+    async fn get_session(&self, token_hash: &str, now: Millis) -> StoreResult<(Session, User)>;
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        last_seen: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<()>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends every session of a user but, optionally, one (the one that changed the password).
+    async fn delete_user_sessions(
+        &self,
+        user_id: i64,
+        except_hash: Option<&str>,
+    ) -> StoreResult<u64>;
+    async fn purge_expired_sessions(&self, now: Millis) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Tokens {
+    async fn create_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: Millis,
+    ) -> StoreResult<ApiToken>;
+    /// A token that is not revoked, with its (enabled or disabled) user.
+    async fn find_token(&self, token_hash: &str) -> StoreResult<(ApiToken, User)>;
+    async fn touch_token(&self, id: i64, now: Millis) -> StoreResult<()>;
+    async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_token(&self, id: i64, now: Millis) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait Audit {
+    async fn append_audit(&self, entry: NewAudit) -> StoreResult<i64>;
+    /// Newest first: entries with id below `before` (0 = from the newest).
+    async fn list_audit(&self, before: i64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+}
+
+#[async_trait]
+pub trait RateLimits {
+    /// Counts one hit for `key` in the fixed window starting at `window_start`; returns the hits
+    /// in that window including this one. Old windows are purged by `purge_rate_limits`.
+    async fn rate_limit_hit(&self, key: &str, window_start: Millis) -> StoreResult<u32>;
+    async fn purge_rate_limits(&self, before: Millis) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Jobs {
+    /// Enqueues a job. With a `unique_key` already present, enqueues nothing and returns `None`:
+    /// that is how a periodic tick is enqueued once across nodes.
+    async fn enqueue(&self, job: NewJob) -> StoreResult<Option<i64>>;
+    /// Claims the oldest due job (queued, or running with an expired lease) for `worker` until
+    /// `now + lease_ms`. Two workers never hold the same job.
+    async fn claim_job(&self, worker: &str, now: Millis, lease_ms: i64)
+    -> StoreResult<Option<Job>>;
+    /// Extends a lease; false when the worker no longer holds the job.
+    async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: Millis) -> StoreResult<bool>;
+    async fn complete_job(&self, id: i64, worker: &str, now: Millis) -> StoreResult<bool>;
+    /// Records a failure: retried at `retry_at`, or dead-lettered when `None`.
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Millis>,
+        now: Millis,
+    ) -> StoreResult<bool>;
+    async fn get_job(&self, id: i64) -> StoreResult<Job>;
+    async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<Job>>;
+    /// Jobs per status.
+    async fn job_counts(&self) -> StoreResult<Vec<(JobStatus, i64)>>;
+    /// Deletes finished jobs older than `before`.
+    async fn purge_jobs(&self, before: Millis) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait Webhooks {
+    async fn create_webhook(&self, w: NewWebhook) -> StoreResult<Webhook>;
+    async fn list_webhooks(&self) -> StoreResult<Vec<Webhook>>;
+    async fn get_webhook(&self, id: i64) -> StoreResult<Webhook>;
+    async fn set_webhook_active(&self, id: i64, active: bool, now: Millis) -> StoreResult<Webhook>;
+    async fn delete_webhook(&self, id: i64) -> StoreResult<()>;
+    /// Active endpoints subscribed to `event`.
+    async fn webhooks_for_event(&self, event: &str) -> StoreResult<Vec<Webhook>>;
+    async fn record_delivery(&self, d: NewDelivery) -> StoreResult<i64>;
+    async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
+}

@@ -1,0 +1,273 @@
+//! Row types: what the store reads and writes. Instants are UTC milliseconds (`Millis`).
+
+use kefu_core::time::Millis;
+use kefu_core::{Language, Role};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaStatus {
+    pub applied: Vec<i64>,
+    pub pending: Vec<i64>,
+    /// Applied in the database but unknown to this build: the database is newer.
+    pub unknown: Vec<i64>,
+}
+
+impl SchemaStatus {
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty() && self.unknown.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+    pub is_default: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The language the user chose; `None` follows the browser.
+    pub language: Option<Language>,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+    pub failed_logins: u32,
+    pub locked_until: Option<Millis>,
+    pub last_login_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub language: Option<Language>,
+    pub password_hash: Option<String>,
+    /// Departments to join; empty means the default department for roles that belong to one.
+    pub departments: Vec<i64>,
+    pub now: Millis,
+}
+
+/// Fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub language: Option<Option<Language>>,
+    pub password_hash: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserFilter {
+    pub after: i64,
+    pub limit: u32,
+    pub role: Option<Role>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_secret: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_secret: String,
+    pub created_at: Millis,
+    pub last_seen_at: Millis,
+    pub expires_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: Millis,
+    pub last_used_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAudit {
+    pub at: Millis,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Millis,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 4] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Done,
+        JobStatus::Dead,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        JobStatus::ALL.into_iter().find(|j| j.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: Millis,
+    pub max_attempts: u32,
+    pub unique_key: Option<String>,
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_at: Millis,
+    pub locked_by: Option<String>,
+    pub lease_until: Option<Millis>,
+    pub last_error: Option<String>,
+    pub unique_key: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub url: String,
+    pub secret: String,
+    pub events: Vec<String>,
+    pub description: String,
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    pub id: i64,
+    pub url: String,
+    #[serde(skip)]
+    pub secret: String,
+    pub events: Vec<String>,
+    pub description: String,
+    pub active: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub webhook_id: i64,
+    pub job_id: Option<i64>,
+    pub event: String,
+    pub attempt: u32,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub job_id: Option<i64>,
+    pub event: String,
+    pub attempt: u32,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    pub at: Millis,
+}
+
+/// A logical backup: every row of every table, as JSON values, with the schema it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Dump {
+    pub format: String,
+    pub kefu_version: String,
+    pub backend: String,
+    /// The newest migration applied when the dump was taken.
+    pub schema_version: i64,
+    pub created_at: Millis,
+    pub tables: Vec<DumpTable>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DumpTable {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// Tables in dependency order (parents first): the order a restore inserts and the reverse of the
+/// order it deletes. Every migration that adds a table adds it here.
+pub const TABLES: &[&str] = &[
+    "departments",
+    "users",
+    "user_departments",
+    "sessions",
+    "api_tokens",
+    "audit_log",
+    "rate_limits",
+    "jobs",
+    "webhooks",
+    "webhook_deliveries",
+];
