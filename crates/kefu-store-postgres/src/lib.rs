@@ -1,1 +1,434 @@
+//! The PostgreSQL backend: a pooled connection per request, jobs claimed with
+//! `FOR UPDATE SKIP LOCKED`, migrations under sqlx's advisory lock so nodes can start together,
+//! and `idle_in_transaction_session_timeout` set so a stuck client never holds locks for long.
+//! Portable SQL comes from `kefu_store::portable_store!`.
 
+use async_trait::async_trait;
+use kefu_store::{
+    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError,
+    StoreResult, TABLES,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Column, Executor, PgPool, Postgres, Row, Transaction, TypeInfo, ValueRef};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub mod testing;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+kefu_store::sqlx_error_mapper!();
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user@host:port/db`), with at most `max_connections`.
+    pub async fn open(url: &str, max_connections: u32) -> StoreResult<PostgresStore> {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?
+            .application_name("kefu")
+            .options([
+                ("idle_in_transaction_session_timeout", "30s"),
+                ("lock_timeout", "30s"),
+            ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "cannot connect to PostgreSQL at {}: {e}",
+                    redact(url)
+                ))
+            })?;
+        Ok(PostgresStore { pool })
+    }
+
+    pub(crate) fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+    pub(crate) fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+    pub(crate) async fn write_tx(&self) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    pub fn known_migrations() -> Vec<i64> {
+        MIGRATOR
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .map(|m| m.version)
+            .collect()
+    }
+
+    async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
+        let has: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if !has {
+            return Ok(vec![]);
+        }
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn table_columns(&self, table: &str) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position")
+            .bind(table)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+}
+
+/// The URL with its password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+kefu_store::portable_store!(PostgresStore, sqlx::Postgres);
+
+#[async_trait]
+impl Admin for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        let applied = self.applied_migrations().await?;
+        let known = Self::known_migrations();
+        if let Some(found) = applied.iter().filter(|v| !known.contains(v)).max() {
+            return Err(StoreError::SchemaTooNew {
+                found: *found,
+                known: known.into_iter().max().unwrap_or(0),
+            });
+        }
+        // sqlx holds a pg_advisory_lock while migrating: nodes starting together migrate once.
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Database(format!("migration failed: {e}")))
+    }
+
+    async fn schema_status(&self) -> StoreResult<SchemaStatus> {
+        let applied = self.applied_migrations().await?;
+        let known = Self::known_migrations();
+        Ok(SchemaStatus {
+            applied: applied
+                .iter()
+                .copied()
+                .filter(|v| known.contains(v))
+                .collect(),
+            pending: known
+                .iter()
+                .copied()
+                .filter(|v| !applied.contains(v))
+                .collect(),
+            unknown: applied
+                .iter()
+                .copied()
+                .filter(|v| !known.contains(v))
+                .collect(),
+        })
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        if self.applied_migrations().await?.is_empty() {
+            return Ok(true);
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(n == 0)
+    }
+
+    async fn dump(&self) -> StoreResult<Dump> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(db_err)?;
+        let schema_version: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut tables = Vec::new();
+        for &name in TABLES {
+            let cols = self.table_columns(name).await?;
+            let columns: Vec<String> = cols.iter().map(|(c, _)| c.clone()).collect();
+            let order = if columns.iter().any(|c| c == "id") {
+                "id".to_owned()
+            } else {
+                columns.join(", ")
+            };
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM {name} ORDER BY {order}",
+                columns.join(", ")
+            )))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut vals = Vec::with_capacity(columns.len());
+                for (i, col) in row.columns().iter().enumerate() {
+                    let raw = row.try_get_raw(i).map_err(db_err)?;
+                    let v = if raw.is_null() {
+                        serde_json::Value::Null
+                    } else {
+                        match col.type_info().name() {
+                            "INT8" => {
+                                serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?)
+                            }
+                            "INT4" => {
+                                serde_json::Value::from(row.try_get::<i32, _>(i).map_err(db_err)?)
+                            }
+                            "INT2" => {
+                                serde_json::Value::from(row.try_get::<i16, _>(i).map_err(db_err)?)
+                            }
+                            "BOOL" => {
+                                serde_json::Value::from(row.try_get::<bool, _>(i).map_err(db_err)?)
+                            }
+                            "FLOAT8" => {
+                                serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?)
+                            }
+                            "TEXT" | "VARCHAR" => serde_json::Value::from(
+                                row.try_get::<String, _>(i).map_err(db_err)?,
+                            ),
+                            other => {
+                                return Err(StoreError::Data(format!(
+                                    "{name}.{}: type {other} cannot be backed up",
+                                    col.name()
+                                )));
+                            }
+                        }
+                    };
+                    vals.push(v);
+                }
+                out.push(vals);
+            }
+            tables.push(DumpTable {
+                name: name.to_owned(),
+                columns,
+                rows: out,
+            });
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(Dump {
+            format: "kefu-backup/1".into(),
+            kefu_version: String::new(),
+            backend: "postgres".into(),
+            schema_version,
+            created_at: 0,
+            tables,
+        })
+    }
+
+    async fn restore(&self, dump: &Dump) -> StoreResult<()> {
+        let mut plans = Vec::new();
+        for t in &dump.tables {
+            if !TABLES.contains(&t.name.as_str()) {
+                return Err(StoreError::Refused(format!(
+                    "backup names an unknown table {:?}",
+                    t.name
+                )));
+            }
+            let cols = self.table_columns(&t.name).await?;
+            let mut types = Vec::with_capacity(t.columns.len());
+            for c in &t.columns {
+                match cols.iter().find(|(name, _)| name == c) {
+                    Some((_, ty)) => types.push(ty.clone()),
+                    None => {
+                        return Err(StoreError::Refused(format!(
+                            "backup table {} has a column {c:?} this schema lacks",
+                            t.name
+                        )));
+                    }
+                }
+            }
+            plans.push((t, types, cols.iter().any(|(c, _)| c == "id")));
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for name in TABLES.iter().rev() {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for name in TABLES {
+            let Some((t, types, has_id)) = plans.iter().find(|(t, _, _)| t.name == *name) else {
+                continue;
+            };
+            let placeholders: Vec<String> =
+                (1..=t.columns.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES ({})",
+                t.name,
+                t.columns.join(", "),
+                placeholders.join(", ")
+            );
+            for (n, row) in t.rows.iter().enumerate() {
+                if row.len() != t.columns.len() {
+                    return Err(StoreError::Refused(format!(
+                        "backup table {} row {} has {} values for {} columns",
+                        t.name,
+                        n + 1,
+                        row.len(),
+                        t.columns.len()
+                    )));
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for (v, ty) in row.iter().zip(types) {
+                    let bad = || {
+                        StoreError::Refused(format!(
+                            "backup table {} row {}: {v} is not a {ty}",
+                            t.name,
+                            n + 1
+                        ))
+                    };
+                    q = match ty.as_str() {
+                        "bigint" | "integer" | "smallint" => q.bind(match v {
+                            serde_json::Value::Null => None,
+                            serde_json::Value::Bool(b) => Some(i64::from(*b)),
+                            _ => Some(v.as_i64().ok_or_else(bad)?),
+                        }),
+                        "boolean" => q.bind(match v {
+                            serde_json::Value::Null => None,
+                            serde_json::Value::Bool(b) => Some(*b),
+                            _ => Some(v.as_i64().ok_or_else(bad)? != 0),
+                        }),
+                        "double precision" | "real" => q.bind(match v {
+                            serde_json::Value::Null => None,
+                            _ => Some(v.as_f64().ok_or_else(bad)?),
+                        }),
+                        _ => q.bind(match v {
+                            serde_json::Value::Null => None,
+                            serde_json::Value::String(s) => Some(s.clone()),
+                            other => Some(other.to_string()),
+                        }),
+                    };
+                }
+                q.execute(&mut *tx).await.map_err(db_err)?;
+            }
+            if *has_id {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {name}"
+                )))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Jobs for PostgresStore {
+    async fn enqueue(&self, job: NewJob) -> StoreResult<Option<i64>> {
+        self.portable_enqueue(job).await
+    }
+
+    async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> StoreResult<Option<Job>> {
+        // SKIP LOCKED: concurrent claimers on any node pass over rows another is taking.
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) \
+                         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING {}",
+            Self::JOB_COLS
+        )))
+        .bind(worker)
+        .bind(now)
+        .bind(lease_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(Self::job_from_row).transpose()
+    }
+
+    async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> StoreResult<bool> {
+        self.portable_heartbeat_job(id, worker, lease_until).await
+    }
+    async fn complete_job(&self, id: i64, worker: &str, now: i64) -> StoreResult<bool> {
+        self.portable_complete_job(id, worker, now).await
+    }
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        self.portable_fail_job(id, worker, error, retry_at, now)
+            .await
+    }
+    async fn get_job(&self, id: i64) -> StoreResult<Job> {
+        self.portable_get_job(id).await
+    }
+    async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<Job>> {
+        self.portable_list_jobs(status, limit).await
+    }
+    async fn job_counts(&self) -> StoreResult<Vec<(JobStatus, i64)>> {
+        self.portable_job_counts().await
+    }
+    async fn purge_jobs(&self, before: i64) -> StoreResult<u64> {
+        self.portable_purge_jobs(before).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://kefu:hunter2@db:5432/kefu"),
+            "postgres://kefu:***@db:5432/kefu"
+        );
+        assert_eq!(
+            super::redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+    }
+}
