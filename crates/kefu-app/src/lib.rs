@@ -1,1 +1,117 @@
+//! kefu's use cases. Web handlers, CLI commands and job workers all call these; none of them
+//! holds a rule of its own. Each use case checks its input with `kefu-core`, checks the actor's
+//! role, changes the store, and writes the audit log where an admin acted.
 
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod demo;
+mod error;
+pub mod jobs;
+pub mod webhooks;
+
+pub use error::{AppError, AppResult};
+
+use kefu_core::account::LockoutRule;
+use kefu_core::time::Millis;
+use kefu_core::{PasswordPolicy, Role};
+use kefu_store::{Store, User};
+use std::sync::Arc;
+
+/// Settings the use cases need (the binary fills them from the configuration).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub password_policy: PasswordPolicy,
+    pub lockout: LockoutRule,
+    /// A session ends after this long without a request.
+    pub session_idle_ms: i64,
+    /// ... and after this long in any case.
+    pub session_absolute_ms: i64,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_minute: u32,
+    /// How long a webhook receiver may take to answer.
+    pub webhook_timeout_ms: u64,
+    /// Attempts before a job is dead-lettered.
+    pub job_max_attempts: u32,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            password_policy: PasswordPolicy::default(),
+            lockout: LockoutRule::default(),
+            session_idle_ms: 8 * 3_600_000,
+            session_absolute_ms: 7 * 86_400_000,
+            login_attempts_per_minute: 10,
+            webhook_timeout_ms: 10_000,
+            job_max_attempts: 8,
+        }
+    }
+}
+
+/// The application: the store and the settings, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<AppConfig>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: AppConfig) -> App {
+        App {
+            store,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Who is acting: a signed-in user, or the command line (an operator on the server).
+#[derive(Debug, Clone)]
+pub enum Actor {
+    User { user: User, ip: Option<String> },
+    Cli,
+}
+
+impl Actor {
+    pub fn role(&self) -> Role {
+        match self {
+            Actor::User { user, .. } => user.role,
+            Actor::Cli => Role::Admin,
+        }
+    }
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User { user, .. } => Some(user.id),
+            Actor::Cli => None,
+        }
+    }
+    pub fn label(&self) -> String {
+        match self {
+            Actor::User { user, .. } => user.email.clone(),
+            Actor::Cli => "cli".to_owned(),
+        }
+    }
+    pub fn ip(&self) -> Option<String> {
+        match self {
+            Actor::User { ip, .. } => ip.clone(),
+            Actor::Cli => None,
+        }
+    }
+    /// Fails with `Forbidden` unless the actor may administer users, departments, settings and webhooks.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.role().may_administer() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// Now, in UTC milliseconds.
+pub fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -65,18 +65,13 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Invalid> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                Invalid::one(
-                    "role",
-                    "unknown_role",
-                    format!(
-                        "unknown role {s:?}: expected admin, manager, agent, technician or customer"
-                    ),
-                )
-            })
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            Invalid::one(
+                "role",
+                "unknown_role",
+                format!("unknown role {s:?}: expected admin, manager, agent, technician or customer"),
+            )
+        })
     }
 }
 
@@ -90,26 +85,18 @@ impl Email {
         let s = raw.trim();
         let bad = |msg: &str| Invalid::one("email", "invalid_email", format!("{msg}: {s:?}"));
         if s.is_empty() {
-            return Err(Invalid::one(
-                "email",
-                "required",
-                "an e-mail address is required",
-            ));
+            return Err(Invalid::one("email", "required", "an e-mail address is required"));
         }
         if s.len() > 254 {
             return Err(bad("e-mail address longer than 254 characters"));
         }
-        let (local, domain) = s
-            .rsplit_once('@')
-            .ok_or_else(|| bad("e-mail address without @"))?;
+        let (local, domain) = s.rsplit_once('@').ok_or_else(|| bad("e-mail address without @"))?;
         let ok_local = !local.is_empty() && local.len() <= 64 && !local.contains('@');
         let ok_domain = !domain.is_empty()
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         let no_space = !s
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "<>\"(),;:[]\\".contains(c));
@@ -151,10 +138,7 @@ impl PasswordPolicy {
             return Err(Invalid::one(
                 "password",
                 "too_short",
-                format!(
-                    "password must have at least {} characters (it has {n})",
-                    self.min_chars
-                ),
+                format!("password must have at least {} characters (it has {n})", self.min_chars),
             ));
         }
         if n > Self::MAX_CHARS {
@@ -196,11 +180,7 @@ impl LockoutRule {
 pub fn display_name(raw: &str, field: &str) -> Result<String, Invalid> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err(Invalid::one(
-            field,
-            "required",
-            format!("{field} is required"),
-        ));
+        return Err(Invalid::one(field, "required", format!("{field} is required")));
     }
     if s.chars().count() > 200 {
         return Err(Invalid::one(
@@ -238,10 +218,7 @@ mod tests {
             Email::parse("  Wang.Fang@Example.COM ").unwrap().as_str(),
             "wang.fang@example.com"
         );
-        assert_eq!(
-            Email::parse("王芳@例子.中国").unwrap().as_str(),
-            "王芳@例子.中国"
-        );
+        assert_eq!(Email::parse("王芳@例子.中国").unwrap().as_str(), "王芳@例子.中国");
         for bad in [
             "",
             "no-at",

@@ -6,9 +6,7 @@
 pub fn retry_delay_ms(attempt: u32, jitter: f64) -> i64 {
     let base: i64 = 10_000;
     let cap: i64 = 3_600_000;
-    let exp = base
-        .saturating_mul(1i64 << attempt.saturating_sub(1).min(20))
-        .min(cap);
+    let exp = base.saturating_mul(1i64 << attempt.saturating_sub(1).min(20)).min(cap);
     let j = jitter.clamp(0.0, 1.0);
     exp + (exp as f64 * 0.2 * j) as i64
 }

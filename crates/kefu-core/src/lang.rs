@@ -27,11 +27,7 @@ impl Language {
         let s = s.trim().to_ascii_lowercase();
         let primary = s.split(['-', '_']).next().unwrap_or("");
         match primary {
-            "zh" if !(s.contains("hant")
-                || s.ends_with("-tw")
-                || s.ends_with("-hk")
-                || s.ends_with("-mo")) =>
-            {
+            "zh" if !(s.contains("hant") || s.ends_with("-tw") || s.ends_with("-hk") || s.ends_with("-mo")) => {
                 Some(Language::ZhCn)
             }
             // Traditional Chinese readers read Simplified better than English, as most Chinese help desks assume.
@@ -83,15 +79,9 @@ mod tests {
 
     #[test]
     fn negotiates_by_quality() {
-        assert_eq!(
-            Language::negotiate("zh-CN,zh;q=0.9,en;q=0.8"),
-            Some(Language::ZhCn)
-        );
+        assert_eq!(Language::negotiate("zh-CN,zh;q=0.9,en;q=0.8"), Some(Language::ZhCn));
         assert_eq!(Language::negotiate("en-US,en;q=0.9"), Some(Language::En));
-        assert_eq!(
-            Language::negotiate("fr-FR, en;q=0.5, zh;q=0.7"),
-            Some(Language::ZhCn)
-        );
+        assert_eq!(Language::negotiate("fr-FR, en;q=0.5, zh;q=0.7"), Some(Language::ZhCn));
         assert_eq!(Language::negotiate("zh;q=0, en"), Some(Language::En));
         assert_eq!(Language::negotiate("de, fr"), None);
         assert_eq!(Language::negotiate(""), None);

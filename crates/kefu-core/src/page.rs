@@ -30,13 +30,8 @@ impl PageRequest {
         };
         let after = match cursor {
             None | Some("") => 0,
-            Some(c) => decode_cursor(c).ok_or_else(|| {
-                Invalid::one(
-                    "cursor",
-                    "invalid_cursor",
-                    "cursor is not one this server issued",
-                )
-            })?,
+            Some(c) => decode_cursor(c)
+                .ok_or_else(|| Invalid::one("cursor", "invalid_cursor", "cursor is not one this server issued"))?,
         };
         Ok(PageRequest { after, limit })
     }
@@ -63,11 +58,7 @@ pub fn decode_cursor(c: &str) -> Option<i64> {
 }
 
 /// Given `limit + 1` rows fetched, the page to return and the cursor of the next page, if any.
-pub fn split_page<T>(
-    mut rows: Vec<T>,
-    limit: u32,
-    id: impl Fn(&T) -> i64,
-) -> (Vec<T>, Option<String>) {
+pub fn split_page<T>(mut rows: Vec<T>, limit: u32, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
     if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         let next = rows.last().map(|r| encode_cursor(id(r)));
@@ -85,17 +76,11 @@ mod tests {
     fn parses_limits_and_cursors() {
         assert_eq!(
             PageRequest::parse(None, None).unwrap(),
-            PageRequest {
-                after: 0,
-                limit: 50
-            }
+            PageRequest { after: 0, limit: 50 }
         );
         assert_eq!(
             PageRequest::parse(Some("10"), Some(&encode_cursor(255))).unwrap(),
-            PageRequest {
-                after: 255,
-                limit: 10
-            }
+            PageRequest { after: 255, limit: 10 }
         );
         for bad in ["0", "201", "-1", "ten", "1.5"] {
             assert_eq!(

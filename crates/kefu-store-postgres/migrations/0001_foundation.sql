@@ -115,3 +115,10 @@ CREATE TABLE webhook_deliveries (
     at           BIGINT NOT NULL
 );
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+
+-- Organisation-wide settings (name, time zone, ...), one JSON value per key.
+CREATE TABLE settings (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);

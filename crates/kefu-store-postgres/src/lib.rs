@@ -5,8 +5,7 @@
 
 use async_trait::async_trait;
 use kefu_store::{
-    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError,
-    StoreResult, TABLES,
+    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Column, Executor, PgPool, Postgres, Row, Transaction, TypeInfo, ValueRef};
@@ -30,22 +29,14 @@ impl PostgresStore {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?
             .application_name("kefu")
-            .options([
-                ("idle_in_transaction_session_timeout", "30s"),
-                ("lock_timeout", "30s"),
-            ]);
+            .options([("idle_in_transaction_session_timeout", "30s"), ("lock_timeout", "30s")]);
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(2))
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await
-            .map_err(|e| {
-                StoreError::Unavailable(format!(
-                    "cannot connect to PostgreSQL at {}: {e}",
-                    redact(url)
-                ))
-            })?;
+            .map_err(|e| StoreError::Unavailable(format!("cannot connect to PostgreSQL at {}: {e}", redact(url))))?;
         Ok(PostgresStore { pool })
     }
 
@@ -132,29 +123,14 @@ impl Admin for PostgresStore {
         let applied = self.applied_migrations().await?;
         let known = Self::known_migrations();
         Ok(SchemaStatus {
-            applied: applied
-                .iter()
-                .copied()
-                .filter(|v| known.contains(v))
-                .collect(),
-            pending: known
-                .iter()
-                .copied()
-                .filter(|v| !applied.contains(v))
-                .collect(),
-            unknown: applied
-                .iter()
-                .copied()
-                .filter(|v| !known.contains(v))
-                .collect(),
+            applied: applied.iter().copied().filter(|v| known.contains(v)).collect(),
+            pending: known.iter().copied().filter(|v| !applied.contains(v)).collect(),
+            unknown: applied.iter().copied().filter(|v| !known.contains(v)).collect(),
         })
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
@@ -182,12 +158,11 @@ impl Admin for PostgresStore {
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .await
             .map_err(db_err)?;
-        let schema_version: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let schema_version: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
         let mut tables = Vec::new();
         for &name in TABLES {
             let cols = self.table_columns(name).await?;
@@ -213,24 +188,12 @@ impl Admin for PostgresStore {
                         serde_json::Value::Null
                     } else {
                         match col.type_info().name() {
-                            "INT8" => {
-                                serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?)
-                            }
-                            "INT4" => {
-                                serde_json::Value::from(row.try_get::<i32, _>(i).map_err(db_err)?)
-                            }
-                            "INT2" => {
-                                serde_json::Value::from(row.try_get::<i16, _>(i).map_err(db_err)?)
-                            }
-                            "BOOL" => {
-                                serde_json::Value::from(row.try_get::<bool, _>(i).map_err(db_err)?)
-                            }
-                            "FLOAT8" => {
-                                serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?)
-                            }
-                            "TEXT" | "VARCHAR" => serde_json::Value::from(
-                                row.try_get::<String, _>(i).map_err(db_err)?,
-                            ),
+                            "INT8" => serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?),
+                            "INT4" => serde_json::Value::from(row.try_get::<i32, _>(i).map_err(db_err)?),
+                            "INT2" => serde_json::Value::from(row.try_get::<i16, _>(i).map_err(db_err)?),
+                            "BOOL" => serde_json::Value::from(row.try_get::<bool, _>(i).map_err(db_err)?),
+                            "FLOAT8" => serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?),
+                            "TEXT" | "VARCHAR" => serde_json::Value::from(row.try_get::<String, _>(i).map_err(db_err)?),
                             other => {
                                 return Err(StoreError::Data(format!(
                                     "{name}.{}: type {other} cannot be backed up",
@@ -295,8 +258,7 @@ impl Admin for PostgresStore {
             let Some((t, types, has_id)) = plans.iter().find(|(t, _, _)| t.name == *name) else {
                 continue;
             };
-            let placeholders: Vec<String> =
-                (1..=t.columns.len()).map(|i| format!("${i}")).collect();
+            let placeholders: Vec<String> = (1..=t.columns.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES ({})",
                 t.name,
@@ -315,13 +277,8 @@ impl Admin for PostgresStore {
                 }
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
                 for (v, ty) in row.iter().zip(types) {
-                    let bad = || {
-                        StoreError::Refused(format!(
-                            "backup table {} row {}: {v} is not a {ty}",
-                            t.name,
-                            n + 1
-                        ))
-                    };
+                    let bad =
+                        || StoreError::Refused(format!("backup table {} row {}: {v} is not a {ty}", t.name, n + 1));
                     q = match ty.as_str() {
                         "bigint" | "integer" | "smallint" => q.bind(match v {
                             serde_json::Value::Null => None,
@@ -393,16 +350,8 @@ impl Jobs for PostgresStore {
     async fn complete_job(&self, id: i64, worker: &str, now: i64) -> StoreResult<bool> {
         self.portable_complete_job(id, worker, now).await
     }
-    async fn fail_job(
-        &self,
-        id: i64,
-        worker: &str,
-        error: &str,
-        retry_at: Option<i64>,
-        now: i64,
-    ) -> StoreResult<bool> {
-        self.portable_fail_job(id, worker, error, retry_at, now)
-            .await
+    async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<i64>, now: i64) -> StoreResult<bool> {
+        self.portable_fail_job(id, worker, error, retry_at, now).await
     }
     async fn get_job(&self, id: i64) -> StoreResult<Job> {
         self.portable_get_job(id).await

@@ -6,8 +6,7 @@ use sqlx::{Connection, PgConnection};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub fn admin_url() -> String {
-    std::env::var("KEFU_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("KEFU_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 /// A fresh, empty database: its URL, and its name for `drop_database`.
@@ -23,18 +22,15 @@ pub async fn create_database() -> (String, String) {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
     );
-    let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL is required for these tests and is not reachable at {admin}: {e}")
-    });
+    let mut conn = PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL is required for these tests and is not reachable at {admin}: {e}"));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("create test database");
     conn.close().await.ok();
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or(admin);
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin);
     (format!("{base}/{name}"), name)
 }
 

@@ -4,8 +4,7 @@
 
 use async_trait::async_trait;
 use kefu_store::{
-    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError,
-    StoreResult, TABLES,
+    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Column, Row, Sqlite, SqlitePool, Transaction, TypeInfo, ValueRef};
@@ -39,14 +38,11 @@ impl SqliteStore {
     pub async fn open(url: &str, readers: u32) -> StoreResult<SqliteStore> {
         let path = path_from_url(url);
         if path.as_os_str().is_empty() {
-            return Err(StoreError::Unavailable(format!(
-                "no SQLite file path in {url:?}"
-            )));
+            return Err(StoreError::Unavailable(format!("no SQLite file path in {url:?}")));
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Unavailable(format!("cannot create folder {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(format!("cannot create folder {}: {e}", dir.display())))?;
         }
         let base = SqliteConnectOptions::from_str("sqlite://")
             .map_err(db_err)?
@@ -78,11 +74,7 @@ impl SqliteStore {
             .connect_with(base.read_only(true).pragma("query_only", "ON"))
             .await
             .map_err(|e| open_err(&path, e))?;
-        Ok(SqliteStore {
-            writer,
-            reader,
-            path,
-        })
+        Ok(SqliteStore { writer, reader, path })
     }
 
     pub fn path(&self) -> &Path {
@@ -109,12 +101,11 @@ impl SqliteStore {
     }
 
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
-        let has: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
-        )
-        .fetch_one(&self.writer)
-        .await
-        .map_err(db_err)?;
+        let has: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+                .fetch_one(&self.writer)
+                .await
+                .map_err(db_err)?;
         if has == 0 {
             return Ok(vec![]);
         }
@@ -130,9 +121,7 @@ impl SqliteStore {
             .fetch_all(&self.writer)
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>(0).map_err(db_err))
-            .collect()
+        rows.iter().map(|r| r.try_get::<String, _>(0).map_err(db_err)).collect()
     }
 }
 
@@ -152,21 +141,9 @@ kefu_store::portable_store!(SqliteStore, sqlx::Sqlite);
 
 pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
     SchemaStatus {
-        applied: applied
-            .iter()
-            .copied()
-            .filter(|v| known.contains(v))
-            .collect(),
-        pending: known
-            .iter()
-            .copied()
-            .filter(|v| !applied.contains(v))
-            .collect(),
-        unknown: applied
-            .iter()
-            .copied()
-            .filter(|v| !known.contains(v))
-            .collect(),
+        applied: applied.iter().copied().filter(|v| known.contains(v)).collect(),
+        pending: known.iter().copied().filter(|v| !applied.contains(v)).collect(),
+        unknown: applied.iter().copied().filter(|v| !known.contains(v)).collect(),
     }
 }
 
@@ -198,18 +175,14 @@ impl Admin for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(db_err)?;
         Ok(())
     }
 
     fn pool_stats(&self) -> PoolStats {
         PoolStats {
             size: self.reader.size() + self.writer.size(),
-            idle: u32::try_from(self.reader.num_idle() + self.writer.num_idle())
-                .unwrap_or(u32::MAX),
+            idle: u32::try_from(self.reader.num_idle() + self.writer.num_idle()).unwrap_or(u32::MAX),
             max: self.reader.options().get_max_connections() + 1,
         }
     }
@@ -228,20 +201,17 @@ impl Admin for SqliteStore {
     async fn dump(&self) -> StoreResult<Dump> {
         // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
         let mut tx = self.reader.begin().await.map_err(db_err)?;
-        let schema_version: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        let schema_version: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
         let mut tables = Vec::new();
         for &name in TABLES {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT * FROM {name} ORDER BY rowid"
-            )))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {name} ORDER BY rowid")))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
             let columns = match rows.first() {
                 Some(r) => r.columns().iter().map(|c| c.name().to_owned()).collect(),
                 None => self.table_columns(name).await?,
@@ -255,15 +225,9 @@ impl Admin for SqliteStore {
                         serde_json::Value::Null
                     } else {
                         match raw.type_info().name() {
-                            "INTEGER" => {
-                                serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?)
-                            }
-                            "REAL" => {
-                                serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?)
-                            }
-                            "TEXT" => serde_json::Value::from(
-                                row.try_get::<String, _>(i).map_err(db_err)?,
-                            ),
+                            "INTEGER" => serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?),
+                            "REAL" => serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?),
+                            "TEXT" => serde_json::Value::from(row.try_get::<String, _>(i).map_err(db_err)?),
                             other => {
                                 return Err(StoreError::Data(format!(
                                     "{name}: column type {other} cannot be backed up"
@@ -325,8 +289,7 @@ impl Admin for SqliteStore {
             let Some(t) = actual.iter().find(|t| t.name == *name) else {
                 continue;
             };
-            let placeholders: Vec<String> =
-                (1..=t.columns.len()).map(|i| format!("${i}")).collect();
+            let placeholders: Vec<String> = (1..=t.columns.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "INSERT INTO {} ({}) VALUES ({})",
                 t.name,
@@ -395,16 +358,8 @@ impl Jobs for SqliteStore {
     async fn complete_job(&self, id: i64, worker: &str, now: i64) -> StoreResult<bool> {
         self.portable_complete_job(id, worker, now).await
     }
-    async fn fail_job(
-        &self,
-        id: i64,
-        worker: &str,
-        error: &str,
-        retry_at: Option<i64>,
-        now: i64,
-    ) -> StoreResult<bool> {
-        self.portable_fail_job(id, worker, error, retry_at, now)
-            .await
+    async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<i64>, now: i64) -> StoreResult<bool> {
+        self.portable_fail_job(id, worker, error, retry_at, now).await
     }
     async fn get_job(&self, id: i64) -> StoreResult<Job> {
         self.portable_get_job(id).await
@@ -441,9 +396,6 @@ mod tests {
     #[test]
     fn schema_status_sorts_versions() {
         let s = schema_status(&[1, 2, 3], &[1, 2, 7]);
-        assert_eq!(
-            (s.applied, s.pending, s.unknown),
-            (vec![1, 2], vec![3], vec![7])
-        );
+        assert_eq!((s.applied, s.pending, s.unknown), (vec![1, 2], vec![3], vec![7]));
     }
 }

@@ -28,7 +28,7 @@ macro_rules! conformance_tests {
             migrations_are_current_and_idempotent, users_and_departments, departments_lifecycle,
             login_counters, sessions_expire_and_end, api_tokens, audit_log_is_newest_first,
             rate_limit_windows, jobs_lifecycle, jobs_enqueue_unique_once, concurrent_claims_take_each_job_once,
-            webhooks_and_deliveries, dump_and_restore_round_trip, bad_restore_changes_nothing);
+            webhooks_and_deliveries, settings_round_trip, dump_and_restore_round_trip, bad_restore_changes_nothing);
     };
 }
 
@@ -70,10 +70,7 @@ pub async fn migrations_are_current_and_idempotent(s: DynStore) {
 }
 
 pub async fn users_and_departments(s: DynStore) {
-    let agent = s
-        .create_user(new_user("agent@example.com", Role::Agent))
-        .await
-        .unwrap();
+    let agent = s.create_user(new_user("agent@example.com", Role::Agent)).await.unwrap();
     assert_eq!(agent.role, Role::Agent);
     assert!(!agent.disabled);
     let default = s.default_department().await.unwrap();
@@ -82,20 +79,14 @@ pub async fn users_and_departments(s: DynStore) {
         vec![default.clone()],
         "agents without a department join the default"
     );
-    let cust = s
-        .create_user(new_user("c@example.com", Role::Customer))
-        .await
-        .unwrap();
+    let cust = s.create_user(new_user("c@example.com", Role::Customer)).await.unwrap();
     assert!(
         s.user_departments(cust.id).await.unwrap().is_empty(),
         "customers belong to no department"
     );
     assert!(!s.is_empty().await.unwrap());
 
-    match s
-        .create_user(new_user("agent@example.com", Role::Manager))
-        .await
-    {
+    match s.create_user(new_user("agent@example.com", Role::Manager)).await {
         Err(StoreError::Conflict { .. }) => {}
         other => panic!("duplicate e-mail must conflict, got {other:?}"),
     }
@@ -104,14 +95,8 @@ pub async fn users_and_departments(s: DynStore) {
         2,
         "the failed insert left nothing behind"
     );
-    assert_eq!(
-        s.get_user_by_email("agent@example.com").await.unwrap().id,
-        agent.id
-    );
-    assert!(matches!(
-        s.get_user(9_999_999).await,
-        Err(StoreError::NotFound)
-    ));
+    assert_eq!(s.get_user_by_email("agent@example.com").await.unwrap().id, agent.id);
+    assert!(matches!(s.get_user(9_999_999).await, Err(StoreError::NotFound)));
     assert!(matches!(
         s.get_user_by_email("nobody@example.com").await,
         Err(StoreError::NotFound)
@@ -140,14 +125,7 @@ pub async fn users_and_departments(s: DynStore) {
         .await
         .unwrap();
     assert_eq!(p2.len(), 4);
-    assert!(
-        p1.iter()
-            .chain(&p2)
-            .map(|u| u.id)
-            .collect::<HashSet<_>>()
-            .len()
-            == 7
-    );
+    assert!(p1.iter().chain(&p2).map(|u| u.id).collect::<HashSet<_>>().len() == 7);
     let techs = s
         .list_users(UserFilter {
             after: 0,
@@ -200,10 +178,7 @@ pub async fn users_and_departments(s: DynStore) {
 
     let sales = s.create_department("售后服务部", T0).await.unwrap();
     s.set_user_departments(agent.id, &[sales.id]).await.unwrap();
-    assert_eq!(
-        s.user_departments(agent.id).await.unwrap(),
-        vec![sales.clone()]
-    );
+    assert_eq!(s.user_departments(agent.id).await.unwrap(), vec![sales.clone()]);
     assert!(
         matches!(
             s.set_user_departments(agent.id, &[987654]).await,
@@ -219,10 +194,7 @@ pub async fn users_and_departments(s: DynStore) {
 }
 
 pub async fn departments_lifecycle(s: DynStore) {
-    let a = s
-        .create_department("Installation 安装部", T0)
-        .await
-        .unwrap();
+    let a = s.create_department("Installation 安装部", T0).await.unwrap();
     assert!(!a.is_default);
     assert!(matches!(
         s.create_department("Installation 安装部", T0).await,
@@ -246,35 +218,20 @@ pub async fn departments_lifecycle(s: DynStore) {
         vec![default.clone()],
         "members fall back to the default department"
     );
-    assert!(matches!(
-        s.get_department(a.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.get_department(a.id).await, Err(StoreError::NotFound)));
     assert!(matches!(
         s.delete_department(default.id).await,
         Err(StoreError::Refused(_))
     ));
-    assert!(matches!(
-        s.delete_department(31337).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.delete_department(31337).await, Err(StoreError::NotFound)));
     let all = s.list_departments().await.unwrap();
-    assert_eq!(
-        all[0].id, default.id,
-        "the default department is listed first"
-    );
+    assert_eq!(all[0].id, default.id, "the default department is listed first");
 }
 
 pub async fn login_counters(s: DynStore) {
-    let u = s
-        .create_user(new_user("l@example.com", Role::Manager))
-        .await
-        .unwrap();
+    let u = s.create_user(new_user("l@example.com", Role::Manager)).await.unwrap();
     assert_eq!(s.record_login_failure(u.id, None).await.unwrap(), 1);
-    assert_eq!(
-        s.record_login_failure(u.id, Some(T0 + 1000)).await.unwrap(),
-        2
-    );
+    assert_eq!(s.record_login_failure(u.id, Some(T0 + 1000)).await.unwrap(), 2);
     let got = s.get_user(u.id).await.unwrap();
     assert_eq!((got.failed_logins, got.locked_until), (2, Some(T0 + 1000)));
     s.record_login_success(u.id, T0 + 2000).await.unwrap();
@@ -303,10 +260,7 @@ pub async fn login_counters(s: DynStore) {
 }
 
 pub async fn sessions_expire_and_end(s: DynStore) {
-    let u = s
-        .create_user(new_user("s@example.com", Role::Admin))
-        .await
-        .unwrap();
+    let u = s.create_user(new_user("s@example.com", Role::Admin)).await.unwrap();
     for (h, exp) in [("h1", T0 + 100), ("h2", T0 + 1000), ("h3", T0 + 1000)] {
         s.create_session(NewSession {
             token_hash: h.into(),
@@ -323,41 +277,23 @@ pub async fn sessions_expire_and_end(s: DynStore) {
     let (sess, user) = s.get_session("h1", T0 + 50).await.unwrap();
     assert_eq!((sess.csrf_secret.as_str(), user.id), ("csrf-h1", u.id));
     assert!(
-        matches!(
-            s.get_session("h1", T0 + 100).await,
-            Err(StoreError::NotFound)
-        ),
+        matches!(s.get_session("h1", T0 + 100).await, Err(StoreError::NotFound)),
         "expired at its expiry instant"
     );
     s.touch_session("h1", T0 + 60, T0 + 5000).await.unwrap();
-    assert_eq!(
-        s.get_session("h1", T0 + 200).await.unwrap().0.last_seen_at,
-        T0 + 60
-    );
+    assert_eq!(s.get_session("h1", T0 + 200).await.unwrap().0.last_seen_at, T0 + 60);
     s.delete_session("h1").await.unwrap();
-    assert!(matches!(
-        s.get_session("h1", T0).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.get_session("h1", T0).await, Err(StoreError::NotFound)));
     assert_eq!(s.delete_user_sessions(u.id, Some("h2")).await.unwrap(), 1);
     assert!(s.get_session("h2", T0).await.is_ok());
     assert_eq!(s.purge_expired_sessions(T0 + 1000).await.unwrap(), 1);
-    assert!(matches!(
-        s.get_session("h2", T0).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.get_session("h2", T0).await, Err(StoreError::NotFound)));
 }
 
 pub async fn api_tokens(s: DynStore) {
-    let u = s
-        .create_user(new_user("api@example.com", Role::Agent))
-        .await
-        .unwrap();
+    let u = s.create_user(new_user("api@example.com", Role::Agent)).await.unwrap();
     let t = s.create_token(u.id, "ci", "hash-1", T0).await.unwrap();
-    assert_eq!(
-        (t.user_id, t.name.as_str(), t.last_used_at),
-        (u.id, "ci", None)
-    );
+    assert_eq!((t.user_id, t.name.as_str(), t.last_used_at), (u.id, "ci", None));
     assert!(matches!(
         s.create_token(u.id, "dup", "hash-1", T0).await,
         Err(StoreError::Conflict { .. })
@@ -365,20 +301,11 @@ pub async fn api_tokens(s: DynStore) {
     let (found, user) = s.find_token("hash-1").await.unwrap();
     assert_eq!((found.id, user.email.as_str()), (t.id, "api@example.com"));
     s.touch_token(t.id, T0 + 60_000).await.unwrap();
-    assert_eq!(
-        s.list_tokens(u.id).await.unwrap()[0].last_used_at,
-        Some(T0 + 60_000)
-    );
+    assert_eq!(s.list_tokens(u.id).await.unwrap()[0].last_used_at, Some(T0 + 60_000));
     s.revoke_token(t.id, T0 + 1).await.unwrap();
-    assert!(matches!(
-        s.find_token("hash-1").await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.find_token("hash-1").await, Err(StoreError::NotFound)));
     assert!(
-        matches!(
-            s.revoke_token(t.id, T0 + 2).await,
-            Err(StoreError::NotFound)
-        ),
+        matches!(s.revoke_token(t.id, T0 + 2).await, Err(StoreError::NotFound)),
         "revoking twice is not found"
     );
 }
@@ -412,9 +339,7 @@ pub async fn rate_limit_windows(s: DynStore) {
     assert_eq!(s.rate_limit_hit("login:ip:1.2.3.4", T0).await.unwrap(), 2);
     assert_eq!(s.rate_limit_hit("login:ip:5.6.7.8", T0).await.unwrap(), 1);
     assert_eq!(
-        s.rate_limit_hit("login:ip:1.2.3.4", T0 + 60_000)
-            .await
-            .unwrap(),
+        s.rate_limit_hit("login:ip:1.2.3.4", T0 + 60_000).await.unwrap(),
         1,
         "a new window starts afresh"
     );
@@ -424,11 +349,7 @@ pub async fn rate_limit_windows(s: DynStore) {
 pub async fn jobs_lifecycle(s: DynStore) {
     let a = s.enqueue(job("a", T0, None)).await.unwrap().unwrap();
     let b = s.enqueue(job("b", T0 + 10, None)).await.unwrap().unwrap();
-    let _later = s
-        .enqueue(job("later", T0 + 1_000_000, None))
-        .await
-        .unwrap()
-        .unwrap();
+    let _later = s.enqueue(job("later", T0 + 1_000_000, None)).await.unwrap().unwrap();
     let got = s.claim_job("w1", T0 + 20, 1000).await.unwrap().unwrap();
     assert_eq!(
         (
@@ -471,25 +392,16 @@ pub async fn jobs_lifecycle(s: DynStore) {
         !s.complete_job(b, "w2", T0 + 1022).await.unwrap(),
         "the old holder lost it"
     );
-    assert!(
-        s.fail_job(b, "w3", "boom", Some(T0 + 5000), T0 + 1030)
-            .await
-            .unwrap()
-    );
+    assert!(s.fail_job(b, "w3", "boom", Some(T0 + 5000), T0 + 1030).await.unwrap());
     let failed = s.get_job(b).await.unwrap();
     assert_eq!(
         (failed.status, failed.run_at, failed.last_error.as_deref()),
         (JobStatus::Queued, T0 + 5000, Some("boom"))
     );
     let third = s.claim_job("w1", T0 + 5000, 1000).await.unwrap().unwrap();
-    assert!(
-        s.fail_job(third.id, "w1", "gave up", None, T0 + 5001)
-            .await
-            .unwrap()
-    );
+    assert!(s.fail_job(third.id, "w1", "gave up", None, T0 + 5001).await.unwrap());
     assert_eq!(s.get_job(b).await.unwrap().status, JobStatus::Dead);
-    let counts: std::collections::HashMap<_, _> =
-        s.job_counts().await.unwrap().into_iter().collect();
+    let counts: std::collections::HashMap<_, _> = s.job_counts().await.unwrap().into_iter().collect();
     assert_eq!(
         (
             counts.get(&JobStatus::Done),
@@ -498,25 +410,14 @@ pub async fn jobs_lifecycle(s: DynStore) {
         ),
         (Some(&1), Some(&1), Some(&1))
     );
-    assert_eq!(
-        s.list_jobs(Some(JobStatus::Dead), 10).await.unwrap().len(),
-        1
-    );
+    assert_eq!(s.list_jobs(Some(JobStatus::Dead), 10).await.unwrap().len(), 1);
     assert_eq!(s.purge_jobs(T0 + 31).await.unwrap(), 1);
 }
 
 pub async fn jobs_enqueue_unique_once(s: DynStore) {
-    let first = s
-        .enqueue(job("tick", T0, Some("sla.scan@1000")))
-        .await
-        .unwrap();
+    let first = s.enqueue(job("tick", T0, Some("sla.scan@1000"))).await.unwrap();
     assert!(first.is_some());
-    assert_eq!(
-        s.enqueue(job("tick", T0, Some("sla.scan@1000")))
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(s.enqueue(job("tick", T0, Some("sla.scan@1000"))).await.unwrap(), None);
     assert!(
         s.enqueue(job("tick", T0, Some("sla.scan@2000")))
             .await
@@ -552,11 +453,7 @@ pub async fn concurrent_claims_take_each_job_once(s: DynStore) {
         all.extend(t.await.unwrap());
     }
     let unique: HashSet<_> = all.iter().collect();
-    assert_eq!(
-        (all.len(), unique.len()),
-        (60, 60),
-        "each job claimed exactly once"
-    );
+    assert_eq!((all.len(), unique.len()), (60, 60), "each job claimed exactly once");
 }
 
 pub async fn webhooks_and_deliveries(s: DynStore) {
@@ -591,10 +488,7 @@ pub async fn webhooks_and_deliveries(s: DynStore) {
         vec![all.id]
     );
     s.set_webhook_active(w.id, false, T0 + 1).await.unwrap();
-    assert_eq!(
-        ids(s.webhooks_for_event("ticket.created").await.unwrap()),
-        vec![all.id]
-    );
+    assert_eq!(ids(s.webhooks_for_event("ticket.created").await.unwrap()), vec![all.id]);
     for attempt in 1..=3 {
         s.record_delivery(NewDelivery {
             webhook_id: w.id,
@@ -616,10 +510,7 @@ pub async fn webhooks_and_deliveries(s: DynStore) {
         s.list_deliveries(w.id, 10).await.unwrap().is_empty(),
         "deliveries go with their endpoint"
     );
-    assert!(matches!(
-        s.get_webhook(w.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.get_webhook(w.id).await, Err(StoreError::NotFound)));
 }
 
 pub async fn dump_and_restore_round_trip(s: DynStore) {
@@ -690,10 +581,7 @@ pub async fn dump_and_restore_round_trip(s: DynStore) {
 }
 
 pub async fn bad_restore_changes_nothing(s: DynStore) {
-    let u = s
-        .create_user(new_user("keep@example.com", Role::Admin))
-        .await
-        .unwrap();
+    let u = s.create_user(new_user("keep@example.com", Role::Admin)).await.unwrap();
     let mut dump = s.dump().await.unwrap();
     let users = dump.tables.iter_mut().find(|t| t.name == "users").unwrap();
     users.rows.push(users.rows[0].clone()); // duplicate primary key and e-mail
@@ -701,15 +589,20 @@ pub async fn bad_restore_changes_nothing(s: DynStore) {
     assert_eq!(s.get_user(u.id).await.unwrap(), u);
     let mut evil = s.dump().await.unwrap();
     evil.tables[0].name = "users; DROP TABLE users".into();
-    assert!(matches!(
-        s.restore(&evil).await,
-        Err(StoreError::Refused(_))
-    ));
+    assert!(matches!(s.restore(&evil).await, Err(StoreError::Refused(_))));
     let mut evil = s.dump().await.unwrap();
     evil.tables[0].columns[0] = "id) VALUES (1); --".into();
-    assert!(matches!(
-        s.restore(&evil).await,
-        Err(StoreError::Refused(_))
-    ));
+    assert!(matches!(s.restore(&evil).await, Err(StoreError::Refused(_))));
     assert_eq!(s.count_users().await.unwrap(), 1);
+}
+
+pub async fn settings_round_trip(s: DynStore) {
+    assert_eq!(s.get_setting("organisation").await.unwrap(), None);
+    let v = serde_json::json!({"name": "华信家电 Huaxin Appliances", "time_zone": "Asia/Shanghai"});
+    s.set_setting("organisation", &v, T0).await.unwrap();
+    assert_eq!(s.get_setting("organisation").await.unwrap(), Some(v));
+    s.set_setting("organisation", &serde_json::json!({"name": "x"}), T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(s.get_setting("organisation").await.unwrap().unwrap()["name"], "x");
 }

@@ -19,21 +19,11 @@ use kefu_core::time::Millis;
 
 /// Everything a backend provides. Split by area so later capabilities add their own trait.
 pub trait Store:
-    Admin + Accounts + Sessions + Tokens + Audit + RateLimits + Jobs + Webhooks + Send + Sync + 'static
+    Admin + Accounts + Settings + Sessions + Tokens + Audit + RateLimits + Jobs + Webhooks + Send + Sync + 'static
 {
 }
 impl<T> Store for T where
-    T: Admin
-        + Accounts
-        + Sessions
-        + Tokens
-        + Audit
-        + RateLimits
-        + Jobs
-        + Webhooks
-        + Send
-        + Sync
-        + 'static
+    T: Admin + Accounts + Settings + Sessions + Tokens + Audit + RateLimits + Jobs + Webhooks + Send + Sync + 'static
 {
 }
 
@@ -85,36 +75,28 @@ pub trait Accounts {
     async fn record_login_success(&self, id: i64, now: Millis) -> StoreResult<()>;
 }
 
+/// Organisation-wide settings, one JSON value per key.
+#[async_trait]
+pub trait Settings {
+    async fn get_setting(&self, key: &str) -> StoreResult<Option<serde_json::Value>>;
+    async fn set_setting(&self, key: &str, value: &serde_json::Value, now: Millis) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait Sessions {
     async fn create_session(&self, s: NewSession) -> StoreResult<()>;
     /// A live session (not expired at `now`) by the hash of its cookie token, with its user.
     async fn get_session(&self, token_hash: &str, now: Millis) -> StoreResult<(Session, User)>;
-    async fn touch_session(
-        &self,
-        token_hash: &str,
-        last_seen: Millis,
-        expires_at: Millis,
-    ) -> StoreResult<()>;
+    async fn touch_session(&self, token_hash: &str, last_seen: Millis, expires_at: Millis) -> StoreResult<()>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Ends every session of a user but, optionally, one (the one that changed the password).
-    async fn delete_user_sessions(
-        &self,
-        user_id: i64,
-        except_hash: Option<&str>,
-    ) -> StoreResult<u64>;
+    async fn delete_user_sessions(&self, user_id: i64, except_hash: Option<&str>) -> StoreResult<u64>;
     async fn purge_expired_sessions(&self, now: Millis) -> StoreResult<u64>;
 }
 
 #[async_trait]
 pub trait Tokens {
-    async fn create_token(
-        &self,
-        user_id: i64,
-        name: &str,
-        token_hash: &str,
-        now: Millis,
-    ) -> StoreResult<ApiToken>;
+    async fn create_token(&self, user_id: i64, name: &str, token_hash: &str, now: Millis) -> StoreResult<ApiToken>;
     /// A token that is not revoked, with its (enabled or disabled) user.
     async fn find_token(&self, token_hash: &str) -> StoreResult<(ApiToken, User)>;
     async fn touch_token(&self, id: i64, now: Millis) -> StoreResult<()>;
@@ -144,8 +126,7 @@ pub trait Jobs {
     async fn enqueue(&self, job: NewJob) -> StoreResult<Option<i64>>;
     /// Claims the oldest due job (queued, or running with an expired lease) for `worker` until
     /// `now + lease_ms`. Two workers never hold the same job.
-    async fn claim_job(&self, worker: &str, now: Millis, lease_ms: i64)
-    -> StoreResult<Option<Job>>;
+    async fn claim_job(&self, worker: &str, now: Millis, lease_ms: i64) -> StoreResult<Option<Job>>;
     /// Extends a lease; false when the worker no longer holds the job.
     async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: Millis) -> StoreResult<bool>;
     async fn complete_job(&self, id: i64, worker: &str, now: Millis) -> StoreResult<bool>;

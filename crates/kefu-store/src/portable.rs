@@ -21,18 +21,16 @@ macro_rules! sqlx_error_mapper {
                         .map(str::to_owned)
                         .unwrap_or_else(|| d.message().to_owned()),
                 },
-                ::sqlx::Error::Database(d)
-                    if d.is_foreign_key_violation() || d.is_check_violation() =>
-                {
+                ::sqlx::Error::Database(d) if d.is_foreign_key_violation() || d.is_check_violation() => {
                     StoreError::Refused(d.message().to_owned())
                 }
                 ::sqlx::Error::Io(_)
                 | ::sqlx::Error::PoolTimedOut
                 | ::sqlx::Error::PoolClosed
                 | ::sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
-                ::sqlx::Error::ColumnDecode { .. }
-                | ::sqlx::Error::Decode(_)
-                | ::sqlx::Error::ColumnNotFound(_) => StoreError::Data(e.to_string()),
+                ::sqlx::Error::ColumnDecode { .. } | ::sqlx::Error::Decode(_) | ::sqlx::Error::ColumnNotFound(_) => {
+                    StoreError::Data(e.to_string())
+                }
                 _ => StoreError::Database(e.to_string()),
             }
         }
@@ -290,6 +288,20 @@ macro_rules! portable_store {
             async fn record_login_success(&self, id: i64, now: i64) -> $crate::StoreResult<()> {
                 ::sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1")
                     .bind(id).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                Ok(())
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::Settings for $store {
+            async fn get_setting(&self, key: &str) -> $crate::StoreResult<Option<::serde_json::Value>> {
+                let v: Option<String> = ::sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                    .bind(key).fetch_optional(self.reader()).await.map_err(db_err)?;
+                v.map(|s| ::serde_json::from_str(&s).map_err(|e| $crate::StoreError::Data(e.to_string()))).transpose()
+            }
+            async fn set_setting(&self, key: &str, value: &::serde_json::Value, now: i64) -> $crate::StoreResult<()> {
+                ::sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+                    .bind(key).bind(value.to_string()).bind(now).execute(self.writer()).await.map_err(db_err)?;
                 Ok(())
             }
         }

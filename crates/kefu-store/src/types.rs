@@ -145,12 +145,7 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub const ALL: [JobStatus; 4] = [
-        JobStatus::Queued,
-        JobStatus::Running,
-        JobStatus::Done,
-        JobStatus::Dead,
-    ];
+    pub const ALL: [JobStatus; 4] = [JobStatus::Queued, JobStatus::Running, JobStatus::Done, JobStatus::Dead];
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
@@ -270,4 +265,5 @@ pub const TABLES: &[&str] = &[
     "jobs",
     "webhooks",
     "webhook_deliveries",
+    "settings",
 ];

@@ -1,0 +1,21 @@
+//! The audit log of admin actions: who, what, when, from where. Append-only.
+
+use crate::{Actor, App, AppResult, now_ms};
+use kefu_store::NewAudit;
+
+impl App {
+    pub async fn audit(&self, actor: &Actor, action: &str, target: String, detail: serde_json::Value) -> AppResult<()> {
+        self.store
+            .append_audit(NewAudit {
+                at: now_ms(),
+                actor_id: actor.user_id(),
+                actor: actor.label(),
+                action: action.to_owned(),
+                target,
+                detail,
+                ip: actor.ip(),
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,226 @@
+//! Authentication: Argon2id passwords, login with rate limiting and lockout, database-stored
+//! sessions (any node serves any request), and API tokens. Secrets are random 32-byte values;
+//! only their SHA-256 is stored, so a database leak gives no live session or token.
+
+use crate::{App, AppError, AppResult, now_ms};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use base64::Engine;
+use kefu_core::Email;
+use kefu_store::{ApiToken, NewSession, Session, StoreError, User};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// Token use is recorded at most this often, so reads write nothing most of the time.
+pub const TOUCH_EVERY_MS: i64 = 60_000;
+
+pub async fn hash_password(password: &str) -> AppResult<String> {
+    let pw = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(pw.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Refused(format!("password hashing failed: {e}")))?
+    .map_err(|e| AppError::Refused(format!("password hashing failed: {e}")))
+}
+
+pub async fn verify_password(password: &str, hash: &str) -> bool {
+    let (pw, h) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&h).is_ok_and(|parsed| Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the account does not exist, so that a wrong e-mail takes as
+/// long as a wrong password and does not reveal which accounts exist.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3uxlA3vCNN0zJlB4ClbgTGTDwvn0pDN+6jzWMXw+1dA";
+
+/// A fresh random secret, URL-safe.
+pub fn random_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// A new session: the cookie value to give the browser and its CSRF secret.
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub user: User,
+    pub session_token: String,
+    pub csrf_secret: String,
+}
+
+impl App {
+    /// Checks e-mail and password, with a per-address rate limit and a per-account lockout.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> AppResult<LoginOutcome> {
+        let now = now_ms();
+        let window = now - now.rem_euclid(60_000);
+        let key = format!("login:{}", ip.unwrap_or("unknown"));
+        let hits = self.store.rate_limit_hit(&key, window).await?;
+        if hits > self.config.login_attempts_per_minute {
+            return Err(AppError::RateLimited {
+                retry_after_s: ((window + 60_000 - now) / 1000).max(1) as u64,
+            });
+        }
+        let user = match Email::parse(email) {
+            Ok(e) => match self.store.get_user_by_email(e.as_str()).await {
+                Ok(u) => Some(u),
+                Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            Err(_) => None,
+        };
+        let Some(user) = user else {
+            verify_password(password, DUMMY_HASH).await;
+            return Err(AppError::BadCredentials);
+        };
+        if let Some(until) = user.locked_until.filter(|u| *u > now) {
+            return Err(AppError::Locked { until_ms: until });
+        }
+        let ok = match user.password_hash.as_deref() {
+            Some(h) => verify_password(password, h).await,
+            None => {
+                verify_password(password, DUMMY_HASH).await;
+                false
+            }
+        };
+        if !ok {
+            let lock = self.config.lockout.lock_until(user.failed_logins + 1, now);
+            self.store.record_login_failure(user.id, lock).await?;
+            return Err(match lock {
+                Some(until_ms) => AppError::Locked { until_ms },
+                None => AppError::BadCredentials,
+            });
+        }
+        if user.disabled {
+            return Err(AppError::Disabled);
+        }
+        self.store.record_login_success(user.id, now).await?;
+        let session_token = random_secret();
+        let csrf_secret = random_secret();
+        self.store
+            .create_session(NewSession {
+                token_hash: sha256_hex(&session_token),
+                user_id: user.id,
+                csrf_secret: csrf_secret.clone(),
+                ip: ip.map(str::to_owned),
+                user_agent: user_agent.map(|s| s.chars().take(300).collect()),
+                created_at: now,
+                expires_at: now + self.config.session_idle_ms,
+            })
+            .await?;
+        Ok(LoginOutcome {
+            user,
+            session_token,
+            csrf_secret,
+        })
+    }
+
+    /// The live session behind a cookie value, sliding its idle expiry (at most once a minute).
+    pub async fn session(&self, token: &str) -> AppResult<(Session, User)> {
+        let now = now_ms();
+        let hash = sha256_hex(token);
+        let (session, user) = self.store.get_session(&hash, now).await?;
+        if user.disabled || now - session.created_at > self.config.session_absolute_ms {
+            self.store.delete_session(&hash).await?;
+            return Err(AppError::NotFound);
+        }
+        if now - session.last_seen_at > TOUCH_EVERY_MS {
+            self.store
+                .touch_session(&hash, now, now + self.config.session_idle_ms)
+                .await?;
+        }
+        Ok((session, user))
+    }
+
+    pub async fn logout(&self, token: &str) -> AppResult<()> {
+        Ok(self.store.delete_session(&sha256_hex(token)).await?)
+    }
+
+    /// Creates an API token for a user; the plain token is returned once and never stored.
+    pub async fn create_token(&self, actor: &crate::Actor, user_id: i64, name: &str) -> AppResult<(ApiToken, String)> {
+        if actor.user_id() != Some(user_id) {
+            actor.require_admin()?;
+        }
+        let user = self.store.get_user(user_id).await?;
+        let plain = format!("kefu_{}", random_secret());
+        let name = if name.trim().is_empty() { "api" } else { name.trim() };
+        let token = self
+            .store
+            .create_token(user.id, name, &sha256_hex(&plain), now_ms())
+            .await?;
+        self.audit(
+            actor,
+            "token.create",
+            format!("user:{}", user.id),
+            serde_json::json!({"token_id": token.id, "name": token.name}),
+        )
+        .await?;
+        Ok((token, plain))
+    }
+
+    /// The user behind a bearer token; records its use at most once a minute.
+    pub async fn authenticate_token(&self, plain: &str) -> AppResult<User> {
+        if !plain.starts_with("kefu_") || plain.len() > 100 {
+            return Err(AppError::BadCredentials);
+        }
+        let (token, user) = match self.store.find_token(&sha256_hex(plain)).await {
+            Ok(found) => found,
+            Err(StoreError::NotFound) => return Err(AppError::BadCredentials),
+            Err(e) => return Err(e.into()),
+        };
+        if user.disabled {
+            return Err(AppError::BadCredentials);
+        }
+        let now = now_ms();
+        if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
+            self.store.touch_token(token.id, now).await?;
+        }
+        Ok(user)
+    }
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_verify_and_differ() {
+        let h1 = hash_password("correct horse battery").await.unwrap();
+        let h2 = hash_password("correct horse battery").await.unwrap();
+        assert!(h1.starts_with("$argon2id$"));
+        assert_ne!(h1, h2, "salted");
+        assert!(verify_password("correct horse battery", &h1).await);
+        assert!(!verify_password("wrong horse battery", &h1).await);
+        assert!(!verify_password("x", "not a hash").await);
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn constant_time() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,44 @@
+use kefu_core::Invalid;
+use kefu_store::StoreError;
+use thiserror::Error;
+
+/// What a use case can answer instead of success. The web layer maps each to one HTTP status,
+/// the CLI to one message; neither invents its own.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// The caller's role may not do this at all.
+    #[error("not allowed for your role")]
+    Forbidden,
+    /// Wrong e-mail or password (deliberately not saying which).
+    #[error("wrong e-mail address or password")]
+    BadCredentials,
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("too many failed logins: the account is locked until {until_ms}")]
+    Locked { until_ms: i64 },
+    #[error("too many requests; try again in {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { what } => AppError::Conflict(what),
+            StoreError::Refused(m) => AppError::Refused(m),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
