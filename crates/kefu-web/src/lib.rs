@@ -1,1 +1,57 @@
+//! kefu's web layer: server-rendered pages (askama), the REST API `/api/v1` with its OpenAPI
+//! document, authentication (session cookies for pages, bearer tokens for the API), CSRF,
+//! security headers, i18n, metrics and health. Handlers translate HTTP to `kefu-app` calls and
+//! back; no use case lives here. Errors become responses in one place (`error.rs`).
 
+mod api;
+mod assets;
+mod auth;
+mod csrf;
+mod error;
+mod form;
+pub mod i18n;
+mod metrics;
+mod pages;
+mod routes;
+mod security;
+
+pub use routes::{Access, RouteDef, route_table};
+
+use axum::Router;
+use kefu_app::App;
+use std::sync::Arc;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// `Some(true)`: cookies always `Secure`; `Some(false)`: never; `None`: unless served to a loopback host over http.
+    pub cookie_secure: Option<bool>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            cookie_secure: None,
+            body_limit: 1 << 20,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The whole HTTP surface of kefu.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = WebState {
+        app,
+        config: Arc::new(config),
+        metrics: Arc::new(metrics::Metrics::new()),
+    };
+    routes::build(state)
+}

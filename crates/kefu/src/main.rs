@@ -1,1 +1,534 @@
-fn main() {}
+//! `kefu`: one binary for the server and every operator command.
+
+mod config;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use config::Config;
+use indicatif::{ProgressBar, ProgressStyle};
+use kefu_app::accounts::CreateUser;
+use kefu_app::demo::DemoSize;
+use kefu_app::jobs::{JobRegistry, WorkerOptions, standard_schedule};
+use kefu_app::{Actor, App, AppError};
+use kefu_core::Role;
+use kefu_store::{Store, StoreError, UserFilter};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "kefu",
+    version,
+    about = "kefu (客服): a self-hosted customer service quality platform"
+)]
+struct Cli {
+    /// Database: sqlite:///path/kefu.db or postgres://user@host/db (default: kefu.db in data_dir)
+    #[arg(long, global = true, env = "KEFU_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Configuration file (TOML)
+    #[arg(long, global = true, env = "KEFU_CONFIG")]
+    config: Option<PathBuf>,
+    /// Output format of the command's result
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and API (and run background jobs)
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema
+    Migrate,
+    /// Print the effective configuration, secrets masked
+    Config,
+    /// Manage users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Load demo data into an empty database
+    Demo {
+        /// small, large, or a number of customer accounts
+        #[arg(long, default_value = "small")]
+        size: String,
+    },
+    /// Write an online, consistent backup of the whole database to a file
+    Backup { file: PathBuf },
+    /// Restore a backup (refuses a non-empty database without --force)
+    Restore {
+        file: PathBuf,
+        /// Replace everything in a database that is not empty
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080)
+    #[arg(long)]
+    listen: Option<String>,
+    /// Load demo data first if the database is empty
+    #[arg(long)]
+    demo: bool,
+    /// Serve requests but run no background jobs on this node
+    #[arg(long)]
+    no_worker: bool,
+    /// Enqueue no periodic jobs from this node
+    #[arg(long)]
+    no_scheduler: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Department name or id (repeatable); agents without one join the default department
+        #[arg(long = "department")]
+        departments: Vec<String>,
+    },
+    /// List users
+    List {
+        #[arg(long)]
+        role: Option<String>,
+    },
+    /// Disable a user and end their sessions
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Set a user's password and end their sessions
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, conflicts_with = "password_stdin")]
+        password: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; prints only the token
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(u) = &cli.database_url {
+        cfg.database_url = Some(u.clone());
+    }
+    init_logging(&cfg);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Config => print_config(&cfg, cli.format),
+            Command::Serve(args) => serve(cfg, args).await,
+            command => {
+                let app = open_app(&cfg).await?;
+                let r = run_command(&app, command, cli.format).await;
+                app.store.close().await;
+                r
+            }
+        }
+    })
+}
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&cfg.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn print_config(cfg: &Config, format: Format) -> Result<()> {
+    let masked = cfg.masked();
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&masked)?),
+        Format::Text => print!("{}", toml::to_string_pretty(&masked)?),
+    }
+    Ok(())
+}
+
+async fn open_store(cfg: &Config) -> Result<Arc<dyn Store>> {
+    let url = cfg.database_url();
+    let store: Arc<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(kefu_store_postgres::PostgresStore::open(&url, cfg.db_max_connections).await?)
+    } else if url.starts_with("sqlite:") || !url.contains("://") {
+        Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await?)
+    } else {
+        bail!(
+            "unsupported database URL {:?}: use sqlite:///path/kefu.db or postgres://user@host/db",
+            kefu_store_postgres::redact(&url)
+        );
+    };
+    store.migrate().await.map_err(|e| match e {
+        e @ StoreError::SchemaTooNew { .. } => anyhow!("{e}"),
+        other => anyhow!("cannot migrate the database: {other}"),
+    })?;
+    Ok(store)
+}
+
+async fn open_app(cfg: &Config) -> Result<App> {
+    Ok(App::new(open_store(cfg).await?, cfg.app_config()))
+}
+
+fn read_password(password: Option<String>, stdin: bool) -> Result<String> {
+    if stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the password from standard input")?;
+        let line = s.lines().next().unwrap_or("").to_owned();
+        if line.is_empty() {
+            bail!("no password on standard input");
+        }
+        return Ok(line);
+    }
+    password.ok_or_else(|| anyhow!("give --password or --password-stdin"))
+}
+
+fn app_err(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Invalid(i) => anyhow!(
+            "{}",
+            i.errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow!("{other}"),
+    }
+}
+
+async fn find_user(app: &App, email: &str) -> Result<kefu_store::User> {
+    app.find_user_by_email(email).await.map_err(|e| match e {
+        AppError::NotFound => anyhow!("no user with e-mail {email}"),
+        other => app_err(other),
+    })
+}
+
+async fn run_command(app: &App, command: Command, format: Format) -> Result<()> {
+    let cli = Actor::Cli;
+    match command {
+        Command::Migrate => {
+            let s = app.store.schema_status().await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&s)?),
+                Format::Text => println!("schema current: {} migration(s) applied", s.applied.len()),
+            }
+        }
+        Command::User(UserCommand::Create {
+            email,
+            password,
+            password_stdin,
+            role,
+            name,
+            departments,
+        }) => {
+            let role: Role = role.parse().map_err(|e: kefu_core::Invalid| app_err(e.into()))?;
+            let password = if password.is_some() || password_stdin {
+                Some(read_password(password, password_stdin)?)
+            } else {
+                None
+            };
+            let all = app.store.list_departments().await?;
+            let mut ids = vec![];
+            for d in departments {
+                let found = all
+                    .iter()
+                    .find(|x| x.name == d || x.id.to_string() == d)
+                    .ok_or_else(|| anyhow!("no department {d:?}"))?;
+                ids.push(found.id);
+            }
+            let u = app
+                .create_user(
+                    &cli,
+                    CreateUser {
+                        email,
+                        name,
+                        role,
+                        password,
+                        language: None,
+                        departments: ids,
+                    },
+                )
+                .await
+                .map_err(app_err)?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&u)?),
+                Format::Text => println!("created user {} ({}, id {})", u.email, u.role, u.id),
+            }
+        }
+        Command::User(UserCommand::List { role }) => {
+            let role = role
+                .map(|r| r.parse::<Role>())
+                .transpose()
+                .map_err(|e| app_err(e.into()))?;
+            let mut after = 0;
+            let mut all = vec![];
+            loop {
+                let page = app
+                    .store
+                    .list_users(UserFilter {
+                        after,
+                        limit: 200,
+                        role,
+                    })
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                all.extend(page);
+            }
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&all)?),
+                Format::Text => {
+                    for u in all {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            u.id,
+                            u.email,
+                            u.role,
+                            if u.disabled { "disabled" } else { "active" },
+                            u.name
+                        );
+                    }
+                }
+            }
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let u = find_user(app, &email).await?;
+            let u = app.disable_user(&cli, u.id).await.map_err(app_err)?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&u)?),
+                Format::Text => println!("disabled {}", u.email),
+            }
+        }
+        Command::User(UserCommand::SetPassword {
+            email,
+            password,
+            password_stdin,
+        }) => {
+            let pw = read_password(password, password_stdin)?;
+            let u = find_user(app, &email).await?;
+            app.set_password(&cli, u.id, &pw).await.map_err(app_err)?;
+            if format == Format::Json {
+                println!("{}", serde_json::json!({"email": u.email, "password_set": true}));
+            } else {
+                println!("password set for {}", u.email);
+            }
+        }
+        Command::Token(TokenCommand::Create { user, name }) => {
+            let u = find_user(app, &user).await?;
+            let (token, plain) = app.create_token(&cli, u.id, &name).await.map_err(app_err)?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({"id": token.id, "user": u.email, "name": token.name, "token": plain})
+                ),
+                Format::Text => println!("{plain}"),
+            }
+        }
+        Command::Demo { size } => {
+            let size = DemoSize::parse(&size).ok_or_else(|| {
+                anyhow!("--size must be small, large or a number of customers up to 1000000, not {size:?}")
+            })?;
+            if !app.store.is_empty().await? {
+                bail!("the database is not empty; demo data goes only into an empty database");
+            }
+            let summary = load_demo(app, size).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&summary)?),
+                Format::Text => println!(
+                    "demo loaded: {} departments, {} staff, {} customers; log in as {} with password {}",
+                    summary.departments, summary.staff, summary.customers, summary.admin_email, summary.password
+                ),
+            }
+        }
+        Command::Backup { file } => {
+            let started = Instant::now();
+            let s = app.backup_to(&file).await.map_err(app_err)?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&s)?),
+                Format::Text => println!(
+                    "backed up {} rows in {} tables to {} ({} bytes, {:.1} s)",
+                    s.rows,
+                    s.tables,
+                    file.display(),
+                    s.bytes,
+                    started.elapsed().as_secs_f64()
+                ),
+            }
+        }
+        Command::Restore { file, force } => {
+            let s = app.restore_from(&file, force).await.map_err(app_err)?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&s)?),
+                Format::Text => println!(
+                    "restored {} rows in {} tables from {}",
+                    s.rows,
+                    s.tables,
+                    file.display()
+                ),
+            }
+        }
+        Command::Serve(_) | Command::Config => unreachable!("handled before the database is opened"),
+    }
+    Ok(())
+}
+
+async fn load_demo(app: &App, size: DemoSize) -> Result<kefu_app::demo::DemoSummary> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .map_err(|e| anyhow!("{e}"))?
+            .progress_chars("=> "),
+    );
+    bar.set_message("loading demo data");
+    let b = bar.clone();
+    let summary = app
+        .load_demo(size, &move |done, total| {
+            b.set_length(total);
+            b.set_position(done);
+        })
+        .await
+        .map_err(app_err)?;
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+async fn serve(cfg: Config, args: ServeArgs) -> Result<()> {
+    let started = Instant::now();
+    let listen = args.listen.clone().unwrap_or_else(|| cfg.listen.clone());
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
+    let app = open_app(&cfg).await?;
+    if args.demo {
+        if app.store.is_empty().await? {
+            let s = load_demo(&app, DemoSize::Small).await?;
+            tracing::info!(admin = %s.admin_email, password = s.password, "demo data loaded");
+        } else {
+            tracing::info!("the database is not empty: demo data not loaded");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut background = vec![];
+    if cfg.worker && !args.no_worker {
+        let worker_id = format!("{}-{}", hostname(), std::process::id());
+        let (a, rx) = (app.clone(), stop_rx.clone());
+        background.push(tokio::spawn(async move {
+            a.run_worker(JobRegistry::standard(), WorkerOptions::new(worker_id), rx)
+                .await
+        }));
+    }
+    if cfg.scheduler && !args.no_scheduler {
+        let (a, rx) = (app.clone(), stop_rx.clone());
+        background.push(tokio::spawn(
+            async move { a.run_scheduler(standard_schedule(), rx).await },
+        ));
+    }
+    let router = kefu_web::router(
+        app.clone(),
+        kefu_web::WebConfig {
+            cookie_secure: cfg.cookie_secure,
+            body_limit: cfg.body_limit_bytes,
+        },
+    );
+    tracing::info!(%addr, backend = app.store.backend(), startup_ms = started.elapsed().as_millis() as u64, "kefu is serving");
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+        .await
+        .context("server failed")?;
+    let _ = stop_tx.send(true);
+    for b in background {
+        let _ = b.await;
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "kefu".into())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

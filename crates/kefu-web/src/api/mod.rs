@@ -1,0 +1,412 @@
+//! The REST API `/api/v1`: JSON in and out, bearer tokens, keyset pagination (`limit`,
+//! `cursor` → `next_cursor`), errors as problem+json, unknown fields refused. The OpenAPI document
+//! is generated from these handlers' annotations.
+
+pub mod ops;
+
+use crate::WebState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem, problem};
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kefu_app::accounts::CreateUser;
+use kefu_core::page::{PageRequest, split_page};
+use kefu_core::{Language, Role};
+use kefu_store::{Department, User, UserFilter, Webhook};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+/// A JSON body whose errors answer problem+json (400 malformed, 415 wrong type, 422 wrong shape).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => {
+                let status = match &rej {
+                    JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let kind = if status == StatusCode::UNPROCESSABLE_ENTITY {
+                    "invalid"
+                } else {
+                    "bad-request"
+                };
+                Err(problem(status, kind, Some(rej.body_text()), vec![]))
+            }
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserDto {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// admin | manager | agent | technician | customer
+    pub role: String,
+    /// zh-CN | en, or null to follow the browser
+    pub language: Option<String>,
+    pub disabled: bool,
+    pub departments: Vec<DepartmentDto>,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentDto {
+    pub id: i64,
+    pub name: String,
+    pub is_default: bool,
+}
+
+impl From<Department> for DepartmentDto {
+    fn from(d: Department) -> Self {
+        DepartmentDto {
+            id: d.id,
+            name: d.name,
+            is_default: d.is_default,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserDto>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn user_dto(u: User, departments: Vec<Department>) -> UserDto {
+    UserDto {
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: u.role.as_str().to_owned(),
+        language: u.language.map(|l| l.code().to_owned()),
+        disabled: u.disabled,
+        departments: departments.into_iter().map(Into::into).collect(),
+        created_at: u.created_at,
+        last_login_at: u.last_login_at,
+    }
+}
+
+async fn with_departments(state: &WebState, u: User) -> Result<UserDto, ApiError> {
+    let d = state.app.user_departments(u.id).await?;
+    Ok(user_dto(u, d))
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = UserDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn me(State(state): State<WebState>, caller: Caller) -> Result<Json<UserDto>, ApiError> {
+    Ok(Json(with_departments(&state, caller.0).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersQuery {
+    /// 1–200, default 50
+    limit: Option<String>,
+    cursor: Option<String>,
+    role: Option<String>,
+}
+
+/// Users, oldest first (admins and managers).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])), params(ListUsersQuery),
+    responses((status = 200, body = UserPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_users(
+    State(state): State<WebState>,
+    caller: Caller,
+    q: Result<Query<ListUsersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<UserPage>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let role = q.role.as_deref().map(str::parse::<Role>).transpose()?;
+    let users = state
+        .app
+        .list_users(
+            &caller.actor(),
+            UserFilter {
+                after: page.after,
+                limit: page.limit + 1,
+                role,
+            },
+        )
+        .await?;
+    let (users, next_cursor) = split_page(users, page.limit, |u| u.id);
+    let mut items = Vec::with_capacity(users.len());
+    for u in users {
+        items.push(with_departments(&state, u).await?);
+    }
+    Ok(Json(UserPage { items, next_cursor }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserBody {
+    email: String,
+    name: Option<String>,
+    /// admin | manager | agent | technician | customer
+    role: String,
+    /// At least 12 characters (configurable). Without one the user cannot log in until an admin sets it.
+    password: Option<String>,
+    language: Option<String>,
+    #[serde(default)]
+    departments: Vec<i64>,
+}
+
+/// Creates a user (admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])), request_body = CreateUserBody,
+    responses((status = 201, body = UserDto), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_user(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateUserBody>,
+) -> Result<Response, ApiError> {
+    let role = b.role.parse::<Role>()?;
+    let language =
+        match b.language.as_deref() {
+            None => None,
+            Some(l) => Some(Language::parse(l).ok_or_else(|| {
+                kefu_core::Invalid::one("language", "unknown_language", "language must be zh-CN or en")
+            })?),
+        };
+    let u = state
+        .app
+        .create_user(
+            &caller.actor(),
+            CreateUser {
+                email: b.email,
+                name: b.name,
+                role,
+                password: b.password,
+                language,
+                departments: b.departments,
+            },
+        )
+        .await?;
+    let _ = state
+        .app
+        .emit(
+            "user.created",
+            serde_json::json!({"id": u.id, "email": u.email, "role": u.role}),
+        )
+        .await;
+    Ok((StatusCode::CREATED, Json(with_departments(&state, u).await?)).into_response())
+}
+
+/// A user: admins and managers see anyone; others only themselves (anyone else is 404).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_user(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<UserDto>, ApiError> {
+    let u = state.app.get_user(&caller.actor(), id).await?;
+    Ok(Json(with_departments(&state, u).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserBody {
+    name: Option<String>,
+    role: Option<String>,
+    disabled: Option<bool>,
+    departments: Option<Vec<i64>>,
+}
+
+/// Changes a user (admins).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])), request_body = UpdateUserBody,
+    responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn update_user(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<UpdateUserBody>,
+) -> Result<Json<UserDto>, ApiError> {
+    let role = b.role.as_deref().map(str::parse::<Role>).transpose()?;
+    let u = state
+        .app
+        .update_user(&caller.actor(), id, b.name, role, b.disabled, b.departments)
+        .await?;
+    Ok(Json(with_departments(&state, u).await?))
+}
+
+/// Departments (staff).
+#[utoipa::path(get, path = "/api/v1/departments", tag = "accounts", security(("bearer" = [])), responses((status = 200, body = Vec<DepartmentDto>)))]
+pub async fn list_departments(
+    State(state): State<WebState>,
+    caller: Caller,
+) -> Result<Json<Vec<DepartmentDto>>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .list_departments(&caller.actor())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDepartmentBody {
+    name: String,
+}
+
+/// Creates a department (admins).
+#[utoipa::path(post, path = "/api/v1/departments", tag = "accounts", security(("bearer" = [])), request_body = CreateDepartmentBody,
+    responses((status = 201, body = DepartmentDto), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_department(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateDepartmentBody>,
+) -> Result<Response, ApiError> {
+    let d = state.app.create_department(&caller.actor(), &b.name).await?;
+    Ok((StatusCode::CREATED, Json(DepartmentDto::from(d))).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookDto {
+    pub id: i64,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: String,
+    pub active: bool,
+    /// Only in the answer to its creation: the HMAC-SHA256 signing key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+fn webhook_dto(w: Webhook, with_secret: bool) -> WebhookDto {
+    WebhookDto {
+        id: w.id,
+        url: w.url,
+        events: w.events,
+        description: w.description,
+        active: w.active,
+        secret: with_secret.then_some(w.secret),
+    }
+}
+
+/// Webhook endpoints (admins).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<WebhookDto>)))]
+pub async fn list_webhooks(State(state): State<WebState>, caller: Caller) -> Result<Json<Vec<WebhookDto>>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .list_webhooks(&caller.actor())
+            .await?
+            .into_iter()
+            .map(|w| webhook_dto(w, false))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookBody {
+    url: String,
+    /// Event names, or "*" for all: ping, user.created, ticket.created, ticket.updated, survey.answered, visit.signed
+    events: Vec<String>,
+    #[serde(default)]
+    description: String,
+}
+
+/// Registers a webhook endpoint (admins); the answer carries its signing secret, once.
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookBody,
+    responses((status = 201, body = WebhookDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_webhook(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateWebhookBody>,
+) -> Result<Response, ApiError> {
+    let w = state
+        .app
+        .create_webhook(&caller.actor(), &b.url, b.events, &b.description)
+        .await?;
+    Ok((StatusCode::CREATED, Json(webhook_dto(w, true))).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<kefu_store::AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+/// The audit log, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "accounts", security(("bearer" = [])), params(AuditQuery), responses((status = 200, body = AuditPage)))]
+pub async fn list_audit(
+    State(state): State<WebState>,
+    caller: Caller,
+    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    caller.actor().require_admin()?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let items = state
+        .app
+        .store
+        .list_audit(page.after, page.limit)
+        .await
+        .map_err(kefu_app::AppError::from)?;
+    let next_cursor = (items.len() == page.limit as usize)
+        .then(|| items.last().map(|e| kefu_core::page::encode_cursor(e.id)))
+        .flatten();
+    Ok(Json(AuditPage { items, next_cursor }))
+}
+
+pub async fn not_found() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        Some("no such API route".into()),
+        vec![],
+    )
+}
+
+struct BearerAuth;
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kefu API", description = "kefu (客服): customer service quality platform. Errors are application/problem+json."),
+    paths(me, list_users, create_user, get_user, update_user, list_departments, create_department, list_webhooks, create_webhook, list_audit, ops::healthz, ops::readyz),
+    components(schemas(UserDto, DepartmentDto, UserPage, CreateUserBody, UpdateUserBody, CreateDepartmentBody, WebhookDto, CreateWebhookBody, AuditPage, Problem, ops::Ready)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+pub async fn openapi_json() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    Json(doc).into_response()
+}

@@ -1,0 +1,49 @@
+//! Health and readiness: `/healthz` says the process is up; `/readyz` that the database answers
+//! and its schema is this build's.
+
+use crate::WebState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "ok")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    pub ready: bool,
+    pub database: String,
+    pub schema: String,
+}
+
+/// The database is reachable and migrated to this build's schema.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
+pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Ready>) {
+    let store = &state.app.store;
+    let database = match store.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => e.to_string(),
+    };
+    let schema = match store.schema_status().await {
+        Ok(s) if s.is_current() => "current".to_owned(),
+        Ok(s) => format!("pending {:?}, unknown {:?}", s.pending, s.unknown),
+        Err(e) => e.to_string(),
+    };
+    let ready = database == "ok" && schema == "current";
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(Ready {
+            ready,
+            database,
+            schema,
+        }),
+    )
+}

@@ -1,0 +1,130 @@
+//! The signed-in user's own account: password and language.
+
+use super::{Chrome, done, render_status};
+use crate::WebState;
+use crate::auth::Caller;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use kefu_app::AppError;
+use kefu_core::Language;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub page: Chrome,
+    pub errors: Vec<(String, String)>,
+    pub language: String,
+    pub departments: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+async fn page(
+    state: &WebState,
+    caller: &Caller,
+    done_code: Option<&str>,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let departments = state
+        .app
+        .user_departments(caller.0.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    render_status(
+        status,
+        AccountPage {
+            page: Chrome::new(&caller.1, "/account", "account.title").with_flash(done_code),
+            errors,
+            language: caller.0.language.map(|l| l.code().to_owned()).unwrap_or_default(),
+            departments,
+        },
+    )
+}
+
+pub async fn show(State(state): State<WebState>, caller: Caller, Query(q): Query<DoneQuery>) -> Response {
+    page(&state, &caller, q.done.as_deref(), vec![], StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+pub async fn change_password(State(state): State<WebState>, caller: Caller, Form(f): Form<PasswordForm>) -> Response {
+    let t = caller.1.tr();
+    if f.new_password != f.confirm_password {
+        let errors = vec![("confirm_password".to_owned(), t.t("account.mismatch").to_owned())];
+        return page(&state, &caller, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let keep = caller
+        .1
+        .session
+        .as_ref()
+        .map(|(tok, _)| kefu_app::auth::sha256_hex(tok));
+    match state
+        .app
+        .change_own_password(&caller.0, &f.current_password, &f.new_password, keep.as_deref())
+        .await
+    {
+        Ok(()) => done("/account", "password_changed"),
+        Err(AppError::Invalid(i)) => {
+            let errors = i
+                .errors
+                .into_iter()
+                .map(|e| (e.field, field_message(&t, e.code, &e.message)))
+                .collect();
+            page(&state, &caller, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+/// A translated message for a validation code, or the English detail when there is no translation.
+pub fn field_message(t: &crate::i18n::Tr, code: &str, fallback: &str) -> String {
+    let key = match code {
+        "required" => "validation.required",
+        "too_short" => "validation.too_short",
+        "too_long" => "validation.too_long",
+        "invalid_email" => "validation.invalid_email",
+        "wrong_password" => "validation.wrong_password",
+        "unknown_role" => "validation.unknown_role",
+        "invalid_url" => "validation.invalid_url",
+        "unknown_event" => "validation.unknown_event",
+        _ => return fallback.to_owned(),
+    };
+    if t.lang == Language::En && code == "too_short" {
+        fallback.to_owned()
+    } else {
+        t.t(key).to_owned()
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    language: String,
+}
+
+pub async fn set_language(State(state): State<WebState>, caller: Caller, Form(f): Form<LanguageForm>) -> Response {
+    let lang = if f.language.is_empty() {
+        None
+    } else {
+        Language::parse(&f.language)
+    };
+    match state.app.set_own_language(&caller.0, lang).await {
+        Ok(_) => done("/account", "language_saved"),
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}

@@ -1,0 +1,59 @@
+//! The audit log of admin actions, newest first.
+
+use super::{Chrome, fmt_time, render, time_zone};
+use crate::WebState;
+use crate::auth::Caller;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use kefu_core::page::decode_cursor;
+use kefu_store::AuditEntry;
+use serde::Deserialize;
+
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub at: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub page: Chrome,
+    pub rows: Vec<AuditRow>,
+    pub older: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    before: Option<String>,
+}
+
+pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<AuditQuery>) -> Response {
+    let before = q.before.as_deref().and_then(decode_cursor).unwrap_or(0);
+    if let Err(e) = caller.actor().require_admin() {
+        return super::error_page(&caller.1, e);
+    }
+    let limit = 100;
+    let entries = match state.app.store.list_audit(before, limit).await {
+        Ok(e) => e,
+        Err(e) => return super::error_page(&caller.1, e.into()),
+    };
+    let tz = time_zone(&state).await;
+    let older = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| kefu_core::page::encode_cursor(e.id)))
+        .flatten();
+    let rows = entries
+        .into_iter()
+        .map(|e| AuditRow {
+            at: fmt_time(e.at, &tz),
+            detail: e.detail.to_string(),
+            entry: e,
+        })
+        .collect();
+    render(AuditPage {
+        page: Chrome::new(&caller.1, "/admin/audit", "audit.title"),
+        rows,
+        older,
+    })
+}

@@ -1,0 +1,125 @@
+//! Admin page for departments: list with member counts, create, rename, delete.
+
+use super::{Chrome, done, render_status};
+use crate::WebState;
+use crate::auth::Caller;
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use kefu_app::AppError;
+use kefu_store::Department;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "departments.html")]
+pub struct DepartmentsPage {
+    pub page: Chrome,
+    pub rows: Vec<(Department, i64)>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn page(
+    state: &WebState,
+    caller: &Caller,
+    error: Option<String>,
+    status: StatusCode,
+    done_code: Option<&str>,
+) -> Response {
+    let actor = caller.actor();
+    let depts = match state.app.list_departments(&actor).await {
+        Ok(d) => d,
+        Err(e) => return super::error_page(&caller.1, e),
+    };
+    let counts = state.app.store.department_member_counts().await.unwrap_or_default();
+    let rows = depts
+        .into_iter()
+        .map(|d| {
+            let n = counts.iter().find(|(id, _)| *id == d.id).map(|(_, n)| *n).unwrap_or(0);
+            (d, n)
+        })
+        .collect();
+    render_status(
+        status,
+        DepartmentsPage {
+            page: Chrome::new(&caller.1, "/admin/departments", "departments.title").with_flash(done_code),
+            rows,
+            error,
+        },
+    )
+}
+
+pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<DoneQuery>) -> Response {
+    page(&state, &caller, None, StatusCode::OK, q.done.as_deref()).await
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    name: String,
+}
+
+async fn outcome(state: &WebState, caller: &Caller, r: Result<(), AppError>, code: &str) -> Response {
+    let t = caller.1.tr();
+    match r {
+        Ok(()) => done("/admin/departments", code),
+        Err(AppError::Invalid(i)) => {
+            let msg = i
+                .errors
+                .first()
+                .map(|e| super::account::field_message(&t, e.code, &e.message))
+                .unwrap_or_default();
+            page(state, caller, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, None).await
+        }
+        Err(AppError::Conflict(_)) => {
+            page(
+                state,
+                caller,
+                Some(t.t("departments.name_taken").to_owned()),
+                StatusCode::CONFLICT,
+                None,
+            )
+            .await
+        }
+        Err(AppError::Refused(_)) => {
+            page(
+                state,
+                caller,
+                Some(t.t("departments.default_kept").to_owned()),
+                StatusCode::CONFLICT,
+                None,
+            )
+            .await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+pub async fn create(State(state): State<WebState>, caller: Caller, Form(f): Form<NameForm>) -> Response {
+    let r = state.app.create_department(&caller.actor(), &f.name).await.map(|_| ());
+    outcome(&state, &caller, r, "department_created").await
+}
+
+pub async fn rename(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> Response {
+    let r = state
+        .app
+        .rename_department(&caller.actor(), id, &f.name)
+        .await
+        .map(|_| ());
+    outcome(&state, &caller, r, "department_renamed").await
+}
+
+pub async fn delete(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    let r = state.app.delete_department(&caller.actor(), id).await;
+    outcome(&state, &caller, r, "department_deleted").await
+}

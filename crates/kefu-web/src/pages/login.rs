@@ -1,0 +1,181 @@
+//! Login, logout and the language switch.
+
+use super::{Chrome, render, render_status};
+use crate::WebState;
+use crate::auth::{
+    Identity, LANG_COOKIE, PRE_CSRF_COOKIE, SESSION_COOKIE, cookie, cookies_secure, safe_next, set_cookie,
+};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kefu_app::AppError;
+use kefu_app::auth::random_secret;
+use kefu_core::Language;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub page: Chrome,
+    pub next: String,
+    pub email: String,
+    pub error: Option<String>,
+    pub insecure_cookie_warning: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    if id.user.is_some() {
+        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    }
+    let secure = cookies_secure(&state, &headers);
+    // The pre-session CSRF value (double submit): reuse the browser's, or issue one.
+    let pre = cookie(&headers, PRE_CSRF_COOKIE)
+        .filter(|c| c.len() >= 20 && c.len() < 100)
+        .map(str::to_owned)
+        .unwrap_or_else(random_secret);
+    let mut page = Chrome::new(&id, "/login", "login.title");
+    page.csrf = pre.clone();
+    let plain_http = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) != Some("https");
+    let mut r = render(LoginPage {
+        page,
+        next: safe_next(q.next.as_deref()),
+        email: String::new(),
+        error: None,
+        insecure_cookie_warning: secure && plain_http && state.config.cookie_secure.is_none(),
+    });
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_CSRF_COOKIE, &pre, Some(3600), secure, true)) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let t = id.tr();
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+    match state.app.login(&f.email, &f.password, id.ip.as_deref(), ua).await {
+        Ok(out) => {
+            let secure = cookies_secure(&state, &headers);
+            let mut r = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+            let max_age = state.app.config.session_absolute_ms / 1000;
+            for c in [
+                set_cookie(SESSION_COOKIE, &out.session_token, Some(max_age), secure, true),
+                set_cookie(PRE_CSRF_COOKIE, "", Some(0), secure, true),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    r.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            r
+        }
+        Err(e) => {
+            let (status, message) = match &e {
+                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, t.t("login.bad_credentials").to_owned()),
+                AppError::Disabled => (StatusCode::UNAUTHORIZED, t.t("login.disabled").to_owned()),
+                AppError::Locked { until_ms } => {
+                    let minutes = ((until_ms - kefu_app::now_ms()) / 60_000).max(1);
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        t.f("login.locked", &[("minutes", &minutes)]),
+                    )
+                }
+                AppError::RateLimited { retry_after_s } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    t.f("login.rate_limited", &[("seconds", retry_after_s)]),
+                ),
+                _ => return super::error_page(&id, e),
+            };
+            let mut page = Chrome::new(&id, "/login", "login.title");
+            page.csrf = cookie(&headers, PRE_CSRF_COOKIE).unwrap_or_default().to_owned();
+            render_status(
+                status,
+                LoginPage {
+                    page,
+                    next: safe_next(f.next.as_deref()),
+                    email: f.email,
+                    error: Some(message),
+                    insecure_cookie_warning: false,
+                },
+            )
+        }
+    }
+}
+
+pub async fn logout(State(state): State<WebState>, id: Identity, headers: HeaderMap) -> Response {
+    if let Some((tok, _)) = &id.session
+        && let Err(e) = state.app.logout(tok).await
+    {
+        return super::error_page(&id, e);
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        SESSION_COOKIE,
+        "",
+        Some(0),
+        cookies_secure(&state, &headers),
+        true,
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    to: String,
+    next: Option<String>,
+}
+
+/// Switches the language for this browser (a cookie); a signed-in user's choice is also saved.
+pub async fn switch_language(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Form(f): Form<LangForm>,
+) -> Response {
+    let Some(lang) = Language::parse(&f.to) else {
+        return super::error_page(
+            &id,
+            kefu_core::Invalid::one("to", "unknown_language", "unknown language").into(),
+        );
+    };
+    if let Some(u) = &id.user
+        && let Err(e) = state.app.set_own_language(u, Some(lang)).await
+    {
+        return super::error_page(&id, e);
+    }
+    let mut r = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        Some(365 * 86400),
+        cookies_secure(&state, &headers),
+        false,
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}

@@ -1,0 +1,235 @@
+//! Server-rendered pages. Each page fills a template whose layout (`base.html`) draws the
+//! navigation for the caller's role, the language switch and the logout form. Askama escapes
+//! every value, so complaint text and names are always shown as text.
+
+pub mod account;
+pub mod audit;
+pub mod departments;
+pub mod home;
+pub mod login;
+pub mod users;
+pub mod webhooks;
+
+use crate::auth::Identity;
+use crate::i18n::Tr;
+use crate::{WebState, assets};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kefu_app::AppError;
+use kefu_core::Role;
+use kefu_store::User;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every page's layout needs.
+pub struct Chrome {
+    pub t: Tr,
+    pub user: Option<User>,
+    pub csrf: String,
+    pub path: String,
+    pub css: String,
+    pub js: String,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<&'static str>,
+    pub title: String,
+}
+
+impl Chrome {
+    pub fn new(id: &Identity, path: &str, title_key: &'static str) -> Chrome {
+        let t = id.tr();
+        let role = id.user.as_ref().map(|u| u.role);
+        let items: &[(&'static str, &'static str, &[Role])] = &[
+            ("/", "nav.home", &Role::ALL),
+            ("/admin/users", "nav.users", &[Role::Admin, Role::Manager]),
+            ("/admin/departments", "nav.departments", &[Role::Admin]),
+            ("/admin/webhooks", "nav.webhooks", &[Role::Admin]),
+            ("/admin/audit", "nav.audit", &[Role::Admin]),
+            ("/account", "nav.account", &Role::ALL),
+        ];
+        let nav = match role {
+            None => vec![],
+            Some(r) => items
+                .iter()
+                .filter(|(_, _, roles)| roles.contains(&r))
+                .map(|(href, key, _)| NavItem {
+                    href,
+                    label: t.t(key),
+                    current: if *href == "/" {
+                        path == "/"
+                    } else {
+                        path.starts_with(href)
+                    },
+                })
+                .collect(),
+        };
+        Chrome {
+            t,
+            user: id.user.clone(),
+            csrf: id.session.as_ref().map(|(_, c)| c.clone()).unwrap_or_default(),
+            path: path.to_owned(),
+            css: assets::url("app.css"),
+            js: assets::url("app.js"),
+            nav,
+            flash: None,
+            title: t.t(title_key).to_owned(),
+        }
+    }
+
+    /// A flash message chosen by a `?done=` code after a redirect; unknown codes show nothing.
+    pub fn with_flash(mut self, done: Option<&str>) -> Chrome {
+        const KNOWN: &[&str] = &[
+            "user_created",
+            "user_updated",
+            "password_set",
+            "password_changed",
+            "language_saved",
+            "department_created",
+            "department_renamed",
+            "department_deleted",
+            "webhook_created",
+            "webhook_updated",
+            "webhook_deleted",
+            "webhook_pinged",
+        ];
+        self.flash = done
+            .and_then(|d| KNOWN.iter().find(|k| **k == d))
+            .map(|k| self.t.t(flash_key(k)));
+        self
+    }
+
+    pub fn role_label(&self, role: &Role) -> &'static str {
+        self.t.t(role_key(*role))
+    }
+}
+
+fn flash_key(code: &str) -> &'static str {
+    match code {
+        "user_created" => "flash.user_created",
+        "user_updated" => "flash.user_updated",
+        "password_set" => "flash.password_set",
+        "password_changed" => "flash.password_changed",
+        "language_saved" => "flash.language_saved",
+        "department_created" => "flash.department_created",
+        "department_renamed" => "flash.department_renamed",
+        "department_deleted" => "flash.department_deleted",
+        "webhook_created" => "flash.webhook_created",
+        "webhook_updated" => "flash.webhook_updated",
+        "webhook_deleted" => "flash.webhook_deleted",
+        _ => "flash.webhook_pinged",
+    }
+}
+
+pub fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "role.admin",
+        Role::Manager => "role.manager",
+        Role::Agent => "role.agent",
+        Role::Technician => "role.technician",
+        Role::Customer => "role.customer",
+    }
+}
+
+pub fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(s) => Html(s).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub fn render_status(status: StatusCode, t: impl Template) -> Response {
+    let mut r = render(t);
+    *r.status_mut() = status;
+    r
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub page: Chrome,
+    pub status: u16,
+    pub message: String,
+}
+
+pub fn error_page(id: &Identity, e: AppError) -> Response {
+    let (status, _) = crate::error::classify(&e);
+    let t = id.tr();
+    let message = match &e {
+        AppError::NotFound => t.t("error.not_found").to_owned(),
+        AppError::Forbidden => t.t("error.forbidden").to_owned(),
+        AppError::Store(_) => {
+            tracing::error!(error = %e, "page failed");
+            t.t("error.internal").to_owned()
+        }
+        other => other.to_string(),
+    };
+    render_status(
+        status,
+        ErrorPage {
+            page: Chrome::new(id, "", "error.title"),
+            status: status.as_u16(),
+            message,
+        },
+    )
+}
+
+pub fn csrf_failure(id: &Identity) -> Response {
+    let t = id.tr();
+    render_status(
+        StatusCode::FORBIDDEN,
+        ErrorPage {
+            page: Chrome::new(id, "", "error.title"),
+            status: 403,
+            message: t.t("error.csrf").to_owned(),
+        },
+    )
+}
+
+pub fn too_large(id: &Identity) -> Response {
+    let t = id.tr();
+    render_status(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorPage {
+            page: Chrome::new(id, "", "error.title"),
+            status: 413,
+            message: t.t("error.too_large").to_owned(),
+        },
+    )
+}
+
+pub async fn not_found(id: Identity) -> Response {
+    error_page(&id, AppError::NotFound)
+}
+
+/// Redirect after a successful form (POST/redirect/GET), with a flash code.
+pub fn done(to: &str, code: &str) -> Response {
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{sep}done={code}")).into_response()
+}
+
+/// Instants in the organisation's time zone, as people read them.
+pub async fn time_zone(state: &WebState) -> jiff::tz::TimeZone {
+    let name = state
+        .app
+        .store
+        .get_setting("organisation")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v["time_zone"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "Asia/Shanghai".to_owned());
+    jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+pub fn fmt_time(ms: i64, tz: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,294 @@
+//! Every route of kefu, with who may use it, in one table. The router is built from this table,
+//! the access rule of each route is enforced by a layer made from its entry, and the route × role
+//! test walks the same table — so a route cannot exist without an access rule.
+
+use crate::{WebState, api, assets, auth, csrf, metrics, pages, security};
+use axum::Router;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{MethodRouter, get, post};
+use kefu_core::Role;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    AnyUser,
+    /// Only these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match self {
+            Access::Public => true,
+            Access::AnyUser => role.is_some(),
+            Access::Roles(rs) => role.is_some_and(|r| rs.contains(&r)),
+        }
+    }
+}
+
+/// Pages answer with HTML and redirect to the login; the API answers problem+json and 401.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Page,
+    Api,
+    Ops,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteDef {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub surface: Surface,
+}
+
+pub(crate) const ADMIN: &[Role] = &[Role::Admin];
+pub(crate) const USER_READERS: &[Role] = &[Role::Admin, Role::Manager];
+pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
+
+type Handler = MethodRouter<WebState>;
+
+/// The table: (route, handler).
+pub fn route_table() -> Vec<(RouteDef, Handler)> {
+    use Access::*;
+    use Surface::*;
+    let r = |method: Method, path: &'static str, access: Access, surface: Surface, h: Handler| {
+        (
+            RouteDef {
+                method,
+                path,
+                access,
+                surface,
+            },
+            h,
+        )
+    };
+    vec![
+        // Operations
+        r(Method::GET, "/healthz", Public, Ops, get(api::ops::healthz)),
+        r(Method::GET, "/readyz", Public, Ops, get(api::ops::readyz)),
+        r(Method::GET, "/metrics", Public, Ops, get(metrics::serve)),
+        r(Method::GET, "/api/openapi.json", Public, Ops, get(api::openapi_json)),
+        r(Method::GET, "/assets/{file}", Public, Ops, get(assets::serve)),
+        // Pages
+        r(Method::GET, "/login", Public, Page, get(pages::login::show)),
+        r(Method::POST, "/login", Public, Page, post(pages::login::submit)),
+        r(Method::POST, "/logout", AnyUser, Page, post(pages::login::logout)),
+        r(Method::POST, "/lang", Public, Page, post(pages::login::switch_language)),
+        r(Method::GET, "/", AnyUser, Page, get(pages::home::show)),
+        r(Method::GET, "/account", AnyUser, Page, get(pages::account::show)),
+        r(
+            Method::POST,
+            "/account/password",
+            AnyUser,
+            Page,
+            post(pages::account::change_password),
+        ),
+        r(
+            Method::POST,
+            "/account/language",
+            AnyUser,
+            Page,
+            post(pages::account::set_language),
+        ),
+        r(
+            Method::GET,
+            "/admin/users",
+            Roles(USER_READERS),
+            Page,
+            get(pages::users::list),
+        ),
+        r(
+            Method::GET,
+            "/admin/users/new",
+            Roles(ADMIN),
+            Page,
+            get(pages::users::new_form),
+        ),
+        r(
+            Method::POST,
+            "/admin/users",
+            Roles(ADMIN),
+            Page,
+            post(pages::users::create),
+        ),
+        r(
+            Method::GET,
+            "/admin/users/{id}",
+            Roles(USER_READERS),
+            Page,
+            get(pages::users::edit_form),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}",
+            Roles(ADMIN),
+            Page,
+            post(pages::users::update),
+        ),
+        r(
+            Method::POST,
+            "/admin/users/{id}/password",
+            Roles(ADMIN),
+            Page,
+            post(pages::users::set_password),
+        ),
+        r(
+            Method::GET,
+            "/admin/departments",
+            Roles(ADMIN),
+            Page,
+            get(pages::departments::list),
+        ),
+        r(
+            Method::POST,
+            "/admin/departments",
+            Roles(ADMIN),
+            Page,
+            post(pages::departments::create),
+        ),
+        r(
+            Method::POST,
+            "/admin/departments/{id}",
+            Roles(ADMIN),
+            Page,
+            post(pages::departments::rename),
+        ),
+        r(
+            Method::POST,
+            "/admin/departments/{id}/delete",
+            Roles(ADMIN),
+            Page,
+            post(pages::departments::delete),
+        ),
+        r(Method::GET, "/admin/audit", Roles(ADMIN), Page, get(pages::audit::list)),
+        r(
+            Method::GET,
+            "/admin/webhooks",
+            Roles(ADMIN),
+            Page,
+            get(pages::webhooks::list),
+        ),
+        r(
+            Method::POST,
+            "/admin/webhooks",
+            Roles(ADMIN),
+            Page,
+            post(pages::webhooks::create),
+        ),
+        r(
+            Method::GET,
+            "/admin/webhooks/{id}",
+            Roles(ADMIN),
+            Page,
+            get(pages::webhooks::show),
+        ),
+        r(
+            Method::POST,
+            "/admin/webhooks/{id}/ping",
+            Roles(ADMIN),
+            Page,
+            post(pages::webhooks::ping),
+        ),
+        r(
+            Method::POST,
+            "/admin/webhooks/{id}/active",
+            Roles(ADMIN),
+            Page,
+            post(pages::webhooks::toggle),
+        ),
+        r(
+            Method::POST,
+            "/admin/webhooks/{id}/delete",
+            Roles(ADMIN),
+            Page,
+            post(pages::webhooks::delete),
+        ),
+        // API
+        r(Method::GET, "/api/v1/me", AnyUser, Api, get(api::me)),
+        r(
+            Method::GET,
+            "/api/v1/users",
+            Roles(USER_READERS),
+            Api,
+            get(api::list_users),
+        ),
+        r(Method::POST, "/api/v1/users", Roles(ADMIN), Api, post(api::create_user)),
+        r(Method::GET, "/api/v1/users/{id}", AnyUser, Api, get(api::get_user)),
+        r(
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            Roles(ADMIN),
+            Api,
+            axum::routing::patch(api::update_user),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/departments",
+            Roles(STAFF),
+            Api,
+            get(api::list_departments),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/departments",
+            Roles(ADMIN),
+            Api,
+            post(api::create_department),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/webhooks",
+            Roles(ADMIN),
+            Api,
+            get(api::list_webhooks),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/webhooks",
+            Roles(ADMIN),
+            Api,
+            post(api::create_webhook),
+        ),
+        r(Method::GET, "/api/v1/audit", Roles(ADMIN), Api, get(api::list_audit)),
+    ]
+}
+
+pub(crate) fn build(state: WebState) -> Router {
+    let mut router: Router<WebState> = Router::new();
+    for (def, handler) in route_table() {
+        let path = def.path;
+        let h = handler.route_layer(middleware::from_fn(move |req, next| {
+            auth::enforce(def.clone(), req, next)
+        }));
+        router = router.route(path, h);
+    }
+    let body_limit = state.config.body_limit;
+    router
+        .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
+        .layer(middleware::from_fn(security::detach_writes))
+        .layer(middleware::from_fn(security::headers))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(CatchPanicLayer::custom(security::panic_response))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(security::make_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

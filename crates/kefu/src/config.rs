@@ -1,0 +1,121 @@
+//! The effective configuration: built-in defaults, then a TOML file (`--config`), then `KEFU_*`
+//! environment variables, then command-line flags — each overriding the one before.
+
+use anyhow::{Context, Result, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port `kefu serve` listens on.
+    pub listen: String,
+    /// `sqlite:///path/kefu.db` or `postgres://user:password@host/db`; default: `kefu.db` in `data_dir`.
+    pub database_url: Option<String>,
+    /// Folder for the SQLite file (and, later, attachments).
+    pub data_dir: PathBuf,
+    /// Cookies `Secure`: true, false, or unset for automatic (not Secure only on http://localhost).
+    pub cookie_secure: Option<bool>,
+    pub password_min_chars: usize,
+    pub session_idle_minutes: i64,
+    pub login_attempts_per_minute: u32,
+    pub login_max_failures: u32,
+    pub lockout_minutes: i64,
+    /// Run the job worker in `serve` (turn off on nodes that only serve requests).
+    pub worker: bool,
+    /// Enqueue periodic jobs from `serve` (harmless on several nodes: each tick runs once).
+    pub scheduler: bool,
+    /// `text` or `json` (one JSON object per log line).
+    pub log_format: String,
+    /// A tracing filter such as `info` or `kefu=debug,sqlx=warn`; `RUST_LOG` overrides it.
+    pub log_level: String,
+    pub db_max_connections: u32,
+    pub body_limit_bytes: usize,
+    pub webhook_timeout_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            database_url: None,
+            data_dir: PathBuf::from("kefu-data"),
+            cookie_secure: None,
+            password_min_chars: 12,
+            session_idle_minutes: 8 * 60,
+            login_attempts_per_minute: 10,
+            login_max_failures: 5,
+            lockout_minutes: 15,
+            worker: true,
+            scheduler: true,
+            log_format: "text".into(),
+            log_level: "info".into(),
+            db_max_connections: 16,
+            body_limit_bytes: 1 << 20,
+            webhook_timeout_seconds: 10,
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            if !f.exists() {
+                bail!("config file {} does not exist", f.display());
+            }
+            fig = fig.merge(Toml::file_exact(f));
+        }
+        let cfg: Config = fig
+            .merge(Env::prefixed("KEFU_").ignore(&["test_postgres_url", "bin"]))
+            .extract()
+            .context("invalid configuration")?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    fn check(&self) -> Result<()> {
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format must be \"text\" or \"json\", not {:?}", self.log_format);
+        }
+        if self.password_min_chars < 8 {
+            bail!("password_min_chars must be at least 8");
+        }
+        if self.session_idle_minutes < 1 {
+            bail!("session_idle_minutes must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
+            _ => format!("sqlite://{}", self.data_dir.join("kefu.db").display()),
+        }
+    }
+
+    /// The configuration as `kefu config` shows it: passwords in URLs masked.
+    pub fn masked(&self) -> Config {
+        let mut c = self.clone();
+        c.database_url = Some(kefu_store_postgres::redact(&self.database_url()));
+        c
+    }
+
+    pub fn app_config(&self) -> kefu_app::AppConfig {
+        kefu_app::AppConfig {
+            password_policy: kefu_core::PasswordPolicy {
+                min_chars: self.password_min_chars,
+            },
+            lockout: kefu_core::account::LockoutRule {
+                max_failures: self.login_max_failures,
+                lock_ms: self.lockout_minutes * 60_000,
+            },
+            session_idle_ms: self.session_idle_minutes * 60_000,
+            login_attempts_per_minute: self.login_attempts_per_minute,
+            webhook_timeout_ms: self.webhook_timeout_seconds * 1000,
+            ..kefu_app::AppConfig::default()
+        }
+    }
+}
