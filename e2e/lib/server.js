@@ -12,6 +12,16 @@ const crypto = require('node:crypto');
 
 const execFileP = promisify(execFile);
 
+/**
+ * The environment for kefu processes: ours, less the harness's own KEFU_E2E_* / KEFU_BIN
+ * variables — kefu reads every KEFU_* variable as configuration and rejects unknown keys.
+ */
+function kefuEnv(extra = {}) {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('KEFU_E2E_') || k === 'KEFU_BIN') delete env[k];
+  return { ...env, ...extra };
+}
+
 const ADMIN = Object.freeze({
   email: 'admin@example.com',
   password: 'correct horse battery',
@@ -52,7 +62,7 @@ async function kefuCli(args, env = {}) {
   try {
     return await execFileP(kefuBin(), args, {
       timeout: 60_000,
-      env: { ...process.env, ...env },
+      env: kefuEnv(env),
       maxBuffer: 16 << 20,
     });
   } catch (err) {
@@ -127,7 +137,7 @@ async function startServer(kind, { readyTimeoutMs = 60_000 } = {}) {
     const port = await freePort();
     const baseURL = `http://127.0.0.1:${port}`;
     const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', db.url, '--no-scheduler'], {
-      env: { ...process.env, KEFU_COOKIE_SECURE: 'false' },
+      env: kefuEnv({ KEFU_COOKIE_SECURE: 'false' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Keep the tail of the logs for error messages; never let a full pipe block the server.
