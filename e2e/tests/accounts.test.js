@@ -46,6 +46,14 @@ async function logout(page) {
   await page.locator('form#login-form').waitFor({ state: 'visible' });
 }
 
+/** The hostile name must never become markup (CSP would stop it running; this catches the escaping itself). */
+async function assertNoInjectedScript(page) {
+  const injected = await page.evaluate(() =>
+    [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('alert(1)')).length,
+  );
+  assert.equal(injected, 0, 'no script element was injected by the name');
+}
+
 async function assertFitsWidth(page, width, what) {
   const { scrollWidth, clientWidth } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
@@ -125,10 +133,7 @@ for (const kind of ['sqlite', 'postgres']) {
         assert.ok(rowText.includes(AGENT.name), `the row shows the name as text, escaped: ${JSON.stringify(rowText)}`);
         const bodyText = await page.locator('body').innerText();
         assert.ok(bodyText.includes('<script>alert(1)</script>'), 'the hostile name is shown literally');
-        const injected = await page.evaluate(() =>
-          [...document.querySelectorAll('script')].filter((s) => s.textContent.includes('alert(1)')).length,
-        );
-        assert.equal(injected, 0, 'no script element was injected by the name');
+        await assertNoInjectedScript(page);
       });
     });
 
@@ -142,6 +147,10 @@ for (const kind of ['sqlite', 'postgres']) {
         assert.equal(await page.locator('a[href="/admin/users"]').count(), 0, 'an agent sees no link to user admin');
         const bodyText = await page.locator('body').innerText();
         assert.ok(!bodyText.includes(ADMIN.email), 'the agent page shows nothing of the admin session');
+        if (bodyText.includes('客服 王芳')) {
+          assert.ok(bodyText.includes(AGENT.name), 'where the agent page shows its own name, it shows it literally');
+        }
+        await assertNoInjectedScript(page);
         await logout(page);
         // The session is gone: a logged-in page sends the browser back to the login.
         await page.goto(`${server.baseURL}/`);
