@@ -1,0 +1,215 @@
+//! A kefu router on a fresh database of either kind, with a user and a session per role.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use http_body_util::BodyExt;
+use kefu_app::{App, AppConfig};
+use kefu_core::Role;
+use kefu_store::{NewSession, NewUser, Store, User};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct Harness {
+    pub app: App,
+    pub router: Router,
+    pub users: Vec<(Role, User)>,
+    cleanup: Option<Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn sqlite() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("kefu.db").display());
+    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await.unwrap());
+    build(store, Some(dir), None).await
+}
+
+pub async fn postgres() -> Harness {
+    let (url, name) = kefu_store_postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
+    build(store, None, Some(name)).await
+}
+
+async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option<String>) -> Harness {
+    store.migrate().await.unwrap();
+    let app = App::new(
+        store,
+        AppConfig {
+            login_attempts_per_minute: 1000,
+            ..AppConfig::default()
+        },
+    );
+    let mut users = vec![];
+    for role in Role::ALL {
+        let u = app
+            .store
+            .create_user(NewUser {
+                email: format!("{}@example.com", role.as_str()),
+                name: format!("{} 用户", role.as_str()),
+                role,
+                language: None,
+                password_hash: Some(kefu_app::auth::hash_password("correct horse battery").await.unwrap()),
+                departments: vec![],
+                now: kefu_app::now_ms(),
+            })
+            .await
+            .unwrap();
+        users.push((role, u));
+    }
+    let router = kefu_web::router(
+        app.clone(),
+        kefu_web::WebConfig {
+            cookie_secure: Some(false),
+            body_limit: 64 * 1024,
+        },
+    );
+    let cleanup = pg.map(|name| {
+        Box::new(move || {
+            Box::pin(async move { kefu_store_postgres::testing::drop_database(&name).await })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+        }) as Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>
+    });
+    Harness {
+        app,
+        router,
+        users,
+        cleanup,
+        _dir: dir,
+    }
+}
+
+impl Harness {
+    pub fn user(&self, role: Role) -> &User {
+        &self.users.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    /// A fresh browser session for a role: (cookie header, csrf secret).
+    pub async fn session(&self, role: Role) -> (String, String) {
+        let token = kefu_app::auth::random_secret();
+        let csrf = kefu_app::auth::random_secret();
+        let now = kefu_app::now_ms();
+        self.app
+            .store
+            .create_session(NewSession {
+                token_hash: kefu_app::auth::sha256_hex(&token),
+                user_id: self.user(role).id,
+                csrf_secret: csrf.clone(),
+                ip: None,
+                user_agent: None,
+                created_at: now,
+                expires_at: now + 3_600_000,
+            })
+            .await
+            .unwrap();
+        (format!("kefu_session={token}"), csrf)
+    }
+
+    pub async fn token(&self, role: Role) -> String {
+        let (_, plain) = self
+            .app
+            .create_token(&kefu_app::Actor::Cli, self.user(role).id, "test")
+            .await
+            .unwrap();
+        plain
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (Response<()>, String) {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let (parts, body) = res.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (
+            Response::from_parts(parts, ()),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    pub async fn get_page(&self, path: &str, cookie: &str) -> (Response<()>, String) {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, cookie: &str, body: String) -> (Response<()>, String) {
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (Response<()>, String) {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if body.is_some() {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+        }
+        self.send(
+            b.body(body.map(|s| Body::from(s.to_owned())).unwrap_or_default())
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn finish(mut self) {
+        self.app.store.close().await;
+        if let Some(c) = self.cleanup.take() {
+            c().await;
+        }
+    }
+}
+
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Runs a test body on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = crate::common::sqlite().await;
+                    crate::$name(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let h = crate::common::postgres().await;
+                    crate::$name(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+    };
+}

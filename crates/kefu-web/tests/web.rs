@@ -1,0 +1,620 @@
+//! The web surface, through the real router on a real database (both kinds): the route × role
+//! matrix generated from the route table, the XSS corpus on every page, and the behaviour of
+//! login, CSRF, the API's errors and pagination.
+
+mod common;
+
+use axum::http::{Method, StatusCode, header};
+use common::{Harness, enc};
+use kefu_core::Role;
+use kefu_web::{Access, route_table};
+
+on_both_databases!(
+    route_role_matrix,
+    xss_corpus_is_inert_on_every_page,
+    login_logout_and_lockout,
+    csrf_is_required_on_every_form,
+    api_errors_are_problems_and_change_nothing,
+    api_pagination_walks_every_user,
+    operations_endpoints,
+);
+
+/// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
+async fn concrete_path(h: &Harness, path: &str) -> String {
+    let dept = h
+        .app
+        .store
+        .list_departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| !d.is_default)
+        .map(|d| d.id);
+    let dept = match dept {
+        Some(d) => d,
+        None => h.app.store.create_department("Matrix dept", 0).await.unwrap().id,
+    };
+    let hooks = h.app.store.list_webhooks().await.unwrap();
+    let hook = match hooks.first() {
+        Some(w) => w.id,
+        None => {
+            h.app
+                .create_webhook(&kefu_app::Actor::Cli, "http://127.0.0.1:9/x", vec!["ping".into()], "")
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let other_user = h.user(Role::Customer).id;
+    path.replace("/admin/departments/{id}", &format!("/admin/departments/{dept}"))
+        .replace("/admin/webhooks/{id}", &format!("/admin/webhooks/{hook}"))
+        .replace("{id}", &other_user.to_string())
+        .replace("{file}", "missing.css")
+}
+
+async fn route_role_matrix(h: &Harness) {
+    let table = route_table();
+    assert!(table.len() > 30);
+    let mut checked = 0;
+    for (def, _) in &table {
+        // Logging out ends the session the other rows use; it is covered by its own test.
+        if def.path == "/logout" {
+            continue;
+        }
+        for role in [
+            None,
+            Some(Role::Admin),
+            Some(Role::Manager),
+            Some(Role::Agent),
+            Some(Role::Technician),
+            Some(Role::Customer),
+        ] {
+            let path = concrete_path(h, def.path).await;
+            let is_api = def.path.starts_with("/api/v1/");
+            let (res, body) = if is_api {
+                let token = match role {
+                    Some(r) => Some(h.token(r).await),
+                    None => None,
+                };
+                let body = (def.method != Method::GET).then_some("{}");
+                h.api(def.method.as_str(), &path, token.as_deref(), body).await
+            } else {
+                let (cookie, csrf) = match role {
+                    Some(r) => h.session(r).await,
+                    None => (String::new(), String::new()),
+                };
+                if def.method == Method::GET {
+                    h.get_page(&path, &cookie).await
+                } else {
+                    // A valid CSRF value, so that what is tested is access, not CSRF.
+                    let cookie = if role.is_none() {
+                        format!("kefu_csrf={}", "p".repeat(40))
+                    } else {
+                        cookie
+                    };
+                    let csrf = if role.is_none() { "p".repeat(40) } else { csrf };
+                    h.post_form(&path, &cookie, format!("csrf={csrf}&to=en")).await
+                }
+            };
+            let st = res.status();
+            let ctx = format!(
+                "{} {} as {:?}: {} {}",
+                def.method,
+                path,
+                role,
+                st,
+                body.chars().take(200).collect::<String>()
+            );
+            let to_login = res
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .is_some_and(|l| l.starts_with("/login"));
+            if def.access.allows(role) {
+                assert!(
+                    st != StatusCode::UNAUTHORIZED && st != StatusCode::FORBIDDEN && !to_login,
+                    "allowed but refused: {ctx}"
+                );
+            } else if role.is_none() {
+                if is_api || def.access == Access::Public {
+                    assert_eq!(st, StatusCode::UNAUTHORIZED, "{ctx}");
+                } else {
+                    assert!(
+                        st == StatusCode::SEE_OTHER && to_login,
+                        "anonymous must be sent to the login: {ctx}"
+                    );
+                }
+            } else {
+                assert_eq!(st, StatusCode::FORBIDDEN, "{ctx}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6 * 30, "checked {checked}");
+
+    // A record outside the caller's scope answers 404, never 403: an agent asking for another user.
+    let t = h.token(Role::Agent).await;
+    let other = h.user(Role::Customer).id;
+    let (res, body) = h.api("GET", &format!("/api/v1/users/{other}"), Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "{body}");
+    let (res, _) = h.api("GET", "/api/v1/users/987654321", Some(&t), None).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "a missing record looks the same as one out of scope"
+    );
+    let own = h.user(Role::Agent).id;
+    let (res, _) = h.api("GET", &format!("/api/v1/users/{own}"), Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::OK, "everyone sees themselves");
+}
+
+const CORPUS: &[&str] = &[
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(2)>",
+    "'><svg onload=alert(3)>",
+    "</textarea><script>alert(4)</script>",
+    "<a href=\"javascript:alert(5)\">x</a>",
+];
+
+async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
+    let actor = kefu_app::Actor::Cli;
+    for (i, p) in CORPUS.iter().enumerate() {
+        h.app
+            .create_user(
+                &actor,
+                kefu_app::accounts::CreateUser {
+                    email: format!("x{i}@example.com"),
+                    name: Some(format!("王芳 {p}")),
+                    role: Role::Agent,
+                    password: None,
+                    language: None,
+                    departments: vec![],
+                },
+            )
+            .await
+            .unwrap();
+        h.app.create_department(&actor, &format!("部门 {p}")).await.unwrap();
+        h.app
+            .create_webhook(
+                &actor,
+                &format!("https://hooks.example.com/{i}?q={}", enc(p)),
+                vec!["ping".into()],
+                p,
+            )
+            .await
+            .unwrap();
+    }
+    let mut pages = 0;
+    for role in [Role::Admin, Role::Manager] {
+        let (cookie, _) = h.session(role).await;
+        for (def, _) in route_table() {
+            if def.method != Method::GET
+                || !def.access.allows(Some(role))
+                || def.path.starts_with("/api/")
+                || def.path.starts_with("/assets/")
+            {
+                continue;
+            }
+            let mut paths = vec![concrete_path(h, def.path).await];
+            if def.path.contains("{id}") {
+                // Also the records that carry the hostile text.
+                let users = h
+                    .app
+                    .store
+                    .list_users(kefu_store::UserFilter {
+                        after: 0,
+                        limit: 200,
+                        role: None,
+                    })
+                    .await
+                    .unwrap();
+                let hooks = h.app.store.list_webhooks().await.unwrap();
+                paths = match def.path {
+                    "/admin/users/{id}" => users
+                        .iter()
+                        .filter(|u| u.name.contains('<'))
+                        .map(|u| format!("/admin/users/{}", u.id))
+                        .collect(),
+                    "/admin/webhooks/{id}" => hooks.iter().map(|w| format!("/admin/webhooks/{}", w.id)).collect(),
+                    _ => paths,
+                };
+            }
+            for path in paths {
+                let (res, body) = h.get_page(&path, &cookie).await;
+                if res.status() != StatusCode::OK {
+                    continue;
+                }
+                pages += 1;
+                for p in CORPUS {
+                    assert!(!body.contains(p), "{path} as {role:?} shows {p:?} unescaped");
+                }
+                assert!(!body.contains("<script>alert"), "{path}");
+                assert!(
+                    !body.contains("onerror=alert") || body.contains("onerror=alert") && !body.contains("<img src=x"),
+                    "{path}"
+                );
+            }
+        }
+    }
+    assert!(pages >= 10, "only {pages} pages rendered");
+    let (cookie, _) = h.session(Role::Admin).await;
+    let (_, users) = h.get_page("/admin/users", &cookie).await;
+    assert!(
+        users.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || users.contains("&#60;script&#62;"),
+        "the text is shown, escaped"
+    );
+    // The audit log shows the hostile names as text too (its detail is JSON).
+    let (_, audit) = h.get_page("/admin/audit", &cookie).await;
+    assert!(audit.contains("user.create") && !audit.contains("<script>alert"));
+}
+
+async fn login_logout_and_lockout(h: &Harness) {
+    // The login page is in the browser's language and sets the pre-session CSRF cookie.
+    let (res, body) = h
+        .send(
+            axum::http::Request::get("/login")
+                .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9")
+                .body(Default::default())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body.contains("<html lang=\"zh-CN\">") && body.contains("登录"));
+    let csp = res
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let set = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let pre = set.iter().find(|c| c.starts_with("kefu_csrf=")).unwrap();
+    let pre_val = pre
+        .trim_start_matches("kefu_csrf=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(pre.contains("HttpOnly") && pre.contains("SameSite=Lax"));
+    let (_, body) = h
+        .send(
+            axum::http::Request::get("/login")
+                .header(header::ACCEPT_LANGUAGE, "en-US,en")
+                .body(Default::default())
+                .unwrap(),
+        )
+        .await;
+    assert!(body.contains("<html lang=\"en\">"));
+
+    let cookie = format!("kefu_csrf={pre_val}");
+    let login = |email: &str, pw: &str| format!("csrf={pre_val}&email={}&password={}", enc(email), enc(pw));
+    let (res, body) = h
+        .post_form("/login", &cookie, login("agent@example.com", "wrong password!"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(body.contains("role=\"alert\""));
+    let (res, _) = h
+        .post_form("/login", &cookie, login("nobody@example.com", "whatever password"))
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "an unknown user looks like a wrong password"
+    );
+    let (res, _) = h
+        .post_form("/login", "", login("agent@example.com", "correct horse battery"))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF cookie, no login");
+
+    let (res, _) = h
+        .post_form("/login", &cookie, login("agent@example.com", "correct horse battery"))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let session = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("kefu_session="))
+        .unwrap()
+        .to_owned();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    let s_cookie = session.split(';').next().unwrap().to_owned();
+    let (res, body) = h.get_page("/", &s_cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(body.contains("id=\"logout-form\""));
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (res, _) = h.post_form("/logout", &s_cookie, format!("csrf={csrf}")).await;
+    assert_eq!(res.headers().get(header::LOCATION).unwrap(), "/login");
+    let (res, _) = h.get_page("/", &s_cookie).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the session ended in the database");
+
+    // Lockout after five failures; even the right password is refused while locked.
+    for _ in 0..5 {
+        h.post_form("/login", &cookie, login("technician@example.com", "wrong wrong wrong"))
+            .await;
+    }
+    let (res, body) = h
+        .post_form(
+            "/login",
+            &cookie,
+            login("technician@example.com", "correct horse battery"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        h.app
+            .store
+            .get_user(h.user(Role::Technician).id)
+            .await
+            .unwrap()
+            .locked_until
+            .is_some()
+    );
+
+    // A disabled user cannot log in.
+    h.app
+        .disable_user(&kefu_app::Actor::Cli, h.user(Role::Manager).id)
+        .await
+        .unwrap();
+    let (res, _) = h
+        .post_form("/login", &cookie, login("manager@example.com", "correct horse battery"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn csrf_is_required_on_every_form(h: &Harness) {
+    let (cookie, csrf) = h.session(Role::Admin).await;
+    let before = h.app.store.list_departments().await.unwrap().len();
+    for body in ["name=NoToken".to_owned(), "csrf=wrong&name=BadToken".to_owned()] {
+        let (res, _) = h.post_form("/admin/departments", &cookie, body).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    // A cross-site origin is refused even with the right token.
+    let (res, _) = h
+        .send(
+            axum::http::Request::post("/admin/departments")
+                .header(header::COOKIE, &cookie)
+                .header(header::ORIGIN, "https://evil.example")
+                .header(header::HOST, "kefu.example.com")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(format!("csrf={csrf}&name=Evil").into())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.app.store.list_departments().await.unwrap().len(),
+        before,
+        "nothing changed"
+    );
+    let (res, _) = h
+        .post_form(
+            "/admin/departments",
+            &cookie,
+            format!("csrf={csrf}&name={}", enc("维修部")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.app.store.list_departments().await.unwrap().len(), before + 1);
+
+    // Creating a user from the form; a short password is a clear error that changes nothing.
+    let users = h.app.store.count_users().await.unwrap();
+    let (res, body) = h
+        .post_form(
+            "/admin/users",
+            &cookie,
+            format!("csrf={csrf}&email=new%40example.com&name=x&role=agent&password=short"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("role=\"alert\""));
+    assert_eq!(h.app.store.count_users().await.unwrap(), users);
+    let (res, _) = h
+        .post_form(
+            "/admin/users",
+            &cookie,
+            format!("csrf={csrf}&email=new%40example.com&name=x&role=agent&password=long+enough+pass"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (res, _) = h
+        .post_form(
+            "/admin/users",
+            &cookie,
+            format!("csrf={csrf}&email=NEW%40example.com&name=x&role=agent"),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "the same address in other case is the same account"
+    );
+}
+
+async fn api_errors_are_problems_and_change_nothing(h: &Harness) {
+    let t = h.token(Role::Admin).await;
+    let users = h.app.store.count_users().await.unwrap();
+    let cases: &[(&str, StatusCode)] = &[
+        ("{not json", StatusCode::BAD_REQUEST),
+        (
+            "{\"email\": \"a@example.com\", \"role\": \"agent\", \"shoe_size\": 42}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"email\": \"not an email\", \"role\": \"agent\"}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"email\": \"a@example.com\", \"role\": \"root\"}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"email\": \"a@example.com\", \"role\": \"agent\", \"password\": \"short\"}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "{\"email\": \"admin@example.com\", \"role\": \"agent\"}",
+            StatusCode::CONFLICT,
+        ),
+    ];
+    for (body, want) in cases {
+        let (res, text) = h.api("POST", "/api/v1/users", Some(&t), Some(body)).await;
+        assert_eq!(res.status(), *want, "{body}: {text}");
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+        let p: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(p["status"], want.as_u16());
+        assert!(p["type"].as_str().unwrap().starts_with("https://"));
+    }
+    let big = format!(
+        "{{\"email\": \"a@example.com\", \"role\": \"agent\", \"name\": \"{}\"}}",
+        "x".repeat(100_000)
+    );
+    let (res, _) = h.api("POST", "/api/v1/users", Some(&t), Some(&big)).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        h.app.store.count_users().await.unwrap(),
+        users,
+        "no bad request changed anything"
+    );
+
+    let (res, text) = h.api("POST", "/api/v1/users", Some(&t), Some("{\"email\": \"Li.Lei@Example.com\", \"role\": \"agent\", \"name\": \"李雷\", \"password\": \"twelve chars!\"}")).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let u: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (u["email"].as_str(), u["role"].as_str()),
+        (Some("li.lei@example.com"), Some("agent"))
+    );
+    assert_eq!(
+        u["departments"][0]["is_default"], true,
+        "agents join the default department"
+    );
+    assert!(u.get("password_hash").is_none());
+
+    let (res, _) = h.api("GET", "/api/v1/me", Some("kefu_not-a-real-token"), None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (res, _) = h.api("GET", "/api/v1/me", None, None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (res, text) = h.api("GET", "/api/v1/no/such/route", Some(&t), None).await;
+    assert_eq!(
+        (
+            res.status(),
+            res.headers().get(header::CONTENT_TYPE).unwrap().to_str().unwrap()
+        ),
+        (StatusCode::NOT_FOUND, "application/problem+json"),
+        "{text}"
+    );
+    let (res, text) = h.api("GET", "/api/v1/me", Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for k in ["id", "email", "name", "role", "language", "departments"] {
+        assert!(me.get(k).is_some(), "/me lacks {k}");
+    }
+    let (res, _) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/users/{}", h.user(Role::Admin).id),
+            Some(&t),
+            Some("{\"disabled\": true}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "an admin cannot disable themselves");
+}
+
+async fn api_pagination_walks_every_user(h: &Harness) {
+    for i in 0..23 {
+        h.app
+            .store
+            .create_user(kefu_store::NewUser {
+                email: format!("p{i}@example.com"),
+                name: format!("P{i}"),
+                role: Role::Customer,
+                language: None,
+                password_hash: None,
+                departments: vec![],
+                now: 0,
+            })
+            .await
+            .unwrap();
+    }
+    let t = h.token(Role::Manager).await;
+    let mut seen = vec![];
+    let mut cursor = String::new();
+    loop {
+        let (res, text) = h
+            .api("GET", &format!("/api/v1/users?limit=7&cursor={cursor}"), Some(&t), None)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{text}");
+        let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 7);
+        seen.extend(items.iter().map(|u| u["id"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_owned(),
+            None => break,
+        }
+    }
+    let mut dedup = seen.clone();
+    dedup.dedup();
+    assert_eq!((seen.len(), dedup.len()), (28, 28));
+    for bad in ["limit=0", "limit=9999", "cursor=zzz", "limit=abc", "bogus=1"] {
+        let (res, text) = h.api("GET", &format!("/api/v1/users?{bad}"), Some(&t), None).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+    }
+}
+
+async fn operations_endpoints(h: &Harness) {
+    let (res, body) = h.api("GET", "/healthz", None, None).await;
+    assert_eq!((res.status(), body.as_str()), (StatusCode::OK, "ok"));
+    let (res, body) = h.api("GET", "/readyz", None, None).await;
+    assert_eq!(res.status(), StatusCode::OK, "{body}");
+    let (res, body) = h.api("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    for p in [
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/departments",
+        "/api/v1/webhooks",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "OpenAPI lacks {p}");
+    }
+    // Every API route in the table is in the document.
+    for (def, _) in route_table() {
+        if def.path.starts_with("/api/v1/") {
+            let m = def.method.as_str().to_lowercase();
+            assert!(
+                doc["paths"][def.path].get(&m).is_some(),
+                "OpenAPI lacks {} {}",
+                def.method,
+                def.path
+            );
+        }
+    }
+    h.api("GET", "/api/v1/me", None, None).await;
+    let (res, body) = h.api("GET", "/metrics", None, None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        body.contains("kefu_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"}"),
+        "{body}"
+    );
+    assert!(body.contains("kefu_http_request_duration_seconds_bucket"));
+    assert!(body.contains("kefu_db_pool_max_connections"));
+    assert!(body.contains("kefu_jobs{status=\"queued\"}"));
+}
