@@ -148,8 +148,14 @@ impl App {
                 self.store.complete_job(job.id, &opts.worker_id, now_ms()).await?;
             }
             Err(e) => {
-                let retry_at = (!is_dead(job.attempts, job.max_attempts))
-                    .then(|| now_ms() + retry_delay_ms(job.attempts, rand::thread_rng().r#gen::<f64>()));
+                let retry_at = (!is_dead(job.attempts, job.max_attempts)).then(|| {
+                    now_ms()
+                        + retry_delay_ms(
+                            job.attempts,
+                            self.config.job_retry_base_ms,
+                            rand::thread_rng().r#gen::<f64>(),
+                        )
+                });
                 tracing::warn!(error = %e, retry_at, "job failed");
                 self.store
                     .fail_job(job.id, &opts.worker_id, &e, retry_at, now_ms())

@@ -34,6 +34,8 @@ pub struct AppConfig {
     pub webhook_timeout_ms: u64,
     /// Attempts before a job is dead-lettered.
     pub job_max_attempts: u32,
+    /// The first retry's delay; later ones double it (capped at an hour).
+    pub job_retry_base_ms: i64,
 }
 
 impl Default for AppConfig {
@@ -46,6 +48,7 @@ impl Default for AppConfig {
             login_attempts_per_minute: 10,
             webhook_timeout_ms: 10_000,
             job_max_attempts: 8,
+            job_retry_base_ms: 10_000,
         }
     }
 }

@@ -1,10 +1,9 @@
 //! Background job rules: retry backoff and when a job is given up (dead-lettered).
 
-/// Delay before retry number `attempt` (1 = the first retry): exponential from 10 s, doubling,
-/// capped at one hour, with up to 20 % jitter supplied by the caller (`jitter` in 0..=1)
-/// so that many failed jobs do not retry in lockstep.
-pub fn retry_delay_ms(attempt: u32, jitter: f64) -> i64 {
-    let base: i64 = 10_000;
+/// Delay before retry number `attempt` (1 = the first retry): exponential from `base` (10 s by
+/// default), doubling, capped at one hour, with up to 20 % jitter supplied by the caller
+/// (`jitter` in 0..=1) so that many failed jobs do not retry in lockstep.
+pub fn retry_delay_ms(attempt: u32, base: i64, jitter: f64) -> i64 {
     let cap: i64 = 3_600_000;
     let exp = base.saturating_mul(1i64 << attempt.saturating_sub(1).min(20)).min(cap);
     let j = jitter.clamp(0.0, 1.0);
@@ -29,11 +28,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        assert_eq!(retry_delay_ms(1, 0.0), 10_000);
-        assert_eq!(retry_delay_ms(2, 0.0), 20_000);
-        assert_eq!(retry_delay_ms(3, 1.0), 48_000);
-        assert_eq!(retry_delay_ms(30, 0.0), 3_600_000);
-        assert_eq!(retry_delay_ms(0, 0.0), 10_000);
+        assert_eq!(retry_delay_ms(1, 10_000, 0.0), 10_000);
+        assert_eq!(retry_delay_ms(2, 10_000, 0.0), 20_000);
+        assert_eq!(retry_delay_ms(3, 10_000, 1.0), 48_000);
+        assert_eq!(retry_delay_ms(30, 10_000, 0.0), 3_600_000);
+        assert_eq!(retry_delay_ms(0, 10_000, 0.0), 10_000);
     }
 
     #[test]
