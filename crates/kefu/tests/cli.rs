@@ -1,0 +1,287 @@
+//! The `kefu` command as an operator runs it: results on stdout, errors on stderr with a non-zero
+//! exit, and bad input that changes nothing.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn kefu(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(args)
+        .arg("--database-url")
+        .arg(db)
+        .env_remove("KEFU_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run kefu")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "kefu failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn err(o: &Output) -> String {
+    assert!(
+        !o.status.success(),
+        "kefu should have failed: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn sqlite_url(dir: &tempfile::TempDir, name: &str) -> String {
+    format!("sqlite://{}", dir.path().join(name).display())
+}
+
+#[test]
+fn users_and_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    let out = ok(&kefu(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "Boss@Example.com",
+            "--password",
+            "correct horse battery",
+            "--role",
+            "admin",
+            "--name",
+            "老板",
+        ],
+    ));
+    assert!(out.contains("boss@example.com"), "{out}");
+    let e = err(&kefu(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@example.com",
+            "--password",
+            "short",
+            "--role",
+            "agent",
+        ],
+    ));
+    assert!(e.contains("password") && e.contains("12"), "{e}");
+    let e = err(&kefu(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "x@example.com",
+            "--password",
+            "long enough pass",
+            "--role",
+            "wizard",
+        ],
+    ));
+    assert!(e.contains("role"), "{e}");
+    let e = err(&kefu(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "boss@example.com",
+            "--password",
+            "long enough pass",
+            "--role",
+            "agent",
+        ],
+    ));
+    assert!(e.contains("exists"), "{e}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args([
+            "--database-url",
+            &db,
+            "user",
+            "create",
+            "--email",
+            "agent@example.com",
+            "--password-stdin",
+            "--role",
+            "agent",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("一个很长很长的中文密码短语\n".as_bytes())
+        .unwrap();
+    ok(&child.wait_with_output().unwrap());
+
+    let list: serde_json::Value = serde_json::from_str(&ok(&kefu(&db, &["user", "list", "--format", "json"]))).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2, "the rejected users were not created");
+    let token = ok(&kefu(&db, &["token", "create", "--user", "boss@example.com"]));
+    let token = token.strip_suffix('\n').unwrap();
+    assert!(
+        token.starts_with("kefu_") && token.len() == 48 && !token.contains(char::is_whitespace),
+        "only the token: {token:?}"
+    );
+    let e = err(&kefu(&db, &["token", "create", "--user", "nobody@example.com"]));
+    assert!(e.contains("no user"), "{e}");
+    ok(&kefu(&db, &["user", "disable", "--email", "agent@example.com"]));
+    ok(&kefu(
+        &db,
+        &[
+            "user",
+            "set-password",
+            "--email",
+            "agent@example.com",
+            "--password",
+            "another long password",
+        ],
+    ));
+    let list: serde_json::Value = serde_json::from_str(&ok(&kefu(
+        &db,
+        &["user", "list", "--role", "agent", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(list[0]["disabled"], true);
+    // Global options also go before the subcommand.
+    let o = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["--database-url", &db, "--format", "json", "migrate"])
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("applied"));
+}
+
+#[test]
+fn config_masks_secrets_and_opens_no_database() {
+    let o = kefu("postgres://kefu:s3cret@127.0.0.1:1/nowhere", &["config"]);
+    let out = ok(&o);
+    assert!(
+        out.contains("postgres://kefu:***@127.0.0.1:1/nowhere") && !out.contains("s3cret"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("kefu.toml");
+    std::fs::write(&cfg, "listen = \"0.0.0.0:9000\"\npassword_min_chars = 16\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["config", "--format", "json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(
+        (v["listen"].as_str(), v["password_min_chars"].as_i64()),
+        (Some("0.0.0.0:9000"), Some(16))
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["config"])
+        .env("KEFU_PASSWORD_MIN_CHARS", "20")
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("password_min_chars = 20"));
+    std::fs::write(&cfg, "lissten = 1\n").unwrap();
+    let e = err(&Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["config", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap());
+    assert!(e.contains("lissten"), "an unknown key is named: {e}");
+}
+
+#[test]
+fn bad_databases_are_refused_clearly() {
+    let e = err(&kefu("postgres://postgres@127.0.0.1:1/none", &["migrate"]));
+    assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
+    let e = err(&kefu("mysql://x@y/z", &["migrate"]));
+    assert!(e.contains("unsupported database URL"), "{e}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.db");
+    std::fs::write(
+        &path,
+        b"this is not a database at all, just some text that is long enough to look like a header....",
+    )
+    .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let e = err(&kefu(&format!("sqlite://{}", path.display()), &["migrate"]));
+    assert!(e.contains("corrupt") || e.contains("not a kefu SQLite database"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file was not touched");
+
+    // A database migrated by a newer kefu: refused by every command, serve included.
+    let db = sqlite_url(&dir, "newer.db");
+    ok(&kefu(&db, &["migrate"]));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (99990101000000, 'from the future', '2030-01-01', TRUE, x'00', 0)")
+            .execute(&mut c)
+            .await
+            .unwrap();
+        c.close().await.unwrap();
+    });
+    let e = err(&kefu(&db, &["serve", "--listen", "127.0.0.1:0"]));
+    assert!(e.contains("newer than this kefu"), "{e}");
+}
+
+#[test]
+fn backup_and_restore_across_databases() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = sqlite_url(&dir, "src.db");
+    let out = ok(&kefu(&src, &["demo", "--size", "30"]));
+    assert!(out.contains("admin@kefu.example"), "{out}");
+    let e = err(&kefu(&src, &["demo"]));
+    assert!(e.contains("not empty"), "{e}");
+    let file = dir.path().join("backup.json");
+    let out = ok(&kefu(&src, &["backup", file.to_str().unwrap()]));
+    assert!(out.contains("rows"), "{out}");
+    let users = ok(&kefu(&src, &["user", "list", "--format", "json"]));
+
+    // Onto an empty SQLite database, and onto an empty PostgreSQL database.
+    let dst = sqlite_url(&dir, "dst.db");
+    ok(&kefu(&dst, &["restore", file.to_str().unwrap()]));
+    assert_eq!(ok(&kefu(&dst, &["user", "list", "--format", "json"])), users);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (pg, name) = rt.block_on(kefu_store_postgres::testing::create_database());
+    ok(&kefu(&pg, &["restore", file.to_str().unwrap()]));
+    assert_eq!(
+        ok(&kefu(&pg, &["user", "list", "--format", "json"])),
+        users,
+        "SQLite → PostgreSQL keeps every user"
+    );
+    // Logging in works on the restored copy: the token of a restored user authenticates.
+    ok(&kefu(&pg, &["token", "create", "--user", "admin@kefu.example"]));
+
+    // A non-empty database is refused without --force; with it, replaced.
+    ok(&kefu(
+        &dst,
+        &["user", "create", "--email", "extra@example.com", "--role", "customer"],
+    ));
+    let e = err(&kefu(&dst, &["restore", file.to_str().unwrap()]));
+    assert!(e.contains("--force"), "{e}");
+    assert!(
+        ok(&kefu(&dst, &["user", "list"])).contains("extra@example.com"),
+        "the refused restore changed nothing"
+    );
+    ok(&kefu(&dst, &["restore", "--force", file.to_str().unwrap()]));
+    assert_eq!(ok(&kefu(&dst, &["user", "list", "--format", "json"])), users);
+
+    // Not a backup: refused, nothing changed.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"hello\": 1}").unwrap();
+    let e = err(&kefu(&dst, &["restore", "--force", junk.to_str().unwrap()]));
+    assert!(e.contains("not a kefu backup"), "{e}");
+    assert_eq!(ok(&kefu(&dst, &["user", "list", "--format", "json"])), users);
+    rt.block_on(kefu_store_postgres::testing::drop_database(&name));
+}
