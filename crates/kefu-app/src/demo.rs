@@ -107,6 +107,9 @@ const ENGLISH: &[&str] = &[
     "Lucas Martin",
 ];
 
+/// A staff account to create: name, e-mail, role, departments, language.
+type StaffSeed = (String, String, Role, Vec<i64>, Option<Language>);
+
 const DEPARTMENTS: &[&str] = &[
     "售前咨询部 Pre-sales",
     "售后服务部 After-sales",
@@ -150,7 +153,7 @@ impl App {
             }
         };
         // Staff: one admin, two managers, agents in the service departments, technicians in the field team.
-        let mut staff: Vec<(String, String, Role, Vec<i64>, Option<Language>)> = vec![
+        let mut staff: Vec<StaffSeed> = vec![
             (
                 "系统管理员 Admin".into(),
                 format!("admin@{DEMO_DOMAIN}"),
@@ -250,7 +253,7 @@ impl App {
                 })
                 .await?;
             done += 1;
-            if done % 50 == 0 || done == total {
+            if done.is_multiple_of(50) || done == total {
                 progress(done, total);
             }
         }

@@ -75,6 +75,13 @@ impl FromStr for Role {
     }
 }
 
+impl TryFrom<String> for Role {
+    type Error = Invalid;
+    fn try_from(s: String) -> Result<Self, Invalid> {
+        s.parse()
+    }
+}
+
 /// A syntactically plausible e-mail address, lower-cased so it compares as the same account.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -261,12 +268,5 @@ mod tests {
         assert!(display_name("   ", "name").is_err());
         assert!(display_name("a\u{7}b", "name").is_err());
         assert!(display_name(&"长".repeat(201), "name").is_err());
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = Invalid;
-    fn try_from(s: String) -> Result<Self, Invalid> {
-        s.parse()
     }
 }

@@ -145,8 +145,13 @@ pub async fn identify(State(state): State<WebState>, mut req: Request, next: Nex
                 }
             }
         }
-    } else if !path.starts_with("/assets/") && path != "/healthz" && path != "/metrics" && path != "/readyz" {
-        if let Some(tok) = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned) {
+    } else if !path.starts_with("/assets/")
+        && path != "/healthz"
+        && path != "/metrics"
+        && path != "/readyz"
+        && let Some(tok) = cookie(req.headers(), SESSION_COOKIE).map(str::to_owned)
+    {
+        {
             match state.app.session(&tok).await {
                 Ok((s, u)) => {
                     session = Some((tok, s.csrf_secret));
@@ -162,7 +167,7 @@ pub async fn identify(State(state): State<WebState>, mut req: Request, next: Nex
                             ip,
                             lang: language(req.headers(), None),
                         },
-                        AppError::from(e),
+                        e,
                     );
                 }
             }

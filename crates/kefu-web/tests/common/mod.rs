@@ -16,7 +16,7 @@ pub struct Harness {
     pub app: App,
     pub router: Router,
     pub users: Vec<(Role, User)>,
-    cleanup: Option<Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>>,
+    pg_database: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -66,17 +66,11 @@ async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option
             body_limit: 64 * 1024,
         },
     );
-    let cleanup = pg.map(|name| {
-        Box::new(move || {
-            Box::pin(async move { kefu_store_postgres::testing::drop_database(&name).await })
-                as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
-        }) as Box<dyn FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send>
-    });
     Harness {
         app,
         router,
         users,
-        cleanup,
+        pg_database: pg,
         _dir: dir,
     }
 }
@@ -170,8 +164,8 @@ impl Harness {
 
     pub async fn finish(mut self) {
         self.app.store.close().await;
-        if let Some(c) = self.cleanup.take() {
-            c().await;
+        if let Some(name) = self.pg_database.take() {
+            kefu_store_postgres::testing::drop_database(&name).await;
         }
     }
 }
@@ -187,8 +181,9 @@ pub fn enc(s: &str) -> String {
     out
 }
 
-/// Runs a test body on SQLite and on PostgreSQL.
+/// Runs a test body on SQLite and on PostgreSQL. (`crate::` is the test crate using it.)
 #[macro_export]
+#[allow(clippy::crate_in_macro_def)]
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
