@@ -9,7 +9,7 @@ CREATE TABLE departments (
     updated_at  INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX departments_one_default ON departments (is_default) WHERE is_default = 1;
-INSERT INTO departments (name, is_default, created_at, updated_at) VALUES ('General', 1, 0, 0);
+INSERT INTO departments (name, is_default, created_at, updated_at) VALUES ('默认部门 Default', 1, 0, 0);
 
 CREATE TABLE users (
     id             INTEGER PRIMARY KEY,
