@@ -68,12 +68,34 @@ impl Config {
             }
             fig = fig.merge(Toml::file_exact(f));
         }
+        // Only the keys kefu knows come from the environment: other tools' KEFU_* variables (and
+        // the CLI's own KEFU_CONFIG) must not break start-up. A file, by contrast, is all ours, so
+        // an unknown key there is an error that names it.
+        let known = Self::keys();
         let cfg: Config = fig
-            .merge(Env::prefixed("KEFU_").ignore(&["test_postgres_url", "bin"]))
+            .merge(Env::prefixed("KEFU_").filter(move |k| known.iter().any(|n| k.as_str().eq_ignore_ascii_case(n))))
             .extract()
             .context("invalid configuration")?;
         cfg.check()?;
         Ok(cfg)
+    }
+
+    /// The configuration keys, as TOML and `KEFU_<KEY>` spell them.
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+            _ => vec![],
+        }
+    }
+
+    /// `KEFU_*` variables that are neither configuration keys nor the CLI's own, to warn about.
+    pub fn unknown_env() -> Vec<String> {
+        let keys = Self::keys();
+        std::env::vars()
+            .filter_map(|(k, _)| k.strip_prefix("KEFU_").map(str::to_ascii_lowercase))
+            .filter(|k| !keys.contains(k) && k != "config" && k != "database_url")
+            .map(|k| format!("KEFU_{}", k.to_ascii_uppercase()))
+            .collect()
     }
 
     fn check(&self) -> Result<()> {

@@ -160,6 +160,9 @@ fn run(cli: Cli) -> Result<()> {
         cfg.database_url = Some(u.clone());
     }
     init_logging(&cfg);
+    for var in Config::unknown_env() {
+        tracing::warn!(%var, "ignoring an environment variable that is not a kefu setting");
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

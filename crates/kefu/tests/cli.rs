@@ -285,3 +285,19 @@ fn backup_and_restore_across_databases() {
     assert_eq!(ok(&kefu(&dst, &["user", "list", "--format", "json"])), users);
     rt.block_on(kefu_store_postgres::testing::drop_database(&name));
 }
+
+#[test]
+fn foreign_kefu_variables_do_not_break_start_up() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(["config", "--format", "json"])
+        .env("KEFU_SOMETHING_ELSE", "1")
+        .env("KEFU_LISTEN", "127.0.0.1:9999")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(v["listen"], "127.0.0.1:9999", "known variables still apply");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("KEFU_SOMETHING_ELSE"),
+        "the stray one is named in a warning"
+    );
+}
