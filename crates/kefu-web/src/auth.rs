@@ -83,10 +83,11 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The client address: the first X-Forwarded-For hop (kefu runs behind a proxy in production),
-/// else the socket peer.
-pub fn client_ip(req: &Request) -> Option<String> {
-    if let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+/// The client address: the socket peer, or — when configured to trust a reverse proxy — the
+/// first `X-Forwarded-For` hop.
+pub fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
+    if trust_forwarded_for
+        && let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
         && let Some(first) = xff
             .split(',')
             .next()
@@ -116,7 +117,7 @@ pub fn language(headers: &HeaderMap, user: Option<&User>) -> Language {
 
 pub async fn identify(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let ip = client_ip(&req);
+    let ip = client_ip(&req, state.config.trust_forwarded_for);
     let mut user = None;
     let mut session = None;
     if path.starts_with("/api/v1/") {

@@ -28,6 +28,9 @@ pub struct WebConfig {
     pub cookie_secure: Option<bool>,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy that sets it;
+    /// otherwise any client could choose its own address and dodge the login rate limit).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for WebConfig {
@@ -35,6 +38,7 @@ impl Default for WebConfig {
         WebConfig {
             cookie_secure: None,
             body_limit: 1 << 20,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -275,6 +275,7 @@ pub(crate) fn build(state: WebState) -> Router {
     router
         .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(middleware::from_fn(security::detach_writes))

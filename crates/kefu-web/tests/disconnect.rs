@@ -39,6 +39,7 @@ async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
         kefu_web::WebConfig {
             cookie_secure: Some(false),
             body_limit: 65536,
+            trust_forwarded_for: false,
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

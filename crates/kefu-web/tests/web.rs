@@ -510,6 +510,12 @@ async fn api_errors_are_problems_and_change_nothing(h: &Harness) {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let (res, _) = h.api("GET", "/api/v1/me", None, None).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let (res, text) = h.api("DELETE", "/api/v1/me", Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{text}");
+    assert_eq!(
+        res.headers().get(header::CONTENT_TYPE).unwrap(),
+        "application/problem+json"
+    );
     let (res, text) = h.api("GET", "/api/v1/no/such/route", Some(&t), None).await;
     assert_eq!(
         (
@@ -617,4 +623,45 @@ async fn operations_endpoints(h: &Harness) {
     assert!(body.contains("kefu_http_request_duration_seconds_bucket"));
     assert!(body.contains("kefu_db_pool_max_connections"));
     assert!(body.contains("kefu_jobs{status=\"queued\"}"));
+}
+
+/// Without a trusted proxy, X-Forwarded-For is ignored: rotating it does not dodge the login limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_not_trusted_by_default() {
+    let h = common::sqlite().await;
+    let app = kefu_app::App::new(
+        h.app.store.clone(),
+        kefu_app::AppConfig {
+            login_attempts_per_minute: 3,
+            ..Default::default()
+        },
+    );
+    let router = kefu_web::router(
+        app,
+        kefu_web::WebConfig {
+            cookie_secure: Some(false),
+            body_limit: 65536,
+            trust_forwarded_for: false,
+        },
+    );
+    let pre = "p".repeat(40);
+    let mut statuses = vec![];
+    for i in 0..5 {
+        let req = axum::http::Request::post("/login")
+            .header(header::COOKIE, format!("kefu_csrf={pre}"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(format!(
+                "csrf={pre}&email=nobody%40example.com&password=whatever+password"
+            )))
+            .unwrap();
+        use tower::ServiceExt;
+        statuses.push(router.clone().oneshot(req).await.unwrap().status());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(),
+        2,
+        "{statuses:?}"
+    );
+    h.finish().await;
 }

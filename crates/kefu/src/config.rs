@@ -34,6 +34,8 @@ pub struct Config {
     pub db_max_connections: u32,
     pub body_limit_bytes: usize,
     pub webhook_timeout_seconds: u64,
+    /// Behind a reverse proxy that sets X-Forwarded-For: take client addresses from it.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             db_max_connections: 16,
             body_limit_bytes: 1 << 20,
             webhook_timeout_seconds: 10,
+            trust_forwarded_for: false,
         }
     }
 }

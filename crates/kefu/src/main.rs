@@ -492,6 +492,7 @@ async fn serve(cfg: Config, args: ServeArgs) -> Result<()> {
         kefu_web::WebConfig {
             cookie_secure: cfg.cookie_secure,
             body_limit: cfg.body_limit_bytes,
+            trust_forwarded_for: cfg.trust_forwarded_for,
         },
     );
     tracing::info!(%addr, backend = app.store.backend(), startup_ms = started.elapsed().as_millis() as u64, "kefu is serving");

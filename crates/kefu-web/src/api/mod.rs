@@ -375,6 +375,19 @@ pub async fn list_audit(
     Ok(Json(AuditPage { items, next_cursor }))
 }
 
+pub async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            Some("this route does not take that method".into()),
+            vec![],
+        )
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
+}
+
 pub async fn not_found() -> Response {
     problem(
         StatusCode::NOT_FOUND,

@@ -64,6 +64,7 @@ async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option
         kefu_web::WebConfig {
             cookie_secure: Some(false),
             body_limit: 64 * 1024,
+            trust_forwarded_for: false,
         },
     );
     Harness {
