@@ -19,6 +19,24 @@ pub struct CreateUser {
 }
 
 impl App {
+    /// Every id names an existing department, or the input is invalid.
+    async fn check_departments(&self, ids: &[i64]) -> AppResult<()> {
+        for d in ids {
+            if let Err(e) = self.store.get_department(*d).await {
+                return Err(match AppError::from(e) {
+                    AppError::NotFound => Invalid::one(
+                        "departments",
+                        "unknown_department",
+                        format!("no department with id {d}"),
+                    )
+                    .into(),
+                    other => other,
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub async fn create_user(&self, actor: &Actor, input: CreateUser) -> AppResult<User> {
         actor.require_admin()?;
         let email = Email::parse(&input.email)?;
@@ -33,15 +51,7 @@ impl App {
             }
             None => None,
         };
-        for d in &input.departments {
-            self.store.get_department(*d).await.map_err(|_| {
-                Invalid::one(
-                    "departments",
-                    "unknown_department",
-                    format!("no department with id {d}"),
-                )
-            })?;
-        }
+        self.check_departments(&input.departments).await?;
         let user = self
             .store
             .create_user(NewUser {
@@ -107,15 +117,7 @@ impl App {
         }
         let name = name.map(|n| display_name(&n, "name")).transpose()?;
         if let Some(ds) = &departments {
-            for d in ds {
-                self.store.get_department(*d).await.map_err(|_| {
-                    Invalid::one(
-                        "departments",
-                        "unknown_department",
-                        format!("no department with id {d}"),
-                    )
-                })?;
-            }
+            self.check_departments(ds).await?;
         }
         let user = self
             .store

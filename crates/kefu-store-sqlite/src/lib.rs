@@ -3,9 +3,7 @@
 //! readers. Portable SQL comes from `kefu_store::portable_store!`; job claims and backups are here.
 
 use async_trait::async_trait;
-use kefu_store::{
-    Admin, Dump, DumpTable, Job, JobStatus, Jobs, NewJob, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES,
-};
+use kefu_store::{Admin, Dump, DumpTable, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Column, Row, Sqlite, SqlitePool, Transaction, TypeInfo, ValueRef};
 use std::path::{Path, PathBuf};
@@ -329,49 +327,27 @@ impl Admin for SqliteStore {
     }
 }
 
-#[async_trait]
-impl Jobs for SqliteStore {
-    async fn enqueue(&self, job: NewJob) -> StoreResult<Option<i64>> {
-        self.portable_enqueue(job).await
-    }
-
-    async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> StoreResult<Option<Job>> {
+impl SqliteStore {
+    /// Claims the oldest due job and returns its row; the portable `Jobs` impl decodes it.
+    pub(crate) async fn claim_job_row(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<<sqlx::Sqlite as sqlx::Database>::Row>> {
         // One statement on the single writer: atomic, so no two workers get the same row.
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
              WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) ORDER BY run_at, id LIMIT 1) \
              RETURNING {}",
-            Self::JOB_COLS
+            kefu_store::portable::JOB_COLUMNS
         )))
         .bind(worker)
         .bind(now)
         .bind(lease_ms)
         .fetch_optional(&self.writer)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(Self::job_from_row).transpose()
-    }
-
-    async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> StoreResult<bool> {
-        self.portable_heartbeat_job(id, worker, lease_until).await
-    }
-    async fn complete_job(&self, id: i64, worker: &str, now: i64) -> StoreResult<bool> {
-        self.portable_complete_job(id, worker, now).await
-    }
-    async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<i64>, now: i64) -> StoreResult<bool> {
-        self.portable_fail_job(id, worker, error, retry_at, now).await
-    }
-    async fn get_job(&self, id: i64) -> StoreResult<Job> {
-        self.portable_get_job(id).await
-    }
-    async fn list_jobs(&self, status: Option<JobStatus>, limit: u32) -> StoreResult<Vec<Job>> {
-        self.portable_list_jobs(status, limit).await
-    }
-    async fn job_counts(&self) -> StoreResult<Vec<(JobStatus, i64)>> {
-        self.portable_job_counts().await
-    }
-    async fn purge_jobs(&self, before: i64) -> StoreResult<u64> {
-        self.portable_purge_jobs(before).await
+        .map_err(db_err)
     }
 }
 

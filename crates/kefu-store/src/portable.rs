@@ -8,6 +8,9 @@
 
 /// Maps a sqlx error to the store's: unique violations become `Conflict`, foreign-key and check
 /// violations `Refused`, connection trouble `Unavailable`.
+/// The columns of a job row, in the order the portable decoder reads them.
+pub const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, unique_key, created_at, updated_at";
+
 #[macro_export]
 macro_rules! sqlx_error_mapper {
     () => {
@@ -60,7 +63,7 @@ macro_rules! portable_store {
 
             pub const USER_COLS: &str = "u.id, u.email, u.name, u.role, u.language, u.password_hash, u.disabled, u.failed_logins, u.locked_until, u.last_login_at, u.created_at, u.updated_at";
             pub const USER_COLS_BARE: &str = "id, email, name, role, language, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at, updated_at";
-            pub const JOB_COLS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, unique_key, created_at, updated_at";
+            pub const JOB_COLS: &str = $crate::portable::JOB_COLUMNS;
 
             pub fn department(row: &DbRow) -> StoreResult<Department> {
                 Ok(Department {
@@ -394,48 +397,48 @@ macro_rules! portable_store {
             }
         }
 
-        impl $store {
-            /// The portable half of `Jobs`; `claim_job` is each backend's own.
-            async fn portable_enqueue(&self, j: $crate::NewJob) -> $crate::StoreResult<Option<i64>> {
+        #[::async_trait::async_trait]
+        impl $crate::Jobs for $store {
+            async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> $crate::StoreResult<Option<$crate::Job>> {
+                let row = self.claim_job_row(worker, now, lease_ms).await?;
+                row.as_ref().map(__portable_rows::job).transpose()
+            }
+            async fn enqueue(&self, j: $crate::NewJob) -> $crate::StoreResult<Option<i64>> {
                 ::sqlx::query_scalar("INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, unique_key, created_at, updated_at) VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING id")
                     .bind(j.kind).bind(j.payload.to_string()).bind(i64::from(j.max_attempts)).bind(j.run_at).bind(j.unique_key).bind(j.now)
                     .fetch_optional(self.writer()).await.map_err(db_err)
             }
-            fn job_from_row(row: &__portable_rows::DbRow) -> $crate::StoreResult<$crate::Job> {
-                __portable_rows::job(row)
-            }
-            const JOB_COLS: &'static str = __portable_rows::JOB_COLS;
-            async fn portable_heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> $crate::StoreResult<bool> {
+            async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> $crate::StoreResult<bool> {
                 let r = ::sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
                     .bind(id).bind(worker).bind(lease_until).execute(self.writer()).await.map_err(db_err)?;
                 Ok(r.rows_affected() == 1)
             }
-            async fn portable_complete_job(&self, id: i64, worker: &str, now: i64) -> $crate::StoreResult<bool> {
+            async fn complete_job(&self, id: i64, worker: &str, now: i64) -> $crate::StoreResult<bool> {
                 let r = ::sqlx::query("UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
                     .bind(id).bind(worker).bind(now).execute(self.writer()).await.map_err(db_err)?;
                 Ok(r.rows_affected() == 1)
             }
-            async fn portable_fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<i64>, now: i64) -> $crate::StoreResult<bool> {
+            async fn fail_job(&self, id: i64, worker: &str, error: &str, retry_at: Option<i64>, now: i64) -> $crate::StoreResult<bool> {
                 let r = ::sqlx::query("UPDATE jobs SET status = CASE WHEN $4 IS NULL THEN 'dead' ELSE 'queued' END, run_at = COALESCE($4, run_at), last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
                     .bind(id).bind(worker).bind(error).bind(retry_at).bind(now).execute(self.writer()).await.map_err(db_err)?;
                 Ok(r.rows_affected() == 1)
             }
-            async fn portable_get_job(&self, id: i64) -> $crate::StoreResult<$crate::Job> {
+            async fn get_job(&self, id: i64) -> $crate::StoreResult<$crate::Job> {
                 let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM jobs WHERE id = $1", __portable_rows::JOB_COLS)))
                     .bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
                 __portable_rows::job(&row)
             }
-            async fn portable_list_jobs(&self, status: Option<$crate::JobStatus>, limit: u32) -> $crate::StoreResult<Vec<$crate::Job>> {
+            async fn list_jobs(&self, status: Option<$crate::JobStatus>, limit: u32) -> $crate::StoreResult<Vec<$crate::Job>> {
                 let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2", __portable_rows::JOB_COLS)))
                     .bind(status.map(|s| s.as_str())).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::job).collect()
             }
-            async fn portable_job_counts(&self) -> $crate::StoreResult<Vec<($crate::JobStatus, i64)>> {
+            async fn job_counts(&self) -> $crate::StoreResult<Vec<($crate::JobStatus, i64)>> {
                 let rows: Vec<(String, i64)> = ::sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
                     .fetch_all(self.reader()).await.map_err(db_err)?;
                 Ok(rows.into_iter().filter_map(|(s, n)| $crate::JobStatus::parse(&s).map(|s| (s, n))).collect())
             }
-            async fn portable_purge_jobs(&self, before: i64) -> $crate::StoreResult<u64> {
+            async fn purge_jobs(&self, before: i64) -> $crate::StoreResult<u64> {
                 let r = ::sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1").bind(before).execute(self.writer()).await.map_err(db_err)?;
                 Ok(r.rows_affected())
             }

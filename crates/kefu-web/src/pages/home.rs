@@ -42,15 +42,10 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
             "home.customer.empty_body",
         ),
     };
-    let organisation = state
-        .app
-        .store
-        .get_setting("organisation")
-        .await
-        .ok()
-        .flatten()
-        .and_then(|v| v["name"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let organisation = super::organisation(&state).await["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let mut stats = vec![];
     if caller.0.role == Role::Admin {
         if let Ok(n) = state.app.store.count_users().await {

@@ -214,18 +214,22 @@ pub fn done(to: &str, code: &str) -> Response {
     Redirect::to(&format!("{to}{sep}done={code}")).into_response()
 }
 
-/// Instants in the organisation's time zone, as people read them.
-pub async fn time_zone(state: &WebState) -> jiff::tz::TimeZone {
-    let name = state
+/// The organisation's settings (name, time zone); empty when not set.
+pub async fn organisation(state: &WebState) -> serde_json::Value {
+    state
         .app
         .store
         .get_setting("organisation")
         .await
         .ok()
         .flatten()
-        .and_then(|v| v["time_zone"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "Asia/Shanghai".to_owned());
-    jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC)
+        .unwrap_or_default()
+}
+
+/// Instants are shown in the organisation's time zone (Asia/Shanghai unless set).
+pub async fn time_zone(state: &WebState) -> jiff::tz::TimeZone {
+    let org = organisation(state).await;
+    jiff::tz::TimeZone::get(org["time_zone"].as_str().unwrap_or("Asia/Shanghai")).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 pub fn fmt_time(ms: i64, tz: &jiff::tz::TimeZone) -> String {
