@@ -14,7 +14,7 @@ const execFileP = promisify(execFile);
 
 /**
  * The environment for kefu processes: ours, less the harness's own KEFU_E2E_* / KEFU_BIN
- * variables — kefu reads every KEFU_* variable as configuration and rejects unknown keys.
+ * variables — kefu reads KEFU_* variables as configuration (and warns about unknown ones).
  */
 function kefuEnv(extra = {}) {
   const env = { ...process.env };
