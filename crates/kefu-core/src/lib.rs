@@ -2,10 +2,13 @@
 //! this crate imports no other kefu crate.
 
 pub mod account;
+pub mod customer;
 pub mod error;
 pub mod jobs;
 pub mod lang;
 pub mod page;
+pub mod rfm;
+pub mod search;
 pub mod time;
 
 pub use account::{Email, PasswordPolicy, Role};
