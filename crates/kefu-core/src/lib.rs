@@ -2,6 +2,7 @@
 //! this crate imports no other kefu crate.
 
 pub mod account;
+pub mod calendar;
 pub mod customer;
 pub mod error;
 pub mod jobs;

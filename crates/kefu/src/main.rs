@@ -64,6 +64,9 @@ enum Command {
         #[arg(long, default_value = "small")]
         size: String,
     },
+    /// Service-level tools
+    #[command(subcommand)]
+    Sla(SlaCommand),
     /// Write an online, consistent backup of the whole database to a file
     Backup { file: PathBuf },
     /// Restore a backup (refuses a non-empty database without --force)
@@ -132,6 +135,22 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum SlaCommand {
+    /// Print the instant N business minutes after a start instant, by a calendar file
+    Due {
+        /// Calendar file (TOML): time_zone, holidays, workdays, workday_hours, [week]
+        #[arg(long)]
+        calendar: PathBuf,
+        /// Start instant, RFC 3339 (2026-09-30T17:00:00+08:00)
+        #[arg(long)]
+        from: String,
+        /// Business minutes
+        #[arg(long, allow_negative_numbers = true)]
+        minutes: i64,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenCommand {
     /// Create an API token; prints only the token
     Create {
@@ -171,6 +190,11 @@ fn run(cli: Cli) -> Result<()> {
     rt.block_on(async move {
         match cli.command {
             Command::Config => print_config(&cfg, cli.format),
+            Command::Sla(SlaCommand::Due {
+                calendar,
+                from,
+                minutes,
+            }) => sla_due(&calendar, &from, minutes, cli.format),
             Command::Serve(args) => serve(cfg, args).await,
             command => {
                 let app = open_app(&cfg).await?;
@@ -428,7 +452,29 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
                 ),
             }
         }
-        Command::Serve(_) | Command::Config => unreachable!("handled before the database is opened"),
+        Command::Serve(_) | Command::Config | Command::Sla(_) => unreachable!("handled before the database is opened"),
+    }
+    Ok(())
+}
+
+/// `kefu sla due`: the business-time clock the SLAs use, on a calendar file; opens no database.
+fn sla_due(calendar: &std::path::Path, from: &str, minutes: i64, format: Format) -> Result<()> {
+    let src = std::fs::read_to_string(calendar)
+        .with_context(|| format!("cannot read the calendar {}", calendar.display()))?;
+    let cal = kefu_core::calendar::BusinessCalendar::from_toml(&src)
+        .map_err(|e| anyhow!("{}: {}", calendar.display(), app_err(e.into())))?;
+    let start: jiff::Timestamp = from
+        .parse()
+        .map_err(|e| anyhow!("--from {from:?} is not an RFC 3339 instant such as 2026-09-30T17:00:00+08:00: {e}"))?;
+    let due = cal
+        .add_business_minutes(start, minutes)
+        .map_err(|e| app_err(e.into()))?;
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({"due": cal.format(due), "time_zone": cal.time_zone_name})
+        ),
+        Format::Text => println!("{}", cal.format(due)),
     }
     Ok(())
 }

@@ -301,3 +301,47 @@ fn foreign_kefu_variables_do_not_break_start_up() {
         "the stray one is named in a warning"
     );
 }
+
+#[test]
+fn sla_due_uses_the_shipped_calendar_and_opens_no_database() {
+    let cal = concat!(env!("CARGO_MANIFEST_DIR"), "/../../calendars/china-2026.toml");
+    // No database is opened: an unreachable database URL does not matter.
+    let due = |from: &str, minutes: &str| {
+        kefu(
+            "postgres://nobody@127.0.0.1:1/none",
+            &["sla", "due", "--calendar", cal, "--from", from, "--minutes", minutes],
+        )
+    };
+    assert_eq!(
+        ok(&due("2026-09-30T17:00:00+08:00", "120")),
+        "2026-10-08T10:00:00+08:00\n"
+    );
+    assert_eq!(
+        ok(&due("2026-10-09T17:00:00+08:00", "120")),
+        "2026-10-10T10:00:00+08:00\n",
+        "a make-up Saturday is worked"
+    );
+    assert_eq!(
+        ok(&due("2026-11-23T09:00:00+08:00", "180")),
+        "2026-11-23T12:00:00+08:00\n",
+        "a range's end is that end"
+    );
+    let e = err(&due("yesterday", "10"));
+    assert!(e.contains("RFC 3339"), "{e}");
+    let e = err(&due("2026-09-30T17:00:00+08:00", "-5"));
+    assert!(e.contains("negative"), "{e}");
+    let e = err(&kefu(
+        "sqlite://x",
+        &[
+            "sla",
+            "due",
+            "--calendar",
+            "/nonexistent.toml",
+            "--from",
+            "2026-09-30T17:00:00+08:00",
+            "--minutes",
+            "1",
+        ],
+    ));
+    assert!(e.contains("cannot read the calendar"), "{e}");
+}

@@ -1,0 +1,386 @@
+//! Business calendars and the business-time clock that every SLA runs on: weekly hours with
+//! several ranges a day (lunch breaks), an IANA time zone, public holidays, and make-up working
+//! days (调休: a weekend day that is worked, with `workday_hours`). A date listed both as a holiday
+//! and a workday is a holiday. A due instant that lands exactly on the end of a range is that end.
+//!
+//! The file format (TOML; more keys are allowed and ignored):
+//! ```toml
+//! time_zone = "Asia/Shanghai"
+//! holidays = ["2026-10-01"]
+//! workdays = ["2026-09-20"]
+//! workday_hours = ["09:00-12:00", "13:30-18:00"]   # default: Monday's hours
+//! [week]
+//! mon = ["09:00-12:00", "13:30-18:00"]              # a missing day is off
+//! ```
+
+use crate::error::Invalid;
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A working range within one local day: `[start, end)`; `end` may be 24:00 (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub start: Time,
+    /// `None` is midnight at the end of the day.
+    pub end: Option<Time>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BusinessCalendar {
+    pub time_zone: TimeZone,
+    pub time_zone_name: String,
+    /// Monday first.
+    pub week: [Vec<Range>; 7],
+    pub holidays: BTreeSet<Date>,
+    pub workdays: BTreeSet<Date>,
+    pub workday_hours: Vec<Range>,
+}
+
+#[derive(Deserialize)]
+struct CalendarFile {
+    time_zone: String,
+    #[serde(default)]
+    holidays: Vec<String>,
+    #[serde(default)]
+    workdays: Vec<String>,
+    workday_hours: Option<Vec<String>>,
+    #[serde(default)]
+    week: BTreeMap<String, Vec<String>>,
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// The most days the clock looks ahead for working time before it calls the calendar empty.
+const HORIZON_DAYS: i32 = 3 * 366;
+
+fn parse_time(s: &str, field: &str) -> Result<Option<Time>, Invalid> {
+    let bad = || Invalid::one(field, "invalid_time", format!("{s:?} is not a time of day HH:MM"));
+    if s == "24:00" {
+        return Ok(None);
+    }
+    let (h, m) = s.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i8, i8) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h.to_string().len() > 2 || !(0..24).contains(&h) || !(0..60).contains(&m) || s.len() != 5 {
+        return Err(bad());
+    }
+    Time::new(h, m, 0, 0).map(Some).map_err(|_| bad())
+}
+
+fn parse_ranges(list: &[String], field: &str) -> Result<Vec<Range>, Invalid> {
+    let mut out: Vec<Range> = Vec::new();
+    for r in list {
+        let (a, b) = r
+            .split_once('-')
+            .ok_or_else(|| Invalid::one(field, "invalid_range", format!("{r:?} is not a range like 09:00-12:00")))?;
+        let start = parse_time(a.trim(), field)?
+            .ok_or_else(|| Invalid::one(field, "invalid_range", format!("{r:?} cannot start at 24:00")))?;
+        let end = parse_time(b.trim(), field)?;
+        if end.is_some_and(|e| e <= start) {
+            return Err(Invalid::one(
+                field,
+                "invalid_range",
+                format!("{r:?} ends before it starts"),
+            ));
+        }
+        if let Some(prev) = out.last()
+            && prev.end.is_none_or(|pe| pe > start)
+        {
+            return Err(Invalid::one(
+                field,
+                "invalid_range",
+                format!("{r:?} overlaps or precedes the range before it; list ranges in order"),
+            ));
+        }
+        out.push(Range { start, end });
+    }
+    Ok(out)
+}
+
+fn parse_dates(list: &[String], field: &str) -> Result<BTreeSet<Date>, Invalid> {
+    list.iter()
+        .map(|d| {
+            d.parse::<Date>()
+                .map_err(|_| Invalid::one(field, "invalid_date", format!("{d:?} is not a date YYYY-MM-DD")))
+        })
+        .collect()
+}
+
+impl BusinessCalendar {
+    /// Reads the TOML calendar format.
+    pub fn from_toml(src: &str) -> Result<BusinessCalendar, Invalid> {
+        let f: CalendarFile =
+            toml::from_str(src).map_err(|e| Invalid::one("calendar", "invalid_toml", e.to_string()))?;
+        let time_zone = TimeZone::get(&f.time_zone).map_err(|_| {
+            Invalid::one(
+                "time_zone",
+                "unknown_time_zone",
+                format!("unknown time zone {:?}", f.time_zone),
+            )
+        })?;
+        if let Some(bad) = f.week.keys().find(|k| !DAYS.contains(&k.as_str())) {
+            return Err(Invalid::one(
+                "week",
+                "unknown_day",
+                format!("unknown day {bad:?}: use mon, tue, wed, thu, fri, sat, sun"),
+            ));
+        }
+        let mut week: [Vec<Range>; 7] = Default::default();
+        for (i, d) in DAYS.iter().enumerate() {
+            if let Some(list) = f.week.get(*d) {
+                week[i] = parse_ranges(list, &format!("week.{d}"))?;
+            }
+        }
+        let workday_hours = match &f.workday_hours {
+            Some(list) => parse_ranges(list, "workday_hours")?,
+            None => week[0].clone(),
+        };
+        Ok(BusinessCalendar {
+            time_zone,
+            time_zone_name: f.time_zone,
+            week,
+            holidays: parse_dates(&f.holidays, "holidays")?,
+            workdays: parse_dates(&f.workdays, "workdays")?,
+            workday_hours,
+        })
+    }
+
+    /// The working ranges of a local date.
+    pub fn ranges(&self, date: Date) -> &[Range] {
+        if self.holidays.contains(&date) {
+            &[]
+        } else if self.workdays.contains(&date) {
+            &self.workday_hours
+        } else {
+            let i = match date.weekday() {
+                Weekday::Monday => 0,
+                Weekday::Tuesday => 1,
+                Weekday::Wednesday => 2,
+                Weekday::Thursday => 3,
+                Weekday::Friday => 4,
+                Weekday::Saturday => 5,
+                Weekday::Sunday => 6,
+            };
+            &self.week[i]
+        }
+    }
+
+    fn instant(&self, date: Date, t: Option<Time>) -> Result<Timestamp, Invalid> {
+        let dt = match t {
+            Some(t) => date.to_datetime(t),
+            None => date
+                .tomorrow()
+                .map_err(|_| Invalid::one("date", "out_of_range", "date out of range"))?
+                .to_datetime(Time::midnight()),
+        };
+        // A local time skipped or repeated by a daylight-saving change resolves as most clocks do.
+        self.time_zone
+            .to_ambiguous_zoned(dt)
+            .compatible()
+            .map(|z| z.timestamp())
+            .map_err(|e| Invalid::one("date", "out_of_range", e.to_string()))
+    }
+
+    /// Working intervals `[start, end)` as instants, from the local date of `from` onwards.
+    fn intervals(&self, from: Timestamp) -> impl Iterator<Item = Result<(Timestamp, Timestamp), Invalid>> + '_ {
+        let first = from.to_zoned(self.time_zone.clone()).date();
+        (0..HORIZON_DAYS)
+            .filter_map(move |i| first.checked_add(jiff::Span::new().days(i)).ok())
+            .flat_map(move |date| {
+                self.ranges(date)
+                    .iter()
+                    .map(move |r| Ok((self.instant(date, Some(r.start))?, self.instant(date, r.end)?)))
+                    .collect::<Vec<_>>()
+            })
+    }
+
+    /// The instant `minutes` business minutes after `from`. Zero minutes is `from` itself.
+    pub fn add_business_minutes(&self, from: Timestamp, minutes: i64) -> Result<Timestamp, Invalid> {
+        if minutes < 0 {
+            return Err(Invalid::one("minutes", "negative", "minutes must not be negative"));
+        }
+        if minutes == 0 {
+            return Ok(from);
+        }
+        let mut left = SignedDuration::from_mins(minutes);
+        for iv in self.intervals(from) {
+            let (s, e) = iv?;
+            if e <= from {
+                continue;
+            }
+            let s = s.max(from);
+            let avail = e.duration_since(s);
+            if left <= avail {
+                return s
+                    .checked_add(left)
+                    .map_err(|e| Invalid::one("minutes", "out_of_range", e.to_string()));
+            }
+            left -= avail;
+        }
+        Err(Invalid::one(
+            "calendar",
+            "no_working_time",
+            format!("the calendar has too little working time in the {HORIZON_DAYS} days after {from}"),
+        ))
+    }
+
+    /// Business time between two instants (zero when `to` is not after `from`).
+    pub fn business_duration(&self, from: Timestamp, to: Timestamp) -> Result<SignedDuration, Invalid> {
+        let mut total = SignedDuration::ZERO;
+        if to <= from {
+            return Ok(total);
+        }
+        for iv in self.intervals(from) {
+            let (s, e) = iv?;
+            if s >= to {
+                break;
+            }
+            let (s, e) = (s.max(from), e.min(to));
+            if e > s {
+                total += e.duration_since(s);
+            }
+        }
+        Ok(total)
+    }
+
+    /// An instant as RFC 3339 in this calendar's zone (`2026-10-08T10:00:00+08:00`).
+    pub fn format(&self, t: Timestamp) -> String {
+        t.to_zoned(self.time_zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHINA_2026: &str = include_str!("../../../calendars/china-2026.toml");
+
+    fn cal() -> BusinessCalendar {
+        BusinessCalendar::from_toml(CHINA_2026).unwrap()
+    }
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+    fn due(from: &str, minutes: i64) -> String {
+        let c = cal();
+        c.format(c.add_business_minutes(at(from), minutes).unwrap())
+    }
+
+    #[test]
+    fn within_a_day_and_across_lunch() {
+        assert_eq!(due("2026-11-23T09:00:00+08:00", 60), "2026-11-23T10:00:00+08:00");
+        assert_eq!(
+            due("2026-11-23T11:30:00+08:00", 60),
+            "2026-11-23T14:00:00+08:00",
+            "lunch 12:00-13:30 does not count"
+        );
+        assert_eq!(
+            due("2026-11-23T07:00:00+08:00", 1),
+            "2026-11-23T09:01:00+08:00",
+            "before opening starts at opening"
+        );
+    }
+
+    #[test]
+    fn a_due_instant_on_a_range_end_is_that_end() {
+        assert_eq!(due("2026-11-23T09:00:00+08:00", 180), "2026-11-23T12:00:00+08:00");
+        assert_eq!(due("2026-11-23T13:30:00+08:00", 270), "2026-11-23T18:00:00+08:00");
+        assert_eq!(due("2026-11-23T17:00:00+08:00", 61), "2026-11-24T09:01:00+08:00");
+    }
+
+    #[test]
+    fn weekends_holidays_and_make_up_days() {
+        // Friday 17:00 + 2 h → Monday 10:00.
+        assert_eq!(due("2026-11-20T17:00:00+08:00", 120), "2026-11-23T10:00:00+08:00");
+        // National Day: 30 Sep (Wed) 17:00 + 2 h: 1–7 Oct are holidays; 8 Oct (Thu) works.
+        assert_eq!(due("2026-09-30T17:00:00+08:00", 120), "2026-10-08T10:00:00+08:00");
+        // Saturday 10 Oct is a make-up working day (调休): Friday 9 Oct 17:00 + 2 h → Sat 10:00.
+        assert_eq!(due("2026-10-09T17:00:00+08:00", 120), "2026-10-10T10:00:00+08:00");
+        // Sunday 20 Sep is a make-up working day; Saturday 19 Sep is not.
+        assert_eq!(due("2026-09-19T10:00:00+08:00", 30), "2026-09-20T09:30:00+08:00");
+        // Spring Festival: 14 Feb (Sat) works, 15–23 Feb off.
+        assert_eq!(due("2026-02-14T17:30:00+08:00", 60), "2026-02-24T09:30:00+08:00");
+    }
+
+    #[test]
+    fn inputs_in_other_offsets_are_the_same_instants() {
+        assert_eq!(due("2026-11-23T01:00:00Z", 60), "2026-11-23T10:00:00+08:00");
+        assert_eq!(due("2026-11-23T09:00:00+08:00", 0), "2026-11-23T09:00:00+08:00");
+    }
+
+    #[test]
+    fn durations_count_only_business_time() {
+        let c = cal();
+        let d = c
+            .business_duration(at("2026-09-30T17:00:00+08:00"), at("2026-10-08T10:00:00+08:00"))
+            .unwrap();
+        assert_eq!(d.as_mins(), 120);
+        // The inverse of adding.
+        for (from, m) in [("2026-11-20T17:00:00+08:00", 120), ("2026-02-13T11:59:00+08:00", 1000)] {
+            let to = c.add_business_minutes(at(from), m).unwrap();
+            assert_eq!(c.business_duration(at(from), to).unwrap().as_mins(), m);
+        }
+        assert_eq!(
+            c.business_duration(at("2026-11-23T12:00:00+08:00"), at("2026-11-23T11:00:00+08:00"))
+                .unwrap(),
+            SignedDuration::ZERO
+        );
+    }
+
+    #[test]
+    fn a_date_in_both_lists_is_a_holiday_and_workday_hours_default_to_monday() {
+        let c = BusinessCalendar::from_toml("time_zone = \"UTC\"\nholidays = [\"2026-11-28\"]\nworkdays = [\"2026-11-28\", \"2026-11-29\"]\n[week]\nmon = [\"08:00-16:00\"]\n").unwrap();
+        assert!(c.ranges("2026-11-28".parse().unwrap()).is_empty());
+        assert_eq!(c.ranges("2026-11-29".parse().unwrap()), &c.week[0][..]);
+        assert_eq!(
+            c.format(c.add_business_minutes(at("2026-11-28T00:00:00Z"), 60).unwrap()),
+            "2026-11-29T09:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn daylight_saving_time_is_real_time() {
+        // New York springs forward at 02:00 on 8 Mar 2026; a 01:00–04:00 range is two real hours.
+        let c =
+            BusinessCalendar::from_toml("time_zone = \"America/New_York\"\n[week]\nsun = [\"01:00-04:00\"]\n").unwrap();
+        assert_eq!(
+            c.business_duration(at("2026-03-08T00:00:00-05:00"), at("2026-03-09T00:00:00-04:00"))
+                .unwrap()
+                .as_mins(),
+            120
+        );
+    }
+
+    #[test]
+    fn bad_calendars_are_clear_errors() {
+        for (src, field) in [
+            ("time_zone = \"Mars/Olympus\"", "time_zone"),
+            ("time_zone = \"UTC\"\nholidays = [\"2026-13-01\"]", "holidays"),
+            ("time_zone = \"UTC\"\n[week]\nmon = [\"18:00-09:00\"]", "week.mon"),
+            ("time_zone = \"UTC\"\n[week]\nmon = [\"9-12\"]", "week.mon"),
+            (
+                "time_zone = \"UTC\"\n[week]\nmon = [\"09:00-12:00\", \"11:00-13:00\"]",
+                "week.mon",
+            ),
+            ("time_zone = \"UTC\"\n[week]\nfunday = []", "week"),
+            ("not toml at all [", "calendar"),
+        ] {
+            let e = BusinessCalendar::from_toml(src).unwrap_err();
+            assert_eq!(e.errors[0].field, field, "{src}: {e}");
+        }
+        let empty = BusinessCalendar::from_toml("time_zone = \"UTC\"").unwrap();
+        assert_eq!(
+            empty
+                .add_business_minutes(at("2026-01-01T00:00:00Z"), 1)
+                .unwrap_err()
+                .errors[0]
+                .code,
+            "no_working_time"
+        );
+        assert!(cal().add_business_minutes(at("2026-01-01T00:00:00Z"), -1).is_err());
+    }
+}
