@@ -159,7 +159,7 @@ impl App {
                 format!("admin@{DEMO_DOMAIN}"),
                 Role::Admin,
                 vec![],
-                Some(Language::ZhCn),
+                None,
             ),
             (
                 "服务经理 Li Na".into(),

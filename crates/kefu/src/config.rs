@@ -53,7 +53,8 @@ impl Default for Config {
             worker: true,
             scheduler: true,
             log_format: "text".into(),
-            log_level: "info".into(),
+            // PostgreSQL notices ("relation ... already exists, skipping") are sqlx INFO lines.
+            log_level: "info,sqlx=warn".into(),
             db_max_connections: 16,
             body_limit_bytes: 1 << 20,
             webhook_timeout_seconds: 10,
