@@ -246,6 +246,8 @@ impl Admin for PostgresStore {
             plans.push((t, types, cols.iter().any(|(c, _)| c == "id")));
         }
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // A customer may buy through one with a higher id (moved later): check parents at commit.
+        tx.execute("SET CONSTRAINTS ALL DEFERRED").await.map_err(db_err)?;
         for name in TABLES.iter().rev() {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
                 .execute(&mut *tx)
@@ -340,6 +342,71 @@ impl PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)
+    }
+}
+
+impl PostgresStore {
+    pub(crate) async fn backend_index_customer(
+        &self,
+        id: i64,
+        terms: &kefu_core::search::IndexTerms,
+    ) -> StoreResult<()> {
+        let (words, bigrams, unigrams) = terms.columns();
+        sqlx::query(
+            "INSERT INTO customer_search (customer_id, words, bigrams, unigrams) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (customer_id) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams",
+        )
+        .bind(id)
+        .bind(words)
+        .bind(bigrams)
+        .bind(unigrams)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn backend_search_customers(
+        &self,
+        query: &[kefu_core::search::QueryPart],
+        cols: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        use kefu_core::search::QueryPart;
+        let mut conds = Vec::with_capacity(query.len());
+        let mut values = Vec::with_capacity(query.len());
+        for (i, p) in query.iter().enumerate() {
+            let n = i + 1;
+            // Terms hold only letters and digits (kefu-core::search), so they carry no tsquery operators.
+            match p {
+                QueryPart::Word(w) => {
+                    conds.push(format!("to_tsvector('simple', s.words) @@ to_tsquery('simple', ${n})"));
+                    values.push(format!("{w}:*"));
+                }
+                QueryPart::BigramPhrase(b) => {
+                    conds.push(format!(
+                        "to_tsvector('simple', s.bigrams) @@ phraseto_tsquery('simple', ${n})"
+                    ));
+                    values.push(b.join(" "));
+                }
+                QueryPart::Unigram(u) => {
+                    conds.push(format!(
+                        "to_tsvector('simple', s.unigrams) @@ plainto_tsquery('simple', ${n})"
+                    ));
+                    values.push(u.clone());
+                }
+            }
+        }
+        let sql = format!(
+            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.customer_id WHERE {} AND c.deleted_at IS NULL ORDER BY c.id LIMIT ${}",
+            conds.join(" AND "),
+            query.len() + 1
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in values {
+            q = q.bind(v);
+        }
+        q.bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db_err)
     }
 }
 

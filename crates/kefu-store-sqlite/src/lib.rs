@@ -277,6 +277,11 @@ impl Admin for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
+        // The search index is derived data: emptied here, rebuilt from the restored rows by the app.
+        sqlx::query("DELETE FROM customer_search")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         for name in TABLES.iter().rev() {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
                 .execute(&mut *tx)
@@ -346,6 +351,63 @@ impl SqliteStore {
         .bind(now)
         .bind(lease_ms)
         .fetch_optional(&self.writer)
+        .await
+        .map_err(db_err)
+    }
+}
+
+impl SqliteStore {
+    /// FTS5 MATCH expression of a parsed query; terms hold only letters and digits, quoted anyway.
+    fn match_expression(query: &[kefu_core::search::QueryPart]) -> String {
+        use kefu_core::search::QueryPart;
+        let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        query
+            .iter()
+            .map(|p| match p {
+                QueryPart::Word(w) => format!("words : {} *", q(w)),
+                QueryPart::BigramPhrase(b) => format!("bigrams : {}", q(&b.join(" "))),
+                QueryPart::Unigram(u) => format!("unigrams : {}", q(u)),
+            })
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    pub(crate) async fn backend_index_customer(
+        &self,
+        id: i64,
+        terms: &kefu_core::search::IndexTerms,
+    ) -> StoreResult<()> {
+        let (words, bigrams, unigrams) = terms.columns();
+        let mut tx = self.write_tx().await.map_err(db_err)?;
+        sqlx::query("DELETE FROM customer_search WHERE rowid = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("INSERT INTO customer_search (rowid, words, bigrams, unigrams) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(words)
+            .bind(bigrams)
+            .bind(unigrams)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    pub(crate) async fn backend_search_customers(
+        &self,
+        query: &[kefu_core::search::QueryPart],
+        cols: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.rowid \
+             WHERE customer_search MATCH $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2"
+        )))
+        .bind(Self::match_expression(query))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
         .await
         .map_err(db_err)
     }

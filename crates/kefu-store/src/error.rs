@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The change is refused by a rule the database keeps (a foreign key, a check).
     #[error("refused: {0}")]
     Refused(String),
+    /// The change would make the channel tree loop.
+    #[error("that would make a cycle in the channel tree")]
+    Cycle,
     /// The database was migrated by a newer kefu; this one must not touch it.
     #[error(
         "the database schema is newer than this kefu (it has migration {found}, this build knows up to {known}); upgrade kefu or restore a backup"

@@ -19,11 +19,35 @@ use kefu_core::time::Millis;
 
 /// Everything a backend provides. Split by area so later capabilities add their own trait.
 pub trait Store:
-    Admin + Accounts + Settings + Sessions + Tokens + Audit + RateLimits + Jobs + Webhooks + Send + Sync + 'static
+    Customers
+    + Admin
+    + Accounts
+    + Settings
+    + Sessions
+    + Tokens
+    + Audit
+    + RateLimits
+    + Jobs
+    + Webhooks
+    + Send
+    + Sync
+    + 'static
 {
 }
 impl<T> Store for T where
-    T: Admin + Accounts + Settings + Sessions + Tokens + Audit + RateLimits + Jobs + Webhooks + Send + Sync + 'static
+    T: Customers
+        + Admin
+        + Accounts
+        + Settings
+        + Sessions
+        + Tokens
+        + Audit
+        + RateLimits
+        + Jobs
+        + Webhooks
+        + Send
+        + Sync
+        + 'static
 {
 }
 
@@ -158,4 +182,49 @@ pub trait Webhooks {
     async fn webhooks_for_event(&self, event: &str) -> StoreResult<Vec<Webhook>>;
     async fn record_delivery(&self, d: NewDelivery) -> StoreResult<i64>;
     async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
+}
+
+/// Customers, contacts, purchases and the channel tree (issue 3).
+#[async_trait]
+pub trait Customers {
+    /// Creates a customer under `parent_id` (which must exist), with its tree paths.
+    async fn create_customer(&self, c: NewCustomer) -> StoreResult<Customer>;
+    async fn get_customer(&self, id: i64) -> StoreResult<Customer>;
+    async fn get_customer_by_external_id(&self, external_id: &str) -> StoreResult<Customer>;
+    async fn update_customer(&self, id: i64, patch: CustomerPatch, now: Millis) -> StoreResult<Customer>;
+    /// Moves a customer (and everything beneath it) under a new parent, or to the top.
+    /// A move under itself or its own subtree is refused with `StoreError::Cycle`.
+    async fn move_customer(&self, id: i64, new_parent: Option<i64>, now: Millis) -> StoreResult<Customer>;
+    /// Soft delete (`Some(at)`) or restore (`None`).
+    async fn set_customer_deleted(&self, id: i64, deleted_at: Option<Millis>, now: Millis) -> StoreResult<Customer>;
+    async fn list_customers(&self, filter: CustomerFilter) -> StoreResult<Vec<Customer>>;
+    async fn count_customers(&self) -> StoreResult<i64>;
+    /// The upstream chain, from the top of the tree down to the direct parent.
+    async fn customer_ancestors(&self, id: i64) -> StoreResult<Vec<Customer>>;
+    /// Customers (not deleted) beneath `id` at any depth, counted by kind.
+    async fn subtree_counts(&self, id: i64) -> StoreResult<Vec<(String, i64)>>;
+    /// Customers (not deleted) beneath `id` at any depth, by id, optionally of one kind.
+    async fn subtree_customers(
+        &self,
+        id: i64,
+        kind: Option<kefu_core::customer::CustomerKind>,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Customer>>;
+    /// Replaces a customer's search terms (kefu-core::search::analyze of its name, contacts, ...).
+    async fn index_customer(&self, id: i64, terms: &kefu_core::search::IndexTerms) -> StoreResult<()>;
+    /// Customers (not deleted) matching every part of the query, by id.
+    async fn search_customers(&self, query: &[kefu_core::search::QueryPart], limit: u32) -> StoreResult<Vec<Customer>>;
+
+    async fn add_contact(&self, c: NewContact) -> StoreResult<Contact>;
+    async fn list_contacts(&self, customer_id: i64) -> StoreResult<Vec<Contact>>;
+    /// Contacts with this normalised phone or e-mail (duplicate detection); empty values match nothing.
+    async fn find_contacts(&self, phone_norm: &str, email: &str) -> StoreResult<Vec<Contact>>;
+
+    /// Inserts a purchase, or updates the one with the same `external_id`; true when inserted.
+    async fn upsert_purchase(&self, p: NewPurchase) -> StoreResult<(Purchase, bool)>;
+    async fn list_purchases(&self, customer_id: i64, limit: u32) -> StoreResult<Vec<Purchase>>;
+    /// Per customer with purchases: last date, count, sum.
+    async fn rfm_rows(&self) -> StoreResult<Vec<RfmRow>>;
+    async fn set_value_tiers(&self, tiers: &[(i64, kefu_core::rfm::ValueTier)]) -> StoreResult<()>;
 }

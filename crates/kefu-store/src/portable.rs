@@ -65,6 +65,69 @@ macro_rules! portable_store {
             pub const USER_COLS_BARE: &str = "id, email, name, role, language, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at, updated_at";
             pub const JOB_COLS: &str = $crate::portable::JOB_COLUMNS;
 
+            pub const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, c.parent_id, c.region, c.tags, c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.created_at, c.updated_at";
+            pub const CONTACT_COLS: &str = "id, customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at";
+            pub const PURCHASE_COLS: &str = "id, external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at";
+
+            pub fn customer(row: &DbRow) -> StoreResult<Customer> {
+                let kind: String = get(row, "kind")?;
+                let subkind: Option<String> = get(row, "subkind")?;
+                let tags: String = get(row, "tags")?;
+                let tier: String = get(row, "value_tier")?;
+                Ok(Customer {
+                    id: get(row, "id")?,
+                    external_id: get(row, "external_id")?,
+                    name: get(row, "name")?,
+                    kind: ::kefu_core::customer::CustomerKind::parse(&kind).map_err(data)?,
+                    subkind: subkind.as_deref().map(::kefu_core::customer::Subkind::parse).transpose().map_err(data)?,
+                    is_organisation: get(row, "is_organisation")?,
+                    parent_id: get(row, "parent_id")?,
+                    region: get(row, "region")?,
+                    tags: ::serde_json::from_str(&tags).map_err(data)?,
+                    account_manager_id: get(row, "account_manager_id")?,
+                    notes: get(row, "notes")?,
+                    value_tier: ::kefu_core::rfm::ValueTier::parse(&tier).ok_or_else(|| data(format!("value tier {tier:?}")))?,
+                    deleted_at: get(row, "deleted_at")?,
+                    created_at: get(row, "created_at")?,
+                    updated_at: get(row, "updated_at")?,
+                })
+            }
+            pub fn contact(row: &DbRow) -> StoreResult<Contact> {
+                let language: Option<String> = get(row, "language")?;
+                let style: Option<String> = get(row, "social_style")?;
+                Ok(Contact {
+                    id: get(row, "id")?,
+                    customer_id: get(row, "customer_id")?,
+                    name: get(row, "name")?,
+                    phone: get(row, "phone")?,
+                    phone_norm: get(row, "phone_norm")?,
+                    email: get(row, "email")?,
+                    role: get(row, "role")?,
+                    language: language.as_deref().and_then(::kefu_core::Language::parse),
+                    preferred_channel: get(row, "preferred_channel")?,
+                    social_style: style.as_deref().map(::kefu_core::customer::SocialStyle::parse).transpose().map_err(data)?,
+                    is_primary: get(row, "is_primary")?,
+                    created_at: get(row, "created_at")?,
+                    updated_at: get(row, "updated_at")?,
+                })
+            }
+            pub fn purchase(row: &DbRow) -> StoreResult<Purchase> {
+                Ok(Purchase {
+                    id: get(row, "id")?,
+                    external_id: get(row, "external_id")?,
+                    customer_id: get(row, "customer_id")?,
+                    purchased_on: get(row, "purchased_on")?,
+                    amount_minor: get(row, "amount_minor")?,
+                    currency: get(row, "currency")?,
+                    sku: get(row, "sku")?,
+                    product_name: get(row, "product_name")?,
+                    category: get(row, "category")?,
+                    serial: get(row, "serial")?,
+                    seller_id: get(row, "seller_id")?,
+                    created_at: get(row, "created_at")?,
+                })
+            }
+
             pub fn department(row: &DbRow) -> StoreResult<Department> {
                 Ok(Department {
                     id: get(row, "id")?,
@@ -486,6 +549,183 @@ macro_rules! portable_store {
                 let rows = ::sqlx::query("SELECT id, webhook_id, job_id, event, attempt, status_code, error, duration_ms, at FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2")
                     .bind(webhook_id).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::delivery).collect()
+            }
+        }
+
+        impl $store {
+            async fn customer_in<'e, E>(ex: E, id: i64) -> $crate::StoreResult<$crate::Customer>
+            where
+                E: ::sqlx::Executor<'e, Database = $db>,
+            {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customers c WHERE c.id = $1", __portable_rows::CUSTOMER_COLS)))
+                    .bind(id).fetch_one(ex).await.map_err(db_err)?;
+                __portable_rows::customer(&row)
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::Customers for $store {
+            async fn create_customer(&self, c: $crate::NewCustomer) -> $crate::StoreResult<$crate::Customer> {
+                let tags = ::serde_json::to_string(&c.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let id: i64 = ::sqlx::query_scalar("INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, tags, account_manager_id, notes, value_tier, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $11) RETURNING id")
+                    .bind(&c.external_id).bind(&c.name).bind(c.kind.as_str()).bind(c.subkind.map(|k| k.as_str())).bind(c.is_organisation)
+                    .bind(c.parent_id).bind(&c.region).bind(tags).bind(c.account_manager_id).bind(&c.notes).bind(c.now)
+                    .fetch_one(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) VALUES ($1, $1, 0)").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                if let Some(p) = c.parent_id {
+                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT ancestor_id, $1, depth + 1 FROM customer_paths WHERE descendant_id = $2")
+                        .bind(id).bind(p).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let out = Self::customer_in(&mut *tx, id).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn get_customer(&self, id: i64) -> $crate::StoreResult<$crate::Customer> {
+                Self::customer_in(self.reader(), id).await
+            }
+            async fn get_customer_by_external_id(&self, external_id: &str) -> $crate::StoreResult<$crate::Customer> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customers c WHERE c.external_id = $1", __portable_rows::CUSTOMER_COLS)))
+                    .bind(external_id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_rows::customer(&row)
+            }
+            async fn update_customer(&self, id: i64, p: $crate::CustomerPatch, now: i64) -> $crate::StoreResult<$crate::Customer> {
+                let tags = p.tags.as_ref().map(|t| ::serde_json::to_string(t)).transpose().map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let r = ::sqlx::query("UPDATE customers SET name = COALESCE($2, name), kind = COALESCE($3, kind), subkind = CASE WHEN $4 THEN $5 ELSE subkind END, is_organisation = COALESCE($6, is_organisation), region = COALESCE($7, region), tags = COALESCE($8, tags), account_manager_id = CASE WHEN $9 THEN $10 ELSE account_manager_id END, notes = COALESCE($11, notes), external_id = CASE WHEN $12 THEN $13 ELSE external_id END, updated_at = $14 WHERE id = $1")
+                    .bind(id).bind(p.name).bind(p.kind.map(|k| k.as_str())).bind(p.subkind.is_some()).bind(p.subkind.flatten().map(|k| k.as_str()))
+                    .bind(p.is_organisation).bind(p.region).bind(tags).bind(p.account_manager_id.is_some()).bind(p.account_manager_id.flatten())
+                    .bind(p.notes).bind(p.external_id.is_some()).bind(p.external_id.flatten()).bind(now)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                if r.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                let out = Self::customer_in(&mut *tx, id).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn move_customer(&self, id: i64, new_parent: Option<i64>, now: i64) -> $crate::StoreResult<$crate::Customer> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                Self::customer_in(&mut *tx, id).await?;
+                if let Some(p) = new_parent {
+                    Self::customer_in(&mut *tx, p).await.map_err(|e| match e {
+                        $crate::StoreError::NotFound => $crate::StoreError::Refused(format!("no customer {p} to buy through")),
+                        other => other,
+                    })?;
+                    let inside: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
+                        .bind(id).bind(p).fetch_one(&mut *tx).await.map_err(db_err)?;
+                    if inside > 0 {
+                        return Err($crate::StoreError::Cycle);
+                    }
+                }
+                // Cut the subtree from its old ancestors, then hang it under the new parent's chain.
+                ::sqlx::query("DELETE FROM customer_paths WHERE descendant_id IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1) AND ancestor_id NOT IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1)")
+                    .bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                if let Some(p) = new_parent {
+                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 AND d.ancestor_id = $2")
+                        .bind(p).bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                ::sqlx::query("UPDATE customers SET parent_id = $2, updated_at = $3 WHERE id = $1").bind(id).bind(new_parent).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                let out = Self::customer_in(&mut *tx, id).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn set_customer_deleted(&self, id: i64, deleted_at: Option<i64>, now: i64) -> $crate::StoreResult<$crate::Customer> {
+                let r = ::sqlx::query("UPDATE customers SET deleted_at = $2, updated_at = $3 WHERE id = $1").bind(id).bind(deleted_at).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                if r.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                Self::customer_in(self.writer(), id).await
+            }
+            async fn list_customers(&self, f: $crate::CustomerFilter) -> $crate::StoreResult<Vec<$crate::Customer>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL OR c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) ORDER BY c.id LIMIT $5", __portable_rows::CUSTOMER_COLS)))
+                    .bind(f.after).bind(f.kind.map(|k| k.as_str())).bind(f.tier.map(|t| t.as_str())).bind(f.include_deleted).bind(i64::from(f.limit))
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::customer).collect()
+            }
+            async fn count_customers(&self) -> $crate::StoreResult<i64> {
+                ::sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL").fetch_one(self.reader()).await.map_err(db_err)
+            }
+            async fn customer_ancestors(&self, id: i64) -> $crate::StoreResult<Vec<$crate::Customer>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.ancestor_id WHERE p.descendant_id = $1 AND p.depth > 0 ORDER BY p.depth DESC", __portable_rows::CUSTOMER_COLS)))
+                    .bind(id).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::customer).collect()
+            }
+            async fn subtree_counts(&self, id: i64) -> $crate::StoreResult<Vec<(String, i64)>> {
+                ::sqlx::query_as("SELECT c.kind, COUNT(*) FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 AND p.depth > 0 AND c.deleted_at IS NULL GROUP BY c.kind ORDER BY c.kind")
+                    .bind(id).fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn subtree_customers(&self, id: i64, kind: Option<::kefu_core::customer::CustomerKind>, after: i64, limit: u32) -> $crate::StoreResult<Vec<$crate::Customer>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 AND p.depth > 0 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.kind = $2) AND p.descendant_id > $3 ORDER BY p.descendant_id LIMIT $4", __portable_rows::CUSTOMER_COLS)))
+                    .bind(id).bind(kind.map(|k| k.as_str())).bind(after).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::customer).collect()
+            }
+            async fn index_customer(&self, id: i64, terms: &::kefu_core::search::IndexTerms) -> $crate::StoreResult<()> {
+                self.backend_index_customer(id, terms).await
+            }
+            async fn search_customers(&self, query: &[::kefu_core::search::QueryPart], limit: u32) -> $crate::StoreResult<Vec<$crate::Customer>> {
+                if query.is_empty() {
+                    return Ok(vec![]);
+                }
+                let rows = self.backend_search_customers(query, __portable_rows::CUSTOMER_COLS, limit).await?;
+                rows.iter().map(__portable_rows::customer).collect()
+            }
+
+            async fn add_contact(&self, c: $crate::NewContact) -> $crate::StoreResult<$crate::Contact> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                if c.is_primary {
+                    ::sqlx::query("UPDATE contacts SET is_primary = FALSE WHERE customer_id = $1").bind(c.customer_id).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {}", __portable_rows::CONTACT_COLS)))
+                    .bind(c.customer_id).bind(c.name).bind(c.phone).bind(c.phone_norm).bind(c.email).bind(c.role).bind(c.language.map(|l| l.code()))
+                    .bind(c.preferred_channel).bind(c.social_style.map(|s| s.as_str())).bind(c.is_primary).bind(c.now)
+                    .fetch_one(&mut *tx).await.map_err(db_err)?;
+                let out = __portable_rows::contact(&row)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn list_contacts(&self, customer_id: i64) -> $crate::StoreResult<Vec<$crate::Contact>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts WHERE customer_id = $1 ORDER BY is_primary DESC, id", __portable_rows::CONTACT_COLS)))
+                    .bind(customer_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::contact).collect()
+            }
+            async fn find_contacts(&self, phone_norm: &str, email: &str) -> $crate::StoreResult<Vec<$crate::Contact>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts WHERE ($1 <> '' AND phone_norm = $1) OR ($2 <> '' AND email = $2) ORDER BY id", __portable_rows::CONTACT_COLS)))
+                    .bind(phone_norm).bind(email).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::contact).collect()
+            }
+
+            async fn upsert_purchase(&self, p: $crate::NewPurchase) -> $crate::StoreResult<($crate::Purchase, bool)> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let existing: Option<i64> = ::sqlx::query_scalar("SELECT id FROM purchases WHERE external_id = $1").bind(&p.external_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                let row = match existing {
+                    Some(id) => ::sqlx::query(::sqlx::AssertSqlSafe(format!("UPDATE purchases SET customer_id = $2, purchased_on = $3, amount_minor = $4, currency = $5, sku = $6, product_name = $7, category = $8, serial = $9, seller_id = $10 WHERE id = $1 RETURNING {}", __portable_rows::PURCHASE_COLS)))
+                        .bind(id),
+                    None => ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}", __portable_rows::PURCHASE_COLS)))
+                        .bind(&p.external_id),
+                }
+                .bind(p.customer_id).bind(&p.purchased_on).bind(p.amount_minor).bind(&p.currency).bind(&p.sku).bind(&p.product_name).bind(&p.category).bind(&p.serial).bind(p.seller_id);
+                let row = if existing.is_none() { row.bind(p.now) } else { row }.fetch_one(&mut *tx).await.map_err(db_err)?;
+                let out = __portable_rows::purchase(&row)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok((out, existing.is_none()))
+            }
+            async fn list_purchases(&self, customer_id: i64, limit: u32) -> $crate::StoreResult<Vec<$crate::Purchase>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM purchases WHERE customer_id = $1 ORDER BY purchased_on DESC, id DESC LIMIT $2", __portable_rows::PURCHASE_COLS)))
+                    .bind(customer_id).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::purchase).collect()
+            }
+            async fn rfm_rows(&self) -> $crate::StoreResult<Vec<$crate::RfmRow>> {
+                let rows: Vec<(i64, String, i64, i64)> = ::sqlx::query_as("SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases GROUP BY customer_id ORDER BY customer_id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(customer_id, last_purchased_on, purchases, amount_minor)| $crate::RfmRow { customer_id, last_purchased_on, purchases, amount_minor }).collect())
+            }
+            async fn set_value_tiers(&self, tiers: &[(i64, ::kefu_core::rfm::ValueTier)]) -> $crate::StoreResult<()> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                for (id, tier) in tiers {
+                    ::sqlx::query("UPDATE customers SET value_tier = $2 WHERE id = $1").bind(*id).bind(tier.as_str()).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)
             }
         }
     };

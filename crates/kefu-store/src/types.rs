@@ -266,4 +266,141 @@ pub const TABLES: &[&str] = &[
     "webhooks",
     "webhook_deliveries",
     "settings",
+    "customers",
+    "customer_paths",
+    "contacts",
+    "purchases",
 ];
+
+/// A customer: a person or organisation, end customer, intermediate (channel) or internal department.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Customer {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: kefu_core::customer::CustomerKind,
+    pub subkind: Option<kefu_core::customer::Subkind>,
+    pub is_organisation: bool,
+    /// The intermediate customer this one buys through (channel tree).
+    pub parent_id: Option<i64>,
+    pub region: String,
+    pub tags: Vec<String>,
+    pub account_manager_id: Option<i64>,
+    pub notes: String,
+    pub value_tier: kefu_core::rfm::ValueTier,
+    pub deleted_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCustomer {
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: kefu_core::customer::CustomerKind,
+    pub subkind: Option<kefu_core::customer::Subkind>,
+    pub is_organisation: bool,
+    pub parent_id: Option<i64>,
+    pub region: String,
+    pub tags: Vec<String>,
+    pub account_manager_id: Option<i64>,
+    pub notes: String,
+    pub now: Millis,
+}
+
+/// Fields to change; `None` leaves a field as it is. The parent changes through `move_customer`.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub kind: Option<kefu_core::customer::CustomerKind>,
+    pub subkind: Option<Option<kefu_core::customer::Subkind>>,
+    pub is_organisation: Option<bool>,
+    pub region: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub account_manager_id: Option<Option<i64>>,
+    pub notes: Option<String>,
+    pub external_id: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CustomerFilter {
+    pub after: i64,
+    pub limit: u32,
+    pub kind: Option<kefu_core::customer::CustomerKind>,
+    pub tier: Option<kefu_core::rfm::ValueTier>,
+    pub include_deleted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub customer_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub phone_norm: String,
+    pub email: String,
+    pub role: String,
+    pub language: Option<Language>,
+    pub preferred_channel: String,
+    pub social_style: Option<kefu_core::customer::SocialStyle>,
+    pub is_primary: bool,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub customer_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub phone_norm: String,
+    pub email: String,
+    pub role: String,
+    pub language: Option<Language>,
+    pub preferred_channel: String,
+    pub social_style: Option<kefu_core::customer::SocialStyle>,
+    pub is_primary: bool,
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Purchase {
+    pub id: i64,
+    pub external_id: String,
+    pub customer_id: i64,
+    /// YYYY-MM-DD
+    pub purchased_on: String,
+    /// In the currency's minor unit (fen, cents).
+    pub amount_minor: i64,
+    pub currency: String,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    pub serial: String,
+    pub seller_id: Option<i64>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPurchase {
+    pub external_id: String,
+    pub customer_id: i64,
+    pub purchased_on: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    pub serial: String,
+    pub seller_id: Option<i64>,
+    pub now: Millis,
+}
+
+/// A customer's purchases summed up, for value tiers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RfmRow {
+    pub customer_id: i64,
+    pub last_purchased_on: String,
+    pub purchases: i64,
+    pub amount_minor: i64,
+}
