@@ -26,6 +26,9 @@ pub enum AppError {
     RateLimited { retry_after_s: u64 },
     #[error("{0}")]
     Refused(String),
+    /// The change would make the channel tree loop.
+    #[error("that would make a cycle in the channel tree: a customer cannot buy through itself or its own customers")]
+    Cycle,
     #[error(transparent)]
     Store(StoreError),
 }
@@ -36,6 +39,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { what } => AppError::Conflict(what),
             StoreError::Refused(m) => AppError::Refused(m),
+            StoreError::Cycle => AppError::Cycle,
             other => AppError::Store(other),
         }
     }

@@ -33,6 +33,16 @@ impl JobRegistry {
         r.register(MAINTENANCE_KIND, |app, _job| {
             Box::pin(async move { app.maintenance().await })
         });
+        r.register(crate::customers::VALUE_TIERS_KIND, |app, _job| {
+            Box::pin(async move {
+                // Purchase dates are calendar dates in the organisation's zone.
+                let today = jiff::Timestamp::now().to_zoned(app.time_zone().await).date();
+                app.recompute_value_tiers(today)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
         r
     }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod customers;
 pub mod demo;
 mod error;
 pub mod jobs;
@@ -108,6 +109,25 @@ impl Actor {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+}
+
+impl App {
+    /// The organisation's settings (name, time zone); `null` fields when not set.
+    pub async fn organisation(&self) -> serde_json::Value {
+        self.store
+            .get_setting("organisation")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The organisation's time zone (Asia/Shanghai unless set): days and times are shown and
+    /// counted in it.
+    pub async fn time_zone(&self) -> jiff::tz::TimeZone {
+        let org = self.organisation().await;
+        jiff::tz::TimeZone::get(org["time_zone"].as_str().unwrap_or("Asia/Shanghai")).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 }
 

@@ -214,22 +214,13 @@ pub fn done(to: &str, code: &str) -> Response {
     Redirect::to(&format!("{to}{sep}done={code}")).into_response()
 }
 
-/// The organisation's settings (name, time zone); empty when not set.
+/// The organisation's settings (name, time zone).
 pub async fn organisation(state: &WebState) -> serde_json::Value {
-    state
-        .app
-        .store
-        .get_setting("organisation")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+    state.app.organisation().await
 }
 
-/// Instants are shown in the organisation's time zone (Asia/Shanghai unless set).
 pub async fn time_zone(state: &WebState) -> jiff::tz::TimeZone {
-    let org = organisation(state).await;
-    jiff::tz::TimeZone::get(org["time_zone"].as_str().unwrap_or("Asia/Shanghai")).unwrap_or(jiff::tz::TimeZone::UTC)
+    state.app.time_zone().await
 }
 
 pub fn fmt_time(ms: i64, tz: &jiff::tz::TimeZone) -> String {

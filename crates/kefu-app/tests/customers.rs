@@ -1,0 +1,210 @@
+//! Customer use cases on a real database: the channel tree, its rules, search and value tiers.
+
+use kefu_app::customers::CustomerInput;
+use kefu_app::{Actor, App, AppConfig, AppError};
+use kefu_core::Role;
+use kefu_core::search::parse_query;
+use kefu_store::{NewPurchase, NewUser, Store};
+use std::sync::Arc;
+
+async fn app() -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
+    store.migrate().await.unwrap();
+    (App::new(store, AppConfig::default()), dir)
+}
+
+async fn actor(app: &App, role: Role) -> Actor {
+    let u = app
+        .store
+        .create_user(NewUser {
+            email: format!("{role}@example.com"),
+            name: role.to_string(),
+            role,
+            language: None,
+            password_hash: None,
+            departments: vec![],
+            now: 0,
+        })
+        .await
+        .unwrap();
+    Actor::User { user: u, ip: None }
+}
+
+fn input(name: &str, kind: &str, parent: Option<i64>) -> CustomerInput {
+    CustomerInput {
+        name: name.into(),
+        kind: kind.into(),
+        parent_id: parent,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_channel_tree_keeps_its_rules() {
+    let (app, _dir) = app().await;
+    let agent = actor(&app, Role::Agent).await;
+    let top = app
+        .create_customer(
+            &agent,
+            CustomerInput {
+                subkind: Some("agent".into()),
+                ..input("华东总代理", "intermediate", None)
+            },
+        )
+        .await
+        .unwrap();
+    let shop = app
+        .create_customer(
+            &agent,
+            CustomerInput {
+                subkind: Some("retailer".into()),
+                ..input("观前街门店", "intermediate", Some(top.id))
+            },
+        )
+        .await
+        .unwrap();
+    let person = app
+        .create_customer(
+            &agent,
+            CustomerInput {
+                phone: Some("138-0013-8000".into()),
+                email: Some("Wang.Fang@Example.com".into()),
+                social_style: Some("amiable".into()),
+                ..input("王芳", "end", Some(shop.id))
+            },
+        )
+        .await
+        .unwrap();
+    let contacts = app.store.list_contacts(person.id).await.unwrap();
+    assert_eq!(
+        (
+            contacts.len(),
+            contacts[0].phone_norm.as_str(),
+            contacts[0].email.as_str(),
+            contacts[0].is_primary
+        ),
+        (1, "13800138000", "wang.fang@example.com", true)
+    );
+
+    // Buying through an end customer is not a channel; buying through yourself loops.
+    let e = app
+        .create_customer(&agent, input("李雷", "end", Some(person.id)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Invalid(i) if i.errors[0].code == "parent_not_intermediate"),
+        "{e:?}"
+    );
+    assert!(matches!(
+        app.move_customer(&agent, top.id, Some(shop.id)).await,
+        Err(AppError::Cycle)
+    ));
+    assert_eq!(
+        app.store.get_customer(top.id).await.unwrap().parent_id,
+        None,
+        "the refused move changed nothing"
+    );
+    assert!(matches!(
+        app.create_customer(&agent, input("x", "end", Some(99_999))).await,
+        Err(AppError::Invalid(_))
+    ));
+
+    // Roles: technicians and customers do not write customers.
+    let tech = actor(&app, Role::Technician).await;
+    assert!(matches!(
+        app.create_customer(&tech, input("x", "end", None)).await,
+        Err(AppError::Forbidden)
+    ));
+
+    // Found by a two-character word inside the name, by phone, by e-mail and by region.
+    let found = |q: &'static str| {
+        let app = app.clone();
+        async move {
+            app.store
+                .search_customers(&parse_query(q), 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("王芳").await, vec![person.id]);
+    assert_eq!(found("前街").await, vec![shop.id]);
+    assert_eq!(found("13800138000").await, vec![person.id]);
+    assert_eq!(found("wang").await, vec![person.id]);
+    let renamed = app
+        .update_customer(
+            &agent,
+            shop.id,
+            kefu_store::CustomerPatch {
+                name: Some("石路门店".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "石路门店");
+    assert_eq!(found("前街").await, Vec::<i64>::new(), "the index follows the change");
+    assert_eq!(found("石路").await, vec![shop.id]);
+    assert_eq!(app.reindex_all_customers().await.unwrap(), 3);
+    assert_eq!(found("石路").await, vec![shop.id]);
+}
+
+#[tokio::test]
+async fn value_tiers_follow_purchases() {
+    let (app, _dir) = app().await;
+    let admin = actor(&app, Role::Admin).await;
+    let mut ids = vec![];
+    for i in 0..10 {
+        ids.push(
+            app.create_customer(&admin, input(&format!("顾客{i}"), "end", None))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    // Customer i bought i+1 times, the last one (8-i)*30 days before 2026-11-23, for (i+1)*100 yuan
+    // each: the higher i, the better on recency, frequency and money alike.
+    let today: jiff::civil::Date = "2026-11-23".parse().unwrap();
+    for (i, id) in ids.iter().enumerate().take(9) {
+        for k in 0..=i {
+            let on = today
+                .checked_sub(jiff::Span::new().days(((8 - i) * 30 + k) as i64))
+                .unwrap();
+            app.store
+                .upsert_purchase(NewPurchase {
+                    external_id: format!("P{i}-{k}"),
+                    customer_id: *id,
+                    purchased_on: on.to_string(),
+                    amount_minor: (i as i64 + 1) * 10_000,
+                    currency: "CNY".into(),
+                    sku: String::new(),
+                    product_name: String::new(),
+                    category: String::new(),
+                    serial: String::new(),
+                    seller_id: None,
+                    now: 0,
+                })
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(app.recompute_value_tiers(today).await.unwrap(), 9);
+    let mut tiers = vec![];
+    for id in &ids {
+        tiers.push(
+            app.store
+                .get_customer(*id)
+                .await
+                .unwrap()
+                .value_tier
+                .as_str()
+                .to_owned(),
+        );
+    }
+    // Scores 1..5 per dimension by rank among 9 buyers; sums 3,6,6,9,9,12,12,15,15 cut into quintiles.
+    assert_eq!(tiers, vec!["E", "D", "D", "C", "C", "B", "B", "A", "A", "none"]);
+}
