@@ -208,3 +208,19 @@ async fn value_tiers_follow_purchases() {
     // Scores 1..5 per dimension by rank among 9 buyers; sums 3,6,6,9,9,12,12,15,15 cut into quintiles.
     assert_eq!(tiers, vec!["E", "D", "D", "C", "C", "B", "B", "A", "A", "none"]);
 }
+
+#[tokio::test]
+async fn a_restored_backup_is_searchable() {
+    let (app, dir) = app().await;
+    let admin = actor(&app, Role::Admin).await;
+    let c = app
+        .create_customer(&admin, input("客户王芳投诉", "end", None))
+        .await
+        .unwrap();
+    let file = dir.path().join("b.json");
+    app.backup_to(&file).await.unwrap();
+    let (other, _d2) = self::app().await;
+    other.restore_from(&file, false).await.unwrap();
+    let found = other.store.search_customers(&parse_query("王芳"), 10).await.unwrap();
+    assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![c.id]);
+}
