@@ -52,6 +52,8 @@ pub struct RouteDef {
 
 pub(crate) const ADMIN: &[Role] = &[Role::Admin];
 pub(crate) const USER_READERS: &[Role] = &[Role::Admin, Role::Manager];
+pub(crate) const CUSTOMER_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent];
+pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
 pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
 
 type Handler = MethodRouter<WebState>;
@@ -259,6 +261,48 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             post(api::create_webhook),
         ),
         r(Method::GET, "/api/v1/audit", Roles(ADMIN), Api, get(api::list_audit)),
+        r(
+            Method::GET,
+            "/api/v1/customers",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::customers::list),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/customers",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            post(api::customers::create),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/customers/{id}",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::customers::get),
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/customers/{id}",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            axum::routing::patch(api::customers::patch),
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/customers/{id}",
+            Roles(CUSTOMER_DELETERS),
+            Api,
+            axum::routing::delete(api::customers::delete),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/customers/{id}/tree",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::customers::tree),
+        ),
     ]
 }
 

@@ -17,6 +17,7 @@ on_both_databases!(
     api_errors_are_problems_and_change_nothing,
     api_pagination_walks_every_user,
     operations_endpoints,
+    customers_api,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -664,4 +665,143 @@ async fn forwarded_for_is_not_trusted_by_default() {
         "{statuses:?}"
     );
     h.finish().await;
+}
+
+async fn customers_api(h: &Harness) {
+    let t = h.token(Role::Agent).await;
+    let post = |body: serde_json::Value| {
+        let t = t.clone();
+        async move {
+            h.api("POST", "/api/v1/customers", Some(&t), Some(&body.to_string()))
+                .await
+        }
+    };
+    let (res, text) = post(serde_json::json!({"name": "华东总代理", "kind": "intermediate", "subkind": "agent"})).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let top: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let top_id = top["id"].as_i64().unwrap();
+    let (_, text) = post(serde_json::json!({"name": "观前街门店", "kind": "intermediate", "parent_id": top_id})).await;
+    let shop_id = serde_json::from_str::<serde_json::Value>(&text).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (res, text) = post(serde_json::json!({"name": "客户王芳 <script>alert(1)</script>", "kind": "end", "parent_id": shop_id, "phone": "138-0013-8000", "external_id": "C-1"})).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let person: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (person["value_tier"].as_str(), person["parent_id"].as_i64()),
+        (Some("none"), Some(shop_id))
+    );
+
+    // Bad input: a clear 4xx, nothing created.
+    let before = h.app.store.count_customers().await.unwrap();
+    for (body, want) in [
+        (
+            serde_json::json!({"name": "x", "kind": "vip"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({"name": "x", "kind": "end", "colour": "red"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({"name": "x", "kind": "end", "phone": "call me maybe"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({"name": "x", "kind": "end", "parent_id": person["id"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            serde_json::json!({"name": "x", "kind": "end", "external_id": "C-1"}),
+            StatusCode::CONFLICT,
+        ),
+    ] {
+        let (res, text) = post(body.clone()).await;
+        assert_eq!(res.status(), want, "{body}: {text}");
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+    }
+    assert_eq!(h.app.store.count_customers().await.unwrap(), before);
+
+    // A parent change that would loop: 409 with a type ending /cycle, and nothing changes.
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/customers/{top_id}"),
+            Some(&t),
+            Some(&format!("{{\"parent_id\": {shop_id}, \"name\": \"改名\"}}")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "{text}");
+    let p: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(p["type"].as_str().unwrap().ends_with("/cycle"), "{text}");
+    assert_eq!(
+        h.app.store.get_customer(top_id).await.unwrap().name,
+        "华东总代理",
+        "the refused change changed nothing"
+    );
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/customers/{shop_id}"),
+            Some(&t),
+            Some("{\"parent_id\": null, \"tags\": [\"旗舰店\"]}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let shop: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (shop["parent_id"].is_null(), shop["tags"][0].as_str()),
+        (true, Some("旗舰店"))
+    );
+
+    // Search by a two-character word inside running text, and the tree position.
+    let (res, text) = h
+        .api("GET", &format!("/api/v1/customers?q={}", enc("王芳")), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let page: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["id"], person["id"]);
+    assert!(page.get("next_cursor").is_some());
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{}/tree", person["id"]),
+            Some(&t),
+            None,
+        )
+        .await;
+    let tree: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(tree["upstream"].as_array().unwrap().len(), 1, "{text}");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop_id}/tree"), Some(&t), None)
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["downstream_counts"]["end"],
+        1
+    );
+
+    // Agents may not delete; managers may (soft).
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/customers/{}", person["id"]), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let m = h.token(Role::Manager).await;
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/customers/{}", person["id"]), Some(&m), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers?q={}", enc("王芳")), Some(&t), None)
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
 }

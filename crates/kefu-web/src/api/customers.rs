@@ -1,0 +1,316 @@
+//! `/api/v1/customers`: create, read, change (including the channel-tree parent), soft delete,
+//! search, and the tree position. Stable for scripts: `POST` takes at least `{name, kind}` and
+//! answers 201 with `id`; a parent change that would loop answers 409 with a type ending `/cycle`.
+
+use super::ApiJson;
+use crate::WebState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kefu_app::AppError;
+use kefu_app::customers::CustomerInput;
+use kefu_core::customer::{CustomerKind, Subkind};
+use kefu_core::page::{PageRequest, split_page};
+use kefu_core::search::parse_query;
+use kefu_store::{Customer, CustomerFilter, CustomerPatch};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerDto {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    /// end | intermediate | internal
+    pub kind: String,
+    /// agent | wholesaler_l1 | wholesaler_l2 | retailer | other (intermediate customers)
+    pub subkind: Option<String>,
+    pub is_organisation: bool,
+    pub parent_id: Option<i64>,
+    pub region: String,
+    pub tags: Vec<String>,
+    pub account_manager_id: Option<i64>,
+    pub notes: String,
+    /// A (best) … E by RFM quintile, or none without purchases
+    pub value_tier: String,
+    pub deleted: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<Customer> for CustomerDto {
+    fn from(c: Customer) -> Self {
+        CustomerDto {
+            id: c.id,
+            external_id: c.external_id,
+            name: c.name,
+            kind: c.kind.as_str().to_owned(),
+            subkind: c.subkind.map(|s| s.as_str().to_owned()),
+            is_organisation: c.is_organisation,
+            parent_id: c.parent_id,
+            region: c.region,
+            tags: c.tags,
+            account_manager_id: c.account_manager_id,
+            notes: c.notes,
+            value_tier: c.value_tier.as_str().to_owned(),
+            deleted: c.deleted_at.is_some(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CustomerPage {
+    pub items: Vec<CustomerDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Free text: names, phones, e-mails, tags; Chinese words of any length are found inside running text.
+    q: Option<String>,
+    kind: Option<String>,
+    /// A–E or none
+    tier: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Customers, by id; with `q`, those matching every word of it.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = CustomerPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<WebState>,
+    _caller: Caller,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CustomerPage>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        // Search answers one page of the best matches (by id); no cursor.
+        let found = state
+            .app
+            .store
+            .search_customers(&parse_query(text), page.limit)
+            .await
+            .map_err(AppError::from)?;
+        return Ok(Json(CustomerPage {
+            items: found.into_iter().map(Into::into).collect(),
+            next_cursor: None,
+        }));
+    }
+    let kind = q.kind.as_deref().map(CustomerKind::parse).transpose()?;
+    let tier = match q.tier.as_deref() {
+        None => None,
+        Some(t) => Some(
+            kefu_core::rfm::ValueTier::parse(t)
+                .ok_or_else(|| kefu_core::Invalid::one("tier", "unknown_tier", "tier must be A, B, C, D, E or none"))?,
+        ),
+    };
+    let rows = state
+        .app
+        .store
+        .list_customers(CustomerFilter {
+            after: page.after,
+            limit: page.limit + 1,
+            kind,
+            tier,
+            include_deleted: false,
+        })
+        .await
+        .map_err(AppError::from)?;
+    let (rows, next_cursor) = split_page(rows, page.limit, |c| c.id);
+    Ok(Json(CustomerPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    name: String,
+    /// end | intermediate | internal
+    kind: String,
+    subkind: Option<String>,
+    #[serde(default)]
+    is_organisation: bool,
+    parent_id: Option<i64>,
+    phone: Option<String>,
+    email: Option<String>,
+    external_id: Option<String>,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    account_manager_id: Option<i64>,
+    #[serde(default)]
+    notes: String,
+    /// dominant | expressive | amiable | analytical (of the primary contact)
+    social_style: Option<String>,
+}
+
+/// Creates a customer (admins, managers, agents).
+#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), request_body = CreateBody,
+    responses((status = 201, body = CustomerDto), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> Result<Response, ApiError> {
+    let c = state
+        .app
+        .create_customer(
+            &caller.actor(),
+            CustomerInput {
+                external_id: b.external_id,
+                name: b.name,
+                kind: b.kind,
+                subkind: b.subkind,
+                is_organisation: b.is_organisation,
+                parent_id: b.parent_id,
+                region: b.region,
+                tags: b.tags,
+                account_manager_id: b.account_manager_id,
+                notes: b.notes,
+                phone: b.phone,
+                email: b.email,
+                social_style: b.social_style,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(CustomerDto::from(c))).into_response())
+}
+
+/// A customer.
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(
+    State(state): State<WebState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    Ok(Json(
+        state.app.store.get_customer(id).await.map_err(AppError::from)?.into(),
+    ))
+}
+
+/// `null` and absent differ: `"parent_id": null` moves to the top; no `parent_id` leaves it.
+fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBody {
+    name: Option<String>,
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    subkind: Option<Option<String>>,
+    is_organisation: Option<bool>,
+    /// Another intermediate customer to buy through, or null for none. A loop answers 409 `/cycle`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    parent_id: Option<Option<i64>>,
+    region: Option<String>,
+    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    account_manager_id: Option<Option<i64>>,
+    notes: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    external_id: Option<Option<String>>,
+}
+
+/// Changes a customer's fields, and its place in the channel tree.
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])), request_body = PatchBody,
+    responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "type …/cycle: the parent is the customer itself or beneath it", content_type = "application/problem+json")))]
+pub async fn patch(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PatchBody>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    let actor = caller.actor();
+    state.app.store.get_customer(id).await.map_err(AppError::from)?;
+    let kind = b.kind.as_deref().map(CustomerKind::parse).transpose()?;
+    let subkind = match b.subkind {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(s)) => Some(Some(Subkind::parse(&s)?)),
+    };
+    // The tree move first: when it is refused, nothing else changes either.
+    if let Some(parent) = b.parent_id {
+        state.app.move_customer(&actor, id, parent).await?;
+    }
+    let c = state
+        .app
+        .update_customer(
+            &actor,
+            id,
+            CustomerPatch {
+                name: b.name,
+                kind,
+                subkind,
+                is_organisation: b.is_organisation,
+                region: b.region,
+                tags: b.tags,
+                account_manager_id: b.account_manager_id,
+                notes: b.notes,
+                external_id: b.external_id,
+            },
+        )
+        .await?;
+    Ok(Json(c.into()))
+}
+
+/// Soft-deletes a customer (admins and managers); it can be restored.
+#[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    State(state): State<WebState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let now = kefu_app::now_ms();
+    state
+        .app
+        .store
+        .set_customer_deleted(id, Some(now), now)
+        .await
+        .map_err(AppError::from)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TreeDto {
+    /// From the top of the tree down to the direct parent.
+    pub upstream: Vec<CustomerDto>,
+    /// Customers beneath, at any depth, by kind.
+    pub downstream_counts: std::collections::BTreeMap<String, i64>,
+}
+
+/// Where a customer stands in the channel tree.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/tree", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = TreeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn tree(
+    State(state): State<WebState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<TreeDto>, ApiError> {
+    state.app.store.get_customer(id).await.map_err(AppError::from)?;
+    let upstream = state.app.store.customer_ancestors(id).await.map_err(AppError::from)?;
+    let counts = state.app.store.subtree_counts(id).await.map_err(AppError::from)?;
+    Ok(Json(TreeDto {
+        upstream: upstream.into_iter().map(Into::into).collect(),
+        downstream_counts: counts.into_iter().collect(),
+    }))
+}
