@@ -207,6 +207,18 @@ impl App {
     }
 
     pub async fn update_customer(&self, actor: &Actor, id: i64, patch: CustomerPatch) -> AppResult<Customer> {
+        self.change_customer(actor, id, None, patch).await
+    }
+
+    /// Changes fields and, with `parent`, the place in the tree. Everything is checked before
+    /// anything is written, so a refused change (a loop, a bad name) changes nothing.
+    pub async fn change_customer(
+        &self,
+        actor: &Actor,
+        id: i64,
+        parent: Option<Option<i64>>,
+        patch: CustomerPatch,
+    ) -> AppResult<Customer> {
         if !may_write_customers(actor.role()) {
             return Err(AppError::Forbidden);
         }
@@ -216,6 +228,21 @@ impl App {
         }
         if let Some(t) = &patch.tags {
             patch.tags = Some(clean_tags(t)?);
+        }
+        if let Some(Some(e)) = &patch.external_id
+            && e.chars().count() > 100
+        {
+            return Err(Invalid::one(
+                "external_id",
+                "too_long",
+                "external_id must have at most 100 characters",
+            )
+            .into());
+        }
+        self.store.get_customer(id).await?;
+        if let Some(p) = parent {
+            self.check_parent(p).await?;
+            self.store.move_customer(id, p, now_ms()).await?;
         }
         let c = self.store.update_customer(id, patch, now_ms()).await?;
         self.reindex_customer(id).await?;

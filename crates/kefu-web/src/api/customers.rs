@@ -240,22 +240,18 @@ pub async fn patch(
     ApiJson(b): ApiJson<PatchBody>,
 ) -> Result<Json<CustomerDto>, ApiError> {
     let actor = caller.actor();
-    state.app.store.get_customer(id).await.map_err(AppError::from)?;
     let kind = b.kind.as_deref().map(CustomerKind::parse).transpose()?;
     let subkind = match b.subkind {
         None => None,
         Some(None) => Some(None),
         Some(Some(s)) => Some(Some(Subkind::parse(&s)?)),
     };
-    // The tree move first: when it is refused, nothing else changes either.
-    if let Some(parent) = b.parent_id {
-        state.app.move_customer(&actor, id, parent).await?;
-    }
     let c = state
         .app
-        .update_customer(
+        .change_customer(
             &actor,
             id,
+            b.parent_id,
             CustomerPatch {
                 name: b.name,
                 kind,
