@@ -184,6 +184,36 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
             )
             .await
             .unwrap();
+        let parent = h
+            .app
+            .create_customer(
+                &actor,
+                kefu_app::customers::CustomerInput {
+                    name: format!("代理 {p}"),
+                    kind: "intermediate".into(),
+                    region: p.to_string(),
+                    notes: p.to_string(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        h.app
+            .create_customer(
+                &actor,
+                kefu_app::customers::CustomerInput {
+                    name: format!("客户 {p}"),
+                    kind: "end".into(),
+                    parent_id: Some(parent.id),
+                    tags: vec![p.chars().take(50).collect()],
+                    notes: p.to_string(),
+                    email: Some(format!("x{i}@example.com")),
+                    social_style: Some("analytical".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
     }
     let mut pages = 0;
     for role in [Role::Admin, Role::Manager] {
@@ -210,6 +240,16 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                     .await
                     .unwrap();
                 let hooks = h.app.store.list_webhooks().await.unwrap();
+                let customers = h
+                    .app
+                    .store
+                    .list_customers(kefu_store::CustomerFilter {
+                        after: 0,
+                        limit: 200,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
                 paths = match def.path {
                     "/admin/users/{id}" => users
                         .iter()
@@ -217,6 +257,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                         .map(|u| format!("/admin/users/{}", u.id))
                         .collect(),
                     "/admin/webhooks/{id}" => hooks.iter().map(|w| format!("/admin/webhooks/{}", w.id)).collect(),
+                    "/customers/{id}" => customers.iter().map(|c| format!("/customers/{}", c.id)).collect(),
                     _ => paths,
                 };
             }
@@ -244,6 +285,23 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
         users.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || users.contains("&#60;script&#62;"),
         "the text is shown, escaped"
     );
+    // The customer archive shows hostile text escaped, with the contact's guidance card.
+    let hostile = h
+        .app
+        .store
+        .search_customers(&kefu_core::search::parse_query("客户 script"), 10)
+        .await
+        .unwrap();
+    assert!(!hostile.is_empty());
+    let (res, archive) = h.get_page(&format!("/customers/{}", hostile[0].id), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(archive.contains("Analytical"), "the guidance card is shown");
+    assert!(
+        archive.contains("alert(1)") && !archive.contains("<script>alert"),
+        "the text is shown, escaped"
+    );
+    let (_, list) = h.get_page(&format!("/customers?q={}", enc("客户")), &cookie).await;
+    assert!(list.contains("alert(1)") && !list.contains("<script>alert"));
     // The audit log shows the hostile names as text too (its detail is JSON).
     let (_, audit) = h.get_page("/admin/audit", &cookie).await;
     assert!(audit.contains("user.create") && !audit.contains("<script>alert"));

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod customers;
 pub mod departments;
 pub mod home;
 pub mod login;
@@ -45,6 +46,11 @@ impl Chrome {
         let role = id.user.as_ref().map(|u| u.role);
         let items: &[(&'static str, &'static str, &[Role])] = &[
             ("/", "nav.home", &Role::ALL),
+            (
+                "/customers",
+                "nav.customers",
+                &[Role::Admin, Role::Manager, Role::Agent],
+            ),
             ("/admin/users", "nav.users", &[Role::Admin, Role::Manager]),
             ("/admin/departments", "nav.departments", &[Role::Admin]),
             ("/admin/webhooks", "nav.webhooks", &[Role::Admin]),
@@ -95,6 +101,7 @@ impl Chrome {
             "webhook_updated",
             "webhook_deleted",
             "webhook_pinged",
+            "customer_created",
         ];
         self.flash = done
             .and_then(|d| KNOWN.iter().find(|k| **k == d))
@@ -120,6 +127,7 @@ fn flash_key(code: &str) -> &'static str {
         "webhook_created" => "flash.webhook_created",
         "webhook_updated" => "flash.webhook_updated",
         "webhook_deleted" => "flash.webhook_deleted",
+        "customer_created" => "flash.customer_created",
         _ => "flash.webhook_pinged",
     }
 }
