@@ -1,0 +1,81 @@
+'use strict';
+// The channel network in the browser, on SQLite and on PostgreSQL: create a wholesaler, a retailer
+// under it and a consumer under that; find the consumer by a two-character Chinese word inside its
+// name; open the archive and see its place in the channel and the social-style guidance card.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { startServer, ADMIN } = require('../lib/server');
+const { launchBrowser, withPage } = require('../lib/browser');
+
+async function login(page, baseURL) {
+  await page.goto(`${baseURL}/login`);
+  const form = page.locator('form#login-form');
+  await form.locator('input[name=email]').fill(ADMIN.email);
+  await form.locator('input[name=password]').fill(ADMIN.password);
+  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
+}
+
+/** Fills the new-customer form and submits it; returns the archive's id from the URL. */
+async function createCustomer(page, baseURL, { name, kind, subkind, parentName, socialStyle, phone }) {
+  await page.goto(`${baseURL}/customers/new`);
+  const form = page.locator('form#customer-form');
+  await form.locator('input[name=name]').fill(name);
+  await form.locator('select[name=kind]').selectOption(kind);
+  if (subkind) await form.locator('select[name=subkind]').selectOption(subkind);
+  if (parentName) await form.locator('select[name=parent_id]').selectOption({ label: parentName });
+  if (socialStyle) await form.locator('select[name=social_style]').selectOption(socialStyle);
+  if (phone) await form.locator('input[name=phone]').fill(phone);
+  await Promise.all([page.waitForURL(/\/customers\/\d+/), form.locator('button[type=submit]').click()]);
+  return Number(new URL(page.url()).pathname.split('/').pop());
+}
+
+for (const kind of ['sqlite', 'postgres']) {
+  describe(`customers on ${kind}`, () => {
+    let server;
+    let browser;
+
+    before(async () => {
+      server = await startServer(kind);
+      browser = await launchBrowser();
+    });
+
+    after(async () => {
+      await browser?.close().catch(() => {});
+      await server?.stop();
+    });
+
+    test(`${kind}: a consumer under a retailer under a wholesaler, found and opened`, async (t) => {
+      await withPage(browser, t, { locale: 'zh-CN' }, async ({ page }) => {
+        page.on('dialog', () => assert.fail('a dialog opened'));
+        await login(page, server.baseURL);
+        await createCustomer(page, server.baseURL, { name: '苏州一级批发', kind: 'intermediate', subkind: 'wholesaler_l1' });
+        await createCustomer(page, server.baseURL, { name: '观前街门店', kind: 'intermediate', subkind: 'retailer', parentName: '苏州一级批发' });
+        const id = await createCustomer(page, server.baseURL, {
+          name: '客户王芳<b>投诉</b>',
+          kind: 'end',
+          parentName: '观前街门店',
+          socialStyle: 'analytical',
+          phone: '138-0013-8000',
+        });
+
+        // Find the consumer by a two-character word inside its name.
+        await page.goto(`${server.baseURL}/customers`);
+        await page.locator('form#customer-search input[name=q]').fill('王芳');
+        await Promise.all([page.waitForURL(/q=/), page.locator('form#customer-search button[type=submit]').click()]);
+        const links = page.locator('table a[href^="/customers/"]');
+        assert.equal(await links.count(), 1, 'exactly the consumer is found');
+        await Promise.all([page.waitForURL(new RegExp(`/customers/${id}$`)), links.first().click()]);
+
+        // The archive: the upstream chain, the name as text, and the guidance card for an analytical contact.
+        const crumbs = await page.locator('nav.crumbs').innerText();
+        assert.match(crumbs, /苏州一级批发.*观前街门店.*客户王芳/s);
+        assert.equal(await page.locator('h1').innerText(), '客户王芳<b>投诉</b>', 'hostile markup is shown as text');
+        const card = page.locator('section.guidance');
+        await card.waitFor({ state: 'visible' });
+        assert.match(await card.innerText(), /分析型/);
+        assert.match(await card.innerText(), /批评/, "the analytical style's fears (seed 001)");
+      });
+    });
+  });
+}
