@@ -81,15 +81,19 @@ pub async fn change_password(State(state): State<WebState>, caller: Caller, Form
     {
         Ok(()) => done("/account", "password_changed"),
         Err(AppError::Invalid(i)) => {
-            let errors = i
-                .errors
-                .into_iter()
-                .map(|e| (e.field, field_message(&t, e.code, &e.message)))
-                .collect();
+            let errors = field_errors(&t, i);
             page(&state, &caller, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => super::error_page(&caller.1, e),
     }
+}
+
+/// An invalid input's errors as (field, translated message) pairs for a form.
+pub fn field_errors(t: &crate::i18n::Tr, i: kefu_core::Invalid) -> Vec<(String, String)> {
+    i.errors
+        .into_iter()
+        .map(|e| (e.field, field_message(t, e.code, &e.message)))
+        .collect()
 }
 
 /// A translated message for a validation code, or the English detail when there is no translation.

@@ -2,7 +2,7 @@
 //! (客户档案): profile, place in the channel tree, contacts with their social-style guidance
 //! cards (seed 001), and the timeline of purchases.
 
-use super::account::field_message;
+use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
@@ -213,11 +213,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
     match state.app.create_customer(&caller.actor(), input).await {
         Ok(c) => done(&format!("/customers/{}", c.id), "customer_created"),
         Err(AppError::Invalid(i)) => {
-            let errors = i
-                .errors
-                .into_iter()
-                .map(|e| (e.field, field_message(&t, e.code, &e.message)))
-                .collect();
+            let errors = field_errors(&t, i);
             form(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => super::error_page(&caller.1, e),

@@ -1,6 +1,6 @@
 //! Admin pages for users: list, create, edit (role, name, departments, enabled), set password.
 
-use super::account::field_message;
+use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
@@ -199,11 +199,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, body: String)
     match state.app.create_user(&caller.actor(), input).await {
         Ok(_) => done("/admin/users", "user_created"),
         Err(AppError::Invalid(i)) => {
-            let errors = i
-                .errors
-                .into_iter()
-                .map(|e| (e.field, field_message(&t, e.code, &e.message)))
-                .collect();
+            let errors = field_errors(&t, i);
             form_page(
                 &state,
                 &caller,
@@ -334,11 +330,7 @@ pub async fn update(State(state): State<WebState>, caller: Caller, Path(id): Pat
     {
         Ok(_) => done(&format!("/admin/users/{id}"), "user_updated"),
         Err(AppError::Invalid(i)) => {
-            let errors = i
-                .errors
-                .into_iter()
-                .map(|e| (e.field, field_message(&t, e.code, &e.message)))
-                .collect();
+            let errors = field_errors(&t, i);
             edit_page(&state, &caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
         Err(AppError::Refused(m)) => {
@@ -371,11 +363,7 @@ pub async fn set_password(
     match state.app.set_password(&caller.actor(), id, &f.password).await {
         Ok(()) => done(&format!("/admin/users/{id}"), "password_set"),
         Err(AppError::Invalid(i)) => {
-            let errors = i
-                .errors
-                .into_iter()
-                .map(|e| (e.field, field_message(&t, e.code, &e.message)))
-                .collect();
+            let errors = field_errors(&t, i);
             edit_page(&state, &caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
         Err(e) => super::error_page(&caller.1, e),
