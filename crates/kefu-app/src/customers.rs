@@ -313,9 +313,225 @@ impl App {
     }
 }
 
+/// A contact as a form or the API gives it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub language: Option<String>,
+    pub preferred_channel: String,
+    pub social_style: Option<String>,
+    pub is_primary: bool,
+}
+
+/// A purchase as the API or a CSV row gives it: amounts as decimal text ("2999.00").
+#[derive(Debug, Clone, Default)]
+pub struct PurchaseInput {
+    pub external_id: String,
+    pub purchased_on: String,
+    pub amount: String,
+    pub currency: Option<String>,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    pub serial: String,
+    pub seller_id: Option<i64>,
+}
+
+/// "2999", "2999.5", "2999.00" → 299_900 minor units; negative, malformed or more than two
+/// decimals is an error.
+pub fn parse_amount(s: &str) -> Result<i64, Invalid> {
+    let bad = || {
+        Invalid::one(
+            "amount",
+            "invalid_amount",
+            format!("{s:?} is not an amount such as 2999.00"),
+        )
+    };
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(Invalid::one(
+            "amount",
+            "negative_amount",
+            "the amount must not be negative",
+        ));
+    }
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || whole.len() > 12
+    {
+        return Err(bad());
+    }
+    let w: i64 = whole.parse().map_err(|_| bad())?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(w * 100 + f)
+}
+
+impl App {
+    pub async fn add_contact(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        input: ContactInput,
+    ) -> AppResult<kefu_store::Contact> {
+        if !may_write_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        self.store.get_customer(customer_id).await?;
+        let name = display_name(&input.name, "name")?;
+        let (phone, phone_norm) = match input.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(p) => (p.to_owned(), normalize_phone(p)?),
+            None => (String::new(), String::new()),
+        };
+        let email = input
+            .email
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Email::parse)
+            .transpose()?
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let language = match input.language.as_deref().filter(|s| !s.is_empty()) {
+            Some(l) => Some(
+                kefu_core::Language::parse(l)
+                    .ok_or_else(|| Invalid::one("language", "unknown_language", "language must be zh-CN or en"))?,
+            ),
+            None => None,
+        };
+        let social_style = input
+            .social_style
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(SocialStyle::parse)
+            .transpose()?;
+        let c = self
+            .store
+            .add_contact(NewContact {
+                customer_id,
+                name,
+                phone,
+                phone_norm,
+                email,
+                role: input.role.trim().chars().take(100).collect(),
+                language,
+                preferred_channel: input.preferred_channel.trim().chars().take(50).collect(),
+                social_style,
+                is_primary: input.is_primary,
+                now: now_ms(),
+            })
+            .await?;
+        self.reindex_customer(customer_id).await?;
+        Ok(c)
+    }
+
+    /// Records a purchase (or updates the one with the same `external_id`); value tiers follow by a job.
+    pub async fn record_purchase(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        input: PurchaseInput,
+    ) -> AppResult<(kefu_store::Purchase, bool)> {
+        if !may_write_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        self.store.get_customer(customer_id).await?;
+        let external_id = input.external_id.trim().to_owned();
+        if external_id.is_empty() || external_id.chars().count() > 100 {
+            return Err(Invalid::one(
+                "external_id",
+                "required",
+                "external_id is required (at most 100 characters)",
+            )
+            .into());
+        }
+        let on: jiff::civil::Date = input.purchased_on.trim().parse().map_err(|_| {
+            Invalid::one(
+                "date",
+                "invalid_date",
+                format!("{:?} is not a date YYYY-MM-DD", input.purchased_on),
+            )
+        })?;
+        let today = jiff::Timestamp::now().to_zoned(self.time_zone().await).date();
+        if on > today {
+            return Err(Invalid::one("date", "future_date", format!("{on} is in the future")).into());
+        }
+        let amount_minor = parse_amount(&input.amount)?;
+        let currency = input
+            .currency
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("CNY")
+            .to_ascii_uppercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(Invalid::one(
+                "currency",
+                "invalid_currency",
+                format!("{currency:?} is not a currency code such as CNY"),
+            )
+            .into());
+        }
+        if let Some(s) = input.seller_id {
+            let seller = self.store.get_customer(s).await.map_err(|e| match AppError::from(e) {
+                AppError::NotFound => Invalid::one("seller_id", "unknown_seller", format!("no customer {s}")).into(),
+                other => other,
+            })?;
+            if seller.kind != CustomerKind::Intermediate {
+                return Err(Invalid::one(
+                    "seller_id",
+                    "seller_not_intermediate",
+                    "the seller must be an intermediate customer",
+                )
+                .into());
+            }
+        }
+        let clip = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
+        let out = self
+            .store
+            .upsert_purchase(kefu_store::NewPurchase {
+                external_id,
+                customer_id,
+                purchased_on: on.to_string(),
+                amount_minor,
+                currency,
+                sku: clip(&input.sku, 100),
+                product_name: clip(&input.product_name, 300),
+                category: clip(&input.category, 100),
+                serial: clip(&input.serial, 100),
+                seller_id: input.seller_id,
+                now: now_ms(),
+            })
+            .await?;
+        self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_parse_to_minor_units() {
+        assert_eq!(parse_amount("2999").unwrap(), 299_900);
+        assert_eq!(parse_amount("2999.5").unwrap(), 299_950);
+        assert_eq!(parse_amount(" 0.07 ").unwrap(), 7);
+        for bad in ["", "-1", "1.234", "1,000", "abc", "1e5", ".5", "9999999999999"] {
+            assert!(parse_amount(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_amount("-3").unwrap_err().errors[0].code, "negative_amount");
+    }
 
     #[test]
     fn tags_are_cleaned() {

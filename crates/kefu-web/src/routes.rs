@@ -331,6 +331,34 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             Api,
             get(api::customers::tree),
         ),
+        r(
+            Method::GET,
+            "/api/v1/customers/{id}/contacts",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::customers::list_contacts),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/customers/{id}/contacts",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            post(api::customers::add_contact),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/customers/{id}/purchases",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::customers::list_purchases),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/customers/{id}/purchases",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            post(api::customers::record_purchase),
+        ),
     ]
 }
 

@@ -842,6 +842,100 @@ async fn customers_api(h: &Harness) {
         1
     );
 
+    // Contacts and purchases.
+    let pid = person["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api("POST", &format!("/api/v1/customers/{pid}/contacts"), Some(&t), Some(r#"{"name": "王芳的丈夫", "phone": "+86 139 0000 0000", "social_style": "dominant", "is_primary": true}"#))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{pid}/contacts"), Some(&t), None)
+        .await;
+    let contacts: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (
+            contacts.as_array().unwrap().len(),
+            contacts[0]["name"].as_str(),
+            contacts[0]["is_primary"].as_bool()
+        ),
+        (2, Some("王芳的丈夫"), Some(true))
+    );
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{pid}/contacts"),
+            Some(&t),
+            Some(r#"{"name": "x", "email": "not-an-email"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let buy = |body: String| {
+        let t = t.clone();
+        async move {
+            h.api(
+                "POST",
+                &format!("/api/v1/customers/{pid}/purchases"),
+                Some(&t),
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let (res, text) = buy(format!(r#"{{"external_id": "P-1", "date": "2026-01-15", "amount": "2999.00", "sku": "BCD-215", "seller_id": {shop_id}}}"#)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let (res, text) = buy(r#"{"external_id": "P-1", "date": "2026-01-16", "amount": 2899.5}"#.to_owned()).await;
+    assert_eq!(res.status(), StatusCode::OK, "the same external id updates: {text}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["amount"],
+        "2899.50"
+    );
+    for (body, field) in [
+        (
+            r#"{"external_id": "P-2", "date": "2999-01-01", "amount": "1"}"#.to_owned(),
+            "date",
+        ),
+        (
+            r#"{"external_id": "P-2", "date": "yesterday", "amount": "1"}"#.to_owned(),
+            "date",
+        ),
+        (
+            r#"{"external_id": "P-2", "date": "2026-01-01", "amount": "-5"}"#.to_owned(),
+            "amount",
+        ),
+        (
+            r#"{"external_id": "P-2", "date": "2026-01-01", "amount": "1.234"}"#.to_owned(),
+            "amount",
+        ),
+        (
+            r#"{"external_id": "P-2", "date": "2026-01-01", "amount": "1", "currency": "RMB1"}"#.to_owned(),
+            "currency",
+        ),
+        (
+            format!(r#"{{"external_id": "P-2", "date": "2026-01-01", "amount": "1", "seller_id": {pid}}}"#),
+            "seller_id",
+        ),
+    ] {
+        let (res, text) = buy(body.clone()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}: {text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["errors"][0]["field"],
+            field,
+            "{body}"
+        );
+    }
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{pid}/purchases"), Some(&t), None)
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "bad purchases were not recorded"
+    );
+
     // Agents may not delete; managers may (soft).
     let (res, _) = h
         .api("DELETE", &format!("/api/v1/customers/{}", person["id"]), Some(&t), None)

@@ -310,3 +310,224 @@ pub async fn tree(
         downstream_counts: counts.into_iter().collect(),
     }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactDto {
+    pub id: i64,
+    pub customer_id: i64,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub role: String,
+    pub language: Option<String>,
+    pub preferred_channel: String,
+    /// dominant | expressive | amiable | analytical
+    pub social_style: Option<String>,
+    pub is_primary: bool,
+}
+
+impl From<kefu_store::Contact> for ContactDto {
+    fn from(c: kefu_store::Contact) -> Self {
+        ContactDto {
+            id: c.id,
+            customer_id: c.customer_id,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            role: c.role,
+            language: c.language.map(|l| l.code().to_owned()),
+            preferred_channel: c.preferred_channel,
+            social_style: c.social_style.map(|s| s.as_str().to_owned()),
+            is_primary: c.is_primary,
+        }
+    }
+}
+
+/// A customer's contacts, the primary first.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ContactDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_contacts(
+    State(state): State<WebState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ContactDto>>, ApiError> {
+    state.app.store.get_customer(id).await.map_err(AppError::from)?;
+    Ok(Json(
+        state
+            .app
+            .store
+            .list_contacts(id)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    role: String,
+    /// zh-CN | en
+    language: Option<String>,
+    #[serde(default)]
+    preferred_channel: String,
+    social_style: Option<String>,
+    #[serde(default)]
+    is_primary: bool,
+}
+
+/// Adds a contact to a customer.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), request_body = ContactBody,
+    responses((status = 201, body = ContactDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_contact(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ContactBody>,
+) -> Result<Response, ApiError> {
+    let c = state
+        .app
+        .add_contact(
+            &caller.actor(),
+            id,
+            kefu_app::customers::ContactInput {
+                name: b.name,
+                phone: b.phone,
+                email: b.email,
+                role: b.role,
+                language: b.language,
+                preferred_channel: b.preferred_channel,
+                social_style: b.social_style,
+                is_primary: b.is_primary,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(ContactDto::from(c))).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PurchaseDto {
+    pub id: i64,
+    pub external_id: String,
+    pub customer_id: i64,
+    /// YYYY-MM-DD
+    pub date: String,
+    /// Decimal text, two places: "2999.00"
+    pub amount: String,
+    pub currency: String,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    pub serial: String,
+    pub seller_id: Option<i64>,
+}
+
+impl From<kefu_store::Purchase> for PurchaseDto {
+    fn from(p: kefu_store::Purchase) -> Self {
+        PurchaseDto {
+            id: p.id,
+            external_id: p.external_id,
+            customer_id: p.customer_id,
+            date: p.purchased_on,
+            amount: format!("{}.{:02}", p.amount_minor / 100, p.amount_minor % 100),
+            currency: p.currency,
+            sku: p.sku,
+            product_name: p.product_name,
+            category: p.category,
+            serial: p.serial,
+            seller_id: p.seller_id,
+        }
+    }
+}
+
+/// A customer's purchases, newest first (up to 500).
+#[utoipa::path(get, path = "/api/v1/customers/{id}/purchases", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PurchaseDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_purchases(
+    State(state): State<WebState>,
+    _caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<PurchaseDto>>, ApiError> {
+    state.app.store.get_customer(id).await.map_err(AppError::from)?;
+    Ok(Json(
+        state
+            .app
+            .store
+            .list_purchases(id, 500)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseBody {
+    /// The ERP's id: posting the same one again updates the purchase.
+    external_id: String,
+    /// YYYY-MM-DD, not in the future
+    date: String,
+    /// Decimal text or number, not negative: "2999.00"
+    #[schema(value_type = String)]
+    amount: serde_json::Value,
+    currency: Option<String>,
+    #[serde(default)]
+    sku: String,
+    #[serde(default)]
+    product_name: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    serial: String,
+    /// The intermediate customer that sold it.
+    seller_id: Option<i64>,
+}
+
+/// Records a purchase (201), or updates the one with the same `external_id` (200).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/purchases", tag = "customers", security(("bearer" = [])), request_body = PurchaseBody,
+    responses((status = 201, body = PurchaseDto), (status = 200, body = PurchaseDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn record_purchase(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PurchaseBody>,
+) -> Result<Response, ApiError> {
+    // A JSON number is taken by its exact text, so 2999.5 is 2999.50 and no float rounding creeps in.
+    let amount = match &b.amount {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => {
+            return Err(
+                kefu_core::Invalid::one("amount", "invalid_amount", "amount must be a number or decimal text").into(),
+            );
+        }
+    };
+    let (p, created) = state
+        .app
+        .record_purchase(
+            &caller.actor(),
+            id,
+            kefu_app::customers::PurchaseInput {
+                external_id: b.external_id,
+                purchased_on: b.date,
+                amount,
+                currency: b.currency,
+                sku: b.sku,
+                product_name: b.product_name,
+                category: b.category,
+                serial: b.serial,
+                seller_id: b.seller_id,
+            },
+        )
+        .await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(PurchaseDto::from(p))).into_response())
+}

@@ -413,8 +413,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kefu API", description = "kefu (客服): customer service quality platform. Errors are application/problem+json."),
-    paths(customers::list, customers::create, customers::get, customers::patch, customers::delete, customers::tree, me, list_users, create_user, get_user, update_user, list_departments, create_department, list_webhooks, create_webhook, list_audit, ops::healthz, ops::readyz),
-    components(schemas(customers::CustomerDto, customers::CustomerPage, customers::CreateBody, customers::PatchBody, customers::TreeDto, UserDto, DepartmentDto, UserPage, CreateUserBody, UpdateUserBody, CreateDepartmentBody, WebhookDto, CreateWebhookBody, AuditPage, Problem, ops::Ready)),
+    paths(customers::list, customers::create, customers::get, customers::patch, customers::delete, customers::tree, customers::list_contacts, customers::add_contact, customers::list_purchases, customers::record_purchase, me, list_users, create_user, get_user, update_user, list_departments, create_department, list_webhooks, create_webhook, list_audit, ops::healthz, ops::readyz),
+    components(schemas(customers::CustomerDto, customers::CustomerPage, customers::CreateBody, customers::PatchBody, customers::TreeDto, customers::ContactDto, customers::ContactBody, customers::PurchaseDto, customers::PurchaseBody, UserDto, DepartmentDto, UserPage, CreateUserBody, UpdateUserBody, CreateDepartmentBody, WebhookDto, CreateWebhookBody, AuditPage, Problem, ops::Ready)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
