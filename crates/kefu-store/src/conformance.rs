@@ -29,7 +29,8 @@ macro_rules! conformance_tests {
             login_counters, sessions_expire_and_end, api_tokens, audit_log_is_newest_first,
             rate_limit_windows, jobs_lifecycle, jobs_enqueue_unique_once, concurrent_claims_take_each_job_once,
             webhooks_and_deliveries, settings_round_trip, dump_and_restore_round_trip,
-            customers_and_the_channel_tree, customer_search_finds_cjk_inside_running_text, contacts_and_purchases, bad_restore_changes_nothing);
+            customers_and_the_channel_tree, customer_search_finds_cjk_inside_running_text, contacts_and_purchases,
+            imports_are_all_or_nothing, bad_restore_changes_nothing);
     };
 }
 
@@ -946,4 +947,133 @@ pub async fn contacts_and_purchases(s: DynStore) {
         vec![late_parent.id, shop.id]
     );
     assert_eq!(s.list_purchases(c.id, 10).await.unwrap().len(), 2);
+}
+
+fn import_row(ext: &str, name: &str, kind: kefu_core::customer::CustomerKind, parent: Option<&str>) -> ImportCustomer {
+    ImportCustomer {
+        external_id: ext.into(),
+        name: name.into(),
+        kind,
+        subkind: None,
+        is_organisation: false,
+        parent_external_id: parent.map(str::to_owned),
+        region: String::new(),
+        tags: vec![],
+        account_manager_id: None,
+        notes: String::new(),
+        phone: Some(("138-0013-8000".into(), "13800138000".into())),
+        email: None,
+        social_style: Some(kefu_core::customer::SocialStyle::Expressive),
+    }
+}
+
+pub async fn imports_are_all_or_nothing(s: DynStore) {
+    use kefu_core::customer::CustomerKind::{End, Intermediate};
+    let rows = vec![
+        import_row("A1", "华东总代理", Intermediate, None),
+        import_row("R1", "门店", Intermediate, Some("A1")),
+        import_row("C1", "王芳", End, Some("R1")),
+    ];
+    let (ids, counts) = s.import_customers(&rows, T0).await.unwrap();
+    assert_eq!(
+        (ids.len(), counts),
+        (
+            3,
+            ImportCounts {
+                inserted: 3,
+                updated: 0
+            }
+        )
+    );
+    assert_eq!(s.customer_ancestors(ids[2]).await.unwrap().len(), 2);
+    assert_eq!(
+        s.list_contacts(ids[2]).await.unwrap()[0].social_style,
+        Some(kefu_core::customer::SocialStyle::Expressive)
+    );
+    // A re-import updates by external id (and moves C1 straight under A1) without duplicating.
+    let again = vec![import_row("C1", "王芳芳", End, Some("A1"))];
+    let (ids2, counts) = s.import_customers(&again, T0 + 1).await.unwrap();
+    assert_eq!(
+        (ids2[0], counts),
+        (
+            ids[2],
+            ImportCounts {
+                inserted: 0,
+                updated: 1
+            }
+        )
+    );
+    assert_eq!(s.customer_ancestors(ids[2]).await.unwrap().len(), 1);
+    assert_eq!(
+        s.list_contacts(ids[2]).await.unwrap().len(),
+        1,
+        "the primary contact is updated, not added"
+    );
+    // A bad row anywhere leaves nothing written.
+    let before = s.count_customers().await.unwrap();
+    let bad = vec![
+        import_row("N1", "新客户", End, None),
+        import_row("N2", "孤儿", End, Some("NOPE")),
+    ];
+    assert!(matches!(
+        s.import_customers(&bad, T0).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert_eq!(s.count_customers().await.unwrap(), before);
+    assert!(matches!(
+        s.get_customer_by_external_id("N1").await,
+        Err(StoreError::NotFound)
+    ));
+    // A loop through the database's tree is refused whole too.
+    assert!(matches!(
+        s.import_customers(&[import_row("A1", "华东总代理", Intermediate, Some("R1"))], T0)
+            .await,
+        Err(StoreError::Cycle)
+    ));
+    let known = s
+        .existing_customer_external_ids(&["A1".into(), "X9".into(), "C1".into()])
+        .await
+        .unwrap();
+    assert_eq!(known.len(), 2);
+
+    let purchase = |ext: &str, cust: &str, seller: Option<&str>| ImportPurchase {
+        external_id: ext.into(),
+        customer_external_id: cust.into(),
+        purchased_on: "2026-01-15".into(),
+        amount_minor: 1_000,
+        currency: "CNY".into(),
+        sku: "SKU".into(),
+        product_name: "冰箱".into(),
+        category: "c".into(),
+        serial: String::new(),
+        seller_external_id: seller.map(str::to_owned),
+    };
+    let many: Vec<ImportPurchase> = (0..2_500)
+        .map(|i| purchase(&format!("P{i}"), "C1", Some("R1")))
+        .collect();
+    assert_eq!(
+        s.import_purchases(&many, T0).await.unwrap(),
+        ImportCounts {
+            inserted: 2_500,
+            updated: 0
+        }
+    );
+    let mut mixed: Vec<ImportPurchase> = (2_400..2_600).map(|i| purchase(&format!("P{i}"), "C1", None)).collect();
+    mixed[0].amount_minor = 7;
+    assert_eq!(
+        s.import_purchases(&mixed, T0).await.unwrap(),
+        ImportCounts {
+            inserted: 100,
+            updated: 100
+        }
+    );
+    let rfm = s.rfm_rows().await.unwrap();
+    assert_eq!(rfm[0].purchases, 2_600);
+    let bad = vec![purchase("Q1", "C1", None), purchase("Q2", "NOBODY", None)];
+    assert!(s.import_purchases(&bad, T0).await.is_err());
+    assert_eq!(
+        s.rfm_rows().await.unwrap()[0].purchases,
+        2_600,
+        "nothing of the failed import was kept"
+    );
 }

@@ -227,4 +227,15 @@ pub trait Customers {
     /// Per customer with purchases: last date, count, sum.
     async fn rfm_rows(&self) -> StoreResult<Vec<RfmRow>>;
     async fn set_value_tiers(&self, tiers: &[(i64, kefu_core::rfm::ValueTier)]) -> StoreResult<()>;
+
+    /// Creates or updates (by external id) every row in one transaction, parents before children;
+    /// all or nothing. Returns the ids of the rows, in order, and the counts.
+    async fn import_customers(&self, rows: &[ImportCustomer], now: Millis) -> StoreResult<(Vec<i64>, ImportCounts)>;
+    /// External ids of these that exist already (to check references before an import).
+    async fn existing_customer_external_ids(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<Vec<(String, i64, kefu_core::customer::CustomerKind)>>;
+    /// Inserts or updates (by external id) every purchase in one transaction; all or nothing.
+    async fn import_purchases(&self, rows: &[ImportPurchase], now: Millis) -> StoreResult<ImportCounts>;
 }

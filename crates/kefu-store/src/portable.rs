@@ -561,6 +561,30 @@ macro_rules! portable_store {
                     .bind(id).fetch_one(ex).await.map_err(db_err)?;
                 __portable_rows::customer(&row)
             }
+
+            /// Moves a customer's subtree under `new_parent` inside a transaction (closure-table paths).
+            async fn move_in(tx: &mut ::sqlx::Transaction<'_, $db>, id: i64, new_parent: Option<i64>, now: i64) -> $crate::StoreResult<()> {
+                if let Some(p) = new_parent {
+                    Self::customer_in(&mut **tx, p).await.map_err(|e| match e {
+                        $crate::StoreError::NotFound => $crate::StoreError::Refused(format!("no customer {p} to buy through")),
+                        other => other,
+                    })?;
+                    let inside: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
+                        .bind(id).bind(p).fetch_one(&mut **tx).await.map_err(db_err)?;
+                    if inside > 0 {
+                        return Err($crate::StoreError::Cycle);
+                    }
+                }
+                // Cut the subtree from its old ancestors, then hang it under the new parent's chain.
+                ::sqlx::query("DELETE FROM customer_paths WHERE descendant_id IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1) AND ancestor_id NOT IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1)")
+                    .bind(id).execute(&mut **tx).await.map_err(db_err)?;
+                if let Some(p) = new_parent {
+                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 AND d.ancestor_id = $2")
+                        .bind(p).bind(id).execute(&mut **tx).await.map_err(db_err)?;
+                }
+                ::sqlx::query("UPDATE customers SET parent_id = $2, updated_at = $3 WHERE id = $1").bind(id).bind(new_parent).bind(now).execute(&mut **tx).await.map_err(db_err)?;
+                Ok(())
+            }
         }
 
         #[::async_trait::async_trait]
@@ -607,25 +631,7 @@ macro_rules! portable_store {
             async fn move_customer(&self, id: i64, new_parent: Option<i64>, now: i64) -> $crate::StoreResult<$crate::Customer> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 Self::customer_in(&mut *tx, id).await?;
-                if let Some(p) = new_parent {
-                    Self::customer_in(&mut *tx, p).await.map_err(|e| match e {
-                        $crate::StoreError::NotFound => $crate::StoreError::Refused(format!("no customer {p} to buy through")),
-                        other => other,
-                    })?;
-                    let inside: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
-                        .bind(id).bind(p).fetch_one(&mut *tx).await.map_err(db_err)?;
-                    if inside > 0 {
-                        return Err($crate::StoreError::Cycle);
-                    }
-                }
-                // Cut the subtree from its old ancestors, then hang it under the new parent's chain.
-                ::sqlx::query("DELETE FROM customer_paths WHERE descendant_id IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1) AND ancestor_id NOT IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1)")
-                    .bind(id).execute(&mut *tx).await.map_err(db_err)?;
-                if let Some(p) = new_parent {
-                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 AND d.ancestor_id = $2")
-                        .bind(p).bind(id).execute(&mut *tx).await.map_err(db_err)?;
-                }
-                ::sqlx::query("UPDATE customers SET parent_id = $2, updated_at = $3 WHERE id = $1").bind(id).bind(new_parent).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                Self::move_in(&mut tx, id, new_parent, now).await?;
                 let out = Self::customer_in(&mut *tx, id).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)
@@ -720,6 +726,114 @@ macro_rules! portable_store {
                     .fetch_all(self.reader()).await.map_err(db_err)?;
                 Ok(rows.into_iter().map(|(customer_id, last_purchased_on, purchases, amount_minor)| $crate::RfmRow { customer_id, last_purchased_on, purchases, amount_minor }).collect())
             }
+            async fn existing_customer_external_ids(&self, ids: &[String]) -> $crate::StoreResult<Vec<(String, i64, ::kefu_core::customer::CustomerKind)>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!("SELECT external_id, id, kind FROM customers WHERE external_id IN ({})", marks.join(", "));
+                    let mut q = ::sqlx::query_as::<_, (String, i64, String)>(::sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        q = q.bind(id);
+                    }
+                    for (e, id, k) in q.fetch_all(self.reader()).await.map_err(db_err)? {
+                        out.push((e, id, ::kefu_core::customer::CustomerKind::parse(&k).map_err(|e| $crate::StoreError::Data(e.to_string()))?));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn import_customers(&self, rows: &[$crate::ImportCustomer], now: i64) -> $crate::StoreResult<(Vec<i64>, $crate::ImportCounts)> {
+                let mut counts = $crate::ImportCounts::default();
+                let mut ids = Vec::with_capacity(rows.len());
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                for r in rows {
+                    let tags = ::serde_json::to_string(&r.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                    let parent: Option<i64> = match &r.parent_external_id {
+                        Some(p) => Some(::sqlx::query_scalar("SELECT id FROM customers WHERE external_id = $1").bind(p).fetch_optional(&mut *tx).await.map_err(db_err)?
+                            .ok_or_else(|| $crate::StoreError::Refused(format!("no customer with external_id {p:?}")))?),
+                        None => None,
+                    };
+                    let existing: Option<(i64, Option<i64>)> = ::sqlx::query_as("SELECT id, parent_id FROM customers WHERE external_id = $1").bind(&r.external_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                    let id = match existing {
+                        Some((id, old_parent)) => {
+                            ::sqlx::query("UPDATE customers SET name = $2, kind = $3, subkind = $4, is_organisation = $5, region = $6, tags = $7, account_manager_id = $8, notes = $9, deleted_at = NULL, updated_at = $10 WHERE id = $1")
+                                .bind(id).bind(&r.name).bind(r.kind.as_str()).bind(r.subkind.map(|k| k.as_str())).bind(r.is_organisation).bind(&r.region).bind(&tags)
+                                .bind(r.account_manager_id).bind(&r.notes).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                            if old_parent != parent {
+                                Self::move_in(&mut tx, id, parent, now).await?;
+                            }
+                            counts.updated += 1;
+                            id
+                        }
+                        None => {
+                            let id: i64 = ::sqlx::query_scalar("INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, tags, account_manager_id, notes, value_tier, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $11) RETURNING id")
+                                .bind(&r.external_id).bind(&r.name).bind(r.kind.as_str()).bind(r.subkind.map(|k| k.as_str())).bind(r.is_organisation)
+                                .bind(parent).bind(&r.region).bind(&tags).bind(r.account_manager_id).bind(&r.notes).bind(now)
+                                .fetch_one(&mut *tx).await.map_err(db_err)?;
+                            ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) VALUES ($1, $1, 0)").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                            if let Some(p) = parent {
+                                ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT ancestor_id, $1, depth + 1 FROM customer_paths WHERE descendant_id = $2")
+                                    .bind(id).bind(p).execute(&mut *tx).await.map_err(db_err)?;
+                            }
+                            counts.inserted += 1;
+                            id
+                        }
+                    };
+                    if r.phone.is_some() || r.email.is_some() || r.social_style.is_some() {
+                        let (phone, phone_norm) = r.phone.clone().unwrap_or_default();
+                        let email = r.email.clone().unwrap_or_default();
+                        let style = r.social_style.map(|s| s.as_str());
+                        let primary: Option<i64> = ::sqlx::query_scalar("SELECT id FROM contacts WHERE customer_id = $1 AND is_primary = TRUE").bind(id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                        match primary {
+                            Some(cid) => {
+                                ::sqlx::query("UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, updated_at = $6 WHERE id = $1")
+                                    .bind(cid).bind(phone).bind(phone_norm).bind(email).bind(style).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                            }
+                            None => {
+                                ::sqlx::query("INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, '', NULL, '', $6, TRUE, $7, $7)")
+                                    .bind(id).bind(&r.name).bind(phone).bind(phone_norm).bind(email).bind(style).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                            }
+                        }
+                    }
+                    ids.push(id);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok((ids, counts))
+            }
+
+            async fn import_purchases(&self, rows: &[$crate::ImportPurchase], now: i64) -> $crate::StoreResult<$crate::ImportCounts> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let before: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
+                // Batches of multi-row upserts; customer and seller resolved by external id in the statement.
+                const COLS: usize = 11;
+                for chunk in rows.chunks(1000) {
+                    let values: Vec<String> = (0..chunk.len())
+                        .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
+                        .collect();
+                    let sql = format!(
+                        "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) \
+                         SELECT v.column1, c.id, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, s.id, v.column11 \
+                         FROM (VALUES {}) AS v JOIN customers c ON c.external_id = v.column2 LEFT JOIN customers s ON s.external_id = v.column10 WHERE TRUE \
+                         ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
+                         currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
+                        values.join(", ")
+                    );
+                    let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                    for p in chunk {
+                        q = q.bind(&p.external_id).bind(&p.customer_external_id).bind(&p.purchased_on).bind(p.amount_minor).bind(&p.currency).bind(&p.sku)
+                            .bind(&p.product_name).bind(&p.category).bind(&p.serial).bind(&p.seller_external_id).bind(now);
+                    }
+                    let done = q.execute(&mut *tx).await.map_err(db_err)?;
+                    if done.rows_affected() as usize != chunk.len() {
+                        return Err($crate::StoreError::Refused("a purchase names a customer that does not exist".into()));
+                    }
+                }
+                let after: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                let inserted = (after - before).max(0) as u64;
+                Ok($crate::ImportCounts { inserted, updated: rows.len() as u64 - inserted })
+            }
+
             async fn set_value_tiers(&self, tiers: &[(i64, ::kefu_core::rfm::ValueTier)]) -> $crate::StoreResult<()> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 for (id, tier) in tiers {

@@ -404,3 +404,44 @@ pub struct RfmRow {
     pub purchases: i64,
     pub amount_minor: i64,
 }
+
+/// A customer row of an import, checked by the app; its parent named by external id.
+#[derive(Debug, Clone)]
+pub struct ImportCustomer {
+    pub external_id: String,
+    pub name: String,
+    pub kind: kefu_core::customer::CustomerKind,
+    pub subkind: Option<kefu_core::customer::Subkind>,
+    pub is_organisation: bool,
+    pub parent_external_id: Option<String>,
+    pub region: String,
+    pub tags: Vec<String>,
+    pub account_manager_id: Option<i64>,
+    pub notes: String,
+    /// The primary contact's phone (as given, normalised), e-mail and social style, if any given.
+    pub phone: Option<(String, String)>,
+    pub email: Option<String>,
+    pub social_style: Option<kefu_core::customer::SocialStyle>,
+}
+
+/// A purchase row of an import; customer and seller named by external id.
+#[derive(Debug, Clone)]
+pub struct ImportPurchase {
+    pub external_id: String,
+    pub customer_external_id: String,
+    pub purchased_on: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    pub serial: String,
+    pub seller_external_id: Option<String>,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportCounts {
+    pub inserted: u64,
+    pub updated: u64,
+}
