@@ -59,18 +59,18 @@ fn may_write_customers(role: Role) -> bool {
 
 /// A checked input: everything validated before anything is written.
 #[derive(Debug)]
-struct Checked {
-    name: String,
-    kind: CustomerKind,
-    subkind: Option<Subkind>,
-    tags: Vec<String>,
-    phone: Option<(String, String)>,
-    email: Option<String>,
-    social_style: Option<SocialStyle>,
-    external_id: Option<String>,
+pub(crate) struct Checked {
+    pub(crate) name: String,
+    pub(crate) kind: CustomerKind,
+    pub(crate) subkind: Option<Subkind>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) phone: Option<(String, String)>,
+    pub(crate) email: Option<String>,
+    pub(crate) social_style: Option<SocialStyle>,
+    pub(crate) external_id: Option<String>,
 }
 
-fn check(input: &CustomerInput) -> Result<Checked, Invalid> {
+pub(crate) fn check(input: &CustomerInput) -> Result<Checked, Invalid> {
     let name = display_name(&input.name, "name")?;
     let kind = CustomerKind::parse(&input.kind)?;
     let subkind = match input.subkind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {

@@ -1,0 +1,136 @@
+//! CSV imports on a real database: all or nothing, skipping bad rows, GB18030, re-imports.
+
+use kefu_app::{App, AppConfig};
+use kefu_core::search::parse_query;
+use kefu_store::Store;
+use std::sync::Arc;
+
+async fn app() -> (App, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
+    store.migrate().await.unwrap();
+    (App::new(store, AppConfig::default()), dir)
+}
+
+const CUSTOMERS: &str = "external_id,name,kind,subkind,parent_external_id,phone,email,region,tags,social_style,notes
+C3,客户王芳投诉,end,,R1,138-0013-8000,wang.fang@example.com,华东,vip;老客户,analytical,
+R1,观前街门店,intermediate,retailer,W1,,,华东,,,
+W1,苏州一级批发,intermediate,wholesaler_l1,A1,,,华东,,,
+A1,华东总代理,intermediate,agent,,,,华东,,,
+";
+
+fn no_progress(_: u64, _: u64) {}
+
+#[tokio::test]
+async fn a_clean_file_imports_parents_first_and_a_reimport_updates() {
+    let (app, _d) = app().await;
+    let r = app
+        .import_customers(CUSTOMERS.as_bytes(), false, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.rows, r.inserted, r.updated, r.rejected.len(), r.aborted),
+        (4, 4, 0, 0, false)
+    );
+    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
+    assert_eq!(app.store.customer_ancestors(c3.id).await.unwrap().len(), 3);
+    assert_eq!(
+        app.store.search_customers(&parse_query("王芳"), 10).await.unwrap()[0].id,
+        c3.id,
+        "imported rows are searchable"
+    );
+    let r = app
+        .import_customers(
+            CUSTOMERS.replace("客户王芳投诉", "王芳").as_bytes(),
+            false,
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.updated), (0, 4), "a re-import updates by external_id");
+    assert_eq!(app.store.get_customer(c3.id).await.unwrap().name, "王芳");
+    assert_eq!(app.store.count_customers().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped() {
+    let (app, _d) = app().await;
+    let bad = format!(
+        "{CUSTOMERS}C4,,end,,,,,,,,\nC5,张伟,end,,C3,,,,,,\nC6,李雷,end,,,call me,,,,,\nC7,赵敏,end,,,,not-an-email,,,,\nC3,重复,end,,,,,,,,\n"
+    );
+    let r = app.import_customers(bad.as_bytes(), false, &no_progress).await.unwrap();
+    assert!(r.aborted);
+    let found: Vec<(usize, &str)> = r.rejected.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert_eq!(
+        found,
+        vec![
+            (6, "name"),
+            (7, "parent_external_id"),
+            (8, "phone"),
+            (9, "email"),
+            (10, "external_id")
+        ]
+    );
+    assert_eq!(app.store.count_customers().await.unwrap(), 0, "all or nothing");
+
+    let r = app.import_customers(bad.as_bytes(), true, &no_progress).await.unwrap();
+    assert!(!r.aborted);
+    assert_eq!(
+        (r.inserted, r.rejected.len(), r.rejected_rows.len()),
+        (4, 5, 5),
+        "exactly the bad rows are left out"
+    );
+    assert_eq!(app.store.count_customers().await.unwrap(), 4);
+}
+
+#[tokio::test]
+async fn gb18030_files_and_purchases() {
+    let (app, _d) = app().await;
+    let (gb, _, _) = encoding_rs::GB18030.encode(CUSTOMERS);
+    let r = app.import_customers(&gb, false, &no_progress).await.unwrap();
+    assert_eq!(r.inserted, 4, "{:?}", r.rejected);
+    assert_eq!(
+        app.store.get_customer_by_external_id("A1").await.unwrap().name,
+        "华东总代理"
+    );
+
+    let purchases =
+        "external_id,customer_external_id,date,amount,currency,sku,product_name,category,serial,seller_external_id
+P1,C3,2025-03-01,2999.00,CNY,BCD-215,冰箱,refrigerator,SN1,R1
+P2,C3,2026-01-15,599,,M1-L213,微波炉,microwave,SN2,
+P3,C3,2999-01-01,1,CNY,,,,,
+P4,C3,2026-01-15,-5,CNY,,,,,
+P5,NOBODY,2026-01-15,5,CNY,,,,,
+P6,C3,2026-01-15,5,CNY,,,,,C3
+";
+    let r = app
+        .import_purchases(purchases.as_bytes(), false, &no_progress)
+        .await
+        .unwrap();
+    assert!(r.aborted);
+    let found: Vec<(usize, &str)> = r.rejected.iter().map(|e| (e.row, e.column.as_str())).collect();
+    assert_eq!(
+        found,
+        vec![
+            (4, "date"),
+            (5, "amount"),
+            (6, "customer_external_id"),
+            (7, "seller_external_id")
+        ]
+    );
+    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
+    assert!(app.store.list_purchases(c3.id, 10).await.unwrap().is_empty());
+    let r = app
+        .import_purchases(purchases.as_bytes(), true, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.rejected.len()), (2, 4));
+    let ps = app.store.list_purchases(c3.id, 10).await.unwrap();
+    assert_eq!(
+        ps.iter()
+            .map(|p| (p.external_id.as_str(), p.amount_minor))
+            .collect::<Vec<_>>(),
+        vec![("P2", 59_900), ("P1", 299_900)]
+    );
+}
