@@ -67,6 +67,18 @@ enum Command {
     /// Service-level tools
     #[command(subcommand)]
     Sla(SlaCommand),
+    /// Import customers or purchases from a CSV file (UTF-8 or GB18030; see docs/import.md)
+    Import {
+        #[arg(value_enum)]
+        what: ImportKind,
+        file: PathBuf,
+        /// Import the good rows and write the bad ones, with their reasons, to --rejects
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Where --skip-bad-rows writes the rejected rows (default: FILE.rejected.csv)
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
     /// Write an online, consistent backup of the whole database to a file
     Backup { file: PathBuf },
     /// Restore a backup (refuses a non-empty database without --force)
@@ -132,6 +144,12 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ImportKind {
+    Customers,
+    Purchases,
 }
 
 #[derive(Subcommand)]
@@ -433,6 +451,12 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
                 ),
             }
         }
+        Command::Import {
+            what,
+            file,
+            skip_bad_rows,
+            rejects,
+        } => import(app, what, &file, skip_bad_rows, rejects, format).await?,
         Command::Backup { file } => {
             let started = Instant::now();
             let s = app.backup_to(&file).await.map_err(app_err)?;
@@ -461,6 +485,108 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
             }
         }
         Command::Serve(_) | Command::Config | Command::Sla(_) => unreachable!("handled before the database is opened"),
+    }
+    Ok(())
+}
+
+async fn import(
+    app: &App,
+    what: ImportKind,
+    file: &std::path::Path,
+    skip_bad_rows: bool,
+    rejects: Option<PathBuf>,
+    format: Format,
+) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({per_sec})")
+            .map_err(|e| anyhow!("{e}"))?
+            .progress_chars("=> "),
+    );
+    bar.set_message("checking");
+    let b = bar.clone();
+    let progress = move |done: u64, total: u64| {
+        b.set_length(total);
+        b.set_position(done);
+    };
+    let report = match what {
+        ImportKind::Customers => app.import_customers(&bytes, skip_bad_rows, &progress).await,
+        ImportKind::Purchases => app.import_purchases(&bytes, skip_bad_rows, &progress).await,
+    }
+    .map_err(|e| anyhow!("{}: {}", file.display(), app_err(e)))?;
+    bar.finish_and_clear();
+    if report.aborted {
+        let shown: Vec<String> = report
+            .rejected
+            .iter()
+            .take(20)
+            .map(|e| format!("  {}: {e}", file.display()))
+            .collect();
+        let more = report.rejected.len().saturating_sub(20);
+        bail!(
+            "nothing imported: {} of {} rows have errors\n{}{}\n(fix them, or pass --skip-bad-rows to import the good rows)",
+            report
+                .rejected
+                .iter()
+                .map(|e| e.row)
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            report.rows,
+            shown.join("\n"),
+            if more > 0 {
+                format!("\n  … and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let mut rejects_file = None;
+    if !report.rejected_rows.is_empty() {
+        let path = rejects.unwrap_or_else(|| {
+            let mut p = file.as_os_str().to_owned();
+            p.push(".rejected.csv");
+            PathBuf::from(p)
+        });
+        let mut w = csv::Writer::from_path(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut header = vec!["row".to_owned()];
+        header.extend(report.header.iter().cloned());
+        header.extend(["error_column".to_owned(), "error".to_owned()]);
+        w.write_record(&header)?;
+        for (row, cells) in &report.rejected_rows {
+            let reasons: Vec<&kefu_app::import::RowError> = report.rejected.iter().filter(|e| e.row == *row).collect();
+            let mut line = vec![row.to_string()];
+            line.extend(cells.iter().cloned());
+            line.push(reasons.iter().map(|e| e.column.as_str()).collect::<Vec<_>>().join("; "));
+            line.push(
+                reasons
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            w.write_record(&line)?;
+        }
+        w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+        rejects_file = Some(path);
+    }
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({"rows": report.rows, "inserted": report.inserted, "updated": report.updated, "rejected": report.rejected, "rejects_file": rejects_file})
+        ),
+        Format::Text => {
+            println!(
+                "{} rows: {} imported, {} updated, {} rejected",
+                report.rows,
+                report.inserted,
+                report.updated,
+                report.rejected_rows.len()
+            );
+            if let Some(p) = rejects_file {
+                println!("rejected rows with their reasons: {}", p.display());
+            }
+        }
     }
     Ok(())
 }

@@ -345,3 +345,47 @@ fn sla_due_uses_the_shipped_calendar_and_opens_no_database() {
     ));
     assert!(e.contains("cannot read the calendar"), "{e}");
 }
+
+#[test]
+fn csv_imports_report_rows_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(&customers, "\u{feff}external_id,name,kind,subkind,parent_external_id,phone\nA1,华东总代理,intermediate,agent,,\nC1,王芳,end,,A1,138-0013-8000\nC2,,end,,,\nC3,李雷,end,,,call me\n").unwrap();
+    let e = err(&kefu(&db, &["import", "customers", customers.to_str().unwrap()]));
+    assert!(
+        e.contains("nothing imported") && e.contains("row 4, column name") && e.contains("row 5, column phone"),
+        "{e}"
+    );
+    assert!(e.contains("customers.csv"), "the file is named: {e}");
+    let out = ok(&kefu(
+        &db,
+        &["import", "customers", customers.to_str().unwrap(), "--skip-bad-rows"],
+    ));
+    assert!(out.contains("4 rows: 2 imported, 0 updated, 2 rejected"), "{out}");
+    let rejects = std::fs::read_to_string(dir.path().join("customers.csv.rejected.csv")).unwrap();
+    assert!(
+        rejects.starts_with("row,external_id,name,kind,subkind,parent_external_id,phone,error_column,error"),
+        "{rejects}"
+    );
+    assert!(rejects.contains("5,C3,李雷,end,,,call me,phone,"), "{rejects}");
+
+    let purchases = dir.path().join("purchases.csv");
+    // GB18030, as Excel in China saves CSV.
+    let (gb, _, _) = encoding_rs::GB18030.encode("external_id,customer_external_id,date,amount,seller_external_id\nP1,C1,2026-01-15,2999.00,A1\nP2,C1,2026-02-01,599,\n");
+    std::fs::write(&purchases, &*gb).unwrap();
+    let out = ok(&kefu(
+        &db,
+        &["import", "purchases", purchases.to_str().unwrap(), "--format", "json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["inserted"].as_u64(), v["updated"].as_u64()),
+        (Some(2), Some(0)),
+        "{out}"
+    );
+    let out = ok(&kefu(&db, &["import", "purchases", purchases.to_str().unwrap()]));
+    assert!(out.contains("0 imported, 2 updated"), "a re-import updates: {out}");
+    let e = err(&kefu(&db, &["import", "purchases", "/nonexistent.csv"]));
+    assert!(e.contains("cannot read"), "{e}");
+}
