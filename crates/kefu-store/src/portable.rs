@@ -804,16 +804,20 @@ macro_rules! portable_store {
             async fn import_purchases(&self, rows: &[$crate::ImportPurchase], now: i64) -> $crate::StoreResult<$crate::ImportCounts> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let before: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
-                // Batches of multi-row upserts; customer and seller resolved by external id in the statement.
+                // Batches of multi-row upserts; customer and seller resolved by external id with one index
+                // lookup each (scalar subqueries: a join lets SQLite scan customers per batch). An unknown
+                // customer leaves customer_id NULL, which the schema refuses: the whole import fails.
                 const COLS: usize = 11;
-                for chunk in rows.chunks(1000) {
+                // Small batches: binding `$N` parameters by name costs the square of their number in SQLite.
+                for chunk in rows.chunks(24) {
                     let values: Vec<String> = (0..chunk.len())
                         .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
                         .collect();
                     let sql = format!(
                         "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) \
-                         SELECT v.column1, c.id, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, s.id, v.column11 \
-                         FROM (VALUES {}) AS v JOIN customers c ON c.external_id = v.column2 LEFT JOIN customers s ON s.external_id = v.column10 WHERE TRUE \
+                         SELECT v.column1, (SELECT id FROM customers WHERE external_id = v.column2), v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, \
+                         (SELECT id FROM customers WHERE external_id = v.column10), v.column11 \
+                         FROM (VALUES {}) AS v WHERE TRUE \
                          ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
                          currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
                         values.join(", ")
