@@ -4,7 +4,7 @@
 
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::account::display_name;
-use kefu_core::customer::{CustomerKind, SocialStyle, Subkind, normalize_phone};
+use kefu_core::customer::{CustomerKind, SocialStyle, Subkind, normalize_phone, parse_amount};
 use kefu_core::rfm::{Rfm, value_tiers};
 use kefu_core::search::analyze;
 use kefu_core::{Email, Invalid, Role};
@@ -340,42 +340,6 @@ pub struct PurchaseInput {
     pub seller_id: Option<i64>,
 }
 
-/// "2999", "2999.5", "2999.00" → 299_900 minor units; negative, malformed or more than two
-/// decimals is an error.
-pub fn parse_amount(s: &str) -> Result<i64, Invalid> {
-    let bad = || {
-        Invalid::one(
-            "amount",
-            "invalid_amount",
-            format!("{s:?} is not an amount such as 2999.00"),
-        )
-    };
-    let t = s.trim();
-    if t.starts_with('-') {
-        return Err(Invalid::one(
-            "amount",
-            "negative_amount",
-            "the amount must not be negative",
-        ));
-    }
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || whole.len() > 12
-    {
-        return Err(bad());
-    }
-    let w: i64 = whole.parse().map_err(|_| bad())?;
-    let f: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<2}").parse().map_err(|_| bad())?
-    };
-    Ok(w * 100 + f)
-}
-
 impl App {
     pub async fn add_contact(
         &self,
@@ -521,17 +485,6 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_parse_to_minor_units() {
-        assert_eq!(parse_amount("2999").unwrap(), 299_900);
-        assert_eq!(parse_amount("2999.5").unwrap(), 299_950);
-        assert_eq!(parse_amount(" 0.07 ").unwrap(), 7);
-        for bad in ["", "-1", "1.234", "1,000", "abc", "1e5", ".5", "9999999999999"] {
-            assert!(parse_amount(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!(parse_amount("-3").unwrap_err().errors[0].code, "negative_amount");
-    }
 
     #[test]
     fn tags_are_cleaned() {

@@ -395,7 +395,7 @@ impl App {
                 Ok(_) => {}
                 Err(_) => errors.push(err(line, "date", format!("{date:?} is not a date YYYY-MM-DD"))),
             }
-            let amount = match crate::customers::parse_amount(cell(&t, row, "amount")) {
+            let amount = match kefu_core::customer::parse_amount(cell(&t, row, "amount")) {
                 Ok(a) => a,
                 Err(inv) => {
                     errors.extend(inv.errors.into_iter().map(|e| err(line, "amount", e.message)));

@@ -127,6 +127,48 @@ pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {
     })
 }
 
+/// "2999", "2999.5", "2999.00" → 299_900 minor units; negative, malformed or more than two
+/// decimals is an error.
+pub fn parse_amount(s: &str) -> Result<i64, Invalid> {
+    let bad = || {
+        Invalid::one(
+            "amount",
+            "invalid_amount",
+            format!("{s:?} is not an amount such as 2999.00"),
+        )
+    };
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(Invalid::one(
+            "amount",
+            "negative_amount",
+            "the amount must not be negative",
+        ));
+    }
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || whole.len() > 12
+    {
+        return Err(bad());
+    }
+    let w: i64 = whole.parse().map_err(|_| bad())?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}").parse().map_err(|_| bad())?
+    };
+    Ok(w * 100 + f)
+}
+
+/// Minor units as decimal text with two places: 299_950 → "2999.50".
+pub fn format_amount(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", (minor / 100).abs(), (minor % 100).abs())
+}
+
 /// The four social styles of seed 001 (表达度 × 情感度).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -297,6 +339,20 @@ impl SocialStyle {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn amounts_parse_and_format() {
+        assert_eq!(format_amount(299_950), "2999.50");
+        assert_eq!(format_amount(7), "0.07");
+        assert_eq!(format_amount(-150), "-1.50");
+        assert_eq!(parse_amount("2999").unwrap(), 299_900);
+        assert_eq!(parse_amount("2999.5").unwrap(), 299_950);
+        assert_eq!(parse_amount(" 0.07 ").unwrap(), 7);
+        for bad in ["", "-1", "1.234", "1,000", "abc", "1e5", ".5", "9999999999999"] {
+            assert!(parse_amount(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_amount("-3").unwrap_err().errors[0].code, "negative_amount");
+    }
 
     #[test]
     fn cycles_are_found() {

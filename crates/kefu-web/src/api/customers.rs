@@ -435,7 +435,7 @@ impl From<kefu_store::Purchase> for PurchaseDto {
             external_id: p.external_id,
             customer_id: p.customer_id,
             date: p.purchased_on,
-            amount: format!("{}.{:02}", p.amount_minor / 100, p.amount_minor % 100),
+            amount: kefu_core::customer::format_amount(p.amount_minor),
             currency: p.currency,
             sku: p.sku,
             product_name: p.product_name,

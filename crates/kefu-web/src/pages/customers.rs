@@ -296,7 +296,7 @@ pub async fn archive(
         purchases: purchases
             .into_iter()
             .map(|p| PurchaseView {
-                amount: format!("{}.{:02} {}", p.amount_minor / 100, p.amount_minor % 100, p.currency),
+                amount: format!("{} {}", kefu_core::customer::format_amount(p.amount_minor), p.currency),
                 p,
             })
             .collect(),
