@@ -64,10 +64,9 @@ impl App {
                 now: now_ms(),
             })
             .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict(format!("a user with e-mail {email} exists already")),
-                other => other,
-            })?;
+            .map_err(crate::error::conflict_says(format!(
+                "a user with e-mail {email} exists already"
+            )))?;
         self.audit(
             actor,
             "user.create",
@@ -245,10 +244,9 @@ impl App {
             .store
             .create_department(&name, now_ms())
             .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict(format!("a department named {name} exists already")),
-                other => other,
-            })?;
+            .map_err(crate::error::conflict_says(format!(
+                "a department named {name} exists already"
+            )))?;
         self.audit(
             actor,
             "department.create",
@@ -267,10 +265,9 @@ impl App {
             .store
             .rename_department(id, &name, now_ms())
             .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict(format!("a department named {name} exists already")),
-                other => other,
-            })?;
+            .map_err(crate::error::conflict_says(format!(
+                "a department named {name} exists already"
+            )))?;
         self.audit(
             actor,
             "department.rename",

@@ -171,10 +171,9 @@ impl App {
                 now,
             })
             .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict("a customer with this external_id exists already".into()),
-                other => other,
-            })?;
+            .map_err(crate::error::conflict_says(
+                "a customer with this external_id exists already".into(),
+            ))?;
         if c.phone.is_some() || c.email.is_some() || c.social_style.is_some() {
             let (phone, phone_norm) = c.phone.unwrap_or_default();
             self.store

@@ -46,3 +46,11 @@ impl From<StoreError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Maps a store error to the app's, saying `message` when it is a uniqueness conflict.
+pub(crate) fn conflict_says(message: String) -> impl FnOnce(StoreError) -> AppError {
+    move |e| match AppError::from(e) {
+        AppError::Conflict(_) => AppError::Conflict(message),
+        other => other,
+    }
+}
