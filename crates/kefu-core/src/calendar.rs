@@ -201,10 +201,25 @@ impl BusinessCalendar {
         if minutes < 0 {
             return Err(Invalid::one("minutes", "negative", "minutes must not be negative"));
         }
-        if minutes == 0 {
+        let d = SignedDuration::try_from_mins(minutes)
+            .ok_or_else(|| Invalid::one("minutes", "out_of_range", "too many minutes"))?;
+        self.add_business_duration(from, d)
+    }
+
+    /// The instant `business` business time after `from` (to the nanosecond, as the SLA clock
+    /// needs when a target resumes part-way through a minute). Zero is `from` itself.
+    pub fn add_business_duration(&self, from: Timestamp, business: SignedDuration) -> Result<Timestamp, Invalid> {
+        if business.is_negative() {
+            return Err(Invalid::one(
+                "minutes",
+                "negative",
+                "business time must not be negative",
+            ));
+        }
+        if business.is_zero() {
             return Ok(from);
         }
-        let mut left = SignedDuration::from_mins(minutes);
+        let mut left = business;
         for iv in self.intervals(from) {
             let (s, e) = iv?;
             if e <= from {
@@ -332,6 +347,25 @@ mod tests {
     }
 
     #[test]
+    fn business_durations_below_a_minute() {
+        let c = cal();
+        let d = SignedDuration::from_secs(90) + SignedDuration::from_millis(250);
+        assert_eq!(
+            c.add_business_duration(at("2026-11-23T11:59:00+08:00"), d).unwrap(),
+            at("2026-11-23T13:30:30.25+08:00")
+        );
+        assert_eq!(
+            c.add_business_duration(at("2026-11-23T08:00:00+08:00"), SignedDuration::ZERO)
+                .unwrap(),
+            at("2026-11-23T08:00:00+08:00")
+        );
+        assert!(
+            c.add_business_duration(at("2026-11-23T08:00:00+08:00"), SignedDuration::from_secs(-1))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn a_date_in_both_lists_is_a_holiday_and_workday_hours_default_to_monday() {
         let c = BusinessCalendar::from_toml("time_zone = \"UTC\"\nholidays = [\"2026-11-28\"]\nworkdays = [\"2026-11-28\", \"2026-11-29\"]\n[week]\nmon = [\"08:00-16:00\"]\n").unwrap();
         assert!(c.ranges("2026-11-28".parse().unwrap()).is_empty());
@@ -367,6 +401,16 @@ mod tests {
                 "week.mon",
             ),
             ("time_zone = \"UTC\"\n[week]\nfunday = []", "week"),
+            ("time_zone = \"../../etc/passwd\"", "time_zone"),
+            ("time_zone = \"\"", "time_zone"),
+            (
+                "time_zone = \"UTC\"\nworkday_hours = [\"09:00-18:00\", \"12:00-13:00\"]",
+                "workday_hours",
+            ),
+            (
+                "time_zone = \"UTC\"\n[week]\ntue = [\"13:00-18:00\", \"09:00-12:00\"]",
+                "week.tue",
+            ),
             ("not toml at all [", "calendar"),
         ] {
             let e = BusinessCalendar::from_toml(src).unwrap_err();
@@ -382,5 +426,13 @@ mod tests {
             "no_working_time"
         );
         assert!(cal().add_business_minutes(at("2026-01-01T00:00:00Z"), -1).is_err());
+        assert_eq!(
+            cal()
+                .add_business_minutes(at("2026-01-01T00:00:00Z"), i64::MAX)
+                .unwrap_err()
+                .errors[0]
+                .code,
+            "out_of_range"
+        );
     }
 }

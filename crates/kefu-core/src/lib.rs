@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod calendar;
+mod code;
 pub mod customer;
 pub mod error;
 pub mod jobs;
@@ -10,6 +11,8 @@ pub mod lang;
 pub mod page;
 pub mod rfm;
 pub mod search;
+pub mod sla;
+pub mod ticket;
 pub mod time;
 
 pub use account::{Email, PasswordPolicy, Role};
