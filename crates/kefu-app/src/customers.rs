@@ -154,6 +154,7 @@ impl App {
         }
         let c = check(&input)?;
         self.check_parent(input.parent_id).await?;
+        self.check_account_manager(input.account_manager_id).await?;
         let now = now_ms();
         let customer = self
             .store
@@ -198,26 +199,42 @@ impl App {
 
     /// Moves a customer under another intermediate customer (or to the top of the tree).
     pub async fn move_customer(&self, actor: &Actor, id: i64, parent_id: Option<i64>) -> AppResult<Customer> {
-        if !may_write_customers(actor.role()) {
-            return Err(AppError::Forbidden);
+        self.change_customer(
+            actor,
+            id,
+            CustomerPatch {
+                parent_id: Some(parent_id),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// The account manager must be an enabled member of staff (not a customer).
+    async fn check_account_manager(&self, id: Option<i64>) -> AppResult<()> {
+        if let Some(id) = id {
+            let bad = || {
+                Invalid::one(
+                    "account_manager_id",
+                    "unknown_account_manager",
+                    format!("no staff user {id}"),
+                )
+            };
+            let u = self.store.get_user(id).await.map_err(|e| match AppError::from(e) {
+                AppError::NotFound => bad().into(),
+                other => other,
+            })?;
+            if u.disabled || u.role == Role::Customer {
+                return Err(bad().into());
+            }
         }
-        self.check_parent(parent_id).await?;
-        Ok(self.store.move_customer(id, parent_id, now_ms()).await?)
+        Ok(())
     }
 
-    pub async fn update_customer(&self, actor: &Actor, id: i64, patch: CustomerPatch) -> AppResult<Customer> {
-        self.change_customer(actor, id, None, patch).await
-    }
-
-    /// Changes fields and, with `parent`, the place in the tree. Everything is checked before
-    /// anything is written, so a refused change (a loop, a bad name) changes nothing.
-    pub async fn change_customer(
-        &self,
-        actor: &Actor,
-        id: i64,
-        parent: Option<Option<i64>>,
-        patch: CustomerPatch,
-    ) -> AppResult<Customer> {
+    /// Changes fields and, with `patch.parent_id`, the place in the tree, in one transaction.
+    /// Everything is checked before anything is written, so a refused change (a loop, a bad name)
+    /// changes nothing.
+    pub async fn change_customer(&self, actor: &Actor, id: i64, patch: CustomerPatch) -> AppResult<Customer> {
         if !may_write_customers(actor.role()) {
             return Err(AppError::Forbidden);
         }
@@ -238,12 +255,41 @@ impl App {
             )
             .into());
         }
-        self.store.get_customer(id).await?;
-        if let Some(p) = parent {
-            self.check_parent(p).await?;
-            self.store.move_customer(id, p, now_ms()).await?;
+        let current = self.store.get_customer(id).await?;
+        let kind = patch.kind.unwrap_or(current.kind);
+        let subkind = patch.subkind.unwrap_or(current.subkind);
+        if subkind.is_some() && kind != CustomerKind::Intermediate {
+            return Err(Invalid::one(
+                "subkind",
+                "subkind_needs_intermediate",
+                "only intermediate customers have a subkind",
+            )
+            .into());
         }
-        let c = self.store.update_customer(id, patch, now_ms()).await?;
+        if kind != CustomerKind::Intermediate
+            && current.kind == CustomerKind::Intermediate
+            && !self.store.tree_children(Some(id), 0, 1).await?.is_empty()
+        {
+            return Err(Invalid::one(
+                "kind",
+                "has_customers_beneath",
+                "customers buy through this one: move them first",
+            )
+            .into());
+        }
+        if let Some(p) = patch.parent_id {
+            self.check_parent(p).await?;
+        }
+        if let Some(m) = patch.account_manager_id {
+            self.check_account_manager(m).await?;
+        }
+        let c = self
+            .store
+            .update_customer(id, patch, now_ms())
+            .await
+            .map_err(crate::error::conflict_says(
+                "a customer with this external_id exists already".into(),
+            ))?;
         self.reindex_customer(id).await?;
         Ok(c)
     }
@@ -257,6 +303,7 @@ impl App {
             c.external_id.clone().unwrap_or_default(),
             c.region.clone(),
             c.tags.join(" "),
+            c.notes.clone(),
         ];
         for k in contacts {
             text.extend([k.name, k.phone_norm, k.email]);
@@ -339,6 +386,75 @@ pub struct PurchaseInput {
     pub seller_id: Option<i64>,
 }
 
+/// Contact fields to change; `None` leaves a field as it is, an empty phone or e-mail clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactChange {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<String>,
+    pub language: Option<Option<String>>,
+    pub preferred_channel: Option<String>,
+    pub social_style: Option<Option<String>>,
+    pub is_primary: Option<bool>,
+}
+
+/// Purchase fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PurchaseChange {
+    pub external_id: Option<String>,
+    pub purchased_on: Option<String>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+    pub sku: Option<String>,
+    pub product_name: Option<String>,
+    pub category: Option<String>,
+    pub serial: Option<String>,
+    pub seller_id: Option<Option<i64>>,
+}
+
+fn check_phone(phone: Option<&str>) -> Result<(String, String), Invalid> {
+    match phone.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(p) => Ok((p.to_owned(), normalize_phone(p)?)),
+        None => Ok((String::new(), String::new())),
+    }
+}
+
+fn check_email(email: Option<&str>) -> Result<String, Invalid> {
+    Ok(email
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Email::parse)
+        .transpose()?
+        .map(|e| e.to_string())
+        .unwrap_or_default())
+}
+
+fn check_language(language: Option<&str>) -> Result<Option<kefu_core::Language>, Invalid> {
+    match language.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(l) => Ok(Some(kefu_core::Language::parse(l).ok_or_else(|| {
+            Invalid::one("language", "unknown_language", "language must be zh-CN or en")
+        })?)),
+        None => Ok(None),
+    }
+}
+
+fn check_style(style: Option<&str>) -> Result<Option<SocialStyle>, Invalid> {
+    style
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(SocialStyle::parse)
+        .transpose()
+}
+
+fn clip(s: &str, n: usize) -> String {
+    s.trim().chars().take(n).collect()
+}
+
+fn may_delete_customers(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Manager)
+}
+
 impl App {
     pub async fn add_contact(
         &self,
@@ -351,33 +467,7 @@ impl App {
         }
         self.store.get_customer(customer_id).await?;
         let name = display_name(&input.name, "name")?;
-        let (phone, phone_norm) = match input.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(p) => (p.to_owned(), normalize_phone(p)?),
-            None => (String::new(), String::new()),
-        };
-        let email = input
-            .email
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(Email::parse)
-            .transpose()?
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        let language = match input.language.as_deref().filter(|s| !s.is_empty()) {
-            Some(l) => Some(
-                kefu_core::Language::parse(l)
-                    .ok_or_else(|| Invalid::one("language", "unknown_language", "language must be zh-CN or en"))?,
-            ),
-            None => None,
-        };
-        let social_style = input
-            .social_style
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(SocialStyle::parse)
-            .transpose()?;
+        let (phone, phone_norm) = check_phone(input.phone.as_deref())?;
         let c = self
             .store
             .add_contact(NewContact {
@@ -385,11 +475,11 @@ impl App {
                 name,
                 phone,
                 phone_norm,
-                email,
-                role: input.role.trim().chars().take(100).collect(),
-                language,
-                preferred_channel: input.preferred_channel.trim().chars().take(50).collect(),
-                social_style,
+                email: check_email(input.email.as_deref())?,
+                role: clip(&input.role, 100),
+                language: check_language(input.language.as_deref())?,
+                preferred_channel: clip(&input.preferred_channel, 50),
+                social_style: check_style(input.social_style.as_deref())?,
                 is_primary: input.is_primary,
                 now: now_ms(),
             })
@@ -398,17 +488,58 @@ impl App {
         Ok(c)
     }
 
-    /// Records a purchase (or updates the one with the same `external_id`); value tiers follow by a job.
-    pub async fn record_purchase(
+    /// Changes a contact; everything is checked before anything is written.
+    pub async fn change_contact(
         &self,
         actor: &Actor,
-        customer_id: i64,
-        input: PurchaseInput,
-    ) -> AppResult<(kefu_store::Purchase, bool)> {
+        id: i64,
+        change: ContactChange,
+    ) -> AppResult<kefu_store::Contact> {
         if !may_write_customers(actor.role()) {
             return Err(AppError::Forbidden);
         }
-        self.store.get_customer(customer_id).await?;
+        let patch = kefu_store::ContactPatch {
+            name: change.name.as_deref().map(|n| display_name(n, "name")).transpose()?,
+            phone: change.phone.as_deref().map(|p| check_phone(Some(p))).transpose()?,
+            email: change.email.as_deref().map(|e| check_email(Some(e))).transpose()?,
+            role: change.role.as_deref().map(|r| clip(r, 100)),
+            language: change
+                .language
+                .as_ref()
+                .map(|l| check_language(l.as_deref()))
+                .transpose()?,
+            preferred_channel: change.preferred_channel.as_deref().map(|c| clip(c, 50)),
+            social_style: change
+                .social_style
+                .as_ref()
+                .map(|s| check_style(s.as_deref()))
+                .transpose()?,
+            is_primary: change.is_primary,
+        };
+        let c = self.store.update_contact(id, patch, now_ms()).await?;
+        self.reindex_customer(c.customer_id).await?;
+        Ok(c)
+    }
+
+    /// Soft-deletes a contact (managers and admins; a contact with a live portal account is refused).
+    pub async fn delete_contact(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        if !may_delete_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let c = self.store.get_contact(id).await?;
+        self.store.delete_contact(id, now_ms()).await?;
+        self.reindex_customer(c.customer_id).await?;
+        self.audit(
+            actor,
+            "contact.delete",
+            format!("contact:{id}"),
+            serde_json::json!({"customer_id": c.customer_id, "name": c.name}),
+        )
+        .await
+    }
+
+    /// Checks a purchase of `customer_id` before it is written.
+    async fn check_purchase(&self, customer_id: i64, input: &PurchaseInput) -> AppResult<kefu_store::NewPurchase> {
         let external_id = input.external_id.trim().to_owned();
         if external_id.is_empty() || external_id.chars().count() > 100 {
             return Err(Invalid::one(
@@ -459,24 +590,163 @@ impl App {
                 .into());
             }
         }
-        let clip = |s: &str, n: usize| s.trim().chars().take(n).collect::<String>();
+        Ok(kefu_store::NewPurchase {
+            external_id,
+            customer_id,
+            purchased_on: on.to_string(),
+            amount_minor,
+            currency,
+            sku: clip(&input.sku, 100),
+            product_name: clip(&input.product_name, 300),
+            category: clip(&input.category, 100),
+            serial: clip(&input.serial, 100),
+            seller_id: input.seller_id,
+            now: now_ms(),
+        })
+    }
+
+    /// Records a purchase (or updates the one with the same `external_id`, undeleting it); value
+    /// tiers follow by a job.
+    pub async fn record_purchase(
+        &self,
+        actor: &Actor,
+        customer_id: i64,
+        input: PurchaseInput,
+    ) -> AppResult<(kefu_store::Purchase, bool)> {
+        if !may_write_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        self.store.get_customer(customer_id).await?;
+        let p = self.check_purchase(customer_id, &input).await?;
+        let out = self.store.upsert_purchase(p).await?;
+        self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
+        Ok(out)
+    }
+
+    /// Changes a purchase; the result is checked as a whole, as a new one would be.
+    pub async fn change_purchase(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: PurchaseChange,
+    ) -> AppResult<kefu_store::Purchase> {
+        if !may_write_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let old = self.store.get_purchase(id).await?;
+        let input = PurchaseInput {
+            external_id: change.external_id.unwrap_or(old.external_id),
+            purchased_on: change.purchased_on.unwrap_or(old.purchased_on),
+            amount: change
+                .amount
+                .unwrap_or_else(|| kefu_core::customer::format_amount(old.amount_minor)),
+            currency: Some(change.currency.unwrap_or(old.currency)),
+            sku: change.sku.unwrap_or(old.sku),
+            product_name: change.product_name.unwrap_or(old.product_name),
+            category: change.category.unwrap_or(old.category),
+            serial: change.serial.unwrap_or(old.serial),
+            seller_id: change.seller_id.unwrap_or(old.seller_id),
+        };
+        let p = self.check_purchase(old.customer_id, &input).await?;
         let out = self
             .store
-            .upsert_purchase(kefu_store::NewPurchase {
-                external_id,
-                customer_id,
-                purchased_on: on.to_string(),
-                amount_minor,
-                currency,
-                sku: clip(&input.sku, 100),
-                product_name: clip(&input.product_name, 300),
-                category: clip(&input.category, 100),
-                serial: clip(&input.serial, 100),
-                seller_id: input.seller_id,
-                now: now_ms(),
-            })
-            .await?;
+            .replace_purchase(id, p)
+            .await
+            .map_err(crate::error::conflict_says(
+                "a purchase with this external_id exists already".into(),
+            ))?;
         self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
+        Ok(out)
+    }
+
+    /// Soft-deletes a purchase (managers and admins); value tiers follow by a job.
+    pub async fn delete_purchase(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        if !may_delete_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let p = self.store.get_purchase(id).await?;
+        self.store.delete_purchase(id, now_ms()).await?;
+        self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
+        self.audit(
+            actor,
+            "purchase.delete",
+            format!("purchase:{id}"),
+            serde_json::json!({"customer_id": p.customer_id, "external_id": p.external_id}),
+        )
+        .await
+    }
+
+    /// Soft-deletes (`deleted = true`) or restores a customer (managers and admins).
+    pub async fn set_customer_deleted(&self, actor: &Actor, id: i64, deleted: bool) -> AppResult<Customer> {
+        if !may_delete_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let now = now_ms();
+        let c = self.store.set_customer_deleted(id, deleted.then_some(now), now).await?;
+        self.audit(
+            actor,
+            if deleted { "customer.delete" } else { "customer.restore" },
+            format!("customer:{id}"),
+            serde_json::json!({"name": c.name}),
+        )
+        .await?;
+        Ok(c)
+    }
+
+    /// Merges `from` into `into` (managers and admins): every linked record moves, `from` is
+    /// soft-deleted pointing at `into`, and the merge is in the audit log.
+    pub async fn merge_customers(&self, actor: &Actor, from: i64, into: i64) -> AppResult<Customer> {
+        if !may_delete_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let gone = self.store.get_customer(from).await?;
+        let kept = self.store.merge_customers(from, into, now_ms()).await?;
+        self.reindex_customer(into).await?;
+        self.reindex_customer(from).await?;
+        self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
+        self.audit(
+            actor,
+            "customer.merge",
+            format!("customer:{into}"),
+            serde_json::json!({"from": from, "from_name": gone.name, "from_external_id": gone.external_id,
+                               "into": into, "into_name": kept.name}),
+        )
+        .await?;
+        Ok(kept)
+    }
+
+    /// Probable duplicates: pairs of customers sharing a contact phone or e-mail, with both records.
+    pub async fn duplicates(
+        &self,
+        actor: &Actor,
+        limit: u32,
+    ) -> AppResult<Vec<(kefu_store::DuplicatePair, Customer, Customer)>> {
+        if !may_write_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let mut out = Vec::new();
+        for pair in self.store.duplicate_pairs(limit).await? {
+            let a = self.store.get_customer(pair.first_id).await?;
+            let b = self.store.get_customer(pair.second_id).await?;
+            out.push((pair, a, b));
+        }
+        Ok(out)
+    }
+
+    /// Other live customers sharing a phone or e-mail with this one's contacts.
+    pub async fn duplicates_of(&self, id: i64) -> AppResult<Vec<Customer>> {
+        let mut ids: Vec<i64> = Vec::new();
+        for k in self.store.list_contacts(id).await? {
+            for other in self.store.find_contacts(&k.phone_norm, &k.email).await? {
+                if other.customer_id != id && !ids.contains(&other.customer_id) {
+                    ids.push(other.customer_id);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for i in ids {
+            out.push(self.store.get_customer(i).await?);
+        }
         Ok(out)
     }
 }

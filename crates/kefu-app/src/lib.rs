@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod import;
 pub mod jobs;
+pub mod portal;
 pub mod webhooks;
 
 pub use error::{AppError, AppResult};

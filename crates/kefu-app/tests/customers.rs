@@ -123,7 +123,7 @@ async fn the_channel_tree_keeps_its_rules() {
         let app = app.clone();
         async move {
             app.store
-                .search_customers(&parse_query(q), 10)
+                .search_customers(&parse_query(q), None, 10)
                 .await
                 .unwrap()
                 .into_iter()
@@ -136,7 +136,7 @@ async fn the_channel_tree_keeps_its_rules() {
     assert_eq!(found("13800138000").await, vec![person.id]);
     assert_eq!(found("wang").await, vec![person.id]);
     let renamed = app
-        .update_customer(
+        .change_customer(
             &agent,
             shop.id,
             kefu_store::CustomerPatch {
@@ -221,6 +221,10 @@ async fn a_restored_backup_is_searchable() {
     app.backup_to(&file).await.unwrap();
     let (other, _d2) = self::app().await;
     other.restore_from(&file, false).await.unwrap();
-    let found = other.store.search_customers(&parse_query("王芳"), 10).await.unwrap();
+    let found = other
+        .store
+        .search_customers(&parse_query("王芳"), None, 10)
+        .await
+        .unwrap();
     assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![c.id]);
 }

@@ -36,7 +36,11 @@ async fn a_clean_file_imports_parents_first_and_a_reimport_updates() {
     let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
     assert_eq!(app.store.customer_ancestors(c3.id).await.unwrap().len(), 3);
     assert_eq!(
-        app.store.search_customers(&parse_query("王芳"), 10).await.unwrap()[0].id,
+        app.store
+            .search_customers(&parse_query("王芳"), None, 10)
+            .await
+            .unwrap()[0]
+            .id,
         c3.id,
         "imported rows are searchable"
     );

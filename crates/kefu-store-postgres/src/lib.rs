@@ -370,6 +370,7 @@ impl PostgresStore {
         &self,
         query: &[kefu_core::search::QueryPart],
         cols: &str,
+        within: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
         use kefu_core::search::QueryPart;
@@ -397,16 +398,22 @@ impl PostgresStore {
                 }
             }
         }
+        // The query terms are $1..$n, then `within` (WITHIN_SQL's $2, renumbered) and the limit.
         let sql = format!(
-            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.customer_id WHERE {} AND c.deleted_at IS NULL ORDER BY c.id LIMIT ${}",
+            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.customer_id WHERE {} AND c.deleted_at IS NULL AND ({}) ORDER BY c.id LIMIT ${}",
             conds.join(" AND "),
-            query.len() + 1
+            kefu_store::portable::WITHIN_SQL.replace("$2", &format!("${}", query.len() + 1)),
+            query.len() + 2
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for v in values {
             q = q.bind(v);
         }
-        q.bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(db_err)
+        q.bind(within)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
     }
 }
 

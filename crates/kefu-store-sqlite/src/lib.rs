@@ -399,13 +399,16 @@ impl SqliteStore {
         &self,
         query: &[kefu_core::search::QueryPart],
         cols: &str,
+        within: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.rowid \
-             WHERE customer_search MATCH $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2"
+             WHERE customer_search MATCH $1 AND c.deleted_at IS NULL AND ({WITHIN}) ORDER BY c.id LIMIT $3",
+            WITHIN = kefu_store::portable::WITHIN_SQL
         )))
         .bind(Self::match_expression(query))
+        .bind(within)
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await

@@ -191,6 +191,8 @@ pub trait Customers {
     async fn create_customer(&self, c: NewCustomer) -> StoreResult<Customer>;
     async fn get_customer(&self, id: i64) -> StoreResult<Customer>;
     async fn get_customer_by_external_id(&self, external_id: &str) -> StoreResult<Customer>;
+    /// Changes fields and, with `patch.parent_id`, the place in the tree, in one transaction.
+    /// A move under itself or its own subtree is refused with `StoreError::Cycle` and changes nothing.
     async fn update_customer(&self, id: i64, patch: CustomerPatch, now: Millis) -> StoreResult<Customer>;
     /// Moves a customer (and everything beneath it) under a new parent, or to the top.
     /// A move under itself or its own subtree is refused with `StoreError::Cycle`.
@@ -211,18 +213,46 @@ pub trait Customers {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<Customer>>;
+    /// True when `id` is `root` or beneath it.
+    async fn is_within(&self, root: i64, id: i64) -> StoreResult<bool>;
+    /// The direct children of `parent` (or the top of the tree) with how many are beneath each,
+    /// oldest first, from position `offset`; deleted customers left out.
+    async fn tree_children(&self, parent: Option<i64>, offset: u32, limit: u32) -> StoreResult<Vec<TreeNode>>;
+    /// Merges `from` into `into` in one transaction: contacts, purchases (bought and sold) and the
+    /// customers beneath move to `into`, tags are joined, and `from` is soft-deleted with
+    /// `merged_into` set. Refused (`Refused`) for two kinds, a deleted record or itself; a merge into
+    /// a record beneath `from` is `Cycle`.
+    async fn merge_customers(&self, from: i64, into: i64, now: Millis) -> StoreResult<Customer>;
+    /// Pairs of live customers sharing a contact's normalised phone or e-mail, newest pairs first.
+    async fn duplicate_pairs(&self, limit: u32) -> StoreResult<Vec<DuplicatePair>>;
     /// Replaces a customer's search terms (kefu-core::search::analyze of its name, contacts, ...).
     async fn index_customer(&self, id: i64, terms: &kefu_core::search::IndexTerms) -> StoreResult<()>;
     /// Customers (not deleted) matching every part of the query, by id.
-    async fn search_customers(&self, query: &[kefu_core::search::QueryPart], limit: u32) -> StoreResult<Vec<Customer>>;
+    /// With `within`, only that customer and those beneath it.
+    async fn search_customers(
+        &self,
+        query: &[kefu_core::search::QueryPart],
+        within: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<Customer>>;
 
     async fn add_contact(&self, c: NewContact) -> StoreResult<Contact>;
+    /// A live (not deleted) contact.
+    async fn get_contact(&self, id: i64) -> StoreResult<Contact>;
+    async fn update_contact(&self, id: i64, patch: ContactPatch, now: Millis) -> StoreResult<Contact>;
+    /// Soft delete; a contact with a portal account is refused (`Refused`): disable the account first.
+    async fn delete_contact(&self, id: i64, now: Millis) -> StoreResult<()>;
     async fn list_contacts(&self, customer_id: i64) -> StoreResult<Vec<Contact>>;
     /// Contacts with this normalised phone or e-mail (duplicate detection); empty values match nothing.
     async fn find_contacts(&self, phone_norm: &str, email: &str) -> StoreResult<Vec<Contact>>;
 
     /// Inserts a purchase, or updates the one with the same `external_id`; true when inserted.
     async fn upsert_purchase(&self, p: NewPurchase) -> StoreResult<(Purchase, bool)>;
+    /// A live (not deleted) purchase.
+    async fn get_purchase(&self, id: i64) -> StoreResult<Purchase>;
+    /// Replaces every field of a live purchase but its id and creation time.
+    async fn replace_purchase(&self, id: i64, p: NewPurchase) -> StoreResult<Purchase>;
+    async fn delete_purchase(&self, id: i64, now: Millis) -> StoreResult<()>;
     async fn list_purchases(&self, customer_id: i64, limit: u32) -> StoreResult<Vec<Purchase>>;
     /// Per customer with purchases: last date, count, sum.
     async fn rfm_rows(&self) -> StoreResult<Vec<RfmRow>>;
@@ -238,4 +268,22 @@ pub trait Customers {
     ) -> StoreResult<Vec<(String, i64, kefu_core::customer::CustomerKind)>>;
     /// Inserts or updates (by external id) every purchase in one transaction; all or nothing.
     async fn import_purchases(&self, rows: &[ImportPurchase], now: Millis) -> StoreResult<ImportCounts>;
+
+    /// Creates a customer-role user and links it to a live contact, in one transaction. A contact
+    /// with an account already is `Conflict`.
+    async fn create_portal_user(&self, user: NewUser, contact_id: i64) -> StoreResult<PortalAccount>;
+    /// The portal link of a user, if it has one.
+    async fn portal_account(&self, user_id: i64) -> StoreResult<Option<PortalAccount>>;
+    /// The portal accounts of a customer's contacts.
+    async fn portal_accounts_of(&self, customer_id: i64) -> StoreResult<Vec<PortalAccount>>;
+    async fn create_invitation(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        expires_at: Millis,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// Uses an unused, unexpired invitation: sets the user's password and marks it used, in one
+    /// transaction. Any other token is `NotFound`.
+    async fn accept_invitation(&self, token_hash: &str, password_hash: &str, now: Millis) -> StoreResult<User>;
 }

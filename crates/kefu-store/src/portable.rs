@@ -9,6 +9,10 @@
 /// Maps a sqlx error to the store's: unique violations become `Conflict`, foreign-key and check
 /// violations `Refused`, connection trouble `Unavailable`.
 /// The columns of a job row, in the order the portable decoder reads them.
+/// "Customer `c` is the customer bound as `$2` or beneath it", or any customer when `$2` is NULL.
+pub const WITHIN_SQL: &str =
+    "$2 IS NULL OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = $2 AND w.descendant_id = c.id)";
+
 pub const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, unique_key, created_at, updated_at";
 
 #[macro_export]
@@ -51,7 +55,7 @@ macro_rules! portable_store {
             fn data<E: ::std::fmt::Display>(e: E) -> StoreError {
                 StoreError::Data(e.to_string())
             }
-            fn get<'r, T>(row: &'r DbRow, col: &str) -> StoreResult<T>
+            pub fn get<'r, T>(row: &'r DbRow, col: &str) -> StoreResult<T>
             where
                 T: ::sqlx::Decode<'r, $db> + ::sqlx::Type<$db>,
             {
@@ -65,7 +69,7 @@ macro_rules! portable_store {
             pub const USER_COLS_BARE: &str = "id, email, name, role, language, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at, updated_at";
             pub const JOB_COLS: &str = $crate::portable::JOB_COLUMNS;
 
-            pub const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, c.parent_id, c.region, c.tags, c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.created_at, c.updated_at";
+            pub const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, c.parent_id, c.region, c.tags, c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.merged_into, c.created_at, c.updated_at";
             pub const CONTACT_COLS: &str = "id, customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at";
             pub const PURCHASE_COLS: &str = "id, external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at";
 
@@ -88,6 +92,7 @@ macro_rules! portable_store {
                     notes: get(row, "notes")?,
                     value_tier: ::kefu_core::rfm::ValueTier::parse(&tier).ok_or_else(|| data(format!("value tier {tier:?}")))?,
                     deleted_at: get(row, "deleted_at")?,
+                    merged_into: get(row, "merged_into")?,
                     created_at: get(row, "created_at")?,
                     updated_at: get(row, "updated_at")?,
                 })
@@ -284,20 +289,7 @@ macro_rules! portable_store {
 
             async fn create_user(&self, u: $crate::NewUser) -> $crate::StoreResult<$crate::User> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                let id: i64 = ::sqlx::query_scalar("INSERT INTO users (email, name, role, language, password_hash, disabled, failed_logins, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, FALSE, 0, $6, $6) RETURNING id")
-                    .bind(&u.email).bind(&u.name).bind(u.role.as_str()).bind(u.language.map(|l| l.code())).bind(&u.password_hash).bind(u.now)
-                    .fetch_one(&mut *tx).await.map_err(db_err)?;
-                let mut departments = u.departments.clone();
-                if departments.is_empty() && u.role.belongs_to_departments() {
-                    departments.push(::sqlx::query_scalar("SELECT id FROM departments WHERE is_default = TRUE").fetch_one(&mut *tx).await.map_err(db_err)?);
-                }
-                for d in departments {
-                    ::sqlx::query("INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(id).bind(d).execute(&mut *tx).await.map_err(db_err)?;
-                }
-                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM users u WHERE u.id = $1", __portable_rows::USER_COLS)))
-                    .bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
-                let user = __portable_rows::user(&row)?;
+                let user = Self::insert_user_in(&mut tx, &u).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(user)
             }
@@ -553,6 +545,26 @@ macro_rules! portable_store {
         }
 
         impl $store {
+            /// Inserts a user and its departments (the default one when none and the role has one).
+            async fn insert_user_in(tx: &mut ::sqlx::Transaction<'_, $db>, u: &$crate::NewUser) -> $crate::StoreResult<$crate::User> {
+                let id: i64 = ::sqlx::query_scalar("INSERT INTO users (email, name, role, language, password_hash, disabled, failed_logins, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, FALSE, 0, $6, $6) RETURNING id")
+                    .bind(&u.email).bind(&u.name).bind(u.role.as_str()).bind(u.language.map(|l| l.code())).bind(&u.password_hash).bind(u.now)
+                    .fetch_one(&mut **tx).await.map_err(db_err)?;
+                let mut departments = u.departments.clone();
+                if departments.is_empty() && u.role.belongs_to_departments() {
+                    departments.push(::sqlx::query_scalar("SELECT id FROM departments WHERE is_default = TRUE").fetch_one(&mut **tx).await.map_err(db_err)?);
+                }
+                for d in departments {
+                    ::sqlx::query("INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id).bind(d).execute(&mut **tx).await.map_err(db_err)?;
+                }
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM users u WHERE u.id = $1", __portable_rows::USER_COLS)))
+                    .bind(id).fetch_one(&mut **tx).await.map_err(db_err)?;
+                __portable_rows::user(&row)
+            }
+        }
+
+        impl $store {
             async fn customer_in<'e, E>(ex: E, id: i64) -> $crate::StoreResult<$crate::Customer>
             where
                 E: ::sqlx::Executor<'e, Database = $db>,
@@ -616,6 +628,10 @@ macro_rules! portable_store {
             async fn update_customer(&self, id: i64, p: $crate::CustomerPatch, now: i64) -> $crate::StoreResult<$crate::Customer> {
                 let tags = p.tags.as_ref().map(|t| ::serde_json::to_string(t)).transpose().map_err(|e| $crate::StoreError::Data(e.to_string()))?;
                 let mut tx = self.write_tx().await.map_err(db_err)?;
+                if let Some(parent) = p.parent_id {
+                    Self::customer_in(&mut *tx, id).await?;
+                    Self::move_in(&mut tx, id, parent, now).await?;
+                }
                 let r = ::sqlx::query("UPDATE customers SET name = COALESCE($2, name), kind = COALESCE($3, kind), subkind = CASE WHEN $4 THEN $5 ELSE subkind END, is_organisation = COALESCE($6, is_organisation), region = COALESCE($7, region), tags = COALESCE($8, tags), account_manager_id = CASE WHEN $9 THEN $10 ELSE account_manager_id END, notes = COALESCE($11, notes), external_id = CASE WHEN $12 THEN $13 ELSE external_id END, updated_at = $14 WHERE id = $1")
                     .bind(id).bind(p.name).bind(p.kind.map(|k| k.as_str())).bind(p.subkind.is_some()).bind(p.subkind.flatten().map(|k| k.as_str()))
                     .bind(p.is_organisation).bind(p.region).bind(tags).bind(p.account_manager_id.is_some()).bind(p.account_manager_id.flatten())
@@ -644,8 +660,8 @@ macro_rules! portable_store {
                 Self::customer_in(self.writer(), id).await
             }
             async fn list_customers(&self, f: $crate::CustomerFilter) -> $crate::StoreResult<Vec<$crate::Customer>> {
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL OR c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) ORDER BY c.id LIMIT $5", __portable_rows::CUSTOMER_COLS)))
-                    .bind(f.after).bind(f.kind.map(|k| k.as_str())).bind(f.tier.map(|t| t.as_str())).bind(f.include_deleted).bind(i64::from(f.limit))
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL OR c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) AND ($6 IS NULL OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = $6 AND w.descendant_id = c.id)) ORDER BY c.id LIMIT $5", __portable_rows::CUSTOMER_COLS)))
+                    .bind(f.after).bind(f.kind.map(|k| k.as_str())).bind(f.tier.map(|t| t.as_str())).bind(f.include_deleted).bind(i64::from(f.limit)).bind(f.within)
                     .fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::customer).collect()
             }
@@ -669,11 +685,11 @@ macro_rules! portable_store {
             async fn index_customer(&self, id: i64, terms: &::kefu_core::search::IndexTerms) -> $crate::StoreResult<()> {
                 self.backend_index_customer(id, terms).await
             }
-            async fn search_customers(&self, query: &[::kefu_core::search::QueryPart], limit: u32) -> $crate::StoreResult<Vec<$crate::Customer>> {
+            async fn search_customers(&self, query: &[::kefu_core::search::QueryPart], within: Option<i64>, limit: u32) -> $crate::StoreResult<Vec<$crate::Customer>> {
                 if query.is_empty() {
                     return Ok(vec![]);
                 }
-                let rows = self.backend_search_customers(query, __portable_rows::CUSTOMER_COLS, limit).await?;
+                let rows = self.backend_search_customers(query, __portable_rows::CUSTOMER_COLS, within, limit).await?;
                 rows.iter().map(__portable_rows::customer).collect()
             }
 
@@ -691,12 +707,12 @@ macro_rules! portable_store {
                 Ok(out)
             }
             async fn list_contacts(&self, customer_id: i64) -> $crate::StoreResult<Vec<$crate::Contact>> {
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts WHERE customer_id = $1 ORDER BY is_primary DESC, id", __portable_rows::CONTACT_COLS)))
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY is_primary DESC, id", __portable_rows::CONTACT_COLS)))
                     .bind(customer_id).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::contact).collect()
             }
             async fn find_contacts(&self, phone_norm: &str, email: &str) -> $crate::StoreResult<Vec<$crate::Contact>> {
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts WHERE ($1 <> '' AND phone_norm = $1) OR ($2 <> '' AND email = $2) ORDER BY id", __portable_rows::CONTACT_COLS)))
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts k WHERE (($1 <> '' AND k.phone_norm = $1) OR ($2 <> '' AND k.email = $2)) AND k.deleted_at IS NULL AND EXISTS (SELECT 1 FROM customers c WHERE c.id = k.customer_id AND c.deleted_at IS NULL) ORDER BY k.id", __portable_rows::CONTACT_COLS)))
                     .bind(phone_norm).bind(email).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::contact).collect()
             }
@@ -705,7 +721,7 @@ macro_rules! portable_store {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let existing: Option<i64> = ::sqlx::query_scalar("SELECT id FROM purchases WHERE external_id = $1").bind(&p.external_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
                 let row = match existing {
-                    Some(id) => ::sqlx::query(::sqlx::AssertSqlSafe(format!("UPDATE purchases SET customer_id = $2, purchased_on = $3, amount_minor = $4, currency = $5, sku = $6, product_name = $7, category = $8, serial = $9, seller_id = $10 WHERE id = $1 RETURNING {}", __portable_rows::PURCHASE_COLS)))
+                    Some(id) => ::sqlx::query(::sqlx::AssertSqlSafe(format!("UPDATE purchases SET customer_id = $2, purchased_on = $3, amount_minor = $4, currency = $5, sku = $6, product_name = $7, category = $8, serial = $9, seller_id = $10, deleted_at = NULL WHERE id = $1 RETURNING {}", __portable_rows::PURCHASE_COLS)))
                         .bind(id),
                     None => ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}", __portable_rows::PURCHASE_COLS)))
                         .bind(&p.external_id),
@@ -717,12 +733,12 @@ macro_rules! portable_store {
                 Ok((out, existing.is_none()))
             }
             async fn list_purchases(&self, customer_id: i64, limit: u32) -> $crate::StoreResult<Vec<$crate::Purchase>> {
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM purchases WHERE customer_id = $1 ORDER BY purchased_on DESC, id DESC LIMIT $2", __portable_rows::PURCHASE_COLS)))
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM purchases WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY purchased_on DESC, id DESC LIMIT $2", __portable_rows::PURCHASE_COLS)))
                     .bind(customer_id).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::purchase).collect()
             }
             async fn rfm_rows(&self) -> $crate::StoreResult<Vec<$crate::RfmRow>> {
-                let rows: Vec<(i64, String, i64, i64)> = ::sqlx::query_as("SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases GROUP BY customer_id ORDER BY customer_id")
+                let rows: Vec<(i64, String, i64, i64)> = ::sqlx::query_as("SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases WHERE deleted_at IS NULL GROUP BY customer_id ORDER BY customer_id")
                     .fetch_all(self.reader()).await.map_err(db_err)?;
                 Ok(rows.into_iter().map(|(customer_id, last_purchased_on, purchases, amount_minor)| $crate::RfmRow { customer_id, last_purchased_on, purchases, amount_minor }).collect())
             }
@@ -838,8 +854,172 @@ macro_rules! portable_store {
                 Ok($crate::ImportCounts { inserted, updated: rows.len() as u64 - inserted })
             }
 
+            async fn is_within(&self, root: i64, id: i64) -> $crate::StoreResult<bool> {
+                let n: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
+                    .bind(root).bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
+                Ok(n > 0)
+            }
+            async fn tree_children(&self, parent: Option<i64>, offset: u32, limit: u32) -> $crate::StoreResult<Vec<$crate::TreeNode>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {}, (SELECT COUNT(*) FROM customer_paths p JOIN customers d ON d.id = p.descendant_id WHERE p.ancestor_id = c.id AND p.depth > 0 AND d.deleted_at IS NULL) AS beneath FROM customers c WHERE c.deleted_at IS NULL AND (($1 IS NULL AND c.parent_id IS NULL) OR c.parent_id = $1) ORDER BY c.id LIMIT $2 OFFSET $3", __portable_rows::CUSTOMER_COLS)))
+                    .bind(parent).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(|r| Ok($crate::TreeNode { customer: __portable_rows::customer(r)?, beneath: __portable_rows::get(r, "beneath")? })).collect()
+            }
+            async fn merge_customers(&self, from: i64, into: i64, now: i64) -> $crate::StoreResult<$crate::Customer> {
+                if from == into {
+                    return Err($crate::StoreError::Refused("a customer cannot be merged into itself".into()));
+                }
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let a = Self::customer_in(&mut *tx, from).await?;
+                let b = Self::customer_in(&mut *tx, into).await?;
+                if a.deleted_at.is_some() || b.deleted_at.is_some() {
+                    return Err($crate::StoreError::Refused("only live (not deleted) customers can be merged".into()));
+                }
+                if a.kind != b.kind {
+                    return Err($crate::StoreError::Refused(format!("a customer of kind {} cannot be merged into one of kind {}", a.kind.as_str(), b.kind.as_str())));
+                }
+                let beneath: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
+                    .bind(from).bind(into).fetch_one(&mut *tx).await.map_err(db_err)?;
+                if beneath > 0 {
+                    return Err($crate::StoreError::Cycle);
+                }
+                // Every table that names a customer moves its rows here (tickets, visits, answers as they land).
+                let children: Vec<i64> = ::sqlx::query_scalar("SELECT id FROM customers WHERE parent_id = $1 ORDER BY id").bind(from).fetch_all(&mut *tx).await.map_err(db_err)?;
+                for child in children {
+                    Self::move_in(&mut tx, child, Some(into), now).await?;
+                }
+                ::sqlx::query("UPDATE contacts SET customer_id = $2, is_primary = FALSE, updated_at = $3 WHERE customer_id = $1").bind(from).bind(into).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query("UPDATE purchases SET customer_id = $2 WHERE customer_id = $1").bind(from).bind(into).execute(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query("UPDATE purchases SET seller_id = $2 WHERE seller_id = $1").bind(from).bind(into).execute(&mut *tx).await.map_err(db_err)?;
+                let mut tags = b.tags.clone();
+                for t in a.tags.iter() {
+                    if !tags.contains(t) {
+                        tags.push(t.clone());
+                    }
+                }
+                let notes = match (a.notes.trim().is_empty(), b.notes.trim().is_empty()) {
+                    (true, _) => b.notes.clone(),
+                    (false, true) => a.notes.clone(),
+                    (false, false) => format!("{}\n\n{}", b.notes, a.notes),
+                };
+                let region = if b.region.is_empty() { a.region.clone() } else { b.region.clone() };
+                let manager = b.account_manager_id.or(a.account_manager_id);
+                let external_id = b.external_id.clone().or(a.external_id.clone());
+                if b.external_id.is_none() && a.external_id.is_some() {
+                    ::sqlx::query("UPDATE customers SET external_id = NULL WHERE id = $1").bind(from).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let tags = ::serde_json::to_string(&tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                ::sqlx::query("UPDATE customers SET tags = $2, notes = $3, region = $4, account_manager_id = $5, external_id = $6, updated_at = $7 WHERE id = $1")
+                    .bind(into).bind(tags).bind(notes).bind(region).bind(manager).bind(external_id).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query("UPDATE customers SET deleted_at = $2, merged_into = $3, updated_at = $2 WHERE id = $1").bind(from).bind(now).bind(into).execute(&mut *tx).await.map_err(db_err)?;
+                let out = Self::customer_in(&mut *tx, into).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn duplicate_pairs(&self, limit: u32) -> $crate::StoreResult<Vec<$crate::DuplicatePair>> {
+                let rows: Vec<(i64, i64, String, String)> = ::sqlx::query_as("SELECT first_id, second_id, MIN(reason), MIN(value) FROM (\
+                        SELECT a.customer_id AS first_id, b.customer_id AS second_id, 'phone' AS reason, a.phone_norm AS value FROM contacts a JOIN contacts b ON b.phone_norm = a.phone_norm AND b.customer_id > a.customer_id WHERE a.phone_norm <> '' AND a.deleted_at IS NULL AND b.deleted_at IS NULL \
+                        UNION ALL \
+                        SELECT a.customer_id, b.customer_id, 'email', a.email FROM contacts a JOIN contacts b ON b.email = a.email AND b.customer_id > a.customer_id WHERE a.email <> '' AND a.deleted_at IS NULL AND b.deleted_at IS NULL\
+                    ) d WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = d.first_id AND c.deleted_at IS NULL) AND EXISTS (SELECT 1 FROM customers c WHERE c.id = d.second_id AND c.deleted_at IS NULL) \
+                    GROUP BY first_id, second_id ORDER BY second_id DESC, first_id DESC LIMIT $1")
+                    .bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(first_id, second_id, reason, value)| $crate::DuplicatePair { first_id, second_id, reason, value }).collect())
+            }
+
+            async fn get_contact(&self, id: i64) -> $crate::StoreResult<$crate::Contact> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM contacts WHERE id = $1 AND deleted_at IS NULL", __portable_rows::CONTACT_COLS)))
+                    .bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_rows::contact(&row)
+            }
+            async fn update_contact(&self, id: i64, p: $crate::ContactPatch, now: i64) -> $crate::StoreResult<$crate::Contact> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let customer_id: i64 = ::sqlx::query_scalar("SELECT customer_id FROM contacts WHERE id = $1 AND deleted_at IS NULL").bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                if p.is_primary == Some(true) {
+                    ::sqlx::query("UPDATE contacts SET is_primary = FALSE WHERE customer_id = $1").bind(customer_id).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                let (phone, phone_norm) = p.phone.map_or((None, None), |(a, b)| (Some(a), Some(b)));
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("UPDATE contacts SET name = COALESCE($2, name), phone = COALESCE($3, phone), phone_norm = COALESCE($4, phone_norm), email = COALESCE($5, email), role = COALESCE($6, role), language = CASE WHEN $7 THEN $8 ELSE language END, preferred_channel = COALESCE($9, preferred_channel), social_style = CASE WHEN $10 THEN $11 ELSE social_style END, is_primary = COALESCE($12, is_primary), updated_at = $13 WHERE id = $1 RETURNING {}", __portable_rows::CONTACT_COLS)))
+                    .bind(id).bind(p.name).bind(phone).bind(phone_norm).bind(p.email).bind(p.role)
+                    .bind(p.language.is_some()).bind(p.language.flatten().map(|l| l.code()))
+                    .bind(p.preferred_channel).bind(p.social_style.is_some()).bind(p.social_style.flatten().map(|s| s.as_str()))
+                    .bind(p.is_primary).bind(now)
+                    .fetch_one(&mut *tx).await.map_err(db_err)?;
+                let out = __portable_rows::contact(&row)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn delete_contact(&self, id: i64, now: i64) -> $crate::StoreResult<()> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let linked: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM portal_accounts a JOIN users u ON u.id = a.user_id WHERE a.contact_id = $1 AND u.disabled = FALSE").bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                if linked > 0 {
+                    return Err($crate::StoreError::Refused("this contact has a portal account: disable the account first".into()));
+                }
+                let r = ::sqlx::query("UPDATE contacts SET deleted_at = $2, is_primary = FALSE, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL").bind(id).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                if r.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                tx.commit().await.map_err(db_err)
+            }
+            async fn get_purchase(&self, id: i64) -> $crate::StoreResult<$crate::Purchase> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM purchases WHERE id = $1 AND deleted_at IS NULL", __portable_rows::PURCHASE_COLS)))
+                    .bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_rows::purchase(&row)
+            }
+            async fn replace_purchase(&self, id: i64, p: $crate::NewPurchase) -> $crate::StoreResult<$crate::Purchase> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("UPDATE purchases SET external_id = $2, customer_id = $3, purchased_on = $4, amount_minor = $5, currency = $6, sku = $7, product_name = $8, category = $9, serial = $10, seller_id = $11 WHERE id = $1 AND deleted_at IS NULL RETURNING {}", __portable_rows::PURCHASE_COLS)))
+                    .bind(id).bind(&p.external_id).bind(p.customer_id).bind(&p.purchased_on).bind(p.amount_minor).bind(&p.currency).bind(&p.sku).bind(&p.product_name).bind(&p.category).bind(&p.serial).bind(p.seller_id)
+                    .fetch_one(self.writer()).await.map_err(db_err)?;
+                __portable_rows::purchase(&row)
+            }
+            async fn delete_purchase(&self, id: i64, now: i64) -> $crate::StoreResult<()> {
+                let r = ::sqlx::query("UPDATE purchases SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL").bind(id).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                if r.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn create_portal_user(&self, u: $crate::NewUser, contact_id: i64) -> $crate::StoreResult<$crate::PortalAccount> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let customer_id: i64 = ::sqlx::query_scalar("SELECT k.customer_id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = $1 AND k.deleted_at IS NULL AND c.deleted_at IS NULL")
+                    .bind(contact_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                let user = Self::insert_user_in(&mut tx, &u).await?;
+                ::sqlx::query("INSERT INTO portal_accounts (user_id, contact_id, created_at) VALUES ($1, $2, $3)").bind(user.id).bind(contact_id).bind(u.now).execute(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok($crate::PortalAccount { user, contact_id, customer_id })
+            }
+            async fn portal_account(&self, user_id: i64) -> $crate::StoreResult<Option<$crate::PortalAccount>> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN contacts k ON k.id = a.contact_id WHERE a.user_id = $1", __portable_rows::USER_COLS)))
+                    .bind(user_id).fetch_optional(self.reader()).await.map_err(db_err)?;
+                row.map(|r| Ok($crate::PortalAccount { user: __portable_rows::user(&r)?, contact_id: __portable_rows::get(&r, "contact_id")?, customer_id: __portable_rows::get(&r, "customer_id")? })).transpose()
+            }
+            async fn portal_accounts_of(&self, customer_id: i64) -> $crate::StoreResult<Vec<$crate::PortalAccount>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id", __portable_rows::USER_COLS)))
+                    .bind(customer_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(|r| Ok($crate::PortalAccount { user: __portable_rows::user(r)?, contact_id: __portable_rows::get(r, "contact_id")?, customer_id: __portable_rows::get(r, "customer_id")? })).collect()
+            }
+            async fn create_invitation(&self, user_id: i64, token_hash: &str, expires_at: i64, now: i64) -> $crate::StoreResult<()> {
+                ::sqlx::query("INSERT INTO invitations (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash).bind(user_id).bind(expires_at).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                Ok(())
+            }
+            async fn accept_invitation(&self, token_hash: &str, password_hash: &str, now: i64) -> $crate::StoreResult<$crate::User> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let user_id: i64 = ::sqlx::query_scalar("UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id")
+                    .bind(token_hash).bind(now).fetch_one(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query("UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1 AND disabled = FALSE")
+                    .bind(user_id).bind(password_hash).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM users u WHERE u.id = $1 AND u.disabled = FALSE", __portable_rows::USER_COLS)))
+                    .bind(user_id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                let user = __portable_rows::user(&row)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(user)
+            }
+
             async fn set_value_tiers(&self, tiers: &[(i64, ::kefu_core::rfm::ValueTier)]) -> $crate::StoreResult<()> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
+                // Customers whose purchases are gone (deleted, merged away) have no tier any more.
+                ::sqlx::query("UPDATE customers SET value_tier = 'none' WHERE value_tier <> 'none' AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.customer_id = customers.id AND p.deleted_at IS NULL)").execute(&mut *tx).await.map_err(db_err)?;
                 for (id, tier) in tiers {
                     ::sqlx::query("UPDATE customers SET value_tier = $2 WHERE id = $1").bind(*id).bind(tier.as_str()).execute(&mut *tx).await.map_err(db_err)?;
                 }

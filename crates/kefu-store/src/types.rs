@@ -270,6 +270,8 @@ pub const TABLES: &[&str] = &[
     "customer_paths",
     "contacts",
     "purchases",
+    "portal_accounts",
+    "invitations",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.
@@ -289,6 +291,8 @@ pub struct Customer {
     pub notes: String,
     pub value_tier: kefu_core::rfm::ValueTier,
     pub deleted_at: Option<Millis>,
+    /// Set when this record was merged into another (and soft-deleted): the one that kept its data.
+    pub merged_into: Option<i64>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -308,9 +312,11 @@ pub struct NewCustomer {
     pub now: Millis,
 }
 
-/// Fields to change; `None` leaves a field as it is. The parent changes through `move_customer`.
+/// Fields to change; `None` leaves a field as it is. A new parent (`Some(None)`: the top of the tree)
+/// moves the customer and its subtree in the same transaction as the other changes.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerPatch {
+    pub parent_id: Option<Option<i64>>,
     pub name: Option<String>,
     pub kind: Option<kefu_core::customer::CustomerKind>,
     pub subkind: Option<Option<kefu_core::customer::Subkind>>,
@@ -329,6 +335,8 @@ pub struct CustomerFilter {
     pub kind: Option<kefu_core::customer::CustomerKind>,
     pub tier: Option<kefu_core::rfm::ValueTier>,
     pub include_deleted: bool,
+    /// Only this customer and those beneath it (a customer's portal scope).
+    pub within: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -361,6 +369,21 @@ pub struct NewContact {
     pub social_style: Option<kefu_core::customer::SocialStyle>,
     pub is_primary: bool,
     pub now: Millis,
+}
+
+/// Contact fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub name: Option<String>,
+    /// As given and normalised.
+    pub phone: Option<(String, String)>,
+    pub email: Option<String>,
+    pub role: Option<String>,
+    pub language: Option<Option<Language>>,
+    pub preferred_channel: Option<String>,
+    pub social_style: Option<Option<kefu_core::customer::SocialStyle>>,
+    /// `Some(true)` makes this the primary contact (and no other).
+    pub is_primary: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -444,4 +467,31 @@ pub struct ImportPurchase {
 pub struct ImportCounts {
     pub inserted: u64,
     pub updated: u64,
+}
+
+/// Two customers that share a contact's normalised phone or e-mail: probably one customer twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DuplicatePair {
+    /// The older record (lower id) and the newer one.
+    pub first_id: i64,
+    pub second_id: i64,
+    /// `phone` or `email`.
+    pub reason: String,
+    pub value: String,
+}
+
+/// A node of the channel tree as a manager browses it: the customer and how many are beneath it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeNode {
+    pub customer: Customer,
+    /// Customers (not deleted) at any depth beneath this one.
+    pub beneath: i64,
+}
+
+/// A portal account: a customer-role user speaking for one contact of a customer record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortalAccount {
+    pub user: User,
+    pub contact_id: i64,
+    pub customer_id: i64,
 }

@@ -53,6 +53,15 @@ pub struct RouteDef {
 pub(crate) const ADMIN: &[Role] = &[Role::Admin];
 pub(crate) const USER_READERS: &[Role] = &[Role::Admin, Role::Manager];
 pub(crate) const CUSTOMER_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent];
+/// Who may read customer records at all; what each sees is scoped by the app (SPEC section L):
+/// a customer user its own record or subtree, a technician those of its visits.
+pub(crate) const CUSTOMER_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Manager,
+    Role::Agent,
+    Role::Technician,
+    Role::Customer,
+];
 pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
 pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
 
@@ -128,6 +137,77 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             Roles(CUSTOMER_WRITERS),
             Page,
             get(pages::customers::archive),
+        ),
+        r(
+            Method::GET,
+            "/customers/{id}/edit",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            get(pages::customers::edit_form),
+        ),
+        r(
+            Method::POST,
+            "/customers/{id}/edit",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            post(pages::customers::update),
+        ),
+        r(
+            Method::POST,
+            "/customers/{id}/delete",
+            Roles(CUSTOMER_DELETERS),
+            Page,
+            post(pages::customers::delete),
+        ),
+        r(
+            Method::POST,
+            "/customers/{id}/restore",
+            Roles(CUSTOMER_DELETERS),
+            Page,
+            post(pages::customers::restore),
+        ),
+        r(
+            Method::POST,
+            "/customers/{id}/merge",
+            Roles(CUSTOMER_DELETERS),
+            Page,
+            post(pages::customers::merge),
+        ),
+        r(
+            Method::POST,
+            "/customers/{id}/contacts",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            post(pages::customers::add_contact),
+        ),
+        r(
+            Method::POST,
+            "/contacts/{id}/portal",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            post(pages::customers::create_portal_account),
+        ),
+        r(
+            Method::GET,
+            "/customers/tree",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            get(pages::customers::tree),
+        ),
+        r(
+            Method::GET,
+            "/customers/duplicates",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            get(pages::customers::duplicates),
+        ),
+        r(Method::GET, "/invite/{token}", Public, Page, get(pages::invite::show)),
+        r(
+            Method::POST,
+            "/invite/{token}",
+            Public,
+            Page,
+            post(pages::invite::accept),
         ),
         r(
             Method::GET,
@@ -292,7 +372,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(
             Method::GET,
             "/api/v1/customers",
-            Roles(CUSTOMER_WRITERS),
+            Roles(CUSTOMER_READERS),
             Api,
             get(api::customers::list),
         ),
@@ -306,7 +386,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(
             Method::GET,
             "/api/v1/customers/{id}",
-            Roles(CUSTOMER_WRITERS),
+            Roles(CUSTOMER_READERS),
             Api,
             get(api::customers::get),
         ),
@@ -327,14 +407,14 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(
             Method::GET,
             "/api/v1/customers/{id}/tree",
-            Roles(CUSTOMER_WRITERS),
+            Roles(CUSTOMER_READERS),
             Api,
             get(api::customers::tree),
         ),
         r(
             Method::GET,
             "/api/v1/customers/{id}/contacts",
-            Roles(CUSTOMER_WRITERS),
+            Roles(CUSTOMER_READERS),
             Api,
             get(api::customers::list_contacts),
         ),
@@ -348,7 +428,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(
             Method::GET,
             "/api/v1/customers/{id}/purchases",
-            Roles(CUSTOMER_WRITERS),
+            Roles(CUSTOMER_READERS),
             Api,
             get(api::customers::list_purchases),
         ),
@@ -358,6 +438,83 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             Roles(CUSTOMER_WRITERS),
             Api,
             post(api::customers::record_purchase),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/customers/{id}/restore",
+            Roles(CUSTOMER_DELETERS),
+            Api,
+            post(api::customers::restore),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/customers/{id}/merge",
+            Roles(CUSTOMER_DELETERS),
+            Api,
+            post(api::customers::merge),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/customers/duplicates",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::customers::duplicates),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/channel-tree",
+            Roles(CUSTOMER_READERS),
+            Api,
+            get(api::customers::channel_tree),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/contacts/{id}",
+            Roles(CUSTOMER_READERS),
+            Api,
+            get(api::customers::get_contact),
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/contacts/{id}",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            axum::routing::patch(api::customers::patch_contact),
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/contacts/{id}",
+            Roles(CUSTOMER_DELETERS),
+            Api,
+            axum::routing::delete(api::customers::delete_contact),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/contacts/{id}/portal-account",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            post(api::customers::create_portal_account),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/purchases/{id}",
+            Roles(CUSTOMER_READERS),
+            Api,
+            get(api::customers::get_purchase),
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/purchases/{id}",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            axum::routing::patch(api::customers::patch_purchase),
+        ),
+        r(
+            Method::DELETE,
+            "/api/v1/purchases/{id}",
+            Roles(CUSTOMER_DELETERS),
+            Api,
+            axum::routing::delete(api::customers::delete_purchase),
         ),
     ]
 }

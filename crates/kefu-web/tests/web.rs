@@ -18,6 +18,7 @@ on_both_databases!(
     api_pagination_walks_every_user,
     operations_endpoints,
     customers_api,
+    portal_scope_merge_and_record_changes,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -289,7 +290,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
     let hostile = h
         .app
         .store
-        .search_customers(&kefu_core::search::parse_query("客户 script"), 10)
+        .search_customers(&kefu_core::search::parse_query("客户 script"), None, 10)
         .await
         .unwrap();
     assert!(!hostile.is_empty());
@@ -956,4 +957,310 @@ async fn customers_api(h: &Harness) {
             .len(),
         0
     );
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Portal accounts and what a customer user sees (SPEC section L: its record, or its subtree;
+/// anything else is 404), contact and purchase changes, duplicates and merge with its audit entry.
+async fn portal_scope_merge_and_record_changes(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let manager = h.token(Role::Manager).await;
+    let create = |body: serde_json::Value| {
+        let t = agent.clone();
+        async move {
+            let (res, text) = h
+                .api("POST", "/api/v1/customers", Some(&t), Some(&body.to_string()))
+                .await;
+            assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+            json(&text)["id"].as_i64().unwrap()
+        }
+    };
+    let top = create(serde_json::json!({"name": "总代理", "kind": "intermediate"})).await;
+    let shop = create(
+        serde_json::json!({"name": "门店", "kind": "intermediate", "parent_id": top, "email": "shop@example.com"}),
+    )
+    .await;
+    let buyer =
+        create(serde_json::json!({"name": "顾客王芳", "kind": "end", "parent_id": shop, "phone": "13800138000"})).await;
+    let outsider = create(serde_json::json!({"name": "别家王芳", "kind": "end", "phone": "+86 138 0013 8000"})).await;
+
+    // A portal account by invitation for the shop's contact.
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop}/contacts"), Some(&agent), None)
+        .await;
+    let contact = json(&text)[0]["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let account = json(&text);
+    let path = account["invite_path"].as_str().unwrap().to_owned();
+    let token = path.strip_prefix("/invite/").unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some("{}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "one account per contact: {text}");
+    let (res, page) = h.get_page(&path, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("invite-form"));
+    assert!(
+        h.app.accept_invitation(token, "short").await.is_err(),
+        "the password policy holds"
+    );
+    let user = h.app.accept_invitation(token, "a long enough password").await.unwrap();
+    assert!(
+        h.app.accept_invitation(token, "a long enough password").await.is_err(),
+        "used once"
+    );
+    assert_eq!(user.role, Role::Customer);
+    let (_, plain) = h
+        .app
+        .create_token(&kefu_app::Actor::Cli, user.id, "portal test")
+        .await
+        .unwrap();
+
+    // The shop's user sees the shop and what is beneath it, and nothing else.
+    let (_, text) = h.api("GET", "/api/v1/customers", Some(&plain), None).await;
+    let ids: Vec<i64> = json(&text)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![shop, buyer]);
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers?q={}", enc("王芳")),
+            Some(&plain),
+            None,
+        )
+        .await;
+    let ids: Vec<i64> = json(&text)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![buyer], "search stays in scope");
+    for p in [
+        format!("/api/v1/customers/{outsider}"),
+        format!("/api/v1/customers/{top}"),
+        format!("/api/v1/customers/{outsider}/contacts"),
+        format!("/api/v1/customers/{top}/purchases"),
+        format!("/api/v1/channel-tree?parent={top}"),
+    ] {
+        let (res, _) = h.api("GET", &p, Some(&plain), None).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+    }
+    let (res, text) = h
+        .api("GET", &format!("/api/v1/customers/{buyer}/tree"), Some(&plain), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let up: Vec<i64> = json(&text)["upstream"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(up, vec![shop], "the chain above its own record is hidden");
+    let (_, text) = h.api("GET", "/api/v1/channel-tree", Some(&plain), None).await;
+    assert_eq!(json(&text)[0]["customer"]["id"].as_i64(), Some(shop));
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&plain),
+            Some(r#"{"name":"x","kind":"end"}"#),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "customers do not write customer records"
+    );
+    let tech = h.token(Role::Technician).await;
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/customers/{buyer}"), Some(&tech), None)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "a technician sees customers of its visits only"
+    );
+
+    // Contacts and purchases: PATCH checks like POST; delete is for managers.
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{buyer}/contacts"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    let k = json(&text)[0]["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/contacts/{k}"),
+            Some(&agent),
+            Some(r#"{"email":"not mail"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/contacts/{k}"),
+            Some(&agent),
+            Some(r#"{"social_style":"expressive","role":"<b>老板</b>"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["social_style"].as_str(), Some("expressive"));
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{buyer}/purchases"),
+            Some(&agent),
+            Some(r#"{"external_id":"PO-1","date":"2026-01-05","amount":"99.50"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let po = json(&text)["id"].as_i64().unwrap();
+    for bad in [
+        r#"{"amount":"-1"}"#,
+        r#"{"date":"2999-01-01"}"#,
+        r#"{"seller_id": 999999}"#,
+    ] {
+        let (res, text) = h
+            .api("PATCH", &format!("/api/v1/purchases/{po}"), Some(&agent), Some(bad))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+    }
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/purchases/{po}"),
+            Some(&agent),
+            Some(&format!(r#"{{"amount": 120, "seller_id": {shop}}}"#)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    assert_eq!(
+        (json(&text)["amount"].as_str(), json(&text)["seller_id"].as_i64()),
+        (Some("120.00"), Some(shop))
+    );
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/purchases/{po}"), Some(&plain), None)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the shop's user reads purchases beneath it"
+    );
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/purchases/{po}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/purchases/{po}"), Some(&manager), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/purchases/{po}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/contacts/{contact}"), Some(&manager), None)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "a contact with a portal account stays"
+    );
+
+    // Duplicates: the same phone, written two ways; merge records itself in the audit log.
+    let (_, text) = h.api("GET", "/api/v1/customers/duplicates", Some(&agent), None).await;
+    let pairs = json(&text);
+    assert_eq!(pairs.as_array().unwrap().len(), 1, "{text}");
+    assert_eq!(
+        (pairs[0]["first"]["id"].as_i64(), pairs[0]["second"]["id"].as_i64()),
+        (Some(buyer), Some(outsider))
+    );
+    let merge = format!(r#"{{"into": {buyer}}}"#);
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{outsider}/merge"),
+            Some(&agent),
+            Some(&merge),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "agents do not merge");
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{outsider}/merge"),
+            Some(&manager),
+            Some(&format!(r#"{{"into": {shop}}}"#)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "two kinds: {text}");
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{outsider}/merge"),
+            Some(&manager),
+            Some(&merge),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{outsider}"), Some(&agent), None)
+        .await;
+    assert_eq!(
+        (json(&text)["deleted"].as_bool(), json(&text)["merged_into"].as_i64()),
+        (Some(true), Some(buyer))
+    );
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{buyer}/contacts"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(json(&text).as_array().unwrap().len(), 2, "the contacts moved");
+    let audit = h.app.store.list_audit(0, 5).await.unwrap();
+    let entry = audit
+        .iter()
+        .find(|a| a.action == "customer.merge")
+        .expect("merge audited");
+    assert_eq!(entry.detail["from"].as_i64(), Some(outsider));
+    let (_, text) = h.api("GET", "/api/v1/customers/duplicates", Some(&agent), None).await;
+    assert!(json(&text).as_array().unwrap().is_empty());
+    // Restore brings a deleted record back.
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{outsider}/restore"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
 }

@@ -14,7 +14,6 @@ use kefu_app::AppError;
 use kefu_app::customers::CustomerInput;
 use kefu_core::customer::{CustomerKind, Subkind};
 use kefu_core::page::{PageRequest, split_page};
-use kefu_core::search::parse_query;
 use kefu_store::{Customer, CustomerFilter, CustomerPatch};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -37,6 +36,8 @@ pub struct CustomerDto {
     /// A (best) … E by RFM quintile, or none without purchases
     pub value_tier: String,
     pub deleted: bool,
+    /// Set when this record was merged into another: the id of the one that kept its data.
+    pub merged_into: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -57,6 +58,7 @@ impl From<Customer> for CustomerDto {
             notes: c.notes,
             value_tier: c.value_tier.as_str().to_owned(),
             deleted: c.deleted_at.is_some(),
+            merged_into: c.merged_into,
             created_at: c.created_at,
             updated_at: c.updated_at,
         }
@@ -81,24 +83,21 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-/// Customers, by id; with `q`, those matching every word of it.
+/// Customers, by id; with `q`, those matching every word of it. A customer user sees its own
+/// record and, for an intermediate customer, those beneath it.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = CustomerPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<WebState>,
-    _caller: Caller,
+    caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CustomerPage>, ApiError> {
+    let actor = caller.actor();
     let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
         // Search answers one page of the best matches (by id); no cursor.
-        let found = state
-            .app
-            .store
-            .search_customers(&parse_query(text), page.limit)
-            .await
-            .map_err(AppError::from)?;
+        let found = state.app.search_customers(&actor, text, page.limit).await?;
         return Ok(Json(CustomerPage {
             items: found.into_iter().map(Into::into).collect(),
             next_cursor: None,
@@ -114,16 +113,17 @@ pub async fn list(
     };
     let rows = state
         .app
-        .store
-        .list_customers(CustomerFilter {
-            after: page.after,
-            limit: page.limit + 1,
-            kind,
-            tier,
-            include_deleted: false,
-        })
-        .await
-        .map_err(AppError::from)?;
+        .list_customers(
+            &actor,
+            CustomerFilter {
+                after: page.after,
+                limit: page.limit + 1,
+                kind,
+                tier,
+                ..Default::default()
+            },
+        )
+        .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |c| c.id);
     Ok(Json(CustomerPage {
         items: rows.into_iter().map(Into::into).collect(),
@@ -192,12 +192,10 @@ pub async fn create(
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<WebState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<CustomerDto>, ApiError> {
-    Ok(Json(
-        state.app.store.get_customer(id).await.map_err(AppError::from)?.into(),
-    ))
+    Ok(Json(state.app.visible_customer(&caller.actor(), id).await?.into()))
 }
 
 /// `null` and absent differ: `"parent_id": null` moves to the top; no `parent_id` leaves it.
@@ -251,8 +249,8 @@ pub async fn patch(
         .change_customer(
             &actor,
             id,
-            b.parent_id,
             CustomerPatch {
+                parent_id: b.parent_id,
                 name: b.name,
                 kind,
                 subkind,
@@ -273,17 +271,120 @@ pub async fn patch(
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<WebState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let now = kefu_app::now_ms();
-    state
-        .app
-        .store
-        .set_customer_deleted(id, Some(now), now)
-        .await
-        .map_err(AppError::from)?;
+    state.app.set_customer_deleted(&caller.actor(), id, true).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Restores a soft-deleted customer (admins and managers).
+#[utoipa::path(post, path = "/api/v1/customers/{id}/restore", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn restore(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    Ok(Json(
+        state.app.set_customer_deleted(&caller.actor(), id, false).await?.into(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The customer that keeps the data; the one in the path is merged into it and soft-deleted.
+    into: i64,
+}
+
+/// Merges this customer into another (admins and managers): contacts, purchases and the customers
+/// beneath move over, the merged record is soft-deleted with `merged_into` set, and the audit log
+/// records it. Two kinds, a deleted record or a merge into its own subtree are refused.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers", security(("bearer" = [])), request_body = MergeBody,
+    responses((status = 200, body = CustomerDto, description = "the customer that kept the data"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn merge(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<MergeBody>,
+) -> Result<Json<CustomerDto>, ApiError> {
+    Ok(Json(
+        state.app.merge_customers(&caller.actor(), id, b.into).await?.into(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DuplicateDto {
+    /// `phone` or `email`
+    pub reason: String,
+    /// The shared normalised phone or e-mail.
+    pub value: String,
+    pub first: CustomerDto,
+    pub second: CustomerDto,
+}
+
+/// Probable duplicates: pairs of live customers whose contacts share a phone or e-mail.
+#[utoipa::path(get, path = "/api/v1/customers/duplicates", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DuplicateDto>)))]
+pub async fn duplicates(State(state): State<WebState>, caller: Caller) -> Result<Json<Vec<DuplicateDto>>, ApiError> {
+    let pairs = state.app.duplicates(&caller.actor(), 200).await?;
+    Ok(Json(
+        pairs
+            .into_iter()
+            .map(|(p, a, b)| DuplicateDto {
+                reason: p.reason,
+                value: p.value,
+                first: a.into(),
+                second: b.into(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TreeNodeDto {
+    pub customer: CustomerDto,
+    /// Customers beneath it, at any depth.
+    pub beneath: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelTreeQuery {
+    /// Whose direct customers to list; absent: the top of the tree.
+    parent: Option<i64>,
+    /// Position of the first row (by name).
+    offset: Option<u32>,
+    limit: Option<u32>,
+}
+
+/// One level of the channel tree: the direct customers of `parent` (or the top-level customers)
+/// with how many are beneath each.
+#[utoipa::path(get, path = "/api/v1/channel-tree", tag = "customers", security(("bearer" = [])), params(ChannelTreeQuery),
+    responses((status = 200, body = Vec<TreeNodeDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn channel_tree(
+    State(state): State<WebState>,
+    caller: Caller,
+    q: Result<Query<ChannelTreeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<TreeNodeDto>>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let nodes = state
+        .app
+        .channel_tree(&caller.actor(), q.parent, q.offset.unwrap_or(0), limit)
+        .await?;
+    Ok(Json(
+        nodes
+            .into_iter()
+            .map(|n| TreeNodeDto {
+                customer: n.customer.into(),
+                beneath: n.beneath,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -299,11 +400,20 @@ pub struct TreeDto {
     responses((status = 200, body = TreeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn tree(
     State(state): State<WebState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<TreeDto>, ApiError> {
-    state.app.store.get_customer(id).await.map_err(AppError::from)?;
-    let upstream = state.app.store.customer_ancestors(id).await.map_err(AppError::from)?;
+    let actor = caller.actor();
+    state.app.visible_customer(&actor, id).await?;
+    let mut upstream = state.app.store.customer_ancestors(id).await.map_err(AppError::from)?;
+    // A customer user sees the chain only from its own record down.
+    if let kefu_app::portal::CustomerScope::Within(root) = state.app.customer_scope(&actor).await? {
+        if let Some(i) = upstream.iter().position(|c| c.id == root) {
+            upstream.drain(..i);
+        } else {
+            upstream.clear();
+        }
+    }
     let counts = state.app.store.subtree_counts(id).await.map_err(AppError::from)?;
     Ok(Json(TreeDto {
         upstream: upstream.into_iter().map(Into::into).collect(),
@@ -348,10 +458,10 @@ impl From<kefu_store::Contact> for ContactDto {
     responses((status = 200, body = Vec<ContactDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_contacts(
     State(state): State<WebState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ContactDto>>, ApiError> {
-    state.app.store.get_customer(id).await.map_err(AppError::from)?;
+    state.app.visible_customer(&caller.actor(), id).await?;
     Ok(Json(
         state
             .app
@@ -451,10 +561,10 @@ impl From<kefu_store::Purchase> for PurchaseDto {
     responses((status = 200, body = Vec<PurchaseDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_purchases(
     State(state): State<WebState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<PurchaseDto>>, ApiError> {
-    state.app.store.get_customer(id).await.map_err(AppError::from)?;
+    state.app.visible_customer(&caller.actor(), id).await?;
     Ok(Json(
         state
             .app
@@ -500,16 +610,7 @@ pub async fn record_purchase(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PurchaseBody>,
 ) -> Result<Response, ApiError> {
-    // A JSON number is taken by its exact text, so 2999.5 is 2999.50 and no float rounding creeps in.
-    let amount = match &b.amount {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
-        _ => {
-            return Err(
-                kefu_core::Invalid::one("amount", "invalid_amount", "amount must be a number or decimal text").into(),
-            );
-        }
-    };
+    let amount = amount_text(&b.amount)?;
     let (p, created) = state
         .app
         .record_purchase(
@@ -530,4 +631,207 @@ pub async fn record_purchase(
         .await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(PurchaseDto::from(p))).into_response())
+}
+
+/// A contact.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = ContactDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_contact(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ContactDto>, ApiError> {
+    let c = state.app.store.get_contact(id).await.map_err(AppError::from)?;
+    state.app.visible_customer(&caller.actor(), c.customer_id).await?;
+    Ok(Json(c.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPatchBody {
+    name: Option<String>,
+    /// An empty string clears it.
+    phone: Option<String>,
+    /// An empty string clears it.
+    email: Option<String>,
+    role: Option<String>,
+    /// zh-CN | en | null
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    language: Option<Option<String>>,
+    preferred_channel: Option<String>,
+    /// dominant | expressive | amiable | analytical | null
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    social_style: Option<Option<String>>,
+    /// true makes it the customer's primary contact.
+    is_primary: Option<bool>,
+}
+
+/// Changes a contact.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "customers", security(("bearer" = [])), request_body = ContactPatchBody,
+    responses((status = 200, body = ContactDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn patch_contact(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ContactPatchBody>,
+) -> Result<Json<ContactDto>, ApiError> {
+    let c = state
+        .app
+        .change_contact(
+            &caller.actor(),
+            id,
+            kefu_app::customers::ContactChange {
+                name: b.name,
+                phone: b.phone,
+                email: b.email,
+                role: b.role,
+                language: b.language,
+                preferred_channel: b.preferred_channel,
+                social_style: b.social_style,
+                is_primary: b.is_primary,
+            },
+        )
+        .await?;
+    Ok(Json(c.into()))
+}
+
+/// Soft-deletes a contact (admins and managers). A contact with a portal account answers 409.
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "customers", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_contact(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.app.delete_contact(&caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PortalAccountBody {
+    /// A password for the account now; without it, an invitation link is made instead.
+    password: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortalAccountDto {
+    pub user_id: i64,
+    pub email: String,
+    pub contact_id: i64,
+    pub customer_id: i64,
+    /// The one-time link (valid 7 days) the customer opens to choose a password; only when invited.
+    pub invite_path: Option<String>,
+}
+
+/// Creates a portal account (a customer-role user) for a contact with an e-mail address.
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/portal-account", tag = "customers", security(("bearer" = [])), request_body = PortalAccountBody,
+    responses((status = 201, body = PortalAccountDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_portal_account(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PortalAccountBody>,
+) -> Result<Response, ApiError> {
+    let credential = match b.password {
+        Some(p) => kefu_app::portal::PortalCredential::Password(p),
+        None => kefu_app::portal::PortalCredential::Invitation,
+    };
+    let (a, token) = state.app.create_portal_account(&caller.actor(), id, credential).await?;
+    let dto = PortalAccountDto {
+        user_id: a.user.id,
+        email: a.user.email,
+        contact_id: a.contact_id,
+        customer_id: a.customer_id,
+        invite_path: token.map(|t| format!("/invite/{t}")),
+    };
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
+}
+
+/// A purchase.
+#[utoipa::path(get, path = "/api/v1/purchases/{id}", tag = "customers", security(("bearer" = [])),
+    responses((status = 200, body = PurchaseDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_purchase(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<PurchaseDto>, ApiError> {
+    let p = state.app.store.get_purchase(id).await.map_err(AppError::from)?;
+    state.app.visible_customer(&caller.actor(), p.customer_id).await?;
+    Ok(Json(p.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchasePatchBody {
+    external_id: Option<String>,
+    date: Option<String>,
+    #[schema(value_type = Option<String>)]
+    amount: Option<serde_json::Value>,
+    currency: Option<String>,
+    sku: Option<String>,
+    product_name: Option<String>,
+    category: Option<String>,
+    serial: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    seller_id: Option<Option<i64>>,
+}
+
+/// A JSON number is taken by its exact text, so 2999.5 is 2999.50 and no float rounding creeps in.
+fn amount_text(v: &serde_json::Value) -> Result<String, kefu_core::Invalid> {
+    match v {
+        serde_json::Value::String(s) => Ok(s.clone()),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        _ => Err(kefu_core::Invalid::one(
+            "amount",
+            "invalid_amount",
+            "amount must be a number or decimal text",
+        )),
+    }
+}
+
+/// Changes a purchase; the result is checked as a new one would be.
+#[utoipa::path(patch, path = "/api/v1/purchases/{id}", tag = "customers", security(("bearer" = [])), request_body = PurchasePatchBody,
+    responses((status = 200, body = PurchaseDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn patch_purchase(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PurchasePatchBody>,
+) -> Result<Json<PurchaseDto>, ApiError> {
+    let p = state
+        .app
+        .change_purchase(
+            &caller.actor(),
+            id,
+            kefu_app::customers::PurchaseChange {
+                external_id: b.external_id,
+                purchased_on: b.date,
+                amount: b.amount.as_ref().map(amount_text).transpose()?,
+                currency: b.currency,
+                sku: b.sku,
+                product_name: b.product_name,
+                category: b.category,
+                serial: b.serial,
+                seller_id: b.seller_id,
+            },
+        )
+        .await?;
+    Ok(Json(p.into()))
+}
+
+/// Soft-deletes a purchase (admins and managers).
+#[utoipa::path(delete, path = "/api/v1/purchases/{id}", tag = "customers", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_purchase(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.app.delete_purchase(&caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

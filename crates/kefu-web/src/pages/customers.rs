@@ -1,6 +1,7 @@
-//! Customer pages: the list with search, the new-customer form, and the customer archive
-//! (客户档案): profile, place in the channel tree, contacts with their social-style guidance
-//! cards (seed 001), and the timeline of purchases.
+//! Customer pages: the list with search, the new and edit forms, the channel-tree browser, the
+//! duplicates list with merge, and the customer archive (客户档案): profile, place in the channel
+//! tree, contacts with their social-style guidance cards (seed 001), portal accounts, and the
+//! timeline of purchases.
 
 use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render, render_status, time_zone};
@@ -15,8 +16,7 @@ use kefu_app::customers::CustomerInput;
 use kefu_core::Language;
 use kefu_core::customer::{GuidanceCard, Subkind};
 use kefu_core::page::{PageRequest, split_page};
-use kefu_core::search::parse_query;
-use kefu_store::{Contact, Customer, CustomerFilter, Purchase};
+use kefu_store::{Contact, Customer, CustomerFilter, CustomerPatch, PortalAccount, Purchase, User, UserFilter};
 use serde::Deserialize;
 
 /// The label key of a kind or subkind.
@@ -59,9 +59,9 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
     let t = id.tr();
     let text = q.q.clone().unwrap_or_default();
     let (customers, next_cursor, searched) = if !text.trim().is_empty() {
-        match state.app.store.search_customers(&parse_query(&text), 50).await {
+        match state.app.search_customers(&caller.actor(), &text, 50).await {
             Ok(c) => (c, None, true),
-            Err(e) => return super::error_page(id, e.into()),
+            Err(e) => return super::error_page(id, e),
         }
     } else {
         let page = match PageRequest::parse(None, q.cursor.as_deref()) {
@@ -70,19 +70,21 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
         };
         match state
             .app
-            .store
-            .list_customers(CustomerFilter {
-                after: page.after,
-                limit: page.limit + 1,
-                ..Default::default()
-            })
+            .list_customers(
+                &caller.actor(),
+                CustomerFilter {
+                    after: page.after,
+                    limit: page.limit + 1,
+                    ..Default::default()
+                },
+            )
             .await
         {
             Ok(c) => {
                 let (c, next) = split_page(c, page.limit, |c| c.id);
                 (c, next, false)
             }
-            Err(e) => return super::error_page(id, e.into()),
+            Err(e) => return super::error_page(id, e),
         }
     };
     let rows = customers
@@ -107,7 +109,10 @@ pub struct FormPage {
     pub page: Chrome,
     pub values: FormValues,
     pub parents: Vec<Customer>,
+    pub managers: Vec<User>,
     pub errors: Vec<(String, String)>,
+    /// The customer being edited; `None` for a new one.
+    pub editing: Option<i64>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -132,11 +137,38 @@ pub struct FormValues {
     pub social_style: String,
     #[serde(default)]
     pub notes: String,
+    #[serde(default)]
+    pub account_manager_id: String,
+}
+
+impl FormValues {
+    /// The parent and account manager the selects name.
+    fn ids(&self, t: &crate::i18n::Tr) -> Result<(Option<i64>, Option<i64>), Vec<(String, String)>> {
+        let parent = optional_id(&self.parent_id, "parent_id", t.t("customers.bad_parent"))?;
+        let manager = optional_id(
+            &self.account_manager_id,
+            "account_manager_id",
+            t.t("customers.bad_manager"),
+        )?;
+        Ok((parent, manager))
+    }
+}
+
+/// A select's value: empty is none, anything but a number is an error on `field`.
+fn optional_id(v: &str, field: &str, message: &str) -> Result<Option<i64>, Vec<(String, String)>> {
+    match v.trim() {
+        "" => Ok(None),
+        x => x
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| vec![(field.to_owned(), message.to_owned())]),
+    }
 }
 
 async fn form(
     state: &WebState,
     caller: &Caller,
+    editing: Option<i64>,
     values: FormValues,
     errors: Vec<(String, String)>,
     status: StatusCode,
@@ -152,14 +184,43 @@ async fn form(
             ..Default::default()
         })
         .await
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| Some(p.id) != editing)
+        .collect();
+    // Account managers: enabled staff who work with customers.
+    let managers = state
+        .app
+        .store
+        .list_users(UserFilter::default())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| {
+            !u.disabled
+                && matches!(
+                    u.role,
+                    kefu_core::Role::Admin | kefu_core::Role::Manager | kefu_core::Role::Agent
+                )
+        })
+        .collect();
     render_status(
         status,
         FormPage {
-            page: Chrome::new(&caller.1, "/customers", "customers.new"),
+            page: Chrome::new(
+                &caller.1,
+                "/customers",
+                if editing.is_some() {
+                    "customers.edit"
+                } else {
+                    "customers.new"
+                },
+            ),
             values,
             parents,
+            managers,
             errors,
+            editing,
         },
     )
 }
@@ -175,26 +236,15 @@ pub async fn new_form(State(state): State<WebState>, caller: Caller, Query(q): Q
         parent_id: q.parent_id.unwrap_or_default(),
         ..Default::default()
     };
-    form(&state, &caller, values, vec![], StatusCode::OK).await
+    form(&state, &caller, None, values, vec![], StatusCode::OK).await
 }
 
 pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v): axum::Form<FormValues>) -> Response {
     let t = caller.1.tr();
-    let parent_id = match v.parent_id.trim() {
-        "" => None,
-        p => match p.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                return form(
-                    &state,
-                    &caller,
-                    v,
-                    vec![("parent_id".into(), t.t("customers.bad_parent").into())],
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        },
+    let ids = v.ids(&t);
+    let (parent_id, account_manager_id) = match ids {
+        Ok(x) => x,
+        Err(errors) => return form(&state, &caller, None, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let input = CustomerInput {
         name: v.name.clone(),
@@ -208,13 +258,343 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
         phone: Some(v.phone.clone()),
         email: Some(v.email.clone()),
         social_style: Some(v.social_style.clone()),
+        account_manager_id,
         ..Default::default()
     };
     match state.app.create_customer(&caller.actor(), input).await {
         Ok(c) => done(&format!("/customers/{}", c.id), "customer_created"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&t, i);
-            form(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            form(&state, &caller, None, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+pub async fn edit_form(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    let c = match state.app.visible_customer(&caller.actor(), id).await {
+        Ok(c) => c,
+        Err(e) => return super::error_page(&caller.1, e),
+    };
+    let values = FormValues {
+        name: c.name,
+        kind: c.kind.as_str().into(),
+        subkind: c.subkind.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        parent_id: c.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        region: c.region,
+        tags: c.tags.join(", "),
+        notes: c.notes,
+        account_manager_id: c.account_manager_id.map(|m| m.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    form(&state, &caller, Some(id), values, vec![], StatusCode::OK).await
+}
+
+pub async fn update(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(v): axum::Form<FormValues>,
+) -> Response {
+    let t = caller.1.tr();
+    let ids = v.ids(&t);
+    let (parent_id, account_manager_id) = match ids {
+        Ok(x) => x,
+        Err(errors) => return form(&state, &caller, Some(id), v, errors, StatusCode::UNPROCESSABLE_ENTITY).await,
+    };
+    let kind = match kefu_core::customer::CustomerKind::parse(&v.kind) {
+        Ok(k) => k,
+        Err(i) => {
+            let errors = field_errors(&t, i);
+            return form(&state, &caller, Some(id), v, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let subkind = match v.subkind.trim() {
+        "" => None,
+        x => match Subkind::parse(x) {
+            Ok(k) => Some(k),
+            Err(i) => {
+                let errors = field_errors(&t, i);
+                return form(&state, &caller, Some(id), v, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        },
+    };
+    let patch = CustomerPatch {
+        parent_id: Some(parent_id),
+        name: Some(v.name.clone()),
+        kind: Some(kind),
+        subkind: Some(subkind),
+        is_organisation: Some(kind != kefu_core::customer::CustomerKind::End),
+        region: Some(v.region.trim().to_owned()),
+        tags: Some(v.tags.split([',', ';', '，', '；']).map(str::to_owned).collect()),
+        account_manager_id: Some(account_manager_id),
+        notes: Some(v.notes.trim().to_owned()),
+        external_id: None,
+    };
+    match state.app.change_customer(&caller.actor(), id, patch).await {
+        Ok(_) => done(&format!("/customers/{id}"), "customer_saved"),
+        Err(AppError::Invalid(i)) => {
+            let errors = field_errors(&t, i);
+            form(&state, &caller, Some(id), v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Cycle) => {
+            let errors = vec![("parent_id".to_owned(), t.t("customers.cycle").to_owned())];
+            form(&state, &caller, Some(id), v, errors, StatusCode::CONFLICT).await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+/// Soft-deletes (`/delete`) or restores (`/restore`) a customer.
+pub async fn delete(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.app.set_customer_deleted(&caller.actor(), id, true).await {
+        Ok(_) => done(&format!("/customers/{id}"), "customer_deleted"),
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+pub async fn restore(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.app.set_customer_deleted(&caller.actor(), id, false).await {
+        Ok(_) => done(&format!("/customers/{id}"), "customer_restored"),
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    into: String,
+}
+
+/// Merges the customer in the path into the one named by the form.
+pub async fn merge(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<MergeForm>,
+) -> Response {
+    let Ok(into) = f.into.trim().parse::<i64>() else {
+        return super::error_page(&caller.1, AppError::NotFound);
+    };
+    match state.app.merge_customers(&caller.actor(), id, into).await {
+        Ok(c) => done(&format!("/customers/{}", c.id), "customers_merged"),
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+pub struct DuplicateRow {
+    pub reason: &'static str,
+    pub value: String,
+    pub first: Customer,
+    pub second: Customer,
+}
+
+#[derive(Template)]
+#[template(path = "duplicates.html")]
+pub struct DuplicatesPage {
+    pub page: Chrome,
+    pub rows: Vec<DuplicateRow>,
+    pub may_merge: bool,
+}
+
+pub async fn duplicates(State(state): State<WebState>, caller: Caller) -> Response {
+    let t = caller.1.tr();
+    match state.app.duplicates(&caller.actor(), 200).await {
+        Ok(pairs) => render(DuplicatesPage {
+            page: Chrome::new(&caller.1, "/customers", "customers.duplicates"),
+            rows: pairs
+                .into_iter()
+                .map(|(p, first, second)| DuplicateRow {
+                    reason: t.t(if p.reason == "phone" {
+                        "customers.phone"
+                    } else {
+                        "users.email"
+                    }),
+                    value: p.value,
+                    first,
+                    second,
+                })
+                .collect(),
+            may_merge: may_delete(&caller.0),
+        }),
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+fn may_delete(u: &User) -> bool {
+    matches!(u.role, kefu_core::Role::Admin | kefu_core::Role::Manager)
+}
+
+pub struct TreeRow {
+    pub c: Customer,
+    pub kind: &'static str,
+    pub beneath: i64,
+}
+
+#[derive(Template)]
+#[template(path = "channel_tree.html")]
+pub struct TreePage {
+    pub page: Chrome,
+    /// The customer whose direct customers are listed (and its chain), or none at the top.
+    pub parent: Option<Customer>,
+    pub upstream: Vec<Customer>,
+    pub rows: Vec<TreeRow>,
+    pub next_offset: Option<u32>,
+}
+
+#[derive(Deserialize)]
+pub struct TreeQuery {
+    parent: Option<String>,
+    offset: Option<String>,
+}
+
+const TREE_PAGE: u32 = 100;
+
+/// The channel-tree browser: one level at a time, each customer with how many are beneath it.
+pub async fn tree(State(state): State<WebState>, caller: Caller, Query(q): Query<TreeQuery>) -> Response {
+    let ident = &caller.1;
+    let t = ident.tr();
+    let actor = caller.actor();
+    let parent_id = match q.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(p) => match p.parse::<i64>() {
+            Ok(p) => Some(p),
+            Err(_) => return super::error_page(ident, AppError::NotFound),
+        },
+    };
+    let offset = q
+        .offset
+        .as_deref()
+        .and_then(|o| o.parse::<u32>().ok())
+        .unwrap_or(0)
+        .min(1_000_000);
+    let nodes = match state.app.channel_tree(&actor, parent_id, offset, TREE_PAGE + 1).await {
+        Ok(n) => n,
+        Err(e) => return super::error_page(ident, e),
+    };
+    let (parent, upstream) = match parent_id {
+        Some(p) => match tokio::try_join!(state.app.store.get_customer(p), state.app.store.customer_ancestors(p)) {
+            Ok((c, up)) => (Some(c), up),
+            Err(e) => return super::error_page(ident, e.into()),
+        },
+        None => (None, vec![]),
+    };
+    let more = nodes.len() > TREE_PAGE as usize;
+    let rows = nodes
+        .into_iter()
+        .take(TREE_PAGE as usize)
+        .map(|n| TreeRow {
+            kind: t.t(kind_key(&n.customer)),
+            c: n.customer,
+            beneath: n.beneath,
+        })
+        .collect();
+    render(TreePage {
+        page: Chrome::new(ident, "/customers", "customers.tree"),
+        parent,
+        upstream,
+        rows,
+        next_offset: more.then_some(offset + TREE_PAGE),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ContactForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    social_style: String,
+    #[serde(default)]
+    is_primary: Option<String>,
+}
+
+/// Adds a contact from the archive page; a bad field shows the archive again with the error.
+pub async fn add_contact(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ContactForm>,
+) -> Response {
+    let input = kefu_app::customers::ContactInput {
+        name: f.name,
+        phone: Some(f.phone),
+        email: Some(f.email),
+        role: f.role,
+        language: Some(f.language),
+        preferred_channel: String::new(),
+        social_style: Some(f.social_style),
+        is_primary: f.is_primary.is_some(),
+    };
+    match state.app.add_contact(&caller.actor(), id, input).await {
+        Ok(_) => done(&format!("/customers/{id}"), "contact_added"),
+        Err(AppError::Invalid(i)) => {
+            let errors = field_errors(&caller.1.tr(), i);
+            archive_page(&state, &caller, id, None, errors, None).await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PortalForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Creates a portal account for a contact: with a password, or (empty) an invitation link that
+/// the page shows once.
+pub async fn create_portal_account(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(contact_id): Path<i64>,
+    axum::Form(f): axum::Form<PortalForm>,
+) -> Response {
+    let credential = if f.password.is_empty() {
+        kefu_app::portal::PortalCredential::Invitation
+    } else {
+        kefu_app::portal::PortalCredential::Password(f.password)
+    };
+    let customer_id = match state.app.store.get_contact(contact_id).await {
+        Ok(c) => c.customer_id,
+        Err(e) => return super::error_page(&caller.1, e.into()),
+    };
+    match state
+        .app
+        .create_portal_account(&caller.actor(), contact_id, credential)
+        .await
+    {
+        Ok((_, token)) => {
+            archive_page(
+                &state,
+                &caller,
+                customer_id,
+                None,
+                vec![],
+                Some(token.map(|t| format!("/invite/{t}"))),
+            )
+            .await
+        }
+        Err(AppError::Invalid(i)) => {
+            let errors = field_errors(&caller.1.tr(), i);
+            archive_page(&state, &caller, customer_id, None, errors, None).await
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            archive_page(
+                &state,
+                &caller,
+                customer_id,
+                None,
+                vec![("portal".into(), e.to_string())],
+                None,
+            )
+            .await
         }
         Err(e) => super::error_page(&caller.1, e),
     }
@@ -223,6 +603,8 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
 pub struct ContactView {
     pub c: Contact,
     pub card: Option<GuidanceCard>,
+    /// Its portal account, if it has one.
+    pub account: Option<PortalAccount>,
 }
 
 pub struct PurchaseView {
@@ -242,6 +624,13 @@ pub struct ArchivePage {
     pub purchases: Vec<PurchaseView>,
     pub created: String,
     pub can_have_customers: bool,
+    pub manager: Option<User>,
+    pub duplicates: Vec<Customer>,
+    pub merged_into: Option<Customer>,
+    pub may_delete: bool,
+    pub errors: Vec<(String, String)>,
+    /// Just created a portal account: `Some(Some(link))` for an invitation, `Some(None)` with a password.
+    pub portal_created: Option<Option<String>>,
 }
 
 pub async fn archive(
@@ -250,21 +639,44 @@ pub async fn archive(
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> Response {
+    archive_page(&state, &caller, id, q.done.as_deref(), vec![], None).await
+}
+
+async fn archive_page(
+    state: &WebState,
+    caller: &Caller,
+    id: i64,
+    flash: Option<&str>,
+    errors: Vec<(String, String)>,
+    portal_created: Option<Option<String>>,
+) -> Response {
     let ident = &caller.1;
     let t = ident.tr();
-    let store = &state.app.store;
-    let c = match store.get_customer(id).await {
+    let app = &state.app;
+    let store = &app.store;
+    let actor = caller.actor();
+    let c = match app.visible_customer(&actor, id).await {
         Ok(c) => c,
-        Err(e) => return super::error_page(ident, e.into()),
+        Err(e) => return super::error_page(ident, e),
     };
-    let (upstream, counts, contacts, purchases) = match tokio::try_join!(
-        store.customer_ancestors(id),
-        store.subtree_counts(id),
-        store.list_contacts(id),
-        store.list_purchases(id, 100)
+    let (upstream, counts, contacts, purchases, accounts, duplicates) = match tokio::try_join!(
+        async { Ok::<_, AppError>(store.customer_ancestors(id).await?) },
+        async { Ok(store.subtree_counts(id).await?) },
+        async { Ok(store.list_contacts(id).await?) },
+        async { Ok(store.list_purchases(id, 100).await?) },
+        app.portal_accounts_of(&actor, id),
+        app.duplicates_of(id),
     ) {
         Ok(x) => x,
-        Err(e) => return super::error_page(ident, e.into()),
+        Err(e) => return super::error_page(ident, e),
+    };
+    let manager = match c.account_manager_id {
+        Some(m) => store.get_user(m).await.ok(),
+        None => None,
+    };
+    let merged_into = match c.merged_into {
+        Some(m) => store.get_customer(m).await.ok(),
+        None => None,
     };
     let zh = t.lang == Language::ZhCn;
     let downstream = counts
@@ -278,9 +690,9 @@ pub async fn archive(
             (t.t(key), n)
         })
         .collect();
-    let tz = time_zone(&state).await;
+    let tz = time_zone(state).await;
     render(ArchivePage {
-        page: Chrome::new(ident, "/customers", "customers.archive").with_flash(q.done.as_deref()),
+        page: Chrome::new(ident, "/customers", "customers.archive").with_flash(flash),
         kind: t.t(kind_key(&c)),
         can_have_customers: c.kind == kefu_core::customer::CustomerKind::Intermediate,
         created: fmt_time(c.created_at, &tz),
@@ -290,6 +702,7 @@ pub async fn archive(
             .into_iter()
             .map(|k| ContactView {
                 card: k.social_style.map(|s| s.card(zh)),
+                account: accounts.iter().find(|a| a.contact_id == k.id).cloned(),
                 c: k,
             })
             .collect(),
@@ -300,6 +713,12 @@ pub async fn archive(
                 p,
             })
             .collect(),
+        manager,
+        duplicates,
+        merged_into,
+        may_delete: may_delete(&caller.0),
+        errors,
+        portal_created,
         c,
     })
 }

@@ -28,6 +28,7 @@ pub struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    done: Option<String>,
 }
 
 pub async fn show(
@@ -40,22 +41,32 @@ pub async fn show(
         return Redirect::to(&safe_next(q.next.as_deref())).into_response();
     }
     let secure = cookies_secure(&state, &headers);
-    // The pre-session CSRF value (double submit): reuse the browser's, or issue one.
-    let pre = cookie(&headers, PRE_CSRF_COOKIE)
-        .filter(|c| c.len() >= 20 && c.len() < 100)
-        .map(str::to_owned)
-        .unwrap_or_else(random_secret);
-    let mut page = Chrome::new(&id, "/login", "login.title");
+    let mut page = Chrome::new(&id, "/login", "login.title").with_flash(q.done.as_deref());
+    let pre = pre_session_csrf(&headers);
     page.csrf = pre.clone();
     let plain_http = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) != Some("https");
-    let mut r = render(LoginPage {
+    let r = render(LoginPage {
         page,
         next: safe_next(q.next.as_deref()),
         email: String::new(),
         error: None,
         insecure_cookie_warning: secure && plain_http && state.config.cookie_secure.is_none(),
     });
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_CSRF_COOKIE, &pre, Some(3600), secure, true)) {
+    with_pre_session_csrf(r, &pre, secure)
+}
+
+/// The pre-session CSRF value (double submit) for a form shown before sign-in: the browser's,
+/// or a new one.
+pub(crate) fn pre_session_csrf(headers: &HeaderMap) -> String {
+    cookie(headers, PRE_CSRF_COOKIE)
+        .filter(|c| c.len() >= 20 && c.len() < 100)
+        .map(str::to_owned)
+        .unwrap_or_else(random_secret)
+}
+
+/// Sets the pre-session CSRF cookie on a page's response.
+pub(crate) fn with_pre_session_csrf(mut r: Response, pre: &str, secure: bool) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_CSRF_COOKIE, pre, Some(3600), secure, true)) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod customers;
 pub mod departments;
 pub mod home;
+pub mod invite;
 pub mod login;
 pub mod users;
 pub mod webhooks;
@@ -88,24 +89,9 @@ impl Chrome {
 
     /// A flash message chosen by a `?done=` code after a redirect; unknown codes show nothing.
     pub fn with_flash(mut self, done: Option<&str>) -> Chrome {
-        const KNOWN: &[&str] = &[
-            "user_created",
-            "user_updated",
-            "password_set",
-            "password_changed",
-            "language_saved",
-            "department_created",
-            "department_renamed",
-            "department_deleted",
-            "webhook_created",
-            "webhook_updated",
-            "webhook_deleted",
-            "webhook_pinged",
-            "customer_created",
-        ];
         self.flash = done
-            .and_then(|d| KNOWN.iter().find(|k| **k == d))
-            .map(|k| self.t.t(flash_key(k)));
+            .and_then(|d| FLASHES.iter().find(|(code, _)| *code == d))
+            .map(|(_, key)| self.t.t(key));
         self
     }
 
@@ -114,23 +100,28 @@ impl Chrome {
     }
 }
 
-fn flash_key(code: &str) -> &'static str {
-    match code {
-        "user_created" => "flash.user_created",
-        "user_updated" => "flash.user_updated",
-        "password_set" => "flash.password_set",
-        "password_changed" => "flash.password_changed",
-        "language_saved" => "flash.language_saved",
-        "department_created" => "flash.department_created",
-        "department_renamed" => "flash.department_renamed",
-        "department_deleted" => "flash.department_deleted",
-        "webhook_created" => "flash.webhook_created",
-        "webhook_updated" => "flash.webhook_updated",
-        "webhook_deleted" => "flash.webhook_deleted",
-        "customer_created" => "flash.customer_created",
-        _ => "flash.webhook_pinged",
-    }
-}
+/// The `?done=` codes a redirect may carry, and the message each shows.
+const FLASHES: &[(&str, &str)] = &[
+    ("user_created", "flash.user_created"),
+    ("user_updated", "flash.user_updated"),
+    ("password_set", "flash.password_set"),
+    ("password_changed", "flash.password_changed"),
+    ("language_saved", "flash.language_saved"),
+    ("department_created", "flash.department_created"),
+    ("department_renamed", "flash.department_renamed"),
+    ("department_deleted", "flash.department_deleted"),
+    ("webhook_created", "flash.webhook_created"),
+    ("webhook_updated", "flash.webhook_updated"),
+    ("webhook_deleted", "flash.webhook_deleted"),
+    ("webhook_pinged", "flash.webhook_pinged"),
+    ("customer_created", "flash.customer_created"),
+    ("customer_saved", "flash.customer_saved"),
+    ("customer_deleted", "flash.customer_deleted"),
+    ("customer_restored", "flash.customer_restored"),
+    ("customers_merged", "flash.customers_merged"),
+    ("contact_added", "flash.contact_added"),
+    ("password_chosen", "flash.password_chosen"),
+];
 
 pub fn role_key(role: Role) -> &'static str {
     match role {
@@ -235,4 +226,18 @@ pub fn fmt_time(ms: i64, tz: &jiff::tz::TimeZone) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flash_code_has_a_message_in_both_languages() {
+        for (code, key) in FLASHES {
+            for lang in [kefu_core::Language::En, kefu_core::Language::ZhCn] {
+                assert_ne!(Tr::new(lang).t(key), *key, "{code} has no {lang:?} text");
+            }
+        }
+    }
 }

@@ -1,0 +1,257 @@
+//! Portal accounts (issue 3, SPEC section L): a customer-role user speaks for one contact of a
+//! customer record and sees that record or, for an intermediate customer, its whole subtree. An
+//! agent creates the account with a password, or with an invitation link the customer opens to
+//! choose one.
+
+use crate::auth::{hash_password, random_secret, sha256_hex};
+use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::{Email, Invalid, Role};
+use kefu_store::{NewUser, PortalAccount, User};
+use serde_json::json;
+
+/// How long an invitation link works.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// What a customer-role caller may see of the customer records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerScope {
+    /// Staff who work with every customer.
+    All,
+    /// This customer and everything beneath it in the channel tree.
+    Within(i64),
+    /// Nothing (a customer user without a live link, a technician before visits exist).
+    Nothing,
+}
+
+/// A new portal account: a password now, or an invitation to choose one.
+#[derive(Debug, Clone)]
+pub enum PortalCredential {
+    Password(String),
+    Invitation,
+}
+
+impl App {
+    /// The part of the channel tree the actor may read.
+    pub async fn customer_scope(&self, actor: &Actor) -> AppResult<CustomerScope> {
+        Ok(match actor.role() {
+            Role::Admin | Role::Manager | Role::Agent => CustomerScope::All,
+            Role::Technician => CustomerScope::Nothing,
+            Role::Customer => match actor.user_id() {
+                Some(id) => match self.store.portal_account(id).await? {
+                    Some(a) => CustomerScope::Within(a.customer_id),
+                    None => CustomerScope::Nothing,
+                },
+                None => CustomerScope::Nothing,
+            },
+        })
+    }
+
+    /// A customer the actor may read; anything else is `NotFound`, so existence does not leak.
+    pub async fn visible_customer(&self, actor: &Actor, id: i64) -> AppResult<kefu_store::Customer> {
+        let visible = match self.customer_scope(actor).await? {
+            CustomerScope::All => true,
+            CustomerScope::Within(root) => self.store.is_within(root, id).await?,
+            CustomerScope::Nothing => false,
+        };
+        if !visible {
+            return Err(AppError::NotFound);
+        }
+        let c = self.store.get_customer(id).await?;
+        if c.deleted_at.is_some() && !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+            return Err(AppError::NotFound);
+        }
+        Ok(c)
+    }
+
+    /// Creates a portal account for a contact that has an e-mail address. With an invitation,
+    /// returns the one-time token of the link `/invite/{token}` (valid [`INVITATION_DAYS`] days).
+    pub async fn create_portal_account(
+        &self,
+        actor: &Actor,
+        contact_id: i64,
+        credential: PortalCredential,
+    ) -> AppResult<(PortalAccount, Option<String>)> {
+        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+            return Err(AppError::Forbidden);
+        }
+        let contact = self.store.get_contact(contact_id).await?;
+        if contact.email.is_empty() {
+            return Err(Invalid::one(
+                "contact_id",
+                "contact_without_email",
+                "the contact needs an e-mail address to sign in with",
+            )
+            .into());
+        }
+        let email = Email::parse(&contact.email)?;
+        let password_hash = match &credential {
+            PortalCredential::Password(p) => {
+                self.config.password_policy.check(p)?;
+                Some(hash_password(p).await?)
+            }
+            PortalCredential::Invitation => None,
+        };
+        let now = now_ms();
+        let account = self
+            .store
+            .create_portal_user(
+                NewUser {
+                    email: email.to_string(),
+                    name: contact.name.clone(),
+                    role: Role::Customer,
+                    language: contact.language,
+                    password_hash,
+                    departments: vec![],
+                    now,
+                },
+                contact_id,
+            )
+            .await
+            .map_err(crate::error::conflict_says(format!(
+                "a user with e-mail {email} exists already, or this contact has a portal account"
+            )))?;
+        let token = match credential {
+            PortalCredential::Invitation => Some(self.invite(account.user.id, now).await?),
+            PortalCredential::Password(_) => None,
+        };
+        self.audit(
+            actor,
+            "portal_account.create",
+            format!("user:{}", account.user.id),
+            json!({"email": account.user.email, "contact_id": contact_id, "customer_id": account.customer_id,
+                   "invited": token.is_some()}),
+        )
+        .await?;
+        Ok((account, token))
+    }
+
+    /// A new invitation for a user without a password yet (or who lost it); earlier ones stay valid
+    /// until they expire or one is used.
+    pub async fn reinvite(&self, actor: &Actor, user_id: i64) -> AppResult<String> {
+        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+            return Err(AppError::Forbidden);
+        }
+        let account = self.store.portal_account(user_id).await?.ok_or(AppError::NotFound)?;
+        if account.user.disabled {
+            return Err(AppError::Disabled);
+        }
+        let token = self.invite(user_id, now_ms()).await?;
+        self.audit(
+            actor,
+            "portal_account.invite",
+            format!("user:{user_id}"),
+            json!({"email": account.user.email}),
+        )
+        .await?;
+        Ok(token)
+    }
+
+    async fn invite(&self, user_id: i64, now: i64) -> AppResult<String> {
+        let token = random_secret();
+        let expires = now + INVITATION_DAYS * 24 * 3600 * 1000;
+        self.store
+            .create_invitation(user_id, &sha256_hex(&token), expires, now)
+            .await?;
+        Ok(token)
+    }
+
+    /// The customer sets a password with an invitation token; the token is used up.
+    pub async fn accept_invitation(&self, token: &str, password: &str) -> AppResult<User> {
+        self.config.password_policy.check(password)?;
+        if token.is_empty() || token.len() > 200 {
+            return Err(AppError::NotFound);
+        }
+        let hash = hash_password(password).await?;
+        let user = self
+            .store
+            .accept_invitation(&sha256_hex(token), &hash, now_ms())
+            .await?;
+        self.audit(
+            &Actor::User {
+                user: user.clone(),
+                ip: None,
+            },
+            "portal_account.accept_invitation",
+            format!("user:{}", user.id),
+            json!({"email": user.email}),
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// The portal accounts of a customer's contacts (for its archive page).
+    pub async fn portal_accounts_of(&self, actor: &Actor, customer_id: i64) -> AppResult<Vec<PortalAccount>> {
+        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.portal_accounts_of(customer_id).await?)
+    }
+}
+
+impl App {
+    /// Customers the actor may read, by id, from `filter.after`.
+    pub async fn list_customers(
+        &self,
+        actor: &Actor,
+        mut filter: kefu_store::CustomerFilter,
+    ) -> AppResult<Vec<kefu_store::Customer>> {
+        match self.customer_scope(actor).await? {
+            CustomerScope::All => {}
+            CustomerScope::Within(root) => {
+                filter.within = Some(root);
+                filter.include_deleted = false;
+            }
+            CustomerScope::Nothing => return Ok(vec![]),
+        }
+        Ok(self.store.list_customers(filter).await?)
+    }
+
+    /// Full-text search (names, phones, e-mails, tags, notes; Chinese and English) within the
+    /// actor's scope.
+    pub async fn search_customers(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: u32,
+    ) -> AppResult<Vec<kefu_store::Customer>> {
+        let within = match self.customer_scope(actor).await? {
+            CustomerScope::All => None,
+            CustomerScope::Within(root) => Some(root),
+            CustomerScope::Nothing => return Ok(vec![]),
+        };
+        let query = kefu_core::search::parse_query(text);
+        Ok(self.store.search_customers(&query, within, limit).await?)
+    }
+
+    /// One level of the channel tree as the actor may see it: the direct customers of `parent`
+    /// (or the top of the tree; for a customer user, its own record) with counts beneath.
+    pub async fn channel_tree(
+        &self,
+        actor: &Actor,
+        parent: Option<i64>,
+        offset: u32,
+        limit: u32,
+    ) -> AppResult<Vec<kefu_store::TreeNode>> {
+        match (self.customer_scope(actor).await?, parent) {
+            (CustomerScope::All, p) => {
+                if let Some(p) = p {
+                    self.store.get_customer(p).await?;
+                }
+                Ok(self.store.tree_children(p, offset, limit).await?)
+            }
+            (CustomerScope::Within(root), None) => {
+                if offset > 0 {
+                    return Ok(vec![]);
+                }
+                let customer = self.store.get_customer(root).await?;
+                let beneath = self.store.subtree_counts(root).await?.iter().map(|(_, n)| n).sum();
+                Ok(vec![kefu_store::TreeNode { customer, beneath }])
+            }
+            (CustomerScope::Within(_), Some(p)) => {
+                self.visible_customer(actor, p).await?;
+                Ok(self.store.tree_children(Some(p), offset, limit).await?)
+            }
+            (CustomerScope::Nothing, _) => Err(AppError::NotFound),
+        }
+    }
+}
