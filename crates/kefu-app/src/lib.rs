@@ -12,6 +12,7 @@ mod error;
 pub mod import;
 pub mod jobs;
 pub mod portal;
+pub mod tickets;
 pub mod webhooks;
 
 pub use error::{AppError, AppResult};
@@ -61,6 +62,8 @@ impl Default for AppConfig {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Arc<AppConfig>,
+    sla_cache: Arc<tokio::sync::RwLock<Option<Arc<tickets::SlaSetup>>>>,
+    ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
 }
 
 impl App {
@@ -68,6 +71,8 @@ impl App {
         App {
             store,
             config: Arc::new(config),
+            sla_cache: Arc::default(),
+            ticket_writer: Arc::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 ALTER TABLE contacts ADD COLUMN deleted_at BIGINT;
 ALTER TABLE purchases ADD COLUMN deleted_at BIGINT;
-ALTER TABLE customers ADD COLUMN merged_into BIGINT REFERENCES customers (id);
+ALTER TABLE customers ADD COLUMN merged_into BIGINT REFERENCES customers (id) DEFERRABLE INITIALLY IMMEDIATE;
 
 CREATE TABLE portal_accounts (
     user_id     BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,

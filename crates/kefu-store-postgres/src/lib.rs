@@ -94,6 +94,7 @@ pub fn redact(url: &str) -> String {
 }
 
 kefu_store::portable_store!(PostgresStore, sqlx::Postgres);
+kefu_store::portable_tickets!(PostgresStore, sqlx::Postgres);
 
 #[async_trait]
 impl Admin for PostgresStore {
@@ -366,18 +367,14 @@ impl PostgresStore {
         Ok(())
     }
 
-    pub(crate) async fn backend_search_customers(
-        &self,
-        query: &[kefu_core::search::QueryPart],
-        cols: &str,
-        within: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+    /// Conditions on the search table alias `s` that every part of the query must meet, with
+    /// their text parameters numbered from `$first`.
+    fn match_conditions(query: &[kefu_core::search::QueryPart], first: usize) -> (Vec<String>, Vec<String>) {
         use kefu_core::search::QueryPart;
         let mut conds = Vec::with_capacity(query.len());
         let mut values = Vec::with_capacity(query.len());
         for (i, p) in query.iter().enumerate() {
-            let n = i + 1;
+            let n = first + i;
             // Terms hold only letters and digits (kefu-core::search), so they carry no tsquery operators.
             match p {
                 QueryPart::Word(w) => {
@@ -398,7 +395,49 @@ impl PostgresStore {
                 }
             }
         }
-        // The query terms are $1..$n, then `within` (WITHIN_SQL's $2, renumbered) and the limit.
+        (conds, values)
+    }
+
+    /// The ticket condition for `portable_tickets!`.
+    pub(crate) fn ticket_match_sql(query: &[kefu_core::search::QueryPart], first: usize) -> (String, Vec<String>) {
+        let (conds, values) = Self::match_conditions(query, first);
+        (
+            format!(
+                "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE {})",
+                conds.join(" AND ")
+            ),
+            values,
+        )
+    }
+
+    pub(crate) async fn index_ticket_in(
+        tx: &mut Transaction<'_, Postgres>,
+        id: i64,
+        terms: &kefu_core::search::IndexTerms,
+    ) -> StoreResult<()> {
+        let (words, bigrams, unigrams) = terms.columns();
+        sqlx::query(
+            "INSERT INTO ticket_search (ticket_id, words, bigrams, unigrams) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (ticket_id) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams",
+        )
+        .bind(id)
+        .bind(words)
+        .bind(bigrams)
+        .bind(unigrams)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    pub(crate) async fn backend_search_customers(
+        &self,
+        query: &[kefu_core::search::QueryPart],
+        cols: &str,
+        within: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        let (conds, values) = Self::match_conditions(query, 1);
         let sql = format!(
             "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.customer_id WHERE {} AND c.deleted_at IS NULL AND ({}) ORDER BY c.id LIMIT ${}",
             conds.join(" AND "),

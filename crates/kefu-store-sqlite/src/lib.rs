@@ -136,6 +136,7 @@ fn open_err(path: &Path, e: sqlx::Error) -> StoreError {
 }
 
 kefu_store::portable_store!(SqliteStore, sqlx::Sqlite);
+kefu_store::portable_tickets!(SqliteStore, sqlx::Sqlite);
 
 pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
     SchemaStatus {
@@ -278,10 +279,12 @@ impl Admin for SqliteStore {
             .await
             .map_err(db_err)?;
         // The search index is derived data: emptied here, rebuilt from the restored rows by the app.
-        sqlx::query("DELETE FROM customer_search")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        for index in ["customer_search", "ticket_search"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {index}")))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
         for name in TABLES.iter().rev() {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
                 .execute(&mut *tx)
@@ -393,6 +396,36 @@ impl SqliteStore {
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
+    }
+
+    /// The ticket condition for `portable_tickets!`.
+    pub(crate) fn ticket_match_sql(query: &[kefu_core::search::QueryPart], first: usize) -> (String, Vec<String>) {
+        (
+            format!("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${first})"),
+            vec![Self::match_expression(query)],
+        )
+    }
+
+    pub(crate) async fn index_ticket_in(
+        tx: &mut Transaction<'_, Sqlite>,
+        id: i64,
+        terms: &kefu_core::search::IndexTerms,
+    ) -> StoreResult<()> {
+        let (words, bigrams, unigrams) = terms.columns();
+        sqlx::query("DELETE FROM ticket_search WHERE rowid = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query("INSERT INTO ticket_search (rowid, words, bigrams, unigrams) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(words)
+            .bind(bigrams)
+            .bind(unigrams)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     pub(crate) async fn backend_search_customers(

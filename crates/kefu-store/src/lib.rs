@@ -9,9 +9,12 @@
 pub mod conformance;
 mod error;
 pub mod portable;
+pub mod portable_tickets;
+mod tickets;
 mod types;
 
 pub use error::{StoreError, StoreResult};
+pub use tickets::*;
 pub use types::*;
 
 use async_trait::async_trait;
@@ -20,6 +23,7 @@ use kefu_core::time::Millis;
 /// Everything a backend provides. Split by area so later capabilities add their own trait.
 pub trait Store:
     Customers
+    + Tickets
     + Admin
     + Accounts
     + Settings
@@ -36,6 +40,7 @@ pub trait Store:
 }
 impl<T> Store for T where
     T: Customers
+        + Tickets
         + Admin
         + Accounts
         + Settings

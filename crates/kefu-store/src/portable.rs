@@ -6,15 +6,15 @@
 //! on its single writer; Postgres: a pooled `BEGIN`). The calling crate depends on `sqlx` and
 //! `async-trait`. Both databases take `$1` placeholders, `RETURNING`, `ON CONFLICT`, TRUE/FALSE.
 
-/// Maps a sqlx error to the store's: unique violations become `Conflict`, foreign-key and check
-/// violations `Refused`, connection trouble `Unavailable`.
-/// The columns of a job row, in the order the portable decoder reads them.
 /// "Customer `c` is the customer bound as `$2` or beneath it", or any customer when `$2` is NULL.
 pub const WITHIN_SQL: &str =
     "$2 IS NULL OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = $2 AND w.descendant_id = c.id)";
 
+/// The columns of a job row, in the order the portable decoder reads them.
 pub const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, unique_key, created_at, updated_at";
 
+/// Maps a sqlx error to the store's: unique violations become `Conflict`, foreign-key and check
+/// violations `Refused`, connection trouble `Unavailable`.
 #[macro_export]
 macro_rules! sqlx_error_mapper {
     () => {

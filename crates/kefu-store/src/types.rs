@@ -272,6 +272,14 @@ pub const TABLES: &[&str] = &[
     "purchases",
     "portal_accounts",
     "invitations",
+    "calendars",
+    "sla_policies",
+    "categories",
+    "tickets",
+    "ticket_messages",
+    "ticket_activity",
+    "ticket_escalations",
+    "routing_rules",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

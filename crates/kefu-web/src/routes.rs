@@ -62,6 +62,8 @@ pub(crate) const CUSTOMER_READERS: &[Role] = &[
     Role::Technician,
     Role::Customer,
 ];
+/// Who may file and read tickets; what each sees is scoped by the app (SPEC section L).
+pub(crate) const TICKET_USERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Customer];
 pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
 pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
 
@@ -459,6 +461,62 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             Roles(CUSTOMER_WRITERS),
             Api,
             get(api::customers::duplicates),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/tickets",
+            Roles(TICKET_USERS),
+            Api,
+            post(api::tickets::create),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/tickets",
+            Roles(TICKET_USERS),
+            Api,
+            get(api::tickets::list),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/tickets/{id}",
+            Roles(TICKET_USERS),
+            Api,
+            get(api::tickets::get),
+        ),
+        r(
+            Method::PATCH,
+            "/api/v1/tickets/{id}",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            axum::routing::patch(api::tickets::patch),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/tickets/{id}/messages",
+            Roles(TICKET_USERS),
+            Api,
+            get(api::tickets::messages),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/tickets/{id}/messages",
+            Roles(TICKET_USERS),
+            Api,
+            post(api::tickets::add_message),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/tickets/{id}/status",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            post(api::tickets::set_status),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/tickets/{id}/activity",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::tickets::activity),
         ),
         r(
             Method::GET,

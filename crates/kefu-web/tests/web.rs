@@ -19,6 +19,7 @@ on_both_databases!(
     operations_endpoints,
     customers_api,
     portal_scope_merge_and_record_changes,
+    tickets_api,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -1263,4 +1264,352 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+}
+
+/// Tickets through the API: filing with an SLA from the default policy, search in Chinese and
+/// English, replies, notes, calls and the workflow, the customer's view, and bad input.
+async fn tickets_api(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let manager = h.token(Role::Manager).await;
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"北京朝阳门店","kind":"intermediate","email":"cy@example.com"}"#),
+        )
+        .await;
+    let shop = json(&text)["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"别的客户","kind":"end"}"#),
+        )
+        .await;
+    let other = json(&text)["id"].as_i64().unwrap();
+
+    let body = serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "空调不制冷 <script>x</script>",
+        "body": "买了三天的空调不制冷，客户很生气。The compressor is silent.", "priority": "high"});
+    let (res, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let t = json(&text);
+    let id = t["id"].as_i64().unwrap();
+    let reference = t["reference"].as_str().unwrap().to_owned();
+    assert!(
+        reference.starts_with("KF-") && reference.ends_with(&format!("{id:06}")),
+        "{reference}"
+    );
+    assert_eq!(
+        (t["status"].as_str(), t["priority"].as_str()),
+        (Some("new"), Some("high"))
+    );
+    assert_eq!(t["sla"]["policy"].as_str(), Some("default"));
+    assert_eq!(t["sla"]["first_response"]["target_minutes"].as_i64(), Some(120));
+    assert!(t["sla"]["first_response"]["due_at"].is_string(), "{text}");
+    assert!(
+        matches!(
+            t["sla"]["first_response"]["state"].as_str(),
+            Some("running" | "breached")
+        ),
+        "{text}"
+    );
+    assert_eq!(t["sla"]["next_response"]["state"].as_str(), Some("none"));
+
+    // Found by the next request, by a two-character Chinese word and by an English word.
+    for q in ["制冷", "compressor", "朝阳"] {
+        let (_, text) = h
+            .api("GET", &format!("/api/v1/tickets?q={}", enc(q)), Some(&agent), None)
+            .await;
+        let ids: Vec<i64> = json(&text)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![id], "{q}");
+    }
+    let (res, text) = h.api("GET", &format!("/api/v1/tickets/{id}"), Some(&agent), None).await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+
+    // Bad input: a clear 422, nothing filed.
+    let (_, text) = h.api("GET", "/api/v1/tickets", Some(&manager), None).await;
+    let before = json(&text)["items"].as_array().unwrap().len();
+    for bad in [
+        serde_json::json!({"customer_id": shop, "kind": "rant", "subject": "x", "body": "y"}),
+        serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": " ", "body": "y"}),
+        serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "x", "body": ""}),
+        serde_json::json!({"customer_id": 999_999, "kind": "complaint", "subject": "x", "body": "y"}),
+        serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "x", "body": "y", "priority": "asap"}),
+        serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "x", "body": "y", "channel": "fax"}),
+        serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "x", "body": "y", "colour": "red"}),
+        serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "x", "body": "y", "on_behalf_of_id": other}),
+    ] {
+        let (res, text) = h
+            .api("POST", "/api/v1/tickets", Some(&agent), Some(&bad.to_string()))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "application/problem+json"
+        );
+    }
+    let (_, text) = h.api("GET", "/api/v1/tickets", Some(&manager), None).await;
+    assert_eq!(
+        json(&text)["items"].as_array().unwrap().len(),
+        before,
+        "bad tickets were not filed"
+    );
+
+    // The agent replies: the ticket opens and the first response is met.
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&agent),
+            Some(r#"{"body":"您好，我们明天上门检查。"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let after = json(&text);
+    assert_eq!(after["ticket"]["status"].as_str(), Some("open"));
+    assert!(matches!(
+        after["ticket"]["sla"]["first_response"]["state"].as_str(),
+        Some("met" | "breached")
+    ));
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&agent),
+            Some(r#"{"kind":"note","body":"内部：客户是VIP"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&agent),
+            Some(r#"{"kind":"call","body":"电话确认时间","direction":"outbound","duration_seconds":95}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    assert_eq!(json(&text)["message"]["call_seconds"].as_i64(), Some(95));
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&agent),
+            Some(r#"{"kind":"call","body":"x","duration_seconds":-5}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Pending pauses the resolution clock; a forbidden move is refused and changes nothing.
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/status"),
+            Some(&agent),
+            Some(r#"{"status":"pending"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    assert!(
+        matches!(
+            json(&text)["sla"]["resolution"]["state"].as_str(),
+            Some("paused" | "breached")
+        ),
+        "{text}"
+    );
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/status"),
+            Some(&agent),
+            Some(r#"{"status":"new"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (_, text) = h.api("GET", &format!("/api/v1/tickets/{id}"), Some(&agent), None).await;
+    assert_eq!(json(&text)["status"].as_str(), Some("pending"));
+
+    // The shop's portal user: sees its ticket without the internal note, replies, and its reply
+    // reopens the pending ticket; another customer's ticket is 404.
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop}/contacts"), Some(&agent), None)
+        .await;
+    let contact = json(&text)[0]["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some(r#"{"password":"a long enough password"}"#),
+        )
+        .await;
+    let user_id = json(&text)["user_id"].as_i64().unwrap();
+    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{id}/messages"), Some(&portal), None)
+        .await;
+    let kinds: Vec<String> = json(&text)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!kinds.iter().any(|k| k == "internal"), "{kinds:?}");
+    assert_eq!(kinds.len(), 3);
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&portal),
+            Some(r#"{"body":"明天下午可以。"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    assert_eq!(json(&text)["ticket"]["status"].as_str(), Some("open"));
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&portal),
+            Some(r#"{"kind":"note","body":"x"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "customers write no notes");
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/status"),
+            Some(&portal),
+            Some(r#"{"status":"closed"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            Some(&agent),
+            Some(
+                &serde_json::json!({"customer_id": other, "kind": "inquiry", "subject": "别家", "body": "问"})
+                    .to_string(),
+            ),
+        )
+        .await;
+    let theirs = json(&text)["id"].as_i64().unwrap();
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/tickets/{theirs}"), Some(&portal), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, text) = h.api("GET", "/api/v1/tickets", Some(&portal), None).await;
+    let ids: Vec<i64> = json(&text)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id]);
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            Some(&portal),
+            Some(
+                &serde_json::json!({"customer_id": shop, "kind": "request", "subject": "安装", "body": "请安排安装"})
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    assert_eq!(json(&text)["channel"].as_str(), Some("portal"));
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            Some(&portal),
+            Some(
+                &serde_json::json!({"customer_id": other, "kind": "request", "subject": "x", "body": "y"}).to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not for a customer outside its scope"
+    );
+
+    // Resolve; the activity log has every change, old -> new.
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{id}/status"),
+            Some(&agent),
+            Some(r#"{"status":"resolved"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    assert!(matches!(
+        json(&text)["sla"]["resolution"]["state"].as_str(),
+        Some("met" | "breached")
+    ));
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{id}/activity"), Some(&agent), None)
+        .await;
+    let log: Vec<String> = json(&text)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            format!(
+                "{}:{}->{}",
+                a["field"].as_str().unwrap(),
+                a["old_value"].as_str().unwrap_or("-"),
+                a["new_value"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        log,
+        vec![
+            "created:-->new",
+            "status:new->open",
+            "status:open->pending",
+            "status:pending->open",
+            "status:open->resolved"
+        ]
+    );
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/tickets/{id}"),
+            Some(&manager),
+            Some(&format!(r#"{{"assignee_id": {}}}"#, h.user(Role::Customer).id)),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tickets go to staff: {text}"
+    );
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/tickets/{id}"),
+            Some(&manager),
+            Some(&format!(
+                r#"{{"assignee_id": {}, "priority": "urgent"}}"#,
+                h.user(Role::Agent).id
+            )),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["priority"].as_str(), Some("urgent"));
 }

@@ -4,6 +4,7 @@
 
 pub mod customers;
 pub mod ops;
+pub mod tickets;
 
 use crate::WebState;
 use crate::auth::Caller;
@@ -413,8 +414,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kefu API", description = "kefu (客服): customer service quality platform. Errors are application/problem+json."),
-    paths(customers::list, customers::create, customers::get, customers::patch, customers::delete, customers::tree, customers::list_contacts, customers::add_contact, customers::list_purchases, customers::record_purchase, customers::restore, customers::merge, customers::duplicates, customers::channel_tree, customers::get_contact, customers::patch_contact, customers::delete_contact, customers::create_portal_account, customers::get_purchase, customers::patch_purchase, customers::delete_purchase, me, list_users, create_user, get_user, update_user, list_departments, create_department, list_webhooks, create_webhook, list_audit, ops::healthz, ops::readyz),
-    components(schemas(customers::CustomerDto, customers::CustomerPage, customers::CreateBody, customers::PatchBody, customers::TreeDto, customers::ContactDto, customers::ContactBody, customers::PurchaseDto, customers::PurchaseBody, customers::MergeBody, customers::DuplicateDto, customers::TreeNodeDto, customers::ContactPatchBody, customers::PortalAccountBody, customers::PortalAccountDto, customers::PurchasePatchBody, UserDto, DepartmentDto, UserPage, CreateUserBody, UpdateUserBody, CreateDepartmentBody, WebhookDto, CreateWebhookBody, AuditPage, Problem, ops::Ready)),
+    paths(customers::list, customers::create, customers::get, customers::patch, customers::delete, customers::tree, customers::list_contacts, customers::add_contact, customers::list_purchases, customers::record_purchase, customers::restore, customers::merge, customers::duplicates, customers::channel_tree, customers::get_contact, customers::patch_contact, customers::delete_contact, customers::create_portal_account, customers::get_purchase, customers::patch_purchase, customers::delete_purchase, tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::set_status, tickets::patch, tickets::activity, me, list_users, create_user, get_user, update_user, list_departments, create_department, list_webhooks, create_webhook, list_audit, ops::healthz, ops::readyz),
+    components(schemas(customers::CustomerDto, customers::CustomerPage, customers::CreateBody, customers::PatchBody, customers::TreeDto, customers::ContactDto, customers::ContactBody, customers::PurchaseDto, customers::PurchaseBody, customers::MergeBody, customers::DuplicateDto, customers::TreeNodeDto, customers::ContactPatchBody, customers::PortalAccountBody, customers::PortalAccountDto, customers::PurchasePatchBody, tickets::TicketDto, tickets::CreateTicketBody, tickets::TicketPage, tickets::MessageDto, tickets::MessageBody, tickets::AddedDto, tickets::StatusBody, tickets::TicketPatchBody, tickets::ActivityDto, UserDto, DepartmentDto, UserPage, CreateUserBody, UpdateUserBody, CreateDepartmentBody, WebhookDto, CreateWebhookBody, AuditPage, Problem, ops::Ready)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -141,9 +141,12 @@ pub struct FormValues {
     pub account_manager_id: String,
 }
 
+/// Errors to show on a form: (field, message).
+type FieldErrors = Vec<(String, String)>;
+
 impl FormValues {
     /// The parent and account manager the selects name.
-    fn ids(&self, t: &crate::i18n::Tr) -> Result<(Option<i64>, Option<i64>), Vec<(String, String)>> {
+    fn ids(&self, t: &crate::i18n::Tr) -> Result<(Option<i64>, Option<i64>), FieldErrors> {
         let parent = optional_id(&self.parent_id, "parent_id", t.t("customers.bad_parent"))?;
         let manager = optional_id(
             &self.account_manager_id,
@@ -155,7 +158,7 @@ impl FormValues {
 }
 
 /// A select's value: empty is none, anything but a number is an error on `field`.
-fn optional_id(v: &str, field: &str, message: &str) -> Result<Option<i64>, Vec<(String, String)>> {
+fn optional_id(v: &str, field: &str, message: &str) -> Result<Option<i64>, FieldErrors> {
     match v.trim() {
         "" => Ok(None),
         x => x

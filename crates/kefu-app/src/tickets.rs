@@ -1,0 +1,767 @@
+//! Tickets (issue 4): filing a ticket from any channel (routing, SLA policy, reference), replies,
+//! notes and calls, status changes through the workflow, reading a ticket with its SLA replayed
+//! from history, and search.
+//!
+//! Creation is the hot write path: concurrent creations are gathered by one writer task and
+//! written in one transaction per batch ([`TicketWriter`]), so a burst costs one commit, not one
+//! each, while every caller still gets its own ticket (or its own error) back.
+
+use crate::portal::CustomerScope;
+use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::calendar::BusinessCalendar;
+use kefu_core::queue::{Quadrant, QueueRules};
+use kefu_core::routing::{RoutingRule, TicketFacts, first_match};
+use kefu_core::search::analyze;
+use kefu_core::sla::{SlaStatus, select_policy, sla_status};
+use kefu_core::ticket::{Channel, Classification, EventKind, Kind, Priority, Reference, Status, TicketEvent, Workflow};
+use kefu_core::{Invalid, Language, Role};
+use kefu_store::{
+    ActivityActor, AuthorKind, MessageKind, NewMessage, NewTicket, SlaPolicy, Ticket, TicketChange, TicketFilter,
+    TicketMessage,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Most tickets written in one transaction.
+const BATCH: usize = 64;
+
+type Pending = (NewTicket, oneshot::Sender<AppResult<Ticket>>);
+
+/// The one task that writes new tickets, in batches.
+#[derive(Clone)]
+pub struct TicketWriter {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl TicketWriter {
+    fn start(store: Arc<dyn kefu_store::Store>) -> TicketWriter {
+        let (tx, mut rx) = mpsc::channel::<Pending>(4 * BATCH);
+        tokio::spawn(async move {
+            let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
+            while rx.recv_many(&mut batch, BATCH).await > 0 {
+                let rows: Vec<NewTicket> = batch.iter().map(|(t, _)| t.clone()).collect();
+                match store.create_tickets(&rows).await {
+                    Ok(created) => {
+                        for ((_, reply), t) in batch.drain(..).zip(created) {
+                            let _ = reply.send(Ok(t));
+                        }
+                    }
+                    // One bad row fails the batch: write the rest one by one so each caller gets
+                    // its own answer.
+                    Err(_) => {
+                        for (t, reply) in batch.drain(..) {
+                            let one = store
+                                .create_tickets(std::slice::from_ref(&t))
+                                .await
+                                .map(|mut v| v.remove(0))
+                                .map_err(AppError::from);
+                            let _ = reply.send(one);
+                        }
+                    }
+                }
+            }
+        });
+        TicketWriter { tx }
+    }
+
+    async fn write(&self, t: NewTicket) -> AppResult<Ticket> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((t, reply))
+            .await
+            .map_err(|_| AppError::Refused("the ticket writer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| AppError::Refused("the ticket writer stopped".into()))?
+    }
+}
+
+/// Policies and their parsed calendars, loaded once (they change rarely; an edit clears it).
+#[derive(Clone)]
+pub struct SlaSetup {
+    pub policies: Vec<SlaPolicy>,
+    pub calendars: HashMap<i64, Arc<BusinessCalendar>>,
+}
+
+impl SlaSetup {
+    fn default_policy(&self) -> AppResult<&SlaPolicy> {
+        self.policies
+            .iter()
+            .find(|p| p.is_default)
+            .ok_or_else(|| AppError::Refused("no default SLA policy".into()))
+    }
+    pub fn policy(&self, id: Option<i64>) -> AppResult<&SlaPolicy> {
+        match id.and_then(|id| self.policies.iter().find(|p| p.id == id)) {
+            Some(p) => Ok(p),
+            None => self.default_policy(),
+        }
+    }
+    /// The policy for a ticket of `kind` × `priority` from a customer of `tier` (most specific
+    /// scope wins; the default policy when none matches).
+    pub fn select(&self, kind: Kind, priority: Priority, tier: kefu_core::rfm::ValueTier) -> AppResult<&SlaPolicy> {
+        let default = self.default_policy()?;
+        let scoped: Vec<&SlaPolicy> = self.policies.iter().filter(|p| !p.is_default).collect();
+        Ok(*select_policy(
+            &scoped,
+            &default,
+            |p: &&SlaPolicy| p.scope,
+            kind,
+            priority,
+            tier,
+        ))
+    }
+
+    fn calendar(&self, p: &SlaPolicy) -> AppResult<&BusinessCalendar> {
+        self.calendars
+            .get(&p.calendar_id)
+            .map(|c| c.as_ref())
+            .ok_or_else(|| AppError::Refused(format!("policy {} has no calendar", p.name)))
+    }
+}
+
+/// A ticket to file, as a form, the portal, e-mail or the API gives it.
+#[derive(Debug, Clone, Default)]
+pub struct TicketInput {
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    pub on_behalf_of_id: Option<i64>,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub channel: Option<String>,
+    pub priority: Option<String>,
+    pub language: Option<String>,
+    pub category_id: Option<i64>,
+    pub product: String,
+    pub touchpoint: String,
+    pub tags: Vec<String>,
+    pub classification: Classification,
+    /// The e-mail Message-ID of the first message.
+    pub message_id: Option<String>,
+    /// The hash of the public follow link's token (public form).
+    pub follow_token_hash: Option<String>,
+}
+
+/// A ticket as it is read: the row, its reference, its SLA now, and its queue quadrant.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub reference: Reference,
+    pub sla: SlaStatus,
+    pub quadrant: Quadrant,
+}
+
+/// What the caller adds to a ticket.
+#[derive(Debug, Clone)]
+pub enum Addition {
+    Reply { body: String },
+    Note { body: String },
+    Call { body: String, inbound: bool, seconds: i64 },
+}
+
+const MAX_BODY_CHARS: usize = 100_000;
+
+fn check_text(field: &str, s: &str, max: usize) -> Result<String, Invalid> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Invalid::one(field, "required", format!("{field} is required")));
+    }
+    if t.chars().count() > max {
+        return Err(Invalid::one(
+            field,
+            "too_long",
+            format!("{field} has more than {max} characters"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+fn is_staff(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Manager | Role::Agent)
+}
+
+fn actor_of(actor: &Actor) -> ActivityActor {
+    ActivityActor {
+        id: actor.user_id(),
+        label: actor.label(),
+    }
+}
+
+pub(crate) fn events_of(rows: &[(i64, i64, String)], id: i64) -> Vec<TicketEvent> {
+    rows.iter()
+        .filter(|(t, _, _)| *t == id)
+        .filter_map(|(_, at, what)| {
+            let at = jiff::Timestamp::from_millisecond(*at).ok()?;
+            let kind = match what.as_str() {
+                "customer" => EventKind::CustomerMessage,
+                "agent" => EventKind::AgentReply,
+                s => EventKind::StatusChanged(Status::parse(s.strip_prefix("status:")?).ok()?),
+            };
+            Some(TicketEvent::new(at, kind))
+        })
+        .collect()
+}
+
+impl App {
+    /// The SLA policies and calendars (cached; [`App::forget_sla_setup`] after an edit).
+    pub async fn sla_setup(&self) -> AppResult<Arc<SlaSetup>> {
+        if let Some(s) = self.sla_cache.read().await.as_ref() {
+            return Ok(s.clone());
+        }
+        let policies = self.store.sla_policies().await?;
+        let mut calendars = HashMap::new();
+        for c in self.store.calendars().await? {
+            calendars.insert(c.id, Arc::new(BusinessCalendar::from_toml(&c.toml)?));
+        }
+        let setup = Arc::new(SlaSetup { policies, calendars });
+        *self.sla_cache.write().await = Some(setup.clone());
+        Ok(setup)
+    }
+
+    pub async fn forget_sla_setup(&self) {
+        *self.sla_cache.write().await = None;
+    }
+
+    fn ticket_writer(&self) -> TicketWriter {
+        self.ticket_writer
+            .get_or_init(|| TicketWriter::start(self.store.clone()))
+            .clone()
+    }
+
+    /// The ticket's SLA and quadrant now, from its history.
+    pub async fn view_tickets(&self, tickets: Vec<Ticket>) -> AppResult<Vec<TicketView>> {
+        let setup = self.sla_setup().await?;
+        let tz = self.time_zone().await;
+        let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+        let rows = self.store.ticket_events(&ids).await?;
+        let now = jiff::Timestamp::now();
+        let rules = QueueRules::default();
+        let mut out = Vec::with_capacity(tickets.len());
+        for t in tickets {
+            let policy = setup.policy(t.sla_policy_id)?;
+            let created =
+                jiff::Timestamp::from_millisecond(t.created_at).map_err(|e| AppError::Refused(e.to_string()))?;
+            let sla = sla_status(
+                &policy.name,
+                &policy.targets,
+                setup.calendar(policy)?,
+                created,
+                &events_of(&rows, t.id),
+                now,
+            )?;
+            out.push(TicketView {
+                reference: Reference::for_ticket(t.id, created, &tz),
+                quadrant: rules.quadrant(t.kind, t.customer_tier, &sla),
+                sla,
+                ticket: t,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The derived instants the sweep and the queue index: next escalation check, urgent from.
+    fn sla_marks(
+        &self,
+        setup: &SlaSetup,
+        policy: &SlaPolicy,
+        sla: &SlaStatus,
+    ) -> AppResult<(Option<i64>, Option<i64>)> {
+        let next = sla.next_check_at().map(|t| t.as_millisecond());
+        let urgent = QueueRules::default()
+            .urgent_at(sla, setup.calendar(policy)?)?
+            .map(|t| t.as_millisecond());
+        Ok((next, urgent))
+    }
+
+    /// Who may read this ticket: staff by role and department, a customer by its scope.
+    pub async fn visible_ticket(&self, actor: &Actor, id: i64) -> AppResult<Ticket> {
+        let t = self.store.get_ticket(id).await?;
+        let ok = match actor.role() {
+            Role::Admin | Role::Manager => true,
+            Role::Agent => {
+                let uid = actor.user_id();
+                t.assignee_id == uid
+                    || t.created_by == uid
+                    || match uid {
+                        Some(u) => self
+                            .store
+                            .user_departments(u)
+                            .await?
+                            .iter()
+                            .any(|d| d.id == t.department_id),
+                        None => false,
+                    }
+            }
+            Role::Technician => false,
+            Role::Customer => match self.customer_scope(actor).await? {
+                CustomerScope::Within(root) => {
+                    self.store.is_within(root, t.customer_id).await?
+                        || match t.on_behalf_of_id {
+                            Some(b) => self.store.is_within(root, b).await?,
+                            None => false,
+                        }
+                }
+                _ => false,
+            },
+        };
+        if !ok {
+            return Err(AppError::NotFound);
+        }
+        Ok(t)
+    }
+
+    /// Files a ticket: checks it, routes it (first matching rule, else the default department),
+    /// picks its SLA policy, and writes it with its first message and search terms.
+    pub async fn create_ticket(&self, actor: &Actor, input: TicketInput) -> AppResult<TicketView> {
+        let role = actor.role();
+        let subject = check_text("subject", &input.subject, 300)?;
+        let body = check_text("body", &input.body, MAX_BODY_CHARS)?;
+        let kind = Kind::parse(&input.kind)?;
+        let channel = match input.channel.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(c) => Channel::parse(c)?,
+            None if role == Role::Customer => Channel::Portal,
+            None => Channel::Api,
+        };
+        let priority_given = input
+            .priority
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(Priority::parse)
+            .transpose()?;
+        let language = match input.language.as_deref().filter(|s| !s.trim().is_empty()) {
+            Some(l) => Language::parse(l)
+                .ok_or_else(|| Invalid::one("language", "unknown_language", "language must be zh-CN or en"))?,
+            None => Language::ZhCn,
+        };
+        let tags = crate::customers::clean_tags(&input.tags)?;
+        // The customer must be one the caller may file for.
+        let customer = match role {
+            Role::Admin | Role::Manager | Role::Agent | Role::Customer => self
+                .visible_customer(actor, input.customer_id)
+                .await
+                .map_err(|e| match e {
+                    AppError::NotFound => Invalid::one(
+                        "customer_id",
+                        "unknown_customer",
+                        format!("no customer {}", input.customer_id),
+                    )
+                    .into(),
+                    other => other,
+                })?,
+            Role::Technician => return Err(AppError::Forbidden),
+        };
+        if customer.deleted_at.is_some() {
+            return Err(Invalid::one("customer_id", "deleted_customer", "this customer is deleted").into());
+        }
+        if let Some(c) = input.contact_id {
+            let k = self
+                .store
+                .get_contact(c)
+                .await
+                .map_err(|_| Invalid::one("contact_id", "unknown_contact", format!("no contact {c}")))?;
+            if k.customer_id != customer.id {
+                return Err(Invalid::one(
+                    "contact_id",
+                    "contact_of_another_customer",
+                    "the contact belongs to another customer",
+                )
+                .into());
+            }
+        }
+        if let Some(b) = input.on_behalf_of_id
+            && !self.store.is_within(customer.id, b).await?
+        {
+            return Err(Invalid::one(
+                "on_behalf_of_id",
+                "not_beneath",
+                "on behalf of: the end customer must buy through this customer",
+            )
+            .into());
+        }
+        // Routing: the first matching rule, else the default department.
+        let rules: Vec<RoutingRule> = self
+            .store
+            .routing_rules()
+            .await?
+            .into_iter()
+            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+            .collect();
+        let facts = TicketFacts {
+            kind,
+            category_path: &[],
+            product: None,
+            channel,
+            language,
+            tier: customer.value_tier,
+            customer_kind: customer.kind,
+        };
+        let mut department_id = self.store.default_department().await?.id;
+        let mut assignee_id = None;
+        let mut priority = priority_given.unwrap_or_default();
+        let mut tags = tags;
+        if let Some((_, rule)) = first_match(&rules, &facts) {
+            if let Some(d) = rule.actions.department {
+                department_id = d;
+            }
+            if priority_given.is_none()
+                && let Some(p) = rule.actions.priority
+            {
+                priority = p;
+            }
+            for t in &rule.actions.tags {
+                if !tags.contains(t) {
+                    tags.push(t.clone());
+                }
+            }
+            if let Some(assign) = rule.actions.assign {
+                let loads = self.store.department_agent_loads(department_id).await?;
+                assignee_id = assign.pick(&loads, None);
+            }
+        }
+        if role == Role::Agent && assignee_id.is_none() && channel == Channel::Phone {
+            // The agent who took the call keeps it.
+            assignee_id = actor.user_id();
+        }
+        // The SLA policy and the clock's first marks.
+        let setup = self.sla_setup().await?;
+        let policy = setup.select(kind, priority, customer.value_tier)?;
+        let now = now_ms();
+        let created = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
+        // The first message is the customer's request, whoever typed it in (an agent taking a
+        // call records the customer's words): it starts the first-response clock, never stops it.
+        let first_events = [TicketEvent::new(created, EventKind::CustomerMessage)];
+        let sla = sla_status(
+            &policy.name,
+            &policy.targets,
+            setup.calendar(policy)?,
+            created,
+            &first_events,
+            created,
+        )?;
+        let marks = self.sla_marks(&setup, policy, &sla)?;
+        let new = NewTicket {
+            kind,
+            status: Status::New,
+            priority,
+            channel,
+            language,
+            subject: subject.clone(),
+            customer_id: customer.id,
+            contact_id: input.contact_id,
+            on_behalf_of_id: input.on_behalf_of_id,
+            department_id,
+            assignee_id,
+            created_by: actor.user_id().filter(|_| is_staff(role)),
+            category_id: input.category_id,
+            product: input.product.trim().chars().take(200).collect(),
+            touchpoint: input.touchpoint.trim().chars().take(200).collect(),
+            classification: input.classification,
+            tags,
+            customer_tier: customer.value_tier,
+            sla_policy_id: Some(policy.id),
+            sla_next_check_at: marks.0,
+            sla_urgent_at: marks.1,
+            follow_token_hash: input.follow_token_hash,
+            first_message: NewMessage {
+                kind: MessageKind::Public,
+                author_kind: AuthorKind::Customer,
+                // Who typed it in: the customer's own user, or the agent who took it down.
+                author_user_id: actor.user_id(),
+                author_contact_id: input.contact_id,
+                body: body.clone(),
+                body_html: None,
+                channel,
+                call_direction: None,
+                call_seconds: None,
+                message_id: input.message_id,
+            },
+            terms: analyze(&format!("{subject} {body} {}", customer.name)),
+            actor: actor_of(actor),
+            now,
+        };
+        let ticket = self.ticket_writer().write(new).await?;
+        Ok(self.view_tickets(vec![ticket]).await?.remove(0))
+    }
+
+    pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {
+        let t = self.visible_ticket(actor, id).await?;
+        Ok(self.view_tickets(vec![t]).await?.remove(0))
+    }
+
+    /// The conversation; a customer never sees internal notes.
+    pub async fn ticket_messages(&self, actor: &Actor, id: i64) -> AppResult<Vec<TicketMessage>> {
+        self.visible_ticket(actor, id).await?;
+        let mut m = self.store.ticket_messages(id).await?;
+        if !is_staff(actor.role()) {
+            m.retain(|m| m.kind != MessageKind::Internal);
+        }
+        Ok(m)
+    }
+
+    /// The filter an actor's scope puts on every ticket list.
+    async fn scoped(&self, actor: &Actor, mut f: TicketFilter) -> AppResult<Option<TicketFilter>> {
+        match actor.role() {
+            Role::Admin | Role::Manager => {}
+            Role::Agent => {
+                let uid = actor.user_id().unwrap_or_default();
+                let deps = self
+                    .store
+                    .user_departments(uid)
+                    .await?
+                    .into_iter()
+                    .map(|d| d.id)
+                    .collect();
+                f.agent_scope = Some((uid, deps));
+            }
+            Role::Technician => return Ok(None),
+            Role::Customer => match self.customer_scope(actor).await? {
+                CustomerScope::Within(root) => f.customer_within = Some(root),
+                _ => return Ok(None),
+            },
+        }
+        Ok(Some(f))
+    }
+
+    pub async fn list_tickets(&self, actor: &Actor, filter: TicketFilter) -> AppResult<Vec<TicketView>> {
+        let Some(f) = self.scoped(actor, filter).await? else {
+            return Ok(vec![]);
+        };
+        let rows = self.store.list_tickets(&f).await?;
+        self.view_tickets(rows).await
+    }
+
+    pub async fn search_tickets(&self, actor: &Actor, text: &str, filter: TicketFilter) -> AppResult<Vec<TicketView>> {
+        let Some(f) = self.scoped(actor, filter).await? else {
+            return Ok(vec![]);
+        };
+        let q = kefu_core::search::parse_query(text);
+        let rows = self.store.search_tickets(&q, &f).await?;
+        self.view_tickets(rows).await
+    }
+
+    /// Re-derives the SLA marks and search terms after a change, and writes change and message
+    /// in one transaction.
+    async fn apply(
+        &self,
+        actor: &Actor,
+        t: &Ticket,
+        mut change: TicketChange,
+        message: Option<NewMessage>,
+    ) -> AppResult<(TicketView, Option<TicketMessage>)> {
+        let setup = self.sla_setup().await?;
+        let policy = setup.policy(change.sla_policy_id.flatten().or(t.sla_policy_id))?;
+        let now = now_ms();
+        let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
+        let mut events = events_of(&self.store.ticket_events(&[t.id]).await?, t.id);
+        if let Some(m) = &message
+            && m.kind != MessageKind::Internal
+        {
+            let kind = if m.author_kind == AuthorKind::Customer {
+                EventKind::CustomerMessage
+            } else {
+                EventKind::AgentReply
+            };
+            events.push(TicketEvent::new(at, kind));
+        }
+        if let Some(s) = change.status.filter(|s| *s != t.status) {
+            events.push(TicketEvent::new(at, EventKind::StatusChanged(s)));
+        }
+        let created = jiff::Timestamp::from_millisecond(t.created_at).map_err(|e| AppError::Refused(e.to_string()))?;
+        let sla = sla_status(
+            &policy.name,
+            &policy.targets,
+            setup.calendar(policy)?,
+            created,
+            &events,
+            at,
+        )?;
+        change.sla_marks = Some(self.sla_marks(&setup, policy, &sla)?);
+        if let Some(m) = &message {
+            let mut text = vec![change.subject.clone().unwrap_or_else(|| t.subject.clone())];
+            for old in self.store.ticket_messages(t.id).await? {
+                text.push(old.body);
+            }
+            text.push(m.body.clone());
+            change.terms = Some(analyze(&text.join(" ")));
+        }
+        let (ticket, msg) = self
+            .store
+            .change_ticket(t.id, change, message, &actor_of(actor), now)
+            .await?;
+        Ok((self.view_tickets(vec![ticket]).await?.remove(0), msg))
+    }
+
+    /// An agent replies (the customer sees it), writes an internal note, or logs a call; a
+    /// customer adds a message. Status follows the workflow: an agent's reply opens a new ticket,
+    /// a customer's message reopens a resolved one (or answers a pending one).
+    pub async fn add_to_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        addition: Addition,
+    ) -> AppResult<(TicketView, TicketMessage)> {
+        let t = self.visible_ticket(actor, id).await?;
+        let staff = is_staff(actor.role());
+        let workflow = Workflow::default();
+        let now = jiff::Timestamp::now();
+        let mut change = TicketChange {
+            expect_status: Some(t.status),
+            ..Default::default()
+        };
+        let message = match (&addition, staff) {
+            (Addition::Reply { body }, true) => {
+                change.status = Some(t.status.after_agent_reply());
+                NewMessage {
+                    kind: MessageKind::Public,
+                    author_kind: AuthorKind::Agent,
+                    author_user_id: actor.user_id(),
+                    author_contact_id: None,
+                    body: check_text("body", body, MAX_BODY_CHARS)?,
+                    body_html: None,
+                    channel: Channel::Agent,
+                    call_direction: None,
+                    call_seconds: None,
+                    message_id: None,
+                }
+            }
+            (Addition::Note { body }, true) => NewMessage {
+                kind: MessageKind::Internal,
+                author_kind: AuthorKind::Agent,
+                author_user_id: actor.user_id(),
+                author_contact_id: None,
+                body: check_text("body", body, MAX_BODY_CHARS)?,
+                body_html: None,
+                channel: Channel::Agent,
+                call_direction: None,
+                call_seconds: None,
+                message_id: None,
+            },
+            (Addition::Call { body, inbound, seconds }, true) => {
+                if !(0..=86_400).contains(seconds) {
+                    return Err(
+                        Invalid::one("duration_seconds", "out_of_range", "a call lasts 0 to 86400 seconds").into(),
+                    );
+                }
+                change.status = Some(t.status.after_agent_reply());
+                NewMessage {
+                    kind: MessageKind::Call,
+                    author_kind: AuthorKind::Agent,
+                    author_user_id: actor.user_id(),
+                    author_contact_id: None,
+                    body: check_text("summary", body, MAX_BODY_CHARS)?,
+                    body_html: None,
+                    channel: Channel::Phone,
+                    call_direction: Some(if *inbound { "inbound" } else { "outbound" }.into()),
+                    call_seconds: Some(*seconds),
+                    message_id: None,
+                }
+            }
+            (Addition::Reply { body }, false) => {
+                let closed_at = t.closed_at.and_then(|c| jiff::Timestamp::from_millisecond(c).ok());
+                match workflow.on_customer_message(t.status, closed_at, now) {
+                    kefu_core::ticket::OnCustomerMessage::Keep => {}
+                    kefu_core::ticket::OnCustomerMessage::MoveTo(s, _) => change.status = Some(s),
+                    kefu_core::ticket::OnCustomerMessage::FollowUp => {
+                        return Err(Invalid::one(
+                            "status",
+                            "closed_for_good",
+                            "this ticket is closed: please file a new one",
+                        )
+                        .into());
+                    }
+                }
+                NewMessage {
+                    kind: MessageKind::Public,
+                    author_kind: AuthorKind::Customer,
+                    author_user_id: actor.user_id(),
+                    author_contact_id: None,
+                    body: check_text("body", body, MAX_BODY_CHARS)?,
+                    body_html: None,
+                    channel: Channel::Portal,
+                    call_direction: None,
+                    call_seconds: None,
+                    message_id: None,
+                }
+            }
+            (_, false) => return Err(AppError::Forbidden),
+        };
+        if change.status == Some(t.status) {
+            change.status = None;
+        }
+        let (view, msg) = self.apply(actor, &t, change, Some(message)).await.map_err(stale)?;
+        Ok((view, msg.expect("a message was added")))
+    }
+
+    /// Moves a ticket through the workflow (staff only).
+    pub async fn set_ticket_status(&self, actor: &Actor, id: i64, status: &str) -> AppResult<TicketView> {
+        if !is_staff(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let t = self.visible_ticket(actor, id).await?;
+        let to = Status::parse(status)?;
+        let closed_at = t.closed_at.and_then(|c| jiff::Timestamp::from_millisecond(c).ok());
+        Workflow::default()
+            .transition(t.status, to, closed_at, jiff::Timestamp::now())
+            .map_err(Invalid::from)?;
+        let change = TicketChange {
+            expect_status: Some(t.status),
+            status: Some(to),
+            ..Default::default()
+        };
+        Ok(self.apply(actor, &t, change, None).await.map_err(stale)?.0)
+    }
+
+    /// Assigns a ticket (or unassigns it) and/or moves it to another department (staff only).
+    pub async fn assign_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        assignee_id: Option<Option<i64>>,
+        department_id: Option<i64>,
+        priority: Option<&str>,
+    ) -> AppResult<TicketView> {
+        if !is_staff(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
+        let t = self.visible_ticket(actor, id).await?;
+        if let Some(Some(u)) = assignee_id {
+            let user = self
+                .store
+                .get_user(u)
+                .await
+                .map_err(|_| Invalid::one("assignee_id", "unknown_user", format!("no user {u}")))?;
+            if user.disabled || !is_staff(user.role) {
+                return Err(Invalid::one("assignee_id", "not_staff", "tickets are assigned to enabled staff").into());
+            }
+        }
+        if let Some(d) = department_id {
+            self.store
+                .get_department(d)
+                .await
+                .map_err(|_| Invalid::one("department_id", "unknown_department", format!("no department {d}")))?;
+        }
+        let priority = priority.map(Priority::parse).transpose()?;
+        let mut change = TicketChange {
+            assignee_id,
+            department_id,
+            priority,
+            ..Default::default()
+        };
+        if let Some(p) = priority {
+            // A new priority may select another policy; the clock replays against it.
+            let setup = self.sla_setup().await?;
+            let policy = setup.select(t.kind, p, t.customer_tier)?;
+            change.sla_policy_id = Some(Some(policy.id));
+        }
+        Ok(self.apply(actor, &t, change, None).await?.0)
+    }
+}
+
+/// A change that lost a race with another writer's status change.
+fn stale(e: AppError) -> AppError {
+    match e {
+        AppError::Conflict(m) => AppError::Conflict(format!("the ticket changed meanwhile ({m}); reload it")),
+        other => other,
+    }
+}

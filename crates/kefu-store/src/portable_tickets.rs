@@ -1,0 +1,417 @@
+//! Ticket SQL written once for both databases: `portable_tickets!(Type, sqlx::Sqlite)`.
+//!
+//! Besides what `portable_store!` needs, the backend provides
+//! `async fn index_ticket_in(tx: &mut Transaction<'_, DB>, id: i64, terms: &IndexTerms)` and
+//! `fn ticket_match_sql(query: &[QueryPart], first_param: usize) -> (String, Vec<String>)`, a
+//! condition on the ticket alias `t` with its text parameters numbered from `first_param`.
+
+/// The columns of a ticket row, in the order the portable decoder reads them.
+pub const TICKET_COLUMNS: &str = "t.id, t.kind, t.status, t.priority, t.channel, t.language, t.subject, t.customer_id, t.contact_id, t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, t.compensation_minor, t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
+pub const MESSAGE_COLUMNS: &str = "id, ticket_id, kind, author_kind, author_user_id, author_contact_id, body, body_html, channel, call_direction, call_seconds, message_id, created_at";
+
+/// A value bound to a dynamically built query.
+#[derive(Debug, Clone)]
+pub enum Bind {
+    I64(i64),
+    Text(String),
+}
+
+/// Builds the WHERE conditions of a ticket list, numbering parameters from `$1`.
+pub fn filter_sql(f: &crate::TicketFilter, binds: &mut Vec<Bind>) -> Vec<String> {
+    let mut conds = Vec::new();
+    let p = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    if f.before > 0 {
+        conds.push(format!("t.id < {}", p(Bind::I64(f.before), binds)));
+    }
+    if !f.statuses.is_empty() {
+        let list: Vec<String> = f
+            .statuses
+            .iter()
+            .map(|s| p(Bind::Text(s.as_str().into()), binds))
+            .collect();
+        conds.push(format!("t.status IN ({})", list.join(", ")));
+    }
+    if let Some(d) = f.department_id {
+        conds.push(format!("t.department_id = {}", p(Bind::I64(d), binds)));
+    }
+    if let Some(a) = f.assignee_id {
+        conds.push(format!("t.assignee_id = {}", p(Bind::I64(a), binds)));
+    }
+    if let Some(c) = f.customer_id {
+        conds.push(format!("t.customer_id = {}", p(Bind::I64(c), binds)));
+    }
+    if let Some(k) = f.kind {
+        conds.push(format!("t.kind = {}", p(Bind::Text(k.as_str().into()), binds)));
+    }
+    if let Some(pr) = f.priority {
+        conds.push(format!("t.priority = {}", p(Bind::Text(pr.as_str().into()), binds)));
+    }
+    if let Some((user, departments)) = &f.agent_scope {
+        let u = p(Bind::I64(*user), binds);
+        let mut alts = vec![format!("t.assignee_id = {u}"), format!("t.created_by = {u}")];
+        if !departments.is_empty() {
+            let list: Vec<String> = departments.iter().map(|d| p(Bind::I64(*d), binds)).collect();
+            alts.push(format!("t.department_id IN ({})", list.join(", ")));
+        }
+        conds.push(format!("({})", alts.join(" OR ")));
+    }
+    if let Some(root) = f.customer_within {
+        let r = p(Bind::I64(root), binds);
+        conds.push(format!(
+            "(EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = {r} AND w.descendant_id = t.customer_id) \
+             OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = {r} AND w.descendant_id = t.on_behalf_of_id))"
+        ));
+    }
+    conds.push("t.merged_into IS NULL".into());
+    conds
+}
+
+#[macro_export]
+macro_rules! portable_tickets {
+    ($store:ty, $db:ty) => {
+        mod __portable_ticket_rows {
+            use ::sqlx::Row;
+            use $crate::*;
+            pub type DbRow = <$db as ::sqlx::Database>::Row;
+
+            fn data<E: ::std::fmt::Display>(e: E) -> StoreError {
+                StoreError::Data(e.to_string())
+            }
+            fn get<'r, T>(row: &'r DbRow, col: &str) -> StoreResult<T>
+            where
+                T: ::sqlx::Decode<'r, $db> + ::sqlx::Type<$db>,
+            {
+                row.try_get::<T, _>(col).map_err(super::db_err)
+            }
+            fn code<T>(row: &DbRow, col: &str, parse: fn(&str) -> Result<T, ::kefu_core::Invalid>) -> StoreResult<Option<T>> {
+                let v: Option<String> = get(row, col)?;
+                v.as_deref().map(parse).transpose().map_err(data)
+            }
+            fn req<T>(row: &DbRow, col: &str, parse: fn(&str) -> Result<T, ::kefu_core::Invalid>) -> StoreResult<T> {
+                code(row, col, parse)?.ok_or_else(|| data(format!("{col} is empty")))
+            }
+
+            pub fn ticket(row: &DbRow) -> StoreResult<Ticket> {
+                use ::kefu_core::ticket::*;
+                let language: String = get(row, "language")?;
+                let tags: String = get(row, "tags")?;
+                let tier: String = get(row, "customer_tier")?;
+                Ok(Ticket {
+                    id: get(row, "id")?,
+                    kind: req(row, "kind", Kind::parse)?,
+                    status: req(row, "status", Status::parse)?,
+                    priority: req(row, "priority", Priority::parse)?,
+                    channel: req(row, "channel", Channel::parse)?,
+                    language: ::kefu_core::Language::parse(&language).ok_or_else(|| data(format!("language {language:?}")))?,
+                    subject: get(row, "subject")?,
+                    customer_id: get(row, "customer_id")?,
+                    contact_id: get(row, "contact_id")?,
+                    on_behalf_of_id: get(row, "on_behalf_of_id")?,
+                    department_id: get(row, "department_id")?,
+                    assignee_id: get(row, "assignee_id")?,
+                    created_by: get(row, "created_by")?,
+                    category_id: get(row, "category_id")?,
+                    product: get(row, "product")?,
+                    touchpoint: get(row, "touchpoint")?,
+                    classification: Classification {
+                        phase: code(row, "phase", Phase::parse)?,
+                        nature: code(row, "nature", Nature::parse)?,
+                        place: code(row, "place", Place::parse)?,
+                        fee: code(row, "fee", Fee::parse)?,
+                        frequency: code(row, "frequency", Frequency::parse)?,
+                    },
+                    tags: ::serde_json::from_str(&tags).map_err(data)?,
+                    customer_tier: ::kefu_core::rfm::ValueTier::parse(&tier).ok_or_else(|| data(format!("tier {tier:?}")))?,
+                    sla_policy_id: get(row, "sla_policy_id")?,
+                    sla_next_check_at: get(row, "sla_next_check_at")?,
+                    sla_urgent_at: get(row, "sla_urgent_at")?,
+                    root_cause: get(row, "root_cause")?,
+                    remedy: code(row, "remedy", Remedy::parse)?,
+                    compensation_minor: get(row, "compensation_minor")?,
+                    merged_into: get(row, "merged_into")?,
+                    resolved_at: get(row, "resolved_at")?,
+                    closed_at: get(row, "closed_at")?,
+                    created_at: get(row, "created_at")?,
+                    updated_at: get(row, "updated_at")?,
+                })
+            }
+
+            pub fn message(row: &DbRow) -> StoreResult<TicketMessage> {
+                let kind: String = get(row, "kind")?;
+                let author: String = get(row, "author_kind")?;
+                Ok(TicketMessage {
+                    id: get(row, "id")?,
+                    ticket_id: get(row, "ticket_id")?,
+                    kind: MessageKind::parse(&kind).ok_or_else(|| data(format!("message kind {kind:?}")))?,
+                    author_kind: AuthorKind::parse(&author).ok_or_else(|| data(format!("author {author:?}")))?,
+                    author_user_id: get(row, "author_user_id")?,
+                    author_contact_id: get(row, "author_contact_id")?,
+                    body: get(row, "body")?,
+                    body_html: get(row, "body_html")?,
+                    channel: req(row, "channel", ::kefu_core::ticket::Channel::parse)?,
+                    call_direction: get(row, "call_direction")?,
+                    call_seconds: get(row, "call_seconds")?,
+                    message_id: get(row, "message_id")?,
+                    created_at: get(row, "created_at")?,
+                })
+            }
+
+            pub fn policy(row: &DbRow) -> StoreResult<SlaPolicy> {
+                use ::kefu_core::ticket::*;
+                let tier: Option<String> = get(row, "tier")?;
+                let escalation: String = get(row, "escalation")?;
+                Ok(SlaPolicy {
+                    id: get(row, "id")?,
+                    name: get(row, "name")?,
+                    scope: ::kefu_core::sla::PolicyScope {
+                        kind: code(row, "kind", Kind::parse)?,
+                        priority: code(row, "priority", Priority::parse)?,
+                        tier: tier.as_deref().map(|t| ::kefu_core::rfm::ValueTier::parse(t).ok_or_else(|| data(format!("tier {t:?}")))).transpose()?,
+                    },
+                    targets: ::kefu_core::sla::SlaTargets {
+                        first_response_minutes: get(row, "first_response_minutes")?,
+                        next_response_minutes: get(row, "next_response_minutes")?,
+                        resolution_minutes: get(row, "resolution_minutes")?,
+                        warn_share: get(row, "warn_share")?,
+                    },
+                    dimension: get(row, "dimension")?,
+                    calendar_id: get(row, "calendar_id")?,
+                    escalation: ::serde_json::from_str(&escalation).map_err(data)?,
+                    is_default: get(row, "is_default")?,
+                })
+            }
+        }
+
+        impl $store {
+            fn bind_all<'q>(
+                mut q: ::sqlx::query::Query<'q, $db, <$db as ::sqlx::Database>::Arguments>,
+                binds: &'q [$crate::portable_tickets::Bind],
+            ) -> ::sqlx::query::Query<'q, $db, <$db as ::sqlx::Database>::Arguments> {
+                for b in binds {
+                    q = match b {
+                        $crate::portable_tickets::Bind::I64(v) => q.bind(*v),
+                        $crate::portable_tickets::Bind::Text(v) => q.bind(v.as_str()),
+                    };
+                }
+                q
+            }
+
+            async fn activity_in(tx: &mut ::sqlx::Transaction<'_, $db>, ticket_id: i64, actor: &$crate::ActivityActor, field: &str, old: Option<String>, new: Option<String>, now: i64) -> $crate::StoreResult<()> {
+                ::sqlx::query("INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(ticket_id).bind(now).bind(actor.id).bind(&actor.label).bind(field).bind(old).bind(new)
+                    .execute(&mut **tx).await.map_err(db_err)?;
+                Ok(())
+            }
+
+            async fn message_in(tx: &mut ::sqlx::Transaction<'_, $db>, ticket_id: i64, m: &$crate::NewMessage, now: i64) -> $crate::StoreResult<$crate::TicketMessage> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, body, body_html, channel, call_direction, call_seconds, message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}", $crate::portable_tickets::MESSAGE_COLUMNS)))
+                    .bind(ticket_id).bind(m.kind.as_str()).bind(m.author_kind.as_str()).bind(m.author_user_id).bind(m.author_contact_id)
+                    .bind(&m.body).bind(&m.body_html).bind(m.channel.as_str()).bind(&m.call_direction).bind(m.call_seconds).bind(&m.message_id).bind(now)
+                    .fetch_one(&mut **tx).await.map_err(db_err)?;
+                __portable_ticket_rows::message(&row)
+            }
+
+            async fn ticket_in<'e, E>(ex: E, id: i64) -> $crate::StoreResult<$crate::Ticket>
+            where
+                E: ::sqlx::Executor<'e, Database = $db>,
+            {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM tickets t WHERE t.id = $1", $crate::portable_tickets::TICKET_COLUMNS)))
+                    .bind(id).fetch_one(ex).await.map_err(db_err)?;
+                __portable_ticket_rows::ticket(&row)
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::Tickets for $store {
+            async fn create_tickets(&self, tickets: &[$crate::NewTicket]) -> $crate::StoreResult<Vec<$crate::Ticket>> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let mut out = Vec::with_capacity(tickets.len());
+                for t in tickets {
+                    let c = &t.classification;
+                    let tags = ::serde_json::to_string(&t.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                    let id: i64 = ::sqlx::query_scalar("INSERT INTO tickets (kind, status, priority, channel, language, subject, customer_id, contact_id, on_behalf_of_id, department_id, assignee_id, created_by, category_id, product, touchpoint, phase, nature, place, fee, frequency, tags, customer_tier, sla_policy_id, sla_next_check_at, sla_urgent_at, follow_token_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $27) RETURNING id")
+                        .bind(t.kind.as_str()).bind(t.status.as_str()).bind(t.priority.as_str()).bind(t.channel.as_str()).bind(t.language.code()).bind(&t.subject)
+                        .bind(t.customer_id).bind(t.contact_id).bind(t.on_behalf_of_id).bind(t.department_id).bind(t.assignee_id).bind(t.created_by).bind(t.category_id)
+                        .bind(&t.product).bind(&t.touchpoint)
+                        .bind(c.phase.map(|v| v.as_str())).bind(c.nature.map(|v| v.as_str())).bind(c.place.map(|v| v.as_str())).bind(c.fee.map(|v| v.as_str())).bind(c.frequency.map(|v| v.as_str()))
+                        .bind(tags).bind(t.customer_tier.as_str()).bind(t.sla_policy_id).bind(t.sla_next_check_at).bind(t.sla_urgent_at).bind(&t.follow_token_hash).bind(t.now)
+                        .fetch_one(&mut *tx).await.map_err(db_err)?;
+                    Self::message_in(&mut tx, id, &t.first_message, t.now).await?;
+                    Self::activity_in(&mut tx, id, &t.actor, "created", None, Some(t.status.as_str().to_owned()), t.now).await?;
+                    Self::index_ticket_in(&mut tx, id, &t.terms).await?;
+                    out.push(Self::ticket_in(&mut *tx, id).await?);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn get_ticket(&self, id: i64) -> $crate::StoreResult<$crate::Ticket> {
+                Self::ticket_in(self.reader(), id).await
+            }
+            async fn ticket_by_follow_token(&self, token_hash: &str) -> $crate::StoreResult<$crate::Ticket> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM tickets t WHERE t.follow_token_hash = $1", $crate::portable_tickets::TICKET_COLUMNS)))
+                    .bind(token_hash).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_ticket_rows::ticket(&row)
+            }
+            async fn list_tickets(&self, f: &$crate::TicketFilter) -> $crate::StoreResult<Vec<$crate::Ticket>> {
+                let mut binds = Vec::new();
+                let conds = $crate::portable_tickets::filter_sql(f, &mut binds);
+                binds.push($crate::portable_tickets::Bind::I64(i64::from(f.limit)));
+                let sql = format!("SELECT {} FROM tickets t WHERE {} ORDER BY t.id DESC LIMIT ${}", $crate::portable_tickets::TICKET_COLUMNS, conds.join(" AND "), binds.len());
+                let rows = Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_ticket_rows::ticket).collect()
+            }
+            async fn search_tickets(&self, query: &[::kefu_core::search::QueryPart], f: &$crate::TicketFilter) -> $crate::StoreResult<Vec<$crate::Ticket>> {
+                if query.is_empty() {
+                    return Ok(vec![]);
+                }
+                let mut binds = Vec::new();
+                let mut conds = $crate::portable_tickets::filter_sql(f, &mut binds);
+                let (cond, texts) = Self::ticket_match_sql(query, binds.len() + 1);
+                conds.push(cond);
+                binds.extend(texts.into_iter().map($crate::portable_tickets::Bind::Text));
+                binds.push($crate::portable_tickets::Bind::I64(i64::from(f.limit)));
+                let sql = format!("SELECT {} FROM tickets t WHERE {} ORDER BY t.id DESC LIMIT ${}", $crate::portable_tickets::TICKET_COLUMNS, conds.join(" AND "), binds.len());
+                let rows = Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_ticket_rows::ticket).collect()
+            }
+            async fn change_ticket(&self, id: i64, c: $crate::TicketChange, message: Option<$crate::NewMessage>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<($crate::Ticket, Option<$crate::TicketMessage>)> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let old = Self::ticket_in(&mut *tx, id).await?;
+                if let Some(expected) = c.expect_status {
+                    if old.status != expected {
+                        return Err($crate::StoreError::Conflict { what: format!("the ticket is {} now, not {}", old.status.as_str(), expected.as_str()) });
+                    }
+                }
+                let mut log: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+                let s = |v: Option<&str>| v.map(str::to_owned);
+                let n = |v: Option<i64>| v.map(|x| x.to_string());
+                if let Some(v) = c.status.filter(|v| *v != old.status) { log.push(("status", s(Some(old.status.as_str())), s(Some(v.as_str())))); }
+                if let Some(v) = c.priority.filter(|v| *v != old.priority) { log.push(("priority", s(Some(old.priority.as_str())), s(Some(v.as_str())))); }
+                if let Some(v) = c.department_id.filter(|v| *v != old.department_id) { log.push(("department_id", n(Some(old.department_id)), n(Some(v)))); }
+                if let Some(v) = c.assignee_id.filter(|v| *v != old.assignee_id) { log.push(("assignee_id", n(old.assignee_id), n(v))); }
+                if let Some(v) = c.kind.filter(|v| *v != old.kind) { log.push(("kind", s(Some(old.kind.as_str())), s(Some(v.as_str())))); }
+                if let Some(v) = c.category_id.filter(|v| *v != old.category_id) { log.push(("category_id", n(old.category_id), n(v))); }
+                if let Some(v) = c.product.as_ref().filter(|v| **v != old.product) { log.push(("product", Some(old.product.clone()), Some(v.clone()))); }
+                if let Some(v) = c.subject.as_ref().filter(|v| **v != old.subject) { log.push(("subject", Some(old.subject.clone()), Some(v.clone()))); }
+                if let Some(v) = c.tags.as_ref().filter(|v| **v != old.tags) { log.push(("tags", Some(old.tags.join(", ")), Some(v.join(", ")))); }
+                if let Some(v) = c.classification.filter(|v| *v != old.classification) { log.push(("classification", ::serde_json::to_string(&old.classification).ok(), ::serde_json::to_string(&v).ok())); }
+                if let Some(v) = c.root_cause.as_ref().filter(|v| **v != old.root_cause) { log.push(("root_cause", old.root_cause.clone(), v.clone())); }
+                if let Some(v) = c.remedy.filter(|v| *v != old.remedy) { log.push(("remedy", old.remedy.map(|r| r.as_str().to_owned()), v.map(|r| r.as_str().to_owned()))); }
+                if let Some(v) = c.compensation_minor.filter(|v| *v != old.compensation_minor) { log.push(("compensation_minor", n(old.compensation_minor), n(v))); }
+                if let Some(v) = c.sla_policy_id.filter(|v| *v != old.sla_policy_id) { log.push(("sla_policy_id", n(old.sla_policy_id), n(v))); }
+                for (field, o, nv) in log {
+                    Self::activity_in(&mut tx, id, actor, field, o, nv, now).await?;
+                }
+                let status = c.status.unwrap_or(old.status);
+                let resolved_at = match status {
+                    ::kefu_core::ticket::Status::Resolved if old.status != status => Some(now),
+                    ::kefu_core::ticket::Status::Resolved | ::kefu_core::ticket::Status::Closed => old.resolved_at,
+                    _ => None,
+                };
+                let closed_at = match status {
+                    ::kefu_core::ticket::Status::Closed if old.status != status => Some(now),
+                    ::kefu_core::ticket::Status::Closed => old.closed_at,
+                    _ => None,
+                };
+                let cl = c.classification.unwrap_or(old.classification);
+                let tags = ::serde_json::to_string(c.tags.as_ref().unwrap_or(&old.tags)).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                let (next_check, urgent) = c.sla_marks.unwrap_or((old.sla_next_check_at, old.sla_urgent_at));
+                ::sqlx::query("UPDATE tickets SET status = $2, priority = $3, department_id = $4, assignee_id = $5, kind = $6, category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, closed_at = $23, updated_at = $24 WHERE id = $1")
+                    .bind(id).bind(status.as_str()).bind(c.priority.unwrap_or(old.priority).as_str()).bind(c.department_id.unwrap_or(old.department_id))
+                    .bind(c.assignee_id.unwrap_or(old.assignee_id)).bind(c.kind.unwrap_or(old.kind).as_str()).bind(c.category_id.unwrap_or(old.category_id))
+                    .bind(c.product.unwrap_or(old.product)).bind(c.subject.unwrap_or(old.subject)).bind(tags)
+                    .bind(cl.phase.map(|v| v.as_str())).bind(cl.nature.map(|v| v.as_str())).bind(cl.place.map(|v| v.as_str())).bind(cl.fee.map(|v| v.as_str())).bind(cl.frequency.map(|v| v.as_str()))
+                    .bind(c.root_cause.unwrap_or(old.root_cause)).bind(c.remedy.unwrap_or(old.remedy).map(|r| r.as_str())).bind(c.compensation_minor.unwrap_or(old.compensation_minor))
+                    .bind(c.sla_policy_id.unwrap_or(old.sla_policy_id)).bind(next_check).bind(urgent).bind(resolved_at).bind(closed_at).bind(now)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                let msg = match &message {
+                    Some(m) => Some(Self::message_in(&mut tx, id, m, now).await?),
+                    None => None,
+                };
+                if let Some(terms) = &c.terms {
+                    Self::index_ticket_in(&mut tx, id, terms).await?;
+                }
+                let out = Self::ticket_in(&mut *tx, id).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok((out, msg))
+            }
+            async fn ticket_messages(&self, id: i64) -> $crate::StoreResult<Vec<$crate::TicketMessage>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM ticket_messages WHERE ticket_id = $1 ORDER BY id", $crate::portable_tickets::MESSAGE_COLUMNS)))
+                    .bind(id).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_ticket_rows::message).collect()
+            }
+            async fn ticket_by_message_id(&self, message_id: &str) -> $crate::StoreResult<$crate::Ticket> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = $1", $crate::portable_tickets::TICKET_COLUMNS)))
+                    .bind(message_id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_ticket_rows::ticket(&row)
+            }
+            async fn ticket_activity(&self, id: i64) -> $crate::StoreResult<Vec<$crate::Activity>> {
+                let rows: Vec<(i64, i64, i64, Option<i64>, String, String, Option<String>, Option<String>)> = ::sqlx::query_as("SELECT id, ticket_id, at, actor_id, actor, field, old_value, new_value FROM ticket_activity WHERE ticket_id = $1 ORDER BY id")
+                    .bind(id).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, ticket_id, at, actor_id, actor, field, old_value, new_value)| $crate::Activity { id, ticket_id, at, actor_id, actor, field, old_value, new_value }).collect())
+            }
+            async fn ticket_events(&self, ids: &[i64]) -> $crate::StoreResult<Vec<(i64, i64, String)>> {
+                if ids.is_empty() {
+                    return Ok(vec![]);
+                }
+                let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+                let list = list.join(", ");
+                let sql = format!("SELECT ticket_id, at, what FROM (\
+                    SELECT ticket_id, created_at AS at, id AS seq, 0 AS src, CASE WHEN author_kind = 'customer' THEN 'customer' ELSE 'agent' END AS what FROM ticket_messages WHERE ticket_id IN ({list}) AND kind <> 'internal' AND author_kind <> 'system' \
+                    UNION ALL \
+                    SELECT ticket_id, at, id AS seq, 1 AS src, 'status:' || new_value AS what FROM ticket_activity WHERE ticket_id IN ({list}) AND field = 'status'\
+                    ) e ORDER BY ticket_id, at, src, seq");
+                let mut q = ::sqlx::query_as::<_, (i64, i64, String)>(::sqlx::AssertSqlSafe(sql));
+                for id in ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(self.reader()).await.map_err(db_err)
+            }
+
+            async fn calendars(&self) -> $crate::StoreResult<Vec<$crate::StoredCalendar>> {
+                let rows: Vec<(i64, String, String, bool)> = ::sqlx::query_as("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, name, toml, is_default)| $crate::StoredCalendar { id, name, toml, is_default }).collect())
+            }
+            async fn sla_policies(&self) -> $crate::StoreResult<Vec<$crate::SlaPolicy>> {
+                let rows = ::sqlx::query("SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies ORDER BY id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_ticket_rows::policy).collect()
+            }
+            async fn tickets_due_for_check(&self, now: i64, limit: u32) -> $crate::StoreResult<Vec<i64>> {
+                ::sqlx::query_scalar("SELECT id FROM tickets WHERE sla_next_check_at IS NOT NULL AND sla_next_check_at <= $1 ORDER BY sla_next_check_at LIMIT $2")
+                    .bind(now).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn log_escalation(&self, ticket_id: i64, key: &str, now: i64) -> $crate::StoreResult<bool> {
+                let r = ::sqlx::query("INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                    .bind(ticket_id).bind(key).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                Ok(r.rows_affected() == 1)
+            }
+            async fn escalations_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<String>> {
+                ::sqlx::query_scalar("SELECT step_key FROM ticket_escalations WHERE ticket_id = $1 ORDER BY at, step_key")
+                    .bind(ticket_id).fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn department_agent_loads(&self, department_id: i64) -> $crate::StoreResult<Vec<(i64, u32)>> {
+                let rows: Vec<(i64, i64)> = ::sqlx::query_as("SELECT u.id, (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status IN ('new', 'open', 'pending')) FROM users u JOIN user_departments d ON d.user_id = u.id WHERE d.department_id = $1 AND u.role = 'agent' AND u.disabled = FALSE ORDER BY u.id")
+                    .bind(department_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, n)| (id, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
+            }
+            async fn routing_rules(&self) -> $crate::StoreResult<Vec<(i64, String)>> {
+                ::sqlx::query_as("SELECT id, rule FROM routing_rules WHERE active = TRUE ORDER BY position, id")
+                    .fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn replace_routing_rules(&self, rules: &[String], now: i64) -> $crate::StoreResult<()> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                ::sqlx::query("DELETE FROM routing_rules").execute(&mut *tx).await.map_err(db_err)?;
+                for (i, r) in rules.iter().enumerate() {
+                    ::sqlx::query("INSERT INTO routing_rules (position, rule, active, created_at, updated_at) VALUES ($1, $2, TRUE, $3, $3)")
+                        .bind(i as i64).bind(r).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)
+            }
+        }
+    };
+}

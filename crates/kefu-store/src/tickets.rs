@@ -1,0 +1,291 @@
+//! Tickets (issue 4): row types and the `Tickets` trait. The SLA clock is replayed by the app from
+//! [`Tickets::ticket_events`]; the store keeps only the two derived instants its indexes need.
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use kefu_core::Language;
+use kefu_core::rfm::ValueTier;
+use kefu_core::search::{IndexTerms, QueryPart};
+use kefu_core::ticket::{Channel, Classification, Kind, Priority, Remedy, Status};
+use kefu_core::time::Millis;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub kind: Kind,
+    pub status: Status,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub language: Language,
+    pub subject: String,
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    /// The end customer an intermediate customer filed this for.
+    pub on_behalf_of_id: Option<i64>,
+    pub department_id: i64,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub category_id: Option<i64>,
+    pub product: String,
+    pub touchpoint: String,
+    pub classification: Classification,
+    pub tags: Vec<String>,
+    /// The customer's value tier when the ticket was filed (selects the SLA policy).
+    pub customer_tier: ValueTier,
+    pub sla_policy_id: Option<i64>,
+    pub sla_next_check_at: Option<Millis>,
+    pub sla_urgent_at: Option<Millis>,
+    pub root_cause: Option<String>,
+    pub remedy: Option<Remedy>,
+    pub compensation_minor: Option<i64>,
+    pub merged_into: Option<i64>,
+    pub resolved_at: Option<Millis>,
+    pub closed_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A reply the customer sees (or the customer's own message).
+    Public,
+    /// An internal note: never shown to the customer.
+    Internal,
+    /// A logged phone call.
+    Call,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Public => "public",
+            MessageKind::Internal => "internal",
+            MessageKind::Call => "call",
+        }
+    }
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        [MessageKind::Public, MessageKind::Internal, MessageKind::Call]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Agent,
+    Customer,
+    System,
+}
+
+impl AuthorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorKind::Agent => "agent",
+            AuthorKind::Customer => "customer",
+            AuthorKind::System => "system",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AuthorKind> {
+        [AuthorKind::Agent, AuthorKind::Customer, AuthorKind::System]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketMessage {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub kind: MessageKind,
+    pub author_kind: AuthorKind,
+    pub author_user_id: Option<i64>,
+    pub author_contact_id: Option<i64>,
+    pub body: String,
+    /// Sanitised HTML (from e-mail), shown instead of `body` where HTML is wanted.
+    pub body_html: Option<String>,
+    pub channel: Channel,
+    /// `inbound` or `outbound`, for calls.
+    pub call_direction: Option<String>,
+    pub call_seconds: Option<i64>,
+    /// The e-mail Message-ID, for threading.
+    pub message_id: Option<String>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub kind: MessageKind,
+    pub author_kind: AuthorKind,
+    pub author_user_id: Option<i64>,
+    pub author_contact_id: Option<i64>,
+    pub body: String,
+    pub body_html: Option<String>,
+    pub channel: Channel,
+    pub call_direction: Option<String>,
+    pub call_seconds: Option<i64>,
+    pub message_id: Option<String>,
+}
+
+/// One line of a ticket's append-only activity log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub at: Millis,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// Who made a change, for the activity log.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityActor {
+    pub id: Option<i64>,
+    pub label: String,
+}
+
+/// A checked ticket to create, with its first message and search terms.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub kind: Kind,
+    pub status: Status,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub language: Language,
+    pub subject: String,
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    pub on_behalf_of_id: Option<i64>,
+    pub department_id: i64,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub category_id: Option<i64>,
+    pub product: String,
+    pub touchpoint: String,
+    pub classification: Classification,
+    pub tags: Vec<String>,
+    pub customer_tier: ValueTier,
+    pub sla_policy_id: Option<i64>,
+    pub sla_next_check_at: Option<Millis>,
+    pub sla_urgent_at: Option<Millis>,
+    pub follow_token_hash: Option<String>,
+    pub first_message: NewMessage,
+    pub terms: IndexTerms,
+    pub actor: ActivityActor,
+    pub now: Millis,
+}
+
+/// Changes to a ticket; each one that changes a value is logged `field: old -> new`.
+/// `expect_status` makes the change conditional: another writer's status change in between is a
+/// `Conflict`, so two agents cannot both resolve, or resolve and reopen, on stale pages.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChange {
+    pub expect_status: Option<Status>,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<Option<i64>>,
+    pub kind: Option<Kind>,
+    pub category_id: Option<Option<i64>>,
+    pub product: Option<String>,
+    pub classification: Option<Classification>,
+    pub tags: Option<Vec<String>>,
+    pub subject: Option<String>,
+    pub root_cause: Option<Option<String>>,
+    pub remedy: Option<Option<Remedy>>,
+    pub compensation_minor: Option<Option<i64>>,
+    pub sla_policy_id: Option<Option<i64>>,
+    /// The derived SLA instants, recomputed by the app after the change (not logged).
+    pub sla_marks: Option<(Option<Millis>, Option<Millis>)>,
+    /// New search terms when the subject or messages changed (not logged).
+    pub terms: Option<IndexTerms>,
+}
+
+/// Which tickets a list shows, newest first (keyset on id).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    /// Only ids below this (0: from the newest).
+    pub before: i64,
+    pub limit: u32,
+    pub statuses: Vec<Status>,
+    pub department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub kind: Option<Kind>,
+    pub priority: Option<Priority>,
+    /// An agent's scope: tickets of these departments, or created by or assigned to this user.
+    pub agent_scope: Option<(i64, Vec<i64>)>,
+    /// A customer's scope: tickets of this customer or of customers beneath it (filed by it, or
+    /// for it, or on behalf of one beneath it).
+    pub customer_within: Option<i64>,
+}
+
+/// A business calendar as stored: its TOML (kefu-core::calendar reads it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredCalendar {
+    pub id: i64,
+    pub name: String,
+    pub toml: String,
+    pub is_default: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlaPolicy {
+    pub id: i64,
+    pub name: String,
+    pub scope: kefu_core::sla::PolicyScope,
+    pub targets: kefu_core::sla::SlaTargets,
+    /// The SERVQUAL dimension the promise serves (for the gap page), default `responsiveness`.
+    pub dimension: String,
+    pub calendar_id: i64,
+    /// What happens on breach: `{"raise_priority_on_breach": bool, "reassign_to": user id}`.
+    pub escalation: serde_json::Value,
+    pub is_default: bool,
+}
+
+/// Ticket storage (issue 4).
+#[async_trait]
+pub trait Tickets {
+    /// Creates every ticket with its first message, its activity line and its search terms, in one
+    /// transaction (the app batches concurrent creations into one call). Returns them in order.
+    async fn create_tickets(&self, tickets: &[NewTicket]) -> StoreResult<Vec<Ticket>>;
+    async fn get_ticket(&self, id: i64) -> StoreResult<Ticket>;
+    /// The ticket a public follow link names (by the hash of its token).
+    async fn ticket_by_follow_token(&self, token_hash: &str) -> StoreResult<Ticket>;
+    async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
+    async fn search_tickets(&self, query: &[QueryPart], filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
+    /// Applies a change (logging each changed field) and, with `message`, adds it, in one transaction.
+    async fn change_ticket(
+        &self,
+        id: i64,
+        change: TicketChange,
+        message: Option<NewMessage>,
+        actor: &ActivityActor,
+        now: Millis,
+    ) -> StoreResult<(Ticket, Option<TicketMessage>)>;
+    async fn ticket_messages(&self, id: i64) -> StoreResult<Vec<TicketMessage>>;
+    /// The ticket whose message carries this e-mail Message-ID.
+    async fn ticket_by_message_id(&self, message_id: &str) -> StoreResult<Ticket>;
+    async fn ticket_activity(&self, id: i64) -> StoreResult<Vec<Activity>>;
+    /// The messages and status changes the SLA clock replays, for each of these tickets, in order:
+    /// `(ticket_id, at, what)` with `what` = `customer`, `agent` or `status:<code>`.
+    async fn ticket_events(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Millis, String)>>;
+
+    async fn calendars(&self) -> StoreResult<Vec<StoredCalendar>>;
+    async fn sla_policies(&self) -> StoreResult<Vec<SlaPolicy>>;
+    /// Ids of open tickets whose SLA must be looked at by `now`, oldest mark first.
+    async fn tickets_due_for_check(&self, now: Millis, limit: u32) -> StoreResult<Vec<i64>>;
+    /// Records an escalation step once; false when it was logged already (by another node).
+    async fn log_escalation(&self, ticket_id: i64, key: &str, now: Millis) -> StoreResult<bool>;
+    async fn escalations_of(&self, ticket_id: i64) -> StoreResult<Vec<String>>;
+    /// Enabled agents of a department with their open (not resolved or closed) ticket counts.
+    async fn department_agent_loads(&self, department_id: i64) -> StoreResult<Vec<(i64, u32)>>;
+    /// The routing rules (JSON, kefu-core::routing) in order, active ones only.
+    async fn routing_rules(&self) -> StoreResult<Vec<(i64, String)>>;
+    async fn replace_routing_rules(&self, rules: &[String], now: Millis) -> StoreResult<()>;
+}

@@ -1,0 +1,425 @@
+//! `/api/v1/tickets`: file, read, list and search tickets; replies, notes and calls; status
+//! changes through the workflow; assignment. Stable for scripts: `POST /api/v1/tickets` takes at
+//! least `{customer_id, kind, subject, body}` and answers 201 with `id`, `reference` and `sla`.
+
+use super::ApiJson;
+use crate::WebState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kefu_app::tickets::{Addition, TicketInput, TicketView};
+use kefu_core::Invalid;
+use kefu_core::page::{PageRequest, split_page};
+use kefu_core::ticket::{Kind, Priority, Status};
+use kefu_store::{TicketFilter, TicketMessage};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketDto {
+    pub id: i64,
+    /// KF-2026-000123
+    pub reference: String,
+    /// complaint | request | inquiry | suggestion | praise | incident
+    pub kind: String,
+    /// new | open | pending | resolved | closed
+    pub status: String,
+    /// low | normal | high | urgent
+    pub priority: String,
+    /// web_form | portal | email | phone | api | qr | agent
+    pub channel: String,
+    pub language: String,
+    pub subject: String,
+    pub customer_id: i64,
+    pub contact_id: Option<i64>,
+    pub on_behalf_of_id: Option<i64>,
+    pub department_id: i64,
+    pub assignee_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub product: String,
+    #[schema(value_type = Object)]
+    pub classification: kefu_core::ticket::Classification,
+    /// urgent_important | important_not_urgent | urgent_not_important | neither (for the queue only)
+    pub quadrant: String,
+    /// `{policy, first_response, next_response, resolution}`, each `{target_minutes, due_at, state,
+    /// remaining_business_minutes, warn}`; state running | paused | met | breached | none.
+    #[schema(value_type = Object)]
+    pub sla: kefu_core::sla::SlaStatus,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<TicketView> for TicketDto {
+    fn from(v: TicketView) -> Self {
+        let t = v.ticket;
+        TicketDto {
+            id: t.id,
+            reference: v.reference.to_string(),
+            kind: t.kind.as_str().into(),
+            status: t.status.as_str().into(),
+            priority: t.priority.as_str().into(),
+            channel: t.channel.as_str().into(),
+            language: t.language.code().into(),
+            subject: t.subject,
+            customer_id: t.customer_id,
+            contact_id: t.contact_id,
+            on_behalf_of_id: t.on_behalf_of_id,
+            department_id: t.department_id,
+            assignee_id: t.assignee_id,
+            tags: t.tags,
+            product: t.product,
+            classification: t.classification,
+            quadrant: v.quadrant.as_str().into(),
+            sla: v.sla,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicketBody {
+    customer_id: i64,
+    kind: String,
+    subject: String,
+    body: String,
+    channel: Option<String>,
+    priority: Option<String>,
+    /// zh-CN | en (default zh-CN)
+    language: Option<String>,
+    contact_id: Option<i64>,
+    /// The end customer an intermediate customer files this for.
+    on_behalf_of_id: Option<i64>,
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    touchpoint: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    classification: kefu_core::ticket::Classification,
+}
+
+/// Files a ticket (staff for any customer; a customer user for its own record or subtree).
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), request_body = CreateTicketBody,
+    responses((status = 201, body = TicketDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateTicketBody>,
+) -> Result<Response, ApiError> {
+    let v = state
+        .app
+        .create_ticket(
+            &caller.actor(),
+            TicketInput {
+                customer_id: b.customer_id,
+                contact_id: b.contact_id,
+                on_behalf_of_id: b.on_behalf_of_id,
+                kind: b.kind,
+                subject: b.subject,
+                body: b.body,
+                channel: b.channel,
+                priority: b.priority,
+                language: b.language,
+                product: b.product,
+                touchpoint: b.touchpoint,
+                tags: b.tags,
+                classification: b.classification,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(TicketDto::from(v))).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketPage {
+    pub items: Vec<TicketDto>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TicketQuery {
+    /// Free text over subjects, messages and customer names, Chinese or English.
+    q: Option<String>,
+    /// One status, or several separated by commas.
+    status: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
+    assignee_id: Option<i64>,
+    department_id: Option<i64>,
+    customer_id: Option<i64>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Tickets the caller may see, newest first; with `q`, those matching every word of it.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), params(TicketQuery),
+    responses((status = 200, body = TicketPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    State(state): State<WebState>,
+    caller: Caller,
+    q: Result<Query<TicketQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<TicketPage>, ApiError> {
+    let Query(q) = q.map_err(|e| Invalid::one("query", "invalid_query", e.body_text()))?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let statuses = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => s.split(',').map(Status::parse).collect::<Result<Vec<_>, _>>()?,
+        None => vec![],
+    };
+    let filter = TicketFilter {
+        before: page.after,
+        limit: page.limit + 1,
+        statuses,
+        kind: q.kind.as_deref().map(Kind::parse).transpose()?,
+        priority: q.priority.as_deref().map(Priority::parse).transpose()?,
+        assignee_id: q.assignee_id,
+        department_id: q.department_id,
+        customer_id: q.customer_id,
+        ..Default::default()
+    };
+    let actor = caller.actor();
+    let rows = match q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(text) => state.app.search_tickets(&actor, text, filter).await?,
+        None => state.app.list_tickets(&actor, filter).await?,
+    };
+    let (rows, next_cursor) = split_page(rows, page.limit, |v| v.ticket.id);
+    Ok(Json(TicketPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
+/// A ticket with its SLA now.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<TicketDto>, ApiError> {
+    Ok(Json(state.app.get_ticket(&caller.actor(), id).await?.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageDto {
+    pub id: i64,
+    /// public | internal | call
+    pub kind: String,
+    /// agent | customer | system
+    pub author_kind: String,
+    pub author_user_id: Option<i64>,
+    pub body: String,
+    pub channel: String,
+    pub call_direction: Option<String>,
+    pub call_seconds: Option<i64>,
+    pub created_at: i64,
+}
+
+impl From<TicketMessage> for MessageDto {
+    fn from(m: TicketMessage) -> Self {
+        MessageDto {
+            id: m.id,
+            kind: m.kind.as_str().into(),
+            author_kind: m.author_kind.as_str().into(),
+            author_user_id: m.author_user_id,
+            body: m.body,
+            channel: m.channel.as_str().into(),
+            call_direction: m.call_direction,
+            call_seconds: m.call_seconds,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// The conversation, oldest first (a customer never sees internal notes).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = Vec<MessageDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn messages(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<MessageDto>>, ApiError> {
+    let m = state.app.ticket_messages(&caller.actor(), id).await?;
+    Ok(Json(m.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageBody {
+    /// reply (the customer sees it) | note (internal) | call (a logged phone call)
+    #[serde(default = "reply")]
+    kind: String,
+    body: String,
+    /// For calls: inbound | outbound
+    direction: Option<String>,
+    /// For calls.
+    duration_seconds: Option<i64>,
+}
+
+fn reply() -> String {
+    "reply".into()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddedDto {
+    pub message: MessageDto,
+    pub ticket: TicketDto,
+}
+
+/// Adds a reply, an internal note or a call log; the status follows the workflow.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])), request_body = MessageBody,
+    responses((status = 201, body = AddedDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_message(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<MessageBody>,
+) -> Result<Response, ApiError> {
+    let addition = match b.kind.as_str() {
+        "reply" => Addition::Reply { body: b.body },
+        "note" => Addition::Note { body: b.body },
+        "call" => Addition::Call {
+            body: b.body,
+            inbound: match b.direction.as_deref() {
+                Some("inbound") | None => true,
+                Some("outbound") => false,
+                Some(other) => {
+                    return Err(Invalid::one(
+                        "direction",
+                        "unknown_direction",
+                        format!("direction must be inbound or outbound, not {other:?}"),
+                    )
+                    .into());
+                }
+            },
+            seconds: b.duration_seconds.unwrap_or(0),
+        },
+        other => {
+            return Err(Invalid::one(
+                "kind",
+                "unknown_kind",
+                format!("kind must be reply, note or call, not {other:?}"),
+            )
+            .into());
+        }
+    };
+    let (v, m) = state.app.add_to_ticket(&caller.actor(), id, addition).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AddedDto {
+            message: m.into(),
+            ticket: v.into(),
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// new | open | pending | resolved | closed; a move the workflow forbids answers 422.
+    status: String,
+}
+
+/// Moves a ticket through the workflow (staff).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/status", tag = "tickets", security(("bearer" = [])), request_body = StatusBody,
+    responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn set_status(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<StatusBody>,
+) -> Result<Json<TicketDto>, ApiError> {
+    Ok(Json(
+        state
+            .app
+            .set_ticket_status(&caller.actor(), id, &b.status)
+            .await?
+            .into(),
+    ))
+}
+
+fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketPatchBody {
+    /// A user id, or null to unassign.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    assignee_id: Option<Option<i64>>,
+    department_id: Option<i64>,
+    /// low | normal | high | urgent (may select another SLA policy)
+    priority: Option<String>,
+}
+
+/// Assigns, moves to another department, or changes the priority (staff).
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), request_body = TicketPatchBody,
+    responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn patch(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TicketPatchBody>,
+) -> Result<Json<TicketDto>, ApiError> {
+    let v = state
+        .app
+        .assign_ticket(
+            &caller.actor(),
+            id,
+            b.assignee_id,
+            b.department_id,
+            b.priority.as_deref(),
+        )
+        .await?;
+    Ok(Json(v.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActivityDto {
+    pub at: i64,
+    pub actor: String,
+    pub field: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+/// The ticket's append-only activity log (staff).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/activity", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ActivityDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn activity(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ActivityDto>>, ApiError> {
+    state.app.visible_ticket(&caller.actor(), id).await?;
+    let rows = state
+        .app
+        .store
+        .ticket_activity(id)
+        .await
+        .map_err(kefu_app::AppError::from)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|a| ActivityDto {
+                at: a.at,
+                actor: a.actor,
+                field: a.field,
+                old_value: a.old_value,
+                new_value: a.new_value,
+            })
+            .collect(),
+    ))
+}
