@@ -148,8 +148,12 @@ impl Table {
     }
 }
 
+/// A cell's text, without the `'` an export puts before a cell Excel could run as a formula.
 fn cell<'a>(t: &Table, row: &'a [String], name: &str) -> &'a str {
-    t.col(name).and_then(|i| row.get(i)).map(String::as_str).unwrap_or("")
+    t.col(name)
+        .and_then(|i| row.get(i))
+        .map(|s| crate::export::unguard(s))
+        .unwrap_or("")
 }
 
 fn err(row: usize, column: &str, message: impl Into<String>) -> RowError {
@@ -610,6 +614,23 @@ mod tests {
         assert!(
             Table::read("external_id,name\nC1\n", CUSTOMER_COLUMNS, &[]).is_err(),
             "a short row is an error"
+        );
+    }
+
+    #[test]
+    fn the_export_formula_guard_comes_off() {
+        let t = Table::read(
+            "external_id,name,notes\nC1,'=HYPERLINK(1),''@x\nC2,'-5,'plain\n",
+            CUSTOMER_COLUMNS,
+            &[],
+        )
+        .unwrap();
+        let cells = |i: usize| ["external_id", "name", "notes"].map(|c| cell(&t, &t.rows[i].1, c).to_owned());
+        assert_eq!(cells(0), ["C1", "=HYPERLINK(1)", "'@x"]);
+        assert_eq!(
+            cells(1),
+            ["C2", "-5", "'plain"],
+            "only a ' before a formula character comes off"
         );
     }
 

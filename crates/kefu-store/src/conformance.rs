@@ -31,7 +31,7 @@ macro_rules! conformance_tests {
             webhooks_and_deliveries, settings_round_trip, dump_and_restore_round_trip,
             customers_and_the_channel_tree, customer_search_finds_cjk_inside_running_text, contacts_and_purchases,
             imports_are_all_or_nothing, bad_restore_changes_nothing, customer_records_change_merge_and_scope,
-            portal_accounts_and_invitations);
+            portal_accounts_and_invitations, exports_page_through_live_rows);
     };
 }
 
@@ -1408,5 +1408,172 @@ pub async fn portal_accounts_and_invitations(s: DynStore) {
             Err(StoreError::NotFound)
         ),
         "used once"
+    );
+}
+
+pub async fn exports_page_through_live_rows(s: DynStore) {
+    use kefu_core::customer::{CustomerKind, SocialStyle, Subkind};
+    let manager = s
+        .create_user(new_user("manager@example.com", Role::Manager))
+        .await
+        .unwrap();
+    let agent = s
+        .create_customer(NewCustomer {
+            subkind: Some(Subkind::Agent),
+            account_manager_id: Some(manager.id),
+            ..new_customer("华东总代理", CustomerKind::Intermediate, None)
+        })
+        .await
+        .unwrap();
+    let shop = s
+        .create_customer(NewCustomer {
+            external_id: None,
+            ..new_customer("观前街门店", CustomerKind::Intermediate, Some(agent.id))
+        })
+        .await
+        .unwrap();
+    let consumer = s
+        .create_customer(NewCustomer {
+            notes: "=1+1 备注".into(),
+            ..new_customer("王芳", CustomerKind::End, Some(shop.id))
+        })
+        .await
+        .unwrap();
+    let gone = s
+        .create_customer(new_customer("已删除", CustomerKind::End, None))
+        .await
+        .unwrap();
+    s.set_customer_deleted(gone.id, Some(T0), T0).await.unwrap();
+    let contact = |primary: bool, phone: &str| NewContact {
+        customer_id: consumer.id,
+        name: "王芳".into(),
+        phone: phone.into(),
+        phone_norm: phone.replace('-', ""),
+        email: if primary {
+            "wang@example.com".into()
+        } else {
+            String::new()
+        },
+        role: String::new(),
+        language: None,
+        preferred_channel: String::new(),
+        social_style: primary.then_some(SocialStyle::Amiable),
+        is_primary: primary,
+        now: T0,
+    };
+    s.add_contact(contact(true, "138-0013-8000")).await.unwrap();
+    s.add_contact(contact(false, "139-0000-0000")).await.unwrap();
+
+    let first = s.export_customers(0, 2).await.unwrap();
+    let rest = s.export_customers(first[1].customer.id, 2).await.unwrap();
+    assert_eq!(
+        first.iter().chain(&rest).map(|c| c.customer.id).collect::<Vec<_>>(),
+        vec![agent.id, shop.id, consumer.id],
+        "pages by id, without the deleted customer"
+    );
+    assert_eq!(
+        (
+            first[0].customer.subkind,
+            first[0].account_manager_email.as_deref(),
+            first[0].parent_external_id.as_deref()
+        ),
+        (Some(Subkind::Agent), Some("manager@example.com"), None)
+    );
+    assert_eq!(
+        (first[1].customer.external_id.as_deref(), first[1].customer.parent_id),
+        (None, Some(agent.id))
+    );
+    assert_eq!(
+        rest[0],
+        ExportCustomer {
+            customer: s.get_customer(consumer.id).await.unwrap(),
+            parent_external_id: None,
+            phone: "138-0013-8000".into(),
+            email: "wang@example.com".into(),
+            social_style: Some(SocialStyle::Amiable),
+            account_manager_email: None,
+        },
+        "the primary contact, the parent without an external id"
+    );
+
+    let purchase = |ext: &str, customer_id: i64, seller_id: Option<i64>| NewPurchase {
+        external_id: ext.into(),
+        customer_id,
+        purchased_on: "2026-01-15".into(),
+        amount_minor: 299_950,
+        currency: "CNY".into(),
+        sku: "BCD-215".into(),
+        product_name: "冰箱".into(),
+        category: "refrigerator".into(),
+        serial: "SN1".into(),
+        seller_id,
+        now: T0,
+    };
+    s.upsert_purchase(purchase("P1", consumer.id, Some(shop.id)))
+        .await
+        .unwrap();
+    s.upsert_purchase(purchase("P2", gone.id, None)).await.unwrap();
+    s.upsert_purchase(purchase("P3", consumer.id, Some(agent.id)))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.count_export_purchases().await.unwrap(),
+        2,
+        "not the deleted customer's"
+    );
+    let p = s.export_purchases(0, 1).await.unwrap();
+    assert_eq!(
+        (
+            p.len(),
+            p[0].purchase.external_id.as_str(),
+            p[0].customer_external_id.as_deref(),
+            p[0].purchase.seller_id,
+            p[0].seller_external_id.as_deref()
+        ),
+        (1, "P1", Some("ext-王芳"), Some(shop.id), None)
+    );
+    let p = s.export_purchases(p[0].purchase.id, 10).await.unwrap();
+    assert_eq!(
+        (
+            p.len(),
+            p[0].purchase.external_id.as_str(),
+            p[0].purchase.amount_minor,
+            p[0].seller_external_id.as_deref()
+        ),
+        (1, "P3", 299_950, Some("ext-华东总代理"))
+    );
+
+    // Customers without an external id get `prefix || id`, once; a taken one is refused whole.
+    assert_eq!(s.assign_external_ids("kefu-", T0 + 1).await.unwrap(), vec![shop.id]);
+    assert_eq!(
+        s.get_customer(shop.id).await.unwrap().external_id,
+        Some(format!("kefu-{}", shop.id))
+    );
+    assert!(s.assign_external_ids("kefu-", T0 + 2).await.unwrap().is_empty());
+    let bare = s
+        .create_customer(NewCustomer {
+            external_id: None,
+            ..new_customer("无编号", CustomerKind::End, None)
+        })
+        .await
+        .unwrap();
+    s.update_customer(
+        consumer.id,
+        CustomerPatch {
+            external_id: Some(Some(format!("kefu-{}", bare.id))),
+            ..Default::default()
+        },
+        T0,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.assign_external_ids("kefu-", T0 + 3).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        s.get_customer(bare.id).await.unwrap().external_id,
+        None,
+        "nothing changed"
     );
 }

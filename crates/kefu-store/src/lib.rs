@@ -291,4 +291,15 @@ pub trait Customers {
     /// Uses an unused, unexpired invitation: sets the user's password and marks it used, in one
     /// transaction. Any other token is `NotFound`.
     async fn accept_invitation(&self, token_hash: &str, password_hash: &str, now: Millis) -> StoreResult<User>;
+
+    /// Gives every customer without an external id the id `prefix` followed by its id (so an
+    /// export re-imports onto the same rows); returns the ids of the customers changed. Refused
+    /// with `Conflict` when such an id is taken by another customer.
+    async fn assign_external_ids(&self, prefix: &str, now: Millis) -> StoreResult<Vec<i64>>;
+    /// Customers not deleted with an id above `after`, by id, as the import's columns (export pages).
+    async fn export_customers(&self, after: i64, limit: u32) -> StoreResult<Vec<ExportCustomer>>;
+    /// Purchases of customers not deleted with an id above `after`, by id (export pages).
+    async fn export_purchases(&self, after: i64, limit: u32) -> StoreResult<Vec<ExportPurchase>>;
+    /// The number of purchases `export_purchases` pages through.
+    async fn count_export_purchases(&self) -> StoreResult<i64>;
 }

@@ -133,6 +133,37 @@ macro_rules! portable_store {
                 })
             }
 
+            pub const EXPORT_CUSTOMER_SQL: &str = "SELECT c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, c.parent_id, c.region, c.tags, \
+                c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.created_at, c.updated_at, p.external_id AS parent_external_id, \
+                k.phone, k.email, k.social_style, u.email AS account_manager_email \
+                FROM customers c LEFT JOIN customers p ON p.id = c.parent_id \
+                LEFT JOIN contacts k ON k.id = (SELECT MIN(x.id) FROM contacts x WHERE x.customer_id = c.id AND x.is_primary = TRUE) \
+                LEFT JOIN users u ON u.id = c.account_manager_id \
+                WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2";
+            pub const EXPORT_PURCHASE_SQL: &str = "SELECT p.id, p.external_id, p.customer_id, p.purchased_on, p.amount_minor, p.currency, p.sku, p.product_name, \
+                p.category, p.serial, p.seller_id, p.created_at, c.external_id AS customer_external_id, s.external_id AS seller_external_id \
+                FROM purchases p JOIN customers c ON c.id = p.customer_id LEFT JOIN customers s ON s.id = p.seller_id \
+                WHERE p.id > $1 AND c.deleted_at IS NULL ORDER BY p.id LIMIT $2";
+
+            pub fn export_customer(row: &DbRow) -> StoreResult<ExportCustomer> {
+                let style: Option<String> = get(row, "social_style")?;
+                Ok(ExportCustomer {
+                    customer: customer(row)?,
+                    parent_external_id: get(row, "parent_external_id")?,
+                    phone: get::<Option<String>>(row, "phone")?.unwrap_or_default(),
+                    email: get::<Option<String>>(row, "email")?.unwrap_or_default(),
+                    social_style: style.as_deref().map(::kefu_core::customer::SocialStyle::parse).transpose().map_err(data)?,
+                    account_manager_email: get(row, "account_manager_email")?,
+                })
+            }
+            pub fn export_purchase(row: &DbRow) -> StoreResult<ExportPurchase> {
+                Ok(ExportPurchase {
+                    purchase: purchase(row)?,
+                    customer_external_id: get(row, "customer_external_id")?,
+                    seller_external_id: get(row, "seller_external_id")?,
+                })
+            }
+
             pub fn department(row: &DbRow) -> StoreResult<Department> {
                 Ok(Department {
                     id: get(row, "id")?,
@@ -1024,6 +1055,26 @@ macro_rules! portable_store {
                     ::sqlx::query("UPDATE customers SET value_tier = $2 WHERE id = $1").bind(*id).bind(tier.as_str()).execute(&mut *tx).await.map_err(db_err)?;
                 }
                 tx.commit().await.map_err(db_err)
+            }
+
+            async fn assign_external_ids(&self, prefix: &str, now: i64) -> $crate::StoreResult<Vec<i64>> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let ids: Vec<i64> = ::sqlx::query_scalar("UPDATE customers SET external_id = $1 || CAST(id AS TEXT), updated_at = $2 WHERE external_id IS NULL RETURNING id")
+                    .bind(prefix).bind(now).fetch_all(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(ids)
+            }
+            async fn export_customers(&self, after: i64, limit: u32) -> $crate::StoreResult<Vec<$crate::ExportCustomer>> {
+                let rows = ::sqlx::query(__portable_rows::EXPORT_CUSTOMER_SQL).bind(after).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::export_customer).collect()
+            }
+            async fn export_purchases(&self, after: i64, limit: u32) -> $crate::StoreResult<Vec<$crate::ExportPurchase>> {
+                let rows = ::sqlx::query(__portable_rows::EXPORT_PURCHASE_SQL).bind(after).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_rows::export_purchase).collect()
+            }
+            async fn count_export_purchases(&self) -> $crate::StoreResult<i64> {
+                ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS NULL")
+                    .fetch_one(self.reader()).await.map_err(db_err)
             }
         }
     };

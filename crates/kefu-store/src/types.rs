@@ -503,3 +503,23 @@ pub struct PortalAccount {
     pub contact_id: i64,
     pub customer_id: i64,
 }
+
+/// A customer with what the CSV import's columns name by reference, for an export: the parent's
+/// external id, the primary contact's phone, e-mail and social style, the account manager's e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportCustomer {
+    pub customer: Customer,
+    pub parent_external_id: Option<String>,
+    pub phone: String,
+    pub email: String,
+    pub social_style: Option<kefu_core::customer::SocialStyle>,
+    pub account_manager_email: Option<String>,
+}
+
+/// A purchase with its customer's and seller's external ids, for an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportPurchase {
+    pub purchase: Purchase,
+    pub customer_external_id: Option<String>,
+    pub seller_external_id: Option<String>,
+}

@@ -389,3 +389,276 @@ fn csv_imports_report_rows_and_columns() {
     let e = err(&kefu(&db, &["import", "purchases", "/nonexistent.csv"]));
     assert!(e.contains("cannot read"), "{e}");
 }
+
+const EXPORT_CUSTOMERS: &str = "external_id,name,kind,subkind,parent_external_id,phone,email,region,tags,account_manager_email,social_style,notes
+A1,华东总代理,intermediate,agent,,+86 21 6555 0101,agent@example.com,华东,一级渠道;重点,manager@example.com,dominant,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"点我\"\")\"
+W1,苏州一级批发,intermediate,wholesaler_l1,A1,,,江苏,,,,\"两行
+备注, 带逗号\"
+R1,观前街门店,intermediate,retailer,W1,(0512) 6552-9988,,苏州,门店,,,'@店长
+C1,王芳,end,,R1,138-0013-8000,wang.fang@example.com,苏州,vip;老客户,manager@example.com,analytical,'-先打电话
+C2,\"Li, Lei\",end,,,,,,,,,
+";
+const EXPORT_PURCHASES: &str =
+    "external_id,customer_external_id,date,amount,currency,sku,product_name,category,serial,seller_external_id
+P1,C1,2025-03-01,2999.50,CNY,BCD-215,冰箱 \"双门\",refrigerator,SN-001,R1
+P2,C2,2026-01-15,0.07,USD,'+SUM(1),微波炉,microwave,,
+";
+
+async fn open_app(url: &str) -> kefu_app::App {
+    let store: std::sync::Arc<dyn kefu_store::Store> = if url.starts_with("postgres") {
+        std::sync::Arc::new(kefu_store_postgres::PostgresStore::open(url, 2).await.unwrap())
+    } else {
+        std::sync::Arc::new(kefu_store_sqlite::SqliteStore::open(url, 2).await.unwrap())
+    };
+    store.migrate().await.unwrap();
+    kefu_app::App::new(store, kefu_app::AppConfig::default())
+}
+
+fn records(bytes: &[u8]) -> Vec<Vec<String>> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let text = text.strip_prefix('\u{feff}').expect("a UTF-8 byte-order mark");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn sorted(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    rows.sort();
+    rows
+}
+
+/// The xlsx sheet's cells as text (amounts as numbers printed with two decimals), and its formulas.
+fn xlsx_rows(path: &std::path::Path, sheet: &str) -> (Vec<Vec<String>>, usize) {
+    use calamine::{Data, Reader};
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec![sheet.to_owned()],
+        "one sheet named after the entity"
+    );
+    let rows = book
+        .worksheet_range(sheet)
+        .unwrap()
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) => format!("{f:.2}"),
+                    Data::Empty => String::new(),
+                    other => panic!("unexpected cell {other:?}"),
+                })
+                .collect()
+        })
+        .collect();
+    let formulas = book
+        .worksheet_formula(sheet)
+        .unwrap()
+        .used_cells()
+        .filter(|(_, _, f)| !f.is_empty())
+        .count();
+    (rows, formulas)
+}
+
+/// Export, import into an empty database, export again: the same rows; re-import onto the source: nothing changes.
+fn export_round_trip(db1: &str, db2: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    for db in [db1, db2] {
+        ok(&kefu(
+            db,
+            &["user", "create", "--email", "manager@example.com", "--role", "manager"],
+        ));
+    }
+    std::fs::write(path("in-customers.csv"), EXPORT_CUSTOMERS).unwrap();
+    std::fs::write(path("in-purchases.csv"), EXPORT_PURCHASES).unwrap();
+    ok(&kefu(db1, &["import", "customers", &path("in-customers.csv")]));
+    ok(&kefu(db1, &["import", "purchases", &path("in-purchases.csv")]));
+    // A customer made in the web UI has no external id; its notes really start with '=.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bare = rt.block_on(async {
+        let app = open_app(db1).await;
+        let r1 = app.store.get_customer_by_external_id("R1").await.unwrap();
+        let c = app
+            .create_customer(
+                &kefu_app::Actor::Cli,
+                kefu_app::customers::CustomerInput {
+                    name: "无编号客户".into(),
+                    kind: "end".into(),
+                    parent_id: Some(r1.id),
+                    notes: "'=以引号开头".into(),
+                    tags: vec!["新".into()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        app.store.close().await;
+        c.id
+    });
+
+    let o = kefu(db1, &["export", "customers"]);
+    let customers = ok(&o).into_bytes();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("note: 1 customer(s) had no external_id") && stderr.contains("exported 6 customers to stdout"),
+        "{stderr}"
+    );
+    let rows = records(&customers);
+    assert_eq!(
+        rows[0].join(","),
+        EXPORT_CUSTOMERS.lines().next().unwrap(),
+        "the import's columns"
+    );
+    let row = |ext: &str| rows.iter().find(|r| r[0] == ext).unwrap().clone();
+    assert_eq!(
+        row("A1")[11],
+        "'=HYPERLINK(\"http://evil.example\",\"点我\")",
+        "the import took the ' off, the export put it back"
+    );
+    assert_eq!(row("R1")[5], "(0512) 6552-9988", "a phone number is not guarded");
+    assert_eq!(row("R1")[11], "'@店长");
+    assert_eq!(row("C1")[8], "vip;老客户");
+    assert_eq!(row("C1")[9], "manager@example.com");
+    let bare_ext = format!("kefu-{bare}");
+    assert_eq!(
+        row(&bare_ext)[1..],
+        ["无编号客户", "end", "", "R1", "", "", "", "新", "", "", "''=以引号开头"].map(String::from),
+        "a customer without an external id is exported as kefu-<id>; text that began with '= gets one more '"
+    );
+    let purchases_file = path("purchases.csv");
+    let out = ok(&kefu(db1, &["export", "purchases", "--output", &purchases_file]));
+    assert!(
+        out.starts_with(&format!("exported 2 purchases to {purchases_file} in ")),
+        "{out}"
+    );
+    let purchases = std::fs::read(&purchases_file).unwrap();
+    assert_eq!(
+        records(&purchases)[1..],
+        [
+            "P1,C1,2025-03-01,2999.50,CNY,BCD-215,冰箱 \"双门\",refrigerator,SN-001,R1",
+            "P2,C2,2026-01-15,0.07,USD,'+SUM(1),微波炉,microwave,,"
+        ]
+        .map(|l| l.split(',').map(String::from).collect::<Vec<_>>())
+    );
+
+    // Into an empty database (only the account manager exists): the same rows, the same tree.
+    let customers_file = path("customers.csv");
+    std::fs::write(&customers_file, &customers).unwrap();
+    assert!(ok(&kefu(db2, &["import", "customers", &customers_file])).contains("6 rows: 6 imported, 0 updated"));
+    assert!(ok(&kefu(db2, &["import", "purchases", &purchases_file])).contains("2 rows: 2 imported, 0 updated"));
+    let again = ok(&kefu(db2, &["export", "customers"])).into_bytes();
+    assert_eq!(sorted(records(&again)), sorted(records(&customers)));
+    let again_file = path("again.csv");
+    ok(&kefu(db2, &["export", "purchases", "-o", &again_file]));
+    assert_eq!(records(&std::fs::read(&again_file).unwrap()), records(&purchases));
+    rt.block_on(async {
+        let app = open_app(db2).await;
+        let c1 = app.store.get_customer_by_external_id("C1").await.unwrap();
+        let chain: Vec<String> = app
+            .store
+            .customer_ancestors(c1.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(chain, ["华东总代理", "苏州一级批发", "观前街门店"]);
+        let a1 = app.store.get_customer_by_external_id("A1").await.unwrap();
+        assert_eq!(
+            a1.notes, "=HYPERLINK(\"http://evil.example\",\"点我\")",
+            "the guard came off"
+        );
+        let bare = app.store.get_customer_by_external_id(&bare_ext).await.unwrap();
+        assert_eq!(bare.notes, "'=以引号开头", "exactly one ' came off");
+        app.store.close().await;
+    });
+
+    // Onto the database it came from: every row updated to what it was, nothing added.
+    assert!(ok(&kefu(db1, &["import", "customers", &customers_file])).contains("6 rows: 0 imported, 6 updated"));
+    assert!(ok(&kefu(db1, &["import", "purchases", &purchases_file])).contains("2 rows: 0 imported, 2 updated"));
+    let o = kefu(db1, &["export", "customers"]);
+    assert_eq!(ok(&o).into_bytes(), customers, "the same file again");
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "ids are given once"
+    );
+
+    // xlsx: the same cells as strings (no ' needed, no formulas), amounts as numbers.
+    let xlsx = dir.path().join("customers.xlsx");
+    ok(&kefu(
+        db1,
+        &["export", "customers", "--format", "xlsx", "-o", xlsx.to_str().unwrap()],
+    ));
+    let (cells, formulas) = xlsx_rows(&xlsx, "customers");
+    let unguarded: Vec<Vec<String>> = records(&customers)
+        .into_iter()
+        .map(|r| r.iter().map(|c| kefu_app::export::unguard(c).to_owned()).collect())
+        .collect();
+    assert_eq!((cells, formulas), (unguarded, 0));
+    let xlsx = dir.path().join("purchases.xlsx");
+    ok(&kefu(
+        db1,
+        &[
+            "export",
+            "purchases",
+            "--format",
+            "xlsx",
+            "--output",
+            xlsx.to_str().unwrap(),
+        ],
+    ));
+    let (cells, formulas) = xlsx_rows(&xlsx, "purchases");
+    assert_eq!(
+        (cells[2][3].as_str(), cells[2][5].as_str(), formulas),
+        ("0.07", "+SUM(1)", 0)
+    );
+    // Piped, an xlsx goes to stdout.
+    let o = kefu(db1, &["export", "purchases", "--format", "xlsx"]);
+    assert!(o.status.success() && o.stdout.starts_with(b"PK\x03\x04"), "a zip file");
+}
+
+#[test]
+fn export_round_trips_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    export_round_trip(&sqlite_url(&dir, "one.db"), &sqlite_url(&dir, "two.db"));
+}
+
+#[test]
+fn export_round_trips_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (one, one_name) = rt.block_on(kefu_store_postgres::testing::create_database());
+    let (two, two_name) = rt.block_on(kefu_store_postgres::testing::create_database());
+    export_round_trip(&one, &two);
+    rt.block_on(kefu_store_postgres::testing::drop_database(&one_name));
+    rt.block_on(kefu_store_postgres::testing::drop_database(&two_name));
+}
+
+#[test]
+fn export_refuses_bad_requests_and_leaves_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    let e = err(&kefu(&db, &["export", "customers", "--format", "json"]));
+    assert!(e.contains("csv or xlsx"), "{e}");
+    let e = err(&kefu(&db, &["user", "list", "--format", "xlsx"]));
+    assert!(e.contains("for kefu export"), "{e}");
+    let e = err(&kefu(&db, &["export", "customers", "-o", "/nonexistent/dir/c.csv"]));
+    assert!(e.contains("/nonexistent/dir"), "{e}");
+    let e = err(&kefu(&db, &["export", "customers", "-o", dir.path().to_str().unwrap()]));
+    assert!(e.contains("is a directory"), "{e}");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| !n.starts_with("k.db"))
+        .collect();
+    assert!(names.is_empty(), "no file left behind: {names:?}");
+    // An empty table is a header alone.
+    let out = ok(&kefu(&db, &["export", "purchases", "--no-bom"]));
+    assert_eq!(
+        out,
+        "external_id,customer_external_id,date,amount,currency,sku,product_name,category,serial,seller_external_id\r\n"
+    );
+}
