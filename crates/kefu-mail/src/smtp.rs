@@ -257,7 +257,8 @@ impl SmtpSender {
 fn classify(url: &SmtpUrl, e: &lettre::transport::smtp::Error) -> MailError {
     let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
     let mut detail = format!("{}:{}: {e}", url.host, url.port);
-    let mut source = std::error::Error::source(e);
+    // lettre's Display already ends with the direct source; add the rest of the chain (the io error behind it).
+    let mut source = std::error::Error::source(e).and_then(|s| s.source());
     while let Some(s) = source {
         detail.push_str(&format!(": {s}"));
         source = s.source();
