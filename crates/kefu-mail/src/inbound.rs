@@ -325,9 +325,7 @@ pub fn parse_inbound(raw: &[u8], limits: &InboundLimits) -> Result<InboundMail, 
 /// header block is re-decoded as GB18030 (a superset of GB2312 and GBK that leaves ASCII alone) when it is not
 /// valid UTF-8; the body keeps its bytes, as its parts declare their own charsets.
 fn utf8_header_block(raw: &[u8]) -> Cow<'_, [u8]> {
-    let end = find(raw, b"\r\n\r\n")
-        .or_else(|| find(raw, b"\n\n"))
-        .unwrap_or(raw.len());
+    let end = header_end(raw);
     let head = &raw[..end];
     if std::str::from_utf8(head).is_ok() {
         return Cow::Borrowed(raw);
@@ -339,11 +337,20 @@ fn utf8_header_block(raw: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+/// Where the header block ends: after the line end that precedes the first blank line (CRLF or bare LF).
+fn header_end(raw: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(off) = raw[i..].iter().position(|&b| b == b'\n') {
+        let next = i + off + 1;
+        if raw[next..].starts_with(b"\n") || raw[next..].starts_with(b"\r\n") {
+            return next;
+        }
+        i = next;
+    }
+    raw.len()
 }
 
-/// From the end: closing boundaries sit at the end of their multipart, after the (large) attachments.
+/// Searches from the end: closing boundaries sit at the end of their multipart, after the (large) attachments.
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
@@ -448,7 +455,7 @@ fn all_mailboxes(a: &Address<'_>) -> Vec<MailAddress> {
 }
 
 /// One line of header text: folding and control characters become single spaces.
-fn clean_line(s: &str) -> String {
+pub(crate) fn clean_line(s: &str) -> String {
     s.split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use lettre::message::{Mailbox, MultiPart, SinglePart};
 use rand::Rng;
 
 use crate::MailError;
-use crate::inbound::{MailAddress, normalize_message_id};
+use crate::inbound::{MailAddress, clean_line, normalize_message_id};
 
 /// Outbound References are cut to the newest this many ids (the first one, the thread root, is always kept):
 /// enough for any client to thread, short enough for any server to accept.
@@ -89,14 +89,7 @@ fn to_mailbox(m: &MailAddress) -> Result<Mailbox, MailError> {
         .as_str()
         .parse()
         .map_err(|e| MailError::Build(format!("{} is not an address lettre accepts: {e}", m.address)))?;
-    Ok(Mailbox::new(m.name.as_deref().map(one_line), address))
-}
-
-fn one_line(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    Ok(Mailbox::new(m.name.as_deref().map(clean_line), address))
 }
 
 fn bracketed(field: &str, id: &str) -> Result<String, MailError> {
@@ -110,7 +103,7 @@ pub(crate) fn build_message(mail: &OutboundMail, from: &MailAddress) -> Result<M
     let mut builder = Message::builder()
         .from(to_mailbox(from)?)
         .to(to_mailbox(&mail.to)?)
-        .subject(one_line(&mail.subject))
+        .subject(clean_line(&mail.subject))
         .message_id(Some(bracketed("Message-ID", &mail.message_id)?))
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Content-Language"),

@@ -144,6 +144,15 @@ fn raw_8bit_gbk_headers_are_read_as_gb18030() {
     assert_eq!(mail.subject, "退货申请 KF-2026-000456");
     assert_eq!(mail.text, "申请退货，订单号 20260314001。");
     assert_eq!(thread_key(&mail).reference_in_subject.unwrap().number, 456);
+    // The same with bare LF line ends, as a message saved on Unix has them.
+    let lf: Vec<u8> = fixture("raw-gbk-headers.eml")
+        .split(|&b| b == b'\r')
+        .flatten()
+        .copied()
+        .collect();
+    let mail = parse_inbound(&lf, &InboundLimits::default()).unwrap();
+    assert_eq!(mail.subject, "退货申请 KF-2026-000456");
+    assert_eq!(mail.text, "申请退货，订单号 20260314001。");
 }
 
 #[test]
