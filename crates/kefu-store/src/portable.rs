@@ -134,16 +134,16 @@ macro_rules! portable_store {
             }
 
             pub const EXPORT_CUSTOMER_SQL: &str = "SELECT c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, c.parent_id, c.region, c.tags, \
-                c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.created_at, c.updated_at, p.external_id AS parent_external_id, \
+                c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.merged_into, c.created_at, c.updated_at, p.external_id AS parent_external_id, \
                 k.phone, k.email, k.social_style, u.email AS account_manager_email \
                 FROM customers c LEFT JOIN customers p ON p.id = c.parent_id \
-                LEFT JOIN contacts k ON k.id = (SELECT MIN(x.id) FROM contacts x WHERE x.customer_id = c.id AND x.is_primary = TRUE) \
+                LEFT JOIN contacts k ON k.id = (SELECT MIN(x.id) FROM contacts x WHERE x.customer_id = c.id AND x.is_primary = TRUE AND x.deleted_at IS NULL) \
                 LEFT JOIN users u ON u.id = c.account_manager_id \
                 WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2";
             pub const EXPORT_PURCHASE_SQL: &str = "SELECT p.id, p.external_id, p.customer_id, p.purchased_on, p.amount_minor, p.currency, p.sku, p.product_name, \
                 p.category, p.serial, p.seller_id, p.created_at, c.external_id AS customer_external_id, s.external_id AS seller_external_id \
                 FROM purchases p JOIN customers c ON c.id = p.customer_id LEFT JOIN customers s ON s.id = p.seller_id \
-                WHERE p.id > $1 AND c.deleted_at IS NULL ORDER BY p.id LIMIT $2";
+                WHERE p.id > $1 AND c.deleted_at IS NULL AND p.deleted_at IS NULL ORDER BY p.id LIMIT $2";
 
             pub fn export_customer(row: &DbRow) -> StoreResult<ExportCustomer> {
                 let style: Option<String> = get(row, "social_style")?;
@@ -1073,7 +1073,7 @@ macro_rules! portable_store {
                 rows.iter().map(__portable_rows::export_purchase).collect()
             }
             async fn count_export_purchases(&self) -> $crate::StoreResult<i64> {
-                ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS NULL")
+                ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS NULL AND p.deleted_at IS NULL")
                     .fetch_one(self.reader()).await.map_err(db_err)
             }
         }

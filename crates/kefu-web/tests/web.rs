@@ -20,6 +20,7 @@ on_both_databases!(
     customers_api,
     portal_scope_merge_and_record_changes,
     tickets_api,
+    ticket_pages,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -1612,4 +1613,97 @@ async fn tickets_api(h: &Harness) {
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
     assert_eq!(json(&text)["priority"].as_str(), Some("urgent"));
+}
+
+/// An agent files a ticket from a phone call, replies, logs a note and resolves it on the pages;
+/// the customer's words stay text.
+async fn ticket_pages(h: &Harness) {
+    let (cookie, csrf) = h.session(Role::Agent).await;
+    let agent = h.token(Role::Agent).await;
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"张伟","kind":"end"}"#),
+        )
+        .await;
+    let customer = json(&text)["id"].as_i64().unwrap();
+    let (res, page) = h.get_page("/tickets", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("ticket-filters"));
+    let (res, page) = h
+        .get_page(&format!("/tickets/new?customer_id={customer}"), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("张伟"));
+    let (res, page) = h
+        .post_form(
+            "/tickets",
+            &cookie,
+            format!("csrf={csrf}&customer_id={customer}&kind=complaint&priority=normal&channel=phone&subject=&body=x"),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty subject shows the form again"
+    );
+    assert!(page.contains("data-field=\"subject\""));
+    let subject = enc("热水器漏水 <img src=x onerror=alert(1)>");
+    let (res, _) = h
+        .post_form(
+            "/tickets",
+            &cookie,
+            format!("csrf={csrf}&customer_id={customer}&kind=complaint&priority=high&channel=phone&subject={subject}&body={}", enc("客户来电：热水器底部漏水")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res
+        .headers()
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = to.split('?').next().unwrap().to_owned();
+    let (res, page) = h.get_page(&to, &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("热水器漏水") && !page.contains("<img src=x"),
+        "escaped: {page}"
+    );
+    assert!(page.contains("KF-"));
+    for body in [
+        format!("csrf={csrf}&kind=reply&body={}", enc("已安排师傅明天上门")),
+        format!("csrf={csrf}&kind=note&body={}", enc("内部：保修期内")),
+        format!(
+            "csrf={csrf}&kind=call&direction=outbound&minutes=2&body={}",
+            enc("确认上门时间")
+        ),
+    ] {
+        let (res, _) = h.post_form(&format!("{path}/messages"), &cookie, body).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let (res, page) = h
+        .post_form(
+            &format!("{path}/messages"),
+            &cookie,
+            format!("csrf={csrf}&kind=reply&body="),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"body\""));
+    let (res, _) = h
+        .post_form(
+            &format!("{path}/status"),
+            &cookie,
+            format!("csrf={csrf}&status=resolved"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page(&path, &cookie).await;
+    assert!(page.contains("已安排师傅明天上门") && page.contains("内部：保修期内") && page.contains("确认上门时间"));
+    let (_, page) = h.get_page("/tickets?status=resolved&view=quadrants", &cookie).await;
+    assert!(page.contains("quadrant"));
 }

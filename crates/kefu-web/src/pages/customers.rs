@@ -634,6 +634,8 @@ pub struct ArchivePage {
     pub errors: Vec<(String, String)>,
     /// Just created a portal account: `Some(Some(link))` for an invitation, `Some(None)` with a password.
     pub portal_created: Option<Option<String>>,
+    /// The customer's latest tickets: (id, reference, subject, status).
+    pub tickets: Vec<(i64, String, String, &'static str)>,
 }
 
 pub async fn archive(
@@ -694,7 +696,25 @@ async fn archive_page(
         })
         .collect();
     let tz = time_zone(state).await;
+    let tickets = app
+        .list_tickets(
+            &actor,
+            kefu_store::TicketFilter {
+                limit: 20,
+                customer_id: Some(id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| {
+            let status = v.ticket.status.label(t.lang);
+            (v.ticket.id, v.reference.to_string(), v.ticket.subject, status)
+        })
+        .collect();
     render(ArchivePage {
+        tickets,
         page: Chrome::new(ident, "/customers", "customers.archive").with_flash(flash),
         kind: t.t(kind_key(&c)),
         can_have_customers: c.kind == kefu_core::customer::CustomerKind::Intermediate,

@@ -9,6 +9,7 @@ pub mod departments;
 pub mod home;
 pub mod invite;
 pub mod login;
+pub mod tickets;
 pub mod users;
 pub mod webhooks;
 
@@ -47,6 +48,7 @@ impl Chrome {
         let role = id.user.as_ref().map(|u| u.role);
         let items: &[(&'static str, &'static str, &[Role])] = &[
             ("/", "nav.home", &Role::ALL),
+            ("/tickets", "nav.tickets", &[Role::Admin, Role::Manager, Role::Agent]),
             (
                 "/customers",
                 "nav.customers",
@@ -121,6 +123,8 @@ const FLASHES: &[(&str, &str)] = &[
     ("customers_merged", "flash.customers_merged"),
     ("contact_added", "flash.contact_added"),
     ("password_chosen", "flash.password_chosen"),
+    ("ticket_created", "flash.ticket_created"),
+    ("ticket_updated", "flash.ticket_updated"),
 ];
 
 pub fn role_key(role: Role) -> &'static str {

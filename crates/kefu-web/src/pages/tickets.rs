@@ -1,0 +1,507 @@
+//! Ticket pages for staff: the agent queue (a list with filters, or the four urgency ×
+//! importance quadrants of seed 001), a ticket with its SLA targets, conversation and activity,
+//! and the form an agent files a ticket with (a phone call, a walk-in). Every text a customer
+//! wrote is shown escaped.
+
+use super::account::field_errors;
+use super::{Chrome, done, fmt_time, render, render_status, time_zone};
+use crate::WebState;
+use crate::auth::Caller;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use kefu_app::AppError;
+use kefu_app::tickets::{Addition, TicketInput, TicketView};
+use kefu_core::Language;
+use kefu_core::page::{PageRequest, split_page};
+use kefu_core::queue::Quadrant;
+use kefu_core::sla::{SlaState, TargetStatus};
+use kefu_core::ticket::{Kind, Priority, Status};
+use kefu_store::{Customer, TicketFilter, TicketMessage};
+use serde::Deserialize;
+
+/// One SLA target as a page shows it.
+pub struct TargetView {
+    pub label: &'static str,
+    pub state: &'static str,
+    pub state_code: &'static str,
+    pub due: String,
+    pub left: String,
+    pub warn: bool,
+}
+
+fn target_view(label: &'static str, t: &TargetStatus, lang: Language, tz: &jiff::tz::TimeZone) -> TargetView {
+    TargetView {
+        label,
+        state: t.state.label(lang),
+        state_code: t.state.as_str(),
+        due: t.due_at.map(|d| fmt_time(d.as_millisecond(), tz)).unwrap_or_default(),
+        left: match t.remaining_business_minutes {
+            Some(m) if t.state == SlaState::Running || t.state == SlaState::Paused => format_minutes(m, lang),
+            Some(m) if t.state == SlaState::Breached => format!("-{}", format_minutes(-m, lang)),
+            _ => String::new(),
+        },
+        warn: t.warn,
+    }
+}
+
+fn format_minutes(m: i64, lang: Language) -> String {
+    let (h, min) = (m / 60, m % 60);
+    match lang {
+        Language::ZhCn => format!("{h}小时{min}分"),
+        Language::En => format!("{h} h {min} min"),
+    }
+}
+
+pub struct Row {
+    pub v: TicketView,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub sla: TargetView,
+    pub created: String,
+}
+
+fn row(v: TicketView, lang: Language, tz: &jiff::tz::TimeZone, t: &crate::i18n::Tr) -> Row {
+    // The target that matters now: the first running (or breached) one, else resolution.
+    let sla = v
+        .sla
+        .targets()
+        .into_iter()
+        .find(|x| matches!(x.state, SlaState::Running | SlaState::Breached))
+        .unwrap_or(&v.sla.resolution);
+    Row {
+        kind: v.ticket.kind.label(lang),
+        status: v.ticket.status.label(lang),
+        priority: v.ticket.priority.label(lang),
+        sla: target_view(t.t(metric_key(sla.metric)), sla, lang, tz),
+        created: fmt_time(v.ticket.created_at, tz),
+        v,
+    }
+}
+
+fn metric_key(m: kefu_core::sla::Metric) -> &'static str {
+    match m {
+        kefu_core::sla::Metric::FirstResponse => "tickets.first_response",
+        kefu_core::sla::Metric::NextResponse => "tickets.next_response",
+        kefu_core::sla::Metric::Resolution => "tickets.resolution",
+    }
+}
+
+pub struct QuadrantView {
+    pub title: &'static str,
+    pub advice: &'static str,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "tickets.html")]
+pub struct QueuePage {
+    pub page: Chrome,
+    pub rows: Vec<Row>,
+    pub quadrants: Vec<QuadrantView>,
+    pub view: String,
+    pub status: String,
+    pub mine: bool,
+    pub q: String,
+    pub next_cursor: Option<String>,
+    pub statuses: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    q: Option<String>,
+    status: Option<String>,
+    mine: Option<String>,
+    view: Option<String>,
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+/// The agent queue: active tickets by default, newest first; `view=quadrants` groups them.
+pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Query<QueueQuery>) -> Response {
+    let ident = &caller.1;
+    let t = ident.tr();
+    let lang = t.lang;
+    let page = match PageRequest::parse(None, q.cursor.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return super::error_page(ident, e.into()),
+    };
+    let status = q.status.clone().unwrap_or_else(|| "active".into());
+    let statuses = match status.as_str() {
+        "active" => vec![Status::New, Status::Open, Status::Pending],
+        "all" => vec![],
+        s => match Status::parse(s) {
+            Ok(s) => vec![s],
+            Err(e) => return super::error_page(ident, e.into()),
+        },
+    };
+    let mine = q.mine.as_deref() == Some("1");
+    let filter = TicketFilter {
+        before: page.after,
+        limit: page.limit + 1,
+        statuses,
+        assignee_id: mine.then_some(caller.0.id),
+        ..Default::default()
+    };
+    let actor = caller.actor();
+    let text = q.q.clone().unwrap_or_default();
+    let found = if text.trim().is_empty() {
+        state.app.list_tickets(&actor, filter).await
+    } else {
+        state.app.search_tickets(&actor, &text, filter).await
+    };
+    let views = match found {
+        Ok(v) => v,
+        Err(e) => return super::error_page(ident, e),
+    };
+    let (views, next_cursor) = split_page(views, page.limit, |v| v.ticket.id);
+    let tz = time_zone(&state).await;
+    let view = if q.view.as_deref() == Some("quadrants") {
+        "quadrants"
+    } else {
+        "list"
+    }
+    .to_owned();
+    let mut rows: Vec<Row> = views.into_iter().map(|v| row(v, lang, &tz, &t)).collect();
+    let mut quadrants = Vec::new();
+    if view == "quadrants" {
+        for quad in [
+            Quadrant::UrgentImportant,
+            Quadrant::ImportantNotUrgent,
+            Quadrant::UrgentNotImportant,
+            Quadrant::Neither,
+        ] {
+            let (mut these, rest): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.v.quadrant == quad);
+            rows = rest;
+            these.sort_by_key(|r| r.v.sla.next_check_at().map(|x| x.as_millisecond()).unwrap_or(i64::MAX));
+            quadrants.push(QuadrantView {
+                title: quad.label(lang),
+                advice: quad.advice(lang),
+                rows: these,
+            });
+        }
+    }
+    render(QueuePage {
+        page: Chrome::new(ident, "/tickets", "tickets.title").with_flash(q.done.as_deref()),
+        rows,
+        quadrants,
+        view,
+        status,
+        mine,
+        q: text,
+        next_cursor,
+        statuses: vec![
+            ("active", t.t("tickets.active")),
+            ("new", Status::New.label(lang)),
+            ("open", Status::Open.label(lang)),
+            ("pending", Status::Pending.label(lang)),
+            ("resolved", Status::Resolved.label(lang)),
+            ("closed", Status::Closed.label(lang)),
+            ("all", t.t("common.all")),
+        ],
+    })
+}
+
+pub struct MessageView {
+    pub m: TicketMessage,
+    pub author: String,
+    pub at: String,
+    pub internal: bool,
+    pub call: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+pub struct TicketPage {
+    pub page: Chrome,
+    pub row: Row,
+    pub customer: Option<Customer>,
+    pub targets: Vec<TargetView>,
+    pub messages: Vec<MessageView>,
+    pub moves: Vec<(&'static str, &'static str)>,
+    pub errors: Vec<(String, String)>,
+    pub activity: Vec<(String, String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    ticket_page(&state, &caller, id, q.done.as_deref(), vec![], StatusCode::OK).await
+}
+
+async fn ticket_page(
+    state: &WebState,
+    caller: &Caller,
+    id: i64,
+    flash: Option<&str>,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let ident = &caller.1;
+    let t = ident.tr();
+    let lang = t.lang;
+    let actor = caller.actor();
+    let view = match state.app.get_ticket(&actor, id).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(ident, e),
+    };
+    let messages = match state.app.ticket_messages(&actor, id).await {
+        Ok(m) => m,
+        Err(e) => return super::error_page(ident, e),
+    };
+    let activity = state.app.store.ticket_activity(id).await.unwrap_or_default();
+    let customer = state.app.store.get_customer(view.ticket.customer_id).await.ok();
+    let tz = time_zone(state).await;
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    for m in &messages {
+        if let Some(u) = m.author_user_id
+            && !names.contains_key(&u)
+            && let Ok(user) = state.app.store.get_user(u).await
+        {
+            names.insert(u, user.name);
+        }
+    }
+    let targets = vec![
+        target_view(t.t("tickets.first_response"), &view.sla.first_response, lang, &tz),
+        target_view(t.t("tickets.next_response"), &view.sla.next_response, lang, &tz),
+        target_view(t.t("tickets.resolution"), &view.sla.resolution, lang, &tz),
+    ];
+    let current = view.ticket.status;
+    let moves = Status::ALL
+        .iter()
+        .filter(|s| current.can_move_to(**s))
+        .map(|s| (s.as_str(), s.label(lang)))
+        .collect();
+    let customer_label = customer.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    let messages = messages
+        .into_iter()
+        .map(|m| MessageView {
+            author: match (m.author_kind, m.author_user_id.and_then(|u| names.get(&u))) {
+                (kefu_store::AuthorKind::Customer, _) => customer_label.clone(),
+                (_, Some(n)) => n.clone(),
+                _ => t.t("tickets.system").to_owned(),
+            },
+            at: fmt_time(m.created_at, &tz),
+            internal: m.kind == kefu_store::MessageKind::Internal,
+            call: m.kind == kefu_store::MessageKind::Call,
+            m,
+        })
+        .collect();
+    let activity = activity
+        .into_iter()
+        .map(|a| {
+            (
+                fmt_time(a.at, &tz),
+                a.actor,
+                format!(
+                    "{}: {} → {}",
+                    a.field,
+                    a.old_value.unwrap_or_else(|| "—".into()),
+                    a.new_value.unwrap_or_else(|| "—".into())
+                ),
+            )
+        })
+        .collect();
+    render_status(
+        status,
+        TicketPage {
+            page: Chrome::new(ident, "/tickets", "tickets.ticket").with_flash(flash),
+            row: row(view, lang, &tz, &t),
+            customer,
+            targets,
+            messages,
+            moves,
+            errors,
+            activity,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    minutes: String,
+}
+
+/// A reply, an internal note or a call log from the ticket page.
+pub async fn add(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<AddForm>,
+) -> Response {
+    let addition = match f.kind.as_str() {
+        "note" => Addition::Note { body: f.body },
+        "call" => Addition::Call {
+            body: f.body,
+            inbound: f.direction != "outbound",
+            seconds: f
+                .minutes
+                .trim()
+                .parse::<f64>()
+                .map(|m| (m * 60.0).round() as i64)
+                .unwrap_or(-1),
+        },
+        _ => Addition::Reply { body: f.body },
+    };
+    match state.app.add_to_ticket(&caller.actor(), id, addition).await {
+        Ok(_) => done(&format!("/tickets/{id}"), "ticket_updated"),
+        Err(AppError::Invalid(i)) => {
+            let errors = field_errors(&caller.1.tr(), i);
+            ticket_page(&state, &caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            ticket_page(
+                &state,
+                &caller,
+                id,
+                None,
+                vec![("status".into(), e.to_string())],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<StatusForm>,
+) -> Response {
+    match state.app.set_ticket_status(&caller.actor(), id, &f.status).await {
+        Ok(_) => done(&format!("/tickets/{id}"), "ticket_updated"),
+        Err(AppError::Invalid(i)) => {
+            let errors = field_errors(&caller.1.tr(), i);
+            ticket_page(&state, &caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            ticket_page(
+                &state,
+                &caller,
+                id,
+                None,
+                vec![("status".into(), e.to_string())],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ticket_form.html")]
+pub struct FormPage {
+    pub page: Chrome,
+    pub customer: Customer,
+    pub values: NewForm,
+    pub errors: Vec<(String, String)>,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub priorities: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewForm {
+    #[serde(default)]
+    pub customer_id: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub channel: String,
+}
+
+async fn new_page(
+    state: &WebState,
+    caller: &Caller,
+    values: NewForm,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+) -> Response {
+    let lang = caller.1.tr().lang;
+    let Ok(id) = values.customer_id.trim().parse::<i64>() else {
+        return super::error_page(&caller.1, AppError::NotFound);
+    };
+    let customer = match state.app.visible_customer(&caller.actor(), id).await {
+        Ok(c) => c,
+        Err(e) => return super::error_page(&caller.1, e),
+    };
+    render_status(
+        status,
+        FormPage {
+            page: Chrome::new(&caller.1, "/tickets", "tickets.new"),
+            customer,
+            values,
+            errors,
+            kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label(lang))).collect(),
+            priorities: Priority::ALL.iter().map(|p| (p.as_str(), p.label(lang))).collect(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    customer_id: Option<String>,
+}
+
+pub async fn new_form(State(state): State<WebState>, caller: Caller, Query(q): Query<NewQuery>) -> Response {
+    let values = NewForm {
+        customer_id: q.customer_id.unwrap_or_default(),
+        kind: "complaint".into(),
+        priority: "normal".into(),
+        channel: "phone".into(),
+        ..Default::default()
+    };
+    new_page(&state, &caller, values, vec![], StatusCode::OK).await
+}
+
+pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v): axum::Form<NewForm>) -> Response {
+    let t = caller.1.tr();
+    let input = TicketInput {
+        customer_id: v.customer_id.trim().parse().unwrap_or(0),
+        kind: v.kind.clone(),
+        subject: v.subject.clone(),
+        body: v.body.clone(),
+        priority: Some(v.priority.clone()),
+        channel: Some(v.channel.clone()),
+        language: Some(t.code().to_owned()),
+        ..Default::default()
+    };
+    match state.app.create_ticket(&caller.actor(), input).await {
+        Ok(view) => done(&format!("/tickets/{}", view.ticket.id), "ticket_created"),
+        Err(AppError::Invalid(i)) => {
+            let errors = field_errors(&t, i);
+            new_page(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
