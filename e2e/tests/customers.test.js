@@ -7,6 +7,7 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, ADMIN } = require('../lib/server');
 const { launchBrowser, withPage } = require('../lib/browser');
+const { createCustomer } = require('../lib/customers');
 
 async function login(page, baseURL) {
   await page.goto(`${baseURL}/login`);
@@ -14,20 +15,6 @@ async function login(page, baseURL) {
   await form.locator('input[name=email]').fill(ADMIN.email);
   await form.locator('input[name=password]').fill(ADMIN.password);
   await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
-}
-
-/** Fills the new-customer form and submits it; returns the archive's id from the URL. */
-async function createCustomer(page, baseURL, { name, kind, subkind, parentName, socialStyle, phone }) {
-  await page.goto(`${baseURL}/customers/new`);
-  const form = page.locator('form#customer-form');
-  await form.locator('input[name=name]').fill(name);
-  await form.locator('select[name=kind]').selectOption(kind);
-  if (subkind) await form.locator('select[name=subkind]').selectOption(subkind);
-  if (parentName) await form.locator('select[name=parent_id]').selectOption({ label: parentName });
-  if (socialStyle) await form.locator('select[name=social_style]').selectOption(socialStyle);
-  if (phone) await form.locator('input[name=phone]').fill(phone);
-  await Promise.all([page.waitForURL(/\/customers\/\d+/), form.locator('button[type=submit]').click()]);
-  return Number(new URL(page.url()).pathname.split('/').pop());
 }
 
 for (const kind of ['sqlite', 'postgres']) {

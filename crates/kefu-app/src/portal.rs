@@ -179,6 +179,15 @@ impl App {
         Ok(user)
     }
 
+    /// An invitation that can still be used, checked without using it; anything else is `NotFound`.
+    pub async fn check_invitation(&self, token: &str) -> AppResult<()> {
+        if token.is_empty() || token.len() > 200 || !self.store.invitation_is_live(&sha256_hex(token), now_ms()).await?
+        {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
     /// The portal accounts of a customer's contacts (for its archive page).
     pub async fn portal_accounts_of(&self, actor: &Actor, customer_id: i64) -> AppResult<Vec<PortalAccount>> {
         if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {

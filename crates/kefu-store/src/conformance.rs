@@ -1400,6 +1400,13 @@ pub async fn portal_accounts_and_invitations(s: DynStore) {
         s.accept_invitation("nope", "pw", T0).await,
         Err(StoreError::NotFound)
     ));
+    assert!(s.invitation_is_live("hash-1", T0 + 20).await.unwrap());
+    assert!(!s.invitation_is_live("hash-old", T0 + 11).await.unwrap(), "expired");
+    assert!(!s.invitation_is_live("nope", T0).await.unwrap());
+    assert!(
+        s.invitation_is_live("hash-1", T0 + 20).await.unwrap(),
+        "looking does not use it"
+    );
     let user = s.accept_invitation("hash-1", "$argon2id$new", T0 + 20).await.unwrap();
     assert_eq!(user.password_hash.as_deref(), Some("$argon2id$new"));
     assert!(
@@ -1409,6 +1416,7 @@ pub async fn portal_accounts_and_invitations(s: DynStore) {
         ),
         "used once"
     );
+    assert!(!s.invitation_is_live("hash-1", T0 + 21).await.unwrap(), "used");
 }
 
 pub async fn exports_page_through_live_rows(s: DynStore) {

@@ -291,6 +291,9 @@ pub trait Customers {
     /// Uses an unused, unexpired invitation: sets the user's password and marks it used, in one
     /// transaction. Any other token is `NotFound`.
     async fn accept_invitation(&self, token_hash: &str, password_hash: &str, now: Millis) -> StoreResult<User>;
+    /// Whether `accept_invitation` would take this token now (unused, unexpired, its user enabled),
+    /// without using it.
+    async fn invitation_is_live(&self, token_hash: &str, now: Millis) -> StoreResult<bool>;
 
     /// Gives every customer without an external id the id `prefix` followed by its id (so an
     /// export re-imports onto the same rows); returns the ids of the customers changed. Refused

@@ -1046,6 +1046,11 @@ macro_rules! portable_store {
                 tx.commit().await.map_err(db_err)?;
                 Ok(user)
             }
+            async fn invitation_is_live(&self, token_hash: &str, now: i64) -> $crate::StoreResult<bool> {
+                let n: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2 AND u.disabled = FALSE")
+                    .bind(token_hash).bind(now).fetch_one(self.reader()).await.map_err(db_err)?;
+                Ok(n > 0)
+            }
 
             async fn set_value_tiers(&self, tiers: &[(i64, ::kefu_core::rfm::ValueTier)]) -> $crate::StoreResult<()> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;

@@ -1028,6 +1028,32 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         "used once"
     );
     assert_eq!(user.role, Role::Customer);
+    for p in [path.as_str(), "/invite/not-a-token"] {
+        let (res, page) = h.get_page(p, "").await;
+        assert_eq!(
+            res.status(),
+            StatusCode::NOT_FOUND,
+            "{p}: a used or unknown link is not found"
+        );
+        assert!(!page.contains("invite-form"), "{p}");
+    }
+
+    // The account-manager select offers the staff, not the portal user.
+    let (cookie, _) = h.session(Role::Agent).await;
+    let (_, form) = h.get_page(&format!("/customers/{shop}/edit"), &cookie).await;
+    let select = form
+        .split("<select id=\"account_manager_id\"")
+        .nth(1)
+        .and_then(|s| s.split("</select>").next())
+        .expect("the account-manager select");
+    for role in [Role::Admin, Role::Manager, Role::Agent] {
+        let id = h.user(role).id;
+        assert!(
+            select.contains(&format!("value=\"{id}\"")),
+            "{role:?} is offered: {select}"
+        );
+    }
+    assert!(!select.contains(&format!("value=\"{}\"", user.id)), "{select}");
     let (_, plain) = h
         .app
         .create_token(&kefu_app::Actor::Cli, user.id, "portal test")

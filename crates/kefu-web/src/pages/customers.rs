@@ -191,22 +191,23 @@ async fn form(
         .into_iter()
         .filter(|p| Some(p.id) != editing)
         .collect();
-    // Account managers: enabled staff who work with customers.
-    let managers = state
-        .app
-        .store
-        .list_users(UserFilter::default())
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|u| {
-            !u.disabled
-                && matches!(
-                    u.role,
-                    kefu_core::Role::Admin | kefu_core::Role::Manager | kefu_core::Role::Agent
-                )
-        })
-        .collect();
+    // Account managers: enabled staff who work with customers (the first 500 of each role; portal
+    // users, however many, do not crowd them out).
+    let mut managers = Vec::new();
+    for role in [kefu_core::Role::Admin, kefu_core::Role::Manager, kefu_core::Role::Agent] {
+        let users = state
+            .app
+            .store
+            .list_users(UserFilter {
+                after: 0,
+                limit: 500,
+                role: Some(role),
+            })
+            .await
+            .unwrap_or_default();
+        managers.extend(users.into_iter().filter(|u| !u.disabled));
+    }
+    managers.sort_by_key(|u| u.id);
     render_status(
         status,
         FormPage {

@@ -54,6 +54,9 @@ pub async fn show(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
+    if let Err(e) = state.app.check_invitation(&token).await {
+        return super::error_page(&id, e);
+    }
     page(&state, &id, &headers, token, vec![], StatusCode::OK)
 }
 
