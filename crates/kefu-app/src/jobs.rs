@@ -33,6 +33,14 @@ impl JobRegistry {
         r.register(MAINTENANCE_KIND, |app, _job| {
             Box::pin(async move { app.maintenance().await })
         });
+        r.register(crate::escalation::ESCALATE_KIND, |app, _job| {
+            Box::pin(async move {
+                app.sweep_escalations(crate::now_ms())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
         r.register(crate::customers::VALUE_TIERS_KIND, |app, _job| {
             Box::pin(async move {
                 // Purchase dates are calendar dates in the organisation's zone.
@@ -66,11 +74,18 @@ pub struct Periodic {
 pub const MAINTENANCE_KIND: &str = "maintenance";
 
 pub fn standard_schedule() -> Vec<Periodic> {
-    vec![Periodic {
-        name: "maintenance",
-        kind: MAINTENANCE_KIND,
-        period_ms: 3_600_000,
-    }]
+    vec![
+        Periodic {
+            name: "maintenance",
+            kind: MAINTENANCE_KIND,
+            period_ms: 3_600_000,
+        },
+        Periodic {
+            name: "escalations",
+            kind: crate::escalation::ESCALATE_KIND,
+            period_ms: 60_000,
+        },
+    ]
 }
 
 #[derive(Debug, Clone)]

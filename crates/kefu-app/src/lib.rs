@@ -9,6 +9,7 @@ pub mod backup;
 pub mod customers;
 pub mod demo;
 mod error;
+pub mod escalation;
 pub mod export;
 pub mod import;
 pub mod jobs;

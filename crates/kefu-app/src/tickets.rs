@@ -112,7 +112,7 @@ impl SlaSetup {
         ))
     }
 
-    fn calendar(&self, p: &SlaPolicy) -> AppResult<&BusinessCalendar> {
+    pub fn calendar(&self, p: &SlaPolicy) -> AppResult<&BusinessCalendar> {
         self.calendars
             .get(&p.calendar_id)
             .map(|c| c.as_ref())

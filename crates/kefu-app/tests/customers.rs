@@ -1,4 +1,5 @@
-//! Customer use cases on a real database: the channel tree, its rules, search and value tiers.
+//! Customer use cases on a real database: the channel tree, its rules, search and value tiers;
+//! and the ticket escalation sweep on both databases.
 
 use kefu_app::customers::CustomerInput;
 use kefu_app::{Actor, App, AppConfig, AppError};
@@ -227,4 +228,82 @@ async fn a_restored_backup_is_searchable() {
         .await
         .unwrap();
     assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![c.id]);
+}
+
+/// The escalation sweep logs each step once, raises the priority on breach per the default
+/// policy, and a second sweep (another node) does nothing more.
+async fn escalation_sweep_is_once(app: App) {
+    let c = app
+        .create_customer(
+            &Actor::Cli,
+            kefu_app::customers::CustomerInput {
+                name: "李娜".into(),
+                kind: "end".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let v = app
+        .create_ticket(
+            &Actor::Cli,
+            kefu_app::tickets::TicketInput {
+                customer_id: c.id,
+                kind: "complaint".into(),
+                subject: "没人回复".into(),
+                body: "三天了没人回复".into(),
+                priority: Some("normal".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = v.ticket.id;
+    assert!(
+        v.ticket.sla_next_check_at.is_some(),
+        "a new ticket has a mark for the sweep"
+    );
+    // Nothing is due yet at creation.
+    let early = app.sweep_escalations(v.ticket.created_at).await.unwrap();
+    assert_eq!((early.warnings, early.breaches), (0, 0));
+    // Thirty days later every target is breached.
+    let later = v.ticket.created_at + 30 * 86_400_000;
+    let r = app.sweep_escalations(later).await.unwrap();
+    assert!(r.breaches >= 1, "{r:?}");
+    let logged = app.store.escalations_of(id).await.unwrap();
+    assert!(
+        logged
+            .iter()
+            .any(|k| k.starts_with("first_response") && k.ends_with(":breach")),
+        "{logged:?}"
+    );
+    let t = app.store.get_ticket(id).await.unwrap();
+    // Each breached target raises it one step: first response and resolution, normal -> urgent.
+    assert_eq!(r.breaches, 2, "{r:?}");
+    assert_eq!(t.priority, kefu_core::ticket::Priority::Urgent);
+    let again = app.sweep_escalations(later).await.unwrap();
+    assert_eq!((again.warnings, again.breaches), (0, 0), "once across sweeps and nodes");
+    assert_eq!(app.store.escalations_of(id).await.unwrap(), logged);
+    let activity = app.store.ticket_activity(id).await.unwrap();
+    assert!(
+        activity
+            .iter()
+            .any(|a| a.field == "priority" && a.actor == "escalation")
+    );
+}
+
+#[tokio::test]
+async fn escalations_on_sqlite() {
+    let (app, _dir) = app().await;
+    escalation_sweep_is_once(app).await;
+}
+
+#[tokio::test]
+async fn escalations_on_postgres() {
+    let (url, name) = kefu_store_postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
+    store.migrate().await.unwrap();
+    escalation_sweep_is_once(App::new(store.clone(), AppConfig::default())).await;
+    store.close().await;
+    kefu_store_postgres::testing::drop_database(&name).await;
 }

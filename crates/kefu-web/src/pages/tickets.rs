@@ -223,6 +223,8 @@ pub struct TicketPage {
     pub moves: Vec<(&'static str, &'static str)>,
     pub errors: Vec<(String, String)>,
     pub activity: Vec<(String, String, String)>,
+    /// Escalation steps taken (`first_response#1:warn`, ...).
+    pub escalations: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -260,6 +262,7 @@ async fn ticket_page(
         Err(e) => return super::error_page(ident, e),
     };
     let activity = state.app.store.ticket_activity(id).await.unwrap_or_default();
+    let escalations = state.app.store.escalations_of(id).await.unwrap_or_default();
     let customer = state.app.store.get_customer(view.ticket.customer_id).await.ok();
     let tz = time_zone(state).await;
     let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -323,6 +326,7 @@ async fn ticket_page(
             moves,
             errors,
             activity,
+            escalations,
         },
     )
 }
