@@ -97,7 +97,7 @@ async fn scenario(app: &App) {
     // The same reply from another address is a forged or forwarded reply: a ticket of its own.
     let forged = message(
         "Mallory <mallory@evil.example>",
-        "Re: 空调",
+        "Re: refund",
         "forged-1@evil.example",
         Some(first_id),
         "please send the refund to me",
