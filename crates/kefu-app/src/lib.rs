@@ -13,6 +13,7 @@ pub mod escalation;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod mail;
 pub mod portal;
 pub mod tickets;
 pub mod webhooks;
@@ -42,6 +43,8 @@ pub struct AppConfig {
     pub job_max_attempts: u32,
     /// The first retry's delay; later ones double it (capped at an hour).
     pub job_retry_base_ms: i64,
+    /// The largest inbound e-mail message taken, in bytes (`kefu mail ingest`).
+    pub mail_max_message_bytes: u64,
 }
 
 impl Default for AppConfig {
@@ -55,6 +58,7 @@ impl Default for AppConfig {
             webhook_timeout_ms: 10_000,
             job_max_attempts: 8,
             job_retry_base_ms: 10_000,
+            mail_max_message_bytes: kefu_mail::InboundLimits::default().max_message_bytes,
         }
     }
 }

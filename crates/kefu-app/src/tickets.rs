@@ -129,6 +129,8 @@ pub struct TicketInput {
     pub kind: String,
     pub subject: String,
     pub body: String,
+    /// The sanitised HTML of the first message, when it came as HTML mail.
+    pub body_html: Option<String>,
     pub channel: Option<String>,
     pub priority: Option<String>,
     pub language: Option<String>,
@@ -470,7 +472,7 @@ impl App {
                 author_user_id: actor.user_id(),
                 author_contact_id: input.contact_id,
                 body: body.clone(),
-                body_html: None,
+                body_html: input.body_html,
                 channel,
                 call_direction: None,
                 call_seconds: None,
@@ -542,7 +544,7 @@ impl App {
 
     /// Re-derives the SLA marks and search terms after a change, and writes change and message
     /// in one transaction.
-    async fn apply(
+    pub(crate) async fn apply(
         &self,
         actor: &Actor,
         t: &Ticket,
@@ -759,7 +761,7 @@ impl App {
 }
 
 /// A change that lost a race with another writer's status change.
-fn stale(e: AppError) -> AppError {
+pub(crate) fn stale(e: AppError) -> AppError {
     match e {
         AppError::Conflict(m) => AppError::Conflict(format!("the ticket changed meanwhile ({m}); reload it")),
         other => other,

@@ -36,6 +36,8 @@ pub struct Config {
     pub webhook_timeout_seconds: u64,
     /// Behind a reverse proxy that sets X-Forwarded-For: take client addresses from it.
     pub trust_forwarded_for: bool,
+    /// The largest message `kefu mail ingest` takes, in bytes (default 25 MiB).
+    pub mail_max_message_bytes: u64,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             body_limit_bytes: 1 << 20,
             webhook_timeout_seconds: 10,
             trust_forwarded_for: false,
+            mail_max_message_bytes: 25 << 20,
         }
     }
 }
@@ -109,6 +112,9 @@ impl Config {
         if self.password_min_chars < 8 {
             bail!("password_min_chars must be at least 8");
         }
+        if self.mail_max_message_bytes < 1024 {
+            bail!("mail_max_message_bytes must be at least 1024");
+        }
         if self.session_idle_minutes < 1 {
             bail!("session_idle_minutes must be at least 1");
         }
@@ -141,6 +147,7 @@ impl Config {
             session_idle_ms: self.session_idle_minutes * 60_000,
             login_attempts_per_minute: self.login_attempts_per_minute,
             webhook_timeout_ms: self.webhook_timeout_seconds * 1000,
+            mail_max_message_bytes: self.mail_max_message_bytes,
             ..kefu_app::AppConfig::default()
         }
     }

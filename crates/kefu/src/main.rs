@@ -99,6 +99,9 @@ enum Command {
         #[arg(long)]
         no_bom: bool,
     },
+    /// E-mail in (see docs/mail.md)
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Write an online, consistent backup of the whole database to a file
     Backup { file: PathBuf },
     /// Restore a backup (refuses a non-empty database without --force)
@@ -173,6 +176,13 @@ enum ImportKind {
 }
 
 #[derive(Subcommand)]
+enum MailCommand {
+    /// Read one RFC 5322 message on standard input and file it as a ticket or a reply (for Postfix
+    /// `| kefu mail ingest` or fetchmail's mda); exits non-zero, storing nothing, when the message is refused
+    Ingest,
+}
+
+#[derive(Subcommand)]
 enum SlaCommand {
     /// Print the instant N business minutes after a start instant, by a calendar file
     Due {
@@ -205,10 +215,52 @@ fn main() {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
-            1
+            e.downcast_ref::<ExitWith>().map_or(1, |x| x.code)
         }
     };
     std::process::exit(code);
+}
+
+/// An error that ends the process with a given status (`kefu mail ingest` speaks sysexits.h to the mail server).
+#[derive(Debug)]
+struct ExitWith {
+    code: i32,
+    message: String,
+}
+
+impl std::fmt::Display for ExitWith {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ExitWith {}
+
+/// sysexits.h: the input was bad (the mail server bounces the message).
+const EX_DATAERR: i32 = 65;
+/// sysexits.h: try again later (the mail server keeps the message and retries).
+const EX_TEMPFAIL: i32 = 75;
+
+async fn mail_ingest(app: &App, format: Format) -> Result<()> {
+    let refused = |message: String| ExitWith {
+        code: EX_DATAERR,
+        message,
+    };
+    let raw = kefu_mail::read_message(std::io::stdin().lock(), &app.mail_limits())
+        .map_err(|e| refused(format!("message refused, nothing stored: {e}")))?;
+    let outcome = app.ingest_mail(&raw).await.map_err(|e| match e {
+        AppError::Refused(m) => refused(m),
+        AppError::Invalid(_) => refused(format!("message refused, nothing stored: {}", app_err(e))),
+        other => ExitWith {
+            code: EX_TEMPFAIL,
+            message: format!("message not stored, try again later: {other}"),
+        },
+    })?;
+    match format {
+        Format::Json => println!("{}", ingest_json(&outcome)),
+        Format::Text => println!("{}", outcome.describe()),
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -343,6 +395,20 @@ async fn find_user(app: &App, email: &str) -> Result<kefu_store::User> {
         AppError::NotFound => anyhow!("no user with e-mail {email}"),
         other => app_err(other),
     })
+}
+
+fn ingest_json(o: &kefu_app::mail::IngestOutcome) -> serde_json::Value {
+    use kefu_app::mail::IngestOutcome;
+    match o {
+        IngestOutcome::Created(v) => {
+            serde_json::json!({"outcome": "created", "ticket_id": v.ticket.id, "reference": v.reference.to_string()})
+        }
+        IngestOutcome::Appended(v) => {
+            serde_json::json!({"outcome": "appended", "ticket_id": v.ticket.id, "reference": v.reference.to_string()})
+        }
+        IngestOutcome::Ignored(reason) => serde_json::json!({"outcome": "ignored", "reason": reason}),
+        IngestOutcome::Duplicate { ticket_id } => serde_json::json!({"outcome": "duplicate", "ticket_id": ticket_id}),
+    }
 }
 
 async fn run_command(app: &App, command: Command, format: Format) -> Result<()> {
@@ -494,6 +560,7 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
             skip_bad_rows,
             rejects,
         } => import(app, what, &file, skip_bad_rows, rejects, format).await?,
+        Command::Mail(MailCommand::Ingest) => mail_ingest(app, format).await?,
         Command::Backup { file } => {
             let started = Instant::now();
             let s = app.backup_to(&file).await.map_err(app_err)?;

@@ -662,3 +662,61 @@ fn export_refuses_bad_requests_and_leaves_no_file() {
         "external_id,customer_external_id,date,amount,currency,sku,product_name,category,serial,seller_external_id\r\n"
     );
 }
+
+fn mail_ingest(db: &str, fixture: &str, json: bool) -> Output {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../kefu-mail/tests/fixtures")
+        .join(fixture);
+    let mut args = vec!["--database-url", db, "mail", "ingest"];
+    if json {
+        args.extend(["--format", "json"]);
+    }
+    Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args(args)
+        .env_remove("KEFU_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .expect("run kefu")
+}
+
+#[test]
+fn mail_ingest_files_tickets_and_refuses_broken_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    let line = ok(&mail_ingest(&db, "outlook-gbk.eml", false));
+    assert!(
+        line.starts_with("created KF-") && line.ends_with('\n') && line.lines().count() == 1,
+        "{line}"
+    );
+    let again: serde_json::Value = serde_json::from_str(&ok(&mail_ingest(&db, "outlook-gbk.eml", true))).unwrap();
+    assert_eq!(again["outcome"], "duplicate", "{again}");
+    let auto = ok(&mail_ingest(&db, "auto-reply.eml", false));
+    assert!(auto.starts_with("ignored: automatic message"), "{auto}");
+
+    let o = mail_ingest(&db, "broken-boundary.eml", false);
+    let e = err(&o);
+    assert_eq!(o.status.code(), Some(65), "EX_DATAERR: the mail server bounces it");
+    assert!(
+        e.contains("message refused, nothing stored") && e.contains("MIME"),
+        "{e}"
+    );
+    let o = mail_ingest(&db, "missing-from.eml", false);
+    assert_eq!(o.status.code(), Some(65), "{}", err(&o));
+    // Nothing but the first message was stored.
+    let tickets = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let app = open_app(&db).await;
+        let n = app
+            .store
+            .list_tickets(&kefu_store::TicketFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .len();
+        app.store.close().await;
+        n
+    });
+    assert_eq!(tickets, 1);
+}
