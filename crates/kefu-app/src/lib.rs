@@ -15,6 +15,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod portal;
+pub mod public;
 pub mod tickets;
 pub mod webhooks;
 
@@ -86,33 +87,40 @@ impl App {
 /// Who is acting: a signed-in user, or the command line (an operator on the server).
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { user: User, ip: Option<String> },
+    User {
+        user: User,
+        ip: Option<String>,
+    },
     Cli,
+    /// kefu itself, on behalf of someone without an account (the public complaint form): the
+    /// label says which entry point acted.
+    System(&'static str),
 }
 
 impl Actor {
     pub fn role(&self) -> Role {
         match self {
             Actor::User { user, .. } => user.role,
-            Actor::Cli => Role::Admin,
+            Actor::Cli | Actor::System(_) => Role::Admin,
         }
     }
     pub fn user_id(&self) -> Option<i64> {
         match self {
             Actor::User { user, .. } => Some(user.id),
-            Actor::Cli => None,
+            Actor::Cli | Actor::System(_) => None,
         }
     }
     pub fn label(&self) -> String {
         match self {
             Actor::User { user, .. } => user.email.clone(),
             Actor::Cli => "cli".to_owned(),
+            Actor::System(label) => (*label).to_owned(),
         }
     }
     pub fn ip(&self) -> Option<String> {
         match self {
             Actor::User { ip, .. } => ip.clone(),
-            Actor::Cli => None,
+            Actor::Cli | Actor::System(_) => None,
         }
     }
     /// Fails with `Forbidden` unless the actor may administer users, departments, settings and webhooks.

@@ -605,8 +605,6 @@ impl App {
     ) -> AppResult<(TicketView, TicketMessage)> {
         let t = self.visible_ticket(actor, id).await?;
         let staff = is_staff(actor.role());
-        let workflow = Workflow::default();
-        let now = jiff::Timestamp::now();
         let mut change = TicketChange {
             expect_status: Some(t.status),
             ..Default::default()
@@ -660,31 +658,7 @@ impl App {
                 }
             }
             (Addition::Reply { body }, false) => {
-                let closed_at = t.closed_at.and_then(|c| jiff::Timestamp::from_millisecond(c).ok());
-                match workflow.on_customer_message(t.status, closed_at, now) {
-                    kefu_core::ticket::OnCustomerMessage::Keep => {}
-                    kefu_core::ticket::OnCustomerMessage::MoveTo(s, _) => change.status = Some(s),
-                    kefu_core::ticket::OnCustomerMessage::FollowUp => {
-                        return Err(Invalid::one(
-                            "status",
-                            "closed_for_good",
-                            "this ticket is closed: please file a new one",
-                        )
-                        .into());
-                    }
-                }
-                NewMessage {
-                    kind: MessageKind::Public,
-                    author_kind: AuthorKind::Customer,
-                    author_user_id: actor.user_id(),
-                    author_contact_id: None,
-                    body: check_text("body", body, MAX_BODY_CHARS)?,
-                    body_html: None,
-                    channel: Channel::Portal,
-                    call_direction: None,
-                    call_seconds: None,
-                    message_id: None,
-                }
+                return self.customer_message(actor, &t, body, Channel::Portal, None).await;
             }
             (_, false) => return Err(AppError::Forbidden),
         };
@@ -692,6 +666,51 @@ impl App {
             change.status = None;
         }
         let (view, msg) = self.apply(actor, &t, change, Some(message)).await.map_err(stale)?;
+        Ok((view, msg.expect("a message was added")))
+    }
+
+    /// The customer adds a message to a ticket the caller has already found: the workflow
+    /// reopens a resolved ticket or answers a pending one; a ticket closed for good wants a new one.
+    pub(crate) async fn customer_message(
+        &self,
+        actor: &Actor,
+        t: &Ticket,
+        body: &str,
+        channel: Channel,
+        contact_id: Option<i64>,
+    ) -> AppResult<(TicketView, TicketMessage)> {
+        let mut change = TicketChange {
+            expect_status: Some(t.status),
+            ..Default::default()
+        };
+        let closed_at = t.closed_at.and_then(|c| jiff::Timestamp::from_millisecond(c).ok());
+        match Workflow::default().on_customer_message(t.status, closed_at, jiff::Timestamp::now()) {
+            kefu_core::ticket::OnCustomerMessage::Keep => {}
+            kefu_core::ticket::OnCustomerMessage::MoveTo(s, _) => {
+                change.status = Some(s).filter(|s| *s != t.status);
+            }
+            kefu_core::ticket::OnCustomerMessage::FollowUp => {
+                return Err(Invalid::one(
+                    "status",
+                    "closed_for_good",
+                    "this ticket is closed: please file a new one",
+                )
+                .into());
+            }
+        }
+        let message = NewMessage {
+            kind: MessageKind::Public,
+            author_kind: AuthorKind::Customer,
+            author_user_id: actor.user_id(),
+            author_contact_id: contact_id,
+            body: check_text("body", body, MAX_BODY_CHARS)?,
+            body_html: None,
+            channel,
+            call_direction: None,
+            call_seconds: None,
+            message_id: None,
+        };
+        let (view, msg) = self.apply(actor, t, change, Some(message)).await.map_err(stale)?;
         Ok((view, msg.expect("a message was added")))
     }
 

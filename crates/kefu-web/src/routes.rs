@@ -211,6 +211,23 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             Page,
             post(pages::invite::accept),
         ),
+        r(Method::GET, "/complaint", Public, Page, get(pages::public::form)),
+        r(Method::POST, "/complaint", Public, Page, post(pages::public::submit)),
+        r(Method::GET, "/follow/{token}", Public, Page, get(pages::public::follow)),
+        r(
+            Method::POST,
+            "/follow/{token}",
+            Public,
+            Page,
+            post(pages::public::reply),
+        ),
+        r(
+            Method::GET,
+            "/qr.svg",
+            Roles(USER_READERS),
+            Page,
+            get(pages::public::qr_svg),
+        ),
         r(
             Method::GET,
             "/tickets",

@@ -21,6 +21,7 @@ on_both_databases!(
     portal_scope_merge_and_record_changes,
     tickets_api,
     ticket_pages,
+    public_form_and_follow_link,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -1732,4 +1733,177 @@ async fn ticket_pages(h: &Harness) {
     assert!(page.contains("已安排师傅明天上门") && page.contains("内部：保修期内") && page.contains("确认上门时间"));
     let (_, page) = h.get_page("/tickets?status=resolved&view=quadrants", &cookie).await;
     assert!(page.contains("quadrant"));
+}
+
+/// The public complaint form, as someone without an account: the honeypot, validation, the
+/// customer found by phone however it is written, the follow link, and the rate limit.
+async fn public_form_and_follow_link(h: &Harness) {
+    use kefu_app::Actor;
+    use kefu_app::tickets::Addition;
+    use kefu_store::TicketFilter;
+    let pre = "p".repeat(40);
+    let cookie = format!("kefu_csrf={pre}");
+    let all = || async {
+        h.app
+            .store
+            .list_tickets(&TicketFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    };
+    let form = |name: &str, phone: &str, extra: &str| {
+        format!(
+            "csrf={pre}&name={}&phone={}&email=&kind=complaint&subject={}&body={}{extra}",
+            enc(name),
+            enc(phone),
+            enc("热水器漏水"),
+            enc("<script>alert(1)</script> 安装后第二天就漏水了")
+        )
+    };
+
+    let (res, page) = h.get_page("/complaint?touchpoint=%E5%89%8D%E5%8F%B0&tag=vip", "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("complaint-form") && page.contains("name=\"website\""));
+    assert!(
+        page.contains("value=\"前台\""),
+        "the touchpoint rides in a hidden field"
+    );
+
+    // The honeypot: the same thank-you page, nothing filed.
+    let (res, page) = h
+        .post_form(
+            "/complaint",
+            &cookie,
+            form("Robot", "13800138000", "&website=http%3A%2F%2Fspam"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!page.contains("follow-link"));
+    assert!(all().await.is_empty(), "a robot files nothing");
+
+    // A bad phone, then neither phone nor e-mail: the form again with the error, nothing filed.
+    let (res, page) = h.post_form("/complaint", &cookie, form("张三", "12ab", "")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"phone\"") && page.contains("complaint-form"));
+    assert!(page.contains("value=\"张三\""), "what was typed is kept");
+    let (res, page) = h
+        .post_form(
+            "/complaint",
+            &cookie,
+            format!("csrf={pre}&name=x&kind=complaint&subject=s&body=b&email=not-an-email"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"email\""));
+    assert!(all().await.is_empty());
+
+    // A good post files a ticket for a new customer; the follow link is on the thank-you page.
+    let (res, page) = h
+        .post_form("/complaint", &cookie, form("张三", "138 0013 8000", ""))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{page}");
+    assert!(page.contains("KF-"));
+    let token = page
+        .split("href=\"/follow/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_owned();
+    let tickets = all().await;
+    assert_eq!(tickets.len(), 1);
+    let first = &tickets[0];
+    assert_eq!(first.channel.as_str(), "web_form");
+    let customer = h.app.store.get_customer(first.customer_id).await.unwrap();
+    assert_eq!(customer.name, "张三");
+    assert!(first.contact_id.is_some());
+
+    // The same phone written differently goes to the same customer.
+    let (res, _) = h
+        .post_form("/complaint", &cookie, form("张三丰", "+86 138-0013-8000", ""))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let tickets = all().await;
+    assert_eq!(tickets.len(), 2);
+    assert!(tickets.iter().all(|t| t.customer_id == customer.id), "one customer");
+
+    // The follow page: the agent's reply, never the internal note; text escaped.
+    h.app
+        .add_to_ticket(
+            &Actor::Cli,
+            first.id,
+            Addition::Reply {
+                body: "师傅明天上门".into(),
+            },
+        )
+        .await
+        .unwrap();
+    h.app
+        .add_to_ticket(
+            &Actor::Cli,
+            first.id,
+            Addition::Note {
+                body: "内部备注：老客户".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let follow = format!("/follow/{token}");
+    let (res, page) = h.get_page(&follow, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("师傅明天上门"));
+    assert!(!page.contains("内部备注"), "no internal notes");
+    assert!(!page.contains("<script>alert(1)") && page.contains("alert(1)"), "escaped, still shown");
+    // The customer replies to a resolved ticket: it reopens.
+    h.app
+        .set_ticket_status(&Actor::Cli, first.id, "resolved")
+        .await
+        .unwrap();
+    let (res, _) = h
+        .post_form(&follow, &cookie, format!("csrf={pre}&body={}", enc("还是漏水")))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let t = h.app.store.get_ticket(first.id).await.unwrap();
+    assert_ne!(t.status.as_str(), "resolved", "a reply reopens it");
+    let (_, page) = h.get_page(&follow, "").await;
+    assert!(page.contains("还是漏水"));
+    let (res, _) = h.post_form(&follow, &cookie, format!("csrf={pre}&body=")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an empty reply");
+
+    for p in ["/follow/not-a-token", "/follow/x"] {
+        let (res, page) = h.get_page(p, "").await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+        assert!(!page.contains("follow-form"));
+    }
+    let (res, _) = h
+        .post_form("/follow/not-a-token", &cookie, format!("csrf={pre}&body=x"))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Over the limit (5 posts per address per 10 minutes): 429, nothing filed.
+    let mut limited = false;
+    for _ in 0..6 {
+        let (res, _) = h.post_form("/complaint", &cookie, format!("csrf={pre}&name=")).await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the rate limit answers 429");
+    let (res, page) = h
+        .post_form("/complaint", &cookie, form("李四", "13900139000", ""))
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("10") || page.contains("minutes") || page.contains("分钟"));
+    assert_eq!(all().await.len(), 2, "nothing filed over the limit");
+
+    // The QR code: staff only, an SVG of the form's address.
+    let (manager, _) = h.session(Role::Manager).await;
+    let (res, svg) = h.get_page("/qr.svg?touchpoint=%E5%89%8D%E5%8F%B0", &manager).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(svg.contains("<svg"));
+    let (res, _) = h.get_page("/qr.svg?touchpoint=x", "").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "anonymous is sent to the login");
 }

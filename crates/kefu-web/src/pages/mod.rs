@@ -9,6 +9,7 @@ pub mod departments;
 pub mod home;
 pub mod invite;
 pub mod login;
+pub mod public;
 pub mod tickets;
 pub mod users;
 pub mod webhooks;
@@ -125,6 +126,7 @@ const FLASHES: &[(&str, &str)] = &[
     ("password_chosen", "flash.password_chosen"),
     ("ticket_created", "flash.ticket_created"),
     ("ticket_updated", "flash.ticket_updated"),
+    ("follow_replied", "flash.follow_replied"),
 ];
 
 pub fn role_key(role: Role) -> &'static str {

@@ -1,0 +1,192 @@
+//! The public complaint / request form (issue 4, "Channels"): anyone files a ticket without an
+//! account and follows it through a private link. The customer is found by phone or e-mail (the
+//! oldest live contact), else created as an end customer. Spam is kept out by a honeypot field
+//! and a per-address rate limit; the follow link's token is random and only its hash is stored.
+
+use crate::auth::{random_secret, sha256_hex};
+use crate::customers::{CustomerInput, clean_tags};
+use crate::tickets::{TicketInput, TicketView};
+use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::customer::normalize_phone;
+use kefu_core::ticket::Channel;
+use kefu_core::{Email, Invalid};
+use kefu_store::{MessageKind, StoreError, TicketMessage};
+
+/// Who acts for the public form in the activity log.
+pub const PUBLIC_FORM: Actor = Actor::System("public form");
+
+/// Posts allowed per client address per window (new tickets, and replies, counted apart).
+pub const POSTS_PER_WINDOW: u32 = 5;
+pub const WINDOW_MS: i64 = 10 * 60_000;
+
+/// What the public form sends.
+#[derive(Debug, Clone, Default)]
+pub struct PublicTicketInput {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    pub language: Option<String>,
+    pub touchpoint: String,
+    pub tag: String,
+    /// Opened from a QR code.
+    pub via_qr: bool,
+    /// The honeypot field people never see; a robot fills it.
+    pub honeypot: String,
+}
+
+/// A filed ticket and the plain follow token (shown once, never stored).
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub view: TicketView,
+    pub follow_token: String,
+}
+
+/// The checked pre-tags a QR code or link carries.
+pub fn check_pretags(touchpoint: &str, tag: &str) -> Result<(String, Vec<String>), Invalid> {
+    let touchpoint = touchpoint.trim();
+    if touchpoint.chars().count() > 200 {
+        return Err(Invalid::one(
+            "touchpoint",
+            "too_long",
+            "touchpoint has more than 200 characters",
+        ));
+    }
+    Ok((touchpoint.to_owned(), clean_tags(&[tag.to_owned()])?))
+}
+
+impl App {
+    /// Counts a post from `ip` under `what`; `RateLimited` once over the limit.
+    async fn public_rate_limit(&self, what: &str, ip: Option<&str>) -> AppResult<()> {
+        let now = now_ms();
+        let window = now - now.rem_euclid(WINDOW_MS);
+        let hits = self
+            .store
+            .rate_limit_hit(&format!("{what}:{}", ip.unwrap_or("unknown")), window)
+            .await?;
+        if hits > POSTS_PER_WINDOW {
+            return Err(AppError::RateLimited {
+                retry_after_s: ((window + WINDOW_MS - now) / 1000).max(1) as u64,
+            });
+        }
+        Ok(())
+    }
+
+    /// Files a ticket from the public form. `Ok(None)` when the honeypot was filled: the robot
+    /// is told it worked, and nothing is written.
+    pub async fn file_public_ticket(&self, input: PublicTicketInput, ip: Option<&str>) -> AppResult<Option<Filed>> {
+        self.public_rate_limit("public_form", ip).await?;
+        if !input.honeypot.trim().is_empty() {
+            return Ok(None);
+        }
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Invalid::one("name", "required", "name is required (at most 100 characters)").into());
+        }
+        let phone = input.phone.trim();
+        let email = input.email.trim();
+        if phone.is_empty() && email.is_empty() {
+            return Err(Invalid::one("phone", "contact_required", "give a phone number or an e-mail address").into());
+        }
+        let phone_norm = if phone.is_empty() {
+            String::new()
+        } else {
+            normalize_phone(phone)?
+        };
+        let email = if email.is_empty() {
+            String::new()
+        } else {
+            Email::parse(email)?.to_string()
+        };
+        let (touchpoint, tags) = check_pretags(&input.touchpoint, &input.tag)?;
+        // Check the ticket's own fields before a customer is created for it.
+        kefu_core::ticket::Kind::parse(&input.kind)?;
+        for (field, v, max) in [("subject", &input.subject, 300), ("body", &input.body, 100_000)] {
+            let v = v.trim();
+            if v.is_empty() || v.chars().count() > max {
+                return Err(Invalid::one(
+                    field,
+                    "required",
+                    format!("{field} is required (at most {max} characters)"),
+                )
+                .into());
+            }
+        }
+        let actor = PUBLIC_FORM;
+        let contact = match self.store.find_contacts(&phone_norm, &email).await?.into_iter().next() {
+            Some(c) => c,
+            None => {
+                let customer = self
+                    .create_customer(
+                        &actor,
+                        CustomerInput {
+                            name: name.to_owned(),
+                            kind: "end".into(),
+                            phone: Some(phone.to_owned()).filter(|p| !p.is_empty()),
+                            email: Some(email.clone()).filter(|e| !e.is_empty()),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                self.store
+                    .find_contacts(&phone_norm, &email)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.customer_id == customer.id)
+                    .ok_or(AppError::NotFound)?
+            }
+        };
+        let follow_token = random_secret();
+        let view = self
+            .create_ticket(
+                &actor,
+                TicketInput {
+                    customer_id: contact.customer_id,
+                    contact_id: Some(contact.id),
+                    kind: input.kind,
+                    subject: input.subject,
+                    body: input.body,
+                    channel: Some(
+                        if input.via_qr { Channel::Qr } else { Channel::WebForm }
+                            .as_str()
+                            .to_owned(),
+                    ),
+                    language: input.language,
+                    touchpoint,
+                    tags,
+                    follow_token_hash: Some(sha256_hex(&follow_token)),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        Ok(Some(Filed { view, follow_token }))
+    }
+
+    /// The ticket behind a follow token and its public conversation (never internal notes).
+    pub async fn followed_ticket(&self, token: &str) -> AppResult<(TicketView, Vec<TicketMessage>)> {
+        if token.is_empty() || token.len() > 100 {
+            return Err(AppError::NotFound);
+        }
+        let t = match self.store.ticket_by_follow_token(&sha256_hex(token)).await {
+            Ok(t) => t,
+            Err(StoreError::NotFound) => return Err(AppError::NotFound),
+            Err(e) => return Err(e.into()),
+        };
+        let mut messages = self.store.ticket_messages(t.id).await?;
+        messages.retain(|m| m.kind != MessageKind::Internal);
+        Ok((self.view_tickets(vec![t]).await?.remove(0), messages))
+    }
+
+    /// The customer replies through the follow link (rate-limited per address).
+    pub async fn reply_followed_ticket(&self, token: &str, body: &str, ip: Option<&str>) -> AppResult<TicketView> {
+        self.public_rate_limit("follow_reply", ip).await?;
+        let (view, _) = self.followed_ticket(token).await?;
+        let contact = view.ticket.contact_id;
+        let (view, _) = self
+            .customer_message(&PUBLIC_FORM, &view.ticket, body, Channel::WebForm, contact)
+            .await?;
+        Ok(view)
+    }
+}
