@@ -1854,7 +1854,10 @@ async fn public_form_and_follow_link(h: &Harness) {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(page.contains("师傅明天上门"));
     assert!(!page.contains("内部备注"), "no internal notes");
-    assert!(!page.contains("<script>alert(1)") && page.contains("alert(1)"), "escaped, still shown");
+    assert!(
+        !page.contains("<script>alert(1)") && page.contains("alert(1)"),
+        "escaped, still shown"
+    );
     // The customer replies to a resolved ticket: it reopens.
     h.app
         .set_ticket_status(&Actor::Cli, first.id, "resolved")
