@@ -278,37 +278,49 @@ impl App {
         }
         let io = |e: std::io::Error| AppError::Refused(format!("cannot write the export: {e}"));
         let mut rows = 0u64;
-        let mut after = 0;
         progress(0, total);
-        loop {
-            let page: Vec<(i64, Vec<Cell>)> = match entity {
-                Entity::Customers => self
-                    .store
-                    .export_customers(after, CUSTOMER_PAGE)
-                    .await?
-                    .into_iter()
-                    .map(|c| (c.customer.id, customer_cells(c)))
-                    .collect(),
-                Entity::Purchases => self
-                    .store
-                    .export_purchases(after, PURCHASE_PAGE)
-                    .await?
-                    .into_iter()
-                    .map(|p| (p.purchase.id, purchase_cells(p)))
-                    .collect(),
-            };
-            let Some((last, _)) = page.last() else { break };
-            after = *last;
+        let mut page = self.export_page(entity, 0).await?;
+        while let Some((last, _)) = page.last() {
+            // The next page is read, on another thread, while this one is written.
+            let next = self.export_page(entity, *last);
             for (_, cells) in &page {
                 sink.row(cells).map_err(io)?;
             }
             rows += page.len() as u64;
             progress(rows, total.max(rows));
+            page = next.await?;
         }
         Ok(ExportSummary {
             rows,
             assigned_external_ids: assigned.len() as u64,
         })
+    }
+}
+
+impl App {
+    /// One page of rows after id `after`, read and turned into cells by a task of its own.
+    fn export_page(&self, entity: Entity, after: i64) -> impl Future<Output = AppResult<Vec<(i64, Vec<Cell>)>>> {
+        let store = self.store.clone();
+        let task = tokio::spawn(async move {
+            Ok::<_, AppError>(match entity {
+                Entity::Customers => store
+                    .export_customers(after, CUSTOMER_PAGE)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.customer.id, customer_cells(c)))
+                    .collect(),
+                Entity::Purchases => store
+                    .export_purchases(after, PURCHASE_PAGE)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.purchase.id, purchase_cells(p)))
+                    .collect(),
+            })
+        });
+        async move {
+            task.await
+                .map_err(|e| AppError::Refused(format!("the export stopped: {e}")))?
+        }
     }
 }
 
