@@ -4,6 +4,7 @@
 //! policy: raise the priority, reassign (those changes go to the activity log as escalation's).
 //! The ticket's next mark is recomputed from its history.
 
+use crate::notify::Notice;
 use crate::tickets::events_of;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_core::sla::{Escalation, Step, sla_status};
@@ -92,6 +93,13 @@ impl App {
             self.store.change_ticket(id, change, None, &system, now).await?;
             for e in steps {
                 tracing::info!(ticket = id, step = %e.key(), "escalated");
+                if e.step == Step::Breach {
+                    self.notify(Notice::Breach {
+                        ticket_id: id,
+                        metric: e.metric,
+                    })
+                    .await;
+                }
             }
         }
         Ok(report)

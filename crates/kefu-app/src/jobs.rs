@@ -30,6 +30,9 @@ impl JobRegistry {
         r.register(crate::webhooks::DELIVER_KIND, |app, job| {
             Box::pin(async move { app.deliver_webhook(&job).await })
         });
+        r.register(crate::notify::NOTIFY_KIND, |app, job| {
+            Box::pin(async move { app.send_notice(&job).await })
+        });
         r.register(MAINTENANCE_KIND, |app, _job| {
             Box::pin(async move { app.maintenance().await })
         });

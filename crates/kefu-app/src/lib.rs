@@ -3,6 +3,7 @@
 //! role, changes the store, and writes the audit log where an admin acted.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -14,6 +15,7 @@ pub mod export;
 pub mod import;
 pub mod jobs;
 pub mod mail;
+pub mod notify;
 pub mod portal;
 pub mod public;
 pub mod tickets;
@@ -46,6 +48,10 @@ pub struct AppConfig {
     pub job_retry_base_ms: i64,
     /// The largest inbound e-mail message taken, in bytes (`kefu mail ingest`).
     pub mail_max_message_bytes: u64,
+    /// Mail out (notifications, invitations); `None` sends nothing.
+    pub mail_out: Option<notify::MailOut>,
+    /// Ticket attachments: size and type limits, and where the bytes go.
+    pub attachments: attachments::AttachmentPolicy,
 }
 
 impl Default for AppConfig {
@@ -60,6 +66,8 @@ impl Default for AppConfig {
             job_max_attempts: 8,
             job_retry_base_ms: 10_000,
             mail_max_message_bytes: kefu_mail::InboundLimits::default().max_message_bytes,
+            mail_out: None,
+            attachments: attachments::AttachmentPolicy::default(),
         }
     }
 }

@@ -20,8 +20,10 @@
 //!    CJK character, else en; channel `email`.
 //!
 //! The stored body is the text part (or text derived from the HTML); the HTML, sanitised, goes in
-//! `body_html`. Attachments are checked by the parse but not stored yet.
+//! `body_html`. Attachments (inline images too) are checked against the attachment policy before
+//! anything is written — one refused file refuses the message — and stored with the message.
 
+use crate::attachments::{Upload, check_upload};
 use crate::customers::CustomerInput;
 use crate::tickets::{TicketInput, TicketView, stale};
 use crate::{Actor, App, AppError, AppResult};
@@ -105,6 +107,21 @@ impl App {
         {
             return Ok(IngestOutcome::Duplicate { ticket_id: t.id });
         }
+        let uploads: Vec<Upload> = mail
+            .attachments
+            .iter()
+            .map(|a| Upload {
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                bytes: a.bytes.clone(),
+                content_id: a.content_id.clone(),
+                inline: a.inline,
+            })
+            .collect();
+        for u in &uploads {
+            check_upload(&self.config.attachments, u)
+                .map_err(|e| AppError::Refused(format!("message refused, nothing stored: {e}")))?;
+        }
         let result = match self.thread_of(&mail).await? {
             Some((ticket, contact)) => match self.append_mail(&ticket, &contact, &mail).await? {
                 Some(view) => Ok(IngestOutcome::Appended(view)),
@@ -112,6 +129,19 @@ impl App {
             },
             None => self.file_mail(&mail).await.map(IngestOutcome::Created),
         };
+        if let Ok(IngestOutcome::Appended(v) | IngestOutcome::Created(v)) = &result
+            && !uploads.is_empty()
+        {
+            // The message this mail became (by its Message-ID, else the ticket's newest).
+            let messages = self.store.ticket_messages(v.ticket.id).await?;
+            let msg = messages
+                .iter()
+                .rev()
+                .find(|m| m.message_id.is_some() && m.message_id == mail.message_id)
+                .or(messages.last())
+                .map(|m| m.id);
+            self.store_files(v.ticket.id, msg, None, uploads).await?;
+        }
         match (result, &mail.message_id) {
             // The same message delivered twice at once: the unique Message-ID let one through.
             (Err(AppError::Conflict(m)), Some(id)) => match self.ticket_of_message_id(id).await? {

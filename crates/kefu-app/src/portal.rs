@@ -114,6 +114,13 @@ impl App {
             PortalCredential::Invitation => Some(self.invite(account.user.id, now).await?),
             PortalCredential::Password(_) => None,
         };
+        if let Some(token) = &token {
+            self.notify(crate::notify::Notice::Invitation {
+                user_id: account.user.id,
+                token: token.clone(),
+            })
+            .await;
+        }
         self.audit(
             actor,
             "portal_account.create",
@@ -136,6 +143,11 @@ impl App {
             return Err(AppError::Disabled);
         }
         let token = self.invite(user_id, now_ms()).await?;
+        self.notify(crate::notify::Notice::Invitation {
+            user_id,
+            token: token.clone(),
+        })
+        .await;
         self.audit(
             actor,
             "portal_account.invite",

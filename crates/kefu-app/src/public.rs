@@ -156,7 +156,7 @@ impl App {
                     language: input.language,
                     touchpoint,
                     tags,
-                    follow_token_hash: Some(sha256_hex(&follow_token)),
+                    follow_token: Some(follow_token.clone()),
                     ..Default::default()
                 },
             )

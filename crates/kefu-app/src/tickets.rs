@@ -6,6 +6,7 @@
 //! written in one transaction per batch ([`TicketWriter`]), so a burst costs one commit, not one
 //! each, while every caller still gets its own ticket (or its own error) back.
 
+use crate::notify::{Notice, status_is_news};
 use crate::portal::CustomerScope;
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::calendar::BusinessCalendar;
@@ -141,8 +142,8 @@ pub struct TicketInput {
     pub classification: Classification,
     /// The e-mail Message-ID of the first message.
     pub message_id: Option<String>,
-    /// The hash of the public follow link's token (public form).
-    pub follow_token_hash: Option<String>,
+    /// The public follow link's token (public form): stored hashed, mailed once in the confirmation.
+    pub follow_token: Option<String>,
 }
 
 /// A ticket as it is read: the row, its reference, its SLA now, and its queue quadrant.
@@ -464,7 +465,7 @@ impl App {
             sla_policy_id: Some(policy.id),
             sla_next_check_at: marks.0,
             sla_urgent_at: marks.1,
-            follow_token_hash: input.follow_token_hash,
+            follow_token_hash: input.follow_token.as_deref().map(crate::auth::sha256_hex),
             first_message: NewMessage {
                 kind: MessageKind::Public,
                 author_kind: AuthorKind::Customer,
@@ -483,6 +484,11 @@ impl App {
             now,
         };
         let ticket = self.ticket_writer().write(new).await?;
+        self.notify(Notice::Created {
+            ticket_id: ticket.id,
+            follow_token: input.follow_token,
+        })
+        .await;
         Ok(self.view_tickets(vec![ticket]).await?.remove(0))
     }
 
@@ -666,7 +672,15 @@ impl App {
             change.status = None;
         }
         let (view, msg) = self.apply(actor, &t, change, Some(message)).await.map_err(stale)?;
-        Ok((view, msg.expect("a message was added")))
+        let msg = msg.expect("a message was added");
+        if msg.kind == MessageKind::Public {
+            self.notify(Notice::Reply {
+                ticket_id: t.id,
+                message_id: msg.id,
+            })
+            .await;
+        }
+        Ok((view, msg))
     }
 
     /// The customer adds a message to a ticket the caller has already found: the workflow
@@ -730,7 +744,15 @@ impl App {
             status: Some(to),
             ..Default::default()
         };
-        Ok(self.apply(actor, &t, change, None).await.map_err(stale)?.0)
+        let view = self.apply(actor, &t, change, None).await.map_err(stale)?.0;
+        if status_is_news(t.status, to) {
+            self.notify(Notice::Status {
+                ticket_id: t.id,
+                status: to,
+            })
+            .await;
+        }
+        Ok(view)
     }
 
     /// Assigns a ticket (or unassigns it) and/or moves it to another department (staff only).

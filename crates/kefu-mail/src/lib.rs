@@ -60,6 +60,8 @@ mod error;
 pub mod html;
 mod inbound;
 mod outbound;
+#[cfg(feature = "sink")]
+pub mod sink;
 mod smtp;
 pub mod thread;
 

@@ -199,6 +199,15 @@ macro_rules! portable_tickets {
                 q
             }
 
+            async fn attachments_where(&self, cond: &str, v: i64) -> $crate::StoreResult<Vec<$crate::Attachment>> {
+                let rows: Vec<(i64, i64, Option<i64>, String, String, i64, String, Option<String>, bool, bool, Option<i64>, i64)> = ::sqlx::query_as(::sqlx::AssertSqlSafe(format!(
+                    "SELECT id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, data IS NOT NULL, uploaded_by, created_at FROM attachments WHERE {cond} ORDER BY id")))
+                    .bind(v).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, in_database, uploaded_by, created_at)| $crate::Attachment {
+                    id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, in_database, uploaded_by, created_at,
+                }).collect())
+            }
+
             async fn activity_in(tx: &mut ::sqlx::Transaction<'_, $db>, ticket_id: i64, actor: &$crate::ActivityActor, field: &str, old: Option<String>, new: Option<String>, now: i64) -> $crate::StoreResult<()> {
                 ::sqlx::query("INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(ticket_id).bind(now).bind(actor.id).bind(&actor.label).bind(field).bind(old).bind(new)
@@ -344,9 +353,48 @@ macro_rules! portable_tickets {
                 rows.iter().map(__portable_ticket_rows::message).collect()
             }
             async fn ticket_by_message_id(&self, message_id: &str) -> $crate::StoreResult<$crate::Ticket> {
-                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = $1", $crate::portable_tickets::TICKET_COLUMNS)))
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM tickets t WHERE t.id = (SELECT ticket_id FROM ticket_messages WHERE message_id = $1 UNION ALL SELECT ticket_id FROM notifications WHERE message_id = $1 AND ticket_id IS NOT NULL LIMIT 1)", $crate::portable_tickets::TICKET_COLUMNS)))
                     .bind(message_id).fetch_one(self.reader()).await.map_err(db_err)?;
                 __portable_ticket_rows::ticket(&row)
+            }
+            async fn record_notification(&self, n: &$crate::Notification) -> $crate::StoreResult<i64> {
+                ::sqlx::query_scalar("INSERT INTO notifications (ticket_id, event, recipient, language, subject, message_id, status, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+                    .bind(n.ticket_id).bind(&n.event).bind(&n.recipient).bind(n.language.code()).bind(&n.subject).bind(&n.message_id).bind(&n.status).bind(&n.detail).bind(n.created_at)
+                    .fetch_one(self.writer()).await.map_err(db_err)
+            }
+            async fn add_attachments(&self, files: &[$crate::NewAttachment]) -> $crate::StoreResult<Vec<$crate::Attachment>> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let mut ids = Vec::with_capacity(files.len());
+                for f in files {
+                    let id: i64 = ::sqlx::query_scalar("INSERT INTO attachments (ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, data, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+                        .bind(f.ticket_id).bind(f.message_id).bind(&f.filename).bind(&f.content_type).bind(f.size).bind(&f.sha256).bind(&f.content_id).bind(f.inline).bind(&f.data_base64).bind(f.uploaded_by).bind(f.now)
+                        .fetch_one(&mut *tx).await.map_err(db_err)?;
+                    ids.push(id);
+                }
+                tx.commit().await.map_err(db_err)?;
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.push(self.attachment(id).await?);
+                }
+                Ok(out)
+            }
+            async fn attachment(&self, id: i64) -> $crate::StoreResult<$crate::Attachment> {
+                let rows = self.attachments_where("id = $1", id).await?;
+                rows.into_iter().next().ok_or($crate::StoreError::NotFound)
+            }
+            async fn attachment_data(&self, id: i64) -> $crate::StoreResult<Option<String>> {
+                ::sqlx::query_scalar("SELECT data FROM attachments WHERE id = $1")
+                    .bind(id).fetch_one(self.reader()).await.map_err(db_err)
+            }
+            async fn attachments_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<$crate::Attachment>> {
+                self.attachments_where("ticket_id = $1", ticket_id).await
+            }
+            async fn notifications_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<$crate::Notification>> {
+                let rows: Vec<(i64, Option<i64>, String, String, String, String, Option<String>, String, String, i64)> = ::sqlx::query_as("SELECT id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at FROM notifications WHERE ticket_id = $1 ORDER BY id")
+                    .bind(ticket_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at)| $crate::Notification {
+                    id, ticket_id, event, recipient, language: ::kefu_core::Language::parse(&language).unwrap_or(::kefu_core::Language::ZhCn), subject, message_id, status, detail, created_at,
+                }).collect())
             }
             async fn ticket_activity(&self, id: i64) -> $crate::StoreResult<Vec<$crate::Activity>> {
                 let rows: Vec<(i64, i64, i64, Option<i64>, String, String, Option<String>, Option<String>)> = ::sqlx::query_as("SELECT id, ticket_id, at, actor_id, actor, field, old_value, new_value FROM ticket_activity WHERE ticket_id = $1 ORDER BY id")

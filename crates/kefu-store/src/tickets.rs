@@ -142,6 +142,61 @@ pub struct Activity {
     pub new_value: Option<String>,
 }
 
+/// Mail kefu sent, failed to send or skipped (no address): the ticket's notification log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    /// What it tells: `ticket.created`, `ticket.reply`, `ticket.status`, `sla.breach`, `invitation`.
+    pub event: String,
+    pub recipient: String,
+    pub language: Language,
+    pub subject: String,
+    /// Its Message-ID without `<>` (none when skipped).
+    pub message_id: Option<String>,
+    /// `sent`, `failed` (for good) or `skipped`.
+    pub status: String,
+    /// Why it failed or was skipped.
+    pub detail: String,
+    pub created_at: Millis,
+}
+
+/// A file on a ticket (its bytes are read separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub ticket_id: i64,
+    /// The message it came with, if any.
+    pub message_id: Option<i64>,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// The Content-ID an e-mail's HTML refers to it by (`cid:`).
+    pub content_id: Option<String>,
+    pub inline: bool,
+    /// The bytes are in the database (else in the attachments directory).
+    pub in_database: bool,
+    pub uploaded_by: Option<i64>,
+    pub created_at: Millis,
+}
+
+/// A checked file to store; `data_base64` `None` when the bytes went to the attachments directory.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub ticket_id: i64,
+    pub message_id: Option<i64>,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub content_id: Option<String>,
+    pub inline: bool,
+    pub data_base64: Option<String>,
+    pub uploaded_by: Option<i64>,
+    pub now: Millis,
+}
+
 /// Who made a change, for the activity log.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityActor {
@@ -269,8 +324,19 @@ pub trait Tickets {
         now: Millis,
     ) -> StoreResult<(Ticket, Option<TicketMessage>)>;
     async fn ticket_messages(&self, id: i64) -> StoreResult<Vec<TicketMessage>>;
-    /// The ticket whose message carries this e-mail Message-ID.
+    /// The ticket whose message, or notification sent about it, carries this e-mail Message-ID.
     async fn ticket_by_message_id(&self, message_id: &str) -> StoreResult<Ticket>;
+    /// Records a finished notification (its `id` is ignored); returns the new id.
+    async fn record_notification(&self, n: &Notification) -> StoreResult<i64>;
+    /// A ticket's notifications, oldest first.
+    async fn notifications_of(&self, ticket_id: i64) -> StoreResult<Vec<Notification>>;
+    /// Stores files of one ticket in one transaction (all or none).
+    async fn add_attachments(&self, files: &[NewAttachment]) -> StoreResult<Vec<Attachment>>;
+    async fn attachment(&self, id: i64) -> StoreResult<Attachment>;
+    /// The base64 bytes of an attachment kept in the database (`None` when in the directory).
+    async fn attachment_data(&self, id: i64) -> StoreResult<Option<String>>;
+    /// A ticket's attachments, oldest first.
+    async fn attachments_of(&self, ticket_id: i64) -> StoreResult<Vec<Attachment>>;
     async fn ticket_activity(&self, id: i64) -> StoreResult<Vec<Activity>>;
     /// The messages and status changes the SLA clock replays, for each of these tickets, in order:
     /// `(ticket_id, at, what)` with `what` = `customer`, `agent` or `status:<code>`.

@@ -280,6 +280,8 @@ pub const TABLES: &[&str] = &[
     "ticket_activity",
     "ticket_escalations",
     "routing_rules",
+    "notifications",
+    "attachments",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

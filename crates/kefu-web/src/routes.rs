@@ -579,6 +579,41 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         ),
         r(
             Method::GET,
+            "/api/v1/tickets/{id}/notifications",
+            Roles(CUSTOMER_WRITERS),
+            Api,
+            get(api::tickets::notifications),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/tickets/{id}/attachments",
+            Roles(TICKET_USERS),
+            Api,
+            post(api::attachments::upload),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/tickets/{id}/attachments",
+            Roles(TICKET_USERS),
+            Api,
+            get(api::attachments::list),
+        ),
+        r(
+            Method::GET,
+            "/attachments/{id}",
+            Roles(TICKET_USERS),
+            Page,
+            get(api::attachments::download),
+        ),
+        r(
+            Method::GET,
+            "/api/v1/attachments/{id}",
+            Roles(TICKET_USERS),
+            Api,
+            get(api::attachments::download),
+        ),
+        r(
+            Method::GET,
             "/api/v1/channel-tree",
             Roles(CUSTOMER_READERS),
             Api,
@@ -636,16 +671,35 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
     ]
 }
 
+/// Routes that take a file as their body.
+fn is_upload(def: &RouteDef) -> bool {
+    def.method == Method::POST && def.path.ends_with("/attachments")
+}
+
 pub(crate) fn build(state: WebState) -> Router {
     let mut router: Router<WebState> = Router::new();
+    let body_limit = state.config.body_limit;
+    // An upload may be as large as an attachment may be (plus room for the request around it);
+    // every other route keeps the general limit.
+    let upload_limit = body_limit.max(
+        usize::try_from(state.app.config.attachments.max_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(64 << 10),
+    );
     for (def, handler) in route_table() {
         let path = def.path;
+        let upload = is_upload(&def);
         let h = handler.route_layer(middleware::from_fn(move |req, next| {
             auth::enforce(def.clone(), req, next)
         }));
+        // An upload reads its body itself and answers an oversize one with problem+json.
+        let h = if upload {
+            h.layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+        } else {
+            h.layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        };
         router = router.route(path, h);
     }
-    let body_limit = state.config.body_limit;
     router
         .route("/api/v1/{*rest}", axum::routing::any(api::not_found))
         .fallback(pages::not_found)
@@ -655,7 +709,6 @@ pub(crate) fn build(state: WebState) -> Router {
         .layer(middleware::from_fn(security::detach_writes))
         .layer(middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -22,6 +22,7 @@ on_both_databases!(
     tickets_api,
     ticket_pages,
     public_form_and_follow_link,
+    attachments_api,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -1909,4 +1910,154 @@ async fn public_form_and_follow_link(h: &Harness) {
     assert!(svg.contains("<svg"));
     let (res, _) = h.get_page("/qr.svg?touchpoint=x", "").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "anonymous is sent to the login");
+}
+
+async fn upload(
+    h: &Harness,
+    token: &str,
+    ticket: i64,
+    name: &str,
+    ct: &str,
+    bytes: Vec<u8>,
+) -> (axum::http::Response<()>, String) {
+    h.send(
+        axum::http::Request::post(format!("/api/v1/tickets/{ticket}/attachments?filename={}", enc(name)))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(axum::body::Body::from(bytes))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn attachments_api(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let customer = h.token(Role::Customer).await;
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"王芳","kind":"end"}"#),
+        )
+        .await;
+    let c = json(&text)["id"].as_i64().unwrap();
+    let body = serde_json::json!({"customer_id": c, "kind": "complaint", "subject": "外壳裂了", "body": "见照片"});
+    let (_, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    let t = json(&text)["id"].as_i64().unwrap();
+
+    // A PDF with a Chinese name: stored, listed, downloaded as a file that runs nothing.
+    let pdf = "%PDF-1.4 发票 <script>alert(1)</script>".as_bytes().to_vec();
+    let (res, text) = upload(h, &agent, t, "发票.pdf", "application/pdf", pdf.clone()).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let a = json(&text);
+    assert_eq!(
+        (a["filename"].as_str(), a["size"].as_i64()),
+        (Some("发票.pdf"), Some(pdf.len() as i64))
+    );
+    let url = a["url"].as_str().unwrap().to_owned();
+    let (res, got) = h
+        .send(
+            axum::http::Request::get(&url)
+                .header(header::AUTHORIZATION, format!("Bearer {agent}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(got.as_bytes(), pdf.as_slice());
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/octet-stream");
+    let disposition = res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''%E5%8F%91"),
+        "{disposition}"
+    );
+    assert!(
+        res.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(res.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+
+    // A photo is shown in place.
+    let (res, text) = upload(
+        h,
+        &agent,
+        t,
+        "A&B <img src=x onerror=alert(1)>裂缝.png",
+        "image/png",
+        vec![0x89, b'P', b'N', b'G'],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let png = json(&text)["id"].as_i64().unwrap();
+    let (res, _) = h
+        .send(
+            axum::http::Request::get(format!("/api/v1/attachments/{png}"))
+                .header(header::AUTHORIZATION, format!("Bearer {agent}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/png");
+    assert!(
+        res.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("inline;")
+    );
+
+    // Refused, with a problem and nothing stored: SVG, an executable, no name, too large.
+    for (name, ct, n) in [
+        ("x.svg", "image/svg+xml", 10),
+        ("setup.exe", "application/octet-stream", 10),
+        ("", "image/png", 10),
+    ] {
+        let (res, text) = upload(h, &agent, t, name, ct, vec![1; n]).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}: {text}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+    }
+    let max = h.app.config.attachments.max_bytes as usize;
+    let (res, text) = upload(h, &agent, t, "big.zip", "application/zip", vec![0; max + 1]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (res, _) = upload(h, &agent, t, "huge.zip", "application/zip", vec![0; max + (1 << 20)]).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{t}/attachments"), Some(&agent), None)
+        .await;
+    assert_eq!(json(&text).as_array().unwrap().len(), 2, "{text}");
+
+    // Another customer sees neither the list nor the file.
+    let (res, _) = h
+        .api(
+            "GET",
+            &format!("/api/v1/tickets/{t}/attachments"),
+            Some(&customer),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (res, _) = h
+        .send(
+            axum::http::Request::get(&url)
+                .header(header::AUTHORIZATION, format!("Bearer {customer}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The ticket page lists them, names escaped.
+    let (cookie, _) = h.session(Role::Agent).await;
+    let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
+    assert!(page.contains(&format!("href=\"/attachments/{png}\"")), "{page}");
+    assert!(page.contains("A&#38;B _img src=x onerror=alert(1)_裂缝.png"), "{page}");
+    assert!(!page.contains("<img src=x"));
+    assert!(page.contains(">4 B<"), "sizes in bytes for small files");
+    let (res, _) = h.get_page(&format!("/attachments/{png}"), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK, "signed in, the page's link works");
 }

@@ -38,6 +38,17 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// The largest message `kefu mail ingest` takes, in bytes (default 25 MiB).
     pub mail_max_message_bytes: u64,
+    /// Mail out: `smtp://user:password@host:587?tls=starttls` (also `tls=tls`, `tls=none`, `timeout=30`);
+    /// unset sends no mail.
+    pub smtp_url: Option<String>,
+    /// The sender of mail out, e.g. `客服中心 <support@example.com>`; required with `smtp_url`.
+    pub mail_from: Option<String>,
+    /// Where users reach kefu, e.g. `https://kefu.example.com`: the start of links in mail.
+    pub public_url: Option<String>,
+    /// The largest ticket attachment taken, in bytes (default 10 MiB).
+    pub attachment_max_bytes: u64,
+    /// Keep attachment bytes in this directory (under their SHA-256) instead of the database.
+    pub attachments_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -62,6 +73,11 @@ impl Default for Config {
             webhook_timeout_seconds: 10,
             trust_forwarded_for: false,
             mail_max_message_bytes: 25 << 20,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            attachment_max_bytes: 10 << 20,
+            attachments_dir: None,
         }
     }
 }
@@ -115,6 +131,10 @@ impl Config {
         if self.mail_max_message_bytes < 1024 {
             bail!("mail_max_message_bytes must be at least 1024");
         }
+        self.mail_out()?;
+        if !(1..=(1 << 30)).contains(&self.attachment_max_bytes) {
+            bail!("attachment_max_bytes must be between 1 and 1073741824 (1 GiB)");
+        }
         if self.session_idle_minutes < 1 {
             bail!("session_idle_minutes must be at least 1");
         }
@@ -132,7 +152,20 @@ impl Config {
     pub fn masked(&self) -> Config {
         let mut c = self.clone();
         c.database_url = Some(kefu_store_postgres::redact(&self.database_url()));
+        c.smtp_url = self.smtp_url.as_deref().map(kefu_store_postgres::redact);
         c
+    }
+
+    /// Mail out as configured: `None` without `smtp_url`; an error naming the bad setting.
+    pub fn mail_out(&self) -> Result<Option<kefu_app::notify::MailOut>> {
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        match (set(&self.smtp_url), set(&self.mail_from)) {
+            (None, _) => Ok(None),
+            (Some(_), None) => bail!("mail_from must be set with smtp_url (e.g. \"客服中心 <support@example.com>\")"),
+            (Some(url), Some(from)) => kefu_app::notify::MailOut::new(&url, &from, set(&self.public_url).as_deref())
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!(e)),
+        }
     }
 
     pub fn app_config(&self) -> kefu_app::AppConfig {
@@ -148,6 +181,13 @@ impl Config {
             login_attempts_per_minute: self.login_attempts_per_minute,
             webhook_timeout_ms: self.webhook_timeout_seconds * 1000,
             mail_max_message_bytes: self.mail_max_message_bytes,
+            // Checked by `load`.
+            mail_out: self.mail_out().ok().flatten(),
+            attachments: kefu_app::attachments::AttachmentPolicy {
+                max_bytes: self.attachment_max_bytes,
+                dir: self.attachments_dir.clone().filter(|d| !d.as_os_str().is_empty()),
+                ..Default::default()
+            },
             ..kefu_app::AppConfig::default()
         }
     }

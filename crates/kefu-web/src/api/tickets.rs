@@ -423,3 +423,54 @@ pub async fn activity(
             .collect(),
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationDto {
+    pub id: i64,
+    /// `ticket.created`, `ticket.reply`, `ticket.status`, `sla.breach`.
+    pub event: String,
+    pub recipient: String,
+    pub language: String,
+    pub subject: String,
+    pub message_id: Option<String>,
+    /// `sent`, `failed` or `skipped`.
+    pub status: String,
+    pub detail: String,
+    pub at: i64,
+}
+
+/// The mail kefu sent about the ticket (staff): what, to whom, and whether it went out.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/notifications", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NotificationDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn notifications(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<NotificationDto>>, ApiError> {
+    let actor = caller.actor();
+    state.app.visible_ticket(&actor, id).await?;
+    if actor.role() == kefu_core::Role::Customer {
+        return Err(kefu_app::AppError::Forbidden.into());
+    }
+    let rows = state
+        .app
+        .store
+        .notifications_of(id)
+        .await
+        .map_err(kefu_app::AppError::from)?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|n| NotificationDto {
+                id: n.id,
+                event: n.event,
+                recipient: n.recipient,
+                language: n.language.code().to_owned(),
+                subject: n.subject,
+                message_id: n.message_id,
+                status: n.status,
+                detail: n.detail,
+                at: n.created_at,
+            })
+            .collect(),
+    ))
+}

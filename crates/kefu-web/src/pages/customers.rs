@@ -635,6 +635,8 @@ pub struct ArchivePage {
     pub errors: Vec<(String, String)>,
     /// Just created a portal account: `Some(Some(link))` for an invitation, `Some(None)` with a password.
     pub portal_created: Option<Option<String>>,
+    /// Mail out is configured: an invitation link was e-mailed too.
+    pub invite_mailed: bool,
     /// The customer's latest tickets: (id, reference, subject, status).
     pub tickets: Vec<(i64, String, String, &'static str)>,
 }
@@ -743,6 +745,7 @@ async fn archive_page(
         may_delete: may_delete(&caller.0),
         errors,
         portal_created,
+        invite_mailed: state.app.config.mail_out.is_some(),
         c,
     })
 }

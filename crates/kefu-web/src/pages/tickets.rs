@@ -225,6 +225,19 @@ pub struct TicketPage {
     pub activity: Vec<(String, String, String)>,
     /// Escalation steps taken (`first_response#1:warn`, ...).
     pub escalations: Vec<String>,
+    /// Files: (id, name, size in KiB).
+    pub attachments: Vec<(i64, String, String)>,
+    /// Mail sent about it: (when, to, what, status, why).
+    pub notifications: Vec<(String, String, String, String, String)>,
+}
+
+/// `812 B`, `3.4 KiB`, `2.1 MiB`.
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1 << 20 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -263,6 +276,19 @@ async fn ticket_page(
     };
     let activity = state.app.store.ticket_activity(id).await.unwrap_or_default();
     let escalations = state.app.store.escalations_of(id).await.unwrap_or_default();
+    let attachments = state
+        .app
+        .ticket_attachments(&actor, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| (a.id, a.filename, human_size(a.size)))
+        .collect();
+    let notifications = if actor.role() == kefu_core::Role::Customer {
+        vec![]
+    } else {
+        state.app.store.notifications_of(id).await.unwrap_or_default()
+    };
     let customer = state.app.store.get_customer(view.ticket.customer_id).await.ok();
     let tz = time_zone(state).await;
     let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -327,6 +353,24 @@ async fn ticket_page(
             errors,
             activity,
             escalations,
+            attachments,
+            notifications: notifications
+                .into_iter()
+                .map(|n| {
+                    let status = match n.status.as_str() {
+                        "sent" => t.t("tickets.notice_sent"),
+                        "failed" => t.t("tickets.notice_failed"),
+                        _ => t.t("tickets.notice_skipped"),
+                    };
+                    (
+                        fmt_time(n.created_at, &tz),
+                        n.recipient,
+                        n.subject,
+                        status.to_owned(),
+                        n.detail,
+                    )
+                })
+                .collect(),
         },
     )
 }

@@ -1,0 +1,34 @@
+-- Mail kefu sent (or meant to send) to a customer or a member of staff, one row per attempt that
+-- finished: sent, failed for good, or skipped (no address). A reply to one threads by its Message-ID.
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    ticket_id   INTEGER REFERENCES tickets (id),
+    event       TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    message_id  TEXT UNIQUE,
+    status      TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'skipped')),
+    detail      TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX notifications_ticket ON notifications (ticket_id, id);
+
+-- Files on tickets: from e-mail, the portal, the public follow page, agents and the API. The bytes are
+-- in `data` (base64, so that backups stay JSON) or, with `attachments_dir` set, in that directory under
+-- their SHA-256 (`data` NULL).
+CREATE TABLE attachments (
+    id            INTEGER PRIMARY KEY,
+    ticket_id     INTEGER NOT NULL REFERENCES tickets (id),
+    message_id    INTEGER REFERENCES ticket_messages (id),
+    filename      TEXT NOT NULL,
+    content_type  TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    sha256        TEXT NOT NULL,
+    content_id    TEXT,
+    inline        INTEGER NOT NULL DEFAULT 0 CHECK (inline IN (0, 1)),
+    data          TEXT,
+    uploaded_by   INTEGER REFERENCES users (id),
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX attachments_ticket ON attachments (ticket_id, id);
