@@ -1,0 +1,151 @@
+//! The other survey kinds (STATISTICS.md "Other survey kinds"): NPS, CSAT, CES, custom scales,
+//! and the dissatisfaction-cause split of seed 000.
+
+use super::descriptive::{Interval, MeanSummary, Share, summarize, wilson};
+use super::distributions::Z95;
+use crate::error::Invalid;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+fn check_range(field: &str, answers: &[u8], lo: u8, hi: u8) -> Result<(), Invalid> {
+    match answers.iter().find(|a| !(lo..=hi).contains(a)) {
+        Some(bad) => Err(Invalid::one(
+            field,
+            "out_of_range",
+            format!("answer {bad} is not {lo} to {hi}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Net Promoter Score (0–10 answers): promoters 9–10, detractors 0–6.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NpsReport {
+    pub n: u64,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    /// 100·(pP − pD).
+    pub nps: Option<f64>,
+    /// 100·√((pP + pD − (pP − pD)²)/n).
+    pub nps_se: Option<f64>,
+    /// nps ± z·nps_se.
+    pub nps_ci95: Option<Interval>,
+}
+
+/// NPS from its three counts (what an incremental report keeps).
+pub fn nps_from_counts(promoters: u64, passives: u64, detractors: u64) -> NpsReport {
+    let n = promoters + passives + detractors;
+    let mut out = NpsReport {
+        n,
+        promoters,
+        passives,
+        detractors,
+        nps: None,
+        nps_se: None,
+        nps_ci95: None,
+    };
+    if n == 0 {
+        return out;
+    }
+    let nf = n as f64;
+    let pp = promoters as f64 / nf;
+    let pd = detractors as f64 / nf;
+    let nps = 100.0 * (pp - pd);
+    let var = (pp + pd - (pp - pd) * (pp - pd)).max(0.0);
+    let se = 100.0 * (var / nf).sqrt();
+    out.nps = Some(nps);
+    out.nps_se = Some(se);
+    out.nps_ci95 = Some(Interval {
+        lo: nps - Z95 * se,
+        hi: nps + Z95 * se,
+    });
+    out
+}
+
+/// NPS of raw 0–10 answers.
+pub fn nps(answers: &[u8]) -> Result<NpsReport, Invalid> {
+    check_range("answers", answers, 0, 10)?;
+    let count = |r: std::ops::RangeInclusive<u8>| answers.iter().filter(|a| r.contains(a)).count() as u64;
+    Ok(nps_from_counts(count(9..=10), count(7..=8), count(0..=6)))
+}
+
+/// CSAT (1–5 answers): the share of 4 and 5 with its Wilson interval, as proportions.
+pub fn csat(answers: &[u8]) -> Result<Share, Invalid> {
+    check_range("answers", answers, 1, 5)?;
+    let satisfied = answers.iter().filter(|&&a| a >= 4).count() as u64;
+    Ok(wilson(satisfied, answers.len() as u64))
+}
+
+/// CES (1–7 answers): mean with its t-interval, and the share of 5–7.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CesReport {
+    pub ces: MeanSummary,
+    pub ces_top3: Option<f64>,
+}
+
+pub fn ces(answers: &[u8]) -> Result<CesReport, Invalid> {
+    check_range("answers", answers, 1, 7)?;
+    let values: Vec<f64> = answers.iter().map(|&a| f64::from(a)).collect();
+    let top = answers.iter().filter(|&&a| a >= 5).count() as f64;
+    Ok(CesReport {
+        ces: summarize(&values),
+        ces_top3: (!answers.is_empty()).then(|| top / answers.len() as f64),
+    })
+}
+
+/// One item of a custom scale: mean, sd, t-interval and the distribution of answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScaleItemReport {
+    pub summary: MeanSummary,
+    pub distribution: BTreeMap<i64, u64>,
+}
+
+/// A custom scale item's answers (`None` unanswered, counted nowhere).
+pub fn scale_item(answers: &[Option<i64>]) -> ScaleItemReport {
+    let values: Vec<f64> = answers.iter().flatten().map(|&a| a as f64).collect();
+    let mut distribution = BTreeMap::new();
+    for a in answers.iter().flatten() {
+        *distribution.entry(*a).or_insert(0) += 1;
+    }
+    ScaleItemReport {
+        summary: summarize(&values),
+        distribution,
+    }
+}
+
+/// Whether an answer of a transactional survey is dissatisfied (STATISTICS.md, seed 000).
+pub fn dissatisfied_csat(answer: u8) -> bool {
+    (1..=2).contains(&answer)
+}
+pub fn dissatisfied_nps(answer: u8) -> bool {
+    answer <= 6
+}
+pub fn dissatisfied_ces(answer: u8) -> bool {
+    (1..=3).contains(&answer)
+}
+/// SERVQUAL: dissatisfied on a dimension when the respondent gap Q_id < 0.
+pub fn dissatisfied_gap(q_id: f64) -> bool {
+    q_id < 0.0
+}
+
+/// Dissatisfied respondents split by whether their ticket met every SLA target: met → "value not
+/// perceived" (a communication problem), breached → "value below expectation" (delivery). Each
+/// share is of the dissatisfied, with its Wilson interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DissatisfactionCauses {
+    pub n_dissatisfied: u64,
+    pub value_not_perceived: Share,
+    pub value_below_expectation: Share,
+}
+
+/// `respondents`: (dissatisfied, every SLA target met) per respondent.
+pub fn dissatisfaction_causes(respondents: &[(bool, bool)]) -> DissatisfactionCauses {
+    let n = respondents.iter().filter(|r| r.0).count() as u64;
+    let met = respondents.iter().filter(|r| r.0 && r.1).count() as u64;
+    DissatisfactionCauses {
+        n_dissatisfied: n,
+        value_not_perceived: wilson(met, n),
+        value_below_expectation: wilson(n - met, n),
+    }
+}

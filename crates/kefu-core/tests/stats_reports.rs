@@ -1,0 +1,256 @@
+//! The statistics reports against numpy / scipy (tests/fixtures/make_stats_fixtures.py), and the
+//! incremental accumulator against the raw-data report.
+
+use kefu_core::stats::descriptive::{nearest_rank, wilson};
+use kefu_core::stats::sampling::{invitations_needed, sample_size_mean, sample_size_proportion};
+use kefu_core::stats::scales::{ces, csat, dissatisfaction_causes, nps, nps_from_counts};
+use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualResponse, servqual_report};
+use serde_json::Value;
+
+fn fixtures() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/stats_fixtures.json"
+    ))
+    .expect("fixture file");
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
+/// Walks `want` (the reference) and compares every value it has with `got`: numbers to `tol`
+/// relative (absolute 1e-12 around zero), everything else exactly. Returns the worst relative
+/// error and the list of mismatches.
+fn compare(path: &str, got: &Value, want: &Value, tol: f64, worst: &mut f64, bad: &mut Vec<String>) {
+    match (got, want) {
+        (Value::Number(g), Value::Number(w)) => {
+            let (g, w) = (g.as_f64().expect("f64"), w.as_f64().expect("f64"));
+            let err = (g - w).abs();
+            let rel = if w == 0.0 { err } else { err / w.abs() };
+            *worst = worst.max(rel);
+            if err > tol * w.abs() + 1e-12 {
+                bad.push(format!("{path}: got {g:e} want {w:e} (rel {rel:e})"));
+            }
+        }
+        (Value::Object(g), Value::Object(w)) => {
+            for (k, wv) in w {
+                match g.get(k) {
+                    Some(gv) => compare(&format!("{path}.{k}"), gv, wv, tol, worst, bad),
+                    None => bad.push(format!("{path}.{k}: missing")),
+                }
+            }
+        }
+        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => {
+            for (i, (gv, wv)) in g.iter().zip(w).enumerate() {
+                compare(&format!("{path}[{i}]"), gv, wv, tol, worst, bad);
+            }
+        }
+        (g, w) if g == w => {}
+        (g, w) => bad.push(format!("{path}: got {g} want {w}")),
+    }
+}
+
+fn assert_matches(name: &str, got: &Value, want: &Value, tol: f64) {
+    let mut worst = 0.0;
+    let mut bad = Vec::new();
+    compare(name, got, want, tol, &mut worst, &mut bad);
+    println!("{name}: worst relative error {worst:e}");
+    assert!(bad.is_empty(), "{name}: {} mismatches:\n{}", bad.len(), bad.join("\n"));
+}
+
+fn responses(case: &Value) -> Vec<ServqualResponse> {
+    serde_json::from_value(case["responses"].clone()).expect("responses")
+}
+
+fn weights(case: &Value) -> Option<Vec<u32>> {
+    serde_json::from_value(case["weights"].clone()).expect("weights")
+}
+
+#[test]
+fn servqual_report_matches_numpy() {
+    let v = fixtures();
+    let layout = ServqualLayout::standard();
+    for case in v["servqual"].as_array().expect("cases") {
+        let name = case["name"].as_str().expect("name");
+        let report = servqual_report(&layout, &responses(case), weights(case).as_deref()).expect("report");
+        let got = serde_json::to_value(&report).expect("json");
+        assert_matches(name, &got, &case["expected"], 1e-9);
+        // Every null figure has a note saying why, and no number is NaN.
+        let text = serde_json::to_string(&report).expect("json");
+        assert!(!text.contains("NaN"));
+    }
+}
+
+#[test]
+fn accumulator_agrees_with_raw_report() {
+    let v = fixtures();
+    let layout = ServqualLayout::standard();
+    for case in v["servqual"].as_array().expect("cases") {
+        let name = case["name"].as_str().expect("name");
+        let rs = responses(case);
+        let w = weights(case);
+        let raw = serde_json::to_value(servqual_report(&layout, &rs, w.as_deref()).expect("raw")).expect("json");
+        // Two accumulators over the halves, merged, as per-period sums would be.
+        let mut a = ServqualAccumulator::new(layout.clone()).expect("layout");
+        let mut b = ServqualAccumulator::new(layout.clone()).expect("layout");
+        for (i, r) in rs.iter().enumerate() {
+            if i % 2 == 0 { a.add(r) } else { b.add(r) }.expect("valid response");
+        }
+        a.merge(&b).expect("same layout");
+        let inc = serde_json::to_value(a.report(w.as_deref()).expect("report")).expect("json");
+        assert_matches(&format!("incremental {name}"), &inc, &raw, 1e-12);
+        // And against scipy directly.
+        assert_matches(&format!("incremental vs numpy {name}"), &inc, &case["expected"], 1e-9);
+        // The accumulator survives a JSON round trip (it is what a store keeps).
+        let text = serde_json::to_string(&a).expect("serialize");
+        let back: ServqualAccumulator = serde_json::from_str(&text).expect("deserialize");
+        assert_eq!(back, a);
+    }
+}
+
+#[test]
+fn servqual_edge_cases_give_nulls_with_notes() {
+    let v = fixtures();
+    let layout = ServqualLayout::standard();
+    let case = &v["servqual"].as_array().expect("cases")[3];
+    assert_eq!(case["name"], "one respondent");
+    let report = servqual_report(&layout, &responses(case), None).expect("report");
+    assert!(
+        report
+            .items
+            .iter()
+            .all(|i| i.gap_sd.is_none() && i.gap_ci95.is_none() && i.gap_mean.is_some())
+    );
+    assert!(report.dimensions.iter().all(|d| d.alpha_p.is_none()));
+    let note = report
+        .notes
+        .iter()
+        .find(|n| n.field == "dimensions[reliability].alpha_p")
+        .expect("alpha note");
+    assert_eq!(note.reason, "fewer than 2 complete cases");
+    assert!(report.notes.iter().any(|n| n.field == "servqual.weighted_manager"));
+
+    let empty = servqual_report(&layout, &[], None).expect("no answers");
+    assert_eq!(empty.n_respondents, 0);
+    assert!(empty.servqual.unweighted.is_none() && empty.ipa.basis.is_none());
+    assert!(empty.notes.iter().any(|n| n.field == "servqual.unweighted"));
+}
+
+#[test]
+fn bad_input_is_rejected_and_changes_nothing() {
+    let layout = ServqualLayout::standard();
+    let good = ServqualResponse {
+        expectation: vec![Some(5); 22],
+        perception: vec![Some(4); 22],
+        allocation: Some(vec![20; 5]),
+        overall: Some(6),
+    };
+    let mut out_of_range = good.clone();
+    out_of_range.perception[3] = Some(8);
+    let mut short = good.clone();
+    short.expectation.pop();
+    let mut bad_alloc = good.clone();
+    bad_alloc.allocation = Some(vec![20, 20, 20, 20, 21]);
+    let mut acc = ServqualAccumulator::new(layout.clone()).expect("layout");
+    acc.add(&good).expect("good");
+    let before = acc.clone();
+    for bad in [&out_of_range, &short, &bad_alloc] {
+        assert!(acc.add(bad).is_err());
+        assert!(servqual_report(&layout, &[good.clone(), bad.clone()], None).is_err());
+    }
+    assert_eq!(acc, before);
+    assert!(servqual_report(&layout, std::slice::from_ref(&good), Some(&[50, 50, 0, 0, 1])).is_err());
+    assert!(acc.report(Some(&[100])).is_err());
+    let mut other = ServqualLayout::standard();
+    other.dimensions.pop();
+    assert!(acc.merge(&ServqualAccumulator::new(other).expect("layout")).is_err());
+    let mut too_big = ServqualLayout::standard();
+    too_big.dimensions[0].items.push(4);
+    assert!(ServqualAccumulator::new(too_big).is_err());
+}
+
+#[test]
+fn nps_csat_ces_match_scipy() {
+    let v = fixtures();
+    for case in v["nps"].as_array().expect("nps") {
+        let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let got = serde_json::to_value(nps(&a).expect("valid")).expect("json");
+        assert_matches("nps", &got, &case["expected"], 1e-9);
+    }
+    for case in v["csat"].as_array().expect("csat") {
+        let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let got = serde_json::to_value(csat(&a).expect("valid")).expect("json");
+        assert_matches("csat", &got, &case["expected"], 1e-9);
+    }
+    for case in v["ces"].as_array().expect("ces") {
+        let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let got = serde_json::to_value(ces(&a).expect("valid")).expect("json");
+        assert_matches("ces", &got, &case["expected"], 1e-9);
+    }
+    for row in v["wilson"].as_array().expect("wilson") {
+        let (k, n) = (row[0].as_u64().expect("k"), row[1].as_u64().expect("n"));
+        let got = serde_json::to_value(wilson(k, n)).expect("json");
+        assert_matches("wilson", &got, &row[2], 1e-9);
+    }
+    assert!(nps(&[11]).is_err());
+    assert!(csat(&[0]).is_err());
+    assert!(ces(&[8]).is_err());
+    // All promoters: NPS 100 with a zero standard error.
+    let all = nps_from_counts(20, 0, 0);
+    assert_eq!((all.nps, all.nps_se), (Some(100.0), Some(0.0)));
+}
+
+#[test]
+fn sampling_and_percentiles_match_python() {
+    let v = fixtures();
+    for row in v["sample_size_proportion"].as_array().expect("rows") {
+        let got = sample_size_proportion(row[0].as_f64().expect("e"), row[1].as_f64(), row[2].as_u64()).expect("ok");
+        assert_eq!(got, row[3].as_u64().expect("n"), "{row}");
+    }
+    for row in v["sample_size_mean"].as_array().expect("rows") {
+        let got = sample_size_mean(
+            row[0].as_f64().expect("sd"),
+            row[1].as_f64().expect("e"),
+            row[2].as_u64(),
+        )
+        .expect("ok");
+        assert_eq!(got, row[3].as_u64().expect("n"), "{row}");
+    }
+    assert_eq!(invitations_needed(385, 0.2).expect("ok"), 1925);
+    assert_eq!(invitations_needed(100, 0.3).expect("ok"), 334);
+    assert!(sample_size_proportion(0.0, None, None).is_err());
+    assert!(sample_size_proportion(0.05, None, Some(0)).is_err());
+    assert!(invitations_needed(10, 0.0).is_err());
+
+    let values: Vec<f64> = serde_json::from_value(v["percentiles"]["values"].clone()).expect("values");
+    for (q, want) in v["percentiles"]["expected"].as_object().expect("expected") {
+        let q: u32 = q.parse().expect("q");
+        assert_eq!(nearest_rank(&values, q), want.as_f64(), "p{q}");
+    }
+    assert_eq!(nearest_rank(&[], 50), None);
+}
+
+#[test]
+fn dissatisfaction_causes_split_by_sla() {
+    // 5 respondents dissatisfied: 3 whose ticket met every SLA target, 2 with a breach.
+    let r = [
+        (true, true),
+        (true, true),
+        (true, true),
+        (true, false),
+        (true, false),
+        (false, true),
+    ];
+    let c = dissatisfaction_causes(&r);
+    assert_eq!(c.n_dissatisfied, 5);
+    assert_eq!(c.value_not_perceived.count, 3);
+    assert_eq!(c.value_below_expectation.count, 2);
+    // scipy.stats.binomtest(3, 5).proportion_ci(method="wilson")
+    let ci = c.value_not_perceived.ci95.expect("ci");
+    let (lo, hi) = (0.23072428127601297, 0.8823792257673521);
+    assert!(
+        (ci.lo - lo).abs() < 1e-9 * lo && (ci.hi - hi).abs() < 1e-9 * hi,
+        "{ci:?}"
+    );
+    assert_eq!(c.value_not_perceived.share, Some(0.6));
+    let none = dissatisfaction_causes(&[(false, true)]);
+    assert_eq!((none.n_dissatisfied, none.value_not_perceived.share), (0, None));
+}
