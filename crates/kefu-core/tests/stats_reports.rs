@@ -1,9 +1,9 @@
 //! The statistics reports against numpy / scipy (tests/fixtures/make_stats_fixtures.py), and the
 //! incremental accumulator against the raw-data report.
 
-use kefu_core::stats::descriptive::{nearest_rank, wilson};
+use kefu_core::stats::descriptive::{nearest_rank, summarize_answered, wilson};
 use kefu_core::stats::sampling::{invitations_needed, sample_size_mean, sample_size_proportion};
-use kefu_core::stats::scales::{ces, csat, dissatisfaction_causes, nps, nps_from_counts};
+use kefu_core::stats::scales::{ces, csat, dissatisfaction_causes, nps, nps_from_counts, scale_item};
 use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualResponse, servqual_report};
 use serde_json::Value;
 
@@ -127,6 +127,20 @@ fn servqual_edge_cases_give_nulls_with_notes() {
         .expect("alpha note");
     assert_eq!(note.reason, "fewer than 2 complete cases");
     assert!(report.notes.iter().any(|n| n.field == "servqual.weighted_manager"));
+    assert_eq!(ServqualLayout::standard().score_scale(), 60);
+
+    // The edge case: respondent 3 answered no E in tangibles, so has no gap there but a P score.
+    let case = &v["servqual"].as_array().expect("cases")[2];
+    let rs = responses(case);
+    assert!(rs[3].expectation[0..4].iter().all(Option::is_none));
+    let report = servqual_report(&layout, &rs, None).expect("report");
+    let with_pair = |r: &&ServqualResponse| (0..4).any(|j| r.expectation[j].zip(r.perception[j]).is_some());
+    assert_eq!(report.dimensions[0].n, rs.iter().filter(with_pair).count() as u64);
+    assert!(report.dimensions[0].n < rs.len() as u64);
+    // Q10 has E = P = 5 for everyone: gap 0 with sd 0 and the point interval.
+    let q10 = &report.items[9];
+    assert_eq!((q10.gap_mean, q10.gap_sd), (Some(0.0), Some(0.0)));
+    assert_eq!(report.dimensions[2].item_total_p.get("Q10"), Some(None));
 
     let empty = servqual_report(&layout, &[], None).expect("no answers");
     assert_eq!(empty.n_respondents, 0);
@@ -184,6 +198,15 @@ fn nps_csat_ces_match_scipy() {
         let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
         let got = serde_json::to_value(ces(&a).expect("valid")).expect("json");
         assert_matches("ces", &got, &case["expected"], 1e-9);
+    }
+    for case in v["scale_items"].as_array().expect("scale items") {
+        let a: Vec<Option<i64>> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let got = serde_json::to_value(scale_item(&a)).expect("json");
+        assert_matches("scale item", &got, &case["expected"], 1e-9);
+        // summarize_answered over the same answers as f64.
+        let f: Vec<Option<f64>> = a.iter().map(|x| x.map(|x| x as f64)).collect();
+        let s = serde_json::to_value(summarize_answered(&f)).expect("json");
+        assert_matches("summarize_answered", &s, &case["expected"]["summary"], 1e-9);
     }
     for row in v["wilson"].as_array().expect("wilson") {
         let (k, n) = (row[0].as_u64().expect("k"), row[1].as_u64().expect("n"));

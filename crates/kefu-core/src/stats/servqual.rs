@@ -177,6 +177,28 @@ impl ServqualResponse {
     }
 }
 
+/// Per-item figures of a dimension, in the dimension's item order, serialized as the JSON object
+/// `{item: value}` STATISTICS.md shows (`item_total_p`, `alpha_if_deleted_p`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemMap(pub Vec<(String, Option<f64>)>);
+
+impl ItemMap {
+    pub fn get(&self, item: &str) -> Option<Option<f64>> {
+        self.0.iter().find(|(k, _)| k == item).map(|(_, v)| *v)
+    }
+}
+
+impl Serialize for ItemMap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 /// A null figure and why (`{"field": "dimensions[reliability].alpha_p", "reason": …}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
@@ -216,9 +238,10 @@ pub struct DimensionStats {
     pub n_complete_e: u64,
     pub alpha_e: Option<f64>,
     pub alpha_e_ci95: Option<Interval>,
-    /// Corrected item–total r of each P item, in the dimension's item order.
-    pub item_total_p: Vec<(String, Option<f64>)>,
-    pub alpha_if_deleted_p: Vec<(String, Option<f64>)>,
+    /// Corrected item–total r of each P item.
+    pub item_total_p: ItemMap,
+    /// Alpha of the dimension's P items without each item.
+    pub alpha_if_deleted_p: ItemMap,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -335,12 +358,14 @@ pub(crate) fn assemble(layout: &ServqualLayout, parts: ReportParts, manager_weig
                 note(format!("dimensions[{code}].{field}"), reason);
             }
         }
-        let names = |v: &[Option<f64>]| -> Vec<(String, Option<f64>)> {
-            d.items
-                .iter()
-                .zip(v)
-                .map(|(&j, &r)| (layout.items[j].clone(), r))
-                .collect()
+        let names = |v: &[Option<f64>]| -> ItemMap {
+            ItemMap(
+                d.items
+                    .iter()
+                    .zip(v)
+                    .map(|(&j, &r)| (layout.items[j].clone(), r))
+                    .collect(),
+            )
         };
         dimensions.push(DimensionStats {
             dimension: code.clone(),
