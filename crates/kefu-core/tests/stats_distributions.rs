@@ -145,3 +145,16 @@ fn edge_values() {
     assert!(f_quantile(0.5, -1.0, 4.0).is_nan());
     assert_eq!(t_cdf(0.0, 3.0), 0.5);
 }
+
+#[test]
+fn quantiles_beyond_the_required_range() {
+    // Non-integer ν, ν up to 10^15 and tails to 1e-100, against scipy (tolerance 1e-11: outside
+    // the normative range nothing is promised beyond good accuracy).
+    let v = fixtures();
+    check("t_ppf_extra", &rows(&v, "t_ppf_extra"), 1e-11, |r| {
+        (t_quantile(r[0], r[1]), r[2])
+    });
+    check("f_ppf_extra", &rows(&v, "f_ppf_extra"), 1e-11, |r| {
+        (f_quantile(r[0], r[1], r[2]), r[3])
+    });
+}

@@ -4,6 +4,7 @@
 use kefu_core::stats::descriptive::{nearest_rank, summarize_answered, wilson};
 use kefu_core::stats::sampling::{invitations_needed, sample_size_mean, sample_size_proportion};
 use kefu_core::stats::scales::{ces, csat, dissatisfaction_causes, nps, nps_from_counts, scale_item};
+use kefu_core::stats::servqual::servqual_dissatisfaction;
 use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualResponse, servqual_report};
 use serde_json::Value;
 
@@ -274,6 +275,29 @@ fn dissatisfaction_causes_split_by_sla() {
         "{ci:?}"
     );
     assert_eq!(c.value_not_perceived.share, Some(0.6));
+    // Per SERVQUAL dimension: dissatisfied where the respondent's gap is negative.
+    let layout = ServqualLayout::standard();
+    let resp = |e: u8, p: u8| ServqualResponse {
+        expectation: vec![Some(e); 22],
+        perception: vec![Some(p); 22],
+        allocation: None,
+        overall: None,
+    };
+    let rs = [resp(6, 4), resp(6, 5), resp(5, 5), resp(4, 6), resp(7, 1)];
+    let met = [Some(true), Some(false), Some(true), Some(true), None];
+    let by_dim = servqual_dissatisfaction(&layout, &rs, &met).expect("valid");
+    assert_eq!(by_dim.len(), 5);
+    for (_, c) in &by_dim {
+        assert_eq!(
+            (
+                c.n_dissatisfied,
+                c.value_not_perceived.count,
+                c.value_below_expectation.count
+            ),
+            (2, 1, 1)
+        );
+    }
+    assert!(servqual_dissatisfaction(&layout, &rs, &met[..4]).is_err());
     let none = dissatisfaction_causes(&[(false, true)]);
     assert_eq!((none.n_dissatisfied, none.value_not_perceived.share), (0, None));
 }

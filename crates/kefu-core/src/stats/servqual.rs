@@ -562,3 +562,37 @@ pub fn servqual_report(
     };
     Ok(assemble(layout, parts, manager_weights))
 }
+
+/// Dissatisfaction causes per dimension for a transactional SERVQUAL survey (STATISTICS.md, seed
+/// 000): a respondent is dissatisfied on d when Q_id < 0; `sla_met[i]` says whether the ticket
+/// behind `responses[i]` met every SLA target (`None`: no ticket, left out).
+pub fn servqual_dissatisfaction(
+    layout: &ServqualLayout,
+    responses: &[ServqualResponse],
+    sla_met: &[Option<bool>],
+) -> Result<Vec<(String, super::scales::DissatisfactionCauses)>, Invalid> {
+    layout.validate()?;
+    if sla_met.len() != responses.len() {
+        return Err(Invalid::one("sla_met", "length", "one SLA outcome per response"));
+    }
+    for r in responses {
+        r.validate(layout)?;
+    }
+    Ok(layout
+        .dimensions
+        .iter()
+        .map(|d| {
+            let flags: Vec<(bool, bool)> = responses
+                .iter()
+                .zip(sla_met)
+                .filter_map(|(r, met)| {
+                    let met = (*met)?;
+                    let (sum, m) = r.dimension_gap_sum(&d.items);
+                    // Q_id < 0 exactly when the sum of the gaps is negative.
+                    Some((m > 0 && sum < 0, met))
+                })
+                .collect();
+            (d.code.clone(), super::scales::dissatisfaction_causes(&flags))
+        })
+        .collect())
+}
