@@ -70,17 +70,41 @@ pub fn nps(answers: &[u8]) -> Result<NpsReport, Invalid> {
     Ok(nps_from_counts(count(9..=10), count(7..=8), count(0..=6)))
 }
 
-/// CSAT (1–5 answers): the share of 4 and 5 with its Wilson interval, as proportions.
-pub fn csat(answers: &[u8]) -> Result<Share, Invalid> {
-    check_range("answers", answers, 1, 5)?;
-    let satisfied = answers.iter().filter(|&&a| a >= 4).count() as u64;
-    Ok(wilson(satisfied, answers.len() as u64))
+/// CSAT (1–5 answers): `csat` the share of 4 and 5 (a proportion 0–1), `csat_ci95` its Wilson
+/// interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CsatReport {
+    pub n: u64,
+    pub satisfied: u64,
+    pub csat: Option<f64>,
+    pub csat_ci95: Option<Interval>,
 }
 
-/// CES (1–7 answers): mean with its t-interval, and the share of 5–7.
+/// CSAT from its counts (what an incremental report keeps).
+pub fn csat_from_counts(satisfied: u64, n: u64) -> CsatReport {
+    let Share { share, ci95, .. } = wilson(satisfied, n);
+    CsatReport {
+        n,
+        satisfied,
+        csat: share,
+        csat_ci95: ci95,
+    }
+}
+
+pub fn csat(answers: &[u8]) -> Result<CsatReport, Invalid> {
+    check_range("answers", answers, 1, 5)?;
+    let satisfied = answers.iter().filter(|&&a| a >= 4).count() as u64;
+    Ok(csat_from_counts(satisfied, answers.len() as u64))
+}
+
+/// CES (1–7 answers): `ces_mean` with its t-interval `ces_ci95` (and n, sd), `ces_top3` the share
+/// of 5–7 (a proportion 0–1).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CesReport {
-    pub ces: MeanSummary,
+    pub n: u64,
+    pub ces_mean: Option<f64>,
+    pub ces_sd: Option<f64>,
+    pub ces_ci95: Option<Interval>,
     pub ces_top3: Option<f64>,
 }
 
@@ -88,8 +112,12 @@ pub fn ces(answers: &[u8]) -> Result<CesReport, Invalid> {
     check_range("answers", answers, 1, 7)?;
     let values: Vec<f64> = answers.iter().map(|&a| f64::from(a)).collect();
     let top = answers.iter().filter(|&&a| a >= 5).count() as f64;
+    let MeanSummary { n, mean, sd, ci95 } = summarize(&values);
     Ok(CesReport {
-        ces: summarize(&values),
+        n,
+        ces_mean: mean,
+        ces_sd: sd,
+        ces_ci95: ci95,
         ces_top3: (!answers.is_empty()).then(|| top / answers.len() as f64),
     })
 }
