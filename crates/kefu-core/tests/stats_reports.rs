@@ -3,7 +3,7 @@
 
 use kefu_core::stats::descriptive::{nearest_rank, summarize_answered, wilson};
 use kefu_core::stats::sampling::{invitations_needed, sample_size_mean, sample_size_proportion};
-use kefu_core::stats::scales::{ces, csat, dissatisfaction_causes, nps, nps_from_counts, scale_item};
+use kefu_core::stats::scales::{AnswerCounts, ces, csat, dissatisfaction_causes, nps, nps_from_counts, scale_item};
 use kefu_core::stats::servqual::servqual_dissatisfaction;
 use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualResponse, servqual_report};
 use serde_json::Value;
@@ -204,6 +204,10 @@ fn nps_csat_ces_match_scipy() {
         let a: Vec<Option<i64>> = serde_json::from_value(case["answers"].clone()).expect("answers");
         let got = serde_json::to_value(scale_item(&a)).expect("json");
         assert_matches("scale item", &got, &case["expected"], 1e-9);
+        let mut counts = AnswerCounts::default();
+        a.iter().flatten().for_each(|&x| counts.add(x));
+        let from_counts = serde_json::to_value(counts.scale_item()).expect("json");
+        assert_matches("scale item from counts", &from_counts, &got, 1e-12);
         // summarize_answered over the same answers as f64.
         let f: Vec<Option<f64>> = a.iter().map(|x| x.map(|x| x as f64)).collect();
         let s = serde_json::to_value(summarize_answered(&f)).expect("json");
@@ -214,6 +218,33 @@ fn nps_csat_ces_match_scipy() {
         let got = serde_json::to_value(wilson(k, n)).expect("json");
         assert_matches("wilson", &got, &row[2], 1e-9);
     }
+    // The answer counts (the incremental form) give the same figures, merged from two halves.
+    let halves = |a: &[u8]| {
+        let (mut x, mut y) = (AnswerCounts::default(), AnswerCounts::default());
+        for (i, &v) in a.iter().enumerate() {
+            if i % 2 == 0 { &mut x } else { &mut y }.add(i64::from(v));
+        }
+        x.merge(&y);
+        x
+    };
+    for case in v["nps"].as_array().expect("nps") {
+        let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let got = serde_json::to_value(halves(&a).nps().expect("valid")).expect("json");
+        assert_matches("nps from counts", &got, &case["expected"], 1e-12);
+    }
+    for case in v["csat"].as_array().expect("csat") {
+        let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let got = serde_json::to_value(halves(&a).csat().expect("valid")).expect("json");
+        assert_matches("csat from counts", &got, &case["expected"], 1e-12);
+    }
+    for case in v["ces"].as_array().expect("ces") {
+        let a: Vec<u8> = serde_json::from_value(case["answers"].clone()).expect("answers");
+        let raw = serde_json::to_value(ces(&a).expect("valid")).expect("json");
+        let got = serde_json::to_value(halves(&a).ces().expect("valid")).expect("json");
+        assert_matches("ces from counts vs raw", &got, &raw, 1e-12);
+        assert_matches("ces from counts", &got, &case["expected"], 1e-9);
+    }
+    assert!(halves(&[11]).nps().is_err() && halves(&[0]).csat().is_err() && halves(&[8]).ces().is_err());
     assert!(nps(&[11]).is_err());
     assert!(csat(&[0]).is_err());
     assert!(ces(&[8]).is_err());

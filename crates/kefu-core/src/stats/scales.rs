@@ -177,3 +177,88 @@ pub fn dissatisfaction_causes(respondents: &[(bool, bool)]) -> DissatisfactionCa
         value_below_expectation: wilson(n - met, n),
     }
 }
+
+/// The sufficient statistic of a single-question scale (NPS, CSAT, CES, a custom item): how many
+/// times each answer was given. Every figure above follows exactly from it (n, Σ, Σ² are sums
+/// over the counts), and two merge by adding counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AnswerCounts {
+    pub counts: BTreeMap<i64, u64>,
+}
+
+impl AnswerCounts {
+    pub fn add(&mut self, answer: i64) {
+        *self.counts.entry(answer).or_insert(0) += 1;
+    }
+
+    pub fn merge(&mut self, other: &AnswerCounts) {
+        for (&a, &c) in &other.counts {
+            *self.counts.entry(a).or_insert(0) += c;
+        }
+    }
+
+    pub fn n(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    fn count_in(&self, r: std::ops::RangeInclusive<i64>) -> u64 {
+        self.counts.range(r).map(|(_, c)| c).sum()
+    }
+
+    fn check(&self, lo: i64, hi: i64) -> Result<(), Invalid> {
+        match self.counts.keys().find(|a| !(lo..=hi).contains(*a)) {
+            Some(bad) => Err(Invalid::one(
+                "answers",
+                "out_of_range",
+                format!("answer {bad} is not {lo} to {hi}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// n, mean, sd, t-interval from exact integer sums.
+    pub fn summary(&self) -> MeanSummary {
+        let mut m = super::descriptive::IntMoments::default();
+        for (&a, &c) in &self.counts {
+            let (a, c) = (i128::from(a), i128::from(c));
+            m.n += c as u64;
+            m.sum += a * c;
+            m.sum_sq += a * a * c;
+        }
+        m.summary(1)
+    }
+
+    pub fn nps(&self) -> Result<NpsReport, Invalid> {
+        self.check(0, 10)?;
+        Ok(nps_from_counts(
+            self.count_in(9..=10),
+            self.count_in(7..=8),
+            self.count_in(0..=6),
+        ))
+    }
+
+    pub fn csat(&self) -> Result<CsatReport, Invalid> {
+        self.check(1, 5)?;
+        Ok(csat_from_counts(self.count_in(4..=5), self.n()))
+    }
+
+    pub fn ces(&self) -> Result<CesReport, Invalid> {
+        self.check(1, 7)?;
+        let MeanSummary { n, mean, sd, ci95 } = self.summary();
+        Ok(CesReport {
+            n,
+            ces_mean: mean,
+            ces_sd: sd,
+            ces_ci95: ci95,
+            ces_top3: (n > 0).then(|| self.count_in(5..=7) as f64 / n as f64),
+        })
+    }
+
+    /// The custom-scale item report.
+    pub fn scale_item(&self) -> ScaleItemReport {
+        ScaleItemReport {
+            summary: self.summary(),
+            distribution: self.counts.clone(),
+        }
+    }
+}
