@@ -332,3 +332,57 @@ fn dissatisfaction_causes_split_by_sla() {
     let none = dissatisfaction_causes(&[(false, true)]);
     assert_eq!((none.n_dissatisfied, none.value_not_perceived.share), (0, None));
 }
+
+/// A deterministic generator (splitmix64) so the large test needs no dependency.
+struct Mix(u64);
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn accumulator_agrees_with_raw_report_at_scale() {
+    let layout = ServqualLayout::standard();
+    let mut g = Mix(7);
+    let answer = |g: &mut Mix| (g.below(10) > 0).then(|| 1 + g.below(7) as u8);
+    let rs: Vec<ServqualResponse> = (0..30_000)
+        .map(|_| {
+            let expectation = (0..22).map(|_| answer(&mut g)).collect();
+            let perception = (0..22).map(|_| answer(&mut g)).collect();
+            let allocation = (g.below(3) > 0).then(|| {
+                let mut w = [0u32; 5];
+                for _ in 0..100 {
+                    w[g.below(5) as usize] += 1;
+                }
+                w.to_vec()
+            });
+            let overall = answer(&mut g);
+            ServqualResponse {
+                expectation,
+                perception,
+                allocation,
+                overall,
+            }
+        })
+        .collect();
+    let weights = [10, 25, 25, 20, 20];
+    let raw = serde_json::to_value(servqual_report(&layout, &rs, Some(&weights)).expect("raw")).expect("json");
+    let mut total = ServqualAccumulator::new(layout.clone()).expect("layout");
+    for chunk in rs.chunks(4_099) {
+        let mut part = ServqualAccumulator::new(layout.clone()).expect("layout");
+        for r in chunk {
+            part.add(r).expect("valid");
+        }
+        total.merge(&part).expect("same layout");
+    }
+    let inc = serde_json::to_value(total.report(Some(&weights)).expect("report")).expect("json");
+    assert_matches("30 000 respondents, incremental vs raw", &inc, &raw, 1e-12);
+}
