@@ -10,6 +10,10 @@
 //!   `exp(a·log1pmx(d/x0) + b·log1pmx(−d/y0))` times the Stirling corrections, with
 //!   `x0 = a/(a+b)`: nothing of size `a·ln x` or `ln Γ(a)` is ever subtracted, which is what
 //!   costs the naive `exp(a ln x + b ln y − ln B)` eight digits at a = 5·10^6.
+//! - For a large and b small (the t distribution at ν ≳ 10^4, F with one small ν) the continued
+//!   fraction converges slowly and loses up to 1e-10; there the asymptotic series of DiDonato &
+//!   Morris (TOMS 708 `bgrat`) is used, with b first stepped down into (0, 1] by a recurrence of
+//!   positive terms.
 //! - The quantiles are found by a bracketed Newton iteration on the logarithm of the tail
 //!   probability on the side the answer lies, against that tail computed directly (never as
 //!   `1 − cdf`), so the result is as accurate as the tail itself.
