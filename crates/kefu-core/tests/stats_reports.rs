@@ -386,3 +386,63 @@ fn accumulator_agrees_with_raw_report_at_scale() {
     let inc = serde_json::to_value(total.report(Some(&weights)).expect("report")).expect("json");
     assert_matches("30 000 respondents, incremental vs raw", &inc, &raw, 1e-12);
 }
+
+#[test]
+fn seeded_sampling_replays_and_is_uniform() {
+    use kefu_core::stats::sampling::sample_indices;
+    let a = sample_indices(1000, 50, 42);
+    assert_eq!(a, sample_indices(1000, 50, 42), "same seed, same draw");
+    assert_ne!(a, sample_indices(1000, 50, 43));
+    let mut d = a.clone();
+    d.sort_unstable();
+    d.dedup();
+    assert_eq!(d.len(), 50, "distinct");
+    assert!(a.iter().all(|&i| i < 1000));
+    let mut all = sample_indices(7, 10, 1);
+    all.sort_unstable();
+    assert_eq!(all, (0..7).collect::<Vec<_>>());
+    assert!(sample_indices(0, 5, 1).is_empty());
+    // Every unit of a frame of 10 is drawn about equally often in 20 000 draws of 3
+    // (expected 6 000 each; the bound is more than 10 standard deviations).
+    let mut hits = [0u32; 10];
+    for seed in 0..20_000 {
+        for i in sample_indices(10, 3, seed) {
+            hits[i] += 1;
+        }
+    }
+    assert!(hits.iter().all(|&h| (5_300..=6_700).contains(&h)), "{hits:?}");
+}
+
+#[test]
+fn tail_histogram_is_within_one_percent_of_exact_nearest_rank() {
+    use kefu_core::stats::descriptive::TailHistogram;
+    let mut g = Mix(99);
+    // Response times in seconds over six orders of magnitude, some zero.
+    let values: Vec<f64> = (0..20_000)
+        .map(|i| {
+            if i % 97 == 0 {
+                0.0
+            } else {
+                (g.below(1_000_000) + 1) as f64 / (1 + g.below(1000)) as f64
+            }
+        })
+        .collect();
+    let (mut h1, mut h2) = (TailHistogram::default(), TailHistogram::default());
+    for (i, &v) in values.iter().enumerate() {
+        assert!(if i % 2 == 0 { &mut h1 } else { &mut h2 }.add(v));
+    }
+    h1.merge(&h2);
+    assert_eq!(h1.n(), 20_000);
+    for pct in [0, 1, 10, 50, 90, 99, 100] {
+        let exact = nearest_rank(&values, pct).expect("values");
+        let approx = h1.percentile(pct).expect("values");
+        let rel = if exact == 0.0 {
+            approx
+        } else {
+            (approx - exact).abs() / exact
+        };
+        assert!(rel < 0.01, "p{pct}: {approx} vs {exact}");
+    }
+    assert!(!h1.add(-1.0) && !h1.add(f64::NAN));
+    assert_eq!(TailHistogram::default().percentile(50), None);
+}

@@ -68,3 +68,49 @@ pub fn invitations_needed(n: u64, response_rate: f64) -> Result<u64, Invalid> {
     }
     Ok(ceil_tolerant(n as f64 / response_rate))
 }
+
+/// splitmix64 (Steele, Lea & Flood 2014): small, fast and fully specified, so a draw made with a
+/// stored seed replays identically in any later version. Do not change it: stored campaign seeds
+/// depend on it.
+#[derive(Debug, Clone)]
+pub struct SeededRng(u64);
+
+impl SeededRng {
+    pub fn new(seed: u64) -> SeededRng {
+        SeededRng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in 0..n (n > 0) without modulo bias (Lemire's multiply-and-reject).
+    pub fn below(&mut self, n: u64) -> u64 {
+        let threshold = n.wrapping_neg() % n;
+        loop {
+            let m = u128::from(self.next_u64()) * u128::from(n);
+            if (m as u64) >= threshold {
+                return (m >> 64) as u64;
+            }
+        }
+    }
+}
+
+/// A simple random sample of `n` distinct indexes of a frame of `population` (STATISTICS.md
+/// "Sampling": the seed is stored with the campaign so the draw can be replayed), in draw order;
+/// the whole frame (shuffled) when n ≥ population. A partial Fisher–Yates shuffle.
+pub fn sample_indices(population: usize, n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = SeededRng::new(seed);
+    let mut frame: Vec<usize> = (0..population).collect();
+    let take = n.min(population);
+    for i in 0..take {
+        let j = i + rng.below((population - i) as u64) as usize;
+        frame.swap(i, j);
+    }
+    frame.truncate(take);
+    frame
+}
