@@ -14,6 +14,7 @@ pub mod rfm;
 pub mod routing;
 pub mod search;
 pub mod sla;
+pub mod stats;
 pub mod ticket;
 pub mod time;
 
