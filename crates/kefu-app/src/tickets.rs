@@ -153,6 +153,9 @@ pub struct TicketView {
     pub reference: Reference,
     pub sla: SlaStatus,
     pub quadrant: Quadrant,
+    /// Resolved at the first contact (`None` until resolved).
+    pub first_contact_resolution: Option<bool>,
+    pub reopen_count: u32,
 }
 
 /// What the caller adds to a ticket.
@@ -245,15 +248,18 @@ impl App {
             let policy = setup.policy(t.sla_policy_id)?;
             let created =
                 jiff::Timestamp::from_millisecond(t.created_at).map_err(|e| AppError::Refused(e.to_string()))?;
+            let events = events_of(&rows, t.id);
             let sla = sla_status(
                 &policy.name,
                 &policy.targets,
                 setup.calendar(policy)?,
                 created,
-                &events_of(&rows, t.id),
+                &events,
                 now,
             )?;
             out.push(TicketView {
+                first_contact_resolution: kefu_core::ticket::first_contact_resolution(&events),
+                reopen_count: kefu_core::ticket::reopen_count(&events),
                 reference: Reference::for_ticket(t.id, created, &tz),
                 quadrant: rules.quadrant(t.kind, t.customer_tier, &sla),
                 sla,
@@ -390,9 +396,19 @@ impl App {
             .into_iter()
             .filter_map(|(_, json)| serde_json::from_str(&json).ok())
             .collect();
+        let category_path = match input.category_id {
+            None => vec![],
+            Some(c) => {
+                let path = crate::categories::path_of(&self.store.categories().await?, c);
+                if path.is_empty() {
+                    return Err(Invalid::one("category_id", "unknown_category", format!("no category {c}")).into());
+                }
+                path
+            }
+        };
         let facts = TicketFacts {
             kind,
-            category_path: &[],
+            category_path: &category_path,
             product: None,
             channel,
             language,
@@ -585,12 +601,18 @@ impl App {
             at,
         )?;
         change.sla_marks = Some(self.sla_marks(&setup, policy, &sla)?);
-        if let Some(m) = &message {
+        if message.is_some() || change.subject.is_some() {
             let mut text = vec![change.subject.clone().unwrap_or_else(|| t.subject.clone())];
             for old in self.store.ticket_messages(t.id).await? {
                 text.push(old.body);
             }
-            text.push(m.body.clone());
+            if let Some(m) = &message {
+                text.push(m.body.clone());
+            }
+            // As at creation: the customer is found by name too.
+            if let Ok(c) = self.store.get_customer(t.customer_id).await {
+                text.push(c.name);
+            }
             change.terms = Some(analyze(&text.join(" ")));
         }
         let (ticket, msg) = self
@@ -755,7 +777,8 @@ impl App {
         Ok(view)
     }
 
-    /// Assigns a ticket (or unassigns it) and/or moves it to another department (staff only).
+    /// Assigns a ticket (or unassigns it), moves it to another department and/or changes its
+    /// priority (staff only): [`App::edit_ticket`] with those fields.
     pub async fn assign_ticket(
         &self,
         actor: &Actor,
@@ -764,40 +787,13 @@ impl App {
         department_id: Option<i64>,
         priority: Option<&str>,
     ) -> AppResult<TicketView> {
-        if !is_staff(actor.role()) {
-            return Err(AppError::Forbidden);
-        }
-        let t = self.visible_ticket(actor, id).await?;
-        if let Some(Some(u)) = assignee_id {
-            let user = self
-                .store
-                .get_user(u)
-                .await
-                .map_err(|_| Invalid::one("assignee_id", "unknown_user", format!("no user {u}")))?;
-            if user.disabled || !is_staff(user.role) {
-                return Err(Invalid::one("assignee_id", "not_staff", "tickets are assigned to enabled staff").into());
-            }
-        }
-        if let Some(d) = department_id {
-            self.store
-                .get_department(d)
-                .await
-                .map_err(|_| Invalid::one("department_id", "unknown_department", format!("no department {d}")))?;
-        }
-        let priority = priority.map(Priority::parse).transpose()?;
-        let mut change = TicketChange {
+        let edit = crate::ticket_edit::TicketEdit {
             assignee_id,
             department_id,
-            priority,
+            priority: priority.map(str::to_owned),
             ..Default::default()
         };
-        if let Some(p) = priority {
-            // A new priority may select another policy; the clock replays against it.
-            let setup = self.sla_setup().await?;
-            let policy = setup.select(t.kind, p, t.customer_tier)?;
-            change.sla_policy_id = Some(Some(policy.id));
-        }
-        Ok(self.apply(actor, &t, change, None).await?.0)
+        self.edit_ticket(actor, id, edit).await
     }
 }
 

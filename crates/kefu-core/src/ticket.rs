@@ -134,6 +134,32 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Why it went wrong, as found when resolving (the cause the gap and improvement pages count).
+    pub enum RootCause("root_cause") {
+        /// 产品质量
+        ProductDefect = "product_defect", "Product defect", "产品质量";
+        /// 安装
+        Installation = "installation", "Installation", "安装问题";
+        /// 物流
+        Logistics = "logistics", "Delivery and logistics", "物流配送";
+        /// 服务态度
+        StaffAttitude = "staff_attitude", "Staff attitude", "服务态度";
+        /// 沟通不到位 (value not perceived: seed 000)
+        Communication = "communication", "Communication", "沟通不到位";
+        /// 流程
+        Process = "process", "Process", "流程问题";
+        /// 政策
+        Policy = "policy", "Policy or terms", "政策条款";
+        /// 第三方 (a dealer, a carrier)
+        ThirdParty = "third_party", "Third party", "第三方";
+        /// 使用不当
+        CustomerUse = "customer_use", "Customer use", "使用不当";
+        /// 无法确定
+        Unknown = "unknown", "Unknown", "原因不明";
+    }
+}
+
 impl Priority {
     /// One step up, as an escalation raises it; `urgent` stays `urgent`.
     pub fn raised(self) -> Priority {

@@ -32,3 +32,22 @@ CREATE TABLE attachments (
     created_at    INTEGER NOT NULL
 );
 CREATE INDEX attachments_ticket ON attachments (ticket_id, id);
+
+-- An incident's recovery log (seed 002): every step taken, in order; shareable with the customer.
+CREATE TABLE incident_steps (
+    id              INTEGER PRIMARY KEY,
+    ticket_id       INTEGER NOT NULL REFERENCES tickets (id),
+    at              INTEGER NOT NULL,
+    body            TEXT NOT NULL,
+    author_user_id  INTEGER REFERENCES users (id),
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX incident_steps_ticket ON incident_steps (ticket_id, at, id);
+
+-- Public links to an incident's recovery log (the token is stored hashed).
+CREATE TABLE incident_shares (
+    token_hash  TEXT PRIMARY KEY,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets (id),
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);

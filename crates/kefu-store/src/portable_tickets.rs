@@ -389,6 +389,40 @@ macro_rules! portable_tickets {
             async fn attachments_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<$crate::Attachment>> {
                 self.attachments_where("ticket_id = $1", ticket_id).await
             }
+            async fn categories(&self) -> $crate::StoreResult<Vec<$crate::Category>> {
+                let rows: Vec<(i64, Option<i64>, String, String, i64)> = ::sqlx::query_as("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, parent_id, name_en, name_zh, created_at)| $crate::Category { id, parent_id, name_en, name_zh, created_at }).collect())
+            }
+            async fn create_category(&self, parent_id: Option<i64>, name_en: &str, name_zh: &str, now: i64) -> $crate::StoreResult<$crate::Category> {
+                let id: i64 = ::sqlx::query_scalar("INSERT INTO categories (parent_id, name_en, name_zh, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(parent_id).bind(name_en).bind(name_zh).bind(now).fetch_one(self.writer()).await.map_err(db_err)?;
+                Ok($crate::Category { id, parent_id, name_en: name_en.to_owned(), name_zh: name_zh.to_owned(), created_at: now })
+            }
+            async fn add_incident_step(&self, ticket_id: i64, at: i64, body: &str, author: Option<i64>, now: i64) -> $crate::StoreResult<$crate::IncidentStep> {
+                let id: i64 = ::sqlx::query_scalar("INSERT INTO incident_steps (ticket_id, at, body, author_user_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                    .bind(ticket_id).bind(at).bind(body).bind(author).bind(now).fetch_one(self.writer()).await.map_err(db_err)?;
+                Ok($crate::IncidentStep { id, ticket_id, at, body: body.to_owned(), author_user_id: author, created_at: now })
+            }
+            async fn incident_steps(&self, ticket_id: i64) -> $crate::StoreResult<Vec<$crate::IncidentStep>> {
+                let rows: Vec<(i64, i64, i64, String, Option<i64>, i64)> = ::sqlx::query_as("SELECT id, ticket_id, at, body, author_user_id, created_at FROM incident_steps WHERE ticket_id = $1 ORDER BY at, id")
+                    .bind(ticket_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, ticket_id, at, body, author_user_id, created_at)| $crate::IncidentStep { id, ticket_id, at, body, author_user_id, created_at }).collect())
+            }
+            async fn add_incident_share(&self, ticket_id: i64, token_hash: &str, now: i64) -> $crate::StoreResult<()> {
+                ::sqlx::query("INSERT INTO incident_shares (token_hash, ticket_id, created_at) VALUES ($1, $2, $3)")
+                    .bind(token_hash).bind(ticket_id).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                Ok(())
+            }
+            async fn incident_by_share(&self, token_hash: &str) -> $crate::StoreResult<i64> {
+                ::sqlx::query_scalar("SELECT ticket_id FROM incident_shares WHERE token_hash = $1 AND revoked_at IS NULL")
+                    .bind(token_hash).fetch_one(self.reader()).await.map_err(db_err)
+            }
+            async fn revoke_incident_shares(&self, ticket_id: i64, now: i64) -> $crate::StoreResult<u64> {
+                let r = ::sqlx::query("UPDATE incident_shares SET revoked_at = $2 WHERE ticket_id = $1 AND revoked_at IS NULL")
+                    .bind(ticket_id).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                Ok(r.rows_affected())
+            }
             async fn notifications_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<$crate::Notification>> {
                 let rows: Vec<(i64, Option<i64>, String, String, String, String, Option<String>, String, String, i64)> = ::sqlx::query_as("SELECT id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at FROM notifications WHERE ticket_id = $1 ORDER BY id")
                     .bind(ticket_id).fetch_all(self.reader()).await.map_err(db_err)?;

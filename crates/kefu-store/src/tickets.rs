@@ -197,6 +197,28 @@ pub struct NewAttachment {
     pub now: Millis,
 }
 
+/// A node of the category tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Category {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name_en: String,
+    pub name_zh: String,
+    pub created_at: Millis,
+}
+
+/// One step of an incident's recovery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentStep {
+    pub id: i64,
+    pub ticket_id: i64,
+    /// When the step was taken (may be before it was written down).
+    pub at: Millis,
+    pub body: String,
+    pub author_user_id: Option<i64>,
+    pub created_at: Millis,
+}
+
 /// Who made a change, for the activity log.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityActor {
@@ -337,6 +359,30 @@ pub trait Tickets {
     async fn attachment_data(&self, id: i64) -> StoreResult<Option<String>>;
     /// A ticket's attachments, oldest first.
     async fn attachments_of(&self, ticket_id: i64) -> StoreResult<Vec<Attachment>>;
+    /// The whole category tree (it is small), by id.
+    async fn categories(&self) -> StoreResult<Vec<Category>>;
+    async fn create_category(
+        &self,
+        parent_id: Option<i64>,
+        name_en: &str,
+        name_zh: &str,
+        now: Millis,
+    ) -> StoreResult<Category>;
+    async fn add_incident_step(
+        &self,
+        ticket_id: i64,
+        at: Millis,
+        body: &str,
+        author: Option<i64>,
+        now: Millis,
+    ) -> StoreResult<IncidentStep>;
+    /// The recovery log in the order the steps were taken.
+    async fn incident_steps(&self, ticket_id: i64) -> StoreResult<Vec<IncidentStep>>;
+    async fn add_incident_share(&self, ticket_id: i64, token_hash: &str, now: Millis) -> StoreResult<()>;
+    /// The incident a live share link names.
+    async fn incident_by_share(&self, token_hash: &str) -> StoreResult<i64>;
+    /// Revokes every share link of an incident; the number revoked.
+    async fn revoke_incident_shares(&self, ticket_id: i64, now: Millis) -> StoreResult<u64>;
     async fn ticket_activity(&self, id: i64) -> StoreResult<Vec<Activity>>;
     /// The messages and status changes the SLA clock replays, for each of these tickets, in order:
     /// `(ticket_id, at, what)` with `what` = `customer`, `agent` or `status:<code>`.

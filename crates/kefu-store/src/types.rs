@@ -282,6 +282,8 @@ pub const TABLES: &[&str] = &[
     "routing_rules",
     "notifications",
     "attachments",
+    "incident_steps",
+    "incident_shares",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

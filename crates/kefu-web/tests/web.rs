@@ -23,6 +23,7 @@ on_both_databases!(
     ticket_pages,
     public_form_and_follow_link,
     attachments_api,
+    resolution_categories_and_incidents,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -2060,4 +2061,199 @@ async fn attachments_api(h: &Harness) {
     assert!(page.contains(">4 B<"), "sizes in bytes for small files");
     let (res, _) = h.get_page(&format!("/attachments/{png}"), &cookie).await;
     assert_eq!(res.status(), StatusCode::OK, "signed in, the page's link works");
+}
+
+async fn resolution_categories_and_incidents(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let manager = h.token(Role::Manager).await;
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"华北电力","kind":"end"}"#),
+        )
+        .await;
+    let c = json(&text)["id"].as_i64().unwrap();
+
+    // Categories: managers grow the tree; agents read it; bad input changes nothing.
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/categories",
+            Some(&manager),
+            Some(r#"{"name_en":"Air conditioners","name_zh":"空调"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let ac = json(&text)["id"].as_i64().unwrap();
+    let body = format!(r#"{{"parent_id":{ac},"name_en":"Not cooling","name_zh":"不制冷"}}"#);
+    let (_, text) = h.api("POST", "/api/v1/categories", Some(&manager), Some(&body)).await;
+    let cooling = json(&text)["id"].as_i64().unwrap();
+    let (res, _) = h.api("POST", "/api/v1/categories", Some(&manager), Some(&body)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "the same name twice at one place");
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/categories",
+            Some(&agent),
+            Some(r#"{"name_en":"X","name_zh":"X"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/categories",
+            Some(&manager),
+            Some(r#"{"parent_id":999999,"name_en":"","name_zh":"x"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (_, text) = h.api("GET", "/api/v1/categories", Some(&agent), None).await;
+    assert_eq!(json(&text).as_array().unwrap().len(), 2);
+
+    // A complaint, categorised and resolved with a root cause and compensation.
+    let body = serde_json::json!({"customer_id": c, "kind": "complaint", "subject": "空调不制冷", "body": "三天了", "category_id": cooling});
+    let (res, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let t = json(&text)["id"].as_i64().unwrap();
+    assert_eq!(json(&text)["category_id"].as_i64(), Some(cooling));
+    let patch = r#"{"root_cause":"product_defect","remedy":{"code":"compensation","amount_minor":20000},"tags":["维修"],"classification":{"phase":"after_sale","place":"on_site"}}"#;
+    let (res, text) = h
+        .api("PATCH", &format!("/api/v1/tickets/{t}"), Some(&agent), Some(patch))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let v = json(&text);
+    assert_eq!(
+        (
+            v["root_cause"].as_str(),
+            v["remedy"].as_str(),
+            v["compensation_minor"].as_i64()
+        ),
+        (Some("product_defect"), Some("compensation"), Some(20_000))
+    );
+    assert_eq!(v["classification"]["place"].as_str(), Some("on_site"));
+    // Refused wholesale: compensation without an amount, an unknown cause, an unknown category.
+    for bad in [
+        r#"{"remedy":{"code":"compensation"},"subject":"changed"}"#,
+        r#"{"root_cause":"bad_luck","subject":"changed"}"#,
+        r#"{"category_id":999999,"subject":"changed"}"#,
+    ] {
+        let (res, text) = h
+            .api("PATCH", &format!("/api/v1/tickets/{t}"), Some(&agent), Some(bad))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+    }
+    let (_, text) = h.api("GET", &format!("/api/v1/tickets/{t}"), Some(&agent), None).await;
+    assert_eq!(json(&text)["subject"].as_str(), Some("空调不制冷"), "nothing changed");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{t}/activity"), Some(&agent), None)
+        .await;
+    assert!(text.contains("root_cause") && text.contains("compensation"), "{text}");
+    // The page form: remedy refund of 199.50 yuan.
+    let (cookie, csrf) = h.session(Role::Agent).await;
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{t}/resolution"),
+            &cookie,
+            format!("csrf={csrf}&root_cause=logistics&remedy=refund&amount=199.50"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, text) = h.api("GET", &format!("/api/v1/tickets/{t}"), Some(&agent), None).await;
+    assert_eq!(json(&text)["compensation_minor"].as_i64(), Some(19_950));
+    let (res, page) = h
+        .post_form(
+            &format!("/tickets/{t}/resolution"),
+            &cookie,
+            format!("csrf={csrf}&remedy=apology&amount=5"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"amount\""), "the error names the amount");
+    // Not an incident: no recovery log.
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{t}/recovery-steps"),
+            Some(&agent),
+            Some(r#"{"body":"x"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // An incident: its recovery log, shared with the customer as a page, then revoked.
+    let body =
+        serde_json::json!({"customer_id": c, "kind": "incident", "subject": "城东片区停电", "body": "变电站故障"});
+    let (_, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    let inc = json(&text)["id"].as_i64().unwrap();
+    for step in ["抢修队已出发", "已切换备用线路 <script>alert(1)</script>"] {
+        let b = serde_json::json!({"body": step}).to_string();
+        let (res, text) = h
+            .api(
+                "POST",
+                &format!("/api/v1/tickets/{inc}/recovery-steps"),
+                Some(&agent),
+                Some(&b),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    }
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{inc}/recovery-steps"),
+            Some(&agent),
+            Some(r#"{"body":"x","at":99999999999999}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "a step in the future");
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/tickets/{inc}/recovery-steps"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(json(&text).as_array().unwrap().len(), 2);
+    let (res, text) = h
+        .api("POST", &format!("/api/v1/tickets/{inc}/share"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let link = json(&text)["path"].as_str().unwrap().to_owned();
+    let (res, page) = h.get_page(&link, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("抢修队已出发") && page.contains("城东片区停电"));
+    assert!(page.contains("已切换备用线路 &#60;script&#62;") && !page.contains("<script>alert"));
+    assert!(!page.contains("变电站故障"), "the conversation is not shared");
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/tickets/{inc}/share"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (res, _) = h.get_page(&link, "").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "a revoked link");
+    // From the page: a step and a new link.
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{inc}/steps"),
+            &cookie,
+            format!("csrf={csrf}&body=%E5%B7%B2%E6%81%A2%E5%A4%8D%E4%BE%9B%E7%94%B5"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (res, page) = h
+        .post_form(&format!("/tickets/{inc}/share"), &cookie, format!("csrf={csrf}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let start = page.find("/incident/").expect("the new link is shown");
+    let link: String = page[start..].chars().take_while(|c| *c != '<').collect();
+    let (res, page) = h.get_page(&link, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("已恢复供电"));
 }

@@ -48,6 +48,20 @@ pub struct TicketDto {
     /// remaining_business_minutes, warn}`; state running | paused | met | breached | none.
     #[schema(value_type = Object)]
     pub sla: kefu_core::sla::SlaStatus,
+    pub category_id: Option<i64>,
+    pub touchpoint: String,
+    /// product_defect | installation | logistics | staff_attitude | communication | process | policy |
+    /// third_party | customer_use | unknown
+    pub root_cause: Option<String>,
+    /// apology | repair | exchange | refund | compensation
+    pub remedy: Option<String>,
+    /// The refund or compensation, in minor units (fen).
+    pub compensation_minor: Option<i64>,
+    /// Resolved at the first contact; null until resolved.
+    pub first_contact_resolution: Option<bool>,
+    pub reopen_count: u32,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -74,6 +88,15 @@ impl From<TicketView> for TicketDto {
             classification: t.classification,
             quadrant: v.quadrant.as_str().into(),
             sla: v.sla,
+            category_id: t.category_id,
+            touchpoint: t.touchpoint,
+            root_cause: t.root_cause,
+            remedy: t.remedy.map(|r| r.as_str().to_owned()),
+            compensation_minor: t.compensation_minor,
+            first_contact_resolution: v.first_contact_resolution,
+            reopen_count: v.reopen_count,
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -103,6 +126,8 @@ pub struct CreateTicketBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     classification: kefu_core::ticket::Classification,
+    /// A category id (see `GET /api/v1/categories`).
+    category_id: Option<i64>,
 }
 
 /// Files a ticket (staff for any customer; a customer user for its own record or subtree).
@@ -131,6 +156,7 @@ pub async fn create(
                 touchpoint: b.touchpoint,
                 tags: b.tags,
                 classification: b.classification,
+                category_id: b.category_id,
                 ..Default::default()
             },
         )
@@ -353,6 +379,16 @@ fn double_option<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A remedy with its amount.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemedyBody {
+    /// apology | repair | exchange | refund | compensation
+    code: String,
+    /// Minor units (fen): optional for a refund, required for compensation, none otherwise.
+    amount_minor: Option<i64>,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TicketPatchBody {
@@ -363,9 +399,30 @@ pub struct TicketPatchBody {
     department_id: Option<i64>,
     /// low | normal | high | urgent (may select another SLA policy)
     priority: Option<String>,
+    /// complaint | request | inquiry | suggestion | praise | incident (may select another SLA policy)
+    kind: Option<String>,
+    subject: Option<String>,
+    /// A category id, or null for none.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    category_id: Option<Option<i64>>,
+    product: Option<String>,
+    tags: Option<Vec<String>>,
+    /// `{phase, nature, place, fee, frequency}`; the whole set is replaced.
+    #[schema(value_type = Option<Object>)]
+    classification: Option<kefu_core::ticket::Classification>,
+    /// A root-cause code, or null to clear it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    root_cause: Option<Option<String>>,
+    /// `{code, amount_minor}`, or null to clear the remedy.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<RemedyBody>)]
+    remedy: Option<Option<RemedyBody>>,
 }
 
-/// Assigns, moves to another department, or changes the priority (staff).
+/// Changes a ticket's fields (staff): assignment, department, priority, kind, subject, category,
+/// product, tags, classification, root cause and remedy. All or nothing; each change is logged.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), request_body = TicketPatchBody,
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
@@ -374,16 +431,20 @@ pub async fn patch(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<TicketPatchBody>,
 ) -> Result<Json<TicketDto>, ApiError> {
-    let v = state
-        .app
-        .assign_ticket(
-            &caller.actor(),
-            id,
-            b.assignee_id,
-            b.department_id,
-            b.priority.as_deref(),
-        )
-        .await?;
+    let edit = kefu_app::ticket_edit::TicketEdit {
+        assignee_id: b.assignee_id,
+        department_id: b.department_id,
+        priority: b.priority,
+        kind: b.kind,
+        subject: b.subject,
+        category_id: b.category_id,
+        product: b.product,
+        tags: b.tags,
+        classification: b.classification,
+        root_cause: b.root_cause,
+        remedy: b.remedy.map(|r| r.map(|r| (r.code, r.amount_minor))),
+    };
+    let v = state.app.edit_ticket(&caller.actor(), id, edit).await?;
     Ok(Json(v.into()))
 }
 
@@ -473,4 +534,137 @@ pub async fn notifications(
             })
             .collect(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryDto {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name_en: String,
+    pub name_zh: String,
+}
+
+/// The category tree, flat (each node names its parent).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CategoryDto>)))]
+pub async fn categories(State(state): State<WebState>) -> Result<Json<Vec<CategoryDto>>, ApiError> {
+    let all = state.app.categories().await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|c| CategoryDto {
+                id: c.id,
+                parent_id: c.parent_id,
+                name_en: c.name_en,
+                name_zh: c.name_zh,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryBody {
+    parent_id: Option<i64>,
+    name_en: String,
+    name_zh: String,
+}
+
+/// Adds a category (managers and admins).
+#[utoipa::path(post, path = "/api/v1/categories", tag = "tickets", security(("bearer" = [])), request_body = CategoryBody,
+    responses((status = 201, body = CategoryDto), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_category(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CategoryBody>,
+) -> Result<Response, ApiError> {
+    let c = state
+        .app
+        .create_category(&caller.actor(), b.parent_id, &b.name_en, &b.name_zh)
+        .await?;
+    let dto = CategoryDto {
+        id: c.id,
+        parent_id: c.parent_id,
+        name_en: c.name_en,
+        name_zh: c.name_zh,
+    };
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepDto {
+    pub id: i64,
+    /// When the step was taken (UTC milliseconds).
+    pub at: i64,
+    pub body: String,
+    pub author_user_id: Option<i64>,
+}
+
+fn step_dto(s: kefu_store::IncidentStep) -> StepDto {
+    StepDto {
+        id: s.id,
+        at: s.at,
+        body: s.body,
+        author_user_id: s.author_user_id,
+    }
+}
+
+/// An incident's recovery log, in the order the steps were taken.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/recovery-steps", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = Vec<StepDto>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn recovery_steps(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<StepDto>>, ApiError> {
+    let steps = state.app.incident_steps(&caller.actor(), id).await?;
+    Ok(Json(steps.into_iter().map(step_dto).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepBody {
+    body: String,
+    /// When it was done (UTC milliseconds); now when left out.
+    at: Option<i64>,
+}
+
+/// Writes a step into an incident's recovery log (staff).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/recovery-steps", tag = "tickets", security(("bearer" = [])), request_body = StepBody,
+    responses((status = 201, body = StepDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_recovery_step(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<StepBody>,
+) -> Result<Response, ApiError> {
+    let step = state.app.add_incident_step(&caller.actor(), id, &b.body, b.at).await?;
+    Ok((StatusCode::CREATED, Json(step_dto(step))).into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ShareDto {
+    /// The private page of the recovery log, e.g. `/incident/3q2...`; shown once.
+    pub path: String,
+}
+
+/// A new private link to an incident's recovery log for the customer (staff).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/share", tag = "tickets", security(("bearer" = [])),
+    responses((status = 201, body = ShareDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let token = state.app.share_incident(&caller.actor(), id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ShareDto {
+            path: format!("/incident/{token}"),
+        }),
+    )
+        .into_response())
+}
+
+/// Revokes every link to an incident's recovery log (staff).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/share", tag = "tickets", security(("bearer" = [])),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn unshare(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    state.app.revoke_incident_shares(&caller.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

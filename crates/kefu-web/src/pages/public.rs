@@ -379,3 +379,38 @@ pub async fn qr_svg(id: Identity, headers: HeaderMap, Query(q): Query<QrQuery>) 
         Err(e) => super::error_page(&id, AppError::Refused(format!("no QR code: {e}"))),
     }
 }
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+pub struct IncidentPage {
+    pub page: Chrome,
+    pub reference: String,
+    pub subject: String,
+    pub status: &'static str,
+    /// (when, what was done)
+    pub steps: Vec<(String, String)>,
+}
+
+/// The shared recovery log of an incident: what happened and every step taken, read-only.
+pub async fn incident(State(state): State<WebState>, id: Identity, Path(token): Path<String>) -> Response {
+    let (view, steps) = match state.app.shared_incident(&token).await {
+        Ok(found) => found,
+        Err(e) => return super::error_page(&id, e),
+    };
+    let tz = super::time_zone(&state).await;
+    let mut r = render_status(
+        StatusCode::OK,
+        IncidentPage {
+            page: Chrome::new(&id, "/incident", "public.incident_title"),
+            reference: view.reference.to_string(),
+            subject: view.ticket.subject.clone(),
+            status: view.ticket.status.label(id.lang),
+            steps: steps.into_iter().map(|s| (fmt_time(s.at, &tz), s.body)).collect(),
+        },
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    r
+}

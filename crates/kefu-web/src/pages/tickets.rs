@@ -225,6 +225,17 @@ pub struct TicketPage {
     pub activity: Vec<(String, String, String)>,
     /// Escalation steps taken (`first_response#1:warn`, ...).
     pub escalations: Vec<String>,
+    /// Root-cause choices: (code, label, chosen).
+    pub root_causes: Vec<(&'static str, &'static str, bool)>,
+    /// Remedy choices: (code, label, chosen).
+    pub remedies: Vec<(&'static str, &'static str, bool)>,
+    /// The refund or compensation in yuan, as typed back into the form.
+    pub amount: String,
+    /// An incident's recovery log: (when, what).
+    pub steps: Vec<(String, String)>,
+    pub is_incident: bool,
+    /// A share link just made (shown once).
+    pub shared_link: Option<String>,
     /// Files: (id, name, size in KiB).
     pub attachments: Vec<(i64, String, String)>,
     /// Mail sent about it: (when, to, what, status, why).
@@ -262,6 +273,18 @@ async fn ticket_page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
+    ticket_page_with(state, caller, id, flash, errors, status, None).await
+}
+
+async fn ticket_page_with(
+    state: &WebState,
+    caller: &Caller,
+    id: i64,
+    flash: Option<&str>,
+    errors: Vec<(String, String)>,
+    status: StatusCode,
+    shared_link: Option<String>,
+) -> Response {
     let ident = &caller.1;
     let t = ident.tr();
     let lang = t.lang;
@@ -291,6 +314,38 @@ async fn ticket_page(
     };
     let customer = state.app.store.get_customer(view.ticket.customer_id).await.ok();
     let tz = time_zone(state).await;
+    let is_incident = view.ticket.kind == kefu_core::ticket::Kind::Incident;
+    let steps = if is_incident {
+        state
+            .app
+            .incident_steps(&actor, id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (fmt_time(s.at, &tz), s.body))
+            .collect()
+    } else {
+        vec![]
+    };
+    let root_causes = kefu_core::ticket::RootCause::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str(),
+                r.label(lang),
+                view.ticket.root_cause.as_deref() == Some(r.as_str()),
+            )
+        })
+        .collect();
+    let remedies = kefu_core::ticket::Remedy::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.label(lang), view.ticket.remedy == Some(*r)))
+        .collect();
+    let amount = view
+        .ticket
+        .compensation_minor
+        .map(|m| format!("{}.{:02}", m / 100, m % 100))
+        .unwrap_or_default();
     let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for m in &messages {
         if let Some(u) = m.author_user_id
@@ -353,6 +408,12 @@ async fn ticket_page(
             errors,
             activity,
             escalations,
+            root_causes,
+            remedies,
+            amount,
+            steps,
+            is_incident,
+            shared_link,
             attachments,
             notifications: notifications
                 .into_iter()
@@ -408,16 +469,116 @@ pub async fn add(
         },
         _ => Addition::Reply { body: f.body },
     };
-    match state.app.add_to_ticket(&caller.actor(), id, addition).await {
-        Ok(_) => done(&format!("/tickets/{id}"), "ticket_updated"),
+    let result = state.app.add_to_ticket(&caller.actor(), id, addition).await.map(|_| ());
+    after_change(&state, &caller, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResolutionForm {
+    root_cause: String,
+    remedy: String,
+    /// Yuan, e.g. `200` or `199.50`.
+    amount: String,
+}
+
+/// `199.5` yuan → 19950 fen; `None` when empty.
+fn yuan_to_fen(s: &str) -> Result<Option<i64>, kefu_core::Invalid> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        kefu_core::Invalid::one(
+            "amount",
+            "invalid_amount",
+            "the amount is a number of yuan, e.g. 200 or 199.50",
+        )
+    };
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || frac.len() > 2 || !whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac))
+        .map(Some)
+        .ok_or_else(bad)
+}
+
+/// Root cause and remedy from the ticket page.
+pub async fn resolution(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<ResolutionForm>,
+) -> Response {
+    let edit = yuan_to_fen(&f.amount).map(|amount| kefu_app::ticket_edit::TicketEdit {
+        root_cause: Some(Some(f.root_cause.clone()).filter(|c| !c.is_empty())),
+        remedy: Some(Some((f.remedy.clone(), amount)).filter(|(c, _)| !c.is_empty())),
+        ..Default::default()
+    });
+    let result = match edit {
+        Ok(edit) => state.app.edit_ticket(&caller.actor(), id, edit).await.map(|_| ()),
+        Err(i) => Err(AppError::Invalid(i)),
+    };
+    after_change(&state, &caller, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepForm {
+    body: String,
+}
+
+/// A step into an incident's recovery log from the ticket page.
+pub async fn add_step(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<StepForm>,
+) -> Response {
+    let result = state
+        .app
+        .add_incident_step(&caller.actor(), id, &f.body, None)
+        .await
+        .map(|_| ());
+    after_change(&state, &caller, id, result).await
+}
+
+/// A private link to the recovery log, shown once on the page.
+pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.app.share_incident(&caller.actor(), id).await {
+        Ok(token) => {
+            ticket_page_with(
+                &state,
+                &caller,
+                id,
+                None,
+                vec![],
+                StatusCode::OK,
+                Some(format!("/incident/{token}")),
+            )
+            .await
+        }
+        Err(e) => after_change(&state, &caller, id, Err(e)).await,
+    }
+}
+
+/// Back to the ticket after a form: its page with the flash, or with the errors.
+async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result<(), AppError>) -> Response {
+    match result {
+        Ok(()) => done(&format!("/tickets/{id}"), "ticket_updated"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&caller.1.tr(), i);
-            ticket_page(&state, &caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            ticket_page(state, caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e @ AppError::Conflict(_)) => {
             ticket_page(
-                &state,
-                &caller,
+                state,
+                caller,
                 id,
                 None,
                 vec![("status".into(), e.to_string())],
@@ -440,25 +601,12 @@ pub async fn set_status(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<StatusForm>,
 ) -> Response {
-    match state.app.set_ticket_status(&caller.actor(), id, &f.status).await {
-        Ok(_) => done(&format!("/tickets/{id}"), "ticket_updated"),
-        Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.1.tr(), i);
-            ticket_page(&state, &caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e @ AppError::Conflict(_)) => {
-            ticket_page(
-                &state,
-                &caller,
-                id,
-                None,
-                vec![("status".into(), e.to_string())],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => super::error_page(&caller.1, e),
-    }
+    let result = state
+        .app
+        .set_ticket_status(&caller.actor(), id, &f.status)
+        .await
+        .map(|_| ());
+    after_change(&state, &caller, id, result).await
 }
 
 #[derive(Template)]
@@ -551,5 +699,21 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
             new_page(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan_to_fen;
+
+    #[test]
+    fn yuan_become_fen() {
+        assert_eq!(yuan_to_fen("").unwrap(), None);
+        assert_eq!(yuan_to_fen("200").unwrap(), Some(20_000));
+        assert_eq!(yuan_to_fen("199.5").unwrap(), Some(19_950));
+        assert_eq!(yuan_to_fen(" 0.05 ").unwrap(), Some(5));
+        for bad in ["-1", "1.234", "1e3", "abc", ".5", "99999999999999999999"] {
+            assert!(yuan_to_fen(bad).is_err(), "{bad}");
+        }
     }
 }
