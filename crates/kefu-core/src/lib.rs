@@ -4,6 +4,7 @@
 pub mod account;
 pub mod calendar;
 mod code;
+pub mod commitment;
 pub mod customer;
 pub mod error;
 pub mod jobs;

@@ -51,3 +51,19 @@ CREATE TABLE incident_shares (
     created_at  INTEGER NOT NULL,
     revoked_at  INTEGER
 );
+
+-- Public service commitments (服务承诺): a promise bound to an SLA metric and a target share.
+CREATE TABLE commitments (
+    id              INTEGER PRIMARY KEY,
+    title_en        TEXT NOT NULL,
+    title_zh        TEXT NOT NULL,
+    metric          TEXT NOT NULL CHECK (metric IN ('first_response', 'resolution')),
+    kind            TEXT CHECK (kind IS NULL OR kind IN ('complaint', 'request', 'inquiry', 'suggestion', 'praise', 'incident')),
+    within_minutes  INTEGER NOT NULL,
+    target_percent  INTEGER NOT NULL,
+    published       INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1)),
+    position        INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX tickets_created ON tickets (created_at);

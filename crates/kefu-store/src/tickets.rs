@@ -219,6 +219,23 @@ pub struct IncidentStep {
     pub created_at: Millis,
 }
 
+/// A public service commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Commitment {
+    pub id: i64,
+    pub title_en: String,
+    pub title_zh: String,
+    pub metric: kefu_core::commitment::CommitmentMetric,
+    /// Only tickets of this kind; all kinds when `None`.
+    pub kind: Option<Kind>,
+    pub within_minutes: i64,
+    pub target_percent: i64,
+    pub published: bool,
+    pub position: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
 /// Who made a change, for the activity log.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityActor {
@@ -383,6 +400,20 @@ pub trait Tickets {
     async fn incident_by_share(&self, token_hash: &str) -> StoreResult<i64>;
     /// Revokes every share link of an incident; the number revoked.
     async fn revoke_incident_shares(&self, ticket_id: i64, now: Millis) -> StoreResult<u64>;
+    /// Every commitment, in page order.
+    async fn commitments(&self) -> StoreResult<Vec<Commitment>>;
+    /// Creates (`c.id == 0`) or replaces a commitment; `NotFound` for an unknown id.
+    async fn save_commitment(&self, c: &Commitment) -> StoreResult<Commitment>;
+    async fn delete_commitment(&self, id: i64) -> StoreResult<()>;
+    /// For tickets filed since `since` (of `kind`, if given): when each was filed, when the
+    /// metric's event first happened (the first agent reply or call; the first move to resolved),
+    /// and its SLA policy.
+    async fn commitment_facts(
+        &self,
+        since: Millis,
+        kind: Option<Kind>,
+        metric: kefu_core::commitment::CommitmentMetric,
+    ) -> StoreResult<Vec<(Millis, Option<Millis>, Option<i64>)>>;
     async fn ticket_activity(&self, id: i64) -> StoreResult<Vec<Activity>>;
     /// The messages and status changes the SLA clock replays, for each of these tickets, in order:
     /// `(ticket_id, at, what)` with `what` = `customer`, `agent` or `status:<code>`.

@@ -284,6 +284,7 @@ pub const TABLES: &[&str] = &[
     "attachments",
     "incident_steps",
     "incident_shares",
+    "commitments",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

@@ -24,6 +24,7 @@ on_both_databases!(
     public_form_and_follow_link,
     attachments_api,
     resolution_categories_and_incidents,
+    commitments_api_and_page,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -2256,4 +2257,94 @@ async fn resolution_categories_and_incidents(h: &Harness) {
     let (res, page) = h.get_page(&link, "").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(page.contains("已恢复供电"));
+}
+
+async fn commitments_api_and_page(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let manager = h.token(Role::Manager).await;
+    let promise = r#"{"title_en":"Complaints: first reply within 2 working hours","title_zh":"投诉 2 个工作小时内首次答复","metric":"first_response","kind":"complaint","within_minutes":120,"target_percent":90,"published":true}"#;
+    let (res, text) = h
+        .api("POST", "/api/v1/commitments", Some(&manager), Some(promise))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let id = json(&text)["id"].as_i64().unwrap();
+    let hidden = r#"{"title_en":"Draft <b>promise</b>","title_zh":"草稿","metric":"resolution","within_minutes":1350,"target_percent":80}"#;
+    let (res, _) = h.api("POST", "/api/v1/commitments", Some(&manager), Some(hidden)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for bad in [
+        promise.replace("\"target_percent\":90", "\"target_percent\":0"),
+        promise.replace("\"within_minutes\":120", "\"within_minutes\":0"),
+        promise.replace("first_response", "next_week"),
+        promise.replace("\"kind\":\"complaint\"", "\"kind\":\"rant\""),
+    ] {
+        let (res, text) = h.api("POST", "/api/v1/commitments", Some(&manager), Some(&bad)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+    }
+    let (res, _) = h.api("POST", "/api/v1/commitments", Some(&agent), Some(promise)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, _) = h
+        .api("PUT", "/api/v1/commitments/999999", Some(&manager), Some(promise))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // Two complaints: one answered at once (met), one not yet (still running, or missed if filed
+    // out of hours and due later — never met), and an inquiry that the promise does not cover.
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"赵敏","kind":"end"}"#),
+        )
+        .await;
+    let c = json(&text)["id"].as_i64().unwrap();
+    let mut ids = vec![];
+    for kind in ["complaint", "complaint", "inquiry"] {
+        let body = serde_json::json!({"customer_id": c, "kind": kind, "subject": "s", "body": "b"}).to_string();
+        let (_, text) = h.api("POST", "/api/v1/tickets", Some(&agent), Some(&body)).await;
+        ids.push(json(&text)["id"].as_i64().unwrap());
+    }
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{}/messages", ids[0]),
+            Some(&agent),
+            Some(r#"{"kind":"reply","body":"马上处理"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, text) = h.api("GET", "/api/v1/commitments", Some(&agent), None).await;
+    let all = json(&text);
+    let first = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"].as_i64() == Some(id))
+        .unwrap()
+        .clone();
+    let a = &first["attainment"];
+    assert_eq!(a["met"].as_u64(), Some(1), "{text}");
+    assert_eq!(
+        a["met"].as_u64().unwrap() + a["missed"].as_u64().unwrap() + a["running"].as_u64().unwrap(),
+        2,
+        "the inquiry is not counted"
+    );
+
+    // The public page: published promises only, escaped, with their share.
+    let (res, page) = h.get_page("/commitments", "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("投诉 2 个工作小时内首次答复") || page.contains("Complaints: first reply within 2 working hours")
+    );
+    assert!(
+        !page.contains("Draft") && !page.contains("草稿"),
+        "unpublished promises stay hidden"
+    );
+    assert!(page.contains("%"), "{page}");
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/commitments/{id}"), Some(&manager), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (_, page) = h.get_page("/commitments", "").await;
+    assert!(page.contains("id=\"no-commitments\""), "the empty state explains");
 }

@@ -414,3 +414,51 @@ pub async fn incident(State(state): State<WebState>, id: Identity, Path(token): 
         .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
     r
 }
+
+/// One promise on the public page.
+pub struct PromiseView {
+    pub title: String,
+    pub target_percent: i64,
+    /// `87.5 %`, or empty when nothing was decided yet.
+    pub share: String,
+    pub keeps: Option<bool>,
+    pub decided: u64,
+}
+
+#[derive(Template)]
+#[template(path = "commitments.html")]
+pub struct CommitmentsPage {
+    pub page: Chrome,
+    pub promises: Vec<PromiseView>,
+    pub days: i64,
+}
+
+/// The published service commitments with how well each was kept over the last 30 days.
+pub async fn commitments(State(state): State<WebState>, id: Identity) -> Response {
+    let all = match state.app.published_commitments().await {
+        Ok(all) => all,
+        Err(e) => return super::error_page(&id, e),
+    };
+    let promises = all
+        .into_iter()
+        .map(|(c, a)| PromiseView {
+            title: if id.lang == kefu_core::Language::ZhCn {
+                c.title_zh
+            } else {
+                c.title_en
+            },
+            target_percent: c.target_percent,
+            share: a.share.map(|s| format!("{:.1} %", s * 100.0)).unwrap_or_default(),
+            keeps: a.keeps(u8::try_from(c.target_percent).unwrap_or(100)),
+            decided: a.met + a.missed,
+        })
+        .collect();
+    render_status(
+        StatusCode::OK,
+        CommitmentsPage {
+            page: Chrome::new(&id, "/commitments", "public.commitments_title"),
+            promises,
+            days: kefu_app::commitments::WINDOW_DAYS,
+        },
+    )
+}

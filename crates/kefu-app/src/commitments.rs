@@ -1,0 +1,153 @@
+//! Public service commitments (issue 4): managers publish promises bound to an SLA metric and a
+//! target; anyone may see, on a public page, each published promise with how well it was kept over
+//! the last 30 days (see [`kefu_core::commitment`] for how it is counted). A ticket is measured on
+//! its own SLA policy's calendar.
+
+use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
+use kefu_core::ticket::Kind;
+use kefu_core::{Invalid, Role};
+use kefu_store::Commitment;
+
+/// The window the public page measures.
+pub const WINDOW_DAYS: i64 = 30;
+
+/// A commitment as a manager writes it.
+#[derive(Debug, Clone, Default)]
+pub struct CommitmentInput {
+    pub title_en: String,
+    pub title_zh: String,
+    pub metric: String,
+    pub kind: Option<String>,
+    pub within_minutes: i64,
+    pub target_percent: i64,
+    pub published: bool,
+    pub position: i64,
+}
+
+fn managers(actor: &Actor) -> AppResult<()> {
+    if matches!(actor.role(), Role::Admin | Role::Manager) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+impl App {
+    /// Creates (`id` `None`) or replaces a commitment (managers and admins).
+    pub async fn save_commitment(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: CommitmentInput,
+    ) -> AppResult<Commitment> {
+        managers(actor)?;
+        for (field, v) in [("title_en", &input.title_en), ("title_zh", &input.title_zh)] {
+            let v = v.trim();
+            if v.is_empty() || v.chars().count() > 200 {
+                return Err(Invalid::one(
+                    field,
+                    "required",
+                    format!("{field} is required (at most 200 characters)"),
+                )
+                .into());
+            }
+        }
+        check_promise(input.within_minutes, input.target_percent)?;
+        let now = now_ms();
+        let c = Commitment {
+            id: id.unwrap_or(0),
+            title_en: input.title_en.trim().to_owned(),
+            title_zh: input.title_zh.trim().to_owned(),
+            metric: CommitmentMetric::parse(&input.metric)?,
+            kind: input
+                .kind
+                .as_deref()
+                .filter(|k| !k.is_empty())
+                .map(Kind::parse)
+                .transpose()?,
+            within_minutes: input.within_minutes,
+            target_percent: input.target_percent,
+            published: input.published,
+            position: input.position,
+            created_at: now,
+            updated_at: now,
+        };
+        let saved = self.store.save_commitment(&c).await?;
+        self.audit(
+            actor,
+            "commitment.save",
+            format!("commitment:{}", saved.id),
+            serde_json::json!({"title_en": saved.title_en, "published": saved.published}),
+        )
+        .await?;
+        Ok(saved)
+    }
+
+    pub async fn delete_commitment(&self, actor: &Actor, id: i64) -> AppResult<()> {
+        managers(actor)?;
+        self.store.delete_commitment(id).await?;
+        self.audit(
+            actor,
+            "commitment.delete",
+            format!("commitment:{id}"),
+            serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// Every commitment with its attainment (staff see unpublished ones too).
+    pub async fn commitments(&self, actor: &Actor) -> AppResult<Vec<(Commitment, Attainment)>> {
+        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+            return Err(AppError::Forbidden);
+        }
+        self.measure(self.store.commitments().await?).await
+    }
+
+    /// The published commitments with their attainment over the last 30 days (the public page).
+    pub async fn published_commitments(&self) -> AppResult<Vec<(Commitment, Attainment)>> {
+        let published = self
+            .store
+            .commitments()
+            .await?
+            .into_iter()
+            .filter(|c| c.published)
+            .collect();
+        self.measure(published).await
+    }
+
+    async fn measure(&self, commitments: Vec<Commitment>) -> AppResult<Vec<(Commitment, Attainment)>> {
+        let now = now_ms();
+        let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
+        let since = now - WINDOW_DAYS * 86_400_000;
+        let setup = self.sla_setup().await?;
+        let mut out = Vec::with_capacity(commitments.len());
+        for c in commitments {
+            let facts = self.store.commitment_facts(since, c.kind, c.metric).await?;
+            // Grouped by policy, each measured on its own calendar.
+            let mut total = Attainment::default();
+            let mut by_policy: std::collections::BTreeMap<
+                Option<i64>,
+                Vec<(jiff::Timestamp, Option<jiff::Timestamp>)>,
+            > = Default::default();
+            for (filed, done, policy) in facts {
+                let ts = |m: i64| jiff::Timestamp::from_millisecond(m).map_err(|e| AppError::Refused(e.to_string()));
+                by_policy
+                    .entry(policy)
+                    .or_default()
+                    .push((ts(filed)?, done.map(ts).transpose()?));
+            }
+            for (policy, tickets) in by_policy {
+                let calendar = setup.calendar(setup.policy(policy)?)?;
+                let a = attainment(calendar, c.within_minutes, tickets, at)?;
+                total.met += a.met;
+                total.missed += a.missed;
+                total.running += a.running;
+            }
+            let decided = total.met + total.missed;
+            total.share = (decided > 0).then(|| total.met as f64 / decided as f64);
+            out.push((c, total));
+        }
+        Ok(out)
+    }
+}
