@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod incidents;
 pub mod jobs;
+pub mod macros;
 pub mod mail;
 pub mod notify;
 pub mod portal;

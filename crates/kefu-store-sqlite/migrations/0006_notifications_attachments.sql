@@ -67,3 +67,26 @@ CREATE TABLE commitments (
     updated_at      INTEGER NOT NULL
 );
 CREATE INDEX tickets_created ON tickets (created_at);
+
+-- Macros / canned replies in both languages, with optional actions (status, tags) applied with them.
+CREATE TABLE macros (
+    id          INTEGER PRIMARY KEY,
+    title_en    TEXT NOT NULL,
+    title_zh    TEXT NOT NULL,
+    body_en     TEXT NOT NULL,
+    body_zh     TEXT NOT NULL,
+    actions     TEXT NOT NULL DEFAULT '{}',
+    created_by  INTEGER REFERENCES users (id),
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+
+-- Saved views of the ticket queue: a name and the queue's query string, per user or shared.
+CREATE TABLE saved_views (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER REFERENCES users (id),
+    name        TEXT NOT NULL,
+    query       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX saved_views_user ON saved_views (user_id, id);

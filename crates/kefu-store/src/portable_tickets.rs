@@ -460,6 +460,47 @@ macro_rules! portable_tickets {
                 ::sqlx::query_as(::sqlx::AssertSqlSafe(sql))
                     .bind(since).bind(kind.map(|k| k.as_str())).fetch_all(self.reader()).await.map_err(db_err)
             }
+            async fn macros(&self) -> $crate::StoreResult<Vec<$crate::Macro>> {
+                let rows: Vec<(i64, String, String, String, String, String, Option<i64>, i64, i64)> = ::sqlx::query_as("SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM macros ORDER BY title_en, id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.into_iter().map(|(id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at)| Ok($crate::Macro {
+                    id, title_en, title_zh, body_en, body_zh,
+                    actions: ::serde_json::from_str(&actions).map_err(|e| $crate::StoreError::Data(e.to_string()))?,
+                    created_by, created_at, updated_at,
+                })).collect()
+            }
+            async fn save_macro(&self, m: &$crate::Macro) -> $crate::StoreResult<$crate::Macro> {
+                let actions = m.actions.to_string();
+                let id: i64 = if m.id == 0 {
+                    ::sqlx::query_scalar("INSERT INTO macros (title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id")
+                        .bind(&m.title_en).bind(&m.title_zh).bind(&m.body_en).bind(&m.body_zh).bind(&actions).bind(m.created_by).bind(m.updated_at)
+                        .fetch_one(self.writer()).await.map_err(db_err)?
+                } else {
+                    ::sqlx::query_scalar("UPDATE macros SET title_en = $2, title_zh = $3, body_en = $4, body_zh = $5, actions = $6, updated_at = $7 WHERE id = $1 RETURNING id")
+                        .bind(m.id).bind(&m.title_en).bind(&m.title_zh).bind(&m.body_en).bind(&m.body_zh).bind(&actions).bind(m.updated_at)
+                        .fetch_one(self.writer()).await.map_err(db_err)?
+                };
+                self.macros().await?.into_iter().find(|x| x.id == id).ok_or($crate::StoreError::NotFound)
+            }
+            async fn delete_macro(&self, id: i64) -> $crate::StoreResult<()> {
+                let r = ::sqlx::query("DELETE FROM macros WHERE id = $1").bind(id).execute(self.writer()).await.map_err(db_err)?;
+                if r.rows_affected() == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+            }
+            async fn saved_views(&self, user_id: i64) -> $crate::StoreResult<Vec<$crate::SavedView>> {
+                let rows: Vec<(i64, Option<i64>, String, String, i64)> = ::sqlx::query_as("SELECT id, user_id, name, query, created_at FROM saved_views WHERE user_id = $1 OR user_id IS NULL ORDER BY name, id")
+                    .bind(user_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(id, user_id, name, query, created_at)| $crate::SavedView { id, user_id, name, query, created_at }).collect())
+            }
+            async fn create_saved_view(&self, v: &$crate::SavedView) -> $crate::StoreResult<$crate::SavedView> {
+                let id: i64 = ::sqlx::query_scalar("INSERT INTO saved_views (user_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(v.user_id).bind(&v.name).bind(&v.query).bind(v.created_at).fetch_one(self.writer()).await.map_err(db_err)?;
+                Ok($crate::SavedView { id, ..v.clone() })
+            }
+            async fn delete_saved_view(&self, id: i64, user_id: Option<i64>) -> $crate::StoreResult<()> {
+                let r = ::sqlx::query("DELETE FROM saved_views WHERE id = $1 AND (user_id = $2 OR ($2 IS NULL AND user_id IS NULL))")
+                    .bind(id).bind(user_id).execute(self.writer()).await.map_err(db_err)?;
+                if r.rows_affected() == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+            }
             async fn notifications_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<$crate::Notification>> {
                 let rows: Vec<(i64, Option<i64>, String, String, String, String, Option<String>, String, String, i64)> = ::sqlx::query_as("SELECT id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at FROM notifications WHERE ticket_id = $1 ORDER BY id")
                     .bind(ticket_id).fetch_all(self.reader()).await.map_err(db_err)?;

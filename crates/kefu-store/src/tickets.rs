@@ -236,6 +236,31 @@ pub struct Commitment {
     pub updated_at: Millis,
 }
 
+/// A canned reply in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Macro {
+    pub id: i64,
+    pub title_en: String,
+    pub title_zh: String,
+    pub body_en: String,
+    pub body_zh: String,
+    /// `{"status": "pending", "tags": ["..."]}`, applied with the reply.
+    pub actions: serde_json::Value,
+    pub created_by: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// A saved queue view: a name and the queue's query string; `user_id` `None` is shared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SavedView {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub query: String,
+    pub created_at: Millis,
+}
+
 /// Who made a change, for the activity log.
 #[derive(Debug, Clone, Default)]
 pub struct ActivityActor {
@@ -405,6 +430,15 @@ pub trait Tickets {
     /// Creates (`c.id == 0`) or replaces a commitment; `NotFound` for an unknown id.
     async fn save_commitment(&self, c: &Commitment) -> StoreResult<Commitment>;
     async fn delete_commitment(&self, id: i64) -> StoreResult<()>;
+    async fn macros(&self) -> StoreResult<Vec<Macro>>;
+    /// Creates (`m.id == 0`) or replaces a macro; `NotFound` for an unknown id.
+    async fn save_macro(&self, m: &Macro) -> StoreResult<Macro>;
+    async fn delete_macro(&self, id: i64) -> StoreResult<()>;
+    /// A user's own views and the shared ones, by name.
+    async fn saved_views(&self, user_id: i64) -> StoreResult<Vec<SavedView>>;
+    async fn create_saved_view(&self, v: &SavedView) -> StoreResult<SavedView>;
+    /// Deletes a view of `user_id` (or a shared one when `user_id` is `None`).
+    async fn delete_saved_view(&self, id: i64, user_id: Option<i64>) -> StoreResult<()>;
     /// For tickets filed since `since` (of `kind`, if given): when each was filed, when the
     /// metric's event first happened (the first agent reply or call; the first move to resolved),
     /// and its SLA policy.

@@ -285,6 +285,8 @@ pub const TABLES: &[&str] = &[
     "incident_steps",
     "incident_shares",
     "commitments",
+    "macros",
+    "saved_views",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

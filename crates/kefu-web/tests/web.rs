@@ -25,6 +25,7 @@ on_both_databases!(
     attachments_api,
     resolution_categories_and_incidents,
     commitments_api_and_page,
+    macros_and_saved_views,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -2347,4 +2348,118 @@ async fn commitments_api_and_page(h: &Harness) {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let (_, page) = h.get_page("/commitments", "").await;
     assert!(page.contains("id=\"no-commitments\""), "the empty state explains");
+}
+
+async fn macros_and_saved_views(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let manager = h.token(Role::Manager).await;
+    let body = r#"{"title_en":"Visit booked","title_zh":"已预约上门","body_en":"Dear {customer}, about {reference}: a technician will call you.","body_zh":"{customer}您好，关于 {reference}：师傅会先给您打电话。<b>谢谢</b>","status":"pending","tags":["上门"]}"#;
+    let (res, text) = h.api("POST", "/api/v1/macros", Some(&manager), Some(body)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let m = json(&text)["id"].as_i64().unwrap();
+    let (res, _) = h.api("POST", "/api/v1/macros", Some(&agent), Some(body)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/macros",
+            Some(&manager),
+            Some(&body.replace("\"pending\"", "\"sleeping\"")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "an unknown status");
+
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"孙丽","kind":"end"}"#),
+        )
+        .await;
+    let c = json(&text)["id"].as_i64().unwrap();
+    let t = serde_json::json!({"customer_id": c, "kind": "request", "subject": "安装", "body": "请安排", "language": "zh-CN"});
+    let (_, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&t.to_string()))
+        .await;
+    let t = json(&text)["id"].as_i64().unwrap();
+    let reference = json(&text)["reference"].as_str().unwrap().to_owned();
+
+    // On the page, the macro fills the reply box (escaped) in the ticket's language.
+    let (cookie, _) = h.session(Role::Agent).await;
+    let (res, page) = h.get_page(&format!("/tickets/{t}?macro={m}"), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains(&format!(
+            "孙丽您好，关于 {reference}：师傅会先给您打电话。&#60;b&#62;谢谢"
+        )),
+        "{page}"
+    );
+    // Through the API it is sent, with its actions: the tag and the status.
+    let (res, text) = h
+        .api("POST", &format!("/api/v1/tickets/{t}/macros/{m}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let v = json(&text);
+    assert_eq!(v["status"].as_str(), Some("pending"));
+    assert!(v["tags"].as_array().unwrap().iter().any(|x| x == "上门"));
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{t}/messages"), Some(&agent), None)
+        .await;
+    assert!(text.contains("师傅会先给您打电话"), "{text}");
+
+    // Saved views: mine, a shared one from a manager, refused ones.
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/views",
+            Some(&agent),
+            Some(r#"{"name":"我的待处理","query":"status=pending&mine=1"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let mine = json(&text)["id"].as_i64().unwrap();
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/views",
+            Some(&agent),
+            Some(r#"{"name":"x","query":"status=open","shared":true}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "agents do not share views");
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/views",
+            Some(&agent),
+            Some(r#"{"name":"x","query":"a=<script>"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (res, _) = h
+        .api(
+            "POST",
+            "/api/v1/views",
+            Some(&manager),
+            Some(r#"{"name":"全部投诉","query":"status=all","shared":true}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, text) = h.api("GET", "/api/v1/views", Some(&agent), None).await;
+    assert_eq!(json(&text).as_array().unwrap().len(), 2, "{text}");
+    let (_, page) = h.get_page("/tickets", &cookie).await;
+    assert!(
+        page.contains("href=\"/tickets?status=pending&#38;mine=1\"")
+            || page.contains("href=\"/tickets?status=pending&amp;mine=1\""),
+        "{page}"
+    );
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/views/{mine}"), Some(&manager), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "another's private view");
+    let (res, _) = h
+        .api("DELETE", &format!("/api/v1/views/{mine}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
 }

@@ -105,6 +105,8 @@ impl Chrome {
 
 /// The `?done=` codes a redirect may carry, and the message each shows.
 const FLASHES: &[(&str, &str)] = &[
+    ("view_saved", "flash.view_saved"),
+    ("view_deleted", "flash.view_deleted"),
     ("user_created", "flash.user_created"),
     ("user_updated", "flash.user_updated"),
     ("password_set", "flash.password_set"),

@@ -13,11 +13,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
 use kefu_app::tickets::{Addition, TicketInput, TicketView};
-use kefu_core::Language;
 use kefu_core::page::{PageRequest, split_page};
 use kefu_core::queue::Quadrant;
 use kefu_core::sla::{SlaState, TargetStatus};
 use kefu_core::ticket::{Kind, Priority, Status};
+use kefu_core::{Language, Role};
 use kefu_store::{Customer, TicketFilter, TicketMessage};
 use serde::Deserialize;
 
@@ -107,6 +107,11 @@ pub struct QueuePage {
     pub q: String,
     pub next_cursor: Option<String>,
     pub statuses: Vec<(&'static str, &'static str)>,
+    /// Saved views: (id, name, query string, shared).
+    pub views: Vec<(i64, String, String, bool)>,
+    /// This page's filters as a query string, to save as a view.
+    pub current_query: String,
+    pub may_share: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -183,7 +188,25 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
             });
         }
     }
+    let saved = state
+        .app
+        .saved_views(&caller.actor())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| (v.id, v.name, v.query, v.user_id.is_none()))
+        .collect();
+    let mut current = vec![format!("status={}", enc(&status)), format!("view={view}")];
+    if mine {
+        current.push("mine=1".into());
+    }
+    if !text.is_empty() {
+        current.push(format!("q={}", enc(&text)));
+    }
     render(QueuePage {
+        views: saved,
+        current_query: current.join("&"),
+        may_share: matches!(caller.0.role, Role::Admin | Role::Manager),
         page: Chrome::new(ident, "/tickets", "tickets.title").with_flash(q.done.as_deref()),
         rows,
         quadrants,
@@ -236,10 +259,45 @@ pub struct TicketPage {
     pub is_incident: bool,
     /// A share link just made (shown once).
     pub shared_link: Option<String>,
+    /// Macros to pick from: (id, title).
+    pub macros: Vec<(i64, String)>,
+    /// The reply box's text (a picked macro, filled in).
+    pub draft: String,
     /// Files: (id, name, size in KiB).
     pub attachments: Vec<(i64, String, String)>,
     /// Mail sent about it: (when, to, what, status, why).
     pub notifications: Vec<(String, String, String, String, String)>,
+}
+
+fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ViewForm {
+    name: String,
+    query: String,
+    shared: Option<String>,
+}
+
+/// Saves the queue's current filters as a view.
+pub async fn save_view(State(state): State<WebState>, caller: Caller, axum::Form(f): axum::Form<ViewForm>) -> Response {
+    match state
+        .app
+        .save_view(&caller.actor(), &f.name, &f.query, f.shared.is_some())
+        .await
+    {
+        Ok(_) => done(&format!("/tickets?{}", f.query.trim_start_matches('?')), "view_saved"),
+        Err(e) => super::error_page(&caller.1, e),
+    }
+}
+
+pub async fn delete_view(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.app.delete_view(&caller.actor(), id).await {
+        Ok(()) => done("/tickets", "view_deleted"),
+        Err(e) => super::error_page(&caller.1, e),
+    }
 }
 
 /// `812 B`, `3.4 KiB`, `2.1 MiB`.
@@ -254,6 +312,9 @@ fn human_size(bytes: i64) -> String {
 #[derive(Deserialize, Default)]
 pub struct DoneQuery {
     done: Option<String>,
+    /// A macro to put into the reply box.
+    #[serde(rename = "macro")]
+    macro_id: Option<i64>,
 }
 
 pub async fn show(
@@ -262,7 +323,26 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    ticket_page(&state, &caller, id, q.done.as_deref(), vec![], StatusCode::OK).await
+    let draft = match q.macro_id {
+        Some(m) => match state.app.macro_text(&caller.actor(), id, m).await {
+            Ok(text) => text,
+            Err(e) => return super::error_page(&caller.1, e),
+        },
+        None => String::new(),
+    };
+    ticket_page_with(
+        &state,
+        &caller,
+        id,
+        q.done.as_deref(),
+        vec![],
+        StatusCode::OK,
+        Extra {
+            draft,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 async fn ticket_page(
@@ -273,7 +353,14 @@ async fn ticket_page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    ticket_page_with(state, caller, id, flash, errors, status, None).await
+    ticket_page_with(state, caller, id, flash, errors, status, Extra::default()).await
+}
+
+/// What a ticket page may show besides the ticket: a share link just made, a reply drafted from a macro.
+#[derive(Default)]
+struct Extra {
+    shared_link: Option<String>,
+    draft: String,
 }
 
 async fn ticket_page_with(
@@ -283,8 +370,9 @@ async fn ticket_page_with(
     flash: Option<&str>,
     errors: Vec<(String, String)>,
     status: StatusCode,
-    shared_link: Option<String>,
+    extra: Extra,
 ) -> Response {
+    let Extra { shared_link, draft } = extra;
     let ident = &caller.1;
     let t = ident.tr();
     let lang = t.lang;
@@ -315,6 +403,14 @@ async fn ticket_page_with(
     let customer = state.app.store.get_customer(view.ticket.customer_id).await.ok();
     let tz = time_zone(state).await;
     let is_incident = view.ticket.kind == kefu_core::ticket::Kind::Incident;
+    let macros = state
+        .app
+        .macros(&actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.id, if lang == Language::ZhCn { m.title_zh } else { m.title_en }))
+        .collect();
     let steps = if is_incident {
         state
             .app
@@ -414,6 +510,8 @@ async fn ticket_page_with(
             steps,
             is_incident,
             shared_link,
+            macros,
+            draft,
             attachments,
             notifications: notifications
                 .into_iter()
@@ -559,7 +657,10 @@ pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path
                 None,
                 vec![],
                 StatusCode::OK,
-                Some(format!("/incident/{token}")),
+                Extra {
+                    shared_link: Some(format!("/incident/{token}")),
+                    ..Default::default()
+                },
             )
             .await
         }
