@@ -83,6 +83,7 @@ impl App {
         self.store.restore(&dump).await?;
         // The search index is derived data, rebuilt from the restored rows.
         self.reindex_all_customers().await?;
+        self.reindex_all_tickets().await?;
         Ok(BackupSummary {
             tables: dump.tables.len(),
             rows: dump.tables.iter().map(|t| t.rows.len()).sum(),

@@ -495,7 +495,7 @@ impl App {
                 call_seconds: None,
                 message_id: input.message_id,
             },
-            terms: analyze(&format!("{subject} {body} {}", customer.name)),
+            terms: ticket_terms(&subject, std::slice::from_ref(&body), &customer.name),
             actor: actor_of(actor),
             now,
         };
@@ -602,18 +602,24 @@ impl App {
         )?;
         change.sla_marks = Some(self.sla_marks(&setup, policy, &sla)?);
         if message.is_some() || change.subject.is_some() {
-            let mut text = vec![change.subject.clone().unwrap_or_else(|| t.subject.clone())];
-            for old in self.store.ticket_messages(t.id).await? {
-                text.push(old.body);
-            }
+            let subject = change.subject.clone().unwrap_or_else(|| t.subject.clone());
+            let mut bodies: Vec<String> = self
+                .store
+                .ticket_messages(t.id)
+                .await?
+                .into_iter()
+                .map(|m| m.body)
+                .collect();
             if let Some(m) = &message {
-                text.push(m.body.clone());
+                bodies.push(m.body.clone());
             }
-            // As at creation: the customer is found by name too.
-            if let Ok(c) = self.store.get_customer(t.customer_id).await {
-                text.push(c.name);
-            }
-            change.terms = Some(analyze(&text.join(" ")));
+            let customer = self
+                .store
+                .get_customer(t.customer_id)
+                .await
+                .map(|c| c.name)
+                .unwrap_or_default();
+            change.terms = Some(ticket_terms(&subject, &bodies, &customer));
         }
         let (ticket, msg) = self
             .store
@@ -794,6 +800,51 @@ impl App {
             ..Default::default()
         };
         self.edit_ticket(actor, id, edit).await
+    }
+}
+
+/// What a ticket is found by: its subject, every message, and its customer's name.
+pub(crate) fn ticket_terms(subject: &str, bodies: &[String], customer: &str) -> kefu_core::search::IndexTerms {
+    analyze(&format!("{subject} {} {customer}", bodies.join(" ")))
+}
+
+impl App {
+    /// Rebuilds the ticket search index (after a restore): 500 tickets a transaction.
+    pub async fn reindex_all_tickets(&self) -> AppResult<u64> {
+        let mut before = 0;
+        let mut n = 0;
+        loop {
+            let page = self
+                .store
+                .list_tickets(&TicketFilter {
+                    before,
+                    limit: 500,
+                    ..Default::default()
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            before = last.id;
+            let mut terms = Vec::with_capacity(page.len());
+            for t in &page {
+                let bodies: Vec<String> = self
+                    .store
+                    .ticket_messages(t.id)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.body)
+                    .collect();
+                let customer = self
+                    .store
+                    .get_customer(t.customer_id)
+                    .await
+                    .map(|c| c.name)
+                    .unwrap_or_default();
+                terms.push((t.id, ticket_terms(&t.subject, &bodies, &customer)));
+            }
+            n += terms.len() as u64;
+            self.store.index_tickets(&terms).await?;
+        }
+        Ok(n)
     }
 }
 

@@ -218,6 +218,19 @@ async fn a_restored_backup_is_searchable() {
         .create_customer(&admin, input("客户王芳投诉", "end", None))
         .await
         .unwrap();
+    let t = app
+        .create_ticket(
+            &admin,
+            kefu_app::tickets::TicketInput {
+                customer_id: c.id,
+                kind: "complaint".into(),
+                subject: "热水器漏水".into(),
+                body: "the heater leaks".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let file = dir.path().join("b.json");
     app.backup_to(&file).await.unwrap();
     let (other, _d2) = self::app().await;
@@ -228,6 +241,21 @@ async fn a_restored_backup_is_searchable() {
         .await
         .unwrap();
     assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![c.id]);
+    // Tickets too: by subject, message and customer name.
+    for q in ["漏水", "leaks", "王芳"] {
+        let found = other
+            .store
+            .search_tickets(
+                &parse_query(q),
+                &kefu_store::TicketFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(found.iter().map(|x| x.id).collect::<Vec<_>>(), vec![t.ticket.id], "{q}");
+    }
 }
 
 /// The escalation sweep logs each step once, raises the priority on breach per the default

@@ -460,6 +460,13 @@ macro_rules! portable_tickets {
                 ::sqlx::query_as(::sqlx::AssertSqlSafe(sql))
                     .bind(since).bind(kind.map(|k| k.as_str())).fetch_all(self.reader()).await.map_err(db_err)
             }
+            async fn index_tickets(&self, terms: &[(i64, ::kefu_core::search::IndexTerms)]) -> $crate::StoreResult<()> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                for (id, t) in terms {
+                    Self::index_ticket_in(&mut tx, *id, t).await?;
+                }
+                tx.commit().await.map_err(db_err)
+            }
             async fn macros(&self) -> $crate::StoreResult<Vec<$crate::Macro>> {
                 let rows: Vec<(i64, String, String, String, String, String, Option<i64>, i64, i64)> = ::sqlx::query_as("SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM macros ORDER BY title_en, id")
                     .fetch_all(self.reader()).await.map_err(db_err)?;

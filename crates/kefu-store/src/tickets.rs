@@ -430,6 +430,8 @@ pub trait Tickets {
     /// Creates (`c.id == 0`) or replaces a commitment; `NotFound` for an unknown id.
     async fn save_commitment(&self, c: &Commitment) -> StoreResult<Commitment>;
     async fn delete_commitment(&self, id: i64) -> StoreResult<()>;
+    /// Replaces the search terms of these tickets, in one transaction (a rebuild after a restore).
+    async fn index_tickets(&self, terms: &[(i64, IndexTerms)]) -> StoreResult<()>;
     async fn macros(&self) -> StoreResult<Vec<Macro>>;
     /// Creates (`m.id == 0`) or replaces a macro; `NotFound` for an unknown id.
     async fn save_macro(&self, m: &Macro) -> StoreResult<Macro>;
