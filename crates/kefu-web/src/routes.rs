@@ -64,6 +64,8 @@ pub(crate) const CUSTOMER_READERS: &[Role] = &[
 ];
 /// Who may file and read tickets; what each sees is scoped by the app (SPEC section L).
 pub(crate) const TICKET_USERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Customer];
+/// The customer portal's pages.
+pub(crate) const PORTAL: &[Role] = &[Role::Customer];
 pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
 pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
 
@@ -98,6 +100,34 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(Method::POST, "/lang", Public, Page, post(pages::login::switch_language)),
         r(Method::GET, "/", AnyUser, Page, get(pages::home::show)),
         r(Method::GET, "/account", AnyUser, Page, get(pages::account::show)),
+        r(
+            Method::GET,
+            "/my/requests",
+            Roles(PORTAL),
+            Page,
+            get(pages::portal::requests),
+        ),
+        r(
+            Method::POST,
+            "/my/requests",
+            Roles(PORTAL),
+            Page,
+            post(pages::portal::create),
+        ),
+        r(
+            Method::GET,
+            "/my/requests/{id}",
+            Roles(PORTAL),
+            Page,
+            get(pages::portal::request),
+        ),
+        r(
+            Method::POST,
+            "/my/requests/{id}",
+            Roles(PORTAL),
+            Page,
+            post(pages::portal::reply),
+        ),
         r(
             Method::POST,
             "/account/password",

@@ -26,6 +26,7 @@ on_both_databases!(
     resolution_categories_and_incidents,
     commitments_api_and_page,
     macros_and_saved_views,
+    customer_portal_pages,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -2462,4 +2463,117 @@ async fn macros_and_saved_views(h: &Harness) {
         .api("DELETE", &format!("/api/v1/views/{mine}"), Some(&agent), None)
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+async fn customer_portal_pages(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    // A retailer with a portal account, a consumer beneath it, and a stranger.
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"东城门店","kind":"intermediate","email":"shop@example.cn"}"#),
+        )
+        .await;
+    let shop = json(&text)["id"].as_i64().unwrap();
+    let body = format!(r#"{{"name":"刘洋","kind":"end","parent_id":{shop}}}"#);
+    let (_, text) = h.api("POST", "/api/v1/customers", Some(&agent), Some(&body)).await;
+    let consumer = json(&text)["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"陌生人","kind":"end"}"#),
+        )
+        .await;
+    let stranger = json(&text)["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop}/contacts"), Some(&agent), None)
+        .await;
+    let contact = json(&text)[0]["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some(r#"{"password":"a long enough password"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let user = json(&text)["user_id"].as_i64().unwrap();
+    let mut ids = vec![];
+    for (c, subject) in [(consumer, "为刘洋报修 <i>x</i>"), (stranger, "别人的事")] {
+        let b = serde_json::json!({"customer_id": c, "kind": "request", "subject": subject, "body": "b"}).to_string();
+        let (_, text) = h.api("POST", "/api/v1/tickets", Some(&agent), Some(&b)).await;
+        ids.push(json(&text)["id"].as_i64().unwrap());
+    }
+    h.app
+        .add_to_ticket(
+            &kefu_app::Actor::Cli,
+            ids[0],
+            kefu_app::tickets::Addition::Note {
+                body: "内部备注".into(),
+            },
+        )
+        .await
+        .unwrap();
+
+    let (cookie, csrf) = h.session_of(user).await;
+    let (res, _) = h.get_page("/", &cookie).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "home is the list of requests");
+    let (res, page) = h.get_page("/my/requests", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("为刘洋报修 &#60;i&#62;x"),
+        "the consumer's request is the shop's to see: {page}"
+    );
+    assert!(!page.contains("别人的事"));
+    let (res, page) = h.get_page(&format!("/my/requests/{}", ids[0]), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!page.contains("内部备注"), "internal notes stay internal");
+    let (res, _) = h.get_page(&format!("/my/requests/{}", ids[1]), &cookie).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // A new request, and an answer; a bad one changes nothing; staff pages stay closed.
+    let (res, _) = h
+        .post_form("/my/requests", &cookie, format!("csrf={csrf}&kind=complaint&subject=%E9%80%81%E8%B4%A7%E5%A4%AA%E6%85%A2&body=%E4%B8%89%E5%A4%A9%E4%BA%86"))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let (_, page) = h.get_page(&location, &cookie).await;
+    assert!(page.contains("送货太慢"), "{page}");
+    let (res, page) = h
+        .post_form(
+            "/my/requests",
+            &cookie,
+            format!("csrf={csrf}&kind=complaint&subject=&body=x"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"subject\""));
+    let (res, _) = h
+        .post_form(
+            &format!("/my/requests/{}", ids[0]),
+            &cookie,
+            format!("csrf={csrf}&body=%E8%B0%A2%E8%B0%A2"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (res, _) = h
+        .post_form(&format!("/my/requests/{}", ids[0]), &cookie, "body=x".into())
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/tickets/{}/messages", ids[0]),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert!(text.contains("谢谢"));
+    let (res, _) = h.get_page("/tickets", &cookie).await;
+    assert_ne!(res.status(), StatusCode::OK, "the agent queue is not for customers");
 }

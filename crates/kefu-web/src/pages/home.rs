@@ -22,6 +22,9 @@ pub struct HomePage {
 
 pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
     let id = &caller.1;
+    if caller.0.role == Role::Customer {
+        return super::portal::home();
+    }
     let t = id.tr();
     let (heading, title, body) = match caller.0.role {
         Role::Admin => ("home.admin.heading", "home.admin.empty_title", "home.admin.empty_body"),

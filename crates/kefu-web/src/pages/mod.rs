@@ -9,6 +9,7 @@ pub mod departments;
 pub mod home;
 pub mod invite;
 pub mod login;
+pub mod portal;
 pub mod public;
 pub mod tickets;
 pub mod users;
@@ -50,6 +51,7 @@ impl Chrome {
         let items: &[(&'static str, &'static str, &[Role])] = &[
             ("/", "nav.home", &Role::ALL),
             ("/tickets", "nav.tickets", &[Role::Admin, Role::Manager, Role::Agent]),
+            ("/my/requests", "nav.my_requests", &[Role::Customer]),
             (
                 "/customers",
                 "nav.customers",

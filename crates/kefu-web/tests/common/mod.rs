@@ -83,6 +83,11 @@ impl Harness {
 
     /// A fresh browser session for a role: (cookie header, csrf secret).
     pub async fn session(&self, role: Role) -> (String, String) {
+        self.session_of(self.user(role).id).await
+    }
+
+    /// A fresh browser session for any user: (cookie header, csrf secret).
+    pub async fn session_of(&self, user_id: i64) -> (String, String) {
         let token = kefu_app::auth::random_secret();
         let csrf = kefu_app::auth::random_secret();
         let now = kefu_app::now_ms();
@@ -90,7 +95,7 @@ impl Harness {
             .store
             .create_session(NewSession {
                 token_hash: kefu_app::auth::sha256_hex(&token),
-                user_id: self.user(role).id,
+                user_id,
                 csrf_secret: csrf.clone(),
                 ip: None,
                 user_agent: None,
