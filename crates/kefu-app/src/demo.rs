@@ -40,6 +40,15 @@ impl DemoSize {
         }
     }
 
+    /// Demo tickets (the large size writes its million in bulk, see `demo_tickets`).
+    fn tickets(self) -> usize {
+        match self {
+            DemoSize::Small => 400,
+            DemoSize::Large => 2_000,
+            DemoSize::Customers(n) => (n as usize).min(5_000),
+        }
+    }
+
     fn customers(self) -> u32 {
         match self {
             DemoSize::Small => 40,
@@ -57,6 +66,7 @@ pub struct DemoSummary {
     /// Customer records in the channel network (agents, wholesalers, retailers, consumers).
     pub network: usize,
     pub purchases: usize,
+    pub tickets: usize,
     pub admin_email: String,
     pub password: &'static str,
 }
@@ -272,9 +282,11 @@ impl App {
         let (network, purchases) = self
             .load_demo_network(&mut rng, size.consumers(), now, progress)
             .await?;
+        let tickets = self.load_demo_tickets(&mut rng, size.tickets(), now, progress).await?;
         Ok(DemoSummary {
             network,
             purchases,
+            tickets,
             departments: depts.len() + 1,
             staff: staff_count,
             customers,

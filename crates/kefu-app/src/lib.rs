@@ -11,6 +11,7 @@ pub mod categories;
 pub mod commitments;
 pub mod customers;
 pub mod demo;
+mod demo_tickets;
 mod error;
 pub mod escalation;
 pub mod export;

@@ -543,12 +543,13 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
             match format {
                 Format::Json => println!("{}", serde_json::to_string(&summary)?),
                 Format::Text => println!(
-                    "demo loaded: {} departments, {} staff, {} customer accounts, {} customers in the channel network with {} purchases; log in as {} with password {}",
+                    "demo loaded: {} departments, {} staff, {} customer accounts, {} customers in the channel network with {} purchases, {} tickets; log in as {} with password {}",
                     summary.departments,
                     summary.staff,
                     summary.customers,
                     summary.network,
                     summary.purchases,
+                    summary.tickets,
                     summary.admin_email,
                     summary.password
                 ),

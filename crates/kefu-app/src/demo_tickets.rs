@@ -1,0 +1,399 @@
+//! Demo tickets (issue 4): two years of complaints, requests, inquiries, suggestions, praise and
+//! incidents across every channel, in Chinese and English, on the demo's end customers.
+//!
+//! The small demo files each ticket at its own moment in the past and plays its life through the
+//! store as it would have happened — the agent's first reply, waiting on the customer, resolution
+//! with a root cause and remedy, closing — so the SLA clocks, FCR and reopen counts come out as
+//! real ones do. Recent tickets stay open, so the queue has work in every quadrant.
+//!
+//! The large demo (`--size large`, for the benchmarks) writes 1,000,000 tickets in batches through
+//! the same multi-ticket transaction the API's writer uses: each with its first message and search
+//! terms; all but the last days' are closed on filing (their lifecycle is not replayed).
+
+use crate::tickets::ticket_terms;
+use crate::{App, AppResult};
+use kefu_core::Language;
+use kefu_core::rfm::ValueTier;
+use kefu_core::ticket::{Channel, Classification, Kind, Priority, Remedy, RootCause, Status};
+use kefu_core::time::DAY_MS;
+use kefu_store::{ActivityActor, AuthorKind, CustomerFilter, MessageKind, NewMessage, NewTicket, TicketChange};
+use rand::Rng;
+use rand::rngs::StdRng;
+
+/// (product zh, product en)
+const PRODUCTS: &[(&str, &str)] = &[
+    ("空调", "air conditioner"),
+    ("冰箱", "refrigerator"),
+    ("洗衣机", "washing machine"),
+    ("热水器", "water heater"),
+    ("净水器", "water purifier"),
+    ("油烟机", "range hood"),
+];
+/// (fault zh, fault en)
+const FAULTS: &[(&str, &str)] = &[
+    ("不制冷", "stopped cooling"),
+    ("漏水", "is leaking"),
+    ("噪音很大", "makes a loud noise"),
+    ("无法开机", "does not turn on"),
+    ("显示屏黑屏", "has a blank display"),
+    ("有异味", "smells bad"),
+];
+const CHANNELS: &[Channel] = &[
+    Channel::Phone,
+    Channel::Phone,
+    Channel::WebForm,
+    Channel::Email,
+    Channel::Portal,
+    Channel::Qr,
+    Channel::Agent,
+    Channel::Api,
+];
+
+/// A ticket's words: (subject, first message) in `lang`.
+fn words(rng: &mut StdRng, kind: Kind, lang: Language) -> (String, String) {
+    let (pz, pe) = PRODUCTS[rng.gen_range(0..PRODUCTS.len())];
+    let (fz, fe) = FAULTS[rng.gen_range(0..FAULTS.len())];
+    let days = rng.gen_range(2..60);
+    let zh = lang == Language::ZhCn;
+    match (kind, zh) {
+        (Kind::Complaint, true) => (
+            format!("{pz}{fz}"),
+            format!("新买的{pz}用了{days}天就{fz}，已经打了两次电话还没人来，请尽快处理。"),
+        ),
+        (Kind::Complaint, false) => (
+            format!("My {pe} {fe}"),
+            format!("My new {pe} {fe} after {days} days. I have called twice and nobody came. Please fix it soon."),
+        ),
+        (Kind::Request, true) => (
+            format!("预约上门安装{pz}"),
+            format!("{pz}已经送到，请安排师傅这周末上门安装。"),
+        ),
+        (Kind::Request, false) => (
+            format!("Installation of my {pe}"),
+            format!("The {pe} was delivered. Please book a technician to install it this weekend."),
+        ),
+        (Kind::Inquiry, true) => (
+            format!("{pz}的保修期是多久？"),
+            format!("请问{pz}整机保修几年？压缩机单独保修吗？"),
+        ),
+        (Kind::Inquiry, false) => (
+            format!("Warranty of the {pe}"),
+            format!("How long is the warranty on the {pe}? Is the compressor covered separately?"),
+        ),
+        (Kind::Suggestion, true) => (
+            "希望客服热线晚上也能接通".to_owned(),
+            "白天上班没时间打电话，建议热线延长到晚上九点。".to_owned(),
+        ),
+        (Kind::Suggestion, false) => (
+            "Evening hours for the hotline".to_owned(),
+            "I work during the day; please keep the hotline open until 9 pm.".to_owned(),
+        ),
+        (Kind::Praise, true) => (
+            "师傅服务很专业".to_owned(),
+            format!("安装{pz}的师傅很准时，走前还把地面打扫干净了，点赞！"),
+        ),
+        (Kind::Praise, false) => (
+            "Great technician".to_owned(),
+            format!("The technician who installed my {pe} was on time and tidy. Thank you!"),
+        ),
+        (Kind::Incident, true) => (
+            "配送中心系统故障，订单延迟".to_owned(),
+            "城东配送中心调度系统宕机，约两百个订单无法按时送达。".to_owned(),
+        ),
+        (Kind::Incident, false) => (
+            "Dispatch system outage".to_owned(),
+            "The east-side dispatch system is down; about 200 deliveries will be late.".to_owned(),
+        ),
+    }
+}
+
+fn agent_reply(lang: Language, kind: Kind) -> &'static str {
+    match (lang, kind) {
+        (Language::ZhCn, Kind::Inquiry) => "您好，整机保修一年，压缩机保修十年，凭发票享受。",
+        (Language::ZhCn, Kind::Praise) => "感谢您的肯定，我们会转达给师傅！",
+        (Language::ZhCn, _) => "您好，已为您安排师傅明天上午上门，请保持电话畅通。",
+        (Language::En, Kind::Inquiry) => "Hello, the appliance has a one-year warranty and the compressor ten years.",
+        (Language::En, Kind::Praise) => "Thank you, we will pass it on to the technician!",
+        (Language::En, _) => "Hello, a technician will visit you tomorrow morning; please keep your phone on.",
+    }
+}
+
+fn pick_kind(rng: &mut StdRng) -> Kind {
+    match rng.gen_range(0..100) {
+        0..35 => Kind::Complaint,
+        35..60 => Kind::Request,
+        60..85 => Kind::Inquiry,
+        85..92 => Kind::Suggestion,
+        92..99 => Kind::Praise,
+        _ => Kind::Incident,
+    }
+}
+
+/// A moment in business hours of a day `days_ago` days before `now` (Shanghai, UTC+8).
+fn in_office_hours(rng: &mut StdRng, now: i64, days_ago: i64) -> i64 {
+    let day = (now - days_ago * DAY_MS).div_euclid(DAY_MS) * DAY_MS;
+    // 09:00–18:00 Shanghai is 01:00–10:00 UTC.
+    day + 3_600_000 + rng.gen_range(0..9 * 3_600_000)
+}
+
+impl App {
+    /// Files `count` demo tickets on the end customers over the two years before `now`; the number filed.
+    pub(crate) async fn load_demo_tickets(
+        &self,
+        rng: &mut StdRng,
+        count: usize,
+        now: i64,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> AppResult<usize> {
+        let customers = self.demo_end_customers(5_000).await?;
+        if customers.is_empty() || count == 0 {
+            return Ok(0);
+        }
+        let setup = self.sla_setup().await?;
+        let department = self.store.default_department().await?.id;
+        let agents: Vec<i64> = self
+            .store
+            .department_agent_loads(department)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let mut filed = 0;
+        for i in 0..count {
+            // Older tickets thin out: more of them are recent, as a growing business has.
+            let days_ago = (730.0 * rng.r#gen::<f64>().powf(1.6)) as i64;
+            let at = in_office_hours(rng, now, days_ago).min(now - 60_000);
+            let (customer_id, tier) = customers[rng.gen_range(0..customers.len())];
+            let kind = pick_kind(rng);
+            let lang = if rng.gen_bool(0.8) {
+                Language::ZhCn
+            } else {
+                Language::En
+            };
+            let channel = if kind == Kind::Incident {
+                Channel::Agent
+            } else {
+                CHANNELS[rng.gen_range(0..CHANNELS.len())]
+            };
+            let (subject, body) = words(rng, kind, lang);
+            let priority = match (kind, rng.gen_range(0..10)) {
+                (Kind::Incident, _) => Priority::Urgent,
+                (Kind::Complaint, 0..3) => Priority::High,
+                (_, 0) => Priority::Low,
+                _ => Priority::Normal,
+            };
+            let policy = setup.select(kind, priority, tier)?;
+            let assignee = (!agents.is_empty()).then(|| agents[i % agents.len()]);
+            let customer_name = self
+                .store
+                .get_customer(customer_id)
+                .await
+                .map(|c| c.name)
+                .unwrap_or_default();
+            let new = NewTicket {
+                kind,
+                status: Status::New,
+                priority,
+                channel,
+                language: lang,
+                subject: subject.clone(),
+                customer_id,
+                contact_id: None,
+                on_behalf_of_id: None,
+                department_id: department,
+                assignee_id: assignee,
+                created_by: None,
+                category_id: None,
+                product: String::new(),
+                touchpoint: String::new(),
+                classification: Classification::default(),
+                tags: vec![],
+                customer_tier: tier,
+                sla_policy_id: Some(policy.id),
+                // The sweep recomputes the marks of the open ones on its first run.
+                sla_next_check_at: Some(at),
+                sla_urgent_at: None,
+                follow_token_hash: None,
+                first_message: NewMessage {
+                    kind: MessageKind::Public,
+                    author_kind: AuthorKind::Customer,
+                    author_user_id: None,
+                    author_contact_id: None,
+                    body: body.clone(),
+                    body_html: None,
+                    channel,
+                    call_direction: None,
+                    call_seconds: None,
+                    message_id: None,
+                },
+                terms: ticket_terms(&subject, std::slice::from_ref(&body), &customer_name),
+                actor: ActivityActor {
+                    id: None,
+                    label: "demo".into(),
+                },
+                now: at,
+            };
+            let t = self.store.create_tickets(&[new]).await?.remove(0);
+            self.play_demo_life(rng, &t, lang, assignee, days_ago, now).await?;
+            filed += 1;
+            if filed % 50 == 0 || filed == count {
+                progress(filed as u64, count as u64);
+            }
+        }
+        // The open ones get their SLA marks (and any escalations they have earned) now.
+        for _ in 0..1_000 {
+            if self.sweep_escalations(now).await?.tickets == 0 {
+                break;
+            }
+        }
+        Ok(filed)
+    }
+
+    /// The end customers tickets are filed for: (id, value tier), at most `limit`.
+    async fn demo_end_customers(&self, limit: u32) -> AppResult<Vec<(i64, ValueTier)>> {
+        let page = self
+            .store
+            .list_customers(CustomerFilter {
+                limit,
+                kind: Some(kefu_core::customer::CustomerKind::End),
+                ..Default::default()
+            })
+            .await?;
+        Ok(page.into_iter().map(|c| (c.id, c.value_tier)).collect())
+    }
+
+    /// A ticket's life after filing, each step at its own time: a reply, perhaps a wait on the
+    /// customer and their answer, resolution (with root cause and remedy for complaints), closing.
+    async fn play_demo_life(
+        &self,
+        rng: &mut StdRng,
+        t: &kefu_store::Ticket,
+        lang: Language,
+        assignee: Option<i64>,
+        days_ago: i64,
+        now: i64,
+    ) -> AppResult<()> {
+        let actor = ActivityActor {
+            id: assignee,
+            label: "demo".into(),
+        };
+        let mut at = t.created_at;
+        // Recent tickets are still being worked on.
+        let stage = if days_ago >= 3 { 4 } else { rng.gen_range(0..4) };
+        if stage == 0 {
+            return self.demo_marks(t.id, Some(at)).await;
+        }
+        at += rng.gen_range(5..240) * 60_000;
+        let reply = NewMessage {
+            kind: MessageKind::Public,
+            author_kind: AuthorKind::Agent,
+            author_user_id: assignee,
+            author_contact_id: None,
+            body: agent_reply(lang, t.kind).to_owned(),
+            body_html: None,
+            channel: Channel::Agent,
+            call_direction: None,
+            call_seconds: None,
+            message_id: None,
+        };
+        let change = TicketChange {
+            status: Some(Status::Open),
+            ..Default::default()
+        };
+        self.store
+            .change_ticket(t.id, change, Some(reply), &actor, at.min(now))
+            .await?;
+        if stage == 1 {
+            return self.demo_marks(t.id, Some(now)).await;
+        }
+        if rng.gen_bool(0.3) {
+            at += rng.gen_range(30..2_000) * 60_000;
+            let change = TicketChange {
+                status: Some(Status::Pending),
+                ..Default::default()
+            };
+            self.store
+                .change_ticket(t.id, change, None, &actor, at.min(now))
+                .await?;
+            if stage == 2 {
+                return self.demo_marks(t.id, Some(now)).await;
+            }
+            at += rng.gen_range(60..3_000) * 60_000;
+            let answer = NewMessage {
+                kind: MessageKind::Public,
+                author_kind: AuthorKind::Customer,
+                author_user_id: None,
+                author_contact_id: None,
+                body: if lang == Language::ZhCn {
+                    "好的，明天上午家里有人。"
+                } else {
+                    "Fine, someone will be home tomorrow morning."
+                }
+                .to_owned(),
+                body_html: None,
+                channel: t.channel,
+                call_direction: None,
+                call_seconds: None,
+                message_id: None,
+            };
+            let change = TicketChange {
+                status: Some(Status::Open),
+                ..Default::default()
+            };
+            self.store
+                .change_ticket(t.id, change, Some(answer), &actor, at.min(now))
+                .await?;
+        }
+        if stage < 4 {
+            return self.demo_marks(t.id, Some(now)).await;
+        }
+        at += rng.gen_range(60..(4 * 1_440)) * 60_000;
+        let mut resolve = TicketChange {
+            status: Some(Status::Resolved),
+            sla_marks: Some((None, None)),
+            ..Default::default()
+        };
+        if t.kind == Kind::Complaint {
+            let causes = RootCause::ALL;
+            resolve.root_cause = Some(Some(causes[rng.gen_range(0..causes.len())].as_str().to_owned()));
+            let remedy = [
+                Remedy::Apology,
+                Remedy::Repair,
+                Remedy::Repair,
+                Remedy::Exchange,
+                Remedy::Compensation,
+            ][rng.gen_range(0..5)];
+            resolve.remedy = Some(Some(remedy));
+            if remedy == Remedy::Compensation {
+                resolve.compensation_minor = Some(Some(rng.gen_range(1..10) * 5_000));
+            }
+        }
+        self.store
+            .change_ticket(t.id, resolve, None, &actor, at.min(now))
+            .await?;
+        let close_at = at + 7 * DAY_MS;
+        if close_at < now {
+            let close = TicketChange {
+                status: Some(Status::Closed),
+                ..Default::default()
+            };
+            self.store.change_ticket(t.id, close, None, &actor, close_at).await?;
+        }
+        Ok(())
+    }
+
+    /// Leaves an open demo ticket due for the escalation sweep, which recomputes its marks.
+    async fn demo_marks(&self, id: i64, check_at: Option<i64>) -> AppResult<()> {
+        let change = TicketChange {
+            sla_marks: Some((check_at, None)),
+            ..Default::default()
+        };
+        let demo = ActivityActor {
+            id: None,
+            label: "demo".into(),
+        };
+        let at = check_at.unwrap_or(0);
+        self.store.change_ticket(id, change, None, &demo, at).await?;
+        Ok(())
+    }
+}

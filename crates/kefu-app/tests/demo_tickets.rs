@@ -1,0 +1,76 @@
+//! The demo's tickets: every kind and many channels, two years of lives played out (replies,
+//! waits, resolutions with root causes, closing), open ones with SLA marks, all searchable.
+
+use kefu_app::demo::DemoSize;
+use kefu_app::{App, AppConfig};
+use kefu_core::ticket::{Kind, Status};
+use kefu_store::{Store, TicketFilter};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+#[tokio::test]
+async fn demo_tickets_look_like_two_years_of_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
+    store.migrate().await.unwrap();
+    let app = App::new(store, AppConfig::default());
+    let summary = app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.tickets, 400);
+    let all = app
+        .store
+        .list_tickets(&TicketFilter {
+            limit: 1_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 400);
+    let kinds: HashSet<Kind> = all.iter().map(|t| t.kind).collect();
+    assert_eq!(kinds.len(), Kind::ALL.len(), "every kind: {kinds:?}");
+    let channels: HashSet<_> = all.iter().map(|t| t.channel).collect();
+    assert!(channels.len() >= 6, "{channels:?}");
+    let now = kefu_app::now_ms();
+    let oldest = all.iter().map(|t| t.created_at).min().unwrap();
+    assert!(now - oldest > 365 * 86_400_000, "spread over the years");
+    let closed = all.iter().filter(|t| t.status == Status::Closed).count();
+    assert!(closed > 300, "most are done: {closed}");
+    let open: Vec<_> = all.iter().filter(|t| t.status.is_active()).collect();
+    assert!(!open.is_empty(), "the queue has work");
+    assert!(
+        open.iter()
+            .all(|t| t.sla_next_check_at.is_none_or(|m| m > now - 60_000)),
+        "the sweep left no open ticket overdue for a check"
+    );
+    let complaints_with_cause = all
+        .iter()
+        .filter(|t| t.kind == Kind::Complaint && t.status == Status::Closed && t.root_cause.is_some())
+        .count();
+    assert!(complaints_with_cause > 50, "{complaints_with_cause}");
+    // A closed ticket's history: filed, answered, resolved, closed — and its SLA clock stopped.
+    let t = all.iter().find(|t| t.status == Status::Closed).unwrap();
+    let view = app.view_tickets(vec![t.clone()]).await.unwrap().remove(0);
+    let state = view.sla.first_response.state.as_str();
+    assert!(
+        matches!(state, "met" | "breached"),
+        "the first reply stopped the clock: {state}"
+    );
+    assert_ne!(
+        view.sla.resolution.state.as_str(),
+        "running",
+        "resolved: the clock stopped"
+    );
+    assert!(view.first_contact_resolution.is_some());
+    let found = app
+        .store
+        .search_tickets(
+            &kefu_core::search::parse_query("空调"),
+            &TicketFilter {
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!found.is_empty(), "searchable in Chinese");
+}
