@@ -397,3 +397,110 @@ impl App {
         Ok(())
     }
 }
+
+/// Tickets a bulk transaction writes.
+const BULK_BATCH: usize = 1_000;
+
+impl App {
+    /// Writes `count` demo tickets in bulk (the large demo): spread over two years on up to 50,000
+    /// end customers; all but the last three days' closed on filing, the rest new with an SLA mark
+    /// for the sweep. The number written.
+    pub async fn load_demo_tickets_bulk(
+        &self,
+        rng: &mut StdRng,
+        count: usize,
+        now: i64,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> AppResult<usize> {
+        let mut customers = Vec::new();
+        let mut after = 0;
+        while customers.len() < 50_000 {
+            let page = self
+                .store
+                .list_customers(CustomerFilter {
+                    after,
+                    limit: 1_000,
+                    kind: Some(kefu_core::customer::CustomerKind::End),
+                    ..Default::default()
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            customers.extend(page.into_iter().map(|c| (c.id, c.value_tier, c.name)));
+        }
+        if customers.is_empty() {
+            return Ok(0);
+        }
+        let setup = self.sla_setup().await?;
+        let department = self.store.default_department().await?.id;
+        let actor = ActivityActor {
+            id: None,
+            label: "demo".into(),
+        };
+        let mut written = 0;
+        while written < count {
+            let n = BULK_BATCH.min(count - written);
+            let mut batch = Vec::with_capacity(n);
+            for i in 0..n {
+                // Evenly over two years, oldest first, so that ids follow filing times.
+                let span = 730 * DAY_MS - 60_000;
+                let at = now - 730 * DAY_MS + (written + i) as i64 * (span / count as i64);
+                let days_ago = (now - at) / DAY_MS;
+                let (customer_id, tier, name) = &customers[rng.gen_range(0..customers.len())];
+                let kind = pick_kind(rng);
+                let lang = if rng.gen_bool(0.8) {
+                    Language::ZhCn
+                } else {
+                    Language::En
+                };
+                let channel = CHANNELS[rng.gen_range(0..CHANNELS.len())];
+                let (subject, body) = words(rng, kind, lang);
+                let policy = setup.select(kind, Priority::Normal, *tier)?;
+                let recent = days_ago < 3;
+                batch.push(NewTicket {
+                    kind,
+                    status: if recent { Status::New } else { Status::Closed },
+                    priority: Priority::Normal,
+                    channel,
+                    language: lang,
+                    terms: ticket_terms(&subject, std::slice::from_ref(&body), name),
+                    subject,
+                    customer_id: *customer_id,
+                    contact_id: None,
+                    on_behalf_of_id: None,
+                    department_id: department,
+                    assignee_id: None,
+                    created_by: None,
+                    category_id: None,
+                    product: String::new(),
+                    touchpoint: String::new(),
+                    classification: Classification::default(),
+                    tags: vec![],
+                    customer_tier: *tier,
+                    sla_policy_id: Some(policy.id),
+                    sla_next_check_at: recent.then_some(at),
+                    sla_urgent_at: None,
+                    follow_token_hash: None,
+                    first_message: NewMessage {
+                        kind: MessageKind::Public,
+                        author_kind: AuthorKind::Customer,
+                        author_user_id: None,
+                        author_contact_id: None,
+                        body,
+                        body_html: None,
+                        channel,
+                        call_direction: None,
+                        call_seconds: None,
+                        message_id: None,
+                    },
+                    actor: actor.clone(),
+                    now: at,
+                });
+            }
+            self.store.create_tickets(&batch).await?;
+            written += n;
+            progress(written as u64, count as u64);
+        }
+        Ok(written)
+    }
+}

@@ -74,3 +74,59 @@ async fn demo_tickets_look_like_two_years_of_service() {
         .unwrap();
     assert!(!found.is_empty(), "searchable in Chinese");
 }
+
+#[tokio::test]
+async fn bulk_demo_tickets_on_postgres() {
+    let (url, name) = kefu_store_postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
+    store.migrate().await.unwrap();
+    let app = App::new(store, AppConfig::default());
+    // A few end customers to file for.
+    for n in ["王芳", "李雷", "John Smith"] {
+        app.create_customer(
+            &kefu_app::Actor::Cli,
+            kefu_app::customers::CustomerInput {
+                name: n.into(),
+                kind: "end".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(7);
+    let now = kefu_app::now_ms();
+    let n = app
+        .load_demo_tickets_bulk(&mut rng, 2_500, now, &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(n, 2_500);
+    let all = app
+        .store
+        .list_tickets(&TicketFilter {
+            limit: 3_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2_500);
+    assert!(
+        all.windows(2).all(|w| w[0].created_at >= w[1].created_at),
+        "ids follow filing times"
+    );
+    assert!(all.iter().any(|t| t.status == Status::New) && all.iter().any(|t| t.status == Status::Closed));
+    let found = app
+        .store
+        .search_tickets(
+            &kefu_core::search::parse_query("王芳"),
+            &TicketFilter {
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!found.is_empty(), "found by the customer's name");
+    app.store.close().await;
+    kefu_store_postgres::testing::drop_database(&name).await;
+}

@@ -184,6 +184,9 @@ enum MailCommand {
 
 #[derive(Subcommand)]
 enum SlaCommand {
+    /// Run one escalation sweep now (what the `tickets.escalate` job does every minute) and print
+    /// what it did and how long it took
+    Sweep,
     /// Print the instant N business minutes after a start instant, by a calendar file
     Due {
         /// Calendar file (TOML): time_zone, holidays, workdays, workday_hours, [week]
@@ -414,6 +417,21 @@ fn ingest_json(o: &kefu_app::mail::IngestOutcome) -> serde_json::Value {
 async fn run_command(app: &App, command: Command, format: Format) -> Result<()> {
     let cli = Actor::Cli;
     match command {
+        Command::Sla(SlaCommand::Sweep) => {
+            let started = std::time::Instant::now();
+            let r = app.sweep_escalations(kefu_app::now_ms()).await.map_err(app_err)?;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({"tickets": r.tickets, "warnings": r.warnings, "breaches": r.breaches, "ms": ms})
+                ),
+                Format::Text => println!(
+                    "swept {} ticket(s): {} warning(s), {} breach(es) in {ms:.0} ms",
+                    r.tickets, r.warnings, r.breaches
+                ),
+            }
+        }
         Command::Migrate => {
             let s = app.store.schema_status().await?;
             match format {
