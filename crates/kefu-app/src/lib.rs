@@ -23,6 +23,7 @@ pub mod mail;
 pub mod notify;
 pub mod portal;
 pub mod public;
+pub mod surveys;
 pub mod ticket_edit;
 pub mod tickets;
 pub mod webhooks;

@@ -95,6 +95,7 @@ pub fn redact(url: &str) -> String {
 
 kefu_store::portable_store!(PostgresStore, sqlx::Postgres);
 kefu_store::portable_tickets!(PostgresStore, sqlx::Postgres);
+kefu_store::portable_surveys!(PostgresStore, sqlx::Postgres);
 
 #[async_trait]
 impl Admin for PostgresStore {

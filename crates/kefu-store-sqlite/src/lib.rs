@@ -137,6 +137,7 @@ fn open_err(path: &Path, e: sqlx::Error) -> StoreError {
 
 kefu_store::portable_store!(SqliteStore, sqlx::Sqlite);
 kefu_store::portable_tickets!(SqliteStore, sqlx::Sqlite);
+kefu_store::portable_surveys!(SqliteStore, sqlx::Sqlite);
 
 pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
     SchemaStatus {

@@ -9,11 +9,14 @@
 pub mod conformance;
 mod error;
 pub mod portable;
+pub mod portable_surveys;
 pub mod portable_tickets;
+mod surveys;
 mod tickets;
 mod types;
 
 pub use error::{StoreError, StoreResult};
+pub use surveys::*;
 pub use tickets::*;
 pub use types::*;
 
@@ -24,6 +27,7 @@ use kefu_core::time::Millis;
 pub trait Store:
     Customers
     + Tickets
+    + Surveys
     + Admin
     + Accounts
     + Settings
@@ -41,6 +45,7 @@ pub trait Store:
 impl<T> Store for T where
     T: Customers
         + Tickets
+        + Surveys
         + Admin
         + Accounts
         + Settings

@@ -287,6 +287,13 @@ pub const TABLES: &[&str] = &[
     "commitments",
     "macros",
     "saved_views",
+    "survey_dimensions",
+    "survey_bank_items",
+    "surveys",
+    "survey_items",
+    "survey_links",
+    "survey_responses",
+    "survey_stats",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

@@ -1,0 +1,1052 @@
+//! Surveys and SERVQUAL measurement (issue 5, SPEC.md C): the item bank, surveys of every kind,
+//! tokenised answer links, partial and final answers, opt-out, and reports.
+//!
+//! A final answer is checked against its survey, recorded, and folded into the sufficient
+//! statistics (kefu-core's `ServqualAccumulator` / `AnswerCounts`) of the segments "all" and the
+//! customer's value tier for the month of the answer, in one transaction; reports merge those
+//! rows and never read the answers. The statistics themselves are kefu-core's.
+
+use crate::auth::{random_secret, sha256_hex};
+use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::stats::scales::{AnswerCounts, CesReport, CsatReport, NpsReport, ScaleItemReport};
+use kefu_core::stats::servqual::Dimension;
+use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualReport, ServqualResponse};
+use kefu_core::{Invalid, Language, Role};
+use kefu_store::{
+    BankItem, BankItemPatch, NewBankItem, NewDimension, NewSurvey, NewSurveyLink, ResponseWrite, StoreError, Survey,
+    SurveyDimension, SurveyItem, SurveyLink, SurveyResponse,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The survey kinds.
+pub const KINDS: [&str; 6] = ["servqual", "servperf", "csat", "nps", "ces", "custom"];
+pub const STATUSES: [&str; 3] = ["draft", "open", "closed"];
+/// The most links one request makes.
+pub const MAX_LINKS: usize = 10_000;
+const MAX_WORDING: usize = 500;
+const MAX_COMMENT: usize = 5_000;
+
+/// Who may design surveys, make links and read reports (SPEC.md L: admins and managers).
+fn require_survey_manager(actor: &Actor) -> AppResult<()> {
+    match actor.role() {
+        Role::Admin | Role::Manager => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// The scale of a single-question kind: (lowest, highest).
+pub fn score_scale(kind: &str) -> Option<(u8, u8)> {
+    match kind {
+        "csat" => Some((1, 5)),
+        "nps" => Some((0, 10)),
+        "ces" => Some((1, 7)),
+        _ => None,
+    }
+}
+
+/// Whether a kind asks the item battery (perception; servqual also expectation).
+pub fn has_battery(kind: &str) -> bool {
+    matches!(kind, "servqual" | "servperf" | "custom")
+}
+
+/// One respondent's answers, as stored (JSON) and as the API and the form send them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    /// Expectation per item code, 1–7 (servqual only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expectation: BTreeMap<String, u8>,
+    /// Perception (or the custom item's answer) per item code, 1–7.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub perception: BTreeMap<String, u8>,
+    /// 100 points across the dimensions, per dimension code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<BTreeMap<String, u32>>,
+    /// Overall satisfaction, 1–7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overall: Option<u8>,
+    /// The one answer of a csat (1–5), nps (0–10) or ces (1–7) survey.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
+}
+
+impl Answers {
+    pub fn is_empty(&self) -> bool {
+        self.expectation.is_empty()
+            && self.perception.is_empty()
+            && self.allocation.is_none()
+            && self.overall.is_none()
+            && self.score.is_none()
+    }
+}
+
+/// A survey with the items it asks and the dimensions they belong to (in layout order).
+#[derive(Debug, Clone, Serialize)]
+pub struct SurveyView {
+    pub survey: Survey,
+    pub items: Vec<SurveyItem>,
+    pub dimensions: Vec<SurveyDimension>,
+    pub weights: Option<BTreeMap<String, u32>>,
+}
+
+impl SurveyView {
+    /// The battery layout for kefu-core: items in order, dimensions in order of first appearance.
+    pub fn layout(&self) -> ServqualLayout {
+        let mut dims: Vec<Dimension> = Vec::new();
+        for (j, it) in self.items.iter().enumerate() {
+            match dims.iter_mut().find(|d| d.code == it.dimension) {
+                Some(d) => d.items.push(j),
+                None => dims.push(Dimension {
+                    code: it.dimension.clone(),
+                    items: vec![j],
+                }),
+            }
+        }
+        ServqualLayout {
+            items: self.items.iter().map(|i| i.code.clone()).collect(),
+            dimensions: dims,
+        }
+    }
+
+    /// Manager weights in layout order.
+    pub fn weight_vec(&self) -> Option<Vec<u32>> {
+        let w = self.weights.as_ref()?;
+        self.layout()
+            .dimensions
+            .iter()
+            .map(|d| w.get(&d.code).copied())
+            .collect()
+    }
+
+    pub fn dimension_name(&self, code: &str, lang: Language) -> String {
+        self.dimensions
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| match lang {
+                Language::ZhCn => d.name_zh.clone(),
+                Language::En => d.name_en.clone(),
+            })
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// The answers as a kefu-core response over this survey's layout.
+    pub fn servqual_response(&self, a: &Answers) -> ServqualResponse {
+        let layout = self.layout();
+        ServqualResponse {
+            expectation: self.items.iter().map(|i| a.expectation.get(&i.code).copied()).collect(),
+            perception: self.items.iter().map(|i| a.perception.get(&i.code).copied()).collect(),
+            allocation: a
+                .allocation
+                .as_ref()
+                .map(|w| layout.dimensions.iter().map(|d| w.get(&d.code).copied().unwrap_or(0)).collect()),
+            overall: a.overall,
+        }
+    }
+
+    /// Checks answers against the survey: its items and options, the scales, the allocation.
+    /// A final answer must say something; an allocation must then sum to 100.
+    pub fn check_answers(&self, a: &Answers, comment: &str, final_: bool) -> Result<(), Invalid> {
+        let s = &self.survey;
+        let kind = s.kind.as_str();
+        let known = |code: &str| self.items.iter().any(|i| i.code == code);
+        if !a.expectation.is_empty() && kind != "servqual" {
+            return Err(Invalid::one("expectation", "not_asked", "this survey asks no expectations"));
+        }
+        if !a.perception.is_empty() && !has_battery(kind) {
+            return Err(Invalid::one("perception", "not_asked", "this survey asks no items"));
+        }
+        for (field, m) in [("expectation", &a.expectation), ("perception", &a.perception)] {
+            for (code, v) in m {
+                if !known(code) {
+                    return Err(Invalid::one(field, "unknown_item", format!("the survey has no item {code}")));
+                }
+                if !(1..=7).contains(v) {
+                    return Err(Invalid::one(
+                        &format!("{field}.{code}"),
+                        "out_of_range",
+                        format!("{field} {code}: {v} is not 1 to 7"),
+                    ));
+                }
+            }
+        }
+        if let Some(w) = &a.allocation {
+            if !(s.importance && matches!(kind, "servqual" | "servperf")) {
+                return Err(Invalid::one("allocation", "not_asked", "this survey asks no importance points"));
+            }
+            let layout = self.layout();
+            if let Some(code) = w.keys().find(|c| !layout.dimensions.iter().any(|d| &d.code == *c)) {
+                return Err(Invalid::one("allocation", "unknown_dimension", format!("no dimension {code}")));
+            }
+            let sum: u64 = w.values().map(|&x| u64::from(x)).sum();
+            if final_ && sum != 100 {
+                return Err(Invalid::one(
+                    "allocation",
+                    "sum",
+                    format!("the importance points must add up to 100, not {sum}"),
+                ));
+            }
+            if sum > 100 {
+                return Err(Invalid::one("allocation", "sum", format!("{sum} points are more than 100")));
+            }
+        }
+        if let Some(o) = a.overall {
+            if !s.overall || !has_battery(kind) {
+                return Err(Invalid::one("overall", "not_asked", "this survey asks no overall satisfaction"));
+            }
+            if !(1..=7).contains(&o) {
+                return Err(Invalid::one("overall", "out_of_range", format!("overall: {o} is not 1 to 7")));
+            }
+        }
+        match (score_scale(kind), a.score) {
+            (None, Some(_)) => return Err(Invalid::one("score", "not_asked", "this survey asks no single score")),
+            (Some((lo, hi)), Some(v)) if !(lo..=hi).contains(&v) => {
+                return Err(Invalid::one("score", "out_of_range", format!("score: {v} is not {lo} to {hi}")));
+            }
+            (Some(_), None) if final_ => return Err(Invalid::one("score", "required", "the score is required")),
+            _ => {}
+        }
+        if !comment.trim().is_empty() && !s.comment {
+            return Err(Invalid::one("comment", "not_asked", "this survey takes no comment"));
+        }
+        if comment.chars().count() > MAX_COMMENT {
+            return Err(Invalid::one(
+                "comment",
+                "too_long",
+                format!("the comment has more than {MAX_COMMENT} characters"),
+            ));
+        }
+        if final_ && has_battery(kind) && a.perception.is_empty() && a.expectation.is_empty() {
+            return Err(Invalid::one("perception", "required", "answer at least one item"));
+        }
+        Ok(())
+    }
+}
+
+/// The sufficient statistics of one survey × segment × period (stored as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum SurveyAccumulator {
+    Servqual(ServqualAccumulator),
+    /// csat / nps / ces: counts of each answer.
+    Scale(AnswerCounts),
+    /// custom: counts per item.
+    Custom(BTreeMap<String, AnswerCounts>),
+}
+
+impl SurveyAccumulator {
+    pub fn new(view: &SurveyView) -> Result<SurveyAccumulator, Invalid> {
+        Ok(match view.survey.kind.as_str() {
+            "servqual" | "servperf" => SurveyAccumulator::Servqual(ServqualAccumulator::new(view.layout())?),
+            "custom" => SurveyAccumulator::Custom(BTreeMap::new()),
+            _ => SurveyAccumulator::Scale(AnswerCounts::default()),
+        })
+    }
+
+    pub fn add(&mut self, view: &SurveyView, a: &Answers) -> Result<(), Invalid> {
+        match self {
+            SurveyAccumulator::Servqual(acc) => acc.add(&view.servqual_response(a)),
+            SurveyAccumulator::Scale(c) => {
+                c.add(i64::from(a.score.unwrap_or(0)));
+                Ok(())
+            }
+            SurveyAccumulator::Custom(m) => {
+                for (code, v) in &a.perception {
+                    m.entry(code.clone()).or_default().add(i64::from(*v));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    pub fn merge(&mut self, o: &SurveyAccumulator) -> Result<(), Invalid> {
+        match (self, o) {
+            (SurveyAccumulator::Servqual(a), SurveyAccumulator::Servqual(b)) => a.merge(b),
+            (SurveyAccumulator::Scale(a), SurveyAccumulator::Scale(b)) => {
+                a.merge(b);
+                Ok(())
+            }
+            (SurveyAccumulator::Custom(a), SurveyAccumulator::Custom(b)) => {
+                for (k, v) in b {
+                    a.entry(k.clone()).or_default().merge(v);
+                }
+                Ok(())
+            }
+            _ => Err(Invalid::one("accumulator", "mismatch", "statistics of different kinds")),
+        }
+    }
+}
+
+/// What creating a survey takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyInput {
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    pub title: String,
+    /// zh-CN | en: the language of links that say none (default zh-CN).
+    pub language: Option<String>,
+    /// Manager weights per dimension code, summing to 100.
+    pub weights: Option<BTreeMap<String, u32>>,
+    #[serde(default)]
+    pub importance: bool,
+    #[serde(default)]
+    pub overall: bool,
+    #[serde(default = "yes")]
+    pub comment: bool,
+    pub competitor: Option<String>,
+    /// Bank item codes in the order asked; default: every item of the bank (the 22 for SERVQUAL).
+    pub items: Option<Vec<String>>,
+    /// draft | open | closed (default open).
+    pub status: Option<String>,
+}
+
+fn default_kind() -> String {
+    "servqual".into()
+}
+fn yes() -> bool {
+    true
+}
+
+/// What making links takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// One link per customer; empty: one link for nobody in particular.
+    #[serde(default)]
+    pub customer_ids: Vec<i64>,
+    /// Days until the links expire, 1–365 (default 30).
+    pub expires_in_days: Option<u32>,
+    /// The respondents' language; default: the customer's primary contact's, else the survey's.
+    pub language: Option<String>,
+}
+
+/// A link made, with its plain token (shown once, never stored).
+#[derive(Debug, Clone, Serialize)]
+pub struct MadeLink {
+    pub link: SurveyLink,
+    pub token: String,
+}
+
+/// A link's survey as its respondent sees it.
+#[derive(Debug, Clone)]
+pub struct LinkSurvey {
+    pub link: SurveyLink,
+    pub view: SurveyView,
+    /// The saved answer, partial or final.
+    pub response: Option<(SurveyResponse, Answers)>,
+}
+
+impl LinkSurvey {
+    pub fn answered(&self) -> bool {
+        self.link.answered_at.is_some()
+    }
+    pub fn opted_out(&self) -> bool {
+        self.link.opted_out_at.is_some()
+    }
+}
+
+/// A report over a survey's statistics for a segment and a range of periods.
+#[derive(Debug, Clone)]
+pub struct SurveyReport {
+    pub view: SurveyView,
+    pub segment: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub n_responses: u64,
+    pub servqual: Option<ServqualReport>,
+    pub nps: Option<NpsReport>,
+    pub csat: Option<CsatReport>,
+    pub ces: Option<CesReport>,
+    pub custom: Vec<(String, ScaleItemReport)>,
+}
+
+/// Turns every `{lo, hi}` object into `[lo, hi]` (the documented JSON shape of an interval).
+fn intervals_as_pairs(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if m.len() == 2
+                && let (Some(lo), Some(hi)) = (m.get("lo"), m.get("hi"))
+            {
+                *v = json!([lo, hi]);
+                return;
+            }
+            m.values_mut().for_each(intervals_as_pairs);
+        }
+        Value::Array(a) => a.iter_mut().for_each(intervals_as_pairs),
+        _ => {}
+    }
+}
+
+/// Renames key `from` to `to` in an object.
+fn rename(v: &mut Value, from: &str, to: &str) {
+    if let Value::Object(m) = v
+        && let Some(x) = m.remove(from)
+    {
+        m.insert(to.to_owned(), x);
+    }
+}
+
+impl SurveyReport {
+    /// The report as the API serves it (field names as STATISTICS.md and issue 5 give them).
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({
+            "survey_id": self.view.survey.id,
+            "kind": self.view.survey.kind,
+            "segment": self.segment,
+            "from": self.from,
+            "to": self.to,
+            "n_responses": self.n_responses,
+        });
+        let mut notes: Vec<Value> = vec![];
+        if let Some(r) = &self.servqual {
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Some(items) = v.get_mut("items").and_then(Value::as_array_mut) {
+                items.iter_mut().for_each(|i| rename(i, "item", "code"));
+            }
+            if let Some(dims) = v.get_mut("dimensions").and_then(Value::as_array_mut) {
+                dims.iter_mut().for_each(|d| rename(d, "dimension", "code"));
+            }
+            out["items"] = v["items"].take();
+            out["dimensions"] = v["dimensions"].take();
+            out["servqual"] = v["servqual"].take();
+            out["ipa"] = v["ipa"]["rows"].take();
+            out["ipa_basis"] = v["ipa"]["basis"].take();
+            out["ipa_importance_mean"] = v["ipa"]["importance_mean"].take();
+            out["ipa_performance_mean"] = v["ipa"]["performance_mean"].take();
+            out["short_planks"] = v["ipa"]["short_planks"].take();
+            if let Some(n) = v["notes"].as_array() {
+                notes.extend(n.iter().cloned());
+            }
+        }
+        if let Some(n) = &self.nps {
+            out["nps"] = json!(n.nps);
+            out["nps_se"] = json!(n.nps_se);
+            out["nps_ci95"] = json!(n.nps_ci95);
+            out["promoters"] = json!(n.promoters);
+            out["passives"] = json!(n.passives);
+            out["detractors"] = json!(n.detractors);
+            if n.nps.is_none() {
+                notes.push(json!({"field": "nps", "reason": "no answers"}));
+            }
+        }
+        if let Some(c) = &self.csat {
+            out["csat"] = json!(c.csat);
+            out["csat_ci95"] = json!(c.csat_ci95);
+            if c.csat.is_none() {
+                notes.push(json!({"field": "csat", "reason": "no answers"}));
+            }
+        }
+        if let Some(c) = &self.ces {
+            out["ces_mean"] = json!(c.ces_mean);
+            out["ces_sd"] = json!(c.ces_sd);
+            out["ces_ci95"] = json!(c.ces_ci95);
+            out["ces_top3"] = json!(c.ces_top3);
+            if c.ces_mean.is_none() {
+                notes.push(json!({"field": "ces_mean", "reason": "no answers"}));
+            }
+        }
+        if self.view.survey.kind == "custom" {
+            out["custom_items"] = self
+                .custom
+                .iter()
+                .map(|(code, r)| {
+                    json!({
+                        "code": code,
+                        "n": r.summary.n,
+                        "mean": r.summary.mean,
+                        "sd": r.summary.sd,
+                        "ci95": r.summary.ci95,
+                        "distribution": r.distribution,
+                    })
+                })
+                .collect();
+        }
+        out["notes"] = Value::Array(notes);
+        intervals_as_pairs(&mut out);
+        out
+    }
+}
+
+/// A segment as the report takes it: `all`, or `tier:A` (`tier=A` too). Kept: all and tier.
+pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
+    let s = s.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all");
+    if s == "all" {
+        return Ok("all".into());
+    }
+    let bad = || Invalid::one("segment", "unknown_segment", "segment must be all or tier:<A|B|C|D|E|none>");
+    let (field, value) = s.split_once([':', '=']).ok_or_else(bad)?;
+    match field {
+        "tier" => {
+            let t = kefu_core::rfm::ValueTier::parse(value).ok_or_else(bad)?;
+            Ok(format!("tier:{}", t.as_str()))
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// A period bound `YYYY-MM`.
+pub fn parse_period(field: &str, s: Option<&str>) -> Result<Option<String>, Invalid> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = s.len() == 7
+        && s.as_bytes()[4] == b'-'
+        && s[..4].bytes().all(|b| b.is_ascii_digit())
+        && s[5..].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m));
+    if ok {
+        Ok(Some(s.to_owned()))
+    } else {
+        Err(Invalid::one(field, "invalid_period", format!("{field} must be a month, YYYY-MM")))
+    }
+}
+
+fn check_text(field: &str, v: &str, max: usize) -> Result<String, Invalid> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(Invalid::one(
+            field,
+            "required",
+            format!("{field} is required (at most {max} characters)"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn check_code(field: &str, v: &str) -> Result<String, Invalid> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 32 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(Invalid::one(
+            field,
+            "invalid_code",
+            format!("{field} must be 1 to 32 letters, digits, - or _"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn parse_language(field: &str, v: Option<&str>) -> Result<Option<Language>, Invalid> {
+    v.map(|l| Language::parse(l).ok_or_else(|| Invalid::one(field, "unknown_language", "language is zh-CN or en")))
+        .transpose()
+}
+
+/// What adding an item to the bank takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankItemInput {
+    pub code: String,
+    pub dimension: String,
+    pub expectation_zh: String,
+    pub expectation_en: String,
+    pub perception_zh: String,
+    pub perception_en: String,
+}
+
+/// What adding a dimension takes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionInput {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub description_zh: String,
+    #[serde(default)]
+    pub description_en: String,
+}
+
+impl App {
+    /// The item bank: dimensions and items.
+    pub async fn item_bank(&self, actor: &Actor) -> AppResult<(Vec<SurveyDimension>, Vec<BankItem>)> {
+        require_survey_manager(actor)?;
+        Ok((self.store.survey_dimensions().await?, self.store.bank_items().await?))
+    }
+
+    pub async fn add_survey_dimension(&self, actor: &Actor, d: DimensionInput) -> AppResult<SurveyDimension> {
+        require_survey_manager(actor)?;
+        let d = NewDimension {
+            code: check_code("code", &d.code)?,
+            name_zh: check_text("name_zh", &d.name_zh, 100)?,
+            name_en: check_text("name_en", &d.name_en, 100)?,
+            description_zh: d.description_zh.trim().chars().take(MAX_WORDING).collect(),
+            description_en: d.description_en.trim().chars().take(MAX_WORDING).collect(),
+            now: now_ms(),
+        };
+        let out = self
+            .store
+            .add_survey_dimension(d)
+            .await
+            .map_err(crate::error::conflict_says("a dimension with this code exists".into()))?;
+        self.audit(actor, "survey.dimension.add", out.code.clone(), json!({"code": out.code}))
+            .await?;
+        Ok(out)
+    }
+
+    pub async fn add_bank_item(&self, actor: &Actor, i: BankItemInput) -> AppResult<BankItem> {
+        require_survey_manager(actor)?;
+        let item = NewBankItem {
+            code: check_code("code", &i.code)?,
+            dimension: check_code("dimension", &i.dimension)?,
+            expectation_zh: check_text("expectation_zh", &i.expectation_zh, MAX_WORDING)?,
+            expectation_en: check_text("expectation_en", &i.expectation_en, MAX_WORDING)?,
+            perception_zh: check_text("perception_zh", &i.perception_zh, MAX_WORDING)?,
+            perception_en: check_text("perception_en", &i.perception_en, MAX_WORDING)?,
+            now: now_ms(),
+        };
+        let out = match self.store.add_bank_item(item).await {
+            Err(StoreError::Refused(_)) => {
+                return Err(Invalid::one("dimension", "unknown_dimension", "no such dimension").into());
+            }
+            other => other.map_err(crate::error::conflict_says("an item with this code exists".into()))?,
+        };
+        self.audit(actor, "survey.item.add", out.code.clone(), json!({"code": out.code}))
+            .await?;
+        Ok(out)
+    }
+
+    /// Edits an item's wording (its code and dimension stay: surveys' statistics depend on them).
+    pub async fn update_bank_item(&self, actor: &Actor, code: &str, p: BankItemPatch) -> AppResult<BankItem> {
+        require_survey_manager(actor)?;
+        let check = |field: &str, v: Option<String>| -> Result<Option<String>, Invalid> {
+            v.map(|v| check_text(field, &v, MAX_WORDING)).transpose()
+        };
+        let p = BankItemPatch {
+            expectation_zh: check("expectation_zh", p.expectation_zh)?,
+            expectation_en: check("expectation_en", p.expectation_en)?,
+            perception_zh: check("perception_zh", p.perception_zh)?,
+            perception_en: check("perception_en", p.perception_en)?,
+        };
+        let out = self.store.update_bank_item(code, p, now_ms()).await?;
+        self.audit(actor, "survey.item.edit", out.code.clone(), json!({"code": out.code}))
+            .await?;
+        Ok(out)
+    }
+
+    /// Creates a survey (SERVQUAL with the whole bank unless told otherwise).
+    pub async fn create_survey(&self, actor: &Actor, input: SurveyInput) -> AppResult<SurveyView> {
+        require_survey_manager(actor)?;
+        let kind = input.kind.trim().to_owned();
+        if !KINDS.contains(&kind.as_str()) {
+            return Err(Invalid::one("kind", "unknown_kind", "kind is servqual, servperf, csat, nps, ces or custom").into());
+        }
+        let title = check_text("title", &input.title, 200)?;
+        let language = parse_language("language", input.language.as_deref())?.unwrap_or(Language::ZhCn);
+        let status = input.status.unwrap_or_else(|| "open".into());
+        if !STATUSES.contains(&status.as_str()) {
+            return Err(Invalid::one("status", "unknown_status", "status is draft, open or closed").into());
+        }
+        let competitor = input
+            .competitor
+            .map(|c| check_text("competitor", &c, 100))
+            .transpose()?;
+        let bank = self.store.bank_items().await?;
+        let items: Vec<&BankItem> = if !has_battery(&kind) {
+            if input.items.as_ref().is_some_and(|i| !i.is_empty()) {
+                return Err(Invalid::one("items", "not_asked", "this kind asks no items").into());
+            }
+            vec![]
+        } else {
+            match &input.items {
+                None => bank.iter().collect(),
+                Some(codes) => {
+                    let mut out = Vec::new();
+                    for c in codes {
+                        let it = bank
+                            .iter()
+                            .find(|b| b.code == *c)
+                            .ok_or_else(|| Invalid::one("items", "unknown_item", format!("no item {c} in the bank")))?;
+                        if out.iter().any(|o: &&BankItem| o.id == it.id) {
+                            return Err(Invalid::one("items", "duplicate", format!("item {c} twice")).into());
+                        }
+                        out.push(it);
+                    }
+                    out
+                }
+            }
+        };
+        if has_battery(&kind) && items.is_empty() {
+            return Err(Invalid::one("items", "required", "choose at least one item").into());
+        }
+        let draft = SurveyView {
+            survey: Survey {
+                id: 0,
+                kind: kind.clone(),
+                title: title.clone(),
+                language: language.code().into(),
+                weights: None,
+                importance: input.importance,
+                overall: input.overall,
+                comment: input.comment,
+                competitor: competitor.clone(),
+                status: status.clone(),
+                created_by: actor.user_id(),
+                created_at: 0,
+                updated_at: 0,
+            },
+            items: items
+                .iter()
+                .enumerate()
+                .map(|(i, b)| SurveyItem {
+                    position: i as i64 + 1,
+                    item_id: b.id,
+                    code: b.code.clone(),
+                    dimension: b.dimension.clone(),
+                    expectation_zh: String::new(),
+                    expectation_en: String::new(),
+                    perception_zh: String::new(),
+                    perception_en: String::new(),
+                })
+                .collect(),
+            dimensions: vec![],
+            weights: None,
+        };
+        if has_battery(&kind) {
+            draft.layout().validate()?;
+        }
+        let weights = match &input.weights {
+            None => None,
+            Some(w) => {
+                if !matches!(kind.as_str(), "servqual" | "servperf") {
+                    return Err(Invalid::one("weights", "not_asked", "only servqual and servperf surveys take weights").into());
+                }
+                let layout = draft.layout();
+                if w.len() != layout.dimensions.len() || layout.dimensions.iter().any(|d| !w.contains_key(&d.code)) {
+                    return Err(Invalid::one("weights", "dimensions", "give one weight for each dimension of the survey").into());
+                }
+                let sum: u64 = w.values().map(|&x| u64::from(x)).sum();
+                if sum != 100 {
+                    return Err(Invalid::one("weights", "sum", format!("the weights must add up to 100, not {sum}")).into());
+                }
+                Some(serde_json::to_string(w).map_err(|e| AppError::Refused(e.to_string()))?)
+            }
+        };
+        if (input.importance || input.overall) && !has_battery(&kind) {
+            return Err(Invalid::one("importance", "not_asked", "importance points and overall satisfaction go with an item battery").into());
+        }
+        let s = self
+            .store
+            .create_survey(NewSurvey {
+                kind,
+                title,
+                language: language.code().into(),
+                weights,
+                importance: input.importance,
+                overall: input.overall,
+                comment: input.comment,
+                competitor,
+                status,
+                created_by: actor.user_id(),
+                items: items.iter().map(|b| b.id).collect(),
+                now: now_ms(),
+            })
+            .await?;
+        self.audit(actor, "survey.create", s.id.to_string(), json!({"kind": s.kind, "title": s.title}))
+            .await?;
+        self.survey_view(s).await
+    }
+
+    async fn survey_view(&self, survey: Survey) -> AppResult<SurveyView> {
+        let items = self.store.survey_items(survey.id).await?;
+        let all = self.store.survey_dimensions().await?;
+        let mut dimensions: Vec<SurveyDimension> = Vec::new();
+        for it in &items {
+            if !dimensions.iter().any(|d| d.code == it.dimension)
+                && let Some(d) = all.iter().find(|d| d.code == it.dimension)
+            {
+                dimensions.push(d.clone());
+            }
+        }
+        let weights = survey
+            .weights
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+        Ok(SurveyView {
+            survey,
+            items,
+            dimensions,
+            weights,
+        })
+    }
+
+    pub async fn get_survey(&self, actor: &Actor, id: i64) -> AppResult<SurveyView> {
+        require_survey_manager(actor)?;
+        let s = self.store.get_survey(id).await?;
+        self.survey_view(s).await
+    }
+
+    /// Every survey, newest first, with its number of final answers.
+    pub async fn list_surveys(&self, actor: &Actor) -> AppResult<Vec<(Survey, i64)>> {
+        require_survey_manager(actor)?;
+        Ok(self.store.list_surveys().await?)
+    }
+
+    /// Makes tokenised links (the plain tokens are in the answer only).
+    pub async fn make_survey_links(&self, actor: &Actor, survey_id: i64, req: LinkRequest) -> AppResult<Vec<MadeLink>> {
+        require_survey_manager(actor)?;
+        let survey = self.store.get_survey(survey_id).await?;
+        if survey.status != "open" {
+            return Err(AppError::Refused(format!("the survey is {}, not open", survey.status)));
+        }
+        let days = req.expires_in_days.unwrap_or(30);
+        if !(1..=365).contains(&days) {
+            return Err(Invalid::one("expires_in_days", "out_of_range", "expires_in_days is 1 to 365").into());
+        }
+        if req.customer_ids.len() > MAX_LINKS {
+            return Err(Invalid::one("customer_ids", "too_many", format!("at most {MAX_LINKS} links at a time")).into());
+        }
+        let lang = parse_language("language", req.language.as_deref())?;
+        let default_lang = Language::parse(&survey.language).unwrap_or(Language::ZhCn);
+        let now = now_ms();
+        let expires_at = now + i64::from(days) * 86_400_000;
+        let mut rows = Vec::new();
+        let mut tokens = Vec::new();
+        let targets: Vec<Option<i64>> = if req.customer_ids.is_empty() {
+            vec![None]
+        } else {
+            req.customer_ids.iter().copied().map(Some).collect()
+        };
+        for (n, c) in targets.into_iter().enumerate() {
+            let (contact, language) = match c {
+                None => (None, lang.unwrap_or(default_lang)),
+                Some(id) => {
+                    match self.store.get_customer(id).await {
+                        Ok(c) if c.deleted_at.is_none() => {}
+                        Ok(_) | Err(StoreError::NotFound) => {
+                            return Err(Invalid::one(
+                                &format!("customer_ids[{n}]"),
+                                "unknown_customer",
+                                format!("no customer {id}"),
+                            )
+                            .into());
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    let contacts = self.store.list_contacts(id).await?;
+                    let primary = contacts.iter().find(|c| c.is_primary).or(contacts.first());
+                    (
+                        primary.map(|c| c.id),
+                        lang.or(primary.and_then(|c| c.language)).unwrap_or(default_lang),
+                    )
+                }
+            };
+            let token = random_secret();
+            rows.push(NewSurveyLink {
+                survey_id,
+                token_hash: sha256_hex(&token),
+                customer_id: c,
+                contact_id: contact,
+                ticket_id: None,
+                language: language.code().into(),
+                expires_at,
+                now,
+            });
+            tokens.push(token);
+        }
+        let links = self.store.create_survey_links(&rows).await?;
+        self.audit(actor, "survey.links", survey_id.to_string(), json!({"count": links.len()}))
+            .await?;
+        Ok(links
+            .into_iter()
+            .zip(tokens)
+            .map(|(link, token)| MadeLink { link, token })
+            .collect())
+    }
+
+    /// The link behind a token: unknown, expired (unless answered) or of a survey not open → `NotFound`.
+    async fn live_link(&self, token: &str) -> AppResult<SurveyLink> {
+        if token.is_empty() || token.len() > 100 {
+            return Err(AppError::NotFound);
+        }
+        let link = self.store.survey_link_by_token(&sha256_hex(token)).await?;
+        if link.answered_at.is_none() && link.expires_at <= now_ms() {
+            return Err(AppError::NotFound);
+        }
+        Ok(link)
+    }
+
+    /// A link's survey in its respondent's language, with what was saved so far.
+    pub async fn survey_for_token(&self, token: &str) -> AppResult<LinkSurvey> {
+        let link = self.live_link(token).await?;
+        let survey = self.store.get_survey(link.survey_id).await?;
+        if survey.status == "draft" {
+            return Err(AppError::NotFound);
+        }
+        let view = self.survey_view(survey).await?;
+        let response = match self.store.survey_response_of(link.id).await? {
+            Some(r) => {
+                let a: Answers = serde_json::from_str(&r.answers).unwrap_or_default();
+                Some((r, a))
+            }
+            None => None,
+        };
+        Ok(LinkSurvey { link, view, response })
+    }
+
+    /// Saves (`final_` false) or submits an answer through a link. A bad answer changes nothing;
+    /// a second final answer is `Conflict`; an unknown or expired token `NotFound`.
+    pub async fn answer_survey(&self, token: &str, answers: Answers, comment: &str, final_: bool) -> AppResult<SurveyResponse> {
+        let ls = self.survey_for_token(token).await?;
+        if ls.answered() {
+            return Err(AppError::Conflict("this survey has been answered already".into()));
+        }
+        if ls.opted_out() {
+            return Err(AppError::Conflict("this link was opted out".into()));
+        }
+        if ls.view.survey.status != "open" {
+            return Err(AppError::Refused("the survey is closed".into()));
+        }
+        ls.view.check_answers(&answers, comment, final_)?;
+        let now = now_ms();
+        let tz = self.time_zone().await;
+        let period = jiff::Timestamp::from_millisecond(now)
+            .map(|t| t.to_zoned(tz).strftime("%Y-%m").to_string())
+            .unwrap_or_else(|_| "1970-01".into());
+        let customer = match ls.link.customer_id {
+            Some(id) => Some(self.store.get_customer(id).await?),
+            None => None,
+        };
+        let ticket = match ls.link.ticket_id {
+            Some(id) => Some(self.store.get_ticket(id).await?),
+            None => None,
+        };
+        let segment = json!({
+            "tier": customer.as_ref().map(|c| c.value_tier.as_str()),
+            "kind": customer.as_ref().map(|c| c.kind.as_str()),
+            "region": customer.as_ref().map(|c| c.region.clone()).filter(|r| !r.is_empty()),
+            "channel": ticket.as_ref().map(|t| t.channel.as_str()),
+            "agent": ticket.as_ref().and_then(|t| t.assignee_id),
+            "product": ticket.as_ref().map(|t| t.product.clone()).filter(|p| !p.is_empty()),
+            "period": period,
+        });
+        let write = ResponseWrite {
+            link_id: ls.link.id,
+            answers: serde_json::to_string(&answers).map_err(|e| AppError::Refused(e.to_string()))?,
+            comment: comment.trim().to_owned(),
+            segment: segment.to_string(),
+            now,
+        };
+        let stored = if final_ {
+            let mut keys = vec![("all".to_owned(), period.clone())];
+            if let Some(c) = &customer {
+                keys.push((format!("tier:{}", c.value_tier.as_str()), period.clone()));
+            }
+            let view = Arc::new(ls.view);
+            let a = answers.clone();
+            let fold = move |old: Option<&str>| -> Result<(String, i64), String> {
+                let mut acc = match old {
+                    Some(s) => serde_json::from_str::<SurveyAccumulator>(s).map_err(|e| e.to_string())?,
+                    None => SurveyAccumulator::new(&view).map_err(|e| e.to_string())?,
+                };
+                acc.add(&view, &a).map_err(|e| e.to_string())?;
+                let n = match &acc {
+                    SurveyAccumulator::Servqual(s) => s.n_respondents,
+                    SurveyAccumulator::Scale(c) => c.n(),
+                    SurveyAccumulator::Custom(_) => 0,
+                };
+                Ok((serde_json::to_string(&acc).map_err(|e| e.to_string())?, n as i64))
+            };
+            self.store.submit_final_response(write, &keys, &fold).await
+        } else {
+            self.store.save_partial_response(write).await
+        };
+        match stored {
+            Ok(r) => Ok(r),
+            // The link was answered, opted out or expired between the read and the write.
+            Err(StoreError::Conflict { .. }) => Err(AppError::Conflict("this survey has been answered already".into())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opts a link out (the fatigue rule honours it). Unknown token → `NotFound`.
+    pub async fn opt_out_survey(&self, token: &str) -> AppResult<SurveyLink> {
+        if token.is_empty() || token.len() > 100 {
+            return Err(AppError::NotFound);
+        }
+        let link = self.store.survey_link_by_token(&sha256_hex(token)).await?;
+        Ok(self.store.opt_out_survey_link(link.id, now_ms()).await?)
+    }
+
+    /// The report of a survey from its sufficient statistics, for a segment and months `from..=to`.
+    pub async fn survey_report(
+        &self,
+        actor: &Actor,
+        survey_id: i64,
+        segment: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<SurveyReport> {
+        require_survey_manager(actor)?;
+        let segment = parse_segment(segment)?;
+        let from = parse_period("from", from)?;
+        let to = parse_period("to", to)?;
+        let view = self.get_survey(actor, survey_id).await?;
+        let rows = self
+            .store
+            .survey_stats(survey_id, &segment, from.as_deref(), to.as_deref())
+            .await?;
+        let mut acc = SurveyAccumulator::new(&view)?;
+        for r in rows {
+            if let Some(s) = r.accumulator {
+                let part: SurveyAccumulator =
+                    serde_json::from_str(&s).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+                acc.merge(&part)?;
+            }
+        }
+        Ok(Self::report_from(view, segment, from, to, &acc)?)
+    }
+
+    /// The report of an accumulator (also what a rebuild from raw answers is checked with).
+    pub fn report_from(
+        view: SurveyView,
+        segment: String,
+        from: Option<String>,
+        to: Option<String>,
+        acc: &SurveyAccumulator,
+    ) -> Result<SurveyReport, Invalid> {
+        let mut r = SurveyReport {
+            view,
+            segment,
+            from,
+            to,
+            n_responses: 0,
+            servqual: None,
+            nps: None,
+            csat: None,
+            ces: None,
+            custom: vec![],
+        };
+        match acc {
+            SurveyAccumulator::Servqual(a) => {
+                r.n_responses = a.n_respondents;
+                r.servqual = Some(a.report(r.view.weight_vec().as_deref())?);
+            }
+            SurveyAccumulator::Scale(c) => {
+                r.n_responses = c.n();
+                match r.view.survey.kind.as_str() {
+                    "nps" => r.nps = Some(c.nps()?),
+                    "csat" => r.csat = Some(c.csat()?),
+                    _ => r.ces = Some(c.ces()?),
+                }
+            }
+            SurveyAccumulator::Custom(m) => {
+                r.n_responses = m.values().map(AnswerCounts::n).max().unwrap_or(0);
+                r.custom = r
+                    .view
+                    .items
+                    .iter()
+                    .map(|i| (i.code.clone(), m.get(&i.code).cloned().unwrap_or_default().scale_item()))
+                    .collect();
+            }
+        }
+        Ok(r)
+    }
+
+    /// Final comments of a survey, newest first.
+    pub async fn survey_comments(&self, actor: &Actor, survey_id: i64, limit: u32) -> AppResult<Vec<(String, i64)>> {
+        require_survey_manager(actor)?;
+        Ok(self.store.survey_comments(survey_id, limit).await?)
+    }
+}

@@ -1,0 +1,305 @@
+//! Survey SQL written once for both databases: `portable_surveys!(Type, sqlx::Sqlite)`.
+//!
+//! The fold of an answer into `survey_stats` takes the row's lock portably: the upsert
+//! `INSERT … ON CONFLICT … DO UPDATE` locks the row on PostgreSQL until the transaction ends (and
+//! SQLite has one writer), so two answers never fold into the same stale accumulator.
+
+pub const SURVEY_COLUMNS: &str = "id, kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at";
+pub const LINK_COLUMNS: &str =
+    "id, survey_id, customer_id, contact_id, ticket_id, language, expires_at, answered_at, opted_out_at, created_at";
+pub const RESPONSE_COLUMNS: &str = "id, survey_id, link_id, answers, comment, partial, segment, created_at, updated_at";
+pub const BANK_ITEM_SQL: &str = "SELECT i.id, i.code, d.code AS dimension, i.expectation_zh, i.expectation_en, i.perception_zh, i.perception_en, i.position FROM survey_bank_items i JOIN survey_dimensions d ON d.id = i.dimension_id";
+
+#[macro_export]
+macro_rules! portable_surveys {
+    ($store:ty, $db:ty) => {
+        mod __portable_survey_rows {
+            use ::sqlx::Row;
+            use $crate::*;
+            pub type DbRow = <$db as ::sqlx::Database>::Row;
+
+            fn get<'r, T>(row: &'r DbRow, col: &str) -> StoreResult<T>
+            where
+                T: ::sqlx::Decode<'r, $db> + ::sqlx::Type<$db>,
+            {
+                row.try_get::<T, _>(col).map_err(super::db_err)
+            }
+
+            pub fn survey(row: &DbRow) -> StoreResult<Survey> {
+                Ok(Survey {
+                    id: get(row, "id")?,
+                    kind: get(row, "kind")?,
+                    title: get(row, "title")?,
+                    language: get(row, "language")?,
+                    weights: get(row, "weights")?,
+                    importance: get(row, "importance")?,
+                    overall: get(row, "overall")?,
+                    comment: get(row, "comment")?,
+                    competitor: get(row, "competitor")?,
+                    status: get(row, "status")?,
+                    created_by: get(row, "created_by")?,
+                    created_at: get(row, "created_at")?,
+                    updated_at: get(row, "updated_at")?,
+                })
+            }
+
+            pub fn link(row: &DbRow) -> StoreResult<SurveyLink> {
+                Ok(SurveyLink {
+                    id: get(row, "id")?,
+                    survey_id: get(row, "survey_id")?,
+                    customer_id: get(row, "customer_id")?,
+                    contact_id: get(row, "contact_id")?,
+                    ticket_id: get(row, "ticket_id")?,
+                    language: get(row, "language")?,
+                    expires_at: get(row, "expires_at")?,
+                    answered_at: get(row, "answered_at")?,
+                    opted_out_at: get(row, "opted_out_at")?,
+                    created_at: get(row, "created_at")?,
+                })
+            }
+
+            pub fn response(row: &DbRow) -> StoreResult<SurveyResponse> {
+                Ok(SurveyResponse {
+                    id: get(row, "id")?,
+                    survey_id: get(row, "survey_id")?,
+                    link_id: get(row, "link_id")?,
+                    answers: get(row, "answers")?,
+                    comment: get(row, "comment")?,
+                    partial: get(row, "partial")?,
+                    segment: get(row, "segment")?,
+                    created_at: get(row, "created_at")?,
+                    updated_at: get(row, "updated_at")?,
+                })
+            }
+
+            pub fn bank_item(row: &DbRow) -> StoreResult<BankItem> {
+                Ok(BankItem {
+                    id: get(row, "id")?,
+                    code: get(row, "code")?,
+                    dimension: get(row, "dimension")?,
+                    expectation_zh: get(row, "expectation_zh")?,
+                    expectation_en: get(row, "expectation_en")?,
+                    perception_zh: get(row, "perception_zh")?,
+                    perception_en: get(row, "perception_en")?,
+                    position: get(row, "position")?,
+                })
+            }
+
+            pub fn dimension(row: &DbRow) -> StoreResult<SurveyDimension> {
+                Ok(SurveyDimension {
+                    id: get(row, "id")?,
+                    code: get(row, "code")?,
+                    name_zh: get(row, "name_zh")?,
+                    name_en: get(row, "name_en")?,
+                    description_zh: get(row, "description_zh")?,
+                    description_en: get(row, "description_en")?,
+                    position: get(row, "position")?,
+                })
+            }
+        }
+
+        impl $store {
+            async fn survey_link_in<'e, E>(ex: E, id: i64) -> $crate::StoreResult<$crate::SurveyLink>
+            where
+                E: ::sqlx::Executor<'e, Database = $db>,
+            {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_links WHERE id = $1", $crate::portable_surveys::LINK_COLUMNS)))
+                    .bind(id).fetch_one(ex).await.map_err(db_err)?;
+                __portable_survey_rows::link(&row)
+            }
+
+            async fn survey_response_in<'e, E>(ex: E, link_id: i64) -> $crate::StoreResult<Option<$crate::SurveyResponse>>
+            where
+                E: ::sqlx::Executor<'e, Database = $db>,
+            {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_responses WHERE link_id = $1", $crate::portable_surveys::RESPONSE_COLUMNS)))
+                    .bind(link_id).fetch_optional(ex).await.map_err(db_err)?;
+                row.as_ref().map(__portable_survey_rows::response).transpose()
+            }
+
+            async fn bank_item_in<'e, E>(ex: E, code: &str) -> $crate::StoreResult<$crate::BankItem>
+            where
+                E: ::sqlx::Executor<'e, Database = $db>,
+            {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("{} WHERE i.code = $1", $crate::portable_surveys::BANK_ITEM_SQL)))
+                    .bind(code).fetch_one(ex).await.map_err(db_err)?;
+                __portable_survey_rows::bank_item(&row)
+            }
+
+            /// Takes the link for an answer: live at `now`, not answered, not opted out; `final_` marks it answered.
+            async fn take_link_in(tx: &mut ::sqlx::Transaction<'_, $db>, link_id: i64, now: i64, final_: bool) -> $crate::StoreResult<$crate::SurveyLink> {
+                let sql = if final_ {
+                    "UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS NULL AND expires_at > $2"
+                } else {
+                    "UPDATE survey_links SET expires_at = expires_at WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS NULL AND expires_at > $2"
+                };
+                let r = ::sqlx::query(sql).bind(link_id).bind(now).execute(&mut **tx).await.map_err(db_err)?;
+                if r.rows_affected() != 1 {
+                    return Err($crate::StoreError::Conflict { what: "the survey link is answered, opted out or expired".into() });
+                }
+                Self::survey_link_in(&mut **tx, link_id).await
+            }
+
+            async fn write_response_in(tx: &mut ::sqlx::Transaction<'_, $db>, survey_id: i64, w: &$crate::ResponseWrite, partial: bool) -> $crate::StoreResult<$crate::SurveyResponse> {
+                ::sqlx::query("INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                    ON CONFLICT (link_id) DO UPDATE SET answers = excluded.answers, comment = excluded.comment, partial = excluded.partial, segment = excluded.segment, updated_at = excluded.updated_at")
+                    .bind(survey_id).bind(w.link_id).bind(&w.answers).bind(&w.comment).bind(partial).bind(&w.segment).bind(w.now)
+                    .execute(&mut **tx).await.map_err(db_err)?;
+                Self::survey_response_in(&mut **tx, w.link_id).await?.ok_or($crate::StoreError::NotFound)
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::Surveys for $store {
+            async fn survey_dimensions(&self) -> $crate::StoreResult<Vec<$crate::SurveyDimension>> {
+                let rows = ::sqlx::query("SELECT id, code, name_zh, name_en, description_zh, description_en, position FROM survey_dimensions ORDER BY position, id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_survey_rows::dimension).collect()
+            }
+            async fn add_survey_dimension(&self, d: $crate::NewDimension) -> $crate::StoreResult<$crate::SurveyDimension> {
+                let row = ::sqlx::query("INSERT INTO survey_dimensions (code, name_zh, name_en, description_zh, description_en, position, created_at, updated_at) \
+                    VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM survey_dimensions), $6, $6) RETURNING id, code, name_zh, name_en, description_zh, description_en, position")
+                    .bind(&d.code).bind(&d.name_zh).bind(&d.name_en).bind(&d.description_zh).bind(&d.description_en).bind(d.now)
+                    .fetch_one(self.writer()).await.map_err(db_err)?;
+                __portable_survey_rows::dimension(&row)
+            }
+            async fn bank_items(&self) -> $crate::StoreResult<Vec<$crate::BankItem>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("{} ORDER BY i.position, i.id", $crate::portable_surveys::BANK_ITEM_SQL)))
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_survey_rows::bank_item).collect()
+            }
+            async fn add_bank_item(&self, i: $crate::NewBankItem) -> $crate::StoreResult<$crate::BankItem> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let dim: Option<i64> = ::sqlx::query_scalar("SELECT id FROM survey_dimensions WHERE code = $1")
+                    .bind(&i.dimension).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                let Some(dim) = dim else {
+                    return Err($crate::StoreError::Refused(format!("no dimension {:?}", i.dimension)));
+                };
+                ::sqlx::query("INSERT INTO survey_bank_items (code, dimension_id, expectation_zh, expectation_en, perception_zh, perception_en, position, created_at, updated_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position), 0) + 1 FROM survey_bank_items), $7, $7)")
+                    .bind(&i.code).bind(dim).bind(&i.expectation_zh).bind(&i.expectation_en).bind(&i.perception_zh).bind(&i.perception_en).bind(i.now)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                let out = Self::bank_item_in(&mut *tx, &i.code).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn update_bank_item(&self, code: &str, p: $crate::BankItemPatch, now: i64) -> $crate::StoreResult<$crate::BankItem> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let old = Self::bank_item_in(&mut *tx, code).await?;
+                ::sqlx::query("UPDATE survey_bank_items SET expectation_zh = $2, expectation_en = $3, perception_zh = $4, perception_en = $5, updated_at = $6 WHERE id = $1")
+                    .bind(old.id).bind(p.expectation_zh.unwrap_or(old.expectation_zh)).bind(p.expectation_en.unwrap_or(old.expectation_en))
+                    .bind(p.perception_zh.unwrap_or(old.perception_zh)).bind(p.perception_en.unwrap_or(old.perception_en)).bind(now)
+                    .execute(&mut *tx).await.map_err(db_err)?;
+                let out = Self::bank_item_in(&mut *tx, code).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+
+            async fn create_survey(&self, s: $crate::NewSurvey) -> $crate::StoreResult<$crate::Survey> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO surveys (kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {}", $crate::portable_surveys::SURVEY_COLUMNS)))
+                    .bind(&s.kind).bind(&s.title).bind(&s.language).bind(&s.weights).bind(s.importance).bind(s.overall).bind(s.comment)
+                    .bind(&s.competitor).bind(&s.status).bind(s.created_by).bind(s.now)
+                    .fetch_one(&mut *tx).await.map_err(db_err)?;
+                let survey = __portable_survey_rows::survey(&row)?;
+                for (pos, item) in s.items.iter().enumerate() {
+                    let r = ::sqlx::query("INSERT INTO survey_items (survey_id, position, item_id, item_code, dimension_code) \
+                        SELECT $1, $2, i.id, i.code, d.code FROM survey_bank_items i JOIN survey_dimensions d ON d.id = i.dimension_id WHERE i.id = $3")
+                        .bind(survey.id).bind(pos as i64 + 1).bind(*item).execute(&mut *tx).await.map_err(db_err)?;
+                    if r.rows_affected() != 1 {
+                        return Err($crate::StoreError::Refused(format!("no item {item} in the bank")));
+                    }
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(survey)
+            }
+            async fn get_survey(&self, id: i64) -> $crate::StoreResult<$crate::Survey> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM surveys WHERE id = $1", $crate::portable_surveys::SURVEY_COLUMNS)))
+                    .bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_survey_rows::survey(&row)
+            }
+            async fn list_surveys(&self) -> $crate::StoreResult<Vec<($crate::Survey, i64)>> {
+                use ::sqlx::Row;
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {}, (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = surveys.id AND r.partial = FALSE) AS answered FROM surveys ORDER BY id DESC", $crate::portable_surveys::SURVEY_COLUMNS)))
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(|r| Ok((__portable_survey_rows::survey(r)?, r.try_get::<i64, _>("answered").map_err(db_err)?))).collect()
+            }
+            async fn survey_items(&self, survey_id: i64) -> $crate::StoreResult<Vec<$crate::SurveyItem>> {
+                let rows: Vec<(i64, i64, String, String, String, String, String, String)> = ::sqlx::query_as("SELECT s.position, s.item_id, s.item_code, s.dimension_code, i.expectation_zh, i.expectation_en, i.perception_zh, i.perception_en \
+                    FROM survey_items s JOIN survey_bank_items i ON i.id = s.item_id WHERE s.survey_id = $1 ORDER BY s.position")
+                    .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(position, item_id, code, dimension, expectation_zh, expectation_en, perception_zh, perception_en)| $crate::SurveyItem {
+                    position, item_id, code, dimension, expectation_zh, expectation_en, perception_zh, perception_en,
+                }).collect())
+            }
+
+            async fn create_survey_links(&self, links: &[$crate::NewSurveyLink]) -> $crate::StoreResult<Vec<$crate::SurveyLink>> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let mut out = Vec::with_capacity(links.len());
+                for l in links {
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, expires_at, created_at) \
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}", $crate::portable_surveys::LINK_COLUMNS)))
+                        .bind(l.survey_id).bind(&l.token_hash).bind(l.customer_id).bind(l.contact_id).bind(l.ticket_id).bind(&l.language).bind(l.expires_at).bind(l.now)
+                        .fetch_one(&mut *tx).await.map_err(db_err)?;
+                    out.push(__portable_survey_rows::link(&row)?);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn survey_link_by_token(&self, token_hash: &str) -> $crate::StoreResult<$crate::SurveyLink> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_links WHERE token_hash = $1", $crate::portable_surveys::LINK_COLUMNS)))
+                    .bind(token_hash).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_survey_rows::link(&row)
+            }
+            async fn survey_response_of(&self, link_id: i64) -> $crate::StoreResult<Option<$crate::SurveyResponse>> {
+                Self::survey_response_in(self.reader(), link_id).await
+            }
+            async fn save_partial_response(&self, w: $crate::ResponseWrite) -> $crate::StoreResult<$crate::SurveyResponse> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let link = Self::take_link_in(&mut tx, w.link_id, w.now, false).await?;
+                let out = Self::write_response_in(&mut tx, link.survey_id, &w, true).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn submit_final_response(&self, w: $crate::ResponseWrite, keys: &[(String, String)], fold: &$crate::StatsFold) -> $crate::StoreResult<$crate::SurveyResponse> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let link = Self::take_link_in(&mut tx, w.link_id, w.now, true).await?;
+                let out = Self::write_response_in(&mut tx, link.survey_id, &w, false).await?;
+                for (segment, period) in keys {
+                    // The upsert locks the row (PostgreSQL) before it is read.
+                    ::sqlx::query("INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
+                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at")
+                        .bind(link.survey_id).bind(segment).bind(period).bind(w.now).execute(&mut *tx).await.map_err(db_err)?;
+                    let old: Option<String> = ::sqlx::query_scalar("SELECT accumulator FROM survey_stats WHERE survey_id = $1 AND segment = $2 AND period = $3")
+                        .bind(link.survey_id).bind(segment).bind(period).fetch_one(&mut *tx).await.map_err(db_err)?;
+                    let (acc, n) = fold(old.as_deref()).map_err($crate::StoreError::Refused)?;
+                    ::sqlx::query("UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 AND period = $3")
+                        .bind(link.survey_id).bind(segment).bind(period).bind(acc).bind(n).execute(&mut *tx).await.map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn opt_out_survey_link(&self, link_id: i64, now: i64) -> $crate::StoreResult<$crate::SurveyLink> {
+                ::sqlx::query("UPDATE survey_links SET opted_out_at = COALESCE(opted_out_at, $2) WHERE id = $1")
+                    .bind(link_id).bind(now).execute(self.writer()).await.map_err(db_err)?;
+                Self::survey_link_in(self.reader(), link_id).await
+            }
+            async fn survey_stats(&self, survey_id: i64, segment: &str, from: Option<&str>, to: Option<&str>) -> $crate::StoreResult<Vec<$crate::StatsRow>> {
+                let rows: Vec<(String, String, Option<String>, i64)> = ::sqlx::query_as("SELECT segment, period, accumulator, n FROM survey_stats \
+                    WHERE survey_id = $1 AND segment = $2 AND ($3 IS NULL OR period >= $3) AND ($4 IS NULL OR period <= $4) ORDER BY period")
+                    .bind(survey_id).bind(segment).bind(from).bind(to).fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(segment, period, accumulator, n)| $crate::StatsRow { segment, period, accumulator, n }).collect())
+            }
+            async fn final_responses(&self, survey_id: i64) -> $crate::StoreResult<Vec<$crate::SurveyResponse>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE ORDER BY id", $crate::portable_surveys::RESPONSE_COLUMNS)))
+                    .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_survey_rows::response).collect()
+            }
+            async fn survey_comments(&self, survey_id: i64, limit: u32) -> $crate::StoreResult<Vec<(String, i64)>> {
+                ::sqlx::query_as("SELECT comment, updated_at FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment <> '' ORDER BY id DESC LIMIT $2")
+                    .bind(survey_id).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)
+            }
+        }
+    };
+}

@@ -1,0 +1,228 @@
+//! Surveys (issue 5): the item bank, surveys, tokenised links, responses and the sufficient
+//! statistics per survey × segment × period. The store keeps the statistics as opaque JSON; the
+//! app folds an answer into them (kefu-core's accumulators) inside the transaction that records
+//! the final answer, through [`StatsFold`].
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use kefu_core::time::Millis;
+use serde::Serialize;
+
+/// A quality dimension of the item bank (有形性, 可靠性, ...); dimensions are data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyDimension {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description_zh: String,
+    pub description_en: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDimension {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description_zh: String,
+    pub description_en: String,
+    pub now: Millis,
+}
+
+/// An item of the bank: the expectation and perception wording in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BankItem {
+    pub id: i64,
+    pub code: String,
+    pub dimension: String,
+    pub expectation_zh: String,
+    pub expectation_en: String,
+    pub perception_zh: String,
+    pub perception_en: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBankItem {
+    pub code: String,
+    pub dimension: String,
+    pub expectation_zh: String,
+    pub expectation_en: String,
+    pub perception_zh: String,
+    pub perception_en: String,
+    pub now: Millis,
+}
+
+/// Wording to change; `None` leaves it.
+#[derive(Debug, Clone, Default)]
+pub struct BankItemPatch {
+    pub expectation_zh: Option<String>,
+    pub expectation_en: Option<String>,
+    pub perception_zh: Option<String>,
+    pub perception_en: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Survey {
+    pub id: i64,
+    /// servqual | servperf | csat | nps | ces | custom
+    pub kind: String,
+    pub title: String,
+    pub language: String,
+    /// Manager weights {dimension: points} as JSON text, or none.
+    pub weights: Option<String>,
+    pub importance: bool,
+    pub overall: bool,
+    pub comment: bool,
+    pub competitor: Option<String>,
+    /// draft | open | closed
+    pub status: String,
+    pub created_by: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSurvey {
+    pub kind: String,
+    pub title: String,
+    pub language: String,
+    pub weights: Option<String>,
+    pub importance: bool,
+    pub overall: bool,
+    pub comment: bool,
+    pub competitor: Option<String>,
+    pub status: String,
+    pub created_by: Option<i64>,
+    /// Bank item ids in the order asked.
+    pub items: Vec<i64>,
+    pub now: Millis,
+}
+
+/// An item as a survey asks it: the codes fixed at creation, the wording from the bank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyItem {
+    pub position: i64,
+    pub item_id: i64,
+    pub code: String,
+    pub dimension: String,
+    pub expectation_zh: String,
+    pub expectation_en: String,
+    pub perception_zh: String,
+    pub perception_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyLink {
+    pub id: i64,
+    pub survey_id: i64,
+    pub customer_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub language: String,
+    pub expires_at: Millis,
+    pub answered_at: Option<Millis>,
+    pub opted_out_at: Option<Millis>,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSurveyLink {
+    pub survey_id: i64,
+    pub token_hash: String,
+    pub customer_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub language: String,
+    pub expires_at: Millis,
+    pub now: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SurveyResponse {
+    pub id: i64,
+    pub survey_id: i64,
+    pub link_id: i64,
+    /// The answers as JSON text (the app's `Answers`).
+    pub answers: String,
+    pub comment: String,
+    pub partial: bool,
+    /// Frozen segment attributes as JSON text.
+    pub segment: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+/// What a response write carries.
+#[derive(Debug, Clone)]
+pub struct ResponseWrite {
+    pub link_id: i64,
+    pub answers: String,
+    pub comment: String,
+    pub segment: String,
+    pub now: Millis,
+}
+
+/// Folds one final answer into a statistics row: given the row's current accumulator JSON (none
+/// for a new row) returns the new one and its respondent count. Called once per key, inside the
+/// transaction that records the answer; an error rolls the whole answer back.
+pub type StatsFold = dyn Fn(Option<&str>) -> Result<(String, i64), String> + Send + Sync;
+
+/// A statistics row: (segment, period, accumulator JSON, n).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatsRow {
+    pub segment: String,
+    pub period: String,
+    pub accumulator: Option<String>,
+    pub n: i64,
+}
+
+#[async_trait]
+pub trait Surveys {
+    async fn survey_dimensions(&self) -> StoreResult<Vec<SurveyDimension>>;
+    async fn add_survey_dimension(&self, d: NewDimension) -> StoreResult<SurveyDimension>;
+    async fn bank_items(&self) -> StoreResult<Vec<BankItem>>;
+    /// Adds an item at the end of the bank; an unknown dimension is `Refused`, a taken code `Conflict`.
+    async fn add_bank_item(&self, i: NewBankItem) -> StoreResult<BankItem>;
+    async fn update_bank_item(&self, code: &str, patch: BankItemPatch, now: Millis) -> StoreResult<BankItem>;
+
+    /// Creates a survey with its items, in one transaction.
+    async fn create_survey(&self, s: NewSurvey) -> StoreResult<Survey>;
+    async fn get_survey(&self, id: i64) -> StoreResult<Survey>;
+    /// Every survey, newest first, with its number of final answers.
+    async fn list_surveys(&self) -> StoreResult<Vec<(Survey, i64)>>;
+    async fn survey_items(&self, survey_id: i64) -> StoreResult<Vec<SurveyItem>>;
+
+    /// Creates links in one transaction; all or nothing.
+    async fn create_survey_links(&self, links: &[NewSurveyLink]) -> StoreResult<Vec<SurveyLink>>;
+    /// The link with this token hash, whatever its state (the app decides what it may do).
+    async fn survey_link_by_token(&self, token_hash: &str) -> StoreResult<SurveyLink>;
+    async fn survey_response_of(&self, link_id: i64) -> StoreResult<Option<SurveyResponse>>;
+    /// Saves a partial answer on a link not answered, not opted out and not expired at `w.now`
+    /// (else `Conflict`), replacing an earlier partial one.
+    async fn save_partial_response(&self, w: ResponseWrite) -> StoreResult<SurveyResponse>;
+    /// Records the final answer and folds it into the statistics rows `keys` (segment, period)
+    /// of the link's survey, in one transaction: the link must be live at `w.now` and unanswered
+    /// (else `Conflict`, and nothing changes).
+    async fn submit_final_response(
+        &self,
+        w: ResponseWrite,
+        keys: &[(String, String)],
+        fold: &StatsFold,
+    ) -> StoreResult<SurveyResponse>;
+    /// Marks a link opted out (once; later calls keep the first instant).
+    async fn opt_out_survey_link(&self, link_id: i64, now: Millis) -> StoreResult<SurveyLink>;
+    /// Statistics rows of a survey for one segment, periods `from..=to` (inclusive, either open).
+    async fn survey_stats(
+        &self,
+        survey_id: i64,
+        segment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<StatsRow>>;
+    /// The final responses of a survey, oldest first (rebuilds and checks).
+    async fn final_responses(&self, survey_id: i64) -> StoreResult<Vec<SurveyResponse>>;
+    /// Final comments of a survey, newest first.
+    async fn survey_comments(&self, survey_id: i64, limit: u32) -> StoreResult<Vec<(String, Millis)>>;
+}
