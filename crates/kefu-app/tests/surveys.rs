@@ -1,0 +1,663 @@
+//! Surveys on both databases: the seeded item bank, creating surveys, links, partial and final
+//! answers, the statistics folded in the answer's transaction agreeing with kefu-core's report
+//! from the raw answers, one final answer per token, expired and unknown tokens, bad answers
+//! changing nothing, opt-out, and the single-score kinds.
+
+use kefu_app::surveys::{Answers, LinkRequest, SurveyInput};
+use kefu_app::{Actor, App, AppConfig, AppError};
+use kefu_core::Role;
+use kefu_core::rfm::ValueTier;
+use kefu_core::stats::servqual_report;
+use kefu_store::{NewSurveyLink, NewUser, Store};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+                    let store: std::sync::Arc<dyn kefu_store::Store> =
+                        std::sync::Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await.unwrap());
+                    super::$name(super::app(store.clone()).await).await;
+                    store.close().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (url, name) = kefu_store_postgres::testing::create_database().await;
+                    let store: std::sync::Arc<dyn kefu_store::Store> =
+                        std::sync::Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
+                    super::$name(super::app(store.clone()).await).await;
+                    store.close().await;
+                    kefu_store_postgres::testing::drop_database(&name).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    item_bank_and_survey_design,
+    folded_statistics_equal_the_raw_report,
+    partial_then_final_once,
+    expired_unknown_and_opted_out_tokens,
+    bad_answers_change_nothing,
+    single_score_kinds,
+);
+
+async fn app(store: Arc<dyn Store>) -> App {
+    store.migrate().await.unwrap();
+    App::new(store, AppConfig::default())
+}
+
+async fn actor(app: &App, role: Role) -> Actor {
+    let u = app
+        .store
+        .create_user(NewUser {
+            email: format!("{role}@example.com"),
+            name: role.to_string(),
+            role,
+            language: None,
+            password_hash: None,
+            departments: vec![],
+            now: 0,
+        })
+        .await
+        .unwrap();
+    Actor::User { user: u, ip: None }
+}
+
+async fn customer(app: &App, name: &str) -> i64 {
+    app.create_customer(
+        &Actor::Cli,
+        kefu_app::customers::CustomerInput {
+            name: name.into(),
+            kind: "end".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+fn servqual_input() -> SurveyInput {
+    SurveyInput {
+        kind: "servqual".into(),
+        title: "2026 年度服务质量调查".into(),
+        importance: true,
+        overall: true,
+        comment: true,
+        weights: Some(
+            [("tangibles", 10), ("reliability", 30), ("responsiveness", 20), ("assurance", 20), ("empathy", 20)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+/// A deterministic generator (splitmix64), so a failure replays.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn random_answers(rng: &mut Rng, codes: &[String], dims: &[&str]) -> Answers {
+    let mut a = Answers::default();
+    for c in codes {
+        // About one answer in ten is missing, more often on E.
+        if rng.below(10) != 0 {
+            a.expectation.insert(c.clone(), 3 + rng.below(5) as u8);
+        }
+        if rng.below(12) != 0 {
+            a.perception.insert(c.clone(), 1 + rng.below(7) as u8);
+        }
+    }
+    if rng.below(3) != 0 {
+        let mut left = 100u32;
+        let mut w = BTreeMap::new();
+        for (i, d) in dims.iter().enumerate() {
+            let v = if i + 1 == dims.len() {
+                left
+            } else {
+                rng.below(u64::from(left) + 1) as u32
+            };
+            left -= v;
+            w.insert((*d).to_owned(), v);
+        }
+        a.allocation = Some(w);
+    }
+    if rng.below(4) != 0 {
+        a.overall = Some(1 + rng.below(7) as u8);
+    }
+    a
+}
+
+/// Every number in `a` within 1e-9 relative of `b`'s; everything else equal.
+fn assert_close(a: &Value, b: &Value, path: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1e-300) || x == y,
+                "{path}: {x} vs {y}"
+            );
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: keys differ: {x:?} vs {y:?}");
+            for (k, v) in x {
+                assert_close(v, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: lengths differ");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                assert_close(v, w, &format!("{path}[{i}]"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+async fn item_bank_and_survey_design(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let agent = actor(&app, Role::Agent).await;
+    let (dims, items) = app.item_bank(&manager).await.unwrap();
+    assert_eq!(
+        dims.iter().map(|d| d.code.as_str()).collect::<Vec<_>>(),
+        ["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
+    );
+    assert_eq!(dims[0].name_zh, "有形性");
+    assert_eq!(items.len(), 22);
+    assert_eq!(items[0].code, "Q1");
+    assert_eq!(items[0].expectation_en, "Excellent [type] companies will have modern-looking equipment.");
+    assert_eq!(items[1].perception_en, "XYZ's physical facilities are visually appealing.");
+    assert_eq!(items[21].perception_zh, "XYZ 的员工了解您的具体需求。");
+    let counts: Vec<usize> = dims
+        .iter()
+        .map(|d| items.iter().filter(|i| i.dimension == d.code).count())
+        .collect();
+    assert_eq!(counts, [4, 5, 4, 4, 5]);
+    assert!(matches!(app.item_bank(&agent).await, Err(AppError::Forbidden)));
+
+    // Edit wording; add a dimension and an item.
+    let edited = app
+        .update_bank_item(
+            &manager,
+            "Q1",
+            kefu_store::BankItemPatch {
+                perception_zh: Some("华东家电拥有现代化的设备。".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.perception_zh, "华东家电拥有现代化的设备。");
+    assert_eq!(edited.perception_en, "XYZ has modern-looking equipment.");
+    let e = app
+        .update_bank_item(
+            &manager,
+            "Q1",
+            kefu_store::BankItemPatch {
+                perception_en: Some("  ".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    app.add_survey_dimension(
+        &manager,
+        kefu_app::surveys::DimensionInput {
+            code: "delivery".into(),
+            name_zh: "送货".into(),
+            name_en: "Delivery".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let item = kefu_app::surveys::BankItemInput {
+        code: "D1".into(),
+        dimension: "delivery".into(),
+        expectation_zh: "优秀企业准时送货。".into(),
+        expectation_en: "Excellent companies deliver on time.".into(),
+        perception_zh: "XYZ 准时送货。".into(),
+        perception_en: "XYZ delivers on time.".into(),
+    };
+    app.add_bank_item(&manager, item.clone()).await.unwrap();
+    assert!(matches!(
+        app.add_bank_item(&manager, item.clone()).await,
+        Err(AppError::Conflict(_))
+    ));
+    let e = app
+        .add_bank_item(
+            &manager,
+            kefu_app::surveys::BankItemInput {
+                code: "X1".into(),
+                dimension: "nowhere".into(),
+                ..item
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+
+    // The default survey asks the 22 standard items (the bank may hold more).
+    let v = app
+        .create_survey(
+            &manager,
+            SurveyInput {
+                items: Some((1..=22).map(|i| format!("Q{i}")).collect()),
+                ..servqual_input()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.items.len(), 22);
+    assert_eq!(v.layout(), kefu_core::stats::ServqualLayout::standard());
+    assert_eq!(v.weight_vec(), Some(vec![10, 30, 20, 20, 20]));
+    let all = app.create_survey(&manager, SurveyInput { weights: None, ..servqual_input() }).await.unwrap();
+    assert_eq!(all.items.len(), 23, "without a list, the whole bank");
+
+    // Bad designs: clear errors, nothing created.
+    let before = app.list_surveys(&manager).await.unwrap().len();
+    let mut bad_weights = servqual_input();
+    bad_weights.items = Some((1..=22).map(|i| format!("Q{i}")).collect());
+    bad_weights.weights.as_mut().unwrap().insert("empathy".into(), 25);
+    for input in [
+        bad_weights,
+        SurveyInput {
+            kind: "poll".into(),
+            ..servqual_input()
+        },
+        SurveyInput {
+            title: " ".into(),
+            ..servqual_input()
+        },
+        SurveyInput {
+            items: Some(vec!["Q1".into(), "Q99".into()]),
+            weights: None,
+            ..servqual_input()
+        },
+    ] {
+        let e = app.create_survey(&manager, input).await.unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    }
+    assert!(matches!(
+        app.create_survey(&agent, servqual_input()).await,
+        Err(AppError::Forbidden)
+    ));
+    assert_eq!(app.list_surveys(&manager).await.unwrap().len(), before);
+}
+
+async fn folded_statistics_equal_the_raw_report(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let view = app.create_survey(&manager, servqual_input()).await.unwrap();
+    let layout = view.layout();
+    let codes = layout.items.clone();
+    let dims: Vec<&str> = layout.dimensions.iter().map(|d| d.code.as_str()).collect();
+    let mut ids = vec![];
+    for i in 0..30 {
+        ids.push(customer(&app, &format!("客户{i}")).await);
+    }
+    // A and B tiers for the segment breakdown.
+    let tiers: Vec<(i64, ValueTier)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, if i % 3 == 0 { ValueTier::A } else { ValueTier::B }))
+        .collect();
+    app.store.set_value_tiers(&tiers).await.unwrap();
+    let links = app
+        .make_survey_links(
+            &manager,
+            view.survey.id,
+            LinkRequest {
+                customer_ids: ids.clone(),
+                expires_in_days: Some(7),
+                language: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(links.len(), 30);
+    assert!(links.iter().all(|l| l.link.language == "zh-CN" && l.token.len() >= 20));
+    let mut rng = Rng(2026);
+    let mut raw_all = vec![];
+    let mut raw_a = vec![];
+    for (i, l) in links.iter().enumerate() {
+        let a = random_answers(&mut rng, &codes, &dims);
+        app.answer_survey(&l.token, a.clone(), "服务不错", true).await.unwrap();
+        raw_all.push(view.servqual_response(&a));
+        if i % 3 == 0 {
+            raw_a.push(view.servqual_response(&a));
+        }
+    }
+    let weights = view.weight_vec();
+    for (segment, raw) in [("all", &raw_all), ("tier:A", &raw_a)] {
+        let folded = app
+            .survey_report(&manager, view.survey.id, Some(segment), None, None)
+            .await
+            .unwrap();
+        assert_eq!(folded.n_responses, raw.len() as u64);
+        let expected = servqual_report(&layout, raw, weights.as_deref()).unwrap();
+        assert_close(
+            &serde_json::to_value(folded.servqual.as_ref().unwrap()).unwrap(),
+            &serde_json::to_value(&expected).unwrap(),
+            segment,
+        );
+    }
+    // The stored raw answers say the same.
+    let stored: Vec<_> = app
+        .store
+        .final_responses(view.survey.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| view.servqual_response(&serde_json::from_str(&r.answers).unwrap()))
+        .collect();
+    assert_eq!(stored, raw_all);
+    // The JSON report has the documented fields.
+    let r = app
+        .survey_report(&manager, view.survey.id, None, Some("2000-01"), Some("2999-12"))
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(r["n_responses"], 30);
+    assert_eq!(r["items"][0]["code"], "Q1");
+    assert!(r["items"][0]["gap_ci95"].is_array());
+    assert_eq!(r["dimensions"][1]["code"], "reliability");
+    for f in ["alpha_p", "alpha_p_ci95", "alpha_e", "alpha_p_std", "item_total_p", "alpha_if_deleted_p"] {
+        assert!(r["dimensions"][0].get(f).is_some(), "{f}");
+    }
+    for f in ["unweighted", "weighted_manager", "weighted_respondent", "n_weighted_respondent", "mean_item_gap"] {
+        assert!(r["servqual"].get(f).is_some(), "{f}");
+    }
+    assert_eq!(r["ipa"].as_array().unwrap().len(), 5);
+    assert!(r["notes"].is_array());
+    // A period range with no answers: zero responses, nulls with notes, no panic.
+    let empty = app
+        .survey_report(&manager, view.survey.id, None, Some("2000-01"), Some("2000-12"))
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(empty["n_responses"], 0);
+    assert!(empty["servqual"]["unweighted"].is_null());
+    assert!(!empty["notes"].as_array().unwrap().is_empty());
+    for (seg, from) in [("region:x", None), ("all", Some("2026-13"))] {
+        let e = app
+            .survey_report(&manager, view.survey.id, Some(seg), from, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    }
+    let agent = actor(&app, Role::Agent).await;
+    assert!(matches!(
+        app.survey_report(&agent, view.survey.id, None, None, None).await,
+        Err(AppError::Forbidden)
+    ));
+    let (list, n) = app.list_surveys(&manager).await.unwrap().remove(0);
+    assert_eq!((list.id, n), (view.survey.id, 30));
+}
+
+async fn partial_then_final_once(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let view = app.create_survey(&manager, servqual_input()).await.unwrap();
+    let c = customer(&app, "王芳").await;
+    let link = app
+        .make_survey_links(
+            &manager,
+            view.survey.id,
+            LinkRequest {
+                customer_ids: vec![c],
+                expires_in_days: None,
+                language: Some("en".into()),
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(link.link.language, "en");
+    let mut a = Answers::default();
+    a.expectation.insert("Q1".into(), 7);
+    a.perception.insert("Q1".into(), 5);
+    // A partial allocation may not add up yet.
+    a.allocation = Some([("tangibles".to_owned(), 40)].into_iter().collect());
+    app.answer_survey(&link.token, a.clone(), "", false).await.unwrap();
+    let ls = app.survey_for_token(&link.token).await.unwrap();
+    assert!(!ls.answered());
+    let (saved, answers) = ls.response.unwrap();
+    assert!(saved.partial);
+    assert_eq!(answers, a);
+    let report = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+    assert_eq!(report.n_responses, 0, "a partial answer is not counted");
+
+    // The final answer must add up to 100.
+    let e = app.answer_survey(&link.token, a.clone(), "", true).await.unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    a.allocation = Some(
+        [("tangibles", 40), ("reliability", 20), ("responsiveness", 20), ("assurance", 10), ("empathy", 10)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    );
+    a.overall = Some(6);
+    app.answer_survey(&link.token, a.clone(), "Fast and friendly", true).await.unwrap();
+    let ls = app.survey_for_token(&link.token).await.unwrap();
+    assert!(ls.answered());
+    assert!(!ls.response.as_ref().unwrap().0.partial);
+    // A second final, or a partial after it: refused, nothing changes.
+    for final_ in [true, false] {
+        let e = app.answer_survey(&link.token, Answers::default(), "again", final_).await.unwrap_err();
+        assert!(matches!(e, AppError::Conflict(_)), "{e:?}");
+    }
+    let report = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+    assert_eq!(report.n_responses, 1);
+    let sq = report.servqual.unwrap();
+    assert_eq!(sq.items[0].gap_mean, Some(-2.0));
+    let comments = app.survey_comments(&manager, view.survey.id, 10).await.unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].0, "Fast and friendly");
+    // Its customer's tier ("none" without purchases) has its own segment.
+    let tier = app.survey_report(&manager, view.survey.id, Some("tier=none"), None, None).await.unwrap();
+    assert_eq!(tier.n_responses, 1);
+}
+
+async fn expired_unknown_and_opted_out_tokens(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let view = app.create_survey(&manager, servqual_input()).await.unwrap();
+    let now = kefu_app::now_ms();
+    app.store
+        .create_survey_links(&[NewSurveyLink {
+            survey_id: view.survey.id,
+            token_hash: kefu_app::auth::sha256_hex("expired-token-expired-token"),
+            customer_id: None,
+            contact_id: None,
+            ticket_id: None,
+            language: "zh-CN".into(),
+            expires_at: now - 1,
+            now: now - 10,
+        }])
+        .await
+        .unwrap();
+    let mut a = Answers::default();
+    a.perception.insert("Q2".into(), 4);
+    for token in ["expired-token-expired-token", "no-such-token", ""] {
+        assert!(matches!(app.survey_for_token(token).await, Err(AppError::NotFound)), "{token}");
+        assert!(
+            matches!(app.answer_survey(token, a.clone(), "", true).await, Err(AppError::NotFound)),
+            "{token}"
+        );
+    }
+    assert!(matches!(app.opt_out_survey("no-such-token").await, Err(AppError::NotFound)));
+
+    let link = app
+        .make_survey_links(&manager, view.survey.id, LinkRequest::default())
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(link.link.customer_id, None);
+    let out = app.opt_out_survey(&link.token).await.unwrap();
+    assert!(out.opted_out_at.is_some());
+    let again = app.opt_out_survey(&link.token).await.unwrap();
+    assert_eq!(again.opted_out_at, out.opted_out_at, "the first opt-out stands");
+    let e = app.answer_survey(&link.token, a, "", true).await.unwrap_err();
+    assert!(matches!(e, AppError::Conflict(_)), "{e:?}");
+    let report = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+    assert_eq!(report.n_responses, 0);
+}
+
+async fn bad_answers_change_nothing(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let view = app
+        .create_survey(
+            &manager,
+            SurveyInput {
+                importance: false,
+                overall: false,
+                comment: false,
+                ..servqual_input()
+            },
+        )
+        .await
+        .unwrap();
+    let link = app
+        .make_survey_links(&manager, view.survey.id, LinkRequest::default())
+        .await
+        .unwrap()
+        .remove(0);
+    let base = || {
+        let mut a = Answers::default();
+        a.expectation.insert("Q1".into(), 6);
+        a.perception.insert("Q1".into(), 5);
+        a
+    };
+    let mut cases: Vec<(Answers, &str)> = vec![];
+    let mut a = base();
+    a.perception.insert("Q2".into(), 8);
+    cases.push((a, ""));
+    let mut a = base();
+    a.expectation.insert("Q3".into(), 0);
+    cases.push((a, ""));
+    let mut a = base();
+    a.perception.insert("Q99".into(), 3);
+    cases.push((a, ""));
+    let mut a = base();
+    a.overall = Some(5);
+    cases.push((a, ""));
+    let mut a = base();
+    a.allocation = Some([("tangibles".to_owned(), 100)].into_iter().collect());
+    cases.push((a, ""));
+    let mut a = base();
+    a.score = Some(3);
+    cases.push((a, ""));
+    cases.push((base(), "a comment on a survey that takes none"));
+    cases.push((Answers::default(), ""));
+    for (a, comment) in cases {
+        for final_ in [true, false] {
+            if a.is_empty() && !final_ {
+                continue;
+            }
+            let e = app.answer_survey(&link.token, a.clone(), comment, final_).await;
+            assert!(matches!(e, Err(AppError::Invalid(_))), "{a:?} {final_}: {e:?}");
+        }
+    }
+    assert!(app.survey_for_token(&link.token).await.unwrap().response.is_none());
+    let n = app.store.survey_stats(view.survey.id, "all", None, None).await.unwrap();
+    assert!(n.is_empty(), "no statistics were touched");
+    // The link still takes a good answer.
+    app.answer_survey(&link.token, base(), "", true).await.unwrap();
+}
+
+async fn single_score_kinds(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    for (kind, answers, bad) in [
+        ("nps", vec![10u8, 9, 9, 8, 7, 6, 3, 0, 10, 5], 11u8),
+        ("csat", vec![5, 4, 4, 3, 2, 1, 5], 0),
+        ("ces", vec![7, 6, 5, 5, 3, 2], 8),
+    ] {
+        let view = app
+            .create_survey(
+                &manager,
+                SurveyInput {
+                    kind: kind.into(),
+                    title: format!("{kind} 调查"),
+                    comment: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(view.items.is_empty());
+        let links = app
+            .make_survey_links(&manager, view.survey.id, LinkRequest::default())
+            .await
+            .unwrap();
+        let e = app
+            .answer_survey(
+                &links[0].token,
+                Answers {
+                    score: Some(bad),
+                    ..Default::default()
+                },
+                "",
+                true,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{kind}: {e:?}");
+        for s in &answers {
+            let l = app
+                .make_survey_links(&manager, view.survey.id, LinkRequest::default())
+                .await
+                .unwrap()
+                .remove(0);
+            let a = Answers {
+                score: Some(*s),
+                ..Default::default()
+            };
+            app.answer_survey(&l.token, a, "", true).await.unwrap();
+        }
+        let r = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+        assert_eq!(r.n_responses, answers.len() as u64);
+        let json = r.to_json();
+        use kefu_core::stats::scales;
+        match kind {
+            "nps" => {
+                let raw = scales::nps(&answers).unwrap();
+                assert_eq!(r.nps.unwrap(), raw);
+                assert!(json["nps_ci95"].is_array() && json["nps_se"].is_number());
+            }
+            "csat" => {
+                assert_eq!(r.csat.unwrap(), scales::csat(&answers).unwrap());
+                assert!(json["csat_ci95"].is_array());
+            }
+            _ => {
+                let raw = scales::ces(&answers).unwrap();
+                let got = r.ces.unwrap();
+                assert_eq!(got.n, raw.n);
+                assert!((got.ces_mean.unwrap() - raw.ces_mean.unwrap()).abs() < 1e-12);
+                assert!(json["ces_mean"].is_number() && json["ces_ci95"].is_array());
+            }
+        }
+    }
+}
