@@ -67,6 +67,8 @@ pub(crate) const TICKET_USERS: &[Role] = &[Role::Admin, Role::Manager, Role::Age
 /// The customer portal's pages.
 pub(crate) const PORTAL: &[Role] = &[Role::Customer];
 pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
+/// Who designs surveys, makes their links and reads their reports (SPEC.md L).
+pub(crate) const SURVEY_MANAGERS: &[Role] = &[Role::Admin, Role::Manager];
 pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
 
 type Handler = MethodRouter<WebState>;
@@ -244,6 +246,12 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(Method::GET, "/complaint", Public, Page, get(pages::public::form)),
         r(Method::POST, "/complaint", Public, Page, post(pages::public::submit)),
         r(Method::GET, "/follow/{token}", Public, Page, get(pages::public::follow)),
+        r(Method::GET, "/s/{token}", Public, Page, get(pages::surveys::show)),
+        r(Method::POST, "/s/{token}", Public, Page, post(pages::surveys::submit)),
+        r(Method::GET, "/s/{token}/opt-out", Public, Page, get(pages::surveys::opt_out_form)),
+        r(Method::POST, "/s/{token}/opt-out", Public, Page, post(pages::surveys::opt_out)),
+        r(Method::GET, "/surveys", Roles(SURVEY_MANAGERS), Page, get(pages::surveys::list)),
+        r(Method::GET, "/surveys/{id}", Roles(SURVEY_MANAGERS), Page, get(pages::surveys::report)),
         r(
             Method::POST,
             "/follow/{token}",
@@ -817,6 +825,15 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             Api,
             get(api::attachments::download),
         ),
+        r(Method::GET, "/api/v1/surveys", Roles(SURVEY_MANAGERS), Api, get(api::surveys::list)),
+        r(Method::POST, "/api/v1/surveys", Roles(SURVEY_MANAGERS), Api, post(api::surveys::create)),
+        r(Method::GET, "/api/v1/surveys/{id}", Roles(SURVEY_MANAGERS), Api, get(api::surveys::get)),
+        r(Method::POST, "/api/v1/surveys/{id}/links", Roles(SURVEY_MANAGERS), Api, post(api::surveys::links)),
+        r(Method::GET, "/api/v1/surveys/{id}/report", Roles(SURVEY_MANAGERS), Api, get(api::surveys::report)),
+        r(Method::GET, "/api/v1/survey-items", Roles(SURVEY_MANAGERS), Api, get(api::surveys::bank)),
+        r(Method::PATCH, "/api/v1/survey-items", Roles(SURVEY_MANAGERS), Api, axum::routing::patch(api::surveys::patch_bank)),
+        r(Method::POST, "/api/v1/survey-items", Roles(SURVEY_MANAGERS), Api, post(api::surveys::add_item)),
+        r(Method::POST, "/api/v1/survey-dimensions", Roles(SURVEY_MANAGERS), Api, post(api::surveys::add_dimension)),
         r(
             Method::GET,
             "/api/v1/channel-tree",

@@ -27,6 +27,8 @@ on_both_databases!(
     commitments_api_and_page,
     macros_and_saved_views,
     customer_portal_pages,
+    surveys_api,
+    survey_answer_page_and_report,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -2576,4 +2578,299 @@ async fn customer_portal_pages(h: &Harness) {
     assert!(text.contains("谢谢"));
     let (res, _) = h.get_page("/tickets", &cookie).await;
     assert_ne!(res.status(), StatusCode::OK, "the agent queue is not for customers");
+}
+
+/// A SERVQUAL survey through the API: create (bad designs refused, nothing created), read, links,
+/// the item bank, and the report's JSON.
+async fn surveys_api(h: &Harness) {
+    let t = h.token(Role::Manager).await;
+    let body = r#"{"title": "2026 年度服务质量调查", "importance": true, "overall": true,
+        "weights": {"tangibles": 10, "reliability": 30, "responsiveness": 20, "assurance": 20, "empathy": 20}}"#;
+    let (res, out) = h.api("POST", "/api/v1/surveys", Some(&t), Some(body)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = s["id"].as_i64().unwrap();
+    assert_eq!(s["kind"], "servqual");
+    assert_eq!(s["items"].as_array().unwrap().len(), 22);
+    assert_eq!(s["items"][4]["dimension"], "reliability");
+    assert_eq!(s["weights"]["reliability"], 30);
+
+    for bad in [
+        r#"{"title": "x", "weights": {"tangibles": 50, "reliability": 60}}"#,
+        r#"{"title": "x", "kind": "poll"}"#,
+        r#"{"title": "x", "colour": "red"}"#,
+        r#"{"title": ""}"#,
+    ] {
+        let (res, out) = h.api("POST", "/api/v1/surveys", Some(&t), Some(bad)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {out}");
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{bad}"
+        );
+    }
+    let (res, out) = h.api("GET", "/api/v1/surveys", Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "bad designs created nothing");
+    assert_eq!(list["items"][0]["answered"], 0);
+    let agent = h.token(Role::Agent).await;
+    let (res, _) = h.api("GET", "/api/v1/surveys", Some(&agent), None).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, _) = h.api("GET", "/api/v1/surveys/987654", Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (res, out) = h.api("GET", &format!("/api/v1/surveys/{id}"), Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+
+    // Links for customers; an unknown customer makes none.
+    let c = h
+        .app
+        .create_customer(
+            &kefu_app::Actor::Cli,
+            kefu_app::customers::CustomerInput {
+                name: "王芳".into(),
+                kind: "end".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (res, out) = h
+        .api(
+            "POST",
+            &format!("/api/v1/surveys/{id}/links"),
+            Some(&t),
+            Some(&format!(r#"{{"customer_ids": [{}, 987654]}}"#, c.id)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert!(out.contains("customer_ids[1]"), "{out}");
+    let (res, out) = h
+        .api(
+            "POST",
+            &format!("/api/v1/surveys/{id}/links"),
+            Some(&t),
+            Some(&format!(r#"{{"customer_ids": [{}], "expires_in_days": 7}}"#, c.id)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let links: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let link = &links["links"][0];
+    assert_eq!(link["customer_id"], c.id);
+    assert_eq!(link["language"], "zh-CN");
+    let token = link["token"].as_str().unwrap();
+    assert_eq!(link["path"], format!("/s/{token}"));
+
+    // An answer through the app, then the report's JSON.
+    let mut a = kefu_app::surveys::Answers::default();
+    for i in 1..=22 {
+        a.expectation.insert(format!("Q{i}"), 7);
+        a.perception.insert(format!("Q{i}"), if i % 2 == 0 { 5 } else { 6 });
+    }
+    h.app.answer_survey(token, a, "", true).await.unwrap();
+    let (res, out) = h
+        .api("GET", &format!("/api/v1/surveys/{id}/report"), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["n_responses"], 1);
+    assert_eq!(r["items"][0]["code"], "Q1");
+    assert_eq!(r["items"][0]["gap_mean"], -1.0);
+    assert!(r["items"][0]["gap_ci95"].is_null(), "one respondent: no interval");
+    assert_eq!(r["dimensions"][0]["code"], "tangibles");
+    // 0.1 × −1.5 + 0.3 × −1.4 + 0.2 × (−1.5 − 1.5 − 1.6)
+    assert!((r["servqual"]["weighted_manager"].as_f64().unwrap() + 1.49).abs() < 1e-12, "{out}");
+    assert!(
+        r["notes"].as_array().unwrap().iter().any(|n| n["field"].as_str().unwrap().contains("alpha_p")),
+        "{out}"
+    );
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/surveys/{id}/report?segment=colour:red"), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (res, out) = h
+        .api("GET", &format!("/api/v1/surveys/{id}/report?segment=tier:none&from=2000-01"), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+
+    // The item bank: read, edit wording (all or nothing).
+    let (res, out) = h.api("GET", "/api/v1/survey-items", Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let bank: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(bank["items"].as_array().unwrap().len(), 22);
+    assert_eq!(bank["dimensions"][4]["name_zh"], "移情性");
+    let (res, _) = h
+        .api(
+            "PATCH",
+            "/api/v1/survey-items",
+            Some(&t),
+            Some(r#"{"items": [{"code": "Q1", "perception_en": "Changed"}, {"code": "Q99", "perception_en": "x"}]}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, out) = h.api("GET", "/api/v1/survey-items", Some(&t), None).await;
+    assert!(!out.contains("Changed"), "nothing changed");
+    let (res, out) = h
+        .api(
+            "PATCH",
+            "/api/v1/survey-items",
+            Some(&t),
+            Some(r#"{"items": [{"code": "Q1", "perception_en": "XYZ has up-to-date equipment."}]}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    assert!(out.contains("XYZ has up-to-date equipment."));
+}
+
+/// The public answer page: the link's language and the switch, CSRF, partial save, a bad answer,
+/// the final answer and a second one refused, opt-out, unknown and expired tokens; the staff list and
+/// report pages in both languages with a hostile comment shown escaped.
+async fn survey_answer_page_and_report(h: &Harness) {
+    let manager = kefu_app::Actor::Cli;
+    let view = h
+        .app
+        .create_survey(
+            &manager,
+            kefu_app::surveys::SurveyInput {
+                kind: "servqual".into(),
+                title: "服务质量调查 <b>2026</b>".into(),
+                importance: true,
+                overall: true,
+                comment: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let id = view.survey.id;
+    let make = || async {
+        h.app
+            .make_survey_links(&manager, id, kefu_app::surveys::LinkRequest::default())
+            .await
+            .unwrap()
+            .remove(0)
+            .token
+    };
+    let token = make().await;
+    let pre = "p".repeat(40);
+    let cookie = format!("kefu_csrf={pre}");
+    let path = format!("/s/{token}");
+
+    // The link's language (zh-CN), the placeholders filled, the CSRF value.
+    let (res, page) = h.get_page(&path, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("survey-form") && page.contains("name=\"csrf\""));
+    assert!(page.contains("优秀的企业拥有现代化的设备。"), "zh-CN wording");
+    assert!(page.contains("name=\"e_Q22\"") && page.contains("name=\"p_Q22\"") && page.contains("name=\"w_empathy\""));
+    assert!(page.contains("2026") && !page.contains("<b>2026"), "the title is escaped");
+    assert!(
+        res.headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("kefu_csrf=")),
+        "a pre-session CSRF cookie"
+    );
+    // The respondent switched to English.
+    let (_, page) = h.get_page(&path, &format!("{cookie}; kefu_lang=en")).await;
+    assert!(page.contains("Excellent companies will have modern-looking equipment."), "en wording");
+
+    // Without the CSRF value: refused, nothing saved.
+    let (res, _) = h.post_form(&path, &cookie, "action=save&e_Q1=7".into()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, _) = h.post_form(&path, "", format!("csrf={pre}&action=save&e_Q1=7")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "the cookie half is missing");
+    assert!(h.app.survey_for_token(&token).await.unwrap().response.is_none());
+
+    // A partial save, kept.
+    let (res, _) = h
+        .post_form(&path, &cookie, format!("csrf={pre}&action=save&e_Q1=7&p_Q1=5&w_tangibles=30"))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page(&format!("{path}?done=survey_saved"), &cookie).await;
+    assert!(page.contains("value=\"7\" checked") && page.contains("value=\"30\""), "the saved answers are shown");
+    assert!(page.contains("role=\"status\""), "the saved message");
+
+    // Bad answers: the form again with the error; nothing final.
+    for bad in ["p_Q2=9", "p_Q2=abc", "w_tangibles=50&w_empathy=20"] {
+        let (res, page) = h
+            .post_form(&path, &cookie, format!("csrf={pre}&action=submit&e_Q1=7&p_Q1=5&{bad}"))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(page.contains("role=\"alert\"") && page.contains("survey-form"), "{bad}");
+    }
+    assert!(!h.app.survey_for_token(&token).await.unwrap().answered());
+
+    // The final answer, with a hostile comment.
+    let mut form = format!("csrf={pre}&action=submit&overall=6&comment={}", enc("<script>alert(1)</script> 太慢了"));
+    for i in 1..=22 {
+        form.push_str(&format!("&e_Q{i}=7&p_Q{i}={}", 3 + i % 4));
+    }
+    for (d, w) in [("tangibles", 10), ("reliability", 30), ("responsiveness", 20), ("assurance", 20), ("empathy", 20)] {
+        form.push_str(&format!("&w_{d}={w}"));
+    }
+    let (res, out) = h.post_form(&path, &cookie, form.clone()).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{out}");
+    let (_, page) = h.get_page(&path, &cookie).await;
+    assert!(page.contains("data-state=\"thanks\""));
+    let (res, _) = h.post_form(&path, &cookie, form).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "one final answer per token");
+
+    // Opt-out: a GET only asks; the POST (with CSRF) records it.
+    let other = make().await;
+    let (res, page) = h.get_page(&format!("/s/{other}/opt-out"), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("opt-out-form"));
+    let (res, _) = h.post_form(&format!("/s/{other}/opt-out"), &cookie, String::new()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (res, page) = h
+        .post_form(&format!("/s/{other}/opt-out"), &cookie, format!("csrf={pre}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("data-state=\"opted_out\""));
+    let (_, page) = h.get_page(&format!("/s/{other}"), &cookie).await;
+    assert!(page.contains("data-state=\"opted_out\""));
+
+    // Unknown and expired tokens: not found.
+    let now = kefu_app::now_ms();
+    h.app
+        .store
+        .create_survey_links(&[kefu_store::NewSurveyLink {
+            survey_id: id,
+            token_hash: kefu_app::auth::sha256_hex("expired-token-expired-token"),
+            customer_id: None,
+            contact_id: None,
+            ticket_id: None,
+            language: "en".into(),
+            expires_at: now - 1,
+            now: now - 10,
+        }])
+        .await
+        .unwrap();
+    for t in ["no-such-token", "expired-token-expired-token"] {
+        let (res, _) = h.get_page(&format!("/s/{t}"), "").await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{t}");
+        let (res, _) = h
+            .post_form(&format!("/s/{t}"), &cookie, format!("csrf={pre}&action=submit&p_Q1=5"))
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{t}");
+    }
+
+    // The staff pages, in both languages; the hostile comment is text.
+    for (lang, heading) in [("en", "Dimensions"), ("zh-CN", "维度")] {
+        let (session, _) = h.session(Role::Manager).await;
+        let c = format!("{session}; kefu_lang={lang}");
+        let (res, list) = h.get_page("/surveys", &c).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(list.contains(&format!("/surveys/{id}")) && list.contains("2026") && !list.contains("<b>2026"));
+        let (res, report) = h.get_page(&format!("/surveys/{id}"), &c).await;
+        assert_eq!(res.status(), StatusCode::OK, "{report}");
+        assert!(report.contains(heading), "{lang}");
+        assert!(report.contains("id=\"n-responses\">1<"));
+        assert!(report.contains("data-dimension=\"empathy\"") && report.contains("data-item=\"Q22\""));
+        assert!(report.contains("alert(1)") && !report.contains("<script>alert"), "escaped");
+        assert!(!report.contains("<b>2026"));
+    }
+    let (session, _) = h.session(Role::Agent).await;
+    let (res, _) = h.get_page(&format!("/surveys/{id}"), &session).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

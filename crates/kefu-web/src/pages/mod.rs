@@ -11,6 +11,7 @@ pub mod invite;
 pub mod login;
 pub mod portal;
 pub mod public;
+pub mod surveys;
 pub mod tickets;
 pub mod users;
 pub mod webhooks;
@@ -57,6 +58,7 @@ impl Chrome {
                 "nav.customers",
                 &[Role::Admin, Role::Manager, Role::Agent],
             ),
+            ("/surveys", "nav.surveys", &[Role::Admin, Role::Manager]),
             ("/admin/users", "nav.users", &[Role::Admin, Role::Manager]),
             ("/admin/departments", "nav.departments", &[Role::Admin]),
             ("/admin/webhooks", "nav.webhooks", &[Role::Admin]),
@@ -131,6 +133,7 @@ const FLASHES: &[(&str, &str)] = &[
     ("ticket_created", "flash.ticket_created"),
     ("ticket_updated", "flash.ticket_updated"),
     ("follow_replied", "flash.follow_replied"),
+    ("survey_saved", "flash.survey_saved"),
 ];
 
 pub fn role_key(role: Role) -> &'static str {

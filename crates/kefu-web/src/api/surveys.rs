@@ -1,0 +1,428 @@
+//! `/api/v1/surveys` and the item bank `/api/v1/survey-items` (admins and managers): create and
+//! read surveys, make tokenised answer links, and the report (its JSON as STATISTICS.md names the
+//! fields). Respondents answer on the public page `/s/{token}`, not through the API.
+
+use super::ApiJson;
+use crate::WebState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kefu_app::surveys::{BankItemInput, DimensionInput, LinkRequest, SurveyInput, SurveyView};
+use kefu_store::{BankItem, BankItemPatch, Survey, SurveyDimension};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyItemDto {
+    pub code: String,
+    pub dimension: String,
+    pub expectation_zh: String,
+    pub expectation_en: String,
+    pub perception_zh: String,
+    pub perception_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyDto {
+    pub id: i64,
+    /// servqual | servperf | csat | nps | ces | custom
+    pub kind: String,
+    pub title: String,
+    pub language: String,
+    /// Manager weights per dimension code (sum 100), or null.
+    #[schema(value_type = Option<Object>)]
+    pub weights: Option<BTreeMap<String, u32>>,
+    pub importance: bool,
+    pub overall: bool,
+    pub comment: bool,
+    pub competitor: Option<String>,
+    /// draft | open | closed
+    pub status: String,
+    /// Final answers so far (in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered: Option<i64>,
+    /// The items asked, in order (not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<SurveyItemDto>>,
+    pub created_at: i64,
+}
+
+fn survey_dto(s: Survey, answered: Option<i64>, view: Option<SurveyView>) -> SurveyDto {
+    let weights = match &view {
+        Some(v) => v.weights.clone(),
+        None => s.weights.as_deref().and_then(|w| serde_json::from_str(w).ok()),
+    };
+    SurveyDto {
+        id: s.id,
+        kind: s.kind,
+        title: s.title,
+        language: s.language,
+        weights,
+        importance: s.importance,
+        overall: s.overall,
+        comment: s.comment,
+        competitor: s.competitor,
+        status: s.status,
+        answered,
+        items: view.map(|v| {
+            v.items
+                .into_iter()
+                .map(|i| SurveyItemDto {
+                    code: i.code,
+                    dimension: i.dimension,
+                    expectation_zh: i.expectation_zh,
+                    expectation_en: i.expectation_en,
+                    perception_zh: i.perception_zh,
+                    perception_en: i.perception_en,
+                })
+                .collect()
+        }),
+        created_at: s.created_at,
+    }
+}
+
+fn view_dto(v: SurveyView) -> SurveyDto {
+    survey_dto(v.survey.clone(), None, Some(v))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyList {
+    pub items: Vec<SurveyDto>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSurveyBody {
+    /// servqual (default) | servperf | csat | nps | ces | custom
+    kind: Option<String>,
+    title: String,
+    /// zh-CN (default) | en
+    language: Option<String>,
+    /// {dimension code: points}, summing to 100
+    #[schema(value_type = Option<Object>)]
+    weights: Option<BTreeMap<String, u32>>,
+    #[serde(default)]
+    importance: bool,
+    #[serde(default)]
+    overall: bool,
+    comment: Option<bool>,
+    competitor: Option<String>,
+    /// Bank item codes in order; default the whole bank (servqual, servperf, custom)
+    items: Option<Vec<String>>,
+    /// draft | open (default) | closed
+    status: Option<String>,
+}
+
+/// Creates a survey; SERVQUAL with all the bank's items unless told otherwise.
+#[utoipa::path(post, path = "/api/v1/surveys", tag = "surveys", security(("bearer" = [])), request_body = CreateSurveyBody,
+    responses((status = 201, body = SurveyDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateSurveyBody>,
+) -> Result<Response, ApiError> {
+    let v = state
+        .app
+        .create_survey(
+            &caller.actor(),
+            SurveyInput {
+                kind: b.kind.unwrap_or_else(|| "servqual".into()),
+                title: b.title,
+                language: b.language,
+                weights: b.weights,
+                importance: b.importance,
+                overall: b.overall,
+                comment: b.comment.unwrap_or(true),
+                competitor: b.competitor,
+                items: b.items,
+                status: b.status,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view_dto(v))).into_response())
+}
+
+/// Every survey, newest first, with its number of final answers.
+#[utoipa::path(get, path = "/api/v1/surveys", tag = "surveys", security(("bearer" = [])),
+    responses((status = 200, body = SurveyList)))]
+pub async fn list(State(state): State<WebState>, caller: Caller) -> Result<Json<SurveyList>, ApiError> {
+    let items = state
+        .app
+        .list_surveys(&caller.actor())
+        .await?
+        .into_iter()
+        .map(|(s, n)| survey_dto(s, Some(n), None))
+        .collect();
+    Ok(Json(SurveyList { items }))
+}
+
+/// A survey with its items.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = SurveyDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<SurveyDto>, ApiError> {
+    Ok(Json(view_dto(state.app.get_survey(&caller.actor(), id).await?)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinksBody {
+    /// One link per customer; empty or absent: one link for nobody in particular
+    #[serde(default)]
+    customer_ids: Vec<i64>,
+    /// 1–365, default 30
+    expires_in_days: Option<u32>,
+    /// zh-CN | en; default the customer's primary contact's language, else the survey's
+    language: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkDto {
+    pub id: i64,
+    pub customer_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub language: String,
+    pub expires_at: i64,
+    /// The plain token: shown in this answer only, stored hashed.
+    pub token: String,
+    /// The answer page, relative to the server: `/s/{token}`.
+    pub path: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkList {
+    pub links: Vec<LinkDto>,
+}
+
+/// Makes tokenised answer links for customers.
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)), request_body = LinksBody,
+    responses((status = 201, body = LinkList), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn links(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<LinksBody>,
+) -> Result<Response, ApiError> {
+    let made = state
+        .app
+        .make_survey_links(
+            &caller.actor(),
+            id,
+            LinkRequest {
+                customer_ids: b.customer_ids,
+                expires_in_days: b.expires_in_days,
+                language: b.language,
+            },
+        )
+        .await?;
+    let links = made
+        .into_iter()
+        .map(|m| LinkDto {
+            id: m.link.id,
+            customer_id: m.link.customer_id,
+            contact_id: m.link.contact_id,
+            language: m.link.language,
+            expires_at: m.link.expires_at,
+            path: format!("/s/{}", m.token),
+            token: m.token,
+        })
+        .collect();
+    Ok((StatusCode::CREATED, Json(LinkList { links })).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// all (default) or tier:A … tier:E, tier:none
+    segment: Option<String>,
+    /// First month, YYYY-MM
+    from: Option<String>,
+    /// Last month, YYYY-MM
+    to: Option<String>,
+}
+
+/// The survey's report from its sufficient statistics: `n_responses`, `items`, `dimensions`,
+/// `servqual`, `ipa`, `short_planks`, `notes`; NPS / CSAT / CES surveys `nps`, `nps_se`,
+/// `nps_ci95`, `csat`, `csat_ci95`, `ces_mean`, `ces_ci95`. Intervals are `[lo, hi]`; a figure
+/// that cannot be computed is null with a note.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/report", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), ReportQuery),
+    responses((status = 200, body = Object), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn report(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let r = state
+        .app
+        .survey_report(
+            &caller.actor(),
+            id,
+            q.segment.as_deref(),
+            q.from.as_deref(),
+            q.to.as_deref(),
+        )
+        .await?;
+    Ok(Json(r.to_json()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BankDto {
+    #[schema(value_type = Vec<Object>)]
+    pub dimensions: Vec<SurveyDimension>,
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<BankItem>,
+}
+
+/// The item bank: dimensions and items in both languages.
+#[utoipa::path(get, path = "/api/v1/survey-items", tag = "surveys", security(("bearer" = [])),
+    responses((status = 200, body = BankDto)))]
+pub async fn bank(State(state): State<WebState>, caller: Caller) -> Result<Json<BankDto>, ApiError> {
+    let (dimensions, items) = state.app.item_bank(&caller.actor()).await?;
+    Ok(Json(BankDto { dimensions, items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemEdit {
+    code: String,
+    expectation_zh: Option<String>,
+    expectation_en: Option<String>,
+    perception_zh: Option<String>,
+    perception_en: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankPatchBody {
+    /// Wording changes by item code; every code must exist (else nothing changes)
+    items: Vec<ItemEdit>,
+}
+
+/// Edits the wording of bank items (codes and dimensions stay).
+#[utoipa::path(patch, path = "/api/v1/survey-items", tag = "surveys", security(("bearer" = [])), request_body = BankPatchBody,
+    responses((status = 200, body = BankDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn patch_bank(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<BankPatchBody>,
+) -> Result<Json<BankDto>, ApiError> {
+    let actor = caller.actor();
+    let (_, items) = state.app.item_bank(&actor).await?;
+    // Check every edit before making any.
+    for (n, e) in b.items.iter().enumerate() {
+        if !items.iter().any(|i| i.code == e.code) {
+            return Err(kefu_app::AppError::NotFound.into());
+        }
+        for (field, v) in [
+            ("expectation_zh", &e.expectation_zh),
+            ("expectation_en", &e.expectation_en),
+            ("perception_zh", &e.perception_zh),
+            ("perception_en", &e.perception_en),
+        ] {
+            if let Some(v) = v
+                && (v.trim().is_empty() || v.chars().count() > 500)
+            {
+                return Err(kefu_core::Invalid::one(
+                    &format!("items[{n}].{field}"),
+                    "required",
+                    format!("{field} is required (at most 500 characters)"),
+                )
+                .into());
+            }
+        }
+    }
+    for e in b.items {
+        state
+            .app
+            .update_bank_item(
+                &actor,
+                &e.code,
+                BankItemPatch {
+                    expectation_zh: e.expectation_zh,
+                    expectation_en: e.expectation_en,
+                    perception_zh: e.perception_zh,
+                    perception_en: e.perception_en,
+                },
+            )
+            .await?;
+    }
+    let (dimensions, items) = state.app.item_bank(&actor).await?;
+    Ok(Json(BankDto { dimensions, items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewItemBody {
+    code: String,
+    dimension: String,
+    expectation_zh: String,
+    expectation_en: String,
+    perception_zh: String,
+    perception_en: String,
+}
+
+/// Adds an item to the bank.
+#[utoipa::path(post, path = "/api/v1/survey-items", tag = "surveys", security(("bearer" = [])), request_body = NewItemBody,
+    responses((status = 201, body = Object), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_item(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<NewItemBody>,
+) -> Result<Response, ApiError> {
+    let i = state
+        .app
+        .add_bank_item(
+            &caller.actor(),
+            BankItemInput {
+                code: b.code,
+                dimension: b.dimension,
+                expectation_zh: b.expectation_zh,
+                expectation_en: b.expectation_en,
+                perception_zh: b.perception_zh,
+                perception_en: b.perception_en,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(i)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDimensionBody {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    #[serde(default)]
+    description_zh: String,
+    #[serde(default)]
+    description_en: String,
+}
+
+/// Adds a dimension to the bank.
+#[utoipa::path(post, path = "/api/v1/survey-dimensions", tag = "surveys", security(("bearer" = [])), request_body = NewDimensionBody,
+    responses((status = 201, body = Object), (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_dimension(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<NewDimensionBody>,
+) -> Result<Response, ApiError> {
+    let d = state
+        .app
+        .add_survey_dimension(
+            &caller.actor(),
+            DimensionInput {
+                code: b.code,
+                name_zh: b.name_zh,
+                name_en: b.name_en,
+                description_zh: b.description_zh,
+                description_en: b.description_en,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(d)).into_response())
+}

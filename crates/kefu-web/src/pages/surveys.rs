@@ -1,0 +1,738 @@
+//! Survey pages: the public answer page `/s/{token}` (no account; a pre-session CSRF value like
+//! the complaint form; the link's language unless the respondent switched; partial save; a
+//! thank-you state; opt-out at `/s/{token}/opt-out`), and for managers the list `/surveys` and
+//! the report `/surveys/{id}` as tables.
+
+use super::login::{pre_session_csrf, with_pre_session_csrf};
+use super::{Chrome, fmt_time};
+use crate::WebState;
+use crate::auth::{Caller, Identity, LANG_COOKIE, cookie, cookies_secure};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kefu_app::AppError;
+use kefu_app::surveys::{Answers, LinkSurvey, SurveyView, has_battery, score_scale};
+use kefu_core::stats::Interval;
+use kefu_core::{Invalid, Language};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One question: its form field name, its text, and the chosen value.
+pub struct Question {
+    pub name: String,
+    pub code: String,
+    pub text: String,
+    pub value: Option<u8>,
+}
+
+impl Question {
+    pub fn is(&self, v: &u8) -> bool {
+        self.value == Some(*v)
+    }
+}
+
+pub struct PointsField {
+    pub name: String,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_answer.html")]
+pub struct AnswerPage {
+    pub page: Chrome,
+    pub token: String,
+    pub title: String,
+    pub kind: String,
+    pub expectations: Vec<Question>,
+    pub perceptions: Vec<Question>,
+    pub points: Vec<PointsField>,
+    pub overall: Option<Question>,
+    pub score: Option<Question>,
+    /// The values of the single score's scale.
+    pub score_values: Vec<u8>,
+    pub comment_asked: bool,
+    pub comment: String,
+    pub errors: Vec<(String, String)>,
+    pub scale7: Vec<u8>,
+}
+
+#[derive(Template)]
+#[template(path = "survey_done.html")]
+pub struct DonePage {
+    pub page: Chrome,
+    pub token: String,
+    pub title: String,
+    /// thanks | opted_out | confirm_opt_out
+    pub state: &'static str,
+}
+
+/// The respondent's language: the switch's cookie if they used it, else the link's.
+fn respondent(id: &Identity, headers: &HeaderMap, link_lang: &str) -> Identity {
+    let mut id = id.clone();
+    id.lang = cookie(headers, LANG_COOKIE)
+        .and_then(Language::parse)
+        .or_else(|| Language::parse(link_lang))
+        .unwrap_or(id.lang);
+    id
+}
+
+/// The wording with the bank's placeholders filled: the organisation's name for XYZ, and the
+/// business type left out.
+fn fill(text: &str, org: &str) -> String {
+    text.replace("XYZ", org)
+        .replace("excellent [type] companies", "excellent companies")
+        .replace("Excellent [type] companies", "Excellent companies")
+        .replace("an excellent [type] company", "an excellent company")
+        .replace(" [type]", "")
+        .replace("[行业]", "")
+}
+
+/// A page before sign-in: the pre-session CSRF value rides along, and nothing is cached.
+fn public(state: &WebState, headers: &HeaderMap, status: StatusCode, page: impl Template) -> Response {
+    let pre = pre_session_csrf(headers);
+    let mut r = super::render_status(status, page);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    with_pre_session_csrf(r, &pre, cookies_secure(state, headers))
+}
+
+fn chrome(id: &Identity, headers: &HeaderMap, token: &str, title: &str, done: Option<&str>) -> Chrome {
+    let mut c = Chrome::new(id, &format!("/s/{token}"), "survey.answer_title").with_flash(done);
+    c.csrf = match &id.session {
+        Some((_, csrf)) => csrf.clone(),
+        None => pre_session_csrf(headers),
+    };
+    c.title = title.to_owned();
+    c
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn answer_page(
+    state: &WebState,
+    id: &Identity,
+    headers: &HeaderMap,
+    token: &str,
+    ls: &LinkSurvey,
+    answers: &Answers,
+    comment: &str,
+    errors: Vec<(String, String)>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let org = super::organisation(state).await;
+    let t = id.tr();
+    let org = org["name"].as_str().filter(|s| !s.is_empty()).unwrap_or(t.t("survey.our_company"));
+    let v: &SurveyView = &ls.view;
+    let zh = id.lang == Language::ZhCn;
+    let kind = v.survey.kind.as_str();
+    let expectations = if kind == "servqual" {
+        v.items
+            .iter()
+            .map(|i| Question {
+                name: format!("e_{}", i.code),
+                code: i.code.clone(),
+                text: fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org),
+                value: answers.expectation.get(&i.code).copied(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let perceptions = if has_battery(kind) {
+        v.items
+            .iter()
+            .map(|i| Question {
+                name: format!("p_{}", i.code),
+                code: i.code.clone(),
+                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, org),
+                value: answers.perception.get(&i.code).copied(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let points = if v.survey.importance && matches!(kind, "servqual" | "servperf") {
+        v.dimensions
+            .iter()
+            .map(|d| PointsField {
+                name: format!("w_{}", d.code),
+                label: if zh { d.name_zh.clone() } else { d.name_en.clone() },
+                hint: if zh { d.description_zh.clone() } else { d.description_en.clone() },
+                value: answers
+                    .allocation
+                    .as_ref()
+                    .and_then(|w| w.get(&d.code))
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let overall = (v.survey.overall && has_battery(kind)).then(|| Question {
+        name: "overall".into(),
+        code: String::new(),
+        text: t.t("survey.overall_question").replace("XYZ", org),
+        value: answers.overall,
+    });
+    let score = score_scale(kind).map(|_| Question {
+        name: "score".into(),
+        code: String::new(),
+        text: t.t(match kind {
+            "nps" => "survey.nps_question",
+            "csat" => "survey.csat_question",
+            _ => "survey.ces_question",
+        })
+        .replace("XYZ", org),
+        value: answers.score,
+    });
+    let score_values = score_scale(kind).map(|(lo, hi)| (lo..=hi).collect()).unwrap_or_default();
+    let page = AnswerPage {
+        page: chrome(id, headers, token, &v.survey.title, done),
+        token: token.to_owned(),
+        title: v.survey.title.clone(),
+        kind: kind.to_owned(),
+        expectations,
+        perceptions,
+        points,
+        overall,
+        score,
+        score_values,
+        comment_asked: v.survey.comment,
+        comment: comment.to_owned(),
+        errors,
+        scale7: (1..=7).collect(),
+    };
+    public(state, headers, status, page)
+}
+
+fn done_page(state: &WebState, id: &Identity, headers: &HeaderMap, token: &str, title: &str, s: &'static str) -> Response {
+    let page = DonePage {
+        page: chrome(id, headers, token, title, None),
+        token: token.to_owned(),
+        title: title.to_owned(),
+        state: s,
+    };
+    public(state, headers, StatusCode::OK, page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let ls = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls,
+        Err(e) => return super::error_page(&id, e),
+    };
+    let id = respondent(&id, &headers, &ls.link.language);
+    if ls.answered() {
+        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "thanks");
+    }
+    if ls.opted_out() {
+        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "opted_out");
+    }
+    let (answers, comment) = match &ls.response {
+        Some((r, a)) => (a.clone(), r.comment.clone()),
+        None => (Answers::default(), String::new()),
+    };
+    answer_page(
+        &state,
+        &id,
+        &headers,
+        &token,
+        &ls,
+        &answers,
+        &comment,
+        vec![],
+        q.done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The form's fields as answers; a value that is no number is an error naming its field.
+fn parse_form(fields: &[(String, String)]) -> Result<(Answers, String, bool), (Answers, String, Invalid)> {
+    let mut a = Answers::default();
+    let mut comment = String::new();
+    let mut final_ = false;
+    let mut bad: Option<Invalid> = None;
+    let mut points: BTreeMap<String, u32> = BTreeMap::new();
+    for (k, v) in fields {
+        let v = v.trim();
+        if k == "comment" {
+            comment = v.to_owned();
+            continue;
+        }
+        if k == "action" {
+            final_ = v == "submit";
+            continue;
+        }
+        if v.is_empty() {
+            continue;
+        }
+        let small = || v.parse::<u8>().ok();
+        let mut fail = |field: &str| {
+            bad.get_or_insert_with(|| Invalid::one(field, "not_a_number", format!("{field}: {v:?} is not a number")));
+        };
+        if let Some(code) = k.strip_prefix("e_") {
+            match small() {
+                Some(x) => {
+                    a.expectation.insert(code.to_owned(), x);
+                }
+                None => fail(k),
+            }
+        } else if let Some(code) = k.strip_prefix("p_") {
+            match small() {
+                Some(x) => {
+                    a.perception.insert(code.to_owned(), x);
+                }
+                None => fail(k),
+            }
+        } else if let Some(code) = k.strip_prefix("w_") {
+            match v.parse::<u32>() {
+                Ok(x) => {
+                    points.insert(code.to_owned(), x);
+                }
+                Err(_) => fail("allocation"),
+            }
+        } else if k == "overall" {
+            match small() {
+                Some(x) => a.overall = Some(x),
+                None => fail(k),
+            }
+        } else if k == "score" {
+            match small() {
+                Some(x) => a.score = Some(x),
+                None => fail(k),
+            }
+        }
+    }
+    if !points.is_empty() {
+        a.allocation = Some(points);
+    }
+    match bad {
+        Some(i) => Err((a, comment, i)),
+        None => Ok((a, comment, final_)),
+    }
+}
+
+fn messages(id: &Identity, i: Invalid) -> Vec<(String, String)> {
+    let t = id.tr();
+    i.errors
+        .into_iter()
+        .map(|e| {
+            let msg = match e.code {
+                "out_of_range" => t.t("survey.error_range").to_owned(),
+                "sum" => t.t("survey.error_points").to_owned(),
+                "required" => t.t("survey.error_required").to_owned(),
+                "not_a_number" => t.t("survey.error_number").to_owned(),
+                "too_long" => t.t("survey.error_too_long").to_owned(),
+                _ => e.message,
+            };
+            (e.field, msg)
+        })
+        .collect()
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let ls = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls,
+        Err(e) => return super::error_page(&id, e),
+    };
+    let id = respondent(&id, &headers, &ls.link.language);
+    let (answers, comment, final_) = match parse_form(&fields) {
+        Ok(x) => x,
+        Err((a, c, i)) => {
+            let errors = messages(&id, i);
+            return answer_page(
+                &state,
+                &id,
+                &headers,
+                &token,
+                &ls,
+                &a,
+                &c,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
+        Ok(_) if final_ => Redirect::to(&format!("/s/{token}")).into_response(),
+        Ok(_) => super::done(&format!("/s/{token}"), "survey_saved"),
+        Err(AppError::Invalid(i)) => {
+            let errors = messages(&id, i);
+            answer_page(
+                &state,
+                &id,
+                &headers,
+                &token,
+                &ls,
+                &answers,
+                &comment,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => super::error_page(&id, e),
+    }
+}
+
+pub async fn opt_out_form(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let ls = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls,
+        Err(e) => return super::error_page(&id, e),
+    };
+    let id = respondent(&id, &headers, &ls.link.language);
+    let s = if ls.opted_out() { "opted_out" } else { "confirm_opt_out" };
+    done_page(&state, &id, &headers, &token, &ls.view.survey.title, s)
+}
+
+pub async fn opt_out(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(e) = state.app.opt_out_survey(&token).await {
+        return super::error_page(&id, e);
+    }
+    let title = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls.view.survey.title,
+        Err(_) => String::new(),
+    };
+    done_page(&state, &id, &headers, &token, &title, "opted_out")
+}
+
+// ----- staff pages -----
+
+pub struct SurveyRow {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub status: String,
+    pub answered: i64,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "surveys.html")]
+pub struct ListPage {
+    pub page: Chrome,
+    pub rows: Vec<SurveyRow>,
+}
+
+pub async fn list(State(state): State<WebState>, c: Caller) -> Response {
+    let id = &c.1;
+    match state.app.list_surveys(&c.actor()).await {
+        Ok(surveys) => {
+            let tz = super::time_zone(&state).await;
+            let t = id.tr();
+            let rows = surveys
+                .into_iter()
+                .map(|(s, n)| SurveyRow {
+                    id: s.id,
+                    kind: t.t(kind_key(&s.kind)).to_owned(),
+                    status: t.t(status_key(&s.status)).to_owned(),
+                    title: s.title,
+                    answered: n,
+                    created: fmt_time(s.created_at, &tz),
+                })
+                .collect();
+            super::render(ListPage {
+                page: Chrome::new(id, "/surveys", "survey.list_title"),
+                rows,
+            })
+        }
+        Err(e) => super::error_page(id, e),
+    }
+}
+
+fn kind_key(kind: &str) -> &'static str {
+    match kind {
+        "servqual" => "survey.kind_servqual",
+        "servperf" => "survey.kind_servperf",
+        "csat" => "survey.kind_csat",
+        "nps" => "survey.kind_nps",
+        "ces" => "survey.kind_ces",
+        _ => "survey.kind_custom",
+    }
+}
+
+fn status_key(status: &str) -> &'static str {
+    match status {
+        "draft" => "survey.status_draft",
+        "closed" => "survey.status_closed",
+        _ => "survey.status_open",
+    }
+}
+
+fn num(v: Option<f64>, places: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x:.places$}"),
+        _ => "—".into(),
+    }
+}
+
+fn ci(v: Option<Interval>, places: usize) -> String {
+    match v {
+        Some(i) => format!("[{:.places$}, {:.places$}]", i.lo, i.hi),
+        None => "—".into(),
+    }
+}
+
+pub struct ItemRow {
+    pub code: String,
+    pub dimension: String,
+    pub text: String,
+    pub n: u64,
+    pub e: String,
+    pub p: String,
+    pub gap: String,
+    pub sd: String,
+    pub ci: String,
+    pub negative: bool,
+}
+
+pub struct DimensionRow {
+    pub code: String,
+    pub name: String,
+    pub n: u64,
+    pub e: String,
+    pub p: String,
+    pub gap: String,
+    pub ci: String,
+    pub alpha_e: String,
+    pub alpha_p: String,
+    pub alpha_p_ci: String,
+    pub alpha_p_std: String,
+    pub n_complete_p: u64,
+}
+
+pub struct IpaRow {
+    pub name: String,
+    pub stated: String,
+    pub derived: String,
+    pub performance: String,
+    pub gap: String,
+    pub quadrant: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_report.html")]
+pub struct ReportPage {
+    pub page: Chrome,
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub n: u64,
+    pub segment: String,
+    pub from: String,
+    pub to: String,
+    pub scores: Vec<(String, String)>,
+    pub dimensions: Vec<DimensionRow>,
+    pub items: Vec<ItemRow>,
+    pub ipa: Vec<IpaRow>,
+    pub short_planks: Vec<String>,
+    pub figures: Vec<(String, String)>,
+    pub comments: Vec<(String, String)>,
+    pub notes: Vec<(String, String)>,
+    pub segments: Vec<(String, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReportQuery {
+    segment: String,
+    from: String,
+    to: String,
+}
+
+pub async fn report(
+    State(state): State<WebState>,
+    c: Caller,
+    Path(survey_id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let id = &c.1;
+    let actor = c.actor();
+    let t = id.tr();
+    let lang = id.lang;
+    let nonempty = |s: &str| Some(s.to_owned()).filter(|s| !s.trim().is_empty());
+    let (seg, from, to) = (nonempty(&q.segment), nonempty(&q.from), nonempty(&q.to));
+    let r = match state
+        .app
+        .survey_report(&actor, survey_id, seg.as_deref(), from.as_deref(), to.as_deref())
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return super::error_page(id, e),
+    };
+    let comments = match state.app.survey_comments(&actor, survey_id, 50).await {
+        Ok(c) => c,
+        Err(e) => return super::error_page(id, e),
+    };
+    let tz = super::time_zone(&state).await;
+    let v = &r.view;
+    let zh = lang == Language::ZhCn;
+    let mut scores = vec![];
+    let mut dimensions = vec![];
+    let mut items = vec![];
+    let mut ipa = vec![];
+    let mut short_planks = vec![];
+    let mut notes = vec![];
+    if let Some(sq) = &r.servqual {
+        let s = &sq.servqual;
+        scores = vec![
+            (t.t("survey.unweighted").to_owned(), num(s.unweighted, 3)),
+            (t.t("survey.weighted_manager").to_owned(), num(s.weighted_manager, 3)),
+            (
+                format!("{} (n = {})", t.t("survey.weighted_respondent"), s.n_weighted_respondent),
+                num(s.weighted_respondent, 3),
+            ),
+            (t.t("survey.mean_item_gap").to_owned(), num(s.mean_item_gap, 3)),
+        ];
+        dimensions = sq
+            .dimensions
+            .iter()
+            .map(|d| DimensionRow {
+                code: d.dimension.clone(),
+                name: v.dimension_name(&d.dimension, lang),
+                n: d.n,
+                e: num(d.e_mean, 2),
+                p: num(d.p_mean, 2),
+                gap: num(d.gap_mean, 2),
+                ci: ci(d.gap_ci95, 2),
+                alpha_e: num(d.alpha_e, 3),
+                alpha_p: num(d.alpha_p, 3),
+                alpha_p_ci: ci(d.alpha_p_ci95, 3),
+                alpha_p_std: num(d.alpha_p_std, 3),
+                n_complete_p: d.n_complete_p,
+            })
+            .collect();
+        items = sq
+            .items
+            .iter()
+            .map(|i| {
+                let text = v
+                    .items
+                    .iter()
+                    .find(|x| x.code == i.item)
+                    .map(|x| fill(if zh { &x.perception_zh } else { &x.perception_en }, "XYZ"))
+                    .unwrap_or_default();
+                ItemRow {
+                    code: i.item.clone(),
+                    dimension: i.dimension.as_deref().map(|d| v.dimension_name(d, lang)).unwrap_or_default(),
+                    text,
+                    n: i.n,
+                    e: num(i.e_mean, 2),
+                    p: num(i.p_mean, 2),
+                    gap: num(i.gap_mean, 2),
+                    sd: num(i.gap_sd, 2),
+                    ci: ci(i.gap_ci95, 2),
+                    negative: i.gap_mean.is_some_and(|g| g < 0.0),
+                }
+            })
+            .collect();
+        ipa = sq
+            .ipa
+            .rows
+            .iter()
+            .map(|row| IpaRow {
+                name: v.dimension_name(&row.dimension, lang),
+                stated: num(row.importance_stated, 1),
+                derived: num(row.importance_derived, 3),
+                performance: num(row.performance_p, 2),
+                gap: num(row.performance_gap, 2),
+                quadrant: row
+                    .quadrant
+                    .map(|q| {
+                        let code = serde_json::to_value(q)
+                            .ok()
+                            .and_then(|x| x.as_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        t.t(match code.as_str() {
+                            "concentrate_here" => "survey.q_concentrate_here",
+                            "keep_up_the_good_work" => "survey.q_keep_up",
+                            "low_priority" => "survey.q_low_priority",
+                            _ => "survey.q_possible_overkill",
+                        })
+                        .to_owned()
+                    })
+                    .unwrap_or_else(|| "—".into()),
+            })
+            .collect();
+        short_planks = sq.ipa.short_planks.iter().map(|d| v.dimension_name(d, lang)).collect();
+        notes = sq.notes.iter().map(|n| (n.field.clone(), n.reason.clone())).collect();
+    }
+    let mut figures = vec![];
+    if let Some(n) = &r.nps {
+        figures.push(("NPS".to_owned(), num(n.nps, 1)));
+        figures.push((t.t("survey.se").to_owned(), num(n.nps_se, 2)));
+        figures.push((t.t("survey.ci95").to_owned(), ci(n.nps_ci95, 1)));
+    }
+    if let Some(c) = &r.csat {
+        figures.push(("CSAT".to_owned(), num(c.csat.map(|x| x * 100.0), 1) + " %"));
+        figures.push((t.t("survey.ci95").to_owned(), ci(c.csat_ci95.map(|i| Interval { lo: i.lo * 100.0, hi: i.hi * 100.0 }), 1)));
+    }
+    if let Some(c) = &r.ces {
+        figures.push(("CES".to_owned(), num(c.ces_mean, 2)));
+        figures.push((t.t("survey.ci95").to_owned(), ci(c.ces_ci95, 2)));
+    }
+    for (code, s) in &r.custom {
+        figures.push((code.clone(), format!("{} (n = {}, {})", num(s.summary.mean, 2), s.summary.n, ci(s.summary.ci95, 2))));
+    }
+    let mut segments = vec![("all".to_owned(), t.t("survey.segment_all").to_owned())];
+    for tier in ["A", "B", "C", "D", "E", "none"] {
+        segments.push((format!("tier:{tier}"), format!("{} {tier}", t.t("survey.segment_tier"))));
+    }
+    super::render(ReportPage {
+        page: Chrome::new(id, "/surveys", "survey.report_title"),
+        id: survey_id,
+        title: v.survey.title.clone(),
+        kind: t.t(kind_key(&v.survey.kind)).to_owned(),
+        n: r.n_responses,
+        segment: r.segment.clone(),
+        from: q.from,
+        to: q.to,
+        scores,
+        dimensions,
+        items,
+        ipa,
+        short_planks,
+        figures,
+        comments: comments.into_iter().map(|(c, at)| (c, fmt_time(at, &tz))).collect(),
+        notes,
+        segments,
+    })
+}
