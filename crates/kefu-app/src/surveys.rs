@@ -138,10 +138,13 @@ impl SurveyView {
         ServqualResponse {
             expectation: self.items.iter().map(|i| a.expectation.get(&i.code).copied()).collect(),
             perception: self.items.iter().map(|i| a.perception.get(&i.code).copied()).collect(),
-            allocation: a
-                .allocation
-                .as_ref()
-                .map(|w| layout.dimensions.iter().map(|d| w.get(&d.code).copied().unwrap_or(0)).collect()),
+            allocation: a.allocation.as_ref().map(|w| {
+                layout
+                    .dimensions
+                    .iter()
+                    .map(|d| w.get(&d.code).copied().unwrap_or(0))
+                    .collect()
+            }),
             overall: a.overall,
         }
     }
@@ -153,7 +156,11 @@ impl SurveyView {
         let kind = s.kind.as_str();
         let known = |code: &str| self.items.iter().any(|i| i.code == code);
         if !a.expectation.is_empty() && kind != "servqual" {
-            return Err(Invalid::one("expectation", "not_asked", "this survey asks no expectations"));
+            return Err(Invalid::one(
+                "expectation",
+                "not_asked",
+                "this survey asks no expectations",
+            ));
         }
         if !a.perception.is_empty() && !has_battery(kind) {
             return Err(Invalid::one("perception", "not_asked", "this survey asks no items"));
@@ -161,7 +168,11 @@ impl SurveyView {
         for (field, m) in [("expectation", &a.expectation), ("perception", &a.perception)] {
             for (code, v) in m {
                 if !known(code) {
-                    return Err(Invalid::one(field, "unknown_item", format!("the survey has no item {code}")));
+                    return Err(Invalid::one(
+                        field,
+                        "unknown_item",
+                        format!("the survey has no item {code}"),
+                    ));
                 }
                 if !(1..=7).contains(v) {
                     return Err(Invalid::one(
@@ -174,11 +185,19 @@ impl SurveyView {
         }
         if let Some(w) = &a.allocation {
             if !(s.importance && matches!(kind, "servqual" | "servperf")) {
-                return Err(Invalid::one("allocation", "not_asked", "this survey asks no importance points"));
+                return Err(Invalid::one(
+                    "allocation",
+                    "not_asked",
+                    "this survey asks no importance points",
+                ));
             }
             let layout = self.layout();
             if let Some(code) = w.keys().find(|c| !layout.dimensions.iter().any(|d| &d.code == *c)) {
-                return Err(Invalid::one("allocation", "unknown_dimension", format!("no dimension {code}")));
+                return Err(Invalid::one(
+                    "allocation",
+                    "unknown_dimension",
+                    format!("no dimension {code}"),
+                ));
             }
             let sum: u64 = w.values().map(|&x| u64::from(x)).sum();
             if final_ && sum != 100 {
@@ -189,21 +208,37 @@ impl SurveyView {
                 ));
             }
             if sum > 100 {
-                return Err(Invalid::one("allocation", "sum", format!("{sum} points are more than 100")));
+                return Err(Invalid::one(
+                    "allocation",
+                    "sum",
+                    format!("{sum} points are more than 100"),
+                ));
             }
         }
         if let Some(o) = a.overall {
             if !s.overall || !has_battery(kind) {
-                return Err(Invalid::one("overall", "not_asked", "this survey asks no overall satisfaction"));
+                return Err(Invalid::one(
+                    "overall",
+                    "not_asked",
+                    "this survey asks no overall satisfaction",
+                ));
             }
             if !(1..=7).contains(&o) {
-                return Err(Invalid::one("overall", "out_of_range", format!("overall: {o} is not 1 to 7")));
+                return Err(Invalid::one(
+                    "overall",
+                    "out_of_range",
+                    format!("overall: {o} is not 1 to 7"),
+                ));
             }
         }
         match (score_scale(kind), a.score) {
             (None, Some(_)) => return Err(Invalid::one("score", "not_asked", "this survey asks no single score")),
             (Some((lo, hi)), Some(v)) if !(lo..=hi).contains(&v) => {
-                return Err(Invalid::one("score", "out_of_range", format!("score: {v} is not {lo} to {hi}")));
+                return Err(Invalid::one(
+                    "score",
+                    "out_of_range",
+                    format!("score: {v} is not {lo} to {hi}"),
+                ));
             }
             (Some(_), None) if final_ => return Err(Invalid::one("score", "required", "the score is required")),
             _ => {}
@@ -475,7 +510,13 @@ pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
     if s == "all" {
         return Ok("all".into());
     }
-    let bad = || Invalid::one("segment", "unknown_segment", "segment must be all or tier:<A|B|C|D|E|none>");
+    let bad = || {
+        Invalid::one(
+            "segment",
+            "unknown_segment",
+            "segment must be all or tier:<A|B|C|D|E|none>",
+        )
+    };
     let (field, value) = s.split_once([':', '=']).ok_or_else(bad)?;
     match field {
         "tier" => {
@@ -498,7 +539,11 @@ pub fn parse_period(field: &str, s: Option<&str>) -> Result<Option<String>, Inva
     if ok {
         Ok(Some(s.to_owned()))
     } else {
-        Err(Invalid::one(field, "invalid_period", format!("{field} must be a month, YYYY-MM")))
+        Err(Invalid::one(
+            field,
+            "invalid_period",
+            format!("{field} must be a month, YYYY-MM"),
+        ))
     }
 }
 
@@ -578,8 +623,13 @@ impl App {
             .add_survey_dimension(d)
             .await
             .map_err(crate::error::conflict_says("a dimension with this code exists".into()))?;
-        self.audit(actor, "survey.dimension.add", out.code.clone(), json!({"code": out.code}))
-            .await?;
+        self.audit(
+            actor,
+            "survey.dimension.add",
+            out.code.clone(),
+            json!({"code": out.code}),
+        )
+        .await?;
         Ok(out)
     }
 
@@ -628,7 +678,12 @@ impl App {
         require_survey_manager(actor)?;
         let kind = input.kind.trim().to_owned();
         if !KINDS.contains(&kind.as_str()) {
-            return Err(Invalid::one("kind", "unknown_kind", "kind is servqual, servperf, csat, nps, ces or custom").into());
+            return Err(Invalid::one(
+                "kind",
+                "unknown_kind",
+                "kind is servqual, servperf, csat, nps, ces or custom",
+            )
+            .into());
         }
         let title = check_text("title", &input.title, 200)?;
         let language = parse_language("language", input.language.as_deref())?.unwrap_or(Language::ZhCn);
@@ -708,21 +763,38 @@ impl App {
             None => None,
             Some(w) => {
                 if !matches!(kind.as_str(), "servqual" | "servperf") {
-                    return Err(Invalid::one("weights", "not_asked", "only servqual and servperf surveys take weights").into());
+                    return Err(Invalid::one(
+                        "weights",
+                        "not_asked",
+                        "only servqual and servperf surveys take weights",
+                    )
+                    .into());
                 }
                 let layout = draft.layout();
                 if w.len() != layout.dimensions.len() || layout.dimensions.iter().any(|d| !w.contains_key(&d.code)) {
-                    return Err(Invalid::one("weights", "dimensions", "give one weight for each dimension of the survey").into());
+                    return Err(Invalid::one(
+                        "weights",
+                        "dimensions",
+                        "give one weight for each dimension of the survey",
+                    )
+                    .into());
                 }
                 let sum: u64 = w.values().map(|&x| u64::from(x)).sum();
                 if sum != 100 {
-                    return Err(Invalid::one("weights", "sum", format!("the weights must add up to 100, not {sum}")).into());
+                    return Err(
+                        Invalid::one("weights", "sum", format!("the weights must add up to 100, not {sum}")).into(),
+                    );
                 }
                 Some(serde_json::to_string(w).map_err(|e| AppError::Refused(e.to_string()))?)
             }
         };
         if (input.importance || input.overall) && !has_battery(&kind) {
-            return Err(Invalid::one("importance", "not_asked", "importance points and overall satisfaction go with an item battery").into());
+            return Err(Invalid::one(
+                "importance",
+                "not_asked",
+                "importance points and overall satisfaction go with an item battery",
+            )
+            .into());
         }
         let s = self
             .store
@@ -741,8 +813,13 @@ impl App {
                 now: now_ms(),
             })
             .await?;
-        self.audit(actor, "survey.create", s.id.to_string(), json!({"kind": s.kind, "title": s.title}))
-            .await?;
+        self.audit(
+            actor,
+            "survey.create",
+            s.id.to_string(),
+            json!({"kind": s.kind, "title": s.title}),
+        )
+        .await?;
         self.survey_view(s).await
     }
 
@@ -795,7 +872,12 @@ impl App {
             return Err(Invalid::one("expires_in_days", "out_of_range", "expires_in_days is 1 to 365").into());
         }
         if req.customer_ids.len() > MAX_LINKS {
-            return Err(Invalid::one("customer_ids", "too_many", format!("at most {MAX_LINKS} links at a time")).into());
+            return Err(Invalid::one(
+                "customer_ids",
+                "too_many",
+                format!("at most {MAX_LINKS} links at a time"),
+            )
+            .into());
         }
         let lang = parse_language("language", req.language.as_deref())?;
         let default_lang = Language::parse(&survey.language).unwrap_or(Language::ZhCn);
@@ -846,8 +928,13 @@ impl App {
             tokens.push(token);
         }
         let links = self.store.create_survey_links(&rows).await?;
-        self.audit(actor, "survey.links", survey_id.to_string(), json!({"count": links.len()}))
-            .await?;
+        self.audit(
+            actor,
+            "survey.links",
+            survey_id.to_string(),
+            json!({"count": links.len()}),
+        )
+        .await?;
         Ok(links
             .into_iter()
             .zip(tokens)
@@ -887,7 +974,13 @@ impl App {
 
     /// Saves (`final_` false) or submits an answer through a link. A bad answer changes nothing;
     /// a second final answer is `Conflict`; an unknown or expired token `NotFound`.
-    pub async fn answer_survey(&self, token: &str, answers: Answers, comment: &str, final_: bool) -> AppResult<SurveyResponse> {
+    pub async fn answer_survey(
+        &self,
+        token: &str,
+        answers: Answers,
+        comment: &str,
+        final_: bool,
+    ) -> AppResult<SurveyResponse> {
         let ls = self.survey_for_token(token).await?;
         if ls.answered() {
             return Err(AppError::Conflict("this survey has been answered already".into()));

@@ -97,10 +97,16 @@ fn servqual_input() -> SurveyInput {
         overall: true,
         comment: true,
         weights: Some(
-            [("tangibles", 10), ("reliability", 30), ("responsiveness", 20), ("assurance", 20), ("empathy", 20)]
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
+            [
+                ("tangibles", 10),
+                ("reliability", 30),
+                ("responsiveness", 20),
+                ("assurance", 20),
+                ("empathy", 20),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
         ),
         ..Default::default()
     }
@@ -189,8 +195,14 @@ async fn item_bank_and_survey_design(app: App) {
     assert_eq!(dims[0].name_zh, "有形性");
     assert_eq!(items.len(), 22);
     assert_eq!(items[0].code, "Q1");
-    assert_eq!(items[0].expectation_en, "Excellent [type] companies will have modern-looking equipment.");
-    assert_eq!(items[1].perception_en, "XYZ's physical facilities are visually appealing.");
+    assert_eq!(
+        items[0].expectation_en,
+        "Excellent [type] companies will have modern-looking equipment."
+    );
+    assert_eq!(
+        items[1].perception_en,
+        "XYZ's physical facilities are visually appealing."
+    );
     assert_eq!(items[21].perception_zh, "XYZ 的员工了解您的具体需求。");
     let counts: Vec<usize> = dims
         .iter()
@@ -276,7 +288,16 @@ async fn item_bank_and_survey_design(app: App) {
     assert_eq!(v.items.len(), 22);
     assert_eq!(v.layout(), kefu_core::stats::ServqualLayout::standard());
     assert_eq!(v.weight_vec(), Some(vec![10, 30, 20, 20, 20]));
-    let all = app.create_survey(&manager, SurveyInput { weights: None, ..servqual_input() }).await.unwrap();
+    let all = app
+        .create_survey(
+            &manager,
+            SurveyInput {
+                weights: None,
+                ..servqual_input()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(all.items.len(), 23, "without a list, the whole bank");
 
     // Bad designs: clear errors, nothing created.
@@ -386,10 +407,23 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
     assert_eq!(r["items"][0]["code"], "Q1");
     assert!(r["items"][0]["gap_ci95"].is_array());
     assert_eq!(r["dimensions"][1]["code"], "reliability");
-    for f in ["alpha_p", "alpha_p_ci95", "alpha_e", "alpha_p_std", "item_total_p", "alpha_if_deleted_p"] {
+    for f in [
+        "alpha_p",
+        "alpha_p_ci95",
+        "alpha_e",
+        "alpha_p_std",
+        "item_total_p",
+        "alpha_if_deleted_p",
+    ] {
         assert!(r["dimensions"][0].get(f).is_some(), "{f}");
     }
-    for f in ["unweighted", "weighted_manager", "weighted_respondent", "n_weighted_respondent", "mean_item_gap"] {
+    for f in [
+        "unweighted",
+        "weighted_manager",
+        "weighted_respondent",
+        "n_weighted_respondent",
+        "mean_item_gap",
+    ] {
         assert!(r["servqual"].get(f).is_some(), "{f}");
     }
     assert_eq!(r["ipa"].as_array().unwrap().len(), 5);
@@ -448,29 +482,46 @@ async fn partial_then_final_once(app: App) {
     let (saved, answers) = ls.response.unwrap();
     assert!(saved.partial);
     assert_eq!(answers, a);
-    let report = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+    let report = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap();
     assert_eq!(report.n_responses, 0, "a partial answer is not counted");
 
     // The final answer must add up to 100.
     let e = app.answer_survey(&link.token, a.clone(), "", true).await.unwrap_err();
     assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
     a.allocation = Some(
-        [("tangibles", 40), ("reliability", 20), ("responsiveness", 20), ("assurance", 10), ("empathy", 10)]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
+        [
+            ("tangibles", 40),
+            ("reliability", 20),
+            ("responsiveness", 20),
+            ("assurance", 10),
+            ("empathy", 10),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
     );
     a.overall = Some(6);
-    app.answer_survey(&link.token, a.clone(), "Fast and friendly", true).await.unwrap();
+    app.answer_survey(&link.token, a.clone(), "Fast and friendly", true)
+        .await
+        .unwrap();
     let ls = app.survey_for_token(&link.token).await.unwrap();
     assert!(ls.answered());
     assert!(!ls.response.as_ref().unwrap().0.partial);
     // A second final, or a partial after it: refused, nothing changes.
     for final_ in [true, false] {
-        let e = app.answer_survey(&link.token, Answers::default(), "again", final_).await.unwrap_err();
+        let e = app
+            .answer_survey(&link.token, Answers::default(), "again", final_)
+            .await
+            .unwrap_err();
         assert!(matches!(e, AppError::Conflict(_)), "{e:?}");
     }
-    let report = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+    let report = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap();
     assert_eq!(report.n_responses, 1);
     let sq = report.servqual.unwrap();
     assert_eq!(sq.items[0].gap_mean, Some(-2.0));
@@ -478,7 +529,10 @@ async fn partial_then_final_once(app: App) {
     assert_eq!(comments.len(), 1);
     assert_eq!(comments[0].0, "Fast and friendly");
     // Its customer's tier ("none" without purchases) has its own segment.
-    let tier = app.survey_report(&manager, view.survey.id, Some("tier=none"), None, None).await.unwrap();
+    let tier = app
+        .survey_report(&manager, view.survey.id, Some("tier=none"), None, None)
+        .await
+        .unwrap();
     assert_eq!(tier.n_responses, 1);
 }
 
@@ -502,13 +556,22 @@ async fn expired_unknown_and_opted_out_tokens(app: App) {
     let mut a = Answers::default();
     a.perception.insert("Q2".into(), 4);
     for token in ["expired-token-expired-token", "no-such-token", ""] {
-        assert!(matches!(app.survey_for_token(token).await, Err(AppError::NotFound)), "{token}");
         assert!(
-            matches!(app.answer_survey(token, a.clone(), "", true).await, Err(AppError::NotFound)),
+            matches!(app.survey_for_token(token).await, Err(AppError::NotFound)),
+            "{token}"
+        );
+        assert!(
+            matches!(
+                app.answer_survey(token, a.clone(), "", true).await,
+                Err(AppError::NotFound)
+            ),
             "{token}"
         );
     }
-    assert!(matches!(app.opt_out_survey("no-such-token").await, Err(AppError::NotFound)));
+    assert!(matches!(
+        app.opt_out_survey("no-such-token").await,
+        Err(AppError::NotFound)
+    ));
 
     let link = app
         .make_survey_links(&manager, view.survey.id, LinkRequest::default())
@@ -522,7 +585,10 @@ async fn expired_unknown_and_opted_out_tokens(app: App) {
     assert_eq!(again.opted_out_at, out.opted_out_at, "the first opt-out stands");
     let e = app.answer_survey(&link.token, a, "", true).await.unwrap_err();
     assert!(matches!(e, AppError::Conflict(_)), "{e:?}");
-    let report = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+    let report = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap();
     assert_eq!(report.n_responses, 0);
 }
 
@@ -637,7 +703,10 @@ async fn single_score_kinds(app: App) {
             };
             app.answer_survey(&l.token, a, "", true).await.unwrap();
         }
-        let r = app.survey_report(&manager, view.survey.id, None, None, None).await.unwrap();
+        let r = app
+            .survey_report(&manager, view.survey.id, None, None, None)
+            .await
+            .unwrap();
         assert_eq!(r.n_responses, answers.len() as u64);
         let json = r.to_json();
         use kefu_core::stats::scales;

@@ -2603,16 +2603,16 @@ async fn surveys_api(h: &Harness) {
     ] {
         let (res, out) = h.api("POST", "/api/v1/surveys", Some(&t), Some(bad)).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {out}");
-        assert_eq!(
-            res.headers()[header::CONTENT_TYPE],
-            "application/problem+json",
-            "{bad}"
-        );
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json", "{bad}");
     }
     let (res, out) = h.api("GET", "/api/v1/surveys", Some(&t), None).await;
     assert_eq!(res.status(), StatusCode::OK);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(list["items"].as_array().unwrap().len(), 1, "bad designs created nothing");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "bad designs created nothing"
+    );
     assert_eq!(list["items"][0]["answered"], 0);
     let agent = h.token(Role::Agent).await;
     let (res, _) = h.api("GET", "/api/v1/surveys", Some(&agent), None).await;
@@ -2679,17 +2679,34 @@ async fn surveys_api(h: &Harness) {
     assert!(r["items"][0]["gap_ci95"].is_null(), "one respondent: no interval");
     assert_eq!(r["dimensions"][0]["code"], "tangibles");
     // 0.1 × −1.5 + 0.3 × −1.4 + 0.2 × (−1.5 − 1.5 − 1.6)
-    assert!((r["servqual"]["weighted_manager"].as_f64().unwrap() + 1.49).abs() < 1e-12, "{out}");
     assert!(
-        r["notes"].as_array().unwrap().iter().any(|n| n["field"].as_str().unwrap().contains("alpha_p")),
+        (r["servqual"]["weighted_manager"].as_f64().unwrap() + 1.49).abs() < 1e-12,
+        "{out}"
+    );
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["field"].as_str().unwrap().contains("alpha_p")),
         "{out}"
     );
     let (res, _) = h
-        .api("GET", &format!("/api/v1/surveys/{id}/report?segment=colour:red"), Some(&t), None)
+        .api(
+            "GET",
+            &format!("/api/v1/surveys/{id}/report?segment=colour:red"),
+            Some(&t),
+            None,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (res, out) = h
-        .api("GET", &format!("/api/v1/surveys/{id}/report?segment=tier:none&from=2000-01"), Some(&t), None)
+        .api(
+            "GET",
+            &format!("/api/v1/surveys/{id}/report?segment=tier:none&from=2000-01"),
+            Some(&t),
+            None,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{out}");
 
@@ -2762,7 +2779,10 @@ async fn survey_answer_page_and_report(h: &Harness) {
     assert!(page.contains("survey-form") && page.contains("name=\"csrf\""));
     assert!(page.contains("优秀的企业拥有现代化的设备。"), "zh-CN wording");
     assert!(page.contains("name=\"e_Q22\"") && page.contains("name=\"p_Q22\"") && page.contains("name=\"w_empathy\""));
-    assert!(page.contains("2026") && !page.contains("<b>2026"), "the title is escaped");
+    assert!(
+        page.contains("2026") && !page.contains("<b>2026"),
+        "the title is escaped"
+    );
     assert!(
         res.headers()
             .get_all(header::SET_COOKIE)
@@ -2772,7 +2792,10 @@ async fn survey_answer_page_and_report(h: &Harness) {
     );
     // The respondent switched to English.
     let (_, page) = h.get_page(&path, &format!("{cookie}; kefu_lang=en")).await;
-    assert!(page.contains("Excellent companies will have modern-looking equipment."), "en wording");
+    assert!(
+        page.contains("Excellent companies will have modern-looking equipment."),
+        "en wording"
+    );
 
     // Without the CSRF value: refused, nothing saved.
     let (res, _) = h.post_form(&path, &cookie, "action=save&e_Q1=7".into()).await;
@@ -2783,11 +2806,18 @@ async fn survey_answer_page_and_report(h: &Harness) {
 
     // A partial save, kept.
     let (res, _) = h
-        .post_form(&path, &cookie, format!("csrf={pre}&action=save&e_Q1=7&p_Q1=5&w_tangibles=30"))
+        .post_form(
+            &path,
+            &cookie,
+            format!("csrf={pre}&action=save&e_Q1=7&p_Q1=5&w_tangibles=30"),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = h.get_page(&format!("{path}?done=survey_saved"), &cookie).await;
-    assert!(page.contains("value=\"7\" checked") && page.contains("value=\"30\""), "the saved answers are shown");
+    assert!(
+        page.contains("value=\"7\" checked") && page.contains("value=\"30\""),
+        "the saved answers are shown"
+    );
     assert!(page.contains("role=\"status\""), "the saved message");
 
     // Bad answers: the form again with the error; nothing final.
@@ -2801,11 +2831,20 @@ async fn survey_answer_page_and_report(h: &Harness) {
     assert!(!h.app.survey_for_token(&token).await.unwrap().answered());
 
     // The final answer, with a hostile comment.
-    let mut form = format!("csrf={pre}&action=submit&overall=6&comment={}", enc("<script>alert(1)</script> 太慢了"));
+    let mut form = format!(
+        "csrf={pre}&action=submit&overall=6&comment={}",
+        enc("<script>alert(1)</script> 太慢了")
+    );
     for i in 1..=22 {
         form.push_str(&format!("&e_Q{i}=7&p_Q{i}={}", 3 + i % 4));
     }
-    for (d, w) in [("tangibles", 10), ("reliability", 30), ("responsiveness", 20), ("assurance", 20), ("empathy", 20)] {
+    for (d, w) in [
+        ("tangibles", 10),
+        ("reliability", 30),
+        ("responsiveness", 20),
+        ("assurance", 20),
+        ("empathy", 20),
+    ] {
         form.push_str(&format!("&w_{d}={w}"));
     }
     let (res, out) = h.post_form(&path, &cookie, form.clone()).await;
@@ -2820,7 +2859,9 @@ async fn survey_answer_page_and_report(h: &Harness) {
     let (res, page) = h.get_page(&format!("/s/{other}/opt-out"), &cookie).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(page.contains("opt-out-form"));
-    let (res, _) = h.post_form(&format!("/s/{other}/opt-out"), &cookie, String::new()).await;
+    let (res, _) = h
+        .post_form(&format!("/s/{other}/opt-out"), &cookie, String::new())
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let (res, page) = h
         .post_form(&format!("/s/{other}/opt-out"), &cookie, format!("csrf={pre}"))
@@ -2867,7 +2908,10 @@ async fn survey_answer_page_and_report(h: &Harness) {
         assert!(report.contains(heading), "{lang}");
         assert!(report.contains("id=\"n-responses\">1<"));
         assert!(report.contains("data-dimension=\"empathy\"") && report.contains("data-item=\"Q22\""));
-        assert!(report.contains("alert(1)") && !report.contains("<script>alert"), "escaped");
+        assert!(
+            report.contains("alert(1)") && !report.contains("<script>alert"),
+            "escaped"
+        );
         assert!(!report.contains("<b>2026"));
     }
     let (session, _) = h.session(Role::Agent).await;

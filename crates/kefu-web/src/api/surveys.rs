@@ -163,7 +163,11 @@ pub async fn list(State(state): State<WebState>, caller: Caller) -> Result<Json<
 /// A survey with its items.
 #[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = SurveyDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Json<SurveyDto>, ApiError> {
+pub async fn get(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<SurveyDto>, ApiError> {
     Ok(Json(view_dto(state.app.get_survey(&caller.actor(), id).await?)))
 }
 

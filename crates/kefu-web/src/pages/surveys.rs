@@ -127,7 +127,10 @@ async fn answer_page(
 ) -> Response {
     let org = super::organisation(state).await;
     let t = id.tr();
-    let org = org["name"].as_str().filter(|s| !s.is_empty()).unwrap_or(t.t("survey.our_company"));
+    let org = org["name"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(t.t("survey.our_company"));
     let v: &SurveyView = &ls.view;
     let zh = id.lang == Language::ZhCn;
     let kind = v.survey.kind.as_str();
@@ -163,7 +166,11 @@ async fn answer_page(
             .map(|d| PointsField {
                 name: format!("w_{}", d.code),
                 label: if zh { d.name_zh.clone() } else { d.name_en.clone() },
-                hint: if zh { d.description_zh.clone() } else { d.description_en.clone() },
+                hint: if zh {
+                    d.description_zh.clone()
+                } else {
+                    d.description_en.clone()
+                },
                 value: answers
                     .allocation
                     .as_ref()
@@ -184,15 +191,18 @@ async fn answer_page(
     let score = score_scale(kind).map(|_| Question {
         name: "score".into(),
         code: String::new(),
-        text: t.t(match kind {
-            "nps" => "survey.nps_question",
-            "csat" => "survey.csat_question",
-            _ => "survey.ces_question",
-        })
-        .replace("XYZ", org),
+        text: t
+            .t(match kind {
+                "nps" => "survey.nps_question",
+                "csat" => "survey.csat_question",
+                _ => "survey.ces_question",
+            })
+            .replace("XYZ", org),
         value: answers.score,
     });
-    let score_values = score_scale(kind).map(|(lo, hi)| (lo..=hi).collect()).unwrap_or_default();
+    let score_values = score_scale(kind)
+        .map(|(lo, hi)| (lo..=hi).collect())
+        .unwrap_or_default();
     let page = AnswerPage {
         page: chrome(id, headers, token, &v.survey.title, done),
         token: token.to_owned(),
@@ -212,7 +222,14 @@ async fn answer_page(
     public(state, headers, status, page)
 }
 
-fn done_page(state: &WebState, id: &Identity, headers: &HeaderMap, token: &str, title: &str, s: &'static str) -> Response {
+fn done_page(
+    state: &WebState,
+    id: &Identity,
+    headers: &HeaderMap,
+    token: &str,
+    title: &str,
+    s: &'static str,
+) -> Response {
     let page = DonePage {
         page: chrome(id, headers, token, title, None),
         token: token.to_owned(),
@@ -265,8 +282,9 @@ pub async fn show(
     .await
 }
 
-/// The form's fields as answers; a value that is no number is an error naming its field.
-fn parse_form(fields: &[(String, String)]) -> Result<(Answers, String, bool), (Answers, String, Invalid)> {
+/// The form's fields as answers, the comment, whether it is the final answer, and the first
+/// value that is no number.
+fn parse_form(fields: &[(String, String)]) -> (Answers, String, bool, Option<Invalid>) {
     let mut a = Answers::default();
     let mut comment = String::new();
     let mut final_ = false;
@@ -325,10 +343,7 @@ fn parse_form(fields: &[(String, String)]) -> Result<(Answers, String, bool), (A
     if !points.is_empty() {
         a.allocation = Some(points);
     }
-    match bad {
-        Some(i) => Err((a, comment, i)),
-        None => Ok((a, comment, final_)),
-    }
+    (a, comment, final_, bad)
 }
 
 fn messages(id: &Identity, i: Invalid) -> Vec<(String, String)> {
@@ -362,8 +377,8 @@ pub async fn submit(
     };
     let id = respondent(&id, &headers, &ls.link.language);
     let (answers, comment, final_) = match parse_form(&fields) {
-        Ok(x) => x,
-        Err((a, c, i)) => {
+        (a, c, f, None) => (a, c, f),
+        (a, c, _, Some(i)) => {
             let errors = messages(&id, i);
             return answer_page(
                 &state,
@@ -617,7 +632,11 @@ pub async fn report(
             (t.t("survey.unweighted").to_owned(), num(s.unweighted, 3)),
             (t.t("survey.weighted_manager").to_owned(), num(s.weighted_manager, 3)),
             (
-                format!("{} (n = {})", t.t("survey.weighted_respondent"), s.n_weighted_respondent),
+                format!(
+                    "{} (n = {})",
+                    t.t("survey.weighted_respondent"),
+                    s.n_weighted_respondent
+                ),
                 num(s.weighted_respondent, 3),
             ),
             (t.t("survey.mean_item_gap").to_owned(), num(s.mean_item_gap, 3)),
@@ -652,7 +671,11 @@ pub async fn report(
                     .unwrap_or_default();
                 ItemRow {
                     code: i.item.clone(),
-                    dimension: i.dimension.as_deref().map(|d| v.dimension_name(d, lang)).unwrap_or_default(),
+                    dimension: i
+                        .dimension
+                        .as_deref()
+                        .map(|d| v.dimension_name(d, lang))
+                        .unwrap_or_default(),
                     text,
                     n: i.n,
                     e: num(i.e_mean, 2),
@@ -703,14 +726,31 @@ pub async fn report(
     }
     if let Some(c) = &r.csat {
         figures.push(("CSAT".to_owned(), num(c.csat.map(|x| x * 100.0), 1) + " %"));
-        figures.push((t.t("survey.ci95").to_owned(), ci(c.csat_ci95.map(|i| Interval { lo: i.lo * 100.0, hi: i.hi * 100.0 }), 1)));
+        figures.push((
+            t.t("survey.ci95").to_owned(),
+            ci(
+                c.csat_ci95.map(|i| Interval {
+                    lo: i.lo * 100.0,
+                    hi: i.hi * 100.0,
+                }),
+                1,
+            ),
+        ));
     }
     if let Some(c) = &r.ces {
         figures.push(("CES".to_owned(), num(c.ces_mean, 2)));
         figures.push((t.t("survey.ci95").to_owned(), ci(c.ces_ci95, 2)));
     }
     for (code, s) in &r.custom {
-        figures.push((code.clone(), format!("{} (n = {}, {})", num(s.summary.mean, 2), s.summary.n, ci(s.summary.ci95, 2))));
+        figures.push((
+            code.clone(),
+            format!(
+                "{} (n = {}, {})",
+                num(s.summary.mean, 2),
+                s.summary.n,
+                ci(s.summary.ci95, 2)
+            ),
+        ));
     }
     let mut segments = vec![("all".to_owned(), t.t("survey.segment_all").to_owned())];
     for tier in ["A", "B", "C", "D", "E", "none"] {
