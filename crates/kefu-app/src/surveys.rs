@@ -355,6 +355,8 @@ pub struct LinkRequest {
     pub expires_in_days: Option<u32>,
     /// The respondents' language; default: the customer's primary contact's, else the survey's.
     pub language: Option<String>,
+    /// Without customers: how many links for nobody in particular (default 1).
+    pub count: Option<u32>,
 }
 
 /// A link made, with its plain token (shown once, never stored).
@@ -885,8 +887,17 @@ impl App {
         let expires_at = now + i64::from(days) * 86_400_000;
         let mut rows = Vec::new();
         let mut tokens = Vec::new();
+        let count = req.count.unwrap_or(1) as usize;
+        if !(1..=MAX_LINKS).contains(&count) || (req.count.is_some() && !req.customer_ids.is_empty()) {
+            return Err(Invalid::one(
+                "count",
+                "out_of_range",
+                format!("count is 1 to {MAX_LINKS}, and only without customer_ids"),
+            )
+            .into());
+        }
         let targets: Vec<Option<i64>> = if req.customer_ids.is_empty() {
-            vec![None]
+            vec![None; count]
         } else {
             req.customer_ids.iter().copied().map(Some).collect()
         };

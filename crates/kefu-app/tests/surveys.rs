@@ -356,6 +356,7 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
                 customer_ids: ids.clone(),
                 expires_in_days: Some(7),
                 language: None,
+                count: None,
             },
         )
         .await
@@ -465,6 +466,7 @@ async fn partial_then_final_once(app: App) {
                 customer_ids: vec![c],
                 expires_in_days: None,
                 language: Some("en".into()),
+                count: None,
             },
         )
         .await

@@ -270,6 +270,20 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
             get(pages::surveys::list),
         ),
         r(
+            Method::POST,
+            "/surveys",
+            Roles(SURVEY_MANAGERS),
+            Page,
+            post(pages::surveys::create),
+        ),
+        r(
+            Method::POST,
+            "/surveys/{id}/links",
+            Roles(SURVEY_MANAGERS),
+            Page,
+            post(pages::surveys::make_links),
+        ),
+        r(
             Method::GET,
             "/surveys/{id}",
             Roles(SURVEY_MANAGERS),

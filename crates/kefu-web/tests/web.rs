@@ -2917,4 +2917,53 @@ async fn survey_answer_page_and_report(h: &Harness) {
     let (session, _) = h.session(Role::Agent).await;
     let (res, _) = h.get_page(&format!("/surveys/{id}"), &session).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // A manager creates a survey and makes links from the pages.
+    let (session, csrf) = h.session(Role::Manager).await;
+    let before = h.app.store.list_surveys().await.unwrap().len();
+    let (res, page) = h
+        .post_form("/surveys", &session, format!("csrf={csrf}&title=&kind=servqual"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"title\""));
+    assert_eq!(h.app.store.list_surveys().await.unwrap().len(), before);
+    let (res, _) = h
+        .post_form(
+            "/surveys",
+            &session,
+            format!(
+                "csrf={csrf}&title={}&kind=servqual&language=en&importance=1&overall=1",
+                enc("门店回访")
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(to.contains("done=survey_created"), "{to}");
+    let new_id = h.app.store.list_surveys().await.unwrap()[0].0.id;
+    let (res, page) = h.get_page(&to, &session).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("survey-links-form"));
+    let (res, page) = h
+        .post_form(
+            &format!("/surveys/{new_id}/links"),
+            &session,
+            format!("csrf={csrf}&count=3&customer_ids=&expires_in_days=7&language="),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{page}");
+    assert_eq!(page.matches("class=\"survey-link\"").count(), 3);
+    let first = page
+        .split("class=\"survey-link\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let (res, answer) = h.get_page(first, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        answer.contains("Excellent companies will have modern-looking equipment."),
+        "the survey's language"
+    );
 }

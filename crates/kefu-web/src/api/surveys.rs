@@ -181,6 +181,8 @@ pub struct LinksBody {
     expires_in_days: Option<u32>,
     /// zh-CN | en; default the customer's primary contact's language, else the survey's
     language: Option<String>,
+    /// Without customer_ids: how many links for nobody in particular, 1–10000 (default 1)
+    count: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -219,6 +221,7 @@ pub async fn links(
                 customer_ids: b.customer_ids,
                 expires_in_days: b.expires_in_days,
                 language: b.language,
+                count: b.count,
             },
         )
         .await?;

@@ -134,6 +134,7 @@ const FLASHES: &[(&str, &str)] = &[
     ("ticket_updated", "flash.ticket_updated"),
     ("follow_replied", "flash.follow_replied"),
     ("survey_saved", "flash.survey_saved"),
+    ("survey_created", "flash.survey_created"),
 ];
 
 pub fn role_key(role: Role) -> &'static str {

@@ -465,13 +465,45 @@ pub struct SurveyRow {
 pub struct ListPage {
     pub page: Chrome,
     pub rows: Vec<SurveyRow>,
+    pub kinds: Vec<(&'static str, &'static str)>,
+    pub values: CreateForm,
+    pub errors: Vec<(String, String)>,
 }
 
-pub async fn list(State(state): State<WebState>, c: Caller) -> Response {
+/// The create form's fields.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct CreateForm {
+    pub title: String,
+    pub kind: String,
+    pub language: String,
+    pub importance: String,
+    pub overall: String,
+}
+
+pub async fn list(State(state): State<WebState>, c: Caller, Query(q): Query<DoneQuery>) -> Response {
+    let values = CreateForm {
+        kind: "servqual".into(),
+        language: c.1.lang.code().into(),
+        importance: "1".into(),
+        overall: "1".into(),
+        ..Default::default()
+    };
+    list_page(&state, &c, values, vec![], q.done.as_deref(), StatusCode::OK).await
+}
+
+async fn list_page(
+    state: &WebState,
+    c: &Caller,
+    values: CreateForm,
+    errors: Vec<(String, String)>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let id = &c.1;
     match state.app.list_surveys(&c.actor()).await {
         Ok(surveys) => {
-            let tz = super::time_zone(&state).await;
+            let tz = super::time_zone(state).await;
             let t = id.tr();
             let rows = surveys
                 .into_iter()
@@ -484,10 +516,20 @@ pub async fn list(State(state): State<WebState>, c: Caller) -> Response {
                     created: fmt_time(s.created_at, &tz),
                 })
                 .collect();
-            super::render(ListPage {
-                page: Chrome::new(id, "/surveys", "survey.list_title"),
-                rows,
-            })
+            let kinds = kefu_app::surveys::KINDS
+                .iter()
+                .map(|k| (*k, t.t(kind_key(k))))
+                .collect();
+            super::render_status(
+                status,
+                ListPage {
+                    page: Chrome::new(id, "/surveys", "survey.list_title").with_flash(done),
+                    rows,
+                    kinds,
+                    values,
+                    errors,
+                },
+            )
         }
         Err(e) => super::error_page(id, e),
     }
@@ -591,6 +633,7 @@ pub struct ReportQuery {
     segment: String,
     from: String,
     to: String,
+    done: Option<String>,
 }
 
 pub async fn report(
@@ -757,7 +800,7 @@ pub async fn report(
         segments.push((format!("tier:{tier}"), format!("{} {tier}", t.t("survey.segment_tier"))));
     }
     super::render(ReportPage {
-        page: Chrome::new(id, "/surveys", "survey.report_title"),
+        page: Chrome::new(id, "/surveys", "survey.report_title").with_flash(q.done.as_deref()),
         id: survey_id,
         title: v.survey.title.clone(),
         kind: t.t(kind_key(&v.survey.kind)).to_owned(),
@@ -775,4 +818,127 @@ pub async fn report(
         notes,
         segments,
     })
+}
+
+pub async fn create(State(state): State<WebState>, c: Caller, Form(f): Form<CreateForm>) -> Response {
+    let input = kefu_app::surveys::SurveyInput {
+        kind: f.kind.clone(),
+        title: f.title.clone(),
+        language: Some(f.language.clone()).filter(|l| !l.is_empty()),
+        importance: !f.importance.is_empty() && matches!(f.kind.as_str(), "servqual" | "servperf"),
+        overall: !f.overall.is_empty() && has_battery(&f.kind),
+        comment: true,
+        ..Default::default()
+    };
+    match state.app.create_survey(&c.actor(), input).await {
+        Ok(v) => super::done(&format!("/surveys/{}", v.survey.id), "survey_created"),
+        Err(AppError::Invalid(i)) => {
+            let errors = super::account::field_errors(&c.1.tr(), i);
+            list_page(&state, &c, f, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => super::error_page(&c.1, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LinksForm {
+    count: String,
+    customer_ids: String,
+    expires_in_days: String,
+    language: String,
+}
+
+pub struct MadeLinkRow {
+    pub path: String,
+    pub customer: String,
+    pub language: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_links.html")]
+pub struct LinksPage {
+    pub page: Chrome,
+    pub id: i64,
+    pub title: String,
+    pub expires: String,
+    pub links: Vec<MadeLinkRow>,
+}
+
+/// Makes links from the report page and shows them once (only their hashes are kept).
+pub async fn make_links(
+    State(state): State<WebState>,
+    c: Caller,
+    Path(survey_id): Path<i64>,
+    Form(f): Form<LinksForm>,
+) -> Response {
+    let id = &c.1;
+    let number = |field: &str, v: &str| -> Result<Option<u32>, Invalid> {
+        let v = v.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse::<u32>()
+            .map(Some)
+            .map_err(|_| Invalid::one(field, "not_a_number", format!("{field}: {v:?} is not a number")))
+    };
+    let parsed =
+        (|| -> Result<kefu_app::surveys::LinkRequest, Invalid> {
+            let mut customer_ids = vec![];
+            for part in f
+                .customer_ids
+                .split([',', ' ', '\n', '，'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+            {
+                customer_ids.push(part.parse::<i64>().map_err(|_| {
+                    Invalid::one("customer_ids", "not_a_number", format!("{part:?} is not a customer id"))
+                })?);
+            }
+            let count = if customer_ids.is_empty() {
+                number("count", &f.count)?
+            } else {
+                None
+            };
+            Ok(kefu_app::surveys::LinkRequest {
+                customer_ids,
+                expires_in_days: number("expires_in_days", &f.expires_in_days)?,
+                language: Some(f.language.clone()).filter(|l| !l.trim().is_empty()),
+                count,
+            })
+        })();
+    let made = match parsed {
+        Ok(req) => state.app.make_survey_links(&c.actor(), survey_id, req).await,
+        Err(i) => Err(AppError::Invalid(i)),
+    };
+    let made = match made {
+        Ok(m) => m,
+        Err(e) => return super::error_page(id, e),
+    };
+    let title = match state.app.get_survey(&c.actor(), survey_id).await {
+        Ok(v) => v.survey.title,
+        Err(e) => return super::error_page(id, e),
+    };
+    let tz = super::time_zone(&state).await;
+    let expires = made
+        .first()
+        .map(|m| fmt_time(m.link.expires_at, &tz))
+        .unwrap_or_default();
+    let mut r = super::render(LinksPage {
+        page: Chrome::new(id, "/surveys", "survey.links_title"),
+        id: survey_id,
+        title,
+        expires,
+        links: made
+            .into_iter()
+            .map(|m| MadeLinkRow {
+                path: format!("/s/{}", m.token),
+                customer: m.link.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+                language: m.link.language,
+            })
+            .collect(),
+    });
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r
 }
