@@ -226,6 +226,34 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
             .await
             .unwrap();
     }
+    // Surveys whose title and comments carry the corpus.
+    for p in CORPUS {
+        let v = h
+            .app
+            .create_survey(
+                &actor,
+                kefu_app::surveys::SurveyInput {
+                    kind: "csat".into(),
+                    title: format!("调查 {p}"),
+                    comment: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let link = h
+            .app
+            .make_survey_links(&actor, v.survey.id, kefu_app::surveys::LinkRequest::default())
+            .await
+            .unwrap()
+            .remove(0);
+        let a = kefu_app::surveys::Answers {
+            score: Some(4),
+            ..Default::default()
+        };
+        h.app.answer_survey(&link.token, a, p, true).await.unwrap();
+    }
+    let surveys = h.app.store.list_surveys().await.unwrap();
     let mut pages = 0;
     for role in [Role::Admin, Role::Manager] {
         let (cookie, _) = h.session(role).await;
@@ -269,6 +297,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                         .collect(),
                     "/admin/webhooks/{id}" => hooks.iter().map(|w| format!("/admin/webhooks/{}", w.id)).collect(),
                     "/customers/{id}" => customers.iter().map(|c| format!("/customers/{}", c.id)).collect(),
+                    "/surveys/{id}" => surveys.iter().map(|(v, _)| format!("/surveys/{}", v.id)).collect(),
                     _ => paths,
                 };
             }
