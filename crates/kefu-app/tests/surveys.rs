@@ -452,6 +452,32 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
     ));
     let (list, n) = app.list_surveys(&manager).await.unwrap().remove(0);
     assert_eq!((list.id, n), (view.survey.id, 30));
+    // A backup restores the surveys, their answers and statistics: the same report.
+    let before = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap()
+        .to_json();
+    let dump = app.store.dump().await.unwrap();
+    for t in [
+        "survey_bank_items",
+        "surveys",
+        "survey_links",
+        "survey_responses",
+        "survey_stats",
+    ] {
+        assert!(
+            dump.tables.iter().any(|d| d.name == t && !d.rows.is_empty()),
+            "{t} is in the backup"
+        );
+    }
+    app.store.restore(&dump).await.unwrap();
+    let after = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(before, after);
 }
 
 async fn partial_then_final_once(app: App) {
