@@ -2812,12 +2812,24 @@ async fn survey_answer_page_and_report(h: &Harness) {
         page.contains("2026") && !page.contains("<b>2026"),
         "the title is escaped"
     );
+    // A first visit: the form carries the same value as the cookie it is given.
+    let set: Vec<String> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|c| {
+            c.to_str()
+                .ok()?
+                .strip_prefix("kefu_csrf=")?
+                .split(';')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(set.len(), 1, "a pre-session CSRF cookie");
     assert!(
-        res.headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .any(|c| c.to_str().unwrap().starts_with("kefu_csrf=")),
-        "a pre-session CSRF cookie"
+        page.contains(&format!("name=\"csrf\" value=\"{}\"", set[0])),
+        "the form and the cookie agree"
     );
     // The respondent switched to English.
     let (_, page) = h.get_page(&path, &format!("{cookie}; kefu_lang=en")).await;

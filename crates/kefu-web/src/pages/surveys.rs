@@ -92,21 +92,22 @@ fn fill(text: &str, org: &str) -> String {
 }
 
 /// A page before sign-in: the pre-session CSRF value rides along, and nothing is cached.
-fn public(state: &WebState, headers: &HeaderMap, status: StatusCode, page: impl Template) -> Response {
-    let pre = pre_session_csrf(headers);
+fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, page: impl Template) -> Response {
     let mut r = super::render_status(status, page);
     r.headers_mut()
         .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     r.headers_mut()
         .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    with_pre_session_csrf(r, &pre, cookies_secure(state, headers))
+    with_pre_session_csrf(r, pre, cookies_secure(state, headers))
 }
 
-fn chrome(id: &Identity, headers: &HeaderMap, token: &str, title: &str, done: Option<&str>) -> Chrome {
+/// The page's chrome; `pre` is the pre-session CSRF value, drawn once per request (a fresh one
+/// when the browser has none yet), which both the form and the cookie must carry.
+fn chrome(id: &Identity, pre: &str, token: &str, title: &str, done: Option<&str>) -> Chrome {
     let mut c = Chrome::new(id, &format!("/s/{token}"), "survey.answer_title").with_flash(done);
     c.csrf = match &id.session {
         Some((_, csrf)) => csrf.clone(),
-        None => pre_session_csrf(headers),
+        None => pre.to_owned(),
     };
     c.title = title.to_owned();
     c
@@ -203,8 +204,9 @@ async fn answer_page(
     let score_values = score_scale(kind)
         .map(|(lo, hi)| (lo..=hi).collect())
         .unwrap_or_default();
+    let pre = pre_session_csrf(headers);
     let page = AnswerPage {
-        page: chrome(id, headers, token, &v.survey.title, done),
+        page: chrome(id, &pre, token, &v.survey.title, done),
         token: token.to_owned(),
         title: v.survey.title.clone(),
         kind: kind.to_owned(),
@@ -219,7 +221,7 @@ async fn answer_page(
         errors,
         scale7: (1..=7).collect(),
     };
-    public(state, headers, status, page)
+    public(state, headers, &pre, status, page)
 }
 
 fn done_page(
@@ -230,13 +232,14 @@ fn done_page(
     title: &str,
     s: &'static str,
 ) -> Response {
+    let pre = pre_session_csrf(headers);
     let page = DonePage {
-        page: chrome(id, headers, token, title, None),
+        page: chrome(id, &pre, token, title, None),
         token: token.to_owned(),
         title: title.to_owned(),
         state: s,
     };
-    public(state, headers, StatusCode::OK, page)
+    public(state, headers, &pre, StatusCode::OK, page)
 }
 
 #[derive(Deserialize, Default)]
