@@ -19,13 +19,13 @@ const PHONE = Object.freeze({ ...EN, viewport: { width: 375, height: 740 } });
 
 const pathname = (page) => new URL(page.url()).pathname;
 
-async function login(page, baseURL, { email, password }) {
+async function login(page, baseURL, { email, password }, home = '/') {
   await page.goto(`${baseURL}/login`);
   const form = page.locator('form#login-form');
   await form.locator('input[name=email]').fill(email);
   await form.locator('input[name=password]').fill(password);
   await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
-  assert.equal(pathname(page), '/', `${email} lands on the home page`);
+  assert.equal(pathname(page), home, `${email} lands on the home page`);
 }
 
 /** Submits `button`'s form and returns the HTTP response to the POST it sends. */
@@ -303,8 +303,16 @@ for (const kind of ['sqlite', 'postgres']) {
         await Promise.all([page.waitForURL(`${base}/login?done=password_chosen`), again.getByRole('button', { name: /./ }).click()]);
         assert.match(await page.locator('p.flash[role=status]').innerText(), /password is set/);
 
-        await login(page, base, customer);
+        await login(page, base, customer, '/my/requests');
         assert.equal(await page.locator('h1').first().innerText(), 'My requests', "the customer's home page");
+        // The portal: file a request and see it with its reference.
+        const ask = page.locator('form#new-request');
+        await ask.locator('#kind').selectOption('request');
+        await ask.locator('#subject').fill(`Install ${HOSTILE}`);
+        await ask.locator('#body').fill('Please book a technician for Saturday.');
+        await Promise.all([page.waitForURL(/\/my\/requests\/\d+/), ask.locator('button[type=submit]').click()]);
+        await assertShownAsText(page, 'h1', 'the request subject');
+        assert.match(await page.locator('#reference').innerText(), /^KF-\d{4}-\d{6}$/);
         assert.match(await page.locator('header .who').innerText(), /Han Meimei/);
         await assertShownAsText(page, 'header .who', 'the signed-in name');
         const staffOnly = await page.goto(`${base}/customers`);
