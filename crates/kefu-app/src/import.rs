@@ -10,6 +10,8 @@ use kefu_core::customer::CustomerKind;
 use kefu_store::{ImportCounts, ImportCustomer, ImportPurchase};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
 
 pub const CUSTOMER_COLUMNS: &[&str] = &[
     "external_id",
@@ -70,33 +72,171 @@ pub struct ImportReport {
 
 /// The text of a file: UTF-8 (a BOM is dropped) or else GB18030; anything else is refused.
 pub fn decode(bytes: &[u8]) -> Result<String, RowError> {
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(s) = std::str::from_utf8(b) {
-        return Ok(s.to_owned());
-    }
-    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(b) {
-        Some(s) => Ok(s.into_owned()),
-        None => Err(RowError {
-            row: 0,
-            column: String::new(),
-            message: "the file is neither UTF-8 nor GB18030 text".into(),
-        }),
+    let mut text = String::new();
+    open_text(std::io::Cursor::new(bytes))
+        .and_then(|(mut r, _)| r.read_to_string(&mut text).map_err(|e| not_text(&e.to_string())))?;
+    Ok(text)
+}
+
+fn not_text(why: &str) -> RowError {
+    RowError {
+        row: 0,
+        column: String::new(),
+        message: format!("the file is neither UTF-8 nor GB18030 text{why}"),
     }
 }
 
-struct Table {
+/// Reads a file once to tell its encoding (UTF-8, with or without a BOM, or else GB18030; anything
+/// else is refused before a row is read) and to count its lines, then rewinds it and returns a
+/// reader of its text as UTF-8, and the line count (an estimate of the rows, for progress).
+fn open_text<'a, R: Read + Seek + Send + 'a>(mut src: R) -> Result<(Box<dyn Read + Send + 'a>, u64), RowError> {
+    let io = |e: std::io::Error| not_text(&format!(" (cannot read it: {e})"));
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut utf8, mut carry, mut lines, mut first) = (true, 0usize, 0u64, true);
+    let mut bom = false;
+    let mut gb = encoding_rs::GB18030.new_decoder_without_bom_handling();
+    let mut scratch = vec![0u8; 3 << 16];
+    let mut gb_ok = true;
+    loop {
+        let n = src.read(&mut buf[carry..]).map_err(io)?;
+        let end = carry + n;
+        let last = n == 0;
+        let chunk = &buf[..end];
+        if first && end >= 3 {
+            bom = chunk.starts_with(b"\xEF\xBB\xBF");
+            first = false;
+        }
+        lines += chunk[carry..].iter().filter(|&&b| b == b'\n').count() as u64;
+        if gb_ok {
+            // GB18030 is checked alongside, for when the file turns out not to be UTF-8.
+            let mut at = carry;
+            loop {
+                let (r, read, _) = gb.decode_to_utf8_without_replacement(&chunk[at..], &mut scratch, last);
+                at += read;
+                match r {
+                    encoding_rs::DecoderResult::InputEmpty => break,
+                    encoding_rs::DecoderResult::OutputFull => {}
+                    encoding_rs::DecoderResult::Malformed(..) => {
+                        gb_ok = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if utf8 {
+            match std::str::from_utf8(chunk) {
+                Ok(_) => carry = 0,
+                Err(e) if e.error_len().is_none() && !last => {
+                    // A character cut at the end of the buffer: keep its bytes for the next read.
+                    let keep = end - e.valid_up_to();
+                    buf.copy_within(e.valid_up_to()..end, 0);
+                    carry = keep;
+                }
+                Err(_) => {
+                    utf8 = false;
+                    carry = 0;
+                }
+            }
+        }
+        if last {
+            break;
+        }
+        if !utf8 && !gb_ok {
+            return Err(not_text(""));
+        }
+    }
+    if !utf8 && !gb_ok {
+        return Err(not_text(""));
+    }
+    src.seek(SeekFrom::Start(if utf8 && bom { 3 } else { 0 })).map_err(io)?;
+    let text: Box<dyn Read + Send + 'a> = if utf8 {
+        Box::new(std::io::BufReader::with_capacity(1 << 16, src))
+    } else {
+        Box::new(Gb18030Reader::new(src))
+    };
+    Ok((text, lines))
+}
+
+/// GB18030 bytes read as UTF-8 text, decoded as they stream by.
+struct Gb18030Reader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    /// Undecoded input is `input[at..end]`.
+    at: usize,
+    end: usize,
+    eof: bool,
+    /// Decoded text not handed out yet is `output[out_at..out_end]`.
+    output: Vec<u8>,
+    out_at: usize,
+    out_end: usize,
+}
+
+impl<R: Read> Gb18030Reader<R> {
+    fn new(inner: R) -> Self {
+        Gb18030Reader {
+            inner,
+            decoder: encoding_rs::GB18030.new_decoder_without_bom_handling(),
+            input: vec![0; 1 << 16],
+            at: 0,
+            end: 0,
+            eof: false,
+            output: vec![0; 3 << 16],
+            out_at: 0,
+            out_end: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for Gb18030Reader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.out_at == self.out_end {
+            if self.eof && self.at == self.end {
+                return Ok(0);
+            }
+            if self.at == self.end {
+                self.end = self.inner.read(&mut self.input)?;
+                self.at = 0;
+                self.eof = self.end == 0;
+            }
+            let (r, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[self.at..self.end],
+                &mut self.output,
+                self.eof,
+            );
+            self.at += read;
+            (self.out_at, self.out_end) = (0, written);
+            if let encoding_rs::DecoderResult::Malformed(..) = r {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the file is not GB18030 text",
+                ));
+            }
+        }
+        let n = out.len().min(self.out_end - self.out_at);
+        out[..n].copy_from_slice(&self.output[self.out_at..self.out_at + n]);
+        self.out_at += n;
+        Ok(n)
+    }
+}
+
+/// A CSV file of known columns, its header row checked, ready to read records from.
+struct CsvFile<'a> {
     header: Vec<String>,
-    rows: Vec<(usize, Vec<String>)>,
+    reader: csv::Reader<Box<dyn Read + Send + 'a>>,
+    /// Lines in the file: at least the rows in it, for a progress bar.
+    lines: u64,
 }
 
-impl Table {
-    fn read(text: &str, known: &[&str], required: &[&str]) -> Result<Table, RowError> {
-        let mut rdr = csv::ReaderBuilder::new()
+impl<'a> CsvFile<'a> {
+    fn open<R: Read + Seek + Send + 'a>(src: R, known: &[&str], required: &[&str]) -> Result<CsvFile<'a>, RowError> {
+        let (text, lines) = open_text(src)?;
+        let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = rdr
+            .buffer_capacity(1 << 16)
+            .from_reader(text);
+        let header: Vec<String> = reader
             .headers()
             .map_err(|e| RowError {
                 row: 1,
@@ -130,17 +270,54 @@ impl Table {
                 message: "required column missing from the header row".into(),
             });
         }
-        let mut rows = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(|e| RowError {
-                row: e.position().map(|p| p.line() as usize).unwrap_or(0),
+        Ok(CsvFile {
+            header,
+            reader,
+            lines: lines.saturating_sub(1),
+        })
+    }
+
+    /// The next record and its line (the header is row 1), or None at the end of the file.
+    fn next(&mut self, rec: &mut csv::StringRecord) -> Result<Option<usize>, RowError> {
+        let at = self.reader.position().line() as usize;
+        match self.reader.read_record(rec) {
+            Ok(false) => Ok(None),
+            Ok(true) => Ok(Some(rec.position().map(|p| p.line() as usize).unwrap_or(at))),
+            Err(e) => Err(RowError {
+                row: e.position().map(|p| p.line() as usize).unwrap_or(at),
                 column: String::new(),
-                message: format!("not a valid CSV row: {e}"),
-            })?;
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(rows.len() + 2);
-            rows.push((line, rec.iter().map(str::to_owned).collect()));
+                message: match e.kind() {
+                    csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                        "the file is neither UTF-8 nor GB18030 text".into()
+                    }
+                    _ => format!("not a valid CSV row: {e}"),
+                },
+            }),
         }
-        Ok(Table { header, rows })
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+struct Table {
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Table {
+    fn read<R: Read + Seek + Send>(src: R, known: &[&str], required: &[&str]) -> Result<Table, RowError> {
+        let mut file = CsvFile::open(src, known, required)?;
+        let mut rows = Vec::new();
+        let mut rec = csv::StringRecord::new();
+        while let Some(line) = file.next(&mut rec)? {
+            rows.push((line, rec.iter().map(|f| f.trim().to_owned()).collect()));
+        }
+        Ok(Table {
+            header: file.header,
+            rows,
+        })
     }
 
     fn col(&self, name: &str) -> Option<usize> {
@@ -189,8 +366,18 @@ impl App {
         skip_bad_rows: bool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> AppResult<ImportReport> {
-        let text = decode(bytes).map_err(file_error)?;
-        let t = Table::read(&text, CUSTOMER_COLUMNS, &["external_id", "name"]).map_err(file_error)?;
+        self.import_customers_from(std::io::Cursor::new(bytes), skip_bad_rows, progress)
+            .await
+    }
+
+    /// Imports customers from a CSV file (read twice: once to tell its encoding).
+    pub async fn import_customers_from<R: Read + Seek + Send>(
+        &self,
+        src: R,
+        skip_bad_rows: bool,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> AppResult<ImportReport> {
+        let t = Table::read(src, CUSTOMER_COLUMNS, &["external_id", "name"]).map_err(file_error)?;
         let total = t.rows.len() as u64;
         let mut errors: Vec<RowError> = Vec::new();
         let mut good: Vec<(usize, ImportCustomer)> = Vec::new();
@@ -347,9 +534,7 @@ impl App {
                     ),
                     other => other,
                 })?;
-        for id in ids {
-            self.reindex_customer(id).await?;
-        }
+        self.reindex_customers(&ids).await?;
         errors.sort_by_key(|e| e.row);
         report.inserted = counts.inserted;
         report.updated = counts.updated;
@@ -364,140 +549,325 @@ impl App {
         skip_bad_rows: bool,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> AppResult<ImportReport> {
-        let text = decode(bytes).map_err(file_error)?;
-        let t = Table::read(
-            &text,
+        self.import_purchases_from(std::io::Cursor::new(bytes), skip_bad_rows, progress)
+            .await
+    }
+
+    /// Imports purchases from a CSV file as it streams by: rows are checked and written in
+    /// batches (the next batch is read and checked while the database writes the last), all in
+    /// one transaction that is committed only if no row was bad, or with `skip_bad_rows`. Only
+    /// the bad rows are kept in memory. Value tiers are recomputed by a job afterwards.
+    pub async fn import_purchases_from<R: Read + Seek + Send>(
+        &self,
+        src: R,
+        skip_bad_rows: bool,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> AppResult<ImportReport> {
+        let file = CsvFile::open(
+            src,
             PURCHASE_COLUMNS,
             &["external_id", "customer_external_id", "date", "amount"],
         )
         .map_err(file_error)?;
-        let total = t.rows.len() as u64;
-        let today = jiff::Timestamp::now().to_zoned(self.time_zone().await).date();
-        let mut errors = Vec::new();
-        let mut good: Vec<(usize, ImportPurchase)> = Vec::with_capacity(t.rows.len());
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for (i, (line, row)) in t.rows.iter().enumerate() {
-            let line = *line;
-            let ext = cell(&t, row, "external_id");
-            let customer = cell(&t, row, "customer_external_id");
-            let row_errors_before = errors.len();
+        let file_lines = file.lines;
+        let mut check = PurchaseCheck {
+            cols: PurchaseColumns::of(&file),
+            file,
+            today: jiff::Timestamp::now().to_zoned(self.time_zone().await).date(),
+            seen: HashMap::with_capacity(usize::try_from(file_lines).unwrap_or(0).min(10_000_000)),
+            customers: HashMap::new(),
+            shared: Interner::default(),
+            report: ImportReport::default(),
+        };
+        let total = check.file.lines;
+        let mut writer = Some(self.store.begin_purchase_import(now_ms()).await?);
+        let mut batch = check.next_batch(self).await?;
+        while !batch.is_empty() {
+            if !skip_bad_rows && !check.report.rejected.is_empty() {
+                // Nothing will be written: drop (roll back) what was, and only check the rest.
+                writer = None;
+            }
+            batch = match writer.as_mut() {
+                Some(w) => {
+                    let (written, next) = tokio::join!(w.write(batch), check.next_batch(self));
+                    written?;
+                    next?
+                }
+                None => check.next_batch(self).await?,
+            };
+            let rows = check.report.rows as u64;
+            progress(rows, total.max(rows));
+        }
+        let mut report = check.report;
+        report.header = check.file.header;
+        report.rejected.sort_by_key(|e| e.row);
+        report.rejected_rows.sort_by_key(|(row, _)| *row);
+        progress(report.rows as u64, report.rows as u64);
+        match writer {
+            Some(w) if skip_bad_rows || report.rejected.is_empty() => {
+                let ImportCounts { inserted, updated } = w.commit().await?;
+                self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
+                report.inserted = inserted;
+                report.updated = updated;
+            }
+            _ => report.aborted = true,
+        }
+        Ok(report)
+    }
+}
+
+/// Where each purchase column is in the file.
+#[derive(Clone, Copy)]
+struct PurchaseColumns {
+    external_id: Option<usize>,
+    customer: Option<usize>,
+    date: Option<usize>,
+    amount: Option<usize>,
+    currency: Option<usize>,
+    sku: Option<usize>,
+    product_name: Option<usize>,
+    category: Option<usize>,
+    serial: Option<usize>,
+    seller: Option<usize>,
+}
+
+impl PurchaseColumns {
+    fn of(f: &CsvFile) -> PurchaseColumns {
+        PurchaseColumns {
+            external_id: f.col("external_id"),
+            customer: f.col("customer_external_id"),
+            date: f.col("date"),
+            amount: f.col("amount"),
+            currency: f.col("currency"),
+            sku: f.col("sku"),
+            product_name: f.col("product_name"),
+            category: f.col("category"),
+            serial: f.col("serial"),
+            seller: f.col("seller_external_id"),
+        }
+    }
+}
+
+/// A cell, trimmed (trimming in the CSV reader would copy every row), without the `'` an export
+/// puts before a cell Excel could run as a formula.
+fn field(rec: &csv::StringRecord, col: Option<usize>) -> &str {
+    crate::export::unguard(col.and_then(|i| rec.get(i)).unwrap_or("").trim())
+}
+
+/// Rows read and checked per batch of a purchase import.
+const PURCHASE_BATCH: usize = 20_000;
+
+/// The state of a purchase import as it reads the file: external ids seen (each may appear
+/// once), customers and sellers looked up so far, and the rows rejected.
+struct PurchaseCheck<'a> {
+    file: CsvFile<'a>,
+    cols: PurchaseColumns,
+    today: jiff::civil::Date,
+    seen: HashMap<Arc<str>, u32>,
+    shared: Interner,
+    /// External id -> (id, kind), or None where no such customer exists.
+    customers: HashMap<Box<str>, Option<(i64, CustomerKind)>>,
+    report: ImportReport,
+}
+
+impl PurchaseCheck<'_> {
+    fn reject(&mut self, line: usize, rec: &csv::StringRecord, errors: Vec<RowError>) {
+        self.report.rejected.extend(errors);
+        self.report
+            .rejected_rows
+            .push((line, rec.iter().map(|f| f.trim().to_owned()).collect()));
+    }
+
+    /// The customer's and the seller's ids, an error naming the column, or None while either
+    /// has not been looked up yet.
+    fn refs(&self, line: usize, customer: &str, seller: &str) -> Option<Result<(i64, Option<i64>), RowError>> {
+        let customer_id = match self.customers.get(customer)? {
+            Some((id, _)) => *id,
+            None => {
+                return Some(Err(err(
+                    line,
+                    "customer_external_id",
+                    format!("no customer {customer:?}"),
+                )));
+            }
+        };
+        if seller.is_empty() {
+            return Some(Ok((customer_id, None)));
+        }
+        Some(match self.customers.get(seller)? {
+            Some((id, CustomerKind::Intermediate)) => Ok((customer_id, Some(*id))),
+            Some(_) => Err(err(
+                line,
+                "seller_external_id",
+                "the seller must be an intermediate customer",
+            )),
+            None => Err(err(line, "seller_external_id", format!("unknown seller {seller:?}"))),
+        })
+    }
+
+    /// The next batch of good rows: empty at the end of the file.
+    async fn next_batch(&mut self, app: &App) -> AppResult<Vec<ImportPurchase>> {
+        let c = self.cols;
+        let mut good: Vec<ImportPurchase> = Vec::with_capacity(PURCHASE_BATCH);
+        // Rows naming a customer or seller not looked up yet: (index in `good`, line, row).
+        let mut pending: Vec<(usize, usize, csv::StringRecord)> = Vec::new();
+        let mut rec = csv::StringRecord::new();
+        while good.len() < PURCHASE_BATCH {
+            let Some(line) = self.file.next(&mut rec).map_err(file_error)? else {
+                break;
+            };
+            self.report.rows += 1;
+            let mut errors = Vec::new();
+            let ext = field(&rec, c.external_id);
+            let mut external_id: Option<Arc<str>> = None;
             if ext.is_empty() {
                 errors.push(err(line, "external_id", "external_id is required"));
-            } else if let Some(first) = seen.insert(ext.to_owned(), line) {
+            } else if let Some(first) = self.seen.get(ext) {
                 errors.push(err(
                     line,
                     "external_id",
                     format!("external_id {ext:?} is also on row {first}"),
                 ));
+            } else {
+                let e: Arc<str> = ext.into();
+                self.seen.insert(e.clone(), u32::try_from(line).unwrap_or(u32::MAX));
+                external_id = Some(e);
             }
+            let customer = field(&rec, c.customer);
             if customer.is_empty() {
                 errors.push(err(line, "customer_external_id", "customer_external_id is required"));
             }
-            let date = cell(&t, row, "date");
+            let date = field(&rec, c.date);
             match date.parse::<jiff::civil::Date>() {
-                Ok(d) if d > today => errors.push(err(line, "date", format!("{d} is in the future"))),
+                Ok(d) if d > self.today => errors.push(err(line, "date", format!("{d} is in the future"))),
                 Ok(_) => {}
                 Err(_) => errors.push(err(line, "date", format!("{date:?} is not a date YYYY-MM-DD"))),
             }
-            let amount = match kefu_core::customer::parse_amount(cell(&t, row, "amount")) {
+            let amount_minor = match kefu_core::customer::parse_amount(field(&rec, c.amount)) {
                 Ok(a) => a,
                 Err(inv) => {
                     errors.extend(inv.errors.into_iter().map(|e| err(line, "amount", e.message)));
                     0
                 }
             };
-            let currency = match cell(&t, row, "currency") {
-                "" => "CNY".to_owned(),
-                c if c.len() == 3 && c.chars().all(|x| x.is_ascii_alphabetic()) => c.to_ascii_uppercase(),
+            let currency = match field(&rec, c.currency) {
+                "" => self.shared.get("CNY"),
+                c if c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase()) => self.shared.get(c),
+                c if c.len() == 3 && c.chars().all(|x| x.is_ascii_alphabetic()) => {
+                    self.shared.get(&c.to_ascii_uppercase())
+                }
                 c => {
                     errors.push(err(
                         line,
                         "currency",
                         format!("{c:?} is not a currency code such as CNY"),
                     ));
-                    String::new()
+                    self.shared.get("")
                 }
             };
-            if errors.len() > row_errors_before {
+            let Some(external_id) = external_id.filter(|_| errors.is_empty()) else {
+                self.reject(line, &rec, errors);
                 continue;
-            }
-            let clip = |s: &str, n: usize| s.chars().take(n).collect::<String>();
-            good.push((
-                line,
-                ImportPurchase {
-                    external_id: ext.to_owned(),
-                    customer_external_id: customer.to_owned(),
-                    purchased_on: date.to_owned(),
-                    amount_minor: amount,
-                    currency,
-                    sku: clip(cell(&t, row, "sku"), 100),
-                    product_name: clip(cell(&t, row, "product_name"), 300),
-                    category: clip(cell(&t, row, "category"), 100),
-                    serial: clip(cell(&t, row, "serial"), 100),
-                    seller_external_id: Some(cell(&t, row, "seller_external_id").to_owned()).filter(|s| !s.is_empty()),
-                },
-            ));
-            if (i + 1) % 10_000 == 0 {
-                progress(i as u64 + 1, total);
-            }
+            };
+            let seller = field(&rec, c.seller);
+            let (customer_id, seller_id) = match self.refs(line, customer, seller) {
+                Some(Ok(ids)) => ids,
+                Some(Err(e)) => {
+                    self.reject(line, &rec, vec![e]);
+                    continue;
+                }
+                None => {
+                    pending.push((good.len(), line, rec.clone()));
+                    (0, None)
+                }
+            };
+            good.push(ImportPurchase {
+                external_id,
+                customer_id,
+                purchased_on: self.shared.get(date),
+                amount_minor,
+                currency,
+                sku: self.shared.get(clip(field(&rec, c.sku), 100)),
+                product_name: self.shared.get(clip(field(&rec, c.product_name), 300)),
+                category: self.shared.get(clip(field(&rec, c.category), 100)),
+                serial: clip(field(&rec, c.serial), 100).into(),
+                seller_id,
+            });
         }
-        // Customers and sellers must exist; sellers must be intermediate customers.
-        let mut refs: HashSet<String> = HashSet::new();
-        for (_, p) in &good {
-            refs.insert(p.customer_external_id.clone());
-            if let Some(s) = &p.seller_external_id {
-                refs.insert(s.clone());
-            }
+        if pending.is_empty() {
+            return Ok(good);
         }
-        let known: HashMap<String, CustomerKind> = self
-            .store
-            .existing_customer_external_ids(&refs.into_iter().collect::<Vec<_>>())
-            .await?
+        // Look up the customers and sellers this batch names for the first time, in one go.
+        let unknown: Vec<String> = pending
+            .iter()
+            .flat_map(|(_, _, rec)| [field(rec, c.customer), field(rec, c.seller)])
+            .filter(|e| !e.is_empty() && !self.customers.contains_key(*e))
+            .collect::<HashSet<_>>()
             .into_iter()
-            .map(|(e, _, k)| (e, k))
+            .map(str::to_owned)
             .collect();
-        let mut keep = Vec::with_capacity(good.len());
-        for (line, p) in good {
-            if !known.contains_key(&p.customer_external_id) {
-                errors.push(err(
-                    line,
-                    "customer_external_id",
-                    format!("no customer {:?}", p.customer_external_id),
-                ));
-                continue;
-            }
-            match p.seller_external_id.as_ref().map(|s| known.get(s)) {
-                Some(None) => errors.push(err(
-                    line,
-                    "seller_external_id",
-                    format!("unknown seller {:?}", p.seller_external_id.clone().unwrap_or_default()),
-                )),
-                Some(Some(k)) if *k != CustomerKind::Intermediate => errors.push(err(
-                    line,
-                    "seller_external_id",
-                    "the seller must be an intermediate customer",
-                )),
-                _ => keep.push(p),
+        let found = app.store.existing_customer_external_ids(&unknown).await?;
+        for e in &unknown {
+            self.customers.insert(e.as_str().into(), None);
+        }
+        for (e, id, kind) in found {
+            self.customers.insert(e.into(), Some((id, kind)));
+        }
+        let mut keep = vec![true; good.len()];
+        for (i, line, rec) in pending {
+            match self.refs(line, field(&rec, c.customer), field(&rec, c.seller)) {
+                Some(Ok((customer_id, seller_id))) => {
+                    (good[i].customer_id, good[i].seller_id) = (customer_id, seller_id)
+                }
+                // (None cannot happen: every customer and seller of the batch was just looked up.)
+                other => {
+                    keep[i] = false;
+                    let e = other.and_then(Result::err).unwrap_or_else(|| {
+                        err(
+                            line,
+                            "customer_external_id",
+                            format!("no customer {:?}", field(&rec, c.customer)),
+                        )
+                    });
+                    self.reject(line, &rec, vec![e]);
+                }
             }
         }
-        progress(total, total);
-        errors.sort_by_key(|e| e.row);
-        let mut report = ImportReport {
-            rows: t.rows.len(),
-            header: t.header.clone(),
-            ..Default::default()
-        };
-        if !errors.is_empty() && !skip_bad_rows {
-            report.aborted = true;
-            report.reject(&t, errors);
-            return Ok(report);
+        let mut keep = keep.into_iter();
+        good.retain(|_| keep.next().unwrap_or(false));
+        Ok(good)
+    }
+}
+
+/// At most `n` characters of `s`.
+fn clip(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    match s.char_indices().nth(n) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
+/// Hands out one shared copy of values that repeat from row to row (dates, currencies, SKUs,
+/// product names), so a million rows do not make a million copies of them. Remembers at most
+/// `Interner::MAX` values; others are copied as they come.
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    const MAX: usize = 20_000;
+
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
         }
-        let ImportCounts { inserted, updated } = self.store.import_purchases(&keep, now_ms()).await?;
-        self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
-        report.inserted = inserted;
-        report.updated = updated;
-        report.reject(&t, errors);
-        Ok(report)
+        let a: Arc<str> = s.into();
+        if self.0.len() < Self::MAX {
+            self.0.insert(a.clone());
+        }
+        a
     }
 }
 
@@ -584,24 +954,53 @@ mod tests {
         assert!(decode(&[0x81, 0x20, 0xFF, 0xFF]).is_err());
     }
 
+    fn table(text: &str, known: &[&str], required: &[&str]) -> Result<Table, RowError> {
+        Table::read(std::io::Cursor::new(text.as_bytes()), known, required)
+    }
+
+    #[test]
+    fn long_files_decode_across_buffer_boundaries() {
+        // Multi-byte characters fall on every offset of the 64 KiB read buffers.
+        let mut text = String::from("external_id,name\n");
+        for i in 0..30_000 {
+            text.push_str(&format!("C{i},王芳{}\n", "é".repeat(i % 3)));
+        }
+        let (gb, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        assert!(!unmappable);
+        for bytes in [
+            text.as_bytes(),
+            &gb[..],
+            &[b"\xEF\xBB\xBF", text.as_bytes()].concat()[..],
+        ] {
+            let (mut r, lines) = open_text(std::io::Cursor::new(bytes)).unwrap();
+            let mut out = String::new();
+            r.read_to_string(&mut out).unwrap();
+            assert_eq!((out == text, lines), (true, 30_001));
+        }
+        // A byte that is neither UTF-8 nor GB18030 at the very end is still found first.
+        let mut bad = gb.into_owned();
+        bad.push(0xFF);
+        assert!(open_text(std::io::Cursor::new(bad)).is_err());
+    }
+
     #[test]
     fn headers_are_checked() {
         assert_eq!(
-            Table::read("external_id,nmae\n", CUSTOMER_COLUMNS, &["external_id", "name"])
+            table("external_id,nmae\n", CUSTOMER_COLUMNS, &["external_id", "name"])
                 .err()
                 .unwrap()
                 .column,
             "nmae"
         );
         assert_eq!(
-            Table::read("external_id\n", CUSTOMER_COLUMNS, &["external_id", "name"])
+            table("external_id\n", CUSTOMER_COLUMNS, &["external_id", "name"])
                 .err()
                 .unwrap()
                 .column,
             "name"
         );
-        assert!(Table::read("name,name,external_id\n", CUSTOMER_COLUMNS, &[]).is_err());
-        let t = Table::read(
+        assert!(table("name,name,external_id\n", CUSTOMER_COLUMNS, &[]).is_err());
+        let t = table(
             "Name , External_ID\n王芳,C1\n李雷,C2\n",
             CUSTOMER_COLUMNS,
             &["external_id", "name"],
@@ -612,14 +1011,14 @@ mod tests {
             (2, 3, "C1")
         );
         assert!(
-            Table::read("external_id,name\nC1\n", CUSTOMER_COLUMNS, &[]).is_err(),
+            table("external_id,name\nC1\n", CUSTOMER_COLUMNS, &[]).is_err(),
             "a short row is an error"
         );
     }
 
     #[test]
     fn the_export_formula_guard_comes_off() {
-        let t = Table::read(
+        let t = table(
             "external_id,name,notes\nC1,'=HYPERLINK(1),''@x\nC2,'-5,'plain\n",
             CUSTOMER_COLUMNS,
             &[],

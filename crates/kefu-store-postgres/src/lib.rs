@@ -4,7 +4,7 @@
 //! Portable SQL comes from `kefu_store::portable_store!`.
 
 use async_trait::async_trait;
-use kefu_store::{Admin, Dump, DumpTable, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
+use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Column, Executor, PgPool, Postgres, Row, Transaction, TypeInfo, ValueRef};
 use std::str::FromStr;
@@ -44,9 +44,11 @@ impl PostgresStore {
     pub(crate) fn reader(&self) -> &PgPool {
         &self.pool
     }
-    pub(crate) async fn write_tx(&self) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
     }
+    /// Bulk statements number their parameters `$1, $2, ...`: see `kefu_store::portable::mark_list`.
+    pub(crate) const NUMBERED_PARAMS: bool = true;
 
     pub fn known_migrations() -> Vec<i64> {
         MIGRATOR
@@ -348,24 +350,35 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
-    pub(crate) async fn backend_index_customer(
+    pub(crate) async fn backend_index_customers(
         &self,
-        id: i64,
-        terms: &kefu_core::search::IndexTerms,
+        rows: &[(i64, kefu_core::search::IndexTerms)],
     ) -> StoreResult<()> {
-        let (words, bigrams, unigrams) = terms.columns();
-        sqlx::query(
-            "INSERT INTO customer_search (customer_id, words, bigrams, unigrams) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (customer_id) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams",
-        )
-        .bind(id)
-        .bind(words)
-        .bind(bigrams)
-        .bind(unigrams)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        let mut tx = self.write_tx().await.map_err(db_err)?;
+        for chunk in rows.chunks(2_000) {
+            let mut ids = Vec::with_capacity(chunk.len());
+            let (mut words, mut bigrams, mut unigrams) = (Vec::new(), Vec::new(), Vec::new());
+            for (id, terms) in chunk {
+                let (w, b, u) = terms.columns();
+                ids.push(*id);
+                words.push(w);
+                bigrams.push(b);
+                unigrams.push(u);
+            }
+            sqlx::query(
+                "INSERT INTO customer_search (customer_id, words, bigrams, unigrams) \
+                 SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[]) \
+                 ON CONFLICT (customer_id) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams",
+            )
+            .bind(ids)
+            .bind(words)
+            .bind(bigrams)
+            .bind(unigrams)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
     }
 
     /// Conditions on the search table alias `s` that every part of the query must meet, with
@@ -454,6 +467,65 @@ impl PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)
+    }
+}
+
+/// Rows per `UNNEST` upsert of purchases: one statement with ten array parameters.
+const PURCHASE_BATCH: usize = 5_000;
+
+impl PostgresStore {
+    /// One batch of a purchase import: `INSERT ... SELECT FROM UNNEST(arrays)` per 5,000 rows, so
+    /// the statement text and its plan stay the same whatever the batch size.
+    pub(crate) async fn write_purchases(
+        tx: &mut Transaction<'static, Postgres>,
+        rows: Vec<ImportPurchase>,
+        now: i64,
+    ) -> StoreResult<()> {
+        for rows in rows.chunks(PURCHASE_BATCH) {
+            let mut external_id = Vec::with_capacity(PURCHASE_BATCH);
+            let mut customer_id = Vec::with_capacity(PURCHASE_BATCH);
+            let mut purchased_on = Vec::with_capacity(PURCHASE_BATCH);
+            let mut amount_minor = Vec::with_capacity(PURCHASE_BATCH);
+            let mut currency = Vec::with_capacity(PURCHASE_BATCH);
+            let mut sku = Vec::with_capacity(PURCHASE_BATCH);
+            let mut product_name = Vec::with_capacity(PURCHASE_BATCH);
+            let mut category = Vec::with_capacity(PURCHASE_BATCH);
+            let mut serial = Vec::with_capacity(PURCHASE_BATCH);
+            let mut seller_id = Vec::with_capacity(PURCHASE_BATCH);
+            for p in rows {
+                external_id.push(&*p.external_id);
+                customer_id.push(p.customer_id);
+                purchased_on.push(&*p.purchased_on);
+                amount_minor.push(p.amount_minor);
+                currency.push(&*p.currency);
+                sku.push(&*p.sku);
+                product_name.push(&*p.product_name);
+                category.push(&*p.category);
+                serial.push(&*p.serial);
+                seller_id.push(p.seller_id);
+            }
+            sqlx::query(
+                "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) \
+                 SELECT t.*, $11 FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[]) AS t \
+                 ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
+                 currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
+            )
+            .bind(external_id)
+            .bind(customer_id)
+            .bind(purchased_on)
+            .bind(amount_minor)
+            .bind(currency)
+            .bind(sku)
+            .bind(product_name)
+            .bind(category)
+            .bind(serial)
+            .bind(seller_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
     }
 }
 

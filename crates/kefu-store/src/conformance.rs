@@ -30,8 +30,8 @@ macro_rules! conformance_tests {
             rate_limit_windows, jobs_lifecycle, jobs_enqueue_unique_once, concurrent_claims_take_each_job_once,
             webhooks_and_deliveries, settings_round_trip, dump_and_restore_round_trip,
             customers_and_the_channel_tree, customer_search_finds_cjk_inside_running_text, contacts_and_purchases,
-            imports_are_all_or_nothing, bad_restore_changes_nothing, customer_records_change_merge_and_scope,
-            portal_accounts_and_invitations, exports_page_through_live_rows);
+            imports_are_all_or_nothing, bulk_customer_imports_build_the_tree, bad_restore_changes_nothing,
+            customer_records_change_merge_and_scope, portal_accounts_and_invitations, exports_page_through_live_rows);
     };
 }
 
@@ -1037,46 +1037,160 @@ pub async fn imports_are_all_or_nothing(s: DynStore) {
         .unwrap();
     assert_eq!(known.len(), 2);
 
-    let purchase = |ext: &str, cust: &str, seller: Option<&str>| ImportPurchase {
+    let (c1, r1) = (ids[2], ids[1]);
+    let purchase = |ext: &str, customer_id: i64, seller_id: Option<i64>| ImportPurchase {
         external_id: ext.into(),
-        customer_external_id: cust.into(),
+        customer_id,
         purchased_on: "2026-01-15".into(),
         amount_minor: 1_000,
         currency: "CNY".into(),
         sku: "SKU".into(),
         product_name: "冰箱".into(),
         category: "c".into(),
-        serial: String::new(),
-        seller_external_id: seller.map(str::to_owned),
+        serial: "".into(),
+        seller_id,
     };
-    let many: Vec<ImportPurchase> = (0..2_500)
-        .map(|i| purchase(&format!("P{i}"), "C1", Some("R1")))
-        .collect();
+    // More rows than one batch of either backend, written in pieces of uneven size.
+    let many: Vec<ImportPurchase> = (0..25_000).map(|i| purchase(&format!("P{i}"), c1, Some(r1))).collect();
+    let mut w = s.begin_purchase_import(T0).await.unwrap();
+    let mut rest = many;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(7_777));
+        w.write(rest).await.unwrap();
+        rest = tail;
+    }
     assert_eq!(
-        s.import_purchases(&many, T0).await.unwrap(),
+        s.rfm_rows().await.unwrap().len(),
+        0,
+        "nothing is visible before the commit"
+    );
+    assert_eq!(
+        w.commit().await.unwrap(),
         ImportCounts {
-            inserted: 2_500,
+            inserted: 25_000,
             updated: 0
         }
     );
-    let mut mixed: Vec<ImportPurchase> = (2_400..2_600).map(|i| purchase(&format!("P{i}"), "C1", None)).collect();
+    let mut mixed: Vec<ImportPurchase> = (24_900..25_100).map(|i| purchase(&format!("P{i}"), c1, None)).collect();
     mixed[0].amount_minor = 7;
     assert_eq!(
-        s.import_purchases(&mixed, T0).await.unwrap(),
+        s.import_purchases(mixed, T0).await.unwrap(),
         ImportCounts {
             inserted: 100,
             updated: 100
         }
     );
     let rfm = s.rfm_rows().await.unwrap();
-    assert_eq!(rfm[0].purchases, 2_600);
-    let bad = vec![purchase("Q1", "C1", None), purchase("Q2", "NOBODY", None)];
-    assert!(s.import_purchases(&bad, T0).await.is_err());
+    assert_eq!(
+        (rfm[0].purchases, rfm[0].amount_minor),
+        (25_100, 25_100 * 1_000 - 1_000 + 7)
+    );
+    let p = s.list_purchases(c1, 1_000_000).await.unwrap();
+    let updated = p.iter().find(|p| p.external_id == "P24900").unwrap();
+    assert_eq!(
+        (updated.amount_minor, updated.seller_id),
+        (7, None),
+        "a re-import updates by external id"
+    );
+    assert_eq!(p.iter().find(|p| p.external_id == "P0").unwrap().seller_id, Some(r1));
+    let bad = vec![purchase("Q1", c1, None), purchase("Q2", c1 + 1_000_000, None)];
+    assert!(s.import_purchases(bad, T0).await.is_err());
+    let mut w = s.begin_purchase_import(T0).await.unwrap();
+    w.write(vec![purchase("Q3", c1, None)]).await.unwrap();
+    drop(w);
     assert_eq!(
         s.rfm_rows().await.unwrap()[0].purchases,
-        2_600,
-        "nothing of the failed import was kept"
+        25_100,
+        "nothing of a failed or unfinished import was kept"
     );
+}
+
+pub async fn bulk_customer_imports_build_the_tree(s: DynStore) {
+    use kefu_core::customer::CustomerKind::{End, Intermediate};
+    // More rows per level than one multi-row statement holds; a level below an existing customer.
+    let top = s
+        .import_customers(&[import_row("TOP", "总代理", Intermediate, None)], T0)
+        .await
+        .unwrap()
+        .0[0];
+    let mut rows = vec![];
+    for w in 0..3 {
+        rows.push(import_row(&format!("W{w}"), "批发", Intermediate, Some("TOP")));
+    }
+    for c in 0..1_200 {
+        let mut r = import_row(&format!("C{c}"), "顾客", End, Some(&format!("W{}", c % 3)));
+        if c % 2 == 0 {
+            (r.phone, r.social_style) = (None, None);
+        }
+        rows.push(r);
+    }
+    let (ids, counts) = s.import_customers(&rows, T0).await.unwrap();
+    assert_eq!((ids.len(), counts.inserted, counts.updated), (1_203, 1_203, 0));
+    assert_eq!(
+        s.subtree_counts(top).await.unwrap(),
+        vec![("end".to_owned(), 1_200), ("intermediate".to_owned(), 3)]
+    );
+    let last = *ids.last().unwrap();
+    assert_eq!(
+        s.customer_ancestors(last)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![top, ids[(1_199 % 3) as usize]]
+    );
+    assert_eq!(
+        s.get_customer(last).await.unwrap().external_id.as_deref(),
+        Some("C1199")
+    );
+    let contacts = s.contacts_of_customers(&ids[3..]).await.unwrap();
+    assert_eq!(
+        contacts.len(),
+        600,
+        "a contact only for rows with a phone, e-mail or style"
+    );
+    assert!(
+        contacts
+            .iter()
+            .all(|c| c.is_primary && c.name == "顾客" && c.phone_norm == "13800138000")
+    );
+    let got = s.customers_by_ids(&[ids[5], ids[0], -1]).await.unwrap();
+    assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[0], ids[5]]);
+    // Re-importing new and existing rows together: N1 is new under W2, and C0 moves under it.
+    let again = vec![
+        import_row("N1", "新门店", Intermediate, Some("W2")),
+        import_row("C0", "顾客零", End, Some("N1")),
+    ];
+    let (ids2, counts) = s.import_customers(&again, T0 + 1).await.unwrap();
+    assert_eq!((counts.inserted, counts.updated, ids2[1]), (1, 1, ids[3]));
+    assert_eq!(s.customer_ancestors(ids[3]).await.unwrap().len(), 3);
+    assert_eq!(s.subtree_counts(ids2[0]).await.unwrap(), vec![("end".to_owned(), 1)]);
+    // A child before its parent is a caller's mistake, refused whole.
+    let wrong = vec![
+        import_row("X2", "下级", End, Some("X1")),
+        import_row("X1", "上级", Intermediate, None),
+    ];
+    assert!(matches!(
+        s.import_customers(&wrong, T0).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        s.get_customer_by_external_id("X1").await,
+        Err(StoreError::NotFound)
+    ));
+    let terms = kefu_core::search::analyze("王芳 wang");
+    s.index_customers(&[(ids[4], terms.clone()), (ids[5], terms)])
+        .await
+        .unwrap();
+    s.index_customers(&[(ids[5], kefu_core::search::analyze("李雷"))])
+        .await
+        .unwrap();
+    let found = s
+        .search_customers(&kefu_core::search::parse_query("王芳"), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[4]]);
 }
 
 fn simple_contact(customer_id: i64, name: &str, phone_norm: &str, email: &str) -> NewContact {

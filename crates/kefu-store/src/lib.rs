@@ -269,15 +269,22 @@ pub trait Customers {
     async fn set_value_tiers(&self, tiers: &[(i64, kefu_core::rfm::ValueTier)]) -> StoreResult<()>;
 
     /// Creates or updates (by external id) every row in one transaction, parents before children;
-    /// all or nothing. Returns the ids of the rows, in order, and the counts.
+    /// all or nothing. New rows are written in bulk (multi-row statements), so 100,000 take seconds.
+    /// Returns the ids of the rows, in order, and the counts. The search index is left to the caller.
     async fn import_customers(&self, rows: &[ImportCustomer], now: Millis) -> StoreResult<(Vec<i64>, ImportCounts)>;
     /// External ids of these that exist already (to check references before an import).
     async fn existing_customer_external_ids(
         &self,
         ids: &[String],
     ) -> StoreResult<Vec<(String, i64, kefu_core::customer::CustomerKind)>>;
+    /// Starts a bulk write of purchases in one transaction: see [`PurchaseImport`].
+    async fn begin_purchase_import(&self, now: Millis) -> StoreResult<Box<dyn PurchaseImport>>;
     /// Inserts or updates (by external id) every purchase in one transaction; all or nothing.
-    async fn import_purchases(&self, rows: &[ImportPurchase], now: Millis) -> StoreResult<ImportCounts>;
+    async fn import_purchases(&self, rows: Vec<ImportPurchase>, now: Millis) -> StoreResult<ImportCounts> {
+        let mut w = self.begin_purchase_import(now).await?;
+        w.write(rows).await?;
+        w.commit().await
+    }
 
     /// Creates a customer-role user and links it to a live contact, in one transaction. A contact
     /// with an account already is `Conflict`.
@@ -310,4 +317,21 @@ pub trait Customers {
     async fn export_purchases(&self, after: i64, limit: u32) -> StoreResult<Vec<ExportPurchase>>;
     /// The number of purchases `export_purchases` pages through.
     async fn count_export_purchases(&self) -> StoreResult<i64>;
+    /// These customers (deleted ones too), by id; unknown ids are left out.
+    async fn customers_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Customer>>;
+    /// The contacts of these customers, by customer and then as `list_contacts` orders them.
+    async fn contacts_of_customers(&self, ids: &[i64]) -> StoreResult<Vec<Contact>>;
+    /// Replaces the search terms of many customers in one transaction.
+    async fn index_customers(&self, rows: &[(i64, kefu_core::search::IndexTerms)]) -> StoreResult<()>;
+}
+
+/// A bulk write of purchases inside one database transaction, each row inserted or updated by
+/// its external id (the backends use their fastest multi-row statements). Rows go in batches of
+/// any size; nothing is visible to others until `commit`, and dropping it uncommitted writes
+/// nothing. A row naming a customer or seller that does not exist fails the write.
+#[async_trait]
+pub trait PurchaseImport: Send {
+    async fn write(&mut self, rows: Vec<ImportPurchase>) -> StoreResult<()>;
+    /// Commits, and counts the rows written as inserted (new external ids) or updated.
+    async fn commit(self: Box<Self>) -> StoreResult<ImportCounts>;
 }

@@ -13,6 +13,35 @@ pub const WITHIN_SQL: &str =
 /// The columns of a job row, in the order the portable decoder reads them.
 pub const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, unique_key, created_at, updated_at";
 
+/// A parenthesised list of `n` parameter marks numbered from `$first`: `($1, $2)` for PostgreSQL,
+/// or positional `(?, ?)` for SQLite (`numbered` false), which binds `$N` parameters at a cost that
+/// grows with the square of their number in a statement. Bind values in the order the marks appear.
+pub fn mark_list(numbered: bool, first: usize, n: usize) -> String {
+    value_rows(numbered, first, 1, &format!("({})", vec!["?"; n].join(", ")))
+}
+
+/// `count` comma-separated copies of `template`, a row such as `(?, ?, 'none', ?)` with `?` for each
+/// parameter, the marks numbered from `$first` on when `numbered` (see [`mark_list`]).
+pub fn value_rows(numbered: bool, first: usize, count: usize, template: &str) -> String {
+    let mut out = String::with_capacity(count * (template.len() + 8));
+    let mut n = first;
+    for row in 0..count {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        for c in template.chars() {
+            if c == '?' && numbered {
+                out.push('$');
+                out.push_str(&n.to_string());
+                n += 1;
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// Maps a sqlx error to the store's: unique violations become `Conflict`, foreign-key and check
 /// violations `Refused`, connection trouble `Unavailable`.
 #[macro_export]
@@ -575,6 +604,30 @@ macro_rules! portable_store {
             }
         }
 
+        /// A purchase import: one write transaction; the backend's `write_purchases` writes each batch.
+        struct PortablePurchaseImport {
+            tx: ::sqlx::Transaction<'static, $db>,
+            now: i64,
+            before: i64,
+            written: u64,
+        }
+
+        #[::async_trait::async_trait]
+        impl $crate::PurchaseImport for PortablePurchaseImport {
+            async fn write(&mut self, rows: Vec<$crate::ImportPurchase>) -> $crate::StoreResult<()> {
+                let n = rows.len() as u64;
+                <$store>::write_purchases(&mut self.tx, rows, self.now).await?;
+                self.written += n;
+                Ok(())
+            }
+            async fn commit(self: Box<Self>) -> $crate::StoreResult<$crate::ImportCounts> {
+                let mut tx = self.tx;
+                let after: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok($crate::ImportCounts::from_totals(self.before, after, self.written))
+            }
+        }
+
         impl $store {
             /// Inserts a user and its departments (the default one when none and the role has one).
             async fn insert_user_in(tx: &mut ::sqlx::Transaction<'_, $db>, u: &$crate::NewUser) -> $crate::StoreResult<$crate::User> {
@@ -714,7 +767,7 @@ macro_rules! portable_store {
                 rows.iter().map(__portable_rows::customer).collect()
             }
             async fn index_customer(&self, id: i64, terms: &::kefu_core::search::IndexTerms) -> $crate::StoreResult<()> {
-                self.backend_index_customer(id, terms).await
+                self.backend_index_customers(&[(id, terms.clone())]).await
             }
             async fn search_customers(&self, query: &[::kefu_core::search::QueryPart], within: Option<i64>, limit: u32) -> $crate::StoreResult<Vec<$crate::Customer>> {
                 if query.is_empty() {
@@ -776,8 +829,7 @@ macro_rules! portable_store {
             async fn existing_customer_external_ids(&self, ids: &[String]) -> $crate::StoreResult<Vec<(String, i64, ::kefu_core::customer::CustomerKind)>> {
                 let mut out = Vec::new();
                 for chunk in ids.chunks(500) {
-                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                    let sql = format!("SELECT external_id, id, kind FROM customers WHERE external_id IN ({})", marks.join(", "));
+                    let sql = format!("SELECT external_id, id, kind FROM customers WHERE external_id IN {}", $crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len()));
                     let mut q = ::sqlx::query_as::<_, (String, i64, String)>(::sqlx::AssertSqlSafe(sql));
                     for id in chunk {
                         q = q.bind(id);
@@ -790,99 +842,174 @@ macro_rules! portable_store {
             }
 
             async fn import_customers(&self, rows: &[$crate::ImportCustomer], now: i64) -> $crate::StoreResult<(Vec<i64>, $crate::ImportCounts)> {
+                use ::std::collections::HashMap;
+                let numbered = Self::NUMBERED_PARAMS;
                 let mut counts = $crate::ImportCounts::default();
-                let mut ids = Vec::with_capacity(rows.len());
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                for r in rows {
-                    let tags = ::serde_json::to_string(&r.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
-                    let parent: Option<i64> = match &r.parent_external_id {
-                        Some(p) => Some(::sqlx::query_scalar("SELECT id FROM customers WHERE external_id = $1").bind(p).fetch_optional(&mut *tx).await.map_err(db_err)?
-                            .ok_or_else(|| $crate::StoreError::Refused(format!("no customer with external_id {p:?}")))?),
-                        None => None,
-                    };
-                    let existing: Option<(i64, Option<i64>)> = ::sqlx::query_as("SELECT id, parent_id FROM customers WHERE external_id = $1").bind(&r.external_id).fetch_optional(&mut *tx).await.map_err(db_err)?;
-                    let id = match existing {
-                        Some((id, old_parent)) => {
-                            ::sqlx::query("UPDATE customers SET name = $2, kind = $3, subkind = $4, is_organisation = $5, region = $6, tags = $7, account_manager_id = $8, notes = $9, deleted_at = NULL, updated_at = $10 WHERE id = $1")
-                                .bind(id).bind(&r.name).bind(r.kind.as_str()).bind(r.subkind.map(|k| k.as_str())).bind(r.is_organisation).bind(&r.region).bind(&tags)
-                                .bind(r.account_manager_id).bind(&r.notes).bind(now).execute(&mut *tx).await.map_err(db_err)?;
-                            if old_parent != parent {
-                                Self::move_in(&mut tx, id, parent, now).await?;
-                            }
-                            counts.updated += 1;
-                            id
+                // Every row and parent already in the database: external id -> (id, parent id).
+                let mut known: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+                let wanted: Vec<&str> = rows.iter().map(|r| r.external_id.as_str())
+                    .chain(rows.iter().filter_map(|r| r.parent_external_id.as_deref()))
+                    .collect::<::std::collections::HashSet<_>>().into_iter().collect();
+                for chunk in wanted.chunks(500) {
+                    let sql = format!("SELECT external_id, id, parent_id FROM customers WHERE external_id IN {}", $crate::portable::mark_list(numbered, 1, chunk.len()));
+                    let mut q = ::sqlx::query_as::<_, (String, i64, Option<i64>)>(::sqlx::AssertSqlSafe(sql));
+                    for e in chunk {
+                        q = q.bind(*e);
+                    }
+                    for (e, id, parent) in q.fetch_all(&mut *tx).await.map_err(db_err)? {
+                        known.insert(e, (id, parent));
+                    }
+                }
+                // Rows by level: a row whose parent is an earlier row of the file comes one level below
+                // it. A level's new rows go in multi-row statements once the level above is written.
+                let position: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.external_id.as_str(), i)).collect();
+                let mut level = vec![0usize; rows.len()];
+                let mut levels: Vec<Vec<usize>> = Vec::new();
+                for (i, r) in rows.iter().enumerate() {
+                    if let Some(&p) = r.parent_external_id.as_deref().and_then(|p| position.get(p)) {
+                        if p >= i {
+                            return Err($crate::StoreError::Refused(format!("customer {:?} comes before its parent in the import", r.external_id)));
                         }
-                        None => {
-                            let id: i64 = ::sqlx::query_scalar("INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, tags, account_manager_id, notes, value_tier, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $11) RETURNING id")
-                                .bind(&r.external_id).bind(&r.name).bind(r.kind.as_str()).bind(r.subkind.map(|k| k.as_str())).bind(r.is_organisation)
-                                .bind(parent).bind(&r.region).bind(&tags).bind(r.account_manager_id).bind(&r.notes).bind(now)
-                                .fetch_one(&mut *tx).await.map_err(db_err)?;
-                            ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) VALUES ($1, $1, 0)").bind(id).execute(&mut *tx).await.map_err(db_err)?;
-                            if let Some(p) = parent {
-                                ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT ancestor_id, $1, depth + 1 FROM customer_paths WHERE descendant_id = $2")
-                                    .bind(id).bind(p).execute(&mut *tx).await.map_err(db_err)?;
-                            }
-                            counts.inserted += 1;
-                            id
+                        level[i] = level[p] + 1;
+                    }
+                    if levels.len() <= level[i] {
+                        levels.push(Vec::new());
+                    }
+                    levels[level[i]].push(i);
+                }
+                let mut ids = vec![0i64; rows.len()];
+                for members in &levels {
+                    let mut parents: Vec<Option<i64>> = Vec::with_capacity(members.len());
+                    for &i in members {
+                        parents.push(match &rows[i].parent_external_id {
+                            Some(p) => Some(known.get(p).map(|k| k.0).ok_or_else(|| $crate::StoreError::Refused(format!("no customer with external_id {p:?}")))?),
+                            None => None,
+                        });
+                    }
+                    let (old, new): (Vec<(usize, Option<i64>)>, Vec<(usize, Option<i64>)>) =
+                        members.iter().copied().zip(parents).partition(|(i, _)| known.contains_key(&rows[*i].external_id));
+                    for chunk in new.chunks(500) {
+                        let sql = format!(
+                            "INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, tags, account_manager_id, notes, value_tier, created_at, updated_at) VALUES {} RETURNING id, external_id",
+                            $crate::portable::value_rows(numbered, 1, chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'none', ?, ?)")
+                        );
+                        let mut q = ::sqlx::query_as::<_, (i64, String)>(::sqlx::AssertSqlSafe(sql));
+                        for (i, parent) in chunk {
+                            let r = &rows[*i];
+                            let tags = ::serde_json::to_string(&r.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                            q = q.bind(&r.external_id).bind(&r.name).bind(r.kind.as_str()).bind(r.subkind.map(|k| k.as_str())).bind(r.is_organisation)
+                                .bind(*parent).bind(&r.region).bind(tags).bind(r.account_manager_id).bind(&r.notes).bind(now).bind(now);
                         }
-                    };
-                    if r.phone.is_some() || r.email.is_some() || r.social_style.is_some() {
-                        let (phone, phone_norm) = r.phone.clone().unwrap_or_default();
-                        let email = r.email.clone().unwrap_or_default();
-                        let style = r.social_style.map(|s| s.as_str());
-                        let primary: Option<i64> = ::sqlx::query_scalar("SELECT id FROM contacts WHERE customer_id = $1 AND is_primary = TRUE").bind(id).fetch_optional(&mut *tx).await.map_err(db_err)?;
-                        match primary {
-                            Some(cid) => {
-                                ::sqlx::query("UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, updated_at = $6 WHERE id = $1")
-                                    .bind(cid).bind(phone).bind(phone_norm).bind(email).bind(style).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                        let made = q.fetch_all(&mut *tx).await.map_err(db_err)?;
+                        let made: HashMap<String, i64> = made.into_iter().map(|(id, e)| (e, id)).collect();
+                        let mut new_ids = Vec::with_capacity(chunk.len());
+                        for (i, parent) in chunk {
+                            let id = *made.get(&rows[*i].external_id).ok_or_else(|| $crate::StoreError::Database("a new customer's id did not come back".into()))?;
+                            ids[*i] = id;
+                            new_ids.push(id);
+                            known.insert(rows[*i].external_id.clone(), (id, *parent));
+                        }
+                        counts.inserted += chunk.len() as u64;
+                        // Tree paths: each new row to itself, and to every ancestor of its parent.
+                        let sql = format!(
+                            "INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT id, id, 0 FROM customers WHERE id IN {} \
+                             UNION ALL SELECT p.ancestor_id, c.id, p.depth + 1 FROM customers c JOIN customer_paths p ON p.descendant_id = c.parent_id WHERE c.id IN {}",
+                            $crate::portable::mark_list(numbered, 1, new_ids.len()),
+                            $crate::portable::mark_list(numbered, new_ids.len() + 1, new_ids.len())
+                        );
+                        let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                        for id in new_ids.iter().chain(new_ids.iter()) {
+                            q = q.bind(*id);
+                        }
+                        q.execute(&mut *tx).await.map_err(db_err)?;
+                        let with_contact: Vec<(i64, &$crate::ImportCustomer)> = chunk.iter().map(|(i, _)| (ids[*i], &rows[*i]))
+                            .filter(|(_, r)| r.phone.is_some() || r.email.is_some() || r.social_style.is_some()).collect();
+                        if !with_contact.is_empty() {
+                            let sql = format!(
+                                "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at) VALUES {}",
+                                $crate::portable::value_rows(numbered, 1, with_contact.len(), "(?, ?, ?, ?, ?, '', NULL, '', ?, ?, ?, ?)")
+                            );
+                            let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                            for (id, r) in with_contact {
+                                let (phone, phone_norm) = r.phone.clone().unwrap_or_default();
+                                q = q.bind(id).bind(&r.name).bind(phone).bind(phone_norm).bind(r.email.clone().unwrap_or_default())
+                                    .bind(r.social_style.map(|s| s.as_str())).bind(true).bind(now).bind(now);
                             }
-                            None => {
-                                ::sqlx::query("INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, '', NULL, '', $6, TRUE, $7, $7)")
-                                    .bind(id).bind(&r.name).bind(phone).bind(phone_norm).bind(email).bind(style).bind(now).execute(&mut *tx).await.map_err(db_err)?;
-                            }
+                            q.execute(&mut *tx).await.map_err(db_err)?;
                         }
                     }
-                    ids.push(id);
+                    for (i, parent) in old {
+                        let r = &rows[i];
+                        let (id, old_parent) = known[&r.external_id];
+                        let tags = ::serde_json::to_string(&r.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                        ::sqlx::query("UPDATE customers SET name = $2, kind = $3, subkind = $4, is_organisation = $5, region = $6, tags = $7, account_manager_id = $8, notes = $9, deleted_at = NULL, updated_at = $10 WHERE id = $1")
+                            .bind(id).bind(&r.name).bind(r.kind.as_str()).bind(r.subkind.map(|k| k.as_str())).bind(r.is_organisation).bind(&r.region).bind(&tags)
+                            .bind(r.account_manager_id).bind(&r.notes).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                        if old_parent != parent {
+                            Self::move_in(&mut tx, id, parent, now).await?;
+                            known.insert(r.external_id.clone(), (id, parent));
+                        }
+                        if r.phone.is_some() || r.email.is_some() || r.social_style.is_some() {
+                            let (phone, phone_norm) = r.phone.clone().unwrap_or_default();
+                            let email = r.email.clone().unwrap_or_default();
+                            let style = r.social_style.map(|s| s.as_str());
+                            let primary: Option<i64> = ::sqlx::query_scalar("SELECT id FROM contacts WHERE customer_id = $1 AND is_primary = TRUE").bind(id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                            match primary {
+                                Some(cid) => {
+                                    ::sqlx::query("UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, updated_at = $6 WHERE id = $1")
+                                        .bind(cid).bind(phone).bind(phone_norm).bind(email).bind(style).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                                }
+                                None => {
+                                    ::sqlx::query("INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, '', NULL, '', $6, TRUE, $7, $7)")
+                                        .bind(id).bind(&r.name).bind(phone).bind(phone_norm).bind(email).bind(style).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                                }
+                            }
+                        }
+                        ids[i] = id;
+                        counts.updated += 1;
+                    }
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok((ids, counts))
             }
 
-            async fn import_purchases(&self, rows: &[$crate::ImportPurchase], now: i64) -> $crate::StoreResult<$crate::ImportCounts> {
+            async fn begin_purchase_import(&self, now: i64) -> $crate::StoreResult<Box<dyn $crate::PurchaseImport>> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let before: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
-                // Batches of multi-row upserts; customer and seller resolved by external id with one index
-                // lookup each (scalar subqueries: a join lets SQLite scan customers per batch). An unknown
-                // customer leaves customer_id NULL, which the schema refuses: the whole import fails.
-                const COLS: usize = 11;
-                // Small batches: binding `$N` parameters by name costs the square of their number in SQLite.
-                for chunk in rows.chunks(24) {
-                    let values: Vec<String> = (0..chunk.len())
-                        .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
-                        .collect();
-                    let sql = format!(
-                        "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) \
-                         SELECT v.column1, (SELECT id FROM customers WHERE external_id = v.column2), v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9, \
-                         (SELECT id FROM customers WHERE external_id = v.column10), v.column11 \
-                         FROM (VALUES {}) AS v WHERE TRUE \
-                         ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
-                         currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
-                        values.join(", ")
-                    );
+                Ok(Box::new(PortablePurchaseImport { tx, now, before, written: 0 }))
+            }
+
+            async fn customers_by_ids(&self, ids: &[i64]) -> $crate::StoreResult<Vec<$crate::Customer>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let sql = format!("SELECT {} FROM customers c WHERE c.id IN {} ORDER BY c.id", __portable_rows::CUSTOMER_COLS, $crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len()));
                     let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
-                    for p in chunk {
-                        q = q.bind(&p.external_id).bind(&p.customer_external_id).bind(&p.purchased_on).bind(p.amount_minor).bind(&p.currency).bind(&p.sku)
-                            .bind(&p.product_name).bind(&p.category).bind(&p.serial).bind(&p.seller_external_id).bind(now);
+                    for id in chunk {
+                        q = q.bind(*id);
                     }
-                    let done = q.execute(&mut *tx).await.map_err(db_err)?;
-                    if done.rows_affected() as usize != chunk.len() {
-                        return Err($crate::StoreError::Refused("a purchase names a customer that does not exist".into()));
+                    for row in q.fetch_all(self.reader()).await.map_err(db_err)? {
+                        out.push(__portable_rows::customer(&row)?);
                     }
                 }
-                let after: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
-                tx.commit().await.map_err(db_err)?;
-                let inserted = (after - before).max(0) as u64;
-                Ok($crate::ImportCounts { inserted, updated: rows.len() as u64 - inserted })
+                Ok(out)
+            }
+            async fn contacts_of_customers(&self, ids: &[i64]) -> $crate::StoreResult<Vec<$crate::Contact>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let sql = format!("SELECT {} FROM contacts WHERE customer_id IN {} AND deleted_at IS NULL ORDER BY customer_id, is_primary DESC, id", __portable_rows::CONTACT_COLS, $crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len()));
+                    let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for row in q.fetch_all(self.reader()).await.map_err(db_err)? {
+                        out.push(__portable_rows::contact(&row)?);
+                    }
+                }
+                Ok(out)
+            }
+            async fn index_customers(&self, rows: &[(i64, ::kefu_core::search::IndexTerms)]) -> $crate::StoreResult<()> {
+                self.backend_index_customers(rows).await
             }
 
             async fn is_within(&self, root: i64, id: i64) -> $crate::StoreResult<bool> {

@@ -3,6 +3,7 @@
 use kefu_core::time::Millis;
 use kefu_core::{Language, Role};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchemaStatus {
@@ -469,19 +470,21 @@ pub struct ImportCustomer {
     pub social_style: Option<kefu_core::customer::SocialStyle>,
 }
 
-/// A purchase row of an import; customer and seller named by external id.
+/// A purchase row of an import, checked by the app, its customer and seller resolved to ids.
+/// Text is shared (`Arc<str>`): an importer hands the same date, SKU or currency to many rows
+/// without copying it, and the SQLite backend binds it without copying either.
 #[derive(Debug, Clone)]
 pub struct ImportPurchase {
-    pub external_id: String,
-    pub customer_external_id: String,
-    pub purchased_on: String,
+    pub external_id: Arc<str>,
+    pub customer_id: i64,
+    pub purchased_on: Arc<str>,
     pub amount_minor: i64,
-    pub currency: String,
-    pub sku: String,
-    pub product_name: String,
-    pub category: String,
-    pub serial: String,
-    pub seller_external_id: Option<String>,
+    pub currency: Arc<str>,
+    pub sku: Arc<str>,
+    pub product_name: Arc<str>,
+    pub category: Arc<str>,
+    pub serial: Arc<str>,
+    pub seller_id: Option<i64>,
 }
 
 /// What an import wrote.
@@ -489,6 +492,17 @@ pub struct ImportPurchase {
 pub struct ImportCounts {
     pub inserted: u64,
     pub updated: u64,
+}
+
+impl ImportCounts {
+    /// `written` rows upserted by external id into a table that held `before` rows and now `after`.
+    pub fn from_totals(before: i64, after: i64, written: u64) -> ImportCounts {
+        let inserted = u64::try_from(after - before).unwrap_or(0).min(written);
+        ImportCounts {
+            inserted,
+            updated: written - inserted,
+        }
+    }
 }
 
 /// Two customers that share a contact's normalised phone or e-mail: probably one customer twice.

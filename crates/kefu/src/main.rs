@@ -622,7 +622,8 @@ async fn import(
     rejects: Option<PathBuf>,
     format: Format,
 ) -> Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    // Streamed, not read whole: a purchase file of a million rows stays out of memory.
+    let src = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({per_sec})")
@@ -636,8 +637,8 @@ async fn import(
         b.set_position(done);
     };
     let report = match what {
-        ImportKind::Customers => app.import_customers(&bytes, skip_bad_rows, &progress).await,
-        ImportKind::Purchases => app.import_purchases(&bytes, skip_bad_rows, &progress).await,
+        ImportKind::Customers => app.import_customers_from(src, skip_bad_rows, &progress).await,
+        ImportKind::Purchases => app.import_purchases_from(src, skip_bad_rows, &progress).await,
     }
     .map_err(|e| anyhow!("{}: {}", file.display(), app_err(e)))?;
     bar.finish_and_clear();
