@@ -138,3 +138,97 @@ P6,C3,2026-01-15,5,CNY,,,,,C3
         vec![("P2", 59_900), ("P1", 299_900)]
     );
 }
+
+async fn postgres_app() -> (App, String) {
+    let (url, name) = kefu_store_postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
+    store.migrate().await.unwrap();
+    (App::new(store, AppConfig::default()), name)
+}
+
+/// A purchase file of `n` rows for customer C3 sold by R1, with `extra` lines appended.
+fn many_purchases(n: usize, extra: &str) -> String {
+    let mut f = String::from("external_id,customer_external_id,date,amount,sku,product_name,seller_external_id\n");
+    for i in 0..n {
+        f.push_str(&format!(
+            "P{i},C3,2025-{:02}-01,{}.50,BCD-215,冰箱,R1\n",
+            1 + i % 12,
+            100 + i % 7
+        ));
+    }
+    f.push_str(extra);
+    f
+}
+
+/// Files of several batches (the app checks 20,000 rows at a time; SQLite writes 256 per
+/// statement, PostgreSQL 5,000): a bad row far down undoes what earlier batches wrote.
+async fn large_files_are_all_or_nothing_across_batches(app: &App) {
+    app.import_customers(CUSTOMERS.as_bytes(), false, &no_progress)
+        .await
+        .unwrap();
+    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
+    let rows = std::sync::Mutex::new(vec![]);
+    let progress = |done: u64, total: u64| rows.lock().unwrap().push((done, total));
+    let bad = many_purchases(25_000, "P7,C3,2025-01-01,1,,,\nQ1,C3,2025-01-01,-1,,,\n");
+    let r = app.import_purchases(bad.as_bytes(), false, &progress).await.unwrap();
+    assert!(r.aborted);
+    assert_eq!(
+        r.rejected
+            .iter()
+            .map(|e| (e.row, e.column.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(25_002, "external_id"), (25_003, "amount")]
+    );
+    assert!(
+        r.rejected[0].message.contains("also on row 9"),
+        "{}",
+        r.rejected[0].message
+    );
+    assert!(
+        app.store.list_purchases(c3.id, 10).await.unwrap().is_empty(),
+        "nothing written"
+    );
+    assert_eq!(rows.lock().unwrap().last(), Some(&(25_002, 25_002)));
+
+    let r = app.import_purchases(bad.as_bytes(), true, &no_progress).await.unwrap();
+    assert_eq!(
+        (r.rows, r.inserted, r.updated, r.rejected_rows.len()),
+        (25_002, 25_000, 0, 2)
+    );
+    assert_eq!(r.rejected_rows[1].1[0], "Q1", "the rejected rows as read");
+    let rfm = app.store.rfm_rows().await.unwrap();
+    assert_eq!((rfm[0].customer_id, rfm[0].purchases), (c3.id, 25_000));
+    let sum: i64 = (0..25_000).map(|i| (100 + i % 7) * 100 + 50).sum();
+    assert_eq!(rfm[0].amount_minor, sum);
+
+    // A re-import changes rows by external id; a streamed GB18030 file reads the same.
+    let again = many_purchases(21_000, "").replace("冰箱", "冰柜");
+    let (gb, _, _) = encoding_rs::GB18030.encode(&again);
+    let r = app.import_purchases(&gb, false, &no_progress).await.unwrap();
+    assert_eq!((r.inserted, r.updated), (0, 21_000), "{:?}", r.rejected.first());
+    let all = app.store.list_purchases(c3.id, 100_000).await.unwrap();
+    let name = |ext: &str| {
+        all.iter()
+            .find(|p| p.external_id == ext)
+            .map(|p| p.product_name.clone())
+    };
+    assert_eq!(
+        (name("P0"), name("P20999"), name("P21000")),
+        (Some("冰柜".into()), Some("冰柜".into()), Some("冰箱".into()))
+    );
+    assert_eq!(app.store.rfm_rows().await.unwrap()[0].purchases, 25_000);
+}
+
+#[tokio::test]
+async fn large_files_are_all_or_nothing_across_batches_sqlite() {
+    let (app, _d) = app().await;
+    large_files_are_all_or_nothing_across_batches(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_files_are_all_or_nothing_across_batches_postgres() {
+    let (app, db) = postgres_app().await;
+    large_files_are_all_or_nothing_across_batches(&app).await;
+    app.store.close().await;
+    kefu_store_postgres::testing::drop_database(&db).await;
+}
