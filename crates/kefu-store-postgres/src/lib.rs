@@ -474,6 +474,14 @@ impl PostgresStore {
 const PURCHASE_BATCH: usize = 5_000;
 
 impl PostgresStore {
+    /// Bulk writes need no setting changed on PostgreSQL (see the SQLite backend's).
+    pub(crate) async fn bulk_write_begins(_tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        Ok(())
+    }
+    pub(crate) async fn bulk_write_ends(_tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// One batch of a purchase import: `INSERT ... SELECT FROM UNNEST(arrays)` per 5,000 rows, so
     /// the statement text and its plan stay the same whatever the batch size.
     pub(crate) async fn write_purchases(

@@ -52,7 +52,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000");
+            .pragma("cache_size", CACHE_SIZE);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -463,7 +463,30 @@ fn purchase_upsert_sql(rows: usize) -> String {
     )
 }
 
+/// Each connection's page cache: 16 MB (a negative `cache_size` counts KiB).
+const CACHE_SIZE: &str = "-16000";
+/// The writer's page cache during a bulk write: 256 MB, so that the indexes a large import
+/// writes all over stay in memory instead of being written out and read back.
+const BULK_CACHE_SIZE: &str = "-262144";
+
 impl SqliteStore {
+    pub(crate) async fn bulk_write_begins(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Self::set_cache_size(tx, BULK_CACHE_SIZE).await
+    }
+
+    /// (Not reached when an import fails: the writer keeps the larger cache until the next one ends.)
+    pub(crate) async fn bulk_write_ends(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Self::set_cache_size(tx, CACHE_SIZE).await
+    }
+
+    async fn set_cache_size(tx: &mut Transaction<'static, Sqlite>, size: &str) -> StoreResult<()> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     /// One batch of a purchase import, on the single writer inside the import's `BEGIN IMMEDIATE`:
     /// multi-row upserts with positional parameters; a full batch is always the same statement,
     /// which sqlx prepares once and caches.

@@ -623,6 +623,7 @@ macro_rules! portable_store {
             async fn commit(self: Box<Self>) -> $crate::StoreResult<$crate::ImportCounts> {
                 let mut tx = self.tx;
                 let after: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
+                <$store>::bulk_write_ends(&mut tx).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok($crate::ImportCounts::from_totals(self.before, after, self.written))
             }
@@ -846,6 +847,7 @@ macro_rules! portable_store {
                 let numbered = Self::NUMBERED_PARAMS;
                 let mut counts = $crate::ImportCounts::default();
                 let mut tx = self.write_tx().await.map_err(db_err)?;
+                Self::bulk_write_begins(&mut tx).await?;
                 // Every row and parent already in the database: external id -> (id, parent id).
                 let mut known: HashMap<String, (i64, Option<i64>)> = HashMap::new();
                 let wanted: Vec<&str> = rows.iter().map(|r| r.external_id.as_str())
@@ -970,12 +972,14 @@ macro_rules! portable_store {
                         counts.updated += 1;
                     }
                 }
+                Self::bulk_write_ends(&mut tx).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok((ids, counts))
             }
 
             async fn begin_purchase_import(&self, now: i64) -> $crate::StoreResult<Box<dyn $crate::PurchaseImport>> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
+                Self::bulk_write_begins(&mut tx).await?;
                 let before: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM purchases").fetch_one(&mut *tx).await.map_err(db_err)?;
                 Ok(Box::new(PortablePurchaseImport { tx, now, before, written: 0 }))
             }
@@ -1180,11 +1184,23 @@ macro_rules! portable_store {
             }
 
             async fn set_value_tiers(&self, tiers: &[(i64, ::kefu_core::rfm::ValueTier)]) -> $crate::StoreResult<()> {
+                // One statement per tier and 500 customers, not one per customer.
+                let mut by_tier: ::std::collections::BTreeMap<&str, Vec<i64>> = ::std::collections::BTreeMap::new();
+                for (id, tier) in tiers {
+                    by_tier.entry(tier.as_str()).or_default().push(*id);
+                }
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 // Customers whose purchases are gone (deleted, merged away) have no tier any more.
                 ::sqlx::query("UPDATE customers SET value_tier = 'none' WHERE value_tier <> 'none' AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.customer_id = customers.id AND p.deleted_at IS NULL)").execute(&mut *tx).await.map_err(db_err)?;
-                for (id, tier) in tiers {
-                    ::sqlx::query("UPDATE customers SET value_tier = $2 WHERE id = $1").bind(*id).bind(tier.as_str()).execute(&mut *tx).await.map_err(db_err)?;
+                for (tier, ids) in &by_tier {
+                    for chunk in ids.chunks(500) {
+                        let sql = format!("UPDATE customers SET value_tier = {} WHERE id IN {}", $crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, 1), $crate::portable::mark_list(Self::NUMBERED_PARAMS, 2, chunk.len()));
+                        let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql)).bind(*tier);
+                        for id in chunk {
+                            q = q.bind(*id);
+                        }
+                        q.execute(&mut *tx).await.map_err(db_err)?;
+                    }
                 }
                 tx.commit().await.map_err(db_err)
             }
