@@ -571,6 +571,13 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         ),
         r(
             Method::GET,
+            "/api/v1/customers/{id}/downstream",
+            Roles(CUSTOMER_READERS),
+            Api,
+            get(api::customers::downstream),
+        ),
+        r(
+            Method::GET,
             "/api/v1/customers/{id}/contacts",
             Roles(CUSTOMER_READERS),
             Api,

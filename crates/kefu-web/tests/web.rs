@@ -29,6 +29,7 @@ on_both_databases!(
     customer_portal_pages,
     surveys_api,
     survey_answer_page_and_report,
+    customers_downstream_pages,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -3007,4 +3008,79 @@ async fn survey_answer_page_and_report(h: &Harness) {
         answer.contains("Excellent companies will have modern-looking equipment."),
         "the survey's language"
     );
+}
+
+async fn customers_downstream_pages(h: &Harness) {
+    let t = h.token(Role::Agent).await;
+    let create = |body: serde_json::Value| {
+        let t = t.clone();
+        async move {
+            let (res, text) = h
+                .api("POST", "/api/v1/customers", Some(&t), Some(&body.to_string()))
+                .await;
+            assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let agent = create(serde_json::json!({"name": "华南总代理", "kind": "intermediate"})).await;
+    let shop = create(serde_json::json!({"name": "广州门店", "kind": "intermediate", "parent_id": agent})).await;
+    let mut people = vec![];
+    for i in 0..5 {
+        people.push(create(serde_json::json!({"name": format!("顾客{i}"), "kind": "end", "parent_id": shop})).await);
+    }
+    let get = |path: String| {
+        let t = t.clone();
+        async move {
+            let (res, text) = h.api("GET", &path, Some(&t), None).await;
+            (res.status(), serde_json::from_str::<serde_json::Value>(&text).unwrap())
+        }
+    };
+    // End customers under the agent, two at a time, by id, through the cursor.
+    let mut seen = vec![];
+    let mut path = format!("/api/v1/customers/{agent}/downstream?kind=end&limit=2");
+    loop {
+        let (status, page) = get(path.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/customers/{agent}/downstream?kind=end&limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, people);
+    let (_, page) = get(format!("/api/v1/customers/{agent}/downstream?kind=intermediate")).await;
+    assert_eq!(page["items"][0]["id"].as_i64(), Some(shop));
+    let (_, page) = get(format!("/api/v1/customers/{agent}/downstream")).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 6);
+    let (_, page) = get(format!("/api/v1/customers/{}/downstream", people[0])).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
+    for (path, want) in [
+        (
+            format!("/api/v1/customers/{agent}/downstream?kind=vip"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("/api/v1/customers/{agent}/downstream?cursor=nope"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("/api/v1/customers/{agent}/downstream?limit=0"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            format!("/api/v1/customers/{agent}/downstream?sort=name"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("/api/v1/customers/999999/downstream".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(get(path.clone()).await.0, want, "{path}");
+    }
 }

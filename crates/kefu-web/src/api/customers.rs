@@ -421,6 +421,44 @@ pub async fn tree(
     }))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DownstreamQuery {
+    /// end | intermediate | internal: only customers of this kind
+    kind: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Customers beneath this one in the channel tree, at any depth, by id, a page at a time; with
+/// `kind=end`, the end customers who buy through it.
+#[utoipa::path(get, path = "/api/v1/customers/{id}/downstream", tag = "customers", security(("bearer" = [])), params(DownstreamQuery),
+    responses((status = 200, body = CustomerPage), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn downstream(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    q: Result<Query<DownstreamQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<CustomerPage>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let kind = q.kind.as_deref().map(CustomerKind::parse).transpose()?;
+    // A customer user sees only what is beneath its own record (404 otherwise, as for `tree`).
+    state.app.visible_customer(&caller.actor(), id).await?;
+    let rows = state
+        .app
+        .store
+        .subtree_customers(id, kind, page.after, page.limit + 1)
+        .await
+        .map_err(AppError::from)?;
+    let (rows, next_cursor) = split_page(rows, page.limit, |c| c.id);
+    Ok(Json(CustomerPage {
+        items: rows.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ContactDto {
     pub id: i64,
