@@ -468,8 +468,16 @@ impl NetworkPlan {
     pub const INTERMEDIATES_PER_AGENT: usize = 113;
 }
 
-/// Regions of the large network: (region, agent, agent in English, four cities with their English names).
-const LARGE_REGIONS: &[(&str, &str, &str, [(&str, &str); 4])] = &[
+/// A region of the large network: (region, agent, agent in English, four cities with their English names).
+type LargeRegion = (
+    &'static str,
+    &'static str,
+    &'static str,
+    [(&'static str, &'static str); 4],
+);
+
+/// Regions of the large network.
+const LARGE_REGIONS: &[LargeRegion] = &[
     (
         "华东",
         "华东总代理",
@@ -689,6 +697,13 @@ const LARGE_PRODUCTS: &[(&str, &str, &str, i64)] = &[
     ("JZT-Q230", "燃气灶 Gas hob JZT-Q230", "kitchen", 129_900),
 ];
 
+/// A network customer's primary contact: (phone as given, normalised), e-mail, social style.
+type NetworkContact = (
+    (String, String),
+    Option<String>,
+    Option<kefu_core::customer::SocialStyle>,
+);
+
 /// A customer of the large network, as an import row.
 #[allow(clippy::too_many_arguments)]
 fn network_row(
@@ -699,11 +714,7 @@ fn network_row(
     parent: Option<&str>,
     region: &str,
     tags: Vec<String>,
-    contact: Option<(
-        (String, String),
-        Option<String>,
-        Option<kefu_core::customer::SocialStyle>,
-    )>,
+    contact: Option<NetworkContact>,
 ) -> kefu_store::ImportCustomer {
     let (phone, email, social_style) = match contact {
         Some((phone, email, style)) => (Some(phone), email, style),

@@ -53,7 +53,11 @@ async fn network_is_built(app: &App) {
         contacts[0].is_primary && contacts[0].phone_norm.len() == 11,
         "{contacts:?}"
     );
-    let found = app.store.search_customers(&parse_query(&c.name), 500).await.unwrap();
+    let found = app
+        .store
+        .search_customers(&parse_query(&c.name), None, 500)
+        .await
+        .unwrap();
     assert!(found.iter().any(|f| f.id == c.id), "{} not found", c.name);
     // Purchases by consumers and retailers' stock orders, all with value tiers computed.
     let rfm = app.store.rfm_rows().await.unwrap();
