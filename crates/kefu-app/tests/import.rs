@@ -232,3 +232,32 @@ async fn large_files_are_all_or_nothing_across_batches_postgres() {
     app.store.close().await;
     kefu_store_postgres::testing::drop_database(&db).await;
 }
+
+/// An exported purchase file re-imports as it was: the `'` the export puts before a cell that
+/// starts like a formula comes off (the streamed purchase reader had lost this).
+#[tokio::test]
+async fn purchase_cells_lose_the_export_formula_guard() {
+    let (app, _d) = app().await;
+    app.import_customers(CUSTOMERS.as_bytes(), false, &no_progress)
+        .await
+        .unwrap();
+    let purchases = "external_id,customer_external_id,date,amount,sku,product_name,serial
+'-P1,C3,2025-03-01,10,'=SKU,'+冰箱,'plain
+";
+    let r = app
+        .import_purchases(purchases.as_bytes(), false, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.rejected.len()), (1, 0), "{:?}", r.rejected);
+    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
+    let p = &app.store.list_purchases(c3.id, 10).await.unwrap()[0];
+    assert_eq!(
+        (
+            p.external_id.as_str(),
+            p.sku.as_str(),
+            p.product_name.as_str(),
+            p.serial.as_str()
+        ),
+        ("-P1", "=SKU", "+冰箱", "'plain")
+    );
+}
