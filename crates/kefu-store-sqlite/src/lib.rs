@@ -329,6 +329,10 @@ impl Admin for SqliteStore {
                 q.execute(&mut *tx).await.map_err(db_err)?;
             }
         }
+        sqlx::query(kefu_store::portable::REFRESH_PATH_DESCENDANTS_SQL)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 

@@ -31,7 +31,8 @@ macro_rules! conformance_tests {
             webhooks_and_deliveries, settings_round_trip, dump_and_restore_round_trip,
             customers_and_the_channel_tree, customer_search_finds_cjk_inside_running_text, contacts_and_purchases,
             imports_are_all_or_nothing, bulk_customer_imports_build_the_tree, bad_restore_changes_nothing,
-            customer_records_change_merge_and_scope, portal_accounts_and_invitations, exports_page_through_live_rows);
+            customer_records_change_merge_and_scope, portal_accounts_and_invitations, exports_page_through_live_rows,
+            subtree_counts_follow_kind_deletion_and_restore);
     };
 }
 
@@ -1698,4 +1699,89 @@ pub async fn exports_page_through_live_rows(s: DynStore) {
         None,
         "nothing changed"
     );
+}
+
+/// The tree paths carry each descendant's kind and deleted mark (migration 0005): they follow a
+/// kind change, a soft delete and its undoing, a move, and a restore from a backup made before
+/// the paths had them.
+pub async fn subtree_counts_follow_kind_deletion_and_restore(s: DynStore) {
+    use kefu_core::customer::CustomerKind::{End, Intermediate};
+    let top = s
+        .create_customer(new_customer("总代理", Intermediate, None))
+        .await
+        .unwrap();
+    let mid = s
+        .create_customer(new_customer("门店", Intermediate, Some(top.id)))
+        .await
+        .unwrap();
+    let e1 = s
+        .create_customer(new_customer("顾客一", End, Some(mid.id)))
+        .await
+        .unwrap();
+    let e2 = s
+        .create_customer(new_customer("顾客二", End, Some(top.id)))
+        .await
+        .unwrap();
+    let counts = |id: i64| {
+        let s = s.clone();
+        async move { s.subtree_counts(id).await.unwrap() }
+    };
+    let ends = |id: i64| {
+        let s = s.clone();
+        async move {
+            s.subtree_customers(id, Some(End), 0, 50)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let both = |end: i64, intermediate: i64| {
+        [("end", end), ("intermediate", intermediate)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (k.to_owned(), n))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(top.id).await, both(2, 1));
+    assert_eq!(ends(top.id).await, vec![e1.id, e2.id]);
+
+    s.update_customer(
+        e2.id,
+        CustomerPatch {
+            kind: Some(Intermediate),
+            ..Default::default()
+        },
+        T0 + 1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(counts(top.id).await, both(1, 2), "a kind change is counted");
+    assert_eq!(ends(top.id).await, vec![e1.id]);
+
+    s.set_customer_deleted(e1.id, Some(T0 + 2), T0 + 2).await.unwrap();
+    assert_eq!(counts(top.id).await, both(0, 2), "a deleted customer is not");
+    assert_eq!(counts(mid.id).await, vec![]);
+    assert!(ends(top.id).await.is_empty());
+    s.set_customer_deleted(e1.id, None, T0 + 3).await.unwrap();
+    assert_eq!(counts(top.id).await, both(1, 2), "a restored one is again");
+
+    s.move_customer(mid.id, Some(e2.id), T0 + 4).await.unwrap();
+    assert_eq!(counts(e2.id).await, both(1, 1), "a moved subtree keeps its kinds");
+
+    // A backup from before the paths carried the kind and the mark restores right.
+    let mut dump = s.dump().await.unwrap();
+    let paths = dump.tables.iter_mut().find(|t| t.name == "customer_paths").unwrap();
+    let keep: Vec<usize> = (0..paths.columns.len())
+        .filter(|&i| !paths.columns[i].starts_with("descendant_") || paths.columns[i] == "descendant_id")
+        .collect();
+    assert_eq!(keep.len(), 3, "{:?}", paths.columns);
+    paths.columns = keep.iter().map(|&i| paths.columns[i].clone()).collect();
+    for row in paths.rows.iter_mut() {
+        *row = keep.iter().map(|&i| row[i].clone()).collect();
+    }
+    s.restore(&dump).await.unwrap();
+    assert_eq!(counts(top.id).await, both(1, 2));
+    assert_eq!(ends(top.id).await, vec![e1.id]);
 }

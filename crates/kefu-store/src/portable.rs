@@ -10,6 +10,12 @@
 pub const WITHIN_SQL: &str =
     "$2 IS NULL OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = $2 AND w.descendant_id = c.id)";
 
+/// Sets every tree path's copy of its descendant's kind and deleted mark from the customers (after
+/// a restore, whose backup may come from before the paths carried them).
+pub const REFRESH_PATH_DESCENDANTS_SQL: &str = "UPDATE customer_paths SET \
+    descendant_kind = (SELECT c.kind FROM customers c WHERE c.id = customer_paths.descendant_id), \
+    descendant_live = (SELECT c.deleted_at IS NULL FROM customers c WHERE c.id = customer_paths.descendant_id)";
+
 /// The columns of a job row, in the order the portable decoder reads them.
 pub const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, last_error, unique_key, created_at, updated_at";
 
@@ -676,7 +682,7 @@ macro_rules! portable_store {
                 ::sqlx::query("DELETE FROM customer_paths WHERE descendant_id IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1) AND ancestor_id NOT IN (SELECT descendant_id FROM customer_paths WHERE ancestor_id = $1)")
                     .bind(id).execute(&mut **tx).await.map_err(db_err)?;
                 if let Some(p) = new_parent {
-                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 AND d.ancestor_id = $2")
+                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1, d.descendant_kind, d.descendant_live FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 AND d.ancestor_id = $2")
                         .bind(p).bind(id).execute(&mut **tx).await.map_err(db_err)?;
                 }
                 ::sqlx::query("UPDATE customers SET parent_id = $2, updated_at = $3 WHERE id = $1").bind(id).bind(new_parent).bind(now).execute(&mut **tx).await.map_err(db_err)?;
@@ -693,10 +699,10 @@ macro_rules! portable_store {
                     .bind(&c.external_id).bind(&c.name).bind(c.kind.as_str()).bind(c.subkind.map(|k| k.as_str())).bind(c.is_organisation)
                     .bind(c.parent_id).bind(&c.region).bind(tags).bind(c.account_manager_id).bind(&c.notes).bind(c.now)
                     .fetch_one(&mut *tx).await.map_err(db_err)?;
-                ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) VALUES ($1, $1, 0)").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) VALUES ($1, $1, 0, $2, TRUE)").bind(id).bind(c.kind.as_str()).execute(&mut *tx).await.map_err(db_err)?;
                 if let Some(p) = c.parent_id {
-                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT ancestor_id, $1, depth + 1 FROM customer_paths WHERE descendant_id = $2")
-                        .bind(id).bind(p).execute(&mut *tx).await.map_err(db_err)?;
+                    ::sqlx::query("INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) SELECT ancestor_id, $1, depth + 1, $3, TRUE FROM customer_paths WHERE descendant_id = $2")
+                        .bind(id).bind(p).bind(c.kind.as_str()).execute(&mut *tx).await.map_err(db_err)?;
                 }
                 let out = Self::customer_in(&mut *tx, id).await?;
                 tx.commit().await.map_err(db_err)?;
@@ -759,11 +765,13 @@ macro_rules! portable_store {
                 rows.iter().map(__portable_rows::customer).collect()
             }
             async fn subtree_counts(&self, id: i64) -> $crate::StoreResult<Vec<(String, i64)>> {
-                ::sqlx::query_as("SELECT c.kind, COUNT(*) FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 AND p.depth > 0 AND c.deleted_at IS NULL GROUP BY c.kind ORDER BY c.kind")
+                // The paths carry the descendant's kind and deleted mark (migration 0005): no join, and a
+                // partial index whose WHERE this one repeats word for word (SQLite matches it so).
+                ::sqlx::query_as("SELECT descendant_kind, COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_live AND depth > 0 GROUP BY descendant_kind ORDER BY descendant_kind")
                     .bind(id).fetch_all(self.reader()).await.map_err(db_err)
             }
             async fn subtree_customers(&self, id: i64, kind: Option<::kefu_core::customer::CustomerKind>, after: i64, limit: u32) -> $crate::StoreResult<Vec<$crate::Customer>> {
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 AND p.depth > 0 AND c.deleted_at IS NULL AND ($2 IS NULL OR c.kind = $2) AND p.descendant_id > $3 ORDER BY p.descendant_id LIMIT $4", __portable_rows::CUSTOMER_COLS)))
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 AND p.descendant_live AND p.depth > 0 AND ($2 IS NULL OR p.descendant_kind = $2) AND p.descendant_id > $3 ORDER BY p.descendant_id LIMIT $4", __portable_rows::CUSTOMER_COLS)))
                     .bind(id).bind(kind.map(|k| k.as_str())).bind(after).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_rows::customer).collect()
             }
@@ -915,8 +923,8 @@ macro_rules! portable_store {
                         counts.inserted += chunk.len() as u64;
                         // Tree paths: each new row to itself, and to every ancestor of its parent.
                         let sql = format!(
-                            "INSERT INTO customer_paths (ancestor_id, descendant_id, depth) SELECT id, id, 0 FROM customers WHERE id IN {} \
-                             UNION ALL SELECT p.ancestor_id, c.id, p.depth + 1 FROM customers c JOIN customer_paths p ON p.descendant_id = c.parent_id WHERE c.id IN {}",
+                            "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) SELECT id, id, 0, kind, deleted_at IS NULL FROM customers WHERE id IN {} \
+                             UNION ALL SELECT p.ancestor_id, c.id, p.depth + 1, c.kind, c.deleted_at IS NULL FROM customers c JOIN customer_paths p ON p.descendant_id = c.parent_id WHERE c.id IN {}",
                             $crate::portable::mark_list(numbered, 1, new_ids.len()),
                             $crate::portable::mark_list(numbered, new_ids.len() + 1, new_ids.len())
                         );
@@ -1022,7 +1030,7 @@ macro_rules! portable_store {
                 Ok(n > 0)
             }
             async fn tree_children(&self, parent: Option<i64>, offset: u32, limit: u32) -> $crate::StoreResult<Vec<$crate::TreeNode>> {
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {}, (SELECT COUNT(*) FROM customer_paths p JOIN customers d ON d.id = p.descendant_id WHERE p.ancestor_id = c.id AND p.depth > 0 AND d.deleted_at IS NULL) AS beneath FROM customers c WHERE c.deleted_at IS NULL AND (($1 IS NULL AND c.parent_id IS NULL) OR c.parent_id = $1) ORDER BY c.id LIMIT $2 OFFSET $3", __portable_rows::CUSTOMER_COLS)))
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {}, (SELECT COUNT(*) FROM customer_paths p WHERE p.ancestor_id = c.id AND p.descendant_live AND p.depth > 0) AS beneath FROM customers c WHERE c.deleted_at IS NULL AND (($1 IS NULL AND c.parent_id IS NULL) OR c.parent_id = $1) ORDER BY c.id LIMIT $2 OFFSET $3", __portable_rows::CUSTOMER_COLS)))
                     .bind(parent).bind(i64::from(limit)).bind(i64::from(offset)).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(|r| Ok($crate::TreeNode { customer: __portable_rows::customer(r)?, beneath: __portable_rows::get(r, "beneath")? })).collect()
             }
