@@ -44,7 +44,7 @@ impl DemoSize {
     fn tickets(self) -> usize {
         match self {
             DemoSize::Small => 400,
-            DemoSize::Large => 2_000,
+            DemoSize::Large => 1_000_000,
             DemoSize::Customers(n) => (n as usize).min(5_000),
         }
     }
@@ -286,7 +286,13 @@ impl App {
                     .await?
             }
         };
-        let tickets = self.load_demo_tickets(&mut rng, size.tickets(), now, progress).await?;
+        let tickets = match size {
+            DemoSize::Large => {
+                self.load_demo_tickets_bulk(&mut rng, size.tickets(), now, progress)
+                    .await?
+            }
+            _ => self.load_demo_tickets(&mut rng, size.tickets(), now, progress).await?,
+        };
         Ok(DemoSummary {
             network,
             purchases,
