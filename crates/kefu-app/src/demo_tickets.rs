@@ -107,6 +107,76 @@ fn words(rng: &mut StdRng, kind: Kind, lang: Language) -> (String, String) {
     }
 }
 
+/// A public message without e-mail or call details.
+fn message(author_kind: AuthorKind, author_user_id: Option<i64>, body: String, channel: Channel) -> NewMessage {
+    NewMessage {
+        kind: MessageKind::Public,
+        author_kind,
+        author_user_id,
+        author_contact_id: None,
+        body,
+        body_html: None,
+        channel,
+        call_direction: None,
+        call_seconds: None,
+        message_id: None,
+    }
+}
+
+/// What differs between demo tickets; the rest is the same for all of them.
+struct DemoTicket<'a> {
+    kind: Kind,
+    status: Status,
+    priority: Priority,
+    channel: Channel,
+    lang: Language,
+    subject: String,
+    body: String,
+    customer: (i64, ValueTier, &'a str),
+    department: i64,
+    assignee: Option<i64>,
+    policy: i64,
+    check_at: Option<i64>,
+    at: i64,
+}
+
+impl DemoTicket<'_> {
+    fn into_new(self) -> NewTicket {
+        let (customer_id, tier, name) = self.customer;
+        NewTicket {
+            kind: self.kind,
+            status: self.status,
+            priority: self.priority,
+            channel: self.channel,
+            language: self.lang,
+            terms: ticket_terms(&self.subject, std::slice::from_ref(&self.body), name),
+            subject: self.subject,
+            customer_id,
+            contact_id: None,
+            on_behalf_of_id: None,
+            department_id: self.department,
+            assignee_id: self.assignee,
+            created_by: None,
+            category_id: None,
+            product: String::new(),
+            touchpoint: String::new(),
+            classification: Classification::default(),
+            tags: vec![],
+            customer_tier: tier,
+            sla_policy_id: Some(self.policy),
+            sla_next_check_at: self.check_at,
+            sla_urgent_at: None,
+            follow_token_hash: None,
+            first_message: message(AuthorKind::Customer, None, self.body, self.channel),
+            actor: ActivityActor {
+                id: None,
+                label: "demo".into(),
+            },
+            now: self.at,
+        }
+    }
+}
+
 fn agent_reply(lang: Language, kind: Kind) -> &'static str {
     match (lang, kind) {
         (Language::ZhCn, Kind::Inquiry) => "您好，整机保修一年，压缩机保修十年，凭发票享受。",
@@ -190,49 +260,23 @@ impl App {
                 .await
                 .map(|c| c.name)
                 .unwrap_or_default();
-            let new = NewTicket {
+            let new = DemoTicket {
                 kind,
                 status: Status::New,
                 priority,
                 channel,
-                language: lang,
-                subject: subject.clone(),
-                customer_id,
-                contact_id: None,
-                on_behalf_of_id: None,
-                department_id: department,
-                assignee_id: assignee,
-                created_by: None,
-                category_id: None,
-                product: String::new(),
-                touchpoint: String::new(),
-                classification: Classification::default(),
-                tags: vec![],
-                customer_tier: tier,
-                sla_policy_id: Some(policy.id),
+                lang,
+                subject,
+                body,
+                customer: (customer_id, tier, &customer_name),
+                department,
+                assignee,
+                policy: policy.id,
                 // The sweep recomputes the marks of the open ones on its first run.
-                sla_next_check_at: Some(at),
-                sla_urgent_at: None,
-                follow_token_hash: None,
-                first_message: NewMessage {
-                    kind: MessageKind::Public,
-                    author_kind: AuthorKind::Customer,
-                    author_user_id: None,
-                    author_contact_id: None,
-                    body: body.clone(),
-                    body_html: None,
-                    channel,
-                    call_direction: None,
-                    call_seconds: None,
-                    message_id: None,
-                },
-                terms: ticket_terms(&subject, std::slice::from_ref(&body), &customer_name),
-                actor: ActivityActor {
-                    id: None,
-                    label: "demo".into(),
-                },
-                now: at,
-            };
+                check_at: Some(at),
+                at,
+            }
+            .into_new();
             let t = self.store.create_tickets(&[new]).await?.remove(0);
             self.play_demo_life(rng, &t, lang, assignee, days_ago, now).await?;
             filed += 1;
@@ -284,18 +328,12 @@ impl App {
             return self.demo_marks(t.id, Some(at)).await;
         }
         at += rng.gen_range(5..240) * 60_000;
-        let reply = NewMessage {
-            kind: MessageKind::Public,
-            author_kind: AuthorKind::Agent,
-            author_user_id: assignee,
-            author_contact_id: None,
-            body: agent_reply(lang, t.kind).to_owned(),
-            body_html: None,
-            channel: Channel::Agent,
-            call_direction: None,
-            call_seconds: None,
-            message_id: None,
-        };
+        let reply = message(
+            AuthorKind::Agent,
+            assignee,
+            agent_reply(lang, t.kind).to_owned(),
+            Channel::Agent,
+        );
         let change = TicketChange {
             status: Some(Status::Open),
             ..Default::default()
@@ -319,23 +357,17 @@ impl App {
                 return self.demo_marks(t.id, Some(now)).await;
             }
             at += rng.gen_range(60..3_000) * 60_000;
-            let answer = NewMessage {
-                kind: MessageKind::Public,
-                author_kind: AuthorKind::Customer,
-                author_user_id: None,
-                author_contact_id: None,
-                body: if lang == Language::ZhCn {
+            let answer = message(
+                AuthorKind::Customer,
+                None,
+                if lang == Language::ZhCn {
                     "好的，明天上午家里有人。"
                 } else {
                     "Fine, someone will be home tomorrow morning."
                 }
                 .to_owned(),
-                body_html: None,
-                channel: t.channel,
-                call_direction: None,
-                call_seconds: None,
-                message_id: None,
-            };
+                t.channel,
+            );
             let change = TicketChange {
                 status: Some(Status::Open),
                 ..Default::default()
@@ -433,10 +465,6 @@ impl App {
         }
         let setup = self.sla_setup().await?;
         let department = self.store.default_department().await?.id;
-        let actor = ActivityActor {
-            id: None,
-            label: "demo".into(),
-        };
         let mut written = 0;
         while written < count {
             let n = BULK_BATCH.min(count - written);
@@ -457,45 +485,24 @@ impl App {
                 let (subject, body) = words(rng, kind, lang);
                 let policy = setup.select(kind, Priority::Normal, *tier)?;
                 let recent = days_ago < 3;
-                batch.push(NewTicket {
-                    kind,
-                    status: if recent { Status::New } else { Status::Closed },
-                    priority: Priority::Normal,
-                    channel,
-                    language: lang,
-                    terms: ticket_terms(&subject, std::slice::from_ref(&body), name),
-                    subject,
-                    customer_id: *customer_id,
-                    contact_id: None,
-                    on_behalf_of_id: None,
-                    department_id: department,
-                    assignee_id: None,
-                    created_by: None,
-                    category_id: None,
-                    product: String::new(),
-                    touchpoint: String::new(),
-                    classification: Classification::default(),
-                    tags: vec![],
-                    customer_tier: *tier,
-                    sla_policy_id: Some(policy.id),
-                    sla_next_check_at: recent.then_some(at),
-                    sla_urgent_at: None,
-                    follow_token_hash: None,
-                    first_message: NewMessage {
-                        kind: MessageKind::Public,
-                        author_kind: AuthorKind::Customer,
-                        author_user_id: None,
-                        author_contact_id: None,
-                        body,
-                        body_html: None,
+                batch.push(
+                    DemoTicket {
+                        kind,
+                        status: if recent { Status::New } else { Status::Closed },
+                        priority: Priority::Normal,
                         channel,
-                        call_direction: None,
-                        call_seconds: None,
-                        message_id: None,
-                    },
-                    actor: actor.clone(),
-                    now: at,
-                });
+                        lang,
+                        subject,
+                        body,
+                        customer: (*customer_id, *tier, name),
+                        department,
+                        assignee: None,
+                        policy: policy.id,
+                        check_at: recent.then_some(at),
+                        at,
+                    }
+                    .into_new(),
+                );
             }
             self.store.create_tickets(&batch).await?;
             written += n;

@@ -121,14 +121,22 @@ impl App {
     /// A macro's text for a ticket: in the ticket's language, placeholders filled.
     pub async fn macro_text(&self, actor: &Actor, ticket_id: i64, macro_id: i64) -> AppResult<String> {
         staff(actor)?;
-        let t = self.get_ticket(actor, ticket_id).await?;
-        let m = self
-            .store
+        let m = self.find_macro(macro_id).await?;
+        self.fill_macro(actor, ticket_id, &m).await
+    }
+
+    async fn find_macro(&self, id: i64) -> AppResult<Macro> {
+        self.store
             .macros()
             .await?
             .into_iter()
-            .find(|m| m.id == macro_id)
-            .ok_or(AppError::NotFound)?;
+            .find(|m| m.id == id)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// `m`'s text for a ticket the actor sees.
+    async fn fill_macro(&self, actor: &Actor, ticket_id: i64, m: &Macro) -> AppResult<String> {
+        let t = self.get_ticket(actor, ticket_id).await?;
         let customer = match t.ticket.contact_id {
             Some(c) => self.store.get_contact(c).await.map(|c| c.name).unwrap_or_default(),
             None => String::new(),
@@ -147,7 +155,7 @@ impl App {
             _ => String::new(),
         };
         Ok(render(
-            body_in(&m, t.ticket.language),
+            body_in(m, t.ticket.language),
             &customer,
             &t.reference.to_string(),
             &t.ticket.subject,
@@ -157,14 +165,9 @@ impl App {
 
     /// Replies with a macro and applies its actions (tags, then status).
     pub async fn apply_macro(&self, actor: &Actor, ticket_id: i64, macro_id: i64) -> AppResult<TicketView> {
-        let text = self.macro_text(actor, ticket_id, macro_id).await?;
-        let m = self
-            .store
-            .macros()
-            .await?
-            .into_iter()
-            .find(|m| m.id == macro_id)
-            .ok_or(AppError::NotFound)?;
+        staff(actor)?;
+        let m = self.find_macro(macro_id).await?;
+        let text = self.fill_macro(actor, ticket_id, &m).await?;
         let (view, _) = self
             .add_to_ticket(actor, ticket_id, Addition::Reply { body: text })
             .await?;
