@@ -150,11 +150,81 @@ fn open_text<'a, R: Read + Seek + Send + 'a>(mut src: R) -> Result<(Box<dyn Read
     }
     src.seek(SeekFrom::Start(if utf8 && bom { 3 } else { 0 })).map_err(io)?;
     let text: Box<dyn Read + Send + 'a> = if utf8 {
-        Box::new(std::io::BufReader::with_capacity(1 << 16, src))
+        Box::new(LineEnds::new(src))
     } else {
-        Box::new(Gb18030Reader::new(src))
+        Box::new(LineEnds::new(Gb18030Reader::new(src)))
     };
     Ok((text, lines))
+}
+
+/// Text with each CRLF read as LF. The CSV reader counts lines by LF but takes a record's line
+/// before it passes the LF of a CRLF, which put every row of a Windows file one line too early
+/// in error messages; inside a quoted cell a CRLF becomes LF, which is what a cell means by it.
+struct LineEnds<R> {
+    inner: R,
+    /// Bytes read and not handed out yet: `buf[at..end]`.
+    buf: Vec<u8>,
+    at: usize,
+    end: usize,
+    eof: bool,
+}
+
+impl<R: Read> LineEnds<R> {
+    fn new(inner: R) -> Self {
+        LineEnds {
+            inner,
+            buf: vec![0; 1 << 16],
+            at: 0,
+            end: 0,
+            eof: false,
+        }
+    }
+
+    /// Reads more after what is left (at most a CR waiting for the byte after it).
+    fn fill(&mut self) -> std::io::Result<()> {
+        let keep = self.end - self.at;
+        self.buf.copy_within(self.at..self.end, 0);
+        (self.at, self.end) = (0, keep);
+        let n = self.inner.read(&mut self.buf[keep..])?;
+        self.eof = n == 0;
+        self.end += n;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let lone_cr = self.end - self.at == 1 && self.buf[self.at] == b'\r';
+            if self.at == self.end || (lone_cr && !self.eof) {
+                if self.at == self.end && self.eof {
+                    return Ok(0);
+                }
+                self.fill()?;
+                continue;
+            }
+            let mut w = 0;
+            while w < out.len() && self.at < self.end {
+                let b = self.buf[self.at];
+                if b == b'\r' && self.at + 1 < self.end && self.buf[self.at + 1] == b'\n' {
+                    self.at += 1;
+                    continue;
+                }
+                if b == b'\r' && self.at + 1 == self.end && !self.eof {
+                    break;
+                }
+                out[w] = b;
+                w += 1;
+                self.at += 1;
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
 }
 
 /// GB18030 bytes read as UTF-8 text, decoded as they stream by.
@@ -221,15 +291,19 @@ impl<R: Read> Read for Gb18030Reader<R> {
 }
 
 /// A CSV file of known columns, its header row checked, ready to read records from.
-struct CsvFile<'a> {
-    header: Vec<String>,
+pub(crate) struct CsvFile<'a> {
+    pub(crate) header: Vec<String>,
     reader: csv::Reader<Box<dyn Read + Send + 'a>>,
     /// Lines in the file: at least the rows in it, for a progress bar.
-    lines: u64,
+    pub(crate) lines: u64,
 }
 
 impl<'a> CsvFile<'a> {
-    fn open<R: Read + Seek + Send + 'a>(src: R, known: &[&str], required: &[&str]) -> Result<CsvFile<'a>, RowError> {
+    pub(crate) fn open<R: Read + Seek + Send + 'a>(
+        src: R,
+        known: &[&str],
+        required: &[&str],
+    ) -> Result<CsvFile<'a>, RowError> {
         let (text, lines) = open_text(src)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
@@ -278,7 +352,7 @@ impl<'a> CsvFile<'a> {
     }
 
     /// The next record and its line (the header is row 1), or None at the end of the file.
-    fn next(&mut self, rec: &mut csv::StringRecord) -> Result<Option<usize>, RowError> {
+    pub(crate) fn next(&mut self, rec: &mut csv::StringRecord) -> Result<Option<usize>, RowError> {
         let at = self.reader.position().line() as usize;
         match self.reader.read_record(rec) {
             Ok(false) => Ok(None),
@@ -296,7 +370,7 @@ impl<'a> CsvFile<'a> {
         }
     }
 
-    fn col(&self, name: &str) -> Option<usize> {
+    pub(crate) fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 }
@@ -333,7 +407,7 @@ fn cell<'a>(t: &Table, row: &'a [String], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn err(row: usize, column: &str, message: impl Into<String>) -> RowError {
+pub(crate) fn err(row: usize, column: &str, message: impl Into<String>) -> RowError {
     RowError {
         row,
         column: column.into(),
@@ -650,7 +724,7 @@ impl PurchaseColumns {
 
 /// A cell, trimmed (trimming in the CSV reader would copy every row), without the `'` an export
 /// puts before a cell Excel could run as a formula.
-fn field(rec: &csv::StringRecord, col: Option<usize>) -> &str {
+pub(crate) fn field(rec: &csv::StringRecord, col: Option<usize>) -> &str {
     crate::export::unguard(col.and_then(|i| rec.get(i)).unwrap_or("").trim())
 }
 
@@ -871,7 +945,7 @@ impl Interner {
     }
 }
 
-fn file_error(e: RowError) -> AppError {
+pub(crate) fn file_error(e: RowError) -> AppError {
     let place = if e.row == 0 {
         String::new()
     } else if e.column.is_empty() {
@@ -945,6 +1019,35 @@ fn order_parents_first(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crlf_reads_as_lf_across_any_chunking() {
+        /// Hands out at most `n` bytes a read.
+        struct Drip<'a>(&'a [u8], usize);
+        impl Read for Drip<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(out.len()).min(self.0.len());
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let input = b"a,b\r\n1,\"x\r\ny\"\r\n\r2,3\r\r\n4\r";
+        for drip in 1..input.len() + 1 {
+            for buf in [1usize, 2, 3, 64] {
+                let mut r = LineEnds::new(Drip(input, drip));
+                let (mut got, mut chunk) = (Vec::new(), vec![0u8; buf]);
+                loop {
+                    let n = r.read(&mut chunk).unwrap();
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&chunk[..n]);
+                }
+                assert_eq!(got, b"a,b\n1,\"x\ny\"\n\r2,3\r\n4\r", "drip {drip}, buffer {buf}");
+            }
+        }
+    }
 
     #[test]
     fn decodes_utf8_with_bom_and_gb18030() {

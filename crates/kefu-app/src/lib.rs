@@ -23,6 +23,8 @@ pub mod mail;
 pub mod notify;
 pub mod portal;
 pub mod public;
+pub mod survey_data;
+pub mod survey_report;
 pub mod surveys;
 pub mod ticket_edit;
 pub mod tickets;

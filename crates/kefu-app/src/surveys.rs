@@ -295,6 +295,15 @@ impl SurveyAccumulator {
         }
     }
 
+    /// How many answers the statistics hold (for custom surveys: the most any item has).
+    pub fn respondents(&self) -> u64 {
+        match self {
+            SurveyAccumulator::Servqual(s) => s.n_respondents,
+            SurveyAccumulator::Scale(c) => c.n(),
+            SurveyAccumulator::Custom(m) => m.values().map(AnswerCounts::n).max().unwrap_or(0),
+        }
+    }
+
     pub fn merge(&mut self, o: &SurveyAccumulator) -> Result<(), Invalid> {
         match (self, o) {
             (SurveyAccumulator::Servqual(a), SurveyAccumulator::Servqual(b)) => a.merge(b),
@@ -317,6 +326,8 @@ impl SurveyAccumulator {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyInput {
+    /// The survey's short name: 1–64 lowercase letters, digits and `-`; default `survey-<id>`.
+    pub slug: Option<String>,
     #[serde(default = "default_kind")]
     pub kind: String,
     pub title: String,
@@ -506,26 +517,81 @@ impl SurveyReport {
     }
 }
 
-/// A segment as the report takes it: `all`, or `tier:A` (`tier=A` too). Kept: all and tier.
+/// The attributes a report can be cut by, frozen on each answer when it is given (the period is
+/// the month, chosen with `from` / `to`).
+pub const SEGMENT_FIELDS: [&str; 6] = ["tier", "kind", "region", "channel", "product", "agent"];
+
+/// A segment as the report takes it: `all`, or `<field>:<value>` (`<field>=<value>` too) with a
+/// field of [`SEGMENT_FIELDS`]: `tier:A`, `region=华东`, `channel:email`, `agent:12`.
 pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
     let s = s.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all");
     if s == "all" {
         return Ok("all".into());
     }
-    let bad = || {
+    let bad = |why: &str| {
         Invalid::one(
             "segment",
             "unknown_segment",
-            "segment must be all or tier:<A|B|C|D|E|none>",
+            format!(
+                "{why}: a segment is all or <field>=<value>, field one of {}",
+                SEGMENT_FIELDS.join(", ")
+            ),
         )
     };
-    let (field, value) = s.split_once([':', '=']).ok_or_else(bad)?;
-    match field {
-        "tier" => {
-            let t = kefu_core::rfm::ValueTier::parse(value).ok_or_else(bad)?;
-            Ok(format!("tier:{}", t.as_str()))
-        }
-        _ => Err(bad()),
+    let (field, value) = s.split_once([':', '=']).ok_or_else(|| bad("no field"))?;
+    let (field, value) = (field.trim(), value.trim());
+    if value.is_empty() || value.chars().count() > 100 {
+        return Err(bad("no value"));
+    }
+    let value = match field {
+        "tier" => kefu_core::rfm::ValueTier::parse(value)
+            .ok_or_else(|| bad("tier is A to E or none"))?
+            .as_str()
+            .to_owned(),
+        "kind" => match value {
+            "end" | "intermediate" | "internal" => value.to_owned(),
+            _ => return Err(bad("kind is end, intermediate or internal")),
+        },
+        "agent" => value.parse::<i64>().map_err(|_| bad("agent is a user id"))?.to_string(),
+        "region" | "channel" | "product" => value.to_owned(),
+        _ => return Err(bad(&format!("unknown field {field:?}"))),
+    };
+    Ok(format!("{field}:{value}"))
+}
+
+/// The statistics rows (segment, period) an answer with these frozen attributes folds into:
+/// `all`, and `<field>:<value>` for each segment field it has.
+pub fn stats_keys(segment: &Value) -> Vec<(String, String)> {
+    let period = segment["period"].as_str().unwrap_or("1970-01").to_owned();
+    let mut keys = vec![("all".to_owned(), period.clone())];
+    for f in SEGMENT_FIELDS {
+        let v = match &segment[f] {
+            Value::String(v) if !v.is_empty() => v.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        keys.push((format!("{f}:{v}"), period.clone()));
+    }
+    keys
+}
+
+/// A survey's short name as given: 1–64 lowercase letters, digits and `-`, not only digits (a
+/// number names a survey by id).
+pub fn check_slug(v: &str) -> Result<String, Invalid> {
+    let v = v.trim();
+    let ok = !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !v.bytes().all(|b| b.is_ascii_digit());
+    if ok {
+        Ok(v.to_owned())
+    } else {
+        Err(Invalid::one(
+            "slug",
+            "invalid_slug",
+            "slug is 1 to 64 lowercase letters, digits and -, not only digits",
+        ))
     }
 }
 
@@ -688,6 +754,7 @@ impl App {
             .into());
         }
         let title = check_text("title", &input.title, 200)?;
+        let slug = input.slug.as_deref().map(check_slug).transpose()?;
         let language = parse_language("language", input.language.as_deref())?.unwrap_or(Language::ZhCn);
         let status = input.status.unwrap_or_else(|| "open".into());
         if !STATUSES.contains(&status.as_str()) {
@@ -728,6 +795,7 @@ impl App {
         let draft = SurveyView {
             survey: Survey {
                 id: 0,
+                slug: String::new(),
                 kind: kind.clone(),
                 title: title.clone(),
                 language: language.code().into(),
@@ -801,6 +869,7 @@ impl App {
         let s = self
             .store
             .create_survey(NewSurvey {
+                slug,
                 kind,
                 title,
                 language: language.code().into(),
@@ -814,7 +883,8 @@ impl App {
                 items: items.iter().map(|b| b.id).collect(),
                 now: now_ms(),
             })
-            .await?;
+            .await
+            .map_err(crate::error::conflict_says("a survey with this slug exists".into()))?;
         self.audit(
             actor,
             "survey.create",
@@ -854,6 +924,16 @@ impl App {
         require_survey_manager(actor)?;
         let s = self.store.get_survey(id).await?;
         self.survey_view(s).await
+    }
+
+    /// The id of the survey a key names: its id (digits) or its slug. Unknown → `NotFound`.
+    pub async fn survey_id_of(&self, actor: &Actor, key: &str) -> AppResult<i64> {
+        require_survey_manager(actor)?;
+        let key = key.trim();
+        match key.parse::<i64>() {
+            Ok(id) => Ok(self.store.get_survey(id).await?.id),
+            Err(_) => Ok(self.store.survey_by_slug(key).await?.id),
+        }
     }
 
     /// Every survey, newest first, with its number of final answers.
@@ -1033,10 +1113,7 @@ impl App {
             now,
         };
         let stored = if final_ {
-            let mut keys = vec![("all".to_owned(), period.clone())];
-            if let Some(c) = &customer {
-                keys.push((format!("tier:{}", c.value_tier.as_str()), period.clone()));
-            }
+            let keys = stats_keys(&segment);
             let view = Arc::new(ls.view);
             let a = answers.clone();
             let fold = move |old: Option<&str>| -> Result<(String, i64), String> {
@@ -1045,12 +1122,8 @@ impl App {
                     None => SurveyAccumulator::new(&view).map_err(|e| e.to_string())?,
                 };
                 acc.add(&view, &a).map_err(|e| e.to_string())?;
-                let n = match &acc {
-                    SurveyAccumulator::Servqual(s) => s.n_respondents,
-                    SurveyAccumulator::Scale(c) => c.n(),
-                    SurveyAccumulator::Custom(_) => 0,
-                };
-                Ok((serde_json::to_string(&acc).map_err(|e| e.to_string())?, n as i64))
+                let n = acc.respondents() as i64;
+                Ok((serde_json::to_string(&acc).map_err(|e| e.to_string())?, n))
             };
             self.store.submit_final_response(write, &keys, &fold).await
         } else {

@@ -51,6 +51,7 @@ on_both!(
     expired_unknown_and_opted_out_tokens,
     bad_answers_change_nothing,
     single_score_kinds,
+    import_rebuild_and_segments,
 );
 
 async fn app(store: Arc<dyn Store>) -> App {
@@ -436,9 +437,10 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
         .unwrap()
         .to_json();
     assert_eq!(empty["n_responses"], 0);
+    check_schema(&empty);
     assert!(empty["servqual"]["unweighted"].is_null());
     assert!(!empty["notes"].as_array().unwrap().is_empty());
-    for (seg, from) in [("region:x", None), ("all", Some("2026-13"))] {
+    for (seg, from) in [("colour:x", None), ("all", Some("2026-13"))] {
         let e = app
             .survey_report(&manager, view.survey.id, Some(seg), from, None)
             .await
@@ -737,6 +739,7 @@ async fn single_score_kinds(app: App) {
             .unwrap();
         assert_eq!(r.n_responses, answers.len() as u64);
         let json = r.to_json();
+        check_schema(&json);
         use kefu_core::stats::scales;
         match kind {
             "nps" => {
@@ -757,4 +760,394 @@ async fn single_score_kinds(app: App) {
             }
         }
     }
+}
+
+/// A CSV of answers in the import's columns (`E_Q1`…, `P_Q1`…, `W_…`, `overall`, `comment`).
+fn answers_csv(rows: &[(String, Answers, &str)], codes: &[String], dims: &[&str]) -> String {
+    let mut header = vec!["respondent".to_owned()];
+    header.extend(codes.iter().map(|c| format!("E_{c}")));
+    header.extend(codes.iter().map(|c| format!("P_{c}")));
+    header.extend(dims.iter().map(|d| format!("W_{d}")));
+    header.extend(["overall".to_owned(), "comment".to_owned()]);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header).unwrap();
+    for (who, a, comment) in rows {
+        let mut line = vec![who.clone()];
+        let cell = |m: &BTreeMap<String, u8>, c: &String| m.get(c).map(|v| v.to_string()).unwrap_or_default();
+        line.extend(codes.iter().map(|c| cell(&a.expectation, c)));
+        line.extend(codes.iter().map(|c| cell(&a.perception, c)));
+        line.extend(
+            dims.iter()
+                .map(|d| a.allocation.as_ref().map(|w| w[*d].to_string()).unwrap_or_default()),
+        );
+        line.push(a.overall.map(|o| o.to_string()).unwrap_or_default());
+        line.push((*comment).to_owned());
+        w.write_record(&line).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+fn no_progress(_: u64, _: u64) {}
+
+async fn import_rebuild_and_segments(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let view = app
+        .create_survey(
+            &manager,
+            SurveyInput {
+                slug: Some("q4-2026".into()),
+                items: Some((1..=22).map(|i| format!("Q{i}")).collect()),
+                ..servqual_input()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.survey.slug, "q4-2026");
+    assert_eq!(app.survey_id_of(&manager, "q4-2026").await.unwrap(), view.survey.id);
+    assert_eq!(
+        app.survey_id_of(&manager, &view.survey.id.to_string()).await.unwrap(),
+        view.survey.id
+    );
+    assert!(matches!(
+        app.survey_id_of(&manager, "nope").await,
+        Err(AppError::NotFound)
+    ));
+    let layout = view.layout();
+    let codes = layout.items.clone();
+    let dims: Vec<&str> = layout.dimensions.iter().map(|d| d.code.as_str()).collect();
+    let mut rng = Rng(77);
+    let rows: Vec<(String, Answers, &str)> = (0..150)
+        .map(|i| {
+            let mut a = random_answers(&mut rng, &codes, &dims);
+            if a.perception.is_empty() && a.expectation.is_empty() {
+                a.perception.insert("Q1".into(), 4);
+            }
+            (format!("r{i}"), a, if i % 7 == 0 { "等太久了" } else { "" })
+        })
+        .collect();
+    let csv = answers_csv(&rows, &codes, &dims);
+    let report = app
+        .import_survey_responses(
+            &manager,
+            "q4-2026",
+            std::io::Cursor::new(csv.clone()),
+            false,
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    assert!(!report.aborted, "{:?}", report.rejected);
+    assert_eq!((report.rows, report.inserted), (150, 150));
+    let raw: Vec<_> = rows.iter().map(|(_, a, _)| view.servqual_response(a)).collect();
+    let expected = servqual_report(&layout, &raw, view.weight_vec().as_deref()).unwrap();
+    let folded = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(folded.n_responses, 150);
+    check_schema(&folded.to_json());
+    assert_close(
+        &serde_json::to_value(folded.servqual.as_ref().unwrap()).unwrap(),
+        &serde_json::to_value(&expected).unwrap(),
+        "imported",
+    );
+    assert_eq!(
+        app.survey_comments(&manager, view.survey.id, 100).await.unwrap().len(),
+        22
+    );
+
+    // Answers through links join them; the customer's attributes make segments.
+    let c = app
+        .create_customer(
+            &Actor::Cli,
+            kefu_app::customers::CustomerInput {
+                name: "华东客户".into(),
+                kind: "end".into(),
+                region: "华东".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let link = app
+        .make_survey_links(
+            &manager,
+            view.survey.id,
+            LinkRequest {
+                customer_ids: vec![c.id],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut a = random_answers(&mut rng, &codes, &dims);
+    a.perception.insert("Q1".into(), 2);
+    app.answer_survey(&link[0].token, a, "", true).await.unwrap();
+    let region = app
+        .survey_report(&manager, view.survey.id, Some("region=华东"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(region.n_responses, 1);
+    assert_eq!(
+        app.survey_report(&manager, view.survey.id, Some("kind:end"), None, None)
+            .await
+            .unwrap()
+            .n_responses,
+        1
+    );
+    for bad in ["colour=red", "tier=Z", "region=", "agent=bob"] {
+        let e = app
+            .survey_report(&manager, view.survey.id, Some(bad), None, None)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{bad}: {e:?}");
+    }
+
+    // Rebuilding from the raw answers gives the same statistics, exactly.
+    let before = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap()
+        .to_json();
+    let before_region = app
+        .survey_report(&manager, view.survey.id, Some("region=华东"), None, None)
+        .await
+        .unwrap()
+        .to_json();
+    struct Nothing;
+    impl kefu_store::StatsBuilder for Nothing {
+        fn add(&mut self, _: &kefu_store::SurveyResponse) -> Result<(), String> {
+            Ok(())
+        }
+        fn finish(&mut self) -> Result<Vec<kefu_store::StatsRow>, String> {
+            Ok(vec![])
+        }
+    }
+    // (Wipe the statistics first, so that the rebuild is seen to make them.)
+    assert_eq!(
+        app.store
+            .rebuild_survey_stats(view.survey.id, &mut Nothing, 0)
+            .await
+            .unwrap(),
+        151
+    );
+    assert_eq!(
+        app.survey_report(&manager, view.survey.id, None, None, None)
+            .await
+            .unwrap()
+            .n_responses,
+        0
+    );
+    assert_eq!(app.rebuild_survey_stats(&manager, "q4-2026").await.unwrap(), 151);
+    assert_eq!(
+        app.survey_report(&manager, view.survey.id, None, None, None)
+            .await
+            .unwrap()
+            .to_json(),
+        before
+    );
+    assert_eq!(
+        app.survey_report(&manager, view.survey.id, Some("region=华东"), None, None)
+            .await
+            .unwrap()
+            .to_json(),
+        before_region
+    );
+
+    // Bad files change nothing and name the row and column.
+    let count = || async { app.store.final_responses(view.survey.id).await.unwrap().len() };
+    let n0 = count().await;
+    let line = |who: &str, cells: &[(&str, &str)]| -> String {
+        let header =
+            "respondent,E_Q1,P_Q1,P_Q2,W_tangibles,W_reliability,W_responsiveness,W_assurance,W_empathy,overall";
+        let cols: Vec<&str> = header.split(',').collect();
+        let mut row = vec![String::new(); cols.len()];
+        row[0] = who.to_owned();
+        for (k, v) in cells {
+            row[cols.iter().position(|c| c == k).unwrap()] = (*v).to_owned();
+        }
+        format!("{header}\n{}\nok1,5,6,6,,,,,,4\n", row.join(","))
+    };
+    let cases: Vec<(String, &str, &str)> = vec![
+        (line("x1", &[("P_Q1", "8")]), "P_Q1", "not a whole number from 1 to 7"),
+        (
+            line("x2", &[("E_Q1", "abc"), ("P_Q1", "3")]),
+            "E_Q1",
+            "not a whole number",
+        ),
+        (
+            line("x3", &[("P_Q1", "3"), ("W_tangibles", "50"), ("W_reliability", "50")]),
+            "W_responsiveness",
+            "partly given",
+        ),
+        (
+            line(
+                "x4",
+                &[
+                    ("P_Q1", "3"),
+                    ("W_tangibles", "20"),
+                    ("W_reliability", "20"),
+                    ("W_responsiveness", "20"),
+                    ("W_assurance", "20"),
+                    ("W_empathy", "30"),
+                ],
+            ),
+            "W_tangibles",
+            "add up to 100, not 110",
+        ),
+        (
+            line("r3", &[("P_Q1", "3")]),
+            "respondent",
+            "answered this survey already",
+        ),
+        (line("ok1", &[("P_Q1", "3")]), "respondent", "also on row 2"),
+        (line("", &[("P_Q1", "3")]), "respondent", "required"),
+        (line("x5", &[]), "P_", "at least one item"),
+        (line("x6", &[("P_Q1", "3"), ("overall", "9")]), "overall", "1 to 7"),
+    ];
+    for (file, column, says) in cases {
+        let r = app
+            .import_survey_responses(
+                &manager,
+                "q4-2026",
+                std::io::Cursor::new(file.clone()),
+                false,
+                &no_progress,
+            )
+            .await
+            .unwrap();
+        assert!(r.aborted, "{file}");
+        let e = &r.rejected[0];
+        assert!(
+            e.column.contains(column) && e.message.contains(says),
+            "{file}: {e:?}, wanted {column} / {says}"
+        );
+        assert!(e.row == 2 || e.row == 3, "{e:?}");
+        assert_eq!(r.inserted, 0);
+        assert_eq!(count().await, n0, "{file}");
+    }
+    // A Windows file (CRLF) names the same rows.
+    let r = app
+        .import_survey_responses(
+            &manager,
+            "q4-2026",
+            std::io::Cursor::new("respondent,P_Q1\r\nw1,3\r\nw2,9\r\n"),
+            false,
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.rejected[0].row, r.rejected[0].column.as_str()), (3, "P_Q1"));
+    let e = app
+        .import_survey_responses(
+            &manager,
+            "q4-2026",
+            std::io::Cursor::new("respondent,P_Q1,colour\nz,3,red\n"),
+            false,
+            &no_progress,
+        )
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("colour"), "{e:?}");
+    assert!(matches!(
+        app.import_survey_responses(
+            &manager,
+            "nope",
+            std::io::Cursor::new("respondent\n"),
+            false,
+            &no_progress
+        )
+        .await,
+        Err(AppError::NotFound)
+    ));
+    assert_eq!(count().await, n0);
+    // With skip_bad_rows: the good row goes in, the bad one comes back with its reason.
+    let r = app
+        .import_survey_responses(
+            &manager,
+            "q4-2026",
+            std::io::Cursor::new(line("x9", &[("P_Q1", "0")])),
+            true,
+            &no_progress,
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.rejected_rows.len(), r.aborted), (1, 1, false));
+    assert_eq!(r.rejected_rows[0].0, 2);
+    assert_eq!(count().await, n0 + 1);
+    assert_eq!(
+        app.survey_report(&manager, view.survey.id, None, None, None)
+            .await
+            .unwrap()
+            .n_responses,
+        152
+    );
+    // An agent may not import.
+    let agent = actor(&app, Role::Agent).await;
+    assert!(matches!(
+        app.import_survey_responses(&agent, "q4-2026", std::io::Cursor::new(csv), false, &no_progress)
+            .await,
+        Err(AppError::Forbidden)
+    ));
+}
+
+/// Checks a report against docs/survey-report.schema.json (the keywords that file uses: $ref, type,
+/// enum, required, properties, additionalProperties, items, minItems, maxItems).
+fn check_schema(report: &Value) {
+    let schema: Value = serde_json::from_str(include_str!("../../../docs/survey-report.schema.json")).unwrap();
+    fn check(v: &Value, s: &Value, root: &Value, path: &str) {
+        if let Some(r) = s["$ref"].as_str() {
+            let name = r.strip_prefix("#/$defs/").unwrap();
+            return check(v, &root["$defs"][name], root, path);
+        }
+        let kind = match v {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        let fits = |t: &Value| {
+            let t = t.as_str().unwrap();
+            t == kind || (t == "number" && kind == "integer")
+        };
+        match &s["type"] {
+            Value::Array(ts) => assert!(ts.iter().any(fits), "{path}: {kind} is not one of {ts:?}"),
+            t @ Value::String(_) => assert!(fits(t), "{path}: {kind} is not {t}"),
+            _ => {}
+        }
+        if let Some(e) = s["enum"].as_array() {
+            assert!(e.contains(v), "{path}: {v} is not one of {e:?}");
+        }
+        if let Value::Object(m) = v {
+            for r in s["required"].as_array().into_iter().flatten() {
+                assert!(m.contains_key(r.as_str().unwrap()), "{path}: {r} is missing");
+            }
+            for (k, x) in m {
+                let p = format!("{path}.{k}");
+                match (&s["properties"][k], &s["additionalProperties"]) {
+                    (Value::Null, Value::Bool(false)) => panic!("{p} is not in the schema"),
+                    (Value::Null, Value::Object(_)) => check(x, &s["additionalProperties"], root, &p),
+                    (Value::Null, _) => {}
+                    (sub, _) => check(x, sub, root, &p),
+                }
+            }
+        }
+        if let Value::Array(a) = v {
+            if let Some(n) = s["minItems"].as_u64() {
+                assert!(a.len() as u64 >= n, "{path}: fewer than {n} items");
+            }
+            if let Some(n) = s["maxItems"].as_u64() {
+                assert!(a.len() as u64 <= n, "{path}: more than {n} items");
+            }
+            if s["items"].is_object() {
+                for (i, x) in a.iter().enumerate() {
+                    check(x, &s["items"], root, &format!("{path}[{i}]"));
+                }
+            }
+        }
+    }
+    check(report, &schema, &schema, "report");
 }

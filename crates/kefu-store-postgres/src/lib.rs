@@ -485,6 +485,17 @@ impl PostgresStore {
 const PURCHASE_BATCH: usize = 5_000;
 
 impl PostgresStore {
+    /// Holds every answer's statistics write back until the rebuild's transaction ends: an answer
+    /// already folding commits first (and the rebuild reads it), one that has not yet folded waits
+    /// and then folds into the rebuilt rows.
+    pub(crate) async fn lock_survey_stats(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        sqlx::query("LOCK TABLE survey_stats IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
     /// Bulk writes need no setting changed on PostgreSQL (see the SQLite backend's).
     pub(crate) async fn bulk_write_begins(_tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
         Ok(())

@@ -474,6 +474,11 @@ const CACHE_SIZE: &str = "-16000";
 const BULK_CACHE_SIZE: &str = "-262144";
 
 impl SqliteStore {
+    /// Nothing to do: the rebuild's transaction holds the one writer, so no answer is recorded meanwhile.
+    pub(crate) async fn lock_survey_stats(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Ok(())
+    }
+
     pub(crate) async fn bulk_write_begins(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
         Self::set_cache_size(tx, BULK_CACHE_SIZE).await
     }

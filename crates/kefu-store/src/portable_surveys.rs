@@ -4,10 +4,15 @@
 //! `INSERT … ON CONFLICT … DO UPDATE` locks the row on PostgreSQL until the transaction ends (and
 //! SQLite has one writer), so two answers never fold into the same stale accumulator.
 
-pub const SURVEY_COLUMNS: &str = "id, kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at";
+pub const SURVEY_COLUMNS: &str = "id, slug, kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at";
 pub const LINK_COLUMNS: &str =
     "id, survey_id, customer_id, contact_id, ticket_id, language, expires_at, answered_at, opted_out_at, created_at";
-pub const RESPONSE_COLUMNS: &str = "id, survey_id, link_id, answers, comment, partial, segment, created_at, updated_at";
+pub const RESPONSE_COLUMNS: &str =
+    "id, survey_id, link_id, respondent, answers, comment, partial, segment, created_at, updated_at";
+/// Imported answers per multi-row INSERT (7 parameters each).
+pub const IMPORT_BATCH: usize = 500;
+/// Answers read per page when statistics are rebuilt.
+pub const REBUILD_PAGE: i64 = 5_000;
 pub const BANK_ITEM_SQL: &str = "SELECT i.id, i.code, d.code AS dimension, i.expectation_zh, i.expectation_en, i.perception_zh, i.perception_en, i.position FROM survey_bank_items i JOIN survey_dimensions d ON d.id = i.dimension_id";
 
 #[macro_export]
@@ -28,6 +33,7 @@ macro_rules! portable_surveys {
             pub fn survey(row: &DbRow) -> StoreResult<Survey> {
                 Ok(Survey {
                     id: get(row, "id")?,
+                    slug: get::<Option<String>>(row, "slug")?.unwrap_or_default(),
                     kind: get(row, "kind")?,
                     title: get(row, "title")?,
                     language: get(row, "language")?,
@@ -63,6 +69,7 @@ macro_rules! portable_surveys {
                     id: get(row, "id")?,
                     survey_id: get(row, "survey_id")?,
                     link_id: get(row, "link_id")?,
+                    respondent: get(row, "respondent")?,
                     answers: get(row, "answers")?,
                     comment: get(row, "comment")?,
                     partial: get(row, "partial")?,
@@ -140,6 +147,23 @@ macro_rules! portable_surveys {
                 Self::survey_link_in(&mut **tx, link_id).await
             }
 
+            /// Folds into the statistics rows `keys` of a survey: each row is locked (the upsert
+            /// locks it on PostgreSQL before it is read), read, and replaced by `fold`'s answer.
+            async fn fold_stats_in(tx: &mut ::sqlx::Transaction<'_, $db>, survey_id: i64, keys: &[(String, String)], now: i64,
+                fold: &(dyn Fn(&str, &str, Option<&str>) -> Result<(String, i64), String> + Send + Sync)) -> $crate::StoreResult<()> {
+                for (segment, period) in keys {
+                    ::sqlx::query("INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
+                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at")
+                        .bind(survey_id).bind(segment).bind(period).bind(now).execute(&mut **tx).await.map_err(db_err)?;
+                    let old: Option<String> = ::sqlx::query_scalar("SELECT accumulator FROM survey_stats WHERE survey_id = $1 AND segment = $2 AND period = $3")
+                        .bind(survey_id).bind(segment).bind(period).fetch_one(&mut **tx).await.map_err(db_err)?;
+                    let (acc, n) = fold(segment, period, old.as_deref()).map_err($crate::StoreError::Refused)?;
+                    ::sqlx::query("UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 AND period = $3")
+                        .bind(survey_id).bind(segment).bind(period).bind(acc).bind(n).execute(&mut **tx).await.map_err(db_err)?;
+                }
+                Ok(())
+            }
+
             async fn write_response_in(tx: &mut ::sqlx::Transaction<'_, $db>, survey_id: i64, w: &$crate::ResponseWrite, partial: bool) -> $crate::StoreResult<$crate::SurveyResponse> {
                 ::sqlx::query("INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
                     ON CONFLICT (link_id) DO UPDATE SET answers = excluded.answers, comment = excluded.comment, partial = excluded.partial, segment = excluded.segment, updated_at = excluded.updated_at")
@@ -197,12 +221,17 @@ macro_rules! portable_surveys {
 
             async fn create_survey(&self, s: $crate::NewSurvey) -> $crate::StoreResult<$crate::Survey> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO surveys (kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {}", $crate::portable_surveys::SURVEY_COLUMNS)))
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO surveys (slug, kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at) \
+                    VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING {}", $crate::portable_surveys::SURVEY_COLUMNS)))
                     .bind(&s.kind).bind(&s.title).bind(&s.language).bind(&s.weights).bind(s.importance).bind(s.overall).bind(s.comment)
-                    .bind(&s.competitor).bind(&s.status).bind(s.created_by).bind(s.now)
+                    .bind(&s.competitor).bind(&s.status).bind(s.created_by).bind(s.now).bind(&s.slug)
                     .fetch_one(&mut *tx).await.map_err(db_err)?;
-                let survey = __portable_survey_rows::survey(&row)?;
+                let mut survey = __portable_survey_rows::survey(&row)?;
+                if s.slug.is_none() {
+                    survey.slug = format!("survey-{}", survey.id);
+                    ::sqlx::query("UPDATE surveys SET slug = $2 WHERE id = $1").bind(survey.id).bind(&survey.slug)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                }
                 for (pos, item) in s.items.iter().enumerate() {
                     let r = ::sqlx::query("INSERT INTO survey_items (survey_id, position, item_id, item_code, dimension_code) \
                         SELECT $1, $2, i.id, i.code, d.code FROM survey_bank_items i JOIN survey_dimensions d ON d.id = i.dimension_id WHERE i.id = $3")
@@ -217,6 +246,11 @@ macro_rules! portable_surveys {
             async fn get_survey(&self, id: i64) -> $crate::StoreResult<$crate::Survey> {
                 let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM surveys WHERE id = $1", $crate::portable_surveys::SURVEY_COLUMNS)))
                     .bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_survey_rows::survey(&row)
+            }
+            async fn survey_by_slug(&self, slug: &str) -> $crate::StoreResult<$crate::Survey> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM surveys WHERE slug = $1", $crate::portable_surveys::SURVEY_COLUMNS)))
+                    .bind(slug).fetch_one(self.reader()).await.map_err(db_err)?;
                 __portable_survey_rows::survey(&row)
             }
             async fn list_surveys(&self) -> $crate::StoreResult<Vec<($crate::Survey, i64)>> {
@@ -266,17 +300,7 @@ macro_rules! portable_surveys {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let link = Self::take_link_in(&mut tx, w.link_id, w.now, true).await?;
                 let out = Self::write_response_in(&mut tx, link.survey_id, &w, false).await?;
-                for (segment, period) in keys {
-                    // The upsert locks the row (PostgreSQL) before it is read.
-                    ::sqlx::query("INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
-                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at")
-                        .bind(link.survey_id).bind(segment).bind(period).bind(w.now).execute(&mut *tx).await.map_err(db_err)?;
-                    let old: Option<String> = ::sqlx::query_scalar("SELECT accumulator FROM survey_stats WHERE survey_id = $1 AND segment = $2 AND period = $3")
-                        .bind(link.survey_id).bind(segment).bind(period).fetch_one(&mut *tx).await.map_err(db_err)?;
-                    let (acc, n) = fold(old.as_deref()).map_err($crate::StoreError::Refused)?;
-                    ::sqlx::query("UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 AND period = $3")
-                        .bind(link.survey_id).bind(segment).bind(period).bind(acc).bind(n).execute(&mut *tx).await.map_err(db_err)?;
-                }
+                Self::fold_stats_in(&mut tx, link.survey_id, keys, w.now, &|_, _, old| fold(old)).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)
             }
@@ -295,6 +319,53 @@ macro_rules! portable_surveys {
                 let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE ORDER BY id", $crate::portable_surveys::RESPONSE_COLUMNS)))
                     .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_survey_rows::response).collect()
+            }
+            async fn survey_respondents(&self, survey_id: i64) -> $crate::StoreResult<Vec<String>> {
+                ::sqlx::query_scalar("SELECT respondent FROM survey_responses WHERE survey_id = $1 AND respondent IS NOT NULL")
+                    .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn import_survey_responses(&self, survey_id: i64, rows: &[$crate::ImportedResponse], keys: &[(String, String)], merge: &$crate::StatsMerge, now: i64) -> $crate::StoreResult<u64> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                Self::bulk_write_begins(&mut tx).await?;
+                for chunk in rows.chunks($crate::portable_surveys::IMPORT_BATCH) {
+                    let sql = format!("INSERT INTO survey_responses (survey_id, respondent, answers, comment, segment, partial, created_at, updated_at) VALUES {}",
+                        $crate::portable::value_rows(true, 1, chunk.len(), "(?, ?, ?, ?, ?, FALSE, ?, ?)"));
+                    let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                    for r in chunk {
+                        q = q.bind(survey_id).bind(&r.respondent).bind(&r.answers).bind(&r.comment).bind(&r.segment).bind(now).bind(now);
+                    }
+                    q.execute(&mut *tx).await.map_err(db_err)?;
+                }
+                Self::fold_stats_in(&mut tx, survey_id, keys, now, &|seg, period, old| merge(seg, period, old)).await?;
+                Self::bulk_write_ends(&mut tx).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(rows.len() as u64)
+            }
+            async fn rebuild_survey_stats(&self, survey_id: i64, builder: &mut dyn $crate::StatsBuilder, now: i64) -> $crate::StoreResult<u64> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                Self::lock_survey_stats(&mut tx).await?;
+                let (mut after, mut read) = (0i64, 0u64);
+                loop {
+                    let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND id > $2 ORDER BY id LIMIT $3",
+                        $crate::portable_surveys::RESPONSE_COLUMNS)))
+                        .bind(survey_id).bind(after).bind($crate::portable_surveys::REBUILD_PAGE)
+                        .fetch_all(&mut *tx).await.map_err(db_err)?;
+                    let Some(last) = rows.last() else { break };
+                    after = ::sqlx::Row::try_get(last, "id").map_err(db_err)?;
+                    for row in &rows {
+                        builder.add(&__portable_survey_rows::response(row)?).map_err($crate::StoreError::Refused)?;
+                    }
+                    read += rows.len() as u64;
+                }
+                let stats = builder.finish().map_err($crate::StoreError::Refused)?;
+                ::sqlx::query("DELETE FROM survey_stats WHERE survey_id = $1").bind(survey_id).execute(&mut *tx).await.map_err(db_err)?;
+                for r in &stats {
+                    ::sqlx::query("INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(survey_id).bind(&r.segment).bind(&r.period).bind(&r.accumulator).bind(r.n).bind(now)
+                        .execute(&mut *tx).await.map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(read)
             }
             async fn survey_comments(&self, survey_id: i64, limit: u32) -> $crate::StoreResult<Vec<(String, i64)>> {
                 ::sqlx::query_as("SELECT comment, updated_at FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment <> '' ORDER BY id DESC LIMIT $2")

@@ -66,6 +66,8 @@ pub struct BankItemPatch {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Survey {
     pub id: i64,
+    /// The survey's short name (`kefu survey report <slug>`), unique.
+    pub slug: String,
     /// servqual | servperf | csat | nps | ces | custom
     pub kind: String,
     pub title: String,
@@ -85,6 +87,8 @@ pub struct Survey {
 
 #[derive(Debug, Clone)]
 pub struct NewSurvey {
+    /// None: `survey-<id>`.
+    pub slug: Option<String>,
     pub kind: String,
     pub title: String,
     pub language: String,
@@ -143,7 +147,10 @@ pub struct NewSurveyLink {
 pub struct SurveyResponse {
     pub id: i64,
     pub survey_id: i64,
-    pub link_id: i64,
+    /// The link it came through, or none for an answer imported from a file ...
+    pub link_id: Option<i64>,
+    /// ... where the file's `respondent` names it (unique within the survey).
+    pub respondent: Option<String>,
     /// The answers as JSON text (the app's `Answers`).
     pub answers: String,
     pub comment: String,
@@ -163,6 +170,26 @@ pub struct ResponseWrite {
     pub segment: String,
     pub now: Millis,
 }
+
+/// An answer imported from a file (always final).
+#[derive(Debug, Clone)]
+pub struct ImportedResponse {
+    pub respondent: String,
+    pub answers: String,
+    pub comment: String,
+    pub segment: String,
+}
+
+/// Rebuilds a survey's statistics from its final answers, fed oldest first.
+pub trait StatsBuilder: Send {
+    fn add(&mut self, r: &SurveyResponse) -> Result<(), String>;
+    /// The statistics rows of every answer added.
+    fn finish(&mut self) -> Result<Vec<StatsRow>, String>;
+}
+
+/// Merges an import's statistics into one row (segment, period): given the row's current
+/// accumulator JSON (none for a new row) returns the new one and its respondent count.
+pub type StatsMerge = dyn Fn(&str, &str, Option<&str>) -> Result<(String, i64), String> + Send + Sync;
 
 /// Folds one final answer into a statistics row: given the row's current accumulator JSON (none
 /// for a new row) returns the new one and its respondent count. Called once per key, inside the
@@ -190,6 +217,7 @@ pub trait Surveys {
     /// Creates a survey with its items, in one transaction.
     async fn create_survey(&self, s: NewSurvey) -> StoreResult<Survey>;
     async fn get_survey(&self, id: i64) -> StoreResult<Survey>;
+    async fn survey_by_slug(&self, slug: &str) -> StoreResult<Survey>;
     /// Every survey, newest first, with its number of final answers.
     async fn list_surveys(&self) -> StoreResult<Vec<(Survey, i64)>>;
     async fn survey_items(&self, survey_id: i64) -> StoreResult<Vec<SurveyItem>>;
@@ -223,6 +251,28 @@ pub trait Surveys {
     ) -> StoreResult<Vec<StatsRow>>;
     /// The final responses of a survey, oldest first (rebuilds and checks).
     async fn final_responses(&self, survey_id: i64) -> StoreResult<Vec<SurveyResponse>>;
+    /// The respondents of a survey's imported answers.
+    async fn survey_respondents(&self, survey_id: i64) -> StoreResult<Vec<String>>;
+    /// Records imported answers and merges their statistics into the rows `keys` (segment,
+    /// period) with `merge`, in one transaction: all or nothing. A respondent already in the
+    /// survey is `Conflict`.
+    async fn import_survey_responses(
+        &self,
+        survey_id: i64,
+        rows: &[ImportedResponse],
+        keys: &[(String, String)],
+        merge: &StatsMerge,
+        now: Millis,
+    ) -> StoreResult<u64>;
+    /// Recomputes a survey's statistics: every final answer, oldest first, goes to `builder`, whose
+    /// rows then replace the survey's, in one transaction that holds answers to any survey back
+    /// until it ends (so none is counted twice or lost). Returns the answers read.
+    async fn rebuild_survey_stats(
+        &self,
+        survey_id: i64,
+        builder: &mut dyn StatsBuilder,
+        now: Millis,
+    ) -> StoreResult<u64>;
     /// Final comments of a survey, newest first.
     async fn survey_comments(&self, survey_id: i64, limit: u32) -> StoreResult<Vec<(String, Millis)>>;
 }

@@ -1,6 +1,7 @@
 //! `kefu`: one binary for the server and every operator command.
 
 mod config;
+mod survey;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -31,7 +32,7 @@ struct Cli {
     /// Configuration file (TOML)
     #[arg(long, global = true, env = "KEFU_CONFIG")]
     config: Option<PathBuf>,
-    /// Output format: text or json for a command's result; csv or xlsx for `kefu export`
+    /// Output format: text or json for a command's result; csv or xlsx for `kefu export` and `kefu survey report`
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
     #[command(subcommand)]
@@ -39,7 +40,7 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     Text,
     Json,
     Csv,
@@ -48,7 +49,7 @@ enum FormatArg {
 
 /// The format of a command's result (`kefu export` takes csv or xlsx instead).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub(crate) enum Format {
     Text,
     Json,
 }
@@ -99,6 +100,9 @@ enum Command {
         #[arg(long)]
         no_bom: bool,
     },
+    /// Surveys: create, import answers, report, rebuild statistics (see docs/surveys.md)
+    #[command(subcommand)]
+    Survey(survey::SurveyCommand),
     /// E-mail in (see docs/mail.md)
     #[command(subcommand)]
     Mail(MailCommand),
@@ -281,7 +285,10 @@ fn run(cli: Cli) -> Result<()> {
         .build()
         .context("cannot start the runtime")?;
     let is_export = matches!(cli.command, Command::Export { .. });
+    let format_arg = cli.format;
     let (format, xlsx) = match (cli.format, is_export) {
+        // `kefu survey` checks its own formats (its report takes all four).
+        (_, false) if matches!(cli.command, Command::Survey(_)) => (Format::Text, false),
         (FormatArg::Text, _) => (Format::Text, false),
         (FormatArg::Json, false) => (Format::Json, false),
         (FormatArg::Json, true) => bail!("kefu export writes --format csv or xlsx, not json"),
@@ -300,6 +307,12 @@ fn run(cli: Cli) -> Result<()> {
                 minutes,
             }) => sla_due(&calendar, &from, minutes, format),
             Command::Serve(args) => serve(cfg, args).await,
+            Command::Survey(c) => {
+                let app = open_app(&cfg).await?;
+                let r = survey::run(&app, c, format_arg).await;
+                app.store.close().await;
+                r
+            }
             Command::Export { what, output, no_bom } => {
                 let app = open_app(&cfg).await?;
                 let r = export(&app, what, xlsx, output, !no_bom).await;
@@ -379,7 +392,7 @@ fn read_password(password: Option<String>, stdin: bool) -> Result<String> {
     password.ok_or_else(|| anyhow!("give --password or --password-stdin"))
 }
 
-fn app_err(e: AppError) -> anyhow::Error {
+pub(crate) fn app_err(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(i) => anyhow!(
             "{}",
@@ -607,7 +620,7 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
                 ),
             }
         }
-        Command::Serve(_) | Command::Config | Command::Sla(_) | Command::Export { .. } => {
+        Command::Serve(_) | Command::Config | Command::Sla(_) | Command::Export { .. } | Command::Survey(_) => {
             unreachable!("handled in run")
         }
     }
@@ -624,13 +637,7 @@ async fn import(
 ) -> Result<()> {
     // Streamed, not read whole: a purchase file of a million rows stays out of memory.
     let src = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({per_sec})")
-            .map_err(|e| anyhow!("{e}"))?
-            .progress_chars("=> "),
-    );
-    bar.set_message("checking");
+    let bar = progress_bar()?;
     let b = bar.clone();
     let progress = move |done: u64, total: u64| {
         b.set_length(total);
@@ -642,6 +649,29 @@ async fn import(
     }
     .map_err(|e| anyhow!("{}: {}", file.display(), app_err(e)))?;
     bar.finish_and_clear();
+    finish_import(&report, file, rejects, format)
+}
+
+/// The progress bar of an import.
+pub(crate) fn progress_bar() -> Result<ProgressBar> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows ({per_sec})")
+            .map_err(|e| anyhow!("{e}"))?
+            .progress_chars("=> "),
+    );
+    bar.set_message("checking");
+    Ok(bar)
+}
+
+/// Reports an import: its errors when it imported nothing, else its counts, and the rejected
+/// rows with their reasons in a file of their own.
+pub(crate) fn finish_import(
+    report: &kefu_app::import::ImportReport,
+    file: &std::path::Path,
+    rejects: Option<PathBuf>,
+    format: Format,
+) -> Result<()> {
     if report.aborted {
         let shown: Vec<String> = report
             .rejected

@@ -720,3 +720,136 @@ fn mail_ingest_files_tickets_and_refuses_broken_mail() {
     });
     assert_eq!(tickets, 1);
 }
+
+/// `kefu survey`: create, import (all or nothing, then the good rows), report in every format
+/// from the statistics, rebuild them to the same figures.
+fn survey_commands(db: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&kefu(
+        db,
+        &[
+            "survey",
+            "create",
+            "--slug",
+            "q4-2026",
+            "--name",
+            "四季度服务质量",
+            "--weights",
+            "tangibles=10,reliability=30,responsiveness=20,assurance=20,empathy=20",
+        ],
+    ));
+    assert!(out.contains("created survey q4-2026 (servqual, 22 items"), "{out}");
+    let e = err(&kefu(db, &["survey", "create", "--slug", "q4-2026", "--name", "again"]));
+    assert!(e.contains("slug exists"), "{e}");
+    let e = err(&kefu(
+        db,
+        &[
+            "survey",
+            "create",
+            "--slug",
+            "x",
+            "--name",
+            "x",
+            "--weights",
+            "tangibles=100",
+        ],
+    ));
+    assert!(e.contains("one weight for each dimension"), "{e}");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/servqual-answers.csv");
+    // A bad row stops the whole file and names itself.
+    let bad = dir.path().join("bad.csv");
+    let mut text = std::fs::read_to_string(example).unwrap();
+    text.push_str(&format!("R999,8{}\n", ",".repeat(50)));
+    std::fs::write(&bad, &text).unwrap();
+    let e = err(&kefu(db, &["survey", "import", "q4-2026", bad.to_str().unwrap()]));
+    assert!(
+        e.contains("nothing imported") && e.contains("row 14, column E_Q1"),
+        "{e}"
+    );
+    let out = ok(&kefu(
+        db,
+        &["survey", "import", "q4-2026", bad.to_str().unwrap(), "--skip-bad-rows"],
+    ));
+    assert!(out.contains("13 rows: 12 imported, 0 updated, 1 rejected"), "{out}");
+    assert!(dir.path().join("bad.csv.rejected.csv").exists());
+    let e = err(&kefu(db, &["survey", "import", "q4-2026", example]));
+    assert!(
+        e.contains("row 2, column respondent") && e.contains("answered this survey already"),
+        "{e}"
+    );
+    let e = err(&kefu(db, &["survey", "report", "nope"]));
+    assert!(e.contains("no survey \"nope\""), "{e}");
+
+    let json = ok(&kefu(db, &["survey", "report", "q4-2026", "--format", "json"]));
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(r["n_responses"], 12);
+    assert_eq!(r["items"].as_array().unwrap().len(), 22);
+    assert!(r["servqual"]["weighted_manager"].is_number(), "{json}");
+    let text = ok(&kefu(db, &["survey", "report", "q4-2026"]));
+    assert!(
+        text.starts_with("四季度服务质量 (q4-2026, servqual) — segment all, all months\nresponses: 12\n"),
+        "{text}"
+    );
+    let csv = ok(&kefu(db, &["survey", "report", "q4-2026", "--format", "csv"]));
+    let unweighted = csv
+        .lines()
+        .find(|l| l.starts_with("summary,servqual.unweighted,"))
+        .unwrap()
+        .split(',')
+        .nth(6)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    assert_eq!(unweighted, r["servqual"]["unweighted"].as_f64().unwrap());
+    assert_eq!(csv.lines().filter(|l| l.starts_with("item,")).count(), 22);
+    let xlsx = dir.path().join("q4.xlsx");
+    ok(&kefu(
+        db,
+        &[
+            "survey",
+            "report",
+            "q4-2026",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    ));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec!["Summary".to_owned(), "Dimensions and items".to_owned()]
+    );
+    assert_eq!(
+        book.worksheet_range("Dimensions and items").unwrap().rows().count(),
+        1 + 5 + 22
+    );
+    let e = err(&kefu(db, &["survey", "report", "q4-2026", "--segment", "colour=red"]));
+    assert!(e.contains("segment"), "{e}");
+    let e = err(&kefu(db, &["survey", "list", "--format", "csv"]));
+    assert!(e.contains("use text or json"), "{e}");
+
+    let out = ok(&kefu(db, &["survey", "rebuild-stats", "q4-2026"]));
+    assert!(out.contains("from 12 answers"), "{out}");
+    assert_eq!(
+        ok(&kefu(db, &["survey", "report", "q4-2026", "--format", "json"])),
+        json
+    );
+    let list = ok(&kefu(db, &["survey", "list"]));
+    assert!(list.contains("q4-2026") && list.contains("12 answers"), "{list}");
+}
+
+#[test]
+fn survey_commands_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    survey_commands(&sqlite_url(&dir, "k.db"));
+}
+
+#[test]
+fn survey_commands_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, name) = rt.block_on(kefu_store_postgres::testing::create_database());
+    survey_commands(&url);
+    rt.block_on(kefu_store_postgres::testing::drop_database(&name));
+}

@@ -29,6 +29,8 @@ pub struct SurveyItemDto {
 #[derive(Serialize, ToSchema)]
 pub struct SurveyDto {
     pub id: i64,
+    /// Short name; `/api/v1/surveys/{slug}` works wherever the id does.
+    pub slug: String,
     /// servqual | servperf | csat | nps | ces | custom
     pub kind: String,
     pub title: String,
@@ -58,6 +60,7 @@ fn survey_dto(s: Survey, answered: Option<i64>, view: Option<SurveyView>) -> Sur
     };
     SurveyDto {
         id: s.id,
+        slug: s.slug,
         kind: s.kind,
         title: s.title,
         language: s.language,
@@ -97,6 +100,8 @@ pub struct SurveyList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSurveyBody {
+    /// Short name: 1–64 lowercase letters, digits and -, not only digits (default `survey-<id>`)
+    slug: Option<String>,
     /// servqual (default) | servperf | csat | nps | ces | custom
     kind: Option<String>,
     title: String,
@@ -130,6 +135,7 @@ pub async fn create(
         .create_survey(
             &caller.actor(),
             SurveyInput {
+                slug: b.slug,
                 kind: b.kind.unwrap_or_else(|| "servqual".into()),
                 title: b.title,
                 language: b.language,
@@ -161,13 +167,14 @@ pub async fn list(State(state): State<WebState>, caller: Caller) -> Result<Json<
 }
 
 /// A survey with its items.
-#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/surveys/{id}", tag = "surveys", security(("bearer" = [])), params(("id" = String, Path, description = "The survey's id or slug")),
     responses((status = 200, body = SurveyDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(key): Path<String>,
 ) -> Result<Json<SurveyDto>, ApiError> {
+    let id = state.app.survey_id_of(&caller.actor(), &key).await?;
     Ok(Json(view_dto(state.app.get_survey(&caller.actor(), id).await?)))
 }
 
@@ -204,14 +211,15 @@ pub struct LinkList {
 }
 
 /// Makes tokenised answer links for customers.
-#[utoipa::path(post, path = "/api/v1/surveys/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)), request_body = LinksBody,
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = String, Path, description = "The survey's id or slug")), request_body = LinksBody,
     responses((status = 201, body = LinkList), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn links(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(key): Path<String>,
     ApiJson(b): ApiJson<LinksBody>,
 ) -> Result<Response, ApiError> {
+    let id = state.app.survey_id_of(&caller.actor(), &key).await?;
     let made = state
         .app
         .make_survey_links(
@@ -243,7 +251,7 @@ pub async fn links(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
-    /// all (default) or tier:A … tier:E, tier:none
+    /// all (default), or field:value (field=value) with field tier, kind, region, channel, product or agent
     segment: Option<String>,
     /// First month, YYYY-MM
     from: Option<String>,
@@ -255,15 +263,16 @@ pub struct ReportQuery {
 /// `servqual`, `ipa`, `short_planks`, `notes`; NPS / CSAT / CES surveys `nps`, `nps_se`,
 /// `nps_ci95`, `csat`, `csat_ci95`, `ces_mean`, `ces_ci95`. Intervals are `[lo, hi]`; a figure
 /// that cannot be computed is null with a note.
-#[utoipa::path(get, path = "/api/v1/surveys/{id}/report", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), ReportQuery),
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/report", tag = "surveys", security(("bearer" = [])), params(("id" = String, Path, description = "The survey's id or slug"), ReportQuery),
     responses((status = 200, body = Object), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn report(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    Path(key): Path<String>,
     q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let id = state.app.survey_id_of(&caller.actor(), &key).await?;
     let r = state
         .app
         .survey_report(
