@@ -900,6 +900,20 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         ),
         r(
             Method::GET,
+            "/api/v1/survey-answers/{token}",
+            Public,
+            Api,
+            get(api::surveys::asked),
+        ),
+        r(
+            Method::POST,
+            "/api/v1/survey-answers/{token}",
+            Public,
+            Api,
+            post(api::surveys::answer),
+        ),
+        r(
+            Method::GET,
             "/api/v1/surveys/{id}/report",
             Roles(SURVEY_MANAGERS),
             Api,

@@ -2691,13 +2691,66 @@ async fn surveys_api(h: &Harness) {
     let token = link["token"].as_str().unwrap();
     assert_eq!(link["path"], format!("/s/{token}"));
 
-    // An answer through the app, then the report's JSON.
-    let mut a = kefu_app::surveys::Answers::default();
+    // The respondent's side of the API: no sign-in, the token is the credential.
+    let asked_path = format!("/api/v1/survey-answers/{token}");
+    let (res, out) = h.api("GET", &asked_path, None, None).await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    let asked: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (asked["language"].as_str(), asked["answered"].as_bool()),
+        (Some("zh-CN"), Some(false))
+    );
+    assert_eq!(asked["items"].as_array().unwrap().len(), 22);
+    assert_eq!(asked["dimensions"]["tangibles"], "有形性");
+    assert!(asked["items"][0]["expectation"].as_str().unwrap().contains("现代化"));
+    let mut e = serde_json::Map::new();
+    let mut p = serde_json::Map::new();
     for i in 1..=22 {
-        a.expectation.insert(format!("Q{i}"), 7);
-        a.perception.insert(format!("Q{i}"), if i % 2 == 0 { 5 } else { 6 });
+        e.insert(format!("Q{i}"), 7.into());
+        p.insert(format!("Q{i}"), (if i % 2 == 0 { 5 } else { 6 }).into());
     }
-    h.app.answer_survey(token, a, "", true).await.unwrap();
+    for (bad, status) in [
+        (
+            r#"{"answers": {"perception": {"Q1": 9}}}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            r#"{"answers": {"perception": {"Q99": 3}}}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (r#"{"answers": {}, "colour": 1}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            r#"{"answers": {"allocation": {"tangibles": 30}}}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let (res, out) = h.api("POST", &asked_path, None, Some(bad)).await;
+        assert_eq!(res.status(), status, "{bad}: {out}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json", "{bad}");
+    }
+    let partial = serde_json::json!({"answers": {"perception": {"Q1": 4}}, "final": false}).to_string();
+    let (res, out) = h.api("POST", &asked_path, None, Some(&partial)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    assert!(out.contains("\"partial\":true"), "{out}");
+    let (_, out) = h.api("GET", &asked_path, None, None).await;
+    assert!(out.contains("\"saved\":{\"perception\":{\"Q1\":4}}"), "{out}");
+    let full = serde_json::json!({"answers": {"expectation": e, "perception": p}, "comment": "<script>x</script>"})
+        .to_string();
+    let (res, out) = h.api("POST", &asked_path, None, Some(&full)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let (res, _) = h.api("POST", &asked_path, None, Some(&full)).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "one final answer per token");
+    let (res, _) = h
+        .api("POST", "/api/v1/survey-answers/not-a-token", None, Some(&full))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let slug = s["slug"].as_str().unwrap().to_owned();
+    assert_eq!(slug, format!("survey-{id}"));
+    let (res, out) = h
+        .api("GET", &format!("/api/v1/surveys/{slug}/report"), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    assert!(out.contains("\"n_responses\":1"), "{out}");
     let (res, out) = h
         .api("GET", &format!("/api/v1/surveys/{id}/report"), Some(&t), None)
         .await;

@@ -442,3 +442,126 @@ pub async fn add_dimension(
         .await?;
     Ok((StatusCode::CREATED, Json(d)).into_response())
 }
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    /// `{expectation: {Q1: 6, …}, perception: {Q1: 5, …}, allocation: {tangibles: 20, …},
+    /// overall: 6}` for an item battery, `{score: 9}` for csat / nps / ces
+    #[schema(value_type = Object)]
+    answers: kefu_app::surveys::Answers,
+    #[serde(default)]
+    comment: String,
+    /// true (default): the final answer, counted in the report; false: saved, to go on later
+    #[serde(default = "yes", rename = "final")]
+    final_: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnsweredDto {
+    pub id: i64,
+    pub partial: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AskedItem {
+    pub code: String,
+    pub dimension: String,
+    /// The expectation statement in the link's language (SERVQUAL surveys), else null
+    pub expectation: Option<String>,
+    pub perception: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AskedSurvey {
+    pub title: String,
+    /// servqual | servperf | csat | nps | ces | custom
+    pub kind: String,
+    /// The respondent's language: zh-CN | en
+    pub language: String,
+    pub importance: bool,
+    pub overall: bool,
+    pub comment: bool,
+    pub items: Vec<AskedItem>,
+    /// {dimension code: name in the respondent's language}
+    #[schema(value_type = Object)]
+    pub dimensions: BTreeMap<String, String>,
+    pub answered: bool,
+    pub opted_out: bool,
+    /// What was saved so far (partial or final), or null
+    #[schema(value_type = Option<Object>)]
+    pub saved: Option<kefu_app::surveys::Answers>,
+}
+
+/// A survey as its respondent sees it, through the link's token (no sign-in: the token is the
+/// credential): for apps and mini-programs that show the questions themselves.
+#[utoipa::path(get, path = "/api/v1/survey-answers/{token}", tag = "surveys", params(("token" = String, Path)),
+    responses((status = 200, body = AskedSurvey), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> Result<Json<AskedSurvey>, ApiError> {
+    let ls = state.app.survey_for_token(&token).await?;
+    let lang = kefu_core::Language::parse(&ls.link.language).unwrap_or(kefu_core::Language::ZhCn);
+    let zh = lang == kefu_core::Language::ZhCn;
+    let v = &ls.view;
+    Ok(Json(AskedSurvey {
+        title: v.survey.title.clone(),
+        kind: v.survey.kind.clone(),
+        language: lang.code().into(),
+        importance: v.survey.importance,
+        overall: v.survey.overall,
+        comment: v.survey.comment,
+        items: v
+            .items
+            .iter()
+            .map(|i| AskedItem {
+                code: i.code.clone(),
+                dimension: i.dimension.clone(),
+                expectation: (v.survey.kind == "servqual").then(|| {
+                    if zh {
+                        i.expectation_zh.clone()
+                    } else {
+                        i.expectation_en.clone()
+                    }
+                }),
+                perception: if zh {
+                    i.perception_zh.clone()
+                } else {
+                    i.perception_en.clone()
+                },
+            })
+            .collect(),
+        dimensions: v
+            .dimensions
+            .iter()
+            .map(|d| (d.code.clone(), v.dimension_name(&d.code, lang)))
+            .collect(),
+        answered: ls.answered(),
+        opted_out: ls.opted_out(),
+        saved: ls.response.as_ref().map(|(_, a)| a.clone()),
+    }))
+}
+
+/// Answers a survey through its link's token (no sign-in): checked as the answer page checks it;
+/// a final answer is counted in the report at once. A second final answer is 409, an unknown or
+/// expired token 404.
+#[utoipa::path(post, path = "/api/v1/survey-answers/{token}", tag = "surveys", params(("token" = String, Path)), request_body = AnswerBody,
+    responses((status = 201, body = AnsweredDto), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn answer(
+    State(state): State<WebState>,
+    Path(token): Path<String>,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> Result<Response, ApiError> {
+    let r = state.app.answer_survey(&token, b.answers, &b.comment, b.final_).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AnsweredDto {
+            id: r.id,
+            partial: r.partial,
+        }),
+    )
+        .into_response())
+}
