@@ -88,7 +88,12 @@ pub struct App {
     pub config: Arc<AppConfig>,
     sla_cache: Arc<tokio::sync::RwLock<Option<Arc<tickets::SlaSetup>>>>,
     ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
+    answer_writer: Arc<std::sync::OnceLock<surveys::AnswerWriter>>,
+    /// Survey id → its items and dimensions, fixed when the survey is created.
+    survey_layouts: Arc<std::sync::Mutex<std::collections::HashMap<i64, SurveyParts>>>,
 }
+
+type SurveyParts = Arc<(Vec<kefu_store::SurveyItem>, Vec<kefu_store::SurveyDimension>)>;
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig) -> App {
@@ -97,6 +102,8 @@ impl App {
             config: Arc::new(config),
             sla_cache: Arc::default(),
             ticket_writer: Arc::default(),
+            answer_writer: Arc::default(),
+            survey_layouts: Arc::default(),
         }
     }
 }

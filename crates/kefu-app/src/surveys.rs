@@ -13,13 +13,14 @@ use kefu_core::stats::servqual::Dimension;
 use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualReport, ServqualResponse};
 use kefu_core::{Invalid, Language, Role};
 use kefu_store::{
-    BankItem, BankItemPatch, NewBankItem, NewDimension, NewSurvey, NewSurveyLink, ResponseWrite, StoreError, Survey,
-    SurveyDimension, SurveyItem, SurveyLink, SurveyResponse,
+    BankItem, BankItemPatch, FinalAnswer, NewBankItem, NewDimension, NewSurvey, NewSurveyLink, ResponseWrite,
+    StoreError, Survey, SurveyDimension, SurveyItem, SurveyLink, SurveyResponse,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
 
 /// The survey kinds.
 pub const KINDS: [&str; 6] = ["servqual", "servperf", "csat", "nps", "ces", "custom"];
@@ -27,7 +28,7 @@ pub const STATUSES: [&str; 3] = ["draft", "open", "closed"];
 /// The most links one request makes.
 pub const MAX_LINKS: usize = 10_000;
 const MAX_WORDING: usize = 500;
-const MAX_COMMENT: usize = 5_000;
+pub const MAX_COMMENT: usize = 5_000;
 
 /// Who may design surveys, make links and read reports (SPEC.md L: admins and managers).
 fn require_survey_manager(actor: &Actor) -> AppResult<()> {
@@ -318,6 +319,102 @@ impl SurveyAccumulator {
                 Ok(())
             }
             _ => Err(Invalid::one("accumulator", "mismatch", "statistics of different kinds")),
+        }
+    }
+}
+
+/// Most final answers written in one transaction.
+const ANSWER_BATCH: usize = 128;
+
+/// A final answer on its way to the writer.
+pub(crate) struct PendingAnswer {
+    answer: FinalAnswer,
+    view: Arc<SurveyView>,
+    answers: Answers,
+}
+
+type AnswerReply = oneshot::Sender<AppResult<SurveyResponse>>;
+
+/// The one task that records final answers: answers given at the same time are written, and
+/// folded into the statistics, in one transaction (one commit, one fold per statistics row), while
+/// each respondent still gets their own outcome.
+#[derive(Clone)]
+pub(crate) struct AnswerWriter {
+    tx: mpsc::Sender<(PendingAnswer, AnswerReply)>,
+}
+
+/// Folds the answers `items` of `pending` into a statistics row's accumulator.
+fn fold_pending(pending: &[PendingAnswer], old: Option<&str>, items: &[usize]) -> Result<(String, i64), String> {
+    let first = items.first().ok_or("nothing to fold")?;
+    let mut acc = match old {
+        Some(s) => serde_json::from_str::<SurveyAccumulator>(s).map_err(|e| e.to_string())?,
+        None => SurveyAccumulator::new(&pending[*first].view).map_err(|e| e.to_string())?,
+    };
+    for &i in items {
+        acc.add(&pending[i].view, &pending[i].answers)
+            .map_err(|e| e.to_string())?;
+    }
+    let n = acc.respondents() as i64;
+    Ok((serde_json::to_string(&acc).map_err(|e| e.to_string())?, n))
+}
+
+fn answer_outcome(r: Result<SurveyResponse, StoreError>) -> AppResult<SurveyResponse> {
+    match r {
+        Ok(r) => Ok(r),
+        // The link was answered, opted out or expired between the read and the write.
+        Err(StoreError::Conflict { .. }) => Err(AppError::Conflict("this survey has been answered already".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl AnswerWriter {
+    fn start(store: Arc<dyn kefu_store::Store>) -> AnswerWriter {
+        let (tx, mut rx) = mpsc::channel::<(PendingAnswer, AnswerReply)>(4 * ANSWER_BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(ANSWER_BATCH);
+            while rx.recv_many(&mut batch, ANSWER_BATCH).await > 0 {
+                let (pending, replies): (Vec<PendingAnswer>, Vec<AnswerReply>) = batch.drain(..).unzip();
+                let finals: Vec<FinalAnswer> = pending.iter().map(|p| p.answer.clone()).collect();
+                let fold =
+                    |_: i64, _: &str, _: &str, old: Option<&str>, items: &[usize]| fold_pending(&pending, old, items);
+                match store.submit_final_responses(&finals, &fold).await {
+                    Ok(outcomes) => {
+                        for (reply, r) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(answer_outcome(r));
+                        }
+                    }
+                    // The batch failed as a whole: each answer alone, so each gets its own outcome.
+                    Err(_) => {
+                        for (i, reply) in replies.into_iter().enumerate() {
+                            let one = std::slice::from_ref(&pending[i]);
+                            let fold = |_: i64, _: &str, _: &str, old: Option<&str>, items: &[usize]| {
+                                fold_pending(one, old, items)
+                            };
+                            let r = store
+                                .submit_final_responses(std::slice::from_ref(&finals[i]), &fold)
+                                .await
+                                .map_err(AppError::from)
+                                .and_then(|mut v| answer_outcome(v.remove(0)));
+                            let _ = reply.send(r);
+                        }
+                    }
+                }
+            }
+        });
+        AnswerWriter { tx }
+    }
+
+    async fn write(&self, p: PendingAnswer) -> Result<SurveyResponse, StoreError> {
+        let stopped = || StoreError::Refused("the answer writer stopped".into());
+        let (reply, answer) = oneshot::channel();
+        self.tx.send((p, reply)).await.map_err(|_| stopped())?;
+        match answer.await.map_err(|_| stopped())? {
+            Ok(r) => Ok(r),
+            Err(AppError::Conflict(_)) => Err(StoreError::Conflict {
+                what: "the survey link is answered, opted out or expired".into(),
+            }),
+            Err(AppError::Store(e)) => Err(e),
+            Err(e) => Err(StoreError::Refused(e.to_string())),
         }
     }
 }
@@ -895,6 +992,44 @@ impl App {
         self.survey_view(s).await
     }
 
+    /// A survey with its items and dimensions as answering needs them: a survey's items are fixed
+    /// when it is created, so they are read once and kept (the wording is not: pages read it).
+    async fn answer_view(&self, survey: Survey) -> AppResult<SurveyView> {
+        let cached = self.survey_layouts.lock().ok().and_then(|m| m.get(&survey.id).cloned());
+        let parts = match cached {
+            Some(p) => p,
+            None => {
+                let v = self.survey_view(survey.clone()).await?;
+                let p = Arc::new((v.items, v.dimensions));
+                if let Ok(mut m) = self.survey_layouts.lock() {
+                    if m.len() > 1_000 {
+                        m.clear();
+                    }
+                    m.insert(survey.id, p.clone());
+                }
+                p
+            }
+        };
+        let weights = survey
+            .weights
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+        Ok(SurveyView {
+            survey,
+            items: parts.0.clone(),
+            dimensions: parts.1.clone(),
+            weights,
+        })
+    }
+
+    fn answer_writer(&self) -> AnswerWriter {
+        self.answer_writer
+            .get_or_init(|| AnswerWriter::start(self.store.clone()))
+            .clone()
+    }
+
     async fn survey_view(&self, survey: Survey) -> AppResult<SurveyView> {
         let items = self.store.survey_items(survey.id).await?;
         let all = self.store.survey_dimensions().await?;
@@ -1072,7 +1207,17 @@ impl App {
         comment: &str,
         final_: bool,
     ) -> AppResult<SurveyResponse> {
-        let ls = self.survey_for_token(token).await?;
+        // What answering needs, without the wording: the link, the survey, its (fixed) layout.
+        let link = self.live_link(token).await?;
+        let survey = self.store.get_survey(link.survey_id).await?;
+        if survey.status == "draft" {
+            return Err(AppError::NotFound);
+        }
+        let ls = LinkSurvey {
+            view: self.answer_view(survey).await?,
+            link,
+            response: None,
+        };
         if ls.answered() {
             return Err(AppError::Conflict("this survey has been answered already".into()));
         }
@@ -1113,19 +1258,15 @@ impl App {
             now,
         };
         let stored = if final_ {
-            let keys = stats_keys(&segment);
-            let view = Arc::new(ls.view);
-            let a = answers.clone();
-            let fold = move |old: Option<&str>| -> Result<(String, i64), String> {
-                let mut acc = match old {
-                    Some(s) => serde_json::from_str::<SurveyAccumulator>(s).map_err(|e| e.to_string())?,
-                    None => SurveyAccumulator::new(&view).map_err(|e| e.to_string())?,
-                };
-                acc.add(&view, &a).map_err(|e| e.to_string())?;
-                let n = acc.respondents() as i64;
-                Ok((serde_json::to_string(&acc).map_err(|e| e.to_string())?, n))
+            let pending = PendingAnswer {
+                answer: FinalAnswer {
+                    write,
+                    keys: stats_keys(&segment),
+                },
+                view: Arc::new(ls.view),
+                answers,
             };
-            self.store.submit_final_response(write, &keys, &fold).await
+            self.answer_writer().write(pending).await
         } else {
             self.store.save_partial_response(write).await
         };

@@ -52,6 +52,7 @@ on_both!(
     bad_answers_change_nothing,
     single_score_kinds,
     import_rebuild_and_segments,
+    concurrent_answers_each_get_their_outcome,
 );
 
 async fn app(store: Arc<dyn Store>) -> App {
@@ -1150,4 +1151,67 @@ fn check_schema(report: &Value) {
         }
     }
     check(report, &schema, &schema, "report");
+}
+
+/// Answers given at the same time are written together; each respondent still gets their own
+/// outcome (a token answered twice in one batch: one success, one conflict), and the statistics
+/// count every taken answer once.
+async fn concurrent_answers_each_get_their_outcome(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let view = app.create_survey(&manager, servqual_input()).await.unwrap();
+    let links = app
+        .make_survey_links(
+            &manager,
+            view.survey.id,
+            LinkRequest {
+                count: Some(40),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let layout = view.layout();
+    let codes = layout.items.clone();
+    let dims: Vec<&str> = layout.dimensions.iter().map(|d| d.code.as_str()).collect();
+    let mut rng = Rng(9);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut raw = BTreeMap::new();
+    for (i, l) in links.iter().enumerate() {
+        // Every fourth token is answered twice, at once.
+        let copies = if i % 4 == 0 { 2 } else { 1 };
+        let mut a = random_answers(&mut rng, &codes, &dims);
+        a.perception.insert("Q1".into(), 1 + (i % 7) as u8);
+        raw.insert(l.token.clone(), a.clone());
+        for _ in 0..copies {
+            let (app, token, a) = (app.clone(), l.token.clone(), a.clone());
+            tasks.spawn(async move { (token.clone(), app.answer_survey(&token, a, "", true).await) });
+        }
+    }
+    let mut ok: BTreeMap<String, usize> = BTreeMap::new();
+    let mut conflicts = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            (token, Ok(resp)) => {
+                assert!(!resp.partial);
+                *ok.entry(token).or_default() += 1;
+            }
+            (_, Err(AppError::Conflict(_))) => conflicts += 1,
+            (_, Err(e)) => panic!("{e:?}"),
+        }
+    }
+    assert_eq!(ok.len(), 40, "every token answered");
+    assert!(ok.values().all(|n| *n == 1), "once each");
+    assert_eq!(conflicts, 10);
+    let report = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(report.n_responses, 40);
+    let expected: Vec<_> = raw.values().map(|a| view.servqual_response(a)).collect();
+    let expected = servqual_report(&layout, &expected, view.weight_vec().as_deref()).unwrap();
+    assert_close(
+        &serde_json::to_value(report.servqual.as_ref().unwrap()).unwrap(),
+        &serde_json::to_value(&expected).unwrap(),
+        "concurrent",
+    );
 }

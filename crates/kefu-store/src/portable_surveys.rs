@@ -152,11 +152,9 @@ macro_rules! portable_surveys {
             async fn fold_stats_in(tx: &mut ::sqlx::Transaction<'_, $db>, survey_id: i64, keys: &[(String, String)], now: i64,
                 fold: &(dyn Fn(&str, &str, Option<&str>) -> Result<(String, i64), String> + Send + Sync)) -> $crate::StoreResult<()> {
                 for (segment, period) in keys {
-                    ::sqlx::query("INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
-                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at")
-                        .bind(survey_id).bind(segment).bind(period).bind(now).execute(&mut **tx).await.map_err(db_err)?;
-                    let old: Option<String> = ::sqlx::query_scalar("SELECT accumulator FROM survey_stats WHERE survey_id = $1 AND segment = $2 AND period = $3")
-                        .bind(survey_id).bind(segment).bind(period).fetch_one(&mut **tx).await.map_err(db_err)?;
+                    let old: Option<String> = ::sqlx::query_scalar("INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
+                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at RETURNING accumulator")
+                        .bind(survey_id).bind(segment).bind(period).bind(now).fetch_one(&mut **tx).await.map_err(db_err)?;
                     let (acc, n) = fold(segment, period, old.as_deref()).map_err($crate::StoreError::Refused)?;
                     ::sqlx::query("UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 AND period = $3")
                         .bind(survey_id).bind(segment).bind(period).bind(acc).bind(n).execute(&mut **tx).await.map_err(db_err)?;
@@ -301,6 +299,37 @@ macro_rules! portable_surveys {
                 let link = Self::take_link_in(&mut tx, w.link_id, w.now, true).await?;
                 let out = Self::write_response_in(&mut tx, link.survey_id, &w, false).await?;
                 Self::fold_stats_in(&mut tx, link.survey_id, keys, w.now, &|_, _, old| fold(old)).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn submit_final_responses(&self, answers: &[$crate::FinalAnswer], fold: &$crate::BatchFold<'_>) -> $crate::StoreResult<Vec<$crate::StoreResult<$crate::SurveyResponse>>> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let mut out = Vec::with_capacity(answers.len());
+                // (survey, segment, period) -> the answers that fold into that row, in order.
+                let mut rows: ::std::collections::BTreeMap<(i64, String, String), Vec<usize>> = ::std::collections::BTreeMap::new();
+                for (i, a) in answers.iter().enumerate() {
+                    let w = &a.write;
+                    let survey: Option<i64> = ::sqlx::query_scalar("UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS NULL AND expires_at > $2 RETURNING survey_id")
+                        .bind(w.link_id).bind(w.now).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                    let Some(survey) = survey else {
+                        out.push(Err($crate::StoreError::Conflict { what: "the survey link is answered, opted out or expired".into() }));
+                        continue;
+                    };
+                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, created_at, updated_at) VALUES ($1, $2, $3, $4, FALSE, $5, $6, $6) \
+                        ON CONFLICT (link_id) DO UPDATE SET answers = excluded.answers, comment = excluded.comment, partial = excluded.partial, segment = excluded.segment, updated_at = excluded.updated_at RETURNING {}",
+                        $crate::portable_surveys::RESPONSE_COLUMNS)))
+                        .bind(survey).bind(w.link_id).bind(&w.answers).bind(&w.comment).bind(&w.segment).bind(w.now)
+                        .fetch_one(&mut *tx).await.map_err(db_err)?;
+                    out.push(Ok(__portable_survey_rows::response(&row)?));
+                    for (seg, period) in &a.keys {
+                        rows.entry((survey, seg.clone(), period.clone())).or_default().push(i);
+                    }
+                }
+                let now = answers.iter().map(|a| a.write.now).max().unwrap_or(0);
+                for ((survey, seg, period), items) in &rows {
+                    let key = [(seg.clone(), period.clone())];
+                    Self::fold_stats_in(&mut tx, *survey, &key, now, &|s, p, old| fold(*survey, s, p, old, items)).await?;
+                }
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)
             }

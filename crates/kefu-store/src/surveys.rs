@@ -171,6 +171,19 @@ pub struct ResponseWrite {
     pub now: Millis,
 }
 
+/// A final answer in a batch: its write and the statistics rows (segment, period) it folds into.
+#[derive(Debug, Clone)]
+pub struct FinalAnswer {
+    pub write: ResponseWrite,
+    pub keys: Vec<(String, String)>,
+}
+
+/// Folds a batch's answers into one statistics row: (survey id, segment, period, the row's current
+/// accumulator JSON or none, the indices of the batch's answers that fold into it) → the new
+/// accumulator JSON and its respondent count.
+pub type BatchFold<'a> =
+    dyn Fn(i64, &str, &str, Option<&str>, &[usize]) -> Result<(String, i64), String> + Send + Sync + 'a;
+
 /// An answer imported from a file (always final).
 #[derive(Debug, Clone)]
 pub struct ImportedResponse {
@@ -239,6 +252,15 @@ pub trait Surveys {
         keys: &[(String, String)],
         fold: &StatsFold,
     ) -> StoreResult<SurveyResponse>;
+    /// Records a batch of final answers in one transaction and folds those that were taken into
+    /// the statistics: each answer gets its own outcome — its response, or `Conflict` when its link
+    /// is answered, opted out or expired at its `now` (that answer changes nothing). An error of the
+    /// whole (the database, `fold`) writes nothing.
+    async fn submit_final_responses(
+        &self,
+        answers: &[FinalAnswer],
+        fold: &BatchFold<'_>,
+    ) -> StoreResult<Vec<StoreResult<SurveyResponse>>>;
     /// Marks a link opted out (once; later calls keep the first instant).
     async fn opt_out_survey_link(&self, link_id: i64, now: Millis) -> StoreResult<SurveyLink>;
     /// Statistics rows of a survey for one segment, periods `from..=to` (inclusive, either open).
