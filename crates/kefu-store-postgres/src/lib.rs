@@ -505,7 +505,7 @@ impl PostgresStore {
     /// and took a scan of every customer for a subtree of 10,000 (70-200 ms instead of a few).
     /// ANALYZE in the transaction counts its own new rows.
     pub(crate) async fn bulk_write_ends(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
-        sqlx::query("ANALYZE customers, customer_paths, contacts, purchases")
+        sqlx::query("ANALYZE customers, customer_paths, contacts, purchases, survey_responses")
             .execute(&mut **tx)
             .await
             .map_err(db_err)?;
