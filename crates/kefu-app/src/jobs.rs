@@ -33,6 +33,23 @@ impl JobRegistry {
         r.register(crate::notify::NOTIFY_KIND, |app, job| {
             Box::pin(async move { app.send_notice(&job).await })
         });
+        r.register(crate::survey_campaigns::CAMPAIGNS_KIND, |app, _job| {
+            Box::pin(async move {
+                app.run_due_campaigns(crate::now_ms())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
+        r.register(crate::survey_campaigns::TICKET_RESOLVED_KIND, |app, job| {
+            Box::pin(async move {
+                let id = job.payload["ticket_id"].as_i64().ok_or("no ticket_id")?;
+                app.survey_resolved_ticket(id)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        });
         r.register(MAINTENANCE_KIND, |app, _job| {
             Box::pin(async move { app.maintenance().await })
         });
@@ -78,6 +95,11 @@ pub const MAINTENANCE_KIND: &str = "maintenance";
 
 pub fn standard_schedule() -> Vec<Periodic> {
     vec![
+        Periodic {
+            name: "survey campaigns",
+            kind: crate::survey_campaigns::CAMPAIGNS_KIND,
+            period_ms: 3_600_000,
+        },
         Periodic {
             name: "maintenance",
             kind: MAINTENANCE_KIND,

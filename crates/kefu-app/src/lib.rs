@@ -23,6 +23,7 @@ pub mod mail;
 pub mod notify;
 pub mod portal;
 pub mod public;
+pub mod survey_campaigns;
 pub mod survey_data;
 pub mod survey_report;
 pub mod surveys;

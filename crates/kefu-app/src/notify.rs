@@ -84,6 +84,9 @@ pub enum Notice {
     /// A portal user's invitation link.
     #[serde(rename = "invitation")]
     Invitation { user_id: i64, token: String },
+    /// A survey campaign's invitation: the link and its plain token.
+    #[serde(rename = "survey.invitation")]
+    SurveyInvitation { link_id: i64, token: String },
 }
 
 impl Notice {
@@ -94,6 +97,7 @@ impl Notice {
             Notice::Status { .. } => "ticket.status",
             Notice::Breach { .. } => "sla.breach",
             Notice::Invitation { .. } => "invitation",
+            Notice::SurveyInvitation { .. } => "survey.invitation",
         }
     }
 
@@ -103,7 +107,7 @@ impl Notice {
             | Notice::Reply { ticket_id, .. }
             | Notice::Status { ticket_id, .. }
             | Notice::Breach { ticket_id, .. } => Some(*ticket_id),
-            Notice::Invitation { .. } => None,
+            Notice::Invitation { .. } | Notice::SurveyInvitation { .. } => None,
         }
     }
 }
@@ -292,6 +296,39 @@ pub fn compose(notice: &Notice, f: &Facts) -> Composed {
                 format!("Your invitation to the {} customer portal", f.organisation)
             }
         }
+        // For a survey invitation the facts carry: `subject` the survey's title, `link` the answer
+        // page, `body` the opt-out page, `first_reply_due` the day the link expires.
+        Notice::SurveyInvitation { .. } => {
+            let expires = f.first_reply_due.clone().unwrap_or_default();
+            if zh {
+                lines.push(format!(
+                    "{}诚邀您参加“{}”，几分钟即可完成，您的意见将帮助我们改进服务。",
+                    f.organisation, f.subject
+                ));
+                if let Some(link) = &f.link {
+                    lines.push(format!("请在 {expires} 前打开以下链接作答：{link}"));
+                }
+                if !f.body.is_empty() {
+                    lines.push(format!("如不希望再收到调查邀请，请点击：{}", f.body));
+                }
+            } else {
+                lines.push(format!(
+                    "{} invites you to answer \"{}\": a few minutes that help us serve you better.",
+                    f.organisation, f.subject
+                ));
+                if let Some(link) = &f.link {
+                    lines.push(format!("Answer by {expires} here: {link}"));
+                }
+                if !f.body.is_empty() {
+                    lines.push(format!("To receive no more surveys: {}", f.body));
+                }
+            }
+            if zh {
+                format!("邀请您参加：{}", f.subject)
+            } else {
+                format!("Your opinion, please: {}", f.subject)
+            }
+        }
     };
     lines.push(String::new());
     lines.push(if zh {
@@ -445,6 +482,42 @@ impl App {
                     first_reply_due: None,
                     body: String::new(),
                     link: link(format!("/invite/{token}")),
+                    reopen_days: 0,
+                },
+                in_reply_to: None,
+                references: vec![],
+            });
+        }
+        if let Notice::SurveyInvitation { link_id, token } = notice {
+            let l = self.store.get_survey_link(*link_id).await?;
+            let survey = self.store.get_survey(l.survey_id).await?;
+            let contact = match l.contact_id {
+                Some(id) => Some(self.store.get_contact(id).await?),
+                None => None,
+            };
+            let lang = Language::parse(&l.language).unwrap_or(Language::ZhCn);
+            let tz = self.time_zone().await;
+            let expires = jiff::Timestamp::from_millisecond(l.expires_at)
+                .map(|t| t.to_zoned(tz).strftime("%Y-%m-%d").to_string())
+                .unwrap_or_default();
+            let email = contact.as_ref().map(|c| c.email.clone()).unwrap_or_default();
+            let name = contact.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            return Ok(Addressed {
+                to: kefu_core::Email::parse(&email).ok().map(|address| MailAddress {
+                    address,
+                    name: Some(name.clone()).filter(|n| !n.is_empty()),
+                }),
+                recipient: email,
+                facts: Facts {
+                    lang,
+                    organisation,
+                    name,
+                    reference: None,
+                    kind: None,
+                    subject: survey.title,
+                    first_reply_due: Some(expires),
+                    body: link(format!("/s/{token}/opt-out")).unwrap_or_default(),
+                    link: link(format!("/s/{token}")),
                     reopen_days: 0,
                 },
                 in_reply_to: None,

@@ -1150,6 +1150,8 @@ impl App {
                 language: language.code().into(),
                 expires_at,
                 now,
+                campaign_id: None,
+                token: None,
             });
             tokens.push(token);
         }

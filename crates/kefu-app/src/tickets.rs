@@ -756,6 +756,30 @@ impl App {
         Ok((view, msg.expect("a message was added")))
     }
 
+    /// A resolved ticket's customer may be asked for a survey: a job does it (after the change
+    /// committed; a failure to enqueue is logged, never undoes the resolution).
+    async fn after_resolution(&self, ticket_id: i64) {
+        let wanted = match self.store.list_campaigns(None).await {
+            Ok(cs) => cs
+                .iter()
+                .any(|c| c.recurrence == "ticket_resolved" && c.status == "active"),
+            Err(e) => {
+                tracing::error!(error = %e, "survey campaigns not read after a resolution");
+                false
+            }
+        };
+        if wanted
+            && let Err(e) = self
+                .enqueue(
+                    crate::survey_campaigns::TICKET_RESOLVED_KIND,
+                    serde_json::json!({"ticket_id": ticket_id}),
+                )
+                .await
+        {
+            tracing::error!(error = %e, "survey after a resolution not enqueued");
+        }
+    }
+
     /// Moves a ticket through the workflow (staff only).
     pub async fn set_ticket_status(&self, actor: &Actor, id: i64, status: &str) -> AppResult<TicketView> {
         if !is_staff(actor.role()) {
@@ -779,6 +803,9 @@ impl App {
                 status: to,
             })
             .await;
+        }
+        if to == Status::Resolved {
+            self.after_resolution(t.id).await;
         }
         Ok(view)
     }

@@ -580,6 +580,8 @@ async fn expired_unknown_and_opted_out_tokens(app: App) {
             ticket_id: None,
             language: "zh-CN".into(),
             expires_at: now - 1,
+            campaign_id: None,
+            token: None,
             now: now - 10,
         }])
         .await

@@ -5,8 +5,8 @@
 //! SQLite has one writer), so two answers never fold into the same stale accumulator.
 
 pub const SURVEY_COLUMNS: &str = "id, slug, kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at";
-pub const LINK_COLUMNS: &str =
-    "id, survey_id, customer_id, contact_id, ticket_id, language, expires_at, answered_at, opted_out_at, created_at";
+pub const LINK_COLUMNS: &str = "id, survey_id, customer_id, contact_id, ticket_id, language, expires_at, answered_at, opted_out_at, created_at, campaign_id, run";
+pub const CAMPAIGN_COLUMNS: &str = "id, survey_id, name, frame, sample_size, margin, response_rate, seed, fatigue_days, expires_in_days, recurrence, invite_by_email, status, runs, last_run_at, created_by, created_at, updated_at";
 pub const RESPONSE_COLUMNS: &str =
     "id, survey_id, link_id, respondent, answers, comment, partial, segment, created_at, updated_at";
 /// Imported answers per multi-row INSERT (7 parameters each).
@@ -61,6 +61,31 @@ macro_rules! portable_surveys {
                     answered_at: get(row, "answered_at")?,
                     opted_out_at: get(row, "opted_out_at")?,
                     created_at: get(row, "created_at")?,
+                    campaign_id: get(row, "campaign_id")?,
+                    run: get(row, "run")?,
+                })
+            }
+
+            pub fn campaign(row: &DbRow) -> StoreResult<Campaign> {
+                Ok(Campaign {
+                    id: get(row, "id")?,
+                    survey_id: get(row, "survey_id")?,
+                    name: get(row, "name")?,
+                    frame: get(row, "frame")?,
+                    sample_size: get(row, "sample_size")?,
+                    margin: get(row, "margin")?,
+                    response_rate: get(row, "response_rate")?,
+                    seed: get(row, "seed")?,
+                    fatigue_days: get(row, "fatigue_days")?,
+                    expires_in_days: get(row, "expires_in_days")?,
+                    recurrence: get(row, "recurrence")?,
+                    invite_by_email: get(row, "invite_by_email")?,
+                    status: get(row, "status")?,
+                    runs: get(row, "runs")?,
+                    last_run_at: get(row, "last_run_at")?,
+                    created_by: get(row, "created_by")?,
+                    created_at: get(row, "created_at")?,
+                    updated_at: get(row, "updated_at")?,
                 })
             }
 
@@ -160,6 +185,15 @@ macro_rules! portable_surveys {
                         .bind(survey_id).bind(segment).bind(period).bind(acc).bind(n).execute(&mut **tx).await.map_err(db_err)?;
                 }
                 Ok(())
+            }
+
+            async fn insert_link_in(tx: &mut ::sqlx::Transaction<'_, $db>, l: &$crate::NewSurveyLink, run: Option<i64>) -> $crate::StoreResult<$crate::SurveyLink> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, expires_at, created_at, campaign_id, run, token) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}", $crate::portable_surveys::LINK_COLUMNS)))
+                    .bind(l.survey_id).bind(&l.token_hash).bind(l.customer_id).bind(l.contact_id).bind(l.ticket_id).bind(&l.language).bind(l.expires_at).bind(l.now)
+                    .bind(l.campaign_id).bind(run).bind(&l.token)
+                    .fetch_one(&mut **tx).await.map_err(db_err)?;
+                __portable_survey_rows::link(&row)
             }
 
             async fn write_response_in(tx: &mut ::sqlx::Transaction<'_, $db>, survey_id: i64, w: &$crate::ResponseWrite, partial: bool) -> $crate::StoreResult<$crate::SurveyResponse> {
@@ -270,11 +304,7 @@ macro_rules! portable_surveys {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let mut out = Vec::with_capacity(links.len());
                 for l in links {
-                    let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, expires_at, created_at) \
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}", $crate::portable_surveys::LINK_COLUMNS)))
-                        .bind(l.survey_id).bind(&l.token_hash).bind(l.customer_id).bind(l.contact_id).bind(l.ticket_id).bind(&l.language).bind(l.expires_at).bind(l.now)
-                        .fetch_one(&mut *tx).await.map_err(db_err)?;
-                    out.push(__portable_survey_rows::link(&row)?);
+                    out.push(Self::insert_link_in(&mut tx, l, None).await?);
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)
@@ -332,6 +362,95 @@ macro_rules! portable_surveys {
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)
+            }
+            async fn create_campaign(&self, c: $crate::NewCampaign) -> $crate::StoreResult<$crate::Campaign> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_campaigns (survey_id, name, frame, sample_size, margin, response_rate, seed, fatigue_days, expires_in_days, recurrence, invite_by_email, created_by, created_at, updated_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {}", $crate::portable_surveys::CAMPAIGN_COLUMNS)))
+                    .bind(c.survey_id).bind(&c.name).bind(&c.frame).bind(c.sample_size).bind(c.margin).bind(c.response_rate).bind(c.seed)
+                    .bind(c.fatigue_days).bind(c.expires_in_days).bind(&c.recurrence).bind(c.invite_by_email).bind(c.created_by).bind(c.now)
+                    .fetch_one(self.writer()).await.map_err(db_err)?;
+                __portable_survey_rows::campaign(&row)
+            }
+            async fn get_campaign(&self, id: i64) -> $crate::StoreResult<$crate::Campaign> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_campaigns WHERE id = $1", $crate::portable_surveys::CAMPAIGN_COLUMNS)))
+                    .bind(id).fetch_one(self.reader()).await.map_err(db_err)?;
+                __portable_survey_rows::campaign(&row)
+            }
+            async fn list_campaigns(&self, survey_id: Option<i64>) -> $crate::StoreResult<Vec<$crate::Campaign>> {
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM survey_campaigns WHERE ($1 IS NULL OR survey_id = $1) ORDER BY id DESC", $crate::portable_surveys::CAMPAIGN_COLUMNS)))
+                    .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(__portable_survey_rows::campaign).collect()
+            }
+            async fn set_campaign_status(&self, id: i64, status: &str, now: i64) -> $crate::StoreResult<$crate::Campaign> {
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("UPDATE survey_campaigns SET status = $2, updated_at = $3 WHERE id = $1 RETURNING {}", $crate::portable_surveys::CAMPAIGN_COLUMNS)))
+                    .bind(id).bind(status).bind(now).fetch_optional(self.writer()).await.map_err(db_err)?;
+                __portable_survey_rows::campaign(&row.ok_or($crate::StoreError::NotFound)?)
+            }
+            async fn campaign_frame(&self) -> $crate::StoreResult<Vec<$crate::FrameRow>> {
+                use ::sqlx::Row;
+                let rows = ::sqlx::query("SELECT c.id, c.external_id, c.name, c.kind, c.value_tier, c.region, c.tags, ct.id AS contact_id, ct.name AS contact_name, ct.email, ct.phone, ct.language \
+                    FROM customers c LEFT JOIN contacts ct ON ct.id = (SELECT x.id FROM contacts x WHERE x.customer_id = c.id AND x.deleted_at IS NULL ORDER BY x.is_primary DESC, x.id LIMIT 1) \
+                    WHERE c.deleted_at IS NULL ORDER BY c.id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(|r| Ok($crate::FrameRow {
+                    customer_id: r.try_get("id").map_err(db_err)?,
+                    external_id: r.try_get("external_id").map_err(db_err)?,
+                    name: r.try_get("name").map_err(db_err)?,
+                    kind: r.try_get("kind").map_err(db_err)?,
+                    value_tier: r.try_get("value_tier").map_err(db_err)?,
+                    region: r.try_get("region").map_err(db_err)?,
+                    tags: r.try_get("tags").map_err(db_err)?,
+                    contact_id: r.try_get("contact_id").map_err(db_err)?,
+                    contact_name: r.try_get("contact_name").map_err(db_err)?,
+                    email: r.try_get::<Option<String>, _>("email").map_err(db_err)?.filter(|e| !e.is_empty()),
+                    phone: r.try_get::<Option<String>, _>("phone").map_err(db_err)?.filter(|p| !p.is_empty()),
+                    language: r.try_get("language").map_err(db_err)?,
+                })).collect()
+            }
+            async fn recently_surveyed(&self, since: i64) -> $crate::StoreResult<Vec<i64>> {
+                ::sqlx::query_scalar("SELECT DISTINCT customer_id FROM survey_links WHERE created_at >= $1 AND customer_id IS NOT NULL")
+                    .bind(since).fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn opted_out_customers(&self) -> $crate::StoreResult<Vec<i64>> {
+                ::sqlx::query_scalar("SELECT DISTINCT customer_id FROM survey_links WHERE opted_out_at IS NOT NULL AND customer_id IS NOT NULL")
+                    .fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn record_campaign_run(&self, campaign_id: i64, links: &[$crate::NewSurveyLink], now: i64) -> $crate::StoreResult<(i64, Vec<$crate::SurveyLink>)> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let run: Option<i64> = ::sqlx::query_scalar("UPDATE survey_campaigns SET runs = runs + 1, last_run_at = $2, updated_at = $2 WHERE id = $1 RETURNING runs")
+                    .bind(campaign_id).bind(now).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                let run = run.ok_or($crate::StoreError::NotFound)?;
+                let mut out = Vec::with_capacity(links.len());
+                for l in links {
+                    out.push(Self::insert_link_in(&mut tx, l, Some(run)).await?);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok((run, out))
+            }
+            async fn campaign_links(&self, campaign_id: i64, run: Option<i64>) -> $crate::StoreResult<Vec<$crate::CampaignLink>> {
+                use ::sqlx::Row;
+                let cols: String = $crate::portable_surveys::LINK_COLUMNS.split(", ").map(|c| format!("l.{c}")).collect::<Vec<_>>().join(", ");
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {cols}, l.token, c.external_id AS customer_external_id, c.name AS customer_name, ct.name AS contact_name, ct.email, ct.phone \
+                    FROM survey_links l LEFT JOIN customers c ON c.id = l.customer_id LEFT JOIN contacts ct ON ct.id = l.contact_id \
+                    WHERE l.campaign_id = $1 AND ($2 IS NULL OR l.run = $2) ORDER BY l.id")))
+                    .bind(campaign_id).bind(run).fetch_all(self.reader()).await.map_err(db_err)?;
+                rows.iter().map(|r| Ok($crate::CampaignLink {
+                    link: __portable_survey_rows::link(r)?,
+                    token: r.try_get("token").map_err(db_err)?,
+                    customer_external_id: r.try_get("customer_external_id").map_err(db_err)?,
+                    customer_name: r.try_get("customer_name").map_err(db_err)?,
+                    contact_name: r.try_get("contact_name").map_err(db_err)?,
+                    email: r.try_get::<Option<String>, _>("email").map_err(db_err)?.filter(|e| !e.is_empty()),
+                    phone: r.try_get::<Option<String>, _>("phone").map_err(db_err)?.filter(|p| !p.is_empty()),
+                })).collect()
+            }
+            async fn get_survey_link(&self, id: i64) -> $crate::StoreResult<$crate::SurveyLink> {
+                Self::survey_link_in(self.reader(), id).await
+            }
+            async fn ticket_has_survey_link(&self, ticket_id: i64) -> $crate::StoreResult<bool> {
+                let n: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM survey_links WHERE ticket_id = $1")
+                    .bind(ticket_id).fetch_one(self.reader()).await.map_err(db_err)?;
+                Ok(n > 0)
             }
             async fn opt_out_survey_link(&self, link_id: i64, now: i64) -> $crate::StoreResult<$crate::SurveyLink> {
                 ::sqlx::query("UPDATE survey_links SET opted_out_at = COALESCE(opted_out_at, $2) WHERE id = $1")

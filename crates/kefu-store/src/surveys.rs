@@ -129,6 +129,9 @@ pub struct SurveyLink {
     pub answered_at: Option<Millis>,
     pub opted_out_at: Option<Millis>,
     pub created_at: Millis,
+    /// The campaign and its run that made the link, if one did.
+    pub campaign_id: Option<i64>,
+    pub run: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +144,9 @@ pub struct NewSurveyLink {
     pub language: String,
     pub expires_at: Millis,
     pub now: Millis,
+    /// Campaign links: the campaign, and the plain token kept for the link list.
+    pub campaign_id: Option<i64>,
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,6 +175,79 @@ pub struct ResponseWrite {
     pub comment: String,
     pub segment: String,
     pub now: Millis,
+}
+
+/// A survey campaign: its sample frame, how many to ask, the fatigue window, when it runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub survey_id: i64,
+    pub name: String,
+    /// The sample frame as JSON text (the app's `CampaignFrame`).
+    pub frame: String,
+    pub sample_size: Option<i64>,
+    pub margin: Option<f64>,
+    pub response_rate: f64,
+    pub seed: i64,
+    pub fatigue_days: i64,
+    pub expires_in_days: i64,
+    /// once | monthly | quarterly | ticket_resolved
+    pub recurrence: String,
+    pub invite_by_email: bool,
+    /// active | paused
+    pub status: String,
+    pub runs: i64,
+    pub last_run_at: Option<Millis>,
+    pub created_by: Option<i64>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub survey_id: i64,
+    pub name: String,
+    pub frame: String,
+    pub sample_size: Option<i64>,
+    pub margin: Option<f64>,
+    pub response_rate: f64,
+    pub seed: i64,
+    pub fatigue_days: i64,
+    pub expires_in_days: i64,
+    pub recurrence: String,
+    pub invite_by_email: bool,
+    pub created_by: Option<i64>,
+    pub now: Millis,
+}
+
+/// A customer as a sample frame sees it, with its primary contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRow {
+    pub customer_id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub value_tier: String,
+    pub region: String,
+    /// Tags as stored (JSON array text).
+    pub tags: String,
+    pub contact_id: Option<i64>,
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub language: Option<String>,
+}
+
+/// A campaign link as the link list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignLink {
+    pub link: SurveyLink,
+    pub token: Option<String>,
+    pub customer_external_id: Option<String>,
+    pub customer_name: Option<String>,
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// A final answer in a batch: its write and the statistics rows (segment, period) it folds into.
@@ -261,6 +340,30 @@ pub trait Surveys {
         answers: &[FinalAnswer],
         fold: &BatchFold<'_>,
     ) -> StoreResult<Vec<StoreResult<SurveyResponse>>>;
+    async fn create_campaign(&self, c: NewCampaign) -> StoreResult<Campaign>;
+    async fn get_campaign(&self, id: i64) -> StoreResult<Campaign>;
+    /// A survey's campaigns (all surveys' with `None`), newest first.
+    async fn list_campaigns(&self, survey_id: Option<i64>) -> StoreResult<Vec<Campaign>>;
+    async fn set_campaign_status(&self, id: i64, status: &str, now: Millis) -> StoreResult<Campaign>;
+    /// Every customer not deleted, with its primary contact, in id order.
+    async fn campaign_frame(&self) -> StoreResult<Vec<FrameRow>>;
+    /// Customers asked to answer any survey since `since` (the fatigue rule), and customers who
+    /// ever opted out of one.
+    async fn recently_surveyed(&self, since: Millis) -> StoreResult<Vec<i64>>;
+    async fn opted_out_customers(&self) -> StoreResult<Vec<i64>>;
+    /// Records a run of a campaign: its run counter goes up by one and its links are made, in one
+    /// transaction. Returns the run's number and the links.
+    async fn record_campaign_run(
+        &self,
+        campaign_id: i64,
+        links: &[NewSurveyLink],
+        now: Millis,
+    ) -> StoreResult<(i64, Vec<SurveyLink>)>;
+    /// The links of a campaign (of one run, or all), oldest first, with whom they are for.
+    async fn campaign_links(&self, campaign_id: i64, run: Option<i64>) -> StoreResult<Vec<CampaignLink>>;
+    async fn get_survey_link(&self, id: i64) -> StoreResult<SurveyLink>;
+    /// Whether a link was made for this ticket already (a resolved ticket is asked once).
+    async fn ticket_has_survey_link(&self, ticket_id: i64) -> StoreResult<bool>;
     /// Marks a link opted out (once; later calls keep the first instant).
     async fn opt_out_survey_link(&self, link_id: i64, now: Millis) -> StoreResult<SurveyLink>;
     /// Statistics rows of a survey for one segment, periods `from..=to` (inclusive, either open).

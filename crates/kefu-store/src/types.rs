@@ -292,6 +292,7 @@ pub const TABLES: &[&str] = &[
     "survey_bank_items",
     "surveys",
     "survey_items",
+    "survey_campaigns",
     "survey_links",
     "survey_responses",
     "survey_stats",

@@ -2978,6 +2978,8 @@ async fn survey_answer_page_and_report(h: &Harness) {
             ticket_id: None,
             language: "en".into(),
             expires_at: now - 1,
+            campaign_id: None,
+            token: None,
             now: now - 10,
         }])
         .await

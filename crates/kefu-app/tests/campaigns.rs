@@ -1,0 +1,379 @@
+//! Survey campaigns on both databases, with invitations sent to a real SMTP peer (aiosmtpd on
+//! loopback): the sample frame, a sample by size and by margin, the fatigue rule across runs and
+//! campaigns, opt-outs, replayable draws, the link list, monthly recurrence, the survey asked after
+//! a resolved ticket, and bad campaigns refused.
+
+use kefu_app::customers::CustomerInput;
+use kefu_app::jobs::{JobRegistry, WorkerOptions};
+use kefu_app::notify::MailOut;
+use kefu_app::survey_campaigns::{CampaignFrame, CampaignInput};
+use kefu_app::surveys::{Answers, SurveyInput};
+use kefu_app::tickets::TicketInput;
+use kefu_app::{Actor, App, AppConfig, AppError};
+use kefu_core::rfm::ValueTier;
+use kefu_core::stats::sampling::sample_size_proportion;
+use kefu_mail::sink::Sink;
+use kefu_mail::{InboundLimits, parse_inbound};
+use kefu_store::Store;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+async fn run_jobs(app: &App) -> usize {
+    let reg = JobRegistry::standard();
+    let opts = WorkerOptions::new("test".into());
+    let mut n = 0;
+    while app.run_one_job(&reg, &opts).await.unwrap() {
+        n += 1;
+        assert!(n < 500, "jobs keep coming");
+    }
+    n
+}
+
+async fn scenario(store: Arc<dyn Store>) {
+    store.migrate().await.unwrap();
+    let sink = Sink::start();
+    let out = MailOut::new(
+        &sink.url(),
+        "华东家电客服 <support@kefu.example>",
+        Some("https://kefu.example/"),
+    )
+    .unwrap();
+    let app = App::new(
+        store,
+        AppConfig {
+            mail_out: Some(out),
+            ..AppConfig::default()
+        },
+    );
+    let cli = Actor::Cli;
+    // 30 end customers: 10 of tier A in 华东 (with an e-mail address, 5 of them in English), 20 of
+    // tier B in 华北 (no address).
+    let mut ids = vec![];
+    let mut tiers = vec![];
+    for i in 0..30 {
+        let a = i < 10;
+        let c = app
+            .create_customer(
+                &cli,
+                CustomerInput {
+                    name: format!("客户{i}"),
+                    kind: "end".into(),
+                    region: if a { "华东" } else { "华北" }.into(),
+                    email: a.then(|| format!("c{i}@example.cn")),
+                    phone: (!a).then(|| format!("1380013{i:04}")),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        if a && i % 2 == 1 {
+            let contact = app.store.list_contacts(c.id).await.unwrap().remove(0);
+            app.store
+                .update_contact(
+                    contact.id,
+                    kefu_store::ContactPatch {
+                        language: Some(Some(kefu_core::Language::En)),
+                        ..Default::default()
+                    },
+                    0,
+                )
+                .await
+                .unwrap();
+        }
+        ids.push(c.id);
+        tiers.push((c.id, if a { ValueTier::A } else { ValueTier::B }));
+    }
+    app.store.set_value_tiers(&tiers).await.unwrap();
+    let survey = app
+        .create_survey(
+            &cli,
+            SurveyInput {
+                slug: Some("q4".into()),
+                kind: "csat".into(),
+                title: "四季度满意度".into(),
+                comment: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    // Bad campaigns: clear errors, nothing created.
+    let base = || CampaignInput {
+        name: "A 类客户".into(),
+        ..Default::default()
+    };
+    for bad in [
+        CampaignInput {
+            sample_size: Some(5),
+            margin: Some(0.05),
+            ..base()
+        },
+        CampaignInput {
+            margin: Some(1.5),
+            ..base()
+        },
+        CampaignInput {
+            recurrence: Some("weekly".into()),
+            ..base()
+        },
+        CampaignInput {
+            frame: CampaignFrame {
+                tiers: vec!["F".into()],
+                ..Default::default()
+            },
+            ..base()
+        },
+        CampaignInput {
+            response_rate: Some(0.0),
+            margin: Some(0.1),
+            ..base()
+        },
+        CampaignInput {
+            name: " ".into(),
+            ..base()
+        },
+    ] {
+        let e = app.create_campaign(&cli, "q4", bad).await.unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    }
+    assert!(matches!(
+        app.create_campaign(&cli, "nope", base()).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(app.list_campaigns(&cli, None).await.unwrap().is_empty());
+
+    // By size, in tier A: 4 a run; the fatigue rule keeps anyone from being asked twice.
+    let c = app
+        .create_campaign(
+            &cli,
+            "q4",
+            CampaignInput {
+                frame: CampaignFrame {
+                    tiers: vec!["A".into()],
+                    ..Default::default()
+                },
+                sample_size: Some(4),
+                seed: Some(2026),
+                ..base()
+            },
+        )
+        .await
+        .unwrap();
+    let plan = app.campaign_plan(&cli, c.id).await.unwrap();
+    assert_eq!((plan.frame, plan.eligible, plan.invitations), (10, 10, 4));
+    let r1 = app.run_campaign(&cli, c.id).await.unwrap();
+    assert_eq!((r1.run, r1.links, r1.emailed), (1, 4, 4));
+    let r2 = app.run_campaign(&cli, c.id).await.unwrap();
+    assert_eq!((r2.run, r2.plan.excluded_recent, r2.links), (2, 4, 4));
+    let r3 = app.run_campaign(&cli, c.id).await.unwrap();
+    assert_eq!((r3.plan.eligible, r3.links), (2, 2), "the last two in the frame");
+    let r4 = app.run_campaign(&cli, c.id).await.unwrap();
+    assert_eq!(r4.links, 0, "everyone was asked");
+    let links = app.campaign_links(&cli, c.id, None).await.unwrap();
+    assert_eq!(links.len(), 10);
+    let asked: HashSet<i64> = links.iter().filter_map(|l| l.link.customer_id).collect();
+    assert_eq!(asked, ids[..10].iter().copied().collect(), "each A customer once");
+    assert_eq!(app.campaign_links(&cli, c.id, Some(1)).await.unwrap().len(), 4);
+    // The link list has what an SMS tool needs; the language is the contact's.
+    let l = &links[0];
+    assert!(l.token.is_some() && l.customer_name.as_deref().unwrap().starts_with("客户"));
+    assert!(l.email.as_deref().unwrap().ends_with("@example.cn"));
+    let english = links.iter().filter(|l| l.link.language == "en").count();
+    assert_eq!(english, 5);
+
+    // The invitations go out by mail, in each contact's language, with the answer and opt-out links.
+    assert_eq!(run_jobs(&app).await, 10);
+    assert_eq!(sink.filed(), 10);
+    let mut seen_en = false;
+    for i in 1..=10 {
+        let (raw, _) = sink.message(i);
+        let m = parse_inbound(&raw, &InboundLimits::default()).unwrap();
+        let text = m.text.clone();
+        assert!(text.contains("https://kefu.example/s/"), "{text}");
+        assert!(text.contains("/opt-out"), "{text}");
+        if m.subject.starts_with("Your opinion") {
+            seen_en = true;
+            assert!(text.contains("Answer by"), "{text}");
+        } else {
+            assert_eq!(m.subject, "邀请您参加：四季度满意度");
+        }
+    }
+    assert!(seen_en);
+    // A token from the list answers the survey.
+    let token = links[0].token.clone().unwrap();
+    app.answer_survey(
+        &token,
+        Answers {
+            score: Some(5),
+            ..Default::default()
+        },
+        "",
+        true,
+    )
+    .await
+    .unwrap();
+
+    // Another campaign without fatigue: an opted-out customer is never asked again.
+    let token = links[1].token.clone().unwrap();
+    let opted = links[1].link.customer_id.unwrap();
+    app.opt_out_survey(&token).await.unwrap();
+    let all = app
+        .create_campaign(
+            &cli,
+            "q4",
+            CampaignInput {
+                name: "全部客户".into(),
+                margin: Some(0.1),
+                response_rate: Some(0.5),
+                fatigue_days: Some(0),
+                invite_by_email: Some(false),
+                seed: Some(7),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let plan = app.campaign_plan(&cli, all.id).await.unwrap();
+    assert_eq!((plan.frame, plan.excluded_opted_out, plan.excluded_recent), (30, 1, 0));
+    assert_eq!(plan.eligible, 29);
+    let needed = sample_size_proportion(0.1, None, Some(29)).unwrap();
+    assert_eq!(plan.answers_needed, Some(needed));
+    assert_eq!(plan.invitations, (needed * 2).min(29));
+    let run = app.run_campaign(&cli, all.id).await.unwrap();
+    assert_eq!((run.links, run.emailed), (plan.invitations, 0));
+    let drawn: Vec<i64> = app
+        .campaign_links(&cli, all.id, Some(1))
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.link.customer_id)
+        .collect();
+    assert!(!drawn.contains(&opted));
+    assert_eq!(run_jobs(&app).await, 0, "no invitations by mail for this one");
+
+    // Monthly: due at once, then not until a month after its last run.
+    let monthly = app
+        .create_campaign(
+            &cli,
+            "q4",
+            CampaignInput {
+                name: "每月".into(),
+                sample_size: Some(3),
+                fatigue_days: Some(0),
+                recurrence: Some("monthly".into()),
+                invite_by_email: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let now = kefu_app::now_ms();
+    assert_eq!(app.run_due_campaigns(now).await.unwrap(), 1);
+    assert_eq!(app.run_due_campaigns(now).await.unwrap(), 0);
+    assert_eq!(app.run_due_campaigns(now + 32 * 86_400_000).await.unwrap(), 1);
+    app.set_campaign_status(&cli, monthly.id, false).await.unwrap();
+    assert_eq!(app.run_due_campaigns(now + 70 * 86_400_000).await.unwrap(), 0, "paused");
+
+    // After a resolved ticket: its customer is asked once, through the job.
+    let after = app
+        .create_campaign(
+            &cli,
+            "q4",
+            CampaignInput {
+                name: "结单回访".into(),
+                recurrence: Some("ticket_resolved".into()),
+                fatigue_days: Some(0),
+                frame: CampaignFrame {
+                    regions: vec!["华北".into()],
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.run_campaign(&cli, after.id).await,
+        Err(AppError::Refused(_))
+    ));
+    let customer = ids[20];
+    let t = app
+        .create_ticket(
+            &cli,
+            TicketInput {
+                customer_id: customer,
+                kind: "request".into(),
+                subject: "上门安装".into(),
+                body: "请安排师傅".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.set_ticket_status(&cli, t.ticket.id, "open").await.unwrap();
+    app.set_ticket_status(&cli, t.ticket.id, "resolved").await.unwrap();
+    run_jobs(&app).await;
+    let links = app.campaign_links(&cli, after.id, None).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].link.ticket_id, links[0].link.customer_id),
+        (Some(t.ticket.id), Some(customer))
+    );
+    assert_eq!(app.survey_resolved_ticket(t.ticket.id).await.unwrap(), 0, "asked once");
+    // A customer outside the frame (华东) is not asked.
+    let t2 = app
+        .create_ticket(
+            &cli,
+            TicketInput {
+                customer_id: ids[3],
+                kind: "request".into(),
+                subject: "维修".into(),
+                body: "坏了".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.survey_resolved_ticket(t2.ticket.id).await.unwrap(), 0);
+
+    // Managers only.
+    let agent = app
+        .store
+        .create_user(kefu_store::NewUser {
+            email: "agent@example.com".into(),
+            name: "agent".into(),
+            role: kefu_core::Role::Agent,
+            language: None,
+            password_hash: None,
+            departments: vec![],
+            now: 0,
+        })
+        .await
+        .unwrap();
+    let agent = Actor::User { user: agent, ip: None };
+    assert!(matches!(app.run_campaign(&agent, c.id).await, Err(AppError::Forbidden)));
+    assert!(matches!(
+        app.campaign_links(&agent, c.id, None).await,
+        Err(AppError::Forbidden)
+    ));
+    assert_eq!(survey.survey.slug, "q4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaigns_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await.unwrap());
+    scenario(store.clone()).await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaigns_on_postgres() {
+    let (url, name) = kefu_store_postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
+    scenario(store.clone()).await;
+    store.close().await;
+    kefu_store_postgres::testing::drop_database(&name).await;
+}
