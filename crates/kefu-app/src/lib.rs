@@ -60,6 +60,9 @@ pub struct AppConfig {
     pub mail_max_message_bytes: u64,
     /// Mail out (notifications, invitations); `None` sends nothing.
     pub mail_out: Option<notify::MailOut>,
+    /// The address kefu is reached at from outside (`https://kefu.example.com`, no trailing `/`),
+    /// for links in lists and mail; `None`: links are relative.
+    pub public_url: Option<String>,
     /// Ticket attachments: size and type limits, and where the bytes go.
     pub attachments: attachments::AttachmentPolicy,
 }
@@ -77,6 +80,7 @@ impl Default for AppConfig {
             job_retry_base_ms: 10_000,
             mail_max_message_bytes: kefu_mail::InboundLimits::default().max_message_bytes,
             mail_out: None,
+            public_url: None,
             attachments: attachments::AttachmentPolicy::default(),
         }
     }

@@ -183,6 +183,11 @@ impl Config {
             mail_max_message_bytes: self.mail_max_message_bytes,
             // Checked by `load`.
             mail_out: self.mail_out().ok().flatten(),
+            public_url: self
+                .public_url
+                .as_deref()
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
             attachments: kefu_app::attachments::AttachmentPolicy {
                 max_bytes: self.attachment_max_bytes,
                 dir: self.attachments_dir.clone().filter(|d| !d.as_os_str().is_empty()),

@@ -73,11 +73,228 @@ pub enum SurveyCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Campaigns: who is asked, how many, how often (see docs/surveys.md)
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
     /// Recompute a survey's statistics from its raw answers
     RebuildStats {
         /// The survey's slug or id
         survey: String,
     },
+}
+
+#[derive(Subcommand)]
+pub enum CampaignCommand {
+    /// Create a campaign for a survey
+    Create {
+        /// The survey's slug or id
+        survey: String,
+        #[arg(long)]
+        name: String,
+        /// Customer kinds in the frame: end,intermediate,internal (default: any)
+        #[arg(long, value_delimiter = ',')]
+        kind: Vec<String>,
+        /// Value tiers in the frame: A,B,... (default: any)
+        #[arg(long, value_delimiter = ',')]
+        tier: Vec<String>,
+        /// Regions in the frame (default: any)
+        #[arg(long, value_delimiter = ',')]
+        region: Vec<String>,
+        /// Customers with any of these tags (default: any)
+        #[arg(long, value_delimiter = ',')]
+        tag: Vec<String>,
+        /// Ask this many a run
+        #[arg(long, conflicts_with = "margin")]
+        size: Option<u64>,
+        /// Or as many as this margin of error needs (a proportion: 0.05 is ±5 points at 95 %)
+        #[arg(long)]
+        margin: Option<f64>,
+        /// The share expected to answer, (0, 1] (default 1)
+        #[arg(long)]
+        response_rate: Option<f64>,
+        /// Nobody is asked twice within this many days, across campaigns (default 90; 0 = off)
+        #[arg(long)]
+        fatigue_days: Option<u32>,
+        /// Days a link stays open (default 30)
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// once (default), monthly, quarterly or ticket_resolved
+        #[arg(long)]
+        recurrence: Option<String>,
+        /// Send no e-mail invitations (give the link list to an SMS or messaging tool instead)
+        #[arg(long)]
+        no_email: bool,
+        /// The draw's seed (default: random)
+        #[arg(long)]
+        seed: Option<i64>,
+    },
+    /// List campaigns (of one survey, or all)
+    List { survey: Option<String> },
+    /// Show who a run would ask now: the frame, the exclusions, the sample size
+    Plan { id: i64 },
+    /// Run a campaign now: draw the sample, make the links, send the invitations
+    Run { id: i64 },
+    /// Write a campaign's links (one run's, or all) as CSV (default) or xlsx (--format)
+    Links {
+        id: i64,
+        #[arg(long)]
+        run: Option<i64>,
+        /// The file to write (default: stdout; xlsx needs a file or a redirect)
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn plan_text(p: &kefu_app::survey_campaigns::CampaignPlan) -> String {
+    format!(
+        "frame {} customers; {} asked within the fatigue window and {} opted out are left out; {} eligible; {}{} invitations",
+        p.frame,
+        p.excluded_recent,
+        p.excluded_opted_out,
+        p.eligible,
+        p.answers_needed
+            .map(|n| format!("{n} answers needed for the margin; "))
+            .unwrap_or_default(),
+        p.invitations
+    )
+}
+
+async fn campaign(app: &App, command: CampaignCommand, format: FormatArg) -> Result<()> {
+    let cli = Actor::Cli;
+    let text = format == FormatArg::Text;
+    if !matches!(command, CampaignCommand::Links { .. }) && matches!(format, FormatArg::Csv | FormatArg::Xlsx) {
+        bail!("--format csv and xlsx are for the link list; use text or json");
+    }
+    let no_campaign = |id: i64| {
+        move |e: AppError| match e {
+            AppError::NotFound => anyhow!("no campaign {id} (`kefu survey campaign list` lists them)"),
+            other => app_err(other),
+        }
+    };
+    match command {
+        CampaignCommand::Create {
+            survey,
+            name,
+            kind,
+            tier,
+            region,
+            tag,
+            size,
+            margin,
+            response_rate,
+            fatigue_days,
+            expires_in_days,
+            recurrence,
+            no_email,
+            seed,
+        } => {
+            let input = kefu_app::survey_campaigns::CampaignInput {
+                name,
+                frame: kefu_app::survey_campaigns::CampaignFrame {
+                    kinds: kind,
+                    tiers: tier,
+                    regions: region,
+                    tags: tag,
+                },
+                sample_size: size,
+                margin,
+                response_rate,
+                fatigue_days,
+                expires_in_days,
+                recurrence,
+                invite_by_email: Some(!no_email),
+                seed,
+            };
+            let c = app
+                .create_campaign(&cli, &survey, input)
+                .await
+                .map_err(|e| survey_err(&survey, e))?;
+            let plan = app.campaign_plan(&cli, c.id).await.map_err(app_err)?;
+            if text {
+                println!(
+                    "created campaign {} ({}, {}): {}",
+                    c.id,
+                    c.name,
+                    c.recurrence,
+                    plan_text(&plan)
+                );
+            } else {
+                println!("{}", serde_json::json!({"campaign": c, "plan": plan}));
+            }
+        }
+        CampaignCommand::List { survey } => {
+            let id = match &survey {
+                Some(s) => Some(app.survey_id_of(&cli, s).await.map_err(|e| survey_err(s, e))?),
+                None => None,
+            };
+            let list = app.list_campaigns(&cli, id).await.map_err(app_err)?;
+            if text {
+                if list.is_empty() {
+                    println!("no campaigns yet: create one with `kefu survey campaign create SURVEY --name NAME`");
+                }
+                for c in list {
+                    println!(
+                        "{:>5}  survey {:<5} {:<16} {:<7} {:>3} runs  {}",
+                        c.id, c.survey_id, c.recurrence, c.status, c.runs, c.name
+                    );
+                }
+            } else {
+                println!("{}", serde_json::to_string(&list)?);
+            }
+        }
+        CampaignCommand::Plan { id } => {
+            let p = app.campaign_plan(&cli, id).await.map_err(no_campaign(id))?;
+            if text {
+                println!("{}", plan_text(&p));
+            } else {
+                println!("{}", serde_json::to_string(&p)?);
+            }
+        }
+        CampaignCommand::Run { id } => {
+            let r = app.run_campaign(&cli, id).await.map_err(no_campaign(id))?;
+            if text {
+                println!(
+                    "run {}: {} links made, {} invitations sent by e-mail ({}); the list: `kefu survey campaign links {id} --run {}`",
+                    r.run,
+                    r.links,
+                    r.emailed,
+                    plan_text(&r.plan),
+                    r.run
+                );
+            } else {
+                println!("{}", serde_json::to_string(&r)?);
+            }
+        }
+        CampaignCommand::Links { id, run, output } => {
+            let links = app.campaign_links(&cli, id, run).await.map_err(no_campaign(id))?;
+            let rows =
+                kefu_app::survey_campaigns::link_rows(&links, app.config.public_url.as_deref(), &app.time_zone().await);
+            let (bytes, binary) = match format {
+                FormatArg::Xlsx => (
+                    kefu_app::survey_campaigns::links_xlsx(&rows)
+                        .map_err(|e| anyhow!("cannot write the workbook: {e}"))?,
+                    true,
+                ),
+                FormatArg::Json => {
+                    let objs: Vec<serde_json::Value> = rows
+                        .iter()
+                        .map(|r| {
+                            kefu_app::survey_campaigns::LINK_COLUMNS
+                                .iter()
+                                .zip(r)
+                                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.clone())))
+                                .collect::<serde_json::Map<_, _>>()
+                                .into()
+                        })
+                        .collect();
+                    (serde_json::to_vec(&objs)?, false)
+                }
+                _ => (kefu_app::survey_campaigns::links_csv(&rows)?, false),
+            };
+            write_output(output, &bytes, binary)?;
+        }
+    }
+    Ok(())
 }
 
 /// `tangibles=10,reliability=30` as a map; a bad pair names itself.
@@ -108,6 +325,9 @@ fn survey_err(key: &str, e: AppError) -> anyhow::Error {
 pub async fn run(app: &App, command: SurveyCommand, format: FormatArg) -> Result<()> {
     let cli = Actor::Cli;
     let text = format == FormatArg::Text;
+    if let SurveyCommand::Campaign(c) = command {
+        return campaign(app, c, format).await;
+    }
     if !matches!(command, SurveyCommand::Report { .. }) && matches!(format, FormatArg::Csv | FormatArg::Xlsx) {
         bail!("--format csv and xlsx are for kefu survey report and kefu export; use text or json");
     }
@@ -242,6 +462,7 @@ pub async fn run(app: &App, command: SurveyCommand, format: FormatArg) -> Result
             };
             write_output(output, &bytes, format == FormatArg::Xlsx)?;
         }
+        SurveyCommand::Campaign(_) => unreachable!("handled above"),
         SurveyCommand::RebuildStats { survey } => {
             let started = Instant::now();
             let n = app

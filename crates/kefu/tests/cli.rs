@@ -830,6 +830,72 @@ fn survey_commands(db: &str) {
     let e = err(&kefu(db, &["survey", "list", "--format", "csv"]));
     assert!(e.contains("use text or json"), "{e}");
 
+    // A campaign over the example customers: planned, run, its links listed for an SMS tool.
+    let customers = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/customers.csv");
+    ok(&kefu(db, &["import", "customers", customers]));
+    let out = ok(&kefu(
+        db,
+        &[
+            "survey",
+            "campaign",
+            "create",
+            "q4-2026",
+            "--name",
+            "回访",
+            "--size",
+            "3",
+            "--no-email",
+            "--seed",
+            "7",
+        ],
+    ));
+    assert!(out.starts_with("created campaign 1 (回访, once): frame "), "{out}");
+    let e = err(&kefu(
+        db,
+        &[
+            "survey", "campaign", "create", "q4-2026", "--name", "x", "--size", "3", "--margin", "0.05",
+        ],
+    ));
+    assert!(e.contains("cannot be used with"), "{e}");
+    let e = err(&kefu(
+        db,
+        &["survey", "campaign", "create", "q4-2026", "--name", "x", "--tier", "Z"],
+    ));
+    assert!(e.contains("a tier is A to E or none"), "{e}");
+    let out = ok(&kefu(db, &["survey", "campaign", "run", "1"]));
+    assert!(
+        out.starts_with("run 1: 3 links made, 0 invitations sent by e-mail"),
+        "{out}"
+    );
+    let csv = ok(&kefu(db, &["survey", "campaign", "links", "1"]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(
+        lines[0].starts_with("\u{feff}run,customer_external_id,customer,contact,phone,email,language,url"),
+        "{csv}"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[1].starts_with("1,") && lines[1].contains(",/s/"), "{csv}");
+    let xlsx = dir.path().join("links.xlsx");
+    ok(&kefu(
+        db,
+        &[
+            "survey",
+            "campaign",
+            "links",
+            "1",
+            "--format",
+            "xlsx",
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+    ));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    assert_eq!(book.worksheet_range("links").unwrap().rows().count(), 4);
+    let e = err(&kefu(db, &["survey", "campaign", "run", "999"]));
+    assert!(e.contains("no campaign 999"), "{e}");
+    let list = ok(&kefu(db, &["survey", "campaign", "list", "q4-2026"]));
+    assert!(list.contains("1 runs") && list.contains("回访"), "{list}");
+
     let out = ok(&kefu(db, &["survey", "rebuild-stats", "q4-2026"]));
     assert!(out.contains("from 12 answers"), "{out}");
     assert_eq!(
