@@ -83,6 +83,8 @@ pub enum SurveyCommand {
     },
 }
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum CampaignCommand {
     /// Create a campaign for a survey
