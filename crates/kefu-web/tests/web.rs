@@ -2744,6 +2744,77 @@ async fn surveys_api(h: &Harness) {
         .api("POST", "/api/v1/survey-answers/not-a-token", None, Some(&full))
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // A campaign over the API: created with its plan, run, its links as JSON and CSV.
+    let (res, out) = h
+        .api(
+            "POST",
+            &format!("/api/v1/surveys/{id}/campaigns"),
+            Some(&t),
+            Some(r#"{"name": "回访", "sample_size": 5, "fatigue_days": 0, "invite_by_email": false}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cid = created["campaign"]["id"].as_i64().unwrap();
+    assert!(created["plan"]["eligible"].as_u64().unwrap() >= 1, "{out}");
+    for bad in [
+        r#"{"name": "x", "sample_size": 5, "margin": 0.05}"#,
+        r#"{"name": "x", "recurrence": "weekly"}"#,
+        r#"{"name": "x", "frame": {"tiers": ["Z"]}}"#,
+        r#"{"name": "x", "colour": "red"}"#,
+    ] {
+        let (res, out) = h
+            .api("POST", &format!("/api/v1/surveys/{id}/campaigns"), Some(&t), Some(bad))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {out}");
+    }
+    let (res, out) = h
+        .api("POST", &format!("/api/v1/campaigns/{cid}/run"), Some(&t), Some("{}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let ran: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ran["run"], 1);
+    let n = ran["links"].as_u64().unwrap();
+    assert!(n >= 1);
+    let (res, out) = h
+        .api("GET", &format!("/api/v1/campaigns/{cid}/links"), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    let l: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(l["items"].as_array().unwrap().len() as u64, n);
+    assert!(l["items"][0]["url"].as_str().unwrap().starts_with("/s/"));
+    let (res, out) = h
+        .api(
+            "GET",
+            &format!("/api/v1/campaigns/{cid}/links?format=csv&run=1"),
+            Some(&t),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(out.starts_with("\u{feff}run,customer_external_id"), "{out}");
+    let (res, _) = h
+        .api(
+            "GET",
+            &format!("/api/v1/campaigns/{cid}/links?format=pdf"),
+            Some(&t),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (res, _) = h.api("GET", "/api/v1/campaigns/987654", Some(&t), None).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/campaigns/{cid}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
     let slug = s["slug"].as_str().unwrap().to_owned();
     assert_eq!(slug, format!("survey-{id}"));
     let (res, out) = h

@@ -1,0 +1,141 @@
+//! Survey campaigns over the API (admins and managers): create one for a survey, see who a run
+//! would ask, run it, and fetch its links (JSON, or CSV for an SMS or messaging tool).
+
+use super::ApiJson;
+use crate::WebState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kefu_app::survey_campaigns::{CampaignInput, CampaignPlan, CampaignRun, LINK_COLUMNS, link_rows, links_csv};
+use kefu_store::Campaign;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignDto {
+    #[schema(value_type = Object)]
+    pub campaign: Campaign,
+    /// Who a run would ask now: `{frame, excluded_recent, excluded_opted_out, eligible, answers_needed, invitations}`
+    #[schema(value_type = Object)]
+    pub plan: CampaignPlan,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignList {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Campaign>,
+}
+
+/// Creates a campaign for a survey (by id or slug).
+#[utoipa::path(post, path = "/api/v1/surveys/{id}/campaigns", tag = "surveys", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The survey's id or slug")), request_body(content = Object, description = "`{name, frame: {kinds, tiers, regions, tags}, sample_size | margin, response_rate, fatigue_days, expires_in_days, recurrence: once|monthly|quarterly|ticket_resolved, invite_by_email, seed}`"),
+    responses((status = 201, body = CampaignDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(survey): Path<String>,
+    ApiJson(b): ApiJson<CampaignInput>,
+) -> Result<Response, ApiError> {
+    let actor = caller.actor();
+    let campaign = state.app.create_campaign(&actor, &survey, b).await?;
+    let plan = state.app.campaign_plan(&actor, campaign.id).await?;
+    Ok((StatusCode::CREATED, Json(CampaignDto { campaign, plan })).into_response())
+}
+
+/// A survey's campaigns, newest first.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/campaigns", tag = "surveys", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The survey's id or slug")), responses((status = 200, body = CampaignList)))]
+pub async fn list(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(survey): Path<String>,
+) -> Result<Json<CampaignList>, ApiError> {
+    let actor = caller.actor();
+    let id = state.app.survey_id_of(&actor, &survey).await?;
+    Ok(Json(CampaignList {
+        items: state.app.list_campaigns(&actor, Some(id)).await?,
+    }))
+}
+
+/// A campaign and who a run would ask now.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<CampaignDto>, ApiError> {
+    let actor = caller.actor();
+    Ok(Json(CampaignDto {
+        campaign: state.app.get_campaign(&actor, id).await?,
+        plan: state.app.campaign_plan(&actor, id).await?,
+    }))
+}
+
+/// Runs a campaign now: draws the sample, makes the links, sends the e-mail invitations.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/run", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 201, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn run(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let r: CampaignRun = state.app.run_campaign(&caller.actor(), id).await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LinksQuery {
+    /// One run's links (default: all)
+    run: Option<i64>,
+    /// json (default) or csv
+    format: Option<String>,
+}
+
+/// A campaign's links with whom they are for: JSON objects, or CSV (`format=csv`) with a BOM.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), LinksQuery),
+    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn links(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    q: Result<Query<LinksQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let links = state.app.campaign_links(&caller.actor(), id, q.run).await?;
+    let rows = link_rows(
+        &links,
+        state.app.config.public_url.as_deref(),
+        &state.app.time_zone().await,
+    );
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => {
+            let items: Vec<serde_json::Map<String, serde_json::Value>> = rows
+                .into_iter()
+                .map(|r| {
+                    LINK_COLUMNS
+                        .iter()
+                        .map(|k| (*k).to_owned())
+                        .zip(r.into_iter().map(Into::into))
+                        .collect()
+                })
+                .collect();
+            Ok(Json(serde_json::json!({ "items": items })).into_response())
+        }
+        "csv" => {
+            let body = links_csv(&rows).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"campaign-{id}-links.csv\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        _ => Err(kefu_core::Invalid::one("format", "unknown_format", "format is json or csv").into()),
+    }
+}
