@@ -267,6 +267,33 @@ impl App {
         Ok(c)
     }
 
+    /// How many customers a campaign over all of them could ask now, with this fatigue window
+    /// (the N of the sample size calculator).
+    pub async fn eligible_customers(&self, actor: &Actor, fatigue_days: i64) -> AppResult<u64> {
+        require_manager(actor)?;
+        let c = Campaign {
+            id: 0,
+            survey_id: 0,
+            name: String::new(),
+            frame: "{}".into(),
+            sample_size: None,
+            margin: None,
+            response_rate: 1.0,
+            seed: 0,
+            fatigue_days: fatigue_days.max(0),
+            expires_in_days: 30,
+            recurrence: "once".into(),
+            invite_by_email: false,
+            status: "active".into(),
+            runs: 0,
+            last_run_at: None,
+            created_by: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        Ok(self.plan_of(&c, now_ms()).await?.0.eligible)
+    }
+
     /// The frame, the exclusions and the sample a run would make now.
     pub async fn campaign_plan(&self, actor: &Actor, id: i64) -> AppResult<CampaignPlan> {
         require_manager(actor)?;

@@ -3134,6 +3134,88 @@ async fn survey_answer_page_and_report(h: &Harness) {
         answer.contains("Excellent companies will have modern-looking equipment."),
         "the survey's language"
     );
+
+    // Campaigns from the pages: the calculator, a bad campaign kept with its error, one created,
+    // run, paused, and its links downloaded as CSV.
+    for i in 0..3 {
+        h.app
+            .create_customer(
+                &kefu_app::Actor::Cli,
+                kefu_app::customers::CustomerInput {
+                    name: format!("回访客户{i} <i>"),
+                    kind: "end".into(),
+                    phone: Some(format!("1380013800{i}")),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let path = format!("/surveys/{new_id}/campaigns");
+    let (res, page) = h.get_page(&format!("{path}?rate=50"), &session).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("id=\"sample-sizes\"") && page.contains("value=\"50\""),
+        "{page}"
+    );
+    assert!(page.contains("class=\"empty\""), "an empty state that explains");
+    let (res, page) = h
+        .post_form(
+            &path,
+            &session,
+            format!("csrf={csrf}&name={}&mode=margin&margin=&recurrence=once", enc("回访")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"margin\""), "{page}");
+    assert!(page.contains("value=\"回访\""), "the form keeps what was typed");
+    let (res, _) = h
+        .post_form(
+            &path,
+            &session,
+            format!(
+                "csrf={csrf}&name={}&kind=end&mode=size&sample_size=2&response_rate=40&fatigue_days=0&expires_in_days=7&recurrence=once",
+                enc("门店回访 <b>")
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page(&format!("{path}?done=campaign_created"), &session).await;
+    assert!(
+        page.contains("门店回访 &#60;b&#62;") && !page.contains("门店回访 <b>"),
+        "escaped"
+    );
+    let cid = h.app.store.list_campaigns(Some(new_id)).await.unwrap()[0].id;
+    let (res, _) = h
+        .post_form(
+            &format!("/surveys/campaigns/{cid}/run"),
+            &session,
+            format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (res, csv) = h
+        .get_page(&format!("/surveys/campaigns/{cid}/links.csv"), &session)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(csv.lines().count(), 3, "a header and two links: {csv}");
+    assert!(csv.contains("回访客户") && csv.contains(",/s/"), "{csv}");
+    let (res, _) = h
+        .post_form(
+            &format!("/surveys/campaigns/{cid}/status"),
+            &session,
+            format!("csrf={csrf}&active=0"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.app.store.get_campaign(cid).await.unwrap().status, "paused");
+    let (res, _) = h
+        .post_form(&format!("/surveys/campaigns/{cid}/run"), &session, "csrf=wrong".into())
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "CSRF");
+    let (agent, _) = h.session(Role::Agent).await;
+    let (res, _) = h.get_page(&path, &agent).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
 async fn customers_downstream_pages(h: &Harness) {

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod campaigns;
 pub mod customers;
 pub mod departments;
 pub mod home;
@@ -135,6 +136,9 @@ const FLASHES: &[(&str, &str)] = &[
     ("follow_replied", "flash.follow_replied"),
     ("survey_saved", "flash.survey_saved"),
     ("survey_created", "flash.survey_created"),
+    ("campaign_created", "flash.campaign_created"),
+    ("campaign_ran", "flash.campaign_ran"),
+    ("campaign_saved", "flash.campaign_saved"),
 ];
 
 pub fn role_key(role: Role) -> &'static str {
