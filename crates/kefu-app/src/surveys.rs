@@ -507,6 +507,16 @@ pub struct SurveyReport {
     pub custom: Vec<(String, ScaleItemReport)>,
 }
 
+/// A month of a survey's trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    /// `YYYY-MM`
+    pub period: String,
+    pub n: u64,
+    pub value: Option<f64>,
+    pub ci95: Option<kefu_core::stats::Interval>,
+}
+
 /// Turns every `{lo, hi}` object into `[lo, hi]` (the documented JSON shape of an interval).
 fn intervals_as_pairs(v: &mut Value) {
     match v {
@@ -1316,6 +1326,51 @@ impl App {
             }
         }
         Ok(Self::report_from(view, segment, from, to, &acc)?)
+    }
+
+    /// The survey's headline figure month by month for a segment: the SERVQUAL score (P − E,
+    /// unweighted) for item batteries, NPS, CSAT (a share) or the CES mean with their intervals.
+    pub async fn survey_trend(
+        &self,
+        actor: &Actor,
+        survey_id: i64,
+        segment: Option<&str>,
+    ) -> AppResult<Vec<TrendPoint>> {
+        require_survey_manager(actor)?;
+        let segment = parse_segment(segment)?;
+        let view = self.get_survey(actor, survey_id).await?;
+        let rows = self.store.survey_stats(survey_id, &segment, None, None).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let Some(acc) = r.accumulator else { continue };
+            let acc: SurveyAccumulator =
+                serde_json::from_str(&acc).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+            let rep = Self::report_from(
+                view.clone(),
+                segment.clone(),
+                Some(r.period.clone()),
+                Some(r.period.clone()),
+                &acc,
+            )?;
+            let (value, ci95) = if let Some(s) = &rep.servqual {
+                (s.servqual.unweighted, None)
+            } else if let Some(n) = &rep.nps {
+                (n.nps, n.nps_ci95)
+            } else if let Some(c) = &rep.csat {
+                (c.csat, c.csat_ci95)
+            } else if let Some(c) = &rep.ces {
+                (c.ces_mean, c.ces_ci95)
+            } else {
+                (None, None)
+            };
+            out.push(TrendPoint {
+                period: r.period,
+                n: rep.n_responses,
+                value,
+                ci95,
+            });
+        }
+        Ok(out)
     }
 
     /// The report of an accumulator (also what a rebuild from raw answers is checked with).

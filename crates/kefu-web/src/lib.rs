@@ -6,6 +6,7 @@
 mod api;
 mod assets;
 mod auth;
+mod charts;
 mod csrf;
 mod error;
 mod form;

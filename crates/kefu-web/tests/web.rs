@@ -3081,6 +3081,10 @@ async fn survey_answer_page_and_report(h: &Harness) {
             "escaped"
         );
         assert!(!report.contains("<b>2026"));
+        // The charts: the gap bars with intervals, the month's trend row.
+        assert!(report.contains("<svg id=\"gap-chart\""), "the gap chart");
+        assert_eq!(report.matches("opacity=\"0.8\"").count(), 5, "a bar per dimension");
+        assert!(report.contains("id=\"trend\""), "the trend table");
     }
     let (session, _) = h.session(Role::Agent).await;
     let (res, _) = h.get_page(&format!("/surveys/{id}"), &session).await;

@@ -111,7 +111,8 @@ async fn page(
         Err(e) => return super::error_page(id, e),
     };
     let rate = rate.filter(|r| *r > 0.0 && *r <= 100.0).unwrap_or(DEFAULT_RATE_PERCENT);
-    let calculator = [3.0, 5.0, 10.0]
+    let margins: &[f64] = if population == 0 { &[] } else { &[3.0, 5.0, 10.0] };
+    let calculator = margins
         .iter()
         .filter_map(|m: &f64| {
             let needed = sample_size_proportion(m / 100.0, None, Some(population.max(1))).ok()?;

@@ -628,6 +628,12 @@ pub struct ReportPage {
     pub comments: Vec<(String, String)>,
     pub notes: Vec<(String, String)>,
     pub segments: Vec<(String, String)>,
+    /// Inline SVG, drawn by `crate::charts` with every label escaped; empty when there is nothing to draw.
+    pub gap_chart: String,
+    pub ipa_chart: String,
+    pub trend_chart: String,
+    /// (month, n, headline figure, its interval)
+    pub trend: Vec<(String, u64, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -672,6 +678,39 @@ pub async fn report(
     let mut ipa = vec![];
     let mut short_planks = vec![];
     let mut notes = vec![];
+    let (mut gap_chart, mut ipa_chart) = (String::new(), String::new());
+    let trend_points = match state.app.survey_trend(&actor, survey_id, seg.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => return super::error_page(id, e),
+    };
+    let percent = v.survey.kind == "csat";
+    let shown = |x: f64| if percent { x * 100.0 } else { x };
+    let trend: Vec<(String, u64, String, String)> = trend_points
+        .iter()
+        .map(|p| {
+            (
+                p.period.clone(),
+                p.n,
+                num(p.value.map(shown), 2),
+                ci(
+                    p.ci95.map(|i| Interval {
+                        lo: shown(i.lo),
+                        hi: shown(i.hi),
+                    }),
+                    2,
+                ),
+            )
+        })
+        .collect();
+    let trend_chart = if trend_points.len() >= 2 {
+        let pts: Vec<(String, Option<f64>)> = trend_points
+            .iter()
+            .map(|p| (p.period.clone(), p.value.map(shown)))
+            .collect();
+        crate::charts::trend_line("trend-chart", &pts, t.t("survey.trend"))
+    } else {
+        String::new()
+    };
     if let Some(sq) = &r.servqual {
         let s = &sq.servqual;
         scores = vec![
@@ -763,6 +802,60 @@ pub async fn report(
             .collect();
         short_planks = sq.ipa.short_planks.iter().map(|d| v.dimension_name(d, lang)).collect();
         notes = sq.notes.iter().map(|n| (n.field.clone(), n.reason.clone())).collect();
+        if r.n_responses > 0 {
+            let bars: Vec<crate::charts::Bar> = sq
+                .dimensions
+                .iter()
+                .map(|d| crate::charts::Bar {
+                    label: v.dimension_name(&d.dimension, lang),
+                    value: d.gap_mean,
+                    lo: d.gap_ci95.map(|i| i.lo),
+                    hi: d.gap_ci95.map(|i| i.hi),
+                })
+                .collect();
+            gap_chart = crate::charts::gap_bars("gap-chart", &bars, t.t("survey.gap_chart"));
+        }
+        let stated = sq.ipa.basis == Some(kefu_core::stats::ipa::ImportanceBasis::Stated);
+        let points: Vec<crate::charts::IpaPoint> = sq
+            .ipa
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let importance = if stated {
+                    row.importance_stated
+                } else {
+                    row.importance_derived
+                }?;
+                Some(crate::charts::IpaPoint {
+                    label: v.dimension_name(&row.dimension, lang),
+                    performance: row.performance_p?,
+                    importance,
+                    plank: sq.ipa.short_planks.contains(&row.dimension),
+                })
+            })
+            .collect();
+        if let (Some(pm), Some(im), false) = (sq.ipa.performance_mean, sq.ipa.importance_mean, points.is_empty()) {
+            ipa_chart = crate::charts::ipa_scatter(
+                "ipa-chart",
+                &points,
+                (pm, im),
+                (
+                    t.t("survey.ipa_axis_performance"),
+                    t.t(if stated {
+                        "survey.importance_stated"
+                    } else {
+                        "survey.importance_derived"
+                    }),
+                ),
+                [
+                    t.t("survey.q_concentrate_here"),
+                    t.t("survey.q_keep_up"),
+                    t.t("survey.q_low_priority"),
+                    t.t("survey.q_possible_overkill"),
+                ],
+                t.t("survey.ipa_chart"),
+            );
+        }
     }
     let mut figures = vec![];
     if let Some(n) = &r.nps {
@@ -820,6 +913,10 @@ pub async fn report(
         comments: comments.into_iter().map(|(c, at)| (c, fmt_time(at, &tz))).collect(),
         notes,
         segments,
+        gap_chart,
+        ipa_chart,
+        trend_chart,
+        trend,
     })
 }
 
