@@ -29,6 +29,8 @@ struct Columns {
     /// (file column, item code, item index) of each expectation and perception column.
     expectation: Vec<(usize, String, usize)>,
     perception: Vec<(usize, String, usize)>,
+    /// The competitor's ratings (a benchmarked survey's `C_` columns).
+    competitor: Vec<(usize, String, usize)>,
     /// (file column, dimension code) of each importance column.
     weights: Vec<(usize, String)>,
     overall: Option<usize>,
@@ -45,6 +47,9 @@ fn known_columns(view: &SurveyView) -> Vec<String> {
                 out.push(format!("e_{}", i.code.to_lowercase()));
             }
             out.push(format!("p_{}", i.code.to_lowercase()));
+            if view.benchmarked() {
+                out.push(format!("c_{}", i.code.to_lowercase()));
+            }
         }
     }
     if view.survey.importance && matches!(kind, "servqual" | "servperf") {
@@ -89,6 +94,7 @@ impl Columns {
             respondent: file.col("respondent").unwrap_or(0),
             expectation: items("e"),
             perception: items("p"),
+            competitor: items("c"),
             weights,
             overall: file.col("overall"),
             comment: file.col("comment"),
@@ -111,6 +117,8 @@ fn scale_cell(line: usize, column: &str, v: &str) -> Result<Option<u8>, RowError
 struct Row {
     respondent: String,
     response: ServqualResponse,
+    /// The competitor's ratings by item position (empty cells `None`).
+    competitor: Vec<Option<u8>>,
     json: String,
     comment: String,
 }
@@ -125,6 +133,9 @@ impl Row {
             }
             if let Some(v) = self.response.perception[j] {
                 a.perception.insert(item.code.clone(), v);
+            }
+            if let Some(v) = self.competitor.get(j).copied().flatten() {
+                a.competitor.insert(item.code.clone(), v);
             }
         }
         a.allocation = self
@@ -179,9 +190,11 @@ fn row_answers(cols: &Columns, k: usize, line: usize, rec: &csv::StringRecord) -
         allocation: None,
         overall: None,
     };
+    let mut competitor = vec![None; k];
     for (prefix, cols, into) in [
         ("E", &cols.expectation, &mut r.expectation),
         ("P", &cols.perception, &mut r.perception),
+        ("C", &cols.competitor, &mut competitor),
     ] {
         for (c, code, j) in cols {
             let v = field(rec, Some(*c));
@@ -271,6 +284,7 @@ fn row_answers(cols: &Columns, k: usize, line: usize, rec: &csv::StringRecord) -
     for (name, cols, values) in [
         ("expectation", &cols.expectation, &r.expectation),
         ("perception", &cols.perception, &r.perception),
+        ("competitor", &cols.competitor, &competitor),
     ] {
         json_map(
             &mut json,
@@ -294,6 +308,7 @@ fn row_answers(cols: &Columns, k: usize, line: usize, rec: &csv::StringRecord) -
     Ok(Row {
         respondent,
         response: r,
+        competitor,
         json,
         comment,
     })
@@ -413,6 +428,10 @@ impl App {
                 Ok(row) => {
                     match &mut acc {
                         SurveyAccumulator::Servqual(a) => a.add(&row.response)?,
+                        SurveyAccumulator::Benchmarked(a, c) => {
+                            a.add(&row.response)?;
+                            c.add(&a.layout, &row.response.perception, &row.competitor)?;
+                        }
                         other => other.add(&view, &row.answers(&cols, &view))?,
                     }
                     first_line.insert(row.respondent.clone(), line);

@@ -8,6 +8,7 @@
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::stats::competitor::{CompetitorReport, CompetitorSums};
 use kefu_core::stats::scales::{AnswerCounts, CesReport, CsatReport, NpsReport, ScaleItemReport};
 use kefu_core::stats::servqual::Dimension;
 use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualReport, ServqualResponse};
@@ -63,6 +64,9 @@ pub struct Answers {
     /// Perception (or the custom item's answer) per item code, 1–7.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub perception: BTreeMap<String, u8>,
+    /// The named competitor's performance per item code, 1–7 (benchmarking, servqual and servperf).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub competitor: BTreeMap<String, u8>,
     /// 100 points across the dimensions, per dimension code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allocation: Option<BTreeMap<String, u32>>,
@@ -78,6 +82,7 @@ impl Answers {
     pub fn is_empty(&self) -> bool {
         self.expectation.is_empty()
             && self.perception.is_empty()
+            && self.competitor.is_empty()
             && self.allocation.is_none()
             && self.overall.is_none()
             && self.score.is_none()
@@ -133,6 +138,16 @@ impl SurveyView {
             .unwrap_or_else(|| code.to_owned())
     }
 
+    /// Whether the survey rates a named competitor beside us (SERVQUAL and SERVPERF only).
+    pub fn benchmarked(&self) -> bool {
+        self.survey.competitor.is_some() && matches!(self.survey.kind.as_str(), "servqual" | "servperf")
+    }
+
+    /// The competitor answers by item position.
+    pub fn competitor_answers(&self, a: &Answers) -> Vec<Option<u8>> {
+        self.items.iter().map(|i| a.competitor.get(&i.code).copied()).collect()
+    }
+
     /// The answers as a kefu-core response over this survey's layout.
     pub fn servqual_response(&self, a: &Answers) -> ServqualResponse {
         let layout = self.layout();
@@ -166,7 +181,18 @@ impl SurveyView {
         if !a.perception.is_empty() && !has_battery(kind) {
             return Err(Invalid::one("perception", "not_asked", "this survey asks no items"));
         }
-        for (field, m) in [("expectation", &a.expectation), ("perception", &a.perception)] {
+        if !a.competitor.is_empty() && !self.benchmarked() {
+            return Err(Invalid::one(
+                "competitor",
+                "not_asked",
+                "this survey rates no competitor",
+            ));
+        }
+        for (field, m) in [
+            ("expectation", &a.expectation),
+            ("perception", &a.perception),
+            ("competitor", &a.competitor),
+        ] {
             for (code, v) in m {
                 if !known(code) {
                     return Err(Invalid::one(
@@ -265,6 +291,8 @@ impl SurveyView {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SurveyAccumulator {
     Servqual(ServqualAccumulator),
+    /// servqual / servperf with a competitor rated beside us.
+    Benchmarked(ServqualAccumulator, CompetitorSums),
     /// csat / nps / ces: counts of each answer.
     Scale(AnswerCounts),
     /// custom: counts per item.
@@ -274,6 +302,10 @@ pub enum SurveyAccumulator {
 impl SurveyAccumulator {
     pub fn new(view: &SurveyView) -> Result<SurveyAccumulator, Invalid> {
         Ok(match view.survey.kind.as_str() {
+            "servqual" | "servperf" if view.benchmarked() => {
+                let layout = view.layout();
+                SurveyAccumulator::Benchmarked(ServqualAccumulator::new(layout.clone())?, CompetitorSums::new(&layout))
+            }
             "servqual" | "servperf" => SurveyAccumulator::Servqual(ServqualAccumulator::new(view.layout())?),
             "custom" => SurveyAccumulator::Custom(BTreeMap::new()),
             _ => SurveyAccumulator::Scale(AnswerCounts::default()),
@@ -283,6 +315,12 @@ impl SurveyAccumulator {
     pub fn add(&mut self, view: &SurveyView, a: &Answers) -> Result<(), Invalid> {
         match self {
             SurveyAccumulator::Servqual(acc) => acc.add(&view.servqual_response(a)),
+            SurveyAccumulator::Benchmarked(acc, c) => {
+                let r = view.servqual_response(a);
+                acc.add(&r)?;
+                // The competitor answers were checked with the rest (`check_answers`).
+                c.add(&acc.layout, &r.perception, &view.competitor_answers(a))
+            }
             SurveyAccumulator::Scale(c) => {
                 c.add(i64::from(a.score.unwrap_or(0)));
                 Ok(())
@@ -299,7 +337,7 @@ impl SurveyAccumulator {
     /// How many answers the statistics hold (for custom surveys: the most any item has).
     pub fn respondents(&self) -> u64 {
         match self {
-            SurveyAccumulator::Servqual(s) => s.n_respondents,
+            SurveyAccumulator::Servqual(s) | SurveyAccumulator::Benchmarked(s, _) => s.n_respondents,
             SurveyAccumulator::Scale(c) => c.n(),
             SurveyAccumulator::Custom(m) => m.values().map(AnswerCounts::n).max().unwrap_or(0),
         }
@@ -308,6 +346,10 @@ impl SurveyAccumulator {
     pub fn merge(&mut self, o: &SurveyAccumulator) -> Result<(), Invalid> {
         match (self, o) {
             (SurveyAccumulator::Servqual(a), SurveyAccumulator::Servqual(b)) => a.merge(b),
+            (SurveyAccumulator::Benchmarked(a, ca), SurveyAccumulator::Benchmarked(b, cb)) => {
+                ca.merge(cb);
+                a.merge(b)
+            }
             (SurveyAccumulator::Scale(a), SurveyAccumulator::Scale(b)) => {
                 a.merge(b);
                 Ok(())
@@ -505,6 +547,8 @@ pub struct SurveyReport {
     pub csat: Option<CsatReport>,
     pub ces: Option<CesReport>,
     pub custom: Vec<(String, ScaleItemReport)>,
+    /// The competitor's name and its figures beside ours.
+    pub competitor: Option<(String, CompetitorReport)>,
 }
 
 /// A month of a survey's trend.
@@ -617,6 +661,27 @@ impl SurveyReport {
                     })
                 })
                 .collect();
+        }
+        if let Some((name, c)) = &self.competitor {
+            let p_of = |code: &str, list: &Value| {
+                list.as_array()
+                    .and_then(|l| l.iter().find(|x| x["code"] == code))
+                    .map(|x| x["p_mean"].clone())
+                    .unwrap_or(Value::Null)
+            };
+            let pair =
+                |m: &kefu_core::stats::MeanSummary| json!({"n": m.n, "mean": m.mean, "sd": m.sd, "ci95": m.ci95});
+            out["competitor"] = json!({
+                "name": name,
+                "items": c.items.iter().map(|i| json!({
+                    "code": i.item, "n": i.n, "c_mean": i.c_mean, "p_mean": p_of(&i.item, &out["items"]),
+                    "p_minus_c": pair(&i.p_minus_c),
+                })).collect::<Vec<_>>(),
+                "dimensions": c.dimensions.iter().map(|d| json!({
+                    "code": d.dimension, "n": d.n, "c_mean": d.c_mean, "p_mean": p_of(&d.dimension, &out["dimensions"]),
+                    "p_minus_c": pair(&d.p_minus_c),
+                })).collect::<Vec<_>>(),
+            });
         }
         out["notes"] = Value::Array(notes);
         intervals_as_pairs(&mut out);
@@ -871,6 +936,14 @@ impl App {
             .competitor
             .map(|c| check_text("competitor", &c, 100))
             .transpose()?;
+        if competitor.is_some() && !matches!(kind.as_str(), "servqual" | "servperf") {
+            return Err(Invalid::one(
+                "competitor",
+                "not_asked",
+                "a competitor is rated in servqual and servperf surveys",
+            )
+            .into());
+        }
         let bank = self.store.bank_items().await?;
         let items: Vec<&BankItem> = if !has_battery(&kind) {
             if input.items.as_ref().is_some_and(|i| !i.is_empty()) {
@@ -1392,11 +1465,20 @@ impl App {
             csat: None,
             ces: None,
             custom: vec![],
+            competitor: None,
         };
         match acc {
             SurveyAccumulator::Servqual(a) => {
                 r.n_responses = a.n_respondents;
                 r.servqual = Some(a.report(r.view.weight_vec().as_deref())?);
+            }
+            SurveyAccumulator::Benchmarked(a, c) => {
+                r.n_responses = a.n_respondents;
+                r.servqual = Some(a.report(r.view.weight_vec().as_deref())?);
+                r.competitor = Some((
+                    r.view.survey.competitor.clone().unwrap_or_default(),
+                    c.report(&a.layout),
+                ));
             }
             SurveyAccumulator::Scale(c) => {
                 r.n_responses = c.n();

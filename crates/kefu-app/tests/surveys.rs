@@ -53,6 +53,7 @@ on_both!(
     single_score_kinds,
     import_rebuild_and_segments,
     concurrent_answers_each_get_their_outcome,
+    benchmark_against_a_competitor,
 );
 
 async fn app(store: Arc<dyn Store>) -> App {
@@ -1216,4 +1217,173 @@ async fn concurrent_answers_each_get_their_outcome(app: App) {
         &serde_json::to_value(&expected).unwrap(),
         "concurrent",
     );
+}
+
+/// Benchmarking: the competitor's C beside our P per item and dimension, from links and from an
+/// import, agreeing with the paired differences computed from the raw answers, rebuilt exactly.
+async fn benchmark_against_a_competitor(app: App) {
+    let manager = actor(&app, Role::Manager).await;
+    let e = app
+        .create_survey(
+            &manager,
+            SurveyInput {
+                kind: "nps".into(),
+                title: "x".into(),
+                competitor: Some("海尔".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    let view = app
+        .create_survey(
+            &manager,
+            SurveyInput {
+                slug: Some("bench".into()),
+                competitor: Some("海尔".into()),
+                items: Some((1..=22).map(|i| format!("Q{i}")).collect()),
+                ..servqual_input()
+            },
+        )
+        .await
+        .unwrap();
+    let layout = view.layout();
+    let codes = layout.items.clone();
+    let dims: Vec<&str> = layout.dimensions.iter().map(|d| d.code.as_str()).collect();
+    let links = app
+        .make_survey_links(
+            &manager,
+            view.survey.id,
+            LinkRequest {
+                count: Some(12),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut rng = Rng(31);
+    let mut all = vec![];
+    for l in &links {
+        let mut a = random_answers(&mut rng, &codes, &dims);
+        for c in &codes {
+            if rng.below(6) != 0 {
+                a.competitor.insert(c.clone(), 1 + rng.below(7) as u8);
+            }
+        }
+        app.answer_survey(&l.token, a.clone(), "", true).await.unwrap();
+        all.push(a);
+    }
+    // Plus three imported respondents with C_ columns.
+    let mut header = vec!["respondent".to_owned()];
+    header.extend(codes.iter().map(|c| format!("P_{c}")));
+    header.extend(codes.iter().map(|c| format!("C_{c}")));
+    let mut csv = header.join(",") + "\n";
+    for r in 0..3u8 {
+        let mut a = Answers::default();
+        let mut line = vec![format!("imp{r}")];
+        for (j, c) in codes.iter().enumerate() {
+            let p = 1 + (j as u8 + r) % 7;
+            a.perception.insert(c.clone(), p);
+            line.push(p.to_string());
+        }
+        for (j, c) in codes.iter().enumerate() {
+            if (j + r as usize) % 4 == 0 {
+                line.push(String::new());
+            } else {
+                let v = 1 + (j as u8 * 3 + r) % 7;
+                a.competitor.insert(c.clone(), v);
+                line.push(v.to_string());
+            }
+        }
+        csv += &(line.join(",") + "\n");
+        all.push(a);
+    }
+    let rep = app
+        .import_survey_responses(&manager, "bench", std::io::Cursor::new(csv), false, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!((rep.inserted, rep.aborted), (3, false), "{:?}", rep.rejected);
+
+    let report = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap();
+    let json = report.to_json();
+    check_schema(&json);
+    assert_eq!(json["competitor"]["name"], "海尔");
+    let (_, c) = report.competitor.as_ref().unwrap();
+    // Item by item and dimension by dimension, the paired differences of the raw answers.
+    let close = |a: Option<f64>, b: Option<f64>, what: &str| match (a, b) {
+        (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{what}: {a} vs {b}"),
+        (a, b) => assert_eq!(a, b, "{what}"),
+    };
+    for (j, code) in codes.iter().enumerate() {
+        let cs: Vec<f64> = all
+            .iter()
+            .filter_map(|a| a.competitor.get(code).map(|&v| f64::from(v)))
+            .collect();
+        let diffs: Vec<f64> = all
+            .iter()
+            .filter_map(|a| Some(f64::from(*a.perception.get(code)?) - f64::from(*a.competitor.get(code)?)))
+            .collect();
+        let want = kefu_core::stats::descriptive::summarize(&diffs);
+        assert_eq!(c.items[j].n, cs.len() as u64);
+        close(c.items[j].c_mean, kefu_core::stats::descriptive::mean(&cs), code);
+        close(c.items[j].p_minus_c.mean, want.mean, code);
+        close(c.items[j].p_minus_c.ci95.map(|i| i.lo), want.ci95.map(|i| i.lo), code);
+    }
+    for (di, d) in layout.dimensions.iter().enumerate() {
+        let score = |m: &BTreeMap<String, u8>| {
+            let v: Vec<f64> = d
+                .items
+                .iter()
+                .filter_map(|&j| m.get(&codes[j]).map(|&x| f64::from(x)))
+                .collect();
+            kefu_core::stats::descriptive::mean(&v)
+        };
+        let diffs: Vec<f64> = all
+            .iter()
+            .filter_map(|a| Some(score(&a.perception)? - score(&a.competitor)?))
+            .collect();
+        let want = kefu_core::stats::descriptive::summarize(&diffs);
+        close(c.dimensions[di].p_minus_c.mean, want.mean, &d.code);
+        close(c.dimensions[di].p_minus_c.sd, want.sd, &d.code);
+    }
+    // Rebuilt from the raw answers: the same, exactly.
+    app.rebuild_survey_stats(&manager, "bench").await.unwrap();
+    let again = app
+        .survey_report(&manager, view.survey.id, None, None, None)
+        .await
+        .unwrap()
+        .to_json();
+    assert_eq!(again, json);
+    // A competitor rating on a survey without a competitor, or out of the scale, is refused.
+    let plain = app.create_survey(&manager, servqual_input()).await.unwrap();
+    let token = app
+        .make_survey_links(&manager, plain.survey.id, LinkRequest::default())
+        .await
+        .unwrap()
+        .remove(0)
+        .token;
+    let mut a = Answers::default();
+    a.perception.insert("Q1".into(), 3);
+    a.competitor.insert("Q1".into(), 3);
+    assert!(matches!(
+        app.answer_survey(&token, a, "", true).await,
+        Err(AppError::Invalid(_))
+    ));
+    let mut a = Answers::default();
+    a.perception.insert("Q1".into(), 3);
+    a.competitor.insert("Q1".into(), 8);
+    let fresh = app
+        .make_survey_links(&manager, view.survey.id, LinkRequest::default())
+        .await
+        .unwrap()
+        .remove(0)
+        .token;
+    assert!(matches!(
+        app.answer_survey(&fresh, a, "", true).await,
+        Err(AppError::Invalid(_))
+    ));
 }

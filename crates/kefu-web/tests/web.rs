@@ -3104,8 +3104,9 @@ async fn survey_answer_page_and_report(h: &Harness) {
             "/surveys",
             &session,
             format!(
-                "csrf={csrf}&title={}&kind=servqual&language=en&importance=1&overall=1",
-                enc("门店回访")
+                "csrf={csrf}&title={}&kind=servqual&language=en&importance=1&overall=1&competitor={}",
+                enc("门店回访"),
+                enc("海尔 <b>")
             ),
         )
         .await;
@@ -3137,6 +3138,24 @@ async fn survey_answer_page_and_report(h: &Harness) {
     assert!(
         answer.contains("Excellent companies will have modern-looking equipment."),
         "the survey's language"
+    );
+    assert!(
+        answer.contains("id=\"competitor\"") && answer.contains("海尔 &#60;b&#62; has modern-looking equipment."),
+        "the competitor's battery, its name escaped"
+    );
+    // Answered through the page with the competitor's ratings: the report shows the benchmark.
+    let pre = "q".repeat(40);
+    let mut form = format!("csrf={pre}&action=submit");
+    for i in 1..=22 {
+        form.push_str(&format!("&e_Q{i}=7&p_Q{i}=5&c_Q{i}=4"));
+    }
+    let (res, body) = h.post_form(first, &format!("kefu_csrf={pre}"), form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{body}");
+    let (_, report) = h.get_page(&format!("/surveys/{new_id}"), &session).await;
+    assert!(report.contains("id=\"benchmark\""), "the benchmark table");
+    assert!(
+        report.contains("<td class=\"num\">4.00</td><td class=\"num\">1.00</td>"),
+        "C 4, P − C 1"
     );
 
     // Campaigns from the pages: the calculator, a bad campaign kept with its error, one created,

@@ -5,6 +5,7 @@
 //! (`null` in JSON) with a note saying why, never NaN.
 
 pub mod accumulator;
+pub mod competitor;
 pub mod descriptive;
 pub mod distributions;
 pub mod ipa;

@@ -486,6 +486,8 @@ pub struct AskedSurvey {
     pub importance: bool,
     pub overall: bool,
     pub comment: bool,
+    /// A competitor to rate on the perception items too (`answers.competitor`), or null
+    pub competitor: Option<String>,
     pub items: Vec<AskedItem>,
     /// {dimension code: name in the respondent's language}
     #[schema(value_type = Object)]
@@ -513,6 +515,7 @@ pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> 
         importance: v.survey.importance,
         overall: v.survey.overall,
         comment: v.survey.comment,
+        competitor: v.benchmarked().then(|| v.survey.competitor.clone()).flatten(),
         items: v
             .items
             .iter()

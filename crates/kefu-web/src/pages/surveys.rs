@@ -49,6 +49,9 @@ pub struct AnswerPage {
     pub kind: String,
     pub expectations: Vec<Question>,
     pub perceptions: Vec<Question>,
+    /// The competitor's battery (benchmarked surveys): its name and the perception items about it.
+    pub competitor_name: String,
+    pub competitor: Vec<Question>,
     pub points: Vec<PointsField>,
     pub overall: Option<Question>,
     pub score: Option<Question>,
@@ -161,6 +164,24 @@ async fn answer_page(
     } else {
         vec![]
     };
+    let competitor_name = if v.benchmarked() {
+        v.survey.competitor.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let competitor = if v.benchmarked() {
+        v.items
+            .iter()
+            .map(|i| Question {
+                name: format!("c_{}", i.code),
+                code: i.code.clone(),
+                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, &competitor_name),
+                value: answers.competitor.get(&i.code).copied(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     let points = if v.survey.importance && matches!(kind, "servqual" | "servperf") {
         v.dimensions
             .iter()
@@ -212,6 +233,8 @@ async fn answer_page(
         kind: kind.to_owned(),
         expectations,
         perceptions,
+        competitor_name,
+        competitor,
         points,
         overall,
         score,
@@ -321,6 +344,13 @@ fn parse_form(fields: &[(String, String)]) -> (Answers, String, bool, Option<Inv
             match small() {
                 Some(x) => {
                     a.perception.insert(code.to_owned(), x);
+                }
+                None => fail(k),
+            }
+        } else if let Some(code) = k.strip_prefix("c_") {
+            match small() {
+                Some(x) => {
+                    a.competitor.insert(code.to_owned(), x);
                 }
                 None => fail(k),
             }
@@ -482,6 +512,8 @@ pub struct CreateForm {
     pub language: String,
     pub importance: String,
     pub overall: String,
+    /// Benchmarking: a competitor to rate beside us (servqual and servperf).
+    pub competitor: String,
 }
 
 pub async fn list(State(state): State<WebState>, c: Caller, Query(q): Query<DoneQuery>) -> Response {
@@ -634,6 +666,9 @@ pub struct ReportPage {
     pub trend_chart: String,
     /// (month, n, headline figure, its interval)
     pub trend: Vec<(String, u64, String, String)>,
+    /// The competitor's name, and per dimension then item: (label, n, P, C, P − C, its interval).
+    pub benchmark_name: String,
+    pub benchmark: Vec<(String, u64, String, String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -857,6 +892,31 @@ pub async fn report(
             );
         }
     }
+    let mut benchmark = vec![];
+    let mut benchmark_name = String::new();
+    if let (Some((name, c)), Some(sq)) = (&r.competitor, &r.servqual) {
+        benchmark_name = name.clone();
+        for (d, ours) in c.dimensions.iter().zip(&sq.dimensions) {
+            benchmark.push((
+                v.dimension_name(&d.dimension, lang),
+                d.p_minus_c.n,
+                num(ours.p_mean, 2),
+                num(d.c_mean, 2),
+                num(d.p_minus_c.mean, 2),
+                ci(d.p_minus_c.ci95, 2),
+            ));
+        }
+        for (i, ours) in c.items.iter().zip(&sq.items) {
+            benchmark.push((
+                i.item.clone(),
+                i.p_minus_c.n,
+                num(ours.p_mean, 2),
+                num(i.c_mean, 2),
+                num(i.p_minus_c.mean, 2),
+                ci(i.p_minus_c.ci95, 2),
+            ));
+        }
+    }
     let mut figures = vec![];
     if let Some(n) = &r.nps {
         figures.push(("NPS".to_owned(), num(n.nps, 1)));
@@ -917,6 +977,8 @@ pub async fn report(
         ipa_chart,
         trend_chart,
         trend,
+        benchmark_name,
+        benchmark,
     })
 }
 
@@ -928,6 +990,7 @@ pub async fn create(State(state): State<WebState>, c: Caller, Form(f): Form<Crea
         importance: !f.importance.is_empty() && matches!(f.kind.as_str(), "servqual" | "servperf"),
         overall: !f.overall.is_empty() && has_battery(&f.kind),
         comment: true,
+        competitor: Some(f.competitor.trim().to_owned()).filter(|c| !c.is_empty()),
         ..Default::default()
     };
     match state.app.create_survey(&c.actor(), input).await {
