@@ -1288,7 +1288,7 @@ async fn benchmark_against_a_competitor(app: App) {
             line.push(p.to_string());
         }
         for (j, c) in codes.iter().enumerate() {
-            if (j + r as usize) % 4 == 0 {
+            if (j + r as usize).is_multiple_of(4) {
                 line.push(String::new());
             } else {
                 let v = 1 + (j as u8 * 3 + r) % 7;
