@@ -207,6 +207,30 @@ pub fn to_text(r: &Value, title: &str, slug: &str) -> String {
         let names: Vec<&str> = p.iter().filter_map(Value::as_str).collect();
         let _ = writeln!(s, "\nshort planks (concentrate here): {}", names.join(", "));
     }
+    if let Some(rows) = r["dissatisfaction"].as_array().filter(|d| !d.is_empty()) {
+        let _ = writeln!(
+            s,
+            "\ndissatisfied respondents of ticket answers: ticket met its targets (value not perceived) / breached one (value below expectation)"
+        );
+        for d in rows {
+            let share = |x: &Value| {
+                format!(
+                    "{} of {} ({}%)",
+                    x["count"],
+                    x["n"],
+                    dash(num(&x["share"].as_f64().map(|v| v * 100.0).into(), 0))
+                )
+            };
+            let _ = writeln!(
+                s,
+                "  {:<16} {:>5} dissatisfied: {} / {}",
+                d["code"].as_str().unwrap_or(""),
+                d["dissatisfied"],
+                share(&d["value_not_perceived"]),
+                share(&d["value_below_expectation"])
+            );
+        }
+    }
     if let Some(notes) = r["notes"].as_array().filter(|n| !n.is_empty()) {
         let _ = writeln!(s, "\nnotes:");
         for n in notes {

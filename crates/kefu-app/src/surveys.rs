@@ -549,6 +549,66 @@ pub struct SurveyReport {
     pub custom: Vec<(String, ScaleItemReport)>,
     /// The competitor's name and its figures beside ours.
     pub competitor: Option<(String, CompetitorReport)>,
+    /// Why dissatisfied respondents of ticket answers were dissatisfied, per dimension (or the
+    /// single score): none when no answer was about a ticket.
+    pub dissatisfaction: Option<Vec<CauseRow>>,
+}
+
+/// Dissatisfaction causes (STATISTICS.md, seed 000) on one dimension: of the respondents
+/// dissatisfied on it whose answer was about a ticket, the share whose ticket met every SLA target
+/// (value not perceived: a communication problem) and the share whose ticket breached one (value
+/// below expectation: a delivery problem), with Wilson intervals.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseRow {
+    /// A dimension code, or `overall` for csat / nps / ces.
+    pub code: String,
+    pub dissatisfied: u64,
+    pub value_not_perceived: kefu_core::stats::Share,
+    pub value_below_expectation: kefu_core::stats::Share,
+}
+
+/// The causes from the statistics of the answers whose ticket met its targets and of those whose
+/// ticket breached one.
+fn dissatisfaction(view: &SurveyView, met: &SurveyAccumulator, breached: &SurveyAccumulator) -> Option<Vec<CauseRow>> {
+    use kefu_core::stats::descriptive::wilson;
+    if met.respondents() + breached.respondents() == 0 {
+        return None;
+    }
+    let row = |code: String, m: u64, b: u64| CauseRow {
+        code,
+        dissatisfied: m + b,
+        value_not_perceived: wilson(m, m + b),
+        value_below_expectation: wilson(b, m + b),
+    };
+    let servqual = |a: &SurveyAccumulator| match a {
+        SurveyAccumulator::Servqual(s) | SurveyAccumulator::Benchmarked(s, _) => Some(s.dissatisfied.clone()),
+        _ => None,
+    };
+    let range = match view.survey.kind.as_str() {
+        "csat" => Some((1, 2)),
+        "nps" => Some((0, 6)),
+        "ces" => Some((1, 3)),
+        _ => None,
+    };
+    match (met, breached, range) {
+        (SurveyAccumulator::Scale(m), SurveyAccumulator::Scale(b), Some((lo, hi))) => Some(vec![row(
+            "overall".into(),
+            m.count_between(lo, hi),
+            b.count_between(lo, hi),
+        )]),
+        _ => {
+            let (m, b) = (servqual(met)?, servqual(breached)?);
+            let at = |v: &Vec<u64>, i: usize| v.get(i).copied().unwrap_or(0);
+            Some(
+                view.layout()
+                    .dimensions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| row(d.code.clone(), at(&m, i), at(&b, i)))
+                    .collect(),
+            )
+        }
+    }
 }
 
 /// A month of a survey's trend.
@@ -683,6 +743,13 @@ impl SurveyReport {
                 })).collect::<Vec<_>>(),
             });
         }
+        match &self.dissatisfaction {
+            Some(rows) => out["dissatisfaction"] = serde_json::to_value(rows).unwrap_or(Value::Null),
+            None => {
+                out["dissatisfaction"] = Value::Null;
+                notes.push(json!({"field": "dissatisfaction", "reason": "no answer was about a ticket"}));
+            }
+        }
         out["notes"] = Value::Array(notes);
         intervals_as_pairs(&mut out);
         out
@@ -743,6 +810,15 @@ pub fn stats_keys(segment: &Value) -> Vec<(String, String)> {
             _ => continue,
         };
         keys.push((format!("{f}:{v}"), period.clone()));
+    }
+    // A ticket's answer also counts under "<segment>|sla:met" or "…|sla:breached", for the
+    // dissatisfaction causes of every segment.
+    if let Some(sla) = segment["sla"].as_str().filter(|s| matches!(*s, "met" | "breached")) {
+        let with: Vec<(String, String)> = keys
+            .iter()
+            .map(|(k, p)| (format!("{k}|sla:{sla}"), p.clone()))
+            .collect();
+        keys.extend(with);
     }
     keys
 }
@@ -1326,6 +1402,17 @@ impl App {
             Some(id) => Some(self.store.get_ticket(id).await?),
             None => None,
         };
+        // Whether the ticket answered about met every SLA target (dissatisfaction causes).
+        let sla = match &ticket {
+            Some(t) => {
+                let v = self.view_tickets(vec![t.clone()]).await?.remove(0);
+                let breached = [&v.sla.first_response, &v.sla.next_response, &v.sla.resolution]
+                    .iter()
+                    .any(|s| s.state == kefu_core::sla::SlaState::Breached);
+                Some(if breached { "breached" } else { "met" })
+            }
+            None => None,
+        };
         let segment = json!({
             "tier": customer.as_ref().map(|c| c.value_tier.as_str()),
             "kind": customer.as_ref().map(|c| c.kind.as_str()),
@@ -1333,6 +1420,7 @@ impl App {
             "channel": ticket.as_ref().map(|t| t.channel.as_str()),
             "agent": ticket.as_ref().and_then(|t| t.assignee_id),
             "product": ticket.as_ref().map(|t| t.product.clone()).filter(|p| !p.is_empty()),
+            "sla": sla,
             "period": period,
         });
         let write = ResponseWrite {
@@ -1386,11 +1474,29 @@ impl App {
         let from = parse_period("from", from)?;
         let to = parse_period("to", to)?;
         let view = self.get_survey(actor, survey_id).await?;
-        let rows = self
-            .store
-            .survey_stats(survey_id, &segment, from.as_deref(), to.as_deref())
+        let (from_, to_) = (from.as_deref(), to.as_deref());
+        let acc = self.merged_stats(&view, &segment, from_, to_).await?;
+        let met = self
+            .merged_stats(&view, &format!("{segment}|sla:met"), from_, to_)
             .await?;
-        let mut acc = SurveyAccumulator::new(&view)?;
+        let breached = self
+            .merged_stats(&view, &format!("{segment}|sla:breached"), from_, to_)
+            .await?;
+        let mut r = Self::report_from(view, segment, from, to, &acc)?;
+        r.dissatisfaction = dissatisfaction(&r.view, &met, &breached);
+        Ok(r)
+    }
+
+    /// The statistics rows of a survey for one segment and months `from..=to`, merged.
+    async fn merged_stats(
+        &self,
+        view: &SurveyView,
+        segment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<SurveyAccumulator> {
+        let rows = self.store.survey_stats(view.survey.id, segment, from, to).await?;
+        let mut acc = SurveyAccumulator::new(view)?;
         for r in rows {
             if let Some(s) = r.accumulator {
                 let part: SurveyAccumulator =
@@ -1398,7 +1504,7 @@ impl App {
                 acc.merge(&part)?;
             }
         }
-        Ok(Self::report_from(view, segment, from, to, &acc)?)
+        Ok(acc)
     }
 
     /// The survey's headline figure month by month for a segment: the SERVQUAL score (P − E,
@@ -1466,6 +1572,7 @@ impl App {
             ces: None,
             custom: vec![],
             competitor: None,
+            dissatisfaction: None,
         };
         match acc {
             SurveyAccumulator::Servqual(a) => {
@@ -1505,5 +1612,115 @@ impl App {
     pub async fn survey_comments(&self, actor: &Actor, survey_id: i64, limit: u32) -> AppResult<Vec<(String, i64)>> {
         require_survey_manager(actor)?;
         Ok(self.store.survey_comments(survey_id, limit).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(kind: &str, items: &[(&str, &str)]) -> SurveyView {
+        SurveyView {
+            survey: Survey {
+                id: 1,
+                slug: "s".into(),
+                kind: kind.into(),
+                title: "t".into(),
+                language: "zh-CN".into(),
+                weights: None,
+                importance: false,
+                overall: false,
+                comment: true,
+                competitor: None,
+                status: "open".into(),
+                created_by: None,
+                created_at: 0,
+                updated_at: 0,
+            },
+            items: items
+                .iter()
+                .enumerate()
+                .map(|(i, (code, dim))| SurveyItem {
+                    position: i as i64 + 1,
+                    item_id: i as i64 + 1,
+                    code: (*code).into(),
+                    dimension: (*dim).into(),
+                    expectation_zh: String::new(),
+                    expectation_en: String::new(),
+                    perception_zh: String::new(),
+                    perception_en: String::new(),
+                })
+                .collect(),
+            dimensions: vec![],
+            weights: None,
+        }
+    }
+
+    #[test]
+    fn a_ticket_answer_also_counts_under_its_sla_outcome() {
+        let keys = stats_keys(&json!({"tier": "A", "channel": "email", "sla": "breached", "period": "2026-12"}));
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "all",
+                "tier:A",
+                "channel:email",
+                "all|sla:breached",
+                "tier:A|sla:breached",
+                "channel:email|sla:breached"
+            ]
+        );
+        assert!(keys.iter().all(|(_, p)| p == "2026-12"));
+        assert_eq!(stats_keys(&json!({"period": "2026-12"})).len(), 1);
+    }
+
+    #[test]
+    fn dissatisfaction_splits_by_whether_the_ticket_met_its_targets() {
+        use kefu_core::stats::descriptive::wilson;
+        let v = view("servqual", &[("Q1", "a"), ("Q2", "b")]);
+        let (mut met, mut breached) = (SurveyAccumulator::new(&v).unwrap(), SurveyAccumulator::new(&v).unwrap());
+        let answer = |e: [u8; 2], p: [u8; 2]| Answers {
+            expectation: [("Q1".to_owned(), e[0]), ("Q2".to_owned(), e[1])].into(),
+            perception: [("Q1".to_owned(), p[0]), ("Q2".to_owned(), p[1])].into(),
+            ..Default::default()
+        };
+        // Met: two dissatisfied on a (P < E), one on b. Breached: one on a, none on b.
+        met.add(&v, &answer([6, 5], [4, 5])).unwrap();
+        met.add(&v, &answer([7, 6], [5, 3])).unwrap();
+        met.add(&v, &answer([3, 3], [5, 5])).unwrap();
+        breached.add(&v, &answer([7, 2], [1, 6])).unwrap();
+        let rows = dissatisfaction(&v, &met, &breached).unwrap();
+        assert_eq!(rows[0].code, "a");
+        assert_eq!((rows[0].dissatisfied, rows[0].value_not_perceived.count), (3, 2));
+        assert_eq!(rows[0].value_below_expectation, wilson(1, 3));
+        assert_eq!((rows[1].dissatisfied, rows[1].value_below_expectation.count), (1, 0));
+        // NPS: 0–6 are dissatisfied.
+        let v = view("nps", &[]);
+        let (mut met, mut breached) = (SurveyAccumulator::new(&v).unwrap(), SurveyAccumulator::new(&v).unwrap());
+        for s in [0, 6, 7, 10] {
+            met.add(
+                &v,
+                &Answers {
+                    score: Some(s),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        }
+        breached
+            .add(
+                &v,
+                &Answers {
+                    score: Some(3),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let rows = dissatisfaction(&v, &met, &breached).unwrap();
+        assert_eq!((rows[0].code.as_str(), rows[0].dissatisfied), ("overall", 3));
+        assert_eq!(rows[0].value_not_perceived, wilson(2, 3));
+        let empty = SurveyAccumulator::new(&v).unwrap();
+        assert!(dissatisfaction(&v, &empty, &empty).is_none(), "no ticket answers");
     }
 }

@@ -321,6 +321,56 @@ async fn scenario(store: Arc<dyn Store>) {
         (Some(t.ticket.id), Some(customer))
     );
     assert_eq!(app.survey_resolved_ticket(t.ticket.id).await.unwrap(), 0, "asked once");
+    // The customer is dissatisfied; the ticket met its targets: "value not perceived".
+    let before = app
+        .survey_report(&cli, survey.survey.id, None, None, None)
+        .await
+        .unwrap();
+    let token = links[0].token.clone().unwrap();
+    app.answer_survey(
+        &token,
+        Answers {
+            score: Some(1),
+            ..Default::default()
+        },
+        "",
+        true,
+    )
+    .await
+    .unwrap();
+    let r = app
+        .survey_report(&cli, survey.survey.id, None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(r.n_responses, before.n_responses + 1);
+    let causes = r.dissatisfaction.as_ref().expect("an answer about a ticket");
+    assert_eq!(causes.len(), 1);
+    assert_eq!(causes[0].code, "overall");
+    assert_eq!(causes[0].dissatisfied, 1);
+    assert_eq!(causes[0].value_not_perceived.count, 1);
+    assert_eq!(causes[0].value_below_expectation.count, 0);
+    let region = app
+        .survey_report(&cli, survey.survey.id, Some("region=华北"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(region.dissatisfaction.unwrap()[0].dissatisfied, 1, "per segment too");
+    let json = r.to_json();
+    assert_eq!(
+        json["dissatisfaction"][0]["value_not_perceived"]["ci95"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Rebuilt from the raw answers: the same.
+    app.rebuild_survey_stats(&cli, "q4").await.unwrap();
+    assert_eq!(
+        app.survey_report(&cli, survey.survey.id, None, None, None)
+            .await
+            .unwrap()
+            .to_json(),
+        json
+    );
     // A customer outside the frame (华东) is not asked.
     let t2 = app
         .create_ticket(

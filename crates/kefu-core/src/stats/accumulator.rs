@@ -105,12 +105,17 @@ pub struct ServqualAccumulator {
     pub weighted_n: u64,
     /// Σ_i Σ_d w_id·L·Q_id.
     pub weighted_sum: i128,
+    /// Per dimension, respondents dissatisfied on it (Q_id < 0; STATISTICS.md "Dissatisfaction
+    /// causes"). Absent from statistics kept before it was counted: `rebuild-stats` fills it in.
+    #[serde(default)]
+    pub dissatisfied: Vec<u64>,
 }
 
 impl ServqualAccumulator {
     pub fn new(layout: ServqualLayout) -> Result<ServqualAccumulator, Invalid> {
         layout.validate()?;
         let k = layout.items.len();
+        let layout_dimensions = layout.dimensions.len();
         let dimensions = layout
             .dimensions
             .iter()
@@ -130,6 +135,7 @@ impl ServqualAccumulator {
             dimensions,
             weighted_n: 0,
             weighted_sum: 0,
+            dissatisfied: vec![0; layout_dimensions],
         })
     }
 
@@ -158,6 +164,12 @@ impl ServqualAccumulator {
             let e = scaled(ServqualResponse::dimension_sum(&r.expectation, &d.items));
             if let Some(q) = q {
                 sums.gap.add(q);
+                if q < 0 {
+                    if self.dissatisfied.len() <= di {
+                        self.dissatisfied.resize(di + 1, 0);
+                    }
+                    self.dissatisfied[di] += 1;
+                }
             }
             if let Some(p) = p {
                 sums.perception.add(p);
@@ -228,6 +240,13 @@ impl ServqualAccumulator {
         }
         self.weighted_n += o.weighted_n;
         self.weighted_sum += o.weighted_sum;
+        if self.dissatisfied.len() < o.dissatisfied.len() {
+            self.dissatisfied.resize(o.dissatisfied.len(), 0);
+        }
+        self.dissatisfied
+            .iter_mut()
+            .zip(&o.dissatisfied)
+            .for_each(|(a, b)| *a += b);
         Ok(())
     }
 

@@ -191,6 +191,12 @@ impl AnswerCounts {
         *self.counts.entry(answer).or_insert(0) += 1;
     }
 
+    /// Answers within `lo..=hi` (the dissatisfied answers of a scale: 1–2 of CSAT, 0–6 of NPS,
+    /// 1–3 of CES).
+    pub fn count_between(&self, lo: i64, hi: i64) -> u64 {
+        self.counts.range(lo..=hi).map(|(_, c)| c).sum()
+    }
+
     pub fn merge(&mut self, other: &AnswerCounts) {
         for (&a, &c) in &other.counts {
             *self.counts.entry(a).or_insert(0) += c;

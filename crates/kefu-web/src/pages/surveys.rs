@@ -669,6 +669,8 @@ pub struct ReportPage {
     /// The competitor's name, and per dimension then item: (label, n, P, C, P − C, its interval).
     pub benchmark_name: String,
     pub benchmark: Vec<(String, u64, String, String, String, String)>,
+    /// Dissatisfaction causes: (dimension, dissatisfied, value not perceived, value below expectation).
+    pub causes: Vec<(String, u64, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -917,6 +919,38 @@ pub async fn report(
             ));
         }
     }
+    let share = |s: &kefu_core::stats::Share| {
+        format!(
+            "{} / {} = {} % {}",
+            s.count,
+            s.n,
+            num(s.share.map(|x| x * 100.0), 0),
+            ci(
+                s.ci95.map(|i| Interval {
+                    lo: i.lo * 100.0,
+                    hi: i.hi * 100.0
+                }),
+                0
+            )
+        )
+    };
+    let causes: Vec<(String, u64, String, String)> = r
+        .dissatisfaction
+        .iter()
+        .flatten()
+        .map(|c| {
+            (
+                if c.code == "overall" {
+                    t.t("survey.overall_score").to_owned()
+                } else {
+                    v.dimension_name(&c.code, lang)
+                },
+                c.dissatisfied,
+                share(&c.value_not_perceived),
+                share(&c.value_below_expectation),
+            )
+        })
+        .collect();
     let mut figures = vec![];
     if let Some(n) = &r.nps {
         figures.push(("NPS".to_owned(), num(n.nps, 1)));
@@ -979,6 +1013,7 @@ pub async fn report(
         trend,
         benchmark_name,
         benchmark,
+        causes,
     })
 }
 
