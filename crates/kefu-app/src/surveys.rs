@@ -287,6 +287,20 @@ impl SurveyView {
     }
 }
 
+/// An item as a layout needs it (position, codes), without wording.
+fn bare_item(index: usize, item_id: i64, code: &str, dimension: &str) -> SurveyItem {
+    SurveyItem {
+        position: index as i64 + 1,
+        item_id,
+        code: code.to_owned(),
+        dimension: dimension.to_owned(),
+        expectation_zh: String::new(),
+        expectation_en: String::new(),
+        perception_zh: String::new(),
+        perception_en: String::new(),
+    }
+}
+
 /// The sufficient statistics of one survey × segment × period (stored as JSON).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum SurveyAccumulator {
@@ -1068,16 +1082,7 @@ impl App {
             items: items
                 .iter()
                 .enumerate()
-                .map(|(i, b)| SurveyItem {
-                    position: i as i64 + 1,
-                    item_id: b.id,
-                    code: b.code.clone(),
-                    dimension: b.dimension.clone(),
-                    expectation_zh: String::new(),
-                    expectation_en: String::new(),
-                    perception_zh: String::new(),
-                    perception_en: String::new(),
-                })
+                .map(|(i, b)| bare_item(i, b.id, &b.code, &b.dimension))
                 .collect(),
             dimensions: vec![],
             weights: None,
@@ -1640,16 +1645,7 @@ mod tests {
             items: items
                 .iter()
                 .enumerate()
-                .map(|(i, (code, dim))| SurveyItem {
-                    position: i as i64 + 1,
-                    item_id: i as i64 + 1,
-                    code: (*code).into(),
-                    dimension: (*dim).into(),
-                    expectation_zh: String::new(),
-                    expectation_en: String::new(),
-                    perception_zh: String::new(),
-                    perception_en: String::new(),
-                })
+                .map(|(i, (code, dim))| bare_item(i, i as i64 + 1, code, dim))
                 .collect(),
             dimensions: vec![],
             weights: None,
