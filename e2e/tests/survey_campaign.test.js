@@ -109,6 +109,13 @@ for (const kind of ['sqlite', 'postgres']) {
         assert.equal((await page.locator('#n-responses').innerText()).trim(), '1');
         assert.ok((await page.locator('#dimensions').innerText()).includes('有形性'));
         assert.ok((await page.locator('#comments').innerText()).includes('师傅准时上门'));
+        // The answer's frozen attributes are segments to cut the report by.
+        const options = await page.locator('select#segment option').evaluateAll((os) => os.map((o) => o.value));
+        assert.ok(options.includes('kind:end') && options.includes('tier:none'), JSON.stringify(options));
+        await page.locator('select#segment').selectOption('kind:end');
+        await Promise.all([page.waitForURL(/segment=kind/), page.locator('form#report-filters button[type=submit]').click()]);
+        assert.equal((await page.locator('#n-responses').innerText()).trim(), '1');
+        assert.ok(await page.locator('svg#gap-chart').count(), 'the gap chart');
       });
     });
   });

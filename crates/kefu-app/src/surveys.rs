@@ -1613,6 +1613,20 @@ impl App {
         Ok(r)
     }
 
+    /// The segments a survey's report can be cut by now (those its answers have), `all` first.
+    pub async fn survey_segments(&self, actor: &Actor, survey_id: i64) -> AppResult<Vec<String>> {
+        require_survey_manager(actor)?;
+        let mut out = vec!["all".to_owned()];
+        out.extend(
+            self.store
+                .survey_segments(survey_id)
+                .await?
+                .into_iter()
+                .filter(|s| s != "all" && !s.contains('|')),
+        );
+        Ok(out)
+    }
+
     /// Final comments of a survey, newest first.
     pub async fn survey_comments(&self, actor: &Actor, survey_id: i64, limit: u32) -> AppResult<Vec<(String, i64)>> {
         require_survey_manager(actor)?;

@@ -468,6 +468,10 @@ macro_rules! portable_surveys {
                     .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_survey_rows::response).collect()
             }
+            async fn survey_segments(&self, survey_id: i64) -> $crate::StoreResult<Vec<String>> {
+                ::sqlx::query_scalar("SELECT DISTINCT segment FROM survey_stats WHERE survey_id = $1 ORDER BY segment")
+                    .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)
+            }
             async fn survey_respondents(&self, survey_id: i64) -> $crate::StoreResult<Vec<String>> {
                 ::sqlx::query_scalar("SELECT respondent FROM survey_responses WHERE survey_id = $1 AND respondent IS NOT NULL")
                     .bind(survey_id).fetch_all(self.reader()).await.map_err(db_err)

@@ -374,6 +374,8 @@ pub trait Surveys {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<StatsRow>>;
+    /// The segments a survey has statistics for (`all`, `tier:A`, `region:华东`, …), sorted.
+    async fn survey_segments(&self, survey_id: i64) -> StoreResult<Vec<String>>;
     /// The final responses of a survey, oldest first (rebuilds and checks).
     async fn final_responses(&self, survey_id: i64) -> StoreResult<Vec<SurveyResponse>>;
     /// The respondents of a survey's imported answers.

@@ -85,6 +85,18 @@ fn respondent(id: &Identity, headers: &HeaderMap, link_lang: &str) -> Identity {
 
 /// The wording with the bank's placeholders filled: the organisation's name for XYZ, and the
 /// business type left out.
+/// The label of a segment field.
+fn segment_key(field: &str) -> &'static str {
+    match field {
+        "tier" => "survey.segment_tier",
+        "kind" => "survey.segment_kind",
+        "region" => "survey.segment_region",
+        "channel" => "survey.segment_channel",
+        "product" => "survey.segment_product",
+        _ => "survey.segment_agent",
+    }
+}
+
 fn fill(text: &str, org: &str) -> String {
     text.replace("XYZ", org)
         .replace("excellent [type] companies", "excellent companies")
@@ -985,10 +997,23 @@ pub async fn report(
             ),
         ));
     }
-    let mut segments = vec![("all".to_owned(), t.t("survey.segment_all").to_owned())];
-    for tier in ["A", "B", "C", "D", "E", "none"] {
-        segments.push((format!("tier:{tier}"), format!("{} {tier}", t.t("survey.segment_tier"))));
-    }
+    let present = match state.app.survey_segments(&actor, survey_id).await {
+        Ok(s) => s,
+        Err(e) => return super::error_page(id, e),
+    };
+    let segments: Vec<(String, String)> = present
+        .into_iter()
+        .chain((r.segment != "all").then(|| r.segment.clone()))
+        .collect::<std::collections::BTreeSet<String>>()
+        .into_iter()
+        .map(|code| {
+            let label = match code.split_once(':') {
+                None => t.t("survey.segment_all").to_owned(),
+                Some((field, value)) => format!("{} {value}", t.t(segment_key(field))),
+            };
+            (code, label)
+        })
+        .collect();
     super::render(ReportPage {
         page: Chrome::new(id, "/surveys", "survey.report_title").with_flash(q.done.as_deref()),
         id: survey_id,
