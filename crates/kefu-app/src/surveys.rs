@@ -625,6 +625,20 @@ fn dissatisfaction(view: &SurveyView, met: &SurveyAccumulator, breached: &Survey
     }
 }
 
+/// The newest commented answers read for the lowest items' comments.
+const LOW_ITEM_SCAN: u32 = 500;
+/// Comments shown per low item.
+const LOW_ITEM_COMMENTS: usize = 5;
+
+/// A low-scoring item and what respondents who rated it low said.
+#[derive(Debug, Clone, Serialize)]
+pub struct LowItem {
+    pub code: String,
+    /// The gap P − E (the mean P for SERVPERF).
+    pub score: f64,
+    pub comments: Vec<String>,
+}
+
 /// A month of a survey's trend.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendPoint {
@@ -1625,6 +1639,58 @@ impl App {
                 .filter(|s| s != "all" && !s.contains('|')),
         );
         Ok(out)
+    }
+
+    /// The lowest-scoring items of a report (the most negative gap; for SERVPERF the lowest P),
+    /// each with the comments of respondents who rated it low (P below E; P of 3 or less without
+    /// E), from the newest answers that came with a comment.
+    pub async fn lowest_items(&self, actor: &Actor, report: &SurveyReport, items: usize) -> AppResult<Vec<LowItem>> {
+        require_survey_manager(actor)?;
+        let Some(sq) = &report.servqual else {
+            return Ok(vec![]);
+        };
+        let score = |i: &kefu_core::stats::servqual::ItemStats| {
+            i.gap_mean.or(if report.view.survey.kind == "servqual" {
+                None
+            } else {
+                i.p_mean
+            })
+        };
+        let mut ranked: Vec<(&str, f64)> = sq
+            .items
+            .iter()
+            .filter_map(|i| Some((i.item.as_str(), score(i)?)))
+            .collect();
+        ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
+        ranked.truncate(items);
+        let answers = self
+            .store
+            .commented_answers(report.view.survey.id, LOW_ITEM_SCAN)
+            .await?;
+        let parsed: Vec<(Answers, String)> = answers
+            .into_iter()
+            .filter_map(|(a, c)| Some((serde_json::from_str::<Answers>(&a).ok()?, c)))
+            .collect();
+        Ok(ranked
+            .into_iter()
+            .map(|(code, score)| {
+                let low = |a: &Answers| match (a.expectation.get(code), a.perception.get(code)) {
+                    (Some(e), Some(p)) => p < e,
+                    (None, Some(p)) => *p <= 3,
+                    _ => false,
+                };
+                LowItem {
+                    code: code.to_owned(),
+                    score,
+                    comments: parsed
+                        .iter()
+                        .filter(|(a, _)| low(a))
+                        .take(LOW_ITEM_COMMENTS)
+                        .map(|(_, c)| c.clone())
+                        .collect(),
+                }
+            })
+            .collect())
     }
 
     /// Final comments of a survey, newest first.

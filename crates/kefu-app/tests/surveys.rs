@@ -859,6 +859,30 @@ async fn import_rebuild_and_segments(app: App) {
         app.survey_comments(&manager, view.survey.id, 100).await.unwrap().len(),
         22
     );
+    // The three lowest items, lowest first, each with the comments of those who rated it low.
+    let low = app.lowest_items(&manager, &folded, 3).await.unwrap();
+    assert_eq!(low.len(), 3);
+    assert!(low[0].score <= low[1].score && low[1].score <= low[2].score);
+    let lowest_gap = folded
+        .servqual
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .filter_map(|i| i.gap_mean)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(low[0].score, lowest_gap);
+    for l in &low {
+        let said_low = rows
+            .iter()
+            .filter(|(_, a, c)| {
+                !c.is_empty()
+                    && matches!((a.expectation.get(&l.code), a.perception.get(&l.code)), (Some(e), Some(p)) if p < e)
+            })
+            .count();
+        assert_eq!(l.comments.len(), said_low.min(5), "{}", l.code);
+        assert!(l.comments.iter().all(|c| c == "等太久了"));
+    }
 
     // Answers through links join them; the customer's attributes make segments.
     let c = app

@@ -519,6 +519,10 @@ macro_rules! portable_surveys {
                 tx.commit().await.map_err(db_err)?;
                 Ok(read)
             }
+            async fn commented_answers(&self, survey_id: i64, limit: u32) -> $crate::StoreResult<Vec<(String, String)>> {
+                ::sqlx::query_as("SELECT answers, comment FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment <> '' ORDER BY id DESC LIMIT $2")
+                    .bind(survey_id).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)
+            }
             async fn survey_comments(&self, survey_id: i64, limit: u32) -> $crate::StoreResult<Vec<(String, i64)>> {
                 ::sqlx::query_as("SELECT comment, updated_at FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment <> '' ORDER BY id DESC LIMIT $2")
                     .bind(survey_id).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)

@@ -400,6 +400,8 @@ pub trait Surveys {
         builder: &mut dyn StatsBuilder,
         now: Millis,
     ) -> StoreResult<u64>;
+    /// The newest final answers of a survey that came with a comment: (answers JSON, comment).
+    async fn commented_answers(&self, survey_id: i64, limit: u32) -> StoreResult<Vec<(String, String)>>;
     /// Final comments of a survey, newest first.
     async fn survey_comments(&self, survey_id: i64, limit: u32) -> StoreResult<Vec<(String, Millis)>>;
 }

@@ -3085,6 +3085,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
         assert!(report.contains("<svg id=\"gap-chart\""), "the gap chart");
         assert_eq!(report.matches("opacity=\"0.8\"").count(), 5, "a bar per dimension");
         assert!(report.contains("id=\"trend\""), "the trend table");
+        assert!(report.contains("id=\"lowest\""), "the lowest items");
     }
     let (session, _) = h.session(Role::Agent).await;
     let (res, _) = h.get_page(&format!("/surveys/{id}"), &session).await;

@@ -683,6 +683,8 @@ pub struct ReportPage {
     pub benchmark: Vec<(String, u64, String, String, String, String)>,
     /// Dissatisfaction causes: (dimension, dissatisfied, value not perceived, value below expectation).
     pub causes: Vec<(String, u64, String, String)>,
+    /// The lowest-scoring items: (code, wording, score, comments of those who rated it low).
+    pub lowest: Vec<(String, String, String, Vec<String>)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -963,6 +965,27 @@ pub async fn report(
             )
         })
         .collect();
+    let lowest = match state.app.lowest_items(&actor, &r, 3).await {
+        Ok(l) => l
+            .into_iter()
+            .map(|i| {
+                let text = v
+                    .items
+                    .iter()
+                    .find(|x| x.code == i.code)
+                    .map(|x| {
+                        if zh {
+                            x.perception_zh.clone()
+                        } else {
+                            x.perception_en.clone()
+                        }
+                    })
+                    .unwrap_or_default();
+                (i.code, text, num(Some(i.score), 2), i.comments)
+            })
+            .collect(),
+        Err(e) => return super::error_page(id, e),
+    };
     let mut figures = vec![];
     if let Some(n) = &r.nps {
         figures.push(("NPS".to_owned(), num(n.nps, 1)));
@@ -1039,6 +1062,7 @@ pub async fn report(
         benchmark_name,
         benchmark,
         causes,
+        lowest,
     })
 }
 
