@@ -491,17 +491,23 @@ impl App {
         if let Notice::SurveyInvitation { link_id, token } = notice {
             let l = self.store.get_survey_link(*link_id).await?;
             let survey = self.store.get_survey(l.survey_id).await?;
-            let contact = match l.contact_id {
-                Some(id) => Some(self.store.get_contact(id).await?),
-                None => None,
+            // A customer's contact, or (employee surveys) a staff member.
+            let (email, name) = match (l.contact_id, l.user_id) {
+                (Some(id), _) => {
+                    let c = self.store.get_contact(id).await?;
+                    (c.email, c.name)
+                }
+                (None, Some(id)) => {
+                    let u = self.store.get_user(id).await?;
+                    (u.email, u.name)
+                }
+                (None, None) => (String::new(), String::new()),
             };
             let lang = Language::parse(&l.language).unwrap_or(Language::ZhCn);
             let tz = self.time_zone().await;
             let expires = jiff::Timestamp::from_millisecond(l.expires_at)
                 .map(|t| t.to_zoned(tz).strftime("%Y-%m-%d").to_string())
                 .unwrap_or_default();
-            let email = contact.as_ref().map(|c| c.email.clone()).unwrap_or_default();
-            let name = contact.as_ref().map(|c| c.name.clone()).unwrap_or_default();
             return Ok(Addressed {
                 to: kefu_core::Email::parse(&email).ok().map(|address| MailAddress {
                     address,

@@ -10,7 +10,7 @@ use crate::notify::Notice;
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::stats::sampling::{invitations_needed, sample_indices, sample_size_proportion};
 use kefu_core::{Invalid, Language, Role};
-use kefu_store::{Campaign, CampaignLink, FrameRow, NewCampaign, NewSurveyLink, StoreError, SurveyLink};
+use kefu_store::{Campaign, CampaignLink, FrameRow, NewCampaign, NewSurveyLink, StaffRow, StoreError, SurveyLink};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashSet;
@@ -26,6 +26,12 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignFrame {
+    /// `staff` asks employees (internal customers, seed 000) instead of customers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Staff roles asked (admin, manager, agent, technician; empty: all staff).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -49,6 +55,29 @@ impl CampaignFrame {
             out.dedup();
             out
         };
+        self.audience = match self.audience.as_deref().map(str::trim) {
+            None | Some("") | Some("customers") => None,
+            Some("staff") => Some("staff".into()),
+            Some(other) => {
+                return Err(Invalid::one(
+                    "frame.audience",
+                    "unknown_audience",
+                    format!("{other:?}: the audience is customers or staff"),
+                ));
+            }
+        };
+        self.roles = clean(self.roles);
+        if let Some(r) = self
+            .roles
+            .iter()
+            .find(|r| !matches!(r.as_str(), "admin" | "manager" | "agent" | "technician"))
+        {
+            return Err(Invalid::one(
+                "frame.roles",
+                "unknown_role",
+                format!("{r:?}: a staff role is admin, manager, agent or technician"),
+            ));
+        }
         self.kinds = clean(self.kinds);
         self.tiers = clean(self.tiers);
         self.regions = clean(self.regions);
@@ -78,6 +107,22 @@ impl CampaignFrame {
         }
         self.tiers.sort();
         self.tiers.dedup();
+        let customer_filters =
+            !(self.kinds.is_empty() && self.tiers.is_empty() && self.regions.is_empty() && self.tags.is_empty());
+        if self.is_staff() && customer_filters {
+            return Err(Invalid::one(
+                "frame",
+                "conflict",
+                "kinds, tiers, regions and tags choose customers: a staff survey chooses by role",
+            ));
+        }
+        if !self.is_staff() && !self.roles.is_empty() {
+            return Err(Invalid::one(
+                "frame.roles",
+                "conflict",
+                "roles choose staff: set the audience to staff",
+            ));
+        }
         if self.regions.iter().chain(&self.tags).any(|x| x.chars().count() > 100) {
             return Err(Invalid::one(
                 "frame",
@@ -86,6 +131,11 @@ impl CampaignFrame {
             ));
         }
         Ok(self)
+    }
+
+    /// Whether the campaign asks staff.
+    pub fn is_staff(&self) -> bool {
+        self.audience.as_deref() == Some("staff")
     }
 
     /// Whether a customer is in the frame.
@@ -156,8 +206,49 @@ fn require_manager(actor: &Actor) -> AppResult<()> {
     }
 }
 
+/// Someone a campaign can ask: a customer (through a contact) or a staff member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub customer_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub language: Option<String>,
+    pub email: Option<String>,
+}
+
+impl From<&FrameRow> for Member {
+    fn from(r: &FrameRow) -> Member {
+        Member {
+            customer_id: Some(r.customer_id),
+            user_id: None,
+            contact_id: r.contact_id,
+            language: r.language.clone(),
+            email: r.email.clone(),
+        }
+    }
+}
+
+impl From<&StaffRow> for Member {
+    fn from(r: &StaffRow) -> Member {
+        Member {
+            customer_id: None,
+            user_id: Some(r.user_id),
+            contact_id: None,
+            language: r.language.clone(),
+            email: Some(r.email.clone()).filter(|e| !e.is_empty()),
+        }
+    }
+}
+
+impl Member {
+    /// The id the fatigue rule and opt-outs count by.
+    fn key(&self) -> i64 {
+        self.customer_id.or(self.user_id).unwrap_or(0)
+    }
+}
+
 /// The sample a plan draws from the eligible rows, in draw order.
-fn draw<'a>(eligible: &'a [&'a FrameRow], n: u64, seed: i64, run: i64) -> Vec<&'a FrameRow> {
+fn draw<'a>(eligible: &'a [&'a Member], n: u64, seed: i64, run: i64) -> Vec<&'a Member> {
     let seed = (seed as u64).wrapping_add((run as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     sample_indices(eligible.len(), n as usize, seed)
         .into_iter()
@@ -184,6 +275,14 @@ impl App {
                 "recurrence",
                 "unknown_recurrence",
                 "recurrence is once, monthly, quarterly or ticket_resolved",
+            )
+            .into());
+        }
+        if frame.is_staff() && recurrence == "ticket_resolved" {
+            return Err(Invalid::one(
+                "recurrence",
+                "conflict",
+                "a staff survey runs once, monthly or quarterly, not after tickets",
             )
             .into());
         }
@@ -302,34 +401,51 @@ impl App {
         Ok(plan)
     }
 
-    async fn plan_of(&self, c: &Campaign, now: i64) -> AppResult<(CampaignPlan, Vec<FrameRow>)> {
+    async fn plan_of(&self, c: &Campaign, now: i64) -> AppResult<(CampaignPlan, Vec<Member>)> {
         let frame: CampaignFrame =
             serde_json::from_str(&c.frame).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-        let rows: Vec<FrameRow> = self
-            .store
-            .campaign_frame()
-            .await?
-            .into_iter()
-            .filter(|r| frame.admits(r))
-            .collect();
-        let recent: HashSet<i64> = if c.fatigue_days > 0 {
-            self.store
-                .recently_surveyed(now - c.fatigue_days * DAY_MS)
+        let since = now - c.fatigue_days * DAY_MS;
+        let (rows, recent, opted_out): (Vec<Member>, Vec<i64>, Vec<i64>) = if frame.is_staff() {
+            let rows = self
+                .store
+                .staff_frame()
                 .await?
-                .into_iter()
-                .collect()
+                .iter()
+                .filter(|u| frame.roles.is_empty() || frame.roles.contains(&u.role))
+                .map(Member::from)
+                .collect();
+            let recent = if c.fatigue_days > 0 {
+                self.store.recently_surveyed_users(since).await?
+            } else {
+                vec![]
+            };
+            (rows, recent, self.store.opted_out_users().await?)
         } else {
-            HashSet::new()
+            let rows = self
+                .store
+                .campaign_frame()
+                .await?
+                .iter()
+                .filter(|r| frame.admits(r))
+                .map(Member::from)
+                .collect();
+            let recent = if c.fatigue_days > 0 {
+                self.store.recently_surveyed(since).await?
+            } else {
+                vec![]
+            };
+            (rows, recent, self.store.opted_out_customers().await?)
         };
-        let opted_out: HashSet<i64> = self.store.opted_out_customers().await?.into_iter().collect();
+        let recent: HashSet<i64> = recent.into_iter().collect();
+        let opted_out: HashSet<i64> = opted_out.into_iter().collect();
         let (mut excluded_recent, mut excluded_opted_out) = (0, 0);
-        let eligible: Vec<FrameRow> = rows
+        let eligible: Vec<Member> = rows
             .iter()
             .filter(|r| {
-                if opted_out.contains(&r.customer_id) {
+                if opted_out.contains(&r.key()) {
                     excluded_opted_out += 1;
                     false
-                } else if recent.contains(&r.customer_id) {
+                } else if recent.contains(&r.key()) {
                     excluded_recent += 1;
                     false
                 } else {
@@ -389,7 +505,7 @@ impl App {
         }
         let now = now_ms();
         let (plan, eligible) = self.plan_of(c, now).await?;
-        let refs: Vec<&FrameRow> = eligible.iter().collect();
+        let refs: Vec<&Member> = eligible.iter().collect();
         let sample = draw(&refs, plan.invitations, c.seed, c.runs + 1);
         let default_lang = Language::parse(&survey.language).unwrap_or(Language::ZhCn);
         let mut tokens = Vec::with_capacity(sample.len());
@@ -401,7 +517,7 @@ impl App {
                 let row = NewSurveyLink {
                     survey_id: c.survey_id,
                     token_hash: sha256_hex(&token),
-                    customer_id: Some(r.customer_id),
+                    customer_id: r.customer_id,
                     contact_id: r.contact_id,
                     ticket_id: None,
                     language: lang.code().into(),
@@ -409,6 +525,7 @@ impl App {
                     now,
                     campaign_id: Some(c.id),
                     token: Some(token.clone()),
+                    user_id: r.user_id,
                 };
                 tokens.push(token);
                 row
@@ -426,7 +543,7 @@ impl App {
 
     /// Enqueues an e-mail invitation for each link whose contact has an address (when the
     /// campaign invites by e-mail and mail is set up); returns how many.
-    async fn invite_to_survey(&self, c: &Campaign, links: &[SurveyLink], tokens: &[String], rows: &[&FrameRow]) -> u64 {
+    async fn invite_to_survey(&self, c: &Campaign, links: &[SurveyLink], tokens: &[String], rows: &[&Member]) -> u64 {
         if !c.invite_by_email || self.config.mail_out.is_none() {
             return 0;
         }
@@ -502,6 +619,11 @@ impl App {
             .await?
             .into_iter()
             .filter(|c| c.recurrence == "ticket_resolved" && c.status == "active")
+            .filter(|c| {
+                !serde_json::from_str::<CampaignFrame>(&c.frame)
+                    .map(|f| f.is_staff())
+                    .unwrap_or(false)
+            })
             .collect();
         if campaigns.is_empty() || self.store.ticket_has_survey_link(ticket_id).await? {
             return Ok(0);
@@ -557,9 +679,11 @@ impl App {
                 now,
                 campaign_id: Some(c.id),
                 token: Some(token.clone()),
+                user_id: None,
             };
             let (_, links) = self.store.record_campaign_run(c.id, &[link], now).await?;
-            self.invite_to_survey(&c, &links, &[token], &[&row]).await;
+            self.invite_to_survey(&c, &links, &[token], &[&Member::from(&row)])
+                .await;
             made += 1;
             // One survey a resolved ticket.
             break;
@@ -667,6 +791,8 @@ mod tests {
     #[test]
     fn a_frame_admits_by_kind_tier_region_and_any_tag() {
         let f = CampaignFrame {
+            audience: None,
+            roles: vec![],
             kinds: vec!["end".into()],
             tiers: vec!["a".into(), "B".into()],
             regions: vec![],
@@ -690,13 +816,9 @@ mod tests {
     #[test]
     fn a_draw_replays_from_the_seed_and_differs_between_runs() {
         let rows: Vec<FrameRow> = (0..100).map(|i| row(i, "end", "A", "", "[]")).collect();
-        let refs: Vec<&FrameRow> = rows.iter().collect();
-        let ids = |run| {
-            draw(&refs, 10, 42, run)
-                .iter()
-                .map(|r| r.customer_id)
-                .collect::<Vec<_>>()
-        };
+        let members: Vec<Member> = rows.iter().map(Member::from).collect();
+        let refs: Vec<&Member> = members.iter().collect();
+        let ids = |run| draw(&refs, 10, 42, run).iter().map(|r| r.key()).collect::<Vec<_>>();
         assert_eq!(ids(1), ids(1));
         assert_ne!(ids(1), ids(2));
         let mut unique = ids(1);

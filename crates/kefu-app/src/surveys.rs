@@ -786,7 +786,7 @@ impl SurveyReport {
 
 /// The attributes a report can be cut by, frozen on each answer when it is given (the period is
 /// the month, chosen with `from` / `to`).
-pub const SEGMENT_FIELDS: [&str; 6] = ["tier", "kind", "region", "channel", "product", "agent"];
+pub const SEGMENT_FIELDS: [&str; 7] = ["tier", "kind", "region", "channel", "product", "agent", "role"];
 
 /// A segment as the report takes it: `all`, or `<field>:<value>` (`<field>=<value>` too) with a
 /// field of [`SEGMENT_FIELDS`]: `tier:A`, `region=华东`, `channel:email`, `agent:12`.
@@ -821,6 +821,10 @@ pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
         },
         "agent" => value.parse::<i64>().map_err(|_| bad("agent is a user id"))?.to_string(),
         "region" | "channel" | "product" => value.to_owned(),
+        "role" => match value {
+            "admin" | "manager" | "agent" | "technician" => value.to_owned(),
+            _ => return Err(bad("role is admin, manager, agent or technician")),
+        },
         _ => return Err(bad(&format!("unknown field {field:?}"))),
     };
     Ok(format!("{field}:{value}"))
@@ -1330,6 +1334,7 @@ impl App {
                 now,
                 campaign_id: None,
                 token: None,
+                user_id: None,
             });
             tokens.push(token);
         }
@@ -1432,7 +1437,13 @@ impl App {
             }
             None => None,
         };
+        // Employee surveys: the staff member's role.
+        let role = match ls.link.user_id {
+            Some(id) => Some(self.store.get_user(id).await?.role.to_string()),
+            None => None,
+        };
         let segment = json!({
+            "role": role,
             "tier": customer.as_ref().map(|c| c.value_tier.as_str()),
             "kind": customer.as_ref().map(|c| c.kind.as_str()),
             "region": customer.as_ref().map(|c| c.region.clone()).filter(|r| !r.is_empty()),

@@ -408,6 +408,109 @@ async fn scenario(store: Arc<dyn Store>) {
         Err(AppError::Forbidden)
     ));
     assert_eq!(survey.survey.slug, "q4");
+
+    // An employee survey: staff of the chosen roles are the frame (internal customers, seed 000).
+    app.store
+        .create_user(kefu_store::NewUser {
+            email: "tech@example.com".into(),
+            name: "师傅".into(),
+            role: kefu_core::Role::Technician,
+            language: None,
+            password_hash: None,
+            departments: vec![],
+            now: 0,
+        })
+        .await
+        .unwrap();
+    for bad in [
+        CampaignInput {
+            name: "x".into(),
+            frame: CampaignFrame {
+                audience: Some("staff".into()),
+                tiers: vec!["A".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        CampaignInput {
+            name: "x".into(),
+            frame: CampaignFrame {
+                audience: Some("staff".into()),
+                ..Default::default()
+            },
+            recurrence: Some("ticket_resolved".into()),
+            ..Default::default()
+        },
+        CampaignInput {
+            name: "x".into(),
+            frame: CampaignFrame {
+                roles: vec!["agent".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        CampaignInput {
+            name: "x".into(),
+            frame: CampaignFrame {
+                audience: Some("staff".into()),
+                roles: vec!["customer".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    ] {
+        let e = app.create_campaign(&cli, "q4", bad).await.unwrap_err();
+        assert!(matches!(e, AppError::Invalid(_)), "{e:?}");
+    }
+    let staff = app
+        .create_campaign(
+            &cli,
+            "q4",
+            CampaignInput {
+                name: "员工满意度".into(),
+                frame: CampaignFrame {
+                    audience: Some("staff".into()),
+                    roles: vec!["agent".into()],
+                    ..Default::default()
+                },
+                fatigue_days: Some(30),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    run_jobs(&app).await;
+    let plan = app.campaign_plan(&cli, staff.id).await.unwrap();
+    assert_eq!((plan.frame, plan.eligible), (1, 1), "the one agent, not the technician");
+    let run = app.run_campaign(&cli, staff.id).await.unwrap();
+    assert_eq!((run.links, run.emailed), (1, 1));
+    let mailed = sink.filed();
+    assert_eq!(run_jobs(&app).await, 1);
+    let (raw, envelope) = sink.message(mailed + 1);
+    assert!(envelope.contains("agent@example.com"), "{envelope}");
+    let m = parse_inbound(&raw, &InboundLimits::default()).unwrap();
+    assert!(m.text.contains("https://kefu.example/s/"), "{}", m.text);
+    let l = app.campaign_links(&cli, staff.id, None).await.unwrap().remove(0);
+    assert_eq!(l.customer_name.as_deref(), Some("agent"));
+    assert_eq!(l.email.as_deref(), Some("agent@example.com"));
+    app.answer_survey(
+        &l.token.unwrap(),
+        Answers {
+            score: Some(4),
+            ..Default::default()
+        },
+        "",
+        true,
+    )
+    .await
+    .unwrap();
+    let by_role = app
+        .survey_report(&cli, survey.survey.id, Some("role=agent"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(by_role.n_responses, 1);
+    // Asked within the fatigue window: not again.
+    assert_eq!(app.campaign_plan(&cli, staff.id).await.unwrap().excluded_recent, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 //! SQLite has one writer), so two answers never fold into the same stale accumulator.
 
 pub const SURVEY_COLUMNS: &str = "id, slug, kind, title, language, weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at";
-pub const LINK_COLUMNS: &str = "id, survey_id, customer_id, contact_id, ticket_id, language, expires_at, answered_at, opted_out_at, created_at, campaign_id, run";
+pub const LINK_COLUMNS: &str = "id, survey_id, customer_id, contact_id, ticket_id, language, expires_at, answered_at, opted_out_at, created_at, campaign_id, run, user_id";
 pub const CAMPAIGN_COLUMNS: &str = "id, survey_id, name, frame, sample_size, margin, response_rate, seed, fatigue_days, expires_in_days, recurrence, invite_by_email, status, runs, last_run_at, created_by, created_at, updated_at";
 pub const RESPONSE_COLUMNS: &str =
     "id, survey_id, link_id, respondent, answers, comment, partial, segment, created_at, updated_at";
@@ -63,6 +63,7 @@ macro_rules! portable_surveys {
                     created_at: get(row, "created_at")?,
                     campaign_id: get(row, "campaign_id")?,
                     run: get(row, "run")?,
+                    user_id: get(row, "user_id")?,
                 })
             }
 
@@ -188,10 +189,10 @@ macro_rules! portable_surveys {
             }
 
             async fn insert_link_in(tx: &mut ::sqlx::Transaction<'_, $db>, l: &$crate::NewSurveyLink, run: Option<i64>) -> $crate::StoreResult<$crate::SurveyLink> {
-                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, expires_at, created_at, campaign_id, run, token) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {}", $crate::portable_surveys::LINK_COLUMNS)))
+                let row = ::sqlx::query(::sqlx::AssertSqlSafe(format!("INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, expires_at, created_at, campaign_id, run, token, user_id) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}", $crate::portable_surveys::LINK_COLUMNS)))
                     .bind(l.survey_id).bind(&l.token_hash).bind(l.customer_id).bind(l.contact_id).bind(l.ticket_id).bind(&l.language).bind(l.expires_at).bind(l.now)
-                    .bind(l.campaign_id).bind(run).bind(&l.token)
+                    .bind(l.campaign_id).bind(run).bind(&l.token).bind(l.user_id)
                     .fetch_one(&mut **tx).await.map_err(db_err)?;
                 __portable_survey_rows::link(&row)
             }
@@ -415,6 +416,19 @@ macro_rules! portable_surveys {
                 ::sqlx::query_scalar("SELECT DISTINCT customer_id FROM survey_links WHERE opted_out_at IS NOT NULL AND customer_id IS NOT NULL")
                     .fetch_all(self.reader()).await.map_err(db_err)
             }
+            async fn staff_frame(&self) -> $crate::StoreResult<Vec<$crate::StaffRow>> {
+                let rows: Vec<(i64, String, String, String, Option<String>)> = ::sqlx::query_as("SELECT id, name, email, role, language FROM users WHERE disabled = FALSE AND role <> 'customer' ORDER BY id")
+                    .fetch_all(self.reader()).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(user_id, name, email, role, language)| $crate::StaffRow { user_id, name, email, role, language }).collect())
+            }
+            async fn recently_surveyed_users(&self, since: i64) -> $crate::StoreResult<Vec<i64>> {
+                ::sqlx::query_scalar("SELECT DISTINCT user_id FROM survey_links WHERE created_at >= $1 AND user_id IS NOT NULL")
+                    .bind(since).fetch_all(self.reader()).await.map_err(db_err)
+            }
+            async fn opted_out_users(&self) -> $crate::StoreResult<Vec<i64>> {
+                ::sqlx::query_scalar("SELECT DISTINCT user_id FROM survey_links WHERE opted_out_at IS NOT NULL AND user_id IS NOT NULL")
+                    .fetch_all(self.reader()).await.map_err(db_err)
+            }
             async fn record_campaign_run(&self, campaign_id: i64, links: &[$crate::NewSurveyLink], now: i64) -> $crate::StoreResult<(i64, Vec<$crate::SurveyLink>)> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let run: Option<i64> = ::sqlx::query_scalar("UPDATE survey_campaigns SET runs = runs + 1, last_run_at = $2, updated_at = $2 WHERE id = $1 RETURNING runs")
@@ -430,8 +444,8 @@ macro_rules! portable_surveys {
             async fn campaign_links(&self, campaign_id: i64, run: Option<i64>) -> $crate::StoreResult<Vec<$crate::CampaignLink>> {
                 use ::sqlx::Row;
                 let cols: String = $crate::portable_surveys::LINK_COLUMNS.split(", ").map(|c| format!("l.{c}")).collect::<Vec<_>>().join(", ");
-                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {cols}, l.token, c.external_id AS customer_external_id, c.name AS customer_name, ct.name AS contact_name, ct.email, ct.phone \
-                    FROM survey_links l LEFT JOIN customers c ON c.id = l.customer_id LEFT JOIN contacts ct ON ct.id = l.contact_id \
+                let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {cols}, l.token, c.external_id AS customer_external_id, COALESCE(c.name, u.name) AS customer_name, ct.name AS contact_name, COALESCE(ct.email, u.email) AS email, ct.phone \
+                    FROM survey_links l LEFT JOIN customers c ON c.id = l.customer_id LEFT JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = l.user_id \
                     WHERE l.campaign_id = $1 AND ($2 IS NULL OR l.run = $2) ORDER BY l.id")))
                     .bind(campaign_id).bind(run).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(|r| Ok($crate::CampaignLink {

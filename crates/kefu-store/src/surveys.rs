@@ -132,6 +132,8 @@ pub struct SurveyLink {
     /// The campaign and its run that made the link, if one did.
     pub campaign_id: Option<i64>,
     pub run: Option<i64>,
+    /// A staff member asked (employee surveys), instead of a customer.
+    pub user_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +149,8 @@ pub struct NewSurveyLink {
     /// Campaign links: the campaign, and the plain token kept for the link list.
     pub campaign_id: Option<i64>,
     pub token: Option<String>,
+    /// Employee surveys: the staff member asked.
+    pub user_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -235,6 +239,17 @@ pub struct FrameRow {
     pub contact_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+    pub language: Option<String>,
+}
+
+/// A staff member as an employee survey's frame sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    /// admin | manager | agent | technician
+    pub role: String,
     pub language: Option<String>,
 }
 
@@ -351,6 +366,11 @@ pub trait Surveys {
     /// ever opted out of one.
     async fn recently_surveyed(&self, since: Millis) -> StoreResult<Vec<i64>>;
     async fn opted_out_customers(&self) -> StoreResult<Vec<i64>>;
+    /// Staff who can be asked (enabled, any role but customer), in id order.
+    async fn staff_frame(&self) -> StoreResult<Vec<StaffRow>>;
+    /// Staff asked to answer any survey since `since`, and staff who ever opted out.
+    async fn recently_surveyed_users(&self, since: Millis) -> StoreResult<Vec<i64>>;
+    async fn opted_out_users(&self) -> StoreResult<Vec<i64>>;
     /// Records a run of a campaign: its run counter goes up by one and its links are made, in one
     /// transaction. Returns the run's number and the links.
     async fn record_campaign_run(

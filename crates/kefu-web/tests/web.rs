@@ -3051,6 +3051,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
             expires_at: now - 1,
             campaign_id: None,
             token: None,
+            user_id: None,
             now: now - 10,
         }])
         .await

@@ -60,7 +60,7 @@ pub enum SurveyCommand {
     Report {
         /// The survey's slug or id
         survey: String,
-        /// all (default) or <field>=<value>, field one of tier, kind, region, channel, product, agent
+        /// all (default) or <field>=<value>, field one of tier, kind, region, channel, product, agent, role
         #[arg(long)]
         segment: Option<String>,
         /// First month, YYYY-MM
@@ -105,6 +105,12 @@ pub enum CampaignCommand {
         /// Customers with any of these tags (default: any)
         #[arg(long, value_delimiter = ',')]
         tag: Vec<String>,
+        /// Ask staff instead of customers (an employee survey of internal customers)
+        #[arg(long)]
+        staff: bool,
+        /// Staff roles asked with --staff: admin,manager,agent,technician (default: all)
+        #[arg(long, value_delimiter = ',')]
+        role: Vec<String>,
         /// Ask this many a run
         #[arg(long, conflicts_with = "margin")]
         size: Option<u64>,
@@ -181,6 +187,8 @@ async fn campaign(app: &App, command: CampaignCommand, format: FormatArg) -> Res
             tier,
             region,
             tag,
+            staff,
+            role,
             size,
             margin,
             response_rate,
@@ -193,6 +201,8 @@ async fn campaign(app: &App, command: CampaignCommand, format: FormatArg) -> Res
             let input = kefu_app::survey_campaigns::CampaignInput {
                 name,
                 frame: kefu_app::survey_campaigns::CampaignFrame {
+                    audience: staff.then(|| "staff".to_owned()),
+                    roles: role,
                     kinds: kind,
                     tiers: tier,
                     regions: region,

@@ -43,6 +43,9 @@ pub struct CalculatorRow {
 #[derive(Default)]
 pub struct CampaignValues {
     pub name: String,
+    /// customers | staff
+    pub audience: String,
+    pub roles: Vec<String>,
     pub kinds: Vec<String>,
     pub tiers: Vec<String>,
     pub regions: String,
@@ -72,6 +75,7 @@ pub struct CampaignsPage {
     pub recurrences: Vec<(&'static str, &'static str)>,
     pub tiers: Vec<&'static str>,
     pub kinds: Vec<(&'static str, &'static str)>,
+    pub roles: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -177,6 +181,12 @@ async fn page(
             errors,
             recurrences: RECURRENCES.iter().map(|r| (*r, t.t(recurrence_key(r)))).collect(),
             tiers: vec!["A", "B", "C", "D", "E", "none"],
+            roles: vec![
+                ("admin", t.t("role.admin")),
+                ("manager", t.t("role.manager")),
+                ("agent", t.t("role.agent")),
+                ("technician", t.t("role.technician")),
+            ],
             kinds: vec![
                 ("end", t.t("customers.kind_end")),
                 ("intermediate", t.t("customers.kind_intermediate")),
@@ -217,6 +227,8 @@ fn values_of(fields: &[(String, String)]) -> CampaignValues {
     let all = |k: &str| fields.iter().filter(|(f, _)| f == k).map(|(_, v)| v.clone()).collect();
     CampaignValues {
         name: one("name"),
+        audience: one("audience"),
+        roles: all("role"),
         kinds: all("kind"),
         tiers: all("tier"),
         regions: one("regions"),
@@ -252,6 +264,8 @@ fn input_of(v: &CampaignValues) -> Result<CampaignInput, Invalid> {
     Ok(CampaignInput {
         name: v.name.clone(),
         frame: CampaignFrame {
+            audience: Some(v.audience.clone()).filter(|a| a == "staff"),
+            roles: v.roles.clone(),
             kinds: v.kinds.clone(),
             tiers: v.tiers.clone(),
             regions: list(&v.regions),

@@ -93,6 +93,7 @@ fn segment_key(field: &str) -> &'static str {
         "region" => "survey.segment_region",
         "channel" => "survey.segment_channel",
         "product" => "survey.segment_product",
+        "role" => "survey.segment_role",
         _ => "survey.segment_agent",
     }
 }
