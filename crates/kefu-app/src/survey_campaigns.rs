@@ -542,9 +542,12 @@ impl App {
     }
 
     /// Enqueues an e-mail invitation for each link whose contact has an address (when the
-    /// campaign invites by e-mail and mail is set up); returns how many.
+    /// campaign invites by e-mail and mail out is set up with a public URL); returns how many.
     async fn invite_to_survey(&self, c: &Campaign, links: &[SurveyLink], tokens: &[String], rows: &[&Member]) -> u64 {
-        if !c.invite_by_email || self.config.mail_out.is_none() {
+        // An invitation is only worth sending with a link the respondent can open: mail out needs
+        // `public_url` for that (without it, hand out the link list instead).
+        let reachable = self.config.mail_out.as_ref().is_some_and(|m| m.public_url.is_some());
+        if !c.invite_by_email || !reachable {
             return 0;
         }
         let mut n = 0;
