@@ -446,3 +446,25 @@ fn tail_histogram_is_within_one_percent_of_exact_nearest_rank() {
     assert!(!h1.add(-1.0) && !h1.add(f64::NAN));
     assert_eq!(TailHistogram::default().percentile(50), None);
 }
+
+#[test]
+fn competitor_figures_match_numpy() {
+    use kefu_core::stats::competitor::CompetitorSums;
+    let v = fixtures();
+    let layout = ServqualLayout::standard();
+    for case in v["competitor"].as_array().expect("cases") {
+        let name = case["name"].as_str().expect("name");
+        let p: Vec<Vec<Option<u8>>> = serde_json::from_value(case["perception"].clone()).expect("P");
+        let c: Vec<Vec<Option<u8>>> = serde_json::from_value(case["competitor"].clone()).expect("C");
+        // Two halves merged, as per-period sums would be.
+        let (mut a, mut b) = (CompetitorSums::new(&layout), CompetitorSums::new(&layout));
+        for (i, (p, c)) in p.iter().zip(&c).enumerate() {
+            if i % 2 == 0 { &mut a } else { &mut b }
+                .add(&layout, p, c)
+                .expect("valid");
+        }
+        a.merge(&b);
+        let got = serde_json::to_value(a.report(&layout)).expect("json");
+        assert_matches(name, &got, &case["expected"], 1e-9);
+    }
+}
