@@ -14,6 +14,7 @@ use kefu_store::{Campaign, CampaignLink, FrameRow, NewCampaign, NewSurveyLink, S
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashSet;
+use std::collections::hash_map::Entry;
 
 /// The job that runs due recurring campaigns (hourly).
 pub const CAMPAIGNS_KIND: &str = "surveys.campaigns";
@@ -256,6 +257,60 @@ fn draw<'a>(eligible: &'a [&'a Member], n: u64, seed: i64, run: i64) -> Vec<&'a 
         .collect()
 }
 
+/// Who campaigns draw from, read once however many campaigns are planned from it: the
+/// customers and staff, who opted out, and who was asked within each fatigue window.
+#[derive(Default)]
+struct Population {
+    customers: Option<Vec<FrameRow>>,
+    staff: Option<Vec<StaffRow>>,
+    /// (staff?) -> ids that opted out.
+    opted_out: std::collections::HashMap<bool, HashSet<i64>>,
+    /// (staff?, fatigue days) -> ids asked within the window.
+    recent: std::collections::HashMap<(bool, i64), HashSet<i64>>,
+}
+
+impl Population {
+    async fn customers(&mut self, app: &App) -> AppResult<&Vec<FrameRow>> {
+        if self.customers.is_none() {
+            self.customers = Some(app.store.campaign_frame().await?);
+        }
+        Ok(self.customers.get_or_insert_with(Vec::new))
+    }
+
+    async fn staff(&mut self, app: &App) -> AppResult<&Vec<StaffRow>> {
+        if self.staff.is_none() {
+            self.staff = Some(app.store.staff_frame().await?);
+        }
+        Ok(self.staff.get_or_insert_with(Vec::new))
+    }
+
+    async fn opted_out(&mut self, app: &App, staff: bool) -> AppResult<&HashSet<i64>> {
+        if let Entry::Vacant(e) = self.opted_out.entry(staff) {
+            let ids = if staff {
+                app.store.opted_out_users().await?
+            } else {
+                app.store.opted_out_customers().await?
+            };
+            e.insert(ids.into_iter().collect());
+        }
+        Ok(&self.opted_out[&staff])
+    }
+
+    async fn recent(&mut self, app: &App, staff: bool, fatigue_days: i64, now: i64) -> AppResult<&HashSet<i64>> {
+        let key = (staff, fatigue_days);
+        if let Entry::Vacant(e) = self.recent.entry(key) {
+            let since = now - fatigue_days * DAY_MS;
+            let ids = match (fatigue_days > 0, staff) {
+                (false, _) => vec![],
+                (true, true) => app.store.recently_surveyed_users(since).await?,
+                (true, false) => app.store.recently_surveyed(since).await?,
+            };
+            e.insert(ids.into_iter().collect());
+        }
+        Ok(&self.recent[&key])
+    }
+}
+
 impl App {
     pub async fn create_campaign(&self, actor: &Actor, survey: &str, input: CampaignInput) -> AppResult<Campaign> {
         require_manager(actor)?;
@@ -366,13 +421,21 @@ impl App {
         Ok(c)
     }
 
-    /// How many customers a campaign over all of them could ask now, with this fatigue window
-    /// (the N of the sample size calculator).
-    pub async fn eligible_customers(&self, actor: &Actor, fatigue_days: i64) -> AppResult<u64> {
+    /// A survey's campaigns with who each next run would ask, and how many customers a campaign
+    /// over all of them could ask with a fatigue window of `fatigue_days` (the N of the sample size
+    /// calculator). The frames are read once for all of them.
+    pub async fn campaigns_overview(
+        &self,
+        actor: &Actor,
+        survey_id: i64,
+        fatigue_days: i64,
+    ) -> AppResult<(u64, Vec<(Campaign, CampaignPlan)>)> {
         require_manager(actor)?;
-        let c = Campaign {
+        let now = now_ms();
+        let mut pop = Population::default();
+        let everyone = Campaign {
             id: 0,
-            survey_id: 0,
+            survey_id,
             name: String::new(),
             frame: "{}".into(),
             sample_size: None,
@@ -390,54 +453,44 @@ impl App {
             created_at: 0,
             updated_at: 0,
         };
-        Ok(self.plan_of(&c, now_ms()).await?.0.eligible)
+        let eligible = self.plan_of(&everyone, now, &mut pop).await?.0.eligible;
+        let mut out = Vec::new();
+        for c in self.store.list_campaigns(Some(survey_id)).await? {
+            let (plan, _) = self.plan_of(&c, now, &mut pop).await?;
+            out.push((c, plan));
+        }
+        Ok((eligible, out))
     }
 
     /// The frame, the exclusions and the sample a run would make now.
     pub async fn campaign_plan(&self, actor: &Actor, id: i64) -> AppResult<CampaignPlan> {
         require_manager(actor)?;
         let c = self.store.get_campaign(id).await?;
-        let (plan, _) = self.plan_of(&c, now_ms()).await?;
+        let (plan, _) = self.plan_of(&c, now_ms(), &mut Population::default()).await?;
         Ok(plan)
     }
 
-    async fn plan_of(&self, c: &Campaign, now: i64) -> AppResult<(CampaignPlan, Vec<Member>)> {
+    async fn plan_of(&self, c: &Campaign, now: i64, pop: &mut Population) -> AppResult<(CampaignPlan, Vec<Member>)> {
         let frame: CampaignFrame =
             serde_json::from_str(&c.frame).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-        let since = now - c.fatigue_days * DAY_MS;
-        let (rows, recent, opted_out): (Vec<Member>, Vec<i64>, Vec<i64>) = if frame.is_staff() {
-            let rows = self
-                .store
-                .staff_frame()
+        let staff = frame.is_staff();
+        let rows: Vec<Member> = if staff {
+            pop.staff(self)
                 .await?
                 .iter()
                 .filter(|u| frame.roles.is_empty() || frame.roles.contains(&u.role))
                 .map(Member::from)
-                .collect();
-            let recent = if c.fatigue_days > 0 {
-                self.store.recently_surveyed_users(since).await?
-            } else {
-                vec![]
-            };
-            (rows, recent, self.store.opted_out_users().await?)
+                .collect()
         } else {
-            let rows = self
-                .store
-                .campaign_frame()
+            pop.customers(self)
                 .await?
                 .iter()
                 .filter(|r| frame.admits(r))
                 .map(Member::from)
-                .collect();
-            let recent = if c.fatigue_days > 0 {
-                self.store.recently_surveyed(since).await?
-            } else {
-                vec![]
-            };
-            (rows, recent, self.store.opted_out_customers().await?)
+                .collect()
         };
-        let recent: HashSet<i64> = recent.into_iter().collect();
-        let opted_out: HashSet<i64> = opted_out.into_iter().collect();
+        let recent = pop.recent(self, staff, c.fatigue_days, now).await?.clone();
+        let opted_out = pop.opted_out(self, staff).await?.clone();
         let (mut excluded_recent, mut excluded_opted_out) = (0, 0);
         let eligible: Vec<Member> = rows
             .iter()
@@ -504,7 +557,7 @@ impl App {
             return Err(AppError::Refused(format!("the survey is {}, not open", survey.status)));
         }
         let now = now_ms();
-        let (plan, eligible) = self.plan_of(c, now).await?;
+        let (plan, eligible) = self.plan_of(c, now, &mut Population::default()).await?;
         let refs: Vec<&Member> = eligible.iter().collect();
         let sample = draw(&refs, plan.invitations, c.seed, c.runs + 1);
         let default_lang = Language::parse(&survey.language).unwrap_or(Language::ZhCn);

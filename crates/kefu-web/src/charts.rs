@@ -20,6 +20,16 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// The opening of a chart: its id, size, accessible name and title.
+fn svg_open(id: &str, w: f64, h: f64, caption: &str) -> String {
+    format!(
+        r#"<svg id="{}" class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
+        esc(id),
+        esc(caption),
+        esc(caption)
+    )
+}
+
 /// A linear scale from a domain onto a pixel range.
 #[derive(Clone, Copy)]
 struct Scale {
@@ -64,14 +74,7 @@ pub fn gap_bars(id: &str, bars: &[Bar], caption: &str) -> String {
         r0: left,
         r1: w - right,
     };
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg id="{}" class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(id),
-        esc(caption)
-    );
-    let _ = write!(s, "<title>{}</title>", esc(caption));
+    let mut s = svg_open(id, w, h, caption);
     let bottom = top + row * bars.len() as f64;
     let mut t = lo;
     while t <= hi + 1e-9 {
@@ -165,14 +168,7 @@ pub fn ipa_scatter(
         r0: h - m,
         r1: 16.0,
     };
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg id="{}" class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(id),
-        esc(caption)
-    );
-    let _ = write!(s, "<title>{}</title>", esc(caption));
+    let mut s = svg_open(id, w, h, caption);
     let _ = write!(
         s,
         r##"<rect x="{m}" y="16" width="{:.1}" height="{:.1}" fill="none" stroke="#999"/>"##,
@@ -257,14 +253,7 @@ pub fn trend_line(id: &str, points: &[(String, Option<f64>)], caption: &str) -> 
         r0: m + 10.0,
         r1: w - 20.0,
     };
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg id="{}" class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(id),
-        esc(caption)
-    );
-    let _ = write!(s, "<title>{}</title>", esc(caption));
+    let mut s = svg_open(id, w, h, caption);
     let _ = write!(
         s,
         r##"<line x1="{m}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#999"/>"##,

@@ -110,8 +110,8 @@ async fn page(
         Ok(v) => v,
         Err(e) => return super::error_page(id, e),
     };
-    let population = match state.app.eligible_customers(&actor, 90).await {
-        Ok(n) => n,
+    let (population, list) = match state.app.campaigns_overview(&actor, survey_id, 90).await {
+        Ok(o) => o,
         Err(e) => return super::error_page(id, e),
     };
     let rate = rate.filter(|r| *r > 0.0 && *r <= 100.0).unwrap_or(DEFAULT_RATE_PERCENT);
@@ -128,17 +128,9 @@ async fn page(
             })
         })
         .collect();
-    let list = match state.app.list_campaigns(&actor, Some(survey_id)).await {
-        Ok(l) => l,
-        Err(e) => return super::error_page(id, e),
-    };
     let tz = super::time_zone(state).await;
     let mut campaigns = Vec::with_capacity(list.len());
-    for k in list {
-        let plan = match state.app.campaign_plan(&actor, k.id).await {
-            Ok(p) => p,
-            Err(e) => return super::error_page(id, e),
-        };
+    for (k, plan) in list {
         campaigns.push(CampaignRow {
             id: k.id,
             recurrence: t.t(recurrence_key(&k.recurrence)).to_owned(),
