@@ -8,6 +8,7 @@
 #      GET  /api/v1/surveys/bench/report at 1 connection (the full JSON report from the statistics)
 #      POST /api/v1/survey-answers/{token} at CONNS connections: a final answer of all 44 items, the
 #           allocation and overall satisfaction, each request on a token of its own (answers/s)
+#      POST /s/{token}   the same answer as the answer page's form posts it (CSRF cookie, 303)
 #
 # Prints Markdown tables. Targets (issue 5) are reported, not enforced.
 # Usage: bench/issue5.sh   Knobs: KEFU_BIN, SKIP_BUILD=1, BACKENDS ["sqlite postgres"], ROWS [1000000],
@@ -109,13 +110,17 @@ for be in $BACKENDS; do
     }
     run "full JSON report, $ROWS answers (1 connection)" 1 /api/v1/surveys/bench/report -H "Authorization: Bearer $TOKEN"
 
-    # Answers through the API: a live survey with a token for every request wrk can make.
-    api -X POST "http://127.0.0.1:$PORT/api/v1/surveys" -d '{"slug": "live", "title": "在线答卷", "importance": true, "overall": true}' >/dev/null
-    : >"$WORK/tokens"
-    for _ in $(seq 10); do
-        api -X POST "http://127.0.0.1:$PORT/api/v1/surveys/live/links" -d '{"count": 10000, "expires_in_days": 1}' |
-            python3 -c 'import json,sys; print("\n".join(l["token"] for l in json.load(sys.stdin)["links"]))' >>"$WORK/tokens"
-    done
+    # A live survey (slug $1) with 100,000 tokens in file $2: one for every request wrk can make.
+    live_survey() {
+        api -X POST "http://127.0.0.1:$PORT/api/v1/surveys" -d "{\"slug\": \"$1\", \"title\": \"在线答卷 $1\", \"importance\": true, \"overall\": true}" >/dev/null
+        : >"$2"
+        for _ in $(seq 10); do
+            api -X POST "http://127.0.0.1:$PORT/api/v1/surveys/$1/links" -d '{"count": 10000, "expires_in_days": 1}' |
+                python3 -c 'import json,sys; print("\n".join(l["token"] for l in json.load(sys.stdin)["links"]))' >>"$2"
+        done
+    }
+    # Answers through the API.
+    live_survey live "$WORK/tokens"
     python3 - "$WORK/answer.json" <<'PY'
 import json, sys
 codes = [f"Q{i}" for i in range(1, 23)]
@@ -140,6 +145,38 @@ function request()
 end
 EOF
     run "answer a survey (POST, a token each)" "$CONNS" / -s "$WORK/answer.lua"
+
+    # The same answers through the mobile answer page's form (/s/{token}, CSRF double-submit
+    # cookie, 303 to the thank-you page), on tokens of their own.
+    live_survey live-page "$WORK/page-tokens"
+    python3 - "$WORK/answer.form" <<'PY'
+import sys, urllib.parse
+dims = ["tangibles", "reliability", "responsiveness", "assurance", "empathy"]
+fields = [("csrf", "b" * 40), ("action", "submit")]
+for i in range(22):
+    fields += [(f"e_Q{i + 1}", 6 + i % 2), (f"p_Q{i + 1}", 3 + i % 5)]
+fields += [(f"w_{d}", w) for d, w in zip(dims, [10, 30, 25, 15, 20])]
+fields += [("overall", 5), ("comment", "师傅准时上门，服务很好")]
+open(sys.argv[1], "w").write(urllib.parse.urlencode(fields))
+PY
+    cat >"$WORK/answer-page.lua" <<EOF
+local tokens = {}
+for line in io.lines("$WORK/page-tokens") do tokens[#tokens + 1] = line end
+local f = io.open("$WORK/answer.form"); local body = f:read("*a"); f:close()
+local headers = {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "kefu_csrf=" .. string.rep("b", 40)}
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+local next_token = nil
+function request()
+    next_token = (next_token or tid) + 2
+    return wrk.format("POST", "/s/" .. tokens[next_token - 1], headers, body)
+end
+EOF
+    run "answer a survey on the page (form POST, a token each)" "$CONNS" / -s "$WORK/answer-page.lua"
+    # A form the page refused would be shown again with a 4xx; count what the report has too.
+    for s in live live-page; do
+        log "[$be] survey $s counts $(api "http://127.0.0.1:$PORT/api/v1/surveys/$s/report" | python3 -c 'import json,sys; print(json.load(sys.stdin)["n_responses"])') answers"
+    done
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
     [[ $be != postgres ]] || { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" postgres >/dev/null; PG_DB=; }
 done

@@ -42,6 +42,19 @@ fn raw(v: &Value) -> String {
     }
 }
 
+/// A comment on one line: newlines and control characters as spaces, at most 200 characters.
+fn one_line(c: &str) -> String {
+    let mut out: String = c
+        .chars()
+        .map(|ch| if ch.is_control() { ' ' } else { ch })
+        .take(200)
+        .collect();
+    if c.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
 fn dash(s: String) -> String {
     if s.is_empty() { "—".into() } else { s }
 }
@@ -125,8 +138,9 @@ pub fn summary_rows(r: &Value) -> Vec<(String, Value)> {
     out
 }
 
-/// The report for a terminal.
-pub fn to_text(r: &Value, title: &str, slug: &str) -> String {
+/// The report for a terminal, with the lowest-scoring items and their comments (`low`, read
+/// from the answers besides the report).
+pub fn to_text(r: &Value, title: &str, slug: &str, low: &[crate::surveys::LowItem]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let months = match (r["from"].as_str(), r["to"].as_str()) {
@@ -206,6 +220,38 @@ pub fn to_text(r: &Value, title: &str, slug: &str) -> String {
     if let Some(p) = r["short_planks"].as_array().filter(|p| !p.is_empty()) {
         let names: Vec<&str> = p.iter().filter_map(Value::as_str).collect();
         let _ = writeln!(s, "\nshort planks (concentrate here): {}", names.join(", "));
+    }
+    if !low.is_empty() {
+        let _ = writeln!(s, "\nlowest-scoring items, with what those who rated them low said:");
+        for l in low {
+            let _ = writeln!(s, "  {:<8} {:>7.3}", l.code, l.score);
+            for c in &l.comments {
+                let _ = writeln!(s, "           “{}”", one_line(c));
+            }
+        }
+    }
+    if let Some(points) = r["trend"].as_array().filter(|t| !t.is_empty()) {
+        let percent = r["kind"] == "csat";
+        let shown = |v: &Value| match v.as_f64() {
+            Some(x) if percent => format!("{:.1} %", x * 100.0),
+            Some(x) => format!("{x:.3}"),
+            None => "—".into(),
+        };
+        let _ = writeln!(s, "\ntrend by month:");
+        for p in points {
+            let ci = if p["ci95"].is_array() {
+                format!("  95 % CI {} to {}", shown(&p["ci95"][0]), shown(&p["ci95"][1]))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "  {}  n = {:>7}  {:>9}{ci}",
+                p["period"].as_str().unwrap_or(""),
+                p["n"].to_string(),
+                shown(&p["value"])
+            );
+        }
     }
     if let Some(rows) = r["dissatisfaction"].as_array().filter(|d| !d.is_empty()) {
         let _ = writeln!(
@@ -327,6 +373,8 @@ mod tests {
                        "gap_mean": -0.5, "gap_sd": 0.5, "gap_ci95": [-1.74, 0.74]}],
             "ipa": [{"dimension": "tangibles", "importance_stated": 20.0, "quadrant": "concentrate_here"}],
             "short_planks": ["tangibles"],
+            "trend": [{"period": "2026-10", "n": 2, "value": -0.75, "ci95": null},
+                      {"period": "2026-11", "n": 1, "value": null, "ci95": null}],
             "notes": [{"field": "servqual.weighted_manager", "reason": "the survey has no manager weights"}]
         })
     }
@@ -349,7 +397,12 @@ mod tests {
 
     #[test]
     fn text_names_scores_planks_and_notes_and_dashes_nulls() {
-        let t = to_text(&report(), "Q4 survey", "q4");
+        let low = [crate::surveys::LowItem {
+            code: "Q1".into(),
+            score: -0.5,
+            comments: vec!["太慢了\n\u{1b}[31m再也不来".into()],
+        }];
+        let t = to_text(&report(), "Q4 survey", "q4", &low);
         assert!(
             t.starts_with("Q4 survey (q4, servqual) — segment all, all months\nresponses: 3\n"),
             "{t}"
@@ -358,6 +411,14 @@ mod tests {
         assert!(t.contains("short planks (concentrate here): tangibles"));
         assert!(t.contains("servqual.weighted_manager: the survey has no manager weights"));
         assert!(t.contains("[-1.74, 0.74]"));
+        assert!(
+            t.contains("  Q1        -0.500\n           “太慢了  [31m再也不来”\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("  2026-10  n =       2     -0.750\n  2026-11  n =       1          —\n"),
+            "{t}"
+        );
     }
 
     #[test]

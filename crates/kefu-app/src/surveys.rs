@@ -566,6 +566,8 @@ pub struct SurveyReport {
     /// Why dissatisfied respondents of ticket answers were dissatisfied, per dimension (or the
     /// single score): none when no answer was about a ticket.
     pub dissatisfaction: Option<Vec<CauseRow>>,
+    /// The headline figure month by month (filled by `survey_report`).
+    pub trend: Vec<TrendPoint>,
 }
 
 /// Dissatisfaction causes (STATISTICS.md, seed 000) on one dimension: of the respondents
@@ -637,6 +639,44 @@ pub struct LowItem {
     /// The gap P − E (the mean P for SERVPERF).
     pub score: f64,
     pub comments: Vec<String>,
+}
+
+/// The headline figure of each month's statistics: the SERVQUAL score (P − E, unweighted) for
+/// item batteries, NPS, CSAT (a share) or the CES mean with their intervals.
+fn trend_of(
+    view: &SurveyView,
+    segment: &str,
+    months: &[(String, SurveyAccumulator)],
+) -> Result<Vec<TrendPoint>, Invalid> {
+    months
+        .iter()
+        .map(|(period, acc)| {
+            let rep = App::report_from(
+                view.clone(),
+                segment.to_owned(),
+                Some(period.clone()),
+                Some(period.clone()),
+                acc,
+            )?;
+            let (value, ci95) = if let Some(s) = &rep.servqual {
+                (s.servqual.unweighted, None)
+            } else if let Some(n) = &rep.nps {
+                (n.nps, n.nps_ci95)
+            } else if let Some(c) = &rep.csat {
+                (c.csat, c.csat_ci95)
+            } else if let Some(c) = &rep.ces {
+                (c.ces_mean, c.ces_ci95)
+            } else {
+                (None, None)
+            };
+            Ok(TrendPoint {
+                period: period.clone(),
+                n: rep.n_responses,
+                value,
+                ci95,
+            })
+        })
+        .collect()
 }
 
 /// A month of a survey's trend.
@@ -778,6 +818,27 @@ impl SurveyReport {
                 notes.push(json!({"field": "dissatisfaction", "reason": "no answer was about a ticket"}));
             }
         }
+        let scale = self.nps.is_some() || self.csat.is_some() || self.ces.is_some();
+        if self.servqual.is_some() && !self.trend.is_empty() {
+            notes.push(json!({
+                "field": "trend.ci95",
+                "reason": "a month's SERVQUAL score is a mean of dimension gaps: it has no interval (each dimension gap has one)",
+            }));
+        }
+        for p in &self.trend {
+            if p.value.is_none() {
+                notes.push(json!({
+                    "field": format!("trend.{}.value", p.period),
+                    "reason": "this month has too few answers for the figure",
+                }));
+            } else if scale && p.ci95.is_none() {
+                notes.push(json!({
+                    "field": format!("trend.{}.ci95", p.period),
+                    "reason": "this month has too few answers for an interval",
+                }));
+            }
+        }
+        out["trend"] = serde_json::to_value(&self.trend).unwrap_or(Value::Null);
         out["notes"] = Value::Array(notes);
         intervals_as_pairs(&mut out);
         out
@@ -1505,7 +1566,12 @@ impl App {
         let to = parse_period("to", to)?;
         let view = self.get_survey(actor, survey_id).await?;
         let (from_, to_) = (from.as_deref(), to.as_deref());
-        let acc = self.merged_stats(&view, &segment, from_, to_).await?;
+        let months = self.period_stats(&view, &segment, from_, to_).await?;
+        let mut acc = SurveyAccumulator::new(&view)?;
+        for (_, part) in &months {
+            acc.merge(part)?;
+        }
+        let trend = trend_of(&view, &segment, &months)?;
         let met = self
             .merged_stats(&view, &format!("{segment}|sla:met"), from_, to_)
             .await?;
@@ -1514,7 +1580,28 @@ impl App {
             .await?;
         let mut r = Self::report_from(view, segment, from, to, &acc)?;
         r.dissatisfaction = dissatisfaction(&r.view, &met, &breached);
+        r.trend = trend;
         Ok(r)
+    }
+
+    /// The statistics of a survey for one segment, month by month within `from..=to`.
+    async fn period_stats(
+        &self,
+        view: &SurveyView,
+        segment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
+        let rows = self.store.survey_stats(view.survey.id, segment, from, to).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let Some(s) = r.accumulator {
+                let acc: SurveyAccumulator =
+                    serde_json::from_str(&s).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+                out.push((r.period, acc));
+            }
+        }
+        Ok(out)
     }
 
     /// The statistics rows of a survey for one segment and months `from..=to`, merged.
@@ -1525,61 +1612,11 @@ impl App {
         from: Option<&str>,
         to: Option<&str>,
     ) -> AppResult<SurveyAccumulator> {
-        let rows = self.store.survey_stats(view.survey.id, segment, from, to).await?;
         let mut acc = SurveyAccumulator::new(view)?;
-        for r in rows {
-            if let Some(s) = r.accumulator {
-                let part: SurveyAccumulator =
-                    serde_json::from_str(&s).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-                acc.merge(&part)?;
-            }
+        for (_, part) in self.period_stats(view, segment, from, to).await? {
+            acc.merge(&part)?;
         }
         Ok(acc)
-    }
-
-    /// The survey's headline figure month by month for a segment: the SERVQUAL score (P − E,
-    /// unweighted) for item batteries, NPS, CSAT (a share) or the CES mean with their intervals.
-    pub async fn survey_trend(
-        &self,
-        actor: &Actor,
-        survey_id: i64,
-        segment: Option<&str>,
-    ) -> AppResult<Vec<TrendPoint>> {
-        require_survey_manager(actor)?;
-        let segment = parse_segment(segment)?;
-        let view = self.get_survey(actor, survey_id).await?;
-        let rows = self.store.survey_stats(survey_id, &segment, None, None).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let Some(acc) = r.accumulator else { continue };
-            let acc: SurveyAccumulator =
-                serde_json::from_str(&acc).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-            let rep = Self::report_from(
-                view.clone(),
-                segment.clone(),
-                Some(r.period.clone()),
-                Some(r.period.clone()),
-                &acc,
-            )?;
-            let (value, ci95) = if let Some(s) = &rep.servqual {
-                (s.servqual.unweighted, None)
-            } else if let Some(n) = &rep.nps {
-                (n.nps, n.nps_ci95)
-            } else if let Some(c) = &rep.csat {
-                (c.csat, c.csat_ci95)
-            } else if let Some(c) = &rep.ces {
-                (c.ces_mean, c.ces_ci95)
-            } else {
-                (None, None)
-            };
-            out.push(TrendPoint {
-                period: r.period,
-                n: rep.n_responses,
-                value,
-                ci95,
-            });
-        }
-        Ok(out)
     }
 
     /// The report of an accumulator (also what a rebuild from raw answers is checked with).
@@ -1603,6 +1640,7 @@ impl App {
             custom: vec![],
             competitor: None,
             dissatisfaction: None,
+            trend: vec![],
         };
         match acc {
             SurveyAccumulator::Servqual(a) => {

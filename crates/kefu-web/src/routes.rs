@@ -991,6 +991,13 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         ),
         r(
             Method::GET,
+            "/api/v1/surveys/{id}/lowest-items",
+            Roles(SURVEY_MANAGERS),
+            Api,
+            get(api::surveys::lowest_items),
+        ),
+        r(
+            Method::GET,
             "/api/v1/survey-items",
             Roles(SURVEY_MANAGERS),
             Api,

@@ -2863,6 +2863,39 @@ async fn surveys_api(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{out}");
+    assert_eq!(r["trend"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(r["trend"][0]["n"], 1);
+
+    // The lowest items with what the respondent said beside them.
+    let (res, out) = h
+        .api(
+            "GET",
+            &format!("/api/v1/surveys/{slug}/lowest-items?n=2"),
+            Some(&t),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    let low: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let low = low["items"].as_array().unwrap();
+    assert_eq!(low.len(), 2, "{out}");
+    assert!(low[0]["score"].as_f64().unwrap() <= low[1]["score"].as_f64().unwrap());
+    assert_eq!(low[0]["comments"][0], "<script>x</script>", "{out}");
+    for bad in ["n=0", "n=23", "n=x", "colour=red"] {
+        let (res, out) = h
+            .api(
+                "GET",
+                &format!("/api/v1/surveys/{id}/lowest-items?{bad}"),
+                Some(&t),
+                None,
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {out}");
+    }
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/surveys/{id}/lowest-items"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 
     // The item bank: read, edit wording (all or nothing).
     let (res, out) = h.api("GET", "/api/v1/survey-items", Some(&t), None).await;
@@ -3155,6 +3188,10 @@ async fn survey_answer_page_and_report(h: &Harness) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{body}");
     let (_, report) = h.get_page(&format!("/surveys/{new_id}"), &session).await;
     assert!(report.contains("id=\"benchmark\""), "the benchmark table");
+    assert!(
+        report.contains("<svg id=\"benchmark-chart\"") && report.contains("fill=\"#2e7d32\" opacity=\"0.8\"><title>"),
+        "the P − C chart, a positive bar"
+    );
     assert!(
         report.contains("<td class=\"num\">4.00</td><td class=\"num\">1.00</td>"),
         "C 4, P − C 1"

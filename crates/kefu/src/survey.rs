@@ -468,7 +468,10 @@ pub async fn run(app: &App, command: SurveyCommand, format: FormatArg) -> Result
                     b.push(b'\n');
                     b
                 }
-                FormatArg::Text => sr::to_text(&json, &title, &slug).into_bytes(),
+                FormatArg::Text => {
+                    let low = app.lowest_items(&cli, &r, 3).await.map_err(app_err)?;
+                    sr::to_text(&json, &title, &slug, &low).into_bytes()
+                }
                 FormatArg::Csv => sr::to_csv(&json)?,
                 FormatArg::Xlsx => sr::to_xlsx(&json, &title).map_err(|e| anyhow!("cannot write the workbook: {e}"))?,
             };

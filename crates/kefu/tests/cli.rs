@@ -785,9 +785,22 @@ fn survey_commands(db: &str) {
     assert_eq!(r["n_responses"], 12);
     assert_eq!(r["items"].as_array().unwrap().len(), 22);
     assert!(r["servqual"]["weighted_manager"].is_number(), "{json}");
+    let trend = r["trend"].as_array().unwrap();
+    assert_eq!(
+        trend.len(),
+        1,
+        "imported answers count in the month of the import: {json}"
+    );
+    assert_eq!(trend[0]["n"], 12);
+    assert_eq!(trend[0]["value"], r["servqual"]["unweighted"], "one month is the whole");
     let text = ok(&kefu(db, &["survey", "report", "q4-2026"]));
     assert!(
         text.starts_with("四季度服务质量 (q4-2026, servqual) — segment all, all months\nresponses: 12\n"),
+        "{text}"
+    );
+    assert!(text.contains("\ntrend by month:\n"), "{text}");
+    assert!(
+        text.contains("lowest-scoring items, with what those who rated them low said:"),
         "{text}"
     );
     let csv = ok(&kefu(db, &["survey", "report", "q4-2026", "--format", "csv"]));

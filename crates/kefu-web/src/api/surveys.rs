@@ -286,6 +286,68 @@ pub async fn report(
     Ok(Json(r.to_json()))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LowItemsQuery {
+    /// all (default), or field:value (field=value) as for the report
+    segment: Option<String>,
+    /// First month, YYYY-MM
+    from: Option<String>,
+    /// Last month, YYYY-MM
+    to: Option<String>,
+    /// How many items, 1–22 (default 3)
+    n: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LowItemDto {
+    /// The item's code
+    pub code: String,
+    /// The gap P − E (the mean P for SERVPERF)
+    pub score: f64,
+    /// What respondents who rated it low (P below E; P of 3 or less without E) said, newest first
+    pub comments: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LowItemList {
+    pub items: Vec<LowItemDto>,
+}
+
+/// The lowest-scoring items of the report (most negative gap first) with the comments given
+/// alongside them by respondents who rated them low. Empty for CSAT / NPS / CES surveys.
+#[utoipa::path(get, path = "/api/v1/surveys/{id}/lowest-items", tag = "surveys", security(("bearer" = [])), params(("id" = String, Path, description = "The survey's id or slug"), LowItemsQuery),
+    responses((status = 200, body = LowItemList), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn lowest_items(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    q: Result<Query<LowItemsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<LowItemList>, ApiError> {
+    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+    let n = q.n.unwrap_or(3);
+    if !(1..=22).contains(&n) {
+        return Err(kefu_core::Invalid::one("n", "out_of_range", "n is 1 to 22").into());
+    }
+    let actor = caller.actor();
+    let id = state.app.survey_id_of(&actor, &key).await?;
+    let r = state
+        .app
+        .survey_report(&actor, id, q.segment.as_deref(), q.from.as_deref(), q.to.as_deref())
+        .await?;
+    let items = state.app.lowest_items(&actor, &r, n).await?;
+    Ok(Json(LowItemList {
+        items: items
+            .into_iter()
+            .map(|l| LowItemDto {
+                code: l.code,
+                score: l.score,
+                comments: l.comments,
+            })
+            .collect(),
+    }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct BankDto {
     #[schema(value_type = Vec<Object>)]

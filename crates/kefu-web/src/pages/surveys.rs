@@ -681,6 +681,8 @@ pub struct ReportPage {
     pub trend: Vec<(String, u64, String, String)>,
     /// The competitor's name, and per dimension then item: (label, n, P, C, P − C, its interval).
     pub benchmark_name: String,
+    /// P − C per dimension with intervals (SVG), empty without answers.
+    pub benchmark_chart: String,
     pub benchmark: Vec<(String, u64, String, String, String, String)>,
     /// Dissatisfaction causes: (dimension, dissatisfied, value not perceived, value below expectation).
     pub causes: Vec<(String, u64, String, String)>,
@@ -731,10 +733,7 @@ pub async fn report(
     let mut short_planks = vec![];
     let mut notes = vec![];
     let (mut gap_chart, mut ipa_chart) = (String::new(), String::new());
-    let trend_points = match state.app.survey_trend(&actor, survey_id, seg.as_deref()).await {
-        Ok(p) => p,
-        Err(e) => return super::error_page(id, e),
-    };
+    let trend_points = &r.trend;
     let percent = v.survey.kind == "csat";
     let shown = |x: f64| if percent { x * 100.0 } else { x };
     let trend: Vec<(String, u64, String, String)> = trend_points
@@ -911,8 +910,22 @@ pub async fn report(
     }
     let mut benchmark = vec![];
     let mut benchmark_name = String::new();
+    let mut benchmark_chart = String::new();
     if let (Some((name, c)), Some(sq)) = (&r.competitor, &r.servqual) {
         benchmark_name = name.clone();
+        if r.n_responses > 0 {
+            let bars: Vec<crate::charts::Bar> = c
+                .dimensions
+                .iter()
+                .map(|d| crate::charts::Bar {
+                    label: v.dimension_name(&d.dimension, lang),
+                    value: d.p_minus_c.mean,
+                    lo: d.p_minus_c.ci95.map(|i| i.lo),
+                    hi: d.p_minus_c.ci95.map(|i| i.hi),
+                })
+                .collect();
+            benchmark_chart = crate::charts::gap_bars("benchmark-chart", &bars, t.t("survey.benchmark_chart"));
+        }
         for (d, ours) in c.dimensions.iter().zip(&sq.dimensions) {
             benchmark.push((
                 v.dimension_name(&d.dimension, lang),
@@ -1061,6 +1074,7 @@ pub async fn report(
         trend_chart,
         trend,
         benchmark_name,
+        benchmark_chart,
         benchmark,
         causes,
         lowest,
