@@ -5,12 +5,15 @@
 #    `kefu import purchases` of bench-purchases.csv (1,000,000 rows) under `/usr/bin/time -v`, on a
 #    fresh database each run (files from bench/import_data.py): rows/s and peak RSS. Also the
 #    100,000-customer file bench-customers-100k.csv (parents after children) once.
-# 2. `kefu demo --size large` (100,000 customers in ten regional trees, 1,000,000 purchases) on a
-#    fresh database, then over HTTP with a bearer token, `wrk --latency` on
+# 2. `kefu demo --size large` (100,000 customers in ten regional trees, 1,000,000 purchases, and
+#    1,000,000 tickets), or with NETWORK=import the 100,000 customers of bench-customers-100k.csv
+#    (ten agents with 9,999 beneath each; minutes faster), on a fresh database, then over HTTP with
+#    a bearer token, `wrk --latency` on
 #      GET /api/v1/customers?q=<a consumer's name that matches at most 50 customers>
 #      GET /api/v1/customers/<agent>/tree            (its subtree counts by kind)
 #      GET /api/v1/customers/<agent>/downstream?kind=end&limit=50   (first page of end customers)
-#    where <agent> is 华东总代理, the first top-level agent, with 9,999 customers beneath it.
+#    where <agent> is 华东总代理 (the demo) or 总代理0 Agency 0 (the import), a top-level agent
+#    with 9,999 customers beneath it.
 #
 # Prints Markdown tables (p50/p99 in ms, req/s, rows/s, peak RSS) and the load average before
 # each measurement. Targets are reported, not enforced.
@@ -21,6 +24,7 @@
 #   SKIP_BUILD=1    do not run `cargo build --release -p kefu` first
 #   BACKENDS        ["sqlite postgres"]
 #   PARTS           ["import http"]
+#   NETWORK         the 100,000 customers of the http part: demo or import [demo]
 #   IMPORT_RUNS     purchase imports per backend [3]
 #   DURATION        wrk duration per endpoint and concurrency [15s]
 #   CONNS_LIST      wrk connection counts to measure [1 16] (wrk -t is min(2, conns))
@@ -33,6 +37,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 PARTS=${PARTS:-"import http"}
+NETWORK=${NETWORK:-demo}
 IMPORT_RUNS=${IMPORT_RUNS:-3}
 DURATION=${DURATION:-15s}
 CONNS_LIST=${CONNS_LIST:-"1 16"}
@@ -221,9 +226,18 @@ measure() {
 bench_http() {
     local be=$1
     fresh_url "$be" "$be-large"
-    log "[$be] kefu demo --size large (load $(loadavg))"
-    time_kefu "$WORK/$be-demo-large.time" demo --size large
-    SETUP_ROWS+=("$be|kefu demo --size large|$ELAPSED|$PEAK_MB")
+    local agent_query agent_name
+    if [[ $NETWORK == import ]]; then
+        log "[$be] kefu import customers bench-customers-100k.csv (load $(loadavg))"
+        time_kefu "$WORK/$be-network.time" import customers "$DATA_DIR/bench-customers-100k.csv"
+        SETUP_ROWS+=("$be|kefu import customers bench-customers-100k.csv|$ELAPSED|$PEAK_MB")
+        agent_query="Agency 0" agent_name="总代理0 Agency 0"
+    else
+        log "[$be] kefu demo --size large (load $(loadavg))"
+        time_kefu "$WORK/$be-network.time" demo --size large
+        SETUP_ROWS+=("$be|kefu demo --size large|$ELAPSED|$PEAK_MB")
+        agent_query="华东总代理" agent_name="华东总代理"
+    fi
     kefu user create --email "$EMAIL" --password "$PASSWORD" --role admin >/dev/null
     TOKEN=$(kefu token create --user "$EMAIL" | tail -n1 | tr -d '[:space:]')
     [[ -n $TOKEN ]] || die "[$be] empty token"
@@ -231,9 +245,9 @@ bench_http() {
     start_server "$be-large"
 
     local agent counts first name n q
-    agent=$(api "/api/v1/customers?q=$(urlencode 华东总代理)&limit=10" | json 'd["items"][0]["id"]')
+    agent=$(api "/api/v1/customers?q=$(urlencode "$agent_query")&limit=50" | json "next(c['id'] for c in d['items'] if c['name'] == '$agent_name')")
     counts=$(api "/api/v1/customers/$agent/tree" | json 'd["downstream_counts"]')
-    log "[$be] agent $agent (华东总代理), beneath it: $counts"
+    log "[$be] agent $agent ($agent_name), beneath it: $counts"
     first=$(api "/api/v1/customers/$agent/downstream?kind=end&limit=50" | json 'len(d["items"])')
     [[ $first == 50 ]] || die "[$be] the first downstream page has $first rows, not 50"
     # A name matching at most 50 customers: the first consumer's beneath the agent that does.
@@ -289,7 +303,7 @@ if ((${#IMPORT_ROWS[@]})); then
     echo
 fi
 if ((${#SETUP_ROWS[@]})); then
-    echo "### Loading the large demo (\`kefu demo --size large\`: 100,000 customers, 1,000,000 purchases)"
+    echo "### Loading the 100,000 customers"
     echo
     echo "| backend | command | elapsed s | peak RSS MB |"
     echo "|---|---|---:|---:|"

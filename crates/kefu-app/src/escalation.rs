@@ -10,12 +10,16 @@ use crate::{Actor, App, AppError, AppResult};
 use kefu_core::sla::{Escalation, Step, sla_status};
 use kefu_core::time::Millis;
 use kefu_store::{ActivityActor, TicketChange};
+use std::collections::HashMap;
 
 /// The periodic job that runs [`App::sweep_escalations`].
 pub const ESCALATE_KIND: &str = "tickets.escalate";
 
 /// Tickets looked at per sweep (the rest wait for the next minute, oldest mark first).
-const SWEEP_LIMIT: u32 = 2_000;
+const SWEEP_LIMIT: u32 = 10_000;
+/// Tickets read, planned and written together: one read of each kind and two write
+/// transactions (the steps, then the changes) per chunk.
+const SWEEP_CHUNK: usize = 1_000;
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,14 +41,36 @@ impl App {
             return Ok(report);
         }
         let setup = self.sla_setup().await?;
-        let events = self.store.ticket_events(&ids).await?;
+        for chunk in ids.chunks(SWEEP_CHUNK) {
+            self.sweep_chunk(chunk, &setup, now, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// One chunk of a sweep: reads the tickets, their events and logged steps at once, logs every
+    /// due step in one transaction (logged first: a second node, or a retry, finds them and does
+    /// nothing more), then applies the changes of the steps it logged and the moved marks in one
+    /// more.
+    async fn sweep_chunk(
+        &self,
+        ids: &[i64],
+        setup: &crate::tickets::SlaSetup,
+        now: Millis,
+        report: &mut SweepReport,
+    ) -> AppResult<()> {
         let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
-        let system = ActivityActor {
-            id: None,
-            label: "escalation".into(),
-        };
-        for id in ids {
-            let t = self.store.get_ticket(id).await?;
+        let tickets = self.store.tickets_by_ids(ids).await?;
+        let events = self.store.ticket_events(ids).await?;
+        let mut logged: HashMap<i64, Vec<Escalation>> = HashMap::new();
+        for (id, key) in self.store.escalations_of_tickets(ids).await? {
+            if let Some(e) = Escalation::parse_key(&key) {
+                logged.entry(id).or_default().push(e);
+            }
+        }
+        // Each ticket's due steps and next mark.
+        let mut plans = Vec::with_capacity(tickets.len());
+        let mut keys = Vec::new();
+        for t in tickets {
             let policy = setup.policy(t.sla_policy_id)?;
             let calendar = setup.calendar(policy)?;
             let created =
@@ -54,21 +80,26 @@ impl App {
                 &policy.targets,
                 calendar,
                 created,
-                &events_of(&events, id),
+                &events_of(&events, t.id),
                 at,
             )?;
-            let logged: Vec<Escalation> = self
-                .store
-                .escalations_of(id)
-                .await?
-                .iter()
-                .filter_map(|k| Escalation::parse_key(k))
-                .collect();
+            let due = sla.escalations_due(logged.get(&t.id).map(Vec::as_slice).unwrap_or_default());
+            keys.extend(due.iter().map(|e| (t.id, e.key())));
+            let marks = sla.next_check_at().map(|x| x.as_millisecond());
+            plans.push((t, policy, due, marks));
+        }
+        let mut fresh = self.store.log_escalations(&keys, now).await?.into_iter();
+        let system = ActivityActor {
+            id: None,
+            label: "escalation".into(),
+        };
+        let mut changes = Vec::new();
+        let mut escalated = Vec::new();
+        for (t, policy, due, marks) in plans {
             let mut change = TicketChange::default();
             let mut steps = Vec::new();
-            for e in sla.escalations_due(&logged) {
-                // Logged first: a second node (or a retry) finds it and does nothing more.
-                if !self.store.log_escalation(id, &e.key(), now).await? {
+            for e in due {
+                if !fresh.next().unwrap_or(false) {
                     continue;
                 }
                 steps.push(e);
@@ -85,24 +116,25 @@ impl App {
                     }
                 }
             }
-            let marks = sla.next_check_at().map(|x| x.as_millisecond());
             change.sla_marks = Some((marks.filter(|m| *m > now), t.sla_urgent_at));
             if steps.is_empty() && change.sla_marks == Some((t.sla_next_check_at, t.sla_urgent_at)) {
                 continue;
             }
-            self.store.change_ticket(id, change, None, &system, now).await?;
-            for e in steps {
-                tracing::info!(ticket = id, step = %e.key(), "escalated");
-                if e.step == Step::Breach {
-                    self.notify(Notice::Breach {
-                        ticket_id: id,
-                        metric: e.metric,
-                    })
-                    .await;
-                }
+            changes.push((t.id, change));
+            escalated.extend(steps.into_iter().map(|e| (t.id, e)));
+        }
+        self.store.change_tickets(changes, &system, now).await?;
+        for (id, e) in escalated {
+            tracing::info!(ticket = id, step = %e.key(), "escalated");
+            if e.step == Step::Breach {
+                self.notify(Notice::Breach {
+                    ticket_id: id,
+                    metric: e.metric,
+                })
+                .await;
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// For tests and operators: the escalation steps logged on a ticket.

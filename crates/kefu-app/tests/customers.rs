@@ -335,3 +335,82 @@ async fn escalations_on_postgres() {
     store.close().await;
     kefu_store_postgres::testing::drop_database(&name).await;
 }
+
+/// Ticket search pages newest first: the filters apply inside the search (a page is full even
+/// when newer matches are filtered out) and the cursor continues below the last id.
+async fn ticket_search_pages_newest_first(app: App) {
+    let c = app
+        .create_customer(
+            &Actor::Cli,
+            kefu_app::customers::CustomerInput {
+                name: "张伟".into(),
+                kind: "end".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut complaints = vec![];
+    for i in 0..7 {
+        let kind = if i % 2 == 0 { "complaint" } else { "request" };
+        let v = app
+            .create_ticket(
+                &Actor::Cli,
+                kefu_app::tickets::TicketInput {
+                    customer_id: c.id,
+                    kind: kind.into(),
+                    subject: format!("空调不制冷 {i}"),
+                    body: "the air conditioner blows warm air".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        if kind == "complaint" {
+            complaints.push(v.ticket.id);
+        }
+    }
+    complaints.reverse();
+    let page = |before: i64| kefu_store::TicketFilter {
+        before,
+        limit: 2,
+        kind: Some(kefu_core::ticket::Kind::Complaint),
+        ..Default::default()
+    };
+    for q in ["空调", "conditioner"] {
+        let mut seen = vec![];
+        let mut before = 0;
+        loop {
+            let found = app.store.search_tickets(&parse_query(q), &page(before)).await.unwrap();
+            assert!(found.len() <= 2);
+            seen.extend(found.iter().map(|t| t.id));
+            match found.last() {
+                Some(t) if found.len() == 2 => before = t.id,
+                _ => break,
+            }
+        }
+        assert_eq!(seen, complaints, "{q}: the complaints, newest first, each once");
+    }
+    let none = app
+        .store
+        .search_tickets(&parse_query("洗衣机"), &page(0))
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+#[tokio::test]
+async fn ticket_search_on_sqlite() {
+    let (app, _dir) = app().await;
+    ticket_search_pages_newest_first(app).await;
+}
+
+#[tokio::test]
+async fn ticket_search_on_postgres() {
+    let (url, name) = kefu_store_postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
+    store.migrate().await.unwrap();
+    ticket_search_pages_newest_first(App::new(store.clone(), AppConfig::default())).await;
+    store.close().await;
+    kefu_store_postgres::testing::drop_database(&name).await;
+}

@@ -424,15 +424,20 @@ impl PostgresStore {
     }
 
     /// The ticket condition for `portable_tickets!`.
-    pub(crate) fn ticket_match_sql(query: &[kefu_core::search::QueryPart], first: usize) -> (String, Vec<String>) {
-        let (conds, values) = Self::match_conditions(query, first);
-        (
-            format!(
+    pub(crate) fn ticket_match_sql(
+        query: &[kefu_core::search::QueryPart],
+        first: usize,
+    ) -> kefu_store::portable_tickets::TicketMatch {
+        let (conds, texts) = Self::match_conditions(query, first);
+        kefu_store::portable_tickets::TicketMatch {
+            from: "tickets t",
+            id: "t.id",
+            cond: format!(
                 "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE {})",
                 conds.join(" AND ")
             ),
-            values,
-        )
+            texts,
+        }
     }
 
     pub(crate) async fn index_ticket_in(

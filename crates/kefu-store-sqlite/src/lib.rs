@@ -402,12 +402,20 @@ impl SqliteStore {
         tx.commit().await.map_err(db_err)
     }
 
-    /// The ticket condition for `portable_tickets!`.
-    pub(crate) fn ticket_match_sql(query: &[kefu_core::search::QueryPart], first: usize) -> (String, Vec<String>) {
-        (
-            format!("t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ${first})"),
-            vec![Self::match_expression(query)],
-        )
+    /// The ticket search for `portable_tickets!`: FTS5 yields matching rowids newest first and
+    /// the tickets are joined to them one by one (CROSS JOIN keeps the index the outer loop), so a
+    /// page of 50 stops after the first 50 that pass the filters instead of collecting every
+    /// match of a common word first (空调 in a million tickets: 600 ms before).
+    pub(crate) fn ticket_match_sql(
+        query: &[kefu_core::search::QueryPart],
+        first: usize,
+    ) -> kefu_store::portable_tickets::TicketMatch {
+        kefu_store::portable_tickets::TicketMatch {
+            from: "ticket_search s CROSS JOIN tickets t ON t.id = s.rowid",
+            id: "s.rowid",
+            cond: format!("s.ticket_search MATCH ${first}"),
+            texts: vec![Self::match_expression(query)],
+        }
     }
 
     pub(crate) async fn index_ticket_in(

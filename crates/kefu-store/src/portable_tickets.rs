@@ -2,8 +2,8 @@
 //!
 //! Besides what `portable_store!` needs, the backend provides
 //! `async fn index_ticket_in(tx: &mut Transaction<'_, DB>, id: i64, terms: &IndexTerms)` and
-//! `fn ticket_match_sql(query: &[QueryPart], first_param: usize) -> (String, Vec<String>)`, a
-//! condition on the ticket alias `t` with its text parameters numbered from `first_param`.
+//! `fn ticket_match_sql(query: &[QueryPart], first_param: usize) -> TicketMatch`: how a search
+//! reads the index, with its text parameters numbered from `first_param`.
 
 /// The columns of a ticket row, in the order the portable decoder reads them.
 pub const TICKET_COLUMNS: &str = "t.id, t.kind, t.status, t.priority, t.channel, t.language, t.subject, t.customer_id, t.contact_id, t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, t.compensation_minor, t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
@@ -16,15 +16,30 @@ pub enum Bind {
     Text(String),
 }
 
+/// How a ticket search reads the search index: the FROM clause (the tickets as `t` and the
+/// index), the column the newest-first order and the keyset cursor go by, and the match condition
+/// with its text parameters.
+pub struct TicketMatch {
+    pub from: &'static str,
+    pub id: &'static str,
+    pub cond: String,
+    pub texts: Vec<String>,
+}
+
 /// Builds the WHERE conditions of a ticket list, numbering parameters from `$1`.
 pub fn filter_sql(f: &crate::TicketFilter, binds: &mut Vec<Bind>) -> Vec<String> {
+    filter_sql_on(f, binds, "t.id")
+}
+
+/// [`filter_sql`] with the keyset cursor on column `id` (an index's row id equal to `t.id`).
+pub fn filter_sql_on(f: &crate::TicketFilter, binds: &mut Vec<Bind>, id: &str) -> Vec<String> {
     let mut conds = Vec::new();
     let p = |b: Bind, binds: &mut Vec<Bind>| {
         binds.push(b);
         format!("${}", binds.len())
     };
     if f.before > 0 {
-        conds.push(format!("t.id < {}", p(Bind::I64(f.before), binds)));
+        conds.push(format!("{id} < {}", p(Bind::I64(f.before), binds)));
     }
     if !f.statuses.is_empty() {
         let list: Vec<String> = f
@@ -186,6 +201,67 @@ macro_rules! portable_tickets {
         }
 
         impl $store {
+            /// A ticket change inside a write transaction: the activity log, the row, the message,
+            /// the search terms. Refused (`Conflict`) when `expect_status` no longer holds.
+            async fn change_ticket_in(tx: &mut ::sqlx::Transaction<'static, $db>, id: i64, c: $crate::TicketChange, message: Option<$crate::NewMessage>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<Option<$crate::TicketMessage>> {
+                let old = Self::ticket_in(&mut **tx, id).await?;
+                if let Some(expected) = c.expect_status {
+                    if old.status != expected {
+                        return Err($crate::StoreError::Conflict { what: format!("the ticket is {} now, not {}", old.status.as_str(), expected.as_str()) });
+                    }
+                }
+                let mut log: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
+                let s = |v: Option<&str>| v.map(str::to_owned);
+                let n = |v: Option<i64>| v.map(|x| x.to_string());
+                if let Some(v) = c.status.filter(|v| *v != old.status) { log.push(("status", s(Some(old.status.as_str())), s(Some(v.as_str())))); }
+                if let Some(v) = c.priority.filter(|v| *v != old.priority) { log.push(("priority", s(Some(old.priority.as_str())), s(Some(v.as_str())))); }
+                if let Some(v) = c.department_id.filter(|v| *v != old.department_id) { log.push(("department_id", n(Some(old.department_id)), n(Some(v)))); }
+                if let Some(v) = c.assignee_id.filter(|v| *v != old.assignee_id) { log.push(("assignee_id", n(old.assignee_id), n(v))); }
+                if let Some(v) = c.kind.filter(|v| *v != old.kind) { log.push(("kind", s(Some(old.kind.as_str())), s(Some(v.as_str())))); }
+                if let Some(v) = c.category_id.filter(|v| *v != old.category_id) { log.push(("category_id", n(old.category_id), n(v))); }
+                if let Some(v) = c.product.as_ref().filter(|v| **v != old.product) { log.push(("product", Some(old.product.clone()), Some(v.clone()))); }
+                if let Some(v) = c.subject.as_ref().filter(|v| **v != old.subject) { log.push(("subject", Some(old.subject.clone()), Some(v.clone()))); }
+                if let Some(v) = c.tags.as_ref().filter(|v| **v != old.tags) { log.push(("tags", Some(old.tags.join(", ")), Some(v.join(", ")))); }
+                if let Some(v) = c.classification.filter(|v| *v != old.classification) { log.push(("classification", ::serde_json::to_string(&old.classification).ok(), ::serde_json::to_string(&v).ok())); }
+                if let Some(v) = c.root_cause.as_ref().filter(|v| **v != old.root_cause) { log.push(("root_cause", old.root_cause.clone(), v.clone())); }
+                if let Some(v) = c.remedy.filter(|v| *v != old.remedy) { log.push(("remedy", old.remedy.map(|r| r.as_str().to_owned()), v.map(|r| r.as_str().to_owned()))); }
+                if let Some(v) = c.compensation_minor.filter(|v| *v != old.compensation_minor) { log.push(("compensation_minor", n(old.compensation_minor), n(v))); }
+                if let Some(v) = c.sla_policy_id.filter(|v| *v != old.sla_policy_id) { log.push(("sla_policy_id", n(old.sla_policy_id), n(v))); }
+                for (field, o, nv) in log {
+                    Self::activity_in(tx, id, actor, field, o, nv, now).await?;
+                }
+                let status = c.status.unwrap_or(old.status);
+                let resolved_at = match status {
+                    ::kefu_core::ticket::Status::Resolved if old.status != status => Some(now),
+                    ::kefu_core::ticket::Status::Resolved | ::kefu_core::ticket::Status::Closed => old.resolved_at,
+                    _ => None,
+                };
+                let closed_at = match status {
+                    ::kefu_core::ticket::Status::Closed if old.status != status => Some(now),
+                    ::kefu_core::ticket::Status::Closed => old.closed_at,
+                    _ => None,
+                };
+                let cl = c.classification.unwrap_or(old.classification);
+                let tags = ::serde_json::to_string(c.tags.as_ref().unwrap_or(&old.tags)).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                let (next_check, urgent) = c.sla_marks.unwrap_or((old.sla_next_check_at, old.sla_urgent_at));
+                ::sqlx::query("UPDATE tickets SET status = $2, priority = $3, department_id = $4, assignee_id = $5, kind = $6, category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, closed_at = $23, updated_at = $24 WHERE id = $1")
+                    .bind(id).bind(status.as_str()).bind(c.priority.unwrap_or(old.priority).as_str()).bind(c.department_id.unwrap_or(old.department_id))
+                    .bind(c.assignee_id.unwrap_or(old.assignee_id)).bind(c.kind.unwrap_or(old.kind).as_str()).bind(c.category_id.unwrap_or(old.category_id))
+                    .bind(c.product.unwrap_or(old.product)).bind(c.subject.unwrap_or(old.subject)).bind(tags)
+                    .bind(cl.phase.map(|v| v.as_str())).bind(cl.nature.map(|v| v.as_str())).bind(cl.place.map(|v| v.as_str())).bind(cl.fee.map(|v| v.as_str())).bind(cl.frequency.map(|v| v.as_str()))
+                    .bind(c.root_cause.unwrap_or(old.root_cause)).bind(c.remedy.unwrap_or(old.remedy).map(|r| r.as_str())).bind(c.compensation_minor.unwrap_or(old.compensation_minor))
+                    .bind(c.sla_policy_id.unwrap_or(old.sla_policy_id)).bind(next_check).bind(urgent).bind(resolved_at).bind(closed_at).bind(now)
+                    .execute(&mut **tx).await.map_err(db_err)?;
+                let msg = match &message {
+                    Some(m) => Some(Self::message_in(tx, id, m, now).await?),
+                    None => None,
+                };
+                if let Some(terms) = &c.terms {
+                    Self::index_ticket_in(tx, id, terms).await?;
+                }
+                Ok(msg)
+            }
+
             fn bind_all<'q>(
                 mut q: ::sqlx::query::Query<'q, $db, <$db as ::sqlx::Database>::Arguments>,
                 binds: &'q [$crate::portable_tickets::Bind],
@@ -276,76 +352,46 @@ macro_rules! portable_tickets {
                 if query.is_empty() {
                     return Ok(vec![]);
                 }
-                let mut binds = Vec::new();
-                let mut conds = $crate::portable_tickets::filter_sql(f, &mut binds);
-                let (cond, texts) = Self::ticket_match_sql(query, binds.len() + 1);
-                conds.push(cond);
-                binds.extend(texts.into_iter().map($crate::portable_tickets::Bind::Text));
+                // The match is numbered first: the backend names its parameters before the filter's.
+                let m = Self::ticket_match_sql(query, 1);
+                let mut binds: Vec<$crate::portable_tickets::Bind> = m.texts.into_iter().map($crate::portable_tickets::Bind::Text).collect();
+                let mut conds = vec![m.cond];
+                conds.extend($crate::portable_tickets::filter_sql_on(f, &mut binds, m.id));
                 binds.push($crate::portable_tickets::Bind::I64(i64::from(f.limit)));
-                let sql = format!("SELECT {} FROM tickets t WHERE {} ORDER BY t.id DESC LIMIT ${}", $crate::portable_tickets::TICKET_COLUMNS, conds.join(" AND "), binds.len());
+                let sql = format!("SELECT {} FROM {} WHERE {} ORDER BY {} DESC LIMIT ${}", $crate::portable_tickets::TICKET_COLUMNS, m.from, conds.join(" AND "), m.id, binds.len());
                 let rows = Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err)?;
                 rows.iter().map(__portable_ticket_rows::ticket).collect()
             }
             async fn change_ticket(&self, id: i64, c: $crate::TicketChange, message: Option<$crate::NewMessage>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<($crate::Ticket, Option<$crate::TicketMessage>)> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                let old = Self::ticket_in(&mut *tx, id).await?;
-                if let Some(expected) = c.expect_status {
-                    if old.status != expected {
-                        return Err($crate::StoreError::Conflict { what: format!("the ticket is {} now, not {}", old.status.as_str(), expected.as_str()) });
-                    }
-                }
-                let mut log: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
-                let s = |v: Option<&str>| v.map(str::to_owned);
-                let n = |v: Option<i64>| v.map(|x| x.to_string());
-                if let Some(v) = c.status.filter(|v| *v != old.status) { log.push(("status", s(Some(old.status.as_str())), s(Some(v.as_str())))); }
-                if let Some(v) = c.priority.filter(|v| *v != old.priority) { log.push(("priority", s(Some(old.priority.as_str())), s(Some(v.as_str())))); }
-                if let Some(v) = c.department_id.filter(|v| *v != old.department_id) { log.push(("department_id", n(Some(old.department_id)), n(Some(v)))); }
-                if let Some(v) = c.assignee_id.filter(|v| *v != old.assignee_id) { log.push(("assignee_id", n(old.assignee_id), n(v))); }
-                if let Some(v) = c.kind.filter(|v| *v != old.kind) { log.push(("kind", s(Some(old.kind.as_str())), s(Some(v.as_str())))); }
-                if let Some(v) = c.category_id.filter(|v| *v != old.category_id) { log.push(("category_id", n(old.category_id), n(v))); }
-                if let Some(v) = c.product.as_ref().filter(|v| **v != old.product) { log.push(("product", Some(old.product.clone()), Some(v.clone()))); }
-                if let Some(v) = c.subject.as_ref().filter(|v| **v != old.subject) { log.push(("subject", Some(old.subject.clone()), Some(v.clone()))); }
-                if let Some(v) = c.tags.as_ref().filter(|v| **v != old.tags) { log.push(("tags", Some(old.tags.join(", ")), Some(v.join(", ")))); }
-                if let Some(v) = c.classification.filter(|v| *v != old.classification) { log.push(("classification", ::serde_json::to_string(&old.classification).ok(), ::serde_json::to_string(&v).ok())); }
-                if let Some(v) = c.root_cause.as_ref().filter(|v| **v != old.root_cause) { log.push(("root_cause", old.root_cause.clone(), v.clone())); }
-                if let Some(v) = c.remedy.filter(|v| *v != old.remedy) { log.push(("remedy", old.remedy.map(|r| r.as_str().to_owned()), v.map(|r| r.as_str().to_owned()))); }
-                if let Some(v) = c.compensation_minor.filter(|v| *v != old.compensation_minor) { log.push(("compensation_minor", n(old.compensation_minor), n(v))); }
-                if let Some(v) = c.sla_policy_id.filter(|v| *v != old.sla_policy_id) { log.push(("sla_policy_id", n(old.sla_policy_id), n(v))); }
-                for (field, o, nv) in log {
-                    Self::activity_in(&mut tx, id, actor, field, o, nv, now).await?;
-                }
-                let status = c.status.unwrap_or(old.status);
-                let resolved_at = match status {
-                    ::kefu_core::ticket::Status::Resolved if old.status != status => Some(now),
-                    ::kefu_core::ticket::Status::Resolved | ::kefu_core::ticket::Status::Closed => old.resolved_at,
-                    _ => None,
-                };
-                let closed_at = match status {
-                    ::kefu_core::ticket::Status::Closed if old.status != status => Some(now),
-                    ::kefu_core::ticket::Status::Closed => old.closed_at,
-                    _ => None,
-                };
-                let cl = c.classification.unwrap_or(old.classification);
-                let tags = ::serde_json::to_string(c.tags.as_ref().unwrap_or(&old.tags)).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
-                let (next_check, urgent) = c.sla_marks.unwrap_or((old.sla_next_check_at, old.sla_urgent_at));
-                ::sqlx::query("UPDATE tickets SET status = $2, priority = $3, department_id = $4, assignee_id = $5, kind = $6, category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, closed_at = $23, updated_at = $24 WHERE id = $1")
-                    .bind(id).bind(status.as_str()).bind(c.priority.unwrap_or(old.priority).as_str()).bind(c.department_id.unwrap_or(old.department_id))
-                    .bind(c.assignee_id.unwrap_or(old.assignee_id)).bind(c.kind.unwrap_or(old.kind).as_str()).bind(c.category_id.unwrap_or(old.category_id))
-                    .bind(c.product.unwrap_or(old.product)).bind(c.subject.unwrap_or(old.subject)).bind(tags)
-                    .bind(cl.phase.map(|v| v.as_str())).bind(cl.nature.map(|v| v.as_str())).bind(cl.place.map(|v| v.as_str())).bind(cl.fee.map(|v| v.as_str())).bind(cl.frequency.map(|v| v.as_str()))
-                    .bind(c.root_cause.unwrap_or(old.root_cause)).bind(c.remedy.unwrap_or(old.remedy).map(|r| r.as_str())).bind(c.compensation_minor.unwrap_or(old.compensation_minor))
-                    .bind(c.sla_policy_id.unwrap_or(old.sla_policy_id)).bind(next_check).bind(urgent).bind(resolved_at).bind(closed_at).bind(now)
-                    .execute(&mut *tx).await.map_err(db_err)?;
-                let msg = match &message {
-                    Some(m) => Some(Self::message_in(&mut tx, id, m, now).await?),
-                    None => None,
-                };
-                if let Some(terms) = &c.terms {
-                    Self::index_ticket_in(&mut tx, id, terms).await?;
-                }
+                let msg = Self::change_ticket_in(&mut tx, id, c, message, actor, now).await?;
                 let out = Self::ticket_in(&mut *tx, id).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok((out, msg))
+            }
+            async fn change_tickets(&self, changes: Vec<(i64, $crate::TicketChange)>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<()> {
+                if changes.is_empty() {
+                    return Ok(());
+                }
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                for (id, c) in changes {
+                    Self::change_ticket_in(&mut tx, id, c, None, actor, now).await?;
+                }
+                tx.commit().await.map_err(db_err)
+            }
+            async fn tickets_by_ids(&self, ids: &[i64]) -> $crate::StoreResult<Vec<$crate::Ticket>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let sql = format!("SELECT {} FROM tickets t WHERE t.id IN {} ORDER BY t.id", $crate::portable_tickets::TICKET_COLUMNS, $crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len()));
+                    let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for row in q.fetch_all(self.reader()).await.map_err(db_err)? {
+                        out.push(__portable_ticket_rows::ticket(&row)?);
+                    }
+                }
+                Ok(out)
             }
             async fn ticket_messages(&self, id: i64) -> $crate::StoreResult<Vec<$crate::TicketMessage>> {
                 let rows = ::sqlx::query(::sqlx::AssertSqlSafe(format!("SELECT {} FROM ticket_messages WHERE ticket_id = $1 ORDER BY id", $crate::portable_tickets::MESSAGE_COLUMNS)))
@@ -556,6 +602,32 @@ macro_rules! portable_tickets {
                 let r = ::sqlx::query("INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                     .bind(ticket_id).bind(key).bind(now).execute(self.writer()).await.map_err(db_err)?;
                 Ok(r.rows_affected() == 1)
+            }
+            async fn log_escalations(&self, steps: &[(i64, String)], now: i64) -> $crate::StoreResult<Vec<bool>> {
+                let mut out = Vec::with_capacity(steps.len());
+                if steps.is_empty() {
+                    return Ok(out);
+                }
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                for (ticket_id, key) in steps {
+                    let r = ::sqlx::query("INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                        .bind(ticket_id).bind(key).bind(now).execute(&mut *tx).await.map_err(db_err)?;
+                    out.push(r.rows_affected() == 1);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(out)
+            }
+            async fn escalations_of_tickets(&self, ids: &[i64]) -> $crate::StoreResult<Vec<(i64, String)>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(500) {
+                    let sql = format!("SELECT ticket_id, step_key FROM ticket_escalations WHERE ticket_id IN {} ORDER BY ticket_id, at, step_key", $crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len()));
+                    let mut q = ::sqlx::query_as(::sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    out.extend(q.fetch_all(self.reader()).await.map_err(db_err)?);
+                }
+                Ok(out)
             }
             async fn escalations_of(&self, ticket_id: i64) -> $crate::StoreResult<Vec<String>> {
                 ::sqlx::query_scalar("SELECT step_key FROM ticket_escalations WHERE ticket_id = $1 ORDER BY at, step_key")

@@ -374,6 +374,8 @@ pub trait Tickets {
     /// transaction (the app batches concurrent creations into one call). Returns them in order.
     async fn create_tickets(&self, tickets: &[NewTicket]) -> StoreResult<Vec<Ticket>>;
     async fn get_ticket(&self, id: i64) -> StoreResult<Ticket>;
+    /// The tickets with these ids (those that exist), by id.
+    async fn tickets_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Ticket>>;
     /// The ticket a public follow link names (by the hash of its token).
     async fn ticket_by_follow_token(&self, token_hash: &str) -> StoreResult<Ticket>;
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
@@ -387,6 +389,13 @@ pub trait Tickets {
         actor: &ActivityActor,
         now: Millis,
     ) -> StoreResult<(Ticket, Option<TicketMessage>)>;
+    /// Several changes without messages in one transaction (the escalation sweep): all or none.
+    async fn change_tickets(
+        &self,
+        changes: Vec<(i64, TicketChange)>,
+        actor: &ActivityActor,
+        now: Millis,
+    ) -> StoreResult<()>;
     async fn ticket_messages(&self, id: i64) -> StoreResult<Vec<TicketMessage>>;
     /// The ticket whose message, or notification sent about it, carries this e-mail Message-ID.
     async fn ticket_by_message_id(&self, message_id: &str) -> StoreResult<Ticket>;
@@ -462,6 +471,11 @@ pub trait Tickets {
     /// Records an escalation step once; false when it was logged already (by another node).
     async fn log_escalation(&self, ticket_id: i64, key: &str, now: Millis) -> StoreResult<bool>;
     async fn escalations_of(&self, ticket_id: i64) -> StoreResult<Vec<String>>;
+    /// Logs escalation steps `(ticket, key)` in one transaction; for each, whether it was new (a
+    /// step logged already, by another node or an earlier try, is `false`).
+    async fn log_escalations(&self, steps: &[(i64, String)], now: Millis) -> StoreResult<Vec<bool>>;
+    /// The escalation steps logged on these tickets: `(ticket, key)`, by ticket, oldest first.
+    async fn escalations_of_tickets(&self, ids: &[i64]) -> StoreResult<Vec<(i64, String)>>;
     /// Enabled agents of a department with their open (not resolved or closed) ticket counts.
     async fn department_agent_loads(&self, department_id: i64) -> StoreResult<Vec<(i64, u32)>>;
     /// The routing rules (JSON, kefu-core::routing) in order, active ones only.
