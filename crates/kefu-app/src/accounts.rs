@@ -282,6 +282,7 @@ impl App {
         actor.require_admin()?;
         let d = self.store.get_department(id).await?;
         self.store.delete_department(id).await?;
+        self.forget_desk().await;
         self.audit(
             actor,
             "department.delete",

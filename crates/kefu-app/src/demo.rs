@@ -158,6 +158,7 @@ impl App {
                 start,
             )
             .await?;
+        self.forget_desk().await;
         let mut depts = Vec::new();
         for name in DEPARTMENTS {
             depts.push(self.store.create_department(name, start).await?);

@@ -23,6 +23,7 @@ pub mod mail;
 pub mod notify;
 pub mod portal;
 pub mod public;
+pub mod service_levels;
 pub mod survey_campaigns;
 pub mod survey_data;
 pub mod survey_report;
@@ -91,7 +92,8 @@ impl Default for AppConfig {
 pub struct App {
     pub store: Arc<dyn Store>,
     pub config: Arc<AppConfig>,
-    sla_cache: Arc<tokio::sync::RwLock<Option<Arc<tickets::SlaSetup>>>>,
+    sla_cache: tickets::Kept<tickets::SlaSetup>,
+    desk_cache: tickets::Kept<tickets::Desk>,
     ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
     answer_writer: Arc<std::sync::OnceLock<surveys::AnswerWriter>>,
     /// Survey id → its items and dimensions, fixed when the survey is created.
@@ -106,6 +108,7 @@ impl App {
             store,
             config: Arc::new(config),
             sla_cache: Arc::default(),
+            desk_cache: Arc::default(),
             ticket_writer: Arc::default(),
             answer_writer: Arc::default(),
             survey_layouts: Arc::default(),
@@ -176,6 +179,14 @@ impl App {
     /// The organisation's time zone (Asia/Shanghai unless set): days and times are shown and
     /// counted in it.
     pub async fn time_zone(&self) -> jiff::tz::TimeZone {
+        match self.desk().await {
+            Ok(d) => d.time_zone.clone(),
+            Err(_) => self.read_time_zone().await,
+        }
+    }
+
+    /// The organisation's time zone from the settings, not kept.
+    async fn read_time_zone(&self) -> jiff::tz::TimeZone {
         let org = self.organisation().await;
         jiff::tz::TimeZone::get(org["time_zone"].as_str().unwrap_or("Asia/Shanghai")).unwrap_or(jiff::tz::TimeZone::UTC)
     }

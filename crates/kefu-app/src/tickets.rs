@@ -85,6 +85,30 @@ pub struct SlaSetup {
     pub calendars: HashMap<i64, Arc<BusinessCalendar>>,
 }
 
+/// How long the SLA setup and the [`Desk`] are kept before they are read again: an edit on this
+/// node clears them at once, one on another node (PostgreSQL) is seen within this.
+pub(crate) const DESK_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What every new ticket and every queue page reads besides the tickets themselves: the routing
+/// rules, the default department and the organisation's time zone. Kept for [`DESK_TTL`], so a
+/// burst of requests reads them once instead of once each.
+pub(crate) struct Desk {
+    pub rules: Vec<RoutingRule>,
+    pub default_department: i64,
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+/// A value kept for [`DESK_TTL`].
+pub(crate) type Kept<T> = Arc<tokio::sync::RwLock<Option<(std::time::Instant, Arc<T>)>>>;
+
+/// The kept value while it is fresh.
+pub(crate) async fn fresh<T>(kept: &Kept<T>) -> Option<Arc<T>> {
+    match kept.read().await.as_ref() {
+        Some((at, v)) if at.elapsed() < DESK_TTL => Some(v.clone()),
+        _ => None,
+    }
+}
+
 impl SlaSetup {
     fn default_policy(&self) -> AppResult<&SlaPolicy> {
         self.policies
@@ -212,8 +236,8 @@ pub(crate) fn events_of(rows: &[(i64, i64, String)], id: i64) -> Vec<TicketEvent
 impl App {
     /// The SLA policies and calendars (cached; [`App::forget_sla_setup`] after an edit).
     pub async fn sla_setup(&self) -> AppResult<Arc<SlaSetup>> {
-        if let Some(s) = self.sla_cache.read().await.as_ref() {
-            return Ok(s.clone());
+        if let Some(s) = fresh(&self.sla_cache).await {
+            return Ok(s);
         }
         let policies = self.store.sla_policies().await?;
         let mut calendars = HashMap::new();
@@ -221,12 +245,37 @@ impl App {
             calendars.insert(c.id, Arc::new(BusinessCalendar::from_toml(&c.toml)?));
         }
         let setup = Arc::new(SlaSetup { policies, calendars });
-        *self.sla_cache.write().await = Some(setup.clone());
+        *self.sla_cache.write().await = Some((std::time::Instant::now(), setup.clone()));
         Ok(setup)
     }
 
     pub async fn forget_sla_setup(&self) {
         *self.sla_cache.write().await = None;
+    }
+
+    /// The routing rules, default department and time zone (kept for [`DESK_TTL`]).
+    pub(crate) async fn desk(&self) -> AppResult<Arc<Desk>> {
+        if let Some(d) = fresh(&self.desk_cache).await {
+            return Ok(d);
+        }
+        let desk = Arc::new(Desk {
+            rules: self
+                .store
+                .routing_rules()
+                .await?
+                .into_iter()
+                .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+                .collect(),
+            default_department: self.store.default_department().await?.id,
+            time_zone: self.read_time_zone().await,
+        });
+        *self.desk_cache.write().await = Some((std::time::Instant::now(), desk.clone()));
+        Ok(desk)
+    }
+
+    /// Clears the kept desk after an edit of routing rules, departments or the organisation.
+    pub async fn forget_desk(&self) {
+        *self.desk_cache.write().await = None;
     }
 
     fn ticket_writer(&self) -> TicketWriter {
@@ -237,10 +286,15 @@ impl App {
 
     /// The ticket's SLA and quadrant now, from its history.
     pub async fn view_tickets(&self, tickets: Vec<Ticket>) -> AppResult<Vec<TicketView>> {
-        let setup = self.sla_setup().await?;
-        let tz = self.time_zone().await;
         let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
         let rows = self.store.ticket_events(&ids).await?;
+        self.view_tickets_with(tickets, &rows).await
+    }
+
+    /// [`App::view_tickets`] with their events already read (`ticket_events` rows).
+    async fn view_tickets_with(&self, tickets: Vec<Ticket>, rows: &[(i64, i64, String)]) -> AppResult<Vec<TicketView>> {
+        let setup = self.sla_setup().await?;
+        let tz = self.desk().await?.time_zone.clone();
         let now = jiff::Timestamp::now();
         let rules = QueueRules::default();
         let mut out = Vec::with_capacity(tickets.len());
@@ -248,7 +302,7 @@ impl App {
             let policy = setup.policy(t.sla_policy_id)?;
             let created =
                 jiff::Timestamp::from_millisecond(t.created_at).map_err(|e| AppError::Refused(e.to_string()))?;
-            let events = events_of(&rows, t.id);
+            let events = events_of(rows, t.id);
             let sla = sla_status(
                 &policy.name,
                 &policy.targets,
@@ -389,13 +443,7 @@ impl App {
             .into());
         }
         // Routing: the first matching rule, else the default department.
-        let rules: Vec<RoutingRule> = self
-            .store
-            .routing_rules()
-            .await?
-            .into_iter()
-            .filter_map(|(_, json)| serde_json::from_str(&json).ok())
-            .collect();
+        let desk = self.desk().await?;
         let category_path = match input.category_id {
             None => vec![],
             Some(c) => {
@@ -415,11 +463,11 @@ impl App {
             tier: customer.value_tier,
             customer_kind: customer.kind,
         };
-        let mut department_id = self.store.default_department().await?.id;
+        let mut department_id = desk.default_department;
         let mut assignee_id = None;
         let mut priority = priority_given.unwrap_or_default();
         let mut tags = tags;
-        if let Some((_, rule)) = first_match(&rules, &facts) {
+        if let Some((_, rule)) = first_match(&desk.rules, &facts) {
             if let Some(d) = rule.actions.department {
                 department_id = d;
             }
@@ -505,7 +553,9 @@ impl App {
             follow_token: input.follow_token,
         })
         .await;
-        Ok(self.view_tickets(vec![ticket]).await?.remove(0))
+        // Its history is the first message alone: viewed without reading it back.
+        let rows = [(ticket.id, now, "customer".to_owned())];
+        Ok(self.view_tickets_with(vec![ticket], &rows).await?.remove(0))
     }
 
     pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {

@@ -18,6 +18,16 @@ pub enum ValueTier {
 }
 
 impl ValueTier {
+    /// Best first, `none` last.
+    pub const ALL: [ValueTier; 6] = [
+        ValueTier::A,
+        ValueTier::B,
+        ValueTier::C,
+        ValueTier::D,
+        ValueTier::E,
+        ValueTier::None,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ValueTier::A => "A",
@@ -29,16 +39,7 @@ impl ValueTier {
         }
     }
     pub fn parse(s: &str) -> Option<ValueTier> {
-        [
-            ValueTier::A,
-            ValueTier::B,
-            ValueTier::C,
-            ValueTier::D,
-            ValueTier::E,
-            ValueTier::None,
-        ]
-        .into_iter()
-        .find(|t| t.as_str().eq_ignore_ascii_case(s))
+        Self::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s))
     }
 }
 

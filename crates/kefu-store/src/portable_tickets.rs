@@ -638,6 +638,46 @@ macro_rules! portable_tickets {
                     .bind(department_id).fetch_all(self.reader()).await.map_err(db_err)?;
                 Ok(rows.into_iter().map(|(id, n)| (id, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
             }
+            async fn save_calendar(&self, name: &str, toml: &str, now: i64) -> $crate::StoreResult<$crate::StoredCalendar> {
+                let (id, name, toml, is_default): (i64, String, String, bool) = ::sqlx::query_as("INSERT INTO calendars (name, toml, is_default, created_at, updated_at) VALUES ($1, $2, FALSE, $3, $3) \
+                    ON CONFLICT (name) DO UPDATE SET toml = excluded.toml, updated_at = excluded.updated_at RETURNING id, name, toml, is_default")
+                    .bind(name).bind(toml).bind(now).fetch_one(self.writer()).await.map_err(db_err)?;
+                Ok($crate::StoredCalendar { id, name, toml, is_default })
+            }
+            async fn save_sla_policy(&self, p: &$crate::SlaPolicy, now: i64) -> $crate::StoreResult<$crate::SlaPolicy> {
+                let escalation = ::serde_json::to_string(&p.escalation).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                let t = &p.targets;
+                let sql = if p.id == 0 {
+                    "INSERT INTO sla_policies (name, kind, priority, tier, first_response_minutes, next_response_minutes, resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default, created_at, updated_at) \
+                     VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id"
+                } else {
+                    "UPDATE sla_policies SET name = $2, kind = $3, priority = $4, tier = $5, first_response_minutes = $6, next_response_minutes = $7, resolution_minutes = $8, \
+                     warn_share = $9, dimension = $10, calendar_id = $11, escalation = $12, updated_at = $13 WHERE id = $1 RETURNING id"
+                };
+                let id: i64 = ::sqlx::query_scalar(sql)
+                    .bind(p.id).bind(&p.name).bind(p.scope.kind.map(|k| k.as_str())).bind(p.scope.priority.map(|k| k.as_str())).bind(p.scope.tier.map(|k| k.as_str()))
+                    .bind(t.first_response_minutes).bind(t.next_response_minutes).bind(t.resolution_minutes).bind(t.warn_share)
+                    .bind(&p.dimension).bind(p.calendar_id).bind(escalation).bind(now)
+                    .fetch_optional(self.writer()).await.map_err(db_err)?.ok_or($crate::StoreError::NotFound)?;
+                let row = ::sqlx::query("SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies WHERE id = $1")
+                    .bind(id).fetch_one(self.writer()).await.map_err(db_err)?;
+                __portable_ticket_rows::policy(&row)
+            }
+            async fn delete_sla_policy(&self, id: i64) -> $crate::StoreResult<()> {
+                let mut tx = self.write_tx().await.map_err(db_err)?;
+                let is_default: Option<bool> = ::sqlx::query_scalar("SELECT is_default FROM sla_policies WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(db_err)?;
+                match is_default {
+                    None => return Err($crate::StoreError::NotFound),
+                    Some(true) => return Err($crate::StoreError::Refused("the default policy stays: every ticket needs one to fall back on".into())),
+                    Some(false) => {}
+                }
+                let used: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE sla_policy_id = $1").bind(id).fetch_one(&mut *tx).await.map_err(db_err)?;
+                if used > 0 {
+                    return Err($crate::StoreError::Refused(format!("{used} tickets are measured by this policy; change it instead")));
+                }
+                ::sqlx::query("DELETE FROM sla_policies WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)
+            }
             async fn routing_rules(&self) -> $crate::StoreResult<Vec<(i64, String)>> {
                 ::sqlx::query_as("SELECT id, rule FROM routing_rules WHERE active = TRUE ORDER BY position, id")
                     .fetch_all(self.reader()).await.map_err(db_err)

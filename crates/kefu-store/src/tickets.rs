@@ -466,6 +466,12 @@ pub trait Tickets {
 
     async fn calendars(&self) -> StoreResult<Vec<StoredCalendar>>;
     async fn sla_policies(&self) -> StoreResult<Vec<SlaPolicy>>;
+    /// Creates a calendar, or replaces the TOML of the one with this name.
+    async fn save_calendar(&self, name: &str, toml: &str, now: Millis) -> StoreResult<StoredCalendar>;
+    /// Creates a policy (`id` 0) or changes one; a name in use is `Conflict`, a missing id `NotFound`.
+    async fn save_sla_policy(&self, policy: &SlaPolicy, now: Millis) -> StoreResult<SlaPolicy>;
+    /// Deletes a policy no ticket is measured by; the default one stays (`Refused`).
+    async fn delete_sla_policy(&self, id: i64) -> StoreResult<()>;
     /// Ids of open tickets whose SLA must be looked at by `now`, oldest mark first.
     async fn tickets_due_for_check(&self, now: Millis, limit: u32) -> StoreResult<Vec<i64>>;
     /// Records an escalation step once; false when it was logged already (by another node).

@@ -30,6 +30,8 @@ on_both_databases!(
     surveys_api,
     survey_answer_page_and_report,
     customers_downstream_pages,
+    service_levels_api,
+    service_levels_page,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -63,6 +65,7 @@ async fn concrete_path(h: &Harness, path: &str) -> String {
         .replace("/admin/webhooks/{id}", &format!("/admin/webhooks/{hook}"))
         .replace("{id}", &other_user.to_string())
         .replace("{file}", "missing.css")
+        .replace("{name}", "matrix")
 }
 
 async fn route_role_matrix(h: &Harness) {
@@ -3353,4 +3356,410 @@ async fn customers_downstream_pages(h: &Harness) {
     ] {
         assert_eq!(get(path.clone()).await.0, want, "{path}");
     }
+}
+
+/// Calendars, SLA policies and routing rules through the API: checked whole (nothing changes on an
+/// error), used by the next ticket, and for managers only.
+async fn service_levels_api(h: &Harness) {
+    let admin = h.token(Role::Admin).await;
+    let manager = h.token(Role::Manager).await;
+    let agent = h.token(Role::Agent).await;
+    // A calendar from its file; broken files are refused and change nothing.
+    let shop = "time_zone = \"Asia/Shanghai\"\nholidays = [\"2026-10-01\"]\n[week]\nmon = [\"09:00-12:00\", \"13:00-18:00\"]\nsat = [\"10:00-16:00\"]\n";
+    let put_calendar = |token: String, name: &'static str, body: String| async move {
+        h.send(
+            axum::http::Request::builder()
+                .method("PUT")
+                .uri(format!("/api/v1/calendars/{name}"))
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/toml")
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await
+    };
+    let (res, text) = put_calendar(manager.clone(), "shop-hours", shop.into()).await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let calendar = json(&text)["id"].as_i64().unwrap();
+    for bad in [
+        shop.replace("Asia/Shanghai", "Mars/Olympus"),
+        shop.replace("13:00-18:00", "11:00-18:00"),
+        shop.replace("2026-10-01", "2026-13-01"),
+        "time_zone = ".into(),
+    ] {
+        let (res, text) = put_calendar(manager.clone(), "shop-hours", bad.clone()).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+        assert!(
+            json(&text)["errors"][0]["field"].is_string(),
+            "the field is named: {text}"
+        );
+    }
+    let (res, _) = put_calendar(manager.clone(), "bad%20name", shop.into()).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (res, _) = put_calendar(agent.clone(), "shop-hours", shop.into()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, text) = h.api("GET", "/api/v1/calendars", Some(&manager), None).await;
+    let list = json(&text);
+    assert_eq!(list["items"][0]["is_default"], true, "{text}");
+    let mine = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "shop-hours")
+        .unwrap();
+    assert_eq!(mine["toml"], shop, "the last good file is kept");
+
+    // A policy for urgent complaints on that calendar.
+    let policy = format!(
+        r#"{{"name": "紧急投诉", "scope": {{"kind": "complaint", "priority": "urgent"}}, "targets": {{"first_response_minutes": 30, "resolution_minutes": 480}}, "calendar_id": {calendar}, "dimension": "reliability", "raise_priority_on_breach": true}}"#
+    );
+    let (res, text) = h
+        .api("POST", "/api/v1/sla-policies", Some(&manager), Some(&policy))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let p = json(&text);
+    let policy_id = p["id"].as_i64().unwrap();
+    assert_eq!(p["targets"]["warn_share"], 0.8);
+    assert_eq!(p["raise_priority_on_breach"], true);
+    let (res, _) = h
+        .api("POST", "/api/v1/sla-policies", Some(&manager), Some(&policy))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "a name in use");
+    for (bad, field) in [
+        (
+            policy.replace("\"first_response_minutes\": 30", "\"first_response_minutes\": 0"),
+            "first_response_minutes",
+        ),
+        (
+            policy.replace(
+                "\"resolution_minutes\": 480",
+                "\"resolution_minutes\": 480, \"warn_share\": 1.5",
+            ),
+            "warn_share",
+        ),
+        (policy.replace("reliability", "speed"), "dimension"),
+        (
+            policy.replace(&format!("\"calendar_id\": {calendar}"), "\"calendar_id\": 999999"),
+            "calendar_id",
+        ),
+        (policy.replace("紧急投诉", " "), "name"),
+        (policy.replace("\"kind\": \"complaint\"", "\"kind\": \"rant\""), ""),
+        (policy.replace("\"dimension\"", "\"colour\""), ""),
+    ] {
+        let (res, text) = h.api("POST", "/api/v1/sla-policies", Some(&manager), Some(&bad)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+        assert!(text.contains(field), "{field}: {text}");
+    }
+    let (res, _) = h.api("POST", "/api/v1/sla-policies", Some(&agent), Some(&policy)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let (_, text) = h.api("GET", "/api/v1/sla-policies", Some(&manager), None).await;
+    assert_eq!(
+        json(&text)["items"].as_array().unwrap().len(),
+        2,
+        "the default and the new one: {text}"
+    );
+
+    // Routing: phone tickets to a department of their own, high priority, tagged.
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/departments",
+            Some(&admin),
+            Some(r#"{"name": "热线组"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let hotline = json(&text)["id"].as_i64().unwrap();
+    let rules = format!(
+        r#"{{"items": [{{"name": "电话来的", "conditions": {{"channel": ["phone"]}}, "actions": {{"department": {hotline}, "priority": "high", "tags": ["热线"]}}}}]}}"#
+    );
+    let (res, text) = h
+        .api("PUT", "/api/v1/routing-rules", Some(&manager), Some(&rules))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    for (bad, field) in [
+        (
+            rules.replace(&format!("\"department\": {hotline}"), "\"department\": 999999"),
+            "rules[0].actions.department",
+        ),
+        (rules.replace("\"channel\": [\"phone\"]", "\"channel\": [\"fax\"]"), ""),
+        (rules.replace("\"tags\"", "\"labels\""), ""),
+        (
+            rules.replace(
+                "\"conditions\": {\"channel\": [\"phone\"]}",
+                "\"conditions\": {\"category\": [999999]}",
+            ),
+            "rules[0].conditions.category",
+        ),
+    ] {
+        let (res, text) = h.api("PUT", "/api/v1/routing-rules", Some(&manager), Some(&bad)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {text}");
+        assert!(text.contains(field), "{field}: {text}");
+    }
+    let (_, text) = h.api("GET", "/api/v1/routing-rules", Some(&manager), None).await;
+    assert_eq!(
+        json(&text)["items"][0]["actions"]["department"],
+        hotline,
+        "unchanged: {text}"
+    );
+    let (res, _) = h.api("PUT", "/api/v1/routing-rules", Some(&agent), Some(&rules)).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The next tickets follow both.
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&manager),
+            Some(r#"{"name": "陈静", "kind": "end"}"#),
+        )
+        .await;
+    let customer = json(&text)["id"].as_i64().unwrap();
+    let file = |extra: &str| {
+        format!(
+            r#"{{"customer_id": {customer}, "kind": "complaint", "subject": "热水器坏了", "body": "不出热水"{extra}}}"#
+        )
+    };
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            Some(&manager),
+            Some(&file(r#", "priority": "urgent""#)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let t = json(&text);
+    assert_eq!(t["sla"]["policy"], "紧急投诉", "{text}");
+    assert_eq!(t["sla"]["first_response"]["target_minutes"], 30);
+    assert_eq!(t["sla"]["next_response"]["state"], "none", "no next-response promise");
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            Some(&manager),
+            Some(&file(r#", "channel": "phone""#)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let t = json(&text);
+    assert_eq!(t["department_id"], hotline, "{text}");
+    assert_eq!(t["priority"], "high");
+    assert!(t["tags"].as_array().unwrap().iter().any(|x| x == "热线"), "{text}");
+
+    // A policy that measures tickets, and the default, stay; an unused one goes.
+    let (res, text) = h
+        .api(
+            "DELETE",
+            &format!("/api/v1/sla-policies/{policy_id}"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "{text}");
+    let (_, text) = h.api("GET", "/api/v1/sla-policies", Some(&manager), None).await;
+    let default = json(&text)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["is_default"] == true)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (res, _) = h
+        .api(
+            "DELETE",
+            &format!("/api/v1/sla-policies/{default}"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let unused = policy
+        .replace("紧急投诉", "备用")
+        .replace("\"kind\": \"complaint\"", "\"kind\": \"praise\"");
+    let (_, text) = h
+        .api("POST", "/api/v1/sla-policies", Some(&manager), Some(&unused))
+        .await;
+    let unused = json(&text)["id"].as_i64().unwrap();
+    let changed = r#"{"name": "备用", "targets": {"resolution_minutes": 60}}"#;
+    let (res, text) = h
+        .api(
+            "PUT",
+            &format!("/api/v1/sla-policies/{unused}"),
+            Some(&manager),
+            Some(changed),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    assert!(json(&text)["targets"]["first_response_minutes"].is_null());
+    let (res, _) = h
+        .api("PUT", "/api/v1/sla-policies/999999", Some(&manager), Some(changed))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (res, _) = h
+        .api(
+            "DELETE",
+            &format!("/api/v1/sla-policies/{unused}"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
+/// The service levels page: a manager adds a routing rule and a policy through the forms, a refused
+/// form comes back with what was typed and its error, the rules reorder, and agents may not enter.
+async fn service_levels_page(h: &Harness) {
+    let (cookie, csrf) = h.session(Role::Manager).await;
+    let (res, page) = h.get_page("/admin/service-levels", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("id=\"policy-table\"") && page.contains("china-2026"),
+        "the default policy and calendar"
+    );
+    assert!(page.contains("id=\"rule-form\""));
+    let (agent_cookie, _) = h.session(Role::Agent).await;
+    let (res, _) = h.get_page("/admin/service-levels", &agent_cookie).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Two rules from the form (check boxes repeat their name); hostile names stay text.
+    for (name, extra) in [
+        (
+            "<script>alert(1)</script>电话投诉",
+            "&kind=complaint&kind=request&channel=phone&priority=high&tags=%E7%83%AD%E7%BA%BF",
+        ),
+        ("邮件", "&channel=email&assign=round_robin"),
+    ] {
+        let body = format!("csrf={csrf}&name={}{extra}", enc(name));
+        let (res, text) = h.post_form("/admin/service-levels/rules", &cookie, body).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{text}");
+    }
+    let rules = h.app.list_routing_rules(&kefu_app::Actor::Cli).await.unwrap();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].conditions.kind.len(), 2);
+    assert_eq!(rules[0].actions.tags, vec!["热线".to_owned()]);
+    let (_, page) = h.get_page("/admin/service-levels?done=rule_added", &cookie).await;
+    assert!(!page.contains("<script>alert(1)"), "escaped");
+    assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;电话投诉"));
+    // Down with the first: the e-mail rule is tried first now.
+    let (res, _) = h
+        .post_form(
+            "/admin/service-levels/rules/0/move",
+            &cookie,
+            format!("csrf={csrf}&to=down"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rules = h.app.list_routing_rules(&kefu_app::Actor::Cli).await.unwrap();
+    assert_eq!(rules[0].name, "邮件");
+    let (res, _) = h
+        .post_form(
+            "/admin/service-levels/rules/1/move",
+            &cookie,
+            format!("csrf={csrf}&to=down"),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the last cannot go down"
+    );
+    // A rule naming a department that does not exist: refused, the form keeps its ticks.
+    let (res, page) = h
+        .post_form(
+            "/admin/service-levels/rules",
+            &cookie,
+            format!("csrf={csrf}&name=x&channel=qr&department=999999"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("rules[2].actions.department"), "the error names the rule");
+    assert!(page.contains("name=\"channel\" value=\"qr\" checked"), "kept");
+    assert_eq!(h.app.list_routing_rules(&kefu_app::Actor::Cli).await.unwrap().len(), 2);
+    let (res, _) = h
+        .post_form("/admin/service-levels/rules/0/delete", &cookie, format!("csrf={csrf}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.app.list_routing_rules(&kefu_app::Actor::Cli).await.unwrap().len(), 1);
+
+    // A policy from the form, then changed through its edit form.
+    let form = format!(
+        "csrf={csrf}&name=%E5%A4%A7%E5%AE%A2%E6%88%B7&tier=A&first_response_minutes=60&next_response_minutes=&resolution_minutes=600&warn_percent=75&dimension=assurance&raise_priority_on_breach=on"
+    );
+    let (res, text) = h
+        .post_form("/admin/service-levels/policies", &cookie, form.clone())
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{text}");
+    let policies = h.app.list_sla_policies(&kefu_app::Actor::Cli).await.unwrap();
+    let p = policies.iter().find(|p| p.name == "大客户").unwrap();
+    assert_eq!(p.targets.first_response_minutes, Some(60));
+    assert_eq!(p.targets.next_response_minutes, None);
+    assert!((p.targets.warn_share - 0.75).abs() < 1e-12);
+    assert_eq!(p.scope.tier, Some(kefu_core::rfm::ValueTier::A));
+    let (_, page) = h
+        .get_page(&format!("/admin/service-levels?edit={}", p.id), &cookie)
+        .await;
+    assert!(page.contains(&format!("action=\"/admin/service-levels/policies/{}\"", p.id)));
+    assert!(page.contains(
+        "name=\"first_response_minutes\" type=\"number\" inputmode=\"numeric\" min=\"1\" step=\"1\" value=\"60\""
+    ));
+    let (res, _) = h
+        .post_form(
+            &format!("/admin/service-levels/policies/{}", p.id),
+            &cookie,
+            form.replace("first_response_minutes=60", "first_response_minutes=45"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let policies = h.app.list_sla_policies(&kefu_app::Actor::Cli).await.unwrap();
+    assert_eq!(
+        policies
+            .iter()
+            .find(|p| p.name == "大客户")
+            .unwrap()
+            .targets
+            .first_response_minutes,
+        Some(45)
+    );
+    // Refused: a target of zero and a name in use; nothing changes and the values stay.
+    let (res, page) = h
+        .post_form(
+            "/admin/service-levels/policies",
+            &cookie,
+            form.replace("first_response_minutes=60", "first_response_minutes=0")
+                .replace("%E5%A4%A7%E5%AE%A2%E6%88%B7", "x"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("first_response_minutes"), "named");
+    let (res, _) = h.post_form("/admin/service-levels/policies", &cookie, form).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        h.app.list_sla_policies(&kefu_app::Actor::Cli).await.unwrap().len(),
+        policies.len()
+    );
+
+    // A calendar: a bad file comes back in the text area with its error; a good one is saved.
+    let bad = "time_zone = \"Asia/Nowhere\"\n[week]\nmon = [\"09:00-17:00\"]\n";
+    let (res, page) = h
+        .post_form(
+            "/admin/service-levels/calendars",
+            &cookie,
+            format!("csrf={csrf}&name=night-shift&toml={}", enc(bad)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Asia/Nowhere"), "the file is kept");
+    let good = bad.replace("Asia/Nowhere", "Asia/Urumqi");
+    let (res, _) = h
+        .post_form(
+            "/admin/service-levels/calendars",
+            &cookie,
+            format!("csrf={csrf}&name=night-shift&toml={}", enc(&good)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page("/admin/service-levels?done=calendar_saved", &cookie).await;
+    assert!(page.contains("night-shift") && page.contains("Asia/Urumqi"));
 }

@@ -12,6 +12,7 @@ pub mod invite;
 pub mod login;
 pub mod portal;
 pub mod public;
+pub mod service_levels;
 pub mod surveys;
 pub mod tickets;
 pub mod users;
@@ -62,6 +63,11 @@ impl Chrome {
             ("/surveys", "nav.surveys", &[Role::Admin, Role::Manager]),
             ("/admin/users", "nav.users", &[Role::Admin, Role::Manager]),
             ("/admin/departments", "nav.departments", &[Role::Admin]),
+            (
+                "/admin/service-levels",
+                "nav.service_levels",
+                &[Role::Admin, Role::Manager],
+            ),
             ("/admin/webhooks", "nav.webhooks", &[Role::Admin]),
             ("/admin/audit", "nav.audit", &[Role::Admin]),
             ("/account", "nav.account", &Role::ALL),
@@ -139,6 +145,11 @@ const FLASHES: &[(&str, &str)] = &[
     ("campaign_created", "flash.campaign_created"),
     ("campaign_ran", "flash.campaign_ran"),
     ("campaign_saved", "flash.campaign_saved"),
+    ("calendar_saved", "flash.calendar_saved"),
+    ("policy_saved", "flash.policy_saved"),
+    ("policy_deleted", "flash.policy_deleted"),
+    ("rule_added", "flash.rule_added"),
+    ("rules_saved", "flash.rules_saved"),
 ];
 
 pub fn role_key(role: Role) -> &'static str {
