@@ -9,7 +9,7 @@ use crate::tickets::events_of;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_core::sla::{Escalation, Step, sla_status};
 use kefu_core::time::Millis;
-use kefu_store::{ActivityActor, TicketChange};
+use kefu_store::{ActivityActor, SweepChange};
 use std::collections::HashMap;
 
 /// The periodic job that runs [`App::sweep_escalations`].
@@ -96,7 +96,15 @@ impl App {
         let mut changes = Vec::new();
         let mut escalated = Vec::new();
         for (t, policy, due, marks) in plans {
-            let mut change = TicketChange::default();
+            let mut change = SweepChange {
+                id: t.id,
+                old_priority: t.priority,
+                priority: t.priority,
+                old_assignee: t.assignee_id,
+                assignee: t.assignee_id,
+                next_check_at: marks.filter(|m| *m > now),
+                urgent_at: t.sla_urgent_at,
+            };
             let mut steps = Vec::new();
             for e in due {
                 if !fresh.next().unwrap_or(false) {
@@ -108,22 +116,21 @@ impl App {
                     Step::Breach => {
                         report.breaches += 1;
                         if policy.escalation["raise_priority_on_breach"].as_bool().unwrap_or(false) {
-                            change.priority = Some(change.priority.unwrap_or(t.priority).raised());
+                            change.priority = change.priority.raised();
                         }
                         if let Some(u) = policy.escalation["reassign_to"].as_i64() {
-                            change.assignee_id = Some(Some(u));
+                            change.assignee = Some(u);
                         }
                     }
                 }
             }
-            change.sla_marks = Some((marks.filter(|m| *m > now), t.sla_urgent_at));
-            if steps.is_empty() && change.sla_marks == Some((t.sla_next_check_at, t.sla_urgent_at)) {
+            if steps.is_empty() && change.next_check_at == t.sla_next_check_at {
                 continue;
             }
-            changes.push((t.id, change));
+            changes.push(change);
             escalated.extend(steps.into_iter().map(|e| (t.id, e)));
         }
-        self.store.change_tickets(changes, &system, now).await?;
+        self.store.apply_sweep(&changes, &system, now).await?;
         for (id, e) in escalated {
             tracing::info!(ticket = id, step = %e.key(), "escalated");
             if e.step == Step::Breach {

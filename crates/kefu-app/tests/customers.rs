@@ -318,6 +318,61 @@ async fn escalation_sweep_is_once(app: App) {
             .iter()
             .any(|a| a.field == "priority" && a.actor == "escalation")
     );
+
+    // Several tickets in one sweep; one an agent lowered after the sweep read it keeps the agent's
+    // priority (the sweep's change applies only to the value it read) and logs no change.
+    let mut ids = vec![];
+    for i in 0..5 {
+        let v = app
+            .create_ticket(
+                &Actor::Cli,
+                kefu_app::tickets::TicketInput {
+                    customer_id: c.id,
+                    kind: "complaint".into(),
+                    subject: format!("第{i}次投诉"),
+                    body: "还是没人回复".into(),
+                    priority: Some("low".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        ids.push(v.ticket.id);
+    }
+    let r = app.sweep_escalations(later).await.unwrap();
+    assert_eq!(r.tickets, 5, "{r:?}");
+    for id in &ids {
+        let t = app.store.get_ticket(*id).await.unwrap();
+        assert_eq!(t.priority, kefu_core::ticket::Priority::High, "low, raised twice");
+        assert_eq!(
+            app.store.escalations_of(*id).await.unwrap().len(),
+            2,
+            "the breach of both targets"
+        );
+    }
+    let stale = kefu_store::SweepChange {
+        id: ids[0],
+        old_priority: kefu_core::ticket::Priority::Normal,
+        priority: kefu_core::ticket::Priority::Urgent,
+        old_assignee: None,
+        assignee: None,
+        next_check_at: None,
+        urgent_at: None,
+    };
+    let before = app.store.ticket_activity(ids[0]).await.unwrap().len();
+    let system = kefu_store::ActivityActor {
+        id: None,
+        label: "escalation".into(),
+    };
+    app.store.apply_sweep(&[stale], &system, later).await.unwrap();
+    let t = app.store.get_ticket(ids[0]).await.unwrap();
+    assert_eq!(
+        t.priority,
+        kefu_core::ticket::Priority::High,
+        "the value read no longer holds"
+    );
+    assert_eq!(t.sla_next_check_at, None, "the marks move regardless");
+    assert_eq!(app.store.ticket_activity(ids[0]).await.unwrap().len(), before);
 }
 
 #[tokio::test]

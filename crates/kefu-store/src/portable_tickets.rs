@@ -369,13 +369,46 @@ macro_rules! portable_tickets {
                 tx.commit().await.map_err(db_err)?;
                 Ok((out, msg))
             }
-            async fn change_tickets(&self, changes: Vec<(i64, $crate::TicketChange)>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<()> {
+            async fn apply_sweep(&self, changes: &[$crate::SweepChange], actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<()> {
                 if changes.is_empty() {
                     return Ok(());
                 }
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                for (id, c) in changes {
-                    Self::change_ticket_in(&mut tx, id, c, None, actor, now).await?;
+                // Which priority and assignee changes still apply: read back in the transaction.
+                let mut applied: Vec<(i64, &'static str, Option<String>, Option<String>)> = Vec::new();
+                for chunk in changes.chunks(300) {
+                    // v: (id, old priority, new priority, old assignee, new assignee, next check, urgent)
+                    let sql = format!("UPDATE tickets SET \
+                        priority = CASE WHEN tickets.priority = v.column2 THEN v.column3 ELSE tickets.priority END, \
+                        assignee_id = CASE WHEN tickets.assignee_id IS NOT DISTINCT FROM v.column4 THEN v.column5 ELSE tickets.assignee_id END, \
+                        sla_next_check_at = v.column6, sla_urgent_at = v.column7, updated_at = {now} \
+                        FROM (VALUES {}) AS v WHERE tickets.id = v.column1 \
+                        RETURNING tickets.id, tickets.priority, tickets.assignee_id",
+                        $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, chunk.len(), "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"));
+                    let mut q = ::sqlx::query_as::<_, (i64, String, Option<i64>)>(::sqlx::AssertSqlSafe(sql));
+                    for c in chunk {
+                        q = q.bind(c.id).bind(c.old_priority.as_str()).bind(c.priority.as_str()).bind(c.old_assignee).bind(c.assignee).bind(c.next_check_at).bind(c.urgent_at);
+                    }
+                    let after: ::std::collections::HashMap<i64, (String, Option<i64>)> = q.fetch_all(&mut *tx).await.map_err(db_err)?
+                        .into_iter().map(|(id, p, a)| (id, (p, a))).collect();
+                    for c in chunk {
+                        let Some((p, a)) = after.get(&c.id) else { continue };
+                        if c.priority != c.old_priority && *p == c.priority.as_str() {
+                            applied.push((c.id, "priority", Some(c.old_priority.as_str().to_owned()), Some(p.clone())));
+                        }
+                        if c.assignee != c.old_assignee && *a == c.assignee {
+                            applied.push((c.id, "assignee_id", c.old_assignee.map(|x| x.to_string()), a.map(|x| x.to_string())));
+                        }
+                    }
+                }
+                for chunk in applied.chunks(200) {
+                    let sql = format!("INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) VALUES {}",
+                        $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, chunk.len(), "(?, ?, ?, ?, ?, ?, ?)"));
+                    let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                    for (id, field, old, new) in chunk {
+                        q = q.bind(*id).bind(now).bind(actor.id).bind(&actor.label).bind(*field).bind(old).bind(new);
+                    }
+                    q.execute(&mut *tx).await.map_err(db_err)?;
                 }
                 tx.commit().await.map_err(db_err)
             }
@@ -609,10 +642,15 @@ macro_rules! portable_tickets {
                     return Ok(out);
                 }
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                for (ticket_id, key) in steps {
-                    let r = ::sqlx::query("INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                        .bind(ticket_id).bind(key).bind(now).execute(&mut *tx).await.map_err(db_err)?;
-                    out.push(r.rows_affected() == 1);
+                for chunk in steps.chunks(300) {
+                    let sql = format!("INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES {} ON CONFLICT DO NOTHING RETURNING ticket_id, step_key",
+                        $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, chunk.len(), "(?, ?, ?)"));
+                    let mut q = ::sqlx::query_as::<_, (i64, String)>(::sqlx::AssertSqlSafe(sql));
+                    for (ticket_id, key) in chunk {
+                        q = q.bind(ticket_id).bind(key).bind(now);
+                    }
+                    let new: ::std::collections::HashSet<(i64, String)> = q.fetch_all(&mut *tx).await.map_err(db_err)?.into_iter().collect();
+                    out.extend(chunk.iter().map(|s| new.contains(s)));
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)

@@ -268,6 +268,19 @@ pub struct ActivityActor {
     pub label: String,
 }
 
+/// What one escalation sweep changes on a ticket: its next marks, and on a breach its priority
+/// and assignee (each given with the value the sweep read, and applied only while it still holds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepChange {
+    pub id: i64,
+    pub old_priority: Priority,
+    pub priority: Priority,
+    pub old_assignee: Option<i64>,
+    pub assignee: Option<i64>,
+    pub next_check_at: Option<Millis>,
+    pub urgent_at: Option<Millis>,
+}
+
 /// A checked ticket to create, with its first message and search terms.
 #[derive(Debug, Clone)]
 pub struct NewTicket {
@@ -389,13 +402,10 @@ pub trait Tickets {
         actor: &ActivityActor,
         now: Millis,
     ) -> StoreResult<(Ticket, Option<TicketMessage>)>;
-    /// Several changes without messages in one transaction (the escalation sweep): all or none.
-    async fn change_tickets(
-        &self,
-        changes: Vec<(i64, TicketChange)>,
-        actor: &ActivityActor,
-        now: Millis,
-    ) -> StoreResult<()>;
+    /// An escalation sweep's changes in one transaction, a few statements for all of them: the
+    /// marks always, a priority or assignee only where the ticket still has the value the sweep
+    /// read (an agent's change in between wins), each such change in the activity log.
+    async fn apply_sweep(&self, changes: &[SweepChange], actor: &ActivityActor, now: Millis) -> StoreResult<()>;
     async fn ticket_messages(&self, id: i64) -> StoreResult<Vec<TicketMessage>>;
     /// The ticket whose message, or notification sent about it, carries this e-mail Message-ID.
     async fn ticket_by_message_id(&self, message_id: &str) -> StoreResult<Ticket>;
