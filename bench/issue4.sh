@@ -100,6 +100,8 @@ EOF
         local what=$1 path=$2; shift 2
         load=$(cut -d' ' -f1-3 /proc/loadavg)
         log "[$be] $what (load $load)"
+        # 3 s to warm the server's caches and SQLite's page cache first, not counted.
+        wrk -t2 -c"$CONNS" -d3s --timeout 5s -H "Authorization: Bearer $TOKEN" "$@" "http://127.0.0.1:$PORT$path" >/dev/null
         wrk -t2 -c"$CONNS" -d"$DURATION" --latency --timeout 5s -H "Authorization: Bearer $TOKEN" "$@" "http://127.0.0.1:$PORT$path" >"$WORK/wrk.out"
         local rps p50 p99 bad
         rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")

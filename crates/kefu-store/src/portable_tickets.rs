@@ -377,13 +377,15 @@ macro_rules! portable_tickets {
                 // Which priority and assignee changes still apply: read back in the transaction.
                 let mut applied: Vec<(i64, &'static str, Option<String>, Option<String>)> = Vec::new();
                 for chunk in changes.chunks(300) {
-                    // v: (id, old priority, new priority, old assignee, new assignee, next check, urgent)
-                    let sql = format!("UPDATE tickets SET \
-                        priority = CASE WHEN tickets.priority = v.column2 THEN v.column3 ELSE tickets.priority END, \
-                        assignee_id = CASE WHEN tickets.assignee_id IS NOT DISTINCT FROM v.column4 THEN v.column5 ELSE tickets.assignee_id END, \
-                        sla_next_check_at = v.column6, sla_urgent_at = v.column7, updated_at = {now} \
-                        FROM (VALUES {}) AS v WHERE tickets.id = v.column1 \
-                        RETURNING tickets.id, tickets.priority, tickets.assignee_id",
+                    // Led by the ids (primary key), each value looked up in v: an UPDATE … FROM
+                    // (VALUES …) made SQLite scan every ticket for each chunk.
+                    let sql = format!("WITH v (id, old_priority, new_priority, old_assignee, new_assignee, next_check, urgent) AS (VALUES {}) \
+                        UPDATE tickets SET \
+                        priority = CASE WHEN priority = (SELECT old_priority FROM v WHERE v.id = tickets.id) THEN (SELECT new_priority FROM v WHERE v.id = tickets.id) ELSE priority END, \
+                        assignee_id = CASE WHEN assignee_id IS NOT DISTINCT FROM (SELECT old_assignee FROM v WHERE v.id = tickets.id) THEN (SELECT new_assignee FROM v WHERE v.id = tickets.id) ELSE assignee_id END, \
+                        sla_next_check_at = (SELECT next_check FROM v WHERE v.id = tickets.id), sla_urgent_at = (SELECT urgent FROM v WHERE v.id = tickets.id), updated_at = {now} \
+                        WHERE id IN (SELECT id FROM v) \
+                        RETURNING id, priority, assignee_id",
                         $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, chunk.len(), "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"));
                     let mut q = ::sqlx::query_as::<_, (i64, String, Option<i64>)>(::sqlx::AssertSqlSafe(sql));
                     for c in chunk {
