@@ -113,6 +113,10 @@ EOF
     }
     run "create a ticket (POST)" /api/v1/tickets -s "$WORK/post.lua"
     run "queue, first 50 active" "/api/v1/tickets?status=new,open,pending&limit=50"
+    # Deep in the million by the keyset cursor (c + hex of the last id seen): all tickets below id
+    # 500,000, and the active ones below it (there are none that old: the whole rest is looked at).
+    run "queue, 50 of all, below id 500,000" "/api/v1/tickets?limit=50&cursor=c$(printf %x 500000)"
+    run "queue, 50 active, below id 500,000" "/api/v1/tickets?status=new,open,pending&limit=50&cursor=c$(printf %x 500000)"
     run "search 空调" "/api/v1/tickets?q=$(urlencode 空调)&limit=50"
     run "search compressor" "/api/v1/tickets?q=compressor&limit=50"
 
