@@ -383,12 +383,7 @@ async fn escalations_on_sqlite() {
 
 #[tokio::test]
 async fn escalations_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    escalation_sweep_is_once(App::new(store.clone(), AppConfig::default())).await;
-    store.close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    on_postgres(escalation_sweep_is_once).await;
 }
 
 /// Ticket search pages newest first: the filters apply inside the search (a page is full even
@@ -462,10 +457,15 @@ async fn ticket_search_on_sqlite() {
 
 #[tokio::test]
 async fn ticket_search_on_postgres() {
+    on_postgres(ticket_search_pages_newest_first).await;
+}
+
+/// Runs a test body on an App over a fresh PostgreSQL database, dropped afterwards.
+async fn on_postgres<F: std::future::Future<Output = ()>>(body: impl FnOnce(App) -> F) {
     let (url, name) = kefu_store_postgres::testing::create_database().await;
     let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
     store.migrate().await.unwrap();
-    ticket_search_pages_newest_first(App::new(store.clone(), AppConfig::default())).await;
+    body(App::new(store.clone(), AppConfig::default())).await;
     store.close().await;
     kefu_store_postgres::testing::drop_database(&name).await;
 }

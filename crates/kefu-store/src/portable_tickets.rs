@@ -633,11 +633,6 @@ macro_rules! portable_tickets {
                 ::sqlx::query_scalar("SELECT id FROM tickets WHERE sla_next_check_at IS NOT NULL AND sla_next_check_at <= $1 ORDER BY sla_next_check_at LIMIT $2")
                     .bind(now).bind(i64::from(limit)).fetch_all(self.reader()).await.map_err(db_err)
             }
-            async fn log_escalation(&self, ticket_id: i64, key: &str, now: i64) -> $crate::StoreResult<bool> {
-                let r = ::sqlx::query("INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(ticket_id).bind(key).bind(now).execute(self.writer()).await.map_err(db_err)?;
-                Ok(r.rows_affected() == 1)
-            }
             async fn log_escalations(&self, steps: &[(i64, String)], now: i64) -> $crate::StoreResult<Vec<bool>> {
                 let mut out = Vec::with_capacity(steps.len());
                 if steps.is_empty() {

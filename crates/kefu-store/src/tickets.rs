@@ -484,8 +484,6 @@ pub trait Tickets {
     async fn delete_sla_policy(&self, id: i64) -> StoreResult<()>;
     /// Ids of open tickets whose SLA must be looked at by `now`, oldest mark first.
     async fn tickets_due_for_check(&self, now: Millis, limit: u32) -> StoreResult<Vec<i64>>;
-    /// Records an escalation step once; false when it was logged already (by another node).
-    async fn log_escalation(&self, ticket_id: i64, key: &str, now: Millis) -> StoreResult<bool>;
     async fn escalations_of(&self, ticket_id: i64) -> StoreResult<Vec<String>>;
     /// Logs escalation steps `(ticket, key)` in one transaction; for each, whether it was new (a
     /// step logged already, by another node or an earlier try, is `false`).
