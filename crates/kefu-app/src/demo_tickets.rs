@@ -16,7 +16,7 @@ use kefu_core::Language;
 use kefu_core::rfm::ValueTier;
 use kefu_core::ticket::{Channel, Classification, Kind, Priority, Remedy, RootCause, Status};
 use kefu_core::time::DAY_MS;
-use kefu_store::{ActivityActor, AuthorKind, CustomerFilter, MessageKind, NewMessage, NewTicket, TicketChange};
+use kefu_store::{ActivityActor, AuthorKind, CustomerFilter, MessageKind, NewMessage, NewTicket, PastStep, TicketChange};
 use rand::Rng;
 use rand::rngs::StdRng;
 
@@ -138,6 +138,8 @@ struct DemoTicket<'a> {
     policy: i64,
     check_at: Option<i64>,
     at: i64,
+    /// Steps after filing, written with the ticket (the bulk demo); `status` is where they end.
+    history: Vec<(i64, PastStep)>,
 }
 
 impl DemoTicket<'_> {
@@ -168,6 +170,7 @@ impl DemoTicket<'_> {
             sla_urgent_at: None,
             follow_token_hash: None,
             first_message: message(AuthorKind::Customer, None, self.body, self.channel),
+            history: self.history,
             actor: ActivityActor {
                 id: None,
                 label: "demo".into(),
@@ -275,6 +278,7 @@ impl App {
                 // The sweep recomputes the marks of the open ones on its first run.
                 check_at: Some(at),
                 at,
+                history: vec![],
             }
             .into_new();
             let t = self.store.create_tickets(&[new]).await?.remove(0);
@@ -485,6 +489,46 @@ impl App {
                 let (subject, body) = words(rng, kind, lang);
                 let policy = setup.select(kind, Priority::Normal, *tier)?;
                 let recent = days_ago < 3;
+                // An old ticket was answered, resolved and closed, each step logged as it happened.
+                let history = if recent {
+                    vec![]
+                } else {
+                    let replied = at + rng.gen_range(5..240) * 60_000;
+                    let resolved = replied + rng.gen_range(30..2_880) * 60_000;
+                    let closed = resolved + rng.gen_range(1..7) * DAY_MS;
+                    vec![
+                        (
+                            replied,
+                            PastStep::Message(message(
+                                AuthorKind::Agent,
+                                None,
+                                agent_reply(lang, kind).to_owned(),
+                                channel,
+                            )),
+                        ),
+                        (
+                            replied,
+                            PastStep::Status {
+                                from: Status::New,
+                                to: Status::Open,
+                            },
+                        ),
+                        (
+                            resolved,
+                            PastStep::Status {
+                                from: Status::Open,
+                                to: Status::Resolved,
+                            },
+                        ),
+                        (
+                            closed.min(now - 60_000),
+                            PastStep::Status {
+                                from: Status::Resolved,
+                                to: Status::Closed,
+                            },
+                        ),
+                    ]
+                };
                 batch.push(
                     DemoTicket {
                         kind,
@@ -500,6 +544,7 @@ impl App {
                         policy: policy.id,
                         check_at: recent.then_some(at),
                         at,
+                        history,
                     }
                     .into_new(),
                 );

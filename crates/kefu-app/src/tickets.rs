@@ -543,6 +543,7 @@ impl App {
                 call_seconds: None,
                 message_id: input.message_id,
             },
+            history: vec![],
             terms: ticket_terms(&subject, std::slice::from_ref(&body), &customer.name),
             actor: actor_of(actor),
             now,

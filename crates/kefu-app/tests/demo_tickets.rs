@@ -3,6 +3,7 @@
 
 use kefu_app::demo::DemoSize;
 use kefu_app::{App, AppConfig};
+use kefu_core::sla::SlaState;
 use kefu_core::ticket::{Kind, Status};
 use kefu_store::{Store, TicketFilter};
 use std::collections::HashSet;
@@ -127,6 +128,23 @@ async fn bulk_demo_tickets_on_postgres() {
         .await
         .unwrap();
     assert!(!found.is_empty(), "found by the customer's name");
+    // A closed one carries its history: the reply, resolution and closing, so its SLA is settled.
+    let closed: Vec<_> = all.iter().filter(|t| t.status == Status::Closed).take(20).cloned().collect();
+    for t in &closed {
+        assert!(t.resolved_at.is_some() && t.closed_at >= t.resolved_at, "{t:?}");
+    }
+    let views = app.view_tickets(closed).await.unwrap();
+    for v in &views {
+        for target in [&v.sla.first_response, &v.sla.resolution] {
+            assert!(
+                matches!(target.state, SlaState::Met | SlaState::Breached),
+                "{}: {:?}",
+                v.reference,
+                target.state
+            );
+        }
+        assert_eq!(app.store.ticket_messages(v.ticket.id).await.unwrap().len(), 2);
+    }
     app.store.close().await;
     kefu_store_postgres::testing::drop_database(&name).await;
 }

@@ -28,6 +28,14 @@ pub struct Range {
     pub end: Option<Time>,
 }
 
+impl Range {
+    /// Its length on the wall clock.
+    fn length(&self) -> SignedDuration {
+        let since_midnight = |t: Time| t.duration_since(Time::midnight());
+        self.end.map_or(SignedDuration::from_hours(24), since_midnight) - since_midnight(self.start)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BusinessCalendar {
     pub time_zone: TimeZone,
@@ -241,26 +249,50 @@ impl BusinessCalendar {
         ))
     }
 
-    /// Business time between two instants (zero when `to` is not after `from`).
+    /// Business time between two instants (zero when `to` is not after `from`). Days wholly
+    /// inside the span count their ranges' length on the wall clock, without placing them as
+    /// instants, unless the zone's offset changes that day: a ticket open for a year costs a
+    /// pass over its dates, not two time-zone conversions per range.
     pub fn business_duration(&self, from: Timestamp, to: Timestamp) -> Result<SignedDuration, Invalid> {
         let mut total = SignedDuration::ZERO;
         if to <= from {
             return Ok(total);
         }
-        for iv in self.intervals(from) {
-            let (s, e) = iv?;
-            if s >= to {
+        let first = from.to_zoned(self.time_zone.clone()).date();
+        let last = to.to_zoned(self.time_zone.clone()).date();
+        // Local dates an offset change touches (the day before and after each transition).
+        let mut shifted = BTreeSet::new();
+        for tr in self.time_zone.following(from) {
+            let at = tr.timestamp();
+            if at > to {
                 break;
             }
-            let (s, e) = (s.max(from), e.min(to));
-            if e > s {
-                total += e.duration_since(s);
+            for t in [at.checked_sub(SignedDuration::from_nanos(1)).unwrap_or(at), at] {
+                shifted.insert(t.to_zoned(self.time_zone.clone()).date());
             }
         }
-        Ok(total)
+        let mut date = first;
+        loop {
+            if date == first || date == last || shifted.contains(&date) {
+                for r in self.ranges(date) {
+                    let (s, e) = (self.instant(date, Some(r.start))?, self.instant(date, r.end)?);
+                    let (s, e) = (s.max(from), e.min(to));
+                    if e > s {
+                        total += e.duration_since(s);
+                    }
+                }
+            } else {
+                total += self.ranges(date).iter().map(Range::length).sum::<SignedDuration>();
+            }
+            if date >= last {
+                return Ok(total);
+            }
+            date = date
+                .tomorrow()
+                .map_err(|_| Invalid::one("date", "out_of_range", "date out of range"))?;
+        }
     }
 
-    /// An instant as RFC 3339 in this calendar's zone (`2026-10-08T10:00:00+08:00`).
     pub fn format(&self, t: Timestamp) -> String {
         t.to_zoned(self.time_zone.clone())
             .strftime("%Y-%m-%dT%H:%M:%S%:z")
@@ -374,6 +406,45 @@ mod tests {
             c.format(c.add_business_minutes(at("2026-11-28T00:00:00Z"), 60).unwrap()),
             "2026-11-29T09:00:00+00:00"
         );
+    }
+
+    #[test]
+    fn long_spans_agree_with_walking_every_range() {
+        // The reference: every working interval placed as instants and clipped.
+        fn walked(c: &BusinessCalendar, from: Timestamp, to: Timestamp) -> SignedDuration {
+            let mut total = SignedDuration::ZERO;
+            for iv in c.intervals(from) {
+                let (s, e) = iv.unwrap();
+                if s >= to {
+                    break;
+                }
+                let (s, e) = (s.max(from), e.min(to));
+                if e > s {
+                    total += e.duration_since(s);
+                }
+            }
+            total
+        }
+        let new_york = BusinessCalendar::from_toml(
+            "time_zone = \"America/New_York\"\nholidays = [\"2026-07-03\"]\n[week]\nmon = [\"09:00-12:00\", \"13:00-17:30\"]\nsun = [\"01:00-04:00\"]\nsat = [\"00:00-24:00\"]\n",
+        )
+        .unwrap();
+        for c in [cal(), new_york] {
+            for (from, to) in [
+                ("2025-01-01T00:00:00Z", "2026-12-31T23:59:59Z"),
+                ("2026-02-13T11:59:07+08:00", "2026-11-02T06:30:00Z"),
+                ("2026-03-07T10:00:00-05:00", "2026-03-09T10:00:00-04:00"),
+                ("2026-10-31T23:00:00-04:00", "2026-11-02T09:30:00-05:00"),
+                ("2026-09-30T17:00:00+08:00", "2026-10-08T10:00:00+08:00"),
+            ] {
+                assert_eq!(
+                    c.business_duration(at(from), at(to)).unwrap(),
+                    walked(&c, at(from), at(to)),
+                    "{} from {from} to {to}",
+                    c.time_zone_name
+                );
+            }
+        }
     }
 
     #[test]

@@ -359,29 +359,8 @@ impl PostgresStore {
         rows: &[(i64, kefu_core::search::IndexTerms)],
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
-        for chunk in rows.chunks(2_000) {
-            let mut ids = Vec::with_capacity(chunk.len());
-            let (mut words, mut bigrams, mut unigrams) = (Vec::new(), Vec::new(), Vec::new());
-            for (id, terms) in chunk {
-                let (w, b, u) = terms.columns();
-                ids.push(*id);
-                words.push(w);
-                bigrams.push(b);
-                unigrams.push(u);
-            }
-            sqlx::query(
-                "INSERT INTO customer_search (customer_id, words, bigrams, unigrams) \
-                 SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[]) \
-                 ON CONFLICT (customer_id) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams",
-            )
-            .bind(ids)
-            .bind(words)
-            .bind(bigrams)
-            .bind(unigrams)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
+        let refs: Vec<(i64, &kefu_core::search::IndexTerms)> = rows.iter().map(|(id, t)| (*id, t)).collect();
+        Self::upsert_search_in(&mut tx, "customer_search", "customer_id", &refs).await?;
         if rows.len() >= 1_000 {
             // A bulk reindex (after an import): fresh statistics for the search plans.
             sqlx::query("ANALYZE customer_search")
@@ -440,23 +419,45 @@ impl PostgresStore {
         }
     }
 
-    pub(crate) async fn index_ticket_in(
+    /// Indexes tickets' search terms, replacing what each had.
+    pub(crate) async fn index_tickets_in(
         tx: &mut Transaction<'_, Postgres>,
-        id: i64,
-        terms: &kefu_core::search::IndexTerms,
+        rows: &[(i64, &kefu_core::search::IndexTerms)],
     ) -> StoreResult<()> {
-        let (words, bigrams, unigrams) = terms.columns();
-        sqlx::query(
-            "INSERT INTO ticket_search (ticket_id, words, bigrams, unigrams) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (ticket_id) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams",
-        )
-        .bind(id)
-        .bind(words)
-        .bind(bigrams)
-        .bind(unigrams)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        Self::upsert_search_in(tx, "ticket_search", "ticket_id", rows).await
+    }
+
+    /// Writes search terms into `table` keyed by `key`, replacing a row's old terms: one
+    /// statement per 2,000.
+    async fn upsert_search_in(
+        tx: &mut Transaction<'_, Postgres>,
+        table: &'static str,
+        key: &'static str,
+        rows: &[(i64, &kefu_core::search::IndexTerms)],
+    ) -> StoreResult<()> {
+        for chunk in rows.chunks(2_000) {
+            let mut ids = Vec::with_capacity(chunk.len());
+            let (mut words, mut bigrams, mut unigrams) = (Vec::new(), Vec::new(), Vec::new());
+            for (id, terms) in chunk {
+                let (w, b, u) = terms.columns();
+                ids.push(*id);
+                words.push(w);
+                bigrams.push(b);
+                unigrams.push(u);
+            }
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} ({key}, words, bigrams, unigrams) \
+                 SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::text[]) \
+                 ON CONFLICT ({key}) DO UPDATE SET words = excluded.words, bigrams = excluded.bigrams, unigrams = excluded.unigrams"
+            )))
+            .bind(ids)
+            .bind(words)
+            .bind(bigrams)
+            .bind(unigrams)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
         Ok(())
     }
 

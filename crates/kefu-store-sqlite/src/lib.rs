@@ -387,18 +387,8 @@ impl SqliteStore {
         rows: &[(i64, kefu_core::search::IndexTerms)],
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
-        for chunk in rows.chunks(500) {
-            // A contentless-delete FTS5 table replaces a row with the same rowid.
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT OR REPLACE INTO customer_search (rowid, words, bigrams, unigrams) VALUES {}",
-                kefu_store::portable::value_rows(false, 1, chunk.len(), "(?, ?, ?, ?)")
-            )));
-            for (id, terms) in chunk {
-                let (words, bigrams, unigrams) = terms.columns();
-                q = q.bind(*id).bind(words).bind(bigrams).bind(unigrams);
-            }
-            q.execute(&mut *tx).await.map_err(db_err)?;
-        }
+        let refs: Vec<(i64, &kefu_core::search::IndexTerms)> = rows.iter().map(|(id, t)| (*id, t)).collect();
+        Self::replace_search_in(&mut tx, "customer_search", &refs).await?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -418,25 +408,32 @@ impl SqliteStore {
         }
     }
 
-    pub(crate) async fn index_ticket_in(
+    /// Indexes tickets' search terms, replacing what each had.
+    pub(crate) async fn index_tickets_in(
         tx: &mut Transaction<'_, Sqlite>,
-        id: i64,
-        terms: &kefu_core::search::IndexTerms,
+        rows: &[(i64, &kefu_core::search::IndexTerms)],
     ) -> StoreResult<()> {
-        let (words, bigrams, unigrams) = terms.columns();
-        sqlx::query("DELETE FROM ticket_search WHERE rowid = $1")
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query("INSERT INTO ticket_search (rowid, words, bigrams, unigrams) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(words)
-            .bind(bigrams)
-            .bind(unigrams)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+        Self::replace_search_in(tx, "ticket_search", rows).await
+    }
+
+    /// Writes search terms into the FTS5 `table` by rowid (a contentless-delete table replaces a
+    /// row with the same rowid): one statement per 500.
+    async fn replace_search_in(
+        tx: &mut Transaction<'_, Sqlite>,
+        table: &'static str,
+        rows: &[(i64, &kefu_core::search::IndexTerms)],
+    ) -> StoreResult<()> {
+        for chunk in rows.chunks(500) {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT OR REPLACE INTO {table} (rowid, words, bigrams, unigrams) VALUES {}",
+                kefu_store::portable::value_rows(false, 1, chunk.len(), "(?, ?, ?, ?)")
+            )));
+            for (id, terms) in chunk {
+                let (words, bigrams, unigrams) = terms.columns();
+                q = q.bind(*id).bind(words).bind(bigrams).bind(unigrams);
+            }
+            q.execute(&mut **tx).await.map_err(db_err)?;
+        }
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Ticket SQL written once for both databases: `portable_tickets!(Type, sqlx::Sqlite)`.
 //!
 //! Besides what `portable_store!` needs, the backend provides
-//! `async fn index_ticket_in(tx: &mut Transaction<'_, DB>, id: i64, terms: &IndexTerms)` and
+//! `async fn index_tickets_in(tx: &mut Transaction<'_, DB>, rows: &[(i64, &IndexTerms)])` and
 //! `fn ticket_match_sql(query: &[QueryPart], first_param: usize) -> TicketMatch`: how a search
 //! reads the index, with its text parameters numbered from `first_param`.
 
@@ -257,7 +257,7 @@ macro_rules! portable_tickets {
                     None => None,
                 };
                 if let Some(terms) = &c.terms {
-                    Self::index_ticket_in(tx, id, terms).await?;
+                    Self::index_tickets_in(tx, &[(id, terms)]).await?;
                 }
                 Ok(msg)
             }
@@ -312,22 +312,74 @@ macro_rules! portable_tickets {
         #[::async_trait::async_trait]
         impl $crate::Tickets for $store {
             async fn create_tickets(&self, tickets: &[$crate::NewTicket]) -> $crate::StoreResult<Vec<$crate::Ticket>> {
+                if tickets.is_empty() {
+                    return Ok(vec![]);
+                }
+                // A batch is a handful of multi-row statements, whatever its size: on SQLite every
+                // statement is a hand-off to the connection's thread and back.
+                let returning = $crate::portable_tickets::TICKET_COLUMNS.replace("t.", "");
                 let mut tx = self.write_tx().await.map_err(db_err)?;
                 let mut out = Vec::with_capacity(tickets.len());
-                for t in tickets {
-                    let c = &t.classification;
-                    let tags = ::serde_json::to_string(&t.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
-                    let id: i64 = ::sqlx::query_scalar("INSERT INTO tickets (kind, status, priority, channel, language, subject, customer_id, contact_id, on_behalf_of_id, department_id, assignee_id, created_by, category_id, product, touchpoint, phase, nature, place, fee, frequency, tags, customer_tier, sla_policy_id, sla_next_check_at, sla_urgent_at, follow_token_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $27) RETURNING id")
-                        .bind(t.kind.as_str()).bind(t.status.as_str()).bind(t.priority.as_str()).bind(t.channel.as_str()).bind(t.language.code()).bind(&t.subject)
-                        .bind(t.customer_id).bind(t.contact_id).bind(t.on_behalf_of_id).bind(t.department_id).bind(t.assignee_id).bind(t.created_by).bind(t.category_id)
-                        .bind(&t.product).bind(&t.touchpoint)
-                        .bind(c.phase.map(|v| v.as_str())).bind(c.nature.map(|v| v.as_str())).bind(c.place.map(|v| v.as_str())).bind(c.fee.map(|v| v.as_str())).bind(c.frequency.map(|v| v.as_str()))
-                        .bind(tags).bind(t.customer_tier.as_str()).bind(t.sla_policy_id).bind(t.sla_next_check_at).bind(t.sla_urgent_at).bind(&t.follow_token_hash).bind(t.now)
-                        .fetch_one(&mut *tx).await.map_err(db_err)?;
-                    Self::message_in(&mut tx, id, &t.first_message, t.now).await?;
-                    Self::activity_in(&mut tx, id, &t.actor, "created", None, Some(t.status.as_str().to_owned()), t.now).await?;
-                    Self::index_ticket_in(&mut tx, id, &t.terms).await?;
-                    out.push(Self::ticket_in(&mut *tx, id).await?);
+                for chunk in tickets.chunks(500) {
+                    let sql = format!("INSERT INTO tickets (kind, status, priority, channel, language, subject, customer_id, contact_id, on_behalf_of_id, department_id, assignee_id, created_by, category_id, product, touchpoint, phase, nature, place, fee, frequency, tags, customer_tier, sla_policy_id, sla_next_check_at, sla_urgent_at, follow_token_hash, resolved_at, closed_at, created_at, updated_at) VALUES {} RETURNING {returning}",
+                        $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                    for t in chunk {
+                        let c = &t.classification;
+                        let tags = ::serde_json::to_string(&t.tags).map_err(|e| $crate::StoreError::Data(e.to_string()))?;
+                        let closed_at = (t.status == ::kefu_core::ticket::Status::Closed).then(|| t.last_moved_to(::kefu_core::ticket::Status::Closed).unwrap_or(t.now));
+                        let resolved_at = match t.status {
+                            ::kefu_core::ticket::Status::Resolved => Some(t.last_moved_to(t.status).unwrap_or(t.now)),
+                            ::kefu_core::ticket::Status::Closed => t.last_moved_to(::kefu_core::ticket::Status::Resolved),
+                            _ => None,
+                        };
+                        q = q.bind(t.kind.as_str()).bind(t.status.as_str()).bind(t.priority.as_str()).bind(t.channel.as_str()).bind(t.language.code()).bind(&t.subject)
+                            .bind(t.customer_id).bind(t.contact_id).bind(t.on_behalf_of_id).bind(t.department_id).bind(t.assignee_id).bind(t.created_by).bind(t.category_id)
+                            .bind(&t.product).bind(&t.touchpoint)
+                            .bind(c.phase.map(|v| v.as_str())).bind(c.nature.map(|v| v.as_str())).bind(c.place.map(|v| v.as_str())).bind(c.fee.map(|v| v.as_str())).bind(c.frequency.map(|v| v.as_str()))
+                            .bind(tags).bind(t.customer_tier.as_str()).bind(t.sla_policy_id).bind(t.sla_next_check_at).bind(t.sla_urgent_at).bind(&t.follow_token_hash)
+                            .bind(resolved_at).bind(closed_at).bind(t.now).bind(t.updated_at());
+                    }
+                    let mut created = q.fetch_all(&mut *tx).await.map_err(db_err)?.iter().map(__portable_ticket_rows::ticket).collect::<$crate::StoreResult<Vec<_>>>()?;
+                    // The ids follow the rows' order; RETURNING need not.
+                    created.sort_by_key(|t| t.id);
+                    if created.len() != chunk.len() {
+                        return Err($crate::StoreError::Data(format!("{} tickets written of {}", created.len(), chunk.len())));
+                    }
+                    let mut messages: Vec<(i64, &$crate::NewMessage, i64)> = Vec::new();
+                    let mut activity: Vec<(i64, &$crate::ActivityActor, &str, Option<&str>, &str, i64)> = Vec::new();
+                    for (row, t) in created.iter().zip(chunk) {
+                        messages.push((row.id, &t.first_message, t.now));
+                        activity.push((row.id, &t.actor, "created", None, t.filed_status().as_str(), t.now));
+                        for (at, step) in &t.history {
+                            match step {
+                                $crate::PastStep::Message(m) => messages.push((row.id, m, *at)),
+                                $crate::PastStep::Status { from, to } => activity.push((row.id, &t.actor, "status", Some(from.as_str()), to.as_str(), *at)),
+                            }
+                        }
+                    }
+                    for part in messages.chunks(500) {
+                        let sql = format!("INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, body, body_html, channel, call_direction, call_seconds, message_id, created_at) VALUES {}",
+                            $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, part.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                        let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                        for (id, m, at) in part {
+                            q = q.bind(*id).bind(m.kind.as_str()).bind(m.author_kind.as_str()).bind(m.author_user_id).bind(m.author_contact_id)
+                                .bind(&m.body).bind(&m.body_html).bind(m.channel.as_str()).bind(&m.call_direction).bind(m.call_seconds).bind(&m.message_id).bind(*at);
+                        }
+                        q.execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    for part in activity.chunks(500) {
+                        let sql = format!("INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) VALUES {}",
+                            $crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, part.len(), "(?, ?, ?, ?, ?, ?, ?)"));
+                        let mut q = ::sqlx::query(::sqlx::AssertSqlSafe(sql));
+                        for (id, actor, field, old, new, at) in part {
+                            q = q.bind(*id).bind(*at).bind(actor.id).bind(&actor.label).bind(*field).bind(*old).bind(*new);
+                        }
+                        q.execute(&mut *tx).await.map_err(db_err)?;
+                    }
+                    let terms: Vec<(i64, &::kefu_core::search::IndexTerms)> = created.iter().zip(chunk).map(|(row, t)| (row.id, &t.terms)).collect();
+                    Self::index_tickets_in(&mut tx, &terms).await?;
+                    out.extend(created);
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(out)
@@ -543,9 +595,8 @@ macro_rules! portable_tickets {
             }
             async fn index_tickets(&self, terms: &[(i64, ::kefu_core::search::IndexTerms)]) -> $crate::StoreResult<()> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;
-                for (id, t) in terms {
-                    Self::index_ticket_in(&mut tx, *id, t).await?;
-                }
+                let rows: Vec<(i64, &::kefu_core::search::IndexTerms)> = terms.iter().map(|(id, t)| (*id, t)).collect();
+                Self::index_tickets_in(&mut tx, &rows).await?;
                 tx.commit().await.map_err(db_err)
             }
             async fn macros(&self) -> $crate::StoreResult<Vec<$crate::Macro>> {

@@ -307,9 +307,46 @@ pub struct NewTicket {
     pub sla_urgent_at: Option<Millis>,
     pub follow_token_hash: Option<String>,
     pub first_message: NewMessage,
+    /// What happened to the ticket after it was filed, when it is written after the fact (the
+    /// demo, imports): in order, each at its instant, logged as the actor did it. `status` is the
+    /// status after the last step; the first status step's `from` is the status it was filed in.
+    pub history: Vec<(Millis, PastStep)>,
     pub terms: IndexTerms,
     pub actor: ActivityActor,
     pub now: Millis,
+}
+
+/// A step of a ticket's history written with it (see [`NewTicket::history`]).
+#[derive(Debug, Clone)]
+pub enum PastStep {
+    Message(NewMessage),
+    Status { from: Status, to: Status },
+}
+
+impl NewTicket {
+    /// The status it was filed in.
+    pub fn filed_status(&self) -> Status {
+        self.history
+            .iter()
+            .find_map(|(_, s)| match s {
+                PastStep::Status { from, .. } => Some(*from),
+                PastStep::Message(_) => None,
+            })
+            .unwrap_or(self.status)
+    }
+
+    /// When its history last moved it to `to`.
+    pub fn last_moved_to(&self, to: Status) -> Option<Millis> {
+        self.history.iter().rev().find_map(|(at, s)| match s {
+            PastStep::Status { to: t, .. } if *t == to => Some(*at),
+            _ => None,
+        })
+    }
+
+    /// Its last change: filing or the last step of its history.
+    pub fn updated_at(&self) -> Millis {
+        self.history.iter().map(|(at, _)| *at).fold(self.now, Millis::max)
+    }
 }
 
 /// Changes to a ticket; each one that changes a value is logged `field: old -> new`.
