@@ -61,6 +61,9 @@ impl JobRegistry {
                     .map_err(|e| e.to_string())
             })
         });
+        r.register(crate::mail::POLL_KIND, |app, _job| {
+            Box::pin(async move { app.poll_mail().await.map(|_| ()).map_err(|e| e.to_string()) })
+        });
         r.register(crate::customers::VALUE_TIERS_KIND, |app, _job| {
             Box::pin(async move {
                 // Purchase dates are calendar dates in the organisation's zone.
@@ -93,8 +96,9 @@ pub struct Periodic {
 
 pub const MAINTENANCE_KIND: &str = "maintenance";
 
-pub fn standard_schedule() -> Vec<Periodic> {
-    vec![
+/// The periodic jobs; the mailbox poll (every minute) only when `mail_in` is set.
+pub fn standard_schedule(mail_in: bool) -> Vec<Periodic> {
+    let mut s = vec![
         Periodic {
             name: "survey campaigns",
             kind: crate::survey_campaigns::CAMPAIGNS_KIND,
@@ -110,7 +114,15 @@ pub fn standard_schedule() -> Vec<Periodic> {
             kind: crate::escalation::ESCALATE_KIND,
             period_ms: 60_000,
         },
-    ]
+    ];
+    if mail_in {
+        s.push(Periodic {
+            name: "mail poll",
+            kind: crate::mail::POLL_KIND,
+            period_ms: 60_000,
+        });
+    }
+    s
 }
 
 #[derive(Debug, Clone)]

@@ -61,6 +61,8 @@ pub struct AppConfig {
     pub mail_max_message_bytes: u64,
     /// Mail out (notifications, invitations); `None` sends nothing.
     pub mail_out: Option<notify::MailOut>,
+    /// Mail in by polling an IMAP mailbox (the `mail.poll` job, `kefu mail poll`); `None`: no poll.
+    pub mail_in: Option<kefu_mail::ImapUrl>,
     /// The address kefu is reached at from outside (`https://kefu.example.com`, no trailing `/`),
     /// for links in lists and mail; `None`: links are relative.
     pub public_url: Option<String>,
@@ -81,6 +83,7 @@ impl Default for AppConfig {
             job_retry_base_ms: 10_000,
             mail_max_message_bytes: kefu_mail::InboundLimits::default().max_message_bytes,
             mail_out: None,
+            mail_in: None,
             public_url: None,
             attachments: attachments::AttachmentPolicy::default(),
         }

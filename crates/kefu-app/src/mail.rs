@@ -31,6 +31,12 @@ use kefu_core::ticket::{Channel, OnCustomerMessage, Workflow};
 use kefu_mail::{InboundLimits, InboundMail, thread_key};
 use kefu_store::{AuthorKind, Contact, MessageKind, NewMessage, Ticket, TicketChange};
 
+/// The periodic job that polls the IMAP mailbox ([`App::poll_mail`]), when one is configured.
+pub const POLL_KIND: &str = "mail.poll";
+
+/// Most messages one poll takes (the rest wait for the next minute).
+const POLL_MAX: usize = 200;
+
 /// Longest subject and body kept (the ticket's own limits).
 const MAX_SUBJECT_CHARS: usize = 300;
 const MAX_BODY_CHARS: usize = 100_000;
@@ -93,6 +99,43 @@ impl App {
             max_message_bytes: self.config.mail_max_message_bytes,
             ..InboundLimits::default()
         }
+    }
+
+    /// Polls the configured IMAP mailbox once (see [`kefu_mail::imap`]): each unseen message is
+    /// ingested as `kefu mail ingest` would; a refused one (broken, oversize, a refused attachment)
+    /// is flagged in the mailbox for a person and not fetched again; trouble on our side (the
+    /// database) leaves it unseen and ends the pass, to be taken next time. `None` when no mailbox
+    /// is configured.
+    pub async fn poll_mail(&self) -> AppResult<Option<kefu_mail::PollReport>> {
+        let Some(url) = &self.config.mail_in else {
+            return Ok(None);
+        };
+        let report = kefu_mail::imap::poll(url, POLL_MAX, |raw| {
+            let app = self.clone();
+            async move {
+                match app.ingest_mail(&raw).await {
+                    Ok(outcome) => {
+                        tracing::info!(outcome = %outcome.describe(), "mail polled");
+                        kefu_mail::Disposition::Taken
+                    }
+                    Err(AppError::Refused(m)) => {
+                        tracing::warn!(reason = %m, "polled mail refused; flagged in the mailbox");
+                        kefu_mail::Disposition::Refused
+                    }
+                    Err(AppError::Invalid(e)) => {
+                        tracing::warn!(reason = ?e, "polled mail refused; flagged in the mailbox");
+                        kefu_mail::Disposition::Refused
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "polled mail not stored; left unseen for the next poll");
+                        kefu_mail::Disposition::Stop
+                    }
+                }
+            }
+        })
+        .await
+        .map_err(|e| AppError::Refused(e.to_string()))?;
+        Ok(Some(report))
     }
 
     /// Takes one raw inbound message: files it as a new ticket, adds it to the ticket it answers,

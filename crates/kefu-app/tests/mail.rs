@@ -237,3 +237,51 @@ async fn an_oversize_message_is_refused() {
     }
     assert_eq!(ticket_count(&app).await, 0);
 }
+
+/// The IMAP poll against a real Dovecot: new mail becomes tickets, a reply threads, a broken
+/// message is flagged in the mailbox and stores nothing, and nothing is taken twice.
+#[tokio::test]
+async fn mail_polled_from_an_imap_mailbox() {
+    let mut mailbox = kefu_mail::sink_imap::Mailbox::start();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
+    store.migrate().await.unwrap();
+    let none = App::new(store.clone(), AppConfig::default());
+    assert!(none.poll_mail().await.unwrap().is_none(), "no mailbox configured: no poll");
+    let app = App::new(
+        store,
+        AppConfig {
+            mail_in: Some(kefu_mail::ImapUrl::parse(&mailbox.url()).unwrap()),
+            ..AppConfig::default()
+        },
+    );
+    let new = mailbox.deliver(&message(
+        "王芳 <wang@example.com>",
+        "投诉：空调漏水",
+        "first@example.com",
+        None,
+        "空调漏水三天了",
+    ));
+    let broken = mailbox.deliver(&fixture("broken-boundary.eml"));
+    let r = app.poll_mail().await.unwrap().unwrap();
+    assert_eq!((r.unseen, r.taken, r.refused, r.stopped), (2, 1, 1, false));
+    assert_eq!((mailbox.flags(&new).as_str(), mailbox.flags(&broken).as_str()), ("S", "FS"));
+    assert_eq!(ticket_count(&app).await, 1, "the broken message stored nothing");
+    let tickets = app.store.list_tickets(&TicketFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!((tickets[0].kind, tickets[0].channel), (Kind::Complaint, Channel::Email));
+    // The customer's answer threads onto the ticket; a second poll takes nothing again.
+    mailbox.deliver(&message(
+        "王芳 <wang@example.com>",
+        "Re: 投诉：空调漏水",
+        "second@example.com",
+        Some("first@example.com"),
+        "还是漏水",
+    ));
+    let r = app.poll_mail().await.unwrap().unwrap();
+    assert_eq!((r.unseen, r.taken, r.refused), (1, 1, 0));
+    assert_eq!(ticket_count(&app).await, 1);
+    assert_eq!(app.store.ticket_messages(tickets[0].id).await.unwrap().len(), 2);
+    let r = app.poll_mail().await.unwrap().unwrap();
+    assert_eq!((r.unseen, r.taken), (0, 0));
+}

@@ -40,6 +40,12 @@ pub enum MailError {
     /// The SMTP URL or sender configuration is unusable (the text never contains the password).
     #[error("SMTP configuration: {0}")]
     Config(String),
+    /// The IMAP URL is unusable (the text never contains the password).
+    #[error("IMAP configuration: {0}")]
+    ImapConfig(String),
+    /// Polling the IMAP mailbox failed: no connection, login or mailbox refused, no answer in time.
+    #[error("IMAP poll failed: {0}")]
+    Fetch(String),
     /// An outbound message cannot be built (bad address, bad Message-ID, ...).
     #[error("cannot build message: {0}")]
     Build(String),

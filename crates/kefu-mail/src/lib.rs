@@ -56,17 +56,22 @@
 //! [`MailError::SendTemporary`] (4xx, connection refused or lost, TLS trouble, timeout) with back-off and gives
 //! up on [`MailError::SendPermanent`] (5xx such as `550` unknown recipient).
 
+mod endpoint;
 mod error;
 pub mod html;
+pub mod imap;
 mod inbound;
 mod outbound;
 #[cfg(feature = "sink")]
 pub mod sink;
+#[cfg(feature = "sink")]
+pub mod sink_imap;
 mod smtp;
 pub mod thread;
 
 pub use error::MailError;
 pub use html::sanitize_html;
+pub use imap::{Disposition, ImapUrl, PollReport};
 pub use inbound::{
     Attachment, AutoKind, Automatic, ContentTypeRule, InboundLimits, InboundMail, MailAddress, parse_inbound,
     read_message,

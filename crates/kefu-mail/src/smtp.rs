@@ -1,32 +1,21 @@
 //! Sending over SMTP with lettre's tokio transport (rustls for TLS), configured by one URL.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use percent_encoding::percent_decode_str;
 
 use crate::MailError;
 use crate::inbound::MailAddress;
 use crate::outbound::{OutboundMail, build_message, is_domain};
 
 /// How long one send may take, connection included, unless the URL says `timeout=`.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT: Duration = crate::endpoint::DEFAULT_TIMEOUT;
 
-/// How the connection to the SMTP server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsMode {
-    /// Plain text; only for a relay on the same machine or a test server (refused with a password elsewhere).
-    None,
-    /// Plain connection upgraded with STARTTLS, which is required: the send fails rather than go on in clear.
-    StartTls,
-    /// TLS from the first byte (SMTPS, usually port 465).
-    Tls,
-}
+pub use crate::endpoint::TlsMode;
 
 /// A parsed SMTP URL: `smtp://user:pass@host:port?tls=none|starttls|tls&timeout=SECONDS` or `smtps://...`.
 ///
@@ -50,82 +39,17 @@ pub struct SmtpUrl {
 
 impl SmtpUrl {
     pub fn parse(s: &str) -> Result<SmtpUrl, MailError> {
-        let bad = |msg: String| MailError::Config(msg);
-        let url = url::Url::parse(s.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
-        let scheme_tls = match url.scheme() {
-            "smtp" => TlsMode::StartTls,
-            "smtps" => TlsMode::Tls,
-            other => return Err(bad(format!("scheme {other:?}: use smtp:// or smtps://"))),
-        };
-        let host = url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| bad("the URL has no host".into()))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
-        if !url.path().is_empty() && url.path() != "/" {
-            return Err(bad(format!("unexpected path {:?}", url.path())));
-        }
-        if url.fragment().is_some() {
-            return Err(bad("unexpected #fragment".into()));
-        }
-        let mut tls = scheme_tls;
-        let mut timeout = DEFAULT_TIMEOUT;
-        for (key, value) in url.query_pairs() {
-            match key.as_ref() {
-                "tls" => {
-                    tls = match value.as_ref() {
-                        "none" => TlsMode::None,
-                        "starttls" => TlsMode::StartTls,
-                        "tls" => TlsMode::Tls,
-                        v => return Err(bad(format!("tls={v:?}: use none, starttls or tls"))),
-                    };
-                    if scheme_tls == TlsMode::Tls && tls != TlsMode::Tls {
-                        return Err(bad(format!("smtps:// is always TLS, not tls={value}")));
-                    }
-                }
-                "timeout" => {
-                    let secs: u64 = value
-                        .parse()
-                        .ok()
-                        .filter(|s| (1..=600).contains(s))
-                        .ok_or_else(|| bad(format!("timeout={value:?}: whole seconds from 1 to 600")))?;
-                    timeout = Duration::from_secs(secs);
-                }
-                other => return Err(bad(format!("unknown parameter {other:?} (known: tls, timeout)"))),
-            }
-        }
-        let decode = |s: &str| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .map(|c| c.into_owned())
-                .map_err(|_| bad("user name or password is not UTF-8 after percent-decoding".into()))
-        };
-        let username = Some(decode(url.username())?).filter(|u| !u.is_empty());
-        let password = url.password().map(decode).transpose()?;
-        if password.is_some() && username.is_none() {
-            return Err(bad("a password without a user name".into()));
-        }
-        let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        if tls == TlsMode::None && password.is_some() && !loopback {
-            return Err(bad(format!(
-                "tls=none would send the password to {host} in clear; use tls=starttls or tls=tls"
-            )));
-        }
-        let port = url.port().unwrap_or(match tls {
-            TlsMode::None => 25,
-            TlsMode::StartTls => 587,
-            TlsMode::Tls => 465,
-        });
-        if port == 0 {
-            return Err(bad("port 0".into()));
+        let e = crate::endpoint::Endpoint::parse(s, &crate::endpoint::SMTP).map_err(MailError::Config)?;
+        if !e.path.is_empty() {
+            return Err(MailError::Config(format!("unexpected path {:?}", e.path)));
         }
         Ok(SmtpUrl {
-            host,
-            port,
-            tls,
-            username,
-            password,
-            timeout,
+            host: e.host,
+            port: e.port,
+            tls: e.tls,
+            username: e.username,
+            password: e.password,
+            timeout: e.timeout,
         })
     }
 
@@ -137,26 +61,14 @@ impl SmtpUrl {
 
 impl fmt::Display for SmtpUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scheme = if self.tls == TlsMode::Tls { "smtps" } else { "smtp" };
-        write!(f, "{scheme}://")?;
-        if let Some(u) = &self.username {
-            let u = percent_encoding::utf8_percent_encode(u, percent_encoding::NON_ALPHANUMERIC);
-            match self.password {
-                Some(_) => write!(f, "{u}:***@")?,
-                None => write!(f, "{u}@")?,
-            }
-        }
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        let tls = match self.tls {
-            TlsMode::None => "none",
-            TlsMode::StartTls => "starttls",
-            TlsMode::Tls => "tls",
-        };
-        write!(f, "{host}:{}?tls={tls}&timeout={}", self.port, self.timeout.as_secs())
+        crate::endpoint::write_masked(
+            f,
+            &crate::endpoint::SMTP,
+            (&self.host, self.port, self.tls, self.timeout),
+            self.username.as_deref(),
+            self.password.is_some(),
+            "",
+        )
     }
 }
 

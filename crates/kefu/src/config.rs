@@ -43,6 +43,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of mail out, e.g. `客服中心 <support@example.com>`; required with `smtp_url`.
     pub mail_from: Option<String>,
+    /// Mail in by polling a mailbox every minute: `imaps://user:password@imap.example.com/INBOX`
+    /// (also `imap://…` with STARTTLS, `?tls=none` on loopback, `timeout=30`); unset polls nothing.
+    pub imap_url: Option<String>,
     /// Where users reach kefu, e.g. `https://kefu.example.com`: the start of links in mail.
     pub public_url: Option<String>,
     /// The largest ticket attachment taken, in bytes (default 10 MiB).
@@ -75,6 +78,7 @@ impl Default for Config {
             mail_max_message_bytes: 25 << 20,
             smtp_url: None,
             mail_from: None,
+            imap_url: None,
             public_url: None,
             attachment_max_bytes: 10 << 20,
             attachments_dir: None,
@@ -132,6 +136,7 @@ impl Config {
             bail!("mail_max_message_bytes must be at least 1024");
         }
         self.mail_out()?;
+        self.mail_in()?;
         if !(1..=(1 << 30)).contains(&self.attachment_max_bytes) {
             bail!("attachment_max_bytes must be between 1 and 1073741824 (1 GiB)");
         }
@@ -153,7 +158,18 @@ impl Config {
         let mut c = self.clone();
         c.database_url = Some(kefu_store_postgres::redact(&self.database_url()));
         c.smtp_url = self.smtp_url.as_deref().map(kefu_store_postgres::redact);
+        c.imap_url = self.imap_url.as_deref().map(kefu_store_postgres::redact);
         c
+    }
+
+    /// The mailbox to poll: `None` without `imap_url`; an error naming the setting.
+    pub fn mail_in(&self) -> Result<Option<kefu_mail::ImapUrl>> {
+        match self.imap_url.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(u) => kefu_mail::ImapUrl::parse(u)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("imap_url: {e}")),
+        }
     }
 
     /// Mail out as configured: `None` without `smtp_url`; an error naming the bad setting.
@@ -183,6 +199,7 @@ impl Config {
             mail_max_message_bytes: self.mail_max_message_bytes,
             // Checked by `load`.
             mail_out: self.mail_out().ok().flatten(),
+            mail_in: self.mail_in().ok().flatten(),
             public_url: self
                 .public_url
                 .as_deref()

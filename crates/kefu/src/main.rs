@@ -184,6 +184,9 @@ enum MailCommand {
     /// Read one RFC 5322 message on standard input and file it as a ticket or a reply (for Postfix
     /// `| kefu mail ingest` or fetchmail's mda); exits non-zero, storing nothing, when the message is refused
     Ingest,
+    /// Poll the IMAP mailbox of `imap_url` once, as `kefu serve` does every minute: each unseen
+    /// message is ingested and marked seen; a refused one is also flagged and left for a person
+    Poll,
 }
 
 #[derive(Subcommand)]
@@ -593,6 +596,24 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
             rejects,
         } => import(app, what, &file, skip_bad_rows, rejects, format).await?,
         Command::Mail(MailCommand::Ingest) => mail_ingest(app, format).await?,
+        Command::Mail(MailCommand::Poll) => {
+            let Some(r) = app.poll_mail().await.map_err(app_err)? else {
+                bail!("no mailbox to poll: set imap_url (e.g. imaps://user:password@imap.example.com/INBOX)");
+            };
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({"unseen": r.unseen, "taken": r.taken, "refused": r.refused, "stopped": r.stopped})
+                ),
+                Format::Text => println!(
+                    "{} unseen: {} taken, {} refused (flagged in the mailbox){}",
+                    r.unseen,
+                    r.taken,
+                    r.refused,
+                    if r.stopped { "; stopped early, the rest waits for the next poll" } else { "" }
+                ),
+            }
+        }
         Command::Backup { file } => {
             let started = Instant::now();
             let s = app.backup_to(&file).await.map_err(app_err)?;
@@ -956,8 +977,9 @@ async fn serve(cfg: Config, args: ServeArgs) -> Result<()> {
     }
     if cfg.scheduler && !args.no_scheduler {
         let (a, rx) = (app.clone(), stop_rx.clone());
+        let mail_in = app.config.mail_in.is_some();
         background.push(tokio::spawn(
-            async move { a.run_scheduler(standard_schedule(), rx).await },
+            async move { a.run_scheduler(standard_schedule(mail_in), rx).await },
         ));
     }
     let router = kefu_web::router(
