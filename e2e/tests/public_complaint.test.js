@@ -85,6 +85,18 @@ for (const kind of ['sqlite', 'postgres']) {
           assert.equal((await staff.locator('#ticket-channel').innerText()).trim(), 'Web form');
           await staff.locator('form#reply-form textarea[name=body]').fill('您好，师傅明天上午上门检修。');
           await Promise.all([staff.waitForURL(/done=/), staff.locator('form#reply-form button[type=submit]').click()]);
+          // A photo of the repair sheet attached from the ticket page, then downloadable.
+          await staff.locator('form#attach-form input[type=file]').setInputFiles({
+            name: '维修单.png',
+            mimeType: 'image/png',
+            buffer: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
+          });
+          await Promise.all([staff.waitForURL(/done=/), staff.locator('form#attach-form button[type=submit]').click()]);
+          const file = staff.locator('#attachments a', { hasText: '维修单.png' });
+          assert.equal(await file.count(), 1);
+          const download = await staff.request.get(`${base}${await file.getAttribute('href')}`);
+          assert.equal(download.status(), 200);
+          assert.equal((await download.body()).toString('hex'), '89504e470d0a1a0a0000000d49484452');
 
           // The customer sees the reply and answers on the follow page.
           await customer.goto(`${base}${filed.follow}`);

@@ -1,5 +1,6 @@
 //! CSRF protection for every state-changing browser request, in one layer: a POST (or other
-//! unsafe method) to a page must carry the session's CSRF secret in its `csrf` form field or
+//! unsafe method) to a page must carry the session's CSRF secret in its `csrf` form field (a part
+//! of a multipart upload form) or
 //! `X-CSRF-Token` header; before login, the form's value must match the `kefu_csrf` cookie
 //! (double submit). The API is exempt: it authenticates by bearer token, which a browser never
 //! sends on its own. Cross-origin requests are refused outright by their Origin header.
@@ -45,12 +46,26 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
             refuse(&id)
         };
     }
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|ct| ct.starts_with("multipart/form-data"))
+        .map(str::to_owned);
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, state.config.body_limit).await {
+    // A file upload form may be as large as an attachment; its token is one of its parts.
+    let limit = match multipart {
+        Some(_) => crate::routes::upload_limit(&state),
+        None => state.config.body_limit,
+    };
+    let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => return crate::pages::too_large(&id),
     };
-    let given = crate::form::field(&bytes, "csrf");
+    let given = match &multipart {
+        Some(ct) => multipart_field(ct, &bytes, "csrf").await,
+        None => crate::form::field(&bytes, "csrf"),
+    };
     if !given
         .as_deref()
         .is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes()))
@@ -58,4 +73,20 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
         return refuse(&id);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The text of the first part named `name` of a multipart/form-data body.
+async fn multipart_field(content_type: &str, bytes: &axum::body::Bytes, name: &str) -> Option<String> {
+    use axum::extract::FromRequest;
+    let req = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes.clone()))
+        .ok()?;
+    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

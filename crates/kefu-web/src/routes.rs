@@ -390,6 +390,13 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         ),
         r(
             Method::POST,
+            "/tickets/{id}/attachments",
+            Roles(CUSTOMER_WRITERS),
+            Page,
+            post(pages::tickets::attach),
+        ),
+        r(
+            Method::POST,
             "/tickets/{id}/steps",
             Roles(CUSTOMER_WRITERS),
             Page,
@@ -1200,16 +1207,20 @@ fn is_upload(def: &RouteDef) -> bool {
     def.method == Method::POST && def.path.ends_with("/attachments")
 }
 
-pub(crate) fn build(state: WebState) -> Router {
-    let mut router: Router<WebState> = Router::new();
-    let body_limit = state.config.body_limit;
-    // An upload may be as large as an attachment may be (plus room for the request around it);
-    // every other route keeps the general limit.
-    let upload_limit = body_limit.max(
+/// The body limit of an upload: as large as an attachment may be, plus room for the request
+/// around it (every other route keeps the general limit).
+pub(crate) fn upload_limit(state: &WebState) -> usize {
+    state.config.body_limit.max(
         usize::try_from(state.app.config.attachments.max_bytes)
             .unwrap_or(usize::MAX)
             .saturating_add(64 << 10),
-    );
+    )
+}
+
+pub(crate) fn build(state: WebState) -> Router {
+    let mut router: Router<WebState> = Router::new();
+    let body_limit = state.config.body_limit;
+    let upload_limit = upload_limit(&state);
     for (def, handler) in route_table() {
         let path = def.path;
         let upload = is_upload(&def);

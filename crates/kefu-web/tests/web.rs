@@ -2099,6 +2099,38 @@ async fn attachments_api(h: &Harness) {
     assert!(page.contains(">4 B<"), "sizes in bytes for small files");
     let (res, _) = h.get_page(&format!("/attachments/{png}"), &cookie).await;
     assert_eq!(res.status(), StatusCode::OK, "signed in, the page's link works");
+
+    // An agent attaches a file from the ticket page: a multipart form with the CSRF token as a part.
+    let (cookie, csrf) = h.session(Role::Agent).await;
+    let upload = |csrf: Option<String>, name: &str, content_type: &str, bytes: &[u8]| {
+        let b = "----kefu-test-boundary";
+        let mut body = Vec::new();
+        if let Some(c) = csrf {
+            body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{c}\r\n").bytes());
+        }
+        body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {content_type}\r\n\r\n").bytes());
+        body.extend_from_slice(bytes);
+        body.extend(format!("\r\n--{b}--\r\n").bytes());
+        axum::http::Request::post(format!("/tickets/{t}/attachments"))
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let before = h.app.store.attachments_of(t).await.unwrap().len();
+    let (res, _) = h.send(upload(None, "维修单.pdf", "application/pdf", b"%PDF-1.4 x")).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no token, no upload");
+    let (res, page) = h.send(upload(Some(csrf.clone()), "page.html", "text/html", b"<script>alert(1)</script>")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("data-field=\"file\""), "the refusal is shown on the page: {page}");
+    let (res, page) = h.send(upload(Some(csrf.clone()), "", "application/octet-stream", b"")).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert_eq!(h.app.store.attachments_of(t).await.unwrap().len(), before, "refusals store nothing");
+    let (res, _) = h.send(upload(Some(csrf), "维修单.pdf", "application/pdf", b"%PDF-1.4 x")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
+    assert!(page.contains("维修单.pdf"), "listed on the ticket: {page}");
+    assert_eq!(h.app.store.attachments_of(t).await.unwrap().len(), before + 1);
 }
 
 async fn resolution_categories_and_incidents(h: &Harness) {

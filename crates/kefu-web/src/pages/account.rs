@@ -107,9 +107,13 @@ pub fn field_message(t: &crate::i18n::Tr, code: &str, fallback: &str) -> String 
         "unknown_role" => "validation.unknown_role",
         "invalid_url" => "validation.invalid_url",
         "unknown_event" => "validation.unknown_event",
+        "empty_file" => "validation.empty_file",
+        "file_too_large" => "validation.file_too_large",
+        "file_type_refused" => "validation.file_type_refused",
         _ => return fallback.to_owned(),
     };
-    if t.lang == Language::En && code == "too_short" {
+    // The English detail says more (the length wanted, the file's name and size).
+    if t.lang == Language::En && matches!(code, "too_short" | "empty_file" | "file_too_large" | "file_type_refused") {
         fallback.to_owned()
     } else {
         t.t(key).to_owned()

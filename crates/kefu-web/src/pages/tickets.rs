@@ -265,6 +265,8 @@ pub struct TicketPage {
     pub draft: String,
     /// Files: (id, name, size in KiB).
     pub attachments: Vec<(i64, String, String)>,
+    /// What the upload form takes (the size limit).
+    pub attach_hint: String,
     /// Mail sent about it: (when, to, what, status, why).
     pub notifications: Vec<(String, String, String, String, String)>,
 }
@@ -513,6 +515,9 @@ async fn ticket_page_with(
             macros,
             draft,
             attachments,
+            attach_hint: t
+                .t("tickets.attach_hint")
+                .replace("{max}", &human_size(i64::try_from(state.app.config.attachments.max_bytes).unwrap_or(i64::MAX))),
             notifications: notifications
                 .into_iter()
                 .map(|n| {
@@ -666,6 +671,48 @@ pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path
         }
         Err(e) => after_change(&state, &caller, id, Err(e)).await,
     }
+}
+
+/// A file attached from the ticket page (a multipart form: `file`, and the `csrf` token the CSRF
+/// layer checked).
+pub async fn attach(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let required = || kefu_core::Invalid::one("file", "required", "choose a file to attach");
+    let mut upload = None;
+    if let Ok(mut form) = form {
+        loop {
+            match form.next_field().await {
+                Ok(Some(field)) if field.name() == Some("file") => {
+                    let filename = field.file_name().unwrap_or_default().to_owned();
+                    let content_type = field.content_type().unwrap_or("application/octet-stream").to_owned();
+                    match field.bytes().await {
+                        Ok(bytes) if !filename.is_empty() => {
+                            upload = Some(kefu_app::attachments::Upload {
+                                filename,
+                                content_type,
+                                bytes: bytes.to_vec(),
+                                ..Default::default()
+                            });
+                        }
+                        Ok(_) => {}
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return super::too_large(&caller.1),
+                        Err(_) => break,
+                    }
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+    let result = match upload {
+        Some(u) => state.app.attach(&caller.actor(), id, None, vec![u]).await.map(|_| ()),
+        None => Err(AppError::Invalid(required())),
+    };
+    after_change(&state, &caller, id, result).await
 }
 
 /// Back to the ticket after a form: its page with the flash, or with the errors.
