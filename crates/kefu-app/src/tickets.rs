@@ -602,8 +602,8 @@ impl App {
         let Some(f) = self.scoped(actor, filter).await? else {
             return Ok(vec![]);
         };
-        let rows = self.store.list_tickets(&f).await?;
-        self.view_tickets(rows).await
+        let page = self.store.ticket_page(None, &f).await?;
+        self.view_tickets_with(page.tickets, &page.events).await
     }
 
     pub async fn search_tickets(&self, actor: &Actor, text: &str, filter: TicketFilter) -> AppResult<Vec<TicketView>> {
@@ -611,8 +611,8 @@ impl App {
             return Ok(vec![]);
         };
         let q = kefu_core::search::parse_query(text);
-        let rows = self.store.search_tickets(&q, &f).await?;
-        self.view_tickets(rows).await
+        let page = self.store.ticket_page(Some(&q), &f).await?;
+        self.view_tickets_with(page.tickets, &page.events).await
     }
 
     /// Re-derives the SLA marks and search terms after a change, and writes change and message

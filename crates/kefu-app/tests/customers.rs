@@ -447,6 +447,25 @@ async fn ticket_search_pages_newest_first(app: App) {
         .await
         .unwrap();
     assert!(none.is_empty());
+    // A page read with its events in one statement has what the two reads give.
+    app.add_to_ticket(
+        &Actor::Cli,
+        complaints[1],
+        kefu_app::tickets::Addition::Reply { body: "师傅明天上门".into() },
+    )
+    .await
+    .unwrap();
+    for q in [None, Some(parse_query("空调"))] {
+        let filter = kefu_store::TicketFilter { limit: 5, ..Default::default() };
+        let page = app.store.ticket_page(q.as_deref(), &filter).await.unwrap();
+        let ids: Vec<i64> = page.tickets.iter().map(|t| t.id).collect();
+        assert_eq!(ids.len(), 5);
+        // Each ticket's events in order; the tickets newest first.
+        let mut events = page.events.clone();
+        events.sort_by_key(|(id, _, _)| *id);
+        assert_eq!(events, app.store.ticket_events(&ids).await.unwrap(), "{q:?}");
+        assert!(page.events.iter().any(|(id, _, what)| *id == complaints[1] && what == "status:open"));
+    }
 }
 
 #[tokio::test]

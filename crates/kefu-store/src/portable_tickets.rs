@@ -7,6 +7,27 @@
 
 /// The columns of a ticket row, in the order the portable decoder reads them.
 pub const TICKET_COLUMNS: &str = "t.id, t.kind, t.status, t.priority, t.channel, t.language, t.subject, t.customer_id, t.contact_id, t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, t.compensation_minor, t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
+/// The SLA events of ticket `t`, in order, as one column `events`: `at what,at what,…` (what:
+/// `customer`, `agent`, `status:<code>`), so that a page of the queue is one row a ticket.
+pub const EVENTS_COLUMN: &str = "(SELECT string_agg(e.at || ' ' || e.what, ',' ORDER BY e.at, e.src, e.seq) FROM (\
+    SELECT m.created_at AS at, m.id AS seq, 0 AS src, CASE WHEN m.author_kind = 'customer' THEN 'customer' ELSE 'agent' END AS what FROM ticket_messages m WHERE m.ticket_id = t.id AND m.kind <> 'internal' AND m.author_kind <> 'system' \
+    UNION ALL \
+    SELECT a.at, a.id, 1, 'status:' || a.new_value FROM ticket_activity a WHERE a.ticket_id = t.id AND a.field = 'status') e) AS events";
+
+/// Splits an [`EVENTS_COLUMN`] value into `(ticket_id, at, what)` rows.
+pub fn split_events(ticket_id: i64, events: &str, out: &mut Vec<(i64, i64, String)>) -> crate::StoreResult<()> {
+    for e in events.split(',').filter(|e| !e.is_empty()) {
+        let (at, what) = e
+            .split_once(' ')
+            .ok_or_else(|| crate::StoreError::Data(format!("ticket {ticket_id}: event {e:?}")))?;
+        let at = at
+            .parse()
+            .map_err(|_| crate::StoreError::Data(format!("ticket {ticket_id}: event time {at:?}")))?;
+        out.push((ticket_id, at, what.to_owned()));
+    }
+    Ok(())
+}
+
 pub const MESSAGE_COLUMNS: &str = "id, ticket_id, kind, author_kind, author_user_id, author_contact_id, body, body_html, channel, call_direction, call_seconds, message_id, created_at";
 
 /// A value bound to a dynamically built query.
@@ -26,12 +47,8 @@ pub struct TicketMatch {
     pub texts: Vec<String>,
 }
 
-/// Builds the WHERE conditions of a ticket list, numbering parameters from `$1`.
-pub fn filter_sql(f: &crate::TicketFilter, binds: &mut Vec<Bind>) -> Vec<String> {
-    filter_sql_on(f, binds, "t.id")
-}
-
-/// [`filter_sql`] with the keyset cursor on column `id` (an index's row id equal to `t.id`).
+/// Builds the WHERE conditions of a ticket list after the parameters already in `binds`, with
+/// the keyset cursor on column `id` (`t.id`, or an index's row id equal to it).
 pub fn filter_sql_on(f: &crate::TicketFilter, binds: &mut Vec<Bind>, id: &str) -> Vec<String> {
     let mut conds = Vec::new();
     let p = |b: Bind, binds: &mut Vec<Bind>| {
@@ -201,6 +218,30 @@ macro_rules! portable_tickets {
         }
 
         impl $store {
+            /// The rows of a ticket list, or of a search with `query` (not empty), newest first;
+            /// with the `events` column when `events`.
+            async fn ticket_rows(&self, query: Option<&[::kefu_core::search::QueryPart]>, f: &$crate::TicketFilter, events: bool) -> $crate::StoreResult<Vec<<$db as ::sqlx::Database>::Row>> {
+                let cols = if events {
+                    format!("{}, {}", $crate::portable_tickets::TICKET_COLUMNS, $crate::portable_tickets::EVENTS_COLUMN)
+                } else {
+                    $crate::portable_tickets::TICKET_COLUMNS.to_owned()
+                };
+                let mut binds = Vec::new();
+                let (from, id, mut conds) = match query {
+                    None => ("tickets t", "t.id", vec![]),
+                    Some(q) => {
+                        // The match is numbered first: the backend names its parameters before the filter's.
+                        let m = Self::ticket_match_sql(q, 1);
+                        binds.extend(m.texts.into_iter().map($crate::portable_tickets::Bind::Text));
+                        (m.from, m.id, vec![m.cond])
+                    }
+                };
+                conds.extend($crate::portable_tickets::filter_sql_on(f, &mut binds, id));
+                binds.push($crate::portable_tickets::Bind::I64(i64::from(f.limit)));
+                let sql = format!("SELECT {cols} FROM {from} WHERE {} ORDER BY {id} DESC LIMIT ${}", conds.join(" AND "), binds.len());
+                Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err)
+            }
+
             /// A ticket change inside a write transaction: the activity log, the row, the message,
             /// the search terms. Refused (`Conflict`) when `expect_status` no longer holds.
             async fn change_ticket_in(tx: &mut ::sqlx::Transaction<'static, $db>, id: i64, c: $crate::TicketChange, message: Option<$crate::NewMessage>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<Option<$crate::TicketMessage>> {
@@ -393,26 +434,26 @@ macro_rules! portable_tickets {
                 __portable_ticket_rows::ticket(&row)
             }
             async fn list_tickets(&self, f: &$crate::TicketFilter) -> $crate::StoreResult<Vec<$crate::Ticket>> {
-                let mut binds = Vec::new();
-                let conds = $crate::portable_tickets::filter_sql(f, &mut binds);
-                binds.push($crate::portable_tickets::Bind::I64(i64::from(f.limit)));
-                let sql = format!("SELECT {} FROM tickets t WHERE {} ORDER BY t.id DESC LIMIT ${}", $crate::portable_tickets::TICKET_COLUMNS, conds.join(" AND "), binds.len());
-                let rows = Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err)?;
-                rows.iter().map(__portable_ticket_rows::ticket).collect()
+                Self::ticket_rows(self, None, f, false).await?.iter().map(__portable_ticket_rows::ticket).collect()
             }
             async fn search_tickets(&self, query: &[::kefu_core::search::QueryPart], f: &$crate::TicketFilter) -> $crate::StoreResult<Vec<$crate::Ticket>> {
                 if query.is_empty() {
                     return Ok(vec![]);
                 }
-                // The match is numbered first: the backend names its parameters before the filter's.
-                let m = Self::ticket_match_sql(query, 1);
-                let mut binds: Vec<$crate::portable_tickets::Bind> = m.texts.into_iter().map($crate::portable_tickets::Bind::Text).collect();
-                let mut conds = vec![m.cond];
-                conds.extend($crate::portable_tickets::filter_sql_on(f, &mut binds, m.id));
-                binds.push($crate::portable_tickets::Bind::I64(i64::from(f.limit)));
-                let sql = format!("SELECT {} FROM {} WHERE {} ORDER BY {} DESC LIMIT ${}", $crate::portable_tickets::TICKET_COLUMNS, m.from, conds.join(" AND "), m.id, binds.len());
-                let rows = Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err)?;
-                rows.iter().map(__portable_ticket_rows::ticket).collect()
+                Self::ticket_rows(self, Some(query), f, false).await?.iter().map(__portable_ticket_rows::ticket).collect()
+            }
+            async fn ticket_page(&self, query: Option<&[::kefu_core::search::QueryPart]>, f: &$crate::TicketFilter) -> $crate::StoreResult<$crate::TicketPage> {
+                if query.is_some_and(|q| q.is_empty()) {
+                    return Ok($crate::TicketPage::default());
+                }
+                let mut page = $crate::TicketPage::default();
+                for row in Self::ticket_rows(self, query, f, true).await? {
+                    let t = __portable_ticket_rows::ticket(&row)?;
+                    let events: Option<String> = ::sqlx::Row::try_get(&row, "events").map_err(db_err)?;
+                    $crate::portable_tickets::split_events(t.id, events.as_deref().unwrap_or(""), &mut page.events)?;
+                    page.tickets.push(t);
+                }
+                Ok(page)
             }
             async fn change_ticket(&self, id: i64, c: $crate::TicketChange, message: Option<$crate::NewMessage>, actor: &$crate::ActivityActor, now: i64) -> $crate::StoreResult<($crate::Ticket, Option<$crate::TicketMessage>)> {
                 let mut tx = self.write_tx().await.map_err(db_err)?;

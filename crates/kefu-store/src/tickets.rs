@@ -316,6 +316,14 @@ pub struct NewTicket {
     pub now: Millis,
 }
 
+/// Tickets with their SLA events, as [`Tickets::ticket_page`] reads them.
+#[derive(Debug, Clone, Default)]
+pub struct TicketPage {
+    pub tickets: Vec<Ticket>,
+    /// `(ticket_id, at, what)`, as [`Tickets::ticket_events`] gives them.
+    pub events: Vec<(i64, Millis, String)>,
+}
+
 /// A step of a ticket's history written with it (see [`NewTicket::history`]).
 #[derive(Debug, Clone)]
 pub enum PastStep {
@@ -430,6 +438,10 @@ pub trait Tickets {
     async fn ticket_by_follow_token(&self, token_hash: &str) -> StoreResult<Ticket>;
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
     async fn search_tickets(&self, query: &[QueryPart], filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
+    /// A page of the queue ([`Tickets::list_tickets`], or [`Tickets::search_tickets`] with a
+    /// query) with each ticket's SLA events ([`Tickets::ticket_events`]) read in the same
+    /// statement: one row a ticket.
+    async fn ticket_page(&self, query: Option<&[QueryPart]>, filter: &TicketFilter) -> StoreResult<TicketPage>;
     /// Applies a change (logging each changed field) and, with `message`, adds it, in one transaction.
     async fn change_ticket(
         &self,
