@@ -36,6 +36,30 @@ impl Range {
     }
 }
 
+/// A stretch of time in which a zone's offset does not change, with a day's margin at each end,
+/// so a local time placed by the offset inside it is neither skipped nor repeated.
+#[derive(Clone, Copy)]
+struct Steady {
+    offset: jiff::tz::Offset,
+    after: Option<Timestamp>,
+    before: Option<Timestamp>,
+}
+
+impl Steady {
+    fn around(tz: &TimeZone, at: Timestamp) -> Steady {
+        let day = SignedDuration::from_hours(24);
+        Steady {
+            offset: tz.to_offset(at),
+            after: tz.preceding(at).next().map(|t| t.timestamp().saturating_add(day).unwrap_or(Timestamp::MAX)),
+            before: tz.following(at).next().map(|t| t.timestamp().saturating_sub(day).unwrap_or(Timestamp::MIN)),
+        }
+    }
+
+    fn covers(&self, at: Timestamp) -> bool {
+        self.after.is_none_or(|a| at >= a) && self.before.is_none_or(|b| at < b)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BusinessCalendar {
     pub time_zone: TimeZone,
@@ -194,14 +218,30 @@ impl BusinessCalendar {
     /// Working intervals `[start, end)` as instants, from the local date of `from` onwards.
     fn intervals(&self, from: Timestamp) -> impl Iterator<Item = Result<(Timestamp, Timestamp), Invalid>> + '_ {
         let first = from.to_zoned(self.time_zone.clone()).date();
+        let steady = Steady::around(&self.time_zone, from);
         (0..HORIZON_DAYS)
             .filter_map(move |i| first.checked_add(jiff::Span::new().days(i)).ok())
             .flat_map(move |date| {
                 self.ranges(date)
                     .iter()
-                    .map(move |r| Ok((self.instant(date, Some(r.start))?, self.instant(date, r.end)?)))
+                    .map(move |r| Ok((self.placed(&steady, date, Some(r.start))?, self.placed(&steady, date, r.end)?)))
                     .collect::<Vec<_>>()
             })
+    }
+
+    /// [`BusinessCalendar::instant`], by arithmetic on the zone's offset while that is steady.
+    fn placed(&self, steady: &Steady, date: Date, t: Option<Time>) -> Result<Timestamp, Invalid> {
+        let dt = match t {
+            Some(t) => date.to_datetime(t),
+            None => date
+                .tomorrow()
+                .map_err(|_| Invalid::one("date", "out_of_range", "date out of range"))?
+                .to_datetime(Time::midnight()),
+        };
+        match steady.offset.to_timestamp(dt) {
+            Ok(at) if steady.covers(at) => Ok(at),
+            _ => self.instant(date, t),
+        }
     }
 
     /// The instant `minutes` business minutes after `from`. Zero minutes is `from` itself.
@@ -445,6 +485,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn deadlines_across_a_change_of_offset_keep_local_hours() {
+        let c = BusinessCalendar::from_toml(
+            "time_zone = \"America/New_York\"\n[week]\nmon = [\"09:00-17:00\"]\nfri = [\"09:00-17:00\"]\n",
+        )
+        .unwrap();
+        // Friday 16:00 EST + 2 h: an hour on Friday, an hour on Monday after the spring change.
+        let due = c.add_business_minutes(at("2026-03-06T16:00:00-05:00"), 120).unwrap();
+        assert_eq!(due, at("2026-03-09T10:00:00-04:00"));
+        // Weeks later the offset is steady again; and across the autumn change back.
+        let due = c.add_business_minutes(at("2026-03-20T16:00:00-04:00"), 120).unwrap();
+        assert_eq!(due, at("2026-03-23T10:00:00-04:00"));
+        let due = c.add_business_minutes(at("2026-10-30T16:00:00-04:00"), 120).unwrap();
+        assert_eq!(due, at("2026-11-02T10:00:00-05:00"));
     }
 
     #[test]
