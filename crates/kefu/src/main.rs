@@ -3,6 +3,12 @@
 mod config;
 mod survey;
 
+/// mimalloc instead of glibc's malloc: the server allocates and frees across threads all the time
+/// (SQLite's worker threads hand rows to the request tasks); on the issue 4 queue benchmark it
+/// served 15-22 % more pages a second (bench/README.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use config::Config;
