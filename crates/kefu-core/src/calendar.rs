@@ -311,11 +311,12 @@ impl BusinessCalendar {
                 shifted.insert(t.to_zoned(self.time_zone.clone()).date());
             }
         }
+        let steady = Steady::around(&self.time_zone, from);
         let mut date = first;
         loop {
             if date == first || date == last || shifted.contains(&date) {
                 for r in self.ranges(date) {
-                    let (s, e) = (self.instant(date, Some(r.start))?, self.instant(date, r.end)?);
+                    let (s, e) = (self.placed(&steady, date, Some(r.start))?, self.placed(&steady, date, r.end)?);
                     let (s, e) = (s.max(from), e.min(to));
                     if e > s {
                         total += e.duration_since(s);
