@@ -553,6 +553,7 @@ impl App {
             written += n;
             progress(written as u64, count as u64);
         }
+        self.store.refresh_statistics().await?;
         Ok(written)
     }
 }

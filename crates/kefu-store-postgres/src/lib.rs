@@ -144,6 +144,13 @@ impl Admin for PostgresStore {
         }
     }
 
+    /// After a million tickets arrive, the planner still believes the tables small until
+    /// autovacuum comes by, and plans a queue page as a scan of every ticket's messages.
+    async fn refresh_statistics(&self) -> StoreResult<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
     async fn is_empty(&self) -> StoreResult<bool> {
         if self.applied_migrations().await?.is_empty() {
             return Ok(true);

@@ -75,6 +75,9 @@ pub trait Admin {
     fn pool_stats(&self) -> PoolStats;
     /// True when the database holds no data of ours beyond what migrations create.
     async fn is_empty(&self) -> StoreResult<bool>;
+    /// Fresh planner statistics after a bulk load (the large demo) where the backend's plans use
+    /// them.
+    async fn refresh_statistics(&self) -> StoreResult<()>;
     /// Every row of every kefu table, read in one consistent snapshot, in an order that restores.
     async fn dump(&self) -> StoreResult<Dump>;
     /// Replaces every kefu table's rows with the dump's, in one transaction; all or nothing.
