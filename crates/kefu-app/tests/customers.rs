@@ -466,6 +466,27 @@ async fn ticket_search_pages_newest_first(app: App) {
         assert_eq!(events, app.store.ticket_events(&ids).await.unwrap(), "{q:?}");
         assert!(page.events.iter().any(|(id, _, what)| *id == complaints[1] && what == "status:open"));
     }
+    // Several statuses, paged by the keyset cursor: each ticket once, newest first.
+    use kefu_core::ticket::Status;
+    let everything = app
+        .store
+        .list_tickets(&kefu_store::TicketFilter { limit: 100, ..Default::default() })
+        .await
+        .unwrap();
+    for statuses in [vec![Status::New, Status::Open], vec![Status::Open, Status::Pending], vec![Status::Pending, Status::Resolved]] {
+        let want: Vec<i64> = everything.iter().filter(|t| statuses.contains(&t.status)).map(|t| t.id).collect();
+        let (mut seen, mut before) = (vec![], 0);
+        loop {
+            let filter = kefu_store::TicketFilter { before, limit: 2, statuses: statuses.clone(), ..Default::default() };
+            let page = app.store.ticket_page(None, &filter).await.unwrap();
+            seen.extend(page.tickets.iter().map(|t| t.id));
+            match page.tickets.last() {
+                Some(t) if page.tickets.len() == 2 => before = t.id,
+                _ => break,
+            }
+        }
+        assert_eq!(seen, want, "{statuses:?}");
+    }
 }
 
 #[tokio::test]

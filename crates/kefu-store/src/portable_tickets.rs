@@ -227,6 +227,20 @@ macro_rules! portable_tickets {
                     $crate::portable_tickets::TICKET_COLUMNS.to_owned()
                 };
                 let mut binds = Vec::new();
+                if query.is_none() && f.statuses.len() > 1 {
+                    // Several statuses: the newest of each, by its (status, id) index, then the
+                    // newest of those. As one `status IN (…)`, PostgreSQL walked the primary key
+                    // back from the cursor and read every ticket below it when none was active there.
+                    let limit = i64::from(f.limit);
+                    let mut branches = Vec::with_capacity(f.statuses.len());
+                    for status in &f.statuses {
+                        let one = $crate::TicketFilter { statuses: vec![*status], ..f.clone() };
+                        let conds = $crate::portable_tickets::filter_sql_on(&one, &mut binds, "t.id");
+                        branches.push(format!("SELECT id FROM (SELECT t.id FROM tickets t WHERE {} ORDER BY t.id DESC LIMIT {limit}) b{}", conds.join(" AND "), branches.len()));
+                    }
+                    let sql = format!("SELECT {cols} FROM tickets t WHERE t.id IN ({}) ORDER BY t.id DESC LIMIT {limit}", branches.join(" UNION ALL "));
+                    return Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err);
+                }
                 let (from, id, mut conds) = match query {
                     None => ("tickets t", "t.id", vec![]),
                     Some(q) => {
