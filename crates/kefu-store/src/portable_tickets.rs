@@ -238,8 +238,7 @@ macro_rules! portable_tickets {
                         let conds = $crate::portable_tickets::filter_sql_on(&one, &mut binds, "t.id");
                         branches.push(format!("SELECT id FROM (SELECT t.id FROM tickets t WHERE {} ORDER BY t.id DESC LIMIT {limit}) b{}", conds.join(" AND "), branches.len()));
                     }
-                    // The page's ids first, so that only its own rows are read and their events computed.
-                    let sql = format!("SELECT {cols} FROM tickets t WHERE t.id IN (SELECT id FROM ({}) u ORDER BY id DESC LIMIT {limit}) ORDER BY t.id DESC", branches.join(" UNION ALL "));
+                    let sql = format!("SELECT {cols} FROM tickets t WHERE t.id IN ({}) ORDER BY t.id DESC LIMIT {limit}", branches.join(" UNION ALL "));
                     return Self::bind_all(::sqlx::query(::sqlx::AssertSqlSafe(sql)), &binds).fetch_all(self.reader()).await.map_err(db_err);
                 }
                 let (from, id, mut conds) = match query {
