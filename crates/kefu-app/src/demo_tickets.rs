@@ -16,7 +16,9 @@ use kefu_core::Language;
 use kefu_core::rfm::ValueTier;
 use kefu_core::ticket::{Channel, Classification, Kind, Priority, Remedy, RootCause, Status};
 use kefu_core::time::DAY_MS;
-use kefu_store::{ActivityActor, AuthorKind, CustomerFilter, MessageKind, NewMessage, NewTicket, PastStep, TicketChange};
+use kefu_store::{
+    ActivityActor, AuthorKind, CustomerFilter, MessageKind, NewMessage, NewTicket, PastStep, TicketChange,
+};
 use rand::Rng;
 use rand::rngs::StdRng;
 

@@ -118,17 +118,15 @@ impl App {
                         tracing::info!(outcome = %outcome.describe(), "mail polled");
                         kefu_mail::Disposition::Taken
                     }
-                    Err(AppError::Refused(m)) => {
-                        tracing::warn!(reason = %m, "polled mail refused; flagged in the mailbox");
-                        kefu_mail::Disposition::Refused
-                    }
-                    Err(AppError::Invalid(e)) => {
-                        tracing::warn!(reason = ?e, "polled mail refused; flagged in the mailbox");
-                        kefu_mail::Disposition::Refused
-                    }
-                    Err(e) => {
+                    // The database: the message waits, unseen, for the next poll.
+                    Err(e @ AppError::Store(_)) => {
                         tracing::error!(error = %e, "polled mail not stored; left unseen for the next poll");
                         kefu_mail::Disposition::Stop
+                    }
+                    // Anything else is about this message, and would be again next time.
+                    Err(e) => {
+                        tracing::warn!(reason = %e, "polled mail refused; flagged in the mailbox");
+                        kefu_mail::Disposition::Refused
                     }
                 }
             }

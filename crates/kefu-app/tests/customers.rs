@@ -451,12 +451,17 @@ async fn ticket_search_pages_newest_first(app: App) {
     app.add_to_ticket(
         &Actor::Cli,
         complaints[1],
-        kefu_app::tickets::Addition::Reply { body: "师傅明天上门".into() },
+        kefu_app::tickets::Addition::Reply {
+            body: "师傅明天上门".into(),
+        },
     )
     .await
     .unwrap();
     for q in [None, Some(parse_query("空调"))] {
-        let filter = kefu_store::TicketFilter { limit: 5, ..Default::default() };
+        let filter = kefu_store::TicketFilter {
+            limit: 5,
+            ..Default::default()
+        };
         let page = app.store.ticket_page(q.as_deref(), &filter).await.unwrap();
         let ids: Vec<i64> = page.tickets.iter().map(|t| t.id).collect();
         assert_eq!(ids.len(), 5);
@@ -464,20 +469,40 @@ async fn ticket_search_pages_newest_first(app: App) {
         let mut events = page.events.clone();
         events.sort_by_key(|(id, _, _)| *id);
         assert_eq!(events, app.store.ticket_events(&ids).await.unwrap(), "{q:?}");
-        assert!(page.events.iter().any(|(id, _, what)| *id == complaints[1] && what == "status:open"));
+        assert!(
+            page.events
+                .iter()
+                .any(|(id, _, what)| *id == complaints[1] && what == "status:open")
+        );
     }
     // Several statuses, paged by the keyset cursor: each ticket once, newest first.
     use kefu_core::ticket::Status;
     let everything = app
         .store
-        .list_tickets(&kefu_store::TicketFilter { limit: 100, ..Default::default() })
+        .list_tickets(&kefu_store::TicketFilter {
+            limit: 100,
+            ..Default::default()
+        })
         .await
         .unwrap();
-    for statuses in [vec![Status::New, Status::Open], vec![Status::Open, Status::Pending], vec![Status::Pending, Status::Resolved]] {
-        let want: Vec<i64> = everything.iter().filter(|t| statuses.contains(&t.status)).map(|t| t.id).collect();
+    for statuses in [
+        vec![Status::New, Status::Open],
+        vec![Status::Open, Status::Pending],
+        vec![Status::Pending, Status::Resolved],
+    ] {
+        let want: Vec<i64> = everything
+            .iter()
+            .filter(|t| statuses.contains(&t.status))
+            .map(|t| t.id)
+            .collect();
         let (mut seen, mut before) = (vec![], 0);
         loop {
-            let filter = kefu_store::TicketFilter { before, limit: 2, statuses: statuses.clone(), ..Default::default() };
+            let filter = kefu_store::TicketFilter {
+                before,
+                limit: 2,
+                statuses: statuses.clone(),
+                ..Default::default()
+            };
             let page = app.store.ticket_page(None, &filter).await.unwrap();
             seen.extend(page.tickets.iter().map(|t| t.id));
             match page.tickets.last() {

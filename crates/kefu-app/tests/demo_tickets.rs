@@ -129,7 +129,12 @@ async fn bulk_demo_tickets_on_postgres() {
         .unwrap();
     assert!(!found.is_empty(), "found by the customer's name");
     // A closed one carries its history: the reply, resolution and closing, so its SLA is settled.
-    let closed: Vec<_> = all.iter().filter(|t| t.status == Status::Closed).take(20).cloned().collect();
+    let closed: Vec<_> = all
+        .iter()
+        .filter(|t| t.status == Status::Closed)
+        .take(20)
+        .cloned()
+        .collect();
     for t in &closed {
         assert!(t.resolved_at.is_some() && t.closed_at >= t.resolved_at, "{t:?}");
     }

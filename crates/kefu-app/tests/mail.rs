@@ -248,7 +248,10 @@ async fn mail_polled_from_an_imap_mailbox() {
     let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
     store.migrate().await.unwrap();
     let none = App::new(store.clone(), AppConfig::default());
-    assert!(none.poll_mail().await.unwrap().is_none(), "no mailbox configured: no poll");
+    assert!(
+        none.poll_mail().await.unwrap().is_none(),
+        "no mailbox configured: no poll"
+    );
     let app = App::new(
         store,
         AppConfig {
@@ -266,9 +269,19 @@ async fn mail_polled_from_an_imap_mailbox() {
     let broken = mailbox.deliver(&fixture("broken-boundary.eml"));
     let r = app.poll_mail().await.unwrap().unwrap();
     assert_eq!((r.unseen, r.taken, r.refused, r.stopped), (2, 1, 1, false));
-    assert_eq!((mailbox.flags(&new).as_str(), mailbox.flags(&broken).as_str()), ("S", "FS"));
+    assert_eq!(
+        (mailbox.flags(&new).as_str(), mailbox.flags(&broken).as_str()),
+        ("S", "FS")
+    );
     assert_eq!(ticket_count(&app).await, 1, "the broken message stored nothing");
-    let tickets = app.store.list_tickets(&TicketFilter { limit: 10, ..Default::default() }).await.unwrap();
+    let tickets = app
+        .store
+        .list_tickets(&TicketFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     assert_eq!((tickets[0].kind, tickets[0].channel), (Kind::Complaint, Channel::Email));
     // The customer's answer threads onto the ticket; a second poll takes nothing again.
     mailbox.deliver(&message(

@@ -50,8 +50,14 @@ impl Steady {
         let day = SignedDuration::from_hours(24);
         Steady {
             offset: tz.to_offset(at),
-            after: tz.preceding(at).next().map(|t| t.timestamp().saturating_add(day).unwrap_or(Timestamp::MAX)),
-            before: tz.following(at).next().map(|t| t.timestamp().saturating_sub(day).unwrap_or(Timestamp::MIN)),
+            after: tz
+                .preceding(at)
+                .next()
+                .map(|t| t.timestamp().saturating_add(day).unwrap_or(Timestamp::MAX)),
+            before: tz
+                .following(at)
+                .next()
+                .map(|t| t.timestamp().saturating_sub(day).unwrap_or(Timestamp::MIN)),
         }
     }
 
@@ -224,7 +230,12 @@ impl BusinessCalendar {
             .flat_map(move |date| {
                 self.ranges(date)
                     .iter()
-                    .map(move |r| Ok((self.placed(&steady, date, Some(r.start))?, self.placed(&steady, date, r.end)?)))
+                    .map(move |r| {
+                        Ok((
+                            self.placed(&steady, date, Some(r.start))?,
+                            self.placed(&steady, date, r.end)?,
+                        ))
+                    })
                     .collect::<Vec<_>>()
             })
     }
@@ -316,7 +327,10 @@ impl BusinessCalendar {
         loop {
             if date == first || date == last || shifted.contains(&date) {
                 for r in self.ranges(date) {
-                    let (s, e) = (self.placed(&steady, date, Some(r.start))?, self.placed(&steady, date, r.end)?);
+                    let (s, e) = (
+                        self.placed(&steady, date, Some(r.start))?,
+                        self.placed(&steady, date, r.end)?,
+                    );
                     let (s, e) = (s.max(from), e.min(to));
                     if e > s {
                         total += e.duration_since(s);

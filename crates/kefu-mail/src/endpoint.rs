@@ -171,7 +171,11 @@ pub(crate) fn write_masked(
     };
     write!(f, "{host}:{port}")?;
     if !path.is_empty() {
-        write!(f, "/{}", percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC))?;
+        write!(
+            f,
+            "/{}",
+            percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+        )?;
     }
     write!(f, "?tls={tls}&timeout={}", timeout.as_secs())
 }

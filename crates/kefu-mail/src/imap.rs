@@ -44,11 +44,15 @@ impl ImapUrl {
         let bad = |m: String| MailError::ImapConfig(m);
         let e = Endpoint::parse(s, &IMAP).map_err(bad)?;
         let (Some(username), Some(password)) = (e.username, e.password) else {
-            return Err(bad("the URL needs the mailbox's user name and password (imaps://user:password@host/INBOX)".into()));
+            return Err(bad(
+                "the URL needs the mailbox's user name and password (imaps://user:password@host/INBOX)".into(),
+            ));
         };
         let mailbox = if e.path.is_empty() { "INBOX".to_owned() } else { e.path };
         if mailbox.contains('/') || mailbox.chars().any(char::is_control) || mailbox.contains('"') {
-            return Err(bad(format!("mailbox {mailbox:?}: one mailbox name, without /, quotes or control characters")));
+            return Err(bad(format!(
+                "mailbox {mailbox:?}: one mailbox name, without /, quotes or control characters"
+            )));
         }
         Ok(ImapUrl {
             host: e.host,
@@ -160,10 +164,7 @@ where
     }
 }
 
-async fn tls_connect(
-    url: &ImapUrl,
-    tcp: TcpStream,
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailError> {
+async fn tls_connect(url: &ImapUrl, tcp: TcpStream) -> Result<tokio_rustls::client::TlsStream<TcpStream>, MailError> {
     let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
@@ -179,7 +180,12 @@ async fn tls_connect(
     .await
 }
 
-async fn session<S, F, Fut>(url: &ImapUrl, client: Client<S>, max: usize, mut handle: F) -> Result<PollReport, MailError>
+async fn session<S, F, Fut>(
+    url: &ImapUrl,
+    client: Client<S>,
+    max: usize,
+    mut handle: F,
+) -> Result<PollReport, MailError>
 where
     S: AsyncRead + AsyncWrite + Unpin + fmt::Debug + Send,
     F: FnMut(Vec<u8>) -> Fut,
@@ -191,7 +197,10 @@ where
         Ok(Ok(s)) => s,
     };
     within(url, &format!("select {}", url.mailbox), s.select(&url.mailbox)).await?;
-    let mut uids: Vec<u32> = within(url, "search", s.uid_search("UNSEEN")).await?.into_iter().collect();
+    let mut uids: Vec<u32> = within(url, "search", s.uid_search("UNSEEN"))
+        .await?
+        .into_iter()
+        .collect();
     uids.sort_unstable();
     let mut report = PollReport {
         unseen: uids.len(),
@@ -225,7 +234,10 @@ where
             }
         };
         let mut stored = within(url, "store", s.uid_store(uid.to_string(), flags)).await?;
-        while within(url, "store", async { stored.next().await.transpose() }).await?.is_some() {}
+        while within(url, "store", async { stored.next().await.transpose() })
+            .await?
+            .is_some()
+        {}
     }
     // Leaving politely; the work is done whatever the server answers.
     let _ = tokio::time::timeout(url.timeout, s.logout()).await;

@@ -122,7 +122,12 @@ service stats {{
     /// Puts a message in the inbox, unseen; its file name is returned, to find its flags later.
     pub fn deliver(&mut self, raw: &[u8]) -> String {
         self.delivered += 1;
-        let name = format!("{}.M{}P{}.kefu-test", 1_700_000_000 + self.delivered, self.delivered, std::process::id());
+        let name = format!(
+            "{}.M{}P{}.kefu-test",
+            1_700_000_000 + self.delivered,
+            self.delivered,
+            std::process::id()
+        );
         let tmp = self.maildir().join("tmp").join(&name);
         std::fs::write(&tmp, raw).unwrap();
         std::os::unix::fs::chown(&tmp, Some(MAIL_UID), Some(MAIL_UID)).unwrap();

@@ -34,7 +34,10 @@ async fn a_poll_takes_unseen_mail_oldest_first_and_marks_what_became_of_it() {
     .unwrap();
     assert_eq!(report.unseen, 3);
     assert_eq!((report.taken, report.refused, report.stopped), (1, 1, true));
-    assert_eq!(*seen.lock().unwrap(), ["Subject: test 1", "Subject: test 2", "Subject: test 3"]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["Subject: test 1", "Subject: test 2", "Subject: test 3"]
+    );
     assert_eq!(mb.flags(&names[0]), "S");
     assert_eq!(mb.flags(&names[1]), "FS");
     assert_eq!(mb.flags(&names[2]), "", "left unseen for the next poll");
@@ -65,7 +68,11 @@ async fn a_wrong_password_or_mailbox_is_a_clear_error() {
     let missing = ImapUrl::parse(&mb.url().replace("/INBOX", "/Nowhere")).unwrap();
     let e = poll(&missing, 10, |_| async { Disposition::Taken }).await.unwrap_err();
     assert!(e.to_string().contains("select Nowhere"), "{e}");
-    let closed = ImapUrl::parse(&format!("imap://kefu:secret@127.0.0.1:{}/?tls=none&timeout=2", kefu_mail::sink::free_port())).unwrap();
+    let closed = ImapUrl::parse(&format!(
+        "imap://kefu:secret@127.0.0.1:{}/?tls=none&timeout=2",
+        kefu_mail::sink::free_port()
+    ))
+    .unwrap();
     let e = poll(&closed, 10, |_| async { Disposition::Taken }).await.unwrap_err();
     assert!(e.to_string().contains("connect"), "{e}");
 }

@@ -8,9 +8,13 @@ use std::time::{Duration, Instant};
 async fn search_segments_are_merged_in_the_background() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kefu.db");
-    let store = SqliteStore::open(&format!("sqlite://{}", path.display()), 2).await.unwrap();
+    let store = SqliteStore::open(&format!("sqlite://{}", path.display()), 2)
+        .await
+        .unwrap();
     store.migrate().await.unwrap();
-    let probe = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let probe = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     let automerge: i64 = sqlx::query_scalar("SELECT v FROM ticket_search_config WHERE k = 'automerge'")
         .fetch_one(&probe)
         .await
@@ -36,7 +40,10 @@ async fn search_segments_are_merged_in_the_background() {
     let found = store
         .search_tickets(
             &kefu_core::search::parse_query("空调"),
-            &kefu_store::TicketFilter { limit: 100, ..Default::default() },
+            &kefu_store::TicketFilter {
+                limit: 100,
+                ..Default::default()
+            },
         )
         .await;
     // No ticket rows exist, so nothing is listed; the index itself answers without error.

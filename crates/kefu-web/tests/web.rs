@@ -2118,15 +2118,35 @@ async fn attachments_api(h: &Harness) {
             .unwrap()
     };
     let before = h.app.store.attachments_of(t).await.unwrap().len();
-    let (res, _) = h.send(upload(None, "维修单.pdf", "application/pdf", b"%PDF-1.4 x")).await;
+    let (res, _) = h
+        .send(upload(None, "维修单.pdf", "application/pdf", b"%PDF-1.4 x"))
+        .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN, "no token, no upload");
-    let (res, page) = h.send(upload(Some(csrf.clone()), "page.html", "text/html", b"<script>alert(1)</script>")).await;
+    let (res, page) = h
+        .send(upload(
+            Some(csrf.clone()),
+            "page.html",
+            "text/html",
+            b"<script>alert(1)</script>",
+        ))
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert!(page.contains("data-field=\"file\""), "the refusal is shown on the page: {page}");
-    let (res, page) = h.send(upload(Some(csrf.clone()), "", "application/octet-stream", b"")).await;
+    assert!(
+        page.contains("data-field=\"file\""),
+        "the refusal is shown on the page: {page}"
+    );
+    let (res, page) = h
+        .send(upload(Some(csrf.clone()), "", "application/octet-stream", b""))
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
-    assert_eq!(h.app.store.attachments_of(t).await.unwrap().len(), before, "refusals store nothing");
-    let (res, _) = h.send(upload(Some(csrf), "维修单.pdf", "application/pdf", b"%PDF-1.4 x")).await;
+    assert_eq!(
+        h.app.store.attachments_of(t).await.unwrap().len(),
+        before,
+        "refusals store nothing"
+    );
+    let (res, _) = h
+        .send(upload(Some(csrf), "维修单.pdf", "application/pdf", b"%PDF-1.4 x"))
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
     assert!(page.contains("维修单.pdf"), "listed on the ticket: {page}");

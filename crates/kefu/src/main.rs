@@ -616,7 +616,11 @@ async fn run_command(app: &App, command: Command, format: Format) -> Result<()> 
                     r.unseen,
                     r.taken,
                     r.refused,
-                    if r.stopped { "; stopped early, the rest waits for the next poll" } else { "" }
+                    if r.stopped {
+                        "; stopped early, the rest waits for the next poll"
+                    } else {
+                        ""
+                    }
                 ),
             }
         }
@@ -984,9 +988,9 @@ async fn serve(cfg: Config, args: ServeArgs) -> Result<()> {
     if cfg.scheduler && !args.no_scheduler {
         let (a, rx) = (app.clone(), stop_rx.clone());
         let mail_in = app.config.mail_in.is_some();
-        background.push(tokio::spawn(
-            async move { a.run_scheduler(standard_schedule(mail_in), rx).await },
-        ));
+        background.push(tokio::spawn(async move {
+            a.run_scheduler(standard_schedule(mail_in), rx).await
+        }));
     }
     let router = kefu_web::router(
         app.clone(),

@@ -113,7 +113,12 @@ pub fn field_message(t: &crate::i18n::Tr, code: &str, fallback: &str) -> String 
         _ => return fallback.to_owned(),
     };
     // The English detail says more (the length wanted, the file's name and size).
-    if t.lang == Language::En && matches!(code, "too_short" | "empty_file" | "file_too_large" | "file_type_refused") {
+    if t.lang == Language::En
+        && matches!(
+            code,
+            "too_short" | "empty_file" | "file_too_large" | "file_type_refused"
+        )
+    {
         fallback.to_owned()
     } else {
         t.t(key).to_owned()

@@ -515,9 +515,10 @@ async fn ticket_page_with(
             macros,
             draft,
             attachments,
-            attach_hint: t
-                .t("tickets.attach_hint")
-                .replace("{max}", &human_size(i64::try_from(state.app.config.attachments.max_bytes).unwrap_or(i64::MAX))),
+            attach_hint: t.t("tickets.attach_hint").replace(
+                "{max}",
+                &human_size(i64::try_from(state.app.config.attachments.max_bytes).unwrap_or(i64::MAX)),
+            ),
             notifications: notifications
                 .into_iter()
                 .map(|n| {
