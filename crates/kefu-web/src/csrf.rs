@@ -52,16 +52,18 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
         .and_then(|v| v.to_str().ok())
         .filter(|ct| ct.starts_with("multipart/form-data"))
         .map(str::to_owned);
-    let (parts, body) = req.into_parts();
-    // A file upload form may be as large as an attachment; its token is one of its parts.
-    let limit = match multipart {
-        Some(_) => crate::routes::upload_limit(&state),
-        None => state.config.body_limit,
+    // A file upload form may be as large as an attachment; every other form keeps the general limit.
+    let limit = if multipart.is_some() && req.uri().path().ends_with("/attachments") {
+        crate::routes::upload_limit(&state)
+    } else {
+        state.config.body_limit
     };
+    let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => return crate::pages::too_large(&id),
     };
+    // A multipart form's token is one of its parts.
     let given = match &multipart {
         Some(ct) => multipart_field(ct, &bytes, "csrf").await,
         None => crate::form::field(&bytes, "csrf"),

@@ -2117,6 +2117,19 @@ async fn attachments_api(h: &Harness) {
             .body(axum::body::Body::from(body))
             .unwrap()
     };
+    // Only an upload route takes a large multipart body; any other form keeps the general limit.
+    let big = {
+        let mut r = upload(
+            Some(csrf.clone()),
+            "big.pdf",
+            "application/pdf",
+            &vec![b'x'; 100 * 1024],
+        );
+        *r.uri_mut() = format!("/tickets/{t}/messages").parse().unwrap();
+        r
+    };
+    let (res, _) = h.send(big).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let before = h.app.store.attachments_of(t).await.unwrap().len();
     let (res, _) = h
         .send(upload(None, "维修单.pdf", "application/pdf", b"%PDF-1.4 x"))
