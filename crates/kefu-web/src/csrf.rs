@@ -77,14 +77,13 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
-/// The text of the first part named `name` of a multipart/form-data body.
+/// The text of the first part named `name` of a multipart/form-data body (already read whole, and
+/// bounded by the caller; axum's extractor would apply its own 2 MiB limit to the one large chunk).
 async fn multipart_field(content_type: &str, bytes: &axum::body::Bytes, name: &str) -> Option<String> {
-    use axum::extract::FromRequest;
-    let req = Request::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(bytes.clone()))
-        .ok()?;
-    let mut form = axum::extract::Multipart::from_request(req, &()).await.ok()?;
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let body = bytes.clone();
+    let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some(name) {
             return field.text().await.ok();

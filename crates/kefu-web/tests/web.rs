@@ -2158,12 +2158,26 @@ async fn attachments_api(h: &Harness) {
         "refusals store nothing"
     );
     let (res, _) = h
-        .send(upload(Some(csrf), "维修单.pdf", "application/pdf", b"%PDF-1.4 x"))
+        .send(upload(
+            Some(csrf.clone()),
+            "维修单.pdf",
+            "application/pdf",
+            b"%PDF-1.4 x",
+        ))
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A photo of several MiB goes through the page as well (past axum's default 2 MiB).
+    let mut photo = b"\x89PNG\r\n\x1a\n".to_vec();
+    photo.resize(3 << 20, 7);
+    let (res, page) = h.send(upload(Some(csrf), "现场照片.png", "image/png", &photo)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{page}");
+    assert_eq!(
+        h.app.store.attachments_of(t).await.unwrap().last().unwrap().size,
+        3 << 20
+    );
     let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
     assert!(page.contains("维修单.pdf"), "listed on the ticket: {page}");
-    assert_eq!(h.app.store.attachments_of(t).await.unwrap().len(), before + 1);
+    assert_eq!(h.app.store.attachments_of(t).await.unwrap().len(), before + 2);
 }
 
 async fn resolution_categories_and_incidents(h: &Harness) {
