@@ -205,22 +205,6 @@ impl BusinessCalendar {
         }
     }
 
-    fn instant(&self, date: Date, t: Option<Time>) -> Result<Timestamp, Invalid> {
-        let dt = match t {
-            Some(t) => date.to_datetime(t),
-            None => date
-                .tomorrow()
-                .map_err(|_| Invalid::one("date", "out_of_range", "date out of range"))?
-                .to_datetime(Time::midnight()),
-        };
-        // A local time skipped or repeated by a daylight-saving change resolves as most clocks do.
-        self.time_zone
-            .to_ambiguous_zoned(dt)
-            .compatible()
-            .map(|z| z.timestamp())
-            .map_err(|e| Invalid::one("date", "out_of_range", e.to_string()))
-    }
-
     /// Working intervals `[start, end)` as instants, from the local date of `from` onwards.
     fn intervals(&self, from: Timestamp) -> impl Iterator<Item = Result<(Timestamp, Timestamp), Invalid>> + '_ {
         let first = from.to_zoned(self.time_zone.clone()).date();
@@ -240,7 +224,8 @@ impl BusinessCalendar {
             })
     }
 
-    /// [`BusinessCalendar::instant`], by arithmetic on the zone's offset while that is steady.
+    /// The instant a local time of `date` is (`None`: the midnight ending it): by arithmetic on the
+    /// zone's offset while that is steady, else through the time zone.
     fn placed(&self, steady: &Steady, date: Date, t: Option<Time>) -> Result<Timestamp, Invalid> {
         let dt = match t {
             Some(t) => date.to_datetime(t),
@@ -249,10 +234,17 @@ impl BusinessCalendar {
                 .map_err(|_| Invalid::one("date", "out_of_range", "date out of range"))?
                 .to_datetime(Time::midnight()),
         };
-        match steady.offset.to_timestamp(dt) {
-            Ok(at) if steady.covers(at) => Ok(at),
-            _ => self.instant(date, t),
+        if let Ok(at) = steady.offset.to_timestamp(dt)
+            && steady.covers(at)
+        {
+            return Ok(at);
         }
+        // A local time skipped or repeated by a daylight-saving change resolves as most clocks do.
+        self.time_zone
+            .to_ambiguous_zoned(dt)
+            .compatible()
+            .map(|z| z.timestamp())
+            .map_err(|e| Invalid::one("date", "out_of_range", e.to_string()))
     }
 
     /// The instant `minutes` business minutes after `from`. Zero minutes is `from` itself.
