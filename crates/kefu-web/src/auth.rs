@@ -35,13 +35,18 @@ impl Identity {
 }
 
 /// A signed-in caller (the route's `Access` has already let it in).
-pub struct Caller(pub User, pub Identity);
+pub struct Caller {
+    /// The signed-in account.
+    pub user: User,
+    /// The request's identity: session, client address, language.
+    pub identity: Identity,
+}
 
 impl Caller {
     pub fn actor(&self) -> Actor {
         Actor::User {
-            user: self.0.clone(),
-            ip: self.1.ip.clone(),
+            user: self.user.clone(),
+            ip: self.identity.ip.clone(),
         }
     }
 }
@@ -66,7 +71,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .cloned()
             .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
         match id.user.clone() {
-            Some(u) => Ok(Caller(u, id)),
+            Some(user) => Ok(Caller { user, identity: id }),
             None => Err(StatusCode::UNAUTHORIZED),
         }
     }

@@ -116,7 +116,7 @@ async fn with_departments(state: &WebState, u: User) -> Result<UserDto, ApiError
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn me(State(state): State<WebState>, caller: Caller) -> Result<Json<UserDto>, ApiError> {
-    Ok(Json(with_departments(&state, caller.0).await?))
+    Ok(Json(with_departments(&state, caller.user).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -35,7 +35,7 @@ async fn page(
 ) -> Response {
     let departments = state
         .app
-        .user_departments(caller.0.id)
+        .user_departments(caller.user.id)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -44,9 +44,9 @@ async fn page(
     render_status(
         status,
         AccountPage {
-            page: Chrome::new(&caller.1, "/account", "account.title").with_flash(done_code),
+            page: Chrome::new(&caller.identity, "/account", "account.title").with_flash(done_code),
             errors,
-            language: caller.0.language.map(|l| l.code().to_owned()).unwrap_or_default(),
+            language: caller.user.language.map(|l| l.code().to_owned()).unwrap_or_default(),
             departments,
         },
     )
@@ -64,19 +64,19 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(State(state): State<WebState>, caller: Caller, Form(f): Form<PasswordForm>) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     if f.new_password != f.confirm_password {
         let errors = vec![("confirm_password".to_owned(), t.t("account.mismatch").to_owned())];
         return page(&state, &caller, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let keep = caller
-        .1
+        .identity
         .session
         .as_ref()
         .map(|(tok, _)| kefu_app::auth::sha256_hex(tok));
     match state
         .app
-        .change_own_password(&caller.0, &f.current_password, &f.new_password, keep.as_deref())
+        .change_own_password(&caller.user, &f.current_password, &f.new_password, keep.as_deref())
         .await
     {
         Ok(()) => done("/account", "password_changed"),
@@ -84,7 +84,7 @@ pub async fn change_password(State(state): State<WebState>, caller: Caller, Form
             let errors = field_errors(&t, i);
             page(&state, &caller, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -136,8 +136,8 @@ pub async fn set_language(State(state): State<WebState>, caller: Caller, Form(f)
     } else {
         Language::parse(&f.language)
     };
-    match state.app.set_own_language(&caller.0, lang).await {
+    match state.app.set_own_language(&caller.user, lang).await {
         Ok(_) => done("/account", "language_saved"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }

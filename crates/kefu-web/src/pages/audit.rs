@@ -32,12 +32,12 @@ pub struct AuditQuery {
 pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<AuditQuery>) -> Response {
     let before = q.before.as_deref().and_then(decode_cursor).unwrap_or(0);
     if let Err(e) = caller.actor().require_admin() {
-        return super::error_page(&caller.1, e);
+        return super::error_page(&caller.identity, e);
     }
     let limit = 100;
     let entries = match state.app.store.list_audit(before, limit).await {
         Ok(e) => e,
-        Err(e) => return super::error_page(&caller.1, e.into()),
+        Err(e) => return super::error_page(&caller.identity, e.into()),
     };
     let tz = time_zone(&state).await;
     let older = (entries.len() == limit as usize)
@@ -52,7 +52,7 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
         })
         .collect();
     render(AuditPage {
-        page: Chrome::new(&caller.1, "/admin/audit", "audit.title"),
+        page: Chrome::new(&caller.identity, "/admin/audit", "audit.title"),
         rows,
         older,
     })

@@ -103,7 +103,7 @@ async fn page(
     done: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let id = &c.1;
+    let id = &c.identity;
     let actor = c.actor();
     let t = id.tr();
     let view = match state.app.get_survey(&actor, survey_id).await {
@@ -308,7 +308,7 @@ pub async fn create(
     match created {
         Ok(_) => super::done(&format!("/surveys/{survey_id}/campaigns"), "campaign_created"),
         Err(AppError::Invalid(i)) => {
-            let errors = super::account::field_errors(&c.1.tr(), i);
+            let errors = super::account::field_errors(&c.identity.tr(), i);
             page(
                 &state,
                 &c,
@@ -320,7 +320,7 @@ pub async fn create(
             )
             .await
         }
-        Err(e) => super::error_page(&c.1, e),
+        Err(e) => super::error_page(&c.identity, e),
     }
 }
 
@@ -328,11 +328,11 @@ pub async fn run(State(state): State<WebState>, c: Caller, Path(campaign_id): Pa
     let actor = c.actor();
     let survey_id = match state.app.get_campaign(&actor, campaign_id).await {
         Ok(k) => k.survey_id,
-        Err(e) => return super::error_page(&c.1, e),
+        Err(e) => return super::error_page(&c.identity, e),
     };
     match state.app.run_campaign(&actor, campaign_id).await {
         Ok(_) => super::done(&format!("/surveys/{survey_id}/campaigns"), "campaign_ran"),
-        Err(e) => super::error_page(&c.1, e),
+        Err(e) => super::error_page(&c.identity, e),
     }
 }
 
@@ -354,14 +354,14 @@ pub async fn set_status(
         .await
     {
         Ok(k) => super::done(&format!("/surveys/{}/campaigns", k.survey_id), "campaign_saved"),
-        Err(e) => super::error_page(&c.1, e),
+        Err(e) => super::error_page(&c.identity, e),
     }
 }
 
 pub async fn links(State(state): State<WebState>, c: Caller, Path(campaign_id): Path<i64>) -> Response {
     let links = match state.app.campaign_links(&c.actor(), campaign_id, None).await {
         Ok(l) => l,
-        Err(e) => return super::error_page(&c.1, e),
+        Err(e) => return super::error_page(&c.identity, e),
     };
     let rows = link_rows(
         &links,
@@ -381,6 +381,6 @@ pub async fn links(State(state): State<WebState>, c: Caller, Path(campaign_id): 
             body,
         )
             .into_response(),
-        Err(e) => super::error_page(&c.1, AppError::Refused(e.to_string())),
+        Err(e) => super::error_page(&c.identity, AppError::Refused(e.to_string())),
     }
 }

@@ -55,7 +55,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<ListQuery>) -> Response {
-    let id = &caller.1;
+    let id = &caller.identity;
     let t = id.tr();
     let text = q.q.clone().unwrap_or_default();
     let (customers, next_cursor, searched) = if !text.trim().is_empty() {
@@ -212,7 +212,7 @@ async fn form(
         status,
         FormPage {
             page: Chrome::new(
-                &caller.1,
+                &caller.identity,
                 "/customers",
                 if editing.is_some() {
                     "customers.edit"
@@ -244,7 +244,7 @@ pub async fn new_form(State(state): State<WebState>, caller: Caller, Query(q): Q
 }
 
 pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v): axum::Form<FormValues>) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let ids = v.ids(&t);
     let (parent_id, account_manager_id) = match ids {
         Ok(x) => x,
@@ -271,14 +271,14 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
             let errors = field_errors(&t, i);
             form(&state, &caller, None, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
 pub async fn edit_form(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
     let c = match state.app.visible_customer(&caller.actor(), id).await {
         Ok(c) => c,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let values = FormValues {
         name: c.name,
@@ -300,7 +300,7 @@ pub async fn update(
     Path(id): Path<i64>,
     axum::Form(v): axum::Form<FormValues>,
 ) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let ids = v.ids(&t);
     let (parent_id, account_manager_id) = match ids {
         Ok(x) => x,
@@ -345,7 +345,7 @@ pub async fn update(
             let errors = vec![("parent_id".to_owned(), t.t("customers.cycle").to_owned())];
             form(&state, &caller, Some(id), v, errors, StatusCode::CONFLICT).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -353,14 +353,14 @@ pub async fn update(
 pub async fn delete(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
     match state.app.set_customer_deleted(&caller.actor(), id, true).await {
         Ok(_) => done(&format!("/customers/{id}"), "customer_deleted"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
 pub async fn restore(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
     match state.app.set_customer_deleted(&caller.actor(), id, false).await {
         Ok(_) => done(&format!("/customers/{id}"), "customer_restored"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -377,11 +377,11 @@ pub async fn merge(
     axum::Form(f): axum::Form<MergeForm>,
 ) -> Response {
     let Ok(into) = f.into.trim().parse::<i64>() else {
-        return super::error_page(&caller.1, AppError::NotFound);
+        return super::error_page(&caller.identity, AppError::NotFound);
     };
     match state.app.merge_customers(&caller.actor(), id, into).await {
         Ok(c) => done(&format!("/customers/{}", c.id), "customers_merged"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -401,10 +401,10 @@ pub struct DuplicatesPage {
 }
 
 pub async fn duplicates(State(state): State<WebState>, caller: Caller) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     match state.app.duplicates(&caller.actor(), 200).await {
         Ok(pairs) => render(DuplicatesPage {
-            page: Chrome::new(&caller.1, "/customers", "customers.duplicates"),
+            page: Chrome::new(&caller.identity, "/customers", "customers.duplicates"),
             rows: pairs
                 .into_iter()
                 .map(|(p, first, second)| DuplicateRow {
@@ -418,9 +418,9 @@ pub async fn duplicates(State(state): State<WebState>, caller: Caller) -> Respon
                     second,
                 })
                 .collect(),
-            may_merge: may_delete(&caller.0),
+            may_merge: may_delete(&caller.user),
         }),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -455,7 +455,7 @@ const TREE_PAGE: u32 = 100;
 
 /// The channel-tree browser: one level at a time, each customer with how many are beneath it.
 pub async fn tree(State(state): State<WebState>, caller: Caller, Query(q): Query<TreeQuery>) -> Response {
-    let ident = &caller.1;
+    let ident = &caller.identity;
     let t = ident.tr();
     let actor = caller.actor();
     let parent_id = match q.parent.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -539,10 +539,10 @@ pub async fn add_contact(
     match state.app.add_contact(&caller.actor(), id, input).await {
         Ok(_) => done(&format!("/customers/{id}"), "contact_added"),
         Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.1.tr(), i);
+            let errors = field_errors(&caller.identity.tr(), i);
             archive_page(&state, &caller, id, None, errors, None).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -567,7 +567,7 @@ pub async fn create_portal_account(
     };
     let customer_id = match state.app.store.get_contact(contact_id).await {
         Ok(c) => c.customer_id,
-        Err(e) => return super::error_page(&caller.1, e.into()),
+        Err(e) => return super::error_page(&caller.identity, e.into()),
     };
     match state
         .app
@@ -586,7 +586,7 @@ pub async fn create_portal_account(
             .await
         }
         Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.1.tr(), i);
+            let errors = field_errors(&caller.identity.tr(), i);
             archive_page(&state, &caller, customer_id, None, errors, None).await
         }
         Err(e @ AppError::Conflict(_)) => {
@@ -600,7 +600,7 @@ pub async fn create_portal_account(
             )
             .await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -658,7 +658,7 @@ async fn archive_page(
     errors: Vec<(String, String)>,
     portal_created: Option<Option<String>>,
 ) -> Response {
-    let ident = &caller.1;
+    let ident = &caller.identity;
     let t = ident.tr();
     let app = &state.app;
     let store = &app.store;
@@ -742,7 +742,7 @@ async fn archive_page(
         manager,
         duplicates,
         merged_into,
-        may_delete: may_delete(&caller.0),
+        may_delete: may_delete(&caller.user),
         errors,
         portal_created,
         invite_mailed: state.app.config.mail_out.is_some(),

@@ -35,7 +35,7 @@ async fn page(
     let actor = caller.actor();
     let depts = match state.app.list_departments(&actor).await {
         Ok(d) => d,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let counts = state.app.store.department_member_counts().await.unwrap_or_default();
     let rows = depts
@@ -48,7 +48,7 @@ async fn page(
     render_status(
         status,
         DepartmentsPage {
-            page: Chrome::new(&caller.1, "/admin/departments", "departments.title").with_flash(done_code),
+            page: Chrome::new(&caller.identity, "/admin/departments", "departments.title").with_flash(done_code),
             rows,
             error,
         },
@@ -65,7 +65,7 @@ pub struct NameForm {
 }
 
 async fn outcome(state: &WebState, caller: &Caller, r: Result<(), AppError>, code: &str) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     match r {
         Ok(()) => done("/admin/departments", code),
         Err(AppError::Invalid(i)) => {
@@ -96,7 +96,7 @@ async fn outcome(state: &WebState, caller: &Caller, r: Result<(), AppError>, cod
             )
             .await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 

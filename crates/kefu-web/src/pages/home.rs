@@ -21,12 +21,12 @@ pub struct HomePage {
 }
 
 pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
-    let id = &caller.1;
-    if caller.0.role == Role::Customer {
+    let id = &caller.identity;
+    if caller.user.role == Role::Customer {
         return super::portal::home();
     }
     let t = id.tr();
-    let (heading, title, body) = match caller.0.role {
+    let (heading, title, body) = match caller.user.role {
         Role::Admin => ("home.admin.heading", "home.admin.empty_title", "home.admin.empty_body"),
         Role::Manager => (
             "home.manager.heading",
@@ -50,7 +50,7 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         .unwrap_or_default()
         .to_owned();
     let mut stats = vec![];
-    if caller.0.role == Role::Admin {
+    if caller.user.role == Role::Admin {
         if let Ok(n) = state.app.store.count_users().await {
             stats.push((t.t("home.admin.users"), n));
         }

@@ -52,7 +52,7 @@ async fn requests_page(
     form: NewRequest,
     status: StatusCode,
 ) -> Response {
-    let ident = &caller.1;
+    let ident = &caller.identity;
     let lang = ident.lang;
     let filter = TicketFilter {
         limit: 100,
@@ -121,24 +121,24 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(f)
     let customer_id = match state.app.customer_scope(&actor).await {
         Ok(CustomerScope::Within(c)) => c,
         // A customer user not linked to a customer record has nothing to file for.
-        Ok(_) => return super::error_page(&caller.1, AppError::NotFound),
-        Err(e) => return super::error_page(&caller.1, e),
+        Ok(_) => return super::error_page(&caller.identity, AppError::NotFound),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let input = TicketInput {
         customer_id,
         kind: f.kind.clone(),
         subject: f.subject.clone(),
         body: f.body.clone(),
-        language: Some(caller.1.lang.code().to_owned()),
+        language: Some(caller.identity.lang.code().to_owned()),
         ..Default::default()
     };
     match state.app.create_ticket(&actor, input).await {
         Ok(v) => done(&format!("/my/requests/{}", v.ticket.id), "ticket_created"),
         Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.1.tr(), i);
+            let errors = field_errors(&caller.identity.tr(), i);
             requests_page(&state, &caller, None, errors, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -171,7 +171,7 @@ async fn request_page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let ident = &caller.1;
+    let ident = &caller.identity;
     let actor = caller.actor();
     let view = match state.app.get_ticket(&actor, id).await {
         Ok(v) => v,
@@ -242,10 +242,10 @@ pub async fn reply(
     {
         Ok(_) => done(&format!("/my/requests/{id}"), "follow_replied"),
         Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.1.tr(), i);
+            let errors = field_errors(&caller.identity.tr(), i);
             request_page(&state, &caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 

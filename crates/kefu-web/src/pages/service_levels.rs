@@ -180,7 +180,7 @@ async fn page(
     done_code: Option<&str>,
 ) -> Response {
     let actor = caller.actor();
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let lang = t.lang;
     let loaded = async {
         Ok::<_, AppError>((
@@ -204,7 +204,7 @@ async fn page(
     .await;
     let (calendars, policies, rules, dims, departments, categories, agents) = match loaded {
         Ok(x) => x,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let kind_label = |k: Kind| k.label(lang).to_owned();
     let any = t.t("service.any");
@@ -377,7 +377,7 @@ async fn page(
     render_status(
         status,
         ServiceLevelsPage {
-            page: Chrome::new(&caller.1, "/admin/service-levels", "service.title").with_flash(done_code),
+            page: Chrome::new(&caller.identity, "/admin/service-levels", "service.title").with_flash(done_code),
             calendars: calendars
                 .iter()
                 .map(|c| CalendarRow {
@@ -436,11 +436,11 @@ pub async fn show(State(state): State<WebState>, caller: Caller, Query(q): Query
 
 /// The page again with a refused form's errors, or the error page.
 async fn refused(state: &WebState, caller: &Caller, e: AppError, mut extra: Extra, edit: Option<i64>) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let (status, errors) = match e {
         AppError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, super::account::field_errors(&t, i)),
         AppError::Conflict(m) | AppError::Refused(m) => (StatusCode::CONFLICT, vec![(String::new(), m)]),
-        other => return super::error_page(&caller.1, other),
+        other => return super::error_page(&caller.identity, other),
     };
     extra.errors = errors;
     page(state, caller, edit, extra, status, None).await

@@ -532,7 +532,7 @@ pub struct CreateForm {
 pub async fn list(State(state): State<WebState>, c: Caller, Query(q): Query<DoneQuery>) -> Response {
     let values = CreateForm {
         kind: "servqual".into(),
-        language: c.1.lang.code().into(),
+        language: c.identity.lang.code().into(),
         importance: "1".into(),
         overall: "1".into(),
         ..Default::default()
@@ -548,7 +548,7 @@ async fn list_page(
     done: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let id = &c.1;
+    let id = &c.identity;
     match state.app.list_surveys(&c.actor()).await {
         Ok(surveys) => {
             let tz = super::time_zone(state).await;
@@ -705,7 +705,7 @@ pub async fn report(
     Path(survey_id): Path<i64>,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let id = &c.1;
+    let id = &c.identity;
     let actor = c.actor();
     let t = id.tr();
     let lang = id.lang;
@@ -1095,10 +1095,10 @@ pub async fn create(State(state): State<WebState>, c: Caller, Form(f): Form<Crea
     match state.app.create_survey(&c.actor(), input).await {
         Ok(v) => super::done(&format!("/surveys/{}", v.survey.id), "survey_created"),
         Err(AppError::Invalid(i)) => {
-            let errors = super::account::field_errors(&c.1.tr(), i);
+            let errors = super::account::field_errors(&c.identity.tr(), i);
             list_page(&state, &c, f, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => super::error_page(&c.1, e),
+        Err(e) => super::error_page(&c.identity, e),
     }
 }
 
@@ -1134,7 +1134,7 @@ pub async fn make_links(
     Path(survey_id): Path<i64>,
     Form(f): Form<LinksForm>,
 ) -> Response {
-    let id = &c.1;
+    let id = &c.identity;
     let number = |field: &str, v: &str| -> Result<Option<u32>, Invalid> {
         let v = v.trim();
         if v.is_empty() {

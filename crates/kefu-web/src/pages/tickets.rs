@@ -126,7 +126,7 @@ pub struct QueueQuery {
 
 /// The agent queue: active tickets by default, newest first; `view=quadrants` groups them.
 pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Query<QueueQuery>) -> Response {
-    let ident = &caller.1;
+    let ident = &caller.identity;
     let t = ident.tr();
     let lang = t.lang;
     let page = match PageRequest::parse(None, q.cursor.as_deref()) {
@@ -147,7 +147,7 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
         before: page.after,
         limit: page.limit + 1,
         statuses,
-        assignee_id: mine.then_some(caller.0.id),
+        assignee_id: mine.then_some(caller.user.id),
         ..Default::default()
     };
     let actor = caller.actor();
@@ -206,7 +206,7 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
     render(QueuePage {
         views: saved,
         current_query: current.join("&"),
-        may_share: matches!(caller.0.role, Role::Admin | Role::Manager),
+        may_share: matches!(caller.user.role, Role::Admin | Role::Manager),
         page: Chrome::new(ident, "/tickets", "tickets.title").with_flash(q.done.as_deref()),
         rows,
         quadrants,
@@ -291,14 +291,14 @@ pub async fn save_view(State(state): State<WebState>, caller: Caller, axum::Form
         .await
     {
         Ok(_) => done(&format!("/tickets?{}", f.query.trim_start_matches('?')), "view_saved"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
 pub async fn delete_view(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
     match state.app.delete_view(&caller.actor(), id).await {
         Ok(()) => done("/tickets", "view_deleted"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -328,7 +328,7 @@ pub async fn show(
     let draft = match q.macro_id {
         Some(m) => match state.app.macro_text(&caller.actor(), id, m).await {
             Ok(text) => text,
-            Err(e) => return super::error_page(&caller.1, e),
+            Err(e) => return super::error_page(&caller.identity, e),
         },
         None => String::new(),
     };
@@ -375,7 +375,7 @@ async fn ticket_page_with(
     extra: Extra,
 ) -> Response {
     let Extra { shared_link, draft } = extra;
-    let ident = &caller.1;
+    let ident = &caller.identity;
     let t = ident.tr();
     let lang = t.lang;
     let actor = caller.actor();
@@ -700,7 +700,9 @@ pub async fn attach(
                             });
                         }
                         Ok(_) => {}
-                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return super::too_large(&caller.1),
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                            return super::too_large(&caller.identity);
+                        }
                         Err(_) => break,
                     }
                 }
@@ -721,7 +723,7 @@ async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result
     match result {
         Ok(()) => done(&format!("/tickets/{id}"), "ticket_updated"),
         Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.1.tr(), i);
+            let errors = field_errors(&caller.identity.tr(), i);
             ticket_page(state, caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e @ AppError::Conflict(_)) => {
@@ -735,7 +737,7 @@ async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result
             )
             .await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -792,18 +794,18 @@ async fn new_page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let lang = caller.1.tr().lang;
+    let lang = caller.identity.tr().lang;
     let Ok(id) = values.customer_id.trim().parse::<i64>() else {
-        return super::error_page(&caller.1, AppError::NotFound);
+        return super::error_page(&caller.identity, AppError::NotFound);
     };
     let customer = match state.app.visible_customer(&caller.actor(), id).await {
         Ok(c) => c,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     render_status(
         status,
         FormPage {
-            page: Chrome::new(&caller.1, "/tickets", "tickets.new"),
+            page: Chrome::new(&caller.identity, "/tickets", "tickets.new"),
             customer,
             values,
             errors,
@@ -830,7 +832,7 @@ pub async fn new_form(State(state): State<WebState>, caller: Caller, Query(q): Q
 }
 
 pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v): axum::Form<NewForm>) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let input = TicketInput {
         customer_id: v.customer_id.trim().parse().unwrap_or(0),
         kind: v.kind.clone(),
@@ -847,7 +849,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
             let errors = field_errors(&t, i);
             new_page(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 

@@ -40,7 +40,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<ListQuery>) -> Response {
-    let id = &caller.1;
+    let id = &caller.identity;
     let page_req = match PageRequest::parse(None, q.cursor.as_deref()) {
         Ok(p) => p,
         Err(e) => return super::error_page(id, e.into()),
@@ -79,7 +79,7 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
         page: Chrome::new(id, "/admin/users", "users.title").with_flash(q.done.as_deref()),
         rows,
         next_cursor,
-        can_edit: caller.0.role == Role::Admin,
+        can_edit: caller.user.role == Role::Admin,
         role_filter: role.map(|r| r.as_str().to_owned()).unwrap_or_default(),
         roles: Role::ALL.to_vec(),
     })
@@ -130,13 +130,13 @@ async fn form_page(
     render_status(
         status,
         UserFormPage {
-            page: Chrome::new(&caller.1, "/admin/users", "users.new_title"),
+            page: Chrome::new(&caller.identity, "/admin/users", "users.new_title"),
             departments,
             roles: Role::ALL.to_vec(),
             values,
             errors,
             min_chars: state.app.config.password_policy.min_chars,
-            password_hint: caller.1.tr().f(
+            password_hint: caller.identity.tr().f(
                 "users.password_hint",
                 &[("n", &state.app.config.password_policy.min_chars)],
             ),
@@ -176,10 +176,15 @@ pub(crate) fn form_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
 }
 
 pub async fn create(State(state): State<WebState>, caller: Caller, body: String) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let values = match parse_form(&body) {
         Ok(v) => v,
-        Err(m) => return super::error_page(&caller.1, kefu_core::Invalid::one("departments", "invalid", m).into()),
+        Err(m) => {
+            return super::error_page(
+                &caller.identity,
+                kefu_core::Invalid::one("departments", "invalid", m).into(),
+            );
+        }
     };
     let role = match values.role.parse::<Role>() {
         Ok(r) => r,
@@ -226,7 +231,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, body: String)
             )
             .await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -260,7 +265,7 @@ async fn edit_page(
     let actor = caller.actor();
     let subject = match state.app.get_user(&actor, id).await {
         Ok(u) => u,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let member_of = state
         .app
@@ -273,13 +278,13 @@ async fn edit_page(
     render_status(
         status,
         UserEditPage {
-            page: Chrome::new(&caller.1, "/admin/users", "users.edit_title").with_flash(done_code),
+            page: Chrome::new(&caller.identity, "/admin/users", "users.edit_title").with_flash(done_code),
             subject,
             departments: state.app.list_departments(&actor).await.unwrap_or_default(),
             member_of,
             roles: Role::ALL.to_vec(),
             errors,
-            can_edit: caller.0.role == Role::Admin,
+            can_edit: caller.user.role == Role::Admin,
             min_chars: state.app.config.password_policy.min_chars,
         },
     )
@@ -300,7 +305,7 @@ pub async fn edit_form(
 }
 
 pub async fn update(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>, body: String) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     let pairs = form_urlencoded_pairs(&body);
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let role = match get("role").map(|r| r.parse::<Role>()) {
@@ -318,7 +323,7 @@ pub async fn update(State(state): State<WebState>, caller: Caller, Path(id): Pat
         .collect();
     let Ok(departments) = departments else {
         return super::error_page(
-            &caller.1,
+            &caller.identity,
             kefu_core::Invalid::one("departments", "invalid", "bad department id").into(),
         );
     };
@@ -344,7 +349,7 @@ pub async fn update(State(state): State<WebState>, caller: Caller, Path(id): Pat
             )
             .await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -359,14 +364,14 @@ pub async fn set_password(
     Path(id): Path<i64>,
     axum::Form(f): axum::Form<PasswordForm>,
 ) -> Response {
-    let t = caller.1.tr();
+    let t = caller.identity.tr();
     match state.app.set_password(&caller.actor(), id, &f.password).await {
         Ok(()) => done(&format!("/admin/users/{id}"), "password_set"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&t, i);
             edit_page(&state, &caller, id, errors, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 

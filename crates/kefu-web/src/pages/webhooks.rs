@@ -37,12 +37,12 @@ async fn list_page(
 ) -> Response {
     let hooks = match state.app.list_webhooks(&caller.actor()).await {
         Ok(h) => h,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     render_status(
         status,
         WebhooksPage {
-            page: Chrome::new(&caller.1, "/admin/webhooks", "webhooks.title").with_flash(code),
+            page: Chrome::new(&caller.identity, "/admin/webhooks", "webhooks.title").with_flash(code),
             hooks,
             events: EVENTS.to_vec(),
             error,
@@ -77,7 +77,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, body: String)
     {
         Ok(w) => done(&format!("/admin/webhooks/{}", w.id), "webhook_created"),
         Err(AppError::Invalid(i)) => {
-            let t = caller.1.tr();
+            let t = caller.identity.tr();
             let msg = i
                 .errors
                 .first()
@@ -85,7 +85,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, body: String)
                 .unwrap_or_default();
             list_page(&state, &caller, Some(msg), url, StatusCode::UNPROCESSABLE_ENTITY, None).await
         }
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -110,7 +110,7 @@ pub async fn show(
 ) -> Response {
     let (hook, deliveries) = match state.app.webhook_deliveries(&caller.actor(), id).await {
         Ok(x) => x,
-        Err(e) => return super::error_page(&caller.1, e),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let tz = time_zone(&state).await;
     let deliveries = deliveries
@@ -121,7 +121,7 @@ pub async fn show(
         })
         .collect();
     render(WebhookPage {
-        page: Chrome::new(&caller.1, "/admin/webhooks", "webhooks.title").with_flash(q.done.as_deref()),
+        page: Chrome::new(&caller.identity, "/admin/webhooks", "webhooks.title").with_flash(q.done.as_deref()),
         hook,
         deliveries,
     })
@@ -130,7 +130,7 @@ pub async fn show(
 pub async fn ping(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
     match state.app.ping_webhook(&caller.actor(), id).await {
         Ok(()) => done(&format!("/admin/webhooks/{id}"), "webhook_pinged"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
@@ -151,13 +151,13 @@ pub async fn toggle(
         .await
     {
         Ok(_) => done(&format!("/admin/webhooks/{id}"), "webhook_updated"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
 
 pub async fn delete(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
     match state.app.delete_webhook(&caller.actor(), id).await {
         Ok(()) => done("/admin/webhooks", "webhook_deleted"),
-        Err(e) => super::error_page(&caller.1, e),
+        Err(e) => super::error_page(&caller.identity, e),
     }
 }
