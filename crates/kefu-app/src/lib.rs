@@ -28,6 +28,8 @@ pub mod survey_campaigns;
 pub mod survey_data;
 pub mod survey_report;
 pub mod surveys;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod ticket_edit;
 pub mod tickets;
 pub mod webhooks;

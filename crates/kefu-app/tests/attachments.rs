@@ -89,7 +89,7 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
     }
 
     // One bad file refuses the lot.
-    let before = app.store.attachments_of(t).await.unwrap().len();
+    let before = app.store().attachments_of(t).await.unwrap().len();
     let e = app
         .attach(
             &Actor::Cli,
@@ -119,7 +119,7 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
         Err(AppError::Invalid(_))
     ));
     assert_eq!(
-        app.store.attachments_of(t).await.unwrap().len(),
+        app.store().attachments_of(t).await.unwrap().len(),
         before,
         "nothing was stored"
     );
@@ -134,9 +134,9 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
         IngestOutcome::Created(v) => v,
         other => panic!("{}", other.describe()),
     };
-    let files = app.store.attachments_of(v.ticket.id).await.unwrap();
+    let files = app.store().attachments_of(v.ticket.id).await.unwrap();
     assert_eq!(files.len(), 1);
-    let first = app.store.ticket_messages(v.ticket.id).await.unwrap()[0].id;
+    let first = app.store().ticket_messages(v.ticket.id).await.unwrap()[0].id;
     assert_eq!(
         (files[0].filename.as_str(), files[0].message_id),
         ("photo.jpg", Some(first))

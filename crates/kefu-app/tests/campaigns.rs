@@ -67,8 +67,8 @@ async fn scenario(store: Arc<dyn Store>) {
             .await
             .unwrap();
         if a && i % 2 == 1 {
-            let contact = app.store.list_contacts(c.id).await.unwrap().remove(0);
-            app.store
+            let contact = app.store().list_contacts(c.id).await.unwrap().remove(0);
+            app.store()
                 .update_contact(
                     contact.id,
                     kefu_store::ContactPatch {
@@ -83,7 +83,7 @@ async fn scenario(store: Arc<dyn Store>) {
         ids.push(c.id);
         tiers.push((c.id, if a { ValueTier::A } else { ValueTier::B }));
     }
-    app.store.set_value_tiers(&tiers).await.unwrap();
+    app.store().set_value_tiers(&tiers).await.unwrap();
     let survey = app
         .create_survey(
             &cli,
@@ -389,7 +389,7 @@ async fn scenario(store: Arc<dyn Store>) {
 
     // Managers only.
     let agent = app
-        .store
+        .store()
         .create_user(kefu_store::NewUser {
             email: "agent@example.com".into(),
             name: "agent".into(),
@@ -410,7 +410,7 @@ async fn scenario(store: Arc<dyn Store>) {
     assert_eq!(survey.survey.slug, "q4");
 
     // An employee survey: staff of the chosen roles are the frame (internal customers, seed 000).
-    app.store
+    app.store()
         .create_user(kefu_store::NewUser {
             email: "tech@example.com".into(),
             name: "师傅".into(),

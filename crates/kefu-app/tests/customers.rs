@@ -18,7 +18,7 @@ async fn app() -> (App, tempfile::TempDir) {
 
 async fn actor(app: &App, role: Role) -> Actor {
     let u = app
-        .store
+        .store()
         .create_user(NewUser {
             email: format!("{role}@example.com"),
             name: role.to_string(),
@@ -78,7 +78,7 @@ async fn the_channel_tree_keeps_its_rules() {
         )
         .await
         .unwrap();
-    let contacts = app.store.list_contacts(person.id).await.unwrap();
+    let contacts = app.store().list_contacts(person.id).await.unwrap();
     assert_eq!(
         (
             contacts.len(),
@@ -103,7 +103,7 @@ async fn the_channel_tree_keeps_its_rules() {
         Err(AppError::Cycle)
     ));
     assert_eq!(
-        app.store.get_customer(top.id).await.unwrap().parent_id,
+        app.store().get_customer(top.id).await.unwrap().parent_id,
         None,
         "the refused move changed nothing"
     );
@@ -123,7 +123,7 @@ async fn the_channel_tree_keeps_its_rules() {
     let found = |q: &'static str| {
         let app = app.clone();
         async move {
-            app.store
+            app.store()
                 .search_customers(&parse_query(q), None, 10)
                 .await
                 .unwrap()
@@ -175,7 +175,7 @@ async fn value_tiers_follow_purchases() {
             let on = today
                 .checked_sub(jiff::Span::new().days(((8 - i) * 30 + k) as i64))
                 .unwrap();
-            app.store
+            app.store()
                 .upsert_purchase(NewPurchase {
                     external_id: format!("P{i}-{k}"),
                     customer_id: *id,
@@ -197,7 +197,7 @@ async fn value_tiers_follow_purchases() {
     let mut tiers = vec![];
     for id in &ids {
         tiers.push(
-            app.store
+            app.store()
                 .get_customer(*id)
                 .await
                 .unwrap()
@@ -298,21 +298,21 @@ async fn escalation_sweep_is_once(app: App) {
     let later = v.ticket.created_at + 30 * 86_400_000;
     let r = app.sweep_escalations(later).await.unwrap();
     assert!(r.breaches >= 1, "{r:?}");
-    let logged = app.store.escalations_of(id).await.unwrap();
+    let logged = app.store().escalations_of(id).await.unwrap();
     assert!(
         logged
             .iter()
             .any(|k| k.starts_with("first_response") && k.ends_with(":breach")),
         "{logged:?}"
     );
-    let t = app.store.get_ticket(id).await.unwrap();
+    let t = app.store().get_ticket(id).await.unwrap();
     // Each breached target raises it one step: first response and resolution, normal -> urgent.
     assert_eq!(r.breaches, 2, "{r:?}");
     assert_eq!(t.priority, kefu_core::ticket::Priority::Urgent);
     let again = app.sweep_escalations(later).await.unwrap();
     assert_eq!((again.warnings, again.breaches), (0, 0), "once across sweeps and nodes");
-    assert_eq!(app.store.escalations_of(id).await.unwrap(), logged);
-    let activity = app.store.ticket_activity(id).await.unwrap();
+    assert_eq!(app.store().escalations_of(id).await.unwrap(), logged);
+    let activity = app.store().ticket_activity(id).await.unwrap();
     assert!(
         activity
             .iter()
@@ -342,10 +342,10 @@ async fn escalation_sweep_is_once(app: App) {
     let r = app.sweep_escalations(later).await.unwrap();
     assert_eq!(r.tickets, 5, "{r:?}");
     for id in &ids {
-        let t = app.store.get_ticket(*id).await.unwrap();
+        let t = app.store().get_ticket(*id).await.unwrap();
         assert_eq!(t.priority, kefu_core::ticket::Priority::High, "low, raised twice");
         assert_eq!(
-            app.store.escalations_of(*id).await.unwrap().len(),
+            app.store().escalations_of(*id).await.unwrap().len(),
             2,
             "the breach of both targets"
         );
@@ -359,20 +359,20 @@ async fn escalation_sweep_is_once(app: App) {
         next_check_at: None,
         urgent_at: None,
     };
-    let before = app.store.ticket_activity(ids[0]).await.unwrap().len();
+    let before = app.store().ticket_activity(ids[0]).await.unwrap().len();
     let system = kefu_store::ActivityActor {
         id: None,
         label: "escalation".into(),
     };
-    app.store.apply_sweep(&[stale], &system, later).await.unwrap();
-    let t = app.store.get_ticket(ids[0]).await.unwrap();
+    app.store().apply_sweep(&[stale], &system, later).await.unwrap();
+    let t = app.store().get_ticket(ids[0]).await.unwrap();
     assert_eq!(
         t.priority,
         kefu_core::ticket::Priority::High,
         "the value read no longer holds"
     );
     assert_eq!(t.sla_next_check_at, None, "the marks move regardless");
-    assert_eq!(app.store.ticket_activity(ids[0]).await.unwrap().len(), before);
+    assert_eq!(app.store().ticket_activity(ids[0]).await.unwrap().len(), before);
 }
 
 #[tokio::test]
@@ -431,7 +431,11 @@ async fn ticket_search_pages_newest_first(app: App) {
         let mut seen = vec![];
         let mut before = 0;
         loop {
-            let found = app.store.search_tickets(&parse_query(q), &page(before)).await.unwrap();
+            let found = app
+                .store()
+                .search_tickets(&parse_query(q), &page(before))
+                .await
+                .unwrap();
             assert!(found.len() <= 2);
             seen.extend(found.iter().map(|t| t.id));
             match found.last() {
@@ -442,7 +446,7 @@ async fn ticket_search_pages_newest_first(app: App) {
         assert_eq!(seen, complaints, "{q}: the complaints, newest first, each once");
     }
     let none = app
-        .store
+        .store()
         .search_tickets(&parse_query("洗衣机"), &page(0))
         .await
         .unwrap();
@@ -462,13 +466,13 @@ async fn ticket_search_pages_newest_first(app: App) {
             limit: 5,
             ..Default::default()
         };
-        let page = app.store.ticket_page(q.as_deref(), &filter).await.unwrap();
+        let page = app.store().ticket_page(q.as_deref(), &filter).await.unwrap();
         let ids: Vec<i64> = page.tickets.iter().map(|t| t.id).collect();
         assert_eq!(ids.len(), 5);
         // Each ticket's events in order; the tickets newest first.
         let mut events = page.events.clone();
         events.sort_by_key(|(id, _, _)| *id);
-        assert_eq!(events, app.store.ticket_events(&ids).await.unwrap(), "{q:?}");
+        assert_eq!(events, app.store().ticket_events(&ids).await.unwrap(), "{q:?}");
         assert!(
             page.events
                 .iter()
@@ -478,7 +482,7 @@ async fn ticket_search_pages_newest_first(app: App) {
     // Several statuses, paged by the keyset cursor: each ticket once, newest first.
     use kefu_core::ticket::Status;
     let everything = app
-        .store
+        .store()
         .list_tickets(&kefu_store::TicketFilter {
             limit: 100,
             ..Default::default()
@@ -503,7 +507,7 @@ async fn ticket_search_pages_newest_first(app: App) {
                 statuses: statuses.clone(),
                 ..Default::default()
             };
-            let page = app.store.ticket_page(None, &filter).await.unwrap();
+            let page = app.store().ticket_page(None, &filter).await.unwrap();
             seen.extend(page.tickets.iter().map(|t| t.id));
             match page.tickets.last() {
                 Some(t) if page.tickets.len() == 2 => before = t.id,

@@ -22,23 +22,23 @@ async fn network_is_built(app: &App) {
         .unwrap();
     assert_eq!((customers, purchases), (600, 30_000));
     assert_eq!(steps.lock().unwrap().last(), Some(&(30_600, 30_600)));
-    assert_eq!(app.store.count_customers().await.unwrap(), 600);
+    assert_eq!(app.store().count_customers().await.unwrap(), 600);
 
-    let agent = app.store.get_customer_by_external_id("DEMO-A01").await.unwrap();
+    let agent = app.store().get_customer_by_external_id("DEMO-A01").await.unwrap();
     assert_eq!(agent.name, "华东总代理 East China Agency");
     assert_eq!(
-        app.store.subtree_counts(agent.id).await.unwrap(),
+        app.store().subtree_counts(agent.id).await.unwrap(),
         vec![("end".to_owned(), 187), ("intermediate".to_owned(), 112)]
     );
     let first = app
-        .store
+        .store()
         .subtree_customers(agent.id, Some(kefu_core::customer::CustomerKind::End), 0, 50)
         .await
         .unwrap();
     assert_eq!(first.len(), 50);
     // A consumer: four levels under its agent, with its primary contact, found by its name.
     let c = &first[0];
-    let chain = app.store.customer_ancestors(c.id).await.unwrap();
+    let chain = app.store().customer_ancestors(c.id).await.unwrap();
     assert_eq!(
         chain.iter().map(|a| a.subkind.map(|s| s.as_str())).collect::<Vec<_>>(),
         vec![
@@ -48,22 +48,22 @@ async fn network_is_built(app: &App) {
             Some("retailer")
         ]
     );
-    let contacts = app.store.list_contacts(c.id).await.unwrap();
+    let contacts = app.store().list_contacts(c.id).await.unwrap();
     assert!(
         contacts[0].is_primary && contacts[0].phone_norm.len() == 11,
         "{contacts:?}"
     );
     let found = app
-        .store
+        .store()
         .search_customers(&parse_query(&c.name), None, 500)
         .await
         .unwrap();
     assert!(found.iter().any(|f| f.id == c.id), "{} not found", c.name);
     // Purchases by consumers and retailers' stock orders, all with value tiers computed.
-    let rfm = app.store.rfm_rows().await.unwrap();
+    let rfm = app.store().rfm_rows().await.unwrap();
     assert_eq!(rfm.iter().map(|r| r.purchases).sum::<i64>(), 30_000);
     let tiers: std::collections::HashSet<String> = app
-        .store
+        .store()
         .customers_by_ids(&rfm.iter().map(|r| r.customer_id).collect::<Vec<_>>())
         .await
         .unwrap()
@@ -71,7 +71,7 @@ async fn network_is_built(app: &App) {
         .map(|c| c.value_tier.as_str().to_owned())
         .collect();
     assert_eq!(tiers.len(), 5, "{tiers:?}");
-    let bought = app.store.list_purchases(c.id, 100).await.unwrap();
+    let bought = app.store().list_purchases(c.id, 100).await.unwrap();
     assert!(
         bought.iter().all(|p| p.seller_id == Some(chain[3].id)),
         "bought from its retailer"

@@ -19,7 +19,7 @@ async fn demo_tickets_look_like_two_years_of_service() {
     let summary = app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
     assert_eq!(summary.tickets, 400);
     let all = app
-        .store
+        .store()
         .list_tickets(&TicketFilter {
             limit: 1_000,
             ..Default::default()
@@ -63,7 +63,7 @@ async fn demo_tickets_look_like_two_years_of_service() {
     );
     assert!(view.first_contact_resolution.is_some());
     let found = app
-        .store
+        .store()
         .search_tickets(
             &kefu_core::search::parse_query("空调"),
             &TicketFilter {
@@ -103,7 +103,7 @@ async fn bulk_demo_tickets_on_postgres() {
         .unwrap();
     assert_eq!(n, 2_500);
     let all = app
-        .store
+        .store()
         .list_tickets(&TicketFilter {
             limit: 3_000,
             ..Default::default()
@@ -117,7 +117,7 @@ async fn bulk_demo_tickets_on_postgres() {
     );
     assert!(all.iter().any(|t| t.status == Status::New) && all.iter().any(|t| t.status == Status::Closed));
     let found = app
-        .store
+        .store()
         .search_tickets(
             &kefu_core::search::parse_query("王芳"),
             &TicketFilter {
@@ -148,8 +148,8 @@ async fn bulk_demo_tickets_on_postgres() {
                 target.state
             );
         }
-        assert_eq!(app.store.ticket_messages(v.ticket.id).await.unwrap().len(), 2);
+        assert_eq!(app.store().ticket_messages(v.ticket.id).await.unwrap().len(), 2);
     }
-    app.store.close().await;
+    app.store().close().await;
     kefu_store_postgres::testing::drop_database(&name).await;
 }

@@ -33,10 +33,10 @@ async fn a_clean_file_imports_parents_first_and_a_reimport_updates() {
         (r.rows, r.inserted, r.updated, r.rejected.len(), r.aborted),
         (4, 4, 0, 0, false)
     );
-    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
-    assert_eq!(app.store.customer_ancestors(c3.id).await.unwrap().len(), 3);
+    let c3 = app.store().get_customer_by_external_id("C3").await.unwrap();
+    assert_eq!(app.store().customer_ancestors(c3.id).await.unwrap().len(), 3);
     assert_eq!(
-        app.store
+        app.store()
             .search_customers(&parse_query("王芳"), None, 10)
             .await
             .unwrap()[0]
@@ -53,8 +53,8 @@ async fn a_clean_file_imports_parents_first_and_a_reimport_updates() {
         .await
         .unwrap();
     assert_eq!((r.inserted, r.updated), (0, 4), "a re-import updates by external_id");
-    assert_eq!(app.store.get_customer(c3.id).await.unwrap().name, "王芳");
-    assert_eq!(app.store.count_customers().await.unwrap(), 4);
+    assert_eq!(app.store().get_customer(c3.id).await.unwrap().name, "王芳");
+    assert_eq!(app.store().count_customers().await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -76,7 +76,7 @@ async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped() {
             (10, "external_id")
         ]
     );
-    assert_eq!(app.store.count_customers().await.unwrap(), 0, "all or nothing");
+    assert_eq!(app.store().count_customers().await.unwrap(), 0, "all or nothing");
 
     let r = app.import_customers(bad.as_bytes(), true, &no_progress).await.unwrap();
     assert!(!r.aborted);
@@ -85,7 +85,7 @@ async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped() {
         (4, 5, 5),
         "exactly the bad rows are left out"
     );
-    assert_eq!(app.store.count_customers().await.unwrap(), 4);
+    assert_eq!(app.store().count_customers().await.unwrap(), 4);
 }
 
 #[tokio::test]
@@ -95,7 +95,7 @@ async fn gb18030_files_and_purchases() {
     let r = app.import_customers(&gb, false, &no_progress).await.unwrap();
     assert_eq!(r.inserted, 4, "{:?}", r.rejected);
     assert_eq!(
-        app.store.get_customer_by_external_id("A1").await.unwrap().name,
+        app.store().get_customer_by_external_id("A1").await.unwrap().name,
         "华东总代理"
     );
 
@@ -123,14 +123,14 @@ P6,C3,2026-01-15,5,CNY,,,,,C3
             (7, "seller_external_id")
         ]
     );
-    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
-    assert!(app.store.list_purchases(c3.id, 10).await.unwrap().is_empty());
+    let c3 = app.store().get_customer_by_external_id("C3").await.unwrap();
+    assert!(app.store().list_purchases(c3.id, 10).await.unwrap().is_empty());
     let r = app
         .import_purchases(purchases.as_bytes(), true, &no_progress)
         .await
         .unwrap();
     assert_eq!((r.inserted, r.rejected.len()), (2, 4));
-    let ps = app.store.list_purchases(c3.id, 10).await.unwrap();
+    let ps = app.store().list_purchases(c3.id, 10).await.unwrap();
     assert_eq!(
         ps.iter()
             .map(|p| (p.external_id.as_str(), p.amount_minor))
@@ -166,7 +166,7 @@ async fn large_files_are_all_or_nothing_across_batches(app: &App) {
     app.import_customers(CUSTOMERS.as_bytes(), false, &no_progress)
         .await
         .unwrap();
-    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
+    let c3 = app.store().get_customer_by_external_id("C3").await.unwrap();
     let rows = std::sync::Mutex::new(vec![]);
     let progress = |done: u64, total: u64| rows.lock().unwrap().push((done, total));
     let bad = many_purchases(25_000, "P7,C3,2025-01-01,1,,,\nQ1,C3,2025-01-01,-1,,,\n");
@@ -185,7 +185,7 @@ async fn large_files_are_all_or_nothing_across_batches(app: &App) {
         r.rejected[0].message
     );
     assert!(
-        app.store.list_purchases(c3.id, 10).await.unwrap().is_empty(),
+        app.store().list_purchases(c3.id, 10).await.unwrap().is_empty(),
         "nothing written"
     );
     assert_eq!(rows.lock().unwrap().last(), Some(&(25_002, 25_002)));
@@ -196,7 +196,7 @@ async fn large_files_are_all_or_nothing_across_batches(app: &App) {
         (25_002, 25_000, 0, 2)
     );
     assert_eq!(r.rejected_rows[1].1[0], "Q1", "the rejected rows as read");
-    let rfm = app.store.rfm_rows().await.unwrap();
+    let rfm = app.store().rfm_rows().await.unwrap();
     assert_eq!((rfm[0].customer_id, rfm[0].purchases), (c3.id, 25_000));
     let sum: i64 = (0..25_000).map(|i| (100 + i % 7) * 100 + 50).sum();
     assert_eq!(rfm[0].amount_minor, sum);
@@ -206,7 +206,7 @@ async fn large_files_are_all_or_nothing_across_batches(app: &App) {
     let (gb, _, _) = encoding_rs::GB18030.encode(&again);
     let r = app.import_purchases(&gb, false, &no_progress).await.unwrap();
     assert_eq!((r.inserted, r.updated), (0, 21_000), "{:?}", r.rejected.first());
-    let all = app.store.list_purchases(c3.id, 100_000).await.unwrap();
+    let all = app.store().list_purchases(c3.id, 100_000).await.unwrap();
     let name = |ext: &str| {
         all.iter()
             .find(|p| p.external_id == ext)
@@ -216,7 +216,7 @@ async fn large_files_are_all_or_nothing_across_batches(app: &App) {
         (name("P0"), name("P20999"), name("P21000")),
         (Some("冰柜".into()), Some("冰柜".into()), Some("冰箱".into()))
     );
-    assert_eq!(app.store.rfm_rows().await.unwrap()[0].purchases, 25_000);
+    assert_eq!(app.store().rfm_rows().await.unwrap()[0].purchases, 25_000);
 }
 
 #[tokio::test]
@@ -229,7 +229,7 @@ async fn large_files_are_all_or_nothing_across_batches_sqlite() {
 async fn large_files_are_all_or_nothing_across_batches_postgres() {
     let (app, db) = postgres_app().await;
     large_files_are_all_or_nothing_across_batches(&app).await;
-    app.store.close().await;
+    app.store().close().await;
     kefu_store_postgres::testing::drop_database(&db).await;
 }
 
@@ -249,8 +249,8 @@ async fn purchase_cells_lose_the_export_formula_guard() {
         .await
         .unwrap();
     assert_eq!((r.inserted, r.rejected.len()), (1, 0), "{:?}", r.rejected);
-    let c3 = app.store.get_customer_by_external_id("C3").await.unwrap();
-    let p = &app.store.list_purchases(c3.id, 10).await.unwrap()[0];
+    let c3 = app.store().get_customer_by_external_id("C3").await.unwrap();
+    let p = &app.store().list_purchases(c3.id, 10).await.unwrap()[0];
     assert_eq!(
         (
             p.external_id.as_str(),

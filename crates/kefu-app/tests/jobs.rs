@@ -63,7 +63,7 @@ async fn two_workers_on_postgres_run_each_job_exactly_once() {
     });
     // Wait until the queue is drained (bounded: 60 s).
     for _ in 0..600 {
-        let counts: HashMap<_, _> = a.store.job_counts().await.unwrap().into_iter().collect();
+        let counts: HashMap<_, _> = a.store().job_counts().await.unwrap().into_iter().collect();
         if counts.get(&JobStatus::Done).copied().unwrap_or(0) == n {
             break;
         }
@@ -91,8 +91,8 @@ async fn two_workers_on_postgres_run_each_job_exactly_once() {
     let (mut la, mut lb) = (HashMap::new(), HashMap::new());
     let (ea, eb) = tokio::join!(a.schedule_due(&schedule, &mut la), b.schedule_due(&schedule, &mut lb));
     assert_eq!(ea.unwrap() + eb.unwrap(), 1);
-    a.store.close().await;
-    b.store.close().await;
+    a.store().close().await;
+    b.store().close().await;
     kefu_store_postgres::testing::drop_database(&name).await;
 }
 
@@ -159,7 +159,7 @@ async fn webhook_is_signed_retried_and_logged() {
     let opts = WorkerOptions::new("t".into());
     assert!(app.run_one_job(&reg, &opts).await.unwrap());
     let job = app
-        .store
+        .store()
         .list_jobs(None, 10)
         .await
         .unwrap()
@@ -182,7 +182,7 @@ async fn webhook_is_signed_retried_and_logged() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(ran);
-    assert_eq!(app.store.get_job(job.id).await.unwrap().status, JobStatus::Done);
+    assert_eq!(app.store().get_job(job.id).await.unwrap().status, JobStatus::Done);
 
     let (_, deliveries) = app.webhook_deliveries(&Actor::Cli, w.id).await.unwrap();
     let codes: Vec<_> = deliveries.iter().map(|d| (d.attempt, d.status_code)).collect();
@@ -235,18 +235,18 @@ async fn failing_jobs_dead_letter_after_their_attempts() {
     let opts = WorkerOptions::new("w".into());
     for _ in 0..400 {
         let _ = app.run_one_job(&reg, &opts).await.unwrap();
-        if app.store.get_job(id).await.unwrap().status == JobStatus::Dead {
+        if app.store().get_job(id).await.unwrap().status == JobStatus::Dead {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let j = app.store.get_job(id).await.unwrap();
+    let j = app.store().get_job(id).await.unwrap();
     assert_eq!(
         (j.status, j.attempts, j.last_error.as_deref()),
         (JobStatus::Dead, 3, Some("it broke"))
     );
     let other = app
-        .store
+        .store()
         .list_jobs(None, 10)
         .await
         .unwrap()

@@ -32,7 +32,7 @@ async fn ticket_count(app: &App) -> usize {
         limit: 1000,
         ..Default::default()
     };
-    app.store.list_tickets(&filter).await.unwrap().len()
+    app.store().list_tickets(&filter).await.unwrap().len()
 }
 
 fn created(o: IngestOutcome) -> kefu_app::tickets::TicketView {
@@ -58,13 +58,13 @@ async fn scenario(app: &App) {
     assert_eq!(t.kind, Kind::Inquiry);
     assert_eq!(t.language.code(), "zh-CN");
     assert!(t.subject.contains("空调不制冷"), "{}", t.subject);
-    let contacts = app.store.find_contacts("", "zhang.zhe@example.cn").await.unwrap();
+    let contacts = app.store().find_contacts("", "zhang.zhe@example.cn").await.unwrap();
     assert_eq!(contacts.len(), 1, "the sender became a customer with one contact");
     assert_eq!(t.customer_id, contacts[0].customer_id);
     assert_eq!(t.contact_id, Some(contacts[0].id));
-    let customer = app.store.get_customer(t.customer_id).await.unwrap();
+    let customer = app.store().get_customer(t.customer_id).await.unwrap();
     assert_eq!(customer.name, "张喆");
-    let msgs = app.store.ticket_messages(t.id).await.unwrap();
+    let msgs = app.store().ticket_messages(t.id).await.unwrap();
     assert_eq!(msgs.len(), 1);
     assert!(msgs[0].body.contains("空调"), "{}", msgs[0].body);
     let first_id = "TYZPR06MB4878A1B2C3D4E5F6A7B8C9D0E1F2@TYZPR06MB4878.apcprd06.prod.outlook.com";
@@ -87,7 +87,7 @@ async fn scenario(app: &App) {
     );
     let v = appended(app.ingest_mail(&reply).await.unwrap());
     assert_eq!(v.ticket.id, t.id);
-    let msgs = app.store.ticket_messages(t.id).await.unwrap();
+    let msgs = app.store().ticket_messages(t.id).await.unwrap();
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[1].author_kind, AuthorKind::Customer);
     assert_eq!(msgs[1].channel, Channel::Email);
@@ -107,7 +107,7 @@ async fn scenario(app: &App) {
     assert_ne!(other.ticket.customer_id, t.customer_id);
     assert_eq!(other.ticket.language.code(), "en");
     assert_eq!(
-        app.store.ticket_messages(t.id).await.unwrap().len(),
+        app.store().ticket_messages(t.id).await.unwrap().len(),
         2,
         "nothing added to the victim's ticket"
     );
@@ -160,7 +160,13 @@ async fn scenario(app: &App) {
         IngestOutcome::Ignored(reason) => assert!(reason.contains("automatic"), "{reason}"),
         other => panic!("expected ignored, got {}", other.describe()),
     }
-    assert!(app.store.find_contacts("", "12345678@qq.com").await.unwrap().is_empty());
+    assert!(
+        app.store()
+            .find_contacts("", "12345678@qq.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Broken MIME fails with a clear error and writes nothing.
     for f in ["broken-boundary.eml", "truncated-multipart.eml"] {
@@ -170,7 +176,7 @@ async fn scenario(app: &App) {
         }
     }
     assert!(
-        app.store
+        app.store()
             .find_contacts("", "someone@example.com")
             .await
             .unwrap()
@@ -180,7 +186,7 @@ async fn scenario(app: &App) {
 
     // HTML with script is stored sanitised, its text as the body.
     let v = created(app.ingest_mail(&fixture("html-only-script.eml")).await.unwrap());
-    let m = &app.store.ticket_messages(v.ticket.id).await.unwrap()[0];
+    let m = &app.store().ticket_messages(v.ticket.id).await.unwrap()[0];
     assert!(m.body.contains("never arrived"), "{}", m.body);
     let html = m.body_html.as_deref().expect("the HTML is kept");
     assert!(html.contains("never arrived"), "{html}");
@@ -275,7 +281,7 @@ async fn mail_polled_from_an_imap_mailbox() {
     );
     assert_eq!(ticket_count(&app).await, 1, "the broken message stored nothing");
     let tickets = app
-        .store
+        .store()
         .list_tickets(&TicketFilter {
             limit: 10,
             ..Default::default()
@@ -294,7 +300,7 @@ async fn mail_polled_from_an_imap_mailbox() {
     let r = app.poll_mail().await.unwrap().unwrap();
     assert_eq!((r.unseen, r.taken, r.refused), (1, 1, 0));
     assert_eq!(ticket_count(&app).await, 1);
-    assert_eq!(app.store.ticket_messages(tickets[0].id).await.unwrap().len(), 2);
+    assert_eq!(app.store().ticket_messages(tickets[0].id).await.unwrap().len(), 2);
     let r = app.poll_mail().await.unwrap().unwrap();
     assert_eq!((r.unseen, r.taken), (0, 0));
 }

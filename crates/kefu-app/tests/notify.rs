@@ -94,7 +94,7 @@ fn read(sink: &Sink, n: usize) -> (InboundMail, String) {
 async fn scenario(store: Arc<dyn Store>) {
     let sink = Sink::start();
     let app = app(store, &sink);
-    app.store
+    app.store()
         .set_setting("organisation", &serde_json::json!({"name": "华东家电"}), 0)
         .await
         .unwrap();
@@ -136,7 +136,7 @@ async fn scenario(store: Arc<dyn Store>) {
     );
     assert!(raw.contains("Auto-Submitted: auto-generated"));
     assert!(raw.contains("Content-Language: zh-CN"));
-    let log = app.store.notifications_of(t).await.unwrap();
+    let log = app.store().notifications_of(t).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(
         (log[0].event.as_str(), log[0].status.as_str()),
@@ -206,12 +206,12 @@ async fn scenario(store: Arc<dyn Store>) {
         resolved.subject
     );
     assert!(resolved.text.contains("已解决"), "{}", resolved.text);
-    assert_eq!(app.store.notifications_of(t).await.unwrap().len(), 3);
+    assert_eq!(app.store().notifications_of(t).await.unwrap().len(), 3);
 
     // 5. An English customer whose server refuses the address: logged as failed, not retried.
     let (bounce, t2) = file_for(&app, "John Smith", "reject@example.com", "Spare filter", "en").await;
     assert_eq!(run_jobs(&app).await, 1);
-    let log = app.store.notifications_of(t2).await.unwrap();
+    let log = app.store().notifications_of(t2).await.unwrap();
     assert_eq!(log[0].status, "failed");
     assert!(log[0].detail.contains("550"), "{}", log[0].detail);
     assert_eq!(sink.filed(), 3, "nothing more was accepted");
@@ -219,7 +219,7 @@ async fn scenario(store: Arc<dyn Store>) {
     // 6. No e-mail address (phone only): skipped, and said so.
     let (_, t3) = file_for(&app, "李雷", "13800138000", "上门安装", "zh-CN").await;
     assert_eq!(run_jobs(&app).await, 1);
-    let log = app.store.notifications_of(t3).await.unwrap();
+    let log = app.store().notifications_of(t3).await.unwrap();
     assert_eq!(
         (log[0].status.as_str(), log[0].detail.as_str()),
         ("skipped", "no e-mail address")
@@ -231,19 +231,19 @@ async fn scenario(store: Arc<dyn Store>) {
     let opts = WorkerOptions::new("test".into());
     assert!(app.run_one_job(&reg, &opts).await.unwrap());
     assert!(
-        app.store.notifications_of(t4).await.unwrap().is_empty(),
+        app.store().notifications_of(t4).await.unwrap().is_empty(),
         "not logged while it may still go out"
     );
     // The retries run out (8 attempts by default) and the last one logs the failure.
     run_jobs(&app).await;
-    let log = app.store.notifications_of(t4).await.unwrap();
+    let log = app.store().notifications_of(t4).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].status, "failed");
     assert!(log[0].detail.contains("451"), "{}", log[0].detail);
 
     // 8. A portal invitation goes to the contact by e-mail.
-    let contact = app.store.list_contacts(bounce).await.unwrap()[0].id;
-    app.store
+    let contact = app.store().list_contacts(bounce).await.unwrap()[0].id;
+    app.store()
         .update_contact(
             contact,
             kefu_store::ContactPatch {
@@ -273,7 +273,7 @@ async fn scenario(store: Arc<dyn Store>) {
 
     // 9. The phone-only ticket goes unanswered for weeks: its assignee hears of each breach.
     let agent = app
-        .store
+        .store()
         .create_user(kefu_store::NewUser {
             email: "agent@kefu.example".into(),
             name: "Li Na".into(),

@@ -63,7 +63,7 @@ async fn app(store: Arc<dyn Store>) -> App {
 
 async fn actor(app: &App, role: Role) -> Actor {
     let u = app
-        .store
+        .store()
         .create_user(NewUser {
             email: format!("{role}@example.com"),
             name: role.to_string(),
@@ -350,7 +350,7 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
         .enumerate()
         .map(|(i, id)| (*id, if i % 3 == 0 { ValueTier::A } else { ValueTier::B }))
         .collect();
-    app.store.set_value_tiers(&tiers).await.unwrap();
+    app.store().set_value_tiers(&tiers).await.unwrap();
     let links = app
         .make_survey_links(
             &manager,
@@ -393,7 +393,7 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
     }
     // The stored raw answers say the same.
     let stored: Vec<_> = app
-        .store
+        .store()
         .final_responses(view.survey.id)
         .await
         .unwrap()
@@ -462,7 +462,7 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
         .await
         .unwrap()
         .to_json();
-    let dump = app.store.dump().await.unwrap();
+    let dump = app.store().dump().await.unwrap();
     for t in [
         "survey_bank_items",
         "surveys",
@@ -475,7 +475,7 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
             "{t} is in the backup"
         );
     }
-    app.store.restore(&dump).await.unwrap();
+    app.store().restore(&dump).await.unwrap();
     let after = app
         .survey_report(&manager, view.survey.id, None, None, None)
         .await
@@ -572,7 +572,7 @@ async fn expired_unknown_and_opted_out_tokens(app: App) {
     let manager = actor(&app, Role::Manager).await;
     let view = app.create_survey(&manager, servqual_input()).await.unwrap();
     let now = kefu_app::now_ms();
-    app.store
+    app.store()
         .create_survey_links(&[NewSurveyLink {
             survey_id: view.survey.id,
             token_hash: kefu_app::auth::sha256_hex("expired-token-expired-token"),
@@ -683,7 +683,11 @@ async fn bad_answers_change_nothing(app: App) {
         }
     }
     assert!(app.survey_for_token(&link.token).await.unwrap().response.is_none());
-    let n = app.store.survey_stats(view.survey.id, "all", None, None).await.unwrap();
+    let n = app
+        .store()
+        .survey_stats(view.survey.id, "all", None, None)
+        .await
+        .unwrap();
     assert!(n.is_empty(), "no statistics were touched");
     // The link still takes a good answer.
     app.answer_survey(&link.token, base(), "", true).await.unwrap();
@@ -954,7 +958,7 @@ async fn import_rebuild_and_segments(app: App) {
     }
     // (Wipe the statistics first, so that the rebuild is seen to make them.)
     assert_eq!(
-        app.store
+        app.store()
             .rebuild_survey_stats(view.survey.id, &mut Nothing, 0)
             .await
             .unwrap(),
@@ -984,7 +988,7 @@ async fn import_rebuild_and_segments(app: App) {
     );
 
     // Bad files change nothing and name the row and column.
-    let count = || async { app.store.final_responses(view.survey.id).await.unwrap().len() };
+    let count = || async { app.store().final_responses(view.survey.id).await.unwrap().len() };
     let n0 = count().await;
     let line = |who: &str, cells: &[(&str, &str)]| -> String {
         let header =

@@ -22,7 +22,7 @@ async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
         },
     );
     let hash = kefu_app::auth::hash_password("correct horse battery").await.unwrap();
-    app.store
+    app.store()
         .create_user(NewUser {
             email: "a@example.com".into(),
             name: "A".into(),
@@ -98,6 +98,6 @@ async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
     .unwrap();
     assert_eq!(idle_in_tx, 0);
     admin.close().await.unwrap();
-    app.store.close().await;
+    app.store().close().await;
     kefu_store_postgres::testing::drop_database(&name).await;
 }

@@ -38,7 +38,7 @@ on_both_databases!(
 async fn concrete_path(h: &Harness, path: &str) -> String {
     let dept = h
         .app
-        .store
+        .store()
         .list_departments()
         .await
         .unwrap()
@@ -47,9 +47,9 @@ async fn concrete_path(h: &Harness, path: &str) -> String {
         .map(|d| d.id);
     let dept = match dept {
         Some(d) => d,
-        None => h.app.store.create_department("Matrix dept", 0).await.unwrap().id,
+        None => h.app.store().create_department("Matrix dept", 0).await.unwrap().id,
     };
-    let hooks = h.app.store.list_webhooks().await.unwrap();
+    let hooks = h.app.store().list_webhooks().await.unwrap();
     let hook = match hooks.first() {
         Some(w) => w.id,
         None => {
@@ -257,7 +257,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
         };
         h.app.answer_survey(&link.token, a, p, true).await.unwrap();
     }
-    let surveys = h.app.store.list_surveys().await.unwrap();
+    let surveys = h.app.store().list_surveys().await.unwrap();
     let mut pages = 0;
     for role in [Role::Admin, Role::Manager] {
         let (cookie, _) = h.session(role).await;
@@ -274,7 +274,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                 // Also the records that carry the hostile text.
                 let users = h
                     .app
-                    .store
+                    .store()
                     .list_users(kefu_store::UserFilter {
                         after: 0,
                         limit: 200,
@@ -282,10 +282,10 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                     })
                     .await
                     .unwrap();
-                let hooks = h.app.store.list_webhooks().await.unwrap();
+                let hooks = h.app.store().list_webhooks().await.unwrap();
                 let customers = h
                     .app
-                    .store
+                    .store()
                     .list_customers(kefu_store::CustomerFilter {
                         after: 0,
                         limit: 200,
@@ -332,7 +332,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
     // The customer archive shows hostile text escaped, with the contact's guidance card.
     let hostile = h
         .app
-        .store
+        .store()
         .search_customers(&kefu_core::search::parse_query("客户 script"), None, 10)
         .await
         .unwrap();
@@ -459,7 +459,7 @@ async fn login_logout_and_lockout(h: &Harness) {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(
         h.app
-            .store
+            .store()
             .get_user(h.user(Role::Technician).id)
             .await
             .unwrap()
@@ -480,7 +480,7 @@ async fn login_logout_and_lockout(h: &Harness) {
 
 async fn csrf_is_required_on_every_form(h: &Harness) {
     let (cookie, csrf) = h.session(Role::Admin).await;
-    let before = h.app.store.list_departments().await.unwrap().len();
+    let before = h.app.store().list_departments().await.unwrap().len();
     for body in ["name=NoToken".to_owned(), "csrf=wrong&name=BadToken".to_owned()] {
         let (res, _) = h.post_form("/admin/departments", &cookie, body).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
@@ -499,7 +499,7 @@ async fn csrf_is_required_on_every_form(h: &Harness) {
         .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        h.app.store.list_departments().await.unwrap().len(),
+        h.app.store().list_departments().await.unwrap().len(),
         before,
         "nothing changed"
     );
@@ -511,10 +511,10 @@ async fn csrf_is_required_on_every_form(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(h.app.store.list_departments().await.unwrap().len(), before + 1);
+    assert_eq!(h.app.store().list_departments().await.unwrap().len(), before + 1);
 
     // Creating a user from the form; a short password is a clear error that changes nothing.
-    let users = h.app.store.count_users().await.unwrap();
+    let users = h.app.store().count_users().await.unwrap();
     let (res, body) = h
         .post_form(
             "/admin/users",
@@ -524,7 +524,7 @@ async fn csrf_is_required_on_every_form(h: &Harness) {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("role=\"alert\""));
-    assert_eq!(h.app.store.count_users().await.unwrap(), users);
+    assert_eq!(h.app.store().count_users().await.unwrap(), users);
     let (res, _) = h
         .post_form(
             "/admin/users",
@@ -549,7 +549,7 @@ async fn csrf_is_required_on_every_form(h: &Harness) {
 
 async fn api_errors_are_problems_and_change_nothing(h: &Harness) {
     let t = h.token(Role::Admin).await;
-    let users = h.app.store.count_users().await.unwrap();
+    let users = h.app.store().count_users().await.unwrap();
     let cases: &[(&str, StatusCode)] = &[
         ("{not json", StatusCode::BAD_REQUEST),
         (
@@ -591,7 +591,7 @@ async fn api_errors_are_problems_and_change_nothing(h: &Harness) {
     let (res, _) = h.api("POST", "/api/v1/users", Some(&t), Some(&big)).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
-        h.app.store.count_users().await.unwrap(),
+        h.app.store().count_users().await.unwrap(),
         users,
         "no bad request changed anything"
     );
@@ -648,7 +648,7 @@ async fn api_errors_are_problems_and_change_nothing(h: &Harness) {
 async fn api_pagination_walks_every_user(h: &Harness) {
     for i in 0..23 {
         h.app
-            .store
+            .store()
             .create_user(kefu_store::NewUser {
                 email: format!("p{i}@example.com"),
                 name: format!("P{i}"),
@@ -733,7 +733,7 @@ async fn operations_endpoints(h: &Harness) {
 async fn forwarded_for_is_not_trusted_by_default() {
     let h = common::sqlite().await;
     let app = kefu_app::App::new(
-        h.app.store.clone(),
+        h.app.store().clone(),
         kefu_app::AppConfig {
             login_attempts_per_minute: 3,
             ..Default::default()
@@ -795,7 +795,7 @@ async fn customers_api(h: &Harness) {
     );
 
     // Bad input: a clear 4xx, nothing created.
-    let before = h.app.store.count_customers().await.unwrap();
+    let before = h.app.store().count_customers().await.unwrap();
     for (body, want) in [
         (
             serde_json::json!({"name": "x", "kind": "vip"}),
@@ -825,7 +825,7 @@ async fn customers_api(h: &Harness) {
             "application/problem+json"
         );
     }
-    assert_eq!(h.app.store.count_customers().await.unwrap(), before);
+    assert_eq!(h.app.store().count_customers().await.unwrap(), before);
 
     // A parent change that would loop: 409 with a type ending /cycle, and nothing changes.
     let (res, text) = h
@@ -840,7 +840,7 @@ async fn customers_api(h: &Harness) {
     let p: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(p["type"].as_str().unwrap().ends_with("/cycle"), "{text}");
     assert_eq!(
-        h.app.store.get_customer(top_id).await.unwrap().name,
+        h.app.store().get_customer(top_id).await.unwrap().name,
         "华东总代理",
         "the refused change changed nothing"
     );
@@ -1314,7 +1314,7 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         )
         .await;
     assert_eq!(json(&text).as_array().unwrap().len(), 2, "the contacts moved");
-    let audit = h.app.store.list_audit(0, 5).await.unwrap();
+    let audit = h.app.store().list_audit(0, 5).await.unwrap();
     let entry = audit
         .iter()
         .find(|a| a.action == "customer.merge")
@@ -1785,7 +1785,7 @@ async fn public_form_and_follow_link(h: &Harness) {
     let cookie = format!("kefu_csrf={pre}");
     let all = || async {
         h.app
-            .store
+            .store()
             .list_tickets(&TicketFilter {
                 limit: 100,
                 ..Default::default()
@@ -1855,7 +1855,7 @@ async fn public_form_and_follow_link(h: &Harness) {
     assert_eq!(tickets.len(), 1);
     let first = &tickets[0];
     assert_eq!(first.channel.as_str(), "web_form");
-    let customer = h.app.store.get_customer(first.customer_id).await.unwrap();
+    let customer = h.app.store().get_customer(first.customer_id).await.unwrap();
     assert_eq!(customer.name, "张三");
     assert!(first.contact_id.is_some());
 
@@ -1907,7 +1907,7 @@ async fn public_form_and_follow_link(h: &Harness) {
         .post_form(&follow, &cookie, format!("csrf={pre}&body={}", enc("还是漏水")))
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let t = h.app.store.get_ticket(first.id).await.unwrap();
+    let t = h.app.store().get_ticket(first.id).await.unwrap();
     assert_ne!(t.status.as_str(), "resolved", "a reply reopens it");
     let (_, page) = h.get_page(&follow, "").await;
     assert!(page.contains("还是漏水"));
@@ -2130,7 +2130,7 @@ async fn attachments_api(h: &Harness) {
     };
     let (res, _) = h.send(big).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let before = h.app.store.attachments_of(t).await.unwrap().len();
+    let before = h.app.store().attachments_of(t).await.unwrap().len();
     let (res, _) = h
         .send(upload(None, "维修单.pdf", "application/pdf", b"%PDF-1.4 x"))
         .await;
@@ -2153,7 +2153,7 @@ async fn attachments_api(h: &Harness) {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
     assert_eq!(
-        h.app.store.attachments_of(t).await.unwrap().len(),
+        h.app.store().attachments_of(t).await.unwrap().len(),
         before,
         "refusals store nothing"
     );
@@ -2172,12 +2172,12 @@ async fn attachments_api(h: &Harness) {
     let (res, page) = h.send(upload(Some(csrf), "现场照片.png", "image/png", &photo)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{page}");
     assert_eq!(
-        h.app.store.attachments_of(t).await.unwrap().last().unwrap().size,
+        h.app.store().attachments_of(t).await.unwrap().last().unwrap().size,
         3 << 20
     );
     let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
     assert!(page.contains("维修单.pdf"), "listed on the ticket: {page}");
-    assert_eq!(h.app.store.attachments_of(t).await.unwrap().len(), before + 2);
+    assert_eq!(h.app.store().attachments_of(t).await.unwrap().len(), before + 2);
 }
 
 async fn resolution_categories_and_incidents(h: &Harness) {
@@ -3155,7 +3155,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
     // Unknown and expired tokens: not found.
     let now = kefu_app::now_ms();
     h.app
-        .store
+        .store()
         .create_survey_links(&[kefu_store::NewSurveyLink {
             survey_id: id,
             token_hash: kefu_app::auth::sha256_hex("expired-token-expired-token"),
@@ -3209,13 +3209,13 @@ async fn survey_answer_page_and_report(h: &Harness) {
 
     // A manager creates a survey and makes links from the pages.
     let (session, csrf) = h.session(Role::Manager).await;
-    let before = h.app.store.list_surveys().await.unwrap().len();
+    let before = h.app.store().list_surveys().await.unwrap().len();
     let (res, page) = h
         .post_form("/surveys", &session, format!("csrf={csrf}&title=&kind=servqual"))
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("data-field=\"title\""));
-    assert_eq!(h.app.store.list_surveys().await.unwrap().len(), before);
+    assert_eq!(h.app.store().list_surveys().await.unwrap().len(), before);
     let (res, _) = h
         .post_form(
             "/surveys",
@@ -3230,7 +3230,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let to = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
     assert!(to.contains("done=survey_created"), "{to}");
-    let new_id = h.app.store.list_surveys().await.unwrap()[0].0.id;
+    let new_id = h.app.store().list_surveys().await.unwrap()[0].0.id;
     let (res, page) = h.get_page(&to, &session).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(page.contains("survey-links-form"));
@@ -3329,7 +3329,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
         page.contains("门店回访 &#60;b&#62;") && !page.contains("门店回访 <b>"),
         "escaped"
     );
-    let cid = h.app.store.list_campaigns(Some(new_id)).await.unwrap()[0].id;
+    let cid = h.app.store().list_campaigns(Some(new_id)).await.unwrap()[0].id;
     let (res, _) = h
         .post_form(
             &format!("/surveys/campaigns/{cid}/run"),
@@ -3352,7 +3352,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(h.app.store.get_campaign(cid).await.unwrap().status, "paused");
+    assert_eq!(h.app.store().get_campaign(cid).await.unwrap().status, "paused");
     let (res, _) = h
         .post_form(&format!("/surveys/campaigns/{cid}/run"), &session, "csrf=wrong".into())
         .await;

@@ -481,7 +481,7 @@ fn export_round_trip(db1: &str, db2: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let bare = rt.block_on(async {
         let app = open_app(db1).await;
-        let r1 = app.store.get_customer_by_external_id("R1").await.unwrap();
+        let r1 = app.store().get_customer_by_external_id("R1").await.unwrap();
         let c = app
             .create_customer(
                 &kefu_app::Actor::Cli,
@@ -496,7 +496,7 @@ fn export_round_trip(db1: &str, db2: &str) {
             )
             .await
             .unwrap();
-        app.store.close().await;
+        app.store().close().await;
         c.id
     });
 
@@ -557,9 +557,9 @@ fn export_round_trip(db1: &str, db2: &str) {
     assert_eq!(records(&std::fs::read(&again_file).unwrap()), records(&purchases));
     rt.block_on(async {
         let app = open_app(db2).await;
-        let c1 = app.store.get_customer_by_external_id("C1").await.unwrap();
+        let c1 = app.store().get_customer_by_external_id("C1").await.unwrap();
         let chain: Vec<String> = app
-            .store
+            .store()
             .customer_ancestors(c1.id)
             .await
             .unwrap()
@@ -567,14 +567,14 @@ fn export_round_trip(db1: &str, db2: &str) {
             .map(|c| c.name)
             .collect();
         assert_eq!(chain, ["华东总代理", "苏州一级批发", "观前街门店"]);
-        let a1 = app.store.get_customer_by_external_id("A1").await.unwrap();
+        let a1 = app.store().get_customer_by_external_id("A1").await.unwrap();
         assert_eq!(
             a1.notes, "=HYPERLINK(\"http://evil.example\",\"点我\")",
             "the guard came off"
         );
-        let bare = app.store.get_customer_by_external_id(&bare_ext).await.unwrap();
+        let bare = app.store().get_customer_by_external_id(&bare_ext).await.unwrap();
         assert_eq!(bare.notes, "'=以引号开头", "exactly one ' came off");
-        app.store.close().await;
+        app.store().close().await;
     });
 
     // Onto the database it came from: every row updated to what it was, nothing added.
@@ -707,7 +707,7 @@ fn mail_ingest_files_tickets_and_refuses_broken_mail() {
     let tickets = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let app = open_app(&db).await;
         let n = app
-            .store
+            .store()
             .list_tickets(&kefu_store::TicketFilter {
                 limit: 100,
                 ..Default::default()
@@ -715,7 +715,7 @@ fn mail_ingest_files_tickets_and_refuses_broken_mail() {
             .await
             .unwrap()
             .len();
-        app.store.close().await;
+        app.store().close().await;
         n
     });
     assert_eq!(tickets, 1);

@@ -45,7 +45,7 @@ async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option
     let mut users = vec![];
     for role in Role::ALL {
         let u = app
-            .store
+            .store()
             .create_user(NewUser {
                 email: format!("{}@example.com", role.as_str()),
                 name: format!("{} 用户", role.as_str()),
@@ -92,7 +92,7 @@ impl Harness {
         let csrf = kefu_app::auth::random_secret();
         let now = kefu_app::now_ms();
         self.app
-            .store
+            .store()
             .create_session(NewSession {
                 token_hash: kefu_app::auth::sha256_hex(&token),
                 user_id,
@@ -169,7 +169,7 @@ impl Harness {
     }
 
     pub async fn finish(mut self) {
-        self.app.store.close().await;
+        self.app.store().close().await;
         if let Some(name) = self.pg_database.take() {
             kefu_store_postgres::testing::drop_database(&name).await;
         }
