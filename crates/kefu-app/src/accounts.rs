@@ -18,6 +18,13 @@ pub struct CreateUser {
     pub departments: Vec<i64>,
 }
 
+/// The figures an admin's home page shows.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminFigures {
+    pub users: i64,
+    pub departments: i64,
+}
+
 impl App {
     /// Every id names an existing department, or the input is invalid.
     async fn check_departments(&self, ids: &[i64]) -> AppResult<()> {
@@ -235,6 +242,24 @@ impl App {
             return Err(AppError::Forbidden);
         }
         Ok(self.store.list_departments().await?)
+    }
+
+    /// How many users belong to each department, by department id (those who may list them).
+    pub async fn department_member_counts(&self, actor: &Actor) -> AppResult<Vec<(i64, i64)>> {
+        if !actor.role().is_staff() {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.store.department_member_counts().await?)
+    }
+
+    /// What an admin's home page counts: users and departments.
+    pub async fn admin_figures(&self, actor: &Actor) -> AppResult<AdminFigures> {
+        actor.require_admin()?;
+        let (users, departments) = tokio::try_join!(self.store.count_users(), self.store.list_departments())?;
+        Ok(AdminFigures {
+            users,
+            departments: departments.len() as i64,
+        })
     }
 
     pub async fn create_department(&self, actor: &Actor, name: &str) -> AppResult<Department> {

@@ -15,11 +15,13 @@ mod demo_tickets;
 mod error;
 pub mod escalation;
 pub mod export;
+pub mod health;
 pub mod import;
 pub mod incidents;
 pub mod jobs;
 pub mod macros;
 pub mod mail;
+pub mod model;
 pub mod notify;
 pub mod portal;
 pub mod public;
@@ -31,6 +33,7 @@ pub mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ticket_edit;
+pub mod ticket_history;
 pub mod tickets;
 pub mod webhooks;
 

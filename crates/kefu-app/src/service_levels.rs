@@ -8,7 +8,7 @@ use kefu_core::calendar::BusinessCalendar;
 use kefu_core::routing::RoutingRule;
 use kefu_core::sla::{PolicyScope, SlaTargets};
 use kefu_core::{FieldError, Invalid, Role};
-use kefu_store::{SlaPolicy, StoredCalendar};
+use kefu_store::{Category, Department, SlaPolicy, StoredCalendar, SurveyDimension, User, UserFilter};
 
 /// The most routing rules a desk may have (the list is read for every new ticket).
 pub const MAX_RULES: usize = 200;
@@ -21,6 +21,23 @@ fn managers(actor: &Actor) -> AppResult<()> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// The most agents the routing form offers to hand tickets to.
+const ROUTING_AGENTS: u32 = 1000;
+
+/// Everything the service-levels page shows and its forms choose from.
+#[derive(Debug, Clone)]
+pub struct ServiceLevels {
+    pub calendars: Vec<StoredCalendar>,
+    pub policies: Vec<SlaPolicy>,
+    pub rules: Vec<RoutingRule>,
+    /// The SERVQUAL dimensions a policy may say it serves.
+    pub dimensions: Vec<SurveyDimension>,
+    pub departments: Vec<Department>,
+    pub categories: Vec<Category>,
+    /// Agents a rule or a breach may hand a ticket to.
+    pub agents: Vec<User>,
 }
 
 /// An SLA policy as a manager writes it.
@@ -67,6 +84,34 @@ fn check_calendar_name(name: &str) -> Result<String, Invalid> {
 
 impl App {
     /// The business calendars, the default first.
+    /// The service levels and the choices their forms offer (managers and admins).
+    pub async fn service_levels(&self, actor: &Actor) -> AppResult<ServiceLevels> {
+        managers(actor)?;
+        let agents = UserFilter {
+            after: 0,
+            limit: ROUTING_AGENTS,
+            role: Some(Role::Agent),
+        };
+        let (calendars, policies, rules, dimensions, departments, categories, agents) = tokio::try_join!(
+            self.list_calendars(actor),
+            self.list_sla_policies(actor),
+            self.list_routing_rules(actor),
+            async { Ok(self.store.survey_dimensions().await?) },
+            async { Ok(self.store.list_departments().await?) },
+            async { Ok(self.store.categories().await?) },
+            async { Ok(self.store.list_users(agents).await?) },
+        )?;
+        Ok(ServiceLevels {
+            calendars,
+            policies,
+            rules,
+            dimensions,
+            departments,
+            categories,
+            agents,
+        })
+    }
+
     pub async fn list_calendars(&self, actor: &Actor) -> AppResult<Vec<StoredCalendar>> {
         managers(actor)?;
         let mut c = self.store.calendars().await?;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The five roles of SPEC.md section L.
+/// The five roles (docs/roles.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -35,25 +35,89 @@ impl Role {
         }
     }
 
-    /// Staff are the roles that work inside the company (everyone but customers).
+    /// Whether the role is one of `set`.
+    pub fn is_in(self, set: RoleSet) -> bool {
+        set.contains(self)
+    }
+
+    /// Staff are the roles that work inside the company: everyone but customers ([`roles::STAFF`]).
     pub fn is_staff(self) -> bool {
-        !matches!(self, Role::Customer)
+        self.is_in(roles::STAFF)
+    }
+
+    /// The roles that work the service desk: tickets and customer records ([`roles::DESK`]).
+    pub fn works_the_desk(self) -> bool {
+        self.is_in(roles::DESK)
+    }
+
+    /// Admins and managers: they set service levels, design surveys, read every ticket
+    /// ([`roles::MANAGERS`]).
+    pub fn manages(self) -> bool {
+        self.is_in(roles::MANAGERS)
     }
 
     /// Users, departments, settings, webhooks and the audit log are the admin's alone to change.
     pub fn may_administer(self) -> bool {
-        matches!(self, Role::Admin)
+        self.is_in(roles::ADMINS)
     }
 
-    /// Managers may read the user list (SPEC.md L: "R (users)").
+    /// Managers may read the user list (docs/roles.md#accounts-and-the-organisation).
     pub fn may_read_users(self) -> bool {
-        matches!(self, Role::Admin | Role::Manager)
+        self.manages()
     }
 
-    /// Agents are the role limited to departments (SPEC.md L).
+    /// The roles a user of which may be put in departments: managers, agents and technicians
+    /// (an agent's tickets are those of its departments; docs/roles.md#scope).
     pub fn belongs_to_departments(self) -> bool {
         matches!(self, Role::Agent | Role::Technician | Role::Manager)
     }
+}
+
+/// A set of roles: the one place a guard such as "admins and managers" is written. The named sets
+/// are in [`roles`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleSet(&'static [Role]);
+
+impl RoleSet {
+    pub const fn new(roles: &'static [Role]) -> RoleSet {
+        RoleSet(roles)
+    }
+
+    pub const fn contains(self, role: Role) -> bool {
+        let mut i = 0;
+        while i < self.0.len() {
+            if self.0[i] as u8 == role as u8 {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// The roles in the set, in the order [`Role::ALL`] gives them.
+    pub fn roles(self) -> &'static [Role] {
+        self.0
+    }
+}
+
+/// The named sets of roles that kefu's guards use (docs/roles.md).
+pub mod roles {
+    use super::{Role, RoleSet};
+
+    /// The administrator alone.
+    pub const ADMINS: RoleSet = RoleSet::new(&[Role::Admin]);
+    /// Admins and managers.
+    pub const MANAGERS: RoleSet = RoleSet::new(&[Role::Admin, Role::Manager]);
+    /// Who works the service desk: tickets and customer records.
+    pub const DESK: RoleSet = RoleSet::new(&[Role::Admin, Role::Manager, Role::Agent]);
+    /// Everyone who works inside the company.
+    pub const STAFF: RoleSet = RoleSet::new(&[Role::Admin, Role::Manager, Role::Agent, Role::Technician]);
+    /// Who files and reads tickets; what each sees is scoped by the use case.
+    pub const TICKET_USERS: RoleSet = RoleSet::new(&[Role::Admin, Role::Manager, Role::Agent, Role::Customer]);
+    /// The customer portal's users.
+    pub const CUSTOMERS: RoleSet = RoleSet::new(&[Role::Customer]);
+    /// Every signed-in user.
+    pub const EVERYONE: RoleSet = RoleSet::new(&Role::ALL);
 }
 
 impl fmt::Display for Role {
@@ -185,30 +249,26 @@ impl LockoutRule {
 
 /// A display name: trimmed, 1–200 characters, no control characters.
 pub fn display_name(raw: &str, field: &str) -> Result<String, Invalid> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(Invalid::one(field, "required", format!("{field} is required")));
-    }
-    if s.chars().count() > 200 {
-        return Err(Invalid::one(
-            field,
-            "too_long",
-            format!("{field} must have at most 200 characters"),
-        ));
-    }
-    if s.chars().any(|c| c.is_control()) {
-        return Err(Invalid::one(
-            field,
-            "control_chars",
-            format!("{field} must not contain control characters"),
-        ));
-    }
-    Ok(s.to_owned())
+    crate::text::check_line(field, raw, 200)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_sets_hold_their_roles() {
+        use Role::*;
+        let members = |set: RoleSet| Role::ALL.into_iter().filter(|r| r.is_in(set)).collect::<Vec<_>>();
+        assert_eq!(members(roles::ADMINS), [Admin]);
+        assert_eq!(members(roles::MANAGERS), [Admin, Manager]);
+        assert_eq!(members(roles::DESK), [Admin, Manager, Agent]);
+        assert_eq!(members(roles::STAFF), [Admin, Manager, Agent, Technician]);
+        assert_eq!(members(roles::TICKET_USERS), [Admin, Manager, Agent, Customer]);
+        assert_eq!(members(roles::CUSTOMERS), [Customer]);
+        assert_eq!(members(roles::EVERYONE), Role::ALL);
+        assert!(Agent.works_the_desk() && !Technician.works_the_desk() && Technician.is_staff());
+    }
 
     #[test]
     fn roles_round_trip_and_reject_unknown() {

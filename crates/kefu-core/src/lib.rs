@@ -16,9 +16,10 @@ pub mod routing;
 pub mod search;
 pub mod sla;
 pub mod stats;
+pub mod text;
 pub mod ticket;
 pub mod time;
 
-pub use account::{Email, PasswordPolicy, Role};
+pub use account::{Email, PasswordPolicy, Role, RoleSet, roles};
 pub use error::{FieldError, Invalid};
 pub use lang::Language;

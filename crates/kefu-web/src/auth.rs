@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use kefu_app::model::User;
 use kefu_app::{Actor, AppError};
 use kefu_core::Language;
-use kefu_store::User;
 
 pub const SESSION_COOKIE: &str = "kefu_session";
 pub const LANG_COOKIE: &str = "kefu_lang";

@@ -20,7 +20,9 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str) {
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
         AppError::Refused(_) => (StatusCode::CONFLICT, "refused"),
         AppError::Cycle => (StatusCode::CONFLICT, "cycle"),
-        AppError::Store(kefu_store::StoreError::Unavailable(_)) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        AppError::Store(kefu_app::model::StoreError::Unavailable(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
         AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }

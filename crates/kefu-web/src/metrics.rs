@@ -117,12 +117,12 @@ pub async fn track(State(state): State<WebState>, req: Request, next: Next) -> R
 
 pub async fn serve(State(state): State<WebState>) -> Response {
     let m = &state.metrics;
-    let p = state.app.store.pool_stats();
+    let p = state.app.pool_stats();
     m.pool_size.set(i64::from(p.size));
     m.pool_idle.set(i64::from(p.idle));
     m.pool_max.set(i64::from(p.max));
-    if let Ok(counts) = state.app.store.job_counts().await {
-        for s in kefu_store::JobStatus::ALL {
+    if let Ok(counts) = state.app.job_counts().await {
+        for s in kefu_app::model::JobStatus::ALL {
             let n = counts.iter().find(|(st, _)| *st == s).map(|(_, n)| *n).unwrap_or(0);
             m.jobs
                 .get_or_create(&StatusLabel {

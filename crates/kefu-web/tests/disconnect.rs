@@ -1,9 +1,9 @@
 //! Clients that hang up mid-request: the work they started finishes, and no PostgreSQL connection
 //! is left idle in a transaction (sqlx 0.9.0 leaves a cancelled `begin()` so: DESIGN.md).
 
+use kefu_app::testing::store::{NewUser, Store};
 use kefu_app::{App, AppConfig};
 use kefu_core::Role;
-use kefu_store::{NewUser, Store};
 use sqlx::Connection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,8 +11,8 @@ use tokio::io::AsyncWriteExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
+    let (url, name) = kefu_app::testing::postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_app::testing::postgres::PostgresStore::open(&url, 8).await.unwrap());
     store.migrate().await.unwrap();
     let app = App::new(
         store,
@@ -67,7 +67,7 @@ async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
         drop(s);
     }
     // Wait until the server is quiet: the session count stops changing (bounded: 30 s).
-    let mut admin = sqlx::PgConnection::connect(&kefu_store_postgres::testing::admin_url())
+    let mut admin = sqlx::PgConnection::connect(&kefu_app::testing::postgres::testing::admin_url())
         .await
         .unwrap();
     let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
@@ -99,5 +99,5 @@ async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
     assert_eq!(idle_in_tx, 0);
     admin.close().await.unwrap();
     app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    kefu_app::testing::postgres::testing::drop_database(&name).await;
 }

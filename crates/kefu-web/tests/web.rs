@@ -275,7 +275,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                 let users = h
                     .app
                     .store()
-                    .list_users(kefu_store::UserFilter {
+                    .list_users(kefu_app::testing::store::UserFilter {
                         after: 0,
                         limit: 200,
                         role: None,
@@ -286,7 +286,7 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
                 let customers = h
                     .app
                     .store()
-                    .list_customers(kefu_store::CustomerFilter {
+                    .list_customers(kefu_app::testing::store::CustomerFilter {
                         after: 0,
                         limit: 200,
                         ..Default::default()
@@ -649,7 +649,7 @@ async fn api_pagination_walks_every_user(h: &Harness) {
     for i in 0..23 {
         h.app
             .store()
-            .create_user(kefu_store::NewUser {
+            .create_user(kefu_app::testing::store::NewUser {
                 email: format!("p{i}@example.com"),
                 name: format!("P{i}"),
                 role: Role::Customer,
@@ -1779,8 +1779,8 @@ async fn ticket_pages(h: &Harness) {
 /// customer found by phone however it is written, the follow link, and the rate limit.
 async fn public_form_and_follow_link(h: &Harness) {
     use kefu_app::Actor;
+    use kefu_app::testing::store::TicketFilter;
     use kefu_app::tickets::Addition;
-    use kefu_store::TicketFilter;
     let pre = "p".repeat(40);
     let cookie = format!("kefu_csrf={pre}");
     let all = || async {
@@ -3156,7 +3156,7 @@ async fn survey_answer_page_and_report(h: &Harness) {
     let now = kefu_app::now_ms();
     h.app
         .store()
-        .create_survey_links(&[kefu_store::NewSurveyLink {
+        .create_survey_links(&[kefu_app::testing::store::NewSurveyLink {
             survey_id: id,
             token_hash: kefu_app::auth::sha256_hex("expired-token-expired-token"),
             customer_id: None,

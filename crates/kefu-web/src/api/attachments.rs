@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::attachments::Upload;
+use kefu_app::model::Attachment;
 use kefu_core::Invalid;
-use kefu_store::Attachment;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

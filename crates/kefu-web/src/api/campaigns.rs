@@ -9,8 +9,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kefu_app::model::Campaign;
 use kefu_app::survey_campaigns::{CampaignInput, CampaignPlan, CampaignRun, LINK_COLUMNS, link_rows, links_csv};
-use kefu_store::Campaign;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

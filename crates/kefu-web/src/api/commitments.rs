@@ -9,8 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::commitments::CommitmentInput;
+use kefu_app::model::Commitment;
 use kefu_core::commitment::Attainment;
-use kefu_store::Commitment;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

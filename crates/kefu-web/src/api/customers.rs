@@ -10,11 +10,10 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kefu_app::AppError;
 use kefu_app::customers::CustomerInput;
+use kefu_app::model::{Customer, CustomerFilter, CustomerPatch};
 use kefu_core::customer::{CustomerKind, Subkind};
 use kefu_core::page::{PageRequest, split_page};
-use kefu_store::{Customer, CustomerFilter, CustomerPatch};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -403,21 +402,10 @@ pub async fn tree(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<TreeDto>, ApiError> {
-    let actor = caller.actor();
-    state.app.visible_customer(&actor, id).await?;
-    let mut upstream = state.app.store.customer_ancestors(id).await.map_err(AppError::from)?;
-    // A customer user sees the chain only from its own record down.
-    if let kefu_app::portal::CustomerScope::Within(root) = state.app.customer_scope(&actor).await? {
-        if let Some(i) = upstream.iter().position(|c| c.id == root) {
-            upstream.drain(..i);
-        } else {
-            upstream.clear();
-        }
-    }
-    let counts = state.app.store.subtree_counts(id).await.map_err(AppError::from)?;
+    let chain = state.app.customer_chain(&caller.actor(), id).await?;
     Ok(Json(TreeDto {
-        upstream: upstream.into_iter().map(Into::into).collect(),
-        downstream_counts: counts.into_iter().collect(),
+        upstream: chain.upstream.into_iter().map(Into::into).collect(),
+        downstream_counts: chain.downstream_counts.into_iter().collect(),
     }))
 }
 
@@ -445,13 +433,10 @@ pub async fn downstream(
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     let kind = q.kind.as_deref().map(CustomerKind::parse).transpose()?;
     // A customer user sees only what is beneath its own record (404 otherwise, as for `tree`).
-    state.app.visible_customer(&caller.actor(), id).await?;
     let rows = state
         .app
-        .store
-        .subtree_customers(id, kind, page.after, page.limit + 1)
-        .await
-        .map_err(AppError::from)?;
+        .downstream_customers(&caller.actor(), id, kind, page.after, page.limit + 1)
+        .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |c| c.id);
     Ok(Json(CustomerPage {
         items: rows.into_iter().map(Into::into).collect(),
@@ -474,8 +459,8 @@ pub struct ContactDto {
     pub is_primary: bool,
 }
 
-impl From<kefu_store::Contact> for ContactDto {
-    fn from(c: kefu_store::Contact) -> Self {
+impl From<kefu_app::model::Contact> for ContactDto {
+    fn from(c: kefu_app::model::Contact) -> Self {
         ContactDto {
             id: c.id,
             customer_id: c.customer_id,
@@ -499,14 +484,11 @@ pub async fn list_contacts(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ContactDto>>, ApiError> {
-    state.app.visible_customer(&caller.actor(), id).await?;
     Ok(Json(
         state
             .app
-            .store
-            .list_contacts(id)
-            .await
-            .map_err(AppError::from)?
+            .contacts_of(&caller.actor(), id)
+            .await?
             .into_iter()
             .map(Into::into)
             .collect(),
@@ -576,8 +558,8 @@ pub struct PurchaseDto {
     pub seller_id: Option<i64>,
 }
 
-impl From<kefu_store::Purchase> for PurchaseDto {
-    fn from(p: kefu_store::Purchase) -> Self {
+impl From<kefu_app::model::Purchase> for PurchaseDto {
+    fn from(p: kefu_app::model::Purchase) -> Self {
         PurchaseDto {
             id: p.id,
             external_id: p.external_id,
@@ -602,14 +584,11 @@ pub async fn list_purchases(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<PurchaseDto>>, ApiError> {
-    state.app.visible_customer(&caller.actor(), id).await?;
     Ok(Json(
         state
             .app
-            .store
-            .list_purchases(id, 500)
-            .await
-            .map_err(AppError::from)?
+            .purchases_of(&caller.actor(), id, 500)
+            .await?
             .into_iter()
             .map(Into::into)
             .collect(),
@@ -679,9 +658,7 @@ pub async fn get_contact(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<ContactDto>, ApiError> {
-    let c = state.app.store.get_contact(id).await.map_err(AppError::from)?;
-    state.app.visible_customer(&caller.actor(), c.customer_id).await?;
-    Ok(Json(c.into()))
+    Ok(Json(state.app.contact(&caller.actor(), id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -797,9 +774,7 @@ pub async fn get_purchase(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<PurchaseDto>, ApiError> {
-    let p = state.app.store.get_purchase(id).await.map_err(AppError::from)?;
-    state.app.visible_customer(&caller.actor(), p.customer_id).await?;
-    Ok(Json(p.into()))
+    Ok(Json(state.app.purchase(&caller.actor(), id).await?.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

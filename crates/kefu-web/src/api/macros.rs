@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::macros::MacroInput;
-use kefu_store::{Macro, SavedView};
+use kefu_app::model::{Macro, SavedView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

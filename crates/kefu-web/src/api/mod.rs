@@ -21,9 +21,9 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::accounts::CreateUser;
+use kefu_app::model::{Department, User, UserFilter, Webhook};
 use kefu_core::page::{PageRequest, split_page};
 use kefu_core::{Language, Role};
-use kefu_store::{Department, User, UserFilter, Webhook};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
@@ -357,7 +357,7 @@ pub struct AuditQuery {
 #[derive(Serialize, ToSchema)]
 pub struct AuditPage {
     #[schema(value_type = Vec<Object>)]
-    pub items: Vec<kefu_store::AuditEntry>,
+    pub items: Vec<kefu_app::model::AuditEntry>,
     pub next_cursor: Option<String>,
 }
 
@@ -369,14 +369,8 @@ pub async fn list_audit(
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
-    caller.actor().require_admin()?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
-    let items = state
-        .app
-        .store
-        .list_audit(page.after, page.limit)
-        .await
-        .map_err(kefu_app::AppError::from)?;
+    let items = state.app.audit_log(&caller.actor(), page.after, page.limit).await?;
     let next_cursor = (items.len() == page.limit as usize)
         .then(|| items.last().map(|e| kefu_core::page::encode_cursor(e.id)))
         .flatten();

@@ -23,16 +23,7 @@ pub struct Ready {
 /// The database is reachable and migrated to this build's schema.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
 pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Ready>) {
-    let store = &state.app.store;
-    let database = match store.ping().await {
-        Ok(()) => "ok".to_owned(),
-        Err(e) => e.to_string(),
-    };
-    let schema = match store.schema_status().await {
-        Ok(s) if s.is_current() => "current".to_owned(),
-        Ok(s) => format!("pending {:?}, unknown {:?}", s.pending, s.unknown),
-        Err(e) => e.to_string(),
-    };
+    let kefu_app::health::Readiness { database, schema } = state.app.readiness().await;
     let ready = database == "ok" && schema == "current";
     (
         if ready {

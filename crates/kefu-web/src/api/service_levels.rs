@@ -10,10 +10,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kefu_app::model::{SlaPolicy, StoredCalendar};
 use kefu_app::service_levels::PolicyInput;
 use kefu_core::Invalid;
 use kefu_core::routing::RoutingRule;
-use kefu_store::{SlaPolicy, StoredCalendar};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -10,11 +10,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kefu_app::model::{TicketFilter, TicketMessage};
 use kefu_app::tickets::{Addition, TicketInput, TicketView};
 use kefu_core::Invalid;
 use kefu_core::page::{PageRequest, split_page};
 use kefu_core::ticket::{Kind, Priority, Status};
-use kefu_store::{TicketFilter, TicketMessage};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -465,13 +465,7 @@ pub async fn activity(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ActivityDto>>, ApiError> {
-    state.app.visible_ticket(&caller.actor(), id).await?;
-    let rows = state
-        .app
-        .store
-        .ticket_activity(id)
-        .await
-        .map_err(kefu_app::AppError::from)?;
+    let rows = state.app.ticket_activity(&caller.actor(), id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|a| ActivityDto {
@@ -508,17 +502,7 @@ pub async fn notifications(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<NotificationDto>>, ApiError> {
-    let actor = caller.actor();
-    state.app.visible_ticket(&actor, id).await?;
-    if actor.role() == kefu_core::Role::Customer {
-        return Err(kefu_app::AppError::Forbidden.into());
-    }
-    let rows = state
-        .app
-        .store
-        .notifications_of(id)
-        .await
-        .map_err(kefu_app::AppError::from)?;
+    let rows = state.app.ticket_notifications(&caller.actor(), id).await?;
     Ok(Json(
         rows.into_iter()
             .map(|n| NotificationDto {
@@ -599,7 +583,7 @@ pub struct StepDto {
     pub author_user_id: Option<i64>,
 }
 
-fn step_dto(s: kefu_store::IncidentStep) -> StepDto {
+fn step_dto(s: kefu_app::model::IncidentStep) -> StepDto {
     StepDto {
         id: s.id,
         at: s.at,

@@ -6,8 +6,8 @@ use crate::auth::Caller;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use kefu_app::model::AuditEntry;
 use kefu_core::page::decode_cursor;
-use kefu_store::AuditEntry;
 use serde::Deserialize;
 
 pub struct AuditRow {
@@ -31,13 +31,10 @@ pub struct AuditQuery {
 
 pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<AuditQuery>) -> Response {
     let before = q.before.as_deref().and_then(decode_cursor).unwrap_or(0);
-    if let Err(e) = caller.actor().require_admin() {
-        return super::error_page(&caller.identity, e);
-    }
     let limit = 100;
-    let entries = match state.app.store.list_audit(before, limit).await {
+    let entries = match state.app.audit_log(&caller.actor(), before, limit).await {
         Ok(e) => e,
-        Err(e) => return super::error_page(&caller.identity, e.into()),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     let tz = time_zone(&state).await;
     let older = (entries.len() == limit as usize)

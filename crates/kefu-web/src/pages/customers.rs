@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
 use kefu_app::customers::CustomerInput;
+use kefu_app::model::{Contact, Customer, CustomerFilter, CustomerPatch, PortalAccount, Purchase, User};
 use kefu_core::Language;
 use kefu_core::customer::{GuidanceCard, Subkind};
 use kefu_core::page::{PageRequest, split_page};
-use kefu_store::{Contact, Customer, CustomerFilter, CustomerPatch, PortalAccount, Purchase, User, UserFilter};
 use serde::Deserialize;
 
 /// The label key of a kind or subkind.
@@ -177,37 +177,21 @@ async fn form(
     status: StatusCode,
 ) -> Response {
     // Intermediate customers to buy through (the first 200; a search-as-you-type picker can come later).
-    let parents = state
-        .app
-        .store
-        .list_customers(CustomerFilter {
+    let actor = caller.actor();
+    let parents = state.app.list_customers(
+        &actor,
+        CustomerFilter {
             after: 0,
             limit: 200,
             kind: Some(kefu_core::customer::CustomerKind::Intermediate),
             ..Default::default()
-        })
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|p| Some(p.id) != editing)
-        .collect();
-    // Account managers: enabled staff who work with customers (the first 500 of each role; portal
-    // users, however many, do not crowd them out).
-    let mut managers = Vec::new();
-    for role in [kefu_core::Role::Admin, kefu_core::Role::Manager, kefu_core::Role::Agent] {
-        let users = state
-            .app
-            .store
-            .list_users(UserFilter {
-                after: 0,
-                limit: 500,
-                role: Some(role),
-            })
-            .await
-            .unwrap_or_default();
-        managers.extend(users.into_iter().filter(|u| !u.disabled));
-    }
-    managers.sort_by_key(|u| u.id);
+        },
+    );
+    let (parents, managers) = match tokio::try_join!(parents, state.app.account_manager_choices(&actor)) {
+        Ok(x) => x,
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
+    let parents = parents.into_iter().filter(|p| Some(p.id) != editing).collect();
     render_status(
         status,
         FormPage {
@@ -476,9 +460,12 @@ pub async fn tree(State(state): State<WebState>, caller: Caller, Query(q): Query
         Err(e) => return super::error_page(ident, e),
     };
     let (parent, upstream) = match parent_id {
-        Some(p) => match tokio::try_join!(state.app.store.get_customer(p), state.app.store.customer_ancestors(p)) {
-            Ok((c, up)) => (Some(c), up),
-            Err(e) => return super::error_page(ident, e.into()),
+        Some(p) => match tokio::try_join!(
+            state.app.visible_customer(&actor, p),
+            state.app.customer_chain(&actor, p)
+        ) {
+            Ok((c, chain)) => (Some(c), chain.upstream),
+            Err(e) => return super::error_page(ident, e),
         },
         None => (None, vec![]),
     };
@@ -565,9 +552,9 @@ pub async fn create_portal_account(
     } else {
         kefu_app::portal::PortalCredential::Password(f.password)
     };
-    let customer_id = match state.app.store.get_contact(contact_id).await {
+    let customer_id = match state.app.contact(&caller.actor(), contact_id).await {
         Ok(c) => c.customer_id,
-        Err(e) => return super::error_page(&caller.identity, e.into()),
+        Err(e) => return super::error_page(&caller.identity, e),
     };
     match state
         .app
@@ -661,31 +648,30 @@ async fn archive_page(
     let ident = &caller.identity;
     let t = ident.tr();
     let app = &state.app;
-    let store = &app.store;
     let actor = caller.actor();
-    let c = match app.visible_customer(&actor, id).await {
-        Ok(c) => c,
-        Err(e) => return super::error_page(ident, e),
-    };
-    let (upstream, counts, contacts, purchases, accounts, duplicates) = match tokio::try_join!(
-        async { Ok::<_, AppError>(store.customer_ancestors(id).await?) },
-        async { Ok(store.subtree_counts(id).await?) },
-        async { Ok(store.list_contacts(id).await?) },
-        async { Ok(store.list_purchases(id, 100).await?) },
-        app.portal_accounts_of(&actor, id),
-        app.duplicates_of(id),
-    ) {
+    let tickets = app.list_tickets(
+        &actor,
+        kefu_app::model::TicketFilter {
+            limit: 20,
+            customer_id: Some(id),
+            ..Default::default()
+        },
+    );
+    let (archive, tickets) = match tokio::try_join!(app.customer_archive(&actor, id), tickets) {
         Ok(x) => x,
         Err(e) => return super::error_page(ident, e),
     };
-    let manager = match c.account_manager_id {
-        Some(m) => store.get_user(m).await.ok(),
-        None => None,
-    };
-    let merged_into = match c.merged_into {
-        Some(m) => store.get_customer(m).await.ok(),
-        None => None,
-    };
+    let kefu_app::customers::CustomerArchive {
+        customer: c,
+        chain,
+        contacts,
+        purchases,
+        portal_accounts: accounts,
+        duplicates,
+        account_manager: manager,
+        merged_into,
+    } = archive;
+    let (upstream, counts) = (chain.upstream, chain.downstream_counts);
     let zh = t.lang == Language::ZhCn;
     let downstream = counts
         .into_iter()
@@ -699,17 +685,7 @@ async fn archive_page(
         })
         .collect();
     let tz = time_zone(state).await;
-    let tickets = app
-        .list_tickets(
-            &actor,
-            kefu_store::TicketFilter {
-                limit: 20,
-                customer_id: Some(id),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_or_default()
+    let tickets = tickets
         .into_iter()
         .map(|v| {
             let status = v.ticket.status.label(t.lang);

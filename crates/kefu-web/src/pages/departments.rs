@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
-use kefu_store::Department;
+use kefu_app::model::Department;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -33,11 +33,13 @@ async fn page(
     done_code: Option<&str>,
 ) -> Response {
     let actor = caller.actor();
-    let depts = match state.app.list_departments(&actor).await {
-        Ok(d) => d,
+    let (depts, counts) = match tokio::try_join!(
+        state.app.list_departments(&actor),
+        state.app.department_member_counts(&actor)
+    ) {
+        Ok(x) => x,
         Err(e) => return super::error_page(&caller.identity, e),
     };
-    let counts = state.app.store.department_member_counts().await.unwrap_or_default();
     let rows = depts
         .into_iter()
         .map(|d| {

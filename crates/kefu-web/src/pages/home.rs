@@ -51,11 +51,12 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         .to_owned();
     let mut stats = vec![];
     if caller.user.role == Role::Admin {
-        if let Ok(n) = state.app.store.count_users().await {
-            stats.push((t.t("home.admin.users"), n));
-        }
-        if let Ok(d) = state.app.store.list_departments().await {
-            stats.push((t.t("home.admin.departments"), d.len() as i64));
+        match state.app.admin_figures(&caller.actor()).await {
+            Ok(f) => {
+                stats.push((t.t("home.admin.users"), f.users));
+                stats.push((t.t("home.admin.departments"), f.departments));
+            }
+            Err(e) => return super::error_page(id, e),
         }
     }
     render(HomePage {

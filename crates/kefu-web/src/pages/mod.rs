@@ -25,8 +25,8 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kefu_app::AppError;
+use kefu_app::model::User;
 use kefu_core::Role;
-use kefu_store::User;
 
 pub struct NavItem {
     pub href: &'static str,

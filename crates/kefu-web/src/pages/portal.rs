@@ -12,10 +12,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
+use kefu_app::model::{AuthorKind, TicketFilter};
 use kefu_app::portal::CustomerScope;
 use kefu_app::tickets::{Addition, TicketInput};
 use kefu_core::ticket::Kind;
-use kefu_store::{AuthorKind, TicketFilter};
 use serde::Deserialize;
 
 /// One request in the list.

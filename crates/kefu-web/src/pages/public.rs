@@ -14,10 +14,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::AppError;
+use kefu_app::model::{AuthorKind, TicketMessage};
 use kefu_app::public::{PublicTicketInput, check_pretags};
 use kefu_app::tickets::TicketView;
 use kefu_core::ticket::Kind;
-use kefu_store::{AuthorKind, TicketMessage};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 

@@ -13,13 +13,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
 use kefu_app::service_levels::PolicyInput;
+use kefu_core::Invalid;
 use kefu_core::customer::CustomerKind;
 use kefu_core::lang::Language;
 use kefu_core::rfm::ValueTier;
 use kefu_core::routing::{Actions, Assign, Conditions, RoutingRule};
 use kefu_core::sla::{PolicyScope, SlaTargets};
 use kefu_core::ticket::{Channel, Kind, Priority};
-use kefu_core::{Invalid, Role};
 use serde::Deserialize;
 
 /// The fields of a submitted form, in order (a name may repeat: check boxes).
@@ -130,7 +130,7 @@ fn customer_kind_key(k: CustomerKind) -> &'static str {
 }
 
 /// A policy's stored values as the form shows them.
-fn policy_values(p: &kefu_store::SlaPolicy) -> Values {
+fn policy_values(p: &kefu_app::model::SlaPolicy) -> Values {
     let n = |v: Option<i64>| v.map(|m| m.to_string()).unwrap_or_default();
     let mut v = vec![
         ("name".to_owned(), p.name.clone()),
@@ -182,30 +182,19 @@ async fn page(
     let actor = caller.actor();
     let t = caller.identity.tr();
     let lang = t.lang;
-    let loaded = async {
-        Ok::<_, AppError>((
-            state.app.list_calendars(&actor).await?,
-            state.app.list_sla_policies(&actor).await?,
-            state.app.list_routing_rules(&actor).await?,
-            state.app.store.survey_dimensions().await?,
-            state.app.store.list_departments().await?,
-            state.app.store.categories().await?,
-            state
-                .app
-                .store
-                .list_users(kefu_store::UserFilter {
-                    after: 0,
-                    limit: 1000,
-                    role: Some(Role::Agent),
-                })
-                .await?,
-        ))
-    }
-    .await;
-    let (calendars, policies, rules, dims, departments, categories, agents) = match loaded {
-        Ok(x) => x,
-        Err(e) => return super::error_page(&caller.identity, e),
-    };
+    let (calendars, policies, rules, dims, departments, categories, agents) =
+        match state.app.service_levels(&actor).await {
+            Ok(l) => (
+                l.calendars,
+                l.policies,
+                l.rules,
+                l.dimensions,
+                l.departments,
+                l.categories,
+                l.agents,
+            ),
+            Err(e) => return super::error_page(&caller.identity, e),
+        };
     let kind_label = |k: Kind| k.label(lang).to_owned();
     let any = t.t("service.any");
     let calendar_name = |id: i64| {

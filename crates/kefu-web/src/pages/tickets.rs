@@ -12,13 +12,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
+use kefu_app::model::{Customer, TicketFilter, TicketMessage};
 use kefu_app::tickets::{Addition, TicketInput, TicketView};
 use kefu_core::page::{PageRequest, split_page};
 use kefu_core::queue::Quadrant;
 use kefu_core::sla::{SlaState, TargetStatus};
 use kefu_core::ticket::{Kind, Priority, Status};
 use kefu_core::{Language, Role};
-use kefu_store::{Customer, TicketFilter, TicketMessage};
 use serde::Deserialize;
 
 /// One SLA target as a page shows it.
@@ -387,22 +387,25 @@ async fn ticket_page_with(
         Ok(m) => m,
         Err(e) => return super::error_page(ident, e),
     };
-    let activity = state.app.store.ticket_activity(id).await.unwrap_or_default();
-    let escalations = state.app.store.escalations_of(id).await.unwrap_or_default();
-    let attachments = state
-        .app
-        .ticket_attachments(&actor, id)
-        .await
-        .unwrap_or_default()
+    // A failing read shows the error page: an outage must not look like an empty history.
+    let (history, attachments, customer) = match tokio::try_join!(
+        state.app.ticket_history(&actor, id),
+        state.app.ticket_attachments(&actor, id),
+        state.app.ticket_customer(&actor, id),
+    ) {
+        Ok(x) => x,
+        Err(e) => return super::error_page(ident, e),
+    };
+    let kefu_app::ticket_history::TicketHistory {
+        activity,
+        escalations,
+        notifications,
+    } = history;
+    let attachments = attachments
         .into_iter()
         .map(|a| (a.id, a.filename, human_size(a.size)))
         .collect();
-    let notifications = if actor.role() == kefu_core::Role::Customer {
-        vec![]
-    } else {
-        state.app.store.notifications_of(id).await.unwrap_or_default()
-    };
-    let customer = state.app.store.get_customer(view.ticket.customer_id).await.ok();
+    let customer = Some(customer);
     let tz = time_zone(state).await;
     let is_incident = view.ticket.kind == kefu_core::ticket::Kind::Incident;
     let macros = state
@@ -414,14 +417,10 @@ async fn ticket_page_with(
         .map(|m| (m.id, if lang == Language::ZhCn { m.title_zh } else { m.title_en }))
         .collect();
     let steps = if is_incident {
-        state
-            .app
-            .incident_steps(&actor, id)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| (fmt_time(s.at, &tz), s.body))
-            .collect()
+        match state.app.incident_steps(&actor, id).await {
+            Ok(steps) => steps.into_iter().map(|s| (fmt_time(s.at, &tz), s.body)).collect(),
+            Err(e) => return super::error_page(ident, e),
+        }
     } else {
         vec![]
     };
@@ -444,15 +443,11 @@ async fn ticket_page_with(
         .compensation_minor
         .map(|m| format!("{}.{:02}", m / 100, m % 100))
         .unwrap_or_default();
-    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
-    for m in &messages {
-        if let Some(u) = m.author_user_id
-            && !names.contains_key(&u)
-            && let Ok(user) = state.app.store.get_user(u).await
-        {
-            names.insert(u, user.name);
-        }
-    }
+    let authors: Vec<i64> = messages.iter().filter_map(|m| m.author_user_id).collect();
+    let names = match state.app.message_author_names(&actor, id, &authors).await {
+        Ok(n) => n,
+        Err(e) => return super::error_page(ident, e),
+    };
     let targets = vec![
         target_view(t.t("tickets.first_response"), &view.sla.first_response, lang, &tz),
         target_view(t.t("tickets.next_response"), &view.sla.next_response, lang, &tz),
@@ -469,13 +464,13 @@ async fn ticket_page_with(
         .into_iter()
         .map(|m| MessageView {
             author: match (m.author_kind, m.author_user_id.and_then(|u| names.get(&u))) {
-                (kefu_store::AuthorKind::Customer, _) => customer_label.clone(),
+                (kefu_app::model::AuthorKind::Customer, _) => customer_label.clone(),
                 (_, Some(n)) => n.clone(),
                 _ => t.t("tickets.system").to_owned(),
             },
             at: fmt_time(m.created_at, &tz),
-            internal: m.kind == kefu_store::MessageKind::Internal,
-            call: m.kind == kefu_store::MessageKind::Call,
+            internal: m.kind == kefu_app::model::MessageKind::Internal,
+            call: m.kind == kefu_app::model::MessageKind::Call,
             m,
         })
         .collect();

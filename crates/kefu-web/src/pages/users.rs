@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
 use kefu_app::accounts::CreateUser;
+use kefu_app::model::{Department, User, UserFilter};
 use kefu_core::page::{PageRequest, split_page};
 use kefu_core::{Language, Role};
-use kefu_store::{Department, User, UserFilter};
 use serde::Deserialize;
 
 pub struct UserRow {

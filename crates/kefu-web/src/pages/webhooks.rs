@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
+use kefu_app::model::{Delivery, Webhook};
 use kefu_app::webhooks::EVENTS;
-use kefu_store::{Delivery, Webhook};
 use serde::Deserialize;
 
 #[derive(Template)]

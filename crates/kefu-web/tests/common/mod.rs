@@ -6,9 +6,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, header};
 use http_body_util::BodyExt;
+use kefu_app::testing::store::{NewSession, NewUser, Store, User};
 use kefu_app::{App, AppConfig};
 use kefu_core::Role;
-use kefu_store::{NewSession, NewUser, Store, User};
 use std::sync::Arc;
 use tower::ServiceExt;
 
@@ -23,13 +23,13 @@ pub struct Harness {
 pub async fn sqlite() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("kefu.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(kefu_app::testing::sqlite::SqliteStore::open(&url, 4).await.unwrap());
     build(store, Some(dir), None).await
 }
 
 pub async fn postgres() -> Harness {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
+    let (url, name) = kefu_app::testing::postgres::testing::create_database().await;
+    let store: Arc<dyn Store> = Arc::new(kefu_app::testing::postgres::PostgresStore::open(&url, 8).await.unwrap());
     build(store, None, Some(name)).await
 }
 
@@ -171,7 +171,7 @@ impl Harness {
     pub async fn finish(mut self) {
         self.app.store().close().await;
         if let Some(name) = self.pg_database.take() {
-            kefu_store_postgres::testing::drop_database(&name).await;
+            kefu_app::testing::postgres::testing::drop_database(&name).await;
         }
     }
 }

@@ -1,0 +1,76 @@
+//! Reading a customer's place in the channel tree and its records, within the caller's scope: a
+//! customer user sees the chain only from its own record down (docs/roles.md#scope).
+
+use crate::portal::CustomerScope;
+use crate::{Actor, App, AppResult};
+use kefu_core::customer::CustomerKind;
+use kefu_store::{Contact, Customer, Purchase};
+
+/// Where a customer stands: the customers above it (the top first) that the caller may see, and
+/// how many of each kind are beneath it.
+#[derive(Debug, Clone)]
+pub struct CustomerChain {
+    pub upstream: Vec<Customer>,
+    pub downstream_counts: Vec<(String, i64)>,
+}
+
+impl App {
+    /// The chain above a customer the actor may see, trimmed to the actor's scope, and the counts
+    /// beneath it.
+    pub async fn customer_chain(&self, actor: &Actor, id: i64) -> AppResult<CustomerChain> {
+        self.visible_customer(actor, id).await?;
+        let (mut upstream, downstream_counts) =
+            tokio::try_join!(self.store.customer_ancestors(id), self.store.subtree_counts(id))?;
+        if let CustomerScope::Within(root) = self.customer_scope(actor).await? {
+            match upstream.iter().position(|c| c.id == root) {
+                Some(i) => {
+                    upstream.drain(..i);
+                }
+                None => upstream.clear(),
+            }
+        }
+        Ok(CustomerChain {
+            upstream,
+            downstream_counts,
+        })
+    }
+
+    /// Customers beneath one the actor may see, at any depth, by id after `after`.
+    pub async fn downstream_customers(
+        &self,
+        actor: &Actor,
+        id: i64,
+        kind: Option<CustomerKind>,
+        after: i64,
+        limit: u32,
+    ) -> AppResult<Vec<Customer>> {
+        self.visible_customer(actor, id).await?;
+        Ok(self.store.subtree_customers(id, kind, after, limit).await?)
+    }
+
+    /// The contacts of a customer the actor may see.
+    pub async fn contacts_of(&self, actor: &Actor, customer_id: i64) -> AppResult<Vec<Contact>> {
+        self.visible_customer(actor, customer_id).await?;
+        Ok(self.store.list_contacts(customer_id).await?)
+    }
+
+    /// The newest `limit` purchases of a customer the actor may see.
+    pub async fn purchases_of(&self, actor: &Actor, customer_id: i64, limit: u32) -> AppResult<Vec<Purchase>> {
+        self.visible_customer(actor, customer_id).await?;
+        Ok(self.store.list_purchases(customer_id, limit).await?)
+    }
+
+    /// A contact of a customer the actor may see (`NotFound` otherwise).
+    pub async fn contact(&self, actor: &Actor, id: i64) -> AppResult<Contact> {
+        let c = self.store.get_contact(id).await?;
+        self.visible_customer(actor, c.customer_id).await?;
+        Ok(c)
+    }
+
+    /// A purchase of a customer the actor may see (`NotFound` otherwise).
+    pub async fn purchase(&self, actor: &Actor, id: i64) -> AppResult<Purchase> {
+        let p = self.store.get_purchase(id).await?;
+        self.visible_customer(actor, p.customer_id).await?;
+        Ok(p)
+    }
+}
