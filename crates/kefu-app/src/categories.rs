@@ -2,7 +2,7 @@
 //! it; managers grow it. Routing rules match a category or anything beneath it.
 
 use crate::{Actor, App, AppError, AppResult, now_ms};
-use kefu_core::{Invalid, Role};
+use kefu_core::Invalid;
 use kefu_store::Category;
 
 /// How deep the tree may grow.
@@ -35,18 +35,13 @@ impl App {
         name_en: &str,
         name_zh: &str,
     ) -> AppResult<Category> {
-        if !matches!(actor.role(), Role::Admin | Role::Manager) {
+        if !actor.role().manages() {
             return Err(AppError::Forbidden);
         }
         let mut errors = vec![];
         for (field, v) in [("name_en", name_en), ("name_zh", name_zh)] {
-            let v = v.trim();
-            if v.is_empty() || v.chars().count() > 100 {
-                errors.push(Invalid::one(
-                    field,
-                    "required",
-                    format!("{field} is required (at most 100 characters)"),
-                ));
+            if let Err(e) = kefu_core::text::check_text(field, v, 100) {
+                errors.push(e);
             }
         }
         if let Some(e) = errors.into_iter().reduce(|mut a, b| {

@@ -6,7 +6,6 @@
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
 use kefu_core::ticket::Kind;
-use kefu_core::{Invalid, Role};
 use kefu_store::Commitment;
 
 /// The window the public page measures.
@@ -25,14 +24,6 @@ pub struct CommitmentInput {
     pub position: i64,
 }
 
-fn managers(actor: &Actor) -> AppResult<()> {
-    if matches!(actor.role(), Role::Admin | Role::Manager) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 impl App {
     /// Creates (`id` `None`) or replaces a commitment (managers and admins).
     pub async fn save_commitment(
@@ -41,17 +32,9 @@ impl App {
         id: Option<i64>,
         input: CommitmentInput,
     ) -> AppResult<Commitment> {
-        managers(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         for (field, v) in [("title_en", &input.title_en), ("title_zh", &input.title_zh)] {
-            let v = v.trim();
-            if v.is_empty() || v.chars().count() > 200 {
-                return Err(Invalid::one(
-                    field,
-                    "required",
-                    format!("{field} is required (at most 200 characters)"),
-                )
-                .into());
-            }
+            kefu_core::text::check_text(field, v, 200)?;
         }
         check_promise(input.within_minutes, input.target_percent)?;
         let now = now_ms();
@@ -85,7 +68,7 @@ impl App {
     }
 
     pub async fn delete_commitment(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        managers(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         self.store.delete_commitment(id).await?;
         self.audit(
             actor,
@@ -98,7 +81,7 @@ impl App {
 
     /// Every commitment with its attainment (staff see unpublished ones too).
     pub async fn commitments(&self, actor: &Actor) -> AppResult<Vec<(Commitment, Attainment)>> {
-        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+        if !actor.role().works_the_desk() {
             return Err(AppError::Forbidden);
         }
         self.measure(self.store.commitments().await?).await

@@ -5,19 +5,11 @@
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::Invalid;
 use kefu_core::ticket::Kind;
-use kefu_core::{Invalid, Role};
 use kefu_store::{IncidentStep, StoreError};
 
 const MAX_STEP_CHARS: usize = 5_000;
-
-fn staff(actor: &Actor) -> AppResult<()> {
-    if matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 impl App {
     async fn incident(&self, actor: &Actor, id: i64) -> AppResult<kefu_store::Ticket> {
@@ -37,17 +29,10 @@ impl App {
         body: &str,
         at: Option<i64>,
     ) -> AppResult<IncidentStep> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let t = self.incident(actor, id).await?;
-        let body = body.trim();
-        if body.is_empty() || body.chars().count() > MAX_STEP_CHARS {
-            return Err(Invalid::one(
-                "body",
-                "required",
-                format!("say what was done (at most {MAX_STEP_CHARS} characters)"),
-            )
-            .into());
-        }
+        let body = kefu_core::text::check_text("body", body, MAX_STEP_CHARS)?;
+        let body = body.as_str();
         let now = now_ms();
         let at = at.unwrap_or(now);
         if at > now + 60_000 || at < t.created_at - 86_400_000 {
@@ -72,7 +57,7 @@ impl App {
 
     /// A new private link to the recovery log; the plain token is returned once.
     pub async fn share_incident(&self, actor: &Actor, id: i64) -> AppResult<String> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let t = self.incident(actor, id).await?;
         let token = random_secret();
         self.store
@@ -90,7 +75,7 @@ impl App {
 
     /// Revokes every link to the recovery log; the number revoked.
     pub async fn revoke_incident_shares(&self, actor: &Actor, id: i64) -> AppResult<u64> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let t = self.incident(actor, id).await?;
         let n = self.store.revoke_incident_shares(t.id, now_ms()).await?;
         self.audit(

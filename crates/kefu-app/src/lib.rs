@@ -163,13 +163,19 @@ impl Actor {
             Actor::Cli | Actor::System(_) => None,
         }
     }
-    /// Fails with `Forbidden` unless the actor may administer users, departments, settings and webhooks.
-    pub fn require_admin(&self) -> AppResult<()> {
-        if self.role().may_administer() {
+    /// Fails with `Forbidden` unless the actor's role is one of `set` (the guards of
+    /// docs/roles.md, each written once as a [`kefu_core::roles`] set).
+    pub fn require(&self, set: kefu_core::RoleSet) -> AppResult<()> {
+        if self.role().is_in(set) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
         }
+    }
+
+    /// Fails with `Forbidden` unless the actor may administer users, departments, settings and webhooks.
+    pub fn require_admin(&self) -> AppResult<()> {
+        self.require(kefu_core::roles::ADMINS)
     }
 }
 

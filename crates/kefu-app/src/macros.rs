@@ -8,7 +8,7 @@
 use crate::tickets::{Addition, TicketView};
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::ticket::Status;
-use kefu_core::{Invalid, Language, Role};
+use kefu_core::{Invalid, Language};
 use kefu_store::{Macro, SavedView};
 
 /// A macro as a manager writes it.
@@ -41,45 +41,22 @@ pub fn body_in(m: &Macro, lang: Language) -> &str {
     }
 }
 
-fn staff(actor: &Actor) -> AppResult<()> {
-    if matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
-fn managers(actor: &Actor) -> AppResult<()> {
-    if matches!(actor.role(), Role::Admin | Role::Manager) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 impl App {
     pub async fn macros(&self, actor: &Actor) -> AppResult<Vec<Macro>> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         Ok(self.store.macros().await?)
     }
 
     /// Creates (`id` `None`) or replaces a macro (managers and admins).
     pub async fn save_macro(&self, actor: &Actor, id: Option<i64>, input: MacroInput) -> AppResult<Macro> {
-        managers(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         for (field, v, max) in [
             ("title_en", &input.title_en, 200),
             ("title_zh", &input.title_zh, 200),
             ("body_en", &input.body_en, 20_000),
             ("body_zh", &input.body_zh, 20_000),
         ] {
-            if v.trim().is_empty() || v.chars().count() > max {
-                return Err(Invalid::one(
-                    field,
-                    "required",
-                    format!("{field} is required (at most {max} characters)"),
-                )
-                .into());
-            }
+            kefu_core::text::check_text(field, v, max)?;
         }
         let status = input
             .status
@@ -112,7 +89,7 @@ impl App {
     }
 
     pub async fn delete_macro(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        managers(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         self.store.delete_macro(id).await?;
         self.audit(actor, "macro.delete", format!("macro:{id}"), serde_json::json!({}))
             .await
@@ -120,7 +97,7 @@ impl App {
 
     /// A macro's text for a ticket: in the ticket's language, placeholders filled.
     pub async fn macro_text(&self, actor: &Actor, ticket_id: i64, macro_id: i64) -> AppResult<String> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let m = self.find_macro(macro_id).await?;
         self.fill_macro(actor, ticket_id, &m).await
     }
@@ -165,7 +142,7 @@ impl App {
 
     /// Replies with a macro and applies its actions (tags, then status).
     pub async fn apply_macro(&self, actor: &Actor, ticket_id: i64, macro_id: i64) -> AppResult<TicketView> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let m = self.find_macro(macro_id).await?;
         let text = self.fill_macro(actor, ticket_id, &m).await?;
         let (view, _) = self
@@ -199,7 +176,7 @@ impl App {
 
     /// The caller's saved queue views and the shared ones.
     pub async fn saved_views(&self, actor: &Actor) -> AppResult<Vec<SavedView>> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let user = actor.user_id().ok_or(AppError::Forbidden)?;
         Ok(self.store.saved_views(user).await?)
     }
@@ -207,14 +184,12 @@ impl App {
     /// Saves a view of the queue (`query` is the queue page's query string); a shared one is for
     /// managers and admins to make.
     pub async fn save_view(&self, actor: &Actor, name: &str, query: &str, shared: bool) -> AppResult<SavedView> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         if shared {
-            managers(actor)?;
+            actor.require(kefu_core::roles::MANAGERS)?;
         }
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Invalid::one("name", "required", "name is required (at most 100 characters)").into());
-        }
+        let name = kefu_core::text::check_text("name", name, 100)?;
+        let name = name.as_str();
         let query = query.trim().trim_start_matches('?');
         let ok = query.len() <= 1_000
             && query
@@ -247,10 +222,10 @@ impl App {
 
     /// Deletes one of the caller's views (a shared one: managers and admins).
     pub async fn delete_view(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        staff(actor)?;
+        actor.require(kefu_core::roles::DESK)?;
         let mine = self.store.delete_saved_view(id, actor.user_id()).await;
         match mine {
-            Err(kefu_store::StoreError::NotFound) if matches!(actor.role(), Role::Admin | Role::Manager) => {
+            Err(kefu_store::StoreError::NotFound) if actor.role().manages() => {
                 Ok(self.store.delete_saved_view(id, None).await?)
             }
             other => Ok(other?),

@@ -57,7 +57,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let c = self.store.get_customer(id).await?;
-        if c.deleted_at.is_some() && !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+        if c.deleted_at.is_some() && !actor.role().works_the_desk() {
             return Err(AppError::NotFound);
         }
         Ok(c)
@@ -71,7 +71,7 @@ impl App {
         contact_id: i64,
         credential: PortalCredential,
     ) -> AppResult<(PortalAccount, Option<String>)> {
-        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+        if !actor.role().works_the_desk() {
             return Err(AppError::Forbidden);
         }
         let contact = self.store.get_contact(contact_id).await?;
@@ -135,7 +135,7 @@ impl App {
     /// A new invitation for a user without a password yet (or who lost it); earlier ones stay valid
     /// until they expire or one is used.
     pub async fn reinvite(&self, actor: &Actor, user_id: i64) -> AppResult<String> {
-        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+        if !actor.role().works_the_desk() {
             return Err(AppError::Forbidden);
         }
         let account = self.store.portal_account(user_id).await?.ok_or(AppError::NotFound)?;
@@ -202,7 +202,7 @@ impl App {
 
     /// The portal accounts of a customer's contacts (for its archive page).
     pub async fn portal_accounts_of(&self, actor: &Actor, customer_id: i64) -> AppResult<Vec<PortalAccount>> {
-        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+        if !actor.role().works_the_desk() {
             return Err(AppError::Forbidden);
         }
         Ok(self.store.portal_accounts_of(customer_id).await?)

@@ -8,6 +8,7 @@ use crate::customers::{CustomerInput, clean_tags};
 use crate::tickets::{TicketInput, TicketView};
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::customer::normalize_phone;
+use kefu_core::text::check_text;
 use kefu_core::ticket::Channel;
 use kefu_core::{Email, Invalid};
 use kefu_store::{MessageKind, StoreError, TicketMessage};
@@ -81,10 +82,8 @@ impl App {
         if !input.honeypot.trim().is_empty() {
             return Ok(None);
         }
-        let name = input.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Invalid::one("name", "required", "name is required (at most 100 characters)").into());
-        }
+        let name = check_text("name", &input.name, 100)?;
+        let name = name.as_str();
         let phone = input.phone.trim();
         let email = input.email.trim();
         if phone.is_empty() && email.is_empty() {
@@ -104,15 +103,7 @@ impl App {
         // Check the ticket's own fields before a customer is created for it.
         kefu_core::ticket::Kind::parse(&input.kind)?;
         for (field, v, max) in [("subject", &input.subject, 300), ("body", &input.body, 100_000)] {
-            let v = v.trim();
-            if v.is_empty() || v.chars().count() > max {
-                return Err(Invalid::one(
-                    field,
-                    "required",
-                    format!("{field} is required (at most {max} characters)"),
-                )
-                .into());
-            }
+            check_text(field, v, max)?;
         }
         let actor = PUBLIC_FORM;
         let contact = match self.store.find_contacts(&phone_norm, &email).await?.into_iter().next() {

@@ -7,21 +7,13 @@ use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::calendar::BusinessCalendar;
 use kefu_core::routing::RoutingRule;
 use kefu_core::sla::{PolicyScope, SlaTargets};
-use kefu_core::{FieldError, Invalid, Role};
+use kefu_core::{FieldError, Invalid, Role, roles};
 use kefu_store::{Category, Department, SlaPolicy, StoredCalendar, SurveyDimension, User, UserFilter};
 
 /// The most routing rules a desk may have (the list is read for every new ticket).
 pub const MAX_RULES: usize = 200;
 /// The longest target: a year of business minutes is far beyond any promise.
 const MAX_TARGET_MINUTES: i64 = 525_600;
-
-fn managers(actor: &Actor) -> AppResult<()> {
-    if matches!(actor.role(), Role::Admin | Role::Manager) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// The most agents the routing form offers to hand tickets to.
 const ROUTING_AGENTS: u32 = 1000;
@@ -86,7 +78,7 @@ impl App {
     /// The business calendars, the default first.
     /// The service levels and the choices their forms offer (managers and admins).
     pub async fn service_levels(&self, actor: &Actor) -> AppResult<ServiceLevels> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         let agents = UserFilter {
             after: 0,
             limit: ROUTING_AGENTS,
@@ -113,7 +105,7 @@ impl App {
     }
 
     pub async fn list_calendars(&self, actor: &Actor) -> AppResult<Vec<StoredCalendar>> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         let mut c = self.store.calendars().await?;
         c.sort_by_key(|c| (!c.is_default, c.id));
         Ok(c)
@@ -122,7 +114,7 @@ impl App {
     /// Creates the calendar `name` or replaces its rules with `toml`, checked first (unknown
     /// time zone, overlapping or reversed ranges, bad dates: nothing is written).
     pub async fn save_calendar(&self, actor: &Actor, name: &str, toml: &str) -> AppResult<StoredCalendar> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         let name = check_calendar_name(name)?;
         if toml.len() > 256 * 1024 {
             return Err(Invalid::one("calendar", "too_large", "a calendar file is at most 256 KiB").into());
@@ -141,19 +133,22 @@ impl App {
     }
 
     pub async fn list_sla_policies(&self, actor: &Actor) -> AppResult<Vec<SlaPolicy>> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         Ok(self.store.sla_policies().await?)
     }
 
     /// Creates (`id` `None`) or changes an SLA policy. Tickets already filed keep their policy and
     /// are measured by its new targets from their history.
     pub async fn save_sla_policy(&self, actor: &Actor, id: Option<i64>, input: PolicyInput) -> AppResult<SlaPolicy> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         let mut errors = Errors::default();
-        let name = input.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push("name", "required", "a policy's name is 1 to 100 characters");
-        }
+        let name = match kefu_core::text::check_text("name", &input.name, 100) {
+            Ok(n) => n,
+            Err(e) => {
+                errors.0.extend(e.errors);
+                String::new()
+            }
+        };
         let t = input.targets;
         for (field, v) in [
             ("first_response_minutes", t.first_response_minutes),
@@ -240,7 +235,7 @@ impl App {
 
     /// Deletes a policy no ticket is measured by (the default stays).
     pub async fn delete_sla_policy(&self, actor: &Actor, id: i64) -> AppResult<()> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         self.store.delete_sla_policy(id).await?;
         self.audit(
             actor,
@@ -255,7 +250,7 @@ impl App {
 
     /// The routing rules in the order they are tried.
     pub async fn list_routing_rules(&self, actor: &Actor) -> AppResult<Vec<RoutingRule>> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         Ok(self
             .store
             .routing_rules()
@@ -268,7 +263,7 @@ impl App {
     /// Replaces the routing rules with `rules`, in order. Each is checked (its values, and that its
     /// departments, agents and categories exist); an error names the rule as `rules[i].field`.
     pub async fn set_routing_rules(&self, actor: &Actor, rules: Vec<RoutingRule>) -> AppResult<Vec<RoutingRule>> {
-        managers(actor)?;
+        actor.require(roles::MANAGERS)?;
         if rules.len() > MAX_RULES {
             return Err(Invalid::one("rules", "too_many", format!("at most {MAX_RULES} routing rules")).into());
         }

@@ -9,7 +9,7 @@ use crate::auth::{random_secret, sha256_hex};
 use crate::notify::Notice;
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::stats::sampling::{invitations_needed, sample_indices, sample_size_proportion};
-use kefu_core::{Invalid, Language, Role};
+use kefu_core::{Invalid, Language};
 use kefu_store::{Campaign, CampaignLink, FrameRow, NewCampaign, NewSurveyLink, StaffRow, StoreError, SurveyLink};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -110,14 +110,14 @@ impl CampaignFrame {
         self.tiers.dedup();
         let customer_filters =
             !(self.kinds.is_empty() && self.tiers.is_empty() && self.regions.is_empty() && self.tags.is_empty());
-        if self.is_staff() && customer_filters {
+        if self.asks_staff() && customer_filters {
             return Err(Invalid::one(
                 "frame",
                 "conflict",
                 "kinds, tiers, regions and tags choose customers: a staff survey chooses by role",
             ));
         }
-        if !self.is_staff() && !self.roles.is_empty() {
+        if !self.asks_staff() && !self.roles.is_empty() {
             return Err(Invalid::one(
                 "frame.roles",
                 "conflict",
@@ -135,7 +135,7 @@ impl CampaignFrame {
     }
 
     /// Whether the campaign asks staff.
-    pub fn is_staff(&self) -> bool {
+    pub fn asks_staff(&self) -> bool {
         self.audience.as_deref() == Some("staff")
     }
 
@@ -198,13 +198,6 @@ pub struct CampaignRun {
     pub plan: CampaignPlan,
     pub links: u64,
     pub emailed: u64,
-}
-
-fn require_manager(actor: &Actor) -> AppResult<()> {
-    match actor.role() {
-        Role::Admin | Role::Manager => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
 }
 
 /// Someone a campaign can ask: a customer (through a contact) or a staff member.
@@ -313,16 +306,13 @@ impl Population {
 
 impl App {
     pub async fn create_campaign(&self, actor: &Actor, survey: &str, input: CampaignInput) -> AppResult<Campaign> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         let survey_id = self.survey_id_of(actor, survey).await?;
         let s = self.store.get_survey(survey_id).await?;
         if s.status != "open" {
             return Err(AppError::Refused(format!("the survey is {}, not open", s.status)));
         }
-        let name = input.name.trim().to_owned();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(Invalid::one("name", "required", "name is required (at most 200 characters)").into());
-        }
+        let name = kefu_core::text::check_text("name", &input.name, 200)?;
         let frame = input.frame.check()?;
         let recurrence = input.recurrence.unwrap_or_else(|| "once".into());
         if !RECURRENCES.contains(&recurrence.as_str()) {
@@ -333,7 +323,7 @@ impl App {
             )
             .into());
         }
-        if frame.is_staff() && recurrence == "ticket_resolved" {
+        if frame.asks_staff() && recurrence == "ticket_resolved" {
             return Err(Invalid::one(
                 "recurrence",
                 "conflict",
@@ -395,18 +385,18 @@ impl App {
     }
 
     pub async fn get_campaign(&self, actor: &Actor, id: i64) -> AppResult<Campaign> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         Ok(self.store.get_campaign(id).await?)
     }
 
     pub async fn list_campaigns(&self, actor: &Actor, survey_id: Option<i64>) -> AppResult<Vec<Campaign>> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         Ok(self.store.list_campaigns(survey_id).await?)
     }
 
     /// Pauses or resumes a campaign (a paused one neither recurs nor follows resolved tickets).
     pub async fn set_campaign_status(&self, actor: &Actor, id: i64, active: bool) -> AppResult<Campaign> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         let c = self
             .store
             .set_campaign_status(id, if active { "active" } else { "paused" }, now_ms())
@@ -430,7 +420,7 @@ impl App {
         survey_id: i64,
         fatigue_days: i64,
     ) -> AppResult<(u64, Vec<(Campaign, CampaignPlan)>)> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         let now = now_ms();
         let mut pop = Population::default();
         let everyone = Campaign {
@@ -464,7 +454,7 @@ impl App {
 
     /// The frame, the exclusions and the sample a run would make now.
     pub async fn campaign_plan(&self, actor: &Actor, id: i64) -> AppResult<CampaignPlan> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         let c = self.store.get_campaign(id).await?;
         let (plan, _) = self.plan_of(&c, now_ms(), &mut Population::default()).await?;
         Ok(plan)
@@ -473,7 +463,7 @@ impl App {
     async fn plan_of(&self, c: &Campaign, now: i64, pop: &mut Population) -> AppResult<(CampaignPlan, Vec<Member>)> {
         let frame: CampaignFrame =
             serde_json::from_str(&c.frame).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-        let staff = frame.is_staff();
+        let staff = frame.asks_staff();
         let rows: Vec<Member> = if staff {
             pop.staff(self)
                 .await?
@@ -533,7 +523,7 @@ impl App {
     /// Runs a campaign now: draws its sample, makes a link for each (in the contact's language, else
     /// the survey's), and invites by e-mail those with an address when mail is set up.
     pub async fn run_campaign(&self, actor: &Actor, id: i64) -> AppResult<CampaignRun> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         let c = self.store.get_campaign(id).await?;
         if c.recurrence == "ticket_resolved" {
             return Err(AppError::Refused(
@@ -620,7 +610,7 @@ impl App {
     /// The links of a campaign (one run, or all) with whom they are for: the list to send by SMS
     /// or a messaging tool.
     pub async fn campaign_links(&self, actor: &Actor, id: i64, run: Option<i64>) -> AppResult<Vec<CampaignLink>> {
-        require_manager(actor)?;
+        actor.require(kefu_core::roles::MANAGERS)?;
         self.store.get_campaign(id).await?;
         Ok(self.store.campaign_links(id, run).await?)
     }
@@ -677,7 +667,7 @@ impl App {
             .filter(|c| c.recurrence == "ticket_resolved" && c.status == "active")
             .filter(|c| {
                 !serde_json::from_str::<CampaignFrame>(&c.frame)
-                    .map(|f| f.is_staff())
+                    .map(|f| f.asks_staff())
                     .unwrap_or(false)
             })
             .collect();

@@ -6,8 +6,8 @@
 
 use crate::tickets::{TicketView, stale};
 use crate::{Actor, App, AppError, AppResult};
+use kefu_core::Invalid;
 use kefu_core::ticket::{Classification, Kind, Priority, Remedy, RootCause};
-use kefu_core::{Invalid, Role};
 use kefu_store::TicketChange;
 
 /// What to change; `None` leaves a field as it is.
@@ -33,7 +33,7 @@ pub struct TicketEdit {
 impl App {
     /// Applies a [`TicketEdit`] (staff only). Nothing changes when any field is refused.
     pub async fn edit_ticket(&self, actor: &Actor, id: i64, edit: TicketEdit) -> AppResult<TicketView> {
-        if !matches!(actor.role(), Role::Admin | Role::Manager | Role::Agent) {
+        if !actor.role().works_the_desk() {
             return Err(AppError::Forbidden);
         }
         let t = self.visible_ticket(actor, id).await?;
@@ -44,7 +44,7 @@ impl App {
                 .get_user(u)
                 .await
                 .map_err(|_| Invalid::one("assignee_id", "unknown_user", format!("no user {u}")))?;
-            if user.disabled || !matches!(user.role, Role::Admin | Role::Manager | Role::Agent) {
+            if user.disabled || !user.role.works_the_desk() {
                 return Err(Invalid::one("assignee_id", "not_staff", "tickets are assigned to enabled staff").into());
             }
         }
@@ -59,11 +59,7 @@ impl App {
         change.priority = edit.priority.as_deref().map(Priority::parse).transpose()?;
         change.kind = edit.kind.as_deref().map(Kind::parse).transpose()?;
         if let Some(s) = &edit.subject {
-            let s = s.trim();
-            if s.is_empty() || s.chars().count() > 300 {
-                return Err(Invalid::one("subject", "required", "subject is required (at most 300 characters)").into());
-            }
-            change.subject = Some(s.to_owned());
+            change.subject = Some(kefu_core::text::check_text("subject", s, 300)?);
         }
         if let Some(Some(c)) = edit.category_id
             && !self.store.categories().await?.iter().any(|x| x.id == c)

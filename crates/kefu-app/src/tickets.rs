@@ -14,6 +14,7 @@ use kefu_core::queue::{Quadrant, QueueRules};
 use kefu_core::routing::{RoutingRule, TicketFacts, first_match};
 use kefu_core::search::analyze;
 use kefu_core::sla::{SlaStatus, select_policy, sla_status};
+use kefu_core::text::check_text;
 use kefu_core::ticket::{Channel, Classification, EventKind, Kind, Priority, Reference, Status, TicketEvent, Workflow};
 use kefu_core::{Invalid, Language, Role};
 use kefu_store::{
@@ -191,25 +192,6 @@ pub enum Addition {
 }
 
 const MAX_BODY_CHARS: usize = 100_000;
-
-fn check_text(field: &str, s: &str, max: usize) -> Result<String, Invalid> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err(Invalid::one(field, "required", format!("{field} is required")));
-    }
-    if t.chars().count() > max {
-        return Err(Invalid::one(
-            field,
-            "too_long",
-            format!("{field} has more than {max} characters"),
-        ));
-    }
-    Ok(t.to_owned())
-}
-
-fn is_staff(role: Role) -> bool {
-    matches!(role, Role::Admin | Role::Manager | Role::Agent)
-}
 
 fn actor_of(actor: &Actor) -> ActivityActor {
     ActivityActor {
@@ -519,7 +501,7 @@ impl App {
             on_behalf_of_id: input.on_behalf_of_id,
             department_id,
             assignee_id,
-            created_by: actor.user_id().filter(|_| is_staff(role)),
+            created_by: actor.user_id().filter(|_| role.works_the_desk()),
             category_id: input.category_id,
             product: input.product.trim().chars().take(200).collect(),
             touchpoint: input.touchpoint.trim().chars().take(200).collect(),
@@ -568,7 +550,7 @@ impl App {
     pub async fn ticket_messages(&self, actor: &Actor, id: i64) -> AppResult<Vec<TicketMessage>> {
         self.visible_ticket(actor, id).await?;
         let mut m = self.store.ticket_messages(id).await?;
-        if !is_staff(actor.role()) {
+        if !actor.role().works_the_desk() {
             m.retain(|m| m.kind != MessageKind::Internal);
         }
         Ok(m)
@@ -689,7 +671,7 @@ impl App {
         addition: Addition,
     ) -> AppResult<(TicketView, TicketMessage)> {
         let t = self.visible_ticket(actor, id).await?;
-        let staff = is_staff(actor.role());
+        let staff = actor.role().works_the_desk();
         let mut change = TicketChange {
             expect_status: Some(t.status),
             ..Default::default()
@@ -833,7 +815,7 @@ impl App {
 
     /// Moves a ticket through the workflow (staff only).
     pub async fn set_ticket_status(&self, actor: &Actor, id: i64, status: &str) -> AppResult<TicketView> {
-        if !is_staff(actor.role()) {
+        if !actor.role().works_the_desk() {
             return Err(AppError::Forbidden);
         }
         let t = self.visible_ticket(actor, id).await?;

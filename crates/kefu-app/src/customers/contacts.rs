@@ -180,15 +180,7 @@ impl App {
 
     /// Checks a purchase of `customer_id` before it is written.
     async fn check_purchase(&self, customer_id: i64, input: &PurchaseInput) -> AppResult<kefu_store::NewPurchase> {
-        let external_id = input.external_id.trim().to_owned();
-        if external_id.is_empty() || external_id.chars().count() > 100 {
-            return Err(Invalid::one(
-                "external_id",
-                "required",
-                "external_id is required (at most 100 characters)",
-            )
-            .into());
-        }
+        let external_id = kefu_core::text::check_text("external_id", &input.external_id, 100)?;
         let on: jiff::civil::Date = input.purchased_on.trim().parse().map_err(|_| {
             Invalid::one(
                 "date",

@@ -14,11 +14,11 @@ use axum::response::Response;
 use kefu_app::AppError;
 use kefu_app::model::{Customer, TicketFilter, TicketMessage};
 use kefu_app::tickets::{Addition, TicketInput, TicketView};
+use kefu_core::Language;
 use kefu_core::page::{PageRequest, split_page};
 use kefu_core::queue::Quadrant;
 use kefu_core::sla::{SlaState, TargetStatus};
 use kefu_core::ticket::{Kind, Priority, Status};
-use kefu_core::{Language, Role};
 use serde::Deserialize;
 
 /// One SLA target as a page shows it.
@@ -206,7 +206,7 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
     render(QueuePage {
         views: saved,
         current_query: current.join("&"),
-        may_share: matches!(caller.user.role, Role::Admin | Role::Manager),
+        may_share: caller.user.role.manages(),
         page: Chrome::new(ident, "/tickets", "tickets.title").with_flash(q.done.as_deref()),
         rows,
         quadrants,
