@@ -4,7 +4,7 @@
 //! Later capabilities extend it (customers' records, tickets, surveys, visits).
 
 use crate::auth::hash_password;
-use crate::{App, AppResult, now_ms};
+use crate::{App, AppError, AppResult, now_ms};
 use kefu_core::time::DAY_MS;
 use kefu_core::{Language, Role};
 use kefu_store::NewUser;
@@ -140,9 +140,33 @@ const DEPARTMENTS: &[&str] = &[
     "质量管理部 Quality",
 ];
 
+/// Why a demo load refused: the demo is made up, and mixed into real data it could not be told apart.
+pub const DEMO_NEEDS_EMPTY: &str = "the database is not empty; demo data goes only into an empty database";
+
 impl App {
-    /// Loads the demo organisation into an empty database; `progress(done, total)` is called as it goes.
+    /// Loads the demo organisation into an empty database; `progress(done, total)` is called as
+    /// it goes. A database with data in it is refused ([`DEMO_NEEDS_EMPTY`]) and left as it is.
     pub async fn load_demo(&self, size: DemoSize, progress: &(dyn Fn(u64, u64) + Sync)) -> AppResult<DemoSummary> {
+        self.load_demo_if_empty(size, progress)
+            .await?
+            .ok_or_else(|| AppError::Refused(DEMO_NEEDS_EMPTY.to_owned()))
+    }
+
+    /// Loads the demo if the database is empty (`kefu serve --demo`, which serves either way);
+    /// `None` when it is not, and nothing was loaded.
+    pub async fn load_demo_if_empty(
+        &self,
+        size: DemoSize,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> AppResult<Option<DemoSummary>> {
+        if !self.store.is_empty().await? {
+            return Ok(None);
+        }
+        self.write_demo(size, progress).await.map(Some)
+    }
+
+    /// Writes the demo organisation (the database was found empty).
+    async fn write_demo(&self, size: DemoSize, progress: &(dyn Fn(u64, u64) + Sync)) -> AppResult<DemoSummary> {
         let mut rng = StdRng::seed_from_u64(0x6b65_6675);
         let now = now_ms();
         let start = now - 730 * DAY_MS;

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod macros;
 pub mod mail;
 pub mod notify;
+pub mod operations;
 pub mod portal;
 pub mod public;
 pub mod service_levels;

@@ -60,7 +60,7 @@ fn run(cli: Cli) -> Result<()> {
             command => {
                 let app = open_app(&cfg).await?;
                 let r = commands::run(&app, command, output).await;
-                app.store.close().await;
+                app.close().await;
                 r
             }
         }

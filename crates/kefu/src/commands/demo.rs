@@ -2,18 +2,24 @@
 
 use crate::cli::Format;
 use crate::commands::app_err;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
 use kefu_app::App;
-use kefu_app::demo::DemoSize;
+use kefu_app::demo::{DemoSize, DemoSummary};
 
 pub(crate) async fn run(app: &App, size: &str, format: Format) -> Result<()> {
     let size = DemoSize::parse(size)
         .ok_or_else(|| anyhow!("--size must be small, large or a number of customers up to 1000000, not {size:?}"))?;
-    if !app.store.is_empty().await? {
-        bail!("the database is not empty; demo data goes only into an empty database");
-    }
-    let summary = load(app, size).await?;
+    let bar = progress_bar()?;
+    let b = bar.clone();
+    let loaded = app
+        .load_demo(size, &move |done, total| {
+            b.set_length(total);
+            b.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    let summary = loaded.map_err(app_err)?;
     match format {
         Format::Json => println!("{}", serde_json::to_string(&summary)?),
         Format::Text => println!(
@@ -31,8 +37,21 @@ pub(crate) async fn run(app: &App, size: &str, format: Format) -> Result<()> {
     Ok(())
 }
 
-/// Loads the demo with a progress bar.
-pub(crate) async fn load(app: &App, size: DemoSize) -> Result<kefu_app::demo::DemoSummary> {
+/// `kefu serve --demo`: the small demo if the database is empty; `None` when it is not.
+pub(crate) async fn load_if_empty(app: &App) -> Result<Option<DemoSummary>> {
+    let bar = progress_bar()?;
+    let b = bar.clone();
+    let loaded = app
+        .load_demo_if_empty(DemoSize::Small, &move |done, total| {
+            b.set_length(total);
+            b.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    loaded.map_err(app_err)
+}
+
+fn progress_bar() -> Result<ProgressBar> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
@@ -40,14 +59,5 @@ pub(crate) async fn load(app: &App, size: DemoSize) -> Result<kefu_app::demo::De
             .progress_chars("=> "),
     );
     bar.set_message("loading demo data");
-    let b = bar.clone();
-    let summary = app
-        .load_demo(size, &move |done, total| {
-            b.set_length(total);
-            b.set_position(done);
-        })
-        .await
-        .map_err(app_err)?;
-    bar.finish_and_clear();
-    Ok(summary)
+    Ok(bar)
 }

@@ -5,7 +5,6 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::open_app;
 use anyhow::{Context, Result};
-use kefu_app::demo::DemoSize;
 use kefu_app::jobs::{JobRegistry, WorkerOptions, standard_schedule};
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -18,11 +17,9 @@ pub(crate) async fn run(cfg: Config, args: ServeArgs) -> Result<()> {
         .with_context(|| format!("--listen {listen:?} is not an address like 127.0.0.1:8080"))?;
     let app = open_app(&cfg).await?;
     if args.demo {
-        if app.store.is_empty().await? {
-            let s = super::demo::load(&app, DemoSize::Small).await?;
-            tracing::info!(admin = %s.admin_email, password = s.password, "demo data loaded");
-        } else {
-            tracing::info!("the database is not empty: demo data not loaded");
+        match super::demo::load_if_empty(&app).await? {
+            Some(s) => tracing::info!(admin = %s.admin_email, password = s.password, "demo data loaded"),
+            None => tracing::info!("the database is not empty: demo data not loaded"),
         }
     }
     let listener = tokio::net::TcpListener::bind(addr)
@@ -53,7 +50,7 @@ pub(crate) async fn run(cfg: Config, args: ServeArgs) -> Result<()> {
             trust_forwarded_for: cfg.trust_forwarded_for,
         },
     );
-    tracing::info!(%addr, backend = app.store.backend(), startup_ms = started.elapsed().as_millis() as u64, "kefu is serving");
+    tracing::info!(%addr, backend = app.backend(), startup_ms = started.elapsed().as_millis() as u64, "kefu is serving");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             shutdown_signal().await;
@@ -65,7 +62,7 @@ pub(crate) async fn run(cfg: Config, args: ServeArgs) -> Result<()> {
     for b in background {
         let _ = b.await;
     }
-    app.store.close().await;
+    app.close().await;
     Ok(())
 }
 

@@ -26,7 +26,7 @@ pub(crate) async fn run(app: &App, command: UserCommand, format: Format) -> Resu
             } else {
                 None
             };
-            let all = app.store.list_departments().await?;
+            let all = app.list_departments(&cli).await.map_err(app_err)?;
             let mut ids = vec![];
             for d in departments {
                 let found = all
@@ -63,13 +63,16 @@ pub(crate) async fn run(app: &App, command: UserCommand, format: Format) -> Resu
             let mut all = vec![];
             loop {
                 let page = app
-                    .store
-                    .list_users(UserFilter {
-                        after,
-                        limit: 200,
-                        role,
-                    })
-                    .await?;
+                    .list_users(
+                        &cli,
+                        UserFilter {
+                            after,
+                            limit: 200,
+                            role,
+                        },
+                    )
+                    .await
+                    .map_err(app_err)?;
                 let Some(last) = page.last() else { break };
                 after = last.id;
                 all.extend(page);
