@@ -11,7 +11,6 @@ pub mod categories;
 pub mod commitments;
 pub mod customers;
 pub mod demo;
-mod demo_tickets;
 mod error;
 pub mod escalation;
 pub mod export;
