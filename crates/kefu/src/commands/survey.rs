@@ -1,157 +1,14 @@
 //! `kefu survey …`: create a survey, import answers, report, rebuild statistics (docs/surveys.md).
 
-use crate::{Format, FormatArg, app_err, finish_import, progress_bar};
+use crate::cli::{CampaignCommand, Format, FormatArg, SurveyCommand};
+use crate::commands::app_err;
+use crate::commands::import::{finish_import, progress_bar};
 use anyhow::{Context, Result, anyhow, bail};
-use clap::Subcommand;
 use kefu_app::surveys::SurveyInput;
 use kefu_app::{Actor, App, AppError};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
-
-#[derive(Subcommand)]
-pub enum SurveyCommand {
-    /// Create a survey (SERVQUAL with the 22 items of the bank, importance points and overall
-    /// satisfaction, unless told otherwise)
-    Create {
-        /// servqual, servperf, csat, nps, ces or custom
-        #[arg(long, default_value = "servqual")]
-        kind: String,
-        /// Short name the other commands and the API use: lowercase letters, digits, -
-        #[arg(long)]
-        slug: String,
-        /// The title respondents see
-        #[arg(long)]
-        name: String,
-        /// Manager weights, summing to 100: tangibles=10,reliability=30,...
-        #[arg(long)]
-        weights: Option<String>,
-        /// zh-CN (default) or en: the language of links that say none
-        #[arg(long)]
-        language: Option<String>,
-        /// Ask no 100-point importance allocation
-        #[arg(long)]
-        no_importance: bool,
-        /// Ask no overall satisfaction
-        #[arg(long)]
-        no_overall: bool,
-        /// Add a perception battery for this competitor
-        #[arg(long)]
-        competitor: Option<String>,
-        /// Bank item codes in the order asked (default: the whole bank): Q1,Q2,...
-        #[arg(long)]
-        items: Option<String>,
-    },
-    /// List surveys with their slugs and answer counts
-    List,
-    /// Import answers from a CSV file, one respondent per row (columns in docs/surveys.md)
-    Import {
-        /// The survey's slug or id
-        survey: String,
-        file: PathBuf,
-        /// Import the good rows and write the bad ones, with their reasons, to --rejects
-        #[arg(long)]
-        skip_bad_rows: bool,
-        /// Where --skip-bad-rows writes the rejected rows (default: FILE.rejected.csv)
-        #[arg(long)]
-        rejects: Option<PathBuf>,
-    },
-    /// Print a survey's report from its statistics (--format text, json, csv or xlsx)
-    Report {
-        /// The survey's slug or id
-        survey: String,
-        /// all (default) or <field>=<value>, field one of tier, kind, region, channel, product, agent, role
-        #[arg(long)]
-        segment: Option<String>,
-        /// First month, YYYY-MM
-        #[arg(long)]
-        from: Option<String>,
-        /// Last month, YYYY-MM
-        #[arg(long)]
-        to: Option<String>,
-        /// The file to write (default: stdout; xlsx needs a file or a redirect)
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
-    /// Campaigns: who is asked, how many, how often (see docs/surveys.md)
-    #[command(subcommand)]
-    Campaign(CampaignCommand),
-    /// Recompute a survey's statistics from its raw answers
-    RebuildStats {
-        /// The survey's slug or id
-        survey: String,
-    },
-}
-
-// Parsed once per process: the size of the largest variant does not matter.
-#[allow(clippy::large_enum_variant)]
-#[derive(Subcommand)]
-pub enum CampaignCommand {
-    /// Create a campaign for a survey
-    Create {
-        /// The survey's slug or id
-        survey: String,
-        #[arg(long)]
-        name: String,
-        /// Customer kinds in the frame: end,intermediate,internal (default: any)
-        #[arg(long, value_delimiter = ',')]
-        kind: Vec<String>,
-        /// Value tiers in the frame: A,B,... (default: any)
-        #[arg(long, value_delimiter = ',')]
-        tier: Vec<String>,
-        /// Regions in the frame (default: any)
-        #[arg(long, value_delimiter = ',')]
-        region: Vec<String>,
-        /// Customers with any of these tags (default: any)
-        #[arg(long, value_delimiter = ',')]
-        tag: Vec<String>,
-        /// Ask staff instead of customers (an employee survey of internal customers)
-        #[arg(long)]
-        staff: bool,
-        /// Staff roles asked with --staff: admin,manager,agent,technician (default: all)
-        #[arg(long, value_delimiter = ',')]
-        role: Vec<String>,
-        /// Ask this many a run
-        #[arg(long, conflicts_with = "margin")]
-        size: Option<u64>,
-        /// Or as many as this margin of error needs (a proportion: 0.05 is ±5 points at 95 %)
-        #[arg(long)]
-        margin: Option<f64>,
-        /// The share expected to answer, (0, 1] (default 1)
-        #[arg(long)]
-        response_rate: Option<f64>,
-        /// Nobody is asked twice within this many days, across campaigns (default 90; 0 = off)
-        #[arg(long)]
-        fatigue_days: Option<u32>,
-        /// Days a link stays open (default 30)
-        #[arg(long)]
-        expires_in_days: Option<u32>,
-        /// once (default), monthly, quarterly or ticket_resolved
-        #[arg(long)]
-        recurrence: Option<String>,
-        /// Send no e-mail invitations (give the link list to an SMS or messaging tool instead)
-        #[arg(long)]
-        no_email: bool,
-        /// The draw's seed (default: random)
-        #[arg(long)]
-        seed: Option<i64>,
-    },
-    /// List campaigns (of one survey, or all)
-    List { survey: Option<String> },
-    /// Show who a run would ask now: the frame, the exclusions, the sample size
-    Plan { id: i64 },
-    /// Run a campaign now: draw the sample, make the links, send the invitations
-    Run { id: i64 },
-    /// Write a campaign's links (one run's, or all) as CSV (default) or xlsx (--format)
-    Links {
-        id: i64,
-        #[arg(long)]
-        run: Option<i64>,
-        /// The file to write (default: stdout; xlsx needs a file or a redirect)
-        #[arg(long, short)]
-        output: Option<PathBuf>,
-    },
-}
 
 fn plan_text(p: &kefu_app::survey_campaigns::CampaignPlan) -> String {
     format!(
@@ -334,7 +191,7 @@ fn survey_err(key: &str, e: AppError) -> anyhow::Error {
     }
 }
 
-pub async fn run(app: &App, command: SurveyCommand, format: FormatArg) -> Result<()> {
+pub(crate) async fn run(app: &App, command: SurveyCommand, format: FormatArg) -> Result<()> {
     let cli = Actor::Cli;
     let text = format == FormatArg::Text;
     if let SurveyCommand::Campaign(c) = command {
