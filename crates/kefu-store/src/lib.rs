@@ -2,15 +2,13 @@
 //! `StoreError` enum, and the conformance suite (`conformance`) that every backend passes.
 //!
 //! Backends (`kefu-store-sqlite`, `kefu-store-postgres`) import only this crate and `kefu-core`.
-//! SQL that reads the same on both databases is written once, in [`portable`], and stamped into
-//! each backend by the `portable_store!` macro; what differs (job claims, locks, backups) each
-//! backend writes itself.
+//! SQL that reads the same on both databases is written once, in `src/portable/`: not a module of
+//! this crate, but source that each backend compiles as its own `portable` module over its own
+//! `sqlx` database type (see `src/portable/mod.rs`). What differs (job claims, locks, backups,
+//! search) each backend writes itself, behind the `portable::Backend` trait declared there.
 
 pub mod conformance;
 mod error;
-pub mod portable;
-pub mod portable_surveys;
-pub mod portable_tickets;
 mod surveys;
 mod tickets;
 mod types;
