@@ -266,6 +266,7 @@ impl Admin for PostgresStore {
         "postgres"
     }
 
+    #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let applied = self.applied_migrations().await?;
         let known = Self::known_migrations();
@@ -282,6 +283,7 @@ impl Admin for PostgresStore {
             .map_err(|e| StoreError::Database(format!("migration failed: {e}")))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn schema_status(&self) -> StoreResult<SchemaStatus> {
         let applied = self.applied_migrations().await?;
         let known = Self::known_migrations();
@@ -292,6 +294,7 @@ impl Admin for PostgresStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
@@ -307,11 +310,13 @@ impl Admin for PostgresStore {
 
     /// After a million tickets arrive, the planner still believes the tables small until
     /// autovacuum comes by, and plans a queue page as a scan of every ticket's messages.
+    #[tracing::instrument(skip_all)]
     async fn refresh_statistics(&self) -> StoreResult<()> {
         sqlx::query("ANALYZE").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn is_empty(&self) -> StoreResult<bool> {
         if self.applied_migrations().await?.is_empty() {
             return Ok(true);
@@ -323,6 +328,7 @@ impl Admin for PostgresStore {
         Ok(n == 0)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn dump(&self) -> StoreResult<Dump> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -393,6 +399,7 @@ impl Admin for PostgresStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn restore(&self, dump: &Dump) -> StoreResult<()> {
         let mut plans = Vec::new();
         for t in &dump.tables {
@@ -491,6 +498,7 @@ impl Admin for PostgresStore {
         tx.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn close(&self) {
         self.pool.close().await;
     }

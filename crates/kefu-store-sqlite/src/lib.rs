@@ -307,6 +307,7 @@ impl Admin for SqliteStore {
         "sqlite"
     }
 
+    #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let status = self.schema_status().await?;
         if let Some(found) = status.unknown.iter().max() {
@@ -332,6 +333,7 @@ impl Admin for SqliteStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn schema_status(&self) -> StoreResult<SchemaStatus> {
         Ok(schema_status(
             &Self::known_migrations(),
@@ -339,6 +341,7 @@ impl Admin for SqliteStore {
         ))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await.map_err(db_err)?;
         Ok(())
@@ -354,10 +357,12 @@ impl Admin for SqliteStore {
 
     /// Nothing to do: the SQLite queries are written not to depend on statistics (and the
     /// bundled SQLite plans with QPSG, see `.cargo/config.toml`).
+    #[tracing::instrument(skip_all)]
     async fn refresh_statistics(&self) -> StoreResult<()> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn is_empty(&self) -> StoreResult<bool> {
         if self.applied_migrations().await?.is_empty() {
             return Ok(true);
@@ -369,6 +374,7 @@ impl Admin for SqliteStore {
         Ok(n == 0)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn dump(&self) -> StoreResult<Dump> {
         // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
         let mut tx = self.reader.begin().await.map_err(db_err)?;
@@ -427,6 +433,7 @@ impl Admin for SqliteStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn restore(&self, dump: &Dump) -> StoreResult<()> {
         let mut actual = Vec::new();
         for t in &dump.tables {
@@ -505,6 +512,7 @@ impl Admin for SqliteStore {
         tx.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn close(&self) {
         self.merger.abort();
         self.writer.close().await;

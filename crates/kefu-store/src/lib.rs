@@ -281,6 +281,7 @@ pub trait Customers {
     /// Starts a bulk write of purchases in one transaction: see [`PurchaseImport`].
     async fn begin_purchase_import(&self, now: Millis) -> StoreResult<Box<dyn PurchaseImport>>;
     /// Inserts or updates (by external id) every purchase in one transaction; all or nothing.
+    #[tracing::instrument(skip_all)]
     async fn import_purchases(&self, rows: Vec<ImportPurchase>, now: Millis) -> StoreResult<ImportCounts> {
         let mut w = self.begin_purchase_import(now).await?;
         w.write(rows).await?;

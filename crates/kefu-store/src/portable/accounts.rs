@@ -5,6 +5,7 @@ use crate::{Db, DbStore};
 
 #[async_trait::async_trait]
 impl kefu_store::Accounts for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn create_department(&self, name: &str, now: i64) -> kefu_store::StoreResult<kefu_store::Department> {
         let row = sqlx::query(
             "INSERT INTO departments (name, is_default, created_at, updated_at) VALUES ($1, FALSE, $2, $2) \
@@ -17,6 +18,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows::department(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_departments(&self) -> kefu_store::StoreResult<Vec<kefu_store::Department>> {
         let rows = sqlx::query(
             "SELECT id, name, is_default, created_at, updated_at FROM departments ORDER BY is_default DESC, name, id",
@@ -26,6 +28,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::department).collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_department(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Department> {
         let row = sqlx::query("SELECT id, name, is_default, created_at, updated_at FROM departments WHERE id = $1")
             .bind(id)
@@ -34,6 +37,7 @@ impl kefu_store::Accounts for DbStore {
             .map_err(db_err)?;
         rows::department(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn rename_department(
         &self,
         id: i64,
@@ -52,6 +56,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows::department(&row)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_department(&self, id: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let is_default: bool = sqlx::query_scalar("SELECT is_default FROM departments WHERE id = $1")
@@ -86,6 +91,7 @@ impl kefu_store::Accounts for DbStore {
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn default_department(&self) -> kefu_store::StoreResult<kefu_store::Department> {
         let row =
             sqlx::query("SELECT id, name, is_default, created_at, updated_at FROM departments WHERE is_default = TRUE")
@@ -94,6 +100,7 @@ impl kefu_store::Accounts for DbStore {
                 .map_err(db_err)?;
         rows::department(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn department_member_counts(&self) -> kefu_store::StoreResult<Vec<(i64, i64)>> {
         sqlx::query_as("SELECT department_id, COUNT(*) FROM user_departments GROUP BY department_id")
             .fetch_all(self.reader())
@@ -101,12 +108,14 @@ impl kefu_store::Accounts for DbStore {
             .map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn create_user(&self, u: kefu_store::NewUser) -> kefu_store::StoreResult<kefu_store::User> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let user = Self::insert_user_in(&mut tx, &u).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(user)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_user(&self, id: i64) -> kefu_store::StoreResult<kefu_store::User> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.id = $1",
@@ -118,6 +127,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows::user(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn get_user_by_email(&self, email: &str) -> kefu_store::StoreResult<kefu_store::User> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.email = $1",
@@ -129,6 +139,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows::user(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_users(&self, f: kefu_store::UserFilter) -> kefu_store::StoreResult<Vec<kefu_store::User>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.id > $1 AND ($2 IS NULL OR u.role = $2) ORDER BY u.id LIMIT $3",
@@ -142,12 +153,14 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::user).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn count_users(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(self.reader())
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn update_user(
         &self,
         id: i64,
@@ -178,6 +191,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows::user(&row)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn set_user_departments(&self, id: i64, departments: &[i64]) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         sqlx::query("SELECT id FROM users WHERE id = $1")
@@ -200,6 +214,7 @@ impl kefu_store::Accounts for DbStore {
         }
         tx.commit().await.map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn user_departments(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Department>> {
         let rows = sqlx::query(
             "SELECT d.id, d.name, d.is_default, d.created_at, d.updated_at FROM departments d JOIN \
@@ -212,6 +227,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::department).collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn record_login_failure(&self, id: i64, lock_until: Option<i64>) -> kefu_store::StoreResult<u32> {
         let n: i64 = sqlx::query_scalar(
             "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE \
@@ -224,6 +240,7 @@ impl kefu_store::Accounts for DbStore {
         .map_err(db_err)?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn record_login_success(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1")
             .bind(id)
@@ -237,6 +254,7 @@ impl kefu_store::Accounts for DbStore {
 
 #[async_trait::async_trait]
 impl kefu_store::Settings for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn get_setting(&self, key: &str) -> kefu_store::StoreResult<Option<serde_json::Value>> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
@@ -246,6 +264,7 @@ impl kefu_store::Settings for DbStore {
         v.map(|s| serde_json::from_str(&s).map_err(|e| kefu_store::StoreError::Data(e.to_string())))
             .transpose()
     }
+    #[tracing::instrument(skip_all)]
     async fn set_setting(&self, key: &str, value: &serde_json::Value, now: i64) -> kefu_store::StoreResult<()> {
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET \

@@ -5,6 +5,7 @@ use crate::portable::{Backend, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Jobs for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn claim_job(
         &self,
         worker: &str,
@@ -14,6 +15,7 @@ impl kefu_store::Jobs for DbStore {
         let row = self.claim_job_row(worker, now, lease_ms).await?;
         row.as_ref().map(rows::job).transpose()
     }
+    #[tracing::instrument(skip_all)]
     async fn enqueue(&self, j: kefu_store::NewJob) -> kefu_store::StoreResult<Option<i64>> {
         sqlx::query_scalar(
             "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, unique_key, created_at, \
@@ -29,6 +31,7 @@ impl kefu_store::Jobs for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> kefu_store::StoreResult<bool> {
         let r = sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND locked_by = $2 AND status = 'running'")
             .bind(id)
@@ -39,6 +42,7 @@ impl kefu_store::Jobs for DbStore {
             .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn complete_job(&self, id: i64, worker: &str, now: i64) -> kefu_store::StoreResult<bool> {
         let r = sqlx::query(
             "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = \
@@ -52,6 +56,7 @@ impl kefu_store::Jobs for DbStore {
         .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
+    #[tracing::instrument(skip_all)]
     async fn fail_job(
         &self,
         id: i64,
@@ -75,6 +80,7 @@ impl kefu_store::Jobs for DbStore {
         .map_err(db_err)?;
         Ok(r.rows_affected() == 1)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_job(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Job> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM jobs WHERE id = $1",
@@ -86,6 +92,7 @@ impl kefu_store::Jobs for DbStore {
         .map_err(db_err)?;
         rows::job(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_jobs(
         &self,
         status: Option<kefu_store::JobStatus>,
@@ -102,6 +109,7 @@ impl kefu_store::Jobs for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::job).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn job_counts(&self) -> kefu_store::StoreResult<Vec<(kefu_store::JobStatus, i64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
             .fetch_all(self.reader())
@@ -112,6 +120,7 @@ impl kefu_store::Jobs for DbStore {
             .filter_map(|(s, n)| kefu_store::JobStatus::parse(&s).map(|s| (s, n)))
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn purge_jobs(&self, before: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1")
             .bind(before)
@@ -124,6 +133,7 @@ impl kefu_store::Jobs for DbStore {
 
 #[async_trait::async_trait]
 impl kefu_store::Webhooks for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn create_webhook(&self, w: kefu_store::NewWebhook) -> kefu_store::StoreResult<kefu_store::Webhook> {
         let events = serde_json::to_string(&w.events).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
         let row = sqlx::query(
@@ -141,6 +151,7 @@ impl kefu_store::Webhooks for DbStore {
         .map_err(db_err)?;
         rows::webhook(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_webhooks(&self) -> kefu_store::StoreResult<Vec<kefu_store::Webhook>> {
         let rows = sqlx::query(
             "SELECT id, url, secret, events, description, active, created_at, updated_at FROM webhooks ORDER BY id",
@@ -150,6 +161,7 @@ impl kefu_store::Webhooks for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::webhook).collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_webhook(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Webhook> {
         let row = sqlx::query(
             "SELECT id, url, secret, events, description, active, created_at, updated_at FROM webhooks WHERE id = $1",
@@ -160,6 +172,7 @@ impl kefu_store::Webhooks for DbStore {
         .map_err(db_err)?;
         rows::webhook(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn set_webhook_active(
         &self,
         id: i64,
@@ -178,6 +191,7 @@ impl kefu_store::Webhooks for DbStore {
         .map_err(db_err)?;
         rows::webhook(&row)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_webhook(&self, id: i64) -> kefu_store::StoreResult<()> {
         let r = sqlx::query("DELETE FROM webhooks WHERE id = $1")
             .bind(id)
@@ -189,6 +203,7 @@ impl kefu_store::Webhooks for DbStore {
         }
         Ok(())
     }
+    #[tracing::instrument(skip_all)]
     async fn webhooks_for_event(&self, event: &str) -> kefu_store::StoreResult<Vec<kefu_store::Webhook>> {
         // Few endpoints exist; filtering the JSON list here keeps the SQL portable.
         let all = self.list_webhooks().await?;
@@ -197,6 +212,7 @@ impl kefu_store::Webhooks for DbStore {
             .filter(|w| w.active && w.events.iter().any(|e| e == event || e == "*"))
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn record_delivery(&self, d: kefu_store::NewDelivery) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
             "INSERT INTO webhook_deliveries (webhook_id, job_id, event, attempt, status_code, error, \
@@ -214,6 +230,7 @@ impl kefu_store::Webhooks for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(webhook_id = webhook_id))]
     async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Delivery>> {
         let rows = sqlx::query(
             "SELECT id, webhook_id, job_id, event, attempt, status_code, error, duration_ms, at FROM \

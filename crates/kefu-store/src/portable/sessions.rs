@@ -5,6 +5,7 @@ use crate::portable::{Backend, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Sessions for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn create_session(&self, s: kefu_store::NewSession) -> kefu_store::StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_secret, ip, user_agent, created_at, last_seen_at, \
@@ -22,6 +23,7 @@ impl kefu_store::Sessions for DbStore {
         .map_err(db_err)?;
         Ok(())
     }
+    #[tracing::instrument(skip_all)]
     async fn get_session(
         &self,
         token_hash: &str,
@@ -40,6 +42,7 @@ impl kefu_store::Sessions for DbStore {
         .map_err(db_err)?;
         Ok((rows::session(&row)?, rows::user(&row)?))
     }
+    #[tracing::instrument(skip_all)]
     async fn touch_session(&self, token_hash: &str, last_seen: i64, expires_at: i64) -> kefu_store::StoreResult<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE token_hash = $1")
             .bind(token_hash)
@@ -50,6 +53,7 @@ impl kefu_store::Sessions for DbStore {
             .map_err(db_err)?;
         Ok(())
     }
+    #[tracing::instrument(skip_all)]
     async fn delete_session(&self, token_hash: &str) -> kefu_store::StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
@@ -58,6 +62,7 @@ impl kefu_store::Sessions for DbStore {
             .map_err(db_err)?;
         Ok(())
     }
+    #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn delete_user_sessions(&self, user_id: i64, except_hash: Option<&str>) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
             .bind(user_id)
@@ -67,6 +72,7 @@ impl kefu_store::Sessions for DbStore {
             .map_err(db_err)?;
         Ok(r.rows_affected())
     }
+    #[tracing::instrument(skip_all)]
     async fn purge_expired_sessions(&self, now: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
@@ -79,6 +85,7 @@ impl kefu_store::Sessions for DbStore {
 
 #[async_trait::async_trait]
 impl kefu_store::Tokens for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn create_token(
         &self,
         user_id: i64,
@@ -100,6 +107,7 @@ impl kefu_store::Tokens for DbStore {
         .map_err(db_err)?;
         rows::token(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn find_token(&self, token_hash: &str) -> kefu_store::StoreResult<(kefu_store::ApiToken, kefu_store::User)> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT t.id AS t_id, t.user_id AS t_user_id, t.name AS t_name, t.created_at AS t_created_at, \
@@ -113,6 +121,7 @@ impl kefu_store::Tokens for DbStore {
         .map_err(db_err)?;
         Ok((rows::token(&row)?, rows::user(&row)?))
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn touch_token(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
         sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
             .bind(id)
@@ -122,6 +131,7 @@ impl kefu_store::Tokens for DbStore {
             .map_err(db_err)?;
         Ok(())
     }
+    #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn list_tokens(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::ApiToken>> {
         let rows = sqlx::query(
             "SELECT id AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, last_used_at \
@@ -133,6 +143,7 @@ impl kefu_store::Tokens for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::token).collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn revoke_token(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
         let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(id)
@@ -149,6 +160,7 @@ impl kefu_store::Tokens for DbStore {
 
 #[async_trait::async_trait]
 impl kefu_store::Audit for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn append_audit(&self, e: kefu_store::NewAudit) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
             "INSERT INTO audit_log (at, actor_id, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, \
@@ -165,6 +177,7 @@ impl kefu_store::Audit for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_audit(&self, before: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::AuditEntry>> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor, action, target, detail, ip FROM audit_log WHERE ($1 = 0 OR id < $1) \
@@ -181,6 +194,7 @@ impl kefu_store::Audit for DbStore {
 
 #[async_trait::async_trait]
 impl kefu_store::RateLimits for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn rate_limit_hit(&self, key: &str, window_start: i64) -> kefu_store::StoreResult<u32> {
         let n: i64 = sqlx::query_scalar(
             "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) ON CONFLICT (key, \
@@ -193,6 +207,7 @@ impl kefu_store::RateLimits for DbStore {
         .map_err(db_err)?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
+    #[tracing::instrument(skip_all)]
     async fn purge_rate_limits(&self, before: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
             .bind(before)

@@ -13,12 +13,14 @@ struct PortablePurchaseImport {
 
 #[async_trait::async_trait]
 impl kefu_store::PurchaseImport for PortablePurchaseImport {
+    #[tracing::instrument(name = "purchase_import_write", skip_all)]
     async fn write(&mut self, rows: Vec<kefu_store::ImportPurchase>) -> kefu_store::StoreResult<()> {
         let n = rows.len() as u64;
         DbStore::write_purchases(&mut self.tx, rows, self.now).await?;
         self.written += n;
         Ok(())
     }
+    #[tracing::instrument(name = "purchase_import_commit", skip_all)]
     async fn commit(self: Box<Self>) -> kefu_store::StoreResult<kefu_store::ImportCounts> {
         let mut tx = self.tx;
         let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")

@@ -9,6 +9,7 @@ use crate::portable::{Backend, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Customers for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn create_customer(&self, c: kefu_store::NewCustomer) -> kefu_store::StoreResult<kefu_store::Customer> {
         let tags = serde_json::to_string(&c.tags).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
         let mut tx = self.write_tx().await.map_err(db_err)?;
@@ -56,9 +57,11 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_customer(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Customer> {
         Self::customer_in(self.reader(), id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn get_customer_by_external_id(&self, external_id: &str) -> kefu_store::StoreResult<kefu_store::Customer> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.external_id = $1",
@@ -70,6 +73,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows::customer(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn update_customer(
         &self,
         id: i64,
@@ -118,6 +122,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn move_customer(
         &self,
         id: i64,
@@ -131,6 +136,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn set_customer_deleted(
         &self,
         id: i64,
@@ -149,6 +155,7 @@ impl kefu_store::Customers for DbStore {
         }
         Self::customer_in(self.writer(), id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn list_customers(
         &self,
         f: kefu_store::CustomerFilter,
@@ -170,12 +177,14 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::customer).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn count_customers(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL")
             .fetch_one(self.reader())
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn customer_ancestors(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.ancestor_id WHERE p.descendant_id = $1 \
@@ -188,6 +197,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::customer).collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn subtree_counts(&self, id: i64) -> kefu_store::StoreResult<Vec<(String, i64)>> {
         // The paths carry the descendant's kind and deleted mark (migration 0005): no join, and a
         // partial index whose WHERE this one repeats word for word (SQLite matches it so).
@@ -200,6 +210,7 @@ impl kefu_store::Customers for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn subtree_customers(
         &self,
         id: i64,
@@ -222,9 +233,11 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::customer).collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn index_customer(&self, id: i64, terms: &kefu_core::search::IndexTerms) -> kefu_store::StoreResult<()> {
         self.backend_index_customers(&[(id, terms.clone())]).await
     }
+    #[tracing::instrument(skip_all)]
     async fn search_customers(
         &self,
         query: &[kefu_core::search::QueryPart],
@@ -240,6 +253,7 @@ impl kefu_store::Customers for DbStore {
         rows.iter().map(rows::customer).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn add_contact(&self, c: kefu_store::NewContact) -> kefu_store::StoreResult<kefu_store::Contact> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         if c.is_primary {
@@ -273,6 +287,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
     async fn list_contacts(&self, customer_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Contact>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY is_primary DESC, id",
@@ -284,6 +299,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::contact).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn find_contacts(&self, phone_norm: &str, email: &str) -> kefu_store::StoreResult<Vec<kefu_store::Contact>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts k WHERE (($1 <> '' AND k.phone_norm = $1) OR ($2 <> '' AND k.email = $2)) \
@@ -299,6 +315,7 @@ impl kefu_store::Customers for DbStore {
         rows.iter().map(rows::contact).collect()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn upsert_purchase(
         &self,
         p: kefu_store::NewPurchase,
@@ -346,6 +363,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok((out, existing.is_none()))
     }
+    #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
     async fn list_purchases(&self, customer_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Purchase>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM purchases WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY purchased_on DESC, \
@@ -359,6 +377,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::purchase).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn rfm_rows(&self) -> kefu_store::StoreResult<Vec<kefu_store::RfmRow>> {
         let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
             "SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases \
@@ -379,6 +398,7 @@ impl kefu_store::Customers for DbStore {
             )
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn existing_customer_external_ids(
         &self,
         ids: &[String],
@@ -405,6 +425,7 @@ impl kefu_store::Customers for DbStore {
         Ok(out)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn import_customers(
         &self,
         rows: &[kefu_store::ImportCustomer],
@@ -413,10 +434,12 @@ impl kefu_store::Customers for DbStore {
         import::import_customers(self, rows, now).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn begin_purchase_import(&self, now: i64) -> kefu_store::StoreResult<Box<dyn kefu_store::PurchaseImport>> {
         import::begin_purchase_import(self, now).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn customers_by_ids(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -435,6 +458,7 @@ impl kefu_store::Customers for DbStore {
         }
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn contacts_of_customers(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<kefu_store::Contact>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
@@ -454,10 +478,12 @@ impl kefu_store::Customers for DbStore {
         }
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn index_customers(&self, rows: &[(i64, kefu_core::search::IndexTerms)]) -> kefu_store::StoreResult<()> {
         self.backend_index_customers(rows).await
     }
 
+    #[tracing::instrument(skip_all, fields(root = root, id = id))]
     async fn is_within(&self, root: i64, id: i64) -> kefu_store::StoreResult<bool> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
@@ -468,6 +494,7 @@ impl kefu_store::Customers for DbStore {
                 .map_err(db_err)?;
         Ok(n > 0)
     }
+    #[tracing::instrument(skip_all)]
     async fn tree_children(
         &self,
         parent: Option<i64>,
@@ -495,9 +522,11 @@ impl kefu_store::Customers for DbStore {
             })
             .collect()
     }
+    #[tracing::instrument(skip_all, fields(from = from, into = into))]
     async fn merge_customers(&self, from: i64, into: i64, now: i64) -> kefu_store::StoreResult<kefu_store::Customer> {
         tree::merge_customers(self, from, into, now).await
     }
+    #[tracing::instrument(skip_all)]
     async fn duplicate_pairs(&self, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::DuplicatePair>> {
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
             "SELECT first_id, second_id, MIN(reason), \
@@ -529,6 +558,7 @@ impl kefu_store::Customers for DbStore {
             .collect())
     }
 
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_contact(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Contact> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts WHERE id = $1 AND deleted_at IS NULL",
@@ -540,6 +570,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows::contact(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn update_contact(
         &self,
         id: i64,
@@ -589,6 +620,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_contact(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let linked: i64 = sqlx::query_scalar(
@@ -618,6 +650,7 @@ impl kefu_store::Customers for DbStore {
         }
         tx.commit().await.map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_purchase(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Purchase> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM purchases WHERE id = $1 AND deleted_at IS NULL",
@@ -629,6 +662,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows::purchase(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn replace_purchase(
         &self,
         id: i64,
@@ -656,6 +690,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         rows::purchase(&row)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_purchase(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
         let r = sqlx::query("UPDATE purchases SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
             .bind(id)
@@ -669,6 +704,7 @@ impl kefu_store::Customers for DbStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn create_portal_user(
         &self,
         u: kefu_store::NewUser,
@@ -676,12 +712,15 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<kefu_store::PortalAccount> {
         portal::create_portal_user(self, u, contact_id).await
     }
+    #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn portal_account(&self, user_id: i64) -> kefu_store::StoreResult<Option<kefu_store::PortalAccount>> {
         portal::portal_account(self, user_id).await
     }
+    #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
     async fn portal_accounts_of(&self, customer_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::PortalAccount>> {
         portal::portal_accounts_of(self, customer_id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn create_invitation(
         &self,
         user_id: i64,
@@ -691,6 +730,7 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<()> {
         portal::create_invitation(self, user_id, token_hash, expires_at, now).await
     }
+    #[tracing::instrument(skip_all)]
     async fn accept_invitation(
         &self,
         token_hash: &str,
@@ -699,10 +739,12 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<kefu_store::User> {
         portal::accept_invitation(self, token_hash, password_hash, now).await
     }
+    #[tracing::instrument(skip_all)]
     async fn invitation_is_live(&self, token_hash: &str, now: i64) -> kefu_store::StoreResult<bool> {
         portal::invitation_is_live(self, token_hash, now).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn set_value_tiers(&self, tiers: &[(i64, kefu_core::rfm::ValueTier)]) -> kefu_store::StoreResult<()> {
         // One statement per tier and 500 customers, not one per customer.
         let mut by_tier: std::collections::BTreeMap<&str, Vec<i64>> = std::collections::BTreeMap::new();
@@ -735,6 +777,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn assign_external_ids(&self, prefix: &str, now: i64) -> kefu_store::StoreResult<Vec<i64>> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let ids: Vec<i64> = sqlx::query_scalar(
@@ -749,6 +792,7 @@ impl kefu_store::Customers for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
+    #[tracing::instrument(skip_all)]
     async fn export_customers(
         &self,
         after: i64,
@@ -762,6 +806,7 @@ impl kefu_store::Customers for DbStore {
             .map_err(db_err)?;
         rows.iter().map(rows::export_customer).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn export_purchases(
         &self,
         after: i64,
@@ -775,6 +820,7 @@ impl kefu_store::Customers for DbStore {
             .map_err(db_err)?;
         rows.iter().map(rows::export_purchase).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn count_export_purchases(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS \

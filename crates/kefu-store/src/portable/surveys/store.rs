@@ -6,6 +6,7 @@ use crate::portable::{Backend, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Surveys for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn survey_dimensions(&self) -> kefu_store::StoreResult<Vec<kefu_store::SurveyDimension>> {
         let rows = sqlx::query(
             "SELECT id, code, name_zh, name_en, description_zh, description_en, position FROM survey_dimensions \
@@ -16,6 +17,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::dimension).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn add_survey_dimension(
         &self,
         d: kefu_store::NewDimension,
@@ -37,6 +39,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::dimension(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn bank_items(&self) -> kefu_store::StoreResult<Vec<kefu_store::BankItem>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} ORDER BY i.position, i.id",
@@ -47,6 +50,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::bank_item).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn add_bank_item(&self, i: kefu_store::NewBankItem) -> kefu_store::StoreResult<kefu_store::BankItem> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let dim: Option<i64> = sqlx::query_scalar("SELECT id FROM survey_dimensions WHERE code = $1")
@@ -80,6 +84,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn update_bank_item(
         &self,
         code: &str,
@@ -106,6 +111,7 @@ impl kefu_store::Surveys for DbStore {
         Ok(out)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn create_survey(&self, s: kefu_store::NewSurvey) -> kefu_store::StoreResult<kefu_store::Survey> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -159,6 +165,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(survey)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_survey(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Survey> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM surveys WHERE id = $1",
@@ -170,6 +177,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::survey(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn survey_by_slug(&self, slug: &str) -> kefu_store::StoreResult<kefu_store::Survey> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM surveys WHERE slug = $1",
@@ -181,6 +189,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::survey(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_surveys(&self) -> kefu_store::StoreResult<Vec<(kefu_store::Survey, i64)>> {
         use sqlx::Row;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -195,6 +204,7 @@ impl kefu_store::Surveys for DbStore {
             .map(|r| Ok((rows::survey(r)?, r.try_get::<i64, _>("answered").map_err(db_err)?)))
             .collect()
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_items(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyItem>> {
         let rows: Vec<(i64, i64, String, String, String, String, String, String)> = sqlx::query_as(
             "SELECT \
@@ -226,6 +236,7 @@ impl kefu_store::Surveys for DbStore {
             .collect())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn create_survey_links(
         &self,
         links: &[kefu_store::NewSurveyLink],
@@ -238,6 +249,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn survey_link_by_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_links WHERE token_hash = $1",
@@ -249,9 +261,11 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::link(&row)
     }
+    #[tracing::instrument(skip_all, fields(link_id = link_id))]
     async fn survey_response_of(&self, link_id: i64) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>> {
         Self::survey_response_in(self.reader(), link_id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn save_partial_response(
         &self,
         w: kefu_store::ResponseWrite,
@@ -262,6 +276,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn submit_final_response(
         &self,
         w: kefu_store::ResponseWrite,
@@ -275,6 +290,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn submit_final_responses(
         &self,
         answers: &[kefu_store::FinalAnswer],
@@ -334,6 +350,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn create_campaign(&self, c: kefu_store::NewCampaign) -> kefu_store::StoreResult<kefu_store::Campaign> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO survey_campaigns (survey_id, name, frame, \
@@ -361,6 +378,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::campaign(&row)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_campaign(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Campaign> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_campaigns WHERE id = $1",
@@ -372,6 +390,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::campaign(&row)
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn list_campaigns(&self, survey_id: Option<i64>) -> kefu_store::StoreResult<Vec<kefu_store::Campaign>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_campaigns WHERE ($1 IS NULL OR survey_id = $1) ORDER BY id DESC",
@@ -383,6 +402,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::campaign).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn set_campaign_status(
         &self,
         id: i64,
@@ -401,6 +421,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows::campaign(&row.ok_or(kefu_store::StoreError::NotFound)?)
     }
+    #[tracing::instrument(skip_all)]
     async fn campaign_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::FrameRow>> {
         use sqlx::Row;
         let rows = sqlx::query(
@@ -438,6 +459,7 @@ impl kefu_store::Surveys for DbStore {
             })
             .collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn recently_surveyed(&self, since: i64) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT customer_id FROM survey_links WHERE created_at >= $1 AND customer_id IS NOT NULL",
@@ -447,6 +469,7 @@ impl kefu_store::Surveys for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn opted_out_customers(&self) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT customer_id FROM survey_links WHERE opted_out_at IS NOT NULL AND customer_id IS NOT NULL",
@@ -455,6 +478,7 @@ impl kefu_store::Surveys for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn staff_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::StaffRow>> {
         let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT id, name, email, role, language FROM users WHERE disabled = FALSE AND role <> 'customer' \
@@ -474,6 +498,7 @@ impl kefu_store::Surveys for DbStore {
             })
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn recently_surveyed_users(&self, since: i64) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar("SELECT DISTINCT user_id FROM survey_links WHERE created_at >= $1 AND user_id IS NOT NULL")
             .bind(since)
@@ -481,6 +506,7 @@ impl kefu_store::Surveys for DbStore {
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn opted_out_users(&self) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT user_id FROM survey_links WHERE opted_out_at IS NOT NULL AND user_id IS NOT NULL",
@@ -489,6 +515,7 @@ impl kefu_store::Surveys for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn record_campaign_run(
         &self,
         campaign_id: i64,
@@ -513,6 +540,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok((run, out))
     }
+    #[tracing::instrument(skip_all)]
     async fn campaign_links(
         &self,
         campaign_id: i64,
@@ -557,9 +585,11 @@ impl kefu_store::Surveys for DbStore {
             })
             .collect()
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_survey_link(&self, id: i64) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         Self::survey_link_in(self.reader(), id).await
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn ticket_has_survey_link(&self, ticket_id: i64) -> kefu_store::StoreResult<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_links WHERE ticket_id = $1")
             .bind(ticket_id)
@@ -568,6 +598,7 @@ impl kefu_store::Surveys for DbStore {
             .map_err(db_err)?;
         Ok(n > 0)
     }
+    #[tracing::instrument(skip_all, fields(link_id = link_id))]
     async fn opt_out_survey_link(&self, link_id: i64, now: i64) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         sqlx::query("UPDATE survey_links SET opted_out_at = COALESCE(opted_out_at, $2) WHERE id = $1")
             .bind(link_id)
@@ -577,6 +608,7 @@ impl kefu_store::Surveys for DbStore {
             .map_err(db_err)?;
         Self::survey_link_in(self.reader(), link_id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn survey_stats(
         &self,
         survey_id: i64,
@@ -607,6 +639,7 @@ impl kefu_store::Surveys for DbStore {
             })
             .collect())
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn final_responses(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyResponse>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE ORDER BY id",
@@ -618,6 +651,7 @@ impl kefu_store::Surveys for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::response).collect()
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_segments(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT DISTINCT segment FROM survey_stats WHERE survey_id = $1 ORDER BY segment")
             .bind(survey_id)
@@ -625,6 +659,7 @@ impl kefu_store::Surveys for DbStore {
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_respondents(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT respondent FROM survey_responses WHERE survey_id = $1 AND respondent IS NOT NULL")
             .bind(survey_id)
@@ -632,6 +667,7 @@ impl kefu_store::Surveys for DbStore {
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn import_survey_responses(
         &self,
         survey_id: i64,
@@ -669,6 +705,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(rows.len() as u64)
     }
+    #[tracing::instrument(skip_all)]
     async fn rebuild_survey_stats(
         &self,
         survey_id: i64,
@@ -723,6 +760,7 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(read)
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn commented_answers(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, String)>> {
         sqlx::query_as(
             "SELECT answers, comment FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment \
@@ -734,6 +772,7 @@ impl kefu_store::Surveys for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_comments(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, i64)>> {
         sqlx::query_as(
             "SELECT comment, updated_at FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND \

@@ -6,15 +6,18 @@ use crate::portable::{Backend, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Tickets for DbStore {
+    #[tracing::instrument(skip_all)]
     async fn create_tickets(
         &self,
         tickets: &[kefu_store::NewTicket],
     ) -> kefu_store::StoreResult<Vec<kefu_store::Ticket>> {
         batch::create_tickets(self, tickets).await
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_ticket(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket> {
         Self::ticket_in(self.reader(), id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn ticket_by_follow_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.follow_token_hash = $1",
@@ -26,6 +29,7 @@ impl kefu_store::Tickets for DbStore {
         .map_err(db_err)?;
         rows::ticket(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn list_tickets(&self, f: &kefu_store::TicketFilter) -> kefu_store::StoreResult<Vec<kefu_store::Ticket>> {
         Self::ticket_rows(self, None, f, false)
             .await?
@@ -33,6 +37,7 @@ impl kefu_store::Tickets for DbStore {
             .map(rows::ticket)
             .collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn search_tickets(
         &self,
         query: &[kefu_core::search::QueryPart],
@@ -47,6 +52,7 @@ impl kefu_store::Tickets for DbStore {
             .map(rows::ticket)
             .collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn ticket_page(
         &self,
         query: Option<&[kefu_core::search::QueryPart]>,
@@ -64,6 +70,7 @@ impl kefu_store::Tickets for DbStore {
         }
         Ok(page)
     }
+    #[tracing::instrument(skip_all)]
     async fn change_ticket(
         &self,
         id: i64,
@@ -78,6 +85,7 @@ impl kefu_store::Tickets for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok((out, msg))
     }
+    #[tracing::instrument(skip_all)]
     async fn apply_sweep(
         &self,
         changes: &[kefu_store::SweepChange],
@@ -86,6 +94,7 @@ impl kefu_store::Tickets for DbStore {
     ) -> kefu_store::StoreResult<()> {
         batch::apply_sweep(self, changes, actor, now).await
     }
+    #[tracing::instrument(skip_all)]
     async fn tickets_by_ids(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<kefu_store::Ticket>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
@@ -104,6 +113,7 @@ impl kefu_store::Tickets for DbStore {
         }
         Ok(out)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_messages(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::TicketMessage>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM ticket_messages WHERE ticket_id = $1 ORDER BY id",
@@ -115,6 +125,7 @@ impl kefu_store::Tickets for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::message).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn ticket_by_message_id(&self, message_id: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = (SELECT ticket_id FROM ticket_messages WHERE message_id = $1 \
@@ -128,6 +139,7 @@ impl kefu_store::Tickets for DbStore {
         .map_err(db_err)?;
         rows::ticket(&row)
     }
+    #[tracing::instrument(skip_all)]
     async fn record_notification(&self, n: &kefu_store::Notification) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
             "INSERT INTO notifications (ticket_id, event, recipient, language, subject, message_id, status, \
@@ -146,6 +158,7 @@ impl kefu_store::Tickets for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn add_attachments(
         &self,
         files: &[kefu_store::NewAttachment],
@@ -181,10 +194,12 @@ impl kefu_store::Tickets for DbStore {
         }
         Ok(out)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn attachment(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Attachment> {
         let rows = self.attachments_where("id = $1", id).await?;
         rows.into_iter().next().ok_or(kefu_store::StoreError::NotFound)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn attachment_data(&self, id: i64) -> kefu_store::StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT data FROM attachments WHERE id = $1")
             .bind(id)
@@ -192,9 +207,11 @@ impl kefu_store::Tickets for DbStore {
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn attachments_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Attachment>> {
         self.attachments_where("ticket_id = $1", ticket_id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn categories(&self) -> kefu_store::StoreResult<Vec<kefu_store::Category>> {
         let rows: Vec<(i64, Option<i64>, String, String, i64)> =
             sqlx::query_as("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
@@ -212,6 +229,7 @@ impl kefu_store::Tickets for DbStore {
             })
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn create_category(
         &self,
         parent_id: Option<i64>,
@@ -237,6 +255,7 @@ impl kefu_store::Tickets for DbStore {
             created_at: now,
         })
     }
+    #[tracing::instrument(skip_all)]
     async fn add_incident_step(
         &self,
         ticket_id: i64,
@@ -266,6 +285,7 @@ impl kefu_store::Tickets for DbStore {
             created_at: now,
         })
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn incident_steps(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::IncidentStep>> {
         let rows: Vec<(i64, i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT id, ticket_id, at, body, author_user_id, created_at FROM incident_steps WHERE ticket_id = $1 \
@@ -289,6 +309,7 @@ impl kefu_store::Tickets for DbStore {
             )
             .collect())
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn add_incident_share(&self, ticket_id: i64, token_hash: &str, now: i64) -> kefu_store::StoreResult<()> {
         sqlx::query("INSERT INTO incident_shares (token_hash, ticket_id, created_at) VALUES ($1, $2, $3)")
             .bind(token_hash)
@@ -299,6 +320,7 @@ impl kefu_store::Tickets for DbStore {
             .map_err(db_err)?;
         Ok(())
     }
+    #[tracing::instrument(skip_all)]
     async fn incident_by_share(&self, token_hash: &str) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT ticket_id FROM incident_shares WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
@@ -306,6 +328,7 @@ impl kefu_store::Tickets for DbStore {
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn revoke_incident_shares(&self, ticket_id: i64, now: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("UPDATE incident_shares SET revoked_at = $2 WHERE ticket_id = $1 AND revoked_at IS NULL")
             .bind(ticket_id)
@@ -315,15 +338,19 @@ impl kefu_store::Tickets for DbStore {
             .map_err(db_err)?;
         Ok(r.rows_affected())
     }
+    #[tracing::instrument(skip_all)]
     async fn commitments(&self) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
         commitments::commitments(self).await
     }
+    #[tracing::instrument(skip_all)]
     async fn save_commitment(&self, c: &kefu_store::Commitment) -> kefu_store::StoreResult<kefu_store::Commitment> {
         commitments::save_commitment(self, c).await
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_commitment(&self, id: i64) -> kefu_store::StoreResult<()> {
         commitments::delete_commitment(self, id).await
     }
+    #[tracing::instrument(skip_all)]
     async fn commitment_facts(
         &self,
         since: i64,
@@ -332,12 +359,14 @@ impl kefu_store::Tickets for DbStore {
     ) -> kefu_store::StoreResult<Vec<(i64, Option<i64>, Option<i64>)>> {
         commitments::commitment_facts(self, since, kind, metric).await
     }
+    #[tracing::instrument(skip_all)]
     async fn index_tickets(&self, terms: &[(i64, kefu_core::search::IndexTerms)]) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let rows: Vec<(i64, &kefu_core::search::IndexTerms)> = terms.iter().map(|(id, t)| (*id, t)).collect();
         Self::index_tickets_in(&mut tx, &rows).await?;
         tx.commit().await.map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn macros(&self) -> kefu_store::StoreResult<Vec<kefu_store::Macro>> {
         let rows: Vec<(i64, String, String, String, String, String, Option<i64>, i64, i64)> = sqlx::query_as(
             "SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM \
@@ -365,6 +394,7 @@ impl kefu_store::Tickets for DbStore {
             )
             .collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn save_macro(&self, m: &kefu_store::Macro) -> kefu_store::StoreResult<kefu_store::Macro> {
         let actions = m.actions.to_string();
         let id: i64 = if m.id == 0 {
@@ -404,6 +434,7 @@ impl kefu_store::Tickets for DbStore {
             .find(|x| x.id == id)
             .ok_or(kefu_store::StoreError::NotFound)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_macro(&self, id: i64) -> kefu_store::StoreResult<()> {
         let r = sqlx::query("DELETE FROM macros WHERE id = $1")
             .bind(id)
@@ -416,6 +447,7 @@ impl kefu_store::Tickets for DbStore {
             Ok(())
         }
     }
+    #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn saved_views(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SavedView>> {
         let rows: Vec<(i64, Option<i64>, String, String, i64)> = sqlx::query_as(
             "SELECT id, user_id, name, query, created_at FROM saved_views WHERE user_id = $1 OR user_id IS NULL \
@@ -436,6 +468,7 @@ impl kefu_store::Tickets for DbStore {
             })
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn create_saved_view(&self, v: &kefu_store::SavedView) -> kefu_store::StoreResult<kefu_store::SavedView> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO saved_views (user_id, name, query, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -449,6 +482,7 @@ impl kefu_store::Tickets for DbStore {
         .map_err(db_err)?;
         Ok(kefu_store::SavedView { id, ..v.clone() })
     }
+    #[tracing::instrument(skip_all, fields(id = id, user_id = user_id))]
     async fn delete_saved_view(&self, id: i64, user_id: Option<i64>) -> kefu_store::StoreResult<()> {
         let r =
             sqlx::query("DELETE FROM saved_views WHERE id = $1 AND (user_id = $2 OR ($2 IS NULL AND user_id IS NULL))")
@@ -463,6 +497,7 @@ impl kefu_store::Tickets for DbStore {
             Ok(())
         }
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn notifications_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Notification>> {
         let rows: Vec<(
             i64,
@@ -503,6 +538,7 @@ impl kefu_store::Tickets for DbStore {
             )
             .collect())
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_activity(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Activity>> {
         let rows: Vec<(
             i64,
@@ -537,6 +573,7 @@ impl kefu_store::Tickets for DbStore {
             )
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn ticket_events(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<(i64, i64, String)>> {
         if ids.is_empty() {
             return Ok(vec![]);
@@ -560,6 +597,7 @@ impl kefu_store::Tickets for DbStore {
         q.fetch_all(self.reader()).await.map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn calendars(&self) -> kefu_store::StoreResult<Vec<kefu_store::StoredCalendar>> {
         let rows: Vec<(i64, String, String, bool)> =
             sqlx::query_as("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
@@ -576,6 +614,7 @@ impl kefu_store::Tickets for DbStore {
             })
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn sla_policies(&self) -> kefu_store::StoreResult<Vec<kefu_store::SlaPolicy>> {
         let rows = sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
@@ -587,6 +626,7 @@ impl kefu_store::Tickets for DbStore {
         .map_err(db_err)?;
         rows.iter().map(rows::policy).collect()
     }
+    #[tracing::instrument(skip_all)]
     async fn tickets_due_for_check(&self, now: i64, limit: u32) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT id FROM tickets WHERE sla_next_check_at IS NOT NULL AND sla_next_check_at <= $1 ORDER BY \
@@ -598,6 +638,7 @@ impl kefu_store::Tickets for DbStore {
         .await
         .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn log_escalations(&self, steps: &[(i64, String)], now: i64) -> kefu_store::StoreResult<Vec<bool>> {
         let mut out = Vec::with_capacity(steps.len());
         if steps.is_empty() {
@@ -621,6 +662,7 @@ impl kefu_store::Tickets for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
+    #[tracing::instrument(skip_all)]
     async fn escalations_of_tickets(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<(i64, String)>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
@@ -637,6 +679,7 @@ impl kefu_store::Tickets for DbStore {
         }
         Ok(out)
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn escalations_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT step_key FROM ticket_escalations WHERE ticket_id = $1 ORDER BY at, step_key")
             .bind(ticket_id)
@@ -644,6 +687,7 @@ impl kefu_store::Tickets for DbStore {
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all, fields(department_id = department_id))]
     async fn department_agent_loads(&self, department_id: i64) -> kefu_store::StoreResult<Vec<(i64, u32)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
             "SELECT u.id, (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status IN ('new', \
@@ -659,6 +703,7 @@ impl kefu_store::Tickets for DbStore {
             .map(|(id, n)| (id, u32::try_from(n.max(0)).unwrap_or(u32::MAX)))
             .collect())
     }
+    #[tracing::instrument(skip_all)]
     async fn save_calendar(
         &self,
         name: &str,
@@ -684,6 +729,7 @@ impl kefu_store::Tickets for DbStore {
             is_default,
         })
     }
+    #[tracing::instrument(skip_all)]
     async fn save_sla_policy(
         &self,
         p: &kefu_store::SlaPolicy,
@@ -732,6 +778,7 @@ impl kefu_store::Tickets for DbStore {
         .map_err(db_err)?;
         rows::policy(&row)
     }
+    #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_sla_policy(&self, id: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let is_default: Option<bool> = sqlx::query_scalar("SELECT is_default FROM sla_policies WHERE id = $1")
@@ -765,12 +812,14 @@ impl kefu_store::Tickets for DbStore {
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn routing_rules(&self) -> kefu_store::StoreResult<Vec<(i64, String)>> {
         sqlx::query_as("SELECT id, rule FROM routing_rules WHERE active = TRUE ORDER BY position, id")
             .fetch_all(self.reader())
             .await
             .map_err(db_err)
     }
+    #[tracing::instrument(skip_all)]
     async fn replace_routing_rules(&self, rules: &[String], now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         sqlx::query("DELETE FROM routing_rules")
