@@ -1,7 +1,8 @@
 //! The PostgreSQL backend: a pooled connection per request, jobs claimed with
 //! `FOR UPDATE SKIP LOCKED`, migrations under sqlx's advisory lock so nodes can start together,
 //! and `idle_in_transaction_session_timeout` set so a stuck client never holds locks for long.
-//! Portable SQL comes from `kefu_store::portable_store!`.
+//! The SQL both databases share is the `portable` module (compiled here from
+//! `kefu-store/src/portable/`).
 
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
@@ -14,7 +15,13 @@ pub mod testing;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-kefu_store::sqlx_error_mapper!();
+/// The database and the store the shared SQL (`portable`) is compiled for.
+type Db = Postgres;
+type DbStore = PostgresStore;
+
+#[path = "../../kefu-store/src/portable/mod.rs"]
+mod portable;
+use portable::{Backend, db_err};
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -37,18 +44,6 @@ impl PostgresStore {
             .map_err(|e| StoreError::Unavailable(format!("cannot connect to PostgreSQL at {}: {e}", redact(url))))?;
         Ok(PostgresStore { pool })
     }
-
-    pub(crate) fn writer(&self) -> &PgPool {
-        &self.pool
-    }
-    pub(crate) fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
-    }
-    /// Bulk statements number their parameters `$1, $2, ...`: see `kefu_store::portable::mark_list`.
-    pub(crate) const NUMBERED_PARAMS: bool = true;
 
     pub fn known_migrations() -> Vec<i64> {
         MIGRATOR
@@ -95,9 +90,175 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-kefu_store::portable_store!(PostgresStore, sqlx::Postgres);
-kefu_store::portable_tickets!(PostgresStore, sqlx::Postgres);
-kefu_store::portable_surveys!(PostgresStore, sqlx::Postgres);
+impl Backend for PostgresStore {
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+    async fn write_tx(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+    /// Bulk statements number their parameters `$1, $2, ...`: see `portable::mark_list`.
+    const NUMBERED_PARAMS: bool = true;
+    async fn claim_job_row(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<<sqlx::Postgres as sqlx::Database>::Row>> {
+        // SKIP LOCKED: concurrent claimers on any node pass over rows another is taking.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) \
+                         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING {}",
+            portable::JOB_COLUMNS
+        )))
+        .bind(worker)
+        .bind(now)
+        .bind(lease_ms)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)
+    }
+    async fn backend_index_customers(&self, rows: &[(i64, kefu_core::search::IndexTerms)]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await.map_err(db_err)?;
+        let refs: Vec<(i64, &kefu_core::search::IndexTerms)> = rows.iter().map(|(id, t)| (*id, t)).collect();
+        Self::upsert_search_in(&mut tx, "customer_search", "customer_id", &refs).await?;
+        if rows.len() >= 1_000 {
+            // A bulk reindex (after an import): fresh statistics for the search plans.
+            sqlx::query("ANALYZE customer_search")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+    async fn backend_search_customers(
+        &self,
+        query: &[kefu_core::search::QueryPart],
+        cols: &str,
+        within: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
+        let (conds, values) = Self::match_conditions(query, 1);
+        let sql = format!(
+            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.customer_id WHERE {} AND c.deleted_at IS NULL AND ({}) ORDER BY c.id LIMIT ${}",
+            conds.join(" AND "),
+            portable::WITHIN_SQL.replace("$2", &format!("${}", query.len() + 1)),
+            query.len() + 2
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for v in values {
+            q = q.bind(v);
+        }
+        q.bind(within)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)
+    }
+    /// The ticket search: the tickets whose search row matches every part of the query.
+    fn ticket_match_sql(query: &[kefu_core::search::QueryPart], first: usize) -> portable::tickets::TicketMatch {
+        let (conds, texts) = Self::match_conditions(query, first);
+        portable::tickets::TicketMatch {
+            from: "tickets t",
+            id: "t.id",
+            cond: format!(
+                "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE {})",
+                conds.join(" AND ")
+            ),
+            texts,
+        }
+    }
+    /// Indexes tickets' search terms, replacing what each had.
+    async fn index_tickets_in(
+        tx: &mut Transaction<'_, Postgres>,
+        rows: &[(i64, &kefu_core::search::IndexTerms)],
+    ) -> StoreResult<()> {
+        Self::upsert_search_in(tx, "ticket_search", "ticket_id", rows).await
+    }
+    /// One batch of a purchase import: `INSERT ... SELECT FROM UNNEST(arrays)` per 5,000 rows, so
+    /// the statement text and its plan stay the same whatever the batch size.
+    async fn write_purchases(
+        tx: &mut Transaction<'static, Postgres>,
+        rows: Vec<ImportPurchase>,
+        now: i64,
+    ) -> StoreResult<()> {
+        for rows in rows.chunks(PURCHASE_BATCH) {
+            let mut external_id = Vec::with_capacity(PURCHASE_BATCH);
+            let mut customer_id = Vec::with_capacity(PURCHASE_BATCH);
+            let mut purchased_on = Vec::with_capacity(PURCHASE_BATCH);
+            let mut amount_minor = Vec::with_capacity(PURCHASE_BATCH);
+            let mut currency = Vec::with_capacity(PURCHASE_BATCH);
+            let mut sku = Vec::with_capacity(PURCHASE_BATCH);
+            let mut product_name = Vec::with_capacity(PURCHASE_BATCH);
+            let mut category = Vec::with_capacity(PURCHASE_BATCH);
+            let mut serial = Vec::with_capacity(PURCHASE_BATCH);
+            let mut seller_id = Vec::with_capacity(PURCHASE_BATCH);
+            for p in rows {
+                external_id.push(&*p.external_id);
+                customer_id.push(p.customer_id);
+                purchased_on.push(&*p.purchased_on);
+                amount_minor.push(p.amount_minor);
+                currency.push(&*p.currency);
+                sku.push(&*p.sku);
+                product_name.push(&*p.product_name);
+                category.push(&*p.category);
+                serial.push(&*p.serial);
+                seller_id.push(p.seller_id);
+            }
+            sqlx::query(
+                "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) \
+                 SELECT t.*, $11 FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[]) AS t \
+                 ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
+                 currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
+            )
+            .bind(external_id)
+            .bind(customer_id)
+            .bind(purchased_on)
+            .bind(amount_minor)
+            .bind(currency)
+            .bind(sku)
+            .bind(product_name)
+            .bind(category)
+            .bind(serial)
+            .bind(seller_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+    /// Bulk writes need no setting changed on PostgreSQL (see the SQLite backend's).
+    async fn bulk_write_begins(_tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Fresh planner statistics before the bulk write commits: after 100,000 customers arrive in an
+    /// empty database, the planner still believed in a few hundred rows until autovacuum came by,
+    /// and took a scan of every customer for a subtree of 10,000 (70-200 ms instead of a few).
+    /// ANALYZE in the transaction counts its own new rows.
+    async fn bulk_write_ends(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        sqlx::query("ANALYZE customers, customer_paths, contacts, purchases, survey_responses")
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+    /// Holds every answer's statistics write back until the rebuild's transaction ends: an answer
+    /// already folding commits first (and the rebuild reads it), one that has not yet folded waits
+    /// and then folds into the rebuilt rows.
+    async fn lock_survey_stats(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
+        sqlx::query("LOCK TABLE survey_stats IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl Admin for PostgresStore {
@@ -105,6 +266,7 @@ impl Admin for PostgresStore {
         "postgres"
     }
 
+    #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let applied = self.applied_migrations().await?;
         let known = Self::known_migrations();
@@ -121,6 +283,7 @@ impl Admin for PostgresStore {
             .map_err(|e| StoreError::Database(format!("migration failed: {e}")))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn schema_status(&self) -> StoreResult<SchemaStatus> {
         let applied = self.applied_migrations().await?;
         let known = Self::known_migrations();
@@ -131,6 +294,7 @@ impl Admin for PostgresStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
@@ -146,11 +310,13 @@ impl Admin for PostgresStore {
 
     /// After a million tickets arrive, the planner still believes the tables small until
     /// autovacuum comes by, and plans a queue page as a scan of every ticket's messages.
+    #[tracing::instrument(skip_all)]
     async fn refresh_statistics(&self) -> StoreResult<()> {
         sqlx::query("ANALYZE").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn is_empty(&self) -> StoreResult<bool> {
         if self.applied_migrations().await?.is_empty() {
             return Ok(true);
@@ -162,6 +328,7 @@ impl Admin for PostgresStore {
         Ok(n == 0)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn dump(&self) -> StoreResult<Dump> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -232,6 +399,7 @@ impl Admin for PostgresStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn restore(&self, dump: &Dump) -> StoreResult<()> {
         let mut plans = Vec::new();
         for t in &dump.tables {
@@ -323,61 +491,20 @@ impl Admin for PostgresStore {
                 .map_err(db_err)?;
             }
         }
-        sqlx::query(kefu_store::portable::REFRESH_PATH_DESCENDANTS_SQL)
+        sqlx::query(portable::REFRESH_PATH_DESCENDANTS_SQL)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn close(&self) {
         self.pool.close().await;
     }
 }
 
 impl PostgresStore {
-    /// Claims the oldest due job and returns its row; the portable `Jobs` impl decodes it.
-    pub(crate) async fn claim_job_row(
-        &self,
-        worker: &str,
-        now: i64,
-        lease_ms: i64,
-    ) -> StoreResult<Option<<sqlx::Postgres as sqlx::Database>::Row>> {
-        // SKIP LOCKED: concurrent claimers on any node pass over rows another is taking.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
-             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) \
-                         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING {}",
-            kefu_store::portable::JOB_COLUMNS
-        )))
-        .bind(worker)
-        .bind(now)
-        .bind(lease_ms)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)
-    }
-}
-
-impl PostgresStore {
-    pub(crate) async fn backend_index_customers(
-        &self,
-        rows: &[(i64, kefu_core::search::IndexTerms)],
-    ) -> StoreResult<()> {
-        let mut tx = self.write_tx().await.map_err(db_err)?;
-        let refs: Vec<(i64, &kefu_core::search::IndexTerms)> = rows.iter().map(|(id, t)| (*id, t)).collect();
-        Self::upsert_search_in(&mut tx, "customer_search", "customer_id", &refs).await?;
-        if rows.len() >= 1_000 {
-            // A bulk reindex (after an import): fresh statistics for the search plans.
-            sqlx::query("ANALYZE customer_search")
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
-    }
-
     /// Conditions on the search table alias `s` that every part of the query must meet, with
     /// their text parameters numbered from `$first`.
     fn match_conditions(query: &[kefu_core::search::QueryPart], first: usize) -> (Vec<String>, Vec<String>) {
@@ -407,31 +534,6 @@ impl PostgresStore {
             }
         }
         (conds, values)
-    }
-
-    /// The ticket condition for `portable_tickets!`.
-    pub(crate) fn ticket_match_sql(
-        query: &[kefu_core::search::QueryPart],
-        first: usize,
-    ) -> kefu_store::portable_tickets::TicketMatch {
-        let (conds, texts) = Self::match_conditions(query, first);
-        kefu_store::portable_tickets::TicketMatch {
-            from: "tickets t",
-            id: "t.id",
-            cond: format!(
-                "t.id IN (SELECT s.ticket_id FROM ticket_search s WHERE {})",
-                conds.join(" AND ")
-            ),
-            texts,
-        }
-    }
-
-    /// Indexes tickets' search terms, replacing what each had.
-    pub(crate) async fn index_tickets_in(
-        tx: &mut Transaction<'_, Postgres>,
-        rows: &[(i64, &kefu_core::search::IndexTerms)],
-    ) -> StoreResult<()> {
-        Self::upsert_search_in(tx, "ticket_search", "ticket_id", rows).await
     }
 
     /// Writes search terms into `table` keyed by `key`, replacing a row's old terms: one
@@ -467,118 +569,10 @@ impl PostgresStore {
         }
         Ok(())
     }
-
-    pub(crate) async fn backend_search_customers(
-        &self,
-        query: &[kefu_core::search::QueryPart],
-        cols: &str,
-        within: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<Vec<sqlx::postgres::PgRow>> {
-        let (conds, values) = Self::match_conditions(query, 1);
-        let sql = format!(
-            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.customer_id WHERE {} AND c.deleted_at IS NULL AND ({}) ORDER BY c.id LIMIT ${}",
-            conds.join(" AND "),
-            kefu_store::portable::WITHIN_SQL.replace("$2", &format!("${}", query.len() + 1)),
-            query.len() + 2
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for v in values {
-            q = q.bind(v);
-        }
-        q.bind(within)
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)
-    }
 }
 
 /// Rows per `UNNEST` upsert of purchases: one statement with ten array parameters.
 const PURCHASE_BATCH: usize = 5_000;
-
-impl PostgresStore {
-    /// Holds every answer's statistics write back until the rebuild's transaction ends: an answer
-    /// already folding commits first (and the rebuild reads it), one that has not yet folded waits
-    /// and then folds into the rebuilt rows.
-    pub(crate) async fn lock_survey_stats(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
-        sqlx::query("LOCK TABLE survey_stats IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
-
-    /// Bulk writes need no setting changed on PostgreSQL (see the SQLite backend's).
-    pub(crate) async fn bulk_write_begins(_tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
-        Ok(())
-    }
-    /// Fresh planner statistics before the bulk write commits: after 100,000 customers arrive in an
-    /// empty database, the planner still believed in a few hundred rows until autovacuum came by,
-    /// and took a scan of every customer for a subtree of 10,000 (70-200 ms instead of a few).
-    /// ANALYZE in the transaction counts its own new rows.
-    pub(crate) async fn bulk_write_ends(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
-        sqlx::query("ANALYZE customers, customer_paths, contacts, purchases, survey_responses")
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        Ok(())
-    }
-
-    /// One batch of a purchase import: `INSERT ... SELECT FROM UNNEST(arrays)` per 5,000 rows, so
-    /// the statement text and its plan stay the same whatever the batch size.
-    pub(crate) async fn write_purchases(
-        tx: &mut Transaction<'static, Postgres>,
-        rows: Vec<ImportPurchase>,
-        now: i64,
-    ) -> StoreResult<()> {
-        for rows in rows.chunks(PURCHASE_BATCH) {
-            let mut external_id = Vec::with_capacity(PURCHASE_BATCH);
-            let mut customer_id = Vec::with_capacity(PURCHASE_BATCH);
-            let mut purchased_on = Vec::with_capacity(PURCHASE_BATCH);
-            let mut amount_minor = Vec::with_capacity(PURCHASE_BATCH);
-            let mut currency = Vec::with_capacity(PURCHASE_BATCH);
-            let mut sku = Vec::with_capacity(PURCHASE_BATCH);
-            let mut product_name = Vec::with_capacity(PURCHASE_BATCH);
-            let mut category = Vec::with_capacity(PURCHASE_BATCH);
-            let mut serial = Vec::with_capacity(PURCHASE_BATCH);
-            let mut seller_id = Vec::with_capacity(PURCHASE_BATCH);
-            for p in rows {
-                external_id.push(&*p.external_id);
-                customer_id.push(p.customer_id);
-                purchased_on.push(&*p.purchased_on);
-                amount_minor.push(p.amount_minor);
-                currency.push(&*p.currency);
-                sku.push(&*p.sku);
-                product_name.push(&*p.product_name);
-                category.push(&*p.category);
-                serial.push(&*p.serial);
-                seller_id.push(p.seller_id);
-            }
-            sqlx::query(
-                "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, product_name, category, serial, seller_id, created_at) \
-                 SELECT t.*, $11 FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[]) AS t \
-                 ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
-                 currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
-            )
-            .bind(external_id)
-            .bind(customer_id)
-            .bind(purchased_on)
-            .bind(amount_minor)
-            .bind(currency)
-            .bind(sku)
-            .bind(product_name)
-            .bind(category)
-            .bind(serial)
-            .bind(seller_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        }
-        Ok(())
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The SQLite backend: one file in WAL mode, a single writer connection (writes take
 //! `BEGIN IMMEDIATE`, so they queue instead of failing with SQLITE_BUSY) and a pool of read-only
-//! readers. Portable SQL comes from `kefu_store::portable_store!`; job claims and backups are here.
+//! readers. The SQL both databases share is the `portable` module (compiled here from
+//! `kefu-store/src/portable/`); what is SQLite's own (job claims, search, backups) is here.
 
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
@@ -12,7 +13,13 @@ use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-kefu_store::sqlx_error_mapper!();
+/// The database and the store the shared SQL (`portable`) is compiled for.
+type Db = Sqlite;
+type DbStore = SqliteStore;
+
+#[path = "../../kefu-store/src/portable/mod.rs"]
+mod portable;
+use portable::{Backend, db_err};
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -111,18 +118,6 @@ impl SqliteStore {
         &self.path
     }
 
-    pub(crate) fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-    pub(crate) fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-    pub(crate) async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
-    }
-    /// Bulk statements use positional `?` marks: see `kefu_store::portable::mark_list`.
-    pub(crate) const NUMBERED_PARAMS: bool = false;
-
     /// Migrations this build knows, by version.
     pub fn known_migrations() -> Vec<i64> {
         MIGRATOR
@@ -169,9 +164,134 @@ fn open_err(path: &Path, e: sqlx::Error) -> StoreError {
     }
 }
 
-kefu_store::portable_store!(SqliteStore, sqlx::Sqlite);
-kefu_store::portable_tickets!(SqliteStore, sqlx::Sqlite);
-kefu_store::portable_surveys!(SqliteStore, sqlx::Sqlite);
+impl Backend for SqliteStore {
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+    async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await
+    }
+    /// Bulk statements use positional `?` marks: see `portable::mark_list`.
+    const NUMBERED_PARAMS: bool = false;
+    async fn claim_job_row(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<<sqlx::Sqlite as sqlx::Database>::Row>> {
+        // One statement on the single writer: atomic, so no two workers get the same row.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) ORDER BY run_at, id LIMIT 1) \
+             RETURNING {}",
+            portable::JOB_COLUMNS
+        )))
+        .bind(worker)
+        .bind(now)
+        .bind(lease_ms)
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(db_err)
+    }
+    async fn backend_index_customers(&self, rows: &[(i64, kefu_core::search::IndexTerms)]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await.map_err(db_err)?;
+        let refs: Vec<(i64, &kefu_core::search::IndexTerms)> = rows.iter().map(|(id, t)| (*id, t)).collect();
+        Self::replace_search_in(&mut tx, "customer_search", &refs).await?;
+        tx.commit().await.map_err(db_err)
+    }
+    async fn backend_search_customers(
+        &self,
+        query: &[kefu_core::search::QueryPart],
+        cols: &str,
+        within: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.rowid \
+             WHERE customer_search MATCH $1 AND c.deleted_at IS NULL AND ({WITHIN}) ORDER BY c.id LIMIT $3",
+            WITHIN = portable::WITHIN_SQL
+        )))
+        .bind(Self::match_expression(query))
+        .bind(within)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_err)
+    }
+    /// The ticket search: FTS5 yields matching rowids newest first and
+    /// the tickets are joined to them one by one (CROSS JOIN keeps the index the outer loop), so a
+    /// page of 50 stops after the first 50 that pass the filters instead of collecting every
+    /// match of a common word first (空调 in a million tickets: 600 ms before).
+    fn ticket_match_sql(query: &[kefu_core::search::QueryPart], first: usize) -> portable::tickets::TicketMatch {
+        portable::tickets::TicketMatch {
+            from: "ticket_search s CROSS JOIN tickets t ON t.id = s.rowid",
+            id: "s.rowid",
+            cond: format!("s.ticket_search MATCH ${first}"),
+            texts: vec![Self::match_expression(query)],
+        }
+    }
+    /// Indexes tickets' search terms, replacing what each had.
+    async fn index_tickets_in(
+        tx: &mut Transaction<'_, Sqlite>,
+        rows: &[(i64, &kefu_core::search::IndexTerms)],
+    ) -> StoreResult<()> {
+        Self::replace_search_in(tx, "ticket_search", rows).await
+    }
+    /// One batch of a purchase import, on the single writer inside the import's `BEGIN IMMEDIATE`:
+    /// multi-row upserts with positional parameters; a full batch is always the same statement,
+    /// which sqlx prepares once and caches.
+    async fn write_purchases(
+        tx: &mut Transaction<'static, Sqlite>,
+        rows: Vec<ImportPurchase>,
+        now: i64,
+    ) -> StoreResult<()> {
+        static FULL_BATCH: std::sync::OnceLock<std::sync::Arc<str>> = std::sync::OnceLock::new();
+        let mut left = rows.len();
+        let mut rows = rows.into_iter();
+        while left > 0 {
+            let n = left.min(PURCHASE_BATCH);
+            let sql = if n == PURCHASE_BATCH {
+                FULL_BATCH
+                    .get_or_init(|| purchase_upsert_sql(PURCHASE_BATCH).into())
+                    .clone()
+            } else {
+                purchase_upsert_sql(n).into()
+            };
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for p in rows.by_ref().take(n) {
+                q = q
+                    .bind(p.external_id)
+                    .bind(p.customer_id)
+                    .bind(p.purchased_on)
+                    .bind(p.amount_minor)
+                    .bind(p.currency)
+                    .bind(p.sku)
+                    .bind(p.product_name)
+                    .bind(p.category)
+                    .bind(p.serial)
+                    .bind(p.seller_id)
+                    .bind(now);
+            }
+            q.execute(&mut **tx).await.map_err(db_err)?;
+            left -= n;
+        }
+        Ok(())
+    }
+    async fn bulk_write_begins(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Self::set_cache_size(tx, BULK_CACHE_SIZE).await
+    }
+    /// (Not reached when an import fails: the writer keeps the larger cache until the next one ends.)
+    async fn bulk_write_ends(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Self::set_cache_size(tx, CACHE_SIZE).await
+    }
+    /// Nothing to do: the rebuild's transaction holds the one writer, so no answer is recorded meanwhile.
+    async fn lock_survey_stats(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
+        Ok(())
+    }
+}
 
 pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
     SchemaStatus {
@@ -187,6 +307,7 @@ impl Admin for SqliteStore {
         "sqlite"
     }
 
+    #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let status = self.schema_status().await?;
         if let Some(found) = status.unknown.iter().max() {
@@ -212,6 +333,7 @@ impl Admin for SqliteStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn schema_status(&self) -> StoreResult<SchemaStatus> {
         Ok(schema_status(
             &Self::known_migrations(),
@@ -219,6 +341,7 @@ impl Admin for SqliteStore {
         ))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await.map_err(db_err)?;
         Ok(())
@@ -234,10 +357,12 @@ impl Admin for SqliteStore {
 
     /// Nothing to do: the SQLite queries are written not to depend on statistics (and the
     /// bundled SQLite plans with QPSG, see `.cargo/config.toml`).
+    #[tracing::instrument(skip_all)]
     async fn refresh_statistics(&self) -> StoreResult<()> {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn is_empty(&self) -> StoreResult<bool> {
         if self.applied_migrations().await?.is_empty() {
             return Ok(true);
@@ -249,6 +374,7 @@ impl Admin for SqliteStore {
         Ok(n == 0)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn dump(&self) -> StoreResult<Dump> {
         // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
         let mut tx = self.reader.begin().await.map_err(db_err)?;
@@ -307,6 +433,7 @@ impl Admin for SqliteStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn restore(&self, dump: &Dump) -> StoreResult<()> {
         let mut actual = Vec::new();
         for t in &dump.tables {
@@ -378,41 +505,18 @@ impl Admin for SqliteStore {
                 q.execute(&mut *tx).await.map_err(db_err)?;
             }
         }
-        sqlx::query(kefu_store::portable::REFRESH_PATH_DESCENDANTS_SQL)
+        sqlx::query(portable::REFRESH_PATH_DESCENDANTS_SQL)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn close(&self) {
         self.merger.abort();
         self.writer.close().await;
         self.reader.close().await;
-    }
-}
-
-impl SqliteStore {
-    /// Claims the oldest due job and returns its row; the portable `Jobs` impl decodes it.
-    pub(crate) async fn claim_job_row(
-        &self,
-        worker: &str,
-        now: i64,
-        lease_ms: i64,
-    ) -> StoreResult<Option<<sqlx::Sqlite as sqlx::Database>::Row>> {
-        // One statement on the single writer: atomic, so no two workers get the same row.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET status = 'running', locked_by = $1, lease_until = $2 + $3, attempts = attempts + 1, updated_at = $2 \
-             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $2) OR (status = 'running' AND lease_until < $2) ORDER BY run_at, id LIMIT 1) \
-             RETURNING {}",
-            kefu_store::portable::JOB_COLUMNS
-        )))
-        .bind(worker)
-        .bind(now)
-        .bind(lease_ms)
-        .fetch_optional(&self.writer)
-        .await
-        .map_err(db_err)
     }
 }
 
@@ -432,40 +536,6 @@ impl SqliteStore {
             .join(" AND ")
     }
 
-    pub(crate) async fn backend_index_customers(
-        &self,
-        rows: &[(i64, kefu_core::search::IndexTerms)],
-    ) -> StoreResult<()> {
-        let mut tx = self.write_tx().await.map_err(db_err)?;
-        let refs: Vec<(i64, &kefu_core::search::IndexTerms)> = rows.iter().map(|(id, t)| (*id, t)).collect();
-        Self::replace_search_in(&mut tx, "customer_search", &refs).await?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    /// The ticket search for `portable_tickets!`: FTS5 yields matching rowids newest first and
-    /// the tickets are joined to them one by one (CROSS JOIN keeps the index the outer loop), so a
-    /// page of 50 stops after the first 50 that pass the filters instead of collecting every
-    /// match of a common word first (空调 in a million tickets: 600 ms before).
-    pub(crate) fn ticket_match_sql(
-        query: &[kefu_core::search::QueryPart],
-        first: usize,
-    ) -> kefu_store::portable_tickets::TicketMatch {
-        kefu_store::portable_tickets::TicketMatch {
-            from: "ticket_search s CROSS JOIN tickets t ON t.id = s.rowid",
-            id: "s.rowid",
-            cond: format!("s.ticket_search MATCH ${first}"),
-            texts: vec![Self::match_expression(query)],
-        }
-    }
-
-    /// Indexes tickets' search terms, replacing what each had.
-    pub(crate) async fn index_tickets_in(
-        tx: &mut Transaction<'_, Sqlite>,
-        rows: &[(i64, &kefu_core::search::IndexTerms)],
-    ) -> StoreResult<()> {
-        Self::replace_search_in(tx, "ticket_search", rows).await
-    }
-
     /// Writes search terms into the FTS5 `table` by rowid (a contentless-delete table replaces a
     /// row with the same rowid): one statement per 500.
     async fn replace_search_in(
@@ -476,7 +546,7 @@ impl SqliteStore {
         for chunk in rows.chunks(500) {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT OR REPLACE INTO {table} (rowid, words, bigrams, unigrams) VALUES {}",
-                kefu_store::portable::value_rows(false, 1, chunk.len(), "(?, ?, ?, ?)")
+                portable::value_rows(false, 1, chunk.len(), "(?, ?, ?, ?)")
             )));
             for (id, terms) in chunk {
                 let (words, bigrams, unigrams) = terms.columns();
@@ -485,26 +555,6 @@ impl SqliteStore {
             q.execute(&mut **tx).await.map_err(db_err)?;
         }
         Ok(())
-    }
-
-    pub(crate) async fn backend_search_customers(
-        &self,
-        query: &[kefu_core::search::QueryPart],
-        cols: &str,
-        within: Option<i64>,
-        limit: u32,
-    ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {cols} FROM customer_search s JOIN customers c ON c.id = s.rowid \
-             WHERE customer_search MATCH $1 AND c.deleted_at IS NULL AND ({WITHIN}) ORDER BY c.id LIMIT $3",
-            WITHIN = kefu_store::portable::WITHIN_SQL
-        )))
-        .bind(Self::match_expression(query))
-        .bind(within)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(db_err)
     }
 }
 
@@ -518,7 +568,7 @@ fn purchase_upsert_sql(rows: usize) -> String {
          VALUES {} \
          ON CONFLICT (external_id) DO UPDATE SET customer_id = excluded.customer_id, purchased_on = excluded.purchased_on, amount_minor = excluded.amount_minor, \
          currency = excluded.currency, sku = excluded.sku, product_name = excluded.product_name, category = excluded.category, serial = excluded.serial, seller_id = excluded.seller_id",
-        kefu_store::portable::value_rows(false, 1, rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        portable::value_rows(false, 1, rows, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     )
 }
 
@@ -529,66 +579,11 @@ const CACHE_SIZE: &str = "-16000";
 const BULK_CACHE_SIZE: &str = "-262144";
 
 impl SqliteStore {
-    /// Nothing to do: the rebuild's transaction holds the one writer, so no answer is recorded meanwhile.
-    pub(crate) async fn lock_survey_stats(_tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
-        Ok(())
-    }
-
-    pub(crate) async fn bulk_write_begins(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
-        Self::set_cache_size(tx, BULK_CACHE_SIZE).await
-    }
-
-    /// (Not reached when an import fails: the writer keeps the larger cache until the next one ends.)
-    pub(crate) async fn bulk_write_ends(tx: &mut Transaction<'static, Sqlite>) -> StoreResult<()> {
-        Self::set_cache_size(tx, CACHE_SIZE).await
-    }
-
     async fn set_cache_size(tx: &mut Transaction<'static, Sqlite>, size: &str) -> StoreResult<()> {
         sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
             .execute(&mut **tx)
             .await
             .map_err(db_err)?;
-        Ok(())
-    }
-
-    /// One batch of a purchase import, on the single writer inside the import's `BEGIN IMMEDIATE`:
-    /// multi-row upserts with positional parameters; a full batch is always the same statement,
-    /// which sqlx prepares once and caches.
-    pub(crate) async fn write_purchases(
-        tx: &mut Transaction<'static, Sqlite>,
-        rows: Vec<ImportPurchase>,
-        now: i64,
-    ) -> StoreResult<()> {
-        static FULL_BATCH: std::sync::OnceLock<std::sync::Arc<str>> = std::sync::OnceLock::new();
-        let mut left = rows.len();
-        let mut rows = rows.into_iter();
-        while left > 0 {
-            let n = left.min(PURCHASE_BATCH);
-            let sql = if n == PURCHASE_BATCH {
-                FULL_BATCH
-                    .get_or_init(|| purchase_upsert_sql(PURCHASE_BATCH).into())
-                    .clone()
-            } else {
-                purchase_upsert_sql(n).into()
-            };
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for p in rows.by_ref().take(n) {
-                q = q
-                    .bind(p.external_id)
-                    .bind(p.customer_id)
-                    .bind(p.purchased_on)
-                    .bind(p.amount_minor)
-                    .bind(p.currency)
-                    .bind(p.sku)
-                    .bind(p.product_name)
-                    .bind(p.category)
-                    .bind(p.serial)
-                    .bind(p.seller_id)
-                    .bind(now);
-            }
-            q.execute(&mut **tx).await.map_err(db_err)?;
-            left -= n;
-        }
         Ok(())
     }
 }

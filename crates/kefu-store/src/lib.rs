@@ -2,15 +2,13 @@
 //! `StoreError` enum, and the conformance suite (`conformance`) that every backend passes.
 //!
 //! Backends (`kefu-store-sqlite`, `kefu-store-postgres`) import only this crate and `kefu-core`.
-//! SQL that reads the same on both databases is written once, in [`portable`], and stamped into
-//! each backend by the `portable_store!` macro; what differs (job claims, locks, backups) each
-//! backend writes itself.
+//! SQL that reads the same on both databases is written once, in `src/portable/`: not a module of
+//! this crate, but source that each backend compiles as its own `portable` module over its own
+//! `sqlx` database type (see `src/portable/mod.rs`). What differs (job claims, locks, backups,
+//! search) each backend writes itself, behind the `portable::Backend` trait declared there.
 
 pub mod conformance;
 mod error;
-pub mod portable;
-pub mod portable_surveys;
-pub mod portable_tickets;
 mod surveys;
 mod tickets;
 mod types;
@@ -283,6 +281,7 @@ pub trait Customers {
     /// Starts a bulk write of purchases in one transaction: see [`PurchaseImport`].
     async fn begin_purchase_import(&self, now: Millis) -> StoreResult<Box<dyn PurchaseImport>>;
     /// Inserts or updates (by external id) every purchase in one transaction; all or nothing.
+    #[tracing::instrument(skip_all)]
     async fn import_purchases(&self, rows: Vec<ImportPurchase>, now: Millis) -> StoreResult<ImportCounts> {
         let mut w = self.begin_purchase_import(now).await?;
         w.write(rows).await?;

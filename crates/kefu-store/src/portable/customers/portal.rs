@@ -1,0 +1,151 @@
+//! Portal accounts of contacts and their invitations.
+
+use crate::DbStore;
+use crate::portable::{Backend, db_err, rows};
+
+pub(crate) async fn create_portal_user(
+    store: &DbStore,
+    u: kefu_store::NewUser,
+    contact_id: i64,
+) -> kefu_store::StoreResult<kefu_store::PortalAccount> {
+    let mut tx = store.write_tx().await.map_err(db_err)?;
+    let customer_id: i64 = sqlx::query_scalar(
+        "SELECT k.customer_id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = $1 AND \
+        k.deleted_at IS NULL AND c.deleted_at IS NULL",
+    )
+    .bind(contact_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let user = DbStore::insert_user_in(&mut tx, &u).await?;
+    sqlx::query("INSERT INTO portal_accounts (user_id, contact_id, created_at) VALUES ($1, $2, $3)")
+        .bind(user.id)
+        .bind(contact_id)
+        .bind(u.now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(kefu_store::PortalAccount {
+        user,
+        contact_id,
+        customer_id,
+    })
+}
+
+pub(crate) async fn portal_account(
+    store: &DbStore,
+    user_id: i64,
+) -> kefu_store::StoreResult<Option<kefu_store::PortalAccount>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN \
+        contacts k ON k.id = a.contact_id WHERE a.user_id = $1",
+        rows::USER_COLS
+    )))
+    .bind(user_id)
+    .fetch_optional(store.reader())
+    .await
+    .map_err(db_err)?;
+    row.map(|r| {
+        Ok(kefu_store::PortalAccount {
+            user: rows::user(&r)?,
+            contact_id: rows::get(&r, "contact_id")?,
+            customer_id: rows::get(&r, "customer_id")?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn portal_accounts_of(
+    store: &DbStore,
+    customer_id: i64,
+) -> kefu_store::StoreResult<Vec<kefu_store::PortalAccount>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN \
+        contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id",
+        rows::USER_COLS
+    )))
+    .bind(customer_id)
+    .fetch_all(store.reader())
+    .await
+    .map_err(db_err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(kefu_store::PortalAccount {
+                user: rows::user(r)?,
+                contact_id: rows::get(r, "contact_id")?,
+                customer_id: rows::get(r, "customer_id")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn create_invitation(
+    store: &DbStore,
+    user_id: i64,
+    token_hash: &str,
+    expires_at: i64,
+    now: i64,
+) -> kefu_store::StoreResult<()> {
+    sqlx::query("INSERT INTO invitations (token_hash, user_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .bind(now)
+        .execute(store.writer())
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+pub(crate) async fn accept_invitation(
+    store: &DbStore,
+    token_hash: &str,
+    password_hash: &str,
+    now: i64,
+) -> kefu_store::StoreResult<kefu_store::User> {
+    let mut tx = store.write_tx().await.map_err(db_err)?;
+    let user_id: i64 = sqlx::query_scalar(
+        "UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+        RETURNING user_id",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE \
+        id = $1 AND disabled = FALSE",
+    )
+    .bind(user_id)
+    .bind(password_hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM users u WHERE u.id = $1 AND u.disabled = FALSE",
+        rows::USER_COLS
+    )))
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let user = rows::user(&row)?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(user)
+}
+
+pub(crate) async fn invitation_is_live(store: &DbStore, token_hash: &str, now: i64) -> kefu_store::StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 AND \
+        i.used_at IS NULL AND i.expires_at > $2 AND u.disabled = FALSE",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_one(store.reader())
+    .await
+    .map_err(db_err)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,183 @@
+//! The survey helpers the store methods share inside a transaction: links, answers, the statistics fold.
+
+use super::rows;
+use crate::portable::db_err;
+use crate::{Db, DbStore};
+
+/// A statistics row's fold: its segment, period and old accumulator give the new one and its count.
+type Fold<'a> = dyn Fn(&str, &str, Option<&str>) -> Result<(String, i64), String> + Send + Sync + 'a;
+
+impl DbStore {
+    pub(crate) async fn survey_link_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::SurveyLink>
+    where
+        E: sqlx::Executor<'e, Database = Db>,
+    {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM survey_links WHERE id = $1",
+            crate::portable::surveys::LINK_COLUMNS
+        )))
+        .bind(id)
+        .fetch_one(ex)
+        .await
+        .map_err(db_err)?;
+        rows::link(&row)
+    }
+
+    pub(crate) async fn survey_response_in<'e, E>(
+        ex: E,
+        link_id: i64,
+    ) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>>
+    where
+        E: sqlx::Executor<'e, Database = Db>,
+    {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM survey_responses WHERE link_id = $1",
+            crate::portable::surveys::RESPONSE_COLUMNS
+        )))
+        .bind(link_id)
+        .fetch_optional(ex)
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(rows::response).transpose()
+    }
+
+    pub(crate) async fn bank_item_in<'e, E>(ex: E, code: &str) -> kefu_store::StoreResult<kefu_store::BankItem>
+    where
+        E: sqlx::Executor<'e, Database = Db>,
+    {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{} WHERE i.code = $1",
+            crate::portable::surveys::BANK_ITEM_SQL
+        )))
+        .bind(code)
+        .fetch_one(ex)
+        .await
+        .map_err(db_err)?;
+        rows::bank_item(&row)
+    }
+
+    /// Takes the link for an answer: live at `now`, not answered, not opted out; `final_` marks it answered.
+    pub(crate) async fn take_link_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        link_id: i64,
+        now: i64,
+        final_: bool,
+    ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
+        let sql = if final_ {
+            "UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS \
+                NULL AND expires_at > $2"
+        } else {
+            "UPDATE survey_links SET expires_at = expires_at WHERE id = $1 AND answered_at IS NULL AND \
+                opted_out_at IS NULL AND expires_at > $2"
+        };
+        let r = sqlx::query(sql)
+            .bind(link_id)
+            .bind(now)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        if r.rows_affected() != 1 {
+            return Err(kefu_store::StoreError::Conflict {
+                what: "the survey link is answered, opted out or expired".into(),
+            });
+        }
+        Self::survey_link_in(&mut **tx, link_id).await
+    }
+
+    /// Folds into the statistics rows `keys` of a survey: each row is locked (the upsert
+    /// locks it on PostgreSQL before it is read), read, and replaced by `fold`'s answer.
+    pub(crate) async fn fold_stats_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        survey_id: i64,
+        keys: &[(String, String)],
+        now: i64,
+        fold: &Fold<'_>,
+    ) -> kefu_store::StoreResult<()> {
+        for (segment, period) in keys {
+            let old: Option<String> = sqlx::query_scalar(
+                "INSERT INTO survey_stats (survey_id, segment, period, \
+                accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
+                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at \
+                            RETURNING accumulator",
+            )
+            .bind(survey_id)
+            .bind(segment)
+            .bind(period)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_err)?;
+            let (acc, n) = fold(segment, period, old.as_deref()).map_err(kefu_store::StoreError::Refused)?;
+            sqlx::query(
+                "UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 AND period = \
+                $3",
+            )
+            .bind(survey_id)
+            .bind(segment)
+            .bind(period)
+            .bind(acc)
+            .bind(n)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn insert_link_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        l: &kefu_store::NewSurveyLink,
+        run: Option<i64>,
+    ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO survey_links (survey_id, token_hash, \
+            customer_id, contact_id, ticket_id, language, expires_at, created_at, campaign_id, run, token, user_id) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING \
+                        {}",
+            crate::portable::surveys::LINK_COLUMNS
+        )))
+        .bind(l.survey_id)
+        .bind(&l.token_hash)
+        .bind(l.customer_id)
+        .bind(l.contact_id)
+        .bind(l.ticket_id)
+        .bind(&l.language)
+        .bind(l.expires_at)
+        .bind(l.now)
+        .bind(l.campaign_id)
+        .bind(run)
+        .bind(&l.token)
+        .bind(l.user_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        rows::link(&row)
+    }
+
+    pub(crate) async fn write_response_in(
+        tx: &mut sqlx::Transaction<'_, Db>,
+        survey_id: i64,
+        w: &kefu_store::ResponseWrite,
+        partial: bool,
+    ) -> kefu_store::StoreResult<kefu_store::SurveyResponse> {
+        sqlx::query(
+            "INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, \
+            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                    ON CONFLICT (link_id) DO UPDATE SET answers = excluded.answers, comment = excluded.comment, \
+                        partial = excluded.partial, segment = excluded.segment, updated_at = excluded.updated_at",
+        )
+        .bind(survey_id)
+        .bind(w.link_id)
+        .bind(&w.answers)
+        .bind(&w.comment)
+        .bind(partial)
+        .bind(&w.segment)
+        .bind(w.now)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
+        Self::survey_response_in(&mut **tx, w.link_id)
+            .await?
+            .ok_or(kefu_store::StoreError::NotFound)
+    }
+}
