@@ -14,7 +14,6 @@ pub mod demo;
 mod error;
 pub mod escalation;
 pub mod export;
-pub mod health;
 pub mod import;
 pub mod incidents;
 pub mod jobs;
@@ -98,7 +97,7 @@ impl Default for AppConfig {
 /// The application: the store and the settings, cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
+    store: Arc<dyn Store>,
     pub config: Arc<AppConfig>,
     sla_cache: tickets::Kept<tickets::SlaSetup>,
     desk_cache: tickets::Kept<tickets::Desk>,

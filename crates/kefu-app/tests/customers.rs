@@ -236,7 +236,7 @@ async fn a_restored_backup_is_searchable() {
     let (other, _d2) = self::app().await;
     other.restore_from(&file, false).await.unwrap();
     let found = other
-        .store
+        .store()
         .search_customers(&parse_query("王芳"), None, 10)
         .await
         .unwrap();
@@ -244,7 +244,7 @@ async fn a_restored_backup_is_searchable() {
     // Tickets too: by subject, message and customer name.
     for q in ["漏水", "leaks", "王芳"] {
         let found = other
-            .store
+            .store()
             .search_tickets(
                 &parse_query(q),
                 &kefu_store::TicketFilter {

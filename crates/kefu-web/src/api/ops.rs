@@ -23,8 +23,9 @@ pub struct Ready {
 /// The database is reachable and migrated to this build's schema.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
 pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Ready>) {
-    let kefu_app::health::Readiness { database, schema } = state.app.readiness().await;
-    let ready = database == "ok" && schema == "current";
+    let readiness = state.app.readiness().await;
+    let ready = readiness.is_ready();
+    let kefu_app::operations::Readiness { database, schema } = readiness;
     (
         if ready {
             StatusCode::OK
