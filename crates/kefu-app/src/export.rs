@@ -9,11 +9,12 @@
 //! An xlsx writes every text cell as a string, never a formula, so it needs no prefix.
 //! See docs/export.md.
 
-use crate::import::{CUSTOMER_COLUMNS, PURCHASE_COLUMNS};
+pub use crate::columns::{guard, unguard};
+
+use crate::columns::{CUSTOMER_COLUMNS, PURCHASE_COLUMNS};
 use crate::{App, AppError, AppResult, now_ms};
 use kefu_core::customer::format_amount;
 use serde::Serialize;
-use std::borrow::Cow;
 use std::io::Write;
 
 /// What customers without an external id are given, followed by their id, so the file re-imports.
@@ -65,36 +66,6 @@ pub struct ExportSummary {
     pub rows: u64,
     /// Customers that had no external id and were given `kefu-<id>` by this export.
     pub assigned_external_ids: u64,
-}
-
-const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// A plain number or phone number (`-12.50`, `+86 138-0013-8000`, `(010) 6552 9988`): digits with
-/// only `+ - ( ) . /` and spaces. Excel may compute such a cell but cannot call a function or read
-/// another cell from it, so it is written as it is.
-fn is_plain_number(s: &str) -> bool {
-    s.chars().any(|c| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c))
-}
-
-/// The CSV text of a cell: with a `'` in front when Excel could take it as a formula (it starts with
-/// `=`, `+`, `-`, `@`, tab or CR, possibly after `'`s, and is not a plain number), as OWASP's
-/// "CSV injection" advice says. [`unguard`] undoes exactly this, so every text survives the round
-/// trip, including one that really starts with `'=`.
-pub fn guard(s: &str) -> Cow<'_, str> {
-    if s.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS) && !is_plain_number(s) {
-        Cow::Owned(format!("'{s}"))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// An imported cell without the `'` that [`guard`] put in front: one `'` is dropped when the cell
-/// starts with `'`s followed by `=`, `+`, `-`, `@`, tab or CR; any other cell is left as it is.
-pub fn unguard(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_TRIGGERS) => rest,
-        _ => s,
-    }
 }
 
 /// CSV rows: UTF-8, with a byte-order mark unless `bom` is false, CRLF line ends, formula cells guarded.
@@ -363,6 +334,7 @@ fn purchase_cells(e: kefu_store::ExportPurchase) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::columns::{FORMULA_TRIGGERS, is_plain_number};
 
     #[test]
     fn formula_cells_are_guarded_and_the_guard_comes_off_exactly() {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod categories;
+pub mod columns;
 pub mod commitments;
 pub mod customers;
 pub mod demo;
