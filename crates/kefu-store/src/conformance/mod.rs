@@ -11,6 +11,8 @@ mod customers;
 mod fixtures;
 mod jobs;
 mod sessions;
+mod surveys;
+mod tickets;
 
 pub use accounts::*;
 pub use admin::*;
@@ -19,6 +21,8 @@ pub use customer_records::*;
 pub use customers::*;
 pub use jobs::*;
 pub use sessions::*;
+pub use surveys::*;
+pub use tickets::*;
 
 // What every case file takes in with `use super::*`.
 use crate::*;
@@ -52,6 +56,8 @@ macro_rules! conformance_tests {
             customers_and_the_channel_tree, customer_search_finds_cjk_inside_running_text, contacts_and_purchases,
             imports_are_all_or_nothing, bulk_customer_imports_build_the_tree, bad_restore_changes_nothing,
             customer_records_change_merge_and_scope, portal_accounts_and_invitations, exports_page_through_live_rows,
-            subtree_counts_follow_kind_deletion_and_restore);
+            subtree_counts_follow_kind_deletion_and_restore, ticket_story_filed_worked_and_resolved,
+            ticket_story_sla_sweeps_and_escalations, survey_story_links_answers_and_statistics,
+            survey_story_campaign_runs);
     };
 }

@@ -9,7 +9,7 @@ impl kefu_store::Accounts for DbStore {
     async fn create_department(&self, name: &str, now: i64) -> kefu_store::StoreResult<kefu_store::Department> {
         let row = sqlx::query(
             "INSERT INTO departments (name, is_default, created_at, updated_at) VALUES ($1, FALSE, $2, $2) \
-            RETURNING id, name, is_default, created_at, updated_at",
+                RETURNING id, name, is_default, created_at, updated_at",
         )
         .bind(name)
         .bind(now)
@@ -45,8 +45,8 @@ impl kefu_store::Accounts for DbStore {
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::Department> {
         let row = sqlx::query(
-            "UPDATE departments SET name = $2, updated_at = $3 WHERE id = $1 RETURNING id, name, is_default, \
-            created_at, updated_at",
+            "UPDATE departments SET name = $2, updated_at = $3 WHERE id = $1 \
+                RETURNING id, name, is_default, created_at, updated_at",
         )
         .bind(id)
         .bind(name)
@@ -71,9 +71,10 @@ impl kefu_store::Accounts for DbStore {
         }
         // Members left without any department fall back to the default one.
         sqlx::query(
-            "INSERT INTO user_departments (user_id, department_id) SELECT ud.user_id, (SELECT id FROM \
-            departments WHERE is_default = TRUE) FROM user_departments ud WHERE ud.department_id = $1 AND NOT \
-            EXISTS (SELECT 1 FROM user_departments o WHERE o.user_id = ud.user_id AND o.department_id <> $1)",
+            "INSERT INTO user_departments (user_id, department_id) SELECT ud.user_id, (SELECT id FROM departments \
+                WHERE is_default = TRUE) FROM user_departments ud WHERE ud.department_id = $1 \
+                AND NOT EXISTS (SELECT 1 FROM user_departments o WHERE o.user_id = ud.user_id \
+                AND o.department_id <> $1)",
         )
         .bind(id)
         .execute(&mut *tx)
@@ -170,12 +171,11 @@ impl kefu_store::Accounts for DbStore {
         let set_language = p.language.is_some();
         let language = p.language.flatten().map(|l| l.code());
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), language = CASE WHEN $4 \
-                        THEN \
-                        $5 ELSE language END, password_hash = COALESCE($6, password_hash), disabled = COALESCE($7, \
-                        disabled), failed_logins = CASE WHEN $6 IS NULL THEN failed_logins ELSE 0 END, locked_until \
-                            = CASE \
-                        WHEN $6 IS NULL THEN locked_until ELSE NULL END, updated_at = $8 WHERE id = $1 RETURNING {}",
+            "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), language = CASE WHEN $4 THEN $5 \
+                ELSE language END, password_hash = COALESCE($6, password_hash), disabled = COALESCE($7, \
+                disabled), failed_logins = CASE WHEN $6 IS NULL THEN failed_logins \
+                ELSE 0 END, locked_until = CASE WHEN $6 IS NULL THEN locked_until ELSE NULL END, updated_at = $8 \
+                WHERE id = $1 RETURNING {}",
             rows::USER_COLS_BARE
         )))
         .bind(id)
@@ -217,9 +217,9 @@ impl kefu_store::Accounts for DbStore {
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn user_departments(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Department>> {
         let rows = sqlx::query(
-            "SELECT d.id, d.name, d.is_default, d.created_at, d.updated_at FROM departments d JOIN \
-            user_departments ud ON ud.department_id = d.id WHERE ud.user_id = $1 ORDER BY d.is_default DESC, \
-            d.name",
+            "SELECT d.id, d.name, d.is_default, d.created_at, d.updated_at FROM departments d \
+                JOIN user_departments ud ON ud.department_id = d.id WHERE ud.user_id = $1 \
+                ORDER BY d.is_default DESC, d.name",
         )
         .bind(id)
         .fetch_all(self.reader())
@@ -230,8 +230,8 @@ impl kefu_store::Accounts for DbStore {
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn record_login_failure(&self, id: i64, lock_until: Option<i64>) -> kefu_store::StoreResult<u32> {
         let n: i64 = sqlx::query_scalar(
-            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) WHERE \
-            id = $1 RETURNING failed_logins",
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($2, locked_until) \
+                WHERE id = $1 RETURNING failed_logins",
         )
         .bind(id)
         .bind(lock_until)
@@ -267,8 +267,8 @@ impl kefu_store::Settings for DbStore {
     #[tracing::instrument(skip_all)]
     async fn set_setting(&self, key: &str, value: &serde_json::Value, now: i64) -> kefu_store::StoreResult<()> {
         sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET \
-            value = excluded.value, updated_at = excluded.updated_at",
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE \
+                SET value = excluded.value, updated_at = excluded.updated_at",
         )
         .bind(key)
         .bind(value.to_string())
@@ -288,7 +288,7 @@ impl DbStore {
     ) -> kefu_store::StoreResult<kefu_store::User> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, role, language, password_hash, disabled, failed_logins, created_at, \
-            updated_at) VALUES ($1, $2, $3, $4, $5, FALSE, 0, $6, $6) RETURNING id",
+                updated_at) VALUES ($1, $2, $3, $4, $5, FALSE, 0, $6, $6) RETURNING id",
         )
         .bind(&u.email)
         .bind(&u.name)

@@ -19,7 +19,7 @@ impl kefu_store::Jobs for DbStore {
     async fn enqueue(&self, j: kefu_store::NewJob) -> kefu_store::StoreResult<Option<i64>> {
         sqlx::query_scalar(
             "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, unique_key, created_at, \
-            updated_at) VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING id",
+                updated_at) VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(j.kind)
         .bind(j.payload.to_string())
@@ -45,8 +45,8 @@ impl kefu_store::Jobs for DbStore {
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn complete_job(&self, id: i64, worker: &str, now: i64) -> kefu_store::StoreResult<bool> {
         let r = sqlx::query(
-            "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = \
-            $1 AND locked_by = $2 AND status = 'running'",
+            "UPDATE jobs SET status = 'done', locked_by = NULL, lease_until = NULL, updated_at = $3 WHERE id = $1 \
+                AND locked_by = $2 AND status = 'running'",
         )
         .bind(id)
         .bind(worker)
@@ -67,8 +67,8 @@ impl kefu_store::Jobs for DbStore {
     ) -> kefu_store::StoreResult<bool> {
         let r = sqlx::query(
             "UPDATE jobs SET status = CASE WHEN $4 IS NULL THEN 'dead' ELSE 'queued' END, run_at = COALESCE($4, \
-            run_at), last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1 AND \
-            locked_by = $2 AND status = 'running'",
+                run_at), last_error = $3, locked_by = NULL, lease_until = NULL, updated_at = $5 WHERE id = $1 \
+                AND locked_by = $2 AND status = 'running'",
         )
         .bind(id)
         .bind(worker)
@@ -137,9 +137,9 @@ impl kefu_store::Webhooks for DbStore {
     async fn create_webhook(&self, w: kefu_store::NewWebhook) -> kefu_store::StoreResult<kefu_store::Webhook> {
         let events = serde_json::to_string(&w.events).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
         let row = sqlx::query(
-            "INSERT INTO webhooks (url, secret, events, description, active, created_at, updated_at) VALUES ($1, \
-            $2, $3, $4, TRUE, $5, $5) RETURNING id, url, secret, events, description, active, created_at, \
-            updated_at",
+            "INSERT INTO webhooks (url, secret, events, description, active, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING id, url, secret, events, description, active, \
+                created_at, updated_at",
         )
         .bind(w.url)
         .bind(w.secret)
@@ -181,7 +181,7 @@ impl kefu_store::Webhooks for DbStore {
     ) -> kefu_store::StoreResult<kefu_store::Webhook> {
         let row = sqlx::query(
             "UPDATE webhooks SET active = $2, updated_at = $3 WHERE id = $1 RETURNING id, url, secret, events, \
-            description, active, created_at, updated_at",
+                description, active, created_at, updated_at",
         )
         .bind(id)
         .bind(active)
@@ -215,8 +215,8 @@ impl kefu_store::Webhooks for DbStore {
     #[tracing::instrument(skip_all)]
     async fn record_delivery(&self, d: kefu_store::NewDelivery) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
-            "INSERT INTO webhook_deliveries (webhook_id, job_id, event, attempt, status_code, error, \
-            duration_ms, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO webhook_deliveries (webhook_id, job_id, event, attempt, status_code, error, duration_ms, at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(d.webhook_id)
         .bind(d.job_id)
@@ -233,8 +233,8 @@ impl kefu_store::Webhooks for DbStore {
     #[tracing::instrument(skip_all, fields(webhook_id = webhook_id))]
     async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Delivery>> {
         let rows = sqlx::query(
-            "SELECT id, webhook_id, job_id, event, attempt, status_code, error, duration_ms, at FROM \
-            webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+            "SELECT id, webhook_id, job_id, event, attempt, status_code, error, duration_ms, at \
+                FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(webhook_id)
         .bind(i64::from(limit))

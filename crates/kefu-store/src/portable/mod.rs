@@ -27,14 +27,13 @@ pub const WITHIN_SQL: &str =
 
 /// Sets every tree path's copy of its descendant's kind and deleted mark from the customers (after
 /// a restore, whose backup may come from before the paths carried them).
-pub const REFRESH_PATH_DESCENDANTS_SQL: &str = "UPDATE customer_paths SET \
-    descendant_kind = (SELECT c.kind FROM customers c WHERE c.id = customer_paths.descendant_id), \
-    descendant_live = (SELECT c.deleted_at IS NULL FROM customers c WHERE c.id = customer_paths.descendant_id)";
+pub const REFRESH_PATH_DESCENDANTS_SQL: &str = "UPDATE customer_paths SET descendant_kind = (SELECT c.kind \
+    FROM customers c WHERE c.id = customer_paths.descendant_id), descendant_live = (SELECT c.deleted_at IS NULL \
+    FROM customers c WHERE c.id = customer_paths.descendant_id)";
 
 /// The columns of a job row, in the order the portable decoder reads them.
 pub const JOB_COLUMNS: &str = "id, kind, payload, status, attempts, max_attempts, run_at, locked_by, lease_until, \
-    last_error, \
-    unique_key, created_at, updated_at";
+    last_error, unique_key, created_at, updated_at";
 
 /// A parenthesised list of `n` parameter marks numbered from `$first`: `($1, $2)` for PostgreSQL,
 /// or positional `(?, ?)` for SQLite (`numbered` false), which binds `$N` parameters at a cost that

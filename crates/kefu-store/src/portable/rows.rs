@@ -22,19 +22,16 @@ pub(crate) fn u32_of(v: i64) -> u32 {
 pub const USER_COLS: &str = "u.id, u.email, u.name, u.role, u.language, u.password_hash, u.disabled, u.failed_logins, \
     u.locked_until, u.last_login_at, u.created_at, u.updated_at";
 pub const USER_COLS_BARE: &str = "id, email, name, role, language, password_hash, disabled, failed_logins, \
-    locked_until, \
-    last_login_at, created_at, updated_at";
+    locked_until, last_login_at, created_at, updated_at";
 pub const JOB_COLS: &str = crate::portable::JOB_COLUMNS;
 
 pub const CUSTOMER_COLS: &str = "c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, c.parent_id, \
-    c.region, c.tags, \
-    c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.merged_into, c.created_at, c.updated_at";
+    c.region, c.tags, c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.merged_into, c.created_at, \
+    c.updated_at";
 pub const CONTACT_COLS: &str = "id, customer_id, name, phone, phone_norm, email, role, language, preferred_channel, \
-    social_style, \
-    is_primary, created_at, updated_at";
+    social_style, is_primary, created_at, updated_at";
 pub const PURCHASE_COLS: &str = "id, external_id, customer_id, purchased_on, amount_minor, currency, sku, \
-    product_name, category, \
-    serial, seller_id, created_at";
+    product_name, category, serial, seller_id, created_at";
 
 pub fn customer(row: &DbRow) -> StoreResult<Customer> {
     let kind: String = get(row, "kind")?;
@@ -105,21 +102,17 @@ pub fn purchase(row: &DbRow) -> StoreResult<Purchase> {
 }
 
 pub const EXPORT_CUSTOMER_SQL: &str = "SELECT c.id, c.external_id, c.name, c.kind, c.subkind, c.is_organisation, \
-    c.parent_id, c.region, c.tags, \
-                c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.merged_into, c.created_at, \
-                    c.updated_at, p.external_id AS parent_external_id, \
-                k.phone, k.email, k.social_style, u.email AS account_manager_email \
-                FROM customers c LEFT JOIN customers p ON p.id = c.parent_id \
-                LEFT JOIN contacts k ON k.id = (SELECT MIN(x.id) FROM contacts x WHERE x.customer_id = c.id AND \
-                    x.is_primary = TRUE AND x.deleted_at IS NULL) \
-                LEFT JOIN users u ON u.id = c.account_manager_id \
-                WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2";
+    c.parent_id, c.region, c.tags, c.account_manager_id, c.notes, c.value_tier, c.deleted_at, c.merged_into, \
+    c.created_at, c.updated_at, p.external_id AS parent_external_id, k.phone, k.email, k.social_style, \
+    u.email AS account_manager_email FROM customers c LEFT JOIN customers p ON p.id = c.parent_id LEFT \
+    JOIN contacts k ON k.id = (SELECT MIN(x.id) FROM contacts x WHERE x.customer_id = c.id \
+    AND x.is_primary = TRUE AND x.deleted_at IS NULL) LEFT JOIN users u ON u.id = c.account_manager_id \
+    WHERE c.id > $1 AND c.deleted_at IS NULL ORDER BY c.id LIMIT $2";
 pub const EXPORT_PURCHASE_SQL: &str = "SELECT p.id, p.external_id, p.customer_id, p.purchased_on, p.amount_minor, \
-    p.currency, p.sku, p.product_name, \
-                p.category, p.serial, p.seller_id, p.created_at, c.external_id AS customer_external_id, \
-                    s.external_id AS seller_external_id \
-                FROM purchases p JOIN customers c ON c.id = p.customer_id LEFT JOIN customers s ON s.id = p.seller_id \
-                WHERE p.id > $1 AND c.deleted_at IS NULL AND p.deleted_at IS NULL ORDER BY p.id LIMIT $2";
+    p.currency, p.sku, p.product_name, p.category, p.serial, p.seller_id, p.created_at, \
+    c.external_id AS customer_external_id, s.external_id AS seller_external_id FROM purchases p \
+    JOIN customers c ON c.id = p.customer_id LEFT JOIN customers s ON s.id = p.seller_id WHERE p.id > $1 \
+    AND c.deleted_at IS NULL AND p.deleted_at IS NULL ORDER BY p.id LIMIT $2";
 
 pub fn export_customer(row: &DbRow) -> StoreResult<ExportCustomer> {
     let style: Option<String> = get(row, "social_style")?;

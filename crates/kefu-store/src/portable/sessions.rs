@@ -9,7 +9,7 @@ impl kefu_store::Sessions for DbStore {
     async fn create_session(&self, s: kefu_store::NewSession) -> kefu_store::StoreResult<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_secret, ip, user_agent, created_at, last_seen_at, \
-            expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
+                expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
         )
         .bind(s.token_hash)
         .bind(s.user_id)
@@ -31,8 +31,8 @@ impl kefu_store::Sessions for DbStore {
     ) -> kefu_store::StoreResult<(kefu_store::Session, kefu_store::User)> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT s.token_hash AS s_token_hash, s.user_id AS s_user_id, s.csrf_secret AS s_csrf_secret, \
-            s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, {} \
-            FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+                s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at, s.expires_at AS s_expires_at, {} \
+                FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
             rows::USER_COLS
         )))
         .bind(token_hash)
@@ -94,9 +94,9 @@ impl kefu_store::Tokens for DbStore {
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::ApiToken> {
         let row = sqlx::query(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id \
-            AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, last_used_at AS \
-            t_last_used_at, revoked_at AS t_revoked_at",
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
+                RETURNING id AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, \
+                last_used_at AS t_last_used_at, revoked_at AS t_revoked_at",
         )
         .bind(user_id)
         .bind(name)
@@ -111,8 +111,8 @@ impl kefu_store::Tokens for DbStore {
     async fn find_token(&self, token_hash: &str) -> kefu_store::StoreResult<(kefu_store::ApiToken, kefu_store::User)> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT t.id AS t_id, t.user_id AS t_user_id, t.name AS t_name, t.created_at AS t_created_at, \
-            t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at, {} FROM api_tokens t JOIN users u \
-            ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+                t.last_used_at AS t_last_used_at, t.revoked_at AS t_revoked_at, {} FROM api_tokens t \
+                JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
             rows::USER_COLS
         )))
         .bind(token_hash)
@@ -134,8 +134,9 @@ impl kefu_store::Tokens for DbStore {
     #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn list_tokens(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, last_used_at \
-            AS t_last_used_at, revoked_at AS t_revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+            "SELECT id AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, \
+                last_used_at AS t_last_used_at, revoked_at AS t_revoked_at FROM api_tokens WHERE user_id = $1 \
+                ORDER BY id",
         )
         .bind(user_id)
         .fetch_all(self.reader())
@@ -163,8 +164,8 @@ impl kefu_store::Audit for DbStore {
     #[tracing::instrument(skip_all)]
     async fn append_audit(&self, e: kefu_store::NewAudit) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
-            "INSERT INTO audit_log (at, actor_id, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, \
-            $6, $7) RETURNING id",
+            "INSERT INTO audit_log (at, actor_id, actor, action, target, detail, ip) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(e.at)
         .bind(e.actor_id)
@@ -181,7 +182,7 @@ impl kefu_store::Audit for DbStore {
     async fn list_audit(&self, before: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::AuditEntry>> {
         let rows = sqlx::query(
             "SELECT id, at, actor_id, actor, action, target, detail, ip FROM audit_log WHERE ($1 = 0 OR id < $1) \
-            ORDER BY id DESC LIMIT $2",
+                ORDER BY id DESC LIMIT $2",
         )
         .bind(before)
         .bind(i64::from(limit))
@@ -197,8 +198,8 @@ impl kefu_store::RateLimits for DbStore {
     #[tracing::instrument(skip_all)]
     async fn rate_limit_hit(&self, key: &str, window_start: i64) -> kefu_store::StoreResult<u32> {
         let n: i64 = sqlx::query_scalar(
-            "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) ON CONFLICT (key, \
-            window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
+            "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) ON CONFLICT (key, window_start) \
+                DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
         )
         .bind(key)
         .bind(window_start)

@@ -109,10 +109,9 @@ pub(crate) async fn import_customers(
             .partition(|(i, _)| known.contains_key(&rows[*i].external_id));
         for chunk in new.chunks(500) {
             let sql = format!(
-                "INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, \
-                    tags, \
-                    account_manager_id, notes, value_tier, created_at, updated_at) VALUES {} RETURNING id, \
-                        external_id",
+                "INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, tags, \
+                    account_manager_id, notes, value_tier, created_at, updated_at) VALUES {} \
+                    RETURNING id, external_id",
                 crate::portable::value_rows(numbered, 1, chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'none', ?, ?)")
             );
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
@@ -147,10 +146,10 @@ pub(crate) async fn import_customers(
             counts.inserted += chunk.len() as u64;
             // Tree paths: each new row to itself, and to every ancestor of its parent.
             let sql = format!(
-                "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, \
-                    descendant_live) SELECT id, id, 0, kind, deleted_at IS NULL FROM customers WHERE id IN {} \
-                         UNION ALL SELECT p.ancestor_id, c.id, p.depth + 1, c.kind, c.deleted_at IS NULL FROM \
-                             customers c JOIN customer_paths p ON p.descendant_id = c.parent_id WHERE c.id IN {}",
+                "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
+                    SELECT id, id, 0, kind, deleted_at IS NULL FROM customers WHERE id IN {} UNION ALL \
+                    SELECT p.ancestor_id, c.id, p.depth + 1, c.kind, c.deleted_at IS NULL FROM customers c \
+                    JOIN customer_paths p ON p.descendant_id = c.parent_id WHERE c.id IN {}",
                 crate::portable::mark_list(numbered, 1, new_ids.len()),
                 crate::portable::mark_list(numbered, new_ids.len() + 1, new_ids.len())
             );
@@ -197,9 +196,9 @@ pub(crate) async fn import_customers(
             let (id, old_parent) = known[&r.external_id];
             let tags = serde_json::to_string(&r.tags).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
             sqlx::query(
-                "UPDATE customers SET name = $2, kind = $3, subkind = $4, is_organisation = $5, region \
-                = $6, tags = \
-                $7, account_manager_id = $8, notes = $9, deleted_at = NULL, updated_at = $10 WHERE id = $1",
+                "UPDATE customers SET name = $2, kind = $3, subkind = $4, is_organisation = $5, region = $6, \
+                    tags = $7, account_manager_id = $8, notes = $9, deleted_at = NULL, updated_at = $10 \
+                    WHERE id = $1",
             )
             .bind(id)
             .bind(&r.name)
@@ -231,9 +230,8 @@ pub(crate) async fn import_customers(
                 match primary {
                     Some(cid) => {
                         sqlx::query(
-                            "UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style \
-                            = $5, updated_at = $6 \
-                            WHERE id = $1",
+                            "UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, \
+                                updated_at = $6 WHERE id = $1",
                         )
                         .bind(cid)
                         .bind(phone)
@@ -247,11 +245,9 @@ pub(crate) async fn import_customers(
                     }
                     None => {
                         sqlx::query(
-                            "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, \
-                            language, \
-                            preferred_channel, social_style, is_primary, created_at, updated_at) VALUES ($1, \
-                                $2, $3, $4, $5, \
-                            '', NULL, '', $6, TRUE, $7, $7)",
+                            "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, \
+                                preferred_channel, social_style, is_primary, created_at, updated_at) \
+                                VALUES ($1, $2, $3, $4, $5, '', NULL, '', $6, TRUE, $7, $7)",
                         )
                         .bind(id)
                         .bind(&r.name)

@@ -15,8 +15,8 @@ impl kefu_store::Customers for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO customers (external_id, name, kind, subkind, is_organisation, parent_id, region, tags, \
-            account_manager_id, notes, value_tier, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-            $8, $9, $10, 'none', $11, $11) RETURNING id",
+                account_manager_id, notes, value_tier, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $11) RETURNING id",
         )
         .bind(&c.external_id)
         .bind(&c.name)
@@ -34,7 +34,7 @@ impl kefu_store::Customers for DbStore {
         .map_err(db_err)?;
         sqlx::query(
             "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
-            VALUES ($1, $1, 0, $2, TRUE)",
+                VALUES ($1, $1, 0, $2, TRUE)",
         )
         .bind(id)
         .bind(c.kind.as_str())
@@ -44,7 +44,7 @@ impl kefu_store::Customers for DbStore {
         if let Some(p) = c.parent_id {
             sqlx::query(
                 "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
-                SELECT ancestor_id, $1, depth + 1, $3, TRUE FROM customer_paths WHERE descendant_id = $2",
+                    SELECT ancestor_id, $1, depth + 1, $3, TRUE FROM customer_paths WHERE descendant_id = $2",
             )
             .bind(id)
             .bind(p)
@@ -92,11 +92,11 @@ impl kefu_store::Customers for DbStore {
             Self::move_in(&mut tx, id, parent, now).await?;
         }
         let r = sqlx::query(
-            "UPDATE customers SET name = COALESCE($2, name), kind = COALESCE($3, kind), subkind = CASE WHEN $4 \
-            THEN $5 ELSE subkind END, is_organisation = COALESCE($6, is_organisation), region = COALESCE($7, \
-            region), tags = COALESCE($8, tags), account_manager_id = CASE WHEN $9 THEN $10 ELSE \
-            account_manager_id END, notes = COALESCE($11, notes), external_id = CASE WHEN $12 THEN $13 ELSE \
-            external_id END, updated_at = $14 WHERE id = $1",
+            "UPDATE customers SET name = COALESCE($2, name), kind = COALESCE($3, kind), subkind = CASE \
+                WHEN $4 THEN $5 ELSE subkind END, is_organisation = COALESCE($6, is_organisation), \
+                region = COALESCE($7, region), tags = COALESCE($8, tags), account_manager_id = CASE \
+                WHEN $9 THEN $10 ELSE account_manager_id END, notes = COALESCE($11, notes), external_id = CASE \
+                WHEN $12 THEN $13 ELSE external_id END, updated_at = $14 WHERE id = $1",
         )
         .bind(id)
         .bind(p.name)
@@ -161,9 +161,9 @@ impl kefu_store::Customers for DbStore {
         f: kefu_store::CustomerFilter,
     ) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL OR \
-            c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) AND ($6 IS NULL OR EXISTS (SELECT 1 FROM \
-            customer_paths w WHERE w.ancestor_id = $6 AND w.descendant_id = c.id)) ORDER BY c.id LIMIT $5",
+            "SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL \
+                OR c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) AND ($6 IS NULL OR EXISTS (SELECT 1 \
+                FROM customer_paths w WHERE w.ancestor_id = $6 AND w.descendant_id = c.id)) ORDER BY c.id LIMIT $5",
             rows::CUSTOMER_COLS
         )))
         .bind(f.after)
@@ -188,7 +188,7 @@ impl kefu_store::Customers for DbStore {
     async fn customer_ancestors(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.ancestor_id WHERE p.descendant_id = $1 \
-            AND p.depth > 0 ORDER BY p.depth DESC",
+                AND p.depth > 0 ORDER BY p.depth DESC",
             rows::CUSTOMER_COLS
         )))
         .bind(id)
@@ -202,8 +202,8 @@ impl kefu_store::Customers for DbStore {
         // The paths carry the descendant's kind and deleted mark (migration 0005): no join, and a
         // partial index whose WHERE this one repeats word for word (SQLite matches it so).
         sqlx::query_as(
-            "SELECT descendant_kind, COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_live AND \
-            depth > 0 GROUP BY descendant_kind ORDER BY descendant_kind",
+            "SELECT descendant_kind, COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_live \
+                AND depth > 0 GROUP BY descendant_kind ORDER BY descendant_kind",
         )
         .bind(id)
         .fetch_all(self.reader())
@@ -220,8 +220,8 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 \
-            AND p.descendant_live AND p.depth > 0 AND ($2 IS NULL OR p.descendant_kind = $2) AND \
-            p.descendant_id > $3 ORDER BY p.descendant_id LIMIT $4",
+                AND p.descendant_live AND p.depth > 0 AND ($2 IS NULL OR p.descendant_kind = $2) \
+                AND p.descendant_id > $3 ORDER BY p.descendant_id LIMIT $4",
             rows::CUSTOMER_COLS
         )))
         .bind(id)
@@ -264,9 +264,9 @@ impl kefu_store::Customers for DbStore {
                 .map_err(db_err)?;
         }
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, \
-            preferred_channel, social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, \
-            $6, $7, $8, $9, $10, $11, $11) RETURNING {}",
+            "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, \
+                social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+                $10, $11, $11) RETURNING {}",
             rows::CONTACT_COLS
         )))
         .bind(c.customer_id)
@@ -303,8 +303,8 @@ impl kefu_store::Customers for DbStore {
     async fn find_contacts(&self, phone_norm: &str, email: &str) -> kefu_store::StoreResult<Vec<kefu_store::Contact>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts k WHERE (($1 <> '' AND k.phone_norm = $1) OR ($2 <> '' AND k.email = $2)) \
-            AND k.deleted_at IS NULL AND EXISTS (SELECT 1 FROM customers c WHERE c.id = k.customer_id AND \
-            c.deleted_at IS NULL) ORDER BY k.id",
+                AND k.deleted_at IS NULL AND EXISTS (SELECT 1 FROM customers c WHERE c.id = k.customer_id \
+                AND c.deleted_at IS NULL) ORDER BY k.id",
             rows::CONTACT_COLS
         )))
         .bind(phone_norm)
@@ -328,20 +328,16 @@ impl kefu_store::Customers for DbStore {
             .map_err(db_err)?;
         let row = match existing {
             Some(id) => sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE purchases SET customer_id = $2, \
-                        purchased_on = $3, amount_minor = $4, currency = $5, sku = \
-                        $6, product_name = $7, category = $8, serial = $9, seller_id = $10, deleted_at = NULL WHERE \
-                            id = $1 \
-                        RETURNING {}",
+                "UPDATE purchases SET customer_id = $2, purchased_on = $3, amount_minor = $4, currency = $5, \
+                    sku = $6, product_name = $7, category = $8, serial = $9, seller_id = $10, deleted_at = NULL \
+                    WHERE id = $1 RETURNING {}",
                 rows::PURCHASE_COLS
             )))
             .bind(id),
             None => sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO purchases (external_id, \
-                        customer_id, purchased_on, amount_minor, currency, sku, \
-                        product_name, category, serial, seller_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                            $8, $9, \
-                        $10, $11) RETURNING {}",
+                "INSERT INTO purchases (external_id, customer_id, purchased_on, amount_minor, currency, sku, \
+                    product_name, category, serial, seller_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                    $8, $9, $10, $11) RETURNING {}",
                 rows::PURCHASE_COLS
             )))
             .bind(&p.external_id),
@@ -366,8 +362,8 @@ impl kefu_store::Customers for DbStore {
     #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
     async fn list_purchases(&self, customer_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Purchase>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {} FROM purchases WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY purchased_on DESC, \
-            id DESC LIMIT $2",
+            "SELECT {} FROM purchases WHERE customer_id = $1 AND deleted_at IS NULL \
+                ORDER BY purchased_on DESC, id DESC LIMIT $2",
             rows::PURCHASE_COLS
         )))
         .bind(customer_id)
@@ -381,7 +377,7 @@ impl kefu_store::Customers for DbStore {
     async fn rfm_rows(&self) -> kefu_store::StoreResult<Vec<kefu_store::RfmRow>> {
         let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
             "SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases \
-            WHERE deleted_at IS NULL GROUP BY customer_id ORDER BY customer_id",
+                WHERE deleted_at IS NULL GROUP BY customer_id ORDER BY customer_id",
         )
         .fetch_all(self.reader())
         .await
@@ -463,8 +459,8 @@ impl kefu_store::Customers for DbStore {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "SELECT {} FROM contacts WHERE customer_id IN {} AND deleted_at IS NULL ORDER BY customer_id, \
-                    is_primary DESC, id",
+                "SELECT {} FROM contacts WHERE customer_id IN {} AND deleted_at IS NULL \
+                    ORDER BY customer_id, is_primary DESC, id",
                 rows::CONTACT_COLS,
                 crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len())
             );
@@ -503,8 +499,8 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<Vec<kefu_store::TreeNode>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {}, (SELECT COUNT(*) FROM customer_paths p WHERE p.ancestor_id = c.id AND p.descendant_live \
-            AND p.depth > 0) AS beneath FROM customers c WHERE c.deleted_at IS NULL AND (($1 IS NULL AND \
-            c.parent_id IS NULL) OR c.parent_id = $1) ORDER BY c.id LIMIT $2 OFFSET $3",
+                AND p.depth > 0) AS beneath FROM customers c WHERE c.deleted_at IS NULL AND (($1 IS NULL \
+                AND c.parent_id IS NULL) OR c.parent_id = $1) ORDER BY c.id LIMIT $2 OFFSET $3",
             rows::CUSTOMER_COLS
         )))
         .bind(parent)
@@ -529,19 +525,16 @@ impl kefu_store::Customers for DbStore {
     #[tracing::instrument(skip_all)]
     async fn duplicate_pairs(&self, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::DuplicatePair>> {
         let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT first_id, second_id, MIN(reason), \
-            MIN(value) FROM (\
-                        SELECT a.customer_id AS first_id, b.customer_id AS second_id, 'phone' AS reason, \
-                            a.phone_norm AS value FROM contacts a JOIN contacts b ON b.phone_norm = a.phone_norm \
-                                AND b.customer_id > a.customer_id WHERE a.phone_norm <> '' AND a.deleted_at IS NULL \
-                                    AND b.deleted_at IS NULL \
-                        UNION ALL \
-                        SELECT a.customer_id, b.customer_id, 'email', a.email FROM contacts a JOIN contacts b ON \
-                            b.email = a.email AND b.customer_id > a.customer_id WHERE a.email <> '' AND \
-                                a.deleted_at IS NULL AND b.deleted_at IS NULL\
-                    ) d WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = d.first_id AND c.deleted_at IS NULL) \
-                        AND EXISTS (SELECT 1 FROM customers c WHERE c.id = d.second_id AND c.deleted_at IS NULL) \
-                    GROUP BY first_id, second_id ORDER BY second_id DESC, first_id DESC LIMIT $1",
+            "SELECT first_id, second_id, MIN(reason), MIN(value) FROM (SELECT a.customer_id AS first_id, \
+                b.customer_id AS second_id, 'phone' AS reason, a.phone_norm AS value FROM contacts a \
+                JOIN contacts b ON b.phone_norm = a.phone_norm AND b.customer_id > a.customer_id \
+                WHERE a.phone_norm <> '' AND a.deleted_at IS NULL AND b.deleted_at IS NULL UNION ALL \
+                SELECT a.customer_id, b.customer_id, 'email', a.email FROM contacts a \
+                JOIN contacts b ON b.email = a.email AND b.customer_id > a.customer_id WHERE a.email <> '' \
+                AND a.deleted_at IS NULL AND b.deleted_at IS NULL) d WHERE EXISTS (SELECT 1 FROM customers c \
+                WHERE c.id = d.first_id AND c.deleted_at IS NULL) AND EXISTS (SELECT 1 FROM customers c \
+                WHERE c.id = d.second_id AND c.deleted_at IS NULL) GROUP BY first_id, second_id \
+                ORDER BY second_id DESC, first_id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(self.reader())
@@ -593,11 +586,11 @@ impl kefu_store::Customers for DbStore {
         }
         let (phone, phone_norm) = p.phone.map_or((None, None), |(a, b)| (Some(a), Some(b)));
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE contacts SET name = COALESCE($2, name), phone = COALESCE($3, phone), phone_norm = \
-            COALESCE($4, phone_norm), email = COALESCE($5, email), role = COALESCE($6, role), language = CASE \
-            WHEN $7 THEN $8 ELSE language END, preferred_channel = COALESCE($9, preferred_channel), \
-            social_style = CASE WHEN $10 THEN $11 ELSE social_style END, is_primary = COALESCE($12, \
-            is_primary), updated_at = $13 WHERE id = $1 RETURNING {}",
+            "UPDATE contacts SET name = COALESCE($2, name), phone = COALESCE($3, phone), phone_norm = COALESCE($4, \
+                phone_norm), email = COALESCE($5, email), role = COALESCE($6, role), language = CASE \
+                WHEN $7 THEN $8 ELSE language END, preferred_channel = COALESCE($9, preferred_channel), \
+                social_style = CASE WHEN $10 THEN $11 ELSE social_style END, is_primary = COALESCE($12, \
+                is_primary), updated_at = $13 WHERE id = $1 RETURNING {}",
             rows::CONTACT_COLS
         )))
         .bind(id)
@@ -624,8 +617,8 @@ impl kefu_store::Customers for DbStore {
     async fn delete_contact(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let linked: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM portal_accounts a JOIN users u ON u.id = a.user_id WHERE a.contact_id = $1 AND \
-            u.disabled = FALSE",
+            "SELECT COUNT(*) FROM portal_accounts a JOIN users u ON u.id = a.user_id WHERE a.contact_id = $1 \
+                AND u.disabled = FALSE",
         )
         .bind(id)
         .fetch_one(&mut *tx)
@@ -637,8 +630,8 @@ impl kefu_store::Customers for DbStore {
             ));
         }
         let r = sqlx::query(
-            "UPDATE contacts SET deleted_at = $2, is_primary = FALSE, updated_at = $2 WHERE id = $1 AND \
-            deleted_at IS NULL",
+            "UPDATE contacts SET deleted_at = $2, is_primary = FALSE, updated_at = $2 WHERE id = $1 \
+                AND deleted_at IS NULL",
         )
         .bind(id)
         .bind(now)
@@ -670,8 +663,8 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<kefu_store::Purchase> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE purchases SET external_id = $2, customer_id = $3, purchased_on = $4, amount_minor = $5, \
-            currency = $6, sku = $7, product_name = $8, category = $9, serial = $10, seller_id = $11 WHERE id = \
-            $1 AND deleted_at IS NULL RETURNING {}",
+                currency = $6, sku = $7, product_name = $8, category = $9, serial = $10, seller_id = $11 \
+                WHERE id = $1 AND deleted_at IS NULL RETURNING {}",
             rows::PURCHASE_COLS
         )))
         .bind(id)
@@ -754,8 +747,8 @@ impl kefu_store::Customers for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         // Customers whose purchases are gone (deleted, merged away) have no tier any more.
         sqlx::query(
-            "UPDATE customers SET value_tier = 'none' WHERE value_tier <> 'none' AND NOT EXISTS (SELECT 1 FROM \
-            purchases p WHERE p.customer_id = customers.id AND p.deleted_at IS NULL)",
+            "UPDATE customers SET value_tier = 'none' WHERE value_tier <> 'none' AND NOT EXISTS (SELECT 1 \
+                FROM purchases p WHERE p.customer_id = customers.id AND p.deleted_at IS NULL)",
         )
         .execute(&mut *tx)
         .await
@@ -781,8 +774,8 @@ impl kefu_store::Customers for DbStore {
     async fn assign_external_ids(&self, prefix: &str, now: i64) -> kefu_store::StoreResult<Vec<i64>> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let ids: Vec<i64> = sqlx::query_scalar(
-            "UPDATE customers SET external_id = $1 || CAST(id AS TEXT), updated_at = $2 WHERE external_id IS \
-            NULL RETURNING id",
+            "UPDATE customers SET external_id = $1 || CAST(id AS TEXT), updated_at = $2 WHERE external_id IS NULL \
+                RETURNING id",
         )
         .bind(prefix)
         .bind(now)
@@ -823,8 +816,8 @@ impl kefu_store::Customers for DbStore {
     #[tracing::instrument(skip_all)]
     async fn count_export_purchases(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS \
-            NULL AND p.deleted_at IS NULL",
+            "SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS NULL \
+                AND p.deleted_at IS NULL",
         )
         .fetch_one(self.reader())
         .await

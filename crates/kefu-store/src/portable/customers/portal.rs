@@ -10,8 +10,8 @@ pub(crate) async fn create_portal_user(
 ) -> kefu_store::StoreResult<kefu_store::PortalAccount> {
     let mut tx = store.write_tx().await.map_err(db_err)?;
     let customer_id: i64 = sqlx::query_scalar(
-        "SELECT k.customer_id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = $1 AND \
-        k.deleted_at IS NULL AND c.deleted_at IS NULL",
+        "SELECT k.customer_id FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = $1 \
+            AND k.deleted_at IS NULL AND c.deleted_at IS NULL",
     )
     .bind(contact_id)
     .fetch_one(&mut *tx)
@@ -38,8 +38,8 @@ pub(crate) async fn portal_account(
     user_id: i64,
 ) -> kefu_store::StoreResult<Option<kefu_store::PortalAccount>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN \
-        contacts k ON k.id = a.contact_id WHERE a.user_id = $1",
+        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
+            JOIN contacts k ON k.id = a.contact_id WHERE a.user_id = $1",
         rows::USER_COLS
     )))
     .bind(user_id)
@@ -61,8 +61,8 @@ pub(crate) async fn portal_accounts_of(
     customer_id: i64,
 ) -> kefu_store::StoreResult<Vec<kefu_store::PortalAccount>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN \
-        contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id",
+        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
+            JOIN contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id",
         rows::USER_COLS
     )))
     .bind(customer_id)
@@ -107,7 +107,7 @@ pub(crate) async fn accept_invitation(
     let mut tx = store.write_tx().await.map_err(db_err)?;
     let user_id: i64 = sqlx::query_scalar(
         "UPDATE invitations SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
-        RETURNING user_id",
+            RETURNING user_id",
     )
     .bind(token_hash)
     .bind(now)
@@ -115,8 +115,8 @@ pub(crate) async fn accept_invitation(
     .await
     .map_err(db_err)?;
     sqlx::query(
-        "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE \
-        id = $1 AND disabled = FALSE",
+        "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1 \
+            AND disabled = FALSE",
     )
     .bind(user_id)
     .bind(password_hash)
@@ -139,8 +139,8 @@ pub(crate) async fn accept_invitation(
 
 pub(crate) async fn invitation_is_live(store: &DbStore, token_hash: &str, now: i64) -> kefu_store::StoreResult<bool> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 AND \
-        i.used_at IS NULL AND i.expires_at > $2 AND u.disabled = FALSE",
+        "SELECT COUNT(*) FROM invitations i JOIN users u ON u.id = i.user_id WHERE i.token_hash = $1 \
+            AND i.used_at IS NULL AND i.expires_at > $2 AND u.disabled = FALSE",
     )
     .bind(token_hash)
     .bind(now)

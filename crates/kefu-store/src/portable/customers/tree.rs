@@ -46,9 +46,9 @@ impl DbStore {
         }
         // Cut the subtree from its old ancestors, then hang it under the new parent's chain.
         sqlx::query(
-            "DELETE FROM customer_paths WHERE descendant_id IN (SELECT descendant_id FROM customer_paths WHERE \
-            ancestor_id = $1) AND ancestor_id NOT IN (SELECT descendant_id FROM customer_paths WHERE \
-            ancestor_id = $1)",
+            "DELETE FROM customer_paths WHERE descendant_id IN (SELECT descendant_id FROM customer_paths \
+                WHERE ancestor_id = $1) AND ancestor_id NOT IN (SELECT descendant_id FROM customer_paths \
+                WHERE ancestor_id = $1)",
         )
         .bind(id)
         .execute(&mut **tx)
@@ -57,8 +57,9 @@ impl DbStore {
         if let Some(p) = new_parent {
             sqlx::query(
                 "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
-                SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1, d.descendant_kind, d.descendant_live \
-                FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 AND d.ancestor_id = $2",
+                    SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1, d.descendant_kind, \
+                    d.descendant_live FROM customer_paths a, customer_paths d WHERE a.descendant_id = $1 \
+                    AND d.ancestor_id = $2",
             )
             .bind(p)
             .bind(id)
@@ -169,7 +170,7 @@ pub(crate) async fn merge_customers(
     let tags = serde_json::to_string(&tags).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
     sqlx::query(
         "UPDATE customers SET tags = $2, notes = $3, region = $4, account_manager_id = $5, external_id = $6, \
-        updated_at = $7 WHERE id = $1",
+            updated_at = $7 WHERE id = $1",
     )
     .bind(into)
     .bind(tags)

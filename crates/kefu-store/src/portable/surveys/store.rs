@@ -10,7 +10,7 @@ impl kefu_store::Surveys for DbStore {
     async fn survey_dimensions(&self) -> kefu_store::StoreResult<Vec<kefu_store::SurveyDimension>> {
         let rows = sqlx::query(
             "SELECT id, code, name_zh, name_en, description_zh, description_en, position FROM survey_dimensions \
-            ORDER BY position, id",
+                ORDER BY position, id",
         )
         .fetch_all(self.reader())
         .await
@@ -23,10 +23,10 @@ impl kefu_store::Surveys for DbStore {
         d: kefu_store::NewDimension,
     ) -> kefu_store::StoreResult<kefu_store::SurveyDimension> {
         let row = sqlx::query(
-            "INSERT INTO survey_dimensions (code, name_zh, name_en, description_zh, \
-            description_en, position, created_at, updated_at) \
-                    VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 FROM survey_dimensions), $6, \
-                        $6) RETURNING id, code, name_zh, name_en, description_zh, description_en, position",
+            "INSERT INTO survey_dimensions (code, name_zh, name_en, description_zh, description_en, position, \
+                created_at, updated_at) VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 \
+                FROM survey_dimensions), $6, $6) RETURNING id, code, name_zh, name_en, description_zh, \
+                description_en, position",
         )
         .bind(&d.code)
         .bind(&d.name_zh)
@@ -65,10 +65,9 @@ impl kefu_store::Surveys for DbStore {
             )));
         };
         sqlx::query(
-            "INSERT INTO survey_bank_items (code, dimension_id, expectation_zh, expectation_en, \
-            perception_zh, perception_en, position, created_at, updated_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position), 0) + 1 FROM survey_bank_items), \
-                        $7, $7)",
+            "INSERT INTO survey_bank_items (code, dimension_id, expectation_zh, expectation_en, perception_zh, \
+                perception_en, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
+                (SELECT COALESCE(MAX(position), 0) + 1 FROM survey_bank_items), $7, $7)",
         )
         .bind(&i.code)
         .bind(dim)
@@ -95,7 +94,7 @@ impl kefu_store::Surveys for DbStore {
         let old = Self::bank_item_in(&mut *tx, code).await?;
         sqlx::query(
             "UPDATE survey_bank_items SET expectation_zh = $2, expectation_en = $3, perception_zh = $4, \
-            perception_en = $5, updated_at = $6 WHERE id = $1",
+                perception_en = $5, updated_at = $6 WHERE id = $1",
         )
         .bind(old.id)
         .bind(p.expectation_zh.unwrap_or(old.expectation_zh))
@@ -115,10 +114,9 @@ impl kefu_store::Surveys for DbStore {
     async fn create_survey(&self, s: kefu_store::NewSurvey) -> kefu_store::StoreResult<kefu_store::Survey> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO surveys (slug, kind, title, language, \
-            weights, importance, overall, comment, competitor, status, created_by, created_at, updated_at) \
-                    VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING \
-                        {}",
+            "INSERT INTO surveys (slug, kind, title, language, weights, importance, overall, comment, competitor, \
+                status, created_by, created_at, updated_at) VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                $11, $11) RETURNING {}",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
         .bind(&s.kind)
@@ -149,8 +147,8 @@ impl kefu_store::Surveys for DbStore {
         for (pos, item) in s.items.iter().enumerate() {
             let r = sqlx::query(
                 "INSERT INTO survey_items (survey_id, position, item_id, item_code, dimension_code) \
-                        SELECT $1, $2, i.id, i.code, d.code FROM survey_bank_items i JOIN survey_dimensions d ON \
-                            d.id = i.dimension_id WHERE i.id = $3",
+                    SELECT $1, $2, i.id, i.code, d.code FROM survey_bank_items i \
+                    JOIN survey_dimensions d ON d.id = i.dimension_id WHERE i.id = $3",
             )
             .bind(survey.id)
             .bind(pos as i64 + 1)
@@ -193,8 +191,8 @@ impl kefu_store::Surveys for DbStore {
     async fn list_surveys(&self) -> kefu_store::StoreResult<Vec<(kefu_store::Survey, i64)>> {
         use sqlx::Row;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {}, (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = surveys.id AND r.partial = \
-            FALSE) AS answered FROM surveys ORDER BY id DESC",
+            "SELECT {}, (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = surveys.id \
+                AND r.partial = FALSE) AS answered FROM surveys ORDER BY id DESC",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
         .fetch_all(self.reader())
@@ -207,11 +205,9 @@ impl kefu_store::Surveys for DbStore {
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_items(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyItem>> {
         let rows: Vec<(i64, i64, String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT \
-            s.position, s.item_id, s.item_code, s.dimension_code, i.expectation_zh, i.expectation_en, \
-                i.perception_zh, i.perception_en \
-                    FROM survey_items s JOIN survey_bank_items i ON i.id = s.item_id WHERE s.survey_id = $1 ORDER \
-                        BY s.position",
+            "SELECT s.position, s.item_id, s.item_code, s.dimension_code, i.expectation_zh, i.expectation_en, \
+                i.perception_zh, i.perception_en FROM survey_items s JOIN survey_bank_items i ON i.id = s.item_id \
+                WHERE s.survey_id = $1 ORDER BY s.position",
         )
         .bind(survey_id)
         .fetch_all(self.reader())
@@ -303,8 +299,8 @@ impl kefu_store::Surveys for DbStore {
         for (i, a) in answers.iter().enumerate() {
             let w = &a.write;
             let survey: Option<i64> = sqlx::query_scalar(
-                "UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS \
-                NULL AND expires_at > $2 RETURNING survey_id",
+                "UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL \
+                    AND opted_out_at IS NULL AND expires_at > $2 RETURNING survey_id",
             )
             .bind(w.link_id)
             .bind(w.now)
@@ -318,11 +314,10 @@ impl kefu_store::Surveys for DbStore {
                 continue;
             };
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO survey_responses (survey_id, link_id, \
-                answers, comment, partial, segment, created_at, updated_at) VALUES ($1, $2, $3, $4, FALSE, $5, $6, $6) \
-                        ON CONFLICT (link_id) DO UPDATE SET answers = excluded.answers, comment = excluded.comment, \
-                            partial = excluded.partial, segment = excluded.segment, updated_at = \
-                                excluded.updated_at RETURNING {}",
+                "INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, created_at, \
+                    updated_at) VALUES ($1, $2, $3, $4, FALSE, $5, $6, $6) ON CONFLICT (link_id) DO UPDATE \
+                    SET answers = excluded.answers, comment = excluded.comment, partial = excluded.partial, \
+                    segment = excluded.segment, updated_at = excluded.updated_at RETURNING {}",
                 crate::portable::surveys::RESPONSE_COLUMNS
             )))
             .bind(survey)
@@ -353,11 +348,9 @@ impl kefu_store::Surveys for DbStore {
     #[tracing::instrument(skip_all)]
     async fn create_campaign(&self, c: kefu_store::NewCampaign) -> kefu_store::StoreResult<kefu_store::Campaign> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO survey_campaigns (survey_id, name, frame, \
-            sample_size, margin, response_rate, seed, fatigue_days, expires_in_days, recurrence, invite_by_email, \
-                created_by, created_at, updated_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING \
-                        {}",
+            "INSERT INTO survey_campaigns (survey_id, name, frame, sample_size, margin, response_rate, seed, \
+                fatigue_days, expires_in_days, recurrence, invite_by_email, created_by, created_at, updated_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {}",
             crate::portable::surveys::CAMPAIGN_COLUMNS
         )))
         .bind(c.survey_id)
@@ -425,11 +418,11 @@ impl kefu_store::Surveys for DbStore {
     async fn campaign_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::FrameRow>> {
         use sqlx::Row;
         let rows = sqlx::query(
-            "SELECT c.id, c.external_id, c.name, c.kind, c.value_tier, c.region, c.tags, ct.id \
-            AS contact_id, ct.name AS contact_name, ct.email, ct.phone, ct.language \
-                    FROM customers c LEFT JOIN contacts ct ON ct.id = (SELECT x.id FROM contacts x WHERE \
-                        x.customer_id = c.id AND x.deleted_at IS NULL ORDER BY x.is_primary DESC, x.id LIMIT 1) \
-                    WHERE c.deleted_at IS NULL ORDER BY c.id",
+            "SELECT c.id, c.external_id, c.name, c.kind, c.value_tier, c.region, c.tags, ct.id AS contact_id, \
+                ct.name AS contact_name, ct.email, ct.phone, ct.language FROM customers c LEFT \
+                JOIN contacts ct ON ct.id = (SELECT x.id FROM contacts x WHERE x.customer_id = c.id \
+                AND x.deleted_at IS NULL ORDER BY x.is_primary DESC, x.id LIMIT 1) WHERE c.deleted_at IS NULL \
+                ORDER BY c.id",
         )
         .fetch_all(self.reader())
         .await
@@ -482,7 +475,7 @@ impl kefu_store::Surveys for DbStore {
     async fn staff_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::StaffRow>> {
         let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT id, name, email, role, language FROM users WHERE disabled = FALSE AND role <> 'customer' \
-            ORDER BY id",
+                ORDER BY id",
         )
         .fetch_all(self.reader())
         .await
@@ -525,7 +518,7 @@ impl kefu_store::Surveys for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let run: Option<i64> = sqlx::query_scalar(
             "UPDATE survey_campaigns SET runs = runs + 1, last_run_at = $2, updated_at = $2 WHERE id = $1 \
-            RETURNING runs",
+                RETURNING runs",
         )
         .bind(campaign_id)
         .bind(now)
@@ -553,12 +546,11 @@ impl kefu_store::Surveys for DbStore {
             .collect::<Vec<_>>()
             .join(", ");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {cols}, l.token, c.external_id AS \
-            customer_external_id, COALESCE(c.name, u.name) AS customer_name, ct.name AS contact_name, \
-                COALESCE(ct.email, u.email) AS email, ct.phone \
-                    FROM survey_links l LEFT JOIN customers c ON c.id = l.customer_id LEFT JOIN contacts ct ON \
-                        ct.id = l.contact_id LEFT JOIN users u ON u.id = l.user_id \
-                    WHERE l.campaign_id = $1 AND ($2 IS NULL OR l.run = $2) ORDER BY l.id"
+            "SELECT {cols}, l.token, c.external_id AS customer_external_id, COALESCE(c.name, \
+                u.name) AS customer_name, ct.name AS contact_name, COALESCE(ct.email, u.email) AS email, ct.phone \
+                FROM survey_links l LEFT JOIN customers c ON c.id = l.customer_id LEFT \
+                JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = l.user_id \
+                WHERE l.campaign_id = $1 AND ($2 IS NULL OR l.run = $2) ORDER BY l.id"
         )))
         .bind(campaign_id)
         .bind(run)
@@ -617,10 +609,8 @@ impl kefu_store::Surveys for DbStore {
         to: Option<&str>,
     ) -> kefu_store::StoreResult<Vec<kefu_store::StatsRow>> {
         let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT segment, period, accumulator, \
-            n FROM survey_stats \
-                    WHERE survey_id = $1 AND segment = $2 AND ($3 IS NULL OR period >= $3) AND ($4 IS NULL OR \
-                        period <= $4) ORDER BY period",
+            "SELECT segment, period, accumulator, n FROM survey_stats WHERE survey_id = $1 AND segment = $2 \
+                AND ($3 IS NULL OR period >= $3) AND ($4 IS NULL OR period <= $4) ORDER BY period",
         )
         .bind(survey_id)
         .bind(segment)
@@ -680,8 +670,8 @@ impl kefu_store::Surveys for DbStore {
         Self::bulk_write_begins(&mut tx).await?;
         for chunk in rows.chunks(crate::portable::surveys::IMPORT_BATCH) {
             let sql = format!(
-                "INSERT INTO survey_responses (survey_id, respondent, answers, comment, segment, partial, \
-                    created_at, updated_at) VALUES {}",
+                "INSERT INTO survey_responses (survey_id, respondent, answers, comment, segment, partial, created_at, \
+                    updated_at) VALUES {}",
                 crate::portable::value_rows(true, 1, chunk.len(), "(?, ?, ?, ?, ?, FALSE, ?, ?)")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -718,7 +708,7 @@ impl kefu_store::Surveys for DbStore {
         loop {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND id > $2 ORDER BY id \
-                LIMIT $3",
+                    LIMIT $3",
                 crate::portable::surveys::RESPONSE_COLUMNS
             )))
             .bind(survey_id)
@@ -744,8 +734,8 @@ impl kefu_store::Surveys for DbStore {
             .map_err(db_err)?;
         for r in &stats {
             sqlx::query(
-                "INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) VALUES ($1, $2, \
-                $3, $4, $5, $6)",
+                "INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(survey_id)
             .bind(&r.segment)
@@ -763,8 +753,8 @@ impl kefu_store::Surveys for DbStore {
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn commented_answers(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, String)>> {
         sqlx::query_as(
-            "SELECT answers, comment FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment \
-            <> '' ORDER BY id DESC LIMIT $2",
+            "SELECT answers, comment FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND comment <> '' \
+                ORDER BY id DESC LIMIT $2",
         )
         .bind(survey_id)
         .bind(i64::from(limit))
@@ -775,8 +765,8 @@ impl kefu_store::Surveys for DbStore {
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_comments(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, i64)>> {
         sqlx::query_as(
-            "SELECT comment, updated_at FROM survey_responses WHERE survey_id = $1 AND partial = FALSE AND \
-            comment <> '' ORDER BY id DESC LIMIT $2",
+            "SELECT comment, updated_at FROM survey_responses WHERE survey_id = $1 AND partial = FALSE \
+                AND comment <> '' ORDER BY id DESC LIMIT $2",
         )
         .bind(survey_id)
         .bind(i64::from(limit))

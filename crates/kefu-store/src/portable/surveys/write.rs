@@ -64,11 +64,11 @@ impl DbStore {
         final_: bool,
     ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         let sql = if final_ {
-            "UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS \
-                NULL AND expires_at > $2"
+            "UPDATE survey_links SET answered_at = $2 WHERE id = $1 AND answered_at IS NULL AND opted_out_at IS NULL \
+                AND expires_at > $2"
         } else {
-            "UPDATE survey_links SET expires_at = expires_at WHERE id = $1 AND answered_at IS NULL AND \
-                opted_out_at IS NULL AND expires_at > $2"
+            "UPDATE survey_links SET expires_at = expires_at WHERE id = $1 AND answered_at IS NULL \
+                AND opted_out_at IS NULL AND expires_at > $2"
         };
         let r = sqlx::query(sql)
             .bind(link_id)
@@ -95,10 +95,9 @@ impl DbStore {
     ) -> kefu_store::StoreResult<()> {
         for (segment, period) in keys {
             let old: Option<String> = sqlx::query_scalar(
-                "INSERT INTO survey_stats (survey_id, segment, period, \
-                accumulator, n, updated_at) VALUES ($1, $2, $3, NULL, 0, $4) \
-                        ON CONFLICT (survey_id, segment, period) DO UPDATE SET updated_at = excluded.updated_at \
-                            RETURNING accumulator",
+                "INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) \
+                    VALUES ($1, $2, $3, NULL, 0, $4) ON CONFLICT (survey_id, segment, period) DO UPDATE \
+                    SET updated_at = excluded.updated_at RETURNING accumulator",
             )
             .bind(survey_id)
             .bind(segment)
@@ -109,8 +108,8 @@ impl DbStore {
             .map_err(db_err)?;
             let (acc, n) = fold(segment, period, old.as_deref()).map_err(kefu_store::StoreError::Refused)?;
             sqlx::query(
-                "UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 AND period = \
-                $3",
+                "UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 \
+                    AND period = $3",
             )
             .bind(survey_id)
             .bind(segment)
@@ -130,10 +129,9 @@ impl DbStore {
         run: Option<i64>,
     ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO survey_links (survey_id, token_hash, \
-            customer_id, contact_id, ticket_id, language, expires_at, created_at, campaign_id, run, token, user_id) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING \
-                        {}",
+            "INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, \
+                expires_at, created_at, campaign_id, run, token, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                $9, $10, $11, $12) RETURNING {}",
             crate::portable::surveys::LINK_COLUMNS
         )))
         .bind(l.survey_id)
@@ -161,10 +159,10 @@ impl DbStore {
         partial: bool,
     ) -> kefu_store::StoreResult<kefu_store::SurveyResponse> {
         sqlx::query(
-            "INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, \
-            created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
-                    ON CONFLICT (link_id) DO UPDATE SET answers = excluded.answers, comment = excluded.comment, \
-                        partial = excluded.partial, segment = excluded.segment, updated_at = excluded.updated_at",
+            "INSERT INTO survey_responses (survey_id, link_id, answers, comment, partial, segment, created_at, \
+                updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (link_id) DO UPDATE \
+                SET answers = excluded.answers, comment = excluded.comment, partial = excluded.partial, \
+                segment = excluded.segment, updated_at = excluded.updated_at",
         )
         .bind(survey_id)
         .bind(w.link_id)

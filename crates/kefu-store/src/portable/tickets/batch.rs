@@ -114,8 +114,7 @@ pub(crate) async fn create_tickets(
         }
         for part in messages.chunks(500) {
             let sql = format!(
-                "INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, \
-                    body, \
+                "INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, body, \
                     body_html, channel, call_direction, call_seconds, message_id, created_at) VALUES {}",
                 crate::portable::value_rows(
                     DbStore::NUMBERED_PARAMS,
@@ -144,8 +143,7 @@ pub(crate) async fn create_tickets(
         }
         for part in activity.chunks(500) {
             let sql = format!(
-                "INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) \
-                    VALUES {}",
+                "INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) VALUES {}",
                 crate::portable::value_rows(DbStore::NUMBERED_PARAMS, 1, part.len(), "(?, ?, ?, ?, ?, ?, ?)")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -186,25 +184,21 @@ pub(crate) async fn apply_sweep(
         // Led by the ids (primary key), each value looked up in v: an UPDATE … FROM
         // (VALUES …) made SQLite scan every ticket for each chunk.
         let sql = format!(
-            "WITH v (id, old_priority, new_priority, old_assignee, new_assignee, next_check, urgent) AS (VALUES \
-                {}) \
-                    UPDATE tickets SET \
-                    priority = CASE WHEN priority = (SELECT old_priority FROM v WHERE v.id = tickets.id) THEN \
-                        (SELECT new_priority FROM v WHERE v.id = tickets.id) ELSE priority END, \
-                    assignee_id = CASE WHEN assignee_id IS NOT DISTINCT FROM (SELECT old_assignee FROM v WHERE \
-                        v.id = tickets.id) THEN (SELECT new_assignee FROM v WHERE v.id = tickets.id) ELSE \
-                            assignee_id END, \
-                    sla_next_check_at = (SELECT next_check FROM v WHERE v.id = tickets.id), sla_urgent_at = \
-                        (SELECT urgent FROM v WHERE v.id = tickets.id), updated_at = {now} \
-                    WHERE id IN (SELECT id FROM v) \
-                    RETURNING id, priority, assignee_id",
+            "WITH v (id, old_priority, new_priority, old_assignee, new_assignee, next_check, \
+                urgent) AS (VALUES {}) UPDATE tickets SET priority = CASE WHEN priority = (SELECT old_priority \
+                FROM v WHERE v.id = tickets.id) THEN (SELECT new_priority FROM v WHERE v.id = tickets.id) \
+                ELSE priority END, assignee_id = CASE WHEN assignee_id IS NOT DISTINCT FROM (SELECT old_assignee \
+                FROM v WHERE v.id = tickets.id) THEN (SELECT new_assignee FROM v WHERE v.id = tickets.id) \
+                ELSE assignee_id END, sla_next_check_at = (SELECT next_check FROM v \
+                WHERE v.id = tickets.id), sla_urgent_at = (SELECT urgent FROM v \
+                WHERE v.id = tickets.id), updated_at = {now} WHERE id IN (SELECT id FROM v) \
+                RETURNING id, priority, assignee_id",
             crate::portable::value_rows(
                 DbStore::NUMBERED_PARAMS,
                 1,
                 chunk.len(),
                 "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), \
-                    CAST(? \
-                    AS BIGINT), CAST(? AS BIGINT))"
+                    CAST(? AS BIGINT), CAST(? AS BIGINT))"
             )
         );
         let mut q = sqlx::query_as::<_, (i64, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));

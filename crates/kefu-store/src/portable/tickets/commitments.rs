@@ -20,7 +20,7 @@ pub(crate) async fn commitments(store: &DbStore) -> kefu_store::StoreResult<Vec<
     );
     let rows: Vec<CommitmentRow> = sqlx::query_as(
         "SELECT id, title_en, title_zh, metric, kind, within_minutes, target_percent, published, position, \
-        created_at, updated_at FROM commitments ORDER BY position, id",
+            created_at, updated_at FROM commitments ORDER BY position, id",
     )
     .fetch_all(store.reader())
     .await
@@ -69,9 +69,8 @@ pub(crate) async fn save_commitment(
 ) -> kefu_store::StoreResult<kefu_store::Commitment> {
     let id: i64 = if c.id == 0 {
         sqlx::query_scalar(
-            "INSERT INTO commitments (title_en, title_zh, metric, kind, within_minutes, target_percent, \
-            published, position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-            RETURNING id",
+            "INSERT INTO commitments (title_en, title_zh, metric, kind, within_minutes, target_percent, published, \
+                position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
         )
         .bind(&c.title_en)
         .bind(&c.title_zh)
@@ -88,7 +87,7 @@ pub(crate) async fn save_commitment(
     } else {
         sqlx::query_scalar(
             "UPDATE commitments SET title_en = $2, title_zh = $3, metric = $4, kind = $5, within_minutes = $6, \
-            target_percent = $7, published = $8, position = $9, updated_at = $10 WHERE id = $1 RETURNING id",
+                target_percent = $7, published = $8, position = $9, updated_at = $10 WHERE id = $1 RETURNING id",
         )
         .bind(c.id)
         .bind(&c.title_en)
@@ -132,17 +131,17 @@ pub(crate) async fn commitment_facts(
 ) -> kefu_store::StoreResult<Vec<(i64, Option<i64>, Option<i64>)>> {
     let done = match metric {
         kefu_core::commitment::CommitmentMetric::FirstResponse => {
-            "(SELECT MIN(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_kind = \
-                'agent' AND m.kind IN ('public', 'call'))"
+            "(SELECT MIN(m.created_at) FROM ticket_messages m WHERE m.ticket_id = t.id AND m.author_kind = 'agent' \
+                AND m.kind IN ('public', 'call'))"
         }
         kefu_core::commitment::CommitmentMetric::Resolution => {
-            "(SELECT MIN(a.at) FROM ticket_activity a WHERE a.ticket_id = t.id AND a.field = 'status' AND \
-                a.new_value = 'resolved')"
+            "(SELECT MIN(a.at) FROM ticket_activity a WHERE a.ticket_id = t.id AND a.field = 'status' \
+                AND a.new_value = 'resolved')"
         }
     };
     let sql = format!(
-        "SELECT t.created_at, {done}, t.sla_policy_id FROM tickets t WHERE t.created_at >= $1 AND ($2 IS \
-            NULL OR t.kind = $2) AND t.merged_into IS NULL"
+        "SELECT t.created_at, {done}, t.sla_policy_id FROM tickets t WHERE t.created_at >= $1 AND ($2 IS NULL \
+            OR t.kind = $2) AND t.merged_into IS NULL"
     );
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(since)

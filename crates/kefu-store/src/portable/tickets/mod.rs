@@ -13,20 +13,17 @@ mod write;
 
 /// The columns of a ticket row, in the order the portable decoder reads them.
 pub const TICKET_COLUMNS: &str = "t.id, t.kind, t.status, t.priority, t.channel, t.language, t.subject, \
-    t.customer_id, t.contact_id, \
-    t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, t.product, \
-    t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, \
-    t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, \
-    t.compensation_minor, t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
+    t.customer_id, t.contact_id, t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, \
+    t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, \
+    t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, t.compensation_minor, \
+    t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
 /// The SLA events of ticket `t`, in order, as one column `events`: `at what,at what,…` (what:
 /// `customer`, `agent`, `status:<code>`), so that a page of the queue is one row a ticket.
-pub const EVENTS_COLUMN: &str = "(SELECT string_agg(e.at || ' ' || e.what, ',' ORDER BY e.at, e.src, e.seq) FROM (\
-    SELECT m.created_at AS at, m.id AS seq, 0 AS src, CASE WHEN m.author_kind = 'customer' THEN 'customer' ELSE \
-        'agent' END AS what FROM ticket_messages m WHERE m.ticket_id = t.id AND m.kind <> 'internal' AND \
-            m.author_kind <> 'system' \
-    UNION ALL \
-    SELECT a.at, a.id, 1, 'status:' || a.new_value FROM ticket_activity a WHERE a.ticket_id = t.id AND a.field = \
-        'status') e) AS events";
+pub const EVENTS_COLUMN: &str = "(SELECT string_agg(e.at || ' ' || e.what, ',' ORDER BY e.at, e.src, e.seq) \
+    FROM (SELECT m.created_at AS at, m.id AS seq, 0 AS src, CASE WHEN m.author_kind = 'customer' THEN 'customer' \
+    ELSE 'agent' END AS what FROM ticket_messages m WHERE m.ticket_id = t.id AND m.kind <> 'internal' \
+    AND m.author_kind <> 'system' UNION ALL SELECT a.at, a.id, 1, 'status:' || a.new_value FROM ticket_activity a \
+    WHERE a.ticket_id = t.id AND a.field = 'status') e) AS events";
 
 /// Splits an [`EVENTS_COLUMN`] value into `(ticket_id, at, what)` rows.
 pub fn split_events(ticket_id: i64, events: &str, out: &mut Vec<(i64, i64, String)>) -> kefu_store::StoreResult<()> {
@@ -43,8 +40,7 @@ pub fn split_events(ticket_id: i64, events: &str, out: &mut Vec<(i64, i64, Strin
 }
 
 pub const MESSAGE_COLUMNS: &str = "id, ticket_id, kind, author_kind, author_user_id, author_contact_id, body, \
-    body_html, channel, \
-    call_direction, call_seconds, message_id, created_at";
+    body_html, channel, call_direction, call_seconds, message_id, created_at";
 
 /// A value bound to a dynamically built query.
 #[derive(Debug, Clone)]
@@ -110,8 +106,8 @@ pub fn filter_sql_on(f: &kefu_store::TicketFilter, binds: &mut Vec<Bind>, id: &s
         let r = p(Bind::I64(root), binds);
         conds.push(format!(
             "(EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = {r} AND w.descendant_id = t.customer_id) \
-             OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = {r} AND w.descendant_id = \
-                 t.on_behalf_of_id))"
+                OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = {r} \
+                AND w.descendant_id = t.on_behalf_of_id))"
         ));
     }
     conds.push("t.merged_into IS NULL".into());

@@ -129,8 +129,8 @@ impl kefu_store::Tickets for DbStore {
     async fn ticket_by_message_id(&self, message_id: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = (SELECT ticket_id FROM ticket_messages WHERE message_id = $1 \
-            UNION ALL SELECT ticket_id FROM notifications WHERE message_id = $1 AND ticket_id IS NOT NULL LIMIT \
-            1)",
+                UNION ALL SELECT ticket_id FROM notifications WHERE message_id = $1 AND ticket_id IS NOT NULL \
+                LIMIT 1)",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(message_id)
@@ -142,8 +142,8 @@ impl kefu_store::Tickets for DbStore {
     #[tracing::instrument(skip_all)]
     async fn record_notification(&self, n: &kefu_store::Notification) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar(
-            "INSERT INTO notifications (ticket_id, event, recipient, language, subject, message_id, status, \
-            detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO notifications (ticket_id, event, recipient, language, subject, message_id, status, detail, \
+                created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(n.ticket_id)
         .bind(&n.event)
@@ -168,8 +168,8 @@ impl kefu_store::Tickets for DbStore {
         for f in files {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO attachments (ticket_id, message_id, filename, content_type, size, sha256, content_id, \
-                inline, data, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                RETURNING id",
+                    inline, data, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                    RETURNING id",
             )
             .bind(f.ticket_id)
             .bind(f.message_id)
@@ -265,8 +265,8 @@ impl kefu_store::Tickets for DbStore {
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::IncidentStep> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO incident_steps (ticket_id, at, body, author_user_id, created_at) VALUES ($1, $2, $3, \
-            $4, $5) RETURNING id",
+            "INSERT INTO incident_steps (ticket_id, at, body, author_user_id, created_at) VALUES ($1, $2, $3, $4, $5) \
+                RETURNING id",
         )
         .bind(ticket_id)
         .bind(at)
@@ -289,7 +289,7 @@ impl kefu_store::Tickets for DbStore {
     async fn incident_steps(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::IncidentStep>> {
         let rows: Vec<(i64, i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
             "SELECT id, ticket_id, at, body, author_user_id, created_at FROM incident_steps WHERE ticket_id = $1 \
-            ORDER BY at, id",
+                ORDER BY at, id",
         )
         .bind(ticket_id)
         .fetch_all(self.reader())
@@ -369,8 +369,8 @@ impl kefu_store::Tickets for DbStore {
     #[tracing::instrument(skip_all)]
     async fn macros(&self) -> kefu_store::StoreResult<Vec<kefu_store::Macro>> {
         let rows: Vec<(i64, String, String, String, String, String, Option<i64>, i64, i64)> = sqlx::query_as(
-            "SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM \
-            macros ORDER BY title_en, id",
+            "SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM macros \
+                ORDER BY title_en, id",
         )
         .fetch_all(self.reader())
         .await
@@ -400,7 +400,7 @@ impl kefu_store::Tickets for DbStore {
         let id: i64 = if m.id == 0 {
             sqlx::query_scalar(
                 "INSERT INTO macros (title_en, title_zh, body_en, body_zh, actions, created_by, created_at, \
-                updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                    updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
             )
             .bind(&m.title_en)
             .bind(&m.title_zh)
@@ -415,7 +415,7 @@ impl kefu_store::Tickets for DbStore {
         } else {
             sqlx::query_scalar(
                 "UPDATE macros SET title_en = $2, title_zh = $3, body_en = $4, body_zh = $5, actions = $6, \
-                updated_at = $7 WHERE id = $1 RETURNING id",
+                    updated_at = $7 WHERE id = $1 RETURNING id",
             )
             .bind(m.id)
             .bind(&m.title_en)
@@ -451,7 +451,7 @@ impl kefu_store::Tickets for DbStore {
     async fn saved_views(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SavedView>> {
         let rows: Vec<(i64, Option<i64>, String, String, i64)> = sqlx::query_as(
             "SELECT id, user_id, name, query, created_at FROM saved_views WHERE user_id = $1 OR user_id IS NULL \
-            ORDER BY name, id",
+                ORDER BY name, id",
         )
         .bind(user_id)
         .fetch_all(self.reader())
@@ -512,7 +512,7 @@ impl kefu_store::Tickets for DbStore {
             i64,
         )> = sqlx::query_as(
             "SELECT id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at \
-            FROM notifications WHERE ticket_id = $1 ORDER BY id",
+                FROM notifications WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket_id)
         .fetch_all(self.reader())
@@ -550,8 +550,8 @@ impl kefu_store::Tickets for DbStore {
             Option<String>,
             Option<String>,
         )> = sqlx::query_as(
-            "SELECT id, ticket_id, at, actor_id, actor, field, old_value, new_value FROM ticket_activity WHERE \
-            ticket_id = $1 ORDER BY id",
+            "SELECT id, ticket_id, at, actor_id, actor, field, old_value, new_value FROM ticket_activity \
+                WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(self.reader())
@@ -581,14 +581,11 @@ impl kefu_store::Tickets for DbStore {
         let list: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let list = list.join(", ");
         let sql = format!(
-            "SELECT ticket_id, at, what FROM (\
-                    SELECT ticket_id, created_at AS at, id AS seq, 0 AS src, CASE WHEN author_kind = 'customer' \
-                        THEN 'customer' ELSE 'agent' END AS what FROM ticket_messages WHERE ticket_id IN ({list}) \
-                            AND kind <> 'internal' AND author_kind <> 'system' \
-                    UNION ALL \
-                    SELECT ticket_id, at, id AS seq, 1 AS src, 'status:' || new_value AS what FROM ticket_activity \
-                        WHERE ticket_id IN ({list}) AND field = 'status'\
-                    ) e ORDER BY ticket_id, at, src, seq"
+            "SELECT ticket_id, at, what FROM (SELECT ticket_id, created_at AS at, id AS seq, 0 AS src, CASE \
+                WHEN author_kind = 'customer' THEN 'customer' ELSE 'agent' END AS what FROM ticket_messages \
+                WHERE ticket_id IN ({list}) AND kind <> 'internal' AND author_kind <> 'system' UNION ALL \
+                SELECT ticket_id, at, id AS seq, 1 AS src, 'status:' || new_value AS what FROM ticket_activity \
+                WHERE ticket_id IN ({list}) AND field = 'status') e ORDER BY ticket_id, at, src, seq"
         );
         let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
         for id in ids {
@@ -618,8 +615,8 @@ impl kefu_store::Tickets for DbStore {
     async fn sla_policies(&self) -> kefu_store::StoreResult<Vec<kefu_store::SlaPolicy>> {
         let rows = sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
-            resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
-            ORDER BY id",
+                resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
+                ORDER BY id",
         )
         .fetch_all(self.reader())
         .await
@@ -629,8 +626,8 @@ impl kefu_store::Tickets for DbStore {
     #[tracing::instrument(skip_all)]
     async fn tickets_due_for_check(&self, now: i64, limit: u32) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
-            "SELECT id FROM tickets WHERE sla_next_check_at IS NOT NULL AND sla_next_check_at <= $1 ORDER BY \
-            sla_next_check_at LIMIT $2",
+            "SELECT id FROM tickets WHERE sla_next_check_at IS NOT NULL AND sla_next_check_at <= $1 \
+                ORDER BY sla_next_check_at LIMIT $2",
         )
         .bind(now)
         .bind(i64::from(limit))
@@ -647,8 +644,8 @@ impl kefu_store::Tickets for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         for chunk in steps.chunks(300) {
             let sql = format!(
-                "INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES {} ON CONFLICT DO NOTHING RETURNING \
-                    ticket_id, step_key",
+                "INSERT INTO ticket_escalations (ticket_id, step_key, at) VALUES {} ON CONFLICT DO NOTHING \
+                    RETURNING ticket_id, step_key",
                 crate::portable::value_rows(Self::NUMBERED_PARAMS, 1, chunk.len(), "(?, ?, ?)")
             );
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
@@ -667,8 +664,8 @@ impl kefu_store::Tickets for DbStore {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
             let sql = format!(
-                "SELECT ticket_id, step_key FROM ticket_escalations WHERE ticket_id IN {} ORDER BY ticket_id, at, \
-                    step_key",
+                "SELECT ticket_id, step_key FROM ticket_escalations WHERE ticket_id IN {} \
+                    ORDER BY ticket_id, at, step_key",
                 crate::portable::mark_list(Self::NUMBERED_PARAMS, 1, chunk.len())
             );
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
@@ -690,9 +687,9 @@ impl kefu_store::Tickets for DbStore {
     #[tracing::instrument(skip_all, fields(department_id = department_id))]
     async fn department_agent_loads(&self, department_id: i64) -> kefu_store::StoreResult<Vec<(i64, u32)>> {
         let rows: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT u.id, (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id AND t.status IN ('new', \
-            'open', 'pending')) FROM users u JOIN user_departments d ON d.user_id = u.id WHERE d.department_id \
-            = $1 AND u.role = 'agent' AND u.disabled = FALSE ORDER BY u.id",
+            "SELECT u.id, (SELECT COUNT(*) FROM tickets t WHERE t.assignee_id = u.id \
+                AND t.status IN ('new', 'open', 'pending')) FROM users u JOIN user_departments d ON d.user_id = \
+                u.id WHERE d.department_id = $1 AND u.role = 'agent' AND u.disabled = FALSE ORDER BY u.id",
         )
         .bind(department_id)
         .fetch_all(self.reader())
@@ -711,10 +708,9 @@ impl kefu_store::Tickets for DbStore {
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::StoredCalendar> {
         let (id, name, toml, is_default): (i64, String, String, bool) = sqlx::query_as(
-            "INSERT INTO calendars \
-            (name, toml, is_default, created_at, updated_at) VALUES ($1, $2, FALSE, $3, $3) \
-                    ON CONFLICT (name) DO UPDATE SET toml = excluded.toml, updated_at = excluded.updated_at \
-                        RETURNING id, name, toml, is_default",
+            "INSERT INTO calendars (name, toml, is_default, created_at, updated_at) VALUES ($1, $2, FALSE, $3, $3) \
+                ON CONFLICT (name) DO UPDATE SET toml = excluded.toml, updated_at = excluded.updated_at \
+                RETURNING id, name, toml, is_default",
         )
         .bind(name)
         .bind(toml)
@@ -741,13 +737,11 @@ impl kefu_store::Tickets for DbStore {
         let sql = if p.id == 0 {
             "INSERT INTO sla_policies (name, kind, priority, tier, first_response_minutes, next_response_minutes, \
                 resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default, created_at, \
-                    updated_at) \
-                     VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id"
+                updated_at) VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id"
         } else {
             "UPDATE sla_policies SET name = $2, kind = $3, priority = $4, tier = $5, first_response_minutes = $6, \
-                next_response_minutes = $7, resolution_minutes = $8, \
-                     warn_share = $9, dimension = $10, calendar_id = $11, escalation = $12, updated_at = $13 WHERE \
-                         id = $1 RETURNING id"
+                next_response_minutes = $7, resolution_minutes = $8, warn_share = $9, dimension = $10, \
+                calendar_id = $11, escalation = $12, updated_at = $13 WHERE id = $1 RETURNING id"
         };
         let id: i64 = sqlx::query_scalar(sql)
             .bind(p.id)
@@ -769,8 +763,8 @@ impl kefu_store::Tickets for DbStore {
             .ok_or(kefu_store::StoreError::NotFound)?;
         let row = sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
-            resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
-            WHERE id = $1",
+                resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
+                WHERE id = $1",
         )
         .bind(id)
         .fetch_one(self.writer())
@@ -828,8 +822,8 @@ impl kefu_store::Tickets for DbStore {
             .map_err(db_err)?;
         for (i, r) in rules.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO routing_rules (position, rule, active, created_at, updated_at) VALUES ($1, $2, TRUE, \
-                $3, $3)",
+                "INSERT INTO routing_rules (position, rule, active, created_at, updated_at) \
+                    VALUES ($1, $2, TRUE, $3, $3)",
             )
             .bind(i as i64)
             .bind(r)

@@ -163,10 +163,10 @@ impl DbStore {
         let (next_check, urgent) = c.sla_marks.unwrap_or((old.sla_next_check_at, old.sla_urgent_at));
         sqlx::query(
             "UPDATE tickets SET status = $2, priority = $3, department_id = $4, assignee_id = $5, kind = $6, \
-            category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, \
-            fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, sla_policy_id \
-            = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, closed_at = $23, updated_at \
-            = $24 WHERE id = $1",
+                category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, \
+                fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, \
+                sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, \
+                closed_at = $23, updated_at = $24 WHERE id = $1",
         )
         .bind(id)
         .bind(status.as_str())
@@ -240,8 +240,8 @@ impl DbStore {
             i64,
         );
         let rows: Vec<AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, data IS \
-                        NOT NULL, uploaded_by, created_at FROM attachments WHERE {cond} ORDER BY id"
+            "SELECT id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, \
+                data IS NOT NULL, uploaded_by, created_at FROM attachments WHERE {cond} ORDER BY id"
         )))
         .bind(v)
         .fetch_all(self.reader())
@@ -291,8 +291,8 @@ impl DbStore {
         now: i64,
     ) -> kefu_store::StoreResult<()> {
         sqlx::query(
-            "INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) VALUES \
-            ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO ticket_activity (ticket_id, at, actor_id, actor, field, old_value, new_value) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(ticket_id)
         .bind(now)
@@ -315,8 +315,8 @@ impl DbStore {
     ) -> kefu_store::StoreResult<kefu_store::TicketMessage> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, body, \
-            body_html, channel, call_direction, call_seconds, message_id, created_at) VALUES ($1, $2, $3, $4, \
-            $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}",
+                body_html, channel, call_direction, call_seconds, message_id, created_at) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}",
             crate::portable::tickets::MESSAGE_COLUMNS
         )))
         .bind(ticket_id)
