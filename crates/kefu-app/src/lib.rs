@@ -18,6 +18,7 @@ pub mod export;
 pub mod import;
 pub mod incidents;
 pub mod jobs;
+pub mod links;
 pub mod macros;
 pub mod mail;
 pub mod model;

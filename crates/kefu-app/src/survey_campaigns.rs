@@ -775,7 +775,7 @@ pub fn link_rows(links: &[CampaignLink], public_url: Option<&str>, tz: &jiff::tz
                 l.link.language.clone(),
                 l.token
                     .as_ref()
-                    .map(|t| format!("{}/s/{t}", public_url.unwrap_or("")))
+                    .map(|t| format!("{}{}", public_url.unwrap_or(""), crate::links::survey_answer(t)))
                     .unwrap_or_default(),
                 date(l.link.expires_at),
                 yes(l.link.answered_at.is_some()),

@@ -761,7 +761,7 @@ pub async fn create_portal_account(
         email: a.user.email,
         contact_id: a.contact_id,
         customer_id: a.customer_id,
-        invite_path: token.map(|t| format!("/invite/{t}")),
+        invite_path: token.map(|t| kefu_app::links::invitation(&t)),
     };
     Ok((StatusCode::CREATED, Json(dto)).into_response())
 }

@@ -241,7 +241,7 @@ pub async fn links(
             contact_id: m.link.contact_id,
             language: m.link.language,
             expires_at: m.link.expires_at,
-            path: format!("/s/{}", m.token),
+            path: kefu_app::links::survey_answer(&m.token),
             token: m.token,
         })
         .collect();
