@@ -2,74 +2,16 @@
 //! the access rule of each route is enforced by a layer made from its entry, and the route × role
 //! test walks the same table — so a route cannot exist without an access rule.
 
+use crate::access::*;
 use crate::{WebState, api, assets, auth, csrf, metrics, pages, security};
 use axum::Router;
 use axum::http::Method;
 use axum::middleware;
 use axum::routing::{MethodRouter, get, post};
-use kefu_core::Role;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-
-/// Who may use a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not.
-    Public,
-    /// Any signed-in user.
-    AnyUser,
-    /// Only these roles.
-    Roles(&'static [Role]),
-}
-
-impl Access {
-    pub fn allows(self, role: Option<Role>) -> bool {
-        match self {
-            Access::Public => true,
-            Access::AnyUser => role.is_some(),
-            Access::Roles(rs) => role.is_some_and(|r| rs.contains(&r)),
-        }
-    }
-}
-
-/// Pages answer with HTML and redirect to the login; the API answers problem+json and 401.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    Page,
-    Api,
-    Ops,
-}
-
-#[derive(Debug, Clone)]
-pub struct RouteDef {
-    pub method: Method,
-    pub path: &'static str,
-    pub access: Access,
-    pub surface: Surface,
-}
-
-pub(crate) const ADMIN: &[Role] = &[Role::Admin];
-pub(crate) const USER_READERS: &[Role] = &[Role::Admin, Role::Manager];
-pub(crate) const CUSTOMER_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent];
-/// Who may read customer records at all; what each sees is scoped by the app (SPEC section L):
-/// a customer user its own record or subtree, a technician those of its visits.
-pub(crate) const CUSTOMER_READERS: &[Role] = &[
-    Role::Admin,
-    Role::Manager,
-    Role::Agent,
-    Role::Technician,
-    Role::Customer,
-];
-/// Who may file and read tickets; what each sees is scoped by the app (SPEC section L).
-pub(crate) const TICKET_USERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Customer];
-/// The customer portal's pages.
-pub(crate) const PORTAL: &[Role] = &[Role::Customer];
-pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
-/// Who designs surveys, makes their links and reads their reports (SPEC.md L).
-pub(crate) const SURVEY_MANAGERS: &[Role] = &[Role::Admin, Role::Manager];
-pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
 
 type Handler = MethodRouter<WebState>;
 
@@ -1207,20 +1149,10 @@ fn is_upload(def: &RouteDef) -> bool {
     def.method == Method::POST && def.path.ends_with("/attachments")
 }
 
-/// The body limit of an upload: as large as an attachment may be, plus room for the request
-/// around it (every other route keeps the general limit).
-pub(crate) fn upload_limit(state: &WebState) -> usize {
-    state.config.body_limit.max(
-        usize::try_from(state.app.config.attachments.max_bytes)
-            .unwrap_or(usize::MAX)
-            .saturating_add(64 << 10),
-    )
-}
-
 pub(crate) fn build(state: WebState) -> Router {
     let mut router: Router<WebState> = Router::new();
     let body_limit = state.config.body_limit;
-    let upload_limit = upload_limit(&state);
+    let upload_limit = state.upload_limit();
     for (def, handler) in route_table() {
         let path = def.path;
         let upload = is_upload(&def);
