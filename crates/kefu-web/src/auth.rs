@@ -2,80 +2,20 @@
 //! once per request into an `Identity` extension; `enforce` applies each route's `Access`.
 
 use crate::WebState;
-use crate::error::problem;
-use crate::i18n::Tr;
-use crate::routes::{RouteDef, Surface};
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::request::Parts;
+use crate::access::{RouteDef, Surface};
+use crate::error::{error_page, problem};
+pub use crate::identity::{Caller, Identity};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use kefu_app::AppError;
 use kefu_app::model::User;
-use kefu_app::{Actor, AppError};
 use kefu_core::Language;
 
 pub const SESSION_COOKIE: &str = "kefu_session";
 pub const LANG_COOKIE: &str = "kefu_lang";
 pub const PRE_CSRF_COOKIE: &str = "kefu_csrf";
-
-/// The caller of this request.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub user: Option<User>,
-    /// The session's cookie value and CSRF secret, when signed in through the browser.
-    pub session: Option<(String, String)>,
-    pub ip: Option<String>,
-    pub lang: Language,
-}
-
-impl Identity {
-    pub fn tr(&self) -> Tr {
-        Tr::new(self.lang)
-    }
-}
-
-/// A signed-in caller (the route's `Access` has already let it in).
-pub struct Caller {
-    /// The signed-in account.
-    pub user: User,
-    /// The request's identity: session, client address, language.
-    pub identity: Identity,
-}
-
-impl Caller {
-    pub fn actor(&self) -> Actor {
-        Actor::User {
-            user: self.user.clone(),
-            ip: self.identity.ip.clone(),
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Identity {
-    type Rejection = StatusCode;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
-        parts
-            .extensions
-            .get::<Identity>()
-            .cloned()
-            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = StatusCode;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
-        let id = parts
-            .extensions
-            .get::<Identity>()
-            .cloned()
-            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
-        match id.user.clone() {
-            Some(user) => Ok(Caller { user, identity: id }),
-            None => Err(StatusCode::UNAUTHORIZED),
-        }
-    }
-}
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -166,7 +106,7 @@ pub async fn identify(State(state): State<WebState>, mut req: Request, next: Nex
                 Err(AppError::NotFound) => {}
                 Err(e) => {
                     tracing::error!(error = %e, "session lookup failed");
-                    return crate::pages::error_page(
+                    return error_page(
                         &Identity {
                             user: None,
                             session: None,
@@ -225,7 +165,7 @@ pub async fn enforce(def: RouteDef, req: Request, next: Next) -> Response {
                 ip: None,
                 lang: Language::En,
             });
-            crate::pages::error_page(&id, AppError::Forbidden)
+            error_page(&id, AppError::Forbidden)
         }
     }
 }

@@ -6,7 +6,8 @@
 //! sends on its own. Cross-origin requests are refused outright by their Origin header.
 
 use crate::WebState;
-use crate::auth::{Identity, PRE_CSRF_COOKIE, cookie};
+use crate::auth::{PRE_CSRF_COOKIE, cookie};
+use crate::identity::Identity;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, header};
@@ -22,7 +23,7 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
     let Some(id) = req.extensions().get::<Identity>().cloned() else {
         return next.run(req).await;
     };
-    let refuse = |id: &Identity| crate::pages::csrf_failure(id);
+    let refuse = |id: &Identity| crate::error::csrf_failure(id);
     // A browser always sends Origin on a cross-site POST; same-site ones must match our host.
     if let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) {
         let o = origin.to_str().unwrap_or("");
@@ -54,14 +55,14 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
         .map(str::to_owned);
     // A file upload form may be as large as an attachment; every other form keeps the general limit.
     let limit = if multipart.is_some() && req.uri().path().ends_with("/attachments") {
-        crate::routes::upload_limit(&state)
+        state.upload_limit()
     } else {
         state.config.body_limit
     };
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => return crate::pages::too_large(&id),
+        Err(_) => return crate::error::too_large(&id),
     };
     // A multipart form's token is one of its parts.
     let given = match &multipart {

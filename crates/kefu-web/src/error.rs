@@ -1,6 +1,10 @@
 //! The one place where errors become HTTP: a status per `AppError` kind, rendered as
-//! `application/problem+json` (RFC 9457) for the API and as an HTML page for the UI.
+//! `application/problem+json` (RFC 9457) for the API and as an HTML page for the UI (the error
+//! page, and the refusals the CSRF layer answers with).
 
+use crate::identity::Identity;
+use crate::layout::{Chrome, render_status};
+use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::AppError;
@@ -107,4 +111,58 @@ impl IntoResponse for ApiError {
         }
         res
     }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub page: Chrome,
+    pub status: u16,
+    pub message: String,
+}
+
+pub fn error_page(id: &Identity, e: AppError) -> Response {
+    let (status, _) = classify(&e);
+    let t = id.tr();
+    let message = match &e {
+        AppError::NotFound => t.t("error.not_found").to_owned(),
+        AppError::Forbidden => t.t("error.forbidden").to_owned(),
+        AppError::Store(_) => {
+            tracing::error!(error = %e, "page failed");
+            t.t("error.internal").to_owned()
+        }
+        other => other.to_string(),
+    };
+    render_status(
+        status,
+        ErrorPage {
+            page: Chrome::new(id, "", "error.title"),
+            status: status.as_u16(),
+            message,
+        },
+    )
+}
+
+pub fn csrf_failure(id: &Identity) -> Response {
+    let t = id.tr();
+    render_status(
+        StatusCode::FORBIDDEN,
+        ErrorPage {
+            page: Chrome::new(id, "", "error.title"),
+            status: 403,
+            message: t.t("error.csrf").to_owned(),
+        },
+    )
+}
+
+pub fn too_large(id: &Identity) -> Response {
+    let t = id.tr();
+    render_status(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorPage {
+            page: Chrome::new(id, "", "error.title"),
+            status: 413,
+            message: t.t("error.too_large").to_owned(),
+        },
+    )
 }

@@ -3,6 +3,7 @@
 //! security headers, i18n, metrics and health. Handlers translate HTTP to `kefu-app` calls and
 //! back; no use case lives here. Errors become responses in one place (`error.rs`).
 
+mod access;
 mod api;
 mod assets;
 mod auth;
@@ -11,12 +12,15 @@ mod csrf;
 mod error;
 mod form;
 pub mod i18n;
+mod identity;
+mod layout;
 mod metrics;
 mod pages;
 mod routes;
 mod security;
 
-pub use routes::{Access, RouteDef, route_table};
+pub use access::{Access, RouteDef};
+pub use routes::route_table;
 
 use axum::Router;
 use kefu_app::App;
@@ -49,6 +53,18 @@ pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub metrics: Arc<metrics::Metrics>,
+}
+
+impl WebState {
+    /// The body limit of an upload: as large as an attachment may be, plus room for the request
+    /// around it (every other route keeps the general limit).
+    pub(crate) fn upload_limit(&self) -> usize {
+        self.config.body_limit.max(
+            usize::try_from(self.app.config.attachments.max_bytes)
+                .unwrap_or(usize::MAX)
+                .saturating_add(64 << 10),
+        )
+    }
 }
 
 /// The whole HTTP surface of kefu.

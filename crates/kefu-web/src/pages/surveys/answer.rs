@@ -1,0 +1,464 @@
+//! The respondents' pages: the public answer page `/s/{token}` (no account; a pre-session CSRF
+//! value like the complaint form; the link's language unless the respondent switched; partial
+//! save; a thank-you state; opt-out at `/s/{token}/opt-out`).
+
+use super::{DoneQuery, fill};
+use crate::WebState;
+use crate::auth::{Identity, LANG_COOKIE, cookie, cookies_secure};
+use crate::pages::Chrome;
+use crate::pages::login::{pre_session_csrf, with_pre_session_csrf};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kefu_app::AppError;
+use kefu_app::surveys::{Answers, LinkSurvey, SurveyView, has_battery, score_scale};
+use kefu_core::{Invalid, Language};
+use std::collections::BTreeMap;
+
+/// One question: its form field name, its text, and the chosen value.
+pub struct Question {
+    pub name: String,
+    pub code: String,
+    pub text: String,
+    pub value: Option<u8>,
+}
+
+impl Question {
+    pub fn is(&self, v: &u8) -> bool {
+        self.value == Some(*v)
+    }
+}
+
+pub struct PointsField {
+    pub name: String,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "survey_answer.html")]
+pub struct AnswerPage {
+    pub page: Chrome,
+    pub token: String,
+    pub title: String,
+    pub kind: String,
+    pub expectations: Vec<Question>,
+    pub perceptions: Vec<Question>,
+    /// The competitor's battery (benchmarked surveys): its name and the perception items about it.
+    pub competitor_name: String,
+    pub competitor: Vec<Question>,
+    pub points: Vec<PointsField>,
+    pub overall: Option<Question>,
+    pub score: Option<Question>,
+    /// The values of the single score's scale.
+    pub score_values: Vec<u8>,
+    pub comment_asked: bool,
+    pub comment: String,
+    pub errors: Vec<(String, String)>,
+    pub scale7: Vec<u8>,
+}
+
+#[derive(Template)]
+#[template(path = "survey_done.html")]
+pub struct DonePage {
+    pub page: Chrome,
+    pub token: String,
+    pub title: String,
+    /// thanks | opted_out | confirm_opt_out
+    pub state: &'static str,
+}
+
+/// The respondent's language: the switch's cookie if they used it, else the link's.
+fn respondent(id: &Identity, headers: &HeaderMap, link_lang: &str) -> Identity {
+    let mut id = id.clone();
+    id.lang = cookie(headers, LANG_COOKIE)
+        .and_then(Language::parse)
+        .or_else(|| Language::parse(link_lang))
+        .unwrap_or(id.lang);
+    id
+}
+
+/// A page before sign-in: the pre-session CSRF value rides along, and nothing is cached.
+fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, page: impl Template) -> Response {
+    let mut r = crate::pages::render_status(status, page);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    with_pre_session_csrf(r, pre, cookies_secure(state, headers))
+}
+
+/// The page's chrome; `pre` is the pre-session CSRF value, drawn once per request (a fresh one
+/// when the browser has none yet), which both the form and the cookie must carry.
+fn chrome(id: &Identity, pre: &str, token: &str, title: &str, done: Option<&str>) -> Chrome {
+    let mut c = Chrome::new(id, &format!("/s/{token}"), "survey.answer_title").with_flash(done);
+    c.csrf = match &id.session {
+        Some((_, csrf)) => csrf.clone(),
+        None => pre.to_owned(),
+    };
+    c.title = title.to_owned();
+    c
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn answer_page(
+    state: &WebState,
+    id: &Identity,
+    headers: &HeaderMap,
+    token: &str,
+    ls: &LinkSurvey,
+    answers: &Answers,
+    comment: &str,
+    errors: Vec<(String, String)>,
+    done: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let org = crate::pages::organisation(state).await;
+    let t = id.tr();
+    let org = org["name"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(t.t("survey.our_company"));
+    let v: &SurveyView = &ls.view;
+    let zh = id.lang == Language::ZhCn;
+    let kind = v.survey.kind.as_str();
+    let expectations = if kind == "servqual" {
+        v.items
+            .iter()
+            .map(|i| Question {
+                name: format!("e_{}", i.code),
+                code: i.code.clone(),
+                text: fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org),
+                value: answers.expectation.get(&i.code).copied(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let perceptions = if has_battery(kind) {
+        v.items
+            .iter()
+            .map(|i| Question {
+                name: format!("p_{}", i.code),
+                code: i.code.clone(),
+                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, org),
+                value: answers.perception.get(&i.code).copied(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let competitor_name = if v.benchmarked() {
+        v.survey.competitor.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let competitor = if v.benchmarked() {
+        v.items
+            .iter()
+            .map(|i| Question {
+                name: format!("c_{}", i.code),
+                code: i.code.clone(),
+                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, &competitor_name),
+                value: answers.competitor.get(&i.code).copied(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let points = if v.survey.importance && matches!(kind, "servqual" | "servperf") {
+        v.dimensions
+            .iter()
+            .map(|d| PointsField {
+                name: format!("w_{}", d.code),
+                label: if zh { d.name_zh.clone() } else { d.name_en.clone() },
+                hint: if zh {
+                    d.description_zh.clone()
+                } else {
+                    d.description_en.clone()
+                },
+                value: answers
+                    .allocation
+                    .as_ref()
+                    .and_then(|w| w.get(&d.code))
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let overall = (v.survey.overall && has_battery(kind)).then(|| Question {
+        name: "overall".into(),
+        code: String::new(),
+        text: t.t("survey.overall_question").replace("XYZ", org),
+        value: answers.overall,
+    });
+    let score = score_scale(kind).map(|_| Question {
+        name: "score".into(),
+        code: String::new(),
+        text: t
+            .t(match kind {
+                "nps" => "survey.nps_question",
+                "csat" => "survey.csat_question",
+                _ => "survey.ces_question",
+            })
+            .replace("XYZ", org),
+        value: answers.score,
+    });
+    let score_values = score_scale(kind)
+        .map(|(lo, hi)| (lo..=hi).collect())
+        .unwrap_or_default();
+    let pre = pre_session_csrf(headers);
+    let page = AnswerPage {
+        page: chrome(id, &pre, token, &v.survey.title, done),
+        token: token.to_owned(),
+        title: v.survey.title.clone(),
+        kind: kind.to_owned(),
+        expectations,
+        perceptions,
+        competitor_name,
+        competitor,
+        points,
+        overall,
+        score,
+        score_values,
+        comment_asked: v.survey.comment,
+        comment: comment.to_owned(),
+        errors,
+        scale7: (1..=7).collect(),
+    };
+    public(state, headers, &pre, status, page)
+}
+
+fn done_page(
+    state: &WebState,
+    id: &Identity,
+    headers: &HeaderMap,
+    token: &str,
+    title: &str,
+    s: &'static str,
+) -> Response {
+    let pre = pre_session_csrf(headers);
+    let page = DonePage {
+        page: chrome(id, &pre, token, title, None),
+        token: token.to_owned(),
+        title: title.to_owned(),
+        state: s,
+    };
+    public(state, headers, &pre, StatusCode::OK, page)
+}
+
+pub async fn show(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let ls = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls,
+        Err(e) => return crate::pages::error_page(&id, e),
+    };
+    let id = respondent(&id, &headers, &ls.link.language);
+    if ls.answered() {
+        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "thanks");
+    }
+    if ls.opted_out() {
+        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "opted_out");
+    }
+    let (answers, comment) = match &ls.response {
+        Some((r, a)) => (a.clone(), r.comment.clone()),
+        None => (Answers::default(), String::new()),
+    };
+    answer_page(
+        &state,
+        &id,
+        &headers,
+        &token,
+        &ls,
+        &answers,
+        &comment,
+        vec![],
+        q.done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The form's fields as answers, the comment, whether it is the final answer, and the first
+/// value that is no number.
+fn parse_form(fields: &[(String, String)]) -> (Answers, String, bool, Option<Invalid>) {
+    let mut a = Answers::default();
+    let mut comment = String::new();
+    let mut final_ = false;
+    let mut bad: Option<Invalid> = None;
+    let mut points: BTreeMap<String, u32> = BTreeMap::new();
+    for (k, v) in fields {
+        let v = v.trim();
+        if k == "comment" {
+            comment = v.to_owned();
+            continue;
+        }
+        if k == "action" {
+            final_ = v == "submit";
+            continue;
+        }
+        if v.is_empty() {
+            continue;
+        }
+        let small = || v.parse::<u8>().ok();
+        let mut fail = |field: &str| {
+            bad.get_or_insert_with(|| Invalid::one(field, "not_a_number", format!("{field}: {v:?} is not a number")));
+        };
+        if let Some(code) = k.strip_prefix("e_") {
+            match small() {
+                Some(x) => {
+                    a.expectation.insert(code.to_owned(), x);
+                }
+                None => fail(k),
+            }
+        } else if let Some(code) = k.strip_prefix("p_") {
+            match small() {
+                Some(x) => {
+                    a.perception.insert(code.to_owned(), x);
+                }
+                None => fail(k),
+            }
+        } else if let Some(code) = k.strip_prefix("c_") {
+            match small() {
+                Some(x) => {
+                    a.competitor.insert(code.to_owned(), x);
+                }
+                None => fail(k),
+            }
+        } else if let Some(code) = k.strip_prefix("w_") {
+            match v.parse::<u32>() {
+                Ok(x) => {
+                    points.insert(code.to_owned(), x);
+                }
+                Err(_) => fail("allocation"),
+            }
+        } else if k == "overall" {
+            match small() {
+                Some(x) => a.overall = Some(x),
+                None => fail(k),
+            }
+        } else if k == "score" {
+            match small() {
+                Some(x) => a.score = Some(x),
+                None => fail(k),
+            }
+        }
+    }
+    if !points.is_empty() {
+        a.allocation = Some(points);
+    }
+    (a, comment, final_, bad)
+}
+
+fn messages(id: &Identity, i: Invalid) -> Vec<(String, String)> {
+    let t = id.tr();
+    i.errors
+        .into_iter()
+        .map(|e| {
+            let msg = match e.code {
+                "out_of_range" => t.t("survey.error_range").to_owned(),
+                "sum" => t.t("survey.error_points").to_owned(),
+                "required" => t.t("survey.error_required").to_owned(),
+                "not_a_number" => t.t("survey.error_number").to_owned(),
+                "too_long" => t.t("survey.error_too_long").to_owned(),
+                _ => e.message,
+            };
+            (e.field, msg)
+        })
+        .collect()
+}
+
+pub async fn submit(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let ls = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls,
+        Err(e) => return crate::pages::error_page(&id, e),
+    };
+    let id = respondent(&id, &headers, &ls.link.language);
+    let (answers, comment, final_) = match parse_form(&fields) {
+        (a, c, f, None) => (a, c, f),
+        (a, c, _, Some(i)) => {
+            let errors = messages(&id, i);
+            return answer_page(
+                &state,
+                &id,
+                &headers,
+                &token,
+                &ls,
+                &a,
+                &c,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
+        Ok(_) if final_ => Redirect::to(&format!("/s/{token}")).into_response(),
+        Ok(_) => crate::pages::done(&format!("/s/{token}"), "survey_saved"),
+        Err(AppError::Invalid(i)) => {
+            let errors = messages(&id, i);
+            answer_page(
+                &state,
+                &id,
+                &headers,
+                &token,
+                &ls,
+                &answers,
+                &comment,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => crate::pages::error_page(&id, e),
+    }
+}
+
+pub async fn opt_out_form(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let ls = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls,
+        Err(e) => return crate::pages::error_page(&id, e),
+    };
+    let id = respondent(&id, &headers, &ls.link.language);
+    let s = if ls.opted_out() { "opted_out" } else { "confirm_opt_out" };
+    done_page(&state, &id, &headers, &token, &ls.view.survey.title, s)
+}
+
+pub async fn opt_out(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(e) = state.app.opt_out_survey(&token).await {
+        return crate::pages::error_page(&id, e);
+    }
+    let title = match state.app.survey_for_token(&token).await {
+        Ok(ls) => ls.view.survey.title,
+        Err(_) => String::new(),
+    };
+    done_page(&state, &id, &headers, &token, &title, "opted_out")
+}

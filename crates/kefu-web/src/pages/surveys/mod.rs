@@ -1,0 +1,28 @@
+//! Survey pages, by audience: the respondents' public answer pages (`answer.rs`) and the
+//! managers' list, report, create form and links (`manage.rs`). What both need (the wording's
+//! placeholders, the `?done=` query) is here.
+
+mod answer;
+mod manage;
+
+pub use answer::{opt_out, opt_out_form, show, submit};
+pub use manage::{create, list, make_links, report};
+
+use serde::Deserialize;
+
+/// The wording with the bank's placeholders filled: the organisation's name for XYZ, and the
+/// business type left out.
+pub(super) fn fill(text: &str, org: &str) -> String {
+    text.replace("XYZ", org)
+        .replace("excellent [type] companies", "excellent companies")
+        .replace("Excellent [type] companies", "Excellent companies")
+        .replace("an excellent [type] company", "an excellent company")
+        .replace(" [type]", "")
+        .replace("[行业]", "")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    pub(super) done: Option<String>,
+}
