@@ -1,6 +1,8 @@
 //! Attachments on both databases and in a directory: stored whole or not at all, read back
 //! checked against their SHA-256, and taken from e-mail with the message.
 
+mod common;
+
 use kefu_app::attachments::{AttachmentPolicy, Upload};
 use kefu_app::customers::CustomerInput;
 use kefu_app::mail::IngestOutcome;
@@ -147,27 +149,19 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
 
 #[tokio::test]
 async fn attachments_on_sqlite_in_the_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    scenario(store, None).await;
+    let db = common::TestDb::sqlite(2).await;
+    scenario(db.store.clone(), None).await;
 }
 
 #[tokio::test]
 async fn attachments_on_sqlite_in_a_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    scenario(store, Some(dir.path().join("files"))).await;
+    let db = common::TestDb::sqlite(2).await;
+    scenario(db.store.clone(), Some(db.dir().join("files"))).await;
 }
 
 #[tokio::test]
 async fn attachments_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    scenario(store, None).await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    let db = common::TestDb::postgres(4).await;
+    scenario(db.store.clone(), None).await;
+    db.finish().await;
 }

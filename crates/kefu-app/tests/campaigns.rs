@@ -3,8 +3,9 @@
 //! campaigns, opt-outs, replayable draws, the link list, monthly recurrence, the survey asked after
 //! a resolved ticket, and bad campaigns refused.
 
+mod common;
+
 use kefu_app::customers::CustomerInput;
-use kefu_app::jobs::{JobRegistry, WorkerOptions};
 use kefu_app::notify::MailOut;
 use kefu_app::survey_campaigns::{CampaignFrame, CampaignInput};
 use kefu_app::surveys::{Answers, SurveyInput};
@@ -19,18 +20,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 async fn run_jobs(app: &App) -> usize {
-    let reg = JobRegistry::standard();
-    let opts = WorkerOptions::new("test".into());
-    let mut n = 0;
-    while app.run_one_job(&reg, &opts).await.unwrap() {
-        n += 1;
-        assert!(n < 500, "jobs keep coming");
-    }
-    n
+    common::run_jobs(app, 500).await
 }
 
 async fn scenario(store: Arc<dyn Store>) {
-    store.migrate().await.unwrap();
     let sink = Sink::start();
     let out = MailOut::new(
         &sink.url(),
@@ -515,18 +508,14 @@ async fn scenario(store: Arc<dyn Store>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaigns_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await.unwrap());
-    scenario(store.clone()).await;
-    store.close().await;
+    let db = common::TestDb::sqlite(4).await;
+    scenario(db.store.clone()).await;
+    db.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn campaigns_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
-    scenario(store.clone()).await;
-    store.close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    let db = common::TestDb::postgres(8).await;
+    scenario(db.store.clone()).await;
+    db.finish().await;
 }

@@ -1,37 +1,15 @@
 //! Customer use cases on a real database: the channel tree, its rules, search and value tiers;
 //! and the ticket escalation sweep on both databases.
 
+mod common;
+
 use kefu_app::customers::CustomerInput;
-use kefu_app::{Actor, App, AppConfig, AppError};
+use kefu_app::{Actor, App, AppError};
 use kefu_core::Role;
 use kefu_core::search::parse_query;
-use kefu_store::{NewPurchase, NewUser, Store};
-use std::sync::Arc;
+use kefu_store::NewPurchase;
 
-async fn app() -> (App, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    (App::new(store, AppConfig::default()), dir)
-}
-
-async fn actor(app: &App, role: Role) -> Actor {
-    let u = app
-        .store()
-        .create_user(NewUser {
-            email: format!("{role}@example.com"),
-            name: role.to_string(),
-            role,
-            language: None,
-            password_hash: None,
-            departments: vec![],
-            now: 0,
-        })
-        .await
-        .unwrap();
-    Actor::User { user: u, ip: None }
-}
+use common::{actor, sqlite_app as app};
 
 fn input(name: &str, kind: &str, parent: Option<i64>) -> CustomerInput {
     CustomerInput {
@@ -212,7 +190,7 @@ async fn value_tiers_follow_purchases() {
 
 #[tokio::test]
 async fn a_restored_backup_is_searchable() {
-    let (app, dir) = app().await;
+    let (app, db) = app().await;
     let admin = actor(&app, Role::Admin).await;
     let c = app
         .create_customer(&admin, input("客户王芳投诉", "end", None))
@@ -231,7 +209,7 @@ async fn a_restored_backup_is_searchable() {
         )
         .await
         .unwrap();
-    let file = dir.path().join("b.json");
+    let file = db.dir().join("b.json");
     app.backup_to(&file).await.unwrap();
     let (other, _d2) = self::app().await;
     other.restore_from(&file, false).await.unwrap();
@@ -377,13 +355,12 @@ async fn escalation_sweep_is_once(app: App) {
 
 #[tokio::test]
 async fn escalations_on_sqlite() {
-    let (app, _dir) = app().await;
-    escalation_sweep_is_once(app).await;
+    common::on_sqlite(2, escalation_sweep_is_once).await;
 }
 
 #[tokio::test]
 async fn escalations_on_postgres() {
-    on_postgres(escalation_sweep_is_once).await;
+    common::on_postgres(4, escalation_sweep_is_once).await;
 }
 
 /// Ticket search pages newest first: the filters apply inside the search (a page is full even
@@ -520,21 +497,10 @@ async fn ticket_search_pages_newest_first(app: App) {
 
 #[tokio::test]
 async fn ticket_search_on_sqlite() {
-    let (app, _dir) = app().await;
-    ticket_search_pages_newest_first(app).await;
+    common::on_sqlite(2, ticket_search_pages_newest_first).await;
 }
 
 #[tokio::test]
 async fn ticket_search_on_postgres() {
-    on_postgres(ticket_search_pages_newest_first).await;
-}
-
-/// Runs a test body on an App over a fresh PostgreSQL database, dropped afterwards.
-async fn on_postgres<F: std::future::Future<Output = ()>>(body: impl FnOnce(App) -> F) {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    body(App::new(store.clone(), AppConfig::default())).await;
-    store.close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    common::on_postgres(4, ticket_search_pages_newest_first).await;
 }

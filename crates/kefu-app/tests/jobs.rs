@@ -1,19 +1,20 @@
 //! Jobs across nodes and webhooks against a real receiver.
 
+mod common;
+
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use kefu_app::jobs::{JobRegistry, Periodic, WorkerOptions};
 use kefu_app::{Actor, App, AppConfig};
-use kefu_store::{JobStatus, Store};
+use kefu_store::JobStatus;
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 async fn pg_node(url: &str) -> App {
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(url, 6).await.unwrap());
-    store.migrate().await.unwrap();
+    let store = common::open_postgres(url, 6).await;
     App::new(
         store,
         AppConfig {
@@ -26,8 +27,8 @@ async fn pg_node(url: &str) -> App {
 /// Two nodes (two pools on one PostgreSQL database), each with a worker: every job runs once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_workers_on_postgres_run_each_job_exactly_once() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let (a, b) = (pg_node(&url).await, pg_node(&url).await);
+    let db = common::TestDb::postgres(1).await;
+    let (a, b) = (pg_node(&db.url).await, pg_node(&db.url).await);
     let n = 300;
     for i in 0..n {
         a.enqueue("count", serde_json::json!({"i": i})).await.unwrap();
@@ -93,7 +94,7 @@ async fn two_workers_on_postgres_run_each_job_exactly_once() {
     assert_eq!(ea.unwrap() + eb.unwrap(), 1);
     a.store().close().await;
     b.store().close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    db.finish().await;
 }
 
 #[derive(Default)]
@@ -128,17 +129,11 @@ async fn receiver() -> (String, Arc<Mutex<Received>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_is_signed_retried_and_logged() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(
-        store,
-        AppConfig {
-            job_retry_base_ms: 50,
-            ..AppConfig::default()
-        },
-    );
+    let db = common::TestDb::sqlite(2).await;
+    let app = db.app(AppConfig {
+        job_retry_base_ms: 50,
+        ..AppConfig::default()
+    });
     let (hook_url, got) = receiver().await;
     let w = app
         .create_webhook(&Actor::Cli, &hook_url, vec!["user.created".into()], "test")
@@ -216,18 +211,12 @@ async fn webhook_is_signed_retried_and_logged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_jobs_dead_letter_after_their_attempts() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(
-        store,
-        AppConfig {
-            job_retry_base_ms: 10,
-            job_max_attempts: 3,
-            ..AppConfig::default()
-        },
-    );
+    let db = common::TestDb::sqlite(2).await;
+    let app = db.app(AppConfig {
+        job_retry_base_ms: 10,
+        job_max_attempts: 3,
+        ..AppConfig::default()
+    });
     let mut reg = JobRegistry::default();
     reg.register("boom", |_app, _job| Box::pin(async { Err("it broke".to_owned()) }));
     let id = app.enqueue("boom", serde_json::json!({})).await.unwrap().unwrap();

@@ -1,13 +1,14 @@
 //! E-mail in on both databases: new tickets, threading by Message-ID and subject reference, forged
 //! replies, auto-replies, re-delivery, broken MIME and hostile HTML.
 
+mod common;
+
 use kefu_app::mail::IngestOutcome;
 use kefu_app::tickets::Addition;
 use kefu_app::{Actor, App, AppConfig, AppError};
 use kefu_core::ticket::{Channel, Kind, Status};
-use kefu_store::{AuthorKind, Store, TicketFilter};
+use kefu_store::{AuthorKind, TicketFilter};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 fn fixture(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -205,37 +206,24 @@ async fn scenario(app: &App) {
 
 #[tokio::test]
 async fn mail_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    scenario(&App::new(store, AppConfig::default())).await;
+    let (app, _db) = common::sqlite_app().await;
+    scenario(&app).await;
 }
 
 #[tokio::test]
 async fn mail_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(store.clone(), AppConfig::default());
-    scenario(&app).await;
-    store.close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    let db = common::TestDb::postgres(4).await;
+    scenario(&db.app(AppConfig::default())).await;
+    db.finish().await;
 }
 
 #[tokio::test]
 async fn an_oversize_message_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(
-        store,
-        AppConfig {
-            mail_max_message_bytes: 1000,
-            ..AppConfig::default()
-        },
-    );
+    let db = common::TestDb::sqlite(2).await;
+    let app = db.app(AppConfig {
+        mail_max_message_bytes: 1000,
+        ..AppConfig::default()
+    });
     let big = message("a@example.com", "big", "big-1@example.com", None, &"x".repeat(2000));
     match app.ingest_mail(&big).await {
         Err(AppError::Refused(m)) => assert!(m.contains("over the limit"), "{m}"),
@@ -249,22 +237,15 @@ async fn an_oversize_message_is_refused() {
 #[tokio::test]
 async fn mail_polled_from_an_imap_mailbox() {
     let mut mailbox = kefu_mail::sink_imap::Mailbox::start();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    let none = App::new(store.clone(), AppConfig::default());
+    let (none, db) = common::sqlite_app().await;
     assert!(
         none.poll_mail().await.unwrap().is_none(),
         "no mailbox configured: no poll"
     );
-    let app = App::new(
-        store,
-        AppConfig {
-            mail_in: Some(kefu_mail::ImapUrl::parse(&mailbox.url()).unwrap()),
-            ..AppConfig::default()
-        },
-    );
+    let app = db.app(AppConfig {
+        mail_in: Some(kefu_mail::ImapUrl::parse(&mailbox.url()).unwrap()),
+        ..AppConfig::default()
+    });
     let new = mailbox.deliver(&message(
         "王芳 <wang@example.com>",
         "投诉：空调漏水",

@@ -3,6 +3,8 @@
 //! change, a recipient the server refuses, a ticket without an address, an SLA breach for the
 //! assignee, and a portal invitation.
 
+mod common;
+
 use kefu_app::customers::CustomerInput;
 use kefu_app::jobs::{JobRegistry, WorkerOptions};
 use kefu_app::mail::IngestOutcome;
@@ -36,14 +38,7 @@ fn app(store: Arc<dyn Store>, sink: &Sink) -> App {
 
 /// Runs every due job; the number run.
 async fn run_jobs(app: &App) -> usize {
-    let reg = JobRegistry::standard();
-    let opts = WorkerOptions::new("test".into());
-    let mut n = 0;
-    while app.run_one_job(&reg, &opts).await.unwrap() {
-        n += 1;
-        assert!(n < 100, "jobs keep coming");
-    }
-    n
+    common::run_jobs(app, 100).await
 }
 
 /// A new end customer (`email` or, when it has no `@`, a phone number) and a ticket of theirs: (customer, ticket).
@@ -305,29 +300,20 @@ async fn scenario(store: Arc<dyn Store>) {
 
 #[tokio::test]
 async fn notifications_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    scenario(store).await;
+    let db = common::TestDb::sqlite(2).await;
+    scenario(db.store.clone()).await;
 }
 
 #[tokio::test]
 async fn notifications_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    scenario(store).await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    let db = common::TestDb::postgres(4).await;
+    scenario(db.store.clone()).await;
+    db.finish().await;
 }
 
 #[tokio::test]
 async fn nothing_is_enqueued_without_smtp() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(store, AppConfig::default());
+    let (app, _db) = common::sqlite_app().await;
     file_for(&app, "王芳", "wangfang@example.cn", "问题", "zh-CN").await;
     assert_eq!(run_jobs(&app).await, 0);
 }

@@ -3,15 +3,16 @@
 //! from the raw answers, one final answer per token, expired and unknown tokens, bad answers
 //! changing nothing, opt-out, and the single-score kinds.
 
+mod common;
+
 use kefu_app::surveys::{Answers, LinkRequest, SurveyInput};
-use kefu_app::{Actor, App, AppConfig, AppError};
+use kefu_app::{Actor, App, AppError};
 use kefu_core::Role;
 use kefu_core::rfm::ValueTier;
 use kefu_core::stats::servqual_report;
-use kefu_store::{NewSurveyLink, NewUser, Store};
+use kefu_store::NewSurveyLink;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
@@ -19,12 +20,7 @@ macro_rules! on_both {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-                    let store: std::sync::Arc<dyn kefu_store::Store> =
-                        std::sync::Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 4).await.unwrap());
-                    super::$name(super::app(store.clone()).await).await;
-                    store.close().await;
+                    crate::common::on_sqlite(4, super::$name).await;
                 }
             )*
         }
@@ -32,12 +28,7 @@ macro_rules! on_both {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let (url, name) = kefu_store_postgres::testing::create_database().await;
-                    let store: std::sync::Arc<dyn kefu_store::Store> =
-                        std::sync::Arc::new(kefu_store_postgres::PostgresStore::open(&url, 8).await.unwrap());
-                    super::$name(super::app(store.clone()).await).await;
-                    store.close().await;
-                    kefu_store_postgres::testing::drop_database(&name).await;
+                    crate::common::on_postgres(8, super::$name).await;
                 }
             )*
         }
@@ -56,27 +47,7 @@ on_both!(
     benchmark_against_a_competitor,
 );
 
-async fn app(store: Arc<dyn Store>) -> App {
-    store.migrate().await.unwrap();
-    App::new(store, AppConfig::default())
-}
-
-async fn actor(app: &App, role: Role) -> Actor {
-    let u = app
-        .store()
-        .create_user(NewUser {
-            email: format!("{role}@example.com"),
-            name: role.to_string(),
-            role,
-            language: None,
-            password_hash: None,
-            departments: vec![],
-            now: 0,
-        })
-        .await
-        .unwrap();
-    Actor::User { user: u, ip: None }
-}
+use common::actor;
 
 async fn customer(app: &App, name: &str) -> i64 {
     app.create_customer(
