@@ -9,7 +9,7 @@ use kefu_core::time::DAY_MS;
 use kefu_core::{Language, Role};
 use kefu_store::NewUser;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 /// Every demo account's password (documented in the README; demo databases are not for production).
@@ -167,9 +167,9 @@ impl App {
         }
         let mut used = std::collections::HashSet::new();
         let mut person = |rng: &mut StdRng| loop {
-            let (s, sp) = SURNAMES[rng.gen_range(0..SURNAMES.len())];
-            let (g, gp) = GIVEN[rng.gen_range(0..GIVEN.len())];
-            let n = rng.gen_range(1..100);
+            let (s, sp) = SURNAMES[rng.random_range(0..SURNAMES.len())];
+            let (g, gp) = GIVEN[rng.random_range(0..GIVEN.len())];
+            let n = rng.random_range(1..100);
             let email = format!("{gp}.{sp}{n}@{DEMO_DOMAIN}");
             if used.insert(email.clone()) {
                 return (format!("{s}{g}"), email);
@@ -246,8 +246,8 @@ impl App {
             progress(done, total);
         }
         for i in 0..customers {
-            let (name, email) = if rng.gen_ratio(1, 8) {
-                let n = ENGLISH[rng.gen_range(0..ENGLISH.len())];
+            let (name, email) = if rng.random_ratio(1, 8) {
+                let n = ENGLISH[rng.random_range(0..ENGLISH.len())];
                 let mut parts = n.split(' ');
                 let (first, last) = (parts.next().unwrap_or("guest"), parts.next().unwrap_or("user"));
                 (
@@ -258,8 +258,8 @@ impl App {
                 let (name, email) = person(&mut rng);
                 (name, email.replace('@', &format!("{i}@")))
             };
-            let at = start + rng.gen_range(0..730 * DAY_MS);
-            let language = if rng.gen_ratio(1, 8) {
+            let at = start + rng.random_range(0..730 * DAY_MS);
+            let language = if rng.random_ratio(1, 8) {
                 Some(Language::En)
             } else {
                 Some(Language::ZhCn)
@@ -370,7 +370,7 @@ impl App {
                     .await?;
                 done += 1;
                 for k in 0..3 {
-                    let street = STREETS[rng.gen_range(0..STREETS.len())];
+                    let street = STREETS[rng.random_range(0..STREETS.len())];
                     let name = format!("{city}{street}{}号店", k + 1);
                     let r = self
                         .create_customer(
@@ -398,13 +398,13 @@ impl App {
             .unwrap_or_default();
         let mut purchases = 0;
         for i in 0..consumers {
-            let (s, _) = SURNAMES[rng.gen_range(0..SURNAMES.len())];
-            let (g, _) = GIVEN[rng.gen_range(0..GIVEN.len())];
-            let (seller, region) = retailers[rng.gen_range(0..retailers.len())].clone();
+            let (s, _) = SURNAMES[rng.random_range(0..SURNAMES.len())];
+            let (g, _) = GIVEN[rng.random_range(0..GIVEN.len())];
+            let (seller, region) = retailers[rng.random_range(0..retailers.len())].clone();
             let phone = format!(
                 "1{}{:09}",
-                [3, 5, 8][rng.gen_range(0..3)],
-                rng.gen_range(0..1_000_000_000u64)
+                [3, 5, 8][rng.random_range(0..3)],
+                rng.random_range(0..1_000_000_000u64)
             );
             let c = self
                 .create_customer(
@@ -415,27 +415,29 @@ impl App {
                         parent_id: Some(seller),
                         region,
                         phone: Some(phone),
-                        social_style: rng.gen_ratio(2, 3).then(|| styles[rng.gen_range(0..4)].to_owned()),
+                        social_style: rng
+                            .random_ratio(2, 3)
+                            .then(|| styles[rng.random_range(0..4)].to_owned()),
                         external_id: Some(format!("DEMO-C{:05}", i + 1)),
                         ..Default::default()
                     },
                 )
                 .await?;
-            for k in 0..rng.gen_range(1..=4) {
-                let (sku, product, category, price) = PRODUCTS[rng.gen_range(0..PRODUCTS.len())];
-                let days_ago = rng.gen_range(0..730);
+            for k in 0..rng.random_range(1..=4) {
+                let (sku, product, category, price) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+                let days_ago = rng.random_range(0..730);
                 let on = today.checked_sub(jiff::Span::new().days(days_ago)).unwrap_or(today);
                 self.store
                     .upsert_purchase(kefu_store::NewPurchase {
                         external_id: format!("DEMO-P{:05}-{k}", i + 1),
                         customer_id: c.id,
                         purchased_on: on.to_string(),
-                        amount_minor: price - rng.gen_range(0..5) * 10_000,
+                        amount_minor: price - rng.random_range(0..5) * 10_000,
                         currency: "CNY".into(),
                         sku: sku.into(),
                         product_name: product.into(),
                         category: category.into(),
-                        serial: format!("SN{}{:08}", sku.replace('-', ""), rng.gen_range(0..100_000_000u32)),
+                        serial: format!("SN{}{:08}", sku.replace('-', ""), rng.random_range(0..100_000_000u32)),
                         seller_id: Some(seller),
                         now,
                     })
@@ -771,7 +773,11 @@ impl App {
             SocialStyle::Analytical,
         ];
         let org = |rng: &mut StdRng| -> ((String, String), Option<String>, Option<SocialStyle>) {
-            let phone = format!("0{}{:08}", rng.gen_range(10..99), rng.gen_range(0..100_000_000u32));
+            let phone = format!(
+                "0{}{:08}",
+                rng.random_range(10..99),
+                rng.random_range(0..100_000_000u32)
+            );
             ((phone.clone(), phone), None, None)
         };
         for a in 0..plan.agents {
@@ -824,7 +830,7 @@ impl App {
                         Some(org(&mut rng)),
                     ));
                     for r in 0..8 {
-                        let (street, street_en) = LARGE_STREETS[rng.gen_range(0..LARGE_STREETS.len())];
+                        let (street, street_en) = LARGE_STREETS[rng.random_range(0..LARGE_STREETS.len())];
                         let n = d * 8 + r + 1;
                         let r_id = format!("DEMO-R{:02}-{}-{}-{}", a + 1, w + 1, d + 1, r + 1);
                         intermediates.push(network_row(
@@ -850,26 +856,26 @@ impl App {
             let own = &retailers[a * 96..(a + 1) * 96];
             for _ in 0..consumers_per_agent {
                 let i = consumer_of.len() + 1;
-                let k = rng.gen_range(0..own.len());
+                let k = rng.random_range(0..own.len());
                 let (retailer, _, region) = &own[k];
-                let (name, email) = if rng.gen_ratio(1, 8) {
+                let (name, email) = if rng.random_ratio(1, 8) {
                     let (f, l) = (
-                        FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())],
-                        LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())],
+                        FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
+                        LAST_NAMES[rng.random_range(0..LAST_NAMES.len())],
                     );
                     (
                         format!("{f} {l}"),
                         format!("{}.{}{i}@mail.example", f.to_lowercase(), l.to_lowercase()),
                     )
                 } else {
-                    let (s, sp) = surnames[rng.gen_range(0..surnames.len())];
-                    let (g, gp) = given[rng.gen_range(0..given.len())];
+                    let (s, sp) = surnames[rng.random_range(0..surnames.len())];
+                    let (g, gp) = given[rng.random_range(0..given.len())];
                     (format!("{s}{g}"), format!("{gp}.{sp}{i}@mail.example"))
                 };
                 let phone = format!(
                     "1{}{:09}",
-                    [3, 5, 8][rng.gen_range(0..3)],
-                    rng.gen_range(0..1_000_000_000u64)
+                    [3, 5, 8][rng.random_range(0..3)],
+                    rng.random_range(0..1_000_000_000u64)
                 );
                 let normalized = phone.clone();
                 let c_id = format!("DEMO-C{i:06}");
@@ -880,15 +886,15 @@ impl App {
                     None,
                     Some(retailer),
                     region,
-                    if rng.gen_ratio(1, 10) {
+                    if rng.random_ratio(1, 10) {
                         vec!["VIP".into()]
                     } else {
                         vec![]
                     },
                     Some((
                         (phone, normalized),
-                        rng.gen_ratio(1, 3).then_some(email),
-                        rng.gen_ratio(2, 3).then(|| styles[rng.gen_range(0..4)]),
+                        rng.random_ratio(1, 3).then_some(email),
+                        rng.random_ratio(2, 3).then(|| styles[rng.random_range(0..4)]),
                     )),
                 ));
                 consumer_of.push((c_id, a * 96 + k));
@@ -963,13 +969,13 @@ impl App {
             let mean = (share / group.len().max(1)).max(1);
             let first = buyers.len();
             for &(customer, seller) in group.iter() {
-                buyers.push((customer, seller, consumer, rng.gen_range(0..=2 * mean)));
+                buyers.push((customer, seller, consumer, rng.random_range(0..=2 * mean)));
             }
             // Nudge random buyers until the counts add up to the share exactly.
             let mut sum: usize = buyers[first..].iter().map(|b| b.3).sum();
             let end = buyers.len();
             while sum != share && end > first {
-                let b = &mut buyers[rng.gen_range(first..end)];
+                let b = &mut buyers[rng.random_range(first..end)];
                 if sum < share {
                     b.3 += 1;
                     sum += 1;
@@ -988,19 +994,19 @@ impl App {
                 buyer += 1;
                 for _ in 0..n {
                     made += 1;
-                    let (sku, product, category, price, code) = &products[rng.gen_range(0..products.len())];
+                    let (sku, product, category, price, code) = &products[rng.random_range(0..products.len())];
                     let (amount_minor, serial) = if consumer {
                         (
-                            price - rng.gen_range(0..5) * 10_000,
+                            price - rng.random_range(0..5) * 10_000,
                             format!("SN{code}{made:08}").into(),
                         )
                     } else {
-                        (price * rng.gen_range(5..40) * 8 / 10, none.clone())
+                        (price * rng.random_range(5..40) * 8 / 10, none.clone())
                     };
                     batch.push(kefu_store::ImportPurchase {
                         external_id: format!("DEMO-P{made:07}").into(),
                         customer_id,
-                        purchased_on: days[rng.gen_range(0..days.len())].clone(),
+                        purchased_on: days[rng.random_range(0..days.len())].clone(),
                         amount_minor,
                         currency: cny.clone(),
                         sku: sku.clone(),
