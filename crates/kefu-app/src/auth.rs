@@ -4,11 +4,11 @@
 
 use crate::{App, AppError, AppResult, now_ms};
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use kefu_core::Email;
 use kefu_store::{ApiToken, NewSession, Session, StoreError, User};
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
 /// Token use is recorded at most this often, so reads write nothing most of the time.
@@ -17,7 +17,10 @@ pub const TOUCH_EVERY_MS: i64 = 60_000;
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let pw = password.to_owned();
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
+        // The salt's bytes from rand (the password-hash crate's own generator wants rand_core 0.6).
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        let salt = SaltString::encode_b64(&bytes)?;
         Argon2::default()
             .hash_password(pw.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -44,7 +47,7 @@ const DUMMY_HASH: &str =
 /// A fresh random secret, URL-safe.
 pub fn random_secret() -> String {
     let mut b = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut b);
+    rand::rng().fill_bytes(&mut b);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
@@ -198,7 +201,7 @@ impl App {
 
 /// Compares two secrets in time independent of where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
 }
 
 #[cfg(test)]

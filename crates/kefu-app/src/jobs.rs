@@ -6,7 +6,7 @@
 use crate::{App, now_ms};
 use kefu_core::jobs::{is_dead, period_tick, retry_delay_ms};
 use kefu_store::{Job, NewJob};
-use rand::Rng;
+use rand::RngExt;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -211,12 +211,7 @@ impl App {
             }
             Err(e) => {
                 let retry_at = (!is_dead(job.attempts, job.max_attempts)).then(|| {
-                    now_ms()
-                        + retry_delay_ms(
-                            job.attempts,
-                            self.config.job_retry_base_ms,
-                            rand::thread_rng().r#gen::<f64>(),
-                        )
+                    now_ms() + retry_delay_ms(job.attempts, self.config.job_retry_base_ms, rand::rng().random::<f64>())
                 });
                 tracing::warn!(error = %e, retry_at, "job failed");
                 self.store

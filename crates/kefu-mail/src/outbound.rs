@@ -4,7 +4,7 @@ use kefu_core::{Email, Language};
 use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use rand::Rng;
+use rand::RngExt;
 
 use crate::MailError;
 use crate::inbound::{MailAddress, clean_line, normalize_message_id};
@@ -53,7 +53,7 @@ pub fn new_message_id(ticket: &str, domain: &str) -> Result<String, MailError> {
     if !is_domain(domain) {
         return Err(MailError::Build(format!("{domain:?} is not a domain name")));
     }
-    let random: u64 = rand::thread_rng().r#gen();
+    let random: u64 = rand::rng().random();
     Ok(format!("kefu.{ticket}.{random:016x}@{}", domain.to_ascii_lowercase()))
 }
 

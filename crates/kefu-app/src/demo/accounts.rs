@@ -8,7 +8,7 @@ use crate::{App, AppResult};
 use kefu_core::time::DAY_MS;
 use kefu_core::{Language, Role};
 use kefu_store::NewUser;
-use rand::Rng;
+use rand::RngExt;
 use rand::rngs::StdRng;
 use serde_json::json;
 
@@ -53,9 +53,9 @@ impl App {
         }
         let mut used = std::collections::HashSet::new();
         let mut person = |rng: &mut StdRng| loop {
-            let (s, sp) = SURNAMES[rng.gen_range(0..SURNAMES.len())];
-            let (g, gp) = GIVEN[rng.gen_range(0..GIVEN.len())];
-            let n = rng.gen_range(1..100);
+            let (s, sp) = SURNAMES[rng.random_range(0..SURNAMES.len())];
+            let (g, gp) = GIVEN[rng.random_range(0..GIVEN.len())];
+            let n = rng.random_range(1..100);
             let email = format!("{gp}.{sp}{n}@{DEMO_DOMAIN}");
             if used.insert(email.clone()) {
                 return (format!("{s}{g}"), email);
@@ -132,8 +132,8 @@ impl App {
             progress(done, total);
         }
         for i in 0..customers {
-            let (name, email) = if rng.gen_ratio(1, 8) {
-                let n = ENGLISH[rng.gen_range(0..ENGLISH.len())];
+            let (name, email) = if rng.random_ratio(1, 8) {
+                let n = ENGLISH[rng.random_range(0..ENGLISH.len())];
                 let mut parts = n.split(' ');
                 let (first, last) = (parts.next().unwrap_or("guest"), parts.next().unwrap_or("user"));
                 (
@@ -144,8 +144,8 @@ impl App {
                 let (name, email) = person(rng);
                 (name, email.replace('@', &format!("{i}@")))
             };
-            let at = start + rng.gen_range(0..730 * DAY_MS);
-            let language = if rng.gen_ratio(1, 8) {
+            let at = start + rng.random_range(0..730 * DAY_MS);
+            let language = if rng.random_ratio(1, 8) {
                 Some(Language::En)
             } else {
                 Some(Language::ZhCn)

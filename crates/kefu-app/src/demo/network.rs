@@ -3,7 +3,7 @@
 
 use super::names::{GIVEN, SURNAMES};
 use crate::{App, AppResult};
-use rand::Rng;
+use rand::RngExt;
 use rand::rngs::StdRng;
 
 /// Regions with their agent and two cities' wholesalers.
@@ -69,7 +69,7 @@ impl App {
                     .await?;
                 done += 1;
                 for k in 0..3 {
-                    let street = STREETS[rng.gen_range(0..STREETS.len())];
+                    let street = STREETS[rng.random_range(0..STREETS.len())];
                     let name = format!("{city}{street}{}号店", k + 1);
                     let r = self
                         .create_customer(
@@ -97,13 +97,13 @@ impl App {
             .unwrap_or_default();
         let mut purchases = 0;
         for i in 0..consumers {
-            let (s, _) = SURNAMES[rng.gen_range(0..SURNAMES.len())];
-            let (g, _) = GIVEN[rng.gen_range(0..GIVEN.len())];
-            let (seller, region) = retailers[rng.gen_range(0..retailers.len())].clone();
+            let (s, _) = SURNAMES[rng.random_range(0..SURNAMES.len())];
+            let (g, _) = GIVEN[rng.random_range(0..GIVEN.len())];
+            let (seller, region) = retailers[rng.random_range(0..retailers.len())].clone();
             let phone = format!(
                 "1{}{:09}",
-                [3, 5, 8][rng.gen_range(0..3)],
-                rng.gen_range(0..1_000_000_000u64)
+                [3, 5, 8][rng.random_range(0..3)],
+                rng.random_range(0..1_000_000_000u64)
             );
             let c = self
                 .create_customer(
@@ -114,27 +114,27 @@ impl App {
                         parent_id: Some(seller),
                         region,
                         phone: Some(phone),
-                        social_style: rng.gen_ratio(2, 3).then(|| styles[rng.gen_range(0..4)].to_owned()),
+                        social_style: rng.random_ratio(2, 3).then(|| styles[rng.random_range(0..4)].to_owned()),
                         external_id: Some(format!("DEMO-C{:05}", i + 1)),
                         ..Default::default()
                     },
                 )
                 .await?;
-            for k in 0..rng.gen_range(1..=4) {
-                let (sku, product, category, price) = PRODUCTS[rng.gen_range(0..PRODUCTS.len())];
-                let days_ago = rng.gen_range(0..730);
+            for k in 0..rng.random_range(1..=4) {
+                let (sku, product, category, price) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+                let days_ago = rng.random_range(0..730);
                 let on = today.checked_sub(jiff::Span::new().days(days_ago)).unwrap_or(today);
                 self.store
                     .upsert_purchase(kefu_store::NewPurchase {
                         external_id: format!("DEMO-P{:05}-{k}", i + 1),
                         customer_id: c.id,
                         purchased_on: on.to_string(),
-                        amount_minor: price - rng.gen_range(0..5) * 10_000,
+                        amount_minor: price - rng.random_range(0..5) * 10_000,
                         currency: "CNY".into(),
                         sku: sku.into(),
                         product_name: product.into(),
                         category: category.into(),
-                        serial: format!("SN{}{:08}", sku.replace('-', ""), rng.gen_range(0..100_000_000u32)),
+                        serial: format!("SN{}{:08}", sku.replace('-', ""), rng.random_range(0..100_000_000u32)),
                         seller_id: Some(seller),
                         now,
                     })

@@ -5,7 +5,7 @@
 use super::names::{FIRST_NAMES, GIVEN, LAST_NAMES, MORE_GIVEN, MORE_SURNAMES, SURNAMES};
 use crate::{App, AppResult};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 /// The shape of a large demo channel network, written through the bulk import path: `agents`
 /// regional agents, each with 4 wholesalers, 12 sub-wholesalers and 96 retailers above its
@@ -257,7 +257,7 @@ impl App {
             SocialStyle::Analytical,
         ];
         let org = |rng: &mut StdRng| -> ((String, String), Option<String>, Option<SocialStyle>) {
-            let phone = format!("0{}{:08}", rng.gen_range(10..99), rng.gen_range(0..100_000_000u32));
+            let phone = format!("0{}{:08}", rng.random_range(10..99), rng.random_range(0..100_000_000u32));
             ((phone.clone(), phone), None, None)
         };
         for a in 0..plan.agents {
@@ -310,7 +310,7 @@ impl App {
                         Some(org(&mut rng)),
                     ));
                     for r in 0..8 {
-                        let (street, street_en) = LARGE_STREETS[rng.gen_range(0..LARGE_STREETS.len())];
+                        let (street, street_en) = LARGE_STREETS[rng.random_range(0..LARGE_STREETS.len())];
                         let n = d * 8 + r + 1;
                         let r_id = format!("DEMO-R{:02}-{}-{}-{}", a + 1, w + 1, d + 1, r + 1);
                         intermediates.push(network_row(
@@ -336,26 +336,26 @@ impl App {
             let own = &retailers[a * 96..(a + 1) * 96];
             for _ in 0..consumers_per_agent {
                 let i = consumer_of.len() + 1;
-                let k = rng.gen_range(0..own.len());
+                let k = rng.random_range(0..own.len());
                 let (retailer, _, region) = &own[k];
-                let (name, email) = if rng.gen_ratio(1, 8) {
+                let (name, email) = if rng.random_ratio(1, 8) {
                     let (f, l) = (
-                        FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())],
-                        LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())],
+                        FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())],
+                        LAST_NAMES[rng.random_range(0..LAST_NAMES.len())],
                     );
                     (
                         format!("{f} {l}"),
                         format!("{}.{}{i}@mail.example", f.to_lowercase(), l.to_lowercase()),
                     )
                 } else {
-                    let (s, sp) = surnames[rng.gen_range(0..surnames.len())];
-                    let (g, gp) = given[rng.gen_range(0..given.len())];
+                    let (s, sp) = surnames[rng.random_range(0..surnames.len())];
+                    let (g, gp) = given[rng.random_range(0..given.len())];
                     (format!("{s}{g}"), format!("{gp}.{sp}{i}@mail.example"))
                 };
                 let phone = format!(
                     "1{}{:09}",
-                    [3, 5, 8][rng.gen_range(0..3)],
-                    rng.gen_range(0..1_000_000_000u64)
+                    [3, 5, 8][rng.random_range(0..3)],
+                    rng.random_range(0..1_000_000_000u64)
                 );
                 let normalized = phone.clone();
                 let c_id = format!("DEMO-C{i:06}");
@@ -366,15 +366,15 @@ impl App {
                     None,
                     Some(retailer),
                     region,
-                    if rng.gen_ratio(1, 10) {
+                    if rng.random_ratio(1, 10) {
                         vec!["VIP".into()]
                     } else {
                         vec![]
                     },
                     Some((
                         (phone, normalized),
-                        rng.gen_ratio(1, 3).then_some(email),
-                        rng.gen_ratio(2, 3).then(|| styles[rng.gen_range(0..4)]),
+                        rng.random_ratio(1, 3).then_some(email),
+                        rng.random_ratio(2, 3).then(|| styles[rng.random_range(0..4)]),
                     )),
                 ));
                 consumer_of.push((c_id, a * 96 + k));
@@ -449,13 +449,13 @@ impl App {
             let mean = (share / group.len().max(1)).max(1);
             let first = buyers.len();
             for &(customer, seller) in group.iter() {
-                buyers.push((customer, seller, consumer, rng.gen_range(0..=2 * mean)));
+                buyers.push((customer, seller, consumer, rng.random_range(0..=2 * mean)));
             }
             // Nudge random buyers until the counts add up to the share exactly.
             let mut sum: usize = buyers[first..].iter().map(|b| b.3).sum();
             let end = buyers.len();
             while sum != share && end > first {
-                let b = &mut buyers[rng.gen_range(first..end)];
+                let b = &mut buyers[rng.random_range(first..end)];
                 if sum < share {
                     b.3 += 1;
                     sum += 1;
@@ -474,19 +474,19 @@ impl App {
                 buyer += 1;
                 for _ in 0..n {
                     made += 1;
-                    let (sku, product, category, price, code) = &products[rng.gen_range(0..products.len())];
+                    let (sku, product, category, price, code) = &products[rng.random_range(0..products.len())];
                     let (amount_minor, serial) = if consumer {
                         (
-                            price - rng.gen_range(0..5) * 10_000,
+                            price - rng.random_range(0..5) * 10_000,
                             format!("SN{code}{made:08}").into(),
                         )
                     } else {
-                        (price * rng.gen_range(5..40) * 8 / 10, none.clone())
+                        (price * rng.random_range(5..40) * 8 / 10, none.clone())
                     };
                     batch.push(kefu_store::ImportPurchase {
                         external_id: format!("DEMO-P{made:07}").into(),
                         customer_id,
-                        purchased_on: days[rng.gen_range(0..days.len())].clone(),
+                        purchased_on: days[rng.random_range(0..days.len())].clone(),
                         amount_minor,
                         currency: cny.clone(),
                         sku: sku.clone(),

@@ -19,7 +19,7 @@ use kefu_core::time::DAY_MS;
 use kefu_store::{
     ActivityActor, AuthorKind, CustomerFilter, MessageKind, NewMessage, NewTicket, PastStep, TicketChange,
 };
-use rand::Rng;
+use rand::RngExt;
 use rand::rngs::StdRng;
 
 /// (product zh, product en)
@@ -53,9 +53,9 @@ const CHANNELS: &[Channel] = &[
 
 /// A ticket's words: (subject, first message) in `lang`.
 fn words(rng: &mut StdRng, kind: Kind, lang: Language) -> (String, String) {
-    let (pz, pe) = PRODUCTS[rng.gen_range(0..PRODUCTS.len())];
-    let (fz, fe) = FAULTS[rng.gen_range(0..FAULTS.len())];
-    let days = rng.gen_range(2..60);
+    let (pz, pe) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+    let (fz, fe) = FAULTS[rng.random_range(0..FAULTS.len())];
+    let days = rng.random_range(2..60);
     let zh = lang == Language::ZhCn;
     match (kind, zh) {
         (Kind::Complaint, true) => (
@@ -194,7 +194,7 @@ fn agent_reply(lang: Language, kind: Kind) -> &'static str {
 }
 
 fn pick_kind(rng: &mut StdRng) -> Kind {
-    match rng.gen_range(0..100) {
+    match rng.random_range(0..100) {
         0..35 => Kind::Complaint,
         35..60 => Kind::Request,
         60..85 => Kind::Inquiry,
@@ -208,7 +208,7 @@ fn pick_kind(rng: &mut StdRng) -> Kind {
 fn in_office_hours(rng: &mut StdRng, now: i64, days_ago: i64) -> i64 {
     let day = (now - days_ago * DAY_MS).div_euclid(DAY_MS) * DAY_MS;
     // 09:00–18:00 Shanghai is 01:00–10:00 UTC.
-    day + 3_600_000 + rng.gen_range(0..9 * 3_600_000)
+    day + 3_600_000 + rng.random_range(0..9 * 3_600_000)
 }
 
 impl App {
@@ -236,11 +236,11 @@ impl App {
         let mut filed = 0;
         for i in 0..count {
             // Older tickets thin out: more of them are recent, as a growing business has.
-            let days_ago = (730.0 * rng.r#gen::<f64>().powf(1.6)) as i64;
+            let days_ago = (730.0 * rng.random::<f64>().powf(1.6)) as i64;
             let at = in_office_hours(rng, now, days_ago).min(now - 60_000);
-            let (customer_id, tier) = customers[rng.gen_range(0..customers.len())];
+            let (customer_id, tier) = customers[rng.random_range(0..customers.len())];
             let kind = pick_kind(rng);
-            let lang = if rng.gen_bool(0.8) {
+            let lang = if rng.random_bool(0.8) {
                 Language::ZhCn
             } else {
                 Language::En
@@ -248,10 +248,10 @@ impl App {
             let channel = if kind == Kind::Incident {
                 Channel::Agent
             } else {
-                CHANNELS[rng.gen_range(0..CHANNELS.len())]
+                CHANNELS[rng.random_range(0..CHANNELS.len())]
             };
             let (subject, body) = words(rng, kind, lang);
-            let priority = match (kind, rng.gen_range(0..10)) {
+            let priority = match (kind, rng.random_range(0..10)) {
                 (Kind::Incident, _) => Priority::Urgent,
                 (Kind::Complaint, 0..3) => Priority::High,
                 (_, 0) => Priority::Low,
@@ -329,11 +329,11 @@ impl App {
         };
         let mut at = t.created_at;
         // Recent tickets are still being worked on.
-        let stage = if days_ago >= 3 { 4 } else { rng.gen_range(0..4) };
+        let stage = if days_ago >= 3 { 4 } else { rng.random_range(0..4) };
         if stage == 0 {
             return self.demo_marks(t.id, Some(at)).await;
         }
-        at += rng.gen_range(5..240) * 60_000;
+        at += rng.random_range(5..240) * 60_000;
         let reply = message(
             AuthorKind::Agent,
             assignee,
@@ -350,8 +350,8 @@ impl App {
         if stage == 1 {
             return self.demo_marks(t.id, Some(now)).await;
         }
-        if rng.gen_bool(0.3) {
-            at += rng.gen_range(30..2_000) * 60_000;
+        if rng.random_bool(0.3) {
+            at += rng.random_range(30..2_000) * 60_000;
             let change = TicketChange {
                 status: Some(Status::Pending),
                 ..Default::default()
@@ -362,7 +362,7 @@ impl App {
             if stage == 2 {
                 return self.demo_marks(t.id, Some(now)).await;
             }
-            at += rng.gen_range(60..3_000) * 60_000;
+            at += rng.random_range(60..3_000) * 60_000;
             let answer = message(
                 AuthorKind::Customer,
                 None,
@@ -385,7 +385,7 @@ impl App {
         if stage < 4 {
             return self.demo_marks(t.id, Some(now)).await;
         }
-        at += rng.gen_range(60..(4 * 1_440)) * 60_000;
+        at += rng.random_range(60..(4 * 1_440)) * 60_000;
         let mut resolve = TicketChange {
             status: Some(Status::Resolved),
             sla_marks: Some((None, None)),
@@ -393,17 +393,17 @@ impl App {
         };
         if t.kind == Kind::Complaint {
             let causes = RootCause::ALL;
-            resolve.root_cause = Some(Some(causes[rng.gen_range(0..causes.len())].as_str().to_owned()));
+            resolve.root_cause = Some(Some(causes[rng.random_range(0..causes.len())].as_str().to_owned()));
             let remedy = [
                 Remedy::Apology,
                 Remedy::Repair,
                 Remedy::Repair,
                 Remedy::Exchange,
                 Remedy::Compensation,
-            ][rng.gen_range(0..5)];
+            ][rng.random_range(0..5)];
             resolve.remedy = Some(Some(remedy));
             if remedy == Remedy::Compensation {
-                resolve.compensation_minor = Some(Some(rng.gen_range(1..10) * 5_000));
+                resolve.compensation_minor = Some(Some(rng.random_range(1..10) * 5_000));
             }
         }
         self.store
@@ -480,14 +480,14 @@ impl App {
                 let span = 730 * DAY_MS - 60_000;
                 let at = now - 730 * DAY_MS + (written + i) as i64 * (span / count as i64);
                 let days_ago = (now - at) / DAY_MS;
-                let (customer_id, tier, name) = &customers[rng.gen_range(0..customers.len())];
+                let (customer_id, tier, name) = &customers[rng.random_range(0..customers.len())];
                 let kind = pick_kind(rng);
-                let lang = if rng.gen_bool(0.8) {
+                let lang = if rng.random_bool(0.8) {
                     Language::ZhCn
                 } else {
                     Language::En
                 };
-                let channel = CHANNELS[rng.gen_range(0..CHANNELS.len())];
+                let channel = CHANNELS[rng.random_range(0..CHANNELS.len())];
                 let (subject, body) = words(rng, kind, lang);
                 let policy = setup.select(kind, Priority::Normal, *tier)?;
                 let recent = days_ago < 3;
@@ -495,9 +495,9 @@ impl App {
                 let history = if recent {
                     vec![]
                 } else {
-                    let replied = at + rng.gen_range(5..240) * 60_000;
-                    let resolved = replied + rng.gen_range(30..2_880) * 60_000;
-                    let closed = resolved + rng.gen_range(1..7) * DAY_MS;
+                    let replied = at + rng.random_range(5..240) * 60_000;
+                    let resolved = replied + rng.random_range(30..2_880) * 60_000;
+                    let closed = resolved + rng.random_range(1..7) * DAY_MS;
                     vec![
                         (
                             replied,
