@@ -1,5 +1,5 @@
-//! Files on tickets (issue 4, "Conversation"): photos of a broken product, invoices, a video of the
-//! noise. They come with e-mail, from the portal, the public follow page, agents and the API.
+//! Files on tickets: photos of a broken product, invoices, a video of the noise. They come with
+//! e-mail, from the portal, the public follow page, agents and the API.
 //!
 //! Every file is checked before anything is written: a size limit (`attachment_max_bytes`, default
 //! 10 MiB), a safe file name (no directories, no control characters, at most 200 characters), and

@@ -1,7 +1,8 @@
-//! Public service commitments (issue 4): managers publish promises bound to an SLA metric and a
-//! target; anyone may see, on a public page, each published promise with how well it was kept over
-//! the last 30 days (see [`kefu_core::commitment`] for how it is counted). A ticket is measured on
-//! its own SLA policy's calendar.
+//! Public service commitments (docs/tickets.md#public-service-commitments;
+//! docs/statistics.md#commitment-attainment): managers publish promises bound to an SLA metric and
+//! a target; anyone may see, on a public page, each published promise with how well it was kept
+//! over the last 30 days (see [`kefu_core::commitment`] for how it is counted). A ticket is
+//! measured on its own SLA policy's calendar.
 
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};

@@ -1,8 +1,8 @@
-//! The escalation sweep (issue 4): every minute, one node (the jobs table makes it one) looks at
-//! the tickets whose SLA mark has come due, logs each warn and breach step once per target
-//! cycle (the ticket's escalation log, shown with its activity), and on a breach applies the
-//! policy: raise the priority, reassign (those changes go to the activity log as escalation's).
-//! The ticket's next mark is recomputed from its history.
+//! The escalation sweep (docs/statistics.md#sla-clock): every minute, one node (the jobs table
+//! makes it one) looks at the tickets whose SLA mark has come due, logs each warn and breach step
+//! once per target cycle (the ticket's escalation log, shown with its activity), and on a breach
+//! applies the policy: raise the priority, reassign (those changes go to the activity log as
+//! escalation's). The ticket's next mark is recomputed from its history.
 
 use crate::notify::Notice;
 use crate::tickets::events_of;

@@ -1,7 +1,7 @@
-//! Exports of customers and purchases (issue 3) in exactly the import's columns, so an export
-//! imports again: into an empty database it rebuilds the same rows and tree, onto the database it
-//! came from it updates every row to what it already is. Rows are read in keyset pages of the
-//! store and written as they come, so memory stays flat however large the table.
+//! Exports of customers and purchases (docs/export.md) in exactly the import's columns, so an
+//! export imports again: into an empty database it rebuilds the same rows and tree, onto the
+//! database it came from it updates every row to what it already is. Rows are read in keyset pages
+//! of the store and written as they come, so memory stays flat however large the table.
 //!
 //! Two writers: CSV (UTF-8, by default with a byte-order mark so that Excel in China reads it as
 //! UTF-8), and xlsx (one sheet in rust_xlsxwriter's constant-memory mode). A CSV cell that Excel

@@ -1,7 +1,7 @@
-//! Incidents (seed 002, "35 emergency calls"): a failure found internally is filed as a ticket of
-//! kind `incident`, and every step taken to recover is written into its recovery log — when it was
-//! done, what was done. The log can be shared with the affected customer as a read-only page
-//! behind a private link (the token is stored hashed; links can be revoked).
+//! Incidents: a failure found internally is filed as a ticket of kind `incident`, and every step
+//! taken to recover is written into its recovery log — when it was done, what was done. The log can
+//! be shared with the affected customer as a read-only page behind a private link (the token is
+//! stored hashed; links can be revoked).
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::{Actor, App, AppError, AppResult, now_ms};

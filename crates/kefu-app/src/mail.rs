@@ -1,5 +1,5 @@
-//! E-mail in (issue 4, "Channels"): one raw RFC 5322 message becomes a new ticket or a customer's
-//! reply on an existing one (`kefu mail ingest`).
+//! E-mail in (docs/mail.md): one raw RFC 5322 message becomes a new ticket or a customer's reply on
+//! an existing one (`kefu mail ingest`).
 //!
 //! The rules, in order:
 //! 1. The message is parsed and checked by `kefu-mail` ([`kefu_mail::parse_inbound`]); a broken or

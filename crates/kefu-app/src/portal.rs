@@ -1,7 +1,7 @@
-//! Portal accounts (issue 3, SPEC section L): a customer-role user speaks for one contact of a
-//! customer record and sees that record or, for an intermediate customer, its whole subtree. An
-//! agent creates the account with a password, or with an invitation link the customer opens to
-//! choose one.
+//! Portal accounts (docs/roles.md#scope): a customer-role user speaks for one contact of a customer
+//! record and sees that record or, for an intermediate customer, its whole subtree. An agent
+//! creates the account with a password, or with an invitation link the customer opens to choose
+//! one.
 
 use crate::auth::{hash_password, random_secret, sha256_hex};
 use crate::{Actor, App, AppError, AppResult, now_ms};

@@ -1,7 +1,7 @@
-//! The public complaint / request form (issue 4, "Channels"): anyone files a ticket without an
-//! account and follows it through a private link. The customer is found by phone or e-mail (the
-//! oldest live contact), else created as an end customer. Spam is kept out by a honeypot field
-//! and a per-address rate limit; the follow link's token is random and only its hash is stored.
+//! The public complaint / request form: anyone files a ticket without an account and follows it
+//! through a private link. The customer is found by phone or e-mail (the oldest live contact), else
+//! created as an end customer. Spam is kept out by a honeypot field and a per-address rate limit;
+//! the follow link's token is random and only its hash is stored.
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::customers::{CustomerInput, clean_tags};

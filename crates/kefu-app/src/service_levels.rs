@@ -1,7 +1,8 @@
-//! Service levels as managers set them (issue 4): business calendars (TOML, the format of
-//! docs/calendars.md), SLA policies per kind × priority × customer tier with their targets in
-//! business minutes, and the ordered routing rules. Every change is checked whole before anything
-//! is written, recorded in the audit log, and drops the cached SLA setup so the next ticket uses it.
+//! Service levels as managers set them (docs/tickets.md#service-levels-and-routing): business
+//! calendars (TOML, the format of docs/calendars.md), SLA policies per kind × priority × customer
+//! tier with their targets in business minutes, and the ordered routing rules. Every change is
+//! checked whole before anything is written, recorded in the audit log, and drops the cached SLA
+//! setup so the next ticket uses it.
 
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::calendar::BusinessCalendar;

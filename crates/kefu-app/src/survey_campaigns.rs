@@ -1,9 +1,10 @@
-//! Survey campaigns (issue 5, SPEC.md C): a sample frame over customers, a random sample by size
-//! or by target margin of error (finite-population correction, over the expected response rate),
-//! the fatigue rule (nobody asked twice within N days, across all campaigns; nobody who opted out
-//! ever again), runs once, monthly, quarterly or for every resolved ticket, tokenised links in
-//! each respondent's language, invitations by e-mail, and the list of links for SMS or messaging
-//! tools. A run's draw is replayable: the campaign's seed plus the run's number seed it.
+//! Survey campaigns (docs/surveys.md#campaigns; docs/statistics.md#sample-size): a sample frame
+//! over customers, a random sample by size or by target margin of error (finite-population
+//! correction, over the expected response rate), the fatigue rule (nobody asked twice within N
+//! days, across all campaigns; nobody who opted out ever again), runs once, monthly, quarterly or
+//! for every resolved ticket, tokenised links in each respondent's language, invitations by e-mail,
+//! and the list of links for SMS or messaging tools. A run's draw is replayable: the campaign's
+//! seed plus the run's number seed it.
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::notify::Notice;
@@ -27,7 +28,7 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignFrame {
-    /// `staff` asks employees (internal customers, seed 000) instead of customers.
+    /// `staff` asks employees (the internal customers) instead of customers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
     /// Staff roles asked (admin, manager, agent, technician; empty: all staff).

@@ -1,5 +1,5 @@
-//! Survey answers in bulk (issue 5): `kefu survey import` reads one respondent per CSV row into a
-//! survey and folds them into its statistics; `kefu survey rebuild-stats` recomputes the
+//! Survey answers in bulk (docs/surveys.md): `kefu survey import` reads one respondent per CSV row
+//! into a survey and folds them into its statistics; `kefu survey rebuild-stats` recomputes the
 //! statistics from the raw answers.
 //!
 //! Import columns (header row required, order free, case ignored): `respondent` (required, unique

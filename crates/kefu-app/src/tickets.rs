@@ -1,6 +1,6 @@
-//! Tickets (issue 4): filing a ticket from any channel (routing, SLA policy, reference), replies,
-//! notes and calls, status changes through the workflow, reading a ticket with its SLA replayed
-//! from history, and search.
+//! Tickets (docs/tickets.md): filing a ticket from any channel (routing, SLA policy, reference),
+//! replies, notes and calls, status changes through the workflow, reading a ticket with its SLA
+//! replayed from history, and search.
 //!
 //! Creation is the hot write path: concurrent creations are gathered by one writer task and
 //! written in one transaction per batch ([`TicketWriter`]), so a burst costs one commit, not one

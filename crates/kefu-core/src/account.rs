@@ -66,8 +66,9 @@ impl Role {
         self.manages()
     }
 
-    /// The roles a user of which may be put in departments: managers, agents and technicians
-    /// (an agent's tickets are those of its departments; docs/roles.md#scope).
+    /// Whether a user of this role may be put in departments: managers, agents and technicians may;
+    /// admins (who see everything) and customers may not. An agent sees the tickets of its
+    /// departments (docs/roles.md#scope).
     pub fn belongs_to_departments(self) -> bool {
         matches!(self, Role::Agent | Role::Technician | Role::Manager)
     }

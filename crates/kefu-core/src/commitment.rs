@@ -1,6 +1,6 @@
-//! Public service commitments (服务承诺, seed 003): a promise bound to an SLA metric and a target,
-//! such as "90 % of complaints get a first reply within 2 working hours", and how well it was kept
-//! over a window (the public page shows the last 30 days).
+//! Public service commitments (服务承诺, docs/statistics.md#commitment-attainment): a promise bound to
+//! an SLA metric and a target, such as "90 % of complaints get a first reply within 2 working
+//! hours", and how well it was kept over a window (the public page shows the last 30 days).
 //!
 //! Attainment counts the tickets filed in the window: **met** when the metric's event (the first
 //! agent reply, or the resolution) came within the promised business minutes of filing, **missed**

@@ -1,5 +1,5 @@
-//! Customers and the channel network (seeds 001, 004): kinds, intermediate subkinds, the channel
-//! tree's cycle rule, phone numbers, and the four social styles with their guidance cards.
+//! Customers and the channel network: kinds, intermediate subkinds, the channel tree's cycle rule,
+//! phone numbers, and the four social styles with their guidance cards.
 
 use crate::error::Invalid;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ pub enum CustomerKind {
     End,
     /// An agent, wholesaler or retailer that also reports for its own customers.
     Intermediate,
-    /// An internal department served as a customer (seed 000: internal customers).
+    /// An internal department, served as a customer.
     Internal,
 }
 
@@ -37,7 +37,7 @@ impl CustomerKind {
     }
 }
 
-/// The intermediate customer's place in the channel (seed 001: manufacturer → agents → wholesalers → retailers).
+/// The intermediate customer's place in the channel (manufacturer → agents → wholesalers → retailers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Subkind {
@@ -169,7 +169,7 @@ pub fn format_amount(minor: i64) -> String {
     format!("{sign}{}.{:02}", (minor / 100).abs(), (minor % 100).abs())
 }
 
-/// The four social styles of seed 001 (表达度 × 情感度).
+/// The four social styles (表达度 × 情感度: assertiveness × responsiveness).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SocialStyle {
@@ -183,7 +183,7 @@ pub enum SocialStyle {
     Analytical,
 }
 
-/// What an agent should know about a contact of this style (seed 001), in one language.
+/// What an agent should know about a contact of this style, in one language.
 #[derive(Debug, Clone, Serialize)]
 pub struct GuidanceCard {
     pub style: &'static str,
@@ -221,7 +221,7 @@ impl SocialStyle {
             })
     }
 
-    /// The guidance card, in Chinese (`zh = true`) or English: traits, needs and fears after seed 001.
+    /// The guidance card, in Chinese (`zh = true`) or English: traits, needs and fears.
     pub fn card(self, zh: bool) -> GuidanceCard {
         match (self, zh) {
             (SocialStyle::Dominant, true) => GuidanceCard {

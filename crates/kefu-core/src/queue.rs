@@ -1,7 +1,7 @@
-//! Urgency × importance for the agent queue (seed 001, 第二象限管理法: the four quadrants of
-//! time management). Urgency comes from the SLA time left, importance from the customer's value
-//! tier and the ticket's kind. It is computed for display and sorting only: it never changes a
-//! ticket's priority or its SLA.
+//! Urgency × importance for the agent queue (第二象限管理法: the four quadrants of time management;
+//! docs/statistics.md#queue-quadrants). Urgency comes from the SLA time left, importance from the
+//! customer's value tier and the ticket's kind. It is computed for display and sorting only: it
+//! never changes a ticket's priority or its SLA.
 
 use crate::calendar::BusinessCalendar;
 use crate::code::code_enum;
@@ -18,7 +18,7 @@ code_enum! {
     pub enum Quadrant("quadrant") {
         /// 第一象限：紧急又重要
         UrgentImportant = "urgent_important", "Urgent and important", "紧急又重要";
-        /// 第二象限：不紧急但重要 — the quadrant seed 001 says to manage on purpose, before it
+        /// 第二象限：不紧急但重要 — the quadrant to manage on purpose, before it
         /// turns urgent.
         ImportantNotUrgent = "important_not_urgent", "Important, not urgent", "不紧急但重要";
         /// 第三象限：紧急但不重要
@@ -63,9 +63,9 @@ impl Quadrant {
     }
 }
 
-/// The thresholds; the defaults follow the issue: urgent when a running SLA target has breached
+/// The thresholds; by default, urgent when a running SLA target has breached
 /// or has less than a quarter of its time left; important for the best two value tiers, and for
-/// complaints and incidents (one unhappy customer tells many, seed 001).
+/// complaints and incidents (one unhappy customer tells many).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueRules {

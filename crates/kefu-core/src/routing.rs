@@ -1,7 +1,8 @@
-//! Routing rules (issue 4): an ordered list, the first rule whose conditions all hold decides
-//! the department, the assignee strategy, the priority and the tags of a new ticket. A ticket no
-//! rule matches goes to the default department, unassigned. Also the two ways of choosing an
-//! agent within a department, deterministic so every node picks the same one.
+//! Routing rules (docs/tickets.md#service-levels-and-routing): an ordered list, the first rule
+//! whose conditions all hold decides the department, the assignee strategy, the priority and the
+//! tags of a new ticket. A ticket no rule matches goes to the default department, unassigned. Also
+//! the two ways of choosing an agent within a department, deterministic so every node picks the
+//! same one.
 //!
 //! The stored form is JSON (or TOML) of [`RoutingRule`]:
 //! ```json

@@ -1,7 +1,7 @@
-//! The SLA clock (SPEC.md B, issue 4): first-response, next-response and resolution targets in
-//! business minutes, replayed from a ticket's history every time it is read, so a deadline never
-//! drifts from what happened. Also which policy applies to a ticket, and which escalation steps
-//! fall due.
+//! The SLA clock (docs/statistics.md#sla-clock; docs/tickets.md#service-levels-and-routing):
+//! first-response, next-response and resolution targets in business minutes, replayed from a
+//! ticket's history every time it is read, so a deadline never drifts from what happened. Also
+//! which policy applies to a ticket, and which escalation steps fall due.
 //!
 //! The rules, after Zendesk's and Zammad's:
 //! - **First response** runs from creation to the first thing the customer hears from us (a public

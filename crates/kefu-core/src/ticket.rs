@@ -1,5 +1,5 @@
-//! Tickets (SPEC.md B, issue 4): kinds, the status workflow, priority, channels, the five
-//! classification axes of seed 003, remedies, the public reference (`KF-2026-000123`), and the
+//! Tickets (docs/tickets.md#a-ticket): kinds, the status workflow, priority, channels, the five
+//! classification axes, remedies, the public reference (`KF-2026-000123`), and the
 //! resolution figures computed from a ticket's history (first-contact resolution, reopen count).
 
 use crate::code::code_enum;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 code_enum! {
-    /// What a ticket is about (SPEC.md B).
+    /// What a ticket is about (docs/tickets.md#a-ticket).
     pub enum Kind("kind") {
         /// 投诉
         Complaint = "complaint", "Complaint", "投诉";
@@ -22,7 +22,8 @@ code_enum! {
         Suggestion = "suggestion", "Suggestion", "建议";
         /// 表扬
         Praise = "praise", "Praise", "表扬";
-        /// A failure the company found itself before a customer complained (seed 002, "35 emergency calls").
+        /// A failure the company found itself before a customer complained; its recovery log can be
+        /// shared with the affected customer.
         Incident = "incident", "Incident", "故障事件";
     }
 }
@@ -58,7 +59,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// How a ticket reached us (seed 000: make complaining easy).
+    /// How a ticket reached us (every way a customer may complain: complaining must be easy).
     pub enum Channel("channel") {
         /// The public form, no login.
         WebForm = "web_form", "Web form", "网页表单";
@@ -76,7 +77,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Seed 003, classification by time: 售前 / 售中 / 售后服务.
+    /// Classification by time: 售前 / 售中 / 售后服务.
     pub enum Phase("phase") {
         PreSale = "pre_sale", "Pre-sale", "售前";
         InSale = "in_sale", "In-sale", "售中";
@@ -85,7 +86,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Seed 003, classification by nature: 技术性 / 非技术性服务.
+    /// Classification by nature: 技术性 / 非技术性服务.
     pub enum Nature("nature") {
         Technical = "technical", "Technical", "技术性";
         NonTechnical = "non_technical", "Non-technical", "非技术性";
@@ -93,7 +94,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Seed 003, classification by place: 定点 / 巡回服务.
+    /// Classification by place: 定点 / 巡回服务.
     pub enum Place("place") {
         /// At a service point: the shop, the service centre, the phone line.
         Fixed = "fixed", "Fixed point", "定点";
@@ -103,7 +104,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Seed 003, classification by fee: 无偿 / 有偿服务.
+    /// Classification by fee: 无偿 / 有偿服务.
     pub enum Fee("fee") {
         Free = "free", "Free", "无偿";
         Paid = "paid", "Paid", "有偿";
@@ -111,7 +112,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Seed 003, classification by frequency: 一次性 / 经常性服务.
+    /// Classification by frequency: 一次性 / 经常性服务.
     pub enum Frequency("frequency") {
         OneOff = "one_off", "One-off", "一次性";
         Recurring = "recurring", "Recurring", "经常性";
@@ -145,7 +146,7 @@ code_enum! {
         Logistics = "logistics", "Delivery and logistics", "物流配送";
         /// 服务态度
         StaffAttitude = "staff_attitude", "Staff attitude", "服务态度";
-        /// 沟通不到位 (value not perceived: seed 000)
+        /// 沟通不到位 (the value was not perceived: docs/statistics.md#dissatisfaction-causes)
         Communication = "communication", "Communication", "沟通不到位";
         /// 流程
         Process = "process", "Process", "流程问题";
@@ -171,7 +172,8 @@ impl Priority {
     }
 }
 
-/// The five classification axes of seed 003; each is optional until someone classifies the ticket.
+/// The five classification axes (phase, nature, place, fee, frequency); each is optional until
+/// someone classifies the ticket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Classification {
@@ -554,7 +556,7 @@ mod tests {
     }
 
     #[test]
-    fn codes_are_the_issues_values() {
+    fn codes_are_the_documented_values() {
         let codes = |all: Vec<&str>| all.join("|");
         assert_eq!(
             codes(Kind::ALL.iter().map(|k| k.as_str()).collect()),

@@ -1,5 +1,5 @@
 //! Instants are stored as integer milliseconds since the Unix epoch, UTC — one encoding for both
-//! databases, chosen once (DESIGN.md).
+//! databases, chosen once (docs/architecture.md#the-traits).
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;

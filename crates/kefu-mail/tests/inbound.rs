@@ -1,5 +1,5 @@
 //! parse_inbound on messages shaped like what real clients send (fixtures/*.eml, written by make_fixtures.py),
-//! and on the bad input the tickets issue names: broken MIME, huge attachments, script in HTML, no From.
+//! and on the bad input a mailbox gets: broken MIME, huge attachments, script in HTML, no From.
 
 use kefu_core::ticket::Reference;
 use kefu_mail::{AutoKind, ContentTypeRule, InboundLimits, MailError, parse_inbound, read_message, thread_key};

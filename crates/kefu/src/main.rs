@@ -7,8 +7,8 @@ mod commands;
 mod config;
 
 /// mimalloc instead of glibc's malloc: the server allocates and frees across threads all the time
-/// (SQLite's worker threads hand rows to the request tasks); on the issue 4 queue benchmark it
-/// served 15-22 % more pages a second (bench/README.md).
+/// (SQLite's worker threads hand rows to the request tasks); on the queue benchmark
+/// (bench/issue4.sh) it served 15-22 % more pages a second (bench/README.md).
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,6 +1,6 @@
-//! Customers and the channel network (issue 3): creating and changing customers with their
-//! primary contact, moving them in the channel tree, keeping the search index current, and
-//! recomputing value tiers from purchases.
+//! Customers and the channel network: creating and changing customers with their primary contact,
+//! moving them in the channel tree, keeping the search index current, and recomputing value tiers
+//! from purchases.
 
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::account::display_name;

@@ -22,8 +22,8 @@ const PRODUCTS: &[(&str, &str, &str, i64)] = &[
 ];
 
 impl App {
-    /// The channel network of seed 001 (manufacturer → agents → wholesalers → retailers →
-    /// consumers) with two years of purchases, then value tiers computed from them.
+    /// A channel network (manufacturer → agents → wholesalers → retailers → consumers) with two
+    /// years of purchases, then value tiers computed from them.
     pub(super) async fn load_demo_network(
         &self,
         rng: &mut StdRng,

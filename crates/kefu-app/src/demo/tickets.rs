@@ -1,5 +1,5 @@
-//! Demo tickets (issue 4): two years of complaints, requests, inquiries, suggestions, praise and
-//! incidents across every channel, in Chinese and English, on the demo's end customers.
+//! Demo tickets: two years of complaints, requests, inquiries, suggestions, praise and incidents
+//! across every channel, in Chinese and English, on the demo's end customers.
 //!
 //! The small demo files each ticket at its own moment in the past and plays its life through the
 //! store as it would have happened — the agent's first reply, waiting on the customer, resolution

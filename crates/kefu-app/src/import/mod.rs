@@ -1,8 +1,8 @@
-//! CSV imports of customers and purchases from an ERP (issue 3). Files are UTF-8 (with or
+//! CSV imports of customers and purchases from an ERP (docs/import.md). Files are UTF-8 (with or
 //! without a BOM) or GB18030, as Excel in China saves them; a header row is required and column
-//! order is free. Every row is checked before anything is written; then all rows are written in
-//! one transaction (all or nothing), or — with `skip_bad_rows` — exactly the good rows, the bad
-//! ones returned with their reasons. A re-import updates rows by `external_id`.
+//! order is free. Every row is checked before anything is written; then all rows are written in one
+//! transaction (all or nothing), or — with `skip_bad_rows` — exactly the good rows, the bad ones
+//! returned with their reasons. A re-import updates rows by `external_id`.
 //!
 //! Here: what an import reports and how a row's problem is named; `decode` reads the file's
 //! text, `table` its rows and columns, `customers` and `purchases` check and write each kind.

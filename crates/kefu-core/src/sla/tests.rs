@@ -516,7 +516,7 @@ fn escalations_are_due_once_and_the_next_check_follows_the_clock() {
 }
 
 #[test]
-fn the_json_is_the_issues_shape() {
+fn the_json_is_the_documented_shape() {
     let s = status_bj(
         &targets(Some(120), None, Some(960)),
         "2026-11-23 09:00",

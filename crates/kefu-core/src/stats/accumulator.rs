@@ -1,6 +1,6 @@
-//! Sufficient statistics for the SERVQUAL report (SPEC.md C: "reports stay current as answers
-//! arrive"; STATISTICS.md "Incremental statistics"): a mergeable accumulator of exact integer
-//! sums from which every figure of [`ServqualReport`] is computed without the raw answers.
+//! Sufficient statistics for the SERVQUAL report, so that reports stay current as answers arrive
+//! (docs/statistics.md#sufficient-statistics): a mergeable accumulator of exact integer sums from
+//! which every figure of [`ServqualReport`] is computed without the raw answers.
 //!
 //! Which sums each figure needs (L = lcm(1..=k_max), so a respondent dimension score S/m times L
 //! is an integer; all sums are integers, i64 for answers and i128 where squares of scaled scores
@@ -105,8 +105,9 @@ pub struct ServqualAccumulator {
     pub weighted_n: u64,
     /// Σ_i Σ_d w_id·L·Q_id.
     pub weighted_sum: i128,
-    /// Per dimension, respondents dissatisfied on it (Q_id < 0; STATISTICS.md "Dissatisfaction
-    /// causes"). Absent from statistics kept before it was counted: `rebuild-stats` fills it in.
+    /// Per dimension, respondents dissatisfied on it (Q_id < 0;
+    /// docs/statistics.md#dissatisfaction-causes). Absent from statistics kept before it was
+    /// counted: `rebuild-stats` fills it in.
     #[serde(default)]
     pub dissatisfied: Vec<u64>,
 }

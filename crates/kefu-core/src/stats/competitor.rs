@@ -1,7 +1,8 @@
-//! Benchmarking against a competitor (标准跟进, seed 003): a SERVQUAL or SERVPERF survey may ask
-//! the same respondents to rate a named competitor on the perception items. The report puts our P
-//! beside the competitor's C per item and per dimension, with the paired difference P − C (same
-//! respondents) and its 95 % t-interval, from exact integer sums as the rest of the report.
+//! Benchmarking against a competitor (标准跟进, docs/statistics.md#competitor-benchmarking): a SERVQUAL
+//! or SERVPERF survey may ask the same respondents to rate a named competitor on the perception
+//! items. The report puts our P beside the competitor's C per item and per dimension, with the
+//! paired difference P − C (same respondents) and its 95 % t-interval, from exact integer sums as
+//! the rest of the report.
 //!
 //! Per item: C mean over those who rated the competitor; P − C over those who rated both. Per
 //! dimension: a respondent's C_d is the mean of their answered C items in the dimension (as P_d is

@@ -1,6 +1,7 @@
-//! Means, standard deviations and intervals (STATISTICS.md "Means and intervals"), both from raw
+//! Means, standard deviations and intervals (docs/statistics.md#means-and-intervals), both from raw
 //! values (two-pass) and from exact integer sums (the incremental path), plus Pearson's r, the
-//! Wilson interval and nearest-rank percentiles (STATISTICS.md "Tail figures").
+//! Wilson interval and nearest-rank percentiles (docs/statistics.md#wilson-interval,
+//! #tail-percentiles).
 
 use super::distributions::{Z95, t_quantile};
 use serde::Serialize;
@@ -164,7 +165,8 @@ pub fn pearson_from_sums(n: i128, sx: i128, sy: i128, sxx: i128, syy: i128, sxy:
     Some((cxy as f64 / ((cxx as f64).sqrt() * (cyy as f64).sqrt())).clamp(-1.0, 1.0))
 }
 
-/// A share k/n with its Wilson score interval at z = [`Z95`] (STATISTICS.md CSAT), as proportions.
+/// A share k/n with its Wilson score interval at z = [`Z95`], as proportions
+/// (docs/statistics.md#wilson-interval).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Share {
     pub count: u64,
@@ -200,8 +202,8 @@ pub fn wilson(count: u64, n: u64) -> Share {
     }
 }
 
-/// The nearest-rank percentile (STATISTICS.md "Tail figures"): the ⌈pct·n/100⌉-th smallest value
-/// (the smallest for pct = 0), with the rank in exact integer arithmetic (p50, p90, p99 are
+/// The nearest-rank percentile (docs/statistics.md#tail-percentiles): the ⌈pct·n/100⌉-th smallest
+/// value (the smallest for pct = 0), with the rank in exact integer arithmetic (p50, p90, p99 are
 /// whole percents, and 0.9·n in floating point can land above an integer). `None` for no values
 /// or pct > 100.
 pub fn nearest_rank(values: &[f64], pct: u32) -> Option<f64> {
@@ -218,10 +220,10 @@ pub fn nearest_rank(values: &[f64], pct: u32) -> Option<f64> {
 /// The ratio between consecutive [`TailHistogram`] bin edges.
 const TAIL_GAMMA: f64 = 1.02;
 
-/// A mergeable histogram of non-negative values (response and resolution times) whose
-/// percentiles are within 1 % relative of the exact nearest-rank ones (STATISTICS.md "Tail
-/// figures"): bins are [γ^i, γ^(i+1)) with γ = 1.02, and a bin answers with 2γ^(i+1)/(1 + γ),
-/// which is within (γ − 1)/(γ + 1) < 0.99 % of every value in it. Zero has its own bin.
+/// A mergeable histogram of non-negative values (response and resolution times) whose percentiles
+/// are within 1 % relative of the exact nearest-rank ones (docs/statistics.md#tail-percentiles):
+/// bins are [γ^i, γ^(i+1)) with γ = 1.02, and a bin answers with 2γ^(i+1)/(1 + γ), which is within
+/// (γ − 1)/(γ + 1) < 0.99 % of every value in it. Zero has its own bin.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct TailHistogram {
     pub zero: u64,

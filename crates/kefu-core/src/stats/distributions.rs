@@ -1,9 +1,9 @@
-//! Distribution functions the reports need (STATISTICS.md "Quantiles"): Student's t and Fisher's
+//! Distribution functions the reports need (docs/statistics.md#quantiles): Student's t and Fisher's
 //! F (CDF and quantile), the normal quantile, and the regularized incomplete beta function they
 //! rest on, with its inverse.
 //!
-//! STATISTICS.md asks for t and F quantiles that agree with scipy's `stats.t.ppf` / `stats.f.ppf`
-//! to 1e-12 relative for 1 to 10^7 degrees of freedom. Two things make that work:
+//! The t and F quantiles agree with scipy's `stats.t.ppf` / `stats.f.ppf` to 1e-12 relative for
+//! 1 to 10^7 degrees of freedom. Two things make that work:
 //! - The incomplete beta takes both `x` and `y = 1 − x` (as TOMS 708's `bratio` does), so a
 //!   caller that knows the small one exactly (the t tail `t²/(ν + t²)`) never loses it to `1 − x`.
 //!   Its prefactor `x^a·y^b / B(a, b)` is computed in Temme's form, `√(ab / 2π(a+b))` times
@@ -20,7 +20,8 @@
 
 use std::f64::consts::PI;
 
-/// The two-sided 95 % normal quantile STATISTICS.md fixes: z = Φ⁻¹(0.975).
+/// The two-sided 95 % normal quantile every interval uses: z = Φ⁻¹(0.975)
+/// (docs/statistics.md#conventions).
 pub const Z95: f64 = 1.959963984540054;
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
@@ -512,7 +513,7 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     t_tails(t, df).0
 }
 
-/// The q-quantile t_{q,ν} of Student's t (STATISTICS.md "Quantiles"): agrees with scipy's
+/// The q-quantile t_{q,ν} of Student's t (docs/statistics.md#quantiles): agrees with scipy's
 /// `stats.t.ppf` to 1e-12 relative for ν from 1 to 10^7 (tested to 10^15 and for non-integer ν).
 /// Not accurate where |t| passes about 1e150 (p below about 1e-150 at ν = 1), where
 /// ν/(ν + t²) underflows; the reports never ask for such tails.
@@ -609,7 +610,7 @@ pub fn f_sf(f: f64, df1: f64, df2: f64) -> f64 {
     f_tails(f, df1, df2).1
 }
 
-/// The q-quantile F_{q,ν1,ν2} of Fisher's F (STATISTICS.md "Quantiles"): agrees with scipy's
+/// The q-quantile F_{q,ν1,ν2} of Fisher's F (docs/statistics.md#quantiles): agrees with scipy's
 /// `stats.f.ppf` to 1e-12 relative for ν up to 10^7.
 pub fn f_quantile(p: f64, df1: f64, df2: f64) -> f64 {
     if p.is_nan() || df1.is_nan() || df2.is_nan() || df1 <= 0.0 || df2 <= 0.0 || !(0.0..=1.0).contains(&p) {

@@ -1,6 +1,6 @@
-//! Importance–performance analysis (STATISTICS.md `ipa`): one row per dimension, quadrants by
-//! cross-hairs at the means over the dimensions; the `concentrate_here` rows are the short planks
-//! (短木条, seed 000).
+//! Importance–performance analysis (docs/statistics.md#importance-performance): one row per
+//! dimension, quadrants by cross-hairs at the means over the dimensions; the `concentrate_here`
+//! rows are the short planks (短木条: the shortest stave limits the barrel).
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! Statistics for survey reports, as STATISTICS.md defines them (normative): distributions,
+//! Statistics for survey reports, as docs/statistics.md defines them: distributions,
 //! means and intervals, SERVQUAL gaps, reliability, importance–performance, NPS / CSAT / CES,
 //! sampling, and the mergeable sufficient statistics that keep reports current without
 //! re-reading the answers. Plain f64 code, no I/O; a figure that cannot be computed is `None`

@@ -1,4 +1,4 @@
-//! Cronbach's alpha and its companions (STATISTICS.md "SERVQUAL report", `alpha_p` …): all of
+//! Cronbach's alpha and its companions (docs/statistics.md#reliability, `alpha_p` …): all of
 //! them are functions of the complete cases' count n_c and the k × k sample covariance matrix of
 //! the items, so the raw path (two-pass covariances of the complete cases) and the incremental
 //! path (exact integer sums and cross-products) share this code.
@@ -6,8 +6,8 @@
 use super::descriptive::Interval;
 use super::distributions::f_quantile;
 
-/// What the complete cases of one battery in one dimension say about its reliability. Each
-/// figure is `None` when STATISTICS.md says it is null; `reason` says why alpha is.
+/// What the complete cases of one battery in one dimension say about its reliability. Each figure
+/// is `None` when docs/statistics.md#reliability says it is null; `reason` says why alpha is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reliability {
     pub n_complete: u64,

@@ -1,4 +1,4 @@
-//! Sample sizes (STATISTICS.md "Sampling"), at 95 % (z = [`Z95`]) with the finite-population
+//! Sample sizes (docs/statistics.md#sample-size), at 95 % (z = [`Z95`]) with the finite-population
 //! correction n = n0 / (1 + (n0 − 1)/N), rounded up.
 
 use super::distributions::Z95;
@@ -100,9 +100,10 @@ impl SeededRng {
     }
 }
 
-/// A simple random sample of `n` distinct indexes of a frame of `population` (STATISTICS.md
-/// "Sampling": the seed is stored with the campaign so the draw can be replayed), in draw order;
-/// the whole frame (shuffled) when n ≥ population. A partial Fisher–Yates shuffle.
+/// A simple random sample of `n` distinct indexes of a frame of `population`
+/// (docs/statistics.md#random-sampling: the seed is stored with the campaign so the draw can be
+/// replayed), in draw order; the whole frame (shuffled) when n ≥ population. A partial Fisher–Yates
+/// shuffle.
 pub fn sample_indices(population: usize, n: usize, seed: u64) -> Vec<usize> {
     let mut rng = SeededRng::new(seed);
     let mut frame: Vec<usize> = (0..population).collect();

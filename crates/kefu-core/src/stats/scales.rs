@@ -1,5 +1,6 @@
-//! The other survey kinds (STATISTICS.md "Other survey kinds"): NPS, CSAT, CES, custom scales,
-//! and the dissatisfaction-cause split of seed 000.
+//! The other survey kinds: NPS, CSAT, CES, custom scales (docs/statistics.md#nps, #csat, #ces,
+//! #custom-scales), and the split of dissatisfied answers into value not perceived and value below
+//! expectation (docs/statistics.md#dissatisfaction-causes).
 
 use super::descriptive::{Interval, MeanSummary, Share, summarize, wilson};
 use super::distributions::Z95;
@@ -142,7 +143,8 @@ pub fn scale_item(answers: &[Option<i64>]) -> ScaleItemReport {
     }
 }
 
-/// Whether an answer of a transactional survey is dissatisfied (STATISTICS.md, seed 000).
+/// Whether an answer of a transactional survey is dissatisfied
+/// (docs/statistics.md#dissatisfaction-causes).
 pub fn dissatisfied_csat(answer: u8) -> bool {
     (1..=2).contains(&answer)
 }

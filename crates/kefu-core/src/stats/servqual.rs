@@ -1,4 +1,4 @@
-//! The SERVQUAL report (STATISTICS.md "SERVQUAL report", SPEC.md C): item gaps, respondent
+//! The SERVQUAL report (docs/statistics.md#item-gaps … #servqual-scores): item gaps, respondent
 //! dimension scores and dimension gaps, reliability per dimension, the overall scores
 //! (unweighted, mean item gap, manager-weighted, respondent-weighted) and the
 //! importance–performance rows. [`servqual_report`] computes it from raw answers;
@@ -25,7 +25,8 @@ pub struct Dimension {
     pub items: Vec<usize>,
 }
 
-/// Which items a battery has and how they group into dimensions (dimensions are data, SPEC.md C).
+/// Which items a battery has and how they group into dimensions (dimensions are data, so a survey
+/// may add items and dimensions: docs/statistics.md#servqual-answers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ServqualLayout {
     pub items: Vec<String>,
@@ -178,7 +179,8 @@ impl ServqualResponse {
 }
 
 /// Per-item figures of a dimension, in the dimension's item order, serialized as the JSON object
-/// `{item: value}` STATISTICS.md shows (`item_total_p`, `alpha_if_deleted_p`).
+/// `{item: value}` of the report (`item_total_p`, `alpha_if_deleted_p`:
+/// docs/statistics.md#reliability).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemMap(pub Vec<(String, Option<f64>)>);
 
@@ -563,9 +565,10 @@ pub fn servqual_report(
     Ok(assemble(layout, parts, manager_weights))
 }
 
-/// Dissatisfaction causes per dimension for a transactional SERVQUAL survey (STATISTICS.md, seed
-/// 000): a respondent is dissatisfied on d when Q_id < 0; `sla_met[i]` says whether the ticket
-/// behind `responses[i]` met every SLA target (`None`: no ticket, left out).
+/// Dissatisfaction causes per dimension for a transactional SERVQUAL survey
+/// (docs/statistics.md#dissatisfaction-causes): a respondent is dissatisfied on d when Q_id < 0;
+/// `sla_met[i]` says whether the ticket behind `responses[i]` met every SLA target (`None`: no
+/// ticket, left out).
 pub fn servqual_dissatisfaction(
     layout: &ServqualLayout,
     responses: &[ServqualResponse],

@@ -1,6 +1,7 @@
 //! `/api/v1/surveys` and the item bank `/api/v1/survey-items` (admins and managers): create and
-//! read surveys, make tokenised answer links, and the report (its JSON as STATISTICS.md names the
-//! fields). Respondents answer on the public page `/s/{token}`, not through the API.
+//! read surveys, make tokenised answer links, and the report (its JSON as
+//! docs/survey-report.schema.json names the fields; docs/statistics.md defines them). Respondents
+//! answer on the public page `/s/{token}`, not through the API.
 
 use super::ApiJson;
 use crate::WebState;

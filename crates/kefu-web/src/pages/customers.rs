@@ -1,7 +1,6 @@
 //! Customer pages: the list with search, the new and edit forms, the channel-tree browser, the
-//! duplicates list with merge, and the customer archive (客户档案): profile, place in the channel
-//! tree, contacts with their social-style guidance cards (seed 001), portal accounts, and the
-//! timeline of purchases.
+//! duplicates list with merge, and the customer archive (客户档案): profile, place in the channel tree,
+//! contacts with their social-style guidance cards, portal accounts, and the timeline of purchases.
 
 use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render, render_status, time_zone};

@@ -1,7 +1,7 @@
-//! The customer portal (issue 4, "Channels"): a customer user sees its own requests — and an
-//! intermediate customer also those filed for the customers beneath it — files new ones, follows
-//! the public conversation (never internal notes) and answers. What it may see is decided by the
-//! app's scoping (SPEC section L); these pages only show it.
+//! The customer portal: a customer user sees its own requests — and an intermediate customer also
+//! those filed for the customers beneath it — files new ones, follows the public conversation
+//! (never internal notes) and answers. What it may see is decided by the app's scoping
+//! (docs/roles.md#scope); these pages only show it.
 
 use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render_status, time_zone};

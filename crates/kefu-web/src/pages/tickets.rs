@@ -1,7 +1,7 @@
-//! Ticket pages for staff: the agent queue (a list with filters, or the four urgency ×
-//! importance quadrants of seed 001), a ticket with its SLA targets, conversation and activity,
-//! and the form an agent files a ticket with (a phone call, a walk-in). Every text a customer
-//! wrote is shown escaped.
+//! Ticket pages for staff: the agent queue (a list with filters, or the four urgency × importance
+//! quadrants: docs/statistics.md#queue-quadrants), a ticket with its SLA targets, conversation
+//! and activity, and the form an agent files a ticket with (a phone call, a walk-in). Every text a
+//! customer wrote is shown escaped.
 
 use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render, render_status, time_zone};
