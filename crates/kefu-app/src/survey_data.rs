@@ -11,7 +11,7 @@
 //! the month they were imported in.
 
 use crate::import::{CsvFile, ImportReport, RowError, err, field, file_error};
-use crate::surveys::{Answers, MAX_COMMENT, SurveyAccumulator, SurveyView, has_battery, stats_keys};
+use crate::surveys::{Answers, MAX_COMMENT, SurveyAccumulator, SurveyView, stats_keys};
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::stats::ServqualResponse;
 use kefu_store::{ImportedResponse, StatsBuilder, StatsRow, SurveyResponse};
@@ -39,11 +39,11 @@ struct Columns {
 
 /// The columns a survey's file may have, lowercase as the header is read.
 fn known_columns(view: &SurveyView) -> Vec<String> {
-    let kind = view.survey.kind.as_str();
+    let kind = view.survey.kind;
     let mut out = vec!["respondent".to_owned()];
-    if has_battery(kind) {
+    if kind.has_battery() {
         for i in &view.items {
-            if kind == "servqual" {
+            if kind.asks_expectations() {
                 out.push(format!("e_{}", i.code.to_lowercase()));
             }
             out.push(format!("p_{}", i.code.to_lowercase()));
@@ -52,7 +52,7 @@ fn known_columns(view: &SurveyView) -> Vec<String> {
             }
         }
     }
-    if view.survey.importance && matches!(kind, "servqual" | "servperf") {
+    if view.survey.importance && kind.is_battery_of_dimensions() {
         out.extend(
             view.layout()
                 .dimensions
@@ -60,7 +60,7 @@ fn known_columns(view: &SurveyView) -> Vec<String> {
                 .map(|d| format!("w_{}", d.code.to_lowercase())),
         );
     }
-    if view.survey.overall && has_battery(kind) {
+    if view.survey.overall && kind.has_battery() {
         out.push("overall".into());
     }
     if view.survey.comment {
@@ -367,7 +367,7 @@ impl App {
         if view.survey.status == "closed" {
             return Err(AppError::Refused("the survey is closed".into()));
         }
-        if !has_battery(&view.survey.kind) {
+        if !view.survey.kind.has_battery() {
             return Err(AppError::Refused(format!(
                 "answers are imported into SERVQUAL, SERVPERF and custom surveys, not {}",
                 view.survey.kind

@@ -402,7 +402,7 @@ async fn scenario(store: Arc<dyn Store>) {
     ));
     assert_eq!(survey.survey.slug, "q4");
 
-    // An employee survey: staff of the chosen roles are the frame (internal customers, seed 000).
+    // An employee survey: staff of the chosen roles are the frame (the internal customers).
     app.store()
         .create_user(kefu_store::NewUser {
             email: "tech@example.com".into(),

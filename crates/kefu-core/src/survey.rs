@@ -2,10 +2,12 @@
 //! kind as its code (`servqual`, …); everything else reasons with [`SurveyKind`].
 
 use crate::error::Invalid;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What a survey measures, and so which questions it asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SurveyKind {
     /// The 22-item battery twice: expectation and perception (P − E gaps).
     Servqual,
@@ -106,7 +108,10 @@ mod tests {
         for k in SurveyKind::ALL {
             assert_eq!(SurveyKind::parse(k.as_str()).unwrap(), k);
         }
-        assert_eq!(SurveyKind::parse("SERVQUAL").unwrap_err().errors[0].code, "unknown_kind");
+        assert_eq!(
+            SurveyKind::parse("SERVQUAL").unwrap_err().errors[0].code,
+            "unknown_kind"
+        );
         assert!(SurveyKind::Servqual.asks_expectations() && !SurveyKind::Servperf.asks_expectations());
         assert_eq!(SurveyKind::Nps.score_scale(), Some((0, 10)));
         assert_eq!(SurveyKind::Custom.score_scale(), None);

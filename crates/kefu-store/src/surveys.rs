@@ -68,8 +68,7 @@ pub struct Survey {
     pub id: i64,
     /// The survey's short name (`kefu survey report <slug>`), unique.
     pub slug: String,
-    /// servqual | servperf | csat | nps | ces | custom
-    pub kind: String,
+    pub kind: kefu_core::SurveyKind,
     pub title: String,
     pub language: String,
     /// Manager weights {dimension: points} as JSON text, or none.
@@ -89,7 +88,7 @@ pub struct Survey {
 pub struct NewSurvey {
     /// None: `survey-<id>`.
     pub slug: Option<String>,
-    pub kind: String,
+    pub kind: kefu_core::SurveyKind,
     pub title: String,
     pub language: String,
     pub weights: Option<String>,

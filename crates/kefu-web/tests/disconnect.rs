@@ -1,5 +1,5 @@
 //! Clients that hang up mid-request: the work they started finishes, and no PostgreSQL connection
-//! is left idle in a transaction (sqlx 0.9.0 leaves a cancelled `begin()` so: DESIGN.md).
+//! is left idle in a transaction (sqlx 0.9.0 leaves a cancelled `begin()` so: sqlx #4385).
 
 use kefu_app::testing::store::{NewUser, Store};
 use kefu_app::{App, AppConfig};

@@ -1006,7 +1006,7 @@ fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-/// Portal accounts and what a customer user sees (SPEC section L: its record, or its subtree;
+/// Portal accounts and what a customer user sees (docs/roles.md#scope: its record, or its subtree;
 /// anything else is 404), contact and purchase changes, duplicates and merge with its audit entry.
 async fn portal_scope_merge_and_record_changes(h: &Harness) {
     let agent = h.token(Role::Agent).await;

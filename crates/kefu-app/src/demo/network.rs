@@ -114,7 +114,9 @@ impl App {
                         parent_id: Some(seller),
                         region,
                         phone: Some(phone),
-                        social_style: rng.random_ratio(2, 3).then(|| styles[rng.random_range(0..4)].to_owned()),
+                        social_style: rng
+                            .random_ratio(2, 3)
+                            .then(|| styles[rng.random_range(0..4)].to_owned()),
                         external_id: Some(format!("DEMO-C{:05}", i + 1)),
                         ..Default::default()
                     },

@@ -257,7 +257,11 @@ impl App {
             SocialStyle::Analytical,
         ];
         let org = |rng: &mut StdRng| -> ((String, String), Option<String>, Option<SocialStyle>) {
-            let phone = format!("0{}{:08}", rng.random_range(10..99), rng.random_range(0..100_000_000u32));
+            let phone = format!(
+                "0{}{:08}",
+                rng.random_range(10..99),
+                rng.random_range(0..100_000_000u32)
+            );
             ((phone.clone(), phone), None, None)
         };
         for a in 0..plan.agents {

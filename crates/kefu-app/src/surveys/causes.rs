@@ -5,7 +5,7 @@ use super::statistics::SurveyAccumulator;
 use super::view::SurveyView;
 use serde::Serialize;
 
-/// Dissatisfaction causes (STATISTICS.md, seed 000) on one dimension: of the respondents
+/// Dissatisfaction causes (docs/statistics.md#dissatisfaction-causes) on one dimension: of the respondents
 /// dissatisfied on it whose answer was about a ticket, the share whose ticket met every SLA target
 /// (value not perceived: a communication problem) and the share whose ticket breached one (value
 /// below expectation: a delivery problem), with Wilson intervals.
@@ -39,17 +39,12 @@ pub(super) fn dissatisfaction(
         SurveyAccumulator::Servqual(s) | SurveyAccumulator::Benchmarked(s, _) => Some(s.dissatisfied.clone()),
         _ => None,
     };
-    let range = match view.survey.kind.as_str() {
-        "csat" => Some((1, 2)),
-        "nps" => Some((0, 6)),
-        "ces" => Some((1, 3)),
-        _ => None,
-    };
+    let range = view.survey.kind.dissatisfied_scores();
     match (met, breached, range) {
         (SurveyAccumulator::Scale(m), SurveyAccumulator::Scale(b), Some((lo, hi))) => Some(vec![row(
             "overall".into(),
-            m.count_between(lo, hi),
-            b.count_between(lo, hi),
+            m.count_between(i64::from(lo), i64::from(hi)),
+            b.count_between(i64::from(lo), i64::from(hi)),
         )]),
         _ => {
             let (m, b) = (servqual(met)?, servqual(breached)?);
@@ -77,7 +72,7 @@ mod tests {
             survey: Survey {
                 id: 1,
                 slug: "s".into(),
-                kind: kind.into(),
+                kind: kefu_core::SurveyKind::parse(kind).unwrap(),
                 title: "t".into(),
                 language: "zh-CN".into(),
                 weights: None,

@@ -1,8 +1,9 @@
 //! Creating a survey (its kind, items, weights and questions) and reading surveys back.
 
-use super::view::{SurveyView, bare_item, has_battery};
-use super::{KINDS, STATUSES, check_text, parse_language, require_survey_manager};
+use super::view::{SurveyView, bare_item};
+use super::{STATUSES, check_text, parse_language, require_survey_manager};
 use crate::{Actor, App, AppError, AppResult, now_ms};
+use kefu_core::SurveyKind;
 use kefu_core::{Invalid, Language};
 use kefu_store::{BankItem, NewSurvey, StoreError, Survey, SurveyDimension};
 use serde::Deserialize;
@@ -66,15 +67,7 @@ impl App {
     /// Creates a survey (SERVQUAL with the whole bank unless told otherwise).
     pub async fn create_survey(&self, actor: &Actor, input: SurveyInput) -> AppResult<SurveyView> {
         require_survey_manager(actor)?;
-        let kind = input.kind.trim().to_owned();
-        if !KINDS.contains(&kind.as_str()) {
-            return Err(Invalid::one(
-                "kind",
-                "unknown_kind",
-                "kind is servqual, servperf, csat, nps, ces or custom",
-            )
-            .into());
-        }
+        let kind = SurveyKind::parse(input.kind.trim())?;
         let title = check_text("title", &input.title, 200)?;
         let slug = input.slug.as_deref().map(check_slug).transpose()?;
         let language = parse_language("language", input.language.as_deref())?.unwrap_or(Language::ZhCn);
@@ -86,7 +79,7 @@ impl App {
             .competitor
             .map(|c| check_text("competitor", &c, 100))
             .transpose()?;
-        if competitor.is_some() && !matches!(kind.as_str(), "servqual" | "servperf") {
+        if competitor.is_some() && !kind.is_battery_of_dimensions() {
             return Err(Invalid::one(
                 "competitor",
                 "not_asked",
@@ -95,7 +88,7 @@ impl App {
             .into());
         }
         let bank = self.store.bank_items().await?;
-        let items: Vec<&BankItem> = if !has_battery(&kind) {
+        let items: Vec<&BankItem> = if !kind.has_battery() {
             if input.items.as_ref().is_some_and(|i| !i.is_empty()) {
                 return Err(Invalid::one("items", "not_asked", "this kind asks no items").into());
             }
@@ -119,14 +112,14 @@ impl App {
                 }
             }
         };
-        if has_battery(&kind) && items.is_empty() {
+        if kind.has_battery() && items.is_empty() {
             return Err(Invalid::one("items", "required", "choose at least one item").into());
         }
         let draft = SurveyView {
             survey: Survey {
                 id: 0,
                 slug: String::new(),
-                kind: kind.clone(),
+                kind,
                 title: title.clone(),
                 language: language.code().into(),
                 weights: None,
@@ -147,13 +140,13 @@ impl App {
             dimensions: vec![],
             weights: None,
         };
-        if has_battery(&kind) {
+        if kind.has_battery() {
             draft.layout().validate()?;
         }
         let weights = match &input.weights {
             None => None,
             Some(w) => {
-                if !matches!(kind.as_str(), "servqual" | "servperf") {
+                if !kind.is_battery_of_dimensions() {
                     return Err(Invalid::one(
                         "weights",
                         "not_asked",
@@ -179,7 +172,7 @@ impl App {
                 Some(serde_json::to_string(w).map_err(|e| AppError::Refused(e.to_string()))?)
             }
         };
-        if (input.importance || input.overall) && !has_battery(&kind) {
+        if (input.importance || input.overall) && !kind.has_battery() {
             return Err(Invalid::one(
                 "importance",
                 "not_asked",

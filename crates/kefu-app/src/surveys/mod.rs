@@ -1,4 +1,4 @@
-//! Surveys and SERVQUAL measurement (issue 5, SPEC.md C): the item bank, surveys of every kind,
+//! Surveys and SERVQUAL measurement (docs/surveys.md): the item bank, surveys of every kind,
 //! tokenised answer links, partial and final answers, opt-out, and reports.
 //!
 //! A final answer is checked against its survey, recorded, and folded into the sufficient
@@ -29,38 +29,22 @@ pub use design::{SurveyInput, check_slug};
 pub use links::{LinkRequest, MadeLink};
 pub use report::{LowItem, SurveyReport, TrendPoint, parse_period};
 pub use statistics::{SEGMENT_FIELDS, SurveyAccumulator, parse_segment, stats_keys};
-pub use view::{Answers, SurveyView, has_battery, score_scale};
+pub use view::{Answers, SurveyView};
 
-use crate::{Actor, AppError, AppResult};
-use kefu_core::{Invalid, Language, Role};
+use crate::{Actor, AppResult};
+use kefu_core::text::check_text;
+use kefu_core::{Invalid, Language};
 
 /// The survey kinds.
-pub const KINDS: [&str; 6] = ["servqual", "servperf", "csat", "nps", "ces", "custom"];
 pub const STATUSES: [&str; 3] = ["draft", "open", "closed"];
 /// The most links one request makes.
 pub const MAX_LINKS: usize = 10_000;
 const MAX_WORDING: usize = 500;
 pub const MAX_COMMENT: usize = 5_000;
 
-/// Who may design surveys, make links and read reports (SPEC.md L: admins and managers).
+/// Who may design surveys, make links and read reports (admins and managers: docs/roles.md#surveys).
 fn require_survey_manager(actor: &Actor) -> AppResult<()> {
-    match actor.role() {
-        Role::Admin | Role::Manager => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-/// A trimmed text field of 1 to `max` characters (the bank's wording, titles, names).
-fn check_text(field: &str, v: &str, max: usize) -> Result<String, Invalid> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(Invalid::one(
-            field,
-            "required",
-            format!("{field} is required (at most {max} characters)"),
-        ));
-    }
-    Ok(v.to_owned())
+    actor.require(kefu_core::roles::MANAGERS)
 }
 
 /// An optional language as given: `zh-CN` or `en`.

@@ -126,7 +126,7 @@ fn rename(v: &mut Value, from: &str, to: &str) {
 }
 
 impl SurveyReport {
-    /// The report as the API serves it (field names as STATISTICS.md and issue 5 give them).
+    /// The report as the API serves it (field names as docs/survey-report.schema.json gives them).
     pub fn to_json(&self) -> Value {
         let mut out = json!({
             "survey_id": self.view.survey.id,
@@ -184,7 +184,7 @@ impl SurveyReport {
                 notes.push(json!({"field": "ces_mean", "reason": "no answers"}));
             }
         }
-        if self.view.survey.kind == "custom" {
+        if self.view.survey.kind == kefu_core::SurveyKind::Custom {
             out["custom_items"] = self
                 .custom
                 .iter()
@@ -382,9 +382,9 @@ impl App {
             }
             SurveyAccumulator::Scale(c) => {
                 r.n_responses = c.n();
-                match r.view.survey.kind.as_str() {
-                    "nps" => r.nps = Some(c.nps()?),
-                    "csat" => r.csat = Some(c.csat()?),
+                match r.view.survey.kind {
+                    kefu_core::SurveyKind::Nps => r.nps = Some(c.nps()?),
+                    kefu_core::SurveyKind::Csat => r.csat = Some(c.csat()?),
                     _ => r.ces = Some(c.ces()?),
                 }
             }
@@ -424,7 +424,7 @@ impl App {
             return Ok(vec![]);
         };
         let score = |i: &kefu_core::stats::servqual::ItemStats| {
-            i.gap_mean.or(if report.view.survey.kind == "servqual" {
+            i.gap_mean.or(if report.view.survey.kind.asks_expectations() {
                 None
             } else {
                 i.p_mean

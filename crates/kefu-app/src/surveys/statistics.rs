@@ -3,6 +3,7 @@
 
 use super::view::{Answers, SurveyView};
 use kefu_core::Invalid;
+use kefu_core::SurveyKind;
 use kefu_core::stats::ServqualAccumulator;
 use kefu_core::stats::competitor::CompetitorSums;
 use kefu_core::stats::scales::AnswerCounts;
@@ -24,14 +25,16 @@ pub enum SurveyAccumulator {
 
 impl SurveyAccumulator {
     pub fn new(view: &SurveyView) -> Result<SurveyAccumulator, Invalid> {
-        Ok(match view.survey.kind.as_str() {
-            "servqual" | "servperf" if view.benchmarked() => {
+        Ok(match view.survey.kind {
+            SurveyKind::Servqual | SurveyKind::Servperf if view.benchmarked() => {
                 let layout = view.layout();
                 SurveyAccumulator::Benchmarked(ServqualAccumulator::new(layout.clone())?, CompetitorSums::new(&layout))
             }
-            "servqual" | "servperf" => SurveyAccumulator::Servqual(ServqualAccumulator::new(view.layout())?),
-            "custom" => SurveyAccumulator::Custom(BTreeMap::new()),
-            _ => SurveyAccumulator::Scale(AnswerCounts::default()),
+            SurveyKind::Servqual | SurveyKind::Servperf => {
+                SurveyAccumulator::Servqual(ServqualAccumulator::new(view.layout())?)
+            }
+            SurveyKind::Custom => SurveyAccumulator::Custom(BTreeMap::new()),
+            SurveyKind::Csat | SurveyKind::Nps | SurveyKind::Ces => SurveyAccumulator::Scale(AnswerCounts::default()),
         })
     }
 

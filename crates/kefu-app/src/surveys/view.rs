@@ -11,21 +11,6 @@ use kefu_store::{Survey, SurveyDimension, SurveyItem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The scale of a single-question kind: (lowest, highest).
-pub fn score_scale(kind: &str) -> Option<(u8, u8)> {
-    match kind {
-        "csat" => Some((1, 5)),
-        "nps" => Some((0, 10)),
-        "ces" => Some((1, 7)),
-        _ => None,
-    }
-}
-
-/// Whether a kind asks the item battery (perception; servqual also expectation).
-pub fn has_battery(kind: &str) -> bool {
-    matches!(kind, "servqual" | "servperf" | "custom")
-}
-
 /// One respondent's answers, as stored (JSON) and as the API and the form send them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -112,7 +97,7 @@ impl SurveyView {
 
     /// Whether the survey rates a named competitor beside us (SERVQUAL and SERVPERF only).
     pub fn benchmarked(&self) -> bool {
-        self.survey.competitor.is_some() && matches!(self.survey.kind.as_str(), "servqual" | "servperf")
+        self.survey.competitor.is_some() && self.survey.kind.is_battery_of_dimensions()
     }
 
     /// The competitor answers by item position.
@@ -141,16 +126,16 @@ impl SurveyView {
     /// A final answer must say something; an allocation must then sum to 100.
     pub fn check_answers(&self, a: &Answers, comment: &str, final_: bool) -> Result<(), Invalid> {
         let s = &self.survey;
-        let kind = s.kind.as_str();
+        let kind = s.kind;
         let known = |code: &str| self.items.iter().any(|i| i.code == code);
-        if !a.expectation.is_empty() && kind != "servqual" {
+        if !a.expectation.is_empty() && !kind.asks_expectations() {
             return Err(Invalid::one(
                 "expectation",
                 "not_asked",
                 "this survey asks no expectations",
             ));
         }
-        if !a.perception.is_empty() && !has_battery(kind) {
+        if !a.perception.is_empty() && !kind.has_battery() {
             return Err(Invalid::one("perception", "not_asked", "this survey asks no items"));
         }
         if !a.competitor.is_empty() && !self.benchmarked() {
@@ -183,7 +168,7 @@ impl SurveyView {
             }
         }
         if let Some(w) = &a.allocation {
-            if !(s.importance && matches!(kind, "servqual" | "servperf")) {
+            if !(s.importance && kind.is_battery_of_dimensions()) {
                 return Err(Invalid::one(
                     "allocation",
                     "not_asked",
@@ -215,7 +200,7 @@ impl SurveyView {
             }
         }
         if let Some(o) = a.overall {
-            if !s.overall || !has_battery(kind) {
+            if !s.overall || !kind.has_battery() {
                 return Err(Invalid::one(
                     "overall",
                     "not_asked",
@@ -230,7 +215,7 @@ impl SurveyView {
                 ));
             }
         }
-        match (score_scale(kind), a.score) {
+        match (kind.score_scale(), a.score) {
             (None, Some(_)) => return Err(Invalid::one("score", "not_asked", "this survey asks no single score")),
             (Some((lo, hi)), Some(v)) if !(lo..=hi).contains(&v) => {
                 return Err(Invalid::one(
@@ -252,7 +237,7 @@ impl SurveyView {
                 format!("the comment has more than {MAX_COMMENT} characters"),
             ));
         }
-        if final_ && has_battery(kind) && a.perception.is_empty() && a.expectation.is_empty() {
+        if final_ && kind.has_battery() && a.perception.is_empty() && a.expectation.is_empty() {
             return Err(Invalid::one("perception", "required", "answer at least one item"));
         }
         Ok(())

@@ -99,7 +99,7 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
     let survey = s
         .create_survey(NewSurvey {
             slug: Some("conformance".into()),
-            kind: "servperf".into(),
+            kind: kefu_core::SurveyKind::Servperf,
             title: "售后服务满意度".into(),
             language: "zh-CN".into(),
             weights: None,
@@ -312,7 +312,7 @@ pub async fn survey_story_campaign_runs(s: DynStore) {
     let survey = s
         .create_survey(NewSurvey {
             slug: None,
-            kind: "nps".into(),
+            kind: kefu_core::SurveyKind::Nps,
             title: "推荐意愿".into(),
             language: "zh-CN".into(),
             weights: None,

@@ -62,7 +62,7 @@ fn survey_dto(s: Survey, answered: Option<i64>, view: Option<SurveyView>) -> Sur
     SurveyDto {
         id: s.id,
         slug: s.slug,
-        kind: s.kind,
+        kind: s.kind.as_str().to_owned(),
         title: s.title,
         language: s.language,
         weights,
@@ -573,7 +573,7 @@ pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> 
     let v = &ls.view;
     Ok(Json(AskedSurvey {
         title: v.survey.title.clone(),
-        kind: v.survey.kind.clone(),
+        kind: v.survey.kind.as_str().to_owned(),
         language: lang.code().into(),
         importance: v.survey.importance,
         overall: v.survey.overall,
@@ -585,7 +585,7 @@ pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> 
             .map(|i| AskedItem {
                 code: i.code.clone(),
                 dimension: i.dimension.clone(),
-                expectation: (v.survey.kind == "servqual").then(|| {
+                expectation: v.survey.kind.asks_expectations().then(|| {
                     if zh {
                         i.expectation_zh.clone()
                     } else {

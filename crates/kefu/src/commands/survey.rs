@@ -212,10 +212,12 @@ pub(crate) async fn run(app: &App, command: SurveyCommand, format: FormatArg) ->
             competitor,
             items,
         } => {
-            let battery = kefu_app::surveys::has_battery(&kind);
+            // An unknown kind is refused by the use case, which names it.
+            let parsed = kefu_core::SurveyKind::parse(&kind).ok();
+            let battery = parsed.is_some_and(kefu_core::SurveyKind::has_battery);
             let input = SurveyInput {
                 slug: Some(slug),
-                importance: matches!(kind.as_str(), "servqual" | "servperf") && !no_importance,
+                importance: parsed.is_some_and(kefu_core::SurveyKind::is_battery_of_dimensions) && !no_importance,
                 overall: battery && !no_overall,
                 kind,
                 title: name,

@@ -7,7 +7,8 @@ pub fn survey(row: &DbRow) -> StoreResult<Survey> {
     Ok(Survey {
         id: get(row, "id")?,
         slug: get::<Option<String>>(row, "slug")?.unwrap_or_default(),
-        kind: get(row, "kind")?,
+        kind: kefu_core::SurveyKind::parse(&get::<String>(row, "kind")?)
+            .map_err(|e| StoreError::Data(format!("survey kind: {e}")))?,
         title: get(row, "title")?,
         language: get(row, "language")?,
         weights: get(row, "weights")?,

@@ -119,7 +119,7 @@ impl kefu_store::Surveys for DbStore {
                 $11, $11) RETURNING {}",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
-        .bind(&s.kind)
+        .bind(s.kind.as_str())
         .bind(&s.title)
         .bind(&s.language)
         .bind(&s.weights)

@@ -13,7 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_app::AppError;
-use kefu_app::surveys::{Answers, LinkSurvey, SurveyView, has_battery, score_scale};
+use kefu_app::surveys::{Answers, LinkSurvey, SurveyView};
+use kefu_core::SurveyKind;
 use kefu_core::{Invalid, Language};
 use std::collections::BTreeMap;
 
@@ -124,8 +125,8 @@ async fn answer_page(
         .unwrap_or(t.t("survey.our_company"));
     let v: &SurveyView = &ls.view;
     let zh = id.lang == Language::ZhCn;
-    let kind = v.survey.kind.as_str();
-    let expectations = if kind == "servqual" {
+    let kind = v.survey.kind;
+    let expectations = if kind.asks_expectations() {
         v.items
             .iter()
             .map(|i| Question {
@@ -138,7 +139,7 @@ async fn answer_page(
     } else {
         vec![]
     };
-    let perceptions = if has_battery(kind) {
+    let perceptions = if kind.has_battery() {
         v.items
             .iter()
             .map(|i| Question {
@@ -169,7 +170,7 @@ async fn answer_page(
     } else {
         vec![]
     };
-    let points = if v.survey.importance && matches!(kind, "servqual" | "servperf") {
+    let points = if v.survey.importance && kind.is_battery_of_dimensions() {
         v.dimensions
             .iter()
             .map(|d| PointsField {
@@ -191,25 +192,26 @@ async fn answer_page(
     } else {
         vec![]
     };
-    let overall = (v.survey.overall && has_battery(kind)).then(|| Question {
+    let overall = (v.survey.overall && kind.has_battery()).then(|| Question {
         name: "overall".into(),
         code: String::new(),
         text: t.t("survey.overall_question").replace("XYZ", org),
         value: answers.overall,
     });
-    let score = score_scale(kind).map(|_| Question {
+    let score = kind.score_scale().map(|_| Question {
         name: "score".into(),
         code: String::new(),
         text: t
             .t(match kind {
-                "nps" => "survey.nps_question",
-                "csat" => "survey.csat_question",
+                SurveyKind::Nps => "survey.nps_question",
+                SurveyKind::Csat => "survey.csat_question",
                 _ => "survey.ces_question",
             })
             .replace("XYZ", org),
         value: answers.score,
     });
-    let score_values = score_scale(kind)
+    let score_values = kind
+        .score_scale()
         .map(|(lo, hi)| (lo..=hi).collect())
         .unwrap_or_default();
     let pre = pre_session_csrf(headers);
@@ -217,7 +219,7 @@ async fn answer_page(
         page: chrome(id, &pre, token, &v.survey.title, done),
         token: token.to_owned(),
         title: v.survey.title.clone(),
-        kind: kind.to_owned(),
+        kind: kind.as_str().to_owned(),
         expectations,
         perceptions,
         competitor_name,

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use kefu_app::AppError;
-use kefu_app::surveys::has_battery;
+use kefu_core::SurveyKind;
 use kefu_core::stats::Interval;
 use kefu_core::{Invalid, Language};
 use serde::Deserialize;
@@ -89,16 +89,16 @@ async fn list_page(
                 .into_iter()
                 .map(|(s, n)| SurveyRow {
                     id: s.id,
-                    kind: t.t(kind_key(&s.kind)).to_owned(),
+                    kind: t.t(kind_key(s.kind)).to_owned(),
                     status: t.t(status_key(&s.status)).to_owned(),
                     title: s.title,
                     answered: n,
                     created: fmt_time(s.created_at, &tz),
                 })
                 .collect();
-            let kinds = kefu_app::surveys::KINDS
+            let kinds = SurveyKind::ALL
                 .iter()
-                .map(|k| (*k, t.t(kind_key(k))))
+                .map(|k| (k.as_str(), t.t(kind_key(*k))))
                 .collect();
             crate::pages::render_status(
                 status,
@@ -115,14 +115,14 @@ async fn list_page(
     }
 }
 
-fn kind_key(kind: &str) -> &'static str {
+fn kind_key(kind: SurveyKind) -> &'static str {
     match kind {
-        "servqual" => "survey.kind_servqual",
-        "servperf" => "survey.kind_servperf",
-        "csat" => "survey.kind_csat",
-        "nps" => "survey.kind_nps",
-        "ces" => "survey.kind_ces",
-        _ => "survey.kind_custom",
+        SurveyKind::Servqual => "survey.kind_servqual",
+        SurveyKind::Servperf => "survey.kind_servperf",
+        SurveyKind::Csat => "survey.kind_csat",
+        SurveyKind::Nps => "survey.kind_nps",
+        SurveyKind::Ces => "survey.kind_ces",
+        SurveyKind::Custom => "survey.kind_custom",
     }
 }
 
@@ -266,7 +266,7 @@ pub async fn report(
     let mut notes = vec![];
     let (mut gap_chart, mut ipa_chart) = (String::new(), String::new());
     let trend_points = &r.trend;
-    let percent = v.survey.kind == "csat";
+    let percent = v.survey.kind == SurveyKind::Csat;
     let shown = |x: f64| if percent { x * 100.0 } else { x };
     let trend: Vec<(String, u64, String, String)> = trend_points
         .iter()
@@ -587,7 +587,7 @@ pub async fn report(
         page: Chrome::new(id, "/surveys", "survey.report_title").with_flash(q.done.as_deref()),
         id: survey_id,
         title: v.survey.title.clone(),
-        kind: t.t(kind_key(&v.survey.kind)).to_owned(),
+        kind: t.t(kind_key(v.survey.kind)).to_owned(),
         n: r.n_responses,
         segment: r.segment.clone(),
         from: q.from,
@@ -614,12 +614,14 @@ pub async fn report(
 }
 
 pub async fn create(State(state): State<WebState>, c: Caller, Form(f): Form<CreateForm>) -> Response {
+    // An unknown kind is refused by the use case, which names the field.
+    let form_kind = SurveyKind::parse(&f.kind).ok();
     let input = kefu_app::surveys::SurveyInput {
         kind: f.kind.clone(),
         title: f.title.clone(),
         language: Some(f.language.clone()).filter(|l| !l.is_empty()),
-        importance: !f.importance.is_empty() && matches!(f.kind.as_str(), "servqual" | "servperf"),
-        overall: !f.overall.is_empty() && has_battery(&f.kind),
+        importance: !f.importance.is_empty() && form_kind.is_some_and(SurveyKind::is_battery_of_dimensions),
+        overall: !f.overall.is_empty() && form_kind.is_some_and(SurveyKind::has_battery),
         comment: true,
         competitor: Some(f.competitor.trim().to_owned()).filter(|c| !c.is_empty()),
         ..Default::default()
