@@ -7,6 +7,7 @@ mod code;
 pub mod commitment;
 pub mod customer;
 pub mod error;
+pub mod i18n;
 pub mod jobs;
 pub mod lang;
 pub mod page;
