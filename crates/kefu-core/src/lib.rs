@@ -4,6 +4,7 @@
 pub mod account;
 pub mod calendar;
 mod code;
+pub mod codes;
 pub mod commitment;
 pub mod customer;
 pub mod error;
