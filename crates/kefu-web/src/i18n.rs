@@ -15,7 +15,14 @@ mod tests {
         let mut used = BTreeSet::new();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = vec![];
-        for dir in ["templates", "src", "src/pages", "src/pages/surveys", "src/api"] {
+        for dir in [
+            "templates",
+            "templates/components",
+            "src",
+            "src/pages",
+            "src/pages/surveys",
+            "src/api",
+        ] {
             for e in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
                 if e.path().is_file() {
                     files.push(e.path());
