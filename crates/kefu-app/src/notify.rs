@@ -18,6 +18,7 @@
 
 use crate::{App, AppError, AppResult, now_ms};
 use kefu_core::Language;
+use kefu_core::i18n::Tr;
 use kefu_core::sla::Metric;
 use kefu_core::ticket::{Kind, Reference, Status};
 use kefu_mail::{MailAddress, OutboundMail, SmtpSender, new_message_id, parse_mailbox};
@@ -150,48 +151,34 @@ pub struct Composed {
     pub text: String,
 }
 
-/// Writes a notification in the reader's language.
+/// Writes a notification in the reader's language, from the `mail.*` texts of the locale files
+/// (`kefu_core::i18n`).
 pub fn compose(notice: &Notice, f: &Facts) -> Composed {
-    let zh = f.lang == Language::ZhCn;
+    let tr = Tr::new(f.lang);
+    // English writes a kind or a target in running text in lower case; Chinese has no case.
+    let in_text = |label: &str| match f.lang {
+        Language::En => label.to_lowercase(),
+        Language::ZhCn => label.to_owned(),
+    };
     let tag = f.reference.map(|r| format!("[{r}] ")).unwrap_or_default();
-    let kind = f.kind.map(|k| k.label(f.lang)).unwrap_or("");
-    let greeting = if zh {
-        format!("{}您好：", f.name)
-    } else {
-        format!("Dear {},", f.name)
-    };
+    let kind = in_text(f.kind.map(|k| k.label(f.lang)).unwrap_or(""));
     let reference = f.reference.map(|r| r.to_string()).unwrap_or_default();
-    let mut lines: Vec<String> = vec![greeting, String::new()];
-    let answer_hint = if zh {
-        "直接回复本邮件即可补充信息。"
-    } else {
-        "Reply to this e-mail to add anything."
-    };
+    let organisation = f.organisation.as_str();
+    let subject = f.subject.as_str();
+    let mut lines: Vec<String> = vec![tr.f("mail.greeting", &[("name", &f.name)]), String::new()];
+    let answer_hint = tr.t("mail.answer_hint");
     let subject = match notice {
         Notice::Created { .. } => {
-            if zh {
-                lines.push(format!("我们已收到您的{kind}，编号 {reference}。"));
-                if let Some(due) = &f.first_reply_due {
-                    lines.push(format!("我们将在 {due} 前首次答复您。"));
-                }
-                if let Some(link) = &f.link {
-                    lines.push(format!("查看进展：{link}"));
-                }
-            } else {
-                lines.push(format!("We have received your {} {reference}.", kind.to_lowercase()));
-                if let Some(due) = &f.first_reply_due {
-                    lines.push(format!("We will first answer you by {due}."));
-                }
-                if let Some(link) = &f.link {
-                    lines.push(format!("Follow it here: {link}"));
-                }
+            lines.push(tr.f("mail.created_received", &[("kind", &kind), ("reference", &reference)]));
+            if let Some(due) = &f.first_reply_due {
+                lines.push(tr.f("mail.created_due", &[("due", due)]));
+            }
+            if let Some(link) = &f.link {
+                lines.push(tr.f("mail.created_follow", &[("link", link)]));
             }
             lines.push(answer_hint.to_owned());
-            if zh {
-                format!("{tag}我们已收到您的{kind}：{}", f.subject)
-            } else {
-                format!("{tag}We have received your {}: {}", kind.to_lowercase(), f.subject)
-            }
+            let s = tr.f("mail.created_subject", &[("kind", &kind), ("subject", &subject)]);
+            format!("{tag}{s}")
         }
         Notice::Reply { .. } => {
             lines.push(f.body.clone());
@@ -200,142 +187,65 @@ pub fn compose(notice: &Notice, f: &Facts) -> Composed {
             if let Some(link) = &f.link {
                 lines.push(link.clone());
             }
-            if zh {
-                format!("{tag}回复：{}", f.subject)
-            } else {
-                format!("{tag}Re: {}", f.subject)
-            }
+            format!("{tag}{}", tr.f("mail.reply_subject", &[("subject", &subject)]))
         }
         Notice::Status { status, .. } => {
-            let (zh_line, en_line) = match status {
-                Status::Pending => (
-                    format!("关于{kind} {reference}，我们需要您的答复，请回复本邮件。"),
-                    format!("We need your answer on {reference} to go on: please reply to this e-mail."),
-                ),
-                Status::Resolved => (
-                    format!(
-                        "您的{kind} {reference} 已解决。如仍有问题，请在 {} 天内直接回复本邮件，我们将重新处理。",
-                        f.reopen_days
-                    ),
-                    format!(
-                        "Your {} {reference} is resolved. If anything is still wrong, reply to this e-mail \
-                         within {} days and we will take it up again.",
-                        kind.to_lowercase(),
-                        f.reopen_days
-                    ),
-                ),
-                Status::Closed => (
-                    format!("您的{kind} {reference} 已关闭。感谢您的耐心。"),
-                    format!(
-                        "Your {} {reference} is closed. Thank you for your patience.",
-                        kind.to_lowercase()
-                    ),
-                ),
-                Status::Open | Status::New => (
-                    format!("您的{kind} {reference} 已重新打开，我们正在处理。"),
-                    format!("Your {} {reference} is open again; we are on it.", kind.to_lowercase()),
-                ),
+            let key = match status {
+                Status::Pending => "mail.status_pending",
+                Status::Resolved => "mail.status_resolved",
+                Status::Closed => "mail.status_closed",
+                Status::Open | Status::New => "mail.status_reopened",
             };
-            lines.push(if zh { zh_line } else { en_line });
+            lines.push(tr.f(
+                key,
+                &[("kind", &kind), ("reference", &reference), ("days", &f.reopen_days)],
+            ));
             if let Some(link) = &f.link {
                 lines.push(link.clone());
             }
             let label = status.label(f.lang);
-            if zh {
-                format!("{tag}{label}：{}", f.subject)
-            } else {
-                format!("{tag}{label}: {}", f.subject)
-            }
+            let s = tr.f("mail.status_subject", &[("status", &label), ("subject", &subject)]);
+            format!("{tag}{s}")
         }
         Notice::Breach { metric, .. } => {
-            let target_label = if zh {
-                metric.label(f.lang).to_owned()
-            } else {
-                metric.label(f.lang).to_lowercase()
-            };
-            if zh {
-                lines.push(format!("工单 {reference}（{}）的{target_label}时限已超时。", f.subject));
-            } else {
-                lines.push(format!(
-                    "Ticket {reference} ({}) is past its {target_label} target.",
-                    f.subject
-                ));
-            }
+            let target = in_text(metric.label(f.lang));
+            lines.push(tr.f(
+                "mail.breach_line",
+                &[("reference", &reference), ("subject", &subject), ("target", &target)],
+            ));
             if let Some(link) = &f.link {
                 lines.push(link.clone());
             }
-            if zh {
-                format!("{tag}{target_label}已超时：{}", f.subject)
-            } else {
-                format!("{tag}SLA breached ({target_label}): {}", f.subject)
-            }
+            let s = tr.f("mail.breach_subject", &[("target", &target), ("subject", &subject)]);
+            format!("{tag}{s}")
         }
         Notice::Invitation { .. } => {
-            if zh {
-                lines.push(format!(
-                    "{}邀请您使用客服门户，在线提交和查看您的服务请求。",
-                    f.organisation
-                ));
-                match &f.link {
-                    Some(link) => lines.push(format!("请在 7 天内打开以下链接设置密码：{link}")),
-                    None => lines.push("请向您的客服人员索取邀请链接。".to_owned()),
-                }
-            } else {
-                lines.push(format!(
-                    "{} invites you to its customer portal, to file and follow your service requests online.",
-                    f.organisation
-                ));
-                match &f.link {
-                    Some(link) => lines.push(format!("Set your password within 7 days here: {link}")),
-                    None => lines.push("Ask your service agent for the invitation link.".to_owned()),
-                }
+            lines.push(tr.f("mail.invitation_line", &[("organisation", &organisation)]));
+            match &f.link {
+                Some(link) => lines.push(tr.f("mail.invitation_link", &[("link", link)])),
+                None => lines.push(tr.t("mail.invitation_no_link").to_owned()),
             }
-            if zh {
-                format!("{}客服门户邀请", f.organisation)
-            } else {
-                format!("Your invitation to the {} customer portal", f.organisation)
-            }
+            tr.f("mail.invitation_subject", &[("organisation", &organisation)])
         }
         // For a survey invitation the facts carry: `subject` the survey's title, `link` the answer
         // page, `body` the opt-out page, `first_reply_due` the day the link expires.
         Notice::SurveyInvitation { .. } => {
             let expires = f.first_reply_due.clone().unwrap_or_default();
-            if zh {
-                lines.push(format!(
-                    "{}诚邀您参加“{}”，几分钟即可完成，您的意见将帮助我们改进服务。",
-                    f.organisation, f.subject
-                ));
-                if let Some(link) = &f.link {
-                    lines.push(format!("请在 {expires} 前打开以下链接作答：{link}"));
-                }
-                if !f.body.is_empty() {
-                    lines.push(format!("如不希望再收到调查邀请，请点击：{}", f.body));
-                }
-            } else {
-                lines.push(format!(
-                    "{} invites you to answer \"{}\": a few minutes that help us serve you better.",
-                    f.organisation, f.subject
-                ));
-                if let Some(link) = &f.link {
-                    lines.push(format!("Answer by {expires} here: {link}"));
-                }
-                if !f.body.is_empty() {
-                    lines.push(format!("To receive no more surveys: {}", f.body));
-                }
+            lines.push(tr.f(
+                "mail.survey_line",
+                &[("organisation", &organisation), ("title", &subject)],
+            ));
+            if let Some(link) = &f.link {
+                lines.push(tr.f("mail.survey_link", &[("expires", &expires), ("link", link)]));
             }
-            if zh {
-                format!("邀请您参加：{}", f.subject)
-            } else {
-                format!("Your opinion, please: {}", f.subject)
+            if !f.body.is_empty() {
+                lines.push(tr.f("mail.survey_opt_out", &[("link", &f.body)]));
             }
+            tr.f("mail.survey_subject", &[("title", &subject)])
         }
     };
     lines.push(String::new());
-    lines.push(if zh {
-        format!("{}客服中心", f.organisation)
-    } else {
-        format!("{} customer service", f.organisation)
-    });
+    lines.push(tr.f("mail.signature", &[("organisation", &organisation)]));
     Composed {
         subject,
         text: lines.join("\n"),

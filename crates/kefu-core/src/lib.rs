@@ -4,9 +4,11 @@
 pub mod account;
 pub mod calendar;
 mod code;
+pub mod codes;
 pub mod commitment;
 pub mod customer;
 pub mod error;
+pub mod i18n;
 pub mod jobs;
 pub mod lang;
 pub mod page;

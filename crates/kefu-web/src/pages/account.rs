@@ -96,22 +96,12 @@ pub fn field_errors(t: &crate::i18n::Tr, i: kefu_core::Invalid) -> Vec<(String, 
         .collect()
 }
 
-/// A translated message for a validation code, or the English detail when there is no translation.
+/// A translated message for a validation code (every code of `kefu_core::codes::CODES` has one),
+/// or the detail when the code is not one of them.
 pub fn field_message(t: &crate::i18n::Tr, code: &str, fallback: &str) -> String {
-    let key = match code {
-        "required" => "validation.required",
-        "too_short" => "validation.too_short",
-        "too_long" => "validation.too_long",
-        "invalid_email" => "validation.invalid_email",
-        "wrong_password" => "validation.wrong_password",
-        "unknown_role" => "validation.unknown_role",
-        "invalid_url" => "validation.invalid_url",
-        "unknown_event" => "validation.unknown_event",
-        "empty_file" => "validation.empty_file",
-        "file_too_large" => "validation.file_too_large",
-        "file_type_refused" => "validation.file_type_refused",
-        _ => return fallback.to_owned(),
-    };
+    if !kefu_core::codes::is_known(code) {
+        return fallback.to_owned();
+    }
     // The English detail says more (the length wanted, the file's name and size).
     if t.lang == Language::En
         && matches!(
@@ -121,7 +111,7 @@ pub fn field_message(t: &crate::i18n::Tr, code: &str, fallback: &str) -> String 
     {
         fallback.to_owned()
     } else {
-        t.t(key).to_owned()
+        t.t(&kefu_core::codes::message_key(code)).to_owned()
     }
 }
 
