@@ -1,7 +1,7 @@
-//! Mail out (issue 4, "Customer notifications"): a customer hears, by e-mail in their language,
+//! Mail out (docs/mail.md#mail-out-notifications): a customer hears, by e-mail in their language,
 //! that their ticket was received, that an agent replied, and when its status changes (waiting on
 //! them, resolved, closed, reopened); staff hear of SLA breaches on their tickets; a portal user
-//! gets their invitation link (issue 3).
+//! gets their invitation link.
 //!
 //! The use case that made the change enqueues a `mail.notify` job after it committed, only when
 //! SMTP is configured ([`MailOut`]). The job composes the mail (pure: [`compose`]), sends it over
@@ -391,7 +391,7 @@ impl App {
                     subject: String::new(),
                     first_reply_due: None,
                     body: String::new(),
-                    link: link(format!("/invite/{token}")),
+                    link: link(crate::links::invitation(token)),
                     reopen_days: 0,
                 },
                 in_reply_to: None,
@@ -432,8 +432,8 @@ impl App {
                     kind: None,
                     subject: survey.title,
                     first_reply_due: Some(expires),
-                    body: link(format!("/s/{token}/opt-out")).unwrap_or_default(),
-                    link: link(format!("/s/{token}")),
+                    body: link(crate::links::survey_opt_out(token)).unwrap_or_default(),
+                    link: link(crate::links::survey_answer(token)),
                     reopen_days: 0,
                 },
                 in_reply_to: None,
@@ -465,7 +465,7 @@ impl App {
                 Some(u) => Some(self.store.get_user(u).await?),
                 None => None,
             };
-            facts.link = link(format!("/tickets/{}", t.id));
+            facts.link = link(crate::links::ticket(t.id));
             return Ok(match user {
                 Some(u) => {
                     facts.lang = u.language.unwrap_or(facts.lang);
@@ -541,7 +541,7 @@ impl App {
             .and_then(|m| m.message_id.clone());
         match notice {
             Notice::Created { follow_token, .. } => {
-                facts.link = follow_token.as_ref().and_then(|tok| link(format!("/follow/{tok}")));
+                facts.link = follow_token.as_ref().and_then(|tok| link(crate::links::follow(tok)));
                 if let Some(due) = view.sla.first_response.due_at {
                     let tz = self.time_zone().await;
                     facts.first_reply_due = Some(due.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string());
@@ -566,7 +566,7 @@ impl App {
                 .any(|a| a.contact_id == c.id)
         {
             // A portal user follows their tickets there.
-            facts.link = link(format!("/tickets/{}", t.id));
+            facts.link = link(crate::links::ticket(t.id));
         }
         Ok(Addressed {
             to: kefu_core::Email::parse(&email).ok().map(|address| MailAddress {

@@ -4,7 +4,7 @@
 //! rules, and none of them is needed to state them.
 
 use axum::http::Method;
-use kefu_core::Role;
+use kefu_core::{Role, RoleSet, roles};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub enum Access {
     /// Any signed-in user.
     AnyUser,
     /// Only these roles.
-    Roles(&'static [Role]),
+    Roles(RoleSet),
 }
 
 impl Access {
@@ -22,7 +22,7 @@ impl Access {
         match self {
             Access::Public => true,
             Access::AnyUser => role.is_some(),
-            Access::Roles(rs) => role.is_some_and(|r| rs.contains(&r)),
+            Access::Roles(set) => role.is_some_and(|r| set.contains(r)),
         }
     }
 }
@@ -43,23 +43,19 @@ pub struct RouteDef {
     pub surface: Surface,
 }
 
-pub(crate) const ADMIN: &[Role] = &[Role::Admin];
-pub(crate) const USER_READERS: &[Role] = &[Role::Admin, Role::Manager];
-pub(crate) const CUSTOMER_WRITERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent];
-/// Who may read customer records at all; what each sees is scoped by the app (SPEC section L):
-/// a customer user its own record or subtree, a technician those of its visits.
-pub(crate) const CUSTOMER_READERS: &[Role] = &[
-    Role::Admin,
-    Role::Manager,
-    Role::Agent,
-    Role::Technician,
-    Role::Customer,
-];
-/// Who may file and read tickets; what each sees is scoped by the app (SPEC section L).
-pub(crate) const TICKET_USERS: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Customer];
+// The route table's names for the role sets of kefu_core::roles (docs/roles.md).
+pub(crate) const ADMIN: RoleSet = roles::ADMINS;
+pub(crate) const USER_READERS: RoleSet = roles::MANAGERS;
+pub(crate) const CUSTOMER_WRITERS: RoleSet = roles::DESK;
+/// Who may read customer records at all; what each sees is scoped by the use case
+/// (docs/roles.md#scope): a customer user its own record or subtree, a technician none until
+/// visits exist.
+pub(crate) const CUSTOMER_READERS: RoleSet = roles::EVERYONE;
+/// Who may file and read tickets; what each sees is scoped by the use case (docs/roles.md#scope).
+pub(crate) const TICKET_USERS: RoleSet = roles::TICKET_USERS;
 /// The customer portal's pages.
-pub(crate) const PORTAL: &[Role] = &[Role::Customer];
-pub(crate) const CUSTOMER_DELETERS: &[Role] = &[Role::Admin, Role::Manager];
-/// Who designs surveys, makes their links and reads their reports (SPEC.md L).
-pub(crate) const SURVEY_MANAGERS: &[Role] = &[Role::Admin, Role::Manager];
-pub(crate) const STAFF: &[Role] = &[Role::Admin, Role::Manager, Role::Agent, Role::Technician];
+pub(crate) const PORTAL: RoleSet = roles::CUSTOMERS;
+pub(crate) const CUSTOMER_DELETERS: RoleSet = roles::MANAGERS;
+/// Who designs surveys, makes their links and reads their reports (docs/roles.md#surveys).
+pub(crate) const SURVEY_MANAGERS: RoleSet = roles::MANAGERS;
+pub(crate) const STAFF: RoleSet = roles::STAFF;

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use kefu_app::model::User;
-use kefu_core::Role;
+use kefu_core::{Role, RoleSet, roles};
 
 pub struct NavItem {
     pub href: &'static str,
@@ -34,32 +34,24 @@ impl Chrome {
     pub fn new(id: &Identity, path: &str, title_key: &'static str) -> Chrome {
         let t = id.tr();
         let role = id.user.as_ref().map(|u| u.role);
-        let items: &[(&'static str, &'static str, &[Role])] = &[
-            ("/", "nav.home", &Role::ALL),
-            ("/tickets", "nav.tickets", &[Role::Admin, Role::Manager, Role::Agent]),
-            ("/my/requests", "nav.my_requests", &[Role::Customer]),
-            (
-                "/customers",
-                "nav.customers",
-                &[Role::Admin, Role::Manager, Role::Agent],
-            ),
-            ("/surveys", "nav.surveys", &[Role::Admin, Role::Manager]),
-            ("/admin/users", "nav.users", &[Role::Admin, Role::Manager]),
-            ("/admin/departments", "nav.departments", &[Role::Admin]),
-            (
-                "/admin/service-levels",
-                "nav.service_levels",
-                &[Role::Admin, Role::Manager],
-            ),
-            ("/admin/webhooks", "nav.webhooks", &[Role::Admin]),
-            ("/admin/audit", "nav.audit", &[Role::Admin]),
-            ("/account", "nav.account", &Role::ALL),
+        let items: &[(&'static str, &'static str, RoleSet)] = &[
+            ("/", "nav.home", roles::EVERYONE),
+            ("/tickets", "nav.tickets", roles::DESK),
+            ("/my/requests", "nav.my_requests", roles::CUSTOMERS),
+            ("/customers", "nav.customers", roles::DESK),
+            ("/surveys", "nav.surveys", roles::MANAGERS),
+            ("/admin/users", "nav.users", roles::MANAGERS),
+            ("/admin/departments", "nav.departments", roles::ADMINS),
+            ("/admin/service-levels", "nav.service_levels", roles::MANAGERS),
+            ("/admin/webhooks", "nav.webhooks", roles::ADMINS),
+            ("/admin/audit", "nav.audit", roles::ADMINS),
+            ("/account", "nav.account", roles::EVERYONE),
         ];
         let nav = match role {
             None => vec![],
             Some(r) => items
                 .iter()
-                .filter(|(_, _, roles)| roles.contains(&r))
+                .filter(|(_, _, set)| set.contains(r))
                 .map(|(href, key, _)| NavItem {
                     href,
                     label: t.t(key),

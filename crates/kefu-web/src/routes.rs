@@ -8,6 +8,7 @@ use axum::Router;
 use axum::http::Method;
 use axum::middleware;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use kefu_app::links;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -45,8 +46,8 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(GET,    "/account",                                     AnyUser,                  Page, get(pages::account::show)),
         r(GET,    "/my/requests",                                 Roles(PORTAL),            Page, get(pages::portal::requests)),
         r(POST,   "/my/requests",                                 Roles(PORTAL),            Page, post(pages::portal::create)),
-        r(GET,    "/my/requests/{id}",                            Roles(PORTAL),            Page, get(pages::portal::request)),
-        r(POST,   "/my/requests/{id}",                            Roles(PORTAL),            Page, post(pages::portal::reply)),
+        r(GET,    links::MY_REQUEST,                              Roles(PORTAL),            Page, get(pages::portal::request)),
+        r(POST,   links::MY_REQUEST,                              Roles(PORTAL),            Page, post(pages::portal::reply)),
         r(POST,   "/account/password",                            AnyUser,                  Page, post(pages::account::change_password)),
         r(POST,   "/account/language",                            AnyUser,                  Page, post(pages::account::set_language)),
         r(GET,    "/customers",                                   Roles(CUSTOMER_WRITERS),  Page, get(pages::customers::list)),
@@ -62,15 +63,15 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(POST,   "/contacts/{id}/portal",                        Roles(CUSTOMER_WRITERS),  Page, post(pages::customers::create_portal_account)),
         r(GET,    "/customers/tree",                              Roles(CUSTOMER_WRITERS),  Page, get(pages::customers::tree)),
         r(GET,    "/customers/duplicates",                        Roles(CUSTOMER_WRITERS),  Page, get(pages::customers::duplicates)),
-        r(GET,    "/invite/{token}",                              Public,                   Page, get(pages::invite::show)),
-        r(POST,   "/invite/{token}",                              Public,                   Page, post(pages::invite::accept)),
+        r(GET,    links::INVITATION,                              Public,                   Page, get(pages::invite::show)),
+        r(POST,   links::INVITATION,                              Public,                   Page, post(pages::invite::accept)),
         r(GET,    "/complaint",                                   Public,                   Page, get(pages::public::form)),
         r(POST,   "/complaint",                                   Public,                   Page, post(pages::public::submit)),
-        r(GET,    "/follow/{token}",                              Public,                   Page, get(pages::public::follow)),
-        r(GET,    "/s/{token}",                                   Public,                   Page, get(pages::surveys::show)),
-        r(POST,   "/s/{token}",                                   Public,                   Page, post(pages::surveys::submit)),
-        r(GET,    "/s/{token}/opt-out",                           Public,                   Page, get(pages::surveys::opt_out_form)),
-        r(POST,   "/s/{token}/opt-out",                           Public,                   Page, post(pages::surveys::opt_out)),
+        r(GET,    links::FOLLOW,                                  Public,                   Page, get(pages::public::follow)),
+        r(GET,    links::SURVEY_ANSWER,                           Public,                   Page, get(pages::surveys::show)),
+        r(POST,   links::SURVEY_ANSWER,                           Public,                   Page, post(pages::surveys::submit)),
+        r(GET,    links::SURVEY_OPT_OUT,                          Public,                   Page, get(pages::surveys::opt_out_form)),
+        r(POST,   links::SURVEY_OPT_OUT,                          Public,                   Page, post(pages::surveys::opt_out)),
         r(GET,    "/surveys",                                     Roles(SURVEY_MANAGERS),   Page, get(pages::surveys::list)),
         r(POST,   "/surveys",                                     Roles(SURVEY_MANAGERS),   Page, post(pages::surveys::create)),
         r(POST,   "/surveys/{id}/links",                          Roles(SURVEY_MANAGERS),   Page, post(pages::surveys::make_links)),
@@ -80,12 +81,12 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(POST,   "/surveys/campaigns/{id}/run",                  Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::run)),
         r(POST,   "/surveys/campaigns/{id}/status",               Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::set_status)),
         r(GET,    "/surveys/campaigns/{id}/links.csv",            Roles(SURVEY_MANAGERS),   Page, get(pages::campaigns::links)),
-        r(POST,   "/follow/{token}",                              Public,                   Page, post(pages::public::reply)),
+        r(POST,   links::FOLLOW,                                  Public,                   Page, post(pages::public::reply)),
         r(GET,    "/qr.svg",                                      Roles(USER_READERS),      Page, get(pages::public::qr_svg)),
         r(GET,    "/tickets",                                     Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::queue)),
         r(GET,    "/tickets/new",                                 Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::new_form)),
         r(POST,   "/tickets",                                     Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::create)),
-        r(GET,    "/tickets/{id}",                                Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::show)),
+        r(GET,    links::TICKET,                                  Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::show)),
         r(POST,   "/tickets/{id}/messages",                       Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::add)),
         r(POST,   "/tickets/{id}/status",                         Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::set_status)),
         r(POST,   "/tickets/{id}/resolution",                     Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::resolution)),

@@ -2,8 +2,6 @@
 //! environment variables, then command-line flags — each overriding the one before.
 
 use anyhow::{Context, Result, bail};
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -88,21 +86,36 @@ impl Default for Config {
 
 impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config> {
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        let mut layered = match serde_json::to_value(Config::default())? {
+            serde_json::Value::Object(m) => m,
+            _ => bail!("the default configuration is not a table"),
+        };
         if let Some(f) = file {
             if !f.exists() {
                 bail!("config file {} does not exist", f.display());
             }
-            fig = fig.merge(Toml::file_exact(f));
+            let text =
+                std::fs::read_to_string(f).with_context(|| format!("cannot read config file {}", f.display()))?;
+            let table: toml::Table =
+                toml::from_str(&text).with_context(|| format!("invalid configuration in {}", f.display()))?;
+            // A file is all ours: an unknown key in it is an error that names it (below, by serde).
+            for (key, value) in table {
+                layered.insert(key, serde_json::to_value(value)?);
+            }
         }
         // Only the keys kefu knows come from the environment: other tools' KEFU_* variables (and
-        // the CLI's own KEFU_CONFIG) must not break start-up. A file, by contrast, is all ours, so
-        // an unknown key there is an error that names it.
-        let known = Self::keys();
-        let cfg: Config = fig
-            .merge(Env::prefixed("KEFU_").filter(move |k| known.iter().any(|n| k.as_str().eq_ignore_ascii_case(n))))
-            .extract()
-            .context("invalid configuration")?;
+        // the CLI's own KEFU_CONFIG) must not break start-up.
+        for (name, raw) in std::env::vars() {
+            let Some(key) = name.strip_prefix("KEFU_").map(str::to_ascii_lowercase) else {
+                continue;
+            };
+            if let Some(default) = layered.get(&key) {
+                let value = env_value(&key, default, &raw).with_context(|| format!("invalid configuration: {name}"))?;
+                layered.insert(key, value);
+            }
+        }
+        let cfg: Config =
+            serde_json::from_value(serde_json::Value::Object(layered)).context("invalid configuration")?;
         cfg.check()?;
         Ok(cfg)
     }
@@ -212,5 +225,25 @@ impl Config {
             },
             ..kefu_app::AppConfig::default()
         }
+    }
+}
+
+/// A `KEFU_<KEY>` variable's text as the configuration value it sets: a number or a flag where the
+/// key takes one (as its default shows), else the text itself.
+fn env_value(key: &str, default: &serde_json::Value, raw: &str) -> Result<serde_json::Value> {
+    let flag = |raw: &str| match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(serde_json::Value::Bool(true)),
+        "false" | "0" | "no" | "off" => Ok(serde_json::Value::Bool(false)),
+        _ => bail!("{key} takes true or false, not {raw:?}"),
+    };
+    match default {
+        serde_json::Value::Bool(_) => flag(raw),
+        // The one optional flag: unset means automatic.
+        serde_json::Value::Null if key == "cookie_secure" => flag(raw),
+        serde_json::Value::Number(_) => match raw.trim().parse::<i64>() {
+            Ok(n) => Ok(serde_json::Value::from(n)),
+            Err(_) => bail!("{key} takes a whole number, not {raw:?}"),
+        },
+        _ => Ok(serde_json::Value::String(raw.to_owned())),
     }
 }

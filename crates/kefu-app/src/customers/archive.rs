@@ -3,7 +3,6 @@
 
 use super::chain::CustomerChain;
 use crate::{Actor, App, AppResult};
-use kefu_core::Role;
 use kefu_store::{Contact, Customer, PortalAccount, Purchase, User, UserFilter};
 
 /// How many purchases the archive shows (the newest).
@@ -66,7 +65,7 @@ impl App {
             return Err(crate::AppError::Forbidden);
         }
         let mut out = Vec::new();
-        for role in [Role::Admin, Role::Manager, Role::Agent] {
+        for &role in kefu_core::roles::DESK.roles() {
             let users = self
                 .store
                 .list_users(UserFilter {
