@@ -11,9 +11,8 @@ use crate::portal::CustomerScope;
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::calendar::BusinessCalendar;
 use kefu_core::queue::{Quadrant, QueueRules};
-use kefu_core::routing::{RoutingRule, TicketFacts, first_match};
-use kefu_core::search::analyze;
-use kefu_core::sla::{SlaStatus, select_policy, sla_status};
+use kefu_core::routing::{TicketFacts, first_match};
+use kefu_core::sla::{SlaStatus, sla_status};
 use kefu_core::text::check_text;
 use kefu_core::ticket::{Channel, Classification, EventKind, Kind, Priority, Reference, Status, TicketEvent, Workflow};
 use kefu_core::{Invalid, Language, Role};
@@ -24,6 +23,13 @@ use kefu_store::{
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+
+mod index;
+mod setup;
+
+pub(crate) use index::ticket_terms;
+pub use setup::SlaSetup;
+pub(crate) use setup::{Desk, Kept, fresh};
 
 /// Most tickets written in one transaction.
 const BATCH: usize = 64;
@@ -76,73 +82,6 @@ impl TicketWriter {
         answer
             .await
             .map_err(|_| AppError::Refused("the ticket writer stopped".into()))?
-    }
-}
-
-/// Policies and their parsed calendars, loaded once (they change rarely; an edit clears it).
-#[derive(Clone)]
-pub struct SlaSetup {
-    pub policies: Vec<SlaPolicy>,
-    pub calendars: HashMap<i64, Arc<BusinessCalendar>>,
-}
-
-/// How long the SLA setup and the [`Desk`] are kept before they are read again: an edit on this
-/// node clears them at once, one on another node (PostgreSQL) is seen within this.
-pub(crate) const DESK_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// What every new ticket and every queue page reads besides the tickets themselves: the routing
-/// rules, the default department and the organisation's time zone. Kept for [`DESK_TTL`], so a
-/// burst of requests reads them once instead of once each.
-pub(crate) struct Desk {
-    pub rules: Vec<RoutingRule>,
-    pub default_department: i64,
-    pub time_zone: jiff::tz::TimeZone,
-}
-
-/// A value kept for [`DESK_TTL`].
-pub(crate) type Kept<T> = Arc<tokio::sync::RwLock<Option<(std::time::Instant, Arc<T>)>>>;
-
-/// The kept value while it is fresh.
-pub(crate) async fn fresh<T>(kept: &Kept<T>) -> Option<Arc<T>> {
-    match kept.read().await.as_ref() {
-        Some((at, v)) if at.elapsed() < DESK_TTL => Some(v.clone()),
-        _ => None,
-    }
-}
-
-impl SlaSetup {
-    fn default_policy(&self) -> AppResult<&SlaPolicy> {
-        self.policies
-            .iter()
-            .find(|p| p.is_default)
-            .ok_or_else(|| AppError::Refused("no default SLA policy".into()))
-    }
-    pub fn policy(&self, id: Option<i64>) -> AppResult<&SlaPolicy> {
-        match id.and_then(|id| self.policies.iter().find(|p| p.id == id)) {
-            Some(p) => Ok(p),
-            None => self.default_policy(),
-        }
-    }
-    /// The policy for a ticket of `kind` × `priority` from a customer of `tier` (most specific
-    /// scope wins; the default policy when none matches).
-    pub fn select(&self, kind: Kind, priority: Priority, tier: kefu_core::rfm::ValueTier) -> AppResult<&SlaPolicy> {
-        let default = self.default_policy()?;
-        let scoped: Vec<&SlaPolicy> = self.policies.iter().filter(|p| !p.is_default).collect();
-        Ok(*select_policy(
-            &scoped,
-            &default,
-            |p: &&SlaPolicy| p.scope,
-            kind,
-            priority,
-            tier,
-        ))
-    }
-
-    pub fn calendar(&self, p: &SlaPolicy) -> AppResult<&BusinessCalendar> {
-        self.calendars
-            .get(&p.calendar_id)
-            .map(|c| c.as_ref())
-            .ok_or_else(|| AppError::Refused(format!("policy {} has no calendar", p.name)))
     }
 }
 
@@ -235,7 +174,7 @@ impl App {
         *self.sla_cache.write().await = None;
     }
 
-    /// The routing rules, default department and time zone (kept for [`DESK_TTL`]).
+    /// The routing rules, default department and time zone (kept for [`setup::DESK_TTL`]).
     pub(crate) async fn desk(&self) -> AppResult<Arc<Desk>> {
         if let Some(d) = fresh(&self.desk_cache).await {
             return Ok(d);
@@ -860,51 +799,6 @@ impl App {
             ..Default::default()
         };
         self.edit_ticket(actor, id, edit).await
-    }
-}
-
-/// What a ticket is found by: its subject, every message, and its customer's name.
-pub(crate) fn ticket_terms(subject: &str, bodies: &[String], customer: &str) -> kefu_core::search::IndexTerms {
-    analyze(&format!("{subject} {} {customer}", bodies.join(" ")))
-}
-
-impl App {
-    /// Rebuilds the ticket search index (after a restore): 500 tickets a transaction.
-    pub async fn reindex_all_tickets(&self) -> AppResult<u64> {
-        let mut before = 0;
-        let mut n = 0;
-        loop {
-            let page = self
-                .store
-                .list_tickets(&TicketFilter {
-                    before,
-                    limit: 500,
-                    ..Default::default()
-                })
-                .await?;
-            let Some(last) = page.last() else { break };
-            before = last.id;
-            let mut terms = Vec::with_capacity(page.len());
-            for t in &page {
-                let bodies: Vec<String> = self
-                    .store
-                    .ticket_messages(t.id)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.body)
-                    .collect();
-                let customer = self
-                    .store
-                    .get_customer(t.customer_id)
-                    .await
-                    .map(|c| c.name)
-                    .unwrap_or_default();
-                terms.push((t.id, ticket_terms(&t.subject, &bodies, &customer)));
-            }
-            n += terms.len() as u64;
-            self.store.index_tickets(&terms).await?;
-        }
-        Ok(n)
     }
 }
 
