@@ -1,6 +1,6 @@
 //! Bulk writes of customers and purchases: one transaction each, multi-row statements.
 
-use crate::portable::{Backend, db_err};
+use crate::portable::{Backend, Run, db_err};
 use crate::{Db, DbStore};
 
 /// A purchase import: one write transaction; the backend's `write_purchases` writes each batch.
@@ -210,9 +210,8 @@ pub(crate) async fn import_customers(
             .bind(r.account_manager_id)
             .bind(&r.notes)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
             if old_parent != parent {
                 DbStore::move_in(&mut tx, id, parent, now).await?;
                 known.insert(r.external_id.clone(), (id, parent));
@@ -239,9 +238,8 @@ pub(crate) async fn import_customers(
                         .bind(email)
                         .bind(style)
                         .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        .run(&mut *tx)
+                        .await?;
                     }
                     None => {
                         sqlx::query(
@@ -256,9 +254,8 @@ pub(crate) async fn import_customers(
                         .bind(email)
                         .bind(style)
                         .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        .run(&mut *tx)
+                        .await?;
                     }
                 }
             }

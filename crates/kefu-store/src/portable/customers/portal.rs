@@ -1,7 +1,7 @@
 //! Portal accounts of contacts and their invitations.
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, Run, db_err, rows};
 
 pub(crate) async fn create_portal_user(
     store: &DbStore,
@@ -22,9 +22,8 @@ pub(crate) async fn create_portal_user(
         .bind(user.id)
         .bind(contact_id)
         .bind(u.now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(kefu_store::PortalAccount {
         user,
@@ -92,9 +91,8 @@ pub(crate) async fn create_invitation(
         .bind(user_id)
         .bind(expires_at)
         .bind(now)
-        .execute(store.writer())
-        .await
-        .map_err(db_err)?;
+        .run(store.writer())
+        .await?;
     Ok(())
 }
 
@@ -121,18 +119,15 @@ pub(crate) async fn accept_invitation(
     .bind(user_id)
     .bind(password_hash)
     .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    .run(&mut *tx)
+    .await?;
+    let user = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM users u WHERE u.id = $1 AND u.disabled = FALSE",
         rows::USER_COLS
     )))
     .bind(user_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let user = rows::user(&row)?;
+    .one(&mut *tx, rows::user)
+    .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(user)
 }

@@ -1,6 +1,6 @@
 //! The channel tree: its closure-table paths, moves and merges.
 
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, Run, db_err, rows};
 use crate::{Db, DbStore};
 
 impl DbStore {
@@ -8,15 +8,13 @@ impl DbStore {
     where
         E: sqlx::Executor<'e, Database = Db>,
     {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.id = $1",
             rows::CUSTOMER_COLS
         )))
         .bind(id)
-        .fetch_one(ex)
+        .one(ex, rows::customer)
         .await
-        .map_err(db_err)?;
-        rows::customer(&row)
     }
 
     /// Moves a customer's subtree under `new_parent` inside a transaction (closure-table paths).
@@ -51,9 +49,8 @@ impl DbStore {
                 WHERE ancestor_id = $1)",
         )
         .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         if let Some(p) = new_parent {
             sqlx::query(
                 "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
@@ -63,17 +60,15 @@ impl DbStore {
             )
             .bind(p)
             .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         }
         sqlx::query("UPDATE customers SET parent_id = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(new_parent)
             .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         Ok(())
     }
 }
@@ -127,21 +122,18 @@ pub(crate) async fn merge_customers(
         .bind(from)
         .bind(into)
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     sqlx::query("UPDATE purchases SET customer_id = $2 WHERE customer_id = $1")
         .bind(from)
         .bind(into)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     sqlx::query("UPDATE purchases SET seller_id = $2 WHERE seller_id = $1")
         .bind(from)
         .bind(into)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     let mut tags = b.tags.clone();
     for t in a.tags.iter() {
         if !tags.contains(t) {
@@ -163,9 +155,8 @@ pub(crate) async fn merge_customers(
     if b.external_id.is_none() && a.external_id.is_some() {
         sqlx::query("UPDATE customers SET external_id = NULL WHERE id = $1")
             .bind(from)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
     }
     let tags = serde_json::to_string(&tags).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
     sqlx::query(
@@ -179,16 +170,14 @@ pub(crate) async fn merge_customers(
     .bind(manager)
     .bind(external_id)
     .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    .run(&mut *tx)
+    .await?;
     sqlx::query("UPDATE customers SET deleted_at = $2, merged_into = $3, updated_at = $2 WHERE id = $1")
         .bind(from)
         .bind(now)
         .bind(into)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     let out = DbStore::customer_in(&mut *tx, into).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(out)

@@ -2,27 +2,25 @@
 
 use super::rows;
 use crate::DbStore;
-use crate::portable::{Backend, db_err};
+use crate::portable::{Backend, Run, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Surveys for DbStore {
     #[tracing::instrument(skip_all)]
     async fn survey_dimensions(&self) -> kefu_store::StoreResult<Vec<kefu_store::SurveyDimension>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, code, name_zh, name_en, description_zh, description_en, position FROM survey_dimensions \
                 ORDER BY position, id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::dimension)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::dimension).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn add_survey_dimension(
         &self,
         d: kefu_store::NewDimension,
     ) -> kefu_store::StoreResult<kefu_store::SurveyDimension> {
-        let row = sqlx::query(
+        sqlx::query(
             "INSERT INTO survey_dimensions (code, name_zh, name_en, description_zh, description_en, position, \
                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 \
                 FROM survey_dimensions), $6, $6) RETURNING id, code, name_zh, name_en, description_zh, \
@@ -34,21 +32,17 @@ impl kefu_store::Surveys for DbStore {
         .bind(&d.description_zh)
         .bind(&d.description_en)
         .bind(d.now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::dimension)
         .await
-        .map_err(db_err)?;
-        rows::dimension(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn bank_items(&self) -> kefu_store::StoreResult<Vec<kefu_store::BankItem>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} ORDER BY i.position, i.id",
             crate::portable::surveys::BANK_ITEM_SQL
         )))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::bank_item)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::bank_item).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn add_bank_item(&self, i: kefu_store::NewBankItem) -> kefu_store::StoreResult<kefu_store::BankItem> {
@@ -76,9 +70,8 @@ impl kefu_store::Surveys for DbStore {
         .bind(&i.perception_zh)
         .bind(&i.perception_en)
         .bind(i.now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         let out = Self::bank_item_in(&mut *tx, &i.code).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
@@ -102,9 +95,8 @@ impl kefu_store::Surveys for DbStore {
         .bind(p.perception_zh.unwrap_or(old.perception_zh))
         .bind(p.perception_en.unwrap_or(old.perception_en))
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         let out = Self::bank_item_in(&mut *tx, code).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
@@ -140,9 +132,8 @@ impl kefu_store::Surveys for DbStore {
             sqlx::query("UPDATE surveys SET slug = $2 WHERE id = $1")
                 .bind(survey.id)
                 .bind(&survey.slug)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut *tx)
+                .await?;
         }
         for (pos, item) in s.items.iter().enumerate() {
             let r = sqlx::query(
@@ -153,10 +144,9 @@ impl kefu_store::Surveys for DbStore {
             .bind(survey.id)
             .bind(pos as i64 + 1)
             .bind(*item)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if r.rows_affected() != 1 {
+            .run(&mut *tx)
+            .await?;
+            if r != 1 {
                 return Err(kefu_store::StoreError::Refused(format!("no item {item} in the bank")));
             }
         }
@@ -165,27 +155,23 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_survey(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Survey> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM surveys WHERE id = $1",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::survey)
         .await
-        .map_err(db_err)?;
-        rows::survey(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn survey_by_slug(&self, slug: &str) -> kefu_store::StoreResult<kefu_store::Survey> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM surveys WHERE slug = $1",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
         .bind(slug)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::survey)
         .await
-        .map_err(db_err)?;
-        rows::survey(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_surveys(&self) -> kefu_store::StoreResult<Vec<(kefu_store::Survey, i64)>> {
@@ -247,15 +233,13 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn survey_link_by_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_links WHERE token_hash = $1",
             crate::portable::surveys::LINK_COLUMNS
         )))
         .bind(token_hash)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::link)
         .await
-        .map_err(db_err)?;
-        rows::link(&row)
     }
     #[tracing::instrument(skip_all, fields(link_id = link_id))]
     async fn survey_response_of(&self, link_id: i64) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>> {
@@ -347,7 +331,7 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn create_campaign(&self, c: kefu_store::NewCampaign) -> kefu_store::StoreResult<kefu_store::Campaign> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO survey_campaigns (survey_id, name, frame, sample_size, margin, response_rate, seed, \
                 fatigue_days, expires_in_days, recurrence, invite_by_email, created_by, created_at, updated_at) \
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {}",
@@ -366,34 +350,28 @@ impl kefu_store::Surveys for DbStore {
         .bind(c.invite_by_email)
         .bind(c.created_by)
         .bind(c.now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::campaign)
         .await
-        .map_err(db_err)?;
-        rows::campaign(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_campaign(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Campaign> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_campaigns WHERE id = $1",
             crate::portable::surveys::CAMPAIGN_COLUMNS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::campaign)
         .await
-        .map_err(db_err)?;
-        rows::campaign(&row)
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn list_campaigns(&self, survey_id: Option<i64>) -> kefu_store::StoreResult<Vec<kefu_store::Campaign>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_campaigns WHERE ($1 IS NULL OR survey_id = $1) ORDER BY id DESC",
             crate::portable::surveys::CAMPAIGN_COLUMNS
         )))
         .bind(survey_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::campaign)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::campaign).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn set_campaign_status(
@@ -595,9 +573,8 @@ impl kefu_store::Surveys for DbStore {
         sqlx::query("UPDATE survey_links SET opted_out_at = COALESCE(opted_out_at, $2) WHERE id = $1")
             .bind(link_id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Self::survey_link_in(self.reader(), link_id).await
     }
     #[tracing::instrument(skip_all)]
@@ -631,15 +608,13 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn final_responses(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyResponse>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE ORDER BY id",
             crate::portable::surveys::RESPONSE_COLUMNS
         )))
         .bind(survey_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::response)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::response).collect()
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_segments(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
@@ -729,9 +704,8 @@ impl kefu_store::Surveys for DbStore {
         let stats = builder.finish().map_err(kefu_store::StoreError::Refused)?;
         sqlx::query("DELETE FROM survey_stats WHERE survey_id = $1")
             .bind(survey_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         for r in &stats {
             sqlx::query(
                 "INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) \
@@ -743,9 +717,8 @@ impl kefu_store::Surveys for DbStore {
             .bind(&r.accumulator)
             .bind(r.n)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(read)

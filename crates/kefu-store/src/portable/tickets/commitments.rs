@@ -1,7 +1,7 @@
 //! Service commitments: what the organisation promises, and the facts they are measured on.
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err};
+use crate::portable::{Backend, Run, db_err};
 
 pub(crate) async fn commitments(store: &DbStore) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
     /// The columns of the SELECT below, in order.
@@ -113,10 +113,9 @@ pub(crate) async fn save_commitment(
 pub(crate) async fn delete_commitment(store: &DbStore, id: i64) -> kefu_store::StoreResult<()> {
     let r = sqlx::query("DELETE FROM commitments WHERE id = $1")
         .bind(id)
-        .execute(store.writer())
-        .await
-        .map_err(db_err)?;
-    if r.rows_affected() == 0 {
+        .run(store.writer())
+        .await?;
+    if r == 0 {
         Err(kefu_store::StoreError::NotFound)
     } else {
         Ok(())

@@ -2,7 +2,7 @@
 
 use super::{batch, commitments, rows};
 use crate::DbStore;
-use crate::portable::{Backend, db_err};
+use crate::portable::{Backend, Run, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Tickets for DbStore {
@@ -19,15 +19,13 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_by_follow_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.follow_token_hash = $1",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(token_hash)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::ticket)
         .await
-        .map_err(db_err)?;
-        rows::ticket(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_tickets(&self, f: &kefu_store::TicketFilter) -> kefu_store::StoreResult<Vec<kefu_store::Ticket>> {
@@ -115,29 +113,25 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_messages(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::TicketMessage>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM ticket_messages WHERE ticket_id = $1 ORDER BY id",
             crate::portable::tickets::MESSAGE_COLUMNS
         )))
         .bind(id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::message)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::message).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_by_message_id(&self, message_id: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = (SELECT ticket_id FROM ticket_messages WHERE message_id = $1 \
                 UNION ALL SELECT ticket_id FROM notifications WHERE message_id = $1 AND ticket_id IS NOT NULL \
                 LIMIT 1)",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(message_id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::ticket)
         .await
-        .map_err(db_err)?;
-        rows::ticket(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn record_notification(&self, n: &kefu_store::Notification) -> kefu_store::StoreResult<i64> {
@@ -315,9 +309,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(token_hash)
             .bind(ticket_id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all)]
@@ -333,10 +326,9 @@ impl kefu_store::Tickets for DbStore {
         let r = sqlx::query("UPDATE incident_shares SET revoked_at = $2 WHERE ticket_id = $1 AND revoked_at IS NULL")
             .bind(ticket_id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected())
+            .run(self.writer())
+            .await?;
+        Ok(r)
     }
     #[tracing::instrument(skip_all)]
     async fn commitments(&self) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
@@ -438,10 +430,9 @@ impl kefu_store::Tickets for DbStore {
     async fn delete_macro(&self, id: i64) -> kefu_store::StoreResult<()> {
         let r = sqlx::query("DELETE FROM macros WHERE id = $1")
             .bind(id)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() == 0 {
+            .run(self.writer())
+            .await?;
+        if r == 0 {
             Err(kefu_store::StoreError::NotFound)
         } else {
             Ok(())
@@ -484,18 +475,11 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id, user_id = user_id))]
     async fn delete_saved_view(&self, id: i64, user_id: Option<i64>) -> kefu_store::StoreResult<()> {
-        let r =
-            sqlx::query("DELETE FROM saved_views WHERE id = $1 AND (user_id = $2 OR ($2 IS NULL AND user_id IS NULL))")
-                .bind(id)
-                .bind(user_id)
-                .execute(self.writer())
-                .await
-                .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            Err(kefu_store::StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        sqlx::query("DELETE FROM saved_views WHERE id = $1 AND (user_id = $2 OR ($2 IS NULL AND user_id IS NULL))")
+            .bind(id)
+            .bind(user_id)
+            .found(self.writer())
+            .await
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn notifications_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Notification>> {
@@ -613,15 +597,13 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn sla_policies(&self) -> kefu_store::StoreResult<Vec<kefu_store::SlaPolicy>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
                 resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
                 ORDER BY id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::policy)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::policy).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn tickets_due_for_check(&self, now: i64, limit: u32) -> kefu_store::StoreResult<Vec<i64>> {
@@ -761,16 +743,14 @@ impl kefu_store::Tickets for DbStore {
             .await
             .map_err(db_err)?
             .ok_or(kefu_store::StoreError::NotFound)?;
-        let row = sqlx::query(
+        sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
                 resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
                 WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::policy)
         .await
-        .map_err(db_err)?;
-        rows::policy(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_sla_policy(&self, id: i64) -> kefu_store::StoreResult<()> {
@@ -801,9 +781,8 @@ impl kefu_store::Tickets for DbStore {
         }
         sqlx::query("DELETE FROM sla_policies WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         tx.commit().await.map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
@@ -816,10 +795,7 @@ impl kefu_store::Tickets for DbStore {
     #[tracing::instrument(skip_all)]
     async fn replace_routing_rules(&self, rules: &[String], now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
-        sqlx::query("DELETE FROM routing_rules")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("DELETE FROM routing_rules").run(&mut *tx).await?;
         for (i, r) in rules.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO routing_rules (position, rule, active, created_at, updated_at) \
@@ -828,9 +804,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(i as i64)
             .bind(r)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         }
         tx.commit().await.map_err(db_err)
     }

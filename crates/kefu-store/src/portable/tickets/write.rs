@@ -1,7 +1,7 @@
 //! The ticket helpers the store methods share: the list query, a change inside a write transaction, messages, activity.
 
 use super::rows;
-use crate::portable::{Backend, db_err};
+use crate::portable::{Backend, Run, db_err};
 use crate::{Db, DbStore};
 
 impl DbStore {
@@ -192,9 +192,8 @@ impl DbStore {
         .bind(resolved_at)
         .bind(closed_at)
         .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         let msg = match &message {
             Some(m) => Some(Self::message_in(tx, id, m, now).await?),
             None => None,
@@ -301,9 +300,8 @@ impl DbStore {
         .bind(field)
         .bind(old)
         .bind(new)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         Ok(())
     }
 
@@ -313,7 +311,7 @@ impl DbStore {
         m: &kefu_store::NewMessage,
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::TicketMessage> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, body, \
                 body_html, channel, call_direction, call_seconds, message_id, created_at) \
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}",
@@ -331,24 +329,20 @@ impl DbStore {
         .bind(m.call_seconds)
         .bind(&m.message_id)
         .bind(now)
-        .fetch_one(&mut **tx)
+        .one(&mut **tx, rows::message)
         .await
-        .map_err(db_err)?;
-        rows::message(&row)
     }
 
     pub(crate) async fn ticket_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = $1",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(id)
-        .fetch_one(ex)
+        .one(ex, rows::ticket)
         .await
-        .map_err(db_err)?;
-        rows::ticket(&row)
     }
 }
