@@ -36,47 +36,37 @@ pub(crate) async fn portal_account(
     store: &DbStore,
     user_id: i64,
 ) -> kefu_store::StoreResult<Option<kefu_store::PortalAccount>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
             JOIN contacts k ON k.id = a.contact_id WHERE a.user_id = $1",
         rows::USER_COLS
     )))
     .bind(user_id)
-    .fetch_optional(store.reader())
+    .maybe(store.reader(), portal_account_row)
     .await
-    .map_err(db_err)?;
-    row.map(|r| {
-        Ok(kefu_store::PortalAccount {
-            user: rows::user(&r)?,
-            contact_id: rows::get(&r, "contact_id")?,
-            customer_id: rows::get(&r, "customer_id")?,
-        })
-    })
-    .transpose()
 }
 
 pub(crate) async fn portal_accounts_of(
     store: &DbStore,
     customer_id: i64,
 ) -> kefu_store::StoreResult<Vec<kefu_store::PortalAccount>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
             JOIN contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id",
         rows::USER_COLS
     )))
     .bind(customer_id)
-    .fetch_all(store.reader())
+    .all(store.reader(), portal_account_row)
     .await
-    .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(kefu_store::PortalAccount {
-                user: rows::user(r)?,
-                contact_id: rows::get(r, "contact_id")?,
-                customer_id: rows::get(r, "customer_id")?,
-            })
-        })
-        .collect()
+}
+
+/// A portal account row: the user's columns, then its contact and the contact's customer.
+fn portal_account_row(r: &rows::DbRow) -> kefu_store::StoreResult<kefu_store::PortalAccount> {
+    Ok(kefu_store::PortalAccount {
+        user: rows::user(r)?,
+        contact_id: rows::get(r, "contact_id")?,
+        customer_id: rows::get(r, "customer_id")?,
+    })
 }
 
 pub(crate) async fn create_invitation(

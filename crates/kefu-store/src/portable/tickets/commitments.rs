@@ -67,29 +67,20 @@ pub(crate) async fn save_commitment(
     store: &DbStore,
     c: &kefu_store::Commitment,
 ) -> kefu_store::StoreResult<kefu_store::Commitment> {
-    let id: i64 = if c.id == 0 {
+    // Both statements take the commitment's values in the same order, the update after its id.
+    let save = if c.id == 0 {
         sqlx::query_scalar(
             "INSERT INTO commitments (title_en, title_zh, metric, kind, within_minutes, target_percent, published, \
                 position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
         )
-        .bind(&c.title_en)
-        .bind(&c.title_zh)
-        .bind(c.metric.as_str())
-        .bind(c.kind.map(|k| k.as_str()))
-        .bind(c.within_minutes)
-        .bind(c.target_percent)
-        .bind(c.published)
-        .bind(c.position)
-        .bind(c.updated_at)
-        .fetch_one(store.writer())
-        .await
-        .map_err(db_err)?
     } else {
         sqlx::query_scalar(
             "UPDATE commitments SET title_en = $2, title_zh = $3, metric = $4, kind = $5, within_minutes = $6, \
                 target_percent = $7, published = $8, position = $9, updated_at = $10 WHERE id = $1 RETURNING id",
         )
         .bind(c.id)
+    };
+    let id: i64 = save
         .bind(&c.title_en)
         .bind(&c.title_zh)
         .bind(c.metric.as_str())
@@ -101,8 +92,7 @@ pub(crate) async fn save_commitment(
         .bind(c.updated_at)
         .fetch_one(store.writer())
         .await
-        .map_err(db_err)?
-    };
+        .map_err(db_err)?;
     commitments(store)
         .await?
         .into_iter()
