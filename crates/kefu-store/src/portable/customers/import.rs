@@ -226,38 +226,28 @@ pub(crate) async fn import_customers(
                         .fetch_optional(&mut *tx)
                         .await
                         .map_err(db_err)?;
-                match primary {
-                    Some(cid) => {
-                        sqlx::query(
-                            "UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, \
+                // Both statements take the contact's values in the same order, after whom they are of.
+                let save = match primary {
+                    Some(cid) => sqlx::query(
+                        "UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, \
                                 updated_at = $6 WHERE id = $1",
-                        )
-                        .bind(cid)
-                        .bind(phone)
-                        .bind(phone_norm)
-                        .bind(email)
-                        .bind(style)
-                        .bind(now)
-                        .run(&mut *tx)
-                        .await?;
-                    }
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, \
+                    )
+                    .bind(cid),
+                    None => sqlx::query(
+                        "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, \
                                 preferred_channel, social_style, is_primary, created_at, updated_at) \
                                 VALUES ($1, $2, $3, $4, $5, '', NULL, '', $6, TRUE, $7, $7)",
-                        )
-                        .bind(id)
-                        .bind(&r.name)
-                        .bind(phone)
-                        .bind(phone_norm)
-                        .bind(email)
-                        .bind(style)
-                        .bind(now)
-                        .run(&mut *tx)
-                        .await?;
-                    }
-                }
+                    )
+                    .bind(id)
+                    .bind(&r.name),
+                };
+                save.bind(phone)
+                    .bind(phone_norm)
+                    .bind(email)
+                    .bind(style)
+                    .bind(now)
+                    .run(&mut *tx)
+                    .await?;
             }
             ids[i] = id;
             counts.updated += 1;

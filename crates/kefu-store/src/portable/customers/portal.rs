@@ -36,28 +36,31 @@ pub(crate) async fn portal_account(
     store: &DbStore,
     user_id: i64,
 ) -> kefu_store::StoreResult<Option<kefu_store::PortalAccount>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
-            JOIN contacts k ON k.id = a.contact_id WHERE a.user_id = $1",
-        rows::USER_COLS
-    )))
-    .bind(user_id)
-    .maybe(store.reader(), portal_account_row)
-    .await
+    sqlx::query(sqlx::AssertSqlSafe(portal_accounts_where("a.user_id = $1")))
+        .bind(user_id)
+        .maybe(store.reader(), portal_account_row)
+        .await
 }
 
 pub(crate) async fn portal_accounts_of(
     store: &DbStore,
     customer_id: i64,
 ) -> kefu_store::StoreResult<Vec<kefu_store::PortalAccount>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
-            JOIN contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id",
-        rows::USER_COLS
+    sqlx::query(sqlx::AssertSqlSafe(portal_accounts_where(
+        "k.customer_id = $1 ORDER BY u.id",
     )))
     .bind(customer_id)
     .all(store.reader(), portal_account_row)
     .await
+}
+
+/// The portal accounts (rows for [`portal_account_row`]) that meet `cond`.
+fn portal_accounts_where(cond: &str) -> String {
+    format!(
+        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
+            JOIN contacts k ON k.id = a.contact_id WHERE {cond}",
+        rows::USER_COLS
+    )
 }
 
 /// A portal account row: the user's columns, then its contact and the contact's customer.

@@ -1,66 +1,39 @@
 //! Service commitments: what the organisation promises, and the facts they are measured on.
 
 use crate::DbStore;
+use crate::portable::rows::{DbRow, data, get};
 use crate::portable::{Backend, Run, db_err};
 
 pub(crate) async fn commitments(store: &DbStore) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
-    /// The columns of the SELECT below, in order.
-    type CommitmentRow = (
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i64,
-        bool,
-        i64,
-        i64,
-        i64,
-    );
-    let rows: Vec<CommitmentRow> = sqlx::query_as(
+    sqlx::query(
         "SELECT id, title_en, title_zh, metric, kind, within_minutes, target_percent, published, position, \
             created_at, updated_at FROM commitments ORDER BY position, id",
     )
-    .fetch_all(store.reader())
+    .all(store.reader(), commitment)
     .await
-    .map_err(db_err)?;
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                title_en,
-                title_zh,
-                metric,
-                kind,
-                within_minutes,
-                target_percent,
-                published,
-                position,
-                created_at,
-                updated_at,
-            )| {
-                Ok(kefu_store::Commitment {
-                    id,
-                    title_en,
-                    title_zh,
-                    metric: kefu_core::commitment::CommitmentMetric::parse(&metric)
-                        .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
-                    kind: kind
-                        .as_deref()
-                        .map(kefu_core::ticket::Kind::parse)
-                        .transpose()
-                        .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
-                    within_minutes,
-                    target_percent,
-                    published,
-                    position,
-                    created_at,
-                    updated_at,
-                })
-            },
-        )
-        .collect()
+}
+
+/// A commitment row.
+fn commitment(row: &DbRow) -> kefu_store::StoreResult<kefu_store::Commitment> {
+    let metric: String = get(row, "metric")?;
+    let kind: Option<String> = get(row, "kind")?;
+    Ok(kefu_store::Commitment {
+        id: get(row, "id")?,
+        title_en: get(row, "title_en")?,
+        title_zh: get(row, "title_zh")?,
+        metric: kefu_core::commitment::CommitmentMetric::parse(&metric).map_err(data)?,
+        kind: kind
+            .as_deref()
+            .map(kefu_core::ticket::Kind::parse)
+            .transpose()
+            .map_err(data)?,
+        within_minutes: get(row, "within_minutes")?,
+        target_percent: get(row, "target_percent")?,
+        published: get(row, "published")?,
+        position: get(row, "position")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
 }
 
 pub(crate) async fn save_commitment(
