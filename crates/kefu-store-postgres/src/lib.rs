@@ -4,6 +4,7 @@
 //! The SQL both databases share is the `portable` module (compiled here from
 //! `kefu-store/src/portable/`).
 
+use crate::portable::Values;
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -55,24 +56,21 @@ impl PostgresStore {
 
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         let has: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
+            .value(&self.pool)
+            .await?;
         if !has {
             return Ok(vec![]);
         }
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-            .fetch_all(&self.pool)
+            .values(&self.pool)
             .await
-            .map_err(db_err)
     }
 
     async fn table_columns(&self, table: &str) -> StoreResult<Vec<(String, String)>> {
         sqlx::query_as("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position")
             .bind(table)
-            .fetch_all(&self.pool)
+            .values(&self.pool)
             .await
-            .map_err(db_err)
     }
 }
 
@@ -307,9 +305,8 @@ impl Admin for PostgresStore {
             return Ok(true);
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
+            .value(&self.pool)
+            .await?;
         Ok(n == 0)
     }
 

@@ -3,6 +3,7 @@
 //! readers. The SQL both databases share is the `portable` module (compiled here from
 //! `kefu-store/src/portable/`); what is SQLite's own (job claims, search, backups) is here.
 
+use crate::portable::Values;
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -131,16 +132,14 @@ impl SqliteStore {
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         let has: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_one(&self.writer)
-                .await
-                .map_err(db_err)?;
+                .value(&self.writer)
+                .await?;
         if has == 0 {
             return Ok(vec![]);
         }
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-            .fetch_all(&self.writer)
+            .values(&self.writer)
             .await
-            .map_err(db_err)
     }
 
     async fn table_columns(&self, table: &str) -> StoreResult<Vec<String>> {
@@ -355,9 +354,8 @@ impl Admin for SqliteStore {
             return Ok(true);
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.reader)
-            .await
-            .map_err(db_err)?;
+            .value(&self.reader)
+            .await?;
         Ok(n == 0)
     }
 

@@ -32,13 +32,7 @@ pub async fn customers_and_the_channel_tree(s: DynStore) {
         "external ids are unique"
     );
 
-    let chain: Vec<i64> = s
-        .customer_ancestors(consumer.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let chain: Vec<i64> = ids(s.customer_ancestors(consumer.id).await);
     assert_eq!(
         chain,
         vec![agent.id, wholesaler.id, retailer.id],
@@ -46,21 +40,9 @@ pub async fn customers_and_the_channel_tree(s: DynStore) {
     );
     let counts = s.subtree_counts(agent.id).await.unwrap();
     assert_eq!(counts, vec![("end".to_owned(), 2), ("intermediate".to_owned(), 2)]);
-    let ends: Vec<i64> = s
-        .subtree_customers(agent.id, Some(End), 0, 50)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let ends: Vec<i64> = ids(s.subtree_customers(agent.id, Some(End), 0, 50).await);
     assert_eq!(ends, vec![consumer.id, other.id]);
-    let page: Vec<i64> = s
-        .subtree_customers(agent.id, None, wholesaler.id, 2)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let page: Vec<i64> = ids(s.subtree_customers(agent.id, None, wholesaler.id, 2).await);
     assert_eq!(page, vec![retailer.id, consumer.id], "pages go by id");
 
     // Cycles are refused and change nothing.
@@ -76,13 +58,7 @@ pub async fn customers_and_the_channel_tree(s: DynStore) {
     // Move the retailer (with its consumer) straight under the agent.
     let moved = s.move_customer(retailer.id, Some(agent.id), T0 + 1).await.unwrap();
     assert_eq!(moved.parent_id, Some(agent.id));
-    let chain: Vec<i64> = s
-        .customer_ancestors(consumer.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let chain: Vec<i64> = ids(s.customer_ancestors(consumer.id).await);
     assert_eq!(chain, vec![agent.id, retailer.id], "the subtree moved along");
     assert_eq!(
         s.subtree_counts(wholesaler.id).await.unwrap(),

@@ -113,3 +113,8 @@ pub(crate) async fn add_customer(
 ) -> Customer {
     s.create_customer(new_customer(name, kind, parent)).await.unwrap()
 }
+
+/// The ids of the customers a read found, in its order.
+pub(crate) fn ids(found: StoreResult<Vec<Customer>>) -> Vec<i64> {
+    found.unwrap().iter().map(|c| c.id).collect()
+}

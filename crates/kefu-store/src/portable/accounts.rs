@@ -1,6 +1,6 @@
 //! Departments, users and their departments, and the organisation settings.
 
-use crate::portable::{Backend, Run, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 use crate::{Db, DbStore};
 
 #[async_trait::async_trait]
@@ -53,9 +53,8 @@ impl kefu_store::Accounts for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let is_default: bool = sqlx::query_scalar("SELECT is_default FROM departments WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
         if is_default {
             return Err(kefu_store::StoreError::Refused(
                 "the default department cannot be deleted".into(),
@@ -93,9 +92,8 @@ impl kefu_store::Accounts for DbStore {
     #[tracing::instrument(skip_all)]
     async fn department_member_counts(&self) -> kefu_store::StoreResult<Vec<(i64, i64)>> {
         sqlx::query_as("SELECT department_id, COUNT(*) FROM user_departments GROUP BY department_id")
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
 
     #[tracing::instrument(skip_all)]
@@ -140,9 +138,8 @@ impl kefu_store::Accounts for DbStore {
     #[tracing::instrument(skip_all)]
     async fn count_users(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn update_user(
@@ -212,9 +209,8 @@ impl kefu_store::Accounts for DbStore {
         )
         .bind(id)
         .bind(lock_until)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
     #[tracing::instrument(skip_all, fields(id = id))]
@@ -234,9 +230,8 @@ impl kefu_store::Settings for DbStore {
     async fn get_setting(&self, key: &str) -> kefu_store::StoreResult<Option<serde_json::Value>> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(db_err)?;
+            .value_if_any(self.reader())
+            .await?;
         v.map(|s| serde_json::from_str(&s).map_err(|e| kefu_store::StoreError::Data(e.to_string())))
             .transpose()
     }
@@ -271,16 +266,14 @@ impl DbStore {
         .bind(u.language.map(|l| l.code()))
         .bind(&u.password_hash)
         .bind(u.now)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut **tx)
+        .await?;
         let mut departments = u.departments.clone();
         if departments.is_empty() && u.role.belongs_to_departments() {
             departments.push(
                 sqlx::query_scalar("SELECT id FROM departments WHERE is_default = TRUE")
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_err)?,
+                    .value(&mut **tx)
+                    .await?,
             );
         }
         for d in departments {

@@ -4,7 +4,7 @@
 //! and what a database must be told before a restore, stays in each backend.
 
 use crate::Db;
-use crate::portable::{REFRESH_PATH_DESCENDANTS_SQL, Run, db_err};
+use crate::portable::{REFRESH_PATH_DESCENDANTS_SQL, Run, Values, db_err};
 use kefu_store::{Dump, DumpTable, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::Transaction;
 
@@ -32,9 +32,8 @@ pub(crate) fn refuse_newer_schema(status: &SchemaStatus, known: &[i64]) -> Store
 /// The migration version a backup is taken at.
 pub(crate) async fn schema_version(tx: &mut Transaction<'static, Db>) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-        .fetch_one(&mut **tx)
+        .value(&mut **tx)
         .await
-        .map_err(db_err)
 }
 
 /// A backup of `tables` by the `backend`, at `schema_version`.

@@ -1,7 +1,7 @@
 //! The job queue (claims come from the backend) and the webhook endpoints and deliveries.
 
 use crate::DbStore;
-use crate::portable::{Backend, Run, db_err, rows};
+use crate::portable::{Backend, Run, Values, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Jobs for DbStore {
@@ -27,9 +27,8 @@ impl kefu_store::Jobs for DbStore {
         .bind(j.run_at)
         .bind(j.unique_key)
         .bind(j.now)
-        .fetch_optional(self.writer())
+        .value_if_any(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> kefu_store::StoreResult<bool> {
@@ -105,9 +104,8 @@ impl kefu_store::Jobs for DbStore {
     #[tracing::instrument(skip_all)]
     async fn job_counts(&self) -> kefu_store::StoreResult<Vec<(kefu_store::JobStatus, i64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-            .fetch_all(self.reader())
-            .await
-            .map_err(db_err)?;
+            .values(self.reader())
+            .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(s, n)| kefu_store::JobStatus::parse(&s).map(|s| (s, n)))
@@ -206,9 +204,8 @@ impl kefu_store::Webhooks for DbStore {
         .bind(d.error)
         .bind(d.duration_ms)
         .bind(d.at)
-        .fetch_one(self.writer())
+        .value(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(webhook_id = webhook_id))]
     async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Delivery>> {

@@ -23,7 +23,7 @@ pub(crate) mod tickets;
 
 pub(crate) use backend::Backend;
 pub(crate) use error::db_err;
-pub(crate) use run::Run;
+pub(crate) use run::{On, Run, Values};
 
 /// "Customer `c` is the customer bound as `$2` or beneath it", or any customer when `$2` is NULL.
 pub const WITHIN_SQL: &str =

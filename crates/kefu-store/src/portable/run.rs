@@ -1,5 +1,7 @@
 //! The steps of running one statement, written once: run it on a pool or inside a transaction,
 //! map the sqlx error to the store's, decode the rows, and read "no row changed" as `NotFound`.
+//! [`Run`] is for statements whose rows a decoder reads; [`Values`] for those that sqlx reads
+//! into a value or a tuple itself (`query_scalar`, `query_as`).
 
 use crate::Db;
 use crate::portable::backend::DbRow;
@@ -67,3 +69,45 @@ impl Run for DbQuery<'_> {
         }
     }
 }
+
+/// Runs a bound `query_scalar` or `query_as` statement on `on` and hands back the store's result.
+pub(crate) trait Values<O> {
+    /// The one value of the statement (`NotFound` when there is none).
+    fn value<'c>(self, on: impl On<'c>) -> impl Future<Output = StoreResult<O>> + Send;
+
+    /// The value of the statement, if any.
+    fn value_if_any<'c>(self, on: impl On<'c>) -> impl Future<Output = StoreResult<Option<O>>> + Send;
+
+    /// Every value of the statement.
+    fn values<'c>(self, on: impl On<'c>) -> impl Future<Output = StoreResult<Vec<O>>> + Send;
+}
+
+/// A `query_scalar` statement of the backend's database with its parameters bound.
+type DbScalar<'q, O> = sqlx::query::QueryScalar<'q, Db, O, <Db as sqlx::Database>::Arguments>;
+/// A `query_as` statement of the backend's database with its parameters bound.
+type DbQueryAs<'q, O> = sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>;
+
+/// The two statement types have the same three fetches, under different bounds on what they read.
+macro_rules! values_of {
+    ($query:ident where $($bound:tt)*) => {
+        impl<O> Values<O> for $query<'_, O>
+        where
+            O: Send + Unpin + 'static,
+            $($bound)*
+        {
+            async fn value<'c>(self, on: impl On<'c>) -> StoreResult<O> {
+                self.fetch_one(on).await.map_err(db_err)
+            }
+
+            async fn value_if_any<'c>(self, on: impl On<'c>) -> StoreResult<Option<O>> {
+                self.fetch_optional(on).await.map_err(db_err)
+            }
+
+            async fn values<'c>(self, on: impl On<'c>) -> StoreResult<Vec<O>> {
+                self.fetch_all(on).await.map_err(db_err)
+            }
+        }
+    };
+}
+values_of!(DbScalar where (O,): Send + Unpin + for<'r> sqlx::FromRow<'r, DbRow>,);
+values_of!(DbQueryAs where O: for<'r> sqlx::FromRow<'r, DbRow>,);

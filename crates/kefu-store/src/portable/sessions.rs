@@ -1,7 +1,7 @@
 //! Sessions, API tokens, the audit log and the rate-limit windows.
 
 use crate::DbStore;
-use crate::portable::{Backend, Run, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Sessions for DbStore {
@@ -160,9 +160,8 @@ impl kefu_store::Audit for DbStore {
         .bind(e.target)
         .bind(e.detail.to_string())
         .bind(e.ip)
-        .fetch_one(self.writer())
+        .value(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn list_audit(&self, before: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::AuditEntry>> {
@@ -187,9 +186,8 @@ impl kefu_store::RateLimits for DbStore {
         )
         .bind(key)
         .bind(window_start)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
     #[tracing::instrument(skip_all)]

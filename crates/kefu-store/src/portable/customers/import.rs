@@ -1,6 +1,6 @@
 //! Bulk writes of customers and purchases: one transaction each, multi-row statements.
 
-use crate::portable::{Backend, Run, db_err};
+use crate::portable::{Backend, Run, Values, db_err};
 use crate::{Db, DbStore};
 
 /// A purchase import: one write transaction; the backend's `write_purchases` writes each batch.
@@ -24,9 +24,8 @@ impl kefu_store::PurchaseImport for PortablePurchaseImport {
     async fn commit(self: Box<Self>) -> kefu_store::StoreResult<kefu_store::ImportCounts> {
         let mut tx = self.tx;
         let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
         DbStore::bulk_write_ends(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(kefu_store::ImportCounts::from_totals(self.before, after, self.written))
@@ -223,9 +222,8 @@ pub(crate) async fn import_customers(
                 let primary: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM contacts WHERE customer_id = $1 AND is_primary = TRUE")
                         .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        .value_if_any(&mut *tx)
+                        .await?;
                 // Both statements take the contact's values in the same order, after whom they are of.
                 let save = match primary {
                     Some(cid) => sqlx::query(
@@ -265,9 +263,8 @@ pub(crate) async fn begin_purchase_import(
     let mut tx = store.write_tx().await.map_err(db_err)?;
     DbStore::bulk_write_begins(&mut tx).await?;
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut *tx)
+        .await?;
     Ok(Box::new(PortablePurchaseImport {
         tx,
         now,

@@ -5,7 +5,7 @@ mod portal;
 mod tree;
 
 use crate::DbStore;
-use crate::portable::{Backend, Run, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Customers for DbStore {
@@ -29,9 +29,8 @@ impl kefu_store::Customers for DbStore {
         .bind(c.account_manager_id)
         .bind(&c.notes)
         .bind(c.now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
                 VALUES ($1, $1, 0, $2, TRUE)",
@@ -166,9 +165,8 @@ impl kefu_store::Customers for DbStore {
     #[tracing::instrument(skip_all)]
     async fn count_customers(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL")
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn customer_ancestors(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
@@ -190,9 +188,8 @@ impl kefu_store::Customers for DbStore {
                 AND depth > 0 GROUP BY descendant_kind ORDER BY descendant_kind",
         )
         .bind(id)
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn subtree_customers(
@@ -298,9 +295,8 @@ impl kefu_store::Customers for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM purchases WHERE external_id = $1")
             .bind(&p.external_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
         let row = match existing {
             Some(id) => sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE purchases SET customer_id = $2, purchased_on = $3, amount_minor = $4, currency = $5, \
@@ -350,9 +346,8 @@ impl kefu_store::Customers for DbStore {
             "SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases \
                 WHERE deleted_at IS NULL GROUP BY customer_id ORDER BY customer_id",
         )
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -456,9 +451,8 @@ impl kefu_store::Customers for DbStore {
             sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
                 .bind(root)
                 .bind(id)
-                .fetch_one(self.reader())
-                .await
-                .map_err(db_err)?;
+                .value(self.reader())
+                .await?;
         Ok(n > 0)
     }
     #[tracing::instrument(skip_all)]
@@ -508,9 +502,8 @@ impl kefu_store::Customers for DbStore {
                 ORDER BY second_id DESC, first_id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(first_id, second_id, reason, value)| kefu_store::DuplicatePair {
@@ -543,9 +536,8 @@ impl kefu_store::Customers for DbStore {
         let customer_id: i64 =
             sqlx::query_scalar("SELECT customer_id FROM contacts WHERE id = $1 AND deleted_at IS NULL")
                 .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .value(&mut *tx)
+                .await?;
         if p.is_primary == Some(true) {
             sqlx::query("UPDATE contacts SET is_primary = FALSE WHERE customer_id = $1")
                 .bind(customer_id)
@@ -587,9 +579,8 @@ impl kefu_store::Customers for DbStore {
                 AND u.disabled = FALSE",
         )
         .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut *tx)
+        .await?;
         if linked > 0 {
             return Err(kefu_store::StoreError::Refused(
                 "this contact has a portal account: disable the account first".into(),
@@ -732,9 +723,8 @@ impl kefu_store::Customers for DbStore {
         )
         .bind(prefix)
         .bind(now)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .values(&mut *tx)
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
@@ -768,8 +758,7 @@ impl kefu_store::Customers for DbStore {
             "SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS NULL \
                 AND p.deleted_at IS NULL",
         )
-        .fetch_one(self.reader())
+        .value(self.reader())
         .await
-        .map_err(db_err)
     }
 }

@@ -1,7 +1,7 @@
 //! Portal accounts of contacts and their invitations.
 
 use crate::DbStore;
-use crate::portable::{Backend, Run, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 
 pub(crate) async fn create_portal_user(
     store: &DbStore,
@@ -14,9 +14,8 @@ pub(crate) async fn create_portal_user(
             AND k.deleted_at IS NULL AND c.deleted_at IS NULL",
     )
     .bind(contact_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    .value(&mut *tx)
+    .await?;
     let user = DbStore::insert_user_in(&mut tx, &u).await?;
     sqlx::query("INSERT INTO portal_accounts (user_id, contact_id, created_at) VALUES ($1, $2, $3)")
         .bind(user.id)
@@ -102,9 +101,8 @@ pub(crate) async fn accept_invitation(
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    .value(&mut *tx)
+    .await?;
     sqlx::query(
         "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1 \
             AND disabled = FALSE",
@@ -132,8 +130,7 @@ pub(crate) async fn invitation_is_live(store: &DbStore, token_hash: &str, now: i
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_one(store.reader())
-    .await
-    .map_err(db_err)?;
+    .value(store.reader())
+    .await?;
     Ok(n > 0)
 }

@@ -1,13 +1,10 @@
 //! The channel tree: its closure-table paths, moves and merges.
 
-use crate::portable::{Backend, Run, db_err, rows};
+use crate::portable::{Backend, On, Run, Values, db_err, rows};
 use crate::{Db, DbStore};
 
 impl DbStore {
-    pub(crate) async fn customer_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::Customer>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
+    pub(crate) async fn customer_in<'e>(ex: impl On<'e>, id: i64) -> kefu_store::StoreResult<kefu_store::Customer> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.id = $1",
             rows::CUSTOMER_COLS
@@ -35,9 +32,8 @@ impl DbStore {
                 sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
                     .bind(id)
                     .bind(p)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
+                    .value(&mut **tx)
+                    .await?;
             if inside > 0 {
                 return Err(kefu_store::StoreError::Cycle);
             }
@@ -103,18 +99,16 @@ pub(crate) async fn merge_customers(
         sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
             .bind(from)
             .bind(into)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
     if beneath > 0 {
         return Err(kefu_store::StoreError::Cycle);
     }
     // Every table that names a customer moves its rows here (tickets, visits, answers as they land).
     let children: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE parent_id = $1 ORDER BY id")
         .bind(from)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .values(&mut *tx)
+        .await?;
     for child in children {
         DbStore::move_in(&mut tx, child, Some(into), now).await?;
     }

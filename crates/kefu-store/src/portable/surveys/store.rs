@@ -2,7 +2,7 @@
 
 use super::rows;
 use crate::DbStore;
-use crate::portable::{Backend, Run, db_err};
+use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Surveys for DbStore {
@@ -49,9 +49,8 @@ impl kefu_store::Surveys for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let dim: Option<i64> = sqlx::query_scalar("SELECT id FROM survey_dimensions WHERE code = $1")
             .bind(&i.dimension)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
         let Some(dim) = dim else {
             return Err(kefu_store::StoreError::Refused(format!(
                 "no dimension {:?}",
@@ -196,9 +195,8 @@ impl kefu_store::Surveys for DbStore {
                 WHERE s.survey_id = $1 ORDER BY s.position",
         )
         .bind(survey_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -288,9 +286,8 @@ impl kefu_store::Surveys for DbStore {
             )
             .bind(w.link_id)
             .bind(w.now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
             let Some(survey) = survey else {
                 out.push(Err(kefu_store::StoreError::Conflict {
                     what: "the survey link is answered, opted out or expired".into(),
@@ -436,18 +433,16 @@ impl kefu_store::Surveys for DbStore {
             "SELECT DISTINCT customer_id FROM survey_links WHERE created_at >= $1 AND customer_id IS NOT NULL",
         )
         .bind(since)
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn opted_out_customers(&self) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT customer_id FROM survey_links WHERE opted_out_at IS NOT NULL AND customer_id IS NOT NULL",
         )
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn staff_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::StaffRow>> {
@@ -455,9 +450,8 @@ impl kefu_store::Surveys for DbStore {
             "SELECT id, name, email, role, language FROM users WHERE disabled = FALSE AND role <> 'customer' \
                 ORDER BY id",
         )
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(user_id, name, email, role, language)| kefu_store::StaffRow {
@@ -473,18 +467,16 @@ impl kefu_store::Surveys for DbStore {
     async fn recently_surveyed_users(&self, since: i64) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar("SELECT DISTINCT user_id FROM survey_links WHERE created_at >= $1 AND user_id IS NOT NULL")
             .bind(since)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn opted_out_users(&self) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT user_id FROM survey_links WHERE opted_out_at IS NOT NULL AND user_id IS NOT NULL",
         )
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn record_campaign_run(
@@ -500,9 +492,8 @@ impl kefu_store::Surveys for DbStore {
         )
         .bind(campaign_id)
         .bind(now)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value_if_any(&mut *tx)
+        .await?;
         let run = run.ok_or(kefu_store::StoreError::NotFound)?;
         let mut out = Vec::with_capacity(links.len());
         for l in links {
@@ -563,9 +554,8 @@ impl kefu_store::Surveys for DbStore {
     async fn ticket_has_survey_link(&self, ticket_id: i64) -> kefu_store::StoreResult<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_links WHERE ticket_id = $1")
             .bind(ticket_id)
-            .fetch_one(self.reader())
-            .await
-            .map_err(db_err)?;
+            .value(self.reader())
+            .await?;
         Ok(n > 0)
     }
     #[tracing::instrument(skip_all, fields(link_id = link_id))]
@@ -593,9 +583,8 @@ impl kefu_store::Surveys for DbStore {
         .bind(segment)
         .bind(from)
         .bind(to)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(segment, period, accumulator, n)| kefu_store::StatsRow {
@@ -620,17 +609,15 @@ impl kefu_store::Surveys for DbStore {
     async fn survey_segments(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT DISTINCT segment FROM survey_stats WHERE survey_id = $1 ORDER BY segment")
             .bind(survey_id)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_respondents(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT respondent FROM survey_responses WHERE survey_id = $1 AND respondent IS NOT NULL")
             .bind(survey_id)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn import_survey_responses(
@@ -731,9 +718,8 @@ impl kefu_store::Surveys for DbStore {
         )
         .bind(survey_id)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_comments(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, i64)>> {
@@ -743,8 +729,7 @@ impl kefu_store::Surveys for DbStore {
         )
         .bind(survey_id)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
 }

@@ -1,18 +1,17 @@
 //! The survey helpers the store methods share inside a transaction: links, answers, the statistics fold.
 
 use super::rows;
-use crate::portable::Run;
-use crate::portable::db_err;
+use crate::portable::{On, Run, Values};
 use crate::{Db, DbStore};
 
 /// A statistics row's fold: its segment, period and old accumulator give the new one and its count.
 type Fold<'a> = dyn Fn(&str, &str, Option<&str>) -> Result<(String, i64), String> + Send + Sync + 'a;
 
 impl DbStore {
-    pub(crate) async fn survey_link_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::SurveyLink>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
+    pub(crate) async fn survey_link_in<'e>(
+        ex: impl On<'e>,
+        id: i64,
+    ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_links WHERE id = $1",
             crate::portable::surveys::LINK_COLUMNS
@@ -22,13 +21,10 @@ impl DbStore {
         .await
     }
 
-    pub(crate) async fn survey_response_in<'e, E>(
-        ex: E,
+    pub(crate) async fn survey_response_in<'e>(
+        ex: impl On<'e>,
         link_id: i64,
-    ) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
+    ) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_responses WHERE link_id = $1",
             crate::portable::surveys::RESPONSE_COLUMNS
@@ -38,10 +34,7 @@ impl DbStore {
         .await
     }
 
-    pub(crate) async fn bank_item_in<'e, E>(ex: E, code: &str) -> kefu_store::StoreResult<kefu_store::BankItem>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
+    pub(crate) async fn bank_item_in<'e>(ex: impl On<'e>, code: &str) -> kefu_store::StoreResult<kefu_store::BankItem> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} WHERE i.code = $1",
             crate::portable::surveys::BANK_ITEM_SQL
@@ -93,9 +86,8 @@ impl DbStore {
             .bind(segment)
             .bind(period)
             .bind(now)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut **tx)
+            .await?;
             let (acc, n) = fold(segment, period, old.as_deref()).map_err(kefu_store::StoreError::Refused)?;
             sqlx::query(
                 "UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 \

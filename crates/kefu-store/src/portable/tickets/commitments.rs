@@ -2,7 +2,7 @@
 
 use crate::DbStore;
 use crate::portable::rows::{DbRow, data, get};
-use crate::portable::{Backend, Run, db_err};
+use crate::portable::{Backend, Run, Values, db_err};
 
 pub(crate) async fn commitments(store: &DbStore) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
     sqlx::query(
@@ -108,7 +108,6 @@ pub(crate) async fn commitment_facts(
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(since)
         .bind(kind.map(|k| k.as_str()))
-        .fetch_all(store.reader())
+        .values(store.reader())
         .await
-        .map_err(db_err)
 }

@@ -2,7 +2,7 @@
 
 use super::{batch, commitments, rows};
 use crate::DbStore;
-use crate::portable::{Backend, Run, db_err};
+use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Tickets for DbStore {
@@ -148,9 +148,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(&n.status)
         .bind(&n.detail)
         .bind(n.created_at)
-        .fetch_one(self.writer())
+        .value(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn add_attachments(
@@ -176,9 +175,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(&f.data_base64)
             .bind(f.uploaded_by)
             .bind(f.now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
             ids.push(id);
         }
         tx.commit().await.map_err(db_err)?;
@@ -197,9 +195,8 @@ impl kefu_store::Tickets for DbStore {
     async fn attachment_data(&self, id: i64) -> kefu_store::StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT data FROM attachments WHERE id = $1")
             .bind(id)
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn attachments_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Attachment>> {
@@ -209,9 +206,8 @@ impl kefu_store::Tickets for DbStore {
     async fn categories(&self) -> kefu_store::StoreResult<Vec<kefu_store::Category>> {
         let rows: Vec<(i64, Option<i64>, String, String, i64)> =
             sqlx::query_as("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
-                .fetch_all(self.reader())
-                .await
-                .map_err(db_err)?;
+                .values(self.reader())
+                .await?;
         Ok(rows
             .into_iter()
             .map(|(id, parent_id, name_en, name_zh, created_at)| kefu_store::Category {
@@ -238,9 +234,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(name_en)
         .bind(name_zh)
         .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::Category {
             id,
             parent_id,
@@ -267,9 +262,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(body)
         .bind(author)
         .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::IncidentStep {
             id,
             ticket_id,
@@ -286,9 +280,8 @@ impl kefu_store::Tickets for DbStore {
                 ORDER BY at, id",
         )
         .bind(ticket_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -317,9 +310,8 @@ impl kefu_store::Tickets for DbStore {
     async fn incident_by_share(&self, token_hash: &str) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT ticket_id FROM incident_shares WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn revoke_incident_shares(&self, ticket_id: i64, now: i64) -> kefu_store::StoreResult<u64> {
@@ -364,9 +356,8 @@ impl kefu_store::Tickets for DbStore {
             "SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM macros \
                 ORDER BY title_en, id",
         )
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         rows.into_iter()
             .map(
                 |(id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at)| {
@@ -401,9 +392,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(&actions)
             .bind(m.created_by)
             .bind(m.updated_at)
-            .fetch_one(self.writer())
-            .await
-            .map_err(db_err)?
+            .value(self.writer())
+            .await?
         } else {
             sqlx::query_scalar(
                 "UPDATE macros SET title_en = $2, title_zh = $3, body_en = $4, body_zh = $5, actions = $6, \
@@ -416,9 +406,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(&m.body_zh)
             .bind(&actions)
             .bind(m.updated_at)
-            .fetch_one(self.writer())
-            .await
-            .map_err(db_err)?
+            .value(self.writer())
+            .await?
         };
         self.macros()
             .await?
@@ -445,9 +434,8 @@ impl kefu_store::Tickets for DbStore {
                 ORDER BY name, id",
         )
         .bind(user_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, user_id, name, query, created_at)| kefu_store::SavedView {
@@ -468,9 +456,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(&v.name)
         .bind(&v.query)
         .bind(v.created_at)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::SavedView { id, ..v.clone() })
     }
     #[tracing::instrument(skip_all, fields(id = id, user_id = user_id))]
@@ -499,9 +486,8 @@ impl kefu_store::Tickets for DbStore {
                 FROM notifications WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -538,9 +524,8 @@ impl kefu_store::Tickets for DbStore {
                 WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(
@@ -582,9 +567,8 @@ impl kefu_store::Tickets for DbStore {
     async fn calendars(&self) -> kefu_store::StoreResult<Vec<kefu_store::StoredCalendar>> {
         let rows: Vec<(i64, String, String, bool)> =
             sqlx::query_as("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
-                .fetch_all(self.reader())
-                .await
-                .map_err(db_err)?;
+                .values(self.reader())
+                .await?;
         Ok(rows
             .into_iter()
             .map(|(id, name, toml, is_default)| kefu_store::StoredCalendar {
@@ -613,9 +597,8 @@ impl kefu_store::Tickets for DbStore {
         )
         .bind(now)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn log_escalations(&self, steps: &[(i64, String)], now: i64) -> kefu_store::StoreResult<Vec<bool>> {
@@ -662,9 +645,8 @@ impl kefu_store::Tickets for DbStore {
     async fn escalations_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT step_key FROM ticket_escalations WHERE ticket_id = $1 ORDER BY at, step_key")
             .bind(ticket_id)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(department_id = department_id))]
     async fn department_agent_loads(&self, department_id: i64) -> kefu_store::StoreResult<Vec<(i64, u32)>> {
@@ -674,9 +656,8 @@ impl kefu_store::Tickets for DbStore {
                 u.id WHERE d.department_id = $1 AND u.role = 'agent' AND u.disabled = FALSE ORDER BY u.id",
         )
         .bind(department_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, n)| (id, u32::try_from(n.max(0)).unwrap_or(u32::MAX)))
@@ -697,9 +678,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(name)
         .bind(toml)
         .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::StoredCalendar {
             id,
             name,
@@ -739,9 +719,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(p.calendar_id)
             .bind(escalation)
             .bind(now)
-            .fetch_optional(self.writer())
-            .await
-            .map_err(db_err)?
+            .value_if_any(self.writer())
+            .await?
             .ok_or(kefu_store::StoreError::NotFound)?;
         sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
@@ -757,9 +736,8 @@ impl kefu_store::Tickets for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let is_default: Option<bool> = sqlx::query_scalar("SELECT is_default FROM sla_policies WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
         match is_default {
             None => return Err(kefu_store::StoreError::NotFound),
             Some(true) => {
@@ -771,9 +749,8 @@ impl kefu_store::Tickets for DbStore {
         }
         let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE sla_policy_id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
         if used > 0 {
             return Err(kefu_store::StoreError::Refused(format!(
                 "{used} tickets are measured by this policy; change it instead"
@@ -788,9 +765,8 @@ impl kefu_store::Tickets for DbStore {
     #[tracing::instrument(skip_all)]
     async fn routing_rules(&self) -> kefu_store::StoreResult<Vec<(i64, String)>> {
         sqlx::query_as("SELECT id, rule FROM routing_rules WHERE active = TRUE ORDER BY position, id")
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn replace_routing_rules(&self, rules: &[String], now: i64) -> kefu_store::StoreResult<()> {

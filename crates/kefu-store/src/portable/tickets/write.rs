@@ -2,7 +2,7 @@
 
 use super::rows;
 use crate::portable::run::DbQuery;
-use crate::portable::{Backend, Run, db_err};
+use crate::portable::{Backend, On, Run, db_err};
 use crate::{Db, DbStore};
 
 impl DbStore {
@@ -274,10 +274,7 @@ impl DbStore {
         .await
     }
 
-    pub(crate) async fn ticket_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
+    pub(crate) async fn ticket_in<'e>(ex: impl On<'e>, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = $1",
             crate::portable::tickets::TICKET_COLUMNS
