@@ -2,6 +2,7 @@
 
 use super::rows;
 use crate::DbStore;
+use crate::portable::rows::get;
 use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
@@ -575,7 +576,7 @@ impl kefu_store::Surveys for DbStore {
         from: Option<&str>,
         to: Option<&str>,
     ) -> kefu_store::StoreResult<Vec<kefu_store::StatsRow>> {
-        let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT segment, period, accumulator, n FROM survey_stats WHERE survey_id = $1 AND segment = $2 \
                 AND ($3 IS NULL OR period >= $3) AND ($4 IS NULL OR period <= $4) ORDER BY period",
         )
@@ -583,17 +584,15 @@ impl kefu_store::Surveys for DbStore {
         .bind(segment)
         .bind(from)
         .bind(to)
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(segment, period, accumulator, n)| kefu_store::StatsRow {
-                segment,
-                period,
-                accumulator,
-                n,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::StatsRow {
+                segment: get(r, "segment")?,
+                period: get(r, "period")?,
+                accumulator: get(r, "accumulator")?,
+                n: get(r, "n")?,
             })
-            .collect())
+        })
+        .await
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn final_responses(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyResponse>> {

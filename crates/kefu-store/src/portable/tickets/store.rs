@@ -2,6 +2,7 @@
 
 use super::{batch, commitments, rows};
 use crate::DbStore;
+use crate::portable::rows::get;
 use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
@@ -204,20 +205,17 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn categories(&self) -> kefu_store::StoreResult<Vec<kefu_store::Category>> {
-        let rows: Vec<(i64, Option<i64>, String, String, i64)> =
-            sqlx::query_as("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
-                .values(self.reader())
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, parent_id, name_en, name_zh, created_at)| kefu_store::Category {
-                id,
-                parent_id,
-                name_en,
-                name_zh,
-                created_at,
+        sqlx::query("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
+            .all(self.reader(), |r| {
+                Ok(kefu_store::Category {
+                    id: get(r, "id")?,
+                    parent_id: get(r, "parent_id")?,
+                    name_en: get(r, "name_en")?,
+                    name_zh: get(r, "name_zh")?,
+                    created_at: get(r, "created_at")?,
+                })
             })
-            .collect())
+            .await
     }
     #[tracing::instrument(skip_all)]
     async fn create_category(
@@ -275,26 +273,22 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn incident_steps(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::IncidentStep>> {
-        let rows: Vec<(i64, i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, ticket_id, at, body, author_user_id, created_at FROM incident_steps WHERE ticket_id = $1 \
                 ORDER BY at, id",
         )
         .bind(ticket_id)
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, at, body, author_user_id, created_at)| kefu_store::IncidentStep {
-                    id,
-                    ticket_id,
-                    at,
-                    body,
-                    author_user_id,
-                    created_at,
-                },
-            )
-            .collect())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::IncidentStep {
+                id: get(r, "id")?,
+                ticket_id: get(r, "ticket_id")?,
+                at: get(r, "at")?,
+                body: get(r, "body")?,
+                author_user_id: get(r, "author_user_id")?,
+                created_at: get(r, "created_at")?,
+            })
+        })
+        .await
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn add_incident_share(&self, ticket_id: i64, token_hash: &str, now: i64) -> kefu_store::StoreResult<()> {
@@ -429,23 +423,21 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn saved_views(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SavedView>> {
-        let rows: Vec<(i64, Option<i64>, String, String, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, user_id, name, query, created_at FROM saved_views WHERE user_id = $1 OR user_id IS NULL \
                 ORDER BY name, id",
         )
         .bind(user_id)
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, user_id, name, query, created_at)| kefu_store::SavedView {
-                id,
-                user_id,
-                name,
-                query,
-                created_at,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::SavedView {
+                id: get(r, "id")?,
+                user_id: get(r, "user_id")?,
+                name: get(r, "name")?,
+                query: get(r, "query")?,
+                created_at: get(r, "created_at")?,
             })
-            .collect())
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn create_saved_view(&self, v: &kefu_store::SavedView) -> kefu_store::StoreResult<kefu_store::SavedView> {
@@ -510,37 +502,24 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_activity(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Activity>> {
-        let rows: Vec<(
-            i64,
-            i64,
-            i64,
-            Option<i64>,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        )> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, ticket_id, at, actor_id, actor, field, old_value, new_value FROM ticket_activity \
                 WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(id)
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, at, actor_id, actor, field, old_value, new_value)| kefu_store::Activity {
-                    id,
-                    ticket_id,
-                    at,
-                    actor_id,
-                    actor,
-                    field,
-                    old_value,
-                    new_value,
-                },
-            )
-            .collect())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::Activity {
+                id: get(r, "id")?,
+                ticket_id: get(r, "ticket_id")?,
+                at: get(r, "at")?,
+                actor_id: get(r, "actor_id")?,
+                actor: get(r, "actor")?,
+                field: get(r, "field")?,
+                old_value: get(r, "old_value")?,
+                new_value: get(r, "new_value")?,
+            })
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_events(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<(i64, i64, String)>> {
@@ -565,19 +544,16 @@ impl kefu_store::Tickets for DbStore {
 
     #[tracing::instrument(skip_all)]
     async fn calendars(&self) -> kefu_store::StoreResult<Vec<kefu_store::StoredCalendar>> {
-        let rows: Vec<(i64, String, String, bool)> =
-            sqlx::query_as("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
-                .values(self.reader())
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, toml, is_default)| kefu_store::StoredCalendar {
-                id,
-                name,
-                toml,
-                is_default,
+        sqlx::query("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
+            .all(self.reader(), |r| {
+                Ok(kefu_store::StoredCalendar {
+                    id: get(r, "id")?,
+                    name: get(r, "name")?,
+                    toml: get(r, "toml")?,
+                    is_default: get(r, "is_default")?,
+                })
             })
-            .collect())
+            .await
     }
     #[tracing::instrument(skip_all)]
     async fn sla_policies(&self) -> kefu_store::StoreResult<Vec<kefu_store::SlaPolicy>> {
