@@ -5,6 +5,7 @@ mod portal;
 mod tree;
 
 use crate::DbStore;
+use crate::portable::rows::at;
 use crate::portable::{Backend, Run, Values, db_err, rows};
 
 #[async_trait::async_trait]
@@ -342,23 +343,19 @@ impl kefu_store::Customers for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn rfm_rows(&self) -> kefu_store::StoreResult<Vec<kefu_store::RfmRow>> {
-        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases \
                 WHERE deleted_at IS NULL GROUP BY customer_id ORDER BY customer_id",
         )
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(customer_id, last_purchased_on, purchases, amount_minor)| kefu_store::RfmRow {
-                    customer_id,
-                    last_purchased_on,
-                    purchases,
-                    amount_minor,
-                },
-            )
-            .collect())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::RfmRow {
+                customer_id: at(r, 0)?,
+                last_purchased_on: at(r, 1)?,
+                purchases: at(r, 2)?,
+                amount_minor: at(r, 3)?,
+            })
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn existing_customer_external_ids(
@@ -489,7 +486,7 @@ impl kefu_store::Customers for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn duplicate_pairs(&self, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::DuplicatePair>> {
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        sqlx::query(
             "SELECT first_id, second_id, MIN(reason), MIN(value) FROM (SELECT a.customer_id AS first_id, \
                 b.customer_id AS second_id, 'phone' AS reason, a.phone_norm AS value FROM contacts a \
                 JOIN contacts b ON b.phone_norm = a.phone_norm AND b.customer_id > a.customer_id \
@@ -502,17 +499,15 @@ impl kefu_store::Customers for DbStore {
                 ORDER BY second_id DESC, first_id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(first_id, second_id, reason, value)| kefu_store::DuplicatePair {
-                first_id,
-                second_id,
-                reason,
-                value,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::DuplicatePair {
+                first_id: at(r, 0)?,
+                second_id: at(r, 1)?,
+                reason: at(r, 2)?,
+                value: at(r, 3)?,
             })
-            .collect())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(id = id))]

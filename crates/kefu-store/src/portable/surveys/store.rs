@@ -2,7 +2,7 @@
 
 use super::rows;
 use crate::DbStore;
-use crate::portable::rows::get;
+use crate::portable::rows::{at, get};
 use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
@@ -447,22 +447,20 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn staff_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::StaffRow>> {
-        let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, name, email, role, language FROM users WHERE disabled = FALSE AND role <> 'customer' \
                 ORDER BY id",
         )
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(user_id, name, email, role, language)| kefu_store::StaffRow {
-                user_id,
-                name,
-                email,
-                role,
-                language,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::StaffRow {
+                user_id: at(r, 0)?,
+                name: at(r, 1)?,
+                email: at(r, 2)?,
+                role: at(r, 3)?,
+                language: at(r, 4)?,
             })
-            .collect())
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn recently_surveyed_users(&self, since: i64) -> kefu_store::StoreResult<Vec<i64>> {
