@@ -190,31 +190,25 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_items(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyItem>> {
-        let rows: Vec<(i64, i64, String, String, String, String, String, String)> = sqlx::query_as(
+        sqlx::query(
             "SELECT s.position, s.item_id, s.item_code, s.dimension_code, i.expectation_zh, i.expectation_en, \
                 i.perception_zh, i.perception_en FROM survey_items s JOIN survey_bank_items i ON i.id = s.item_id \
                 WHERE s.survey_id = $1 ORDER BY s.position",
         )
         .bind(survey_id)
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(position, item_id, code, dimension, expectation_zh, expectation_en, perception_zh, perception_en)| {
-                    kefu_store::SurveyItem {
-                        position,
-                        item_id,
-                        code,
-                        dimension,
-                        expectation_zh,
-                        expectation_en,
-                        perception_zh,
-                        perception_en,
-                    }
-                },
-            )
-            .collect())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::SurveyItem {
+                position: at(r, 0)?,
+                item_id: at(r, 1)?,
+                code: at(r, 2)?,
+                dimension: at(r, 3)?,
+                expectation_zh: at(r, 4)?,
+                expectation_en: at(r, 5)?,
+                perception_zh: at(r, 6)?,
+                perception_en: at(r, 7)?,
+            })
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]

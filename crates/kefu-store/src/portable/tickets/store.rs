@@ -2,7 +2,7 @@
 
 use super::{batch, commitments, rows};
 use crate::DbStore;
-use crate::portable::rows::get;
+use crate::portable::rows::{at, get};
 use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
@@ -346,30 +346,25 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn macros(&self) -> kefu_store::StoreResult<Vec<kefu_store::Macro>> {
-        let rows: Vec<(i64, String, String, String, String, String, Option<i64>, i64, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM macros \
                 ORDER BY title_en, id",
         )
-        .values(self.reader())
-        .await?;
-        rows.into_iter()
-            .map(
-                |(id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at)| {
-                    Ok(kefu_store::Macro {
-                        id,
-                        title_en,
-                        title_zh,
-                        body_en,
-                        body_zh,
-                        actions: serde_json::from_str(&actions)
-                            .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
-                        created_by,
-                        created_at,
-                        updated_at,
-                    })
-                },
-            )
-            .collect()
+        .all(self.reader(), |r| {
+            let actions: String = at(r, 5)?;
+            Ok(kefu_store::Macro {
+                id: at(r, 0)?,
+                title_en: at(r, 1)?,
+                title_zh: at(r, 2)?,
+                body_en: at(r, 3)?,
+                body_zh: at(r, 4)?,
+                actions: serde_json::from_str(&actions).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
+                created_by: at(r, 6)?,
+                created_at: at(r, 7)?,
+                updated_at: at(r, 8)?,
+            })
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn save_macro(&self, m: &kefu_store::Macro) -> kefu_store::StoreResult<kefu_store::Macro> {
@@ -462,43 +457,27 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn notifications_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Notification>> {
-        let rows: Vec<(
-            i64,
-            Option<i64>,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            i64,
-        )> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at \
                 FROM notifications WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket_id)
-        .values(self.reader())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at)| {
-                    kefu_store::Notification {
-                        id,
-                        ticket_id,
-                        event,
-                        recipient,
-                        language: kefu_core::Language::parse(&language).unwrap_or(kefu_core::Language::ZhCn),
-                        subject,
-                        message_id,
-                        status,
-                        detail,
-                        created_at,
-                    }
-                },
-            )
-            .collect())
+        .all(self.reader(), |r| {
+            let language: String = at(r, 4)?;
+            Ok(kefu_store::Notification {
+                id: at(r, 0)?,
+                ticket_id: at(r, 1)?,
+                event: at(r, 2)?,
+                recipient: at(r, 3)?,
+                language: kefu_core::Language::parse(&language).unwrap_or(kefu_core::Language::ZhCn),
+                subject: at(r, 5)?,
+                message_id: at(r, 6)?,
+                status: at(r, 7)?,
+                detail: at(r, 8)?,
+                created_at: at(r, 9)?,
+            })
+        })
+        .await
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_activity(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Activity>> {
