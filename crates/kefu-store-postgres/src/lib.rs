@@ -47,11 +47,7 @@ impl PostgresStore {
     }
 
     pub fn known_migrations() -> Vec<i64> {
-        MIGRATOR
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .map(|m| m.version)
-            .collect()
+        backup::known_migrations(&MIGRATOR)
     }
 
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {

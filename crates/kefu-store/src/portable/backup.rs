@@ -8,6 +8,15 @@ use crate::portable::{REFRESH_PATH_DESCENDANTS_SQL, Run, Values, db_err};
 use kefu_store::{Dump, DumpTable, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::Transaction;
 
+/// The versions of the migrations this build carries (`migrator`, the backend's own).
+pub(crate) fn known_migrations(migrator: &sqlx::migrate::Migrator) -> Vec<i64> {
+    migrator
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| m.version)
+        .collect()
+}
+
 /// Which of the migrations this build knows are applied or pending, and which applied ones it
 /// does not know.
 pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
