@@ -4,6 +4,7 @@
 //! The SQL both databases share is the `portable` module (compiled here from
 //! `kefu-store/src/portable/`).
 
+use crate::portable::Values;
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -21,7 +22,7 @@ type DbStore = PostgresStore;
 
 #[path = "../../kefu-store/src/portable/mod.rs"]
 mod portable;
-use portable::{Backend, db_err};
+use portable::{Backend, Run, backup, db_err};
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -46,33 +47,26 @@ impl PostgresStore {
     }
 
     pub fn known_migrations() -> Vec<i64> {
-        MIGRATOR
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .map(|m| m.version)
-            .collect()
+        backup::known_migrations(&MIGRATOR)
     }
 
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         let has: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
+            .value(&self.pool)
+            .await?;
         if !has {
             return Ok(vec![]);
         }
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-            .fetch_all(&self.pool)
+            .values(&self.pool)
             .await
-            .map_err(db_err)
     }
 
     async fn table_columns(&self, table: &str) -> StoreResult<Vec<(String, String)>> {
         sqlx::query_as("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position")
             .bind(table)
-            .fetch_all(&self.pool)
+            .values(&self.pool)
             .await
-            .map_err(db_err)
     }
 }
 
@@ -129,10 +123,7 @@ impl Backend for PostgresStore {
         Self::upsert_search_in(&mut tx, "customer_search", "customer_id", &refs).await?;
         if rows.len() >= 1_000 {
             // A bulk reindex (after an import): fresh statistics for the search plans.
-            sqlx::query("ANALYZE customer_search")
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            sqlx::query("ANALYZE customer_search").run(&mut *tx).await?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -227,9 +218,8 @@ impl Backend for PostgresStore {
             .bind(serial)
             .bind(seller_id)
             .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         }
         Ok(())
     }
@@ -243,9 +233,8 @@ impl Backend for PostgresStore {
     /// ANALYZE in the transaction counts its own new rows.
     async fn bulk_write_ends(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
         sqlx::query("ANALYZE customers, customer_paths, contacts, purchases, survey_responses")
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         Ok(())
     }
     /// Holds every answer's statistics write back until the rebuild's transaction ends: an answer
@@ -253,9 +242,8 @@ impl Backend for PostgresStore {
     /// and then folds into the rebuilt rows.
     async fn lock_survey_stats(tx: &mut Transaction<'static, Postgres>) -> StoreResult<()> {
         sqlx::query("LOCK TABLE survey_stats IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         Ok(())
     }
 }
@@ -268,14 +256,8 @@ impl Admin for PostgresStore {
 
     #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
-        let applied = self.applied_migrations().await?;
-        let known = Self::known_migrations();
-        if let Some(found) = applied.iter().filter(|v| !known.contains(v)).max() {
-            return Err(StoreError::SchemaTooNew {
-                found: *found,
-                known: known.into_iter().max().unwrap_or(0),
-            });
-        }
+        let status = self.schema_status().await?;
+        backup::refuse_newer_schema(&status, &Self::known_migrations())?;
         // sqlx holds a pg_advisory_lock while migrating: nodes starting together migrate once.
         MIGRATOR
             .run(&self.pool)
@@ -285,13 +267,10 @@ impl Admin for PostgresStore {
 
     #[tracing::instrument(skip_all)]
     async fn schema_status(&self) -> StoreResult<SchemaStatus> {
-        let applied = self.applied_migrations().await?;
-        let known = Self::known_migrations();
-        Ok(SchemaStatus {
-            applied: applied.iter().copied().filter(|v| known.contains(v)).collect(),
-            pending: known.iter().copied().filter(|v| !applied.contains(v)).collect(),
-            unknown: applied.iter().copied().filter(|v| !known.contains(v)).collect(),
-        })
+        Ok(backup::schema_status(
+            &Self::known_migrations(),
+            &self.applied_migrations().await?,
+        ))
     }
 
     #[tracing::instrument(skip_all)]
@@ -322,9 +301,8 @@ impl Admin for PostgresStore {
             return Ok(true);
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
+            .value(&self.pool)
+            .await?;
         Ok(n == 0)
     }
 
@@ -334,11 +312,7 @@ impl Admin for PostgresStore {
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .await
             .map_err(db_err)?;
-        let schema_version: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+        let schema_version = backup::schema_version(&mut tx).await?;
         let mut tables = Vec::new();
         for &name in TABLES {
             let cols = self.table_columns(name).await?;
@@ -389,37 +363,20 @@ impl Admin for PostgresStore {
             });
         }
         tx.commit().await.map_err(db_err)?;
-        Ok(Dump {
-            format: "kefu-backup/1".into(),
-            kefu_version: String::new(),
-            backend: "postgres".into(),
-            schema_version,
-            created_at: 0,
-            tables,
-        })
+        Ok(backup::dump("postgres", schema_version, tables))
     }
 
     #[tracing::instrument(skip_all)]
     async fn restore(&self, dump: &Dump) -> StoreResult<()> {
         let mut plans = Vec::new();
         for t in &dump.tables {
-            if !TABLES.contains(&t.name.as_str()) {
-                return Err(StoreError::Refused(format!(
-                    "backup names an unknown table {:?}",
-                    t.name
-                )));
-            }
+            backup::known_table(t)?;
             let cols = self.table_columns(&t.name).await?;
             let mut types = Vec::with_capacity(t.columns.len());
             for c in &t.columns {
                 match cols.iter().find(|(name, _)| name == c) {
                     Some((_, ty)) => types.push(ty.clone()),
-                    None => {
-                        return Err(StoreError::Refused(format!(
-                            "backup table {} has a column {c:?} this schema lacks",
-                            t.name
-                        )));
-                    }
+                    None => return Err(backup::unknown_column(t, c)),
                 }
             }
             plans.push((t, types, cols.iter().any(|(c, _)| c == "id")));
@@ -427,33 +384,14 @@ impl Admin for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         // A customer may buy through one with a higher id (moved later): check parents at commit.
         tx.execute("SET CONSTRAINTS ALL DEFERRED").await.map_err(db_err)?;
-        for name in TABLES.iter().rev() {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
+        backup::empty_tables(&mut tx).await?;
         for name in TABLES {
             let Some((t, types, has_id)) = plans.iter().find(|(t, _, _)| t.name == *name) else {
                 continue;
             };
-            let placeholders: Vec<String> = (1..=t.columns.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                t.name,
-                t.columns.join(", "),
-                placeholders.join(", ")
-            );
+            let sql = backup::insert_sql(t);
             for (n, row) in t.rows.iter().enumerate() {
-                if row.len() != t.columns.len() {
-                    return Err(StoreError::Refused(format!(
-                        "backup table {} row {} has {} values for {} columns",
-                        t.name,
-                        n + 1,
-                        row.len(),
-                        t.columns.len()
-                    )));
-                }
+                backup::check_row(t, n, row)?;
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
                 for (v, ty) in row.iter().zip(types) {
                     let bad =
@@ -485,17 +423,10 @@ impl Admin for PostgresStore {
             if *has_id {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {name}"
-                )))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                ))).run(&mut *tx).await?;
             }
         }
-        sqlx::query(portable::REFRESH_PATH_DESCENDANTS_SQL)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        backup::finish_restore(tx).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -563,9 +494,8 @@ impl PostgresStore {
             .bind(words)
             .bind(bigrams)
             .bind(unigrams)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! readers. The SQL both databases share is the `portable` module (compiled here from
 //! `kefu-store/src/portable/`); what is SQLite's own (job claims, search, backups) is here.
 
+use crate::portable::Values;
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -19,7 +20,8 @@ type DbStore = SqliteStore;
 
 #[path = "../../kefu-store/src/portable/mod.rs"]
 mod portable;
-use portable::{Backend, db_err};
+use portable::backup::{self, schema_status};
+use portable::{Backend, Run, db_err};
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -120,26 +122,20 @@ impl SqliteStore {
 
     /// Migrations this build knows, by version.
     pub fn known_migrations() -> Vec<i64> {
-        MIGRATOR
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .map(|m| m.version)
-            .collect()
+        backup::known_migrations(&MIGRATOR)
     }
 
     async fn applied_migrations(&self) -> StoreResult<Vec<i64>> {
         let has: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                .fetch_one(&self.writer)
-                .await
-                .map_err(db_err)?;
+                .value(&self.writer)
+                .await?;
         if has == 0 {
             return Ok(vec![]);
         }
         sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-            .fetch_all(&self.writer)
+            .values(&self.writer)
             .await
-            .map_err(db_err)
     }
 
     async fn table_columns(&self, table: &str) -> StoreResult<Vec<String>> {
@@ -293,14 +289,6 @@ impl Backend for SqliteStore {
     }
 }
 
-pub(crate) fn schema_status(known: &[i64], applied: &[i64]) -> SchemaStatus {
-    SchemaStatus {
-        applied: applied.iter().copied().filter(|v| known.contains(v)).collect(),
-        pending: known.iter().copied().filter(|v| !applied.contains(v)).collect(),
-        unknown: applied.iter().copied().filter(|v| !known.contains(v)).collect(),
-    }
-}
-
 #[async_trait]
 impl Admin for SqliteStore {
     fn backend(&self) -> &'static str {
@@ -310,12 +298,7 @@ impl Admin for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let status = self.schema_status().await?;
-        if let Some(found) = status.unknown.iter().max() {
-            return Err(StoreError::SchemaTooNew {
-                found: *found,
-                known: Self::known_migrations().into_iter().max().unwrap_or(0),
-            });
-        }
+        backup::refuse_newer_schema(&status, &Self::known_migrations())?;
         MIGRATOR
             .run(&self.writer)
             .await
@@ -326,9 +309,8 @@ impl Admin for SqliteStore {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)"
             )))
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?;
+            .run(&self.writer)
+            .await?;
         }
         Ok(())
     }
@@ -368,9 +350,8 @@ impl Admin for SqliteStore {
             return Ok(true);
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.reader)
-            .await
-            .map_err(db_err)?;
+            .value(&self.reader)
+            .await?;
         Ok(n == 0)
     }
 
@@ -378,11 +359,7 @@ impl Admin for SqliteStore {
     async fn dump(&self) -> StoreResult<Dump> {
         // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
         let mut tx = self.reader.begin().await.map_err(db_err)?;
-        let schema_version: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+        let schema_version = backup::schema_version(&mut tx).await?;
         let mut tables = Vec::new();
         for &name in TABLES {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {name} ORDER BY rowid")))
@@ -423,74 +400,36 @@ impl Admin for SqliteStore {
             });
         }
         tx.commit().await.map_err(db_err)?;
-        Ok(Dump {
-            format: "kefu-backup/1".into(),
-            kefu_version: String::new(),
-            backend: "sqlite".into(),
-            schema_version,
-            created_at: 0,
-            tables,
-        })
+        Ok(backup::dump("sqlite", schema_version, tables))
     }
 
     #[tracing::instrument(skip_all)]
     async fn restore(&self, dump: &Dump) -> StoreResult<()> {
         let mut actual = Vec::new();
         for t in &dump.tables {
-            if !TABLES.contains(&t.name.as_str()) {
-                return Err(StoreError::Refused(format!(
-                    "backup names an unknown table {:?}",
-                    t.name
-                )));
-            }
+            backup::known_table(t)?;
             let cols = self.table_columns(&t.name).await?;
             if let Some(c) = t.columns.iter().find(|c| !cols.contains(c)) {
-                return Err(StoreError::Refused(format!(
-                    "backup table {} has a column {c:?} this schema lacks",
-                    t.name
-                )));
+                return Err(backup::unknown_column(t, c));
             }
             actual.push(t);
         }
         let mut tx = self.write_tx().await.map_err(db_err)?;
-        sqlx::query("PRAGMA defer_foreign_keys = ON")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("PRAGMA defer_foreign_keys = ON").run(&mut *tx).await?;
         // The search index is derived data: emptied here, rebuilt from the restored rows by the app.
         for index in ["customer_search", "ticket_search"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {index}")))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut *tx)
+                .await?;
         }
-        for name in TABLES.iter().rev() {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
+        backup::empty_tables(&mut tx).await?;
         for name in TABLES {
             let Some(t) = actual.iter().find(|t| t.name == *name) else {
                 continue;
             };
-            let placeholders: Vec<String> = (1..=t.columns.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                t.name,
-                t.columns.join(", "),
-                placeholders.join(", ")
-            );
+            let sql = backup::insert_sql(t);
             for (n, row) in t.rows.iter().enumerate() {
-                if row.len() != t.columns.len() {
-                    return Err(StoreError::Refused(format!(
-                        "backup table {} row {} has {} values for {} columns",
-                        t.name,
-                        n + 1,
-                        row.len(),
-                        t.columns.len()
-                    )));
-                }
+                backup::check_row(t, n, row)?;
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
                 for v in row {
                     q = match v {
@@ -505,11 +444,7 @@ impl Admin for SqliteStore {
                 q.execute(&mut *tx).await.map_err(db_err)?;
             }
         }
-        sqlx::query(portable::REFRESH_PATH_DESCENDANTS_SQL)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        backup::finish_restore(tx).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -581,9 +516,8 @@ const BULK_CACHE_SIZE: &str = "-262144";
 impl SqliteStore {
     async fn set_cache_size(tx: &mut Transaction<'static, Sqlite>, size: &str) -> StoreResult<()> {
         sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use super::*;
 
 pub async fn users_and_departments(s: DynStore) {
-    let agent = s.create_user(new_user("agent@example.com", Role::Agent)).await.unwrap();
+    let agent = add_user(&s, "agent@example.com", Role::Agent).await;
     assert_eq!(agent.role, Role::Agent);
     assert!(!agent.disabled);
     let default = s.default_department().await.unwrap();
@@ -12,7 +12,7 @@ pub async fn users_and_departments(s: DynStore) {
         vec![default.clone()],
         "agents without a department join the default"
     );
-    let cust = s.create_user(new_user("c@example.com", Role::Customer)).await.unwrap();
+    let cust = add_user(&s, "c@example.com", Role::Customer).await;
     assert!(
         s.user_departments(cust.id).await.unwrap().is_empty(),
         "customers belong to no department"
@@ -36,9 +36,7 @@ pub async fn users_and_departments(s: DynStore) {
     ));
 
     for i in 0..5 {
-        s.create_user(new_user(&format!("u{i}@example.com"), Role::Technician))
-            .await
-            .unwrap();
+        add_user(&s, &format!("u{i}@example.com"), Role::Technician).await;
     }
     let p1 = s
         .list_users(UserFilter {
@@ -162,7 +160,7 @@ pub async fn departments_lifecycle(s: DynStore) {
 }
 
 pub async fn login_counters(s: DynStore) {
-    let u = s.create_user(new_user("l@example.com", Role::Manager)).await.unwrap();
+    let u = add_user(&s, "l@example.com", Role::Manager).await;
     assert_eq!(s.record_login_failure(u.id, None).await.unwrap(), 1);
     assert_eq!(s.record_login_failure(u.id, Some(T0 + 1000)).await.unwrap(), 2);
     let got = s.get_user(u.id).await.unwrap();

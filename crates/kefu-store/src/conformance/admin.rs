@@ -42,9 +42,7 @@ pub async fn dump_and_restore_round_trip(s: DynStore) {
     assert_eq!(dump.tables.len(), TABLES.len());
 
     // Change things, then restore: everything is as it was when dumped.
-    s.create_user(new_user("late@example.com", Role::Customer))
-        .await
-        .unwrap();
+    add_user(&s, "late@example.com", Role::Customer).await;
     s.update_user(
         u.id,
         UserPatch {
@@ -69,10 +67,7 @@ pub async fn dump_and_restore_round_trip(s: DynStore) {
         serde_json::json!({"引号": "\"'"})
     );
     // New rows after a restore get fresh ids (sequences follow the restored rows).
-    let next = s
-        .create_user(new_user("next@example.com", Role::Customer))
-        .await
-        .unwrap();
+    let next = add_user(&s, "next@example.com", Role::Customer).await;
     assert!(next.id > u.id);
     let again = s.dump().await.unwrap();
     assert_eq!(
@@ -82,7 +77,7 @@ pub async fn dump_and_restore_round_trip(s: DynStore) {
 }
 
 pub async fn bad_restore_changes_nothing(s: DynStore) {
-    let u = s.create_user(new_user("keep@example.com", Role::Admin)).await.unwrap();
+    let u = add_user(&s, "keep@example.com", Role::Admin).await;
     let mut dump = s.dump().await.unwrap();
     let users = dump.tables.iter_mut().find(|t| t.name == "users").unwrap();
     users.rows.push(users.rows[0].clone()); // duplicate primary key and e-mail

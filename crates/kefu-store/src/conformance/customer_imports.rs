@@ -229,10 +229,7 @@ pub async fn bulk_customer_imports_build_the_tree(s: DynStore) {
 
 pub async fn exports_page_through_live_rows(s: DynStore) {
     use kefu_core::customer::{CustomerKind, SocialStyle, Subkind};
-    let manager = s
-        .create_user(new_user("manager@example.com", Role::Manager))
-        .await
-        .unwrap();
+    let manager = add_user(&s, "manager@example.com", Role::Manager).await;
     let agent = s
         .create_customer(NewCustomer {
             subkind: Some(Subkind::Agent),
@@ -255,10 +252,7 @@ pub async fn exports_page_through_live_rows(s: DynStore) {
         })
         .await
         .unwrap();
-    let gone = s
-        .create_customer(new_customer("已删除", CustomerKind::End, None))
-        .await
-        .unwrap();
+    let gone = add_customer(&s, "已删除", CustomerKind::End, None).await;
     s.set_customer_deleted(gone.id, Some(T0), T0).await.unwrap();
     let contact = |primary: bool, phone: &str| NewContact {
         customer_id: consumer.id,

@@ -6,26 +6,11 @@ use super::*;
 /// changes and soft deletes, duplicate detection and merging.
 pub async fn customer_records_change_merge_and_scope(s: DynStore) {
     use kefu_core::customer::CustomerKind::{End, Intermediate};
-    let agent = s
-        .create_customer(new_customer("总代理", Intermediate, None))
-        .await
-        .unwrap();
-    let shop = s
-        .create_customer(new_customer("门店甲", Intermediate, Some(agent.id)))
-        .await
-        .unwrap();
-    let shop2 = s
-        .create_customer(new_customer("门店乙", Intermediate, Some(agent.id)))
-        .await
-        .unwrap();
-    let wang = s
-        .create_customer(new_customer("王芳", End, Some(shop.id)))
-        .await
-        .unwrap();
-    let wang2 = s
-        .create_customer(new_customer("王芳二", End, Some(shop2.id)))
-        .await
-        .unwrap();
+    let agent = add_customer(&s, "总代理", Intermediate, None).await;
+    let shop = add_customer(&s, "门店甲", Intermediate, Some(agent.id)).await;
+    let shop2 = add_customer(&s, "门店乙", Intermediate, Some(agent.id)).await;
+    let wang = add_customer(&s, "王芳", End, Some(shop.id)).await;
+    let wang2 = add_customer(&s, "王芳二", End, Some(shop2.id)).await;
 
     // A refused move (a loop) changes nothing, not even the fields sent with it.
     let loop_patch = CustomerPatch {
@@ -241,7 +226,7 @@ pub async fn customer_records_change_merge_and_scope(s: DynStore) {
 /// Portal accounts link a customer-role user to one contact; invitations set the password once.
 pub async fn portal_accounts_and_invitations(s: DynStore) {
     use kefu_core::customer::CustomerKind::End;
-    let c = s.create_customer(new_customer("顾客", End, None)).await.unwrap();
+    let c = add_customer(&s, "顾客", End, None).await;
     let k = s
         .add_contact(simple_contact(c.id, "顾客", "", "guke@example.com"))
         .await

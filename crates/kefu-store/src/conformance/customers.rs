@@ -4,26 +4,11 @@ use super::*;
 
 pub async fn customers_and_the_channel_tree(s: DynStore) {
     use kefu_core::customer::CustomerKind::{End, Intermediate};
-    let agent = s
-        .create_customer(new_customer("华东总代理", Intermediate, None))
-        .await
-        .unwrap();
-    let wholesaler = s
-        .create_customer(new_customer("苏州批发", Intermediate, Some(agent.id)))
-        .await
-        .unwrap();
-    let retailer = s
-        .create_customer(new_customer("观前街门店", Intermediate, Some(wholesaler.id)))
-        .await
-        .unwrap();
-    let consumer = s
-        .create_customer(new_customer("王芳", End, Some(retailer.id)))
-        .await
-        .unwrap();
-    let other = s
-        .create_customer(new_customer("李雷", End, Some(wholesaler.id)))
-        .await
-        .unwrap();
+    let agent = add_customer(&s, "华东总代理", Intermediate, None).await;
+    let wholesaler = add_customer(&s, "苏州批发", Intermediate, Some(agent.id)).await;
+    let retailer = add_customer(&s, "观前街门店", Intermediate, Some(wholesaler.id)).await;
+    let consumer = add_customer(&s, "王芳", End, Some(retailer.id)).await;
+    let other = add_customer(&s, "李雷", End, Some(wholesaler.id)).await;
     assert_eq!(
         (consumer.parent_id, consumer.tags.clone(), consumer.value_tier),
         (
@@ -47,13 +32,7 @@ pub async fn customers_and_the_channel_tree(s: DynStore) {
         "external ids are unique"
     );
 
-    let chain: Vec<i64> = s
-        .customer_ancestors(consumer.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let chain: Vec<i64> = ids(s.customer_ancestors(consumer.id).await);
     assert_eq!(
         chain,
         vec![agent.id, wholesaler.id, retailer.id],
@@ -61,21 +40,9 @@ pub async fn customers_and_the_channel_tree(s: DynStore) {
     );
     let counts = s.subtree_counts(agent.id).await.unwrap();
     assert_eq!(counts, vec![("end".to_owned(), 2), ("intermediate".to_owned(), 2)]);
-    let ends: Vec<i64> = s
-        .subtree_customers(agent.id, Some(End), 0, 50)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let ends: Vec<i64> = ids(s.subtree_customers(agent.id, Some(End), 0, 50).await);
     assert_eq!(ends, vec![consumer.id, other.id]);
-    let page: Vec<i64> = s
-        .subtree_customers(agent.id, None, wholesaler.id, 2)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let page: Vec<i64> = ids(s.subtree_customers(agent.id, None, wholesaler.id, 2).await);
     assert_eq!(page, vec![retailer.id, consumer.id], "pages go by id");
 
     // Cycles are refused and change nothing.
@@ -91,13 +58,7 @@ pub async fn customers_and_the_channel_tree(s: DynStore) {
     // Move the retailer (with its consumer) straight under the agent.
     let moved = s.move_customer(retailer.id, Some(agent.id), T0 + 1).await.unwrap();
     assert_eq!(moved.parent_id, Some(agent.id));
-    let chain: Vec<i64> = s
-        .customer_ancestors(consumer.id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.id)
-        .collect();
+    let chain: Vec<i64> = ids(s.customer_ancestors(consumer.id).await);
     assert_eq!(chain, vec![agent.id, retailer.id], "the subtree moved along");
     assert_eq!(
         s.subtree_counts(wholesaler.id).await.unwrap(),
@@ -176,7 +137,7 @@ pub async fn customer_search_finds_cjk_inside_running_text(s: DynStore) {
     ];
     let mut ids = std::collections::HashMap::new();
     for (k, text) in texts {
-        let c = s.create_customer(new_customer(k, End, None)).await.unwrap();
+        let c = add_customer(&s, k, End, None).await;
         s.index_customer(c.id, &analyze(text)).await.unwrap();
         ids.insert(k, c.id);
     }
@@ -217,14 +178,8 @@ pub async fn customer_search_finds_cjk_inside_running_text(s: DynStore) {
 
 pub async fn contacts_and_purchases(s: DynStore) {
     use kefu_core::customer::{CustomerKind, SocialStyle};
-    let shop = s
-        .create_customer(new_customer("门店", CustomerKind::Intermediate, None))
-        .await
-        .unwrap();
-    let c = s
-        .create_customer(new_customer("顾客", CustomerKind::End, Some(shop.id)))
-        .await
-        .unwrap();
+    let shop = add_customer(&s, "门店", CustomerKind::Intermediate, None).await;
+    let c = add_customer(&s, "顾客", CustomerKind::End, Some(shop.id)).await;
     let contact = |name: &str, phone: &str, email: &str, primary: bool| NewContact {
         customer_id: c.id,
         name: name.into(),
@@ -307,10 +262,7 @@ pub async fn contacts_and_purchases(s: DynStore) {
     );
 
     // A tree moved after creation still backs up and restores (parents with higher ids).
-    let late_parent = s
-        .create_customer(new_customer("后建代理", CustomerKind::Intermediate, None))
-        .await
-        .unwrap();
+    let late_parent = add_customer(&s, "后建代理", CustomerKind::Intermediate, None).await;
     s.move_customer(shop.id, Some(late_parent.id), T0 + 1).await.unwrap();
     let dump = s.dump().await.unwrap();
     s.restore(&dump).await.unwrap();
@@ -331,22 +283,10 @@ pub async fn contacts_and_purchases(s: DynStore) {
 /// the paths had them.
 pub async fn subtree_counts_follow_kind_deletion_and_restore(s: DynStore) {
     use kefu_core::customer::CustomerKind::{End, Intermediate};
-    let top = s
-        .create_customer(new_customer("总代理", Intermediate, None))
-        .await
-        .unwrap();
-    let mid = s
-        .create_customer(new_customer("门店", Intermediate, Some(top.id)))
-        .await
-        .unwrap();
-    let e1 = s
-        .create_customer(new_customer("顾客一", End, Some(mid.id)))
-        .await
-        .unwrap();
-    let e2 = s
-        .create_customer(new_customer("顾客二", End, Some(top.id)))
-        .await
-        .unwrap();
+    let top = add_customer(&s, "总代理", Intermediate, None).await;
+    let mid = add_customer(&s, "门店", Intermediate, Some(top.id)).await;
+    let e1 = add_customer(&s, "顾客一", End, Some(mid.id)).await;
+    let e2 = add_customer(&s, "顾客二", End, Some(top.id)).await;
     let counts = |id: i64| {
         let s = s.clone();
         async move { s.subtree_counts(id).await.unwrap() }

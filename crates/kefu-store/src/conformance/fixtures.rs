@@ -1,4 +1,5 @@
-//! The rows the cases build from: users, jobs, customers, contacts, purchases, import rows.
+//! The rows the cases build from (users, jobs, customers, contacts, purchases, import rows), and
+//! the users and customers a case sets up before its story begins.
 
 use super::*;
 
@@ -96,4 +97,24 @@ pub(crate) fn simple_purchase(ext: &str, customer_id: i64, amount_minor: i64, se
         seller_id,
         now: T0,
     }
+}
+
+/// A user a case starts from, created (see [`new_user`]).
+pub(crate) async fn add_user(s: &DynStore, email: &str, role: Role) -> User {
+    s.create_user(new_user(email, role)).await.unwrap()
+}
+
+/// A customer a case starts from, created (see [`new_customer`]).
+pub(crate) async fn add_customer(
+    s: &DynStore,
+    name: &str,
+    kind: kefu_core::customer::CustomerKind,
+    parent: Option<i64>,
+) -> Customer {
+    s.create_customer(new_customer(name, kind, parent)).await.unwrap()
+}
+
+/// The ids of the customers a read found, in its order.
+pub(crate) fn ids(found: StoreResult<Vec<Customer>>) -> Vec<i64> {
+    found.unwrap().iter().map(|c| c.id).collect()
 }

@@ -3,7 +3,7 @@
 use super::*;
 
 pub async fn sessions_expire_and_end(s: DynStore) {
-    let u = s.create_user(new_user("s@example.com", Role::Admin)).await.unwrap();
+    let u = add_user(&s, "s@example.com", Role::Admin).await;
     for (h, exp) in [("h1", T0 + 100), ("h2", T0 + 1000), ("h3", T0 + 1000)] {
         s.create_session(NewSession {
             token_hash: h.into(),
@@ -34,7 +34,7 @@ pub async fn sessions_expire_and_end(s: DynStore) {
 }
 
 pub async fn api_tokens(s: DynStore) {
-    let u = s.create_user(new_user("api@example.com", Role::Agent)).await.unwrap();
+    let u = add_user(&s, "api@example.com", Role::Agent).await;
     let t = s.create_token(u.id, "ci", "hash-1", T0).await.unwrap();
     assert_eq!((t.user_id, t.name.as_str(), t.last_used_at), (u.id, "ci", None));
     assert!(matches!(

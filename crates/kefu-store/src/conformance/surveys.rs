@@ -129,10 +129,7 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
         "in the order asked"
     );
 
-    let shop = s
-        .create_customer(new_customer("门店", CustomerKind::End, None))
-        .await
-        .unwrap();
+    let shop = add_customer(&s, "门店", CustomerKind::End, None).await;
     let week = T0 + 7 * DAY;
     let links = s
         .create_survey_links(&[
@@ -328,14 +325,8 @@ pub async fn survey_story_campaign_runs(s: DynStore) {
         .await
         .unwrap();
     assert_eq!(survey.slug, format!("survey-{}", survey.id));
-    let a = s
-        .create_customer(new_customer("甲店", CustomerKind::End, None))
-        .await
-        .unwrap();
-    let b = s
-        .create_customer(new_customer("乙店", CustomerKind::End, None))
-        .await
-        .unwrap();
+    let a = add_customer(&s, "甲店", CustomerKind::End, None).await;
+    let b = add_customer(&s, "乙店", CustomerKind::End, None).await;
     let frame: Vec<i64> = s
         .campaign_frame()
         .await

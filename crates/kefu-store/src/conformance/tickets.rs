@@ -71,14 +71,8 @@ fn queue(limit: u32) -> TicketFilter {
 /// refused and changes nothing.
 pub async fn ticket_story_filed_worked_and_resolved(s: DynStore) {
     let department = s.default_department().await.unwrap();
-    let agent = s
-        .create_user(new_user("agent@tickets.example", Role::Agent))
-        .await
-        .unwrap();
-    let shop = s
-        .create_customer(new_customer("华东空调专卖店", CustomerKind::End, None))
-        .await
-        .unwrap();
+    let agent = add_user(&s, "agent@tickets.example", Role::Agent).await;
+    let shop = add_customer(&s, "华东空调专卖店", CustomerKind::End, None).await;
     let mut complaint = new_ticket(
         Kind::Complaint,
         "空调不制冷",
@@ -302,14 +296,8 @@ pub async fn ticket_story_filed_worked_and_resolved(s: DynStore) {
 /// and the agent's open work counts it.
 pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
     let department = s.default_department().await.unwrap();
-    let agent = s
-        .create_user(new_user("sla@tickets.example", Role::Agent))
-        .await
-        .unwrap();
-    let shop = s
-        .create_customer(new_customer("门店", CustomerKind::End, None))
-        .await
-        .unwrap();
+    let agent = add_user(&s, "sla@tickets.example", Role::Agent).await;
+    let shop = add_customer(&s, "门店", CustomerKind::End, None).await;
     let created = s
         .create_tickets(&[
             new_ticket(Kind::Request, "上门安装", "请安排安装", shop.id, department.id, T0),

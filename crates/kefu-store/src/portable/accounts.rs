@@ -1,41 +1,35 @@
 //! Departments, users and their departments, and the organisation settings.
 
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 use crate::{Db, DbStore};
 
 #[async_trait::async_trait]
 impl kefu_store::Accounts for DbStore {
     #[tracing::instrument(skip_all)]
     async fn create_department(&self, name: &str, now: i64) -> kefu_store::StoreResult<kefu_store::Department> {
-        let row = sqlx::query(
+        sqlx::query(
             "INSERT INTO departments (name, is_default, created_at, updated_at) VALUES ($1, FALSE, $2, $2) \
                 RETURNING id, name, is_default, created_at, updated_at",
         )
         .bind(name)
         .bind(now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::department)
         .await
-        .map_err(db_err)?;
-        rows::department(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_departments(&self) -> kefu_store::StoreResult<Vec<kefu_store::Department>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, name, is_default, created_at, updated_at FROM departments ORDER BY is_default DESC, name, id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::department)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::department).collect()
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_department(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Department> {
-        let row = sqlx::query("SELECT id, name, is_default, created_at, updated_at FROM departments WHERE id = $1")
+        sqlx::query("SELECT id, name, is_default, created_at, updated_at FROM departments WHERE id = $1")
             .bind(id)
-            .fetch_one(self.reader())
+            .one(self.reader(), rows::department)
             .await
-            .map_err(db_err)?;
-        rows::department(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn rename_department(
@@ -44,26 +38,23 @@ impl kefu_store::Accounts for DbStore {
         name: &str,
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::Department> {
-        let row = sqlx::query(
+        sqlx::query(
             "UPDATE departments SET name = $2, updated_at = $3 WHERE id = $1 \
                 RETURNING id, name, is_default, created_at, updated_at",
         )
         .bind(id)
         .bind(name)
         .bind(now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::department)
         .await
-        .map_err(db_err)?;
-        rows::department(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_department(&self, id: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let is_default: bool = sqlx::query_scalar("SELECT is_default FROM departments WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
         if is_default {
             return Err(kefu_store::StoreError::Refused(
                 "the default department cannot be deleted".into(),
@@ -77,19 +68,16 @@ impl kefu_store::Accounts for DbStore {
                 AND o.department_id <> $1)",
         )
         .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM user_departments WHERE department_id = $1")
             .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM departments WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         tx.commit().await.map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
@@ -104,9 +92,8 @@ impl kefu_store::Accounts for DbStore {
     #[tracing::instrument(skip_all)]
     async fn department_member_counts(&self) -> kefu_store::StoreResult<Vec<(i64, i64)>> {
         sqlx::query_as("SELECT department_id, COUNT(*) FROM user_departments GROUP BY department_id")
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
 
     #[tracing::instrument(skip_all)]
@@ -118,48 +105,41 @@ impl kefu_store::Accounts for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_user(&self, id: i64) -> kefu_store::StoreResult<kefu_store::User> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.id = $1",
             rows::USER_COLS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::user)
         .await
-        .map_err(db_err)?;
-        rows::user(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn get_user_by_email(&self, email: &str) -> kefu_store::StoreResult<kefu_store::User> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.email = $1",
             rows::USER_COLS
         )))
         .bind(email)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::user)
         .await
-        .map_err(db_err)?;
-        rows::user(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_users(&self, f: kefu_store::UserFilter) -> kefu_store::StoreResult<Vec<kefu_store::User>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.id > $1 AND ($2 IS NULL OR u.role = $2) ORDER BY u.id LIMIT $3",
             rows::USER_COLS
         )))
         .bind(f.after)
         .bind(f.role.map(|r| r.as_str()))
         .bind(i64::from(f.limit))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::user)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::user).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn count_users(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn update_user(
@@ -170,7 +150,7 @@ impl kefu_store::Accounts for DbStore {
     ) -> kefu_store::StoreResult<kefu_store::User> {
         let set_language = p.language.is_some();
         let language = p.language.flatten().map(|l| l.code());
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role), language = CASE WHEN $4 THEN $5 \
                 ELSE language END, password_hash = COALESCE($6, password_hash), disabled = COALESCE($7, \
                 disabled), failed_logins = CASE WHEN $6 IS NULL THEN failed_logins \
@@ -186,10 +166,8 @@ impl kefu_store::Accounts for DbStore {
         .bind(p.password_hash)
         .bind(p.disabled)
         .bind(now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::user)
         .await
-        .map_err(db_err)?;
-        rows::user(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn set_user_departments(&self, id: i64, departments: &[i64]) -> kefu_store::StoreResult<()> {
@@ -201,31 +179,27 @@ impl kefu_store::Accounts for DbStore {
             .map_err(db_err)?;
         sqlx::query("DELETE FROM user_departments WHERE user_id = $1")
             .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         for d in departments {
             sqlx::query("INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(id)
                 .bind(*d)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut *tx)
+                .await?;
         }
         tx.commit().await.map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn user_departments(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Department>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT d.id, d.name, d.is_default, d.created_at, d.updated_at FROM departments d \
                 JOIN user_departments ud ON ud.department_id = d.id WHERE ud.user_id = $1 \
                 ORDER BY d.is_default DESC, d.name",
         )
         .bind(id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::department)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::department).collect()
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn record_login_failure(&self, id: i64, lock_until: Option<i64>) -> kefu_store::StoreResult<u32> {
@@ -235,9 +209,8 @@ impl kefu_store::Accounts for DbStore {
         )
         .bind(id)
         .bind(lock_until)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
     #[tracing::instrument(skip_all, fields(id = id))]
@@ -245,9 +218,8 @@ impl kefu_store::Accounts for DbStore {
         sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Ok(())
     }
 }
@@ -258,9 +230,8 @@ impl kefu_store::Settings for DbStore {
     async fn get_setting(&self, key: &str) -> kefu_store::StoreResult<Option<serde_json::Value>> {
         let v: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(key)
-            .fetch_optional(self.reader())
-            .await
-            .map_err(db_err)?;
+            .value_if_any(self.reader())
+            .await?;
         v.map(|s| serde_json::from_str(&s).map_err(|e| kefu_store::StoreError::Data(e.to_string())))
             .transpose()
     }
@@ -273,9 +244,8 @@ impl kefu_store::Settings for DbStore {
         .bind(key)
         .bind(value.to_string())
         .bind(now)
-        .execute(self.writer())
-        .await
-        .map_err(db_err)?;
+        .run(self.writer())
+        .await?;
         Ok(())
     }
 }
@@ -296,34 +266,29 @@ impl DbStore {
         .bind(u.language.map(|l| l.code()))
         .bind(&u.password_hash)
         .bind(u.now)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut **tx)
+        .await?;
         let mut departments = u.departments.clone();
         if departments.is_empty() && u.role.belongs_to_departments() {
             departments.push(
                 sqlx::query_scalar("SELECT id FROM departments WHERE is_default = TRUE")
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_err)?,
+                    .value(&mut **tx)
+                    .await?,
             );
         }
         for d in departments {
             sqlx::query("INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(id)
                 .bind(d)
-                .execute(&mut **tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut **tx)
+                .await?;
         }
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM users u WHERE u.id = $1",
             rows::USER_COLS
         )))
         .bind(id)
-        .fetch_one(&mut **tx)
+        .one(&mut **tx, rows::user)
         .await
-        .map_err(db_err)?;
-        rows::user(&row)
     }
 }

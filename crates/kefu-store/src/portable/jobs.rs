@@ -1,7 +1,7 @@
 //! The job queue (claims come from the backend) and the webhook endpoints and deliveries.
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, Run, Values, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Jobs for DbStore {
@@ -27,9 +27,8 @@ impl kefu_store::Jobs for DbStore {
         .bind(j.run_at)
         .bind(j.unique_key)
         .bind(j.now)
-        .fetch_optional(self.writer())
+        .value_if_any(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn heartbeat_job(&self, id: i64, worker: &str, lease_until: i64) -> kefu_store::StoreResult<bool> {
@@ -37,10 +36,9 @@ impl kefu_store::Jobs for DbStore {
             .bind(id)
             .bind(worker)
             .bind(lease_until)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+            .run(self.writer())
+            .await?;
+        Ok(r == 1)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn complete_job(&self, id: i64, worker: &str, now: i64) -> kefu_store::StoreResult<bool> {
@@ -51,10 +49,9 @@ impl kefu_store::Jobs for DbStore {
         .bind(id)
         .bind(worker)
         .bind(now)
-        .execute(self.writer())
-        .await
-        .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        .run(self.writer())
+        .await?;
+        Ok(r == 1)
     }
     #[tracing::instrument(skip_all)]
     async fn fail_job(
@@ -75,22 +72,19 @@ impl kefu_store::Jobs for DbStore {
         .bind(error)
         .bind(retry_at)
         .bind(now)
-        .execute(self.writer())
-        .await
-        .map_err(db_err)?;
-        Ok(r.rows_affected() == 1)
+        .run(self.writer())
+        .await?;
+        Ok(r == 1)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_job(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Job> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM jobs WHERE id = $1",
             rows::JOB_COLS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::job)
         .await
-        .map_err(db_err)?;
-        rows::job(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_jobs(
@@ -98,23 +92,20 @@ impl kefu_store::Jobs for DbStore {
         status: Option<kefu_store::JobStatus>,
         limit: u32,
     ) -> kefu_store::StoreResult<Vec<kefu_store::Job>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
             rows::JOB_COLS
         )))
         .bind(status.map(|s| s.as_str()))
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::job)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::job).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn job_counts(&self) -> kefu_store::StoreResult<Vec<(kefu_store::JobStatus, i64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-            .fetch_all(self.reader())
-            .await
-            .map_err(db_err)?;
+            .values(self.reader())
+            .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(s, n)| kefu_store::JobStatus::parse(&s).map(|s| (s, n)))
@@ -124,10 +115,9 @@ impl kefu_store::Jobs for DbStore {
     async fn purge_jobs(&self, before: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at < $1")
             .bind(before)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected())
+            .run(self.writer())
+            .await?;
+        Ok(r)
     }
 }
 
@@ -136,7 +126,7 @@ impl kefu_store::Webhooks for DbStore {
     #[tracing::instrument(skip_all)]
     async fn create_webhook(&self, w: kefu_store::NewWebhook) -> kefu_store::StoreResult<kefu_store::Webhook> {
         let events = serde_json::to_string(&w.events).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
-        let row = sqlx::query(
+        sqlx::query(
             "INSERT INTO webhooks (url, secret, events, description, active, created_at, updated_at) \
                 VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING id, url, secret, events, description, active, \
                 created_at, updated_at",
@@ -146,31 +136,25 @@ impl kefu_store::Webhooks for DbStore {
         .bind(events)
         .bind(w.description)
         .bind(w.now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::webhook)
         .await
-        .map_err(db_err)?;
-        rows::webhook(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_webhooks(&self) -> kefu_store::StoreResult<Vec<kefu_store::Webhook>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, url, secret, events, description, active, created_at, updated_at FROM webhooks ORDER BY id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::webhook)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::webhook).collect()
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_webhook(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Webhook> {
-        let row = sqlx::query(
+        sqlx::query(
             "SELECT id, url, secret, events, description, active, created_at, updated_at FROM webhooks WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::webhook)
         .await
-        .map_err(db_err)?;
-        rows::webhook(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn set_webhook_active(
@@ -179,28 +163,22 @@ impl kefu_store::Webhooks for DbStore {
         active: bool,
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::Webhook> {
-        let row = sqlx::query(
+        sqlx::query(
             "UPDATE webhooks SET active = $2, updated_at = $3 WHERE id = $1 RETURNING id, url, secret, events, \
                 description, active, created_at, updated_at",
         )
         .bind(id)
         .bind(active)
         .bind(now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::webhook)
         .await
-        .map_err(db_err)?;
-        rows::webhook(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_webhook(&self, id: i64) -> kefu_store::StoreResult<()> {
-        let r = sqlx::query("DELETE FROM webhooks WHERE id = $1")
+        sqlx::query("DELETE FROM webhooks WHERE id = $1")
             .bind(id)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            return Err(kefu_store::StoreError::NotFound);
-        }
+            .found(self.writer())
+            .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all)]
@@ -226,21 +204,18 @@ impl kefu_store::Webhooks for DbStore {
         .bind(d.error)
         .bind(d.duration_ms)
         .bind(d.at)
-        .fetch_one(self.writer())
+        .value(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(webhook_id = webhook_id))]
     async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Delivery>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, webhook_id, job_id, event, attempt, status_code, error, duration_ms, at \
                 FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(webhook_id)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::delivery)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::delivery).collect()
     }
 }

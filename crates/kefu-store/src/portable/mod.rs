@@ -6,20 +6,24 @@
 //! then ordinary code of that crate: rustfmt formats it, clippy lints it, and an error points at
 //! one line of it. It implements every store trait but `Admin` for `DbStore`, on top of what the
 //! backend provides through [`Backend`]: pools, the write transaction, job claims, locks, bulk
-//! writes and search. Both databases take `$1` placeholders, `RETURNING`, `ON CONFLICT`, TRUE/FALSE.
+//! writes and search. [`backup`] holds what the backends' `Admin` halves share (schema status,
+//! backups, restores). Both databases take `$1` placeholders, `RETURNING`, `ON CONFLICT`, TRUE/FALSE.
 
 mod accounts;
 mod backend;
+pub(crate) mod backup;
 mod customers;
 mod error;
 mod jobs;
 mod rows;
+mod run;
 mod sessions;
 pub(crate) mod surveys;
 pub(crate) mod tickets;
 
 pub(crate) use backend::Backend;
 pub(crate) use error::db_err;
+pub(crate) use run::{On, Run, Values};
 
 /// "Customer `c` is the customer bound as `$2` or beneath it", or any customer when `$2` is NULL.
 pub const WITHIN_SQL: &str =

@@ -15,6 +15,13 @@ where
 {
     row.try_get::<T, _>(col).map_err(db_err)
 }
+/// Column `i` (from 0) of a row, for columns that are expressions without a name of their own.
+pub fn at<'r, T>(row: &'r DbRow, i: usize) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, Db> + sqlx::Type<Db>,
+{
+    row.try_get::<T, _>(i).map_err(db_err)
+}
 pub(crate) fn u32_of(v: i64) -> u32 {
     u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }

@@ -1,7 +1,7 @@
 //! Sessions, API tokens, the audit log and the rate-limit windows.
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Sessions for DbStore {
@@ -18,9 +18,8 @@ impl kefu_store::Sessions for DbStore {
         .bind(s.user_agent)
         .bind(s.created_at)
         .bind(s.expires_at)
-        .execute(self.writer())
-        .await
-        .map_err(db_err)?;
+        .run(self.writer())
+        .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all)]
@@ -48,18 +47,16 @@ impl kefu_store::Sessions for DbStore {
             .bind(token_hash)
             .bind(last_seen)
             .bind(expires_at)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all)]
     async fn delete_session(&self, token_hash: &str) -> kefu_store::StoreResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all, fields(user_id = user_id))]
@@ -67,19 +64,17 @@ impl kefu_store::Sessions for DbStore {
         let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
             .bind(user_id)
             .bind(except_hash)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected())
+            .run(self.writer())
+            .await?;
+        Ok(r)
     }
     #[tracing::instrument(skip_all)]
     async fn purge_expired_sessions(&self, now: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected())
+            .run(self.writer())
+            .await?;
+        Ok(r)
     }
 }
 
@@ -93,7 +88,7 @@ impl kefu_store::Tokens for DbStore {
         token_hash: &str,
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::ApiToken> {
-        let row = sqlx::query(
+        sqlx::query(
             "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) \
                 RETURNING id AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, \
                 last_used_at AS t_last_used_at, revoked_at AS t_revoked_at",
@@ -102,10 +97,8 @@ impl kefu_store::Tokens for DbStore {
         .bind(name)
         .bind(token_hash)
         .bind(now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::token)
         .await
-        .map_err(db_err)?;
-        rows::token(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn find_token(&self, token_hash: &str) -> kefu_store::StoreResult<(kefu_store::ApiToken, kefu_store::User)> {
@@ -126,35 +119,28 @@ impl kefu_store::Tokens for DbStore {
         sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn list_tokens(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::ApiToken>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id AS t_id, user_id AS t_user_id, name AS t_name, created_at AS t_created_at, \
                 last_used_at AS t_last_used_at, revoked_at AS t_revoked_at FROM api_tokens WHERE user_id = $1 \
                 ORDER BY id",
         )
         .bind(user_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::token)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::token).collect()
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn revoke_token(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
-        let r = sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            return Err(kefu_store::StoreError::NotFound);
-        }
+            .found(self.writer())
+            .await?;
         Ok(())
     }
 }
@@ -174,22 +160,19 @@ impl kefu_store::Audit for DbStore {
         .bind(e.target)
         .bind(e.detail.to_string())
         .bind(e.ip)
-        .fetch_one(self.writer())
+        .value(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn list_audit(&self, before: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::AuditEntry>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, at, actor_id, actor, action, target, detail, ip FROM audit_log WHERE ($1 = 0 OR id < $1) \
                 ORDER BY id DESC LIMIT $2",
         )
         .bind(before)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::audit)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::audit).collect()
     }
 }
 
@@ -203,18 +186,16 @@ impl kefu_store::RateLimits for DbStore {
         )
         .bind(key)
         .bind(window_start)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
     #[tracing::instrument(skip_all)]
     async fn purge_rate_limits(&self, before: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
             .bind(before)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected())
+            .run(self.writer())
+            .await?;
+        Ok(r)
     }
 }

@@ -1,6 +1,6 @@
 //! Bulk writes of customers and purchases: one transaction each, multi-row statements.
 
-use crate::portable::{Backend, db_err};
+use crate::portable::{Backend, Run, Values, db_err};
 use crate::{Db, DbStore};
 
 /// A purchase import: one write transaction; the backend's `write_purchases` writes each batch.
@@ -24,9 +24,8 @@ impl kefu_store::PurchaseImport for PortablePurchaseImport {
     async fn commit(self: Box<Self>) -> kefu_store::StoreResult<kefu_store::ImportCounts> {
         let mut tx = self.tx;
         let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
         DbStore::bulk_write_ends(&mut tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(kefu_store::ImportCounts::from_totals(self.before, after, self.written))
@@ -210,9 +209,8 @@ pub(crate) async fn import_customers(
             .bind(r.account_manager_id)
             .bind(&r.notes)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
             if old_parent != parent {
                 DbStore::move_in(&mut tx, id, parent, now).await?;
                 known.insert(r.external_id.clone(), (id, parent));
@@ -224,43 +222,30 @@ pub(crate) async fn import_customers(
                 let primary: Option<i64> =
                     sqlx::query_scalar("SELECT id FROM contacts WHERE customer_id = $1 AND is_primary = TRUE")
                         .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                match primary {
-                    Some(cid) => {
-                        sqlx::query(
-                            "UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, \
+                        .value_if_any(&mut *tx)
+                        .await?;
+                // Both statements take the contact's values in the same order, after whom they are of.
+                let save = match primary {
+                    Some(cid) => sqlx::query(
+                        "UPDATE contacts SET phone = $2, phone_norm = $3, email = $4, social_style = $5, \
                                 updated_at = $6 WHERE id = $1",
-                        )
-                        .bind(cid)
-                        .bind(phone)
-                        .bind(phone_norm)
-                        .bind(email)
-                        .bind(style)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    }
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, \
+                    )
+                    .bind(cid),
+                    None => sqlx::query(
+                        "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, \
                                 preferred_channel, social_style, is_primary, created_at, updated_at) \
                                 VALUES ($1, $2, $3, $4, $5, '', NULL, '', $6, TRUE, $7, $7)",
-                        )
-                        .bind(id)
-                        .bind(&r.name)
-                        .bind(phone)
-                        .bind(phone_norm)
-                        .bind(email)
-                        .bind(style)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                    }
-                }
+                    )
+                    .bind(id)
+                    .bind(&r.name),
+                };
+                save.bind(phone)
+                    .bind(phone_norm)
+                    .bind(email)
+                    .bind(style)
+                    .bind(now)
+                    .run(&mut *tx)
+                    .await?;
             }
             ids[i] = id;
             counts.updated += 1;
@@ -278,9 +263,8 @@ pub(crate) async fn begin_purchase_import(
     let mut tx = store.write_tx().await.map_err(db_err)?;
     DbStore::bulk_write_begins(&mut tx).await?;
     let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM purchases")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut *tx)
+        .await?;
     Ok(Box::new(PortablePurchaseImport {
         tx,
         now,

@@ -5,7 +5,8 @@ mod portal;
 mod tree;
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::rows::at;
+use crate::portable::{Backend, Run, Values, db_err, rows};
 
 #[async_trait::async_trait]
 impl kefu_store::Customers for DbStore {
@@ -29,18 +30,16 @@ impl kefu_store::Customers for DbStore {
         .bind(c.account_manager_id)
         .bind(&c.notes)
         .bind(c.now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
                 VALUES ($1, $1, 0, $2, TRUE)",
         )
         .bind(id)
         .bind(c.kind.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         if let Some(p) = c.parent_id {
             sqlx::query(
                 "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
@@ -49,9 +48,8 @@ impl kefu_store::Customers for DbStore {
             .bind(id)
             .bind(p)
             .bind(c.kind.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         }
         let out = Self::customer_in(&mut *tx, id).await?;
         tx.commit().await.map_err(db_err)?;
@@ -63,15 +61,13 @@ impl kefu_store::Customers for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn get_customer_by_external_id(&self, external_id: &str) -> kefu_store::StoreResult<kefu_store::Customer> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.external_id = $1",
             rows::CUSTOMER_COLS
         )))
         .bind(external_id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::customer)
         .await
-        .map_err(db_err)?;
-        rows::customer(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn update_customer(
@@ -91,7 +87,7 @@ impl kefu_store::Customers for DbStore {
             Self::customer_in(&mut *tx, id).await?;
             Self::move_in(&mut tx, id, parent, now).await?;
         }
-        let r = sqlx::query(
+        sqlx::query(
             "UPDATE customers SET name = COALESCE($2, name), kind = COALESCE($3, kind), subkind = CASE \
                 WHEN $4 THEN $5 ELSE subkind END, is_organisation = COALESCE($6, is_organisation), \
                 region = COALESCE($7, region), tags = COALESCE($8, tags), account_manager_id = CASE \
@@ -112,12 +108,8 @@ impl kefu_store::Customers for DbStore {
         .bind(p.external_id.is_some())
         .bind(p.external_id.flatten())
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            return Err(kefu_store::StoreError::NotFound);
-        }
+        .found(&mut *tx)
+        .await?;
         let out = Self::customer_in(&mut *tx, id).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
@@ -143,16 +135,12 @@ impl kefu_store::Customers for DbStore {
         deleted_at: Option<i64>,
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::Customer> {
-        let r = sqlx::query("UPDATE customers SET deleted_at = $2, updated_at = $3 WHERE id = $1")
+        sqlx::query("UPDATE customers SET deleted_at = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(deleted_at)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            return Err(kefu_store::StoreError::NotFound);
-        }
+            .found(self.writer())
+            .await?;
         Self::customer_in(self.writer(), id).await
     }
     #[tracing::instrument(skip_all)]
@@ -160,7 +148,7 @@ impl kefu_store::Customers for DbStore {
         &self,
         f: kefu_store::CustomerFilter,
     ) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL \
                 OR c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) AND ($6 IS NULL OR EXISTS (SELECT 1 \
                 FROM customer_paths w WHERE w.ancestor_id = $6 AND w.descendant_id = c.id)) ORDER BY c.id LIMIT $5",
@@ -172,30 +160,25 @@ impl kefu_store::Customers for DbStore {
         .bind(f.include_deleted)
         .bind(i64::from(f.limit))
         .bind(f.within)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::customer)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::customer).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn count_customers(&self) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE deleted_at IS NULL")
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn customer_ancestors(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.ancestor_id WHERE p.descendant_id = $1 \
                 AND p.depth > 0 ORDER BY p.depth DESC",
             rows::CUSTOMER_COLS
         )))
         .bind(id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::customer)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::customer).collect()
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn subtree_counts(&self, id: i64) -> kefu_store::StoreResult<Vec<(String, i64)>> {
@@ -206,9 +189,8 @@ impl kefu_store::Customers for DbStore {
                 AND depth > 0 GROUP BY descendant_kind ORDER BY descendant_kind",
         )
         .bind(id)
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn subtree_customers(
@@ -218,7 +200,7 @@ impl kefu_store::Customers for DbStore {
         after: i64,
         limit: u32,
     ) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customer_paths p JOIN customers c ON c.id = p.descendant_id WHERE p.ancestor_id = $1 \
                 AND p.descendant_live AND p.depth > 0 AND ($2 IS NULL OR p.descendant_kind = $2) \
                 AND p.descendant_id > $3 ORDER BY p.descendant_id LIMIT $4",
@@ -228,10 +210,8 @@ impl kefu_store::Customers for DbStore {
         .bind(kind.map(|k| k.as_str()))
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::customer)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::customer).collect()
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn index_customer(&self, id: i64, terms: &kefu_core::search::IndexTerms) -> kefu_store::StoreResult<()> {
@@ -259,11 +239,10 @@ impl kefu_store::Customers for DbStore {
         if c.is_primary {
             sqlx::query("UPDATE contacts SET is_primary = FALSE WHERE customer_id = $1")
                 .bind(c.customer_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut *tx)
+                .await?;
         }
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let out = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO contacts (customer_id, name, phone, phone_norm, email, role, language, preferred_channel, \
                 social_style, is_primary, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
                 $10, $11, $11) RETURNING {}",
@@ -280,28 +259,24 @@ impl kefu_store::Customers for DbStore {
         .bind(c.social_style.map(|s| s.as_str()))
         .bind(c.is_primary)
         .bind(c.now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let out = rows::contact(&row)?;
+        .one(&mut *tx, rows::contact)
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
     #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
     async fn list_contacts(&self, customer_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Contact>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts WHERE customer_id = $1 AND deleted_at IS NULL ORDER BY is_primary DESC, id",
             rows::CONTACT_COLS
         )))
         .bind(customer_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::contact)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::contact).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn find_contacts(&self, phone_norm: &str, email: &str) -> kefu_store::StoreResult<Vec<kefu_store::Contact>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts k WHERE (($1 <> '' AND k.phone_norm = $1) OR ($2 <> '' AND k.email = $2)) \
                 AND k.deleted_at IS NULL AND EXISTS (SELECT 1 FROM customers c WHERE c.id = k.customer_id \
                 AND c.deleted_at IS NULL) ORDER BY k.id",
@@ -309,10 +284,8 @@ impl kefu_store::Customers for DbStore {
         )))
         .bind(phone_norm)
         .bind(email)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::contact)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::contact).collect()
     }
 
     #[tracing::instrument(skip_all)]
@@ -323,9 +296,8 @@ impl kefu_store::Customers for DbStore {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM purchases WHERE external_id = $1")
             .bind(&p.external_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
         let row = match existing {
             Some(id) => sqlx::query(sqlx::AssertSqlSafe(format!(
                 "UPDATE purchases SET customer_id = $2, purchased_on = $3, amount_minor = $4, currency = $5, \
@@ -351,48 +323,39 @@ impl kefu_store::Customers for DbStore {
         .bind(&p.category)
         .bind(&p.serial)
         .bind(p.seller_id);
-        let row = if existing.is_none() { row.bind(p.now) } else { row }
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let out = rows::purchase(&row)?;
+        let out = if existing.is_none() { row.bind(p.now) } else { row }
+            .one(&mut *tx, rows::purchase)
+            .await?;
         tx.commit().await.map_err(db_err)?;
         Ok((out, existing.is_none()))
     }
     #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
     async fn list_purchases(&self, customer_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::Purchase>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM purchases WHERE customer_id = $1 AND deleted_at IS NULL \
                 ORDER BY purchased_on DESC, id DESC LIMIT $2",
             rows::PURCHASE_COLS
         )))
         .bind(customer_id)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::purchase)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::purchase).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn rfm_rows(&self) -> kefu_store::StoreResult<Vec<kefu_store::RfmRow>> {
-        let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT customer_id, MAX(purchased_on), COUNT(*), CAST(SUM(amount_minor) AS BIGINT) FROM purchases \
                 WHERE deleted_at IS NULL GROUP BY customer_id ORDER BY customer_id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::RfmRow {
+                customer_id: at(r, 0)?,
+                last_purchased_on: at(r, 1)?,
+                purchases: at(r, 2)?,
+                amount_minor: at(r, 3)?,
+            })
+        })
         .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(customer_id, last_purchased_on, purchases, amount_minor)| kefu_store::RfmRow {
-                    customer_id,
-                    last_purchased_on,
-                    purchases,
-                    amount_minor,
-                },
-            )
-            .collect())
     }
     #[tracing::instrument(skip_all)]
     async fn existing_customer_external_ids(
@@ -485,9 +448,8 @@ impl kefu_store::Customers for DbStore {
             sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
                 .bind(root)
                 .bind(id)
-                .fetch_one(self.reader())
-                .await
-                .map_err(db_err)?;
+                .value(self.reader())
+                .await?;
         Ok(n > 0)
     }
     #[tracing::instrument(skip_all)]
@@ -524,7 +486,7 @@ impl kefu_store::Customers for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn duplicate_pairs(&self, limit: u32) -> kefu_store::StoreResult<Vec<kefu_store::DuplicatePair>> {
-        let rows: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        sqlx::query(
             "SELECT first_id, second_id, MIN(reason), MIN(value) FROM (SELECT a.customer_id AS first_id, \
                 b.customer_id AS second_id, 'phone' AS reason, a.phone_norm AS value FROM contacts a \
                 JOIN contacts b ON b.phone_norm = a.phone_norm AND b.customer_id > a.customer_id \
@@ -537,31 +499,26 @@ impl kefu_store::Customers for DbStore {
                 ORDER BY second_id DESC, first_id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(first_id, second_id, reason, value)| kefu_store::DuplicatePair {
-                first_id,
-                second_id,
-                reason,
-                value,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::DuplicatePair {
+                first_id: at(r, 0)?,
+                second_id: at(r, 1)?,
+                reason: at(r, 2)?,
+                value: at(r, 3)?,
             })
-            .collect())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_contact(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Contact> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM contacts WHERE id = $1 AND deleted_at IS NULL",
             rows::CONTACT_COLS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::contact)
         .await
-        .map_err(db_err)?;
-        rows::contact(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn update_contact(
@@ -574,18 +531,16 @@ impl kefu_store::Customers for DbStore {
         let customer_id: i64 =
             sqlx::query_scalar("SELECT customer_id FROM contacts WHERE id = $1 AND deleted_at IS NULL")
                 .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .value(&mut *tx)
+                .await?;
         if p.is_primary == Some(true) {
             sqlx::query("UPDATE contacts SET is_primary = FALSE WHERE customer_id = $1")
                 .bind(customer_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut *tx)
+                .await?;
         }
         let (phone, phone_norm) = p.phone.map_or((None, None), |(a, b)| (Some(a), Some(b)));
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let out = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE contacts SET name = COALESCE($2, name), phone = COALESCE($3, phone), phone_norm = COALESCE($4, \
                 phone_norm), email = COALESCE($5, email), role = COALESCE($6, role), language = CASE \
                 WHEN $7 THEN $8 ELSE language END, preferred_channel = COALESCE($9, preferred_channel), \
@@ -606,10 +561,8 @@ impl kefu_store::Customers for DbStore {
         .bind(p.social_style.flatten().map(|s| s.as_str()))
         .bind(p.is_primary)
         .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let out = rows::contact(&row)?;
+        .one(&mut *tx, rows::contact)
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
     }
@@ -621,39 +574,32 @@ impl kefu_store::Customers for DbStore {
                 AND u.disabled = FALSE",
         )
         .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value(&mut *tx)
+        .await?;
         if linked > 0 {
             return Err(kefu_store::StoreError::Refused(
                 "this contact has a portal account: disable the account first".into(),
             ));
         }
-        let r = sqlx::query(
+        sqlx::query(
             "UPDATE contacts SET deleted_at = $2, is_primary = FALSE, updated_at = $2 WHERE id = $1 \
                 AND deleted_at IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            return Err(kefu_store::StoreError::NotFound);
-        }
+        .found(&mut *tx)
+        .await?;
         tx.commit().await.map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_purchase(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Purchase> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM purchases WHERE id = $1 AND deleted_at IS NULL",
             rows::PURCHASE_COLS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::purchase)
         .await
-        .map_err(db_err)?;
-        rows::purchase(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn replace_purchase(
@@ -661,7 +607,7 @@ impl kefu_store::Customers for DbStore {
         id: i64,
         p: kefu_store::NewPurchase,
     ) -> kefu_store::StoreResult<kefu_store::Purchase> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE purchases SET external_id = $2, customer_id = $3, purchased_on = $4, amount_minor = $5, \
                 currency = $6, sku = $7, product_name = $8, category = $9, serial = $10, seller_id = $11 \
                 WHERE id = $1 AND deleted_at IS NULL RETURNING {}",
@@ -678,22 +624,16 @@ impl kefu_store::Customers for DbStore {
         .bind(&p.category)
         .bind(&p.serial)
         .bind(p.seller_id)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::purchase)
         .await
-        .map_err(db_err)?;
-        rows::purchase(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_purchase(&self, id: i64, now: i64) -> kefu_store::StoreResult<()> {
-        let r = sqlx::query("UPDATE purchases SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+        sqlx::query("UPDATE purchases SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
             .bind(id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            return Err(kefu_store::StoreError::NotFound);
-        }
+            .found(self.writer())
+            .await?;
         Ok(())
     }
 
@@ -750,9 +690,8 @@ impl kefu_store::Customers for DbStore {
             "UPDATE customers SET value_tier = 'none' WHERE value_tier <> 'none' AND NOT EXISTS (SELECT 1 \
                 FROM purchases p WHERE p.customer_id = customers.id AND p.deleted_at IS NULL)",
         )
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         for (tier, ids) in &by_tier {
             for chunk in ids.chunks(500) {
                 let sql = format!(
@@ -779,9 +718,8 @@ impl kefu_store::Customers for DbStore {
         )
         .bind(prefix)
         .bind(now)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .values(&mut *tx)
+        .await?;
         tx.commit().await.map_err(db_err)?;
         Ok(ids)
     }
@@ -791,13 +729,11 @@ impl kefu_store::Customers for DbStore {
         after: i64,
         limit: u32,
     ) -> kefu_store::StoreResult<Vec<kefu_store::ExportCustomer>> {
-        let rows = sqlx::query(rows::EXPORT_CUSTOMER_SQL)
+        sqlx::query(rows::EXPORT_CUSTOMER_SQL)
             .bind(after)
             .bind(i64::from(limit))
-            .fetch_all(self.reader())
+            .all(self.reader(), rows::export_customer)
             .await
-            .map_err(db_err)?;
-        rows.iter().map(rows::export_customer).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn export_purchases(
@@ -805,13 +741,11 @@ impl kefu_store::Customers for DbStore {
         after: i64,
         limit: u32,
     ) -> kefu_store::StoreResult<Vec<kefu_store::ExportPurchase>> {
-        let rows = sqlx::query(rows::EXPORT_PURCHASE_SQL)
+        sqlx::query(rows::EXPORT_PURCHASE_SQL)
             .bind(after)
             .bind(i64::from(limit))
-            .fetch_all(self.reader())
+            .all(self.reader(), rows::export_purchase)
             .await
-            .map_err(db_err)?;
-        rows.iter().map(rows::export_purchase).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn count_export_purchases(&self) -> kefu_store::StoreResult<i64> {
@@ -819,8 +753,7 @@ impl kefu_store::Customers for DbStore {
             "SELECT COUNT(*) FROM purchases p JOIN customers c ON c.id = p.customer_id WHERE c.deleted_at IS NULL \
                 AND p.deleted_at IS NULL",
         )
-        .fetch_one(self.reader())
+        .value(self.reader())
         .await
-        .map_err(db_err)
     }
 }

@@ -1,7 +1,7 @@
 //! Portal accounts of contacts and their invitations.
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, Run, Values, db_err, rows};
 
 pub(crate) async fn create_portal_user(
     store: &DbStore,
@@ -14,17 +14,15 @@ pub(crate) async fn create_portal_user(
             AND k.deleted_at IS NULL AND c.deleted_at IS NULL",
     )
     .bind(contact_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    .value(&mut *tx)
+    .await?;
     let user = DbStore::insert_user_in(&mut tx, &u).await?;
     sqlx::query("INSERT INTO portal_accounts (user_id, contact_id, created_at) VALUES ($1, $2, $3)")
         .bind(user.id)
         .bind(contact_id)
         .bind(u.now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(kefu_store::PortalAccount {
         user,
@@ -37,47 +35,40 @@ pub(crate) async fn portal_account(
     store: &DbStore,
     user_id: i64,
 ) -> kefu_store::StoreResult<Option<kefu_store::PortalAccount>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
-            JOIN contacts k ON k.id = a.contact_id WHERE a.user_id = $1",
-        rows::USER_COLS
-    )))
-    .bind(user_id)
-    .fetch_optional(store.reader())
-    .await
-    .map_err(db_err)?;
-    row.map(|r| {
-        Ok(kefu_store::PortalAccount {
-            user: rows::user(&r)?,
-            contact_id: rows::get(&r, "contact_id")?,
-            customer_id: rows::get(&r, "customer_id")?,
-        })
-    })
-    .transpose()
+    sqlx::query(sqlx::AssertSqlSafe(portal_accounts_where("a.user_id = $1")))
+        .bind(user_id)
+        .maybe(store.reader(), portal_account_row)
+        .await
 }
 
 pub(crate) async fn portal_accounts_of(
     store: &DbStore,
     customer_id: i64,
 ) -> kefu_store::StoreResult<Vec<kefu_store::PortalAccount>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
-            JOIN contacts k ON k.id = a.contact_id WHERE k.customer_id = $1 ORDER BY u.id",
-        rows::USER_COLS
+    sqlx::query(sqlx::AssertSqlSafe(portal_accounts_where(
+        "k.customer_id = $1 ORDER BY u.id",
     )))
     .bind(customer_id)
-    .fetch_all(store.reader())
+    .all(store.reader(), portal_account_row)
     .await
-    .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(kefu_store::PortalAccount {
-                user: rows::user(r)?,
-                contact_id: rows::get(r, "contact_id")?,
-                customer_id: rows::get(r, "customer_id")?,
-            })
-        })
-        .collect()
+}
+
+/// The portal accounts (rows for [`portal_account_row`]) that meet `cond`.
+fn portal_accounts_where(cond: &str) -> String {
+    format!(
+        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
+            JOIN contacts k ON k.id = a.contact_id WHERE {cond}",
+        rows::USER_COLS
+    )
+}
+
+/// A portal account row: the user's columns, then its contact and the contact's customer.
+fn portal_account_row(r: &rows::DbRow) -> kefu_store::StoreResult<kefu_store::PortalAccount> {
+    Ok(kefu_store::PortalAccount {
+        user: rows::user(r)?,
+        contact_id: rows::get(r, "contact_id")?,
+        customer_id: rows::get(r, "customer_id")?,
+    })
 }
 
 pub(crate) async fn create_invitation(
@@ -92,9 +83,8 @@ pub(crate) async fn create_invitation(
         .bind(user_id)
         .bind(expires_at)
         .bind(now)
-        .execute(store.writer())
-        .await
-        .map_err(db_err)?;
+        .run(store.writer())
+        .await?;
     Ok(())
 }
 
@@ -111,9 +101,8 @@ pub(crate) async fn accept_invitation(
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    .value(&mut *tx)
+    .await?;
     sqlx::query(
         "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, updated_at = $3 WHERE id = $1 \
             AND disabled = FALSE",
@@ -121,18 +110,15 @@ pub(crate) async fn accept_invitation(
     .bind(user_id)
     .bind(password_hash)
     .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    .run(&mut *tx)
+    .await?;
+    let user = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM users u WHERE u.id = $1 AND u.disabled = FALSE",
         rows::USER_COLS
     )))
     .bind(user_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    let user = rows::user(&row)?;
+    .one(&mut *tx, rows::user)
+    .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(user)
 }
@@ -144,8 +130,7 @@ pub(crate) async fn invitation_is_live(store: &DbStore, token_hash: &str, now: i
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_one(store.reader())
-    .await
-    .map_err(db_err)?;
+    .value(store.reader())
+    .await?;
     Ok(n > 0)
 }

@@ -1,22 +1,17 @@
 //! The channel tree: its closure-table paths, moves and merges.
 
-use crate::portable::{Backend, db_err, rows};
+use crate::portable::{Backend, On, Run, Values, db_err, rows};
 use crate::{Db, DbStore};
 
 impl DbStore {
-    pub(crate) async fn customer_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::Customer>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    pub(crate) async fn customer_in<'e>(ex: impl On<'e>, id: i64) -> kefu_store::StoreResult<kefu_store::Customer> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.id = $1",
             rows::CUSTOMER_COLS
         )))
         .bind(id)
-        .fetch_one(ex)
+        .one(ex, rows::customer)
         .await
-        .map_err(db_err)?;
-        rows::customer(&row)
     }
 
     /// Moves a customer's subtree under `new_parent` inside a transaction (closure-table paths).
@@ -37,9 +32,8 @@ impl DbStore {
                 sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
                     .bind(id)
                     .bind(p)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(db_err)?;
+                    .value(&mut **tx)
+                    .await?;
             if inside > 0 {
                 return Err(kefu_store::StoreError::Cycle);
             }
@@ -51,9 +45,8 @@ impl DbStore {
                 WHERE ancestor_id = $1)",
         )
         .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         if let Some(p) = new_parent {
             sqlx::query(
                 "INSERT INTO customer_paths (ancestor_id, descendant_id, depth, descendant_kind, descendant_live) \
@@ -63,17 +56,15 @@ impl DbStore {
             )
             .bind(p)
             .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         }
         sqlx::query("UPDATE customers SET parent_id = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(new_parent)
             .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         Ok(())
     }
 }
@@ -108,18 +99,16 @@ pub(crate) async fn merge_customers(
         sqlx::query_scalar("SELECT COUNT(*) FROM customer_paths WHERE ancestor_id = $1 AND descendant_id = $2")
             .bind(from)
             .bind(into)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
     if beneath > 0 {
         return Err(kefu_store::StoreError::Cycle);
     }
     // Every table that names a customer moves its rows here (tickets, visits, answers as they land).
     let children: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE parent_id = $1 ORDER BY id")
         .bind(from)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .values(&mut *tx)
+        .await?;
     for child in children {
         DbStore::move_in(&mut tx, child, Some(into), now).await?;
     }
@@ -127,21 +116,18 @@ pub(crate) async fn merge_customers(
         .bind(from)
         .bind(into)
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     sqlx::query("UPDATE purchases SET customer_id = $2 WHERE customer_id = $1")
         .bind(from)
         .bind(into)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     sqlx::query("UPDATE purchases SET seller_id = $2 WHERE seller_id = $1")
         .bind(from)
         .bind(into)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     let mut tags = b.tags.clone();
     for t in a.tags.iter() {
         if !tags.contains(t) {
@@ -163,9 +149,8 @@ pub(crate) async fn merge_customers(
     if b.external_id.is_none() && a.external_id.is_some() {
         sqlx::query("UPDATE customers SET external_id = NULL WHERE id = $1")
             .bind(from)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
     }
     let tags = serde_json::to_string(&tags).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
     sqlx::query(
@@ -179,16 +164,14 @@ pub(crate) async fn merge_customers(
     .bind(manager)
     .bind(external_id)
     .bind(now)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?;
+    .run(&mut *tx)
+    .await?;
     sqlx::query("UPDATE customers SET deleted_at = $2, merged_into = $3, updated_at = $2 WHERE id = $1")
         .bind(from)
         .bind(now)
         .bind(into)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
     let out = DbStore::customer_in(&mut *tx, into).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(out)

@@ -2,27 +2,26 @@
 
 use super::rows;
 use crate::DbStore;
-use crate::portable::{Backend, db_err};
+use crate::portable::rows::{at, get};
+use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Surveys for DbStore {
     #[tracing::instrument(skip_all)]
     async fn survey_dimensions(&self) -> kefu_store::StoreResult<Vec<kefu_store::SurveyDimension>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, code, name_zh, name_en, description_zh, description_en, position FROM survey_dimensions \
                 ORDER BY position, id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::dimension)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::dimension).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn add_survey_dimension(
         &self,
         d: kefu_store::NewDimension,
     ) -> kefu_store::StoreResult<kefu_store::SurveyDimension> {
-        let row = sqlx::query(
+        sqlx::query(
             "INSERT INTO survey_dimensions (code, name_zh, name_en, description_zh, description_en, position, \
                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position), 0) + 1 \
                 FROM survey_dimensions), $6, $6) RETURNING id, code, name_zh, name_en, description_zh, \
@@ -34,30 +33,25 @@ impl kefu_store::Surveys for DbStore {
         .bind(&d.description_zh)
         .bind(&d.description_en)
         .bind(d.now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::dimension)
         .await
-        .map_err(db_err)?;
-        rows::dimension(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn bank_items(&self) -> kefu_store::StoreResult<Vec<kefu_store::BankItem>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} ORDER BY i.position, i.id",
             crate::portable::surveys::BANK_ITEM_SQL
         )))
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::bank_item)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::bank_item).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn add_bank_item(&self, i: kefu_store::NewBankItem) -> kefu_store::StoreResult<kefu_store::BankItem> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let dim: Option<i64> = sqlx::query_scalar("SELECT id FROM survey_dimensions WHERE code = $1")
             .bind(&i.dimension)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
         let Some(dim) = dim else {
             return Err(kefu_store::StoreError::Refused(format!(
                 "no dimension {:?}",
@@ -76,9 +70,8 @@ impl kefu_store::Surveys for DbStore {
         .bind(&i.perception_zh)
         .bind(&i.perception_en)
         .bind(i.now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         let out = Self::bank_item_in(&mut *tx, &i.code).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
@@ -102,9 +95,8 @@ impl kefu_store::Surveys for DbStore {
         .bind(p.perception_zh.unwrap_or(old.perception_zh))
         .bind(p.perception_en.unwrap_or(old.perception_en))
         .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut *tx)
+        .await?;
         let out = Self::bank_item_in(&mut *tx, code).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(out)
@@ -140,9 +132,8 @@ impl kefu_store::Surveys for DbStore {
             sqlx::query("UPDATE surveys SET slug = $2 WHERE id = $1")
                 .bind(survey.id)
                 .bind(&survey.slug)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                .run(&mut *tx)
+                .await?;
         }
         for (pos, item) in s.items.iter().enumerate() {
             let r = sqlx::query(
@@ -153,10 +144,9 @@ impl kefu_store::Surveys for DbStore {
             .bind(survey.id)
             .bind(pos as i64 + 1)
             .bind(*item)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if r.rows_affected() != 1 {
+            .run(&mut *tx)
+            .await?;
+            if r != 1 {
                 return Err(kefu_store::StoreError::Refused(format!("no item {item} in the bank")));
             }
         }
@@ -165,27 +155,23 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_survey(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Survey> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM surveys WHERE id = $1",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::survey)
         .await
-        .map_err(db_err)?;
-        rows::survey(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn survey_by_slug(&self, slug: &str) -> kefu_store::StoreResult<kefu_store::Survey> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM surveys WHERE slug = $1",
             crate::portable::surveys::SURVEY_COLUMNS
         )))
         .bind(slug)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::survey)
         .await
-        .map_err(db_err)?;
-        rows::survey(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_surveys(&self) -> kefu_store::StoreResult<Vec<(kefu_store::Survey, i64)>> {
@@ -204,32 +190,25 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_items(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyItem>> {
-        let rows: Vec<(i64, i64, String, String, String, String, String, String)> = sqlx::query_as(
+        sqlx::query(
             "SELECT s.position, s.item_id, s.item_code, s.dimension_code, i.expectation_zh, i.expectation_en, \
                 i.perception_zh, i.perception_en FROM survey_items s JOIN survey_bank_items i ON i.id = s.item_id \
                 WHERE s.survey_id = $1 ORDER BY s.position",
         )
         .bind(survey_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::SurveyItem {
+                position: at(r, 0)?,
+                item_id: at(r, 1)?,
+                code: at(r, 2)?,
+                dimension: at(r, 3)?,
+                expectation_zh: at(r, 4)?,
+                expectation_en: at(r, 5)?,
+                perception_zh: at(r, 6)?,
+                perception_en: at(r, 7)?,
+            })
+        })
         .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(position, item_id, code, dimension, expectation_zh, expectation_en, perception_zh, perception_en)| {
-                    kefu_store::SurveyItem {
-                        position,
-                        item_id,
-                        code,
-                        dimension,
-                        expectation_zh,
-                        expectation_en,
-                        perception_zh,
-                        perception_en,
-                    }
-                },
-            )
-            .collect())
     }
 
     #[tracing::instrument(skip_all)]
@@ -247,15 +226,13 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn survey_link_by_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_links WHERE token_hash = $1",
             crate::portable::surveys::LINK_COLUMNS
         )))
         .bind(token_hash)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::link)
         .await
-        .map_err(db_err)?;
-        rows::link(&row)
     }
     #[tracing::instrument(skip_all, fields(link_id = link_id))]
     async fn survey_response_of(&self, link_id: i64) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>> {
@@ -304,9 +281,8 @@ impl kefu_store::Surveys for DbStore {
             )
             .bind(w.link_id)
             .bind(w.now)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
             let Some(survey) = survey else {
                 out.push(Err(kefu_store::StoreError::Conflict {
                     what: "the survey link is answered, opted out or expired".into(),
@@ -347,7 +323,7 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn create_campaign(&self, c: kefu_store::NewCampaign) -> kefu_store::StoreResult<kefu_store::Campaign> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO survey_campaigns (survey_id, name, frame, sample_size, margin, response_rate, seed, \
                 fatigue_days, expires_in_days, recurrence, invite_by_email, created_by, created_at, updated_at) \
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {}",
@@ -366,34 +342,28 @@ impl kefu_store::Surveys for DbStore {
         .bind(c.invite_by_email)
         .bind(c.created_by)
         .bind(c.now)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::campaign)
         .await
-        .map_err(db_err)?;
-        rows::campaign(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn get_campaign(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Campaign> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_campaigns WHERE id = $1",
             crate::portable::surveys::CAMPAIGN_COLUMNS
         )))
         .bind(id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::campaign)
         .await
-        .map_err(db_err)?;
-        rows::campaign(&row)
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn list_campaigns(&self, survey_id: Option<i64>) -> kefu_store::StoreResult<Vec<kefu_store::Campaign>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_campaigns WHERE ($1 IS NULL OR survey_id = $1) ORDER BY id DESC",
             crate::portable::surveys::CAMPAIGN_COLUMNS
         )))
         .bind(survey_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::campaign)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::campaign).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn set_campaign_status(
@@ -458,55 +428,48 @@ impl kefu_store::Surveys for DbStore {
             "SELECT DISTINCT customer_id FROM survey_links WHERE created_at >= $1 AND customer_id IS NOT NULL",
         )
         .bind(since)
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn opted_out_customers(&self) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT customer_id FROM survey_links WHERE opted_out_at IS NOT NULL AND customer_id IS NOT NULL",
         )
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn staff_frame(&self) -> kefu_store::StoreResult<Vec<kefu_store::StaffRow>> {
-        let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, name, email, role, language FROM users WHERE disabled = FALSE AND role <> 'customer' \
                 ORDER BY id",
         )
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(user_id, name, email, role, language)| kefu_store::StaffRow {
-                user_id,
-                name,
-                email,
-                role,
-                language,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::StaffRow {
+                user_id: at(r, 0)?,
+                name: at(r, 1)?,
+                email: at(r, 2)?,
+                role: at(r, 3)?,
+                language: at(r, 4)?,
             })
-            .collect())
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn recently_surveyed_users(&self, since: i64) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar("SELECT DISTINCT user_id FROM survey_links WHERE created_at >= $1 AND user_id IS NOT NULL")
             .bind(since)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn opted_out_users(&self) -> kefu_store::StoreResult<Vec<i64>> {
         sqlx::query_scalar(
             "SELECT DISTINCT user_id FROM survey_links WHERE opted_out_at IS NOT NULL AND user_id IS NOT NULL",
         )
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn record_campaign_run(
@@ -522,9 +485,8 @@ impl kefu_store::Surveys for DbStore {
         )
         .bind(campaign_id)
         .bind(now)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
+        .value_if_any(&mut *tx)
+        .await?;
         let run = run.ok_or(kefu_store::StoreError::NotFound)?;
         let mut out = Vec::with_capacity(links.len());
         for l in links {
@@ -585,9 +547,8 @@ impl kefu_store::Surveys for DbStore {
     async fn ticket_has_survey_link(&self, ticket_id: i64) -> kefu_store::StoreResult<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_links WHERE ticket_id = $1")
             .bind(ticket_id)
-            .fetch_one(self.reader())
-            .await
-            .map_err(db_err)?;
+            .value(self.reader())
+            .await?;
         Ok(n > 0)
     }
     #[tracing::instrument(skip_all, fields(link_id = link_id))]
@@ -595,9 +556,8 @@ impl kefu_store::Surveys for DbStore {
         sqlx::query("UPDATE survey_links SET opted_out_at = COALESCE(opted_out_at, $2) WHERE id = $1")
             .bind(link_id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Self::survey_link_in(self.reader(), link_id).await
     }
     #[tracing::instrument(skip_all)]
@@ -608,7 +568,7 @@ impl kefu_store::Surveys for DbStore {
         from: Option<&str>,
         to: Option<&str>,
     ) -> kefu_store::StoreResult<Vec<kefu_store::StatsRow>> {
-        let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT segment, period, accumulator, n FROM survey_stats WHERE survey_id = $1 AND segment = $2 \
                 AND ($3 IS NULL OR period >= $3) AND ($4 IS NULL OR period <= $4) ORDER BY period",
         )
@@ -616,46 +576,39 @@ impl kefu_store::Surveys for DbStore {
         .bind(segment)
         .bind(from)
         .bind(to)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(segment, period, accumulator, n)| kefu_store::StatsRow {
-                segment,
-                period,
-                accumulator,
-                n,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::StatsRow {
+                segment: get(r, "segment")?,
+                period: get(r, "period")?,
+                accumulator: get(r, "accumulator")?,
+                n: get(r, "n")?,
             })
-            .collect())
+        })
+        .await
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn final_responses(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyResponse>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE ORDER BY id",
             crate::portable::surveys::RESPONSE_COLUMNS
         )))
         .bind(survey_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::response)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::response).collect()
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_segments(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT DISTINCT segment FROM survey_stats WHERE survey_id = $1 ORDER BY segment")
             .bind(survey_id)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_respondents(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT respondent FROM survey_responses WHERE survey_id = $1 AND respondent IS NOT NULL")
             .bind(survey_id)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn import_survey_responses(
@@ -729,9 +682,8 @@ impl kefu_store::Surveys for DbStore {
         let stats = builder.finish().map_err(kefu_store::StoreError::Refused)?;
         sqlx::query("DELETE FROM survey_stats WHERE survey_id = $1")
             .bind(survey_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         for r in &stats {
             sqlx::query(
                 "INSERT INTO survey_stats (survey_id, segment, period, accumulator, n, updated_at) \
@@ -743,9 +695,8 @@ impl kefu_store::Surveys for DbStore {
             .bind(&r.accumulator)
             .bind(r.n)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         }
         tx.commit().await.map_err(db_err)?;
         Ok(read)
@@ -758,9 +709,8 @@ impl kefu_store::Surveys for DbStore {
         )
         .bind(survey_id)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_comments(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, i64)>> {
@@ -770,8 +720,7 @@ impl kefu_store::Surveys for DbStore {
         )
         .bind(survey_id)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
 }

@@ -1,59 +1,47 @@
 //! The survey helpers the store methods share inside a transaction: links, answers, the statistics fold.
 
 use super::rows;
-use crate::portable::db_err;
+use crate::portable::{On, Run, Values};
 use crate::{Db, DbStore};
 
 /// A statistics row's fold: its segment, period and old accumulator give the new one and its count.
 type Fold<'a> = dyn Fn(&str, &str, Option<&str>) -> Result<(String, i64), String> + Send + Sync + 'a;
 
 impl DbStore {
-    pub(crate) async fn survey_link_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::SurveyLink>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    pub(crate) async fn survey_link_in<'e>(
+        ex: impl On<'e>,
+        id: i64,
+    ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_links WHERE id = $1",
             crate::portable::surveys::LINK_COLUMNS
         )))
         .bind(id)
-        .fetch_one(ex)
+        .one(ex, rows::link)
         .await
-        .map_err(db_err)?;
-        rows::link(&row)
     }
 
-    pub(crate) async fn survey_response_in<'e, E>(
-        ex: E,
+    pub(crate) async fn survey_response_in<'e>(
+        ex: impl On<'e>,
         link_id: i64,
-    ) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    ) -> kefu_store::StoreResult<Option<kefu_store::SurveyResponse>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_responses WHERE link_id = $1",
             crate::portable::surveys::RESPONSE_COLUMNS
         )))
         .bind(link_id)
-        .fetch_optional(ex)
+        .maybe(ex, rows::response)
         .await
-        .map_err(db_err)?;
-        row.as_ref().map(rows::response).transpose()
     }
 
-    pub(crate) async fn bank_item_in<'e, E>(ex: E, code: &str) -> kefu_store::StoreResult<kefu_store::BankItem>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    pub(crate) async fn bank_item_in<'e>(ex: impl On<'e>, code: &str) -> kefu_store::StoreResult<kefu_store::BankItem> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} WHERE i.code = $1",
             crate::portable::surveys::BANK_ITEM_SQL
         )))
         .bind(code)
-        .fetch_one(ex)
+        .one(ex, rows::bank_item)
         .await
-        .map_err(db_err)?;
-        rows::bank_item(&row)
     }
 
     /// Takes the link for an answer: live at `now`, not answered, not opted out; `final_` marks it answered.
@@ -70,13 +58,8 @@ impl DbStore {
             "UPDATE survey_links SET expires_at = expires_at WHERE id = $1 AND answered_at IS NULL \
                 AND opted_out_at IS NULL AND expires_at > $2"
         };
-        let r = sqlx::query(sql)
-            .bind(link_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() != 1 {
+        let r = sqlx::query(sql).bind(link_id).bind(now).run(&mut **tx).await?;
+        if r != 1 {
             return Err(kefu_store::StoreError::Conflict {
                 what: "the survey link is answered, opted out or expired".into(),
             });
@@ -103,9 +86,8 @@ impl DbStore {
             .bind(segment)
             .bind(period)
             .bind(now)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut **tx)
+            .await?;
             let (acc, n) = fold(segment, period, old.as_deref()).map_err(kefu_store::StoreError::Refused)?;
             sqlx::query(
                 "UPDATE survey_stats SET accumulator = $4, n = $5 WHERE survey_id = $1 AND segment = $2 \
@@ -116,9 +98,8 @@ impl DbStore {
             .bind(period)
             .bind(acc)
             .bind(n)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut **tx)
+            .await?;
         }
         Ok(())
     }
@@ -128,7 +109,7 @@ impl DbStore {
         l: &kefu_store::NewSurveyLink,
         run: Option<i64>,
     ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, \
                 expires_at, created_at, campaign_id, run, token, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
                 $9, $10, $11, $12) RETURNING {}",
@@ -146,10 +127,8 @@ impl DbStore {
         .bind(run)
         .bind(&l.token)
         .bind(l.user_id)
-        .fetch_one(&mut **tx)
+        .one(&mut **tx, rows::link)
         .await
-        .map_err(db_err)?;
-        rows::link(&row)
     }
 
     pub(crate) async fn write_response_in(
@@ -171,9 +150,8 @@ impl DbStore {
         .bind(partial)
         .bind(&w.segment)
         .bind(w.now)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         Self::survey_response_in(&mut **tx, w.link_id)
             .await?
             .ok_or(kefu_store::StoreError::NotFound)

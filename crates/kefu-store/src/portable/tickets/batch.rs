@@ -1,6 +1,7 @@
 //! Writes of many tickets at once: a batch of new tickets, and the changes of an SLA sweep.
 
 use super::rows;
+use super::write::BindMessage;
 use crate::DbStore;
 use crate::portable::{Backend, db_err};
 
@@ -125,19 +126,7 @@ pub(crate) async fn create_tickets(
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, m, at) in part {
-                q = q
-                    .bind(*id)
-                    .bind(m.kind.as_str())
-                    .bind(m.author_kind.as_str())
-                    .bind(m.author_user_id)
-                    .bind(m.author_contact_id)
-                    .bind(&m.body)
-                    .bind(&m.body_html)
-                    .bind(m.channel.as_str())
-                    .bind(&m.call_direction)
-                    .bind(m.call_seconds)
-                    .bind(&m.message_id)
-                    .bind(*at);
+                q = q.bind_message(*id, m, *at);
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }

@@ -1,95 +1,59 @@
 //! Service commitments: what the organisation promises, and the facts they are measured on.
 
 use crate::DbStore;
-use crate::portable::{Backend, db_err};
+use crate::portable::rows::{DbRow, data, get};
+use crate::portable::{Backend, Run, Values, db_err};
 
 pub(crate) async fn commitments(store: &DbStore) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
-    /// The columns of the SELECT below, in order.
-    type CommitmentRow = (
-        i64,
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        i64,
-        bool,
-        i64,
-        i64,
-        i64,
-    );
-    let rows: Vec<CommitmentRow> = sqlx::query_as(
+    sqlx::query(
         "SELECT id, title_en, title_zh, metric, kind, within_minutes, target_percent, published, position, \
             created_at, updated_at FROM commitments ORDER BY position, id",
     )
-    .fetch_all(store.reader())
+    .all(store.reader(), commitment)
     .await
-    .map_err(db_err)?;
-    rows.into_iter()
-        .map(
-            |(
-                id,
-                title_en,
-                title_zh,
-                metric,
-                kind,
-                within_minutes,
-                target_percent,
-                published,
-                position,
-                created_at,
-                updated_at,
-            )| {
-                Ok(kefu_store::Commitment {
-                    id,
-                    title_en,
-                    title_zh,
-                    metric: kefu_core::commitment::CommitmentMetric::parse(&metric)
-                        .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
-                    kind: kind
-                        .as_deref()
-                        .map(kefu_core::ticket::Kind::parse)
-                        .transpose()
-                        .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
-                    within_minutes,
-                    target_percent,
-                    published,
-                    position,
-                    created_at,
-                    updated_at,
-                })
-            },
-        )
-        .collect()
+}
+
+/// A commitment row.
+fn commitment(row: &DbRow) -> kefu_store::StoreResult<kefu_store::Commitment> {
+    let metric: String = get(row, "metric")?;
+    let kind: Option<String> = get(row, "kind")?;
+    Ok(kefu_store::Commitment {
+        id: get(row, "id")?,
+        title_en: get(row, "title_en")?,
+        title_zh: get(row, "title_zh")?,
+        metric: kefu_core::commitment::CommitmentMetric::parse(&metric).map_err(data)?,
+        kind: kind
+            .as_deref()
+            .map(kefu_core::ticket::Kind::parse)
+            .transpose()
+            .map_err(data)?,
+        within_minutes: get(row, "within_minutes")?,
+        target_percent: get(row, "target_percent")?,
+        published: get(row, "published")?,
+        position: get(row, "position")?,
+        created_at: get(row, "created_at")?,
+        updated_at: get(row, "updated_at")?,
+    })
 }
 
 pub(crate) async fn save_commitment(
     store: &DbStore,
     c: &kefu_store::Commitment,
 ) -> kefu_store::StoreResult<kefu_store::Commitment> {
-    let id: i64 = if c.id == 0 {
+    // Both statements take the commitment's values in the same order, the update after its id.
+    let save = if c.id == 0 {
         sqlx::query_scalar(
             "INSERT INTO commitments (title_en, title_zh, metric, kind, within_minutes, target_percent, published, \
                 position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
         )
-        .bind(&c.title_en)
-        .bind(&c.title_zh)
-        .bind(c.metric.as_str())
-        .bind(c.kind.map(|k| k.as_str()))
-        .bind(c.within_minutes)
-        .bind(c.target_percent)
-        .bind(c.published)
-        .bind(c.position)
-        .bind(c.updated_at)
-        .fetch_one(store.writer())
-        .await
-        .map_err(db_err)?
     } else {
         sqlx::query_scalar(
             "UPDATE commitments SET title_en = $2, title_zh = $3, metric = $4, kind = $5, within_minutes = $6, \
                 target_percent = $7, published = $8, position = $9, updated_at = $10 WHERE id = $1 RETURNING id",
         )
         .bind(c.id)
+    };
+    let id: i64 = save
         .bind(&c.title_en)
         .bind(&c.title_zh)
         .bind(c.metric.as_str())
@@ -101,8 +65,7 @@ pub(crate) async fn save_commitment(
         .bind(c.updated_at)
         .fetch_one(store.writer())
         .await
-        .map_err(db_err)?
-    };
+        .map_err(db_err)?;
     commitments(store)
         .await?
         .into_iter()
@@ -113,10 +76,9 @@ pub(crate) async fn save_commitment(
 pub(crate) async fn delete_commitment(store: &DbStore, id: i64) -> kefu_store::StoreResult<()> {
     let r = sqlx::query("DELETE FROM commitments WHERE id = $1")
         .bind(id)
-        .execute(store.writer())
-        .await
-        .map_err(db_err)?;
-    if r.rows_affected() == 0 {
+        .run(store.writer())
+        .await?;
+    if r == 0 {
         Err(kefu_store::StoreError::NotFound)
     } else {
         Ok(())
@@ -146,7 +108,6 @@ pub(crate) async fn commitment_facts(
     sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(since)
         .bind(kind.map(|k| k.as_str()))
-        .fetch_all(store.reader())
+        .values(store.reader())
         .await
-        .map_err(db_err)
 }

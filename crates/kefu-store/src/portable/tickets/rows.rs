@@ -103,3 +103,23 @@ pub fn policy(row: &DbRow) -> StoreResult<SlaPolicy> {
         is_default: get(row, "is_default")?,
     })
 }
+
+/// An attachment row: id, ticket, message, file name, content type, size, SHA-256, content id,
+/// inline, whether its data is in the database (the tenth column, `data IS NOT NULL`), uploaded
+/// by, created at.
+pub fn attachment(row: &DbRow) -> StoreResult<Attachment> {
+    Ok(Attachment {
+        id: get(row, "id")?,
+        ticket_id: get(row, "ticket_id")?,
+        message_id: get(row, "message_id")?,
+        filename: get(row, "filename")?,
+        content_type: get(row, "content_type")?,
+        size: get(row, "size")?,
+        sha256: get(row, "sha256")?,
+        content_id: get(row, "content_id")?,
+        inline: get(row, "inline")?,
+        in_database: sqlx::Row::try_get(row, 9).map_err(crate::portable::db_err)?,
+        uploaded_by: get(row, "uploaded_by")?,
+        created_at: get(row, "created_at")?,
+    })
+}

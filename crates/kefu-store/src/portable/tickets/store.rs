@@ -2,7 +2,8 @@
 
 use super::{batch, commitments, rows};
 use crate::DbStore;
-use crate::portable::{Backend, db_err};
+use crate::portable::rows::{at, get};
+use crate::portable::{Backend, Run, Values, db_err};
 
 #[async_trait::async_trait]
 impl kefu_store::Tickets for DbStore {
@@ -19,15 +20,13 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_by_follow_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.follow_token_hash = $1",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(token_hash)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::ticket)
         .await
-        .map_err(db_err)?;
-        rows::ticket(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn list_tickets(&self, f: &kefu_store::TicketFilter) -> kefu_store::StoreResult<Vec<kefu_store::Ticket>> {
@@ -115,29 +114,25 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_messages(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::TicketMessage>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM ticket_messages WHERE ticket_id = $1 ORDER BY id",
             crate::portable::tickets::MESSAGE_COLUMNS
         )))
         .bind(id)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::message)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::message).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_by_message_id(&self, message_id: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = (SELECT ticket_id FROM ticket_messages WHERE message_id = $1 \
                 UNION ALL SELECT ticket_id FROM notifications WHERE message_id = $1 AND ticket_id IS NOT NULL \
                 LIMIT 1)",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(message_id)
-        .fetch_one(self.reader())
+        .one(self.reader(), rows::ticket)
         .await
-        .map_err(db_err)?;
-        rows::ticket(&row)
     }
     #[tracing::instrument(skip_all)]
     async fn record_notification(&self, n: &kefu_store::Notification) -> kefu_store::StoreResult<i64> {
@@ -154,9 +149,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(&n.status)
         .bind(&n.detail)
         .bind(n.created_at)
-        .fetch_one(self.writer())
+        .value(self.writer())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn add_attachments(
@@ -182,9 +176,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(&f.data_base64)
             .bind(f.uploaded_by)
             .bind(f.now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
             ids.push(id);
         }
         tx.commit().await.map_err(db_err)?;
@@ -203,9 +196,8 @@ impl kefu_store::Tickets for DbStore {
     async fn attachment_data(&self, id: i64) -> kefu_store::StoreResult<Option<String>> {
         sqlx::query_scalar("SELECT data FROM attachments WHERE id = $1")
             .bind(id)
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn attachments_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Attachment>> {
@@ -213,21 +205,17 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn categories(&self) -> kefu_store::StoreResult<Vec<kefu_store::Category>> {
-        let rows: Vec<(i64, Option<i64>, String, String, i64)> =
-            sqlx::query_as("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
-                .fetch_all(self.reader())
-                .await
-                .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, parent_id, name_en, name_zh, created_at)| kefu_store::Category {
-                id,
-                parent_id,
-                name_en,
-                name_zh,
-                created_at,
+        sqlx::query("SELECT id, parent_id, name_en, name_zh, created_at FROM categories ORDER BY id")
+            .all(self.reader(), |r| {
+                Ok(kefu_store::Category {
+                    id: get(r, "id")?,
+                    parent_id: get(r, "parent_id")?,
+                    name_en: get(r, "name_en")?,
+                    name_zh: get(r, "name_zh")?,
+                    created_at: get(r, "created_at")?,
+                })
             })
-            .collect())
+            .await
     }
     #[tracing::instrument(skip_all)]
     async fn create_category(
@@ -244,9 +232,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(name_en)
         .bind(name_zh)
         .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::Category {
             id,
             parent_id,
@@ -273,9 +260,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(body)
         .bind(author)
         .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::IncidentStep {
             id,
             ticket_id,
@@ -287,27 +273,22 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn incident_steps(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::IncidentStep>> {
-        let rows: Vec<(i64, i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, ticket_id, at, body, author_user_id, created_at FROM incident_steps WHERE ticket_id = $1 \
                 ORDER BY at, id",
         )
         .bind(ticket_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::IncidentStep {
+                id: get(r, "id")?,
+                ticket_id: get(r, "ticket_id")?,
+                at: get(r, "at")?,
+                body: get(r, "body")?,
+                author_user_id: get(r, "author_user_id")?,
+                created_at: get(r, "created_at")?,
+            })
+        })
         .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, at, body, author_user_id, created_at)| kefu_store::IncidentStep {
-                    id,
-                    ticket_id,
-                    at,
-                    body,
-                    author_user_id,
-                    created_at,
-                },
-            )
-            .collect())
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn add_incident_share(&self, ticket_id: i64, token_hash: &str, now: i64) -> kefu_store::StoreResult<()> {
@@ -315,28 +296,25 @@ impl kefu_store::Tickets for DbStore {
             .bind(token_hash)
             .bind(ticket_id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
+            .run(self.writer())
+            .await?;
         Ok(())
     }
     #[tracing::instrument(skip_all)]
     async fn incident_by_share(&self, token_hash: &str) -> kefu_store::StoreResult<i64> {
         sqlx::query_scalar("SELECT ticket_id FROM incident_shares WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
-            .fetch_one(self.reader())
+            .value(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn revoke_incident_shares(&self, ticket_id: i64, now: i64) -> kefu_store::StoreResult<u64> {
         let r = sqlx::query("UPDATE incident_shares SET revoked_at = $2 WHERE ticket_id = $1 AND revoked_at IS NULL")
             .bind(ticket_id)
             .bind(now)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        Ok(r.rows_affected())
+            .run(self.writer())
+            .await?;
+        Ok(r)
     }
     #[tracing::instrument(skip_all)]
     async fn commitments(&self) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
@@ -368,31 +346,25 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn macros(&self) -> kefu_store::StoreResult<Vec<kefu_store::Macro>> {
-        let rows: Vec<(i64, String, String, String, String, String, Option<i64>, i64, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at FROM macros \
                 ORDER BY title_en, id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), |r| {
+            let actions: String = at(r, 5)?;
+            Ok(kefu_store::Macro {
+                id: at(r, 0)?,
+                title_en: at(r, 1)?,
+                title_zh: at(r, 2)?,
+                body_en: at(r, 3)?,
+                body_zh: at(r, 4)?,
+                actions: serde_json::from_str(&actions).map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
+                created_by: at(r, 6)?,
+                created_at: at(r, 7)?,
+                updated_at: at(r, 8)?,
+            })
+        })
         .await
-        .map_err(db_err)?;
-        rows.into_iter()
-            .map(
-                |(id, title_en, title_zh, body_en, body_zh, actions, created_by, created_at, updated_at)| {
-                    Ok(kefu_store::Macro {
-                        id,
-                        title_en,
-                        title_zh,
-                        body_en,
-                        body_zh,
-                        actions: serde_json::from_str(&actions)
-                            .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?,
-                        created_by,
-                        created_at,
-                        updated_at,
-                    })
-                },
-            )
-            .collect()
     }
     #[tracing::instrument(skip_all)]
     async fn save_macro(&self, m: &kefu_store::Macro) -> kefu_store::StoreResult<kefu_store::Macro> {
@@ -409,9 +381,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(&actions)
             .bind(m.created_by)
             .bind(m.updated_at)
-            .fetch_one(self.writer())
-            .await
-            .map_err(db_err)?
+            .value(self.writer())
+            .await?
         } else {
             sqlx::query_scalar(
                 "UPDATE macros SET title_en = $2, title_zh = $3, body_en = $4, body_zh = $5, actions = $6, \
@@ -424,9 +395,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(&m.body_zh)
             .bind(&actions)
             .bind(m.updated_at)
-            .fetch_one(self.writer())
-            .await
-            .map_err(db_err)?
+            .value(self.writer())
+            .await?
         };
         self.macros()
             .await?
@@ -438,10 +408,9 @@ impl kefu_store::Tickets for DbStore {
     async fn delete_macro(&self, id: i64) -> kefu_store::StoreResult<()> {
         let r = sqlx::query("DELETE FROM macros WHERE id = $1")
             .bind(id)
-            .execute(self.writer())
-            .await
-            .map_err(db_err)?;
-        if r.rows_affected() == 0 {
+            .run(self.writer())
+            .await?;
+        if r == 0 {
             Err(kefu_store::StoreError::NotFound)
         } else {
             Ok(())
@@ -449,24 +418,21 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn saved_views(&self, user_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SavedView>> {
-        let rows: Vec<(i64, Option<i64>, String, String, i64)> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, user_id, name, query, created_at FROM saved_views WHERE user_id = $1 OR user_id IS NULL \
                 ORDER BY name, id",
         )
         .bind(user_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, user_id, name, query, created_at)| kefu_store::SavedView {
-                id,
-                user_id,
-                name,
-                query,
-                created_at,
+        .all(self.reader(), |r| {
+            Ok(kefu_store::SavedView {
+                id: get(r, "id")?,
+                user_id: get(r, "user_id")?,
+                name: get(r, "name")?,
+                query: get(r, "query")?,
+                created_at: get(r, "created_at")?,
             })
-            .collect())
+        })
+        .await
     }
     #[tracing::instrument(skip_all)]
     async fn create_saved_view(&self, v: &kefu_store::SavedView) -> kefu_store::StoreResult<kefu_store::SavedView> {
@@ -477,101 +443,62 @@ impl kefu_store::Tickets for DbStore {
         .bind(&v.name)
         .bind(&v.query)
         .bind(v.created_at)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::SavedView { id, ..v.clone() })
     }
     #[tracing::instrument(skip_all, fields(id = id, user_id = user_id))]
     async fn delete_saved_view(&self, id: i64, user_id: Option<i64>) -> kefu_store::StoreResult<()> {
-        let r =
-            sqlx::query("DELETE FROM saved_views WHERE id = $1 AND (user_id = $2 OR ($2 IS NULL AND user_id IS NULL))")
-                .bind(id)
-                .bind(user_id)
-                .execute(self.writer())
-                .await
-                .map_err(db_err)?;
-        if r.rows_affected() == 0 {
-            Err(kefu_store::StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        sqlx::query("DELETE FROM saved_views WHERE id = $1 AND (user_id = $2 OR ($2 IS NULL AND user_id IS NULL))")
+            .bind(id)
+            .bind(user_id)
+            .found(self.writer())
+            .await
     }
     #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
     async fn notifications_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Notification>> {
-        let rows: Vec<(
-            i64,
-            Option<i64>,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            i64,
-        )> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at \
                 FROM notifications WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(ticket_id)
-        .fetch_all(self.reader())
+        .all(self.reader(), |r| {
+            let language: String = at(r, 4)?;
+            Ok(kefu_store::Notification {
+                id: at(r, 0)?,
+                ticket_id: at(r, 1)?,
+                event: at(r, 2)?,
+                recipient: at(r, 3)?,
+                language: kefu_core::Language::parse(&language).unwrap_or(kefu_core::Language::ZhCn),
+                subject: at(r, 5)?,
+                message_id: at(r, 6)?,
+                status: at(r, 7)?,
+                detail: at(r, 8)?,
+                created_at: at(r, 9)?,
+            })
+        })
         .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, event, recipient, language, subject, message_id, status, detail, created_at)| {
-                    kefu_store::Notification {
-                        id,
-                        ticket_id,
-                        event,
-                        recipient,
-                        language: kefu_core::Language::parse(&language).unwrap_or(kefu_core::Language::ZhCn),
-                        subject,
-                        message_id,
-                        status,
-                        detail,
-                        created_at,
-                    }
-                },
-            )
-            .collect())
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn ticket_activity(&self, id: i64) -> kefu_store::StoreResult<Vec<kefu_store::Activity>> {
-        let rows: Vec<(
-            i64,
-            i64,
-            i64,
-            Option<i64>,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        )> = sqlx::query_as(
+        sqlx::query(
             "SELECT id, ticket_id, at, actor_id, actor, field, old_value, new_value FROM ticket_activity \
                 WHERE ticket_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(self.reader())
+        .all(self.reader(), |r| {
+            Ok(kefu_store::Activity {
+                id: get(r, "id")?,
+                ticket_id: get(r, "ticket_id")?,
+                at: get(r, "at")?,
+                actor_id: get(r, "actor_id")?,
+                actor: get(r, "actor")?,
+                field: get(r, "field")?,
+                old_value: get(r, "old_value")?,
+                new_value: get(r, "new_value")?,
+            })
+        })
         .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, ticket_id, at, actor_id, actor, field, old_value, new_value)| kefu_store::Activity {
-                    id,
-                    ticket_id,
-                    at,
-                    actor_id,
-                    actor,
-                    field,
-                    old_value,
-                    new_value,
-                },
-            )
-            .collect())
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_events(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<(i64, i64, String)>> {
@@ -596,32 +523,26 @@ impl kefu_store::Tickets for DbStore {
 
     #[tracing::instrument(skip_all)]
     async fn calendars(&self) -> kefu_store::StoreResult<Vec<kefu_store::StoredCalendar>> {
-        let rows: Vec<(i64, String, String, bool)> =
-            sqlx::query_as("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
-                .fetch_all(self.reader())
-                .await
-                .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, toml, is_default)| kefu_store::StoredCalendar {
-                id,
-                name,
-                toml,
-                is_default,
+        sqlx::query("SELECT id, name, toml, is_default FROM calendars ORDER BY id")
+            .all(self.reader(), |r| {
+                Ok(kefu_store::StoredCalendar {
+                    id: get(r, "id")?,
+                    name: get(r, "name")?,
+                    toml: get(r, "toml")?,
+                    is_default: get(r, "is_default")?,
+                })
             })
-            .collect())
+            .await
     }
     #[tracing::instrument(skip_all)]
     async fn sla_policies(&self) -> kefu_store::StoreResult<Vec<kefu_store::SlaPolicy>> {
-        let rows = sqlx::query(
+        sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
                 resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
                 ORDER BY id",
         )
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::policy)
         .await
-        .map_err(db_err)?;
-        rows.iter().map(rows::policy).collect()
     }
     #[tracing::instrument(skip_all)]
     async fn tickets_due_for_check(&self, now: i64, limit: u32) -> kefu_store::StoreResult<Vec<i64>> {
@@ -631,9 +552,8 @@ impl kefu_store::Tickets for DbStore {
         )
         .bind(now)
         .bind(i64::from(limit))
-        .fetch_all(self.reader())
+        .values(self.reader())
         .await
-        .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn log_escalations(&self, steps: &[(i64, String)], now: i64) -> kefu_store::StoreResult<Vec<bool>> {
@@ -680,9 +600,8 @@ impl kefu_store::Tickets for DbStore {
     async fn escalations_of(&self, ticket_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT step_key FROM ticket_escalations WHERE ticket_id = $1 ORDER BY at, step_key")
             .bind(ticket_id)
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all, fields(department_id = department_id))]
     async fn department_agent_loads(&self, department_id: i64) -> kefu_store::StoreResult<Vec<(i64, u32)>> {
@@ -692,9 +611,8 @@ impl kefu_store::Tickets for DbStore {
                 u.id WHERE d.department_id = $1 AND u.role = 'agent' AND u.disabled = FALSE ORDER BY u.id",
         )
         .bind(department_id)
-        .fetch_all(self.reader())
-        .await
-        .map_err(db_err)?;
+        .values(self.reader())
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, n)| (id, u32::try_from(n.max(0)).unwrap_or(u32::MAX)))
@@ -715,9 +633,8 @@ impl kefu_store::Tickets for DbStore {
         .bind(name)
         .bind(toml)
         .bind(now)
-        .fetch_one(self.writer())
-        .await
-        .map_err(db_err)?;
+        .value(self.writer())
+        .await?;
         Ok(kefu_store::StoredCalendar {
             id,
             name,
@@ -757,29 +674,25 @@ impl kefu_store::Tickets for DbStore {
             .bind(p.calendar_id)
             .bind(escalation)
             .bind(now)
-            .fetch_optional(self.writer())
-            .await
-            .map_err(db_err)?
+            .value_if_any(self.writer())
+            .await?
             .ok_or(kefu_store::StoreError::NotFound)?;
-        let row = sqlx::query(
+        sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
                 resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
                 WHERE id = $1",
         )
         .bind(id)
-        .fetch_one(self.writer())
+        .one(self.writer(), rows::policy)
         .await
-        .map_err(db_err)?;
-        rows::policy(&row)
     }
     #[tracing::instrument(skip_all, fields(id = id))]
     async fn delete_sla_policy(&self, id: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         let is_default: Option<bool> = sqlx::query_scalar("SELECT is_default FROM sla_policies WHERE id = $1")
             .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value_if_any(&mut *tx)
+            .await?;
         match is_default {
             None => return Err(kefu_store::StoreError::NotFound),
             Some(true) => {
@@ -791,9 +704,8 @@ impl kefu_store::Tickets for DbStore {
         }
         let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE sla_policy_id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .value(&mut *tx)
+            .await?;
         if used > 0 {
             return Err(kefu_store::StoreError::Refused(format!(
                 "{used} tickets are measured by this policy; change it instead"
@@ -801,25 +713,20 @@ impl kefu_store::Tickets for DbStore {
         }
         sqlx::query("DELETE FROM sla_policies WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         tx.commit().await.map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn routing_rules(&self) -> kefu_store::StoreResult<Vec<(i64, String)>> {
         sqlx::query_as("SELECT id, rule FROM routing_rules WHERE active = TRUE ORDER BY position, id")
-            .fetch_all(self.reader())
+            .values(self.reader())
             .await
-            .map_err(db_err)
     }
     #[tracing::instrument(skip_all)]
     async fn replace_routing_rules(&self, rules: &[String], now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
-        sqlx::query("DELETE FROM routing_rules")
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("DELETE FROM routing_rules").run(&mut *tx).await?;
         for (i, r) in rules.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO routing_rules (position, rule, active, created_at, updated_at) \
@@ -828,9 +735,8 @@ impl kefu_store::Tickets for DbStore {
             .bind(i as i64)
             .bind(r)
             .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            .run(&mut *tx)
+            .await?;
         }
         tx.commit().await.map_err(db_err)
     }

@@ -1,7 +1,8 @@
 //! The ticket helpers the store methods share: the list query, a change inside a write transaction, messages, activity.
 
 use super::rows;
-use crate::portable::{Backend, db_err};
+use crate::portable::run::DbQuery;
+use crate::portable::{Backend, On, Run, db_err};
 use crate::{Db, DbStore};
 
 impl DbStore {
@@ -192,9 +193,8 @@ impl DbStore {
         .bind(resolved_at)
         .bind(closed_at)
         .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         let msg = match &message {
             Some(m) => Some(Self::message_in(tx, id, m, now).await?),
             None => None,
@@ -223,62 +223,13 @@ impl DbStore {
         cond: &str,
         v: i64,
     ) -> kefu_store::StoreResult<Vec<kefu_store::Attachment>> {
-        /// id, ticket, message, file name, content type, size, SHA-256, content id, inline, in the
-        /// database, uploaded by, created at.
-        type AttachmentRow = (
-            i64,
-            i64,
-            Option<i64>,
-            String,
-            String,
-            i64,
-            String,
-            Option<String>,
-            bool,
-            bool,
-            Option<i64>,
-            i64,
-        );
-        let rows: Vec<AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, \
                 data IS NOT NULL, uploaded_by, created_at FROM attachments WHERE {cond} ORDER BY id"
         )))
         .bind(v)
-        .fetch_all(self.reader())
+        .all(self.reader(), rows::attachment)
         .await
-        .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    ticket_id,
-                    message_id,
-                    filename,
-                    content_type,
-                    size,
-                    sha256,
-                    content_id,
-                    inline,
-                    in_database,
-                    uploaded_by,
-                    created_at,
-                )| kefu_store::Attachment {
-                    id,
-                    ticket_id,
-                    message_id,
-                    filename,
-                    content_type,
-                    size,
-                    sha256,
-                    content_id,
-                    inline,
-                    in_database,
-                    uploaded_by,
-                    created_at,
-                },
-            )
-            .collect())
     }
 
     pub(crate) async fn activity_in(
@@ -301,9 +252,8 @@ impl DbStore {
         .bind(field)
         .bind(old)
         .bind(new)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?;
+        .run(&mut **tx)
+        .await?;
         Ok(())
     }
 
@@ -313,42 +263,48 @@ impl DbStore {
         m: &kefu_store::NewMessage,
         now: i64,
     ) -> kefu_store::StoreResult<kefu_store::TicketMessage> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO ticket_messages (ticket_id, kind, author_kind, author_user_id, author_contact_id, body, \
                 body_html, channel, call_direction, call_seconds, message_id, created_at) \
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {}",
             crate::portable::tickets::MESSAGE_COLUMNS
         )))
-        .bind(ticket_id)
-        .bind(m.kind.as_str())
-        .bind(m.author_kind.as_str())
-        .bind(m.author_user_id)
-        .bind(m.author_contact_id)
-        .bind(&m.body)
-        .bind(&m.body_html)
-        .bind(m.channel.as_str())
-        .bind(&m.call_direction)
-        .bind(m.call_seconds)
-        .bind(&m.message_id)
-        .bind(now)
-        .fetch_one(&mut **tx)
+        .bind_message(ticket_id, m, now)
+        .one(&mut **tx, rows::message)
         .await
-        .map_err(db_err)?;
-        rows::message(&row)
     }
 
-    pub(crate) async fn ticket_in<'e, E>(ex: E, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket>
-    where
-        E: sqlx::Executor<'e, Database = Db>,
-    {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    pub(crate) async fn ticket_in<'e>(ex: impl On<'e>, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM tickets t WHERE t.id = $1",
             crate::portable::tickets::TICKET_COLUMNS
         )))
         .bind(id)
-        .fetch_one(ex)
+        .one(ex, rows::ticket)
         .await
-        .map_err(db_err)?;
-        rows::ticket(&row)
+    }
+}
+
+/// Binds a message's values in the order of the columns of `ticket_messages` that every insert of
+/// a message names: ticket, kind, author kind, author user and contact, body, HTML body, channel,
+/// call direction and seconds, message id, created at.
+pub(crate) trait BindMessage<'q> {
+    fn bind_message(self, ticket_id: i64, m: &'q kefu_store::NewMessage, at: i64) -> Self;
+}
+
+impl<'q> BindMessage<'q> for DbQuery<'q> {
+    fn bind_message(self, ticket_id: i64, m: &'q kefu_store::NewMessage, at: i64) -> Self {
+        self.bind(ticket_id)
+            .bind(m.kind.as_str())
+            .bind(m.author_kind.as_str())
+            .bind(m.author_user_id)
+            .bind(m.author_contact_id)
+            .bind(&m.body)
+            .bind(&m.body_html)
+            .bind(m.channel.as_str())
+            .bind(&m.call_direction)
+            .bind(m.call_seconds)
+            .bind(&m.message_id)
+            .bind(at)
     }
 }
