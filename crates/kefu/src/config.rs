@@ -247,3 +247,27 @@ fn env_value(key: &str, default: &serde_json::Value, raw: &str) -> Result<serde_
         _ => Ok(serde_json::Value::String(raw.to_owned())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn variables_are_read_as_their_keys_type() {
+        assert_eq!(env_value("worker", &json!(true), "off").unwrap(), json!(false));
+        assert_eq!(env_value("cookie_secure", &json!(null), "TRUE").unwrap(), json!(true));
+        assert_eq!(env_value("db_max_connections", &json!(16), " 32 ").unwrap(), json!(32));
+        assert_eq!(
+            env_value("listen", &json!("127.0.0.1:8080"), "0.0.0.0:80").unwrap(),
+            json!("0.0.0.0:80")
+        );
+        // A text key keeps digits as text.
+        assert_eq!(env_value("mail_from", &json!(null), "123").unwrap(), json!("123"));
+        let e = env_value("db_max_connections", &json!(16), "many")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("db_max_connections") && e.contains("many"), "{e}");
+        assert!(env_value("worker", &json!(true), "maybe").is_err());
+    }
+}
