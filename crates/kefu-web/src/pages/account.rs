@@ -1,6 +1,6 @@
 //! The signed-in user's own account: password and language.
 
-use super::{Chrome, done, render_status};
+use super::{Chrome, DoneQuery, done, render_status};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -19,11 +19,6 @@ pub struct AccountPage {
     pub errors: Vec<(String, String)>,
     pub language: String,
     pub departments: Vec<String>,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    pub done: Option<String>,
 }
 
 async fn page(

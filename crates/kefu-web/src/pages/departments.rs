@@ -1,6 +1,6 @@
 //! Admin page for departments: list with member counts, create, rename, delete.
 
-use super::{Chrome, done, render_status};
+use super::{Chrome, DoneQuery, done, render_status};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -18,11 +18,6 @@ pub struct DepartmentsPage {
     pub page: Chrome,
     pub rows: Vec<(Department, i64)>,
     pub error: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn page(

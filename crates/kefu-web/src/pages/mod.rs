@@ -22,9 +22,23 @@ use crate::WebState;
 use crate::auth::Identity;
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_app::AppError;
+use serde::Deserialize;
 
 pub use crate::error::{ErrorPage, error_page, too_large};
 pub use crate::layout::{Chrome, render, render_status};
+
+/// The query of a page a form redirects back to: `done` names the flash to show (see [`done`]).
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
+/// A form with one text, `body`: a reply or a recovery step.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BodyForm {
+    pub body: String,
+}
 
 pub async fn not_found(id: Identity) -> Response {
     error_page(&id, AppError::NotFound)

@@ -4,7 +4,7 @@
 //! (docs/roles.md#scope); these pages only show it.
 
 use super::account::field_errors;
-use super::{Chrome, done, fmt_time, render_status, time_zone};
+use super::{BodyForm, Chrome, DoneQuery, done, fmt_time, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -36,12 +36,6 @@ pub struct RequestsPage {
     pub errors: Vec<(String, String)>,
     pub subject: String,
     pub body: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn requests_page(
@@ -222,18 +216,12 @@ pub async fn request(
     request_page(&state, &caller, id, q.done.as_deref(), vec![], StatusCode::OK).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReplyForm {
-    body: String,
-}
-
 /// The customer answers (a resolved request reopens, as the workflow says).
 pub async fn reply(
     State(state): State<WebState>,
     caller: Caller,
     Path(id): Path<i64>,
-    axum::Form(f): axum::Form<ReplyForm>,
+    axum::Form(f): axum::Form<BodyForm>,
 ) -> Response {
     match state
         .app

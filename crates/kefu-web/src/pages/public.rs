@@ -5,7 +5,7 @@
 
 use super::account::{field_errors, field_message};
 use super::login::{pre_session_csrf, with_pre_session_csrf};
-use super::{Chrome, ErrorPage, done, fmt_time, render_status};
+use super::{BodyForm, Chrome, DoneQuery, ErrorPage, done, fmt_time, render_status};
 use crate::WebState;
 use crate::auth::{Identity, cookies_secure};
 use askama::Template;
@@ -225,12 +225,6 @@ pub struct FollowPage {
     pub errors: Vec<(String, String)>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct FollowQuery {
-    done: Option<String>,
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn follow_page(
     state: &WebState,
@@ -276,7 +270,7 @@ pub async fn follow(
     id: Identity,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Query(q): Query<FollowQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Response {
     match state.app.followed_ticket(&token).await {
         Ok(found) => {
@@ -296,18 +290,12 @@ pub async fn follow(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReplyForm {
-    body: String,
-}
-
 pub async fn reply(
     State(state): State<WebState>,
     id: Identity,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(f): Form<ReplyForm>,
+    Form(f): Form<BodyForm>,
 ) -> Response {
     match state.app.reply_followed_ticket(&token, &f.body, id.ip.as_deref()).await {
         Ok(_) => done(&format!("/follow/{token}"), "follow_replied"),

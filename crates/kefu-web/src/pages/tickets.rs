@@ -4,7 +4,7 @@
 //! customer wrote is shown escaped.
 
 use super::account::field_errors;
-use super::{Chrome, done, fmt_time, render, render_status, time_zone};
+use super::{BodyForm, Chrome, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -626,18 +626,12 @@ pub async fn resolution(
     after_change(&state, &caller, id, result).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StepForm {
-    body: String,
-}
-
 /// A step into an incident's recovery log from the ticket page.
 pub async fn add_step(
     State(state): State<WebState>,
     caller: Caller,
     Path(id): Path<i64>,
-    axum::Form(f): axum::Form<StepForm>,
+    axum::Form(f): axum::Form<BodyForm>,
 ) -> Response {
     let result = state
         .app

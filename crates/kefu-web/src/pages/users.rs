@@ -1,7 +1,7 @@
 //! Admin pages for users: list, create, edit (role, name, departments, enabled), set password.
 
 use super::account::field_errors;
-use super::{Chrome, done, fmt_time, render, render_status, time_zone};
+use super::{Chrome, DoneQuery, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -288,11 +288,6 @@ async fn edit_page(
             min_chars: state.app.config.password_policy.min_chars,
         },
     )
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 pub async fn edit_form(
