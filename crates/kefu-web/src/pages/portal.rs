@@ -4,7 +4,9 @@
 //! (docs/roles.md#scope); these pages only show it.
 
 use super::account::field_errors;
-use super::{BodyForm, Chrome, DoneQuery, done, fmt_time, render_status, time_zone};
+use super::{
+    BodyForm, Chrome, CustomerMessage, DoneQuery, customer_messages, done, fmt_time, render_status, time_zone,
+};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -12,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
-use kefu_app::model::{AuthorKind, TicketFilter};
+use kefu_app::model::TicketFilter;
 use kefu_app::portal::CustomerScope;
 use kefu_app::tickets::{Addition, TicketInput};
 use kefu_core::ticket::Kind;
@@ -136,13 +138,6 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(f)
     }
 }
 
-/// One message as the customer sees it.
-pub struct PortalMessage {
-    pub mine: bool,
-    pub at: String,
-    pub body: String,
-}
-
 #[derive(Template)]
 #[template(path = "my_request.html")]
 pub struct RequestPage {
@@ -151,7 +146,7 @@ pub struct RequestPage {
     pub reference: String,
     pub subject: String,
     pub status: &'static str,
-    pub messages: Vec<PortalMessage>,
+    pub messages: Vec<CustomerMessage>,
     /// (id, file name)
     pub attachments: Vec<(i64, String)>,
     pub errors: Vec<(String, String)>,
@@ -192,14 +187,7 @@ async fn request_page(
             reference: view.reference.to_string(),
             subject: view.ticket.subject.clone(),
             status: view.ticket.status.label(ident.lang),
-            messages: messages
-                .into_iter()
-                .map(|m| PortalMessage {
-                    mine: m.author_kind == AuthorKind::Customer,
-                    at: fmt_time(m.created_at, &tz),
-                    body: m.body,
-                })
-                .collect(),
+            messages: customer_messages(messages, &tz),
             attachments,
             errors,
         },

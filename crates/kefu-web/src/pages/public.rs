@@ -5,7 +5,9 @@
 
 use super::account::{field_errors, field_message};
 use super::login::{pre_session_csrf, with_pre_session_csrf};
-use super::{BodyForm, Chrome, DoneQuery, ErrorPage, done, fmt_time, render_status};
+use super::{
+    BodyForm, Chrome, CustomerMessage, DoneQuery, ErrorPage, customer_messages, done, fmt_time, render_status,
+};
 use crate::WebState;
 use crate::auth::{Identity, cookies_secure};
 use askama::Template;
@@ -14,9 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::AppError;
-use kefu_app::model::{AuthorKind, TicketMessage};
 use kefu_app::public::{PublicTicketInput, check_pretags};
-use kefu_app::tickets::TicketView;
 use kefu_core::ticket::Kind;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -207,12 +207,6 @@ pub async fn submit(
     }
 }
 
-pub struct FollowMessage {
-    pub mine: bool,
-    pub at: String,
-    pub body: String,
-}
-
 #[derive(Template)]
 #[template(path = "follow.html")]
 pub struct FollowPage {
@@ -221,23 +215,26 @@ pub struct FollowPage {
     pub reference: String,
     pub subject: String,
     pub status: &'static str,
-    pub messages: Vec<FollowMessage>,
+    pub messages: Vec<CustomerMessage>,
     pub errors: Vec<(String, String)>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The ticket a follow link opens, with its conversation (an unknown or expired link answers
+/// the error page).
 async fn follow_page(
     state: &WebState,
     id: &Identity,
     headers: &HeaderMap,
     token: String,
     done: Option<&str>,
-    found: (TicketView, Vec<TicketMessage>),
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
+    let (view, messages) = match state.app.followed_ticket(&token).await {
+        Ok(found) => found,
+        Err(e) => return super::error_page(id, e),
+    };
     let tz = super::time_zone(state).await;
-    let (view, messages) = found;
     let chrome = Chrome::new(id, "/follow", "public.follow_title").with_flash(done);
     let status_label = view.ticket.status.label(id.lang);
     let mut r = public_page(state, id, headers, status, chrome, |page| {
@@ -247,14 +244,7 @@ async fn follow_page(
             reference: view.reference.to_string(),
             subject: view.ticket.subject.clone(),
             status: status_label,
-            messages: messages
-                .into_iter()
-                .map(|m| FollowMessage {
-                    mine: m.author_kind == AuthorKind::Customer,
-                    at: fmt_time(m.created_at, &tz),
-                    body: m.body,
-                })
-                .collect(),
+            messages: customer_messages(messages, &tz),
             errors,
         })
     });
@@ -272,22 +262,7 @@ pub async fn follow(
     Path(token): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    match state.app.followed_ticket(&token).await {
-        Ok(found) => {
-            follow_page(
-                &state,
-                &id,
-                &headers,
-                token,
-                q.done.as_deref(),
-                found,
-                vec![],
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(e) => super::error_page(&id, e),
-    }
+    follow_page(&state, &id, &headers, token, q.done.as_deref(), vec![], StatusCode::OK).await
 }
 
 pub async fn reply(
@@ -301,22 +276,16 @@ pub async fn reply(
         Ok(_) => done(&format!("/follow/{token}"), "follow_replied"),
         Err(AppError::Invalid(i)) => {
             let errors = errors_of(&id, i);
-            match state.app.followed_ticket(&token).await {
-                Ok(found) => {
-                    follow_page(
-                        &state,
-                        &id,
-                        &headers,
-                        token,
-                        None,
-                        found,
-                        errors,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                Err(e) => super::error_page(&id, e),
-            }
+            follow_page(
+                &state,
+                &id,
+                &headers,
+                token,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(AppError::RateLimited { retry_after_s }) => rate_limited(&id, retry_after_s),
         Err(e) => super::error_page(&id, e),
