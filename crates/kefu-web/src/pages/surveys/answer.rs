@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_app::AppError;
+use kefu_app::model::SurveyItem;
 use kefu_app::surveys::{Answers, LinkSurvey, SurveyView};
 use kefu_core::SurveyKind;
 use kefu_core::{Invalid, Language};
@@ -104,6 +105,30 @@ fn chrome(id: &Identity, pre: &str, token: &str, title: &str, done: Option<&str>
     c
 }
 
+/// One question per item of a battery the survey `asks` (none otherwise): `part` starts the
+/// fields' names (`e`, `p`, `c`), `given` holds what the respondent answered so far, `text` words
+/// an item.
+fn battery(
+    asks: bool,
+    items: &[SurveyItem],
+    part: &str,
+    given: &BTreeMap<String, u8>,
+    text: impl Fn(&SurveyItem) -> String,
+) -> Vec<Question> {
+    if !asks {
+        return vec![];
+    }
+    items
+        .iter()
+        .map(|i| Question {
+            name: format!("{part}_{}", i.code),
+            code: i.code.clone(),
+            text: text(i),
+            value: given.get(&i.code).copied(),
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn answer_page(
     state: &WebState,
@@ -126,50 +151,21 @@ async fn answer_page(
     let v: &SurveyView = &ls.view;
     let zh = id.lang == Language::ZhCn;
     let kind = v.survey.kind;
-    let expectations = if kind.asks_expectations() {
-        v.items
-            .iter()
-            .map(|i| Question {
-                name: format!("e_{}", i.code),
-                code: i.code.clone(),
-                text: fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org),
-                value: answers.expectation.get(&i.code).copied(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
-    let perceptions = if kind.has_battery() {
-        v.items
-            .iter()
-            .map(|i| Question {
-                name: format!("p_{}", i.code),
-                code: i.code.clone(),
-                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, org),
-                value: answers.perception.get(&i.code).copied(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
+    let perception = |i: &SurveyItem, of: &str| fill(if zh { &i.perception_zh } else { &i.perception_en }, of);
+    let expectations = battery(kind.asks_expectations(), &v.items, "e", &answers.expectation, |i| {
+        fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org)
+    });
+    let perceptions = battery(kind.has_battery(), &v.items, "p", &answers.perception, |i| {
+        perception(i, org)
+    });
     let competitor_name = if v.benchmarked() {
         v.survey.competitor.clone().unwrap_or_default()
     } else {
         String::new()
     };
-    let competitor = if v.benchmarked() {
-        v.items
-            .iter()
-            .map(|i| Question {
-                name: format!("c_{}", i.code),
-                code: i.code.clone(),
-                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, &competitor_name),
-                value: answers.competitor.get(&i.code).copied(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
+    let competitor = battery(v.benchmarked(), &v.items, "c", &answers.competitor, |i| {
+        perception(i, &competitor_name)
+    });
     let points = if v.survey.importance && kind.is_battery_of_dimensions() {
         v.dimensions
             .iter()
