@@ -3,8 +3,8 @@
 //! The form and follow page need no account: they carry a pre-session CSRF value, and the app
 //! applies the honeypot and the per-address rate limit.
 
-use super::account::{field_errors, field_message};
-use super::login::{pre_session_csrf, with_pre_session_csrf};
+use super::account::{field_errors, field_message, worded_errors};
+use super::login::{form_csrf, pre_session_csrf, unlisted, with_pre_session_csrf};
 use super::{
     BodyForm, Chrome, CustomerMessage, DoneQuery, ErrorPage, customer_messages, done, fmt_time, render_status,
 };
@@ -74,10 +74,7 @@ fn public_page(
     fill: impl FnOnce(Chrome) -> Response,
 ) -> Response {
     let pre = pre_session_csrf(headers);
-    page.csrf = match &id.session {
-        Some((_, csrf)) => csrf.clone(),
-        None => pre.clone(),
-    };
+    page.csrf = form_csrf(id, &pre);
     let mut r = fill(page);
     *r.status_mut() = status;
     with_pre_session_csrf(r, &pre, cookies_secure(state, headers))
@@ -106,18 +103,12 @@ fn form_page(
 /// Validation messages in the page's language.
 fn errors_of(id: &Identity, i: kefu_core::Invalid) -> Vec<(String, String)> {
     let t = id.tr();
-    i.errors
-        .into_iter()
-        .map(|e| {
-            let msg = match e.code {
-                "invalid_phone" => t.t("public.invalid_phone").to_owned(),
-                "contact_required" => t.t("public.contact_required").to_owned(),
-                "closed_for_good" => t.t("public.closed_for_good").to_owned(),
-                code => field_message(&t, code, &e.message),
-            };
-            (e.field, msg)
-        })
-        .collect()
+    let own = [
+        ("invalid_phone", "public.invalid_phone"),
+        ("contact_required", "public.contact_required"),
+        ("closed_for_good", "public.closed_for_good"),
+    ];
+    worded_errors(&t, i, &own, |code, detail| field_message(&t, code, &detail))
 }
 
 fn rate_limited(id: &Identity, retry_after_s: u64) -> Response {
@@ -237,7 +228,7 @@ async fn follow_page(
     let tz = super::time_zone(state).await;
     let chrome = Chrome::new(id, "/follow", "public.follow_title").with_flash(done);
     let status_label = view.ticket.status.label(id.lang);
-    let mut r = public_page(state, id, headers, status, chrome, |page| {
+    let r = public_page(state, id, headers, status, chrome, |page| {
         super::render(FollowPage {
             page,
             token,
@@ -248,11 +239,7 @@ async fn follow_page(
             errors,
         })
     });
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    r.headers_mut()
-        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    r
+    unlisted(r)
 }
 
 pub async fn follow(

@@ -6,11 +6,12 @@ use super::{DoneQuery, fill};
 use crate::WebState;
 use crate::auth::{Identity, LANG_COOKIE, cookie, cookies_secure};
 use crate::pages::Chrome;
-use crate::pages::login::{pre_session_csrf, with_pre_session_csrf};
+use crate::pages::account::worded_errors;
+use crate::pages::login::{form_csrf, pre_session_csrf, unlisted, with_pre_session_csrf};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_app::AppError;
 use kefu_app::model::SurveyItem;
@@ -85,11 +86,7 @@ fn respondent(id: &Identity, headers: &HeaderMap, link_lang: &str) -> Identity {
 
 /// A page before sign-in: the pre-session CSRF value rides along, and nothing is cached.
 fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, page: impl Template) -> Response {
-    let mut r = crate::pages::render_status(status, page);
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    r.headers_mut()
-        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    let r = unlisted(crate::pages::render_status(status, page));
     with_pre_session_csrf(r, pre, cookies_secure(state, headers))
 }
 
@@ -97,10 +94,7 @@ fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, 
 /// when the browser has none yet), which both the form and the cookie must carry.
 fn chrome(id: &Identity, pre: &str, token: &str, title: &str, done: Option<&str>) -> Chrome {
     let mut c = Chrome::new(id, &format!("/s/{token}"), "survey.answer_title").with_flash(done);
-    c.csrf = match &id.session {
-        Some((_, csrf)) => csrf.clone(),
-        None => pre.to_owned(),
-    };
+    c.csrf = form_csrf(id, pre);
     c.title = title.to_owned();
     c
 }
@@ -359,21 +353,14 @@ fn parse_form(fields: &[(String, String)]) -> (Answers, String, bool, Option<Inv
 }
 
 fn messages(id: &Identity, i: Invalid) -> Vec<(String, String)> {
-    let t = id.tr();
-    i.errors
-        .into_iter()
-        .map(|e| {
-            let msg = match e.code {
-                "out_of_range" => t.t("survey.error_range").to_owned(),
-                "sum" => t.t("survey.error_points").to_owned(),
-                "required" => t.t("survey.error_required").to_owned(),
-                "not_a_number" => t.t("survey.error_number").to_owned(),
-                "too_long" => t.t("survey.error_too_long").to_owned(),
-                _ => e.message,
-            };
-            (e.field, msg)
-        })
-        .collect()
+    let own = [
+        ("out_of_range", "survey.error_range"),
+        ("sum", "survey.error_points"),
+        ("required", "survey.error_required"),
+        ("not_a_number", "survey.error_number"),
+        ("too_long", "survey.error_too_long"),
+    ];
+    worded_errors(&id.tr(), i, &own, |_, detail| detail)
 }
 
 pub async fn submit(
