@@ -123,19 +123,67 @@ fn battery(
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A request on a survey link: the survey it opens and who answers it (in the link's language
+/// unless they switched), with what every page drawn for it needs.
+struct Visit<'a> {
+    state: &'a WebState,
+    headers: &'a HeaderMap,
+    token: &'a str,
+    id: Identity,
+    ls: LinkSurvey,
+}
+
+impl<'a> Visit<'a> {
+    /// Opens the link; an unknown or expired one answers the error page.
+    async fn open(
+        state: &'a WebState,
+        id: &Identity,
+        headers: &'a HeaderMap,
+        token: &'a str,
+    ) -> Result<Self, Response> {
+        let ls = match state.app.survey_for_token(token).await {
+            Ok(ls) => ls,
+            Err(e) => return Err(crate::pages::error_page(id, e)),
+        };
+        let id = respondent(id, headers, &ls.link.language);
+        Ok(Visit {
+            state,
+            headers,
+            token,
+            id,
+            ls,
+        })
+    }
+
+    /// The link's page once there is nothing to answer (`s`: see [`DonePage`]).
+    fn done_page(&self, s: &'static str) -> Response {
+        done_page(
+            self.state,
+            &self.id,
+            self.headers,
+            self.token,
+            &self.ls.view.survey.title,
+            s,
+        )
+    }
+}
+
+/// The questions, filled in with `answers` and `comment`.
 async fn answer_page(
-    state: &WebState,
-    id: &Identity,
-    headers: &HeaderMap,
-    token: &str,
-    ls: &LinkSurvey,
+    v: &Visit<'_>,
     answers: &Answers,
     comment: &str,
     errors: Vec<(String, String)>,
     done: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    let &Visit {
+        state,
+        headers,
+        token,
+        ref id,
+        ref ls,
+    } = v;
     let org = crate::pages::organisation(state).await;
     let t = id.tr();
     let org = org["name"]
@@ -251,34 +299,21 @@ pub async fn show(
     Path(token): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let ls = match state.app.survey_for_token(&token).await {
-        Ok(ls) => ls,
-        Err(e) => return crate::pages::error_page(&id, e),
+    let v = match Visit::open(&state, &id, &headers, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let id = respondent(&id, &headers, &ls.link.language);
-    if ls.answered() {
-        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "thanks");
+    if v.ls.answered() {
+        return v.done_page("thanks");
     }
-    if ls.opted_out() {
-        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "opted_out");
+    if v.ls.opted_out() {
+        return v.done_page("opted_out");
     }
-    let (answers, comment) = match &ls.response {
+    let (answers, comment) = match &v.ls.response {
         Some((r, a)) => (a.clone(), r.comment.clone()),
         None => (Answers::default(), String::new()),
     };
-    answer_page(
-        &state,
-        &id,
-        &headers,
-        &token,
-        &ls,
-        &answers,
-        &comment,
-        vec![],
-        q.done.as_deref(),
-        StatusCode::OK,
-    )
-    .await
+    answer_page(&v, &answers, &comment, vec![], q.done.as_deref(), StatusCode::OK).await
 }
 
 /// The form's fields as answers, the comment, whether it is the final answer, and the first
@@ -370,51 +405,22 @@ pub async fn submit(
     Path(token): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let ls = match state.app.survey_for_token(&token).await {
-        Ok(ls) => ls,
-        Err(e) => return crate::pages::error_page(&id, e),
+    let v = match Visit::open(&state, &id, &headers, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let id = respondent(&id, &headers, &ls.link.language);
-    let (answers, comment, final_) = match parse_form(&fields) {
-        (a, c, f, None) => (a, c, f),
-        (a, c, _, Some(i)) => {
-            let errors = messages(&id, i);
-            return answer_page(
-                &state,
-                &id,
-                &headers,
-                &token,
-                &ls,
-                &a,
-                &c,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let (answers, comment, final_, bad) = parse_form(&fields);
+    let invalid = match bad {
+        Some(i) => i,
+        None => match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
+            Ok(_) if final_ => return Redirect::to(&format!("/s/{token}")).into_response(),
+            Ok(_) => return crate::pages::done(&format!("/s/{token}"), "survey_saved"),
+            Err(AppError::Invalid(i)) => i,
+            Err(e) => return crate::pages::error_page(&v.id, e),
+        },
     };
-    match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
-        Ok(_) if final_ => Redirect::to(&format!("/s/{token}")).into_response(),
-        Ok(_) => crate::pages::done(&format!("/s/{token}"), "survey_saved"),
-        Err(AppError::Invalid(i)) => {
-            let errors = messages(&id, i);
-            answer_page(
-                &state,
-                &id,
-                &headers,
-                &token,
-                &ls,
-                &answers,
-                &comment,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => crate::pages::error_page(&id, e),
-    }
+    let errors = messages(&v.id, invalid);
+    answer_page(&v, &answers, &comment, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 pub async fn opt_out_form(
@@ -423,13 +429,16 @@ pub async fn opt_out_form(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    let ls = match state.app.survey_for_token(&token).await {
-        Ok(ls) => ls,
-        Err(e) => return crate::pages::error_page(&id, e),
+    let v = match Visit::open(&state, &id, &headers, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let id = respondent(&id, &headers, &ls.link.language);
-    let s = if ls.opted_out() { "opted_out" } else { "confirm_opt_out" };
-    done_page(&state, &id, &headers, &token, &ls.view.survey.title, s)
+    let s = if v.ls.opted_out() {
+        "opted_out"
+    } else {
+        "confirm_opt_out"
+    };
+    v.done_page(s)
 }
 
 pub async fn opt_out(
