@@ -1,8 +1,9 @@
 //! Clients that hang up mid-request: the work they started finishes, and no PostgreSQL connection
 //! is left idle in a transaction (sqlx 0.9.0 leaves a cancelled `begin()` so: sqlx #4385).
 
+mod common;
+
 use kefu_app::testing::store::{NewUser, Store};
-use kefu_app::{App, AppConfig};
 use kefu_core::Role;
 use sqlx::Connection;
 use std::sync::Arc;
@@ -13,35 +14,16 @@ use tokio::io::AsyncWriteExt;
 async fn disconnecting_clients_leave_no_connection_idle_in_transaction() {
     let (url, name) = kefu_app::testing::postgres::testing::create_database().await;
     let store: Arc<dyn Store> = Arc::new(kefu_app::testing::postgres::PostgresStore::open(&url, 8).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(
-        store,
-        AppConfig {
-            login_attempts_per_minute: 10_000,
-            ..AppConfig::default()
-        },
-    );
-    let hash = kefu_app::auth::hash_password("correct horse battery").await.unwrap();
+    let app = common::app_on(store).await;
+    let hash = kefu_app::auth::hash_password(common::PASSWORD).await.unwrap();
     app.store()
         .create_user(NewUser {
-            email: "a@example.com".into(),
-            name: "A".into(),
-            role: Role::Admin,
-            language: None,
             password_hash: Some(hash),
-            departments: vec![],
-            now: 0,
+            ..common::new_user("a@example.com", "A", Role::Admin)
         })
         .await
         .unwrap();
-    let router = kefu_web::router(
-        app.clone(),
-        kefu_web::WebConfig {
-            cookie_secure: Some(false),
-            body_limit: 65536,
-            trust_forwarded_for: false,
-        },
-    );
+    let router = common::router(app.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

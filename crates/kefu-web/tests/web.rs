@@ -649,15 +649,11 @@ async fn api_pagination_walks_every_user(h: &Harness) {
     for i in 0..23 {
         h.app
             .store()
-            .create_user(kefu_app::testing::store::NewUser {
-                email: format!("p{i}@example.com"),
-                name: format!("P{i}"),
-                role: Role::Customer,
-                language: None,
-                password_hash: None,
-                departments: vec![],
-                now: 0,
-            })
+            .create_user(common::new_user(
+                format!("p{i}@example.com"),
+                format!("P{i}"),
+                Role::Customer,
+            ))
             .await
             .unwrap();
     }

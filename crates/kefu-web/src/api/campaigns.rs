@@ -1,12 +1,12 @@
 //! Survey campaigns over the API (admins and managers): create one for a survey, see who a run
 //! would ask, run it, and fetch its links (JSON, or CSV for an SMS or messaging tool).
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::Campaign;
@@ -99,9 +99,8 @@ pub async fn links(
     State(state): State<WebState>,
     caller: Caller,
     Path(id): Path<i64>,
-    q: Result<Query<LinksQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<LinksQuery>,
 ) -> Result<Response, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let links = state.app.campaign_links(&caller.actor(), id, q.run).await?;
     let rows = link_rows(
         &links,

@@ -2,12 +2,12 @@
 //! search, and the tree position. Stable for scripts: `POST` takes at least `{name, kind}` and
 //! answers 201 with `id`; a parent change that would loop answers 409 with a type ending `/cycle`.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::customers::CustomerInput;
@@ -89,10 +89,9 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<WebState>,
     caller: Caller,
-    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<CustomerPage>, ApiError> {
     let actor = caller.actor();
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
         // Search answers one page of the best matches (by id); no cursor.
@@ -367,9 +366,8 @@ pub struct ChannelTreeQuery {
 pub async fn channel_tree(
     State(state): State<WebState>,
     caller: Caller,
-    q: Result<Query<ChannelTreeQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ChannelTreeQuery>,
 ) -> Result<Json<Vec<TreeNodeDto>>, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let nodes = state
         .app
@@ -427,9 +425,8 @@ pub async fn downstream(
     State(state): State<WebState>,
     caller: Caller,
     Path(id): Path<i64>,
-    q: Result<Query<DownstreamQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<DownstreamQuery>,
 ) -> Result<Json<CustomerPage>, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     let kind = q.kind.as_deref().map(CustomerKind::parse).transpose()?;
     // A customer user sees only what is beneath its own record (404 otherwise, as for `tree`).

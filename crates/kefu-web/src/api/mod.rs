@@ -17,8 +17,9 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, problem};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use kefu_app::accounts::CreateUser;
 use kefu_app::model::{Department, User, UserFilter, Webhook};
@@ -51,6 +52,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 Err(problem(status, kind, Some(rej.body_text()), vec![]))
             }
         }
+    }
+}
+
+/// A query string read as `T`; one that does not fit answers 422 with the field `query`
+/// (`invalid_query`), as every list's filters do.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(q) = Query::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
+        Ok(ApiQuery(q))
     }
 }
 
@@ -134,9 +149,8 @@ pub struct ListUsersQuery {
 pub async fn list_users(
     State(state): State<WebState>,
     caller: Caller,
-    q: Result<Query<ListUsersQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ListUsersQuery>,
 ) -> Result<Json<UserPage>, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     let role = q.role.as_deref().map(str::parse::<Role>).transpose()?;
     let users = state
@@ -366,9 +380,8 @@ pub struct AuditPage {
 pub async fn list_audit(
     State(state): State<WebState>,
     caller: Caller,
-    q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     let items = state.app.audit_log(&caller.actor(), page.after, page.limit).await?;
     let next_cursor = (items.len() == page.limit as usize)

@@ -3,12 +3,12 @@
 //! docs/survey-report.schema.json names the fields; docs/statistics.md defines them). Respondents
 //! answer on the public page `/s/{token}`, not through the API.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{BankItem, BankItemPatch, Survey, SurveyDimension};
@@ -270,9 +270,8 @@ pub async fn report(
     State(state): State<WebState>,
     caller: Caller,
     Path(key): Path<String>,
-    q: Result<Query<ReportQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let id = state.app.survey_id_of(&caller.actor(), &key).await?;
     let r = state
         .app
@@ -323,9 +322,8 @@ pub async fn lowest_items(
     State(state): State<WebState>,
     caller: Caller,
     Path(key): Path<String>,
-    q: Result<Query<LowItemsQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<LowItemsQuery>,
 ) -> Result<Json<LowItemList>, ApiError> {
-    let Query(q) = q.map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
     let n = q.n.unwrap_or(3);
     if !(1..=22).contains(&n) {
         return Err(kefu_core::Invalid::one("n", "out_of_range", "n is 1 to 22").into());

@@ -2,12 +2,12 @@
 //! changes through the workflow; assignment. Stable for scripts: `POST /api/v1/tickets` takes at
 //! least `{customer_id, kind, subject, body}` and answers 201 with `id`, `reference` and `sla`.
 
-use super::ApiJson;
+use super::{ApiJson, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{TicketFilter, TicketMessage};
@@ -192,9 +192,8 @@ pub struct TicketQuery {
 pub async fn list(
     State(state): State<WebState>,
     caller: Caller,
-    q: Result<Query<TicketQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Json<TicketPage>, ApiError> {
-    let Query(q) = q.map_err(|e| Invalid::one("query", "invalid_query", e.body_text()))?;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     let statuses = match q.status.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => s.split(',').map(Status::parse).collect::<Result<Vec<_>, _>>()?,

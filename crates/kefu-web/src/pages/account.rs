@@ -1,6 +1,6 @@
 //! The signed-in user's own account: password and language.
 
-use super::{Chrome, done, render_status};
+use super::{Chrome, DoneQuery, done, render_status};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -19,11 +19,6 @@ pub struct AccountPage {
     pub errors: Vec<(String, String)>,
     pub language: String,
     pub departments: Vec<String>,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    pub done: Option<String>,
 }
 
 async fn page(
@@ -90,9 +85,27 @@ pub async fn change_password(State(state): State<WebState>, caller: Caller, Form
 
 /// An invalid input's errors as (field, translated message) pairs for a form.
 pub fn field_errors(t: &crate::i18n::Tr, i: kefu_core::Invalid) -> Vec<(String, String)> {
+    worded_errors(t, i, &[], |code, detail| field_message(t, code, &detail))
+}
+
+/// An invalid input's errors as (field, message) pairs for a form whose page words some codes its
+/// own way: `own` pairs such a code with its message key; `other` words every other code from
+/// the code and the error's detail.
+pub fn worded_errors(
+    t: &crate::i18n::Tr,
+    i: kefu_core::Invalid,
+    own: &[(&str, &str)],
+    other: impl Fn(&str, String) -> String,
+) -> Vec<(String, String)> {
     i.errors
         .into_iter()
-        .map(|e| (e.field, field_message(t, e.code, &e.message)))
+        .map(|e| {
+            let msg = match own.iter().find(|(code, _)| *code == e.code) {
+                Some((_, key)) => t.t(key).to_owned(),
+                None => other(e.code, e.message),
+            };
+            (e.field, msg)
+        })
         .collect()
 }
 

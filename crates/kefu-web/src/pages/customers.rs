@@ -576,15 +576,8 @@ pub async fn create_portal_account(
             archive_page(&state, &caller, customer_id, None, errors, None).await
         }
         Err(e @ AppError::Conflict(_)) => {
-            archive_page(
-                &state,
-                &caller,
-                customer_id,
-                None,
-                vec![("portal".into(), e.to_string())],
-                None,
-            )
-            .await
+            let errors = vec![("portal".into(), e.to_string())];
+            archive_page(&state, &caller, customer_id, None, errors, None).await
         }
         Err(e) => super::error_page(&caller.identity, e),
     }

@@ -1,6 +1,6 @@
 //! Admin page for departments: list with member counts, create, rename, delete.
 
-use super::{Chrome, done, render_status};
+use super::{Chrome, DoneQuery, done, render_status};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -18,11 +18,6 @@ pub struct DepartmentsPage {
     pub page: Chrome,
     pub rows: Vec<(Department, i64)>,
     pub error: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn page(
@@ -68,38 +63,21 @@ pub struct NameForm {
 
 async fn outcome(state: &WebState, caller: &Caller, r: Result<(), AppError>, code: &str) -> Response {
     let t = caller.identity.tr();
-    match r {
-        Ok(()) => done("/admin/departments", code),
+    let (message, status) = match r {
+        Ok(()) => return done("/admin/departments", code),
         Err(AppError::Invalid(i)) => {
             let msg = i
                 .errors
                 .first()
                 .map(|e| super::account::field_message(&t, e.code, &e.message))
                 .unwrap_or_default();
-            page(state, caller, Some(msg), StatusCode::UNPROCESSABLE_ENTITY, None).await
+            (msg, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(AppError::Conflict(_)) => {
-            page(
-                state,
-                caller,
-                Some(t.t("departments.name_taken").to_owned()),
-                StatusCode::CONFLICT,
-                None,
-            )
-            .await
-        }
-        Err(AppError::Refused(_)) => {
-            page(
-                state,
-                caller,
-                Some(t.t("departments.default_kept").to_owned()),
-                StatusCode::CONFLICT,
-                None,
-            )
-            .await
-        }
-        Err(e) => super::error_page(&caller.identity, e),
-    }
+        Err(AppError::Conflict(_)) => (t.t("departments.name_taken").to_owned(), StatusCode::CONFLICT),
+        Err(AppError::Refused(_)) => (t.t("departments.default_kept").to_owned(), StatusCode::CONFLICT),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
+    page(state, caller, Some(message), status, None).await
 }
 
 pub async fn create(State(state): State<WebState>, caller: Caller, Form(f): Form<NameForm>) -> Response {

@@ -64,6 +64,25 @@ pub(crate) fn pre_session_csrf(headers: &HeaderMap) -> String {
         .unwrap_or_else(random_secret)
 }
 
+/// The CSRF value a public form carries: the session's when the browser is signed in, else the
+/// pre-session value `pre`.
+pub(crate) fn form_csrf(id: &Identity, pre: &str) -> String {
+    match &id.session {
+        Some((_, csrf)) => csrf.clone(),
+        None => pre.to_owned(),
+    }
+}
+
+/// A page whose address is itself the secret (a follow link, a survey link): never cached, and
+/// never sent on as the referrer.
+pub(crate) fn unlisted(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r
+}
+
 /// Sets the pre-session CSRF cookie on a page's response.
 pub(crate) fn with_pre_session_csrf(mut r: Response, pre: &str, secure: bool) -> Response {
     if let Ok(v) = HeaderValue::from_str(&set_cookie(PRE_CSRF_COOKIE, pre, Some(3600), secure, true)) {

@@ -4,7 +4,9 @@
 //! (docs/roles.md#scope); these pages only show it.
 
 use super::account::field_errors;
-use super::{Chrome, done, fmt_time, render_status, time_zone};
+use super::{
+    BodyForm, Chrome, CustomerMessage, DoneQuery, customer_messages, done, fmt_time, render_status, time_zone,
+};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -12,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
-use kefu_app::model::{AuthorKind, TicketFilter};
+use kefu_app::model::TicketFilter;
 use kefu_app::portal::CustomerScope;
 use kefu_app::tickets::{Addition, TicketInput};
 use kefu_core::ticket::Kind;
@@ -36,12 +38,6 @@ pub struct RequestsPage {
     pub errors: Vec<(String, String)>,
     pub subject: String,
     pub body: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn requests_page(
@@ -142,13 +138,6 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(f)
     }
 }
 
-/// One message as the customer sees it.
-pub struct PortalMessage {
-    pub mine: bool,
-    pub at: String,
-    pub body: String,
-}
-
 #[derive(Template)]
 #[template(path = "my_request.html")]
 pub struct RequestPage {
@@ -157,7 +146,7 @@ pub struct RequestPage {
     pub reference: String,
     pub subject: String,
     pub status: &'static str,
-    pub messages: Vec<PortalMessage>,
+    pub messages: Vec<CustomerMessage>,
     /// (id, file name)
     pub attachments: Vec<(i64, String)>,
     pub errors: Vec<(String, String)>,
@@ -198,14 +187,7 @@ async fn request_page(
             reference: view.reference.to_string(),
             subject: view.ticket.subject.clone(),
             status: view.ticket.status.label(ident.lang),
-            messages: messages
-                .into_iter()
-                .map(|m| PortalMessage {
-                    mine: m.author_kind == AuthorKind::Customer,
-                    at: fmt_time(m.created_at, &tz),
-                    body: m.body,
-                })
-                .collect(),
+            messages: customer_messages(messages, &tz),
             attachments,
             errors,
         },
@@ -222,18 +204,12 @@ pub async fn request(
     request_page(&state, &caller, id, q.done.as_deref(), vec![], StatusCode::OK).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReplyForm {
-    body: String,
-}
-
 /// The customer answers (a resolved request reopens, as the workflow says).
 pub async fn reply(
     State(state): State<WebState>,
     caller: Caller,
     Path(id): Path<i64>,
-    axum::Form(f): axum::Form<ReplyForm>,
+    axum::Form(f): axum::Form<BodyForm>,
 ) -> Response {
     match state
         .app

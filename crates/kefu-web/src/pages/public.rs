@@ -3,9 +3,11 @@
 //! The form and follow page need no account: they carry a pre-session CSRF value, and the app
 //! applies the honeypot and the per-address rate limit.
 
-use super::account::{field_errors, field_message};
-use super::login::{pre_session_csrf, with_pre_session_csrf};
-use super::{Chrome, ErrorPage, done, fmt_time, render_status};
+use super::account::{field_errors, field_message, worded_errors};
+use super::login::{form_csrf, pre_session_csrf, unlisted, with_pre_session_csrf};
+use super::{
+    BodyForm, Chrome, CustomerMessage, DoneQuery, ErrorPage, customer_messages, done, fmt_time, render_status,
+};
 use crate::WebState;
 use crate::auth::{Identity, cookies_secure};
 use askama::Template;
@@ -14,9 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::AppError;
-use kefu_app::model::{AuthorKind, TicketMessage};
 use kefu_app::public::{PublicTicketInput, check_pretags};
-use kefu_app::tickets::TicketView;
 use kefu_core::ticket::Kind;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
@@ -74,10 +74,7 @@ fn public_page(
     fill: impl FnOnce(Chrome) -> Response,
 ) -> Response {
     let pre = pre_session_csrf(headers);
-    page.csrf = match &id.session {
-        Some((_, csrf)) => csrf.clone(),
-        None => pre.clone(),
-    };
+    page.csrf = form_csrf(id, &pre);
     let mut r = fill(page);
     *r.status_mut() = status;
     with_pre_session_csrf(r, &pre, cookies_secure(state, headers))
@@ -106,18 +103,12 @@ fn form_page(
 /// Validation messages in the page's language.
 fn errors_of(id: &Identity, i: kefu_core::Invalid) -> Vec<(String, String)> {
     let t = id.tr();
-    i.errors
-        .into_iter()
-        .map(|e| {
-            let msg = match e.code {
-                "invalid_phone" => t.t("public.invalid_phone").to_owned(),
-                "contact_required" => t.t("public.contact_required").to_owned(),
-                "closed_for_good" => t.t("public.closed_for_good").to_owned(),
-                code => field_message(&t, code, &e.message),
-            };
-            (e.field, msg)
-        })
-        .collect()
+    let own = [
+        ("invalid_phone", "public.invalid_phone"),
+        ("contact_required", "public.contact_required"),
+        ("closed_for_good", "public.closed_for_good"),
+    ];
+    worded_errors(&t, i, &own, |code, detail| field_message(&t, code, &detail))
 }
 
 fn rate_limited(id: &Identity, retry_after_s: u64) -> Response {
@@ -207,12 +198,6 @@ pub async fn submit(
     }
 }
 
-pub struct FollowMessage {
-    pub mine: bool,
-    pub at: String,
-    pub body: String,
-}
-
 #[derive(Template)]
 #[template(path = "follow.html")]
 pub struct FollowPage {
@@ -221,54 +206,40 @@ pub struct FollowPage {
     pub reference: String,
     pub subject: String,
     pub status: &'static str,
-    pub messages: Vec<FollowMessage>,
+    pub messages: Vec<CustomerMessage>,
     pub errors: Vec<(String, String)>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct FollowQuery {
-    done: Option<String>,
-}
-
-#[allow(clippy::too_many_arguments)]
+/// The ticket a follow link opens, with its conversation (an unknown or expired link answers
+/// the error page).
 async fn follow_page(
     state: &WebState,
     id: &Identity,
     headers: &HeaderMap,
     token: String,
     done: Option<&str>,
-    found: (TicketView, Vec<TicketMessage>),
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
+    let (view, messages) = match state.app.followed_ticket(&token).await {
+        Ok(found) => found,
+        Err(e) => return super::error_page(id, e),
+    };
     let tz = super::time_zone(state).await;
-    let (view, messages) = found;
     let chrome = Chrome::new(id, "/follow", "public.follow_title").with_flash(done);
     let status_label = view.ticket.status.label(id.lang);
-    let mut r = public_page(state, id, headers, status, chrome, |page| {
+    let r = public_page(state, id, headers, status, chrome, |page| {
         super::render(FollowPage {
             page,
             token,
             reference: view.reference.to_string(),
             subject: view.ticket.subject.clone(),
             status: status_label,
-            messages: messages
-                .into_iter()
-                .map(|m| FollowMessage {
-                    mine: m.author_kind == AuthorKind::Customer,
-                    at: fmt_time(m.created_at, &tz),
-                    body: m.body,
-                })
-                .collect(),
+            messages: customer_messages(messages, &tz),
             errors,
         })
     });
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    r.headers_mut()
-        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    r
+    unlisted(r)
 }
 
 pub async fn follow(
@@ -276,30 +247,9 @@ pub async fn follow(
     id: Identity,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Query(q): Query<FollowQuery>,
+    Query(q): Query<DoneQuery>,
 ) -> Response {
-    match state.app.followed_ticket(&token).await {
-        Ok(found) => {
-            follow_page(
-                &state,
-                &id,
-                &headers,
-                token,
-                q.done.as_deref(),
-                found,
-                vec![],
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(e) => super::error_page(&id, e),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReplyForm {
-    body: String,
+    follow_page(&state, &id, &headers, token, q.done.as_deref(), vec![], StatusCode::OK).await
 }
 
 pub async fn reply(
@@ -307,28 +257,22 @@ pub async fn reply(
     id: Identity,
     headers: HeaderMap,
     Path(token): Path<String>,
-    Form(f): Form<ReplyForm>,
+    Form(f): Form<BodyForm>,
 ) -> Response {
     match state.app.reply_followed_ticket(&token, &f.body, id.ip.as_deref()).await {
         Ok(_) => done(&format!("/follow/{token}"), "follow_replied"),
         Err(AppError::Invalid(i)) => {
             let errors = errors_of(&id, i);
-            match state.app.followed_ticket(&token).await {
-                Ok(found) => {
-                    follow_page(
-                        &state,
-                        &id,
-                        &headers,
-                        token,
-                        None,
-                        found,
-                        errors,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                Err(e) => super::error_page(&id, e),
-            }
+            follow_page(
+                &state,
+                &id,
+                &headers,
+                token,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(AppError::RateLimited { retry_after_s }) => rate_limited(&id, retry_after_s),
         Err(e) => super::error_page(&id, e),

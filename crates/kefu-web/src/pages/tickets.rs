@@ -4,7 +4,7 @@
 //! customer wrote is shown escaped.
 
 use super::account::field_errors;
-use super::{Chrome, done, fmt_time, render, render_status, time_zone};
+use super::{BodyForm, Chrome, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -626,18 +626,12 @@ pub async fn resolution(
     after_change(&state, &caller, id, result).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StepForm {
-    body: String,
-}
-
 /// A step into an incident's recovery log from the ticket page.
 pub async fn add_step(
     State(state): State<WebState>,
     caller: Caller,
     Path(id): Path<i64>,
-    axum::Form(f): axum::Form<StepForm>,
+    axum::Form(f): axum::Form<BodyForm>,
 ) -> Response {
     let result = state
         .app
@@ -715,25 +709,13 @@ pub async fn attach(
 
 /// Back to the ticket after a form: its page with the flash, or with the errors.
 async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result<(), AppError>) -> Response {
-    match result {
-        Ok(()) => done(&format!("/tickets/{id}"), "ticket_updated"),
-        Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&caller.identity.tr(), i);
-            ticket_page(state, caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e @ AppError::Conflict(_)) => {
-            ticket_page(
-                state,
-                caller,
-                id,
-                None,
-                vec![("status".into(), e.to_string())],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => super::error_page(&caller.identity, e),
-    }
+    let (errors, status) = match result {
+        Ok(()) => return done(&format!("/tickets/{id}"), "ticket_updated"),
+        Err(AppError::Invalid(i)) => (field_errors(&caller.identity.tr(), i), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(e @ AppError::Conflict(_)) => (vec![("status".into(), e.to_string())], StatusCode::CONFLICT),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
+    ticket_page(state, caller, id, None, errors, status).await
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,7 @@
 //! Admin pages for users: list, create, edit (role, name, departments, enabled), set password.
 
 use super::account::field_errors;
-use super::{Chrome, done, fmt_time, render, render_status, time_zone};
+use super::{Chrome, DoneQuery, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -201,38 +201,21 @@ pub async fn create(State(state): State<WebState>, caller: Caller, body: String)
         language: Language::parse(&values.language),
         departments: values.departments.clone(),
     };
-    match state.app.create_user(&caller.actor(), input).await {
-        Ok(_) => done("/admin/users", "user_created"),
-        Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&t, i);
-            form_page(
-                &state,
-                &caller,
-                NewUserForm {
-                    password: String::new(),
-                    ..values
-                },
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict(_)) => {
-            let errors = vec![("email".to_owned(), t.t("users.email_taken").to_owned())];
-            form_page(
-                &state,
-                &caller,
-                NewUserForm {
-                    password: String::new(),
-                    ..values
-                },
-                errors,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => super::error_page(&caller.identity, e),
-    }
+    let (errors, status) = match state.app.create_user(&caller.actor(), input).await {
+        Ok(_) => return done("/admin/users", "user_created"),
+        Err(AppError::Invalid(i)) => (field_errors(&t, i), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(AppError::Conflict(_)) => (
+            vec![("email".to_owned(), t.t("users.email_taken").to_owned())],
+            StatusCode::CONFLICT,
+        ),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
+    // The form comes back filled in, but for the password.
+    let values = NewUserForm {
+        password: String::new(),
+        ..values
+    };
+    form_page(&state, &caller, values, errors, status).await
 }
 
 #[derive(Template)]
@@ -288,11 +271,6 @@ async fn edit_page(
             min_chars: state.app.config.password_policy.min_chars,
         },
     )
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 pub async fn edit_form(

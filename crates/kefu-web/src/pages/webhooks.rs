@@ -1,6 +1,6 @@
 //! Admin pages for webhooks: endpoints, their events, a test ping and the delivery log.
 
-use super::{Chrome, done, fmt_time, render, render_status, time_zone};
+use super::{Chrome, DoneQuery, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
@@ -20,11 +20,6 @@ pub struct WebhooksPage {
     pub events: Vec<&'static str>,
     pub error: Option<String>,
     pub url: String,
-}
-
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 async fn list_page(

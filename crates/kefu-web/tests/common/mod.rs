@@ -33,40 +33,66 @@ pub async fn postgres() -> Harness {
     build(store, None, Some(name)).await
 }
 
-async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option<String>) -> Harness {
+/// The password of every user the harness makes.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// An app on a migrated store, with a login limit no test reaches.
+pub async fn app_on(store: Arc<dyn Store>) -> App {
     store.migrate().await.unwrap();
-    let app = App::new(
+    App::new(
         store,
         AppConfig {
             login_attempts_per_minute: 1000,
             ..AppConfig::default()
         },
-    );
-    let mut users = vec![];
-    for role in Role::ALL {
-        let u = app
-            .store()
-            .create_user(NewUser {
-                email: format!("{}@example.com", role.as_str()),
-                name: format!("{} 用户", role.as_str()),
-                role,
-                language: None,
-                password_hash: Some(kefu_app::auth::hash_password("correct horse battery").await.unwrap()),
-                departments: vec![],
-                now: kefu_app::now_ms(),
-            })
-            .await
-            .unwrap();
-        users.push((role, u));
+    )
+}
+
+/// A user row with no password, language or departments, made at time 0; a test sets what else it needs.
+pub fn new_user(email: impl Into<String>, name: impl Into<String>, role: Role) -> NewUser {
+    NewUser {
+        email: email.into(),
+        name: name.into(),
+        role,
+        language: None,
+        password_hash: None,
+        departments: vec![],
+        now: 0,
     }
-    let router = kefu_web::router(
-        app.clone(),
+}
+
+/// The router as the tests serve it: cookies over plain HTTP, a 64 KiB body limit, no proxy in front.
+pub fn router(app: App) -> Router {
+    kefu_web::router(
+        app,
         kefu_web::WebConfig {
             cookie_secure: Some(false),
             body_limit: 64 * 1024,
             trust_forwarded_for: false,
         },
-    );
+    )
+}
+
+async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option<String>) -> Harness {
+    let app = app_on(store).await;
+    let mut users = vec![];
+    for role in Role::ALL {
+        let u = app
+            .store()
+            .create_user(NewUser {
+                password_hash: Some(kefu_app::auth::hash_password(PASSWORD).await.unwrap()),
+                now: kefu_app::now_ms(),
+                ..new_user(
+                    format!("{}@example.com", role.as_str()),
+                    format!("{} 用户", role.as_str()),
+                    role,
+                )
+            })
+            .await
+            .unwrap();
+        users.push((role, u));
+    }
+    let router = router(app.clone());
     Harness {
         app,
         router,

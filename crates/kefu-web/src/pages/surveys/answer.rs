@@ -6,13 +6,15 @@ use super::{DoneQuery, fill};
 use crate::WebState;
 use crate::auth::{Identity, LANG_COOKIE, cookie, cookies_secure};
 use crate::pages::Chrome;
-use crate::pages::login::{pre_session_csrf, with_pre_session_csrf};
+use crate::pages::account::worded_errors;
+use crate::pages::login::{form_csrf, pre_session_csrf, unlisted, with_pre_session_csrf};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kefu_app::AppError;
+use kefu_app::model::SurveyItem;
 use kefu_app::surveys::{Answers, LinkSurvey, SurveyView};
 use kefu_core::SurveyKind;
 use kefu_core::{Invalid, Language};
@@ -84,11 +86,7 @@ fn respondent(id: &Identity, headers: &HeaderMap, link_lang: &str) -> Identity {
 
 /// A page before sign-in: the pre-session CSRF value rides along, and nothing is cached.
 fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, page: impl Template) -> Response {
-    let mut r = crate::pages::render_status(status, page);
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    r.headers_mut()
-        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    let r = unlisted(crate::pages::render_status(status, page));
     with_pre_session_csrf(r, pre, cookies_secure(state, headers))
 }
 
@@ -96,27 +94,96 @@ fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, 
 /// when the browser has none yet), which both the form and the cookie must carry.
 fn chrome(id: &Identity, pre: &str, token: &str, title: &str, done: Option<&str>) -> Chrome {
     let mut c = Chrome::new(id, &format!("/s/{token}"), "survey.answer_title").with_flash(done);
-    c.csrf = match &id.session {
-        Some((_, csrf)) => csrf.clone(),
-        None => pre.to_owned(),
-    };
+    c.csrf = form_csrf(id, pre);
     c.title = title.to_owned();
     c
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One question per item of a battery the survey `asks` (none otherwise): `part` starts the
+/// fields' names (`e`, `p`, `c`), `given` holds what the respondent answered so far, `text` words
+/// an item.
+fn battery(
+    asks: bool,
+    items: &[SurveyItem],
+    part: &str,
+    given: &BTreeMap<String, u8>,
+    text: impl Fn(&SurveyItem) -> String,
+) -> Vec<Question> {
+    if !asks {
+        return vec![];
+    }
+    items
+        .iter()
+        .map(|i| Question {
+            name: format!("{part}_{}", i.code),
+            code: i.code.clone(),
+            text: text(i),
+            value: given.get(&i.code).copied(),
+        })
+        .collect()
+}
+
+/// A request on a survey link: the survey it opens and who answers it (in the link's language
+/// unless they switched), with what every page drawn for it needs.
+struct Visit<'a> {
+    state: &'a WebState,
+    headers: &'a HeaderMap,
+    token: &'a str,
+    id: Identity,
+    ls: LinkSurvey,
+}
+
+impl<'a> Visit<'a> {
+    /// Opens the link; an unknown or expired one answers the error page.
+    async fn open(
+        state: &'a WebState,
+        id: &Identity,
+        headers: &'a HeaderMap,
+        token: &'a str,
+    ) -> Result<Self, Response> {
+        let ls = match state.app.survey_for_token(token).await {
+            Ok(ls) => ls,
+            Err(e) => return Err(crate::pages::error_page(id, e)),
+        };
+        let id = respondent(id, headers, &ls.link.language);
+        Ok(Visit {
+            state,
+            headers,
+            token,
+            id,
+            ls,
+        })
+    }
+
+    /// The link's page once there is nothing to answer (`s`: see [`DonePage`]).
+    fn done_page(&self, s: &'static str) -> Response {
+        done_page(
+            self.state,
+            &self.id,
+            self.headers,
+            self.token,
+            &self.ls.view.survey.title,
+            s,
+        )
+    }
+}
+
+/// The questions, filled in with `answers` and `comment`.
 async fn answer_page(
-    state: &WebState,
-    id: &Identity,
-    headers: &HeaderMap,
-    token: &str,
-    ls: &LinkSurvey,
+    v: &Visit<'_>,
     answers: &Answers,
     comment: &str,
     errors: Vec<(String, String)>,
     done: Option<&str>,
     status: StatusCode,
 ) -> Response {
+    let &Visit {
+        state,
+        headers,
+        token,
+        ref id,
+        ref ls,
+    } = v;
     let org = crate::pages::organisation(state).await;
     let t = id.tr();
     let org = org["name"]
@@ -126,50 +193,21 @@ async fn answer_page(
     let v: &SurveyView = &ls.view;
     let zh = id.lang == Language::ZhCn;
     let kind = v.survey.kind;
-    let expectations = if kind.asks_expectations() {
-        v.items
-            .iter()
-            .map(|i| Question {
-                name: format!("e_{}", i.code),
-                code: i.code.clone(),
-                text: fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org),
-                value: answers.expectation.get(&i.code).copied(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
-    let perceptions = if kind.has_battery() {
-        v.items
-            .iter()
-            .map(|i| Question {
-                name: format!("p_{}", i.code),
-                code: i.code.clone(),
-                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, org),
-                value: answers.perception.get(&i.code).copied(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
+    let perception = |i: &SurveyItem, of: &str| fill(if zh { &i.perception_zh } else { &i.perception_en }, of);
+    let expectations = battery(kind.asks_expectations(), &v.items, "e", &answers.expectation, |i| {
+        fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org)
+    });
+    let perceptions = battery(kind.has_battery(), &v.items, "p", &answers.perception, |i| {
+        perception(i, org)
+    });
     let competitor_name = if v.benchmarked() {
         v.survey.competitor.clone().unwrap_or_default()
     } else {
         String::new()
     };
-    let competitor = if v.benchmarked() {
-        v.items
-            .iter()
-            .map(|i| Question {
-                name: format!("c_{}", i.code),
-                code: i.code.clone(),
-                text: fill(if zh { &i.perception_zh } else { &i.perception_en }, &competitor_name),
-                value: answers.competitor.get(&i.code).copied(),
-            })
-            .collect()
-    } else {
-        vec![]
-    };
+    let competitor = battery(v.benchmarked(), &v.items, "c", &answers.competitor, |i| {
+        perception(i, &competitor_name)
+    });
     let points = if v.survey.importance && kind.is_battery_of_dimensions() {
         v.dimensions
             .iter()
@@ -261,34 +299,21 @@ pub async fn show(
     Path(token): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let ls = match state.app.survey_for_token(&token).await {
-        Ok(ls) => ls,
-        Err(e) => return crate::pages::error_page(&id, e),
+    let v = match Visit::open(&state, &id, &headers, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let id = respondent(&id, &headers, &ls.link.language);
-    if ls.answered() {
-        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "thanks");
+    if v.ls.answered() {
+        return v.done_page("thanks");
     }
-    if ls.opted_out() {
-        return done_page(&state, &id, &headers, &token, &ls.view.survey.title, "opted_out");
+    if v.ls.opted_out() {
+        return v.done_page("opted_out");
     }
-    let (answers, comment) = match &ls.response {
+    let (answers, comment) = match &v.ls.response {
         Some((r, a)) => (a.clone(), r.comment.clone()),
         None => (Answers::default(), String::new()),
     };
-    answer_page(
-        &state,
-        &id,
-        &headers,
-        &token,
-        &ls,
-        &answers,
-        &comment,
-        vec![],
-        q.done.as_deref(),
-        StatusCode::OK,
-    )
-    .await
+    answer_page(&v, &answers, &comment, vec![], q.done.as_deref(), StatusCode::OK).await
 }
 
 /// The form's fields as answers, the comment, whether it is the final answer, and the first
@@ -363,21 +388,14 @@ fn parse_form(fields: &[(String, String)]) -> (Answers, String, bool, Option<Inv
 }
 
 fn messages(id: &Identity, i: Invalid) -> Vec<(String, String)> {
-    let t = id.tr();
-    i.errors
-        .into_iter()
-        .map(|e| {
-            let msg = match e.code {
-                "out_of_range" => t.t("survey.error_range").to_owned(),
-                "sum" => t.t("survey.error_points").to_owned(),
-                "required" => t.t("survey.error_required").to_owned(),
-                "not_a_number" => t.t("survey.error_number").to_owned(),
-                "too_long" => t.t("survey.error_too_long").to_owned(),
-                _ => e.message,
-            };
-            (e.field, msg)
-        })
-        .collect()
+    let own = [
+        ("out_of_range", "survey.error_range"),
+        ("sum", "survey.error_points"),
+        ("required", "survey.error_required"),
+        ("not_a_number", "survey.error_number"),
+        ("too_long", "survey.error_too_long"),
+    ];
+    worded_errors(&id.tr(), i, &own, |_, detail| detail)
 }
 
 pub async fn submit(
@@ -387,51 +405,22 @@ pub async fn submit(
     Path(token): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let ls = match state.app.survey_for_token(&token).await {
-        Ok(ls) => ls,
-        Err(e) => return crate::pages::error_page(&id, e),
+    let v = match Visit::open(&state, &id, &headers, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let id = respondent(&id, &headers, &ls.link.language);
-    let (answers, comment, final_) = match parse_form(&fields) {
-        (a, c, f, None) => (a, c, f),
-        (a, c, _, Some(i)) => {
-            let errors = messages(&id, i);
-            return answer_page(
-                &state,
-                &id,
-                &headers,
-                &token,
-                &ls,
-                &a,
-                &c,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let (answers, comment, final_, bad) = parse_form(&fields);
+    let invalid = match bad {
+        Some(i) => i,
+        None => match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
+            Ok(_) if final_ => return Redirect::to(&format!("/s/{token}")).into_response(),
+            Ok(_) => return crate::pages::done(&format!("/s/{token}"), "survey_saved"),
+            Err(AppError::Invalid(i)) => i,
+            Err(e) => return crate::pages::error_page(&v.id, e),
+        },
     };
-    match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
-        Ok(_) if final_ => Redirect::to(&format!("/s/{token}")).into_response(),
-        Ok(_) => crate::pages::done(&format!("/s/{token}"), "survey_saved"),
-        Err(AppError::Invalid(i)) => {
-            let errors = messages(&id, i);
-            answer_page(
-                &state,
-                &id,
-                &headers,
-                &token,
-                &ls,
-                &answers,
-                &comment,
-                errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => crate::pages::error_page(&id, e),
-    }
+    let errors = messages(&v.id, invalid);
+    answer_page(&v, &answers, &comment, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 pub async fn opt_out_form(
@@ -440,13 +429,16 @@ pub async fn opt_out_form(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Response {
-    let ls = match state.app.survey_for_token(&token).await {
-        Ok(ls) => ls,
-        Err(e) => return crate::pages::error_page(&id, e),
+    let v = match Visit::open(&state, &id, &headers, &token).await {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let id = respondent(&id, &headers, &ls.link.language);
-    let s = if ls.opted_out() { "opted_out" } else { "confirm_opt_out" };
-    done_page(&state, &id, &headers, &token, &ls.view.survey.title, s)
+    let s = if v.ls.opted_out() {
+        "opted_out"
+    } else {
+        "confirm_opt_out"
+    };
+    v.done_page(s)
 }
 
 pub async fn opt_out(

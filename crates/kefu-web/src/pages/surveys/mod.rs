@@ -8,7 +8,7 @@ mod manage;
 pub use answer::{opt_out, opt_out_form, show, submit};
 pub use manage::{create, list, make_links, report};
 
-use serde::Deserialize;
+use super::DoneQuery;
 
 /// The wording with the bank's placeholders filled: the organisation's name for XYZ, and the
 /// business type left out.
@@ -19,10 +19,4 @@ pub(super) fn fill(text: &str, org: &str) -> String {
         .replace("an excellent [type] company", "an excellent company")
         .replace(" [type]", "")
         .replace("[行业]", "")
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    pub(super) done: Option<String>,
 }
