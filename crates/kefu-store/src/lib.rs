@@ -195,7 +195,7 @@ pub trait Webhooks {
     async fn list_deliveries(&self, webhook_id: i64, limit: u32) -> StoreResult<Vec<Delivery>>;
 }
 
-/// Customers, contacts, purchases and the channel tree (issue 3).
+/// Customers, contacts, purchases and the channel tree.
 #[async_trait]
 pub trait Customers {
     /// Creates a customer under `parent_id` (which must exist), with its tree paths.

@@ -1,4 +1,4 @@
-//! Surveys (issue 5): the item bank, surveys, tokenised links, responses and the sufficient
+//! Surveys: the item bank, surveys, tokenised links, responses and the sufficient
 //! statistics per survey × segment × period. The store keeps the statistics as opaque JSON; the
 //! app folds an answer into them (kefu-core's accumulators) inside the transaction that records
 //! the final answer, through [`StatsFold`].

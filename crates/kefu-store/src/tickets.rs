@@ -1,4 +1,4 @@
-//! Tickets (issue 4): row types and the `Tickets` trait. The SLA clock is replayed by the app from
+//! Tickets: row types and the `Tickets` trait. The SLA clock is replayed by the app from
 //! [`Tickets::ticket_events`]; the store keeps only the two derived instants its indexes need.
 
 use crate::StoreResult;
@@ -425,7 +425,7 @@ pub struct SlaPolicy {
     pub is_default: bool,
 }
 
-/// Ticket storage (issue 4).
+/// Ticket storage.
 #[async_trait]
 pub trait Tickets {
     /// Creates every ticket with its first message, its activity line and its search terms, in one
