@@ -381,20 +381,7 @@ async fn scenario(store: Arc<dyn Store>) {
     assert_eq!(app.survey_resolved_ticket(t2.ticket.id).await.unwrap(), 0);
 
     // Managers only.
-    let agent = app
-        .store()
-        .create_user(kefu_store::NewUser {
-            email: "agent@example.com".into(),
-            name: "agent".into(),
-            role: kefu_core::Role::Agent,
-            language: None,
-            password_hash: None,
-            departments: vec![],
-            now: 0,
-        })
-        .await
-        .unwrap();
-    let agent = Actor::User { user: agent, ip: None };
+    let agent = common::actor(&app, kefu_core::Role::Agent).await;
     assert!(matches!(app.run_campaign(&agent, c.id).await, Err(AppError::Forbidden)));
     assert!(matches!(
         app.campaign_links(&agent, c.id, None).await,
@@ -403,18 +390,7 @@ async fn scenario(store: Arc<dyn Store>) {
     assert_eq!(survey.survey.slug, "q4");
 
     // An employee survey: staff of the chosen roles are the frame (the internal customers).
-    app.store()
-        .create_user(kefu_store::NewUser {
-            email: "tech@example.com".into(),
-            name: "师傅".into(),
-            role: kefu_core::Role::Technician,
-            language: None,
-            password_hash: None,
-            departments: vec![],
-            now: 0,
-        })
-        .await
-        .unwrap();
+    common::staff(&app, "tech@example.com", "师傅", kefu_core::Role::Technician).await;
     for bad in [
         CampaignInput {
             name: "x".into(),

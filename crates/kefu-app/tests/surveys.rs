@@ -9,6 +9,7 @@ use kefu_app::surveys::{Answers, LinkRequest, SurveyInput};
 use kefu_app::{Actor, App, AppError};
 use kefu_core::Role;
 use kefu_core::rfm::ValueTier;
+use kefu_core::stats::sampling::SeededRng;
 use kefu_core::stats::servqual_report;
 use kefu_store::NewSurveyLink;
 use serde_json::Value;
@@ -86,22 +87,7 @@ fn servqual_input() -> SurveyInput {
     }
 }
 
-/// A deterministic generator (splitmix64), so a failure replays.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn random_answers(rng: &mut Rng, codes: &[String], dims: &[&str]) -> Answers {
+fn random_answers(rng: &mut SeededRng, codes: &[String], dims: &[&str]) -> Answers {
     let mut a = Answers::default();
     for c in codes {
         // About one answer in ten is missing, more often on E.
@@ -337,7 +323,7 @@ async fn folded_statistics_equal_the_raw_report(app: App) {
         .unwrap();
     assert_eq!(links.len(), 30);
     assert!(links.iter().all(|l| l.link.language == "zh-CN" && l.token.len() >= 20));
-    let mut rng = Rng(2026);
+    let mut rng = SeededRng::new(2026);
     let mut raw_all = vec![];
     let mut raw_a = vec![];
     for (i, l) in links.iter().enumerate() {
@@ -795,7 +781,7 @@ async fn import_rebuild_and_segments(app: App) {
     let layout = view.layout();
     let codes = layout.items.clone();
     let dims: Vec<&str> = layout.dimensions.iter().map(|d| d.code.as_str()).collect();
-    let mut rng = Rng(77);
+    let mut rng = SeededRng::new(77);
     let rows: Vec<(String, Answers, &str)> = (0..150)
         .map(|i| {
             let mut a = random_answers(&mut rng, &codes, &dims);
@@ -1176,7 +1162,7 @@ async fn concurrent_answers_each_get_their_outcome(app: App) {
     let layout = view.layout();
     let codes = layout.items.clone();
     let dims: Vec<&str> = layout.dimensions.iter().map(|d| d.code.as_str()).collect();
-    let mut rng = Rng(9);
+    let mut rng = SeededRng::new(9);
     let mut tasks = tokio::task::JoinSet::new();
     let mut raw = BTreeMap::new();
     for (i, l) in links.iter().enumerate() {
@@ -1262,7 +1248,7 @@ async fn benchmark_against_a_competitor(app: App) {
         )
         .await
         .unwrap();
-    let mut rng = Rng(31);
+    let mut rng = SeededRng::new(31);
     let mut all = vec![];
     for l in &links {
         let mut a = random_answers(&mut rng, &codes, &dims);

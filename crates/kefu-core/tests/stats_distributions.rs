@@ -5,14 +5,8 @@ use kefu_core::stats::distributions::{
 };
 use serde_json::Value;
 
-fn fixtures() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/stats_fixtures.json"
-    ))
-    .expect("fixture file");
-    serde_json::from_str(&text).expect("fixture JSON")
-}
+mod common;
+use common::fixtures;
 
 fn rows(v: &Value, key: &str) -> Vec<Vec<f64>> {
     v[key]

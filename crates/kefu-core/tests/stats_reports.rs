@@ -2,20 +2,14 @@
 //! incremental accumulator against the raw-data report.
 
 use kefu_core::stats::descriptive::{nearest_rank, summarize_answered, wilson};
-use kefu_core::stats::sampling::{invitations_needed, sample_size_mean, sample_size_proportion};
+use kefu_core::stats::sampling::{SeededRng, invitations_needed, sample_size_mean, sample_size_proportion};
 use kefu_core::stats::scales::{AnswerCounts, ces, csat, dissatisfaction_causes, nps, nps_from_counts, scale_item};
 use kefu_core::stats::servqual::servqual_dissatisfaction;
 use kefu_core::stats::{ServqualAccumulator, ServqualLayout, ServqualResponse, servqual_report};
 use serde_json::Value;
 
-fn fixtures() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/stats_fixtures.json"
-    ))
-    .expect("fixture file");
-    serde_json::from_str(&text).expect("fixture JSON")
-}
+mod common;
+use common::fixtures;
 
 /// Walks `want` (the reference) and compares every value it has with `got`: numbers to `tol`
 /// relative (absolute 1e-12 around zero), everything else exactly. Returns the worst relative
@@ -333,26 +327,11 @@ fn dissatisfaction_causes_split_by_sla() {
     assert_eq!((none.n_dissatisfied, none.value_not_perceived.share), (0, None));
 }
 
-/// A deterministic generator (splitmix64) so the large test needs no dependency.
-struct Mix(u64);
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 #[test]
 fn accumulator_agrees_with_raw_report_at_scale() {
     let layout = ServqualLayout::standard();
-    let mut g = Mix(7);
-    let answer = |g: &mut Mix| (g.below(10) > 0).then(|| 1 + g.below(7) as u8);
+    let mut g = SeededRng::new(7);
+    let answer = |g: &mut SeededRng| (g.below(10) > 0).then(|| 1 + g.below(7) as u8);
     let rs: Vec<ServqualResponse> = (0..30_000)
         .map(|_| {
             let expectation = (0..22).map(|_| answer(&mut g)).collect();
@@ -416,7 +395,7 @@ fn seeded_sampling_replays_and_is_uniform() {
 #[test]
 fn tail_histogram_is_within_one_percent_of_exact_nearest_rank() {
     use kefu_core::stats::descriptive::TailHistogram;
-    let mut g = Mix(99);
+    let mut g = SeededRng::new(99);
     // Response times in seconds over six orders of magnitude, some zero.
     let values: Vec<f64> = (0..20_000)
         .map(|i| {

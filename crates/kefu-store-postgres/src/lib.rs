@@ -8,7 +8,7 @@ use crate::portable::Values;
 use async_trait::async_trait;
 use kefu_store::{Admin, Dump, DumpTable, ImportPurchase, PoolStats, SchemaStatus, StoreError, StoreResult, TABLES};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Column, Executor, PgPool, Postgres, Row, Transaction, TypeInfo, ValueRef};
+use sqlx::{Column, Executor, PgPool, Postgres, Row, Transaction, TypeInfo};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -28,6 +28,9 @@ use portable::{Backend, Run, backup, db_err};
 pub struct PostgresStore {
     pool: PgPool,
 }
+
+/// Every store trait is implemented (here and in `portable`).
+impl kefu_store::Store for PostgresStore {}
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db`), with at most `max_connections`.
@@ -329,33 +332,17 @@ impl Admin for PostgresStore {
             .fetch_all(&mut *tx)
             .await
             .map_err(db_err)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let mut vals = Vec::with_capacity(columns.len());
-                for (i, col) in row.columns().iter().enumerate() {
-                    let raw = row.try_get_raw(i).map_err(db_err)?;
-                    let v = if raw.is_null() {
-                        serde_json::Value::Null
-                    } else {
-                        match col.type_info().name() {
-                            "INT8" => serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?),
-                            "INT4" => serde_json::Value::from(row.try_get::<i32, _>(i).map_err(db_err)?),
-                            "INT2" => serde_json::Value::from(row.try_get::<i16, _>(i).map_err(db_err)?),
-                            "BOOL" => serde_json::Value::from(row.try_get::<bool, _>(i).map_err(db_err)?),
-                            "FLOAT8" => serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?),
-                            "TEXT" | "VARCHAR" => serde_json::Value::from(row.try_get::<String, _>(i).map_err(db_err)?),
-                            other => {
-                                return Err(StoreError::Data(format!(
-                                    "{name}.{}: type {other} cannot be backed up",
-                                    col.name()
-                                )));
-                            }
-                        }
-                    };
-                    vals.push(v);
-                }
-                out.push(vals);
-            }
+            let out = backup::json_rows(name, &rows, |row, i| {
+                Ok(Ok(match row.columns()[i].type_info().name() {
+                    "INT8" => row.try_get::<i64, _>(i)?.into(),
+                    "INT4" => row.try_get::<i32, _>(i)?.into(),
+                    "INT2" => row.try_get::<i16, _>(i)?.into(),
+                    "BOOL" => row.try_get::<bool, _>(i)?.into(),
+                    "FLOAT8" => row.try_get::<f64, _>(i)?.into(),
+                    "TEXT" | "VARCHAR" => row.try_get::<String, _>(i)?.into(),
+                    other => return Ok(Err(other.to_owned())),
+                }))
+            })?;
             tables.push(DumpTable {
                 name: name.to_owned(),
                 columns,
@@ -389,37 +376,32 @@ impl Admin for PostgresStore {
             let Some((t, types, has_id)) = plans.iter().find(|(t, _, _)| t.name == *name) else {
                 continue;
             };
-            let sql = backup::insert_sql(t);
-            for (n, row) in t.rows.iter().enumerate() {
-                backup::check_row(t, n, row)?;
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for (v, ty) in row.iter().zip(types) {
-                    let bad =
-                        || StoreError::Refused(format!("backup table {} row {}: {v} is not a {ty}", t.name, n + 1));
-                    q = match ty.as_str() {
-                        "bigint" | "integer" | "smallint" => q.bind(match v {
-                            serde_json::Value::Null => None,
-                            serde_json::Value::Bool(b) => Some(i64::from(*b)),
-                            _ => Some(v.as_i64().ok_or_else(bad)?),
-                        }),
-                        "boolean" => q.bind(match v {
-                            serde_json::Value::Null => None,
-                            serde_json::Value::Bool(b) => Some(*b),
-                            _ => Some(v.as_i64().ok_or_else(bad)? != 0),
-                        }),
-                        "double precision" | "real" => q.bind(match v {
-                            serde_json::Value::Null => None,
-                            _ => Some(v.as_f64().ok_or_else(bad)?),
-                        }),
-                        _ => q.bind(match v {
-                            serde_json::Value::Null => None,
-                            serde_json::Value::String(s) => Some(s.clone()),
-                            other => Some(other.to_string()),
-                        }),
-                    };
-                }
-                q.execute(&mut *tx).await.map_err(db_err)?;
-            }
+            backup::insert_rows(&mut tx, t, |q, i, v| {
+                let ty = types[i].as_str();
+                let bad = || StoreError::Refused(format!("{v} is not a {ty}"));
+                Ok(match ty {
+                    "bigint" | "integer" | "smallint" => q.bind(match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::Bool(b) => Some(i64::from(*b)),
+                        _ => Some(v.as_i64().ok_or_else(bad)?),
+                    }),
+                    "boolean" => q.bind(match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::Bool(b) => Some(*b),
+                        _ => Some(v.as_i64().ok_or_else(bad)? != 0),
+                    }),
+                    "double precision" | "real" => q.bind(match v {
+                        serde_json::Value::Null => None,
+                        _ => Some(v.as_f64().ok_or_else(bad)?),
+                    }),
+                    _ => q.bind(match v {
+                        serde_json::Value::Null => None,
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        other => Some(other.to_string()),
+                    }),
+                })
+            })
+            .await?;
             if *has_id {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {name}"

@@ -32,6 +32,9 @@ pub struct SqliteStore {
     merger: std::sync::Arc<tokio::task::JoinHandle<()>>,
 }
 
+/// Every store trait is implemented (here and in `portable`).
+impl kefu_store::Store for SqliteStore {}
+
 /// The FTS5 search indexes.
 const SEARCH_TABLES: [&str; 2] = ["customer_search", "ticket_search"];
 
@@ -370,29 +373,14 @@ impl Admin for SqliteStore {
                 Some(r) => r.columns().iter().map(|c| c.name().to_owned()).collect(),
                 None => self.table_columns(name).await?,
             };
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let mut vals = Vec::with_capacity(columns.len());
-                for i in 0..columns.len() {
-                    let raw = row.try_get_raw(i).map_err(db_err)?;
-                    let v = if raw.is_null() {
-                        serde_json::Value::Null
-                    } else {
-                        match raw.type_info().name() {
-                            "INTEGER" => serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db_err)?),
-                            "REAL" => serde_json::Value::from(row.try_get::<f64, _>(i).map_err(db_err)?),
-                            "TEXT" => serde_json::Value::from(row.try_get::<String, _>(i).map_err(db_err)?),
-                            other => {
-                                return Err(StoreError::Data(format!(
-                                    "{name}: column type {other} cannot be backed up"
-                                )));
-                            }
-                        }
-                    };
-                    vals.push(v);
-                }
-                out.push(vals);
-            }
+            let out = backup::json_rows(name, &rows, |row, i| {
+                Ok(Ok(match row.try_get_raw(i)?.type_info().name() {
+                    "INTEGER" => row.try_get::<i64, _>(i)?.into(),
+                    "REAL" => row.try_get::<f64, _>(i)?.into(),
+                    "TEXT" => row.try_get::<String, _>(i)?.into(),
+                    other => return Ok(Err(other.to_owned())),
+                }))
+            })?;
             tables.push(DumpTable {
                 name: name.to_owned(),
                 columns,
@@ -427,22 +415,17 @@ impl Admin for SqliteStore {
             let Some(t) = actual.iter().find(|t| t.name == *name) else {
                 continue;
             };
-            let sql = backup::insert_sql(t);
-            for (n, row) in t.rows.iter().enumerate() {
-                backup::check_row(t, n, row)?;
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for v in row {
-                    q = match v {
-                        serde_json::Value::Null => q.bind(None::<i64>),
-                        serde_json::Value::Bool(b) => q.bind(i64::from(*b)),
-                        serde_json::Value::Number(n) if n.is_i64() => q.bind(n.as_i64()),
-                        serde_json::Value::Number(n) => q.bind(n.as_f64()),
-                        serde_json::Value::String(s) => q.bind(s.clone()),
-                        other => q.bind(other.to_string()),
-                    };
-                }
-                q.execute(&mut *tx).await.map_err(db_err)?;
-            }
+            backup::insert_rows(&mut tx, t, |q, _, v| {
+                Ok(match v {
+                    serde_json::Value::Null => q.bind(None::<i64>),
+                    serde_json::Value::Bool(b) => q.bind(i64::from(*b)),
+                    serde_json::Value::Number(n) if n.is_i64() => q.bind(n.as_i64()),
+                    serde_json::Value::Number(n) => q.bind(n.as_f64()),
+                    serde_json::Value::String(s) => q.bind(s.clone()),
+                    other => q.bind(other.to_string()),
+                })
+            })
+            .await?;
         }
         backup::finish_restore(tx).await
     }

@@ -21,7 +21,8 @@ pub use types::*;
 use async_trait::async_trait;
 use kefu_core::time::Millis;
 
-/// Everything a backend provides. Split by area so later capabilities add their own trait.
+/// Everything a backend provides. Split by area so later capabilities add their own trait; a
+/// backend declares it (`impl Store for SqliteStore {}`) once it implements them all.
 pub trait Store:
     Customers
     + Tickets
@@ -38,24 +39,6 @@ pub trait Store:
     + Send
     + Sync
     + 'static
-{
-}
-impl<T> Store for T where
-    T: Customers
-        + Tickets
-        + Surveys
-        + Admin
-        + Accounts
-        + Settings
-        + Sessions
-        + Tokens
-        + Audit
-        + RateLimits
-        + Jobs
-        + Webhooks
-        + Send
-        + Sync
-        + 'static
 {
 }
 

@@ -118,17 +118,24 @@ pub(crate) struct ServeArgs {
     pub(crate) no_scheduler: bool,
 }
 
+/// A password on the command line or, better (it stays out of the shell history), on standard input.
+#[derive(Args)]
+pub(crate) struct PasswordArgs {
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub(crate) password: Option<String>,
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub(crate) password_stdin: bool,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum UserCommand {
     /// Create a user
     Create {
         #[arg(long)]
         email: String,
-        #[arg(long, conflicts_with = "password_stdin")]
-        password: Option<String>,
-        /// Read the password from the first line of standard input
-        #[arg(long)]
-        password_stdin: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
         #[arg(long)]
         role: String,
         #[arg(long)]
@@ -151,10 +158,8 @@ pub(crate) enum UserCommand {
     SetPassword {
         #[arg(long)]
         email: String,
-        #[arg(long, conflicts_with = "password_stdin")]
-        password: Option<String>,
-        #[arg(long)]
-        password_stdin: bool,
+        #[command(flatten)]
+        password: PasswordArgs,
     },
 }
 

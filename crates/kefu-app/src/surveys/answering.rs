@@ -143,18 +143,7 @@ impl App {
                 p
             }
         };
-        let weights = survey
-            .weights
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-        Ok(SurveyView {
-            survey,
-            items: parts.0.clone(),
-            dimensions: parts.1.clone(),
-            weights,
-        })
+        SurveyView::new(survey, parts.0.clone(), parts.1.clone())
     }
 
     fn answer_writer(&self) -> AnswerWriter {

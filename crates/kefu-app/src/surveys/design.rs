@@ -5,7 +5,7 @@ use super::{STATUSES, check_text, parse_language, require_survey_manager};
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::SurveyKind;
 use kefu_core::{Invalid, Language};
-use kefu_store::{BankItem, NewSurvey, StoreError, Survey, SurveyDimension};
+use kefu_store::{BankItem, NewSurvey, Survey, SurveyDimension};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -219,18 +219,7 @@ impl App {
                 dimensions.push(d.clone());
             }
         }
-        let weights = survey
-            .weights
-            .as_deref()
-            .map(serde_json::from_str)
-            .transpose()
-            .map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-        Ok(SurveyView {
-            survey,
-            items,
-            dimensions,
-            weights,
-        })
+        SurveyView::new(survey, items, dimensions)
     }
 
     pub async fn get_survey(&self, actor: &Actor, id: i64) -> AppResult<SurveyView> {

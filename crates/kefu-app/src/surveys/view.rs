@@ -2,12 +2,13 @@
 //! survey with its items in layout order, and the check of an answer against it.
 
 use super::MAX_COMMENT;
+use crate::{AppError, AppResult};
 use kefu_core::Invalid;
 use kefu_core::Language;
 use kefu_core::stats::ServqualLayout;
 use kefu_core::stats::ServqualResponse;
 use kefu_core::stats::servqual::Dimension;
-use kefu_store::{Survey, SurveyDimension, SurveyItem};
+use kefu_store::{StoreError, Survey, SurveyDimension, SurveyItem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -56,6 +57,27 @@ pub struct SurveyView {
 }
 
 impl SurveyView {
+    /// A survey with its items and dimensions; its stored dimension weights are read here, so a
+    /// corrupt weights column is a data error wherever the survey is opened.
+    pub(crate) fn new(
+        survey: Survey,
+        items: Vec<SurveyItem>,
+        dimensions: Vec<SurveyDimension>,
+    ) -> AppResult<SurveyView> {
+        let weights = survey
+            .weights
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+        Ok(SurveyView {
+            survey,
+            items,
+            dimensions,
+            weights,
+        })
+    }
+
     /// The battery layout for kefu-core: items in order, dimensions in order of first appearance.
     pub fn layout(&self) -> ServqualLayout {
         let mut dims: Vec<Dimension> = Vec::new();

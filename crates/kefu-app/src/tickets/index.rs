@@ -2,7 +2,7 @@
 
 use crate::{App, AppResult};
 use kefu_core::search::analyze;
-use kefu_store::TicketFilter;
+use kefu_store::{Ticket, TicketFilter};
 
 /// What a ticket is found by: its subject, every message, and its customer's name.
 pub(crate) fn ticket_terms(subject: &str, bodies: &[String], customer: &str) -> kefu_core::search::IndexTerms {
@@ -10,6 +10,31 @@ pub(crate) fn ticket_terms(subject: &str, bodies: &[String], customer: &str) -> 
 }
 
 impl App {
+    /// What `t` will be found by once its subject is `subject` and `new_body` (a message being
+    /// added) is among its messages.
+    pub(crate) async fn terms_of(
+        &self,
+        t: &Ticket,
+        subject: &str,
+        new_body: Option<&str>,
+    ) -> AppResult<kefu_core::search::IndexTerms> {
+        let mut bodies: Vec<String> = self
+            .store
+            .ticket_messages(t.id)
+            .await?
+            .into_iter()
+            .map(|m| m.body)
+            .collect();
+        bodies.extend(new_body.map(str::to_owned));
+        let customer = self
+            .store
+            .get_customer(t.customer_id)
+            .await
+            .map(|c| c.name)
+            .unwrap_or_default();
+        Ok(ticket_terms(subject, &bodies, &customer))
+    }
+
     /// Rebuilds the ticket search index (after a restore): 500 tickets a transaction.
     pub async fn reindex_all_tickets(&self) -> AppResult<u64> {
         let mut before = 0;
@@ -27,20 +52,7 @@ impl App {
             before = last.id;
             let mut terms = Vec::with_capacity(page.len());
             for t in &page {
-                let bodies: Vec<String> = self
-                    .store
-                    .ticket_messages(t.id)
-                    .await?
-                    .into_iter()
-                    .map(|m| m.body)
-                    .collect();
-                let customer = self
-                    .store
-                    .get_customer(t.customer_id)
-                    .await
-                    .map(|c| c.name)
-                    .unwrap_or_default();
-                terms.push((t.id, ticket_terms(&t.subject, &bodies, &customer)));
+                terms.push((t.id, self.terms_of(t, &t.subject, None).await?));
             }
             n += terms.len() as u64;
             self.store.index_tickets(&terms).await?;

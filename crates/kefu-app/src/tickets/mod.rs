@@ -574,24 +574,11 @@ impl App {
         )?;
         change.sla_marks = Some(self.sla_marks(&setup, policy, &sla)?);
         if message.is_some() || change.subject.is_some() {
-            let subject = change.subject.clone().unwrap_or_else(|| t.subject.clone());
-            let mut bodies: Vec<String> = self
-                .store
-                .ticket_messages(t.id)
-                .await?
-                .into_iter()
-                .map(|m| m.body)
-                .collect();
-            if let Some(m) = &message {
-                bodies.push(m.body.clone());
-            }
-            let customer = self
-                .store
-                .get_customer(t.customer_id)
-                .await
-                .map(|c| c.name)
-                .unwrap_or_default();
-            change.terms = Some(ticket_terms(&subject, &bodies, &customer));
+            let subject = change.subject.as_deref().unwrap_or(&t.subject);
+            change.terms = Some(
+                self.terms_of(t, subject, message.as_ref().map(|m| m.body.as_str()))
+                    .await?,
+            );
         }
         let (ticket, msg) = self
             .store

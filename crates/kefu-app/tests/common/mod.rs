@@ -96,13 +96,12 @@ pub async fn on_postgres<F: Future<Output = ()>>(connections: u32, body: impl Fn
     db.finish().await;
 }
 
-/// A new staff user of `role` (named after it, `<role>@example.com`), as an actor.
-pub async fn actor(app: &App, role: Role) -> Actor {
-    let u = app
-        .store()
+/// A new staff user of `role`, with no password or department.
+pub async fn staff(app: &App, email: &str, name: &str, role: Role) -> kefu_store::User {
+    app.store()
         .create_user(NewUser {
-            email: format!("{role}@example.com"),
-            name: role.to_string(),
+            email: email.into(),
+            name: name.into(),
             role,
             language: None,
             password_hash: None,
@@ -110,8 +109,13 @@ pub async fn actor(app: &App, role: Role) -> Actor {
             now: 0,
         })
         .await
-        .unwrap();
-    Actor::User { user: u, ip: None }
+        .unwrap()
+}
+
+/// A new staff user of `role` (named after it, `<role>@example.com`), as an actor.
+pub async fn actor(app: &App, role: Role) -> Actor {
+    let user = staff(app, &format!("{role}@example.com"), &role.to_string(), role).await;
+    Actor::User { user, ip: None }
 }
 
 /// Runs every due job with the standard registry; the number run. More than `most` means a job

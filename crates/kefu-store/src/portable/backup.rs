@@ -4,9 +4,13 @@
 //! and what a database must be told before a restore, stays in each backend.
 
 use crate::Db;
+use crate::portable::run::DbQuery;
 use crate::portable::{REFRESH_PATH_DESCENDANTS_SQL, Run, Values, db_err};
 use kefu_store::{Dump, DumpTable, SchemaStatus, StoreError, StoreResult, TABLES};
-use sqlx::Transaction;
+use serde_json::Value;
+use sqlx::{Column, Row, Transaction, ValueRef};
+
+type DbRow = <Db as sqlx::Database>::Row;
 
 /// The versions of the migrations this build carries (`migrator`, the backend's own).
 pub(crate) fn known_migrations(migrator: &sqlx::migrate::Migrator) -> Vec<i64> {
@@ -96,6 +100,54 @@ pub(crate) fn insert_sql(t: &DumpTable) -> String {
         t.columns.join(", "),
         placeholders.join(", ")
     )
+}
+
+/// The rows of table `name` as a backup holds them: NULL as null, any other value as `read` makes
+/// it of column `i`, which answers `Err(type name)` for a type no backup carries (refusing the dump).
+pub(crate) fn json_rows(
+    name: &str,
+    rows: &[DbRow],
+    read: impl Fn(&DbRow, usize) -> Result<Result<Value, String>, sqlx::Error>,
+) -> StoreResult<Vec<Vec<Value>>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut values = Vec::with_capacity(row.len());
+        for i in 0..row.len() {
+            values.push(if row.try_get_raw(i).map_err(db_err)?.is_null() {
+                Value::Null
+            } else {
+                read(row, i).map_err(db_err)?.map_err(|ty| {
+                    StoreError::Data(format!(
+                        "{name}.{}: type {ty} cannot be backed up",
+                        row.columns()[i].name()
+                    ))
+                })?
+            });
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
+/// Inserts the rows of `t`, each checked, value `v` of column `i` bound as `bind` says.
+pub(crate) async fn insert_rows(
+    tx: &mut Transaction<'static, Db>,
+    t: &DumpTable,
+    bind: impl for<'q> Fn(DbQuery<'q>, usize, &Value) -> StoreResult<DbQuery<'q>>,
+) -> StoreResult<()> {
+    let sql = insert_sql(t);
+    for (n, row) in t.rows.iter().enumerate() {
+        check_row(t, n, row)?;
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for (i, v) in row.iter().enumerate() {
+            q = bind(q, i, v).map_err(|e| match e {
+                StoreError::Refused(m) => StoreError::Refused(format!("backup table {} row {}: {m}", t.name, n + 1)),
+                e => e,
+            })?;
+        }
+        q.execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
 }
 
 /// Refuses row `n` (from 0) of `t` when it has not one value for each column.

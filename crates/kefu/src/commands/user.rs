@@ -1,6 +1,6 @@
 //! `kefu user`: create, list, disable users and set their passwords.
 
-use crate::cli::{Format, UserCommand};
+use crate::cli::{Format, PasswordArgs, UserCommand};
 use crate::commands::{app_err, find_user};
 use anyhow::{Context, Result, anyhow, bail};
 use kefu_app::accounts::CreateUser;
@@ -15,14 +15,13 @@ pub(crate) async fn run(app: &App, command: UserCommand, format: Format) -> Resu
         UserCommand::Create {
             email,
             password,
-            password_stdin,
             role,
             name,
             departments,
         } => {
             let role: Role = role.parse().map_err(|e: kefu_core::Invalid| app_err(e.into()))?;
-            let password = if password.is_some() || password_stdin {
-                Some(read_password(password, password_stdin)?)
+            let password = if password.password.is_some() || password.password_stdin {
+                Some(read_password(password)?)
             } else {
                 None
             };
@@ -101,12 +100,8 @@ pub(crate) async fn run(app: &App, command: UserCommand, format: Format) -> Resu
                 Format::Text => println!("disabled {}", u.email),
             }
         }
-        UserCommand::SetPassword {
-            email,
-            password,
-            password_stdin,
-        } => {
-            let pw = read_password(password, password_stdin)?;
+        UserCommand::SetPassword { email, password } => {
+            let pw = read_password(password)?;
             let u = find_user(app, &email).await?;
             app.set_password(&cli, u.id, &pw).await.map_err(app_err)?;
             if format == Format::Json {
@@ -119,8 +114,13 @@ pub(crate) async fn run(app: &App, command: UserCommand, format: Format) -> Resu
     Ok(())
 }
 
-fn read_password(password: Option<String>, stdin: bool) -> Result<String> {
-    if stdin {
+fn read_password(
+    PasswordArgs {
+        password,
+        password_stdin,
+    }: PasswordArgs,
+) -> Result<String> {
+    if password_stdin {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
