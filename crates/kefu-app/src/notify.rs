@@ -565,8 +565,8 @@ impl App {
                 .iter()
                 .any(|a| a.contact_id == c.id)
         {
-            // A portal user follows their tickets there.
-            facts.link = link(crate::links::ticket(t.id));
+            // A portal user follows their tickets in the portal (the staff page would answer 403).
+            facts.link = link(crate::links::my_request(t.id));
         }
         Ok(Addressed {
             to: kefu_core::Email::parse(&email).ok().map(|address| MailAddress {

@@ -168,11 +168,13 @@ impl App {
     }
 
     /// The customer sets a password with an invitation token; the token is used up.
-    pub async fn accept_invitation(&self, token: &str, password: &str) -> AppResult<User> {
+    ///
+    /// Rate-limited by address, and the token is checked before the password is hashed: hashing
+    /// costs ~19 MiB and tens of milliseconds, which a stranger with made-up tokens must not buy.
+    pub async fn accept_invitation(&self, token: &str, password: &str, ip: Option<&str>) -> AppResult<User> {
+        self.public_rate_limit("invitation", ip).await?;
+        self.check_invitation(token).await?;
         self.config.password_policy.check(password)?;
-        if token.is_empty() || token.len() > 200 {
-            return Err(AppError::NotFound);
-        }
         let hash = hash_password(password).await?;
         let user = self
             .store

@@ -60,7 +60,7 @@ pub fn check_pretags(touchpoint: &str, tag: &str) -> Result<(String, Vec<String>
 
 impl App {
     /// Counts a post from `ip` under `what`; `RateLimited` once over the limit.
-    async fn public_rate_limit(&self, what: &str, ip: Option<&str>) -> AppResult<()> {
+    pub(crate) async fn public_rate_limit(&self, what: &str, ip: Option<&str>) -> AppResult<()> {
         let now = now_ms();
         let window = now - now.rem_euclid(WINDOW_MS);
         let hits = self

@@ -266,6 +266,24 @@ async fn scenario(store: Arc<dyn Store>) {
     );
     assert!(raw.contains("Content-Language: en"));
 
+    // 8b. Now a portal user, he is sent to his request in the portal, not to the staff page.
+    app.add_to_ticket(
+        &Actor::Cli,
+        t2,
+        Addition::Reply {
+            body: "The filter ships today.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(run_jobs(&app).await, 1);
+    let (reply, _) = read(&sink, 5);
+    assert!(
+        reply.text.contains(&format!("https://kefu.example/my/requests/{t2}")) && !reply.text.contains("/tickets/"),
+        "{}",
+        reply.text
+    );
+
     // 9. The phone-only ticket goes unanswered for weeks: its assignee hears of each breach.
     let agent = app
         .store()
@@ -289,7 +307,7 @@ async fn scenario(store: Arc<dyn Store>) {
         .unwrap();
     assert!(report.breaches >= 1, "{report:?}");
     assert_eq!(run_jobs(&app).await, report.breaches);
-    let (breach, _) = read(&sink, 5);
+    let (breach, _) = read(&sink, 6);
     assert!(
         breach.subject.contains("SLA breached (first response): 上门安装"),
         "{}",

@@ -1,10 +1,10 @@
 //! Who is calling: a session cookie on pages, a bearer token on the API. `identify` resolves it
 //! once per request into an `Identity` extension; `enforce` applies each route's `Access`.
 
-use crate::WebState;
 use crate::access::{RouteDef, Surface};
 use crate::error::{error_page, problem};
 pub use crate::identity::{Caller, Identity};
+use crate::{WebConfig, WebState};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
@@ -28,22 +28,35 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The client address: the socket peer, or — when configured to trust a reverse proxy — the
-/// first `X-Forwarded-For` hop.
-pub fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<String> {
-    if trust_forwarded_for
-        && let Some(xff) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = xff
-            .split(',')
-            .next()
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.len() < 64)
-    {
-        return Some(first.to_owned());
-    }
-    req.extensions()
+/// The client address: the socket peer, or — when configured to trust reverse proxies — the address
+/// the farthest trusted one saw (see [`forwarded_client`]).
+pub fn client_ip(req: &Request, config: &WebConfig) -> Option<String> {
+    let peer = req
+        .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+        .map(|c| c.0.ip());
+    if config.trust_forwarded_for {
+        let chain = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        if let Some(ip) = forwarded_client(chain, config.forwarded_hops) {
+            return Some(ip.to_string());
+        }
+    }
+    peer.map(|ip| ip.to_string())
+}
+
+/// The client behind `hops` trusted proxies, from the `X-Forwarded-For` headers (in order): each
+/// proxy appends the address it was reached from, so the entry `hops` places from the right is the
+/// one the farthest trusted proxy appended. Everything left of it was written by the client and is
+/// never believed. `None` (use the socket peer) when that entry is missing or not an address.
+pub fn forwarded_client<'a>(headers: impl Iterator<Item = &'a str>, hops: u32) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> = headers.flat_map(|h| h.split(',')).map(str::trim).collect();
+    let hops = usize::try_from(hops.max(1)).ok()?;
+    let entry = entries.len().checked_sub(hops).map(|i| entries[i])?;
+    entry.parse().ok()
 }
 
 /// The language of a request: the switch's cookie, else the user's choice, else Accept-Language, else English.
@@ -62,7 +75,7 @@ pub fn language(headers: &HeaderMap, user: Option<&User>) -> Language {
 
 pub async fn identify(State(state): State<WebState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let ip = client_ip(&req, state.config.trust_forwarded_for);
+    let ip = client_ip(&req, &state.config);
     let mut user = None;
     let mut session = None;
     if path.starts_with("/api/v1/") {
@@ -185,11 +198,23 @@ pub fn urlencode(s: &str) -> String {
 /// A local redirect target from a `next` parameter: only paths on this site, never `//host`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => {
-            n.to_owned()
-        }
+        Some(n) if is_local_path(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+/// A path on this site and nothing else, as it is and once more percent-decoded: it starts with `/`,
+/// its second character is neither `/` nor `\` (which browsers read as another host), and it has
+/// no backslash and no control character (browsers drop tabs and line breaks, so `/\t/evil.example`
+/// would become `//evil.example`).
+fn is_local_path(n: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(n).decode_utf8_lossy();
+    [n, decoded.as_ref()].iter().all(|p| {
+        let mut chars = p.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && !p.chars().any(|c| c == '\\' || c.is_control())
+    })
 }
 
 /// A `Set-Cookie` value with the house attributes.
@@ -224,14 +249,66 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_client_is_the_entry_the_nearest_trusted_proxy_appended() {
+        let ip = |h: &[&str], hops| forwarded_client(h.iter().copied(), hops).map(|a| a.to_string());
+        // The client wrote the first entry itself; the proxy appended the real address.
+        assert_eq!(ip(&["6.6.6.6, 203.0.113.7"], 1).as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            ip(&["6.6.6.6", "203.0.113.7"], 1).as_deref(),
+            Some("203.0.113.7"),
+            "two headers"
+        );
+        assert_eq!(
+            ip(&["6.6.6.6, 203.0.113.7, 10.0.0.2"], 2).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(ip(&["2001:db8::1"], 1).as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            ip(&["203.0.113.7"], 0).as_deref(),
+            Some("203.0.113.7"),
+            "0 hops is read as 1"
+        );
+        assert_eq!(
+            ip(&["203.0.113.7"], 2),
+            None,
+            "fewer entries than proxies: the socket peer"
+        );
+        assert_eq!(ip(&["6.6.6.6, not-an-address"], 1), None);
+        assert_eq!(ip(&[], 1), None);
+    }
+
+    #[test]
     fn next_targets_stay_local() {
         assert_eq!(safe_next(Some("/admin/users?x=1")), "/admin/users?x=1");
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(safe_next(Some("/tickets/7#reply")), "/tickets/7#reply");
+        assert_eq!(safe_next(Some("/customers?q=%E7%8E%8B")), "/customers?q=%E7%8E%8B");
+        // Known bypasses of "starts with one slash": each would leave the site in some browser.
         for bad in [
             "//evil.example",
             "https://evil.example",
             "/\\evil",
             "javascript:alert(1)",
             "/a\r\nSet-Cookie: x",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%5c%5cevil.example",
+            "/\\/evil.example",
+            "/x\\..\\..\\evil",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "%2F%2Fevil.example",
+            "evil.example",
+            "",
+            "///evil.example",
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }

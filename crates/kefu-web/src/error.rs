@@ -95,22 +95,31 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let retry_after = match &self.0 {
-            AppError::RateLimited { retry_after_s } => Some(*retry_after_s),
-            _ => None,
-        };
+        let retry_after = retry_after(&self.0);
         let errors = match self.0 {
             AppError::Invalid(i) => i.errors,
             _ => vec![],
         };
-        let mut res = problem(status, kind, Some(detail), errors);
-        if let Some(s) = retry_after
-            && let Ok(v) = HeaderValue::from_str(&s.to_string())
-        {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        res
+        with_retry_after(problem(status, kind, Some(detail), errors), retry_after)
     }
+}
+
+/// The seconds a refused client should wait, for a rate limit.
+fn retry_after(e: &AppError) -> Option<u64> {
+    match e {
+        AppError::RateLimited { retry_after_s } => Some(*retry_after_s),
+        _ => None,
+    }
+}
+
+/// A 429 says when to come back (`Retry-After`), on pages as in the API.
+fn with_retry_after(mut res: Response, seconds: Option<u64>) -> Response {
+    if let Some(s) = seconds
+        && let Ok(v) = HeaderValue::from_str(&s.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 #[derive(Template)]
@@ -133,14 +142,15 @@ pub fn error_page(id: &Identity, e: AppError) -> Response {
         }
         other => other.to_string(),
     };
-    render_status(
+    let page = render_status(
         status,
         ErrorPage {
             page: Chrome::new(id, "", "error.title"),
             status: status.as_u16(),
             message,
         },
-    )
+    );
+    with_retry_after(page, retry_after(&e))
 }
 
 pub fn csrf_failure(id: &Identity) -> Response {

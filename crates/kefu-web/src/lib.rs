@@ -36,6 +36,9 @@ pub struct WebConfig {
     /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy that sets it;
     /// otherwise any client could choose its own address and dodge the login rate limit).
     pub trust_forwarded_for: bool,
+    /// With `trust_forwarded_for`: how many reverse proxies stand before kefu (1: the client is the
+    /// rightmost `X-Forwarded-For` entry, the one the proxy appended).
+    pub forwarded_hops: u32,
 }
 
 impl Default for WebConfig {
@@ -44,6 +47,7 @@ impl Default for WebConfig {
             cookie_secure: None,
             body_limit: 1 << 20,
             trust_forwarded_for: false,
+            forwarded_hops: 1,
         }
     }
 }

@@ -13,6 +13,8 @@ on_both_databases!(
     route_role_matrix,
     xss_corpus_is_inert_on_every_page,
     login_logout_and_lockout,
+    redirects_after_login_and_language_stay_on_site,
+    invitations_check_the_token_first_and_are_rate_limited,
     csrf_is_required_on_every_form,
     api_errors_are_problems_and_change_nothing,
     api_pagination_walks_every_user,
@@ -349,6 +351,93 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
     // The audit log shows the hostile names as text too (its detail is JSON).
     let (_, audit) = h.get_page("/admin/audit", &cookie).await;
     assert!(audit.contains("user.create") && !audit.contains("<script>alert"));
+}
+
+/// `next` after signing in and after switching the language is a path on this site, whatever
+/// encoding or control character a link smuggles in (a browser drops tabs: `/\t/evil` is `//evil`).
+async fn redirects_after_login_and_language_stay_on_site(h: &Harness) {
+    let bypasses = [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "/%2F%2Fevil.example",
+    ];
+    let location = |res: &axum::http::Response<()>| {
+        res.headers()
+            .get(header::LOCATION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (cookie, csrf) = h.session(Role::Agent).await;
+    for next in bypasses {
+        let (res, _) = h.get_page(&format!("/login?next={next}"), &cookie).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&res), "/", "signed in, GET /login?next={next}");
+        let (res, _) = h
+            .post_form("/lang", &cookie, format!("csrf={csrf}&to=en&next={next}"))
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(location(&res), "/", "POST /lang next={next}");
+    }
+    let (res, _) = h.get_page("/login?next=/tickets%3Fstatus%3Dopen", &cookie).await;
+    assert_eq!(location(&res), "/tickets?status=open", "a local path is kept");
+
+    // Signing in with the form: the same rule.
+    let (res, _) = h.get_page("/login", "").await;
+    let pre = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("kefu_csrf="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let pre_val = pre.trim_start_matches("kefu_csrf=").to_owned();
+    let (res, _) = h
+        .post_form(
+            "/login",
+            &pre,
+            format!(
+                "csrf={pre_val}&email={}&password={}&next=%2F%09%2Fevil.example",
+                enc("manager@example.com"),
+                enc("correct horse battery")
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/", "POST /login with next=/<tab>/evil.example");
+}
+
+/// A made-up invitation token is refused before its password is looked at (and hashed): a short
+/// password gets 404, not the policy's 422. Five tries in the window from one address, then 429.
+async fn invitations_check_the_token_first_and_are_rate_limited(h: &Harness) {
+    let pre = "p".repeat(40);
+    let cookie = format!("kefu_csrf={pre}");
+    for i in 0..kefu_app::public::POSTS_PER_WINDOW {
+        let (res, page) = h
+            .post_form(
+                &format!("/invite/made-up-{i}"),
+                &cookie,
+                format!("csrf={pre}&password=short&confirm=short"),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{page}");
+    }
+    let (res, _) = h
+        .post_form(
+            "/invite/made-up-again",
+            &cookie,
+            format!("csrf={pre}&password=short&confirm=short"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get(header::RETRY_AFTER).is_some());
 }
 
 async fn login_logout_and_lockout(h: &Harness) {
@@ -724,9 +813,9 @@ async fn operations_endpoints(h: &Harness) {
     assert!(body.contains("kefu_jobs{status=\"queued\"}"));
 }
 
-/// Without a trusted proxy, X-Forwarded-For is ignored: rotating it does not dodge the login limit.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forwarded_for_is_not_trusted_by_default() {
+/// Five failed logins, a different `X-Forwarded-For` each (`xff(i)`), at 3 attempts a minute: the
+/// statuses.
+async fn logins_with_forwarded_for(trust: bool, xff: impl Fn(u32) -> String) -> Vec<StatusCode> {
     let h = common::sqlite().await;
     let app = kefu_app::App::new(
         h.app.store().clone(),
@@ -740,7 +829,8 @@ async fn forwarded_for_is_not_trusted_by_default() {
         kefu_web::WebConfig {
             cookie_secure: Some(false),
             body_limit: 65536,
-            trust_forwarded_for: false,
+            trust_forwarded_for: trust,
+            forwarded_hops: 1,
         },
     );
     let pre = "p".repeat(40);
@@ -748,7 +838,7 @@ async fn forwarded_for_is_not_trusted_by_default() {
     for i in 0..5 {
         let req = axum::http::Request::post("/login")
             .header(header::COOKIE, format!("kefu_csrf={pre}"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .header("x-forwarded-for", xff(i))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(axum::body::Body::from(format!(
                 "csrf={pre}&email=nobody%40example.com&password=whatever+password"
@@ -757,12 +847,37 @@ async fn forwarded_for_is_not_trusted_by_default() {
         use tower::ServiceExt;
         statuses.push(router.clone().oneshot(req).await.unwrap().status());
     }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(),
-        2,
-        "{statuses:?}"
-    );
     h.finish().await;
+    statuses
+}
+
+fn limited(statuses: &[StatusCode]) -> usize {
+    statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count()
+}
+
+/// Without a trusted proxy, X-Forwarded-For is ignored: rotating it does not dodge the login limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_not_trusted_by_default() {
+    let statuses = logins_with_forwarded_for(false, |i| format!("198.51.100.{i}")).await;
+    assert_eq!(limited(&statuses), 2, "{statuses:?}");
+}
+
+/// Behind one trusted proxy, the client is the entry the proxy appended (the rightmost): what the
+/// client wrote to the left of it does not dodge the login limit, and a new real address does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_trusts_only_what_the_proxy_appended() {
+    let statuses = logins_with_forwarded_for(true, |i| format!("198.51.100.{i}, 203.0.113.9")).await;
+    assert_eq!(
+        limited(&statuses),
+        2,
+        "the client's own entries are not believed: {statuses:?}"
+    );
+    let statuses = logins_with_forwarded_for(true, |i| format!("203.0.113.9, 198.51.100.{i}")).await;
+    assert_eq!(
+        limited(&statuses),
+        0,
+        "five real addresses, one attempt each: {statuses:?}"
+    );
 }
 
 async fn customers_api(h: &Harness) {
@@ -1056,12 +1171,19 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(page.contains("invite-form"));
     assert!(
-        h.app.accept_invitation(token, "short").await.is_err(),
+        h.app.accept_invitation(token, "short", None).await.is_err(),
         "the password policy holds"
     );
-    let user = h.app.accept_invitation(token, "a long enough password").await.unwrap();
+    let user = h
+        .app
+        .accept_invitation(token, "a long enough password", None)
+        .await
+        .unwrap();
     assert!(
-        h.app.accept_invitation(token, "a long enough password").await.is_err(),
+        h.app
+            .accept_invitation(token, "a long enough password", None)
+            .await
+            .is_err(),
         "used once"
     );
     assert_eq!(user.role, Role::Customer);
@@ -1266,6 +1388,40 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         (pairs[0]["first"]["id"].as_i64(), pairs[0]["second"]["id"].as_i64()),
         (Some(buyer), Some(outsider))
     );
+    // The duplicate has a ticket of its own: the merge carries it to the record that stays.
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/tickets",
+            Some(&agent),
+            Some(&format!(
+                r#"{{"customer_id": {outsider}, "kind": "inquiry", "subject": "保修", "body": "保修多久？"}}"#
+            )),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let carried = json(&text)["id"].as_i64().unwrap();
+    let tickets_of = |customer: i64| {
+        let agent = agent.clone();
+        async move {
+            let (_, text) = h
+                .api(
+                    "GET",
+                    &format!("/api/v1/tickets?customer_id={customer}"),
+                    Some(&agent),
+                    None,
+                )
+                .await;
+            json(&text)["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    let buyer_before = tickets_of(buyer).await;
+    assert_eq!(tickets_of(outsider).await, vec![carried]);
     let merge = format!(r#"{{"into": {buyer}}}"#);
     let (res, _) = h
         .api(
@@ -1301,6 +1457,13 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         (json(&text)["deleted"].as_bool(), json(&text)["merged_into"].as_i64()),
         (Some(true), Some(buyer))
     );
+    let buyer_after = tickets_of(buyer).await;
+    assert_eq!(buyer_after.len(), buyer_before.len() + 1, "{buyer_after:?}");
+    assert!(buyer_after.contains(&carried) && tickets_of(outsider).await.is_empty());
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{carried}"), Some(&agent), None)
+        .await;
+    assert_eq!(json(&text)["customer_id"].as_i64(), Some(buyer), "{text}");
     let (_, text) = h
         .api(
             "GET",

@@ -34,6 +34,8 @@ pub struct Config {
     pub webhook_timeout_seconds: u64,
     /// Behind a reverse proxy that sets X-Forwarded-For: take client addresses from it.
     pub trust_forwarded_for: bool,
+    /// With `trust_forwarded_for`: how many proxies stand before kefu (default 1).
+    pub forwarded_hops: u32,
     /// The largest message `kefu mail ingest` takes, in bytes (default 25 MiB).
     pub mail_max_message_bytes: u64,
     /// Mail out: `smtp://user:password@host:587?tls=starttls` (also `tls=tls`, `tls=none`, `timeout=30`);
@@ -73,6 +75,7 @@ impl Default for Config {
             body_limit_bytes: 1 << 20,
             webhook_timeout_seconds: 10,
             trust_forwarded_for: false,
+            forwarded_hops: 1,
             mail_max_message_bytes: 25 << 20,
             smtp_url: None,
             mail_from: None,

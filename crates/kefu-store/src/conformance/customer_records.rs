@@ -202,8 +202,51 @@ pub async fn customer_records_change_merge_and_scope(s: DynStore) {
     assert!(s.is_within(agent.id, wang2.id).await.unwrap());
     assert!(s.is_within(shop.id, wang2.id).await.unwrap(), "paths follow the move");
     assert_eq!(s.get_purchase(p2.id).await.unwrap().seller_id, None);
+    // wang2's ticket, the one its shop filed on its behalf, and its survey link go with it too.
+    use kefu_core::ticket::Kind;
+    let department = s.default_department().await.unwrap().id;
+    let own = super::tickets::new_ticket(Kind::Inquiry, "保修", "保修多久", wang2.id, department, T0);
+    let for_it = NewTicket {
+        on_behalf_of_id: Some(wang2.id),
+        ..super::tickets::new_ticket(Kind::Complaint, "代报修", "顾客的冰箱坏了", shop.id, department, T0)
+    };
+    let filed = s.create_tickets(&[own, for_it]).await.unwrap();
+    let survey = add_nps_survey(&s).await;
+    let asked = s
+        .create_survey_links(&[super::surveys::link(
+            survey.id,
+            "merge-hash",
+            Some(wang2.id),
+            T0 + 86_400_000,
+        )])
+        .await
+        .unwrap()
+        .remove(0);
+    let tickets_of = |id: i64| {
+        let s = s.clone();
+        async move {
+            let f = TicketFilter {
+                customer_id: Some(id),
+                limit: 100,
+                ..Default::default()
+            };
+            s.list_tickets(&f)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let wang_before = tickets_of(wang.id).await;
+    assert_eq!(tickets_of(wang2.id).await, vec![filed[0].id]);
     // Merging the end customers: contacts and purchases move; the older record keeps its primary.
     let kept = s.merge_customers(wang2.id, wang.id, T0 + 8).await.unwrap();
+    let wang_after = tickets_of(wang.id).await;
+    assert_eq!(wang_after.len(), wang_before.len() + 1);
+    assert!(wang_after.contains(&filed[0].id) && tickets_of(wang2.id).await.is_empty());
+    assert_eq!(s.get_ticket(filed[1].id).await.unwrap().on_behalf_of_id, Some(wang.id));
+    assert_eq!(s.get_survey_link(asked.id).await.unwrap().customer_id, Some(wang.id));
     assert_eq!(kept.id, wang.id);
     let contacts = s.list_contacts(wang.id).await.unwrap();
     assert_eq!(contacts.len(), 2);

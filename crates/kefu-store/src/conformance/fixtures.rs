@@ -118,3 +118,24 @@ pub(crate) async fn add_customer(
 pub(crate) fn ids(found: StoreResult<Vec<Customer>>) -> Vec<i64> {
     found.unwrap().iter().map(|c| c.id).collect()
 }
+
+/// An open NPS survey (no items: the recommendation question only), slugged by its id.
+pub(crate) async fn add_nps_survey(s: &DynStore) -> Survey {
+    s.create_survey(NewSurvey {
+        slug: None,
+        kind: kefu_core::SurveyKind::Nps,
+        title: "推荐意愿".into(),
+        language: "zh-CN".into(),
+        weights: None,
+        importance: false,
+        overall: false,
+        comment: true,
+        competitor: None,
+        status: "open".into(),
+        created_by: None,
+        items: vec![],
+        now: T0,
+    })
+    .await
+    .unwrap()
+}

@@ -12,7 +12,7 @@ fn counted(old: Option<&str>, by: usize) -> Result<(String, i64), String> {
     Ok((n.to_string(), n))
 }
 
-fn link(survey_id: i64, token_hash: &str, customer_id: Option<i64>, expires_at: Millis) -> NewSurveyLink {
+pub(super) fn link(survey_id: i64, token_hash: &str, customer_id: Option<i64>, expires_at: Millis) -> NewSurveyLink {
     NewSurveyLink {
         survey_id,
         token_hash: token_hash.into(),
@@ -306,24 +306,7 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
 /// A campaign samples the customer frame: each run counts up and makes its links, which list with
 /// whom they are for; opting out is remembered for later frames.
 pub async fn survey_story_campaign_runs(s: DynStore) {
-    let survey = s
-        .create_survey(NewSurvey {
-            slug: None,
-            kind: kefu_core::SurveyKind::Nps,
-            title: "推荐意愿".into(),
-            language: "zh-CN".into(),
-            weights: None,
-            importance: false,
-            overall: false,
-            comment: true,
-            competitor: None,
-            status: "open".into(),
-            created_by: None,
-            items: vec![],
-            now: T0,
-        })
-        .await
-        .unwrap();
+    let survey = add_nps_survey(&s).await;
     assert_eq!(survey.slug, format!("survey-{}", survey.id));
     let a = add_customer(&s, "甲店", CustomerKind::End, None).await;
     let b = add_customer(&s, "乙店", CustomerKind::End, None).await;

@@ -23,7 +23,14 @@ fn message(kind: MessageKind, author_kind: AuthorKind, author_user_id: Option<i6
     }
 }
 
-fn new_ticket(kind: Kind, subject: &str, body: &str, customer_id: i64, department_id: i64, now: Millis) -> NewTicket {
+pub(super) fn new_ticket(
+    kind: Kind,
+    subject: &str,
+    body: &str,
+    customer_id: i64,
+    department_id: i64,
+    now: Millis,
+) -> NewTicket {
     NewTicket {
         kind,
         status: Status::New,

@@ -78,7 +78,7 @@ pub async fn accept(
         let errors = vec![("confirm".to_owned(), t.t("account.mismatch").to_owned())];
         return page(&state, &id, &headers, token, errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match state.app.accept_invitation(&token, &f.password).await {
+    match state.app.accept_invitation(&token, &f.password, id.ip.as_deref()).await {
         Ok(_) => done("/login", "password_chosen"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&t, i);

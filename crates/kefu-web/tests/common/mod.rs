@@ -69,6 +69,7 @@ pub fn router(app: App) -> Router {
             cookie_secure: Some(false),
             body_limit: 64 * 1024,
             trust_forwarded_for: false,
+            forwarded_hops: 1,
         },
     )
 }

@@ -48,6 +48,7 @@ pub(crate) async fn run(cfg: Config, args: ServeArgs) -> Result<()> {
             cookie_secure: cfg.cookie_secure,
             body_limit: cfg.body_limit_bytes,
             trust_forwarded_for: cfg.trust_forwarded_for,
+            forwarded_hops: cfg.forwarded_hops,
         },
     );
     tracing::info!(%addr, backend = app.backend(), startup_ms = started.elapsed().as_millis() as u64, "kefu is serving");

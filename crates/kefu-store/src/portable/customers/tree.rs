@@ -69,6 +69,17 @@ impl DbStore {
     }
 }
 
+/// Every column that names a customer, besides the tree (`parent_id`, moved above) and contacts
+/// (which also lose their primary flag): a merge moves what they hold to the record that stays.
+/// Survey answers follow their links. A new table that names a customer adds its column here.
+const CUSTOMER_REFERENCES: [(&str, &str); 5] = [
+    ("purchases", "customer_id"),
+    ("purchases", "seller_id"),
+    ("tickets", "customer_id"),
+    ("tickets", "on_behalf_of_id"),
+    ("survey_links", "customer_id"),
+];
+
 pub(crate) async fn merge_customers(
     store: &DbStore,
     from: i64,
@@ -104,7 +115,6 @@ pub(crate) async fn merge_customers(
     if beneath > 0 {
         return Err(kefu_store::StoreError::Cycle);
     }
-    // Every table that names a customer moves its rows here (tickets, visits, answers as they land).
     let children: Vec<i64> = sqlx::query_scalar("SELECT id FROM customers WHERE parent_id = $1 ORDER BY id")
         .bind(from)
         .values(&mut *tx)
@@ -118,16 +128,15 @@ pub(crate) async fn merge_customers(
         .bind(now)
         .run(&mut *tx)
         .await?;
-    sqlx::query("UPDATE purchases SET customer_id = $2 WHERE customer_id = $1")
+    for (table, column) in CUSTOMER_REFERENCES {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET {column} = $2 WHERE {column} = $1"
+        )))
         .bind(from)
         .bind(into)
         .run(&mut *tx)
         .await?;
-    sqlx::query("UPDATE purchases SET seller_id = $2 WHERE seller_id = $1")
-        .bind(from)
-        .bind(into)
-        .run(&mut *tx)
-        .await?;
+    }
     let mut tags = b.tags.clone();
     for t in a.tags.iter() {
         if !tags.contains(t) {
