@@ -111,7 +111,7 @@ impl App {
                 None => AppError::BadCredentials,
             });
         }
-        if user.disabled {
+        if !self.may_sign_in(&user).await? {
             return Err(AppError::Disabled);
         }
         self.store.record_login_success(user.id, now).await?;
@@ -140,7 +140,7 @@ impl App {
         let now = now_ms();
         let hash = sha256_hex(token);
         let (session, user) = self.store.get_session(&hash, now).await?;
-        if user.disabled || now - session.created_at > self.config.session_absolute_ms {
+        if now - session.created_at > self.config.session_absolute_ms || !self.may_sign_in(&user).await? {
             self.store.delete_session(&hash).await?;
             return Err(AppError::NotFound);
         }
@@ -188,7 +188,7 @@ impl App {
             Err(StoreError::NotFound) => return Err(AppError::BadCredentials),
             Err(e) => return Err(e.into()),
         };
-        if user.disabled {
+        if !self.may_sign_in(&user).await? {
             return Err(AppError::BadCredentials);
         }
         let now = now_ms();

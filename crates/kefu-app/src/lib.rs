@@ -59,6 +59,8 @@ pub struct AppConfig {
     pub login_attempts_per_minute: u32,
     /// How long a webhook receiver may take to answer.
     pub webhook_timeout_ms: u64,
+    /// Webhooks may go to loopback, private and link-local addresses (off: only public ones).
+    pub webhook_allow_private: bool,
     /// Attempts before a job is dead-lettered.
     pub job_max_attempts: u32,
     /// The first retry's delay; later ones double it (capped at an hour).
@@ -85,6 +87,7 @@ impl Default for AppConfig {
             session_absolute_ms: 7 * 86_400_000,
             login_attempts_per_minute: 10,
             webhook_timeout_ms: 10_000,
+            webhook_allow_private: false,
             job_max_attempts: 8,
             job_retry_base_ms: 10_000,
             mail_max_message_bytes: kefu_mail::InboundLimits::default().max_message_bytes,

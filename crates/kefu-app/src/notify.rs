@@ -563,7 +563,7 @@ impl App {
                 .portal_accounts_of(t.customer_id)
                 .await?
                 .iter()
-                .any(|a| a.contact_id == c.id)
+                .any(|a| a.contact_id == c.id && a.live)
         {
             // A portal user follows their tickets in the portal (the staff page would answer 403).
             facts.link = link(crate::links::my_request(t.id));

@@ -38,16 +38,42 @@ impl App {
             Role::Technician => CustomerScope::Nothing,
             Role::Customer => match actor.user_id() {
                 Some(id) => match self.store.portal_account(id).await? {
-                    Some(a) => CustomerScope::Within(a.customer_id),
-                    None => CustomerScope::Nothing,
+                    Some(a) if a.live => CustomerScope::Within(a.customer_id),
+                    _ => CustomerScope::Nothing,
                 },
                 None => CustomerScope::Nothing,
             },
         })
     }
 
-    /// A customer the actor may read; anything else is `NotFound`, so existence does not leak.
+    /// Whether a user may sign in and be served: not disabled and, for a portal user, an account
+    /// whose contact and customer record are not deleted (deleting cuts a dealer's users off;
+    /// restoring lets them back in). A customer-role user without a portal account signs in to an
+    /// empty scope.
+    pub(crate) async fn may_sign_in(&self, user: &User) -> AppResult<bool> {
+        if user.disabled {
+            return Ok(false);
+        }
+        if user.role != Role::Customer {
+            return Ok(true);
+        }
+        Ok(self.store.portal_account(user.id).await?.is_none_or(|a| a.live))
+    }
+
+    /// A customer the actor may read; anything else, a deleted customer included, is `NotFound`, so
+    /// existence does not leak and a deleted record reads as gone (it can still be restored).
     pub async fn visible_customer(&self, actor: &Actor, id: i64) -> AppResult<kefu_store::Customer> {
+        self.customer_in_scope(actor, id, false).await
+    }
+
+    /// A customer in the actor's scope; a deleted one only with `deleted_too` (the archive page that
+    /// those who may restore it open from the deleted list).
+    pub(crate) async fn customer_in_scope(
+        &self,
+        actor: &Actor,
+        id: i64,
+        deleted_too: bool,
+    ) -> AppResult<kefu_store::Customer> {
         let visible = match self.customer_scope(actor).await? {
             CustomerScope::All => true,
             CustomerScope::Within(root) => self.store.is_within(root, id).await?,
@@ -57,7 +83,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let c = self.store.get_customer(id).await?;
-        if c.deleted_at.is_some() && !actor.role().works_the_desk() {
+        if c.deleted_at.is_some() && !deleted_too {
             return Err(AppError::NotFound);
         }
         Ok(c)
@@ -218,6 +244,9 @@ impl App {
         actor: &Actor,
         mut filter: kefu_store::CustomerFilter,
     ) -> AppResult<Vec<kefu_store::Customer>> {
+        if filter.deleted_only && !crate::customers::may_delete_customers(actor.role()) {
+            return Err(AppError::Forbidden);
+        }
         match self.customer_scope(actor).await? {
             CustomerScope::All => {}
             CustomerScope::Within(root) => {

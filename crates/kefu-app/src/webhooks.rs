@@ -6,10 +6,11 @@
 use crate::auth::random_secret;
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use hmac::{Hmac, Mac};
-use kefu_core::Invalid;
+use kefu_core::{Invalid, net};
 use kefu_store::{Job, NewDelivery, NewWebhook, Webhook};
 use serde_json::json;
 use sha2::Sha256;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -34,24 +35,99 @@ pub fn sign(secret: &str, timestamp_ms: i64, body: &[u8]) -> String {
     format!("t={timestamp_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn client(timeout_ms: u64) -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
+/// The HTTP client for deliveries. Unless `allow_private`, it resolves names itself and connects
+/// only to public addresses ([`PublicOnly`]), and ignores proxy settings, so that what it connects
+/// to is what was checked.
+fn client(timeout_ms: u64, allow_private: bool) -> &'static reqwest::Client {
+    static GUARDED: OnceLock<reqwest::Client> = OnceLock::new();
+    static OPEN: OnceLock<reqwest::Client> = OnceLock::new();
+    let cell = if allow_private { &OPEN } else { &GUARDED };
+    cell.get_or_init(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder()
+        let b = reqwest::Client::builder()
             .timeout(Duration::from_millis(timeout_ms))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("kefu-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("HTTP client with the ring provider")
+            .user_agent(concat!("kefu-webhooks/", env!("CARGO_PKG_VERSION")));
+        let b = if allow_private {
+            b
+        } else {
+            b.no_proxy().dns_resolver(std::sync::Arc::new(PublicOnly))
+        };
+        b.build().expect("HTTP client with the ring provider")
     })
 }
 
-fn check_url(url: &str) -> AppResult<String> {
+/// A resolver that hands the connector only public addresses: the address checked is the one
+/// connected to, so a name cannot resolve to a public address when checked and a private one when
+/// used (DNS rebinding).
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            if is_local_name(&host) {
+                return Err(format!("{host} is not a public address (webhook_allow_private is off)").into());
+            }
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found.into_iter().filter(|a| net::is_public(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{host} resolves to no public address (webhook_allow_private is off)").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Names that mean this machine whatever DNS says.
+fn is_local_name(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h == "localhost" || h.ends_with(".localhost")
+}
+
+/// An address literal in the URL that is not public (names are checked where they resolve).
+fn private_literal(u: &reqwest::Url) -> Option<IpAddr> {
+    let ip = match u.host()? {
+        url::Host::Ipv4(ip) => IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => IpAddr::V6(ip),
+        url::Host::Domain(_) => return None,
+    };
+    (!net::is_public(ip)).then_some(ip)
+}
+
+/// A receiver URL: http(s) with a host and, unless `allow_private`, a host that is a public
+/// address or a name none of whose addresses is private (a name that does not resolve now is taken,
+/// and checked again at every delivery).
+async fn check_url(url: &str, allow_private: bool) -> AppResult<String> {
     let u =
         reqwest::Url::parse(url.trim()).map_err(|e| Invalid::one("url", "invalid_url", format!("not a URL: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
         return Err(Invalid::one("url", "invalid_url", "the URL must be http:// or https:// with a host").into());
+    }
+    if !allow_private {
+        let refuse = |what: String| -> AppError {
+            Invalid::one(
+                "url",
+                "private_address",
+                format!("{what} is not a public address; webhooks go to the internet (an operator may set webhook_allow_private)"),
+            )
+            .into()
+        };
+        if let Some(ip) = private_literal(&u) {
+            return Err(refuse(ip.to_string()));
+        }
+        if let Some(url::Host::Domain(name)) = u.host() {
+            if is_local_name(name) {
+                return Err(refuse(name.to_owned()));
+            }
+            let port = u.port_or_known_default().unwrap_or(80);
+            let lookup = tokio::time::timeout(Duration::from_secs(3), tokio::net::lookup_host((name, port))).await;
+            if let Ok(Ok(found)) = lookup
+                && let Some(bad) = found.map(|a| a.ip()).find(|ip| !net::is_public(*ip))
+            {
+                return Err(refuse(format!("{name} ({bad})")));
+            }
+        }
     }
     Ok(u.to_string())
 }
@@ -66,7 +142,7 @@ impl App {
         description: &str,
     ) -> AppResult<Webhook> {
         actor.require_admin()?;
-        let url = check_url(url)?;
+        let url = check_url(url, self.config.webhook_allow_private).await?;
         if events.is_empty() {
             return Err(Invalid::one("events", "required", "choose at least one event").into());
         }
@@ -157,22 +233,39 @@ impl App {
         let body = serde_json::to_vec(&job.payload["body"]).map_err(|e| e.to_string())?;
         let ts = now_ms();
         let started = Instant::now();
-        let result = client(self.config.webhook_timeout_ms)
+        let allow_private = self.config.webhook_allow_private;
+        let refused = reqwest::Url::parse(&w.url)
+            .ok()
+            .and_then(|u| private_literal(&u))
+            .filter(|_| !allow_private);
+        let request = client(self.config.webhook_timeout_ms, allow_private)
             .post(&w.url)
             .header("content-type", "application/json")
             .header("x-kefu-event", &event)
             .header("x-kefu-delivery", format!("{}-{}", job.id, job.attempts))
             .header("x-kefu-signature", sign(&w.secret, ts, &body))
-            .body(body)
-            .send()
-            .await;
+            .body(body);
+        let result = match refused {
+            // Registered when private addresses were allowed, or before they were checked.
+            Some(ip) => Err(format!("{ip} is not a public address (webhook_allow_private is off)")),
+            None => request.send().await.map_err(|e| {
+                // The resolver's refusal is the source of the connect error: say it plainly.
+                let mut text = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    text = format!("{text}: {s}");
+                    source = s.source();
+                }
+                text
+            }),
+        };
         let duration_ms = started.elapsed().as_millis() as i64;
         let (status_code, error) = match &result {
             Ok(r) => (
                 Some(r.status().as_u16()),
                 (!r.status().is_success()).then(|| format!("receiver answered {}", r.status())),
             ),
-            Err(e) => (None, Some(format!("{e}"))),
+            Err(e) => (None, Some(e.clone())),
         };
         self.store
             .record_delivery(NewDelivery {
@@ -209,11 +302,44 @@ mod tests {
         );
     }
 
-    #[test]
-    fn urls_are_checked() {
-        assert!(super::check_url("https://erp.example.com/hooks/kefu").is_ok());
+    #[tokio::test]
+    async fn urls_are_checked() {
+        assert!(
+            super::check_url("https://erp.example.com/hooks/kefu", false)
+                .await
+                .is_ok()
+        );
+        assert!(super::check_url("https://203.0.113.9/hooks", false).await.is_ok());
         for bad in ["ftp://x.com", "not a url", "http://", "javascript:alert(1)"] {
-            assert!(super::check_url(bad).is_err(), "{bad}");
+            assert!(super::check_url(bad, true).await.is_err(), "{bad}");
+        }
+        for private in [
+            "http://127.0.0.1:8080/x",
+            "http://[::1]/x",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.5/",
+            "http://0.0.0.0/",
+            "http://100.64.1.1/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[fd00::1]/",
+            "http://localhost:9000/",
+            "http://api.localhost/",
+            "http://2130706433/",
+            "http://0x7f.1/",
+        ] {
+            let e = super::check_url(private, false).await.unwrap_err();
+            let crate::AppError::Invalid(inv) = e else {
+                panic!("{private}: {e:?}")
+            };
+            assert_eq!(
+                (inv.errors[0].field.as_str(), inv.errors[0].code),
+                ("url", "private_address"),
+                "{private}"
+            );
+            assert!(
+                super::check_url(private, true).await.is_ok(),
+                "{private} with webhook_allow_private"
+            );
         }
     }
 }

@@ -127,13 +127,30 @@ async fn receiver() -> (String, Arc<Mutex<Received>>) {
     (format!("http://{addr}/hook"), got)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn webhook_is_signed_retried_and_logged() {
-    let db = common::TestDb::sqlite(2).await;
-    let app = db.app(AppConfig {
+/// An app for webhook tests: fast retries, and private addresses allowed (the receiver is on loopback).
+fn hook_app(db: &common::TestDb) -> App {
+    db.app(AppConfig {
         job_retry_base_ms: 50,
+        webhook_allow_private: true,
         ..AppConfig::default()
-    });
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_is_signed_retried_and_logged_on_sqlite() {
+    let db = common::TestDb::sqlite(2).await;
+    webhook_is_signed_retried_and_logged(hook_app(&db)).await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_is_signed_retried_and_logged_on_postgres() {
+    let db = common::TestDb::postgres(2).await;
+    webhook_is_signed_retried_and_logged(hook_app(&db)).await;
+    db.finish().await;
+}
+
+async fn webhook_is_signed_retried_and_logged(app: App) {
     let (hook_url, got) = receiver().await;
     let w = app
         .create_webhook(&Actor::Cli, &hook_url, vec!["user.created".into()], "test")
@@ -209,9 +226,102 @@ async fn webhook_is_signed_retried_and_logged() {
     );
 }
 
+/// Webhooks go to the internet only, unless the operator allows private addresses: refused on
+/// create with 422 naming `url`, and at delivery on the address connected to (an endpoint saved
+/// while they were allowed, a name that resolves to this machine). Nothing reaches the receiver.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failing_jobs_dead_letter_after_their_attempts() {
+async fn webhooks_to_private_addresses_are_refused_on_create_and_at_delivery() {
     let db = common::TestDb::sqlite(2).await;
+    let (hook_url, got) = receiver().await;
+    let port = hook_url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let guarded = db.app(AppConfig {
+        job_retry_base_ms: 10,
+        job_max_attempts: 1,
+        ..AppConfig::default()
+    });
+    let before = guarded.store().list_webhooks().await.unwrap().len();
+    for url in [
+        hook_url.clone(),
+        format!("http://localhost:{port}/hook"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::ffff:127.0.0.1]/".to_owned(),
+    ] {
+        let e = guarded
+            .create_webhook(&Actor::Cli, &url, vec!["ping".into()], "")
+            .await
+            .unwrap_err();
+        let kefu_app::AppError::Invalid(inv) = e else {
+            panic!("{url}: {e:?}")
+        };
+        assert_eq!(inv.errors[0].field, "url", "{url}");
+        assert_eq!(inv.errors[0].code, "private_address", "{url}");
+    }
+    assert_eq!(
+        guarded.store().list_webhooks().await.unwrap().len(),
+        before,
+        "nothing saved"
+    );
+
+    // Saved while allowed (or before kefu checked), delivered once they are not.
+    let open = db.app(AppConfig {
+        webhook_allow_private: true,
+        ..AppConfig::default()
+    });
+    let literal = open
+        .create_webhook(&Actor::Cli, &hook_url, vec!["ping".into()], "")
+        .await
+        .unwrap();
+    let by_name = open
+        .create_webhook(
+            &Actor::Cli,
+            &format!("http://localhost:{port}/hook"),
+            vec!["ping".into()],
+            "",
+        )
+        .await
+        .unwrap();
+    let reg = JobRegistry::standard();
+    let opts = WorkerOptions::new("t".into());
+    for w in [&literal, &by_name] {
+        guarded.ping_webhook(&Actor::Cli, w.id).await.unwrap();
+        assert!(guarded.run_one_job(&reg, &opts).await.unwrap());
+        let (_, deliveries) = guarded.webhook_deliveries(&Actor::Cli, w.id).await.unwrap();
+        assert_eq!(deliveries.len(), 1, "{}", w.url);
+        assert_eq!(deliveries[0].status_code, None, "{}", w.url);
+        let error = deliveries[0].error.as_deref().unwrap();
+        assert!(error.contains("not a public address"), "{}: {error}", w.url);
+    }
+    assert!(got.lock().unwrap().bodies.is_empty(), "the receiver heard nothing");
+
+    // Allowed, the same endpoint is delivered to.
+    open.ping_webhook(&Actor::Cli, literal.id).await.unwrap();
+    assert!(open.run_one_job(&reg, &opts).await.unwrap());
+    assert_eq!(got.lock().unwrap().bodies.len(), 1);
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_jobs_dead_letter_after_their_attempts_on_sqlite() {
+    let db = common::TestDb::sqlite(2).await;
+    failing_jobs_dead_letter_after_their_attempts(&db).await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_jobs_dead_letter_after_their_attempts_on_postgres() {
+    let db = common::TestDb::postgres(2).await;
+    failing_jobs_dead_letter_after_their_attempts(&db).await;
+    db.finish().await;
+}
+
+async fn failing_jobs_dead_letter_after_their_attempts(db: &common::TestDb) {
     let app = db.app(AppConfig {
         job_retry_base_ms: 10,
         job_max_attempts: 3,

@@ -56,6 +56,7 @@ pub const CODES: &[&str] = &[
     "not_utf8",
     "out_of_range",
     "parent_not_intermediate",
+    "private_address",
     "reopen_window_passed",
     "required",
     "seller_not_intermediate",

@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod lang;
+pub mod net;
 pub mod page;
 pub mod queue;
 pub mod rfm;

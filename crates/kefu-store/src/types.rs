@@ -359,6 +359,8 @@ pub struct CustomerFilter {
     pub kind: Option<kefu_core::customer::CustomerKind>,
     pub tier: Option<kefu_core::rfm::ValueTier>,
     pub include_deleted: bool,
+    /// Only deleted customers (the managers' "deleted" list, from which they restore).
+    pub deleted_only: bool,
     /// Only this customer and those beneath it (a customer's portal scope).
     pub within: Option<i64>,
 }
@@ -531,6 +533,9 @@ pub struct PortalAccount {
     pub user: User,
     pub contact_id: i64,
     pub customer_id: i64,
+    /// Neither the contact nor its customer record is deleted: the account works. Deleting either
+    /// cuts the account off, restoring it restores the account (docs/roles.md#scope).
+    pub live: bool,
 }
 
 /// A customer with what the CSV import's columns name by reference, for an export: the parent's

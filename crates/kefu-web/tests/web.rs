@@ -21,6 +21,7 @@ on_both_databases!(
     operations_endpoints,
     customers_api,
     portal_scope_merge_and_record_changes,
+    deleted_customers_read_as_gone_and_cut_their_portal_users_off,
     tickets_api,
     ticket_pages,
     public_form_and_follow_link,
@@ -56,7 +57,12 @@ async fn concrete_path(h: &Harness, path: &str) -> String {
         Some(w) => w.id,
         None => {
             h.app
-                .create_webhook(&kefu_app::Actor::Cli, "http://127.0.0.1:9/x", vec!["ping".into()], "")
+                .create_webhook(
+                    &kefu_app::Actor::Cli,
+                    "https://hooks.example.com/matrix",
+                    vec!["ping".into()],
+                    "",
+                )
                 .await
                 .unwrap()
                 .id
@@ -1450,11 +1456,25 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{text}");
-    let (_, text) = h
+    // The merged record is gone from reads (404, as any deleted record); managers find it in the
+    // deleted list, pointing at the record that kept its data.
+    let (res, _) = h
         .api("GET", &format!("/api/v1/customers/{outsider}"), Some(&agent), None)
         .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (res, text) = h
+        .api("GET", "/api/v1/customers?deleted=true", Some(&manager), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let gone = json(&text)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"].as_i64() == Some(outsider))
+        .cloned()
+        .expect("the merged record is in the deleted list");
     assert_eq!(
-        (json(&text)["deleted"].as_bool(), json(&text)["merged_into"].as_i64()),
+        (gone["deleted"].as_bool(), gone["merged_into"].as_i64()),
         (Some(true), Some(buyer))
     );
     let buyer_after = tickets_of(buyer).await;
@@ -1491,6 +1511,146 @@ async fn portal_scope_merge_and_record_changes(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/customers/{outsider}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "restored, it reads again");
+}
+
+/// A deleted customer answers 404 to every read (managers list it with `deleted=true` to restore
+/// it), and the portal users who speak for it are cut off at once (session, API token, sign-in);
+/// restoring it lets them sign in again.
+async fn deleted_customers_read_as_gone_and_cut_their_portal_users_off(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let manager = h.token(Role::Manager).await;
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"西城经销商","kind":"intermediate","email":"dealer@example.com"}"#),
+        )
+        .await;
+    let dealer = json(&text)["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{dealer}/contacts"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    let contact = json(&text)[0]["id"].as_i64().unwrap();
+    let password = "dealer's long password";
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some(&serde_json::json!({ "password": password }).to_string()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let user_id = json(&text)["user_id"].as_i64().unwrap();
+    let body =
+        serde_json::json!({"customer_id": dealer, "kind": "complaint", "subject": "缺货", "body": "三台空调未到"});
+    let (_, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    let ticket = json(&text)["id"].as_i64().unwrap();
+    let (_, plain) = h
+        .app
+        .create_token(&kefu_app::Actor::Cli, user_id, "dealer")
+        .await
+        .unwrap();
+    let (cookie, _) = h.session_of(user_id).await;
+    let page = format!("/my/requests/{ticket}");
+    let api = format!("/api/v1/tickets/{ticket}");
+    let (res, _) = h.get_page(&page, &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK, "before the delete");
+    let (res, _) = h.api("GET", &api, Some(&plain), None).await;
+    assert_eq!(res.status(), StatusCode::OK, "before the delete");
+    assert!(h.app.login("dealer@example.com", password, None, None).await.is_ok());
+
+    let (res, text) = h
+        .api("DELETE", &format!("/api/v1/customers/{dealer}"), Some(&manager), None)
+        .await;
+    assert!(res.status().is_success(), "{text}");
+    let (res, _) = h.get_page(&page, &cookie).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "the session is over: back to sign-in"
+    );
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().starts_with("/login"));
+    let (res, _) = h.api("GET", &api, Some(&plain), None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the token no longer works");
+    let (res, _) = h.api("GET", "/api/v1/customers", Some(&plain), None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        matches!(
+            h.app.login("dealer@example.com", password, None, None).await,
+            Err(kefu_app::AppError::Disabled)
+        ),
+        "no new sign-in"
+    );
+    // The deleted record itself reads as gone; managers find it in the deleted list to restore it.
+    for p in [
+        format!("/api/v1/customers/{dealer}"),
+        format!("/api/v1/customers/{dealer}/contacts"),
+        format!("/api/v1/customers/{dealer}/tree"),
+    ] {
+        for t in [&agent, &manager] {
+            let (res, _) = h.api("GET", &p, Some(t), None).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{p}");
+        }
+    }
+    let listed = |t: String, q: &'static str| async move {
+        let (res, text) = h.api("GET", &format!("/api/v1/customers{q}"), Some(&t), None).await;
+        (res.status(), text)
+    };
+    let (status, text) = listed(manager.clone(), "?deleted=true").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> = json(&text)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&dealer), "{text}");
+    let (_, text) = listed(manager.clone(), "").await;
+    assert!(!text.contains("西城经销商"), "not in the usual list");
+    let (status, _) = listed(agent.clone(), "?deleted=true").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "agents do not restore");
+    let (status, _) = listed(manager.clone(), "?deleted=maybe").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (manager_cookie, _) = h.session(Role::Manager).await;
+    let (res, page) = h.get_page("/customers?deleted=1", &manager_cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("西城经销商"), "the deleted list page");
+    let (res, page) = h.get_page(&format!("/customers/{dealer}"), &manager_cookie).await;
+    assert_eq!(res.status(), StatusCode::OK, "a manager opens it to restore it");
+    assert!(page.contains(&format!("/customers/{dealer}/restore")));
+    let (agent_cookie, _) = h.session(Role::Agent).await;
+    let (res, _) = h.get_page(&format!("/customers/{dealer}"), &agent_cookie).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{dealer}/restore"),
+            Some(&manager),
+            None,
+        )
+        .await;
+    assert!(res.status().is_success(), "{text}");
+    let (res, _) = h.api("GET", &api, Some(&plain), None).await;
+    assert_eq!(res.status(), StatusCode::OK, "restored");
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/customers/{dealer}"), Some(&agent), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "restored, it reads again");
+    assert!(h.app.login("dealer@example.com", password, None, None).await.is_ok());
 }
 
 /// Tickets through the API: filing with an SLA from the default policy, search in Chinese and

@@ -32,6 +32,9 @@ pub struct Config {
     pub db_max_connections: u32,
     pub body_limit_bytes: usize,
     pub webhook_timeout_seconds: u64,
+    /// Let webhooks go to loopback, private and link-local addresses (default off: an admin could
+    /// otherwise probe the network kefu runs in).
+    pub webhook_allow_private: bool,
     /// Behind a reverse proxy that sets X-Forwarded-For: take client addresses from it.
     pub trust_forwarded_for: bool,
     /// With `trust_forwarded_for`: how many proxies stand before kefu (default 1).
@@ -74,6 +77,7 @@ impl Default for Config {
             db_max_connections: 16,
             body_limit_bytes: 1 << 20,
             webhook_timeout_seconds: 10,
+            webhook_allow_private: false,
             trust_forwarded_for: false,
             forwarded_hops: 1,
             mail_max_message_bytes: 25 << 20,
@@ -212,6 +216,7 @@ impl Config {
             session_idle_ms: self.session_idle_minutes * 60_000,
             login_attempts_per_minute: self.login_attempts_per_minute,
             webhook_timeout_ms: self.webhook_timeout_seconds * 1000,
+            webhook_allow_private: self.webhook_allow_private,
             mail_max_message_bytes: self.mail_max_message_bytes,
             // Checked by `load`.
             mail_out: self.mail_out().ok().flatten(),

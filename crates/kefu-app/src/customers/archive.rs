@@ -27,11 +27,13 @@ pub struct CustomerArchive {
 }
 
 impl App {
-    /// The archive of a customer the actor may see (`NotFound` otherwise).
+    /// The archive of a customer the actor may see (`NotFound` otherwise). A deleted customer's
+    /// archive opens only for those who may restore it.
     pub async fn customer_archive(&self, actor: &Actor, id: i64) -> AppResult<CustomerArchive> {
-        let customer = self.visible_customer(actor, id).await?;
+        let restorer = super::may_delete_customers(actor.role());
+        let customer = self.customer_in_scope(actor, id, restorer).await?;
         let (chain, contacts, purchases, portal_accounts, duplicates) = tokio::try_join!(
-            self.customer_chain(actor, id),
+            self.chain_of(actor, id),
             async { Ok(self.store.list_contacts(id).await?) },
             async { Ok(self.store.list_purchases(id, ARCHIVE_PURCHASES).await?) },
             self.portal_accounts_of(actor, id),

@@ -19,6 +19,11 @@ impl App {
     /// beneath it.
     pub async fn customer_chain(&self, actor: &Actor, id: i64) -> AppResult<CustomerChain> {
         self.visible_customer(actor, id).await?;
+        self.chain_of(actor, id).await
+    }
+
+    /// [`Self::customer_chain`] of a customer already checked to be in the actor's scope.
+    pub(super) async fn chain_of(&self, actor: &Actor, id: i64) -> AppResult<CustomerChain> {
         let (mut upstream, downstream_counts) =
             tokio::try_join!(self.store.customer_ancestors(id), self.store.subtree_counts(id))?;
         if let CustomerScope::Within(root) = self.customer_scope(actor).await? {

@@ -395,7 +395,7 @@ fn search_text(c: &Customer, contacts: &[Contact]) -> String {
     text.join(" ")
 }
 
-fn may_delete_customers(role: Role) -> bool {
+pub(crate) fn may_delete_customers(role: Role) -> bool {
     role.manages()
 }
 

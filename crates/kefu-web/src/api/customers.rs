@@ -80,10 +80,13 @@ pub struct ListQuery {
     tier: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    /// `true`: only deleted customers, to restore (admins and managers; 403 for others).
+    deleted: Option<bool>,
 }
 
 /// Customers, by id; with `q`, those matching every word of it. A customer user sees its own
-/// record and, for an intermediate customer, those beneath it.
+/// record and, for an intermediate customer, those beneath it. A deleted customer is listed only
+/// with `deleted=true`.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", security(("bearer" = [])), params(ListQuery),
     responses((status = 200, body = CustomerPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
@@ -93,7 +96,10 @@ pub async fn list(
 ) -> Result<Json<CustomerPage>, ApiError> {
     let actor = caller.actor();
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
-    if let Some(text) = q.q.as_deref().filter(|t| !t.trim().is_empty()) {
+    if let Some(text) =
+        q.q.as_deref()
+            .filter(|t| !t.trim().is_empty() && q.deleted != Some(true))
+    {
         // Search answers one page of the best matches (by id); no cursor.
         let found = state.app.search_customers(&actor, text, page.limit).await?;
         return Ok(Json(CustomerPage {
@@ -118,6 +124,7 @@ pub async fn list(
                 limit: page.limit + 1,
                 kind,
                 tier,
+                deleted_only: q.deleted.unwrap_or(false),
                 ..Default::default()
             },
         )

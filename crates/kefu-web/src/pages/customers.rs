@@ -44,6 +44,10 @@ pub struct ListPage {
     pub rows: Vec<Row>,
     pub next_cursor: Option<String>,
     pub searched: bool,
+    /// The deleted list (`?deleted=1`), from which managers restore.
+    pub deleted: bool,
+    /// The caller may list and restore deleted customers.
+    pub may_restore: bool,
 }
 
 #[derive(Deserialize)]
@@ -51,13 +55,15 @@ pub struct ListQuery {
     q: Option<String>,
     cursor: Option<String>,
     done: Option<String>,
+    deleted: Option<String>,
 }
 
 pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query<ListQuery>) -> Response {
     let id = &caller.identity;
     let t = id.tr();
     let text = q.q.clone().unwrap_or_default();
-    let (customers, next_cursor, searched) = if !text.trim().is_empty() {
+    let deleted = q.deleted.as_deref() == Some("1");
+    let (customers, next_cursor, searched) = if !text.trim().is_empty() && !deleted {
         match state.app.search_customers(&caller.actor(), &text, 50).await {
             Ok(c) => (c, None, true),
             Err(e) => return super::error_page(id, e),
@@ -74,6 +80,7 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
                 CustomerFilter {
                     after: page.after,
                     limit: page.limit + 1,
+                    deleted_only: deleted,
                     ..Default::default()
                 },
             )
@@ -99,6 +106,8 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
         rows,
         next_cursor,
         searched,
+        deleted,
+        may_restore: id.user.as_ref().is_some_and(|u| u.role.manages()),
     })
 }
 

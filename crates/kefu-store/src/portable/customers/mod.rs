@@ -150,8 +150,9 @@ impl kefu_store::Customers for DbStore {
     ) -> kefu_store::StoreResult<Vec<kefu_store::Customer>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM customers c WHERE c.id > $1 AND ($2 IS NULL OR c.kind = $2) AND ($3 IS NULL \
-                OR c.value_tier = $3) AND ($4 OR c.deleted_at IS NULL) AND ($6 IS NULL OR EXISTS (SELECT 1 \
-                FROM customer_paths w WHERE w.ancestor_id = $6 AND w.descendant_id = c.id)) ORDER BY c.id LIMIT $5",
+                OR c.value_tier = $3) AND ($4 OR $7 OR c.deleted_at IS NULL) AND (NOT $7 OR c.deleted_at IS NOT NULL) \
+                AND ($6 IS NULL OR EXISTS (SELECT 1 FROM customer_paths w WHERE w.ancestor_id = $6 \
+                AND w.descendant_id = c.id)) ORDER BY c.id LIMIT $5",
             rows::CUSTOMER_COLS
         )))
         .bind(f.after)
@@ -160,6 +161,7 @@ impl kefu_store::Customers for DbStore {
         .bind(f.include_deleted)
         .bind(i64::from(f.limit))
         .bind(f.within)
+        .bind(f.deleted_only)
         .all(self.reader(), rows::customer)
         .await
     }

@@ -28,6 +28,7 @@ pub(crate) async fn create_portal_user(
         user,
         contact_id,
         customer_id,
+        live: true,
     })
 }
 
@@ -56,8 +57,9 @@ pub(crate) async fn portal_accounts_of(
 /// The portal accounts (rows for [`portal_account_row`]) that meet `cond`.
 fn portal_accounts_where(cond: &str) -> String {
     format!(
-        "SELECT {}, a.contact_id, k.customer_id FROM portal_accounts a JOIN users u ON u.id = a.user_id \
-            JOIN contacts k ON k.id = a.contact_id WHERE {cond}",
+        "SELECT {}, a.contact_id, k.customer_id, (k.deleted_at IS NULL AND c.deleted_at IS NULL) AS live \
+            FROM portal_accounts a JOIN users u ON u.id = a.user_id JOIN contacts k ON k.id = a.contact_id \
+            JOIN customers c ON c.id = k.customer_id WHERE {cond}",
         rows::USER_COLS
     )
 }
@@ -68,6 +70,7 @@ fn portal_account_row(r: &rows::DbRow) -> kefu_store::StoreResult<kefu_store::Po
         user: rows::user(r)?,
         contact_id: rows::get(r, "contact_id")?,
         customer_id: rows::get(r, "customer_id")?,
+        live: rows::get(r, "live")?,
     })
 }
 
