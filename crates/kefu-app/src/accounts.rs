@@ -81,6 +81,7 @@ impl App {
             json!({"email": user.email, "role": user.role}),
         )
         .await?;
+        self.emit_user_created(&user).await;
         Ok(user)
     }
 

@@ -6,8 +6,12 @@
 //! the content-type rule of inbound mail ([`kefu_mail::ContentTypeRule`]: no HTML, SVG, scripts or
 //! executables). The bytes go into the database (base64, so backups stay JSON) or, with
 //! `attachments_dir` set, into that directory under their SHA-256 (written to a temporary name and
-//! renamed, so a half-written file is never served). A customer sees the files of the tickets they
-//! see, except those on internal notes.
+//! renamed, so a half-written file is never served).
+//!
+//! A file is internal (the staff's) or shared with the customer, chosen when it is attached:
+//! the staff's files are internal unless they share them; what a customer sends (the portal, the
+//! API, e-mail) is shared. A customer sees the shared files of the tickets they see, never one on
+//! an internal note (docs/roles.md).
 
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use base64::Engine;
@@ -29,6 +33,30 @@ pub struct Upload {
     pub bytes: Vec<u8>,
     pub content_id: Option<String>,
     pub inline: bool,
+}
+
+/// Who sees a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Visibility {
+    /// The staff only: the default for the staff's files.
+    #[default]
+    Internal,
+    /// The customer too.
+    Shared,
+}
+
+impl Visibility {
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s.trim() {
+            "internal" => Ok(Visibility::Internal),
+            "shared" => Ok(Visibility::Shared),
+            other => Err(Invalid::one(
+                "visibility",
+                "unknown_visibility",
+                format!("unknown visibility {other:?}; use internal or shared"),
+            )),
+        }
+    }
 }
 
 /// Where attachment bytes are kept and what is taken.
@@ -117,18 +145,32 @@ fn blob_path(dir: &Path, sha: &str) -> PathBuf {
 
 impl App {
     /// Adds files to a ticket (and to one of its messages), all or none. Staff may attach to any
-    /// ticket they see; a customer to their own tickets, not to internal notes.
+    /// ticket they see, internal unless `visibility` shares them; a customer to their own tickets,
+    /// not to internal notes, and its files are shared (`None` takes these defaults).
     pub async fn attach(
         &self,
         actor: &Actor,
         ticket_id: i64,
         message_id: Option<i64>,
+        visibility: Option<Visibility>,
         uploads: Vec<Upload>,
     ) -> AppResult<Vec<Attachment>> {
         let t = self.visible_ticket(actor, ticket_id).await?;
         if actor.role() == Role::Technician {
             return Err(AppError::Forbidden);
         }
+        let visibility = match (actor.sees_staff_fields(), visibility) {
+            (true, v) => v.unwrap_or_default(),
+            (false, None | Some(Visibility::Shared)) => Visibility::Shared,
+            (false, Some(Visibility::Internal)) => {
+                return Err(Invalid::one(
+                    "visibility",
+                    "staff_only",
+                    "a customer's files are shared with the service staff",
+                )
+                .into());
+            }
+        };
         if let Some(m) = message_id {
             let messages = self.store.ticket_messages(t.id).await?;
             let msg = messages.iter().find(|x| x.id == m).ok_or_else(|| {
@@ -141,16 +183,26 @@ impl App {
             if actor.role() == Role::Customer && msg.kind == MessageKind::Internal {
                 return Err(AppError::NotFound);
             }
+            if msg.kind == MessageKind::Internal && visibility == Visibility::Shared {
+                return Err(Invalid::one(
+                    "visibility",
+                    "internal_note",
+                    "a file on an internal note stays internal",
+                )
+                .into());
+            }
         }
-        self.store_files(t.id, message_id, actor.user_id(), uploads).await
+        self.store_files(t.id, message_id, actor.user_id(), visibility, uploads)
+            .await
     }
 
-    /// Checks and stores files without an actor check (e-mail in, the public follow page).
+    /// Checks and stores files without an actor check (e-mail in).
     pub(crate) async fn store_files(
         &self,
         ticket_id: i64,
         message_id: Option<i64>,
         uploaded_by: Option<i64>,
+        visibility: Visibility,
         uploads: Vec<Upload>,
     ) -> AppResult<Vec<Attachment>> {
         let policy = &self.config.attachments;
@@ -179,6 +231,7 @@ impl App {
                 sha256: sha,
                 content_id: u.content_id.filter(|c| c.len() <= 200),
                 inline: u.inline,
+                shared: visibility == Visibility::Shared,
                 data_base64,
                 uploaded_by,
                 now,
@@ -187,7 +240,7 @@ impl App {
         Ok(self.store.add_attachments(&files).await?)
     }
 
-    /// The files of a ticket the caller sees (a customer: not those on internal notes).
+    /// The files of a ticket the caller sees (a customer: the shared ones, none on internal notes).
     pub async fn ticket_attachments(&self, actor: &Actor, ticket_id: i64) -> AppResult<Vec<Attachment>> {
         let t = self.visible_ticket(actor, ticket_id).await?;
         let mut files = self.store.attachments_of(t.id).await?;
@@ -200,7 +253,7 @@ impl App {
                 .filter(|m| m.kind == MessageKind::Internal)
                 .map(|m| m.id)
                 .collect();
-            files.retain(|f| f.message_id.is_none_or(|m| !internal.contains(&m)));
+            files.retain(|f| f.shared && f.message_id.is_none_or(|m| !internal.contains(&m)));
         }
         Ok(files)
     }

@@ -95,6 +95,8 @@ impl App {
         };
         let mut changes = Vec::new();
         let mut escalated = Vec::new();
+        // Tickets whose priority or assignee the sweep changes, as they were (`ticket.updated`).
+        let mut reprioritised = Vec::new();
         for (t, policy, due, marks) in plans {
             let mut change = SweepChange {
                 id: t.id,
@@ -127,10 +129,17 @@ impl App {
             if steps.is_empty() && change.next_check_at == t.sla_next_check_at {
                 continue;
             }
+            let moved = change.priority != t.priority || change.assignee != t.assignee_id;
             changes.push(change);
             escalated.extend(steps.into_iter().map(|e| (t.id, e)));
+            if moved {
+                reprioritised.push(t);
+            }
         }
         self.store.apply_sweep(&changes, &system, now).await?;
+        if !reprioritised.is_empty() {
+            self.emit_tickets_updated(reprioritised).await;
+        }
         for (id, e) in escalated {
             tracing::info!(ticket = id, step = %e.key(), "escalated");
             if e.step == Step::Breach {

@@ -106,6 +106,8 @@ pub struct App {
     pub config: Arc<AppConfig>,
     sla_cache: tickets::Kept<tickets::SlaSetup>,
     desk_cache: tickets::Kept<tickets::Desk>,
+    /// The active webhook endpoints ([`App::emit`]).
+    webhook_cache: tickets::Kept<Vec<kefu_store::Webhook>>,
     ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
     answer_writer: Arc<std::sync::OnceLock<surveys::AnswerWriter>>,
     /// Survey id → its items and dimensions, fixed when the survey is created.
@@ -121,6 +123,7 @@ impl App {
             config: Arc::new(config),
             sla_cache: Arc::default(),
             desk_cache: Arc::default(),
+            webhook_cache: Arc::default(),
             ticket_writer: Arc::default(),
             answer_writer: Arc::default(),
             survey_layouts: Arc::default(),
@@ -175,6 +178,12 @@ impl Actor {
         } else {
             Err(AppError::Forbidden)
         }
+    }
+
+    /// Whether the actor reads the staff's fields of customer records and tickets (notes, tags,
+    /// value tier, account manager, social style; docs/roles.md): everyone but customer users.
+    pub fn sees_staff_fields(&self) -> bool {
+        self.role().is_in(kefu_core::roles::STAFF)
     }
 
     /// Fails with `Forbidden` unless the actor may administer users, departments, settings and webhooks.

@@ -181,7 +181,9 @@ impl App {
                 .find(|m| m.message_id.is_some() && m.message_id == mail.message_id)
                 .or(messages.last())
                 .map(|m| m.id);
-            self.store_files(v.ticket.id, msg, None, uploads).await?;
+            // A customer's mail: its files are shared, as the mail itself.
+            self.store_files(v.ticket.id, msg, None, crate::attachments::Visibility::Shared, uploads)
+                .await?;
         }
         match (result, &mail.message_id) {
             // The same message delivered twice at once: the unique Message-ID let one through.

@@ -136,6 +136,7 @@ impl App {
             .map_err(crate::error::conflict_says(format!(
                 "a user with e-mail {email} exists already, or this contact has a portal account"
             )))?;
+        self.emit_user_created(&account.user).await;
         let token = match credential {
             PortalCredential::Invitation => Some(self.invite(account.user.id, now).await?),
             PortalCredential::Password(_) => None,

@@ -1,17 +1,20 @@
 //! Webhooks: admins register endpoints per event type; every event becomes one delivery job per
 //! endpoint, signed with HMAC-SHA256, retried with backoff, and logged with the response code.
 //!
-//! A receiver checks `X-Kefu-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+//! A receiver checks `X-Kefu-Signature: t=<unix ms>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`,
+//! or the Standard Webhooks headers `webhook-id` (the same for every attempt of one delivery, so
+//! duplicates can be dropped), `webhook-timestamp` and `webhook-signature` (docs/webhooks.md).
 
 use crate::auth::random_secret;
+use crate::tickets::{TicketView, fresh};
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use hmac::{Hmac, Mac};
 use kefu_core::{Invalid, net};
-use kefu_store::{Job, NewDelivery, NewWebhook, Webhook};
+use kefu_store::{Job, NewDelivery, NewWebhook, SurveyLink, SurveyResponse, Ticket, User, Webhook};
 use serde_json::json;
 use sha2::Sha256;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 pub const DELIVER_KIND: &str = "webhook.deliver";
@@ -33,6 +36,52 @@ pub fn sign(secret: &str, timestamp_ms: i64, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     format!("t={timestamp_ms},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// The Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `"<id>.<seconds>.<body>"`
+/// keyed with the endpoint's secret (a Standard Webhooks library takes it as `whsec_` followed by
+/// the base64 of the secret's text, docs/webhooks.md).
+pub fn sign_standard(secret: &str, message_id: &str, timestamp_s: i64, body: &[u8]) -> String {
+    use base64::Engine;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(message_id.as_bytes());
+    mac.update(format!(".{timestamp_s}.").as_bytes());
+    mac.update(body);
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// A delivery's id, fixed when the event is emitted and sent with every attempt, so that a
+/// receiver can drop a retry it has already processed.
+fn message_id() -> String {
+    format!("msg_{}", random_secret())
+}
+
+/// A ticket as receivers see it: what it is about and where it stands (docs/webhooks.md).
+pub(crate) fn ticket_data(v: &TicketView) -> serde_json::Value {
+    let t = &v.ticket;
+    json!({
+        "id": t.id,
+        "reference": v.reference.to_string(),
+        "kind": t.kind,
+        "status": t.status,
+        "priority": t.priority,
+        "channel": t.channel,
+        "language": t.language,
+        "subject": t.subject,
+        "customer_id": t.customer_id,
+        "contact_id": t.contact_id,
+        "on_behalf_of_id": t.on_behalf_of_id,
+        "department_id": t.department_id,
+        "assignee_id": t.assignee_id,
+        "category_id": t.category_id,
+        "product": t.product,
+        "tags": t.tags,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+    })
 }
 
 /// The HTTP client for deliveries. Unless `allow_private`, it resolves names itself and connects
@@ -160,6 +209,7 @@ impl App {
                 now: now_ms(),
             })
             .await?;
+        self.forget_webhooks().await;
         self.audit(
             actor,
             "webhook.create",
@@ -178,6 +228,7 @@ impl App {
     pub async fn set_webhook_active(&self, actor: &Actor, id: i64, active: bool) -> AppResult<Webhook> {
         actor.require_admin()?;
         let w = self.store.set_webhook_active(id, active, now_ms()).await?;
+        self.forget_webhooks().await;
         self.audit(
             actor,
             if active { "webhook.enable" } else { "webhook.disable" },
@@ -192,22 +243,144 @@ impl App {
         actor.require_admin()?;
         let w = self.store.get_webhook(id).await?;
         self.store.delete_webhook(id).await?;
+        self.forget_webhooks().await;
         self.audit(actor, "webhook.delete", format!("webhook:{id}"), json!({"url": w.url}))
             .await
     }
 
-    /// Emits an event: one delivery job per subscribed, active endpoint.
+    /// Emits an event: one delivery job per subscribed, active endpoint. The endpoints are kept
+    /// for a few seconds (a burst of tickets reads them once), and forgotten at once when an admin
+    /// changes them here.
     pub async fn emit(&self, event: &str, data: serde_json::Value) -> AppResult<u32> {
-        let endpoints = self.store.webhooks_for_event(event).await?;
+        let endpoints = self.active_webhooks().await?;
         let at = now_ms();
         let mut n = 0;
-        for w in endpoints {
+        for w in endpoints.iter().filter(|w| w.wants(event)) {
             let body = json!({"event": event, "created_at": at, "data": data});
-            self.enqueue(DELIVER_KIND, json!({"webhook_id": w.id, "event": event, "body": body}))
-                .await?;
+            self.enqueue(
+                DELIVER_KIND,
+                json!({"webhook_id": w.id, "event": event, "message_id": message_id(), "body": body}),
+            )
+            .await?;
             n += 1;
         }
         Ok(n)
+    }
+
+    /// [`App::emit`] after the change that caused the event has committed: a failure to enqueue
+    /// is logged and never undoes the change.
+    pub(crate) async fn emit_after(&self, event: &str, data: serde_json::Value) {
+        if let Err(e) = self.emit(event, data).await {
+            tracing::error!(error = %e, event, "webhook event not enqueued");
+        }
+    }
+
+    /// A new ticket, from any entry point (API, pages, portal, public form, mail).
+    pub(crate) async fn emit_ticket_created(&self, v: &TicketView) {
+        self.emit_after("ticket.created", json!({"ticket": ticket_data(v)}))
+            .await;
+    }
+
+    /// A ticket whose status, assignee or priority changed: what changed, from what to what.
+    pub(crate) async fn emit_ticket_updated(&self, before: &Ticket, after: &TicketView) {
+        let t = &after.ticket;
+        let mut changes = serde_json::Map::new();
+        if before.status != t.status {
+            changes.insert("status".into(), json!({"from": before.status, "to": t.status}));
+        }
+        if before.assignee_id != t.assignee_id {
+            changes.insert(
+                "assignee_id".into(),
+                json!({"from": before.assignee_id, "to": t.assignee_id}),
+            );
+        }
+        if before.priority != t.priority {
+            changes.insert("priority".into(), json!({"from": before.priority, "to": t.priority}));
+        }
+        if !changes.is_empty() {
+            self.emit_after(
+                "ticket.updated",
+                json!({"ticket": ticket_data(after), "changes": changes}),
+            )
+            .await;
+        }
+    }
+
+    /// A final survey answer, through the answer page or the API. Employee answers name no one:
+    /// the staff member asked is left out.
+    pub(crate) async fn emit_survey_answered(&self, link: &SurveyLink, r: &SurveyResponse) {
+        let answers: serde_json::Value = serde_json::from_str(&r.answers).unwrap_or_default();
+        let segment: serde_json::Value = serde_json::from_str(&r.segment).unwrap_or_default();
+        let data = json!({"response": {
+            "id": r.id,
+            "survey_id": r.survey_id,
+            "link_id": link.id,
+            "campaign_id": link.campaign_id,
+            "customer_id": link.customer_id,
+            "contact_id": link.contact_id,
+            "ticket_id": link.ticket_id,
+            "language": link.language,
+            "answers": answers,
+            "comment": r.comment,
+            "segment": if link.user_id.is_some() { json!({"role": segment["role"]}) } else { segment },
+            "created_at": r.created_at,
+        }});
+        self.emit_after("survey.answered", data).await;
+    }
+
+    /// A new account: staff from the API, `/admin/users` or `kefu user create`; a portal user
+    /// when a contact is given an account.
+    pub(crate) async fn emit_user_created(&self, u: &User) {
+        self.emit_after(
+            "user.created",
+            json!({"id": u.id, "email": u.email, "name": u.name, "role": u.role, "created_at": u.created_at}),
+        )
+        .await;
+    }
+
+    /// `ticket.updated` for tickets a job changed, given as they were before: read back only
+    /// when an endpoint wants the event.
+    pub(crate) async fn emit_tickets_updated(&self, before: Vec<Ticket>) {
+        match self.active_webhooks().await {
+            Ok(hooks) if hooks.iter().any(|w| w.wants("ticket.updated")) => {}
+            Ok(_) => return,
+            Err(e) => return tracing::error!(error = %e, "webhook endpoints not read"),
+        }
+        let ids: Vec<i64> = before.iter().map(|t| t.id).collect();
+        let after = match self.store.tickets_by_ids(&ids).await {
+            Ok(after) => self.view_tickets(after).await,
+            Err(e) => Err(e.into()),
+        };
+        match after {
+            Ok(after) => {
+                for v in &after {
+                    if let Some(b) = before.iter().find(|b| b.id == v.ticket.id) {
+                        self.emit_ticket_updated(b, v).await;
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "ticket.updated not emitted after a job's change"),
+        }
+    }
+
+    async fn active_webhooks(&self) -> AppResult<Arc<Vec<Webhook>>> {
+        if let Some(w) = fresh(&self.webhook_cache).await {
+            return Ok(w);
+        }
+        let active: Vec<Webhook> = self
+            .store
+            .list_webhooks()
+            .await?
+            .into_iter()
+            .filter(|w| w.active)
+            .collect();
+        let active = Arc::new(active);
+        *self.webhook_cache.write().await = Some((Instant::now(), active.clone()));
+        Ok(active)
+    }
+
+    async fn forget_webhooks(&self) {
+        *self.webhook_cache.write().await = None;
     }
 
     /// Sends a `ping` to one endpoint, to check it from the admin page.
@@ -215,8 +388,11 @@ impl App {
         actor.require_admin()?;
         let w = self.store.get_webhook(id).await?;
         let body = json!({"event": "ping", "created_at": now_ms(), "data": {"webhook_id": w.id}});
-        self.enqueue(DELIVER_KIND, json!({"webhook_id": w.id, "event": "ping", "body": body}))
-            .await?;
+        self.enqueue(
+            DELIVER_KIND,
+            json!({"webhook_id": w.id, "event": "ping", "message_id": message_id(), "body": body}),
+        )
+        .await?;
         Ok(())
     }
 
@@ -231,6 +407,11 @@ impl App {
             Err(e) => return Err(e.to_string()),
         };
         let body = serde_json::to_vec(&job.payload["body"]).map_err(|e| e.to_string())?;
+        // Jobs enqueued before deliveries carried an id take the job's, as stable across retries.
+        let message_id = match job.payload["message_id"].as_str() {
+            Some(m) => m.to_owned(),
+            None => format!("job_{}", job.id),
+        };
         let ts = now_ms();
         let started = Instant::now();
         let allow_private = self.config.webhook_allow_private;
@@ -244,6 +425,12 @@ impl App {
             .header("x-kefu-event", &event)
             .header("x-kefu-delivery", format!("{}-{}", job.id, job.attempts))
             .header("x-kefu-signature", sign(&w.secret, ts, &body))
+            .header("webhook-id", &message_id)
+            .header("webhook-timestamp", (ts / 1000).to_string())
+            .header(
+                "webhook-signature",
+                sign_standard(&w.secret, &message_id, ts / 1000, &body),
+            )
             .body(body);
         let result = match refused {
             // Registered when private addresses were allowed, or before they were checked.
@@ -299,6 +486,15 @@ mod tests {
         assert_eq!(
             s,
             "t=1700000000000,v1=8399216d111287e3bb28e25c0f4f31dffdf831c68c9ee2b96c2f67c9b81d341b"
+        );
+    }
+
+    #[test]
+    fn standard_signature_matches_the_standard_webhooks_library() {
+        // Python's standardwebhooks 1.3.0: Webhook("whsec_" + b64("secret")).sign("msg_abc", 1700000000, "{}").
+        assert_eq!(
+            super::sign_standard("secret", "msg_abc", 1_700_000_000, b"{}"),
+            "v1,IOqrSL15DZ9K/kiVZt5plLw/7dMcTa4CSWDdztdCf5Q="
         );
     }
 

@@ -68,6 +68,7 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
             &Actor::Cli,
             t,
             None,
+            None,
             vec![
                 up("裂缝.jpg", "image/jpeg", &photo),
                 up("发票.pdf", "application/pdf", b"%PDF"),
@@ -97,6 +98,7 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
             &Actor::Cli,
             t,
             None,
+            None,
             vec![
                 up("ok.png", "image/png", b"png"),
                 up("evil.html", "text/html", b"<script>"),
@@ -110,14 +112,21 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
             &Actor::Cli,
             t,
             None,
+            None,
             vec![up("big.zip", "application/zip", &vec![0; (1 << 20) + 1])],
         )
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Invalid(_)), "{e}");
     assert!(matches!(
-        app.attach(&Actor::Cli, t, Some(999_999), vec![up("a.png", "image/png", b"x")])
-            .await,
+        app.attach(
+            &Actor::Cli,
+            t,
+            Some(999_999),
+            None,
+            vec![up("a.png", "image/png", b"x")]
+        )
+        .await,
         Err(AppError::Invalid(_))
     ));
     assert_eq!(
@@ -143,6 +152,8 @@ async fn scenario(store: Arc<dyn Store>, dir: Option<PathBuf>) {
         (files[0].filename.as_str(), files[0].message_id),
         ("photo.jpg", Some(first))
     );
+    assert!(files[0].shared, "a customer's mailed file is shared");
+    assert!(!stored[0].shared, "the staff's files are internal by default");
     let (_, bytes) = app.attachment_content(&Actor::Cli, files[0].id).await.unwrap();
     assert_eq!(bytes, vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 1, 2, 3]);
 }

@@ -23,6 +23,7 @@ pub const CODES: &[&str] = &[
     "forbidden_transition",
     "future_date",
     "has_customers_beneath",
+    "internal_note",
     "invalid",
     "invalid_amount",
     "invalid_code",
@@ -60,6 +61,7 @@ pub const CODES: &[&str] = &[
     "reopen_window_passed",
     "required",
     "seller_not_intermediate",
+    "staff_only",
     "subkind_needs_intermediate",
     "sum",
     "too_deep",
@@ -111,6 +113,7 @@ pub const CODES: &[&str] = &[
     "unknown_time_zone",
     "unknown_user",
     "unknown_value",
+    "unknown_visibility",
     "wrong_password",
 ];
 

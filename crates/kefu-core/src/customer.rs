@@ -101,8 +101,11 @@ pub fn would_create_cycle(
 
 /// A phone number in a canonical form for matching duplicates: digits only, with mainland China's
 /// `+86`/`0086` prefix dropped from mobile numbers and a leading `+` kept for other countries.
+/// Full-width digits and signs (１３８－００１３…, ＋８６) count as their ASCII forms (NFKC).
 pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {
-    let s = raw.trim();
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = raw.nfkc().collect();
+    let s = folded.trim();
     let bad = || Invalid::one("phone", "invalid_phone", format!("not a phone number: {s:?}"));
     if s.chars().any(|c| !(c.is_ascii_digit() || " -+()./".contains(c))) {
         return Err(bad());
@@ -377,6 +380,13 @@ mod tests {
         assert_eq!(normalize_phone("0086 13800138000").unwrap(), "13800138000");
         assert_eq!(normalize_phone("(010) 6552-9988").unwrap(), "01065529988");
         assert_eq!(normalize_phone("+44 20 7946 0958").unwrap(), "+442079460958");
+        // Typed with a Chinese input method: full-width digits, signs, brackets and spaces.
+        assert_eq!(normalize_phone("１３８－００１３－８０００").unwrap(), "13800138000");
+        assert_eq!(
+            normalize_phone("＋８６\u{3000}１３８００１３８０００").unwrap(),
+            "13800138000"
+        );
+        assert_eq!(normalize_phone("（０１０）６５５２－９９８８").unwrap(), "01065529988");
         for bad in ["", "abc", "12", "138<script>", "1234567890123456789"] {
             assert!(normalize_phone(bad).is_err(), "{bad:?}");
         }

@@ -30,10 +30,13 @@ impl IndexTerms {
     }
 }
 
-/// Splits text into runs: CJK runs, and words of letters and digits (lower-cased).
+/// Splits text into runs: CJK runs, and words of letters and digits (lower-cased), after NFKC,
+/// so that the full-width letters and digits of Chinese input (ＢＣＤ-２１５, １３８…) are their
+/// ASCII forms in the index and in queries alike.
 fn runs(text: &str) -> Vec<(bool, String)> {
+    use unicode_normalization::UnicodeNormalization;
     let mut out: Vec<(bool, String)> = Vec::new();
-    for c in text.chars() {
+    for c in text.nfkc() {
         let (cjk, keep) = if is_cjk(c) {
             (true, true)
         } else {
@@ -129,6 +132,15 @@ mod tests {
             panic!()
         };
         assert!(text.windows(q.len()).any(|w| w == q.as_slice()));
+    }
+
+    #[test]
+    fn full_width_letters_and_digits_are_their_ascii_forms() {
+        let t = analyze("冰箱ＢＣＤ－２１５不制冷，电话１３８００１３８０００");
+        assert_eq!(t.words, ["bcd", "215", "13800138000"]);
+        assert_eq!(t.bigrams, ["冰箱", "不制", "制冷", "电话"]);
+        assert_eq!(parse_query("ＢＣＤ"), parse_query("bcd"));
+        assert_eq!(parse_query("１３８"), vec![QueryPart::Word("138".into())]);
     }
 
     #[test]

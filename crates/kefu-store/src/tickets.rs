@@ -175,6 +175,8 @@ pub struct Attachment {
     /// The Content-ID an e-mail's HTML refers to it by (`cid:`).
     pub content_id: Option<String>,
     pub inline: bool,
+    /// Shown to the customer; otherwise internal, the staff's only (docs/roles.md).
+    pub shared: bool,
     /// The bytes are in the database (else in the attachments directory).
     pub in_database: bool,
     pub uploaded_by: Option<i64>,
@@ -192,6 +194,7 @@ pub struct NewAttachment {
     pub sha256: String,
     pub content_id: Option<String>,
     pub inline: bool,
+    pub shared: bool,
     pub data_base64: Option<String>,
     pub uploaded_by: Option<i64>,
     pub now: Millis,

@@ -209,6 +209,13 @@ pub struct Webhook {
     pub updated_at: Millis,
 }
 
+impl Webhook {
+    /// Whether this endpoint subscribed to `event` (or to every event, `*`).
+    pub fn wants(&self, event: &str) -> bool {
+        self.events.iter().any(|e| e == event || e == "*")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub webhook_id: i64,

@@ -24,12 +24,18 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
         return next.run(req).await;
     };
     let refuse = |id: &Identity| crate::error::csrf_failure(id);
-    // A browser always sends Origin on a cross-site POST; same-site ones must match our host.
-    if let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) {
-        let o = origin.to_str().unwrap_or("");
-        let h = host.to_str().unwrap_or("");
-        let origin_host = o.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-        if o != "null" && origin_host != h {
+    // A browser always sends Origin on a cross-site POST; same-site ones must be this site.
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()));
+        if !same_site(
+            origin.to_str().unwrap_or(""),
+            host,
+            state.app.config.public_url.as_deref(),
+        ) {
             return refuse(&id);
         }
     }
@@ -78,6 +84,35 @@ pub async fn verify(State(state): State<WebState>, req: Request, next: Next) -> 
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
+/// Whether a POST's `Origin` is this site: the host the request was sent to (kefu reached directly),
+/// or the origin of `public_url` (behind a reverse proxy that rewrites `Host`, as nginx does by
+/// default: docs/operations.md). `null` (a privacy-preserving browser) and a request whose host is
+/// unknown are left to the token check.
+fn same_site(origin: &str, host: Option<&str>, public_url: Option<&str>) -> bool {
+    if origin == "null" || (host.is_none() && public_url.is_none()) {
+        return true;
+    }
+    let Some((_, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    host.is_some_and(|h| h.eq_ignore_ascii_case(authority))
+        || public_url
+            .and_then(origin_of)
+            .is_some_and(|p| p.eq_ignore_ascii_case(origin))
+}
+
+/// `scheme://host[:port]` of a URL as a browser writes it in `Origin` (no default port, no path).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = match (scheme.as_str(), authority.rsplit_once(':')) {
+        ("https", Some((h, "443"))) | ("http", Some((h, "80"))) => h,
+        _ => authority,
+    };
+    Some(format!("{scheme}://{authority}"))
+}
+
 /// The text of the first part named `name` of a multipart/form-data body (already read whole, and
 /// bounded by the caller; axum's extractor would apply its own 2 MiB limit to the one large chunk).
 async fn multipart_field(content_type: &str, bytes: &axum::body::Bytes, name: &str) -> Option<String> {
@@ -91,4 +126,40 @@ async fn multipart_field(content_type: &str, bytes: &axum::body::Bytes, name: &s
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site;
+
+    #[test]
+    fn origin_is_this_host_or_the_public_url() {
+        // Reached directly.
+        assert!(same_site("http://127.0.0.1:8080", Some("127.0.0.1:8080"), None));
+        assert!(!same_site("https://evil.example", Some("127.0.0.1:8080"), None));
+        // Behind nginx, which sends `Host: 127.0.0.1:8080` upstream.
+        let public = Some("https://kefu.example.com/");
+        assert!(same_site("https://kefu.example.com", Some("127.0.0.1:8080"), public));
+        assert!(same_site(
+            "https://KEFU.example.com",
+            Some("127.0.0.1:8080"),
+            Some("https://kefu.example.com:443")
+        ));
+        assert!(same_site(
+            "https://kefu.example.com",
+            Some("127.0.0.1:8080"),
+            Some("https://kefu.example.com/kefu")
+        ));
+        for bad in [
+            "http://kefu.example.com",
+            "https://kefu.example.com:8443",
+            "https://kefu.example.com.evil.example",
+            "https://evil.example",
+            "kefu.example.com",
+            "",
+        ] {
+            assert!(!same_site(bad, Some("127.0.0.1:8080"), public), "{bad}");
+        }
+        assert!(same_site("null", Some("127.0.0.1:8080"), public));
+    }
 }

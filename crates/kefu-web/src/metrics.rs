@@ -136,9 +136,11 @@ pub async fn serve(State(state): State<WebState>) -> Response {
         return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
     let mut res = out.into_response();
+    // What prometheus-client writes is OpenMetrics (a counter's TYPE names it without `_total`):
+    // read as the older text format, counters would lose their type and help.
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
     );
     res
 }

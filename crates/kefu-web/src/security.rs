@@ -41,13 +41,20 @@ pub async fn detach_writes(req: Request, next: Next) -> axum::response::Response
     }
 }
 
+/// The request's span: its method, its route (`/s/{token}`, never the path itself: tokens in
+/// paths — follow, survey, invitation, incident links — must not reach the logs; docs/operations.md)
+/// and its request id.
 pub fn make_span(req: &Request) -> tracing::Span {
     let id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
-    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |p| p.as_str());
+    tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
 }
 
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {

@@ -35,6 +35,9 @@ on_both_databases!(
     customers_downstream_pages,
     service_levels_api,
     service_levels_page,
+    webhook_events_come_from_every_entry_point,
+    full_width_input_is_found_by_its_ascii_form,
+    customers_see_a_customer_facing_view,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -810,6 +813,15 @@ async fn operations_endpoints(h: &Harness) {
     h.api("GET", "/api/v1/me", None, None).await;
     let (res, body) = h.api("GET", "/metrics", None, None).await;
     assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()[header::CONTENT_TYPE],
+        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        "served as the OpenMetrics it is"
+    );
+    assert!(
+        body.contains("# TYPE kefu_http_requests counter") && body.ends_with("# EOF\n"),
+        "{body}"
+    );
     assert!(
         body.contains("kefu_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"}"),
         "{body}"
@@ -884,6 +896,53 @@ async fn forwarded_for_trusts_only_what_the_proxy_appended() {
         0,
         "five real addresses, one attempt each: {statuses:?}"
     );
+}
+
+/// Behind a reverse proxy that rewrites `Host` (nginx's default), a form posted from the public
+/// address passes the origin check when `public_url` names it, and a cross-site one still fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_behind_a_proxy_are_checked_against_public_url() {
+    let h = common::sqlite().await;
+    let (cookie, csrf) = h.session(Role::Admin).await;
+    let post = |public_url: Option<&str>, origin: &str, name: &str| {
+        let app = kefu_app::App::new(
+            h.app.store().clone(),
+            kefu_app::AppConfig {
+                public_url: public_url.map(str::to_owned),
+                ..Default::default()
+            },
+        );
+        let req = axum::http::Request::post("/admin/departments")
+            .header(header::COOKIE, &cookie)
+            .header(header::ORIGIN, origin)
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(format!("csrf={csrf}&name={}", enc(name))))
+            .unwrap();
+        async move {
+            use tower::ServiceExt;
+            common::router(app).oneshot(req).await.unwrap().status()
+        }
+    };
+    let count = || async { h.app.store().list_departments().await.unwrap().len() };
+    let before = count().await;
+    let public = Some("https://kefu.example.com");
+    assert_eq!(
+        post(None, "https://kefu.example.com", "未设置").await,
+        StatusCode::FORBIDDEN,
+        "without public_url the proxy's public origin is foreign"
+    );
+    assert_eq!(
+        post(public, "https://evil.example", "跨站").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(count().await, before, "refused forms changed nothing");
+    assert_eq!(
+        post(public, "https://kefu.example.com", "售后部").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(count().await, before + 1);
+    h.finish().await;
 }
 
 async fn customers_api(h: &Harness) {
@@ -2497,6 +2556,122 @@ async fn attachments_api(h: &Harness) {
     let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
     assert!(page.contains("维修单.pdf"), "listed on the ticket: {page}");
     assert_eq!(h.app.store().attachments_of(t).await.unwrap().len(), before + 2);
+
+    // Issue 14, item 11: the staff's files are internal unless shared when attached; the
+    // customer sees the shared ones only.
+    let b = "----kefu-share-boundary";
+    let (cookie, csrf2) = h.session(Role::Agent).await;
+    let shared_form = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf2}\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"保修卡.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 card\r\n\
+         --{b}\r\nContent-Disposition: form-data; name=\"share\"\r\n\r\n1\r\n--{b}--\r\n"
+    );
+    let (res, page) = h
+        .send(
+            axum::http::Request::post(format!("/tickets/{t}/attachments"))
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+                .body(axum::body::Body::from(shared_form))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{page}");
+    let (res, text) = h
+        .send(
+            axum::http::Request::post(format!(
+                "/api/v1/tickets/{t}/attachments?filename={}&visibility=shared",
+                enc("说明书.pdf")
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {agent}"))
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(axum::body::Body::from("%PDF-1.4 manual"))
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    assert_eq!(json(&text)["visibility"].as_str(), Some("shared"));
+    let shared_api = json(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .send(
+            axum::http::Request::post(format!(
+                "/api/v1/tickets/{t}/attachments?filename=x.pdf&visibility=public"
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {agent}"))
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(axum::body::Body::from("%PDF"))
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert_eq!(json(&text)["errors"][0]["field"].as_str(), Some("visibility"));
+    let (_, page) = h.get_page(&format!("/tickets/{t}"), &cookie).await;
+    assert!(page.contains("id=\"attach-share\""), "the page offers to share: {page}");
+
+    // The ticket's customer, through the portal: only the two shared files.
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{c}/contacts"),
+            Some(&agent),
+            Some(r#"{"name":"王芳","email":"wangfang.files@example.com"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let contact = json(&text)["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some(r#"{"password":"a long enough password"}"#),
+        )
+        .await;
+    let user_id = json(&text)["user_id"].as_i64().unwrap();
+    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+    let (res, text) = h
+        .api("GET", &format!("/api/v1/tickets/{t}/attachments"), Some(&portal), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let mut names: Vec<String> = json(&text)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["保修卡.pdf", "说明书.pdf"], "{text}");
+    let get = |id: i64, token: String| {
+        axum::http::Request::get(format!("/api/v1/attachments/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let (res, _) = h.send(get(png, portal.clone())).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "an internal file is not the customer's"
+    );
+    let (res, _) = h.send(get(shared_api, portal.clone())).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The customer's own upload is shared; it may not make one internal.
+    let (res, text) = crate::upload(h, &portal, t, "我的照片.png", "image/png", vec![0x89, b'P', b'N', b'G']).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    assert_eq!(json(&text)["visibility"].as_str(), Some("shared"));
+    let before = h.app.store().attachments_of(t).await.unwrap().len();
+    let (res, text) = h
+        .send(
+            axum::http::Request::post(format!(
+                "/api/v1/tickets/{t}/attachments?filename=y.png&visibility=internal"
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {portal}"))
+            .header(header::CONTENT_TYPE, "image/png")
+            .body(axum::body::Body::from(vec![0x89, b'P', b'N', b'G']))
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert_eq!(h.app.store().attachments_of(t).await.unwrap().len(), before);
 }
 
 async fn resolution_categories_and_incidents(h: &Harness) {
@@ -4160,4 +4335,501 @@ async fn service_levels_page(h: &Harness) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = h.get_page("/admin/service-levels?done=calendar_saved", &cookie).await;
     assert!(page.contains("night-shift") && page.contains("Asia/Urumqi"));
+}
+
+/// A real receiver on loopback that keeps what it is sent and answers 500 to the first delivery of
+/// each `webhook-id` (so every event is also retried once) and 204 after.
+async fn hook_receiver() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+) {
+    let got: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>> = Default::default();
+    let g = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let g = g.clone();
+            async move {
+                let mut all = g.lock().unwrap();
+                let seen = all.iter().any(|(h, _)| h["webhook-id"] == headers["webhook-id"]);
+                all.push((headers, body));
+                if seen {
+                    StatusCode::NO_CONTENT
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+/// Ticket, survey and user events are sent by the actions that cause them, whichever entry point
+/// acted (the API, the staff pages, the answer API), each delivery under one `webhook-id` across
+/// its retries, signed over that id.
+async fn webhook_events_come_from_every_entry_point(h: &Harness) {
+    use kefu_app::jobs::{JobRegistry, WorkerOptions};
+    let (url, got) = hook_receiver().await;
+    // The worker: on loopback, so private addresses are allowed; quick retries.
+    let worker = kefu_app::App::new(
+        h.app.store().clone(),
+        kefu_app::AppConfig {
+            webhook_allow_private: true,
+            job_retry_base_ms: 10,
+            ..kefu_app::AppConfig::default()
+        },
+    );
+    let hook = worker
+        .create_webhook(&kefu_app::Actor::Cli, &url, vec!["*".into()], "every event")
+        .await
+        .unwrap();
+    let admin = h.token(Role::Admin).await;
+    let agent = h.token(Role::Agent).await;
+    let (cookie, csrf) = h.session(Role::Admin).await;
+
+    // ticket.created through the API; ticket.updated through the API (a status, then a priority).
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"海淀门店","kind":"end"}"#),
+        )
+        .await;
+    let customer = json(&text)["id"].as_i64().unwrap();
+    let body = serde_json::json!({"customer_id": customer, "kind": "complaint", "subject": "洗衣机漏水",
+        "body": "漏了一地水", "priority": "normal"});
+    let (res, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let ticket = json(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{ticket}/status"),
+            Some(&agent),
+            Some(r#"{"status":"open"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/tickets/{ticket}"),
+            Some(&agent),
+            Some(r#"{"priority":"urgent"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    // A note changes none of status, assignee and priority: no event.
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{ticket}/messages"),
+            &cookie,
+            format!("csrf={csrf}&kind=note&body={}", enc("已联系客户")),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A ticket filed from the staff page, and resolved there.
+    let (res, body) = h
+        .post_form(
+            "/tickets",
+            &cookie,
+            format!(
+                "csrf={csrf}&customer_id={customer}&kind=request&priority=normal&subject={}&body={}&channel=phone",
+                enc("上门安装"),
+                enc("客户来电预约安装")
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{body}");
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let paged: i64 = location
+        .trim_start_matches("/tickets/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{paged}/status"),
+            &cookie,
+            format!("csrf={csrf}&status=resolved"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // survey.answered through the answer API (a draft sends nothing).
+    let (_, out) = h
+        .api("POST", "/api/v1/surveys", Some(&admin), Some(r#"{"title": "回访"}"#))
+        .await;
+    let survey = json(&out)["id"].as_i64().unwrap();
+    let (res, out) = h
+        .api(
+            "POST",
+            &format!("/api/v1/surveys/{survey}/links"),
+            Some(&admin),
+            Some(&format!(r#"{{"customer_ids": [{customer}]}}"#)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let token = json(&out)["links"][0]["token"].as_str().unwrap().to_owned();
+    let mut e = serde_json::Map::new();
+    let mut p = serde_json::Map::new();
+    for i in 1..=22 {
+        e.insert(format!("Q{i}"), 7.into());
+        p.insert(format!("Q{i}"), 5.into());
+    }
+    let path = format!("/api/v1/survey-answers/{token}");
+    let draft = serde_json::json!({"answers": {"perception": {"Q1": 4}}, "final": false}).to_string();
+    let (res, _) = h.api("POST", &path, None, Some(&draft)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let full = serde_json::json!({"answers": {"expectation": e, "perception": p}, "comment": "师傅很准时"}).to_string();
+    let (res, out) = h.api("POST", &path, None, Some(&full)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+
+    // user.created through the API and through /admin/users.
+    let (res, out) = h
+        .api(
+            "POST",
+            "/api/v1/users",
+            Some(&admin),
+            Some(r#"{"email":"hook-api@example.com","role":"agent"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let (res, _) = h
+        .post_form(
+            "/admin/users",
+            &cookie,
+            format!(
+                "csrf={csrf}&email=hook-page%40example.com&name={}&role=technician",
+                enc("李师傅")
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    // Deliver: every job fails once at the receiver and succeeds on its retry.
+    let reg = JobRegistry::standard();
+    let opts = WorkerOptions::new("hooks".into());
+    let mut idle = 0;
+    while idle < 50 {
+        if worker.run_one_job(&reg, &opts).await.unwrap() {
+            idle = 0;
+        } else {
+            idle += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    let got = got.lock().unwrap().clone();
+    let mut events: Vec<(String, serde_json::Value)> = vec![];
+    let mut ids = std::collections::HashMap::<String, usize>::new();
+    for (headers, body) in &got {
+        let id = headers["webhook-id"].to_str().unwrap().to_owned();
+        let ts: i64 = headers["webhook-timestamp"].to_str().unwrap().parse().unwrap();
+        assert_eq!(
+            headers["webhook-signature"].to_str().unwrap(),
+            kefu_app::webhooks::sign_standard(&hook.secret, &id, ts, body.as_bytes()),
+            "signed over its id, timestamp and body"
+        );
+        *ids.entry(id.clone()).or_default() += 1;
+        if ids[&id] == 1 {
+            let v = json(body);
+            events.push((v["event"].as_str().unwrap().to_owned(), v["data"].clone()));
+        }
+    }
+    assert!(
+        ids.values().all(|n| *n == 2),
+        "each delivery tried twice under one id: {ids:?}"
+    );
+    let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "ticket.created",
+            "ticket.updated",
+            "ticket.updated",
+            "ticket.created",
+            "ticket.updated",
+            "survey.answered",
+            "user.created",
+            "user.created"
+        ],
+        "one event per change that matters, in order"
+    );
+    let data = |i: usize| &events[i].1;
+    assert_eq!(
+        (data(0)["ticket"]["id"].as_i64(), data(0)["ticket"]["subject"].as_str()),
+        (Some(ticket), Some("洗衣机漏水"))
+    );
+    assert_eq!(
+        data(1)["changes"],
+        serde_json::json!({"status": {"from": "new", "to": "open"}})
+    );
+    assert_eq!(
+        data(2)["changes"],
+        serde_json::json!({"priority": {"from": "normal", "to": "urgent"}})
+    );
+    assert_eq!(
+        (data(3)["ticket"]["id"].as_i64(), data(3)["ticket"]["channel"].as_str()),
+        (Some(paged), Some("phone"))
+    );
+    assert_eq!(data(4)["changes"]["status"]["to"], "resolved");
+    assert_eq!(
+        (
+            data(5)["response"]["customer_id"].as_i64(),
+            data(5)["response"]["comment"].as_str()
+        ),
+        (Some(customer), Some("师傅很准时"))
+    );
+    assert_eq!(data(5)["response"]["answers"]["perception"]["Q3"], 5);
+    assert_eq!(
+        (
+            data(6)["email"].as_str(),
+            data(7)["email"].as_str(),
+            data(7)["role"].as_str()
+        ),
+        (
+            Some("hook-api@example.com"),
+            Some("hook-page@example.com"),
+            Some("technician")
+        )
+    );
+}
+
+/// Letters and digits typed full-width (as a Chinese input method gives them) are indexed and
+/// matched as their ASCII forms: a ticket, a search and a contact's phone.
+async fn full_width_input_is_found_by_its_ascii_form(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let (_, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"赵敏","kind":"end"}"#),
+        )
+        .await;
+    let customer = json(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{customer}/contacts"),
+            Some(&agent),
+            Some(r#"{"name": "赵敏", "phone": "１３９－０００１－２２３３"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let body = serde_json::json!({"customer_id": customer, "kind": "complaint",
+        "subject": "冰箱ＢＣＤ－２１５不制冷", "body": "型号ＢＣＤ－２１５，买了两周"});
+    let (res, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&body.to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let id = json(&text)["id"].as_i64().unwrap();
+    for q in ["BCD-215", "bcd", "ＢＣＤ", "２１５"] {
+        let (_, text) = h
+            .api("GET", &format!("/api/v1/tickets?q={}", enc(q)), Some(&agent), None)
+            .await;
+        let ids: Vec<i64> = json(&text)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![id], "{q}");
+    }
+    for q in ["13900012233", "１３９０００１２２３３"] {
+        let (_, text) = h
+            .api("GET", &format!("/api/v1/customers?q={}", enc(q)), Some(&agent), None)
+            .await;
+        let ids: Vec<i64> = json(&text)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![customer], "{q}");
+    }
+}
+
+/// Issue 14, item 7: a customer reads its record without the staff's fields (notes, tags, value
+/// tier, account manager, contacts' social style) and cannot set the staff's fields of a ticket.
+async fn customers_see_a_customer_facing_view(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(
+                &serde_json::json!({"name": "苏州观前街门店", "kind": "end", "tags": ["难缠"],
+                    "notes": "上次投诉时态度激烈"})
+                .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let shop = json(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{shop}/contacts"),
+            Some(&agent),
+            Some(r#"{"name":"王芳","email":"wangfang@example.com","social_style":"dominant"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let contact = json(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some(r#"{"password":"a long enough password"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let user_id = json(&text)["user_id"].as_i64().unwrap();
+    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+
+    // Staff read every field; the customer reads none of the staff's.
+    let staff_fields = ["notes", "tags", "value_tier", "account_manager_id"];
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop}"), Some(&agent), None)
+        .await;
+    let as_agent = json(&text);
+    assert_eq!(as_agent["notes"].as_str(), Some("上次投诉时态度激烈"));
+    for f in staff_fields {
+        assert!(as_agent.get(f).is_some(), "agents read {f}: {text}");
+    }
+    let (res, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop}"), Some(&portal), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let as_customer = json(&text);
+    assert_eq!(as_customer["name"].as_str(), Some("苏州观前街门店"));
+    for f in staff_fields {
+        assert!(as_customer.get(f).is_none(), "a customer must not read {f}: {text}");
+    }
+    assert!(!text.contains("态度激烈") && !text.contains("难缠"), "{text}");
+    let (_, text) = h.api("GET", "/api/v1/customers", Some(&portal), None).await;
+    assert!(!text.contains("态度激烈") && !text.contains("value_tier"), "{text}");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/customers/{shop}/contacts"), Some(&agent), None)
+        .await;
+    assert_eq!(json(&text)[0]["social_style"].as_str(), Some("dominant"));
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{shop}/contacts"),
+            Some(&portal),
+            None,
+        )
+        .await;
+    assert_eq!(json(&text)[0]["name"].as_str(), Some("王芳"));
+    assert!(json(&text)[0].get("social_style").is_none(), "{text}");
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/contacts/{contact}"), Some(&portal), None)
+        .await;
+    assert!(!text.contains("social_style"), "{text}");
+
+    // Filing: each staff field is refused with 422 naming it, and nothing is filed.
+    let count = || async {
+        let (_, text) = h.api("GET", "/api/v1/tickets?limit=100", Some(&agent), None).await;
+        json(&text)["items"].as_array().unwrap().len()
+    };
+    let before = count().await;
+    let base = serde_json::json!({"customer_id": shop, "kind": "complaint", "subject": "热水器漏水", "body": "装好第二天就漏水"});
+    for (field, value) in [
+        ("priority", serde_json::json!("urgent")),
+        ("channel", serde_json::json!("phone")),
+        ("tags", serde_json::json!(["vip"])),
+        ("kind", serde_json::json!("incident")),
+    ] {
+        let mut body = base.clone();
+        body[field] = value;
+        let (res, text) = h
+            .api("POST", "/api/v1/tickets", Some(&portal), Some(&body.to_string()))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}: {text}");
+        let problem = json(&text);
+        assert_eq!(problem["errors"][0]["field"].as_str(), Some(field), "{text}");
+        assert_eq!(problem["errors"][0]["code"].as_str(), Some("staff_only"), "{text}");
+    }
+    assert_eq!(count().await, before, "a refused filing files nothing");
+    // Staff may set them; a plain customer filing is accepted.
+    let mut staff_body = base.clone();
+    staff_body["priority"] = serde_json::json!("urgent");
+    staff_body["channel"] = serde_json::json!("phone");
+    let (res, text) = h
+        .api("POST", "/api/v1/tickets", Some(&agent), Some(&staff_body.to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let (res, text) = h
+        .api("POST", "/api/v1/tickets", Some(&portal), Some(&base.to_string()))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    assert_eq!(json(&text)["channel"].as_str(), Some("portal"), "{text}");
+    assert_eq!(count().await, before + 2);
+}
+
+/// A `tracing` writer into a shared buffer: what the request logs would say.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Issue 14, item 9: tokens in URL paths (follow, survey, invitation and incident links) never
+/// reach the logs, even at the debug level: the request's span names the route.
+#[tokio::test(flavor = "current_thread")]
+async fn tokens_in_paths_stay_out_of_the_logs() {
+    let h = common::sqlite().await;
+    let buffer = LogBuffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let secret = "SeCrEtToKeN0123456789abcdefXYZ";
+    for path in [
+        format!("/s/{secret}"),
+        format!("/follow/{secret}"),
+        format!("/invite/{secret}"),
+        format!("/incident/{secret}"),
+        format!("/api/v1/survey-answers/{secret}"),
+    ] {
+        let (res, _) = h.get_page(&path, "").await;
+        assert!(res.status().is_client_error(), "{path}: {}", res.status());
+    }
+    let (res, _) = h
+        .send(
+            axum::http::Request::post(format!("/s/{secret}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from("x=1"))
+                .unwrap(),
+        )
+        .await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    drop(guard);
+    let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("route=/s/{token}"), "the route is logged: {logs}");
+    assert!(logs.contains("route=/follow/{token}"), "{logs}");
+    assert!(!logs.contains(secret), "a token reached the logs:\n{logs}");
+    h.finish().await;
 }

@@ -404,6 +404,56 @@ P1,C1,2025-03-01,2999.50,CNY,BCD-215,冰箱 \"双门\",refrigerator,SN-001,R1
 P2,C2,2026-01-15,0.07,USD,'+SUM(1),微波炉,microwave,,
 ";
 
+/// `kefu user create` sends `user.created` as the API does: the delivery waits in the job queue for
+/// the workers of `kefu serve` (delivery itself is tested against a real receiver in kefu-web).
+#[test]
+fn user_create_queues_the_user_created_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // A documentation address: this test queues a delivery and never sends it.
+        open_app(&db)
+            .await
+            .create_webhook(
+                &kefu_app::Actor::Cli,
+                "https://203.0.113.9/hook",
+                vec!["user.created".into()],
+                "",
+            )
+            .await
+            .unwrap();
+    });
+    ok(&kefu(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "tech@example.com",
+            "--role",
+            "technician",
+            "--name",
+            "李师傅",
+        ],
+    ));
+    let jobs = rt.block_on(async {
+        let store = kefu_store_sqlite::SqliteStore::open(&db, 1).await.unwrap();
+        kefu_store::Jobs::list_jobs(&store, None, 10).await.unwrap()
+    });
+    let deliveries: Vec<_> = jobs.iter().filter(|j| j.kind == "webhook.deliver").collect();
+    assert_eq!(deliveries.len(), 1, "{jobs:?}");
+    let body = &deliveries[0].payload["body"];
+    assert_eq!(
+        (
+            body["event"].as_str(),
+            body["data"]["email"].as_str(),
+            body["data"]["role"].as_str()
+        ),
+        (Some("user.created"), Some("tech@example.com"), Some("technician"))
+    );
+}
+
 async fn open_app(url: &str) -> kefu_app::App {
     let store: std::sync::Arc<dyn kefu_store::Store> = if url.starts_with("postgres") {
         std::sync::Arc::new(kefu_store_postgres::PostgresStore::open(url, 2).await.unwrap())

@@ -272,7 +272,12 @@ impl App {
             self.store.save_partial_response(write).await
         };
         match stored {
-            Ok(r) => Ok(r),
+            Ok(r) => {
+                if final_ {
+                    self.emit_survey_answered(&ls.link, &r).await;
+                }
+                Ok(r)
+            }
             // The link was answered, opted out or expired between the read and the write.
             Err(StoreError::Conflict { .. }) => Err(AppError::Conflict("this survey has been answered already".into())),
             Err(e) => Err(e.into()),

@@ -299,6 +299,9 @@ impl App {
     /// picks its SLA policy, and writes it with its first message and search terms.
     pub async fn create_ticket(&self, actor: &Actor, input: TicketInput) -> AppResult<TicketView> {
         let role = actor.role();
+        if !actor.sees_staff_fields() {
+            refuse_staff_fields(&input)?;
+        }
         let subject = check_text("subject", &input.subject, 300)?;
         let body = check_text("body", &input.body, MAX_BODY_CHARS)?;
         let kind = Kind::parse(&input.kind)?;
@@ -477,7 +480,9 @@ impl App {
         .await;
         // Its history is the first message alone: viewed without reading it back.
         let rows = [(ticket.id, now, "customer".to_owned())];
-        Ok(self.view_tickets_with(vec![ticket], &rows).await?.remove(0))
+        let view = self.view_tickets_with(vec![ticket], &rows).await?.remove(0);
+        self.emit_ticket_created(&view).await;
+        Ok(view)
     }
 
     pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {
@@ -584,7 +589,9 @@ impl App {
             .store
             .change_ticket(t.id, change, message, &actor_of(actor), now)
             .await?;
-        Ok((self.view_tickets(vec![ticket]).await?.remove(0), msg))
+        let view = self.view_tickets(vec![ticket]).await?.remove(0);
+        self.emit_ticket_updated(t, &view).await;
+        Ok((view, msg))
     }
 
     /// An agent replies (the customer sees it), writes an internal note, or logs a call; a
@@ -786,6 +793,29 @@ impl App {
             ..Default::default()
         };
         self.edit_ticket(actor, id, edit).await
+    }
+}
+
+/// What a customer user may not choose when filing (docs/roles.md): the staff set priority,
+/// channel, tags and classification, and only they declare an incident, which picks its own SLA.
+fn refuse_staff_fields(input: &TicketInput) -> AppResult<()> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let refused = if given(&input.priority) {
+        Some("priority")
+    } else if given(&input.channel) && input.channel.as_deref().map(str::trim) != Some(Channel::Portal.as_str()) {
+        Some("channel")
+    } else if !input.tags.is_empty() {
+        Some("tags")
+    } else if input.classification != Classification::default() {
+        Some("classification")
+    } else if input.kind.trim() == Kind::Incident.as_str() {
+        Some("kind")
+    } else {
+        None
+    };
+    match refused {
+        Some(field) => Err(Invalid::one(field, "staff_only", format!("{field} is set by the service staff")).into()),
+        None => Ok(()),
     }
 }
 

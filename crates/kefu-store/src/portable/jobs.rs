@@ -185,10 +185,7 @@ impl kefu_store::Webhooks for DbStore {
     async fn webhooks_for_event(&self, event: &str) -> kefu_store::StoreResult<Vec<kefu_store::Webhook>> {
         // Few endpoints exist; filtering the JSON list here keeps the SQL portable.
         let all = self.list_webhooks().await?;
-        Ok(all
-            .into_iter()
-            .filter(|w| w.active && w.events.iter().any(|e| e == event || e == "*"))
-            .collect())
+        Ok(all.into_iter().filter(|w| w.active && w.wants(event)).collect())
     }
     #[tracing::instrument(skip_all)]
     async fn record_delivery(&self, d: kefu_store::NewDelivery) -> kefu_store::StoreResult<i64> {

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kefu_app::attachments::Upload;
+use kefu_app::attachments::{Upload, Visibility};
 use kefu_app::model::Attachment;
 use kefu_core::Invalid;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ pub struct AttachmentDto {
     pub size: i64,
     pub sha256: String,
     pub inline: bool,
+    /// `internal` (the staff only) or `shared` (the customer too).
+    #[schema(example = "internal")]
+    pub visibility: &'static str,
     pub created_at: i64,
     /// Where to download it with the same bearer token (pages link to `/attachments/{id}`).
     pub url: String,
@@ -42,6 +45,7 @@ impl From<Attachment> for AttachmentDto {
             size: a.size,
             sha256: a.sha256,
             inline: a.inline,
+            visibility: if a.shared { "shared" } else { "internal" },
             created_at: a.created_at,
         }
     }
@@ -53,6 +57,10 @@ pub struct UploadQuery {
     pub filename: Option<String>,
     /// The message of this ticket the file belongs to.
     pub message_id: Option<i64>,
+    /// `internal` (the default for staff: the customer does not see it) or `shared`. A customer's
+    /// files are always shared.
+    #[param(value_type = Option<String>, pattern = "^(internal|shared)$")]
+    pub visibility: Option<String>,
 }
 
 /// Attaches one file: the request body is the file, `Content-Type` its type, `?filename=` its name.
@@ -88,6 +96,7 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/octet-stream")
         .to_owned();
+    let visibility = q.visibility.as_deref().map(Visibility::parse).transpose()?;
     let upload = Upload {
         filename,
         content_type,
@@ -96,13 +105,13 @@ pub async fn upload(
     };
     let mut stored = state
         .app
-        .attach(&caller.actor(), id, q.message_id, vec![upload])
+        .attach(&caller.actor(), id, q.message_id, visibility, vec![upload])
         .await?;
     let a = stored.remove(0);
     Ok((StatusCode::CREATED, Json(AttachmentDto::from(a))).into_response())
 }
 
-/// The files on a ticket (a customer does not see those on internal notes).
+/// The files on a ticket (a customer sees the shared ones, none on internal notes).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<AttachmentDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(

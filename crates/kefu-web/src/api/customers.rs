@@ -17,6 +17,8 @@ use kefu_core::page::{PageRequest, split_page};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+/// A customer record. `tags`, `account_manager_id`, `notes` and `value_tier` are the staff's:
+/// they are absent when a customer user reads its own record (docs/roles.md).
 #[derive(Serialize, ToSchema)]
 pub struct CustomerDto {
     pub id: i64,
@@ -29,11 +31,19 @@ pub struct CustomerDto {
     pub is_organisation: bool,
     pub parent_id: Option<i64>,
     pub region: String,
-    pub tags: Vec<String>,
-    pub account_manager_id: Option<i64>,
-    pub notes: String,
-    /// A (best) … E by RFM quintile, or none without purchases
-    pub value_tier: String,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub account_manager_id: Option<Option<i64>>,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// A (best) … E by RFM quintile, or none without purchases. Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_tier: Option<String>,
     pub deleted: bool,
     /// Set when this record was merged into another: the id of the one that kept its data.
     pub merged_into: Option<i64>,
@@ -41,8 +51,10 @@ pub struct CustomerDto {
     pub updated_at: i64,
 }
 
-impl From<Customer> for CustomerDto {
-    fn from(c: Customer) -> Self {
+impl CustomerDto {
+    /// The record as `caller` may read it: the staff's fields only for staff.
+    pub fn seen_by(c: Customer, caller: &Caller) -> Self {
+        let staff = caller.actor().sees_staff_fields();
         CustomerDto {
             id: c.id,
             external_id: c.external_id,
@@ -52,10 +64,10 @@ impl From<Customer> for CustomerDto {
             is_organisation: c.is_organisation,
             parent_id: c.parent_id,
             region: c.region,
-            tags: c.tags,
-            account_manager_id: c.account_manager_id,
-            notes: c.notes,
-            value_tier: c.value_tier.as_str().to_owned(),
+            tags: staff.then_some(c.tags),
+            account_manager_id: staff.then_some(c.account_manager_id),
+            notes: staff.then_some(c.notes),
+            value_tier: staff.then(|| c.value_tier.as_str().to_owned()),
             deleted: c.deleted_at.is_some(),
             merged_into: c.merged_into,
             created_at: c.created_at,
@@ -103,7 +115,7 @@ pub async fn list(
         // Search answers one page of the best matches (by id); no cursor.
         let found = state.app.search_customers(&actor, text, page.limit).await?;
         return Ok(Json(CustomerPage {
-            items: found.into_iter().map(Into::into).collect(),
+            items: found.into_iter().map(|c| CustomerDto::seen_by(c, &caller)).collect(),
             next_cursor: None,
         }));
     }
@@ -131,7 +143,7 @@ pub async fn list(
         .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |c| c.id);
     Ok(Json(CustomerPage {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(|c| CustomerDto::seen_by(c, &caller)).collect(),
         next_cursor,
     }))
 }
@@ -189,7 +201,7 @@ pub async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(CustomerDto::from(c))).into_response())
+    Ok((StatusCode::CREATED, Json(CustomerDto::seen_by(c, &caller))).into_response())
 }
 
 /// A customer.
@@ -200,7 +212,8 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<CustomerDto>, ApiError> {
-    Ok(Json(state.app.visible_customer(&caller.actor(), id).await?.into()))
+    let c = state.app.visible_customer(&caller.actor(), id).await?;
+    Ok(Json(CustomerDto::seen_by(c, &caller)))
 }
 
 /// `null` and absent differ: `"parent_id": null` moves to the top; no `parent_id` leaves it.
@@ -268,7 +281,7 @@ pub async fn patch(
             },
         )
         .await?;
-    Ok(Json(c.into()))
+    Ok(Json(CustomerDto::seen_by(c, &caller)))
 }
 
 /// Soft-deletes a customer (admins and managers); it can be restored.
@@ -291,9 +304,8 @@ pub async fn restore(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<CustomerDto>, ApiError> {
-    Ok(Json(
-        state.app.set_customer_deleted(&caller.actor(), id, false).await?.into(),
-    ))
+    let c = state.app.set_customer_deleted(&caller.actor(), id, false).await?;
+    Ok(Json(CustomerDto::seen_by(c, &caller)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -316,9 +328,8 @@ pub async fn merge(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<MergeBody>,
 ) -> Result<Json<CustomerDto>, ApiError> {
-    Ok(Json(
-        state.app.merge_customers(&caller.actor(), id, b.into).await?.into(),
-    ))
+    let c = state.app.merge_customers(&caller.actor(), id, b.into).await?;
+    Ok(Json(CustomerDto::seen_by(c, &caller)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -342,8 +353,8 @@ pub async fn duplicates(State(state): State<WebState>, caller: Caller) -> Result
             .map(|(p, a, b)| DuplicateDto {
                 reason: p.reason,
                 value: p.value,
-                first: a.into(),
-                second: b.into(),
+                first: CustomerDto::seen_by(a, &caller),
+                second: CustomerDto::seen_by(b, &caller),
             })
             .collect(),
     ))
@@ -384,7 +395,7 @@ pub async fn channel_tree(
         nodes
             .into_iter()
             .map(|n| TreeNodeDto {
-                customer: n.customer.into(),
+                customer: CustomerDto::seen_by(n.customer, &caller),
                 beneath: n.beneath,
             })
             .collect(),
@@ -409,7 +420,11 @@ pub async fn tree(
 ) -> Result<Json<TreeDto>, ApiError> {
     let chain = state.app.customer_chain(&caller.actor(), id).await?;
     Ok(Json(TreeDto {
-        upstream: chain.upstream.into_iter().map(Into::into).collect(),
+        upstream: chain
+            .upstream
+            .into_iter()
+            .map(|c| CustomerDto::seen_by(c, &caller))
+            .collect(),
         downstream_counts: chain.downstream_counts.into_iter().collect(),
     }))
 }
@@ -443,7 +458,7 @@ pub async fn downstream(
         .await?;
     let (rows, next_cursor) = split_page(rows, page.limit, |c| c.id);
     Ok(Json(CustomerPage {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(|c| CustomerDto::seen_by(c, &caller)).collect(),
         next_cursor,
     }))
 }
@@ -458,13 +473,16 @@ pub struct ContactDto {
     pub role: String,
     pub language: Option<String>,
     pub preferred_channel: String,
-    /// dominant | expressive | amiable | analytical
+    /// dominant | expressive | amiable | analytical; staff only (absent for customer users).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub social_style: Option<String>,
     pub is_primary: bool,
 }
 
-impl From<kefu_app::model::Contact> for ContactDto {
-    fn from(c: kefu_app::model::Contact) -> Self {
+impl ContactDto {
+    /// The contact as `caller` may read it: its social style (a staff's judgement) only for staff.
+    pub fn seen_by(c: kefu_app::model::Contact, caller: &Caller) -> Self {
+        let staff = caller.actor().sees_staff_fields();
         ContactDto {
             id: c.id,
             customer_id: c.customer_id,
@@ -474,7 +492,7 @@ impl From<kefu_app::model::Contact> for ContactDto {
             role: c.role,
             language: c.language.map(|l| l.code().to_owned()),
             preferred_channel: c.preferred_channel,
-            social_style: c.social_style.map(|s| s.as_str().to_owned()),
+            social_style: c.social_style.filter(|_| staff).map(|s| s.as_str().to_owned()),
             is_primary: c.is_primary,
         }
     }
@@ -494,7 +512,7 @@ pub async fn list_contacts(
             .contacts_of(&caller.actor(), id)
             .await?
             .into_iter()
-            .map(Into::into)
+            .map(|c| ContactDto::seen_by(c, &caller))
             .collect(),
     ))
 }
@@ -542,7 +560,7 @@ pub async fn add_contact(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(ContactDto::from(c))).into_response())
+    Ok((StatusCode::CREATED, Json(ContactDto::seen_by(c, &caller))).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -662,7 +680,8 @@ pub async fn get_contact(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<ContactDto>, ApiError> {
-    Ok(Json(state.app.contact(&caller.actor(), id).await?.into()))
+    let c = state.app.contact(&caller.actor(), id).await?;
+    Ok(Json(ContactDto::seen_by(c, &caller)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -713,7 +732,7 @@ pub async fn patch_contact(
             },
         )
         .await?;
-    Ok(Json(c.into()))
+    Ok(Json(ContactDto::seen_by(c, &caller)))
 }
 
 /// Soft-deletes a contact (admins and managers). A contact with a portal account answers 409.

@@ -216,13 +216,6 @@ pub async fn create_user(
             },
         )
         .await?;
-    let _ = state
-        .app
-        .emit(
-            "user.created",
-            serde_json::json!({"id": u.id, "email": u.email, "role": u.role}),
-        )
-        .await;
     Ok((StatusCode::CREATED, Json(with_departments(&state, u).await?)).into_response())
 }
 

@@ -264,7 +264,8 @@ pub struct TicketPage {
     /// The reply box's text (a picked macro, filled in).
     pub draft: String,
     /// Files: (id, name, size in KiB).
-    pub attachments: Vec<(i64, String, String)>,
+    /// Id, name, size, shared with the customer.
+    pub attachments: Vec<(i64, String, String, bool)>,
     /// What the upload form takes (the size limit).
     pub attach_hint: String,
     /// Mail sent about it: (when, to, what, status, why).
@@ -403,7 +404,7 @@ async fn ticket_page_with(
     } = history;
     let attachments = attachments
         .into_iter()
-        .map(|a| (a.id, a.filename, human_size(a.size)))
+        .map(|a| (a.id, a.filename, human_size(a.size), a.shared))
         .collect();
     let customer = Some(customer);
     let tz = time_zone(state).await;
@@ -663,8 +664,8 @@ pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path
     }
 }
 
-/// A file attached from the ticket page (a multipart form: `file`, and the `csrf` token the CSRF
-/// layer checked).
+/// A file attached from the ticket page (a multipart form: `file`, `share` to show it to the
+/// customer — internal otherwise — and the `csrf` token the CSRF layer checked).
 pub async fn attach(
     State(state): State<WebState>,
     caller: Caller,
@@ -673,6 +674,7 @@ pub async fn attach(
 ) -> Response {
     let required = || kefu_core::Invalid::one("file", "required", "choose a file to attach");
     let mut upload = None;
+    let mut visibility = kefu_app::attachments::Visibility::Internal;
     if let Ok(mut form) = form {
         loop {
             match form.next_field().await {
@@ -695,13 +697,22 @@ pub async fn attach(
                         Err(_) => break,
                     }
                 }
+                Ok(Some(field)) if field.name() == Some("share") => {
+                    if field.text().await.is_ok_and(|v| v == "1") {
+                        visibility = kefu_app::attachments::Visibility::Shared;
+                    }
+                }
                 Ok(Some(_)) => {}
                 Ok(None) | Err(_) => break,
             }
         }
     }
     let result = match upload {
-        Some(u) => state.app.attach(&caller.actor(), id, None, vec![u]).await.map(|_| ()),
+        Some(u) => state
+            .app
+            .attach(&caller.actor(), id, None, Some(visibility), vec![u])
+            .await
+            .map(|_| ()),
         None => Err(AppError::Invalid(required())),
     };
     after_change(&state, &caller, id, result).await

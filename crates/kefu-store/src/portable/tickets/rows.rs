@@ -106,7 +106,7 @@ pub fn policy(row: &DbRow) -> StoreResult<SlaPolicy> {
 
 /// An attachment row: id, ticket, message, file name, content type, size, SHA-256, content id,
 /// inline, whether its data is in the database (the tenth column, `data IS NOT NULL`), uploaded
-/// by, created at.
+/// by, created at, shared.
 pub fn attachment(row: &DbRow) -> StoreResult<Attachment> {
     Ok(Attachment {
         id: get(row, "id")?,
@@ -118,6 +118,7 @@ pub fn attachment(row: &DbRow) -> StoreResult<Attachment> {
         sha256: get(row, "sha256")?,
         content_id: get(row, "content_id")?,
         inline: get(row, "inline")?,
+        shared: get(row, "shared")?,
         in_database: sqlx::Row::try_get(row, 9).map_err(crate::portable::db_err)?,
         uploaded_by: get(row, "uploaded_by")?,
         created_at: get(row, "created_at")?,

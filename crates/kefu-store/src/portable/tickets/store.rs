@@ -162,7 +162,8 @@ impl kefu_store::Tickets for DbStore {
         for f in files {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO attachments (ticket_id, message_id, filename, content_type, size, sha256, content_id, \
-                    inline, data, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                    inline, data, uploaded_by, created_at, shared) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                     RETURNING id",
             )
             .bind(f.ticket_id)
@@ -176,6 +177,7 @@ impl kefu_store::Tickets for DbStore {
             .bind(&f.data_base64)
             .bind(f.uploaded_by)
             .bind(f.now)
+            .bind(f.shared)
             .value(&mut *tx)
             .await?;
             ids.push(id);

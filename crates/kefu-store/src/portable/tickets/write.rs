@@ -225,7 +225,7 @@ impl DbStore {
     ) -> kefu_store::StoreResult<Vec<kefu_store::Attachment>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, ticket_id, message_id, filename, content_type, size, sha256, content_id, inline, \
-                data IS NOT NULL, uploaded_by, created_at FROM attachments WHERE {cond} ORDER BY id"
+                data IS NOT NULL, uploaded_by, created_at, shared FROM attachments WHERE {cond} ORDER BY id"
         )))
         .bind(v)
         .all(self.reader(), rows::attachment)
