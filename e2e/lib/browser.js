@@ -55,12 +55,21 @@ async function withPage(browser, t, contextOptions, fn) {
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(30_000);
   const dialogs = [];
+  // What a page loads besides itself (stylesheets, scripts, icons) must be there: a 4xx on a
+  // sub-resource is a broken page, even when the page itself answered 200.
+  const missing = [];
+  context.on('response', (r) => {
+    if (r.status() >= 400 && r.request().resourceType() !== 'document' && !r.url().includes('/api/')) {
+      missing.push(`${r.status()} ${r.url()}`);
+    }
+  });
   context.on('page', (p) => watchDialogs(p, dialogs));
   const page = await context.newPage();
   watchDialogs(page, dialogs);
   try {
     await fn({ context, page });
     if (dialogs.length) throw new Error(`unexpected JavaScript dialog(s): ${dialogs.map((d) => JSON.stringify(d)).join(', ')}`);
+    if (missing.length) throw new Error(`sub-resources that failed to load: ${missing.join(', ')}`);
   } catch (err) {
     const name = t.fullName || t.name;
     const files = await screenshot(context, name);

@@ -73,9 +73,13 @@ for (const kind of ['sqlite', 'postgres']) {
         await c.locator('input[name=invite_by_email]').uncheck();
         await Promise.all([page.waitForURL(/done=campaign_created$/), c.locator('button[type=submit]').click()]);
         assert.ok((await page.locator('#campaigns').innerText()).includes('回访 A 类客户'));
-        await Promise.all([page.waitForURL(/done=campaign_ran$/), page.locator('button.run-campaign').first().click()]);
-        const href = await page.locator('a.campaign-links').first().getAttribute('href');
-        const csv = await (await context.request.get(`${base}${href}`)).text();
+        // Running downloads the run's link list: kefu keeps only hashes of the links.
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.locator('button.run-campaign').first().click(),
+        ]);
+        assert.match(download.suggestedFilename(), /^campaign-\d+-run-1-links\.csv$/);
+        const csv = require('node:fs').readFileSync(await download.path(), 'utf8');
         const lines = csv.trim().split(/\r?\n/);
         assert.equal(lines.length, 2, csv);
         assert.ok(lines[1].includes('王芳'), csv);

@@ -1,4 +1,4 @@
-//! Authentication: Argon2id passwords, login with rate limiting and lockout, database-stored
+//! Authentication: Argon2id passwords, login with rate limits and growing delays, database-stored
 //! sessions (any node serves any request), and API tokens. Secrets are random 32-byte values;
 //! only their SHA-256 is stored, so a database leak gives no live session or token.
 
@@ -64,7 +64,12 @@ pub struct LoginOutcome {
 }
 
 impl App {
-    /// Checks e-mail and password, with a per-address rate limit and a per-account lockout.
+    /// Checks e-mail and password. Attempts are limited per client address per minute; failures
+    /// slow down further attempts per account and address, and per address alone, with growing
+    /// delays answered at once as `RateLimited` — never per account alone, so nobody elsewhere can
+    /// keep the owner out. An unknown account gets the same answers after the same work (a
+    /// password verified against a dummy hash), and the owner of a known one is mailed when its
+    /// sign-ins start being slowed (SECURITY.md).
     pub async fn login(
         &self,
         email: &str,
@@ -74,11 +79,21 @@ impl App {
     ) -> AppResult<LoginOutcome> {
         let now = now_ms();
         let window = now - now.rem_euclid(60_000);
-        let key = format!("login:{}", ip.unwrap_or("unknown"));
-        let hits = self.store.rate_limit_hit(&key, window).await?;
+        let address = ip.unwrap_or("unknown");
+        let hits = self.store.rate_limit_hit(&format!("login:{address}"), window).await?;
         if hits > self.config.login_attempts_per_minute {
             return Err(AppError::RateLimited {
                 retry_after_s: ((window + 60_000 - now) / 1000).max(1) as u64,
+            });
+        }
+        // Keyed by the address as typed (normalised), so unknown accounts are throttled alike.
+        let typed: String = email.trim().to_lowercase().chars().take(320).collect();
+        let pair_key = format!("pair:{typed}|{address}");
+        let address_key = format!("address:{address}");
+        let keys = [pair_key.clone(), address_key.clone()];
+        if let Some(until) = self.store.login_blocked_until(&keys).await?.filter(|u| *u > now) {
+            return Err(AppError::RateLimited {
+                retry_after_s: ((until - now) as u64).div_ceil(1000).max(1),
             });
         }
         let user = match Email::parse(email) {
@@ -89,14 +104,7 @@ impl App {
             },
             Err(_) => None,
         };
-        let Some(user) = user else {
-            verify_password(password, DUMMY_HASH).await;
-            return Err(AppError::BadCredentials);
-        };
-        if let Some(until) = user.locked_until.filter(|u| *u > now) {
-            return Err(AppError::Locked { until_ms: until });
-        }
-        let ok = match user.password_hash.as_deref() {
+        let ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
             Some(h) => verify_password(password, h).await,
             None => {
                 verify_password(password, DUMMY_HASH).await;
@@ -104,13 +112,14 @@ impl App {
             }
         };
         if !ok {
-            let lock = self.config.lockout.lock_until(user.failed_logins + 1, now);
-            self.store.record_login_failure(user.id, lock).await?;
-            return Err(match lock {
-                Some(until_ms) => AppError::Locked { until_ms },
-                None => AppError::BadCredentials,
-            });
+            self.count_login_failure(&pair_key, &address_key, user.as_ref(), ip, now)
+                .await?;
+            return Err(AppError::BadCredentials);
         }
+        let Some(user) = user else {
+            return Err(AppError::BadCredentials);
+        };
+        self.store.clear_login_failures(&pair_key).await?;
         if !self.may_sign_in(&user).await? {
             return Err(AppError::Disabled);
         }
@@ -133,6 +142,50 @@ impl App {
             session_token,
             csrf_secret,
         })
+    }
+
+    /// Counts a failed sign-in under both keys and sets their delays; mails the account's owner
+    /// (at most once an hour) when the first delay starts for an address trying its account.
+    async fn count_login_failure(
+        &self,
+        pair_key: &str,
+        address_key: &str,
+        user: Option<&User>,
+        ip: Option<&str>,
+        now: i64,
+    ) -> AppResult<()> {
+        const FORGET_MS: i64 = 3_600_000;
+        let pair_rule = self.config.login_throttle;
+        let address_rule = pair_rule.scaled(4);
+        let pair = self.store.add_login_failure(pair_key, now, now - FORGET_MS).await?;
+        if let Some(d) = pair_rule.delay_after(pair) {
+            self.store.block_login(pair_key, now + d).await?;
+        }
+        let address = self.store.add_login_failure(address_key, now, now - FORGET_MS).await?;
+        if let Some(d) = address_rule.delay_after(address) {
+            self.store.block_login(address_key, now + d).await?;
+        }
+        let Some(user) = user else {
+            return Ok(());
+        };
+        let failures = self.store.record_login_failure(user.id, None).await?;
+        if pair == pair_rule.free_failures {
+            let hour = now - now.rem_euclid(FORGET_MS);
+            if self
+                .store
+                .rate_limit_hit(&format!("login_alert:{}", user.id), hour)
+                .await?
+                == 1
+            {
+                self.notify(crate::notify::Notice::LoginFailures {
+                    user_id: user.id,
+                    ip: ip.map(str::to_owned),
+                    failures,
+                })
+                .await;
+            }
+        }
+        Ok(())
     }
 
     /// The live session behind a cookie value, sliding its idle expiry (at most once a minute).

@@ -4,13 +4,19 @@
 //! over the last 30 days (see [`kefu_core::commitment`] for how it is counted). A ticket is
 //! measured on its own SLA policy's calendar.
 
+use crate::tickets::fresh_within;
 use crate::{Actor, App, AppError, AppResult, now_ms};
 use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
 use kefu_core::ticket::Kind;
 use kefu_store::Commitment;
+use std::sync::Arc;
 
 /// The window the public page measures.
 pub const WINDOW_DAYS: i64 = 30;
+
+/// How long the public page's figures are kept: an anonymous crowd costs one measurement a
+/// minute, not one scan of 30 days of tickets per request.
+pub const PUBLISHED_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A commitment as a manager writes it.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +64,7 @@ impl App {
             updated_at: now,
         };
         let saved = self.store.save_commitment(&c).await?;
+        self.forget_published().await;
         self.audit(
             actor,
             "commitment.save",
@@ -71,6 +78,7 @@ impl App {
     pub async fn delete_commitment(&self, actor: &Actor, id: i64) -> AppResult<()> {
         actor.require(kefu_core::roles::MANAGERS)?;
         self.store.delete_commitment(id).await?;
+        self.forget_published().await;
         self.audit(
             actor,
             "commitment.delete",
@@ -88,8 +96,20 @@ impl App {
         self.measure(self.store.commitments().await?).await
     }
 
-    /// The published commitments with their attainment over the last 30 days (the public page).
-    pub async fn published_commitments(&self) -> AppResult<Vec<(Commitment, Attainment)>> {
+    /// The published commitments with their attainment over the last 30 days (the public page,
+    /// open to anyone): measured at most once every [`PUBLISHED_TTL`], however many ask, and at
+    /// once after a commitment is saved or deleted.
+    pub async fn published_commitments(&self) -> AppResult<Arc<Vec<(Commitment, Attainment)>>> {
+        if let Some(kept) = fresh_within(&self.published_cache, PUBLISHED_TTL).await {
+            return Ok(kept);
+        }
+        // One measurement for a crowd: the others wait for it, then read it.
+        let mut slot = self.published_cache.write().await;
+        if let Some((at, kept)) = slot.as_ref()
+            && at.elapsed() < PUBLISHED_TTL
+        {
+            return Ok(kept.clone());
+        }
         let published = self
             .store
             .commitments()
@@ -97,7 +117,13 @@ impl App {
             .into_iter()
             .filter(|c| c.published)
             .collect();
-        self.measure(published).await
+        let measured = Arc::new(self.measure(published).await?);
+        *slot = Some((std::time::Instant::now(), measured.clone()));
+        Ok(measured)
+    }
+
+    async fn forget_published(&self) {
+        *self.published_cache.write().await = None;
     }
 
     async fn measure(&self, commitments: Vec<Commitment>) -> AppResult<Vec<(Commitment, Attainment)>> {

@@ -20,8 +20,6 @@ pub enum AppError {
     BadCredentials,
     #[error("the account is disabled")]
     Disabled,
-    #[error("too many failed logins: the account is locked until {until_ms}")]
-    Locked { until_ms: i64 },
     #[error("too many requests; try again in {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
     #[error("{0}")]

@@ -50,6 +50,12 @@ impl JobRegistry {
                     .map_err(|e| e.to_string())
             })
         });
+        r.register(crate::calendars::CHECK_KIND, |app, _job| {
+            Box::pin(async move {
+                app.log_calendar_gaps().await.map_err(|e| e.to_string())?;
+                Ok(())
+            })
+        });
         r.register(MAINTENANCE_KIND, |app, _job| {
             Box::pin(async move { app.maintenance().await })
         });
@@ -108,6 +114,11 @@ pub fn standard_schedule(mail_in: bool) -> Vec<Periodic> {
             name: "maintenance",
             kind: MAINTENANCE_KIND,
             period_ms: 3_600_000,
+        },
+        Periodic {
+            name: "calendar check",
+            kind: crate::calendars::CHECK_KIND,
+            period_ms: 86_400_000,
         },
         Periodic {
             name: "escalations",

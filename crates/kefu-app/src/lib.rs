@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod calendars;
 pub mod categories;
 pub mod columns;
 pub mod commitments;
@@ -40,7 +41,7 @@ pub mod webhooks;
 
 pub use error::{AppError, AppResult};
 
-use kefu_core::account::LockoutRule;
+use kefu_core::account::ThrottleRule;
 use kefu_core::time::Millis;
 use kefu_core::{PasswordPolicy, Role};
 use kefu_store::{Store, User};
@@ -50,7 +51,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct AppConfig {
     pub password_policy: PasswordPolicy,
-    pub lockout: LockoutRule,
+    /// How failed sign-ins slow down, per account and address (the address alone: four times
+    /// the free failures).
+    pub login_throttle: ThrottleRule,
     /// A session ends after this long without a request.
     pub session_idle_ms: i64,
     /// ... and after this long in any case.
@@ -82,7 +85,7 @@ impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             password_policy: PasswordPolicy::default(),
-            lockout: LockoutRule::default(),
+            login_throttle: ThrottleRule::default(),
             session_idle_ms: 8 * 3_600_000,
             session_absolute_ms: 7 * 86_400_000,
             login_attempts_per_minute: 10,
@@ -108,6 +111,8 @@ pub struct App {
     desk_cache: tickets::Kept<tickets::Desk>,
     /// The active webhook endpoints ([`App::emit`]).
     webhook_cache: tickets::Kept<Vec<kefu_store::Webhook>>,
+    /// The public commitments page's figures ([`App::published_commitments`]).
+    published_cache: tickets::Kept<Vec<(kefu_store::Commitment, kefu_core::commitment::Attainment)>>,
     ticket_writer: Arc<std::sync::OnceLock<tickets::TicketWriter>>,
     answer_writer: Arc<std::sync::OnceLock<surveys::AnswerWriter>>,
     /// Survey id → its items and dimensions, fixed when the survey is created.
@@ -124,6 +129,7 @@ impl App {
             sla_cache: Arc::default(),
             desk_cache: Arc::default(),
             webhook_cache: Arc::default(),
+            published_cache: Arc::default(),
             ticket_writer: Arc::default(),
             answer_writer: Arc::default(),
             survey_layouts: Arc::default(),

@@ -88,6 +88,14 @@ pub enum Notice {
     /// A survey campaign's invitation: the link and its plain token.
     #[serde(rename = "survey.invitation")]
     SurveyInvitation { link_id: i64, token: String },
+    /// Sign-ins to a user's account keep failing from an address: kefu slows them down and tells
+    /// the owner.
+    #[serde(rename = "login.failures")]
+    LoginFailures {
+        user_id: i64,
+        ip: Option<String>,
+        failures: u32,
+    },
 }
 
 impl Notice {
@@ -99,6 +107,7 @@ impl Notice {
             Notice::Breach { .. } => "sla.breach",
             Notice::Invitation { .. } => "invitation",
             Notice::SurveyInvitation { .. } => "survey.invitation",
+            Notice::LoginFailures { .. } => "login.failures",
         }
     }
 
@@ -108,7 +117,7 @@ impl Notice {
             | Notice::Reply { ticket_id, .. }
             | Notice::Status { ticket_id, .. }
             | Notice::Breach { ticket_id, .. } => Some(*ticket_id),
-            Notice::Invitation { .. } | Notice::SurveyInvitation { .. } => None,
+            Notice::Invitation { .. } | Notice::SurveyInvitation { .. } | Notice::LoginFailures { .. } => None,
         }
     }
 }
@@ -226,6 +235,25 @@ pub fn compose(notice: &Notice, f: &Facts) -> Composed {
                 None => lines.push(tr.t("mail.invitation_no_link").to_owned()),
             }
             tr.f("mail.invitation_subject", &[("organisation", &organisation)])
+        }
+        // For failed sign-ins the facts carry: `body` the address they came from, `subject` how
+        // many failed.
+        Notice::LoginFailures { .. } => {
+            let from = if f.body.is_empty() {
+                tr.t("mail.login_failures_unknown").to_owned()
+            } else {
+                f.body.clone()
+            };
+            lines.push(tr.f(
+                "mail.login_failures_line",
+                &[
+                    ("organisation", &organisation),
+                    ("failures", &subject),
+                    ("address", &from),
+                ],
+            ));
+            lines.push(tr.t("mail.login_failures_advice").to_owned());
+            tr.f("mail.login_failures_subject", &[("organisation", &organisation)])
         }
         // For a survey invitation the facts carry: `subject` the survey's title, `link` the answer
         // page, `body` the opt-out page, `first_reply_due` the day the link expires.
@@ -392,6 +420,30 @@ impl App {
                     first_reply_due: None,
                     body: String::new(),
                     link: link(crate::links::invitation(token)),
+                    reopen_days: 0,
+                },
+                in_reply_to: None,
+                references: vec![],
+            });
+        }
+        if let Notice::LoginFailures { user_id, ip, failures } = notice {
+            let user = self.store.get_user(*user_id).await?;
+            return Ok(Addressed {
+                to: kefu_core::Email::parse(&user.email).ok().map(|address| MailAddress {
+                    address,
+                    name: Some(user.name.clone()).filter(|n| !n.is_empty()),
+                }),
+                recipient: user.email.clone(),
+                facts: Facts {
+                    lang: user.language.unwrap_or(Language::ZhCn),
+                    organisation,
+                    name: user.name,
+                    reference: None,
+                    kind: None,
+                    subject: failures.to_string(),
+                    first_reply_due: None,
+                    body: ip.clone().unwrap_or_default(),
+                    link: None,
                     reopen_days: 0,
                 },
                 in_reply_to: None,

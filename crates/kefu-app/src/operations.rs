@@ -13,6 +13,9 @@ pub struct Readiness {
     pub database: String,
     /// `current`, the migrations pending or unknown, or why they cannot be read.
     pub schema: String,
+    /// `ok`, or the calendars in use that do not know the next 60 days' holidays (a warning: kefu
+    /// is still ready).
+    pub calendars: String,
 }
 
 impl Readiness {
@@ -43,7 +46,20 @@ impl App {
             Ok(s) => format!("pending {:?}, unknown {:?}", s.pending, s.unknown),
             Err(e) => e.to_string(),
         };
-        Readiness { database, schema }
+        let calendars = if database == "ok" && schema == "current" {
+            match self.calendar_gaps().await {
+                Ok(gaps) if gaps.is_empty() => "ok".to_owned(),
+                Ok(gaps) => gaps.iter().map(|g| g.describe()).collect::<Vec<_>>().join("; "),
+                Err(e) => e.to_string(),
+            }
+        } else {
+            "not checked".to_owned()
+        };
+        Readiness {
+            database,
+            schema,
+            calendars,
+        }
     }
 
     /// The connection pool's size, idle connections and limit.

@@ -199,7 +199,8 @@ impl App {
     /// Rate-limited by address, and the token is checked before the password is hashed: hashing
     /// costs ~19 MiB and tens of milliseconds, which a stranger with made-up tokens must not buy.
     pub async fn accept_invitation(&self, token: &str, password: &str, ip: Option<&str>) -> AppResult<User> {
-        self.public_rate_limit("invitation", ip).await?;
+        self.public_rate_limit(crate::public::PublicAction::Invitation, ip)
+            .await?;
         self.check_invitation(token).await?;
         self.config.password_policy.check(password)?;
         let hash = hash_password(password).await?;

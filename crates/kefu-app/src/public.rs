@@ -18,7 +18,46 @@ pub const PUBLIC_FORM: Actor = Actor::System("public form");
 
 /// Posts allowed per client address per window (new tickets, and replies, counted apart).
 pub const POSTS_PER_WINDOW: u32 = 5;
+/// Survey answers (each page saved counts) and follow-page views allowed per client address per
+/// window: a survey of several pages, or a customer reloading the page, stays far below it; a
+/// robot trying tokens does not.
+pub const READS_PER_WINDOW: u32 = 60;
 pub const WINDOW_MS: i64 = 10 * 60_000;
+
+/// What a client address without an account is counted for, each apart, per [`WINDOW_MS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PublicAction {
+    /// A ticket filed through the public form.
+    Filing,
+    /// A reply through a follow link.
+    FollowReply,
+    /// A look at a follow link's page.
+    FollowView,
+    /// A password set with an invitation.
+    Invitation,
+    /// An answer (or a saved page of one) through a survey link, on the page or the API.
+    SurveyAnswer,
+}
+
+impl PublicAction {
+    fn key(self) -> &'static str {
+        match self {
+            PublicAction::Filing => "public_form",
+            PublicAction::FollowReply => "follow_reply",
+            PublicAction::FollowView => "follow_view",
+            PublicAction::Invitation => "invitation",
+            PublicAction::SurveyAnswer => "survey_answer",
+        }
+    }
+
+    /// How many a client address may do per window.
+    pub fn per_window(self) -> u32 {
+        match self {
+            PublicAction::Filing | PublicAction::FollowReply | PublicAction::Invitation => POSTS_PER_WINDOW,
+            PublicAction::FollowView | PublicAction::SurveyAnswer => READS_PER_WINDOW,
+        }
+    }
+}
 
 /// What the public form sends.
 #[derive(Debug, Clone, Default)]
@@ -59,15 +98,16 @@ pub fn check_pretags(touchpoint: &str, tag: &str) -> Result<(String, Vec<String>
 }
 
 impl App {
-    /// Counts a post from `ip` under `what`; `RateLimited` once over the limit.
-    pub(crate) async fn public_rate_limit(&self, what: &str, ip: Option<&str>) -> AppResult<()> {
+    /// Counts `action` from `ip`; `RateLimited` (with the seconds until the window ends) once the
+    /// address is over the action's budget.
+    pub async fn public_rate_limit(&self, action: PublicAction, ip: Option<&str>) -> AppResult<()> {
         let now = now_ms();
         let window = now - now.rem_euclid(WINDOW_MS);
         let hits = self
             .store
-            .rate_limit_hit(&format!("{what}:{}", ip.unwrap_or("unknown")), window)
+            .rate_limit_hit(&format!("{}:{}", action.key(), ip.unwrap_or("unknown")), window)
             .await?;
-        if hits > POSTS_PER_WINDOW {
+        if hits > action.per_window() {
             return Err(AppError::RateLimited {
                 retry_after_s: ((window + WINDOW_MS - now) / 1000).max(1) as u64,
             });
@@ -78,7 +118,7 @@ impl App {
     /// Files a ticket from the public form. `Ok(None)` when the honeypot was filled: the robot
     /// is told it worked, and nothing is written.
     pub async fn file_public_ticket(&self, input: PublicTicketInput, ip: Option<&str>) -> AppResult<Option<Filed>> {
-        self.public_rate_limit("public_form", ip).await?;
+        self.public_rate_limit(PublicAction::Filing, ip).await?;
         if !input.honeypot.trim().is_empty() {
             return Ok(None);
         }
@@ -172,7 +212,7 @@ impl App {
 
     /// The customer replies through the follow link (rate-limited per address).
     pub async fn reply_followed_ticket(&self, token: &str, body: &str, ip: Option<&str>) -> AppResult<TicketView> {
-        self.public_rate_limit("follow_reply", ip).await?;
+        self.public_rate_limit(PublicAction::FollowReply, ip).await?;
         let (view, _) = self.followed_ticket(token).await?;
         let contact = view.ticket.contact_id;
         let (view, _) = self

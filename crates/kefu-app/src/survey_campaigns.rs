@@ -14,8 +14,8 @@ use kefu_core::{Invalid, Language};
 use kefu_store::{Campaign, CampaignLink, FrameRow, NewCampaign, NewSurveyLink, StaffRow, StoreError, SurveyLink};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::HashSet;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 /// The job that runs due recurring campaigns (hourly).
 pub const CAMPAIGNS_KIND: &str = "surveys.campaigns";
@@ -199,6 +199,9 @@ pub struct CampaignRun {
     pub plan: CampaignPlan,
     pub links: u64,
     pub emailed: u64,
+    /// The run's links with their tokens: the only time they are handed out (docs/surveys.md).
+    #[serde(skip)]
+    pub issued: Vec<CampaignLink>,
 }
 
 /// Someone a campaign can ask: a customer (through a contact) or a staff member.
@@ -568,7 +571,6 @@ impl App {
                     expires_at: now + c.expires_in_days * DAY_MS,
                     now,
                     campaign_id: Some(c.id),
-                    token: Some(token.clone()),
                     user_id: r.user_id,
                 };
                 tokens.push(token);
@@ -577,11 +579,17 @@ impl App {
             .collect();
         let (run, links) = self.store.record_campaign_run(c.id, &rows, now).await?;
         let emailed = self.invite_to_survey(c, &links, &tokens, &sample).await;
+        let by_id: HashMap<i64, &String> = links.iter().map(|l| l.id).zip(&tokens).collect();
+        let mut issued = self.store.campaign_links(c.id, Some(run)).await?;
+        for l in &mut issued {
+            l.token = by_id.get(&l.link.id).map(|t| (*t).clone());
+        }
         Ok(CampaignRun {
             run,
             plan,
             links: links.len() as u64,
             emailed,
+            issued,
         })
     }
 
@@ -608,12 +616,42 @@ impl App {
         n
     }
 
-    /// The links of a campaign (one run, or all) with whom they are for: the list to send by SMS
-    /// or a messaging tool.
+    /// The links of a campaign (one run, or all) with whom they are for and what became of them,
+    /// without tokens: kefu keeps only their hashes.
     pub async fn campaign_links(&self, actor: &Actor, id: i64, run: Option<i64>) -> AppResult<Vec<CampaignLink>> {
         actor.require(kefu_core::roles::MANAGERS)?;
         self.store.get_campaign(id).await?;
         Ok(self.store.campaign_links(id, run).await?)
+    }
+
+    /// The list to send by SMS or a messaging tool, again: each link still open (not answered,
+    /// not opted out, not expired) gets a new token, and the token sent before stops working.
+    pub async fn reissue_campaign_links(
+        &self,
+        actor: &Actor,
+        id: i64,
+        run: Option<i64>,
+    ) -> AppResult<Vec<CampaignLink>> {
+        let mut links = self.campaign_links(actor, id, run).await?;
+        let now = now_ms();
+        let mut hashes = Vec::new();
+        for l in &mut links {
+            let open = l.link.answered_at.is_none() && l.link.opted_out_at.is_none() && l.link.expires_at > now;
+            if open {
+                let token = random_secret();
+                hashes.push((l.link.id, sha256_hex(&token)));
+                l.token = Some(token);
+            }
+        }
+        self.store.reissue_survey_links(&hashes).await?;
+        self.audit(
+            actor,
+            "survey.campaign.links_reissued",
+            id.to_string(),
+            json!({"run": run, "links": hashes.len()}),
+        )
+        .await?;
+        Ok(links)
     }
 
     /// The `surveys.campaigns` job: runs every active monthly or quarterly campaign whose period
@@ -725,7 +763,6 @@ impl App {
                 expires_at: now + c.expires_in_days * DAY_MS,
                 now,
                 campaign_id: Some(c.id),
-                token: Some(token.clone()),
                 user_id: None,
             };
             let (_, links) = self.store.record_campaign_run(c.id, &[link], now).await?;
@@ -755,7 +792,7 @@ pub const LINK_COLUMNS: [&str; 11] = [
 ];
 
 /// A campaign's links as rows of [`LINK_COLUMNS`]: `url` absolute when a public URL is set;
-/// `expires` the local date; links of ticket-resolved campaigns without a kept token have no URL.
+/// `expires` the local date; `url` empty for a link without its token (kefu keeps only hashes: a run or a re-issue hands tokens out).
 pub fn link_rows(links: &[CampaignLink], public_url: Option<&str>, tz: &jiff::tz::TimeZone) -> Vec<Vec<String>> {
     let date = |ms: i64| {
         jiff::Timestamp::from_millisecond(ms)

@@ -168,8 +168,12 @@ async fn scenario(store: Arc<dyn Store>) {
     let asked: HashSet<i64> = links.iter().filter_map(|l| l.link.customer_id).collect();
     assert_eq!(asked, ids[..10].iter().copied().collect(), "each A customer once");
     assert_eq!(app.campaign_links(&cli, c.id, Some(1)).await.unwrap().len(), 4);
-    // The link list has what an SMS tool needs; the language is the contact's.
-    let l = &links[0];
+    // The run hands out its links once, with what an SMS tool needs; the language is the
+    // contact's. kefu keeps no plain token.
+    assert!(links.iter().all(|l| l.token.is_none()), "only hashes are kept");
+    assert_eq!(r1.issued.len(), 4);
+    assert!(r1.issued.iter().all(|l| l.token.is_some() && l.link.run == Some(1)));
+    let l = &r1.issued[0];
     assert!(l.token.is_some() && l.customer_name.as_deref().unwrap().starts_with("客户"));
     assert!(l.email.as_deref().unwrap().ends_with("@example.cn"));
     let english = links.iter().filter(|l| l.link.language == "en").count();
@@ -194,7 +198,7 @@ async fn scenario(store: Arc<dyn Store>) {
     }
     assert!(seen_en);
     // A token from the list answers the survey.
-    let token = links[0].token.clone().unwrap();
+    let token = r1.issued[0].token.clone().unwrap();
     app.answer_survey(
         &token,
         Answers {
@@ -208,9 +212,26 @@ async fn scenario(store: Arc<dyn Store>) {
     .unwrap();
 
     // Another campaign without fatigue: an opted-out customer is never asked again.
-    let token = links[1].token.clone().unwrap();
-    let opted = links[1].link.customer_id.unwrap();
+    let token = r1.issued[1].token.clone().unwrap();
+    let opted = r1.issued[1].link.customer_id.unwrap();
     app.opt_out_survey(&token).await.unwrap();
+
+    // Downloading the list again issues new tokens for the open links only; the old ones stop working.
+    let again = app.reissue_campaign_links(&cli, c.id, Some(1)).await.unwrap();
+    let with_token: Vec<bool> = again.iter().map(|l| l.token.is_some()).collect();
+    assert_eq!(
+        with_token,
+        [false, false, true, true],
+        "answered and opted out keep none"
+    );
+    let old = r1.issued[2].token.clone().unwrap();
+    assert!(
+        app.survey_for_token(&old).await.is_err(),
+        "the old token no longer opens"
+    );
+    let new = again[2].token.clone().unwrap();
+    assert_ne!(new, old);
+    assert!(app.survey_for_token(&new).await.is_ok());
     let all = app
         .create_campaign(
             &cli,
@@ -319,7 +340,11 @@ async fn scenario(store: Arc<dyn Store>) {
         .survey_report(&cli, survey.survey.id, None, None, None)
         .await
         .unwrap();
-    let token = links[0].token.clone().unwrap();
+    // The link went out by mail; the manager's list issues it anew for another channel.
+    let token = app.reissue_campaign_links(&cli, after.id, None).await.unwrap()[0]
+        .token
+        .clone()
+        .unwrap();
     app.answer_survey(
         &token,
         Answers {
@@ -459,7 +484,7 @@ async fn scenario(store: Arc<dyn Store>) {
     assert!(envelope.contains("agent@example.com"), "{envelope}");
     let m = parse_inbound(&raw, &InboundLimits::default()).unwrap();
     assert!(m.text.contains("https://kefu.example/s/"), "{}", m.text);
-    let l = app.campaign_links(&cli, staff.id, None).await.unwrap().remove(0);
+    let l = run.issued.into_iter().next().unwrap();
     assert_eq!(l.customer_name.as_deref(), Some("agent"));
     assert_eq!(l.email.as_deref(), Some("agent@example.com"));
     app.answer_survey(

@@ -539,7 +539,6 @@ async fn expired_unknown_and_opted_out_tokens(app: App) {
             language: "zh-CN".into(),
             expires_at: now - 1,
             campaign_id: None,
-            token: None,
             user_id: None,
             now: now - 10,
         }])

@@ -224,27 +224,43 @@ impl PasswordPolicy {
     }
 }
 
-/// Lockout after repeated failed logins: after `max_failures` consecutive failures the account
-/// is locked for `lock_ms`; a success resets the count.
+/// How failed sign-ins slow down (SECURITY.md): failures are counted per account and client
+/// address, and per address alone, never per account alone (an attacker elsewhere must not keep
+/// the owner out). After `free_failures` failures, every further attempt from there waits a delay
+/// that starts at `first_delay_ms` and doubles with each failure, up to `max_delay_ms`; a 429 with
+/// `Retry-After` says so at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LockoutRule {
-    pub max_failures: u32,
-    pub lock_ms: i64,
+pub struct ThrottleRule {
+    pub free_failures: u32,
+    pub first_delay_ms: i64,
+    pub max_delay_ms: i64,
 }
 
-impl Default for LockoutRule {
+impl Default for ThrottleRule {
     fn default() -> Self {
-        LockoutRule {
-            max_failures: 5,
-            lock_ms: 15 * 60 * 1000,
+        ThrottleRule {
+            free_failures: 5,
+            first_delay_ms: 60_000,
+            max_delay_ms: 15 * 60_000,
         }
     }
 }
 
-impl LockoutRule {
-    /// Given the failures so far (including the one just made), when the account unlocks, if it locks.
-    pub fn lock_until(&self, failures: u32, now_ms: i64) -> Option<i64> {
-        (failures >= self.max_failures).then_some(now_ms + self.lock_ms)
+impl ThrottleRule {
+    /// The wait before the next attempt after `failures` failures (the one just made included),
+    /// or `None` while they are free.
+    pub fn delay_after(&self, failures: u32) -> Option<i64> {
+        let over = failures.checked_sub(self.free_failures)?;
+        let doubled = self.first_delay_ms.saturating_mul(1_i64 << over.min(40));
+        Some(doubled.min(self.max_delay_ms).max(0))
+    }
+
+    /// The same rule for a client address across accounts: `factor` times the free failures.
+    pub fn scaled(self, factor: u32) -> ThrottleRule {
+        ThrottleRule {
+            free_failures: self.free_failures.saturating_mul(factor),
+            ..self
+        }
     }
 }
 
@@ -314,13 +330,19 @@ mod tests {
     }
 
     #[test]
-    fn lockout_after_max_failures() {
-        let r = LockoutRule {
-            max_failures: 3,
-            lock_ms: 1000,
+    fn delays_grow_after_the_free_failures() {
+        let r = ThrottleRule {
+            free_failures: 3,
+            first_delay_ms: 1000,
+            max_delay_ms: 5000,
         };
-        assert_eq!(r.lock_until(2, 10), None);
-        assert_eq!(r.lock_until(3, 10), Some(1010));
+        let delays: Vec<Option<i64>> = (1..=7).map(|f| r.delay_after(f)).collect();
+        assert_eq!(
+            delays,
+            [None, None, Some(1000), Some(2000), Some(4000), Some(5000), Some(5000)]
+        );
+        assert_eq!(r.delay_after(u32::MAX), Some(5000), "no overflow");
+        assert_eq!(r.scaled(4).free_failures, 12);
     }
 
     #[test]

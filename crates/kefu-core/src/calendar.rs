@@ -6,6 +6,7 @@
 //! The file format (TOML; more keys are allowed and ignored):
 //! ```toml
 //! time_zone = "Asia/Shanghai"
+//! years = [2026]                                    # the years whose holidays are listed
 //! holidays = ["2026-10-01"]
 //! workdays = ["2026-09-20"]
 //! workday_hours = ["09:00-12:00", "13:30-18:00"]   # default: Monday's hours
@@ -75,11 +76,16 @@ pub struct BusinessCalendar {
     pub holidays: BTreeSet<Date>,
     pub workdays: BTreeSet<Date>,
     pub workday_hours: Vec<Range>,
+    /// The years whose holidays and make-up days it lists (`years`, else those its dates fall
+    /// in); empty for a calendar that keeps no holidays at all.
+    pub covered_years: BTreeSet<i16>,
 }
 
 #[derive(Deserialize)]
 struct CalendarFile {
     time_zone: String,
+    #[serde(default)]
+    years: Vec<i16>,
     #[serde(default)]
     holidays: Vec<String>,
     #[serde(default)]
@@ -175,14 +181,42 @@ impl BusinessCalendar {
             Some(list) => parse_ranges(list, "workday_hours")?,
             None => week[0].clone(),
         };
+        let holidays = parse_dates(&f.holidays, "holidays")?;
+        let workdays = parse_dates(&f.workdays, "workdays")?;
+        let covered_years = if f.years.is_empty() {
+            holidays.iter().chain(&workdays).map(|d| d.year()).collect()
+        } else {
+            f.years.iter().copied().collect()
+        };
         Ok(BusinessCalendar {
             time_zone,
             time_zone_name: f.time_zone,
             week,
-            holidays: parse_dates(&f.holidays, "holidays")?,
-            workdays: parse_dates(&f.workdays, "workdays")?,
+            holidays,
+            workdays,
             workday_hours,
+            covered_years,
         })
+    }
+
+    /// The first day from `today` through `days` days later that falls in a year whose holidays
+    /// the calendar does not list: from then on it would count that year's holidays as working
+    /// days and its make-up days as rest. `None` when every such year is covered, or when the
+    /// calendar keeps no holidays at all (a plain weekly calendar needs none).
+    pub fn first_uncovered_day(&self, today: Date, days: i32) -> Option<Date> {
+        if self.covered_years.is_empty() {
+            return None;
+        }
+        let end = today.checked_add(jiff::Span::new().days(days)).unwrap_or(Date::MAX);
+        (today.year()..=end.year())
+            .find(|y| !self.covered_years.contains(y))
+            .map(|y| {
+                if y == today.year() {
+                    today
+                } else {
+                    Date::new(y, 1, 1).unwrap_or(today)
+                }
+            })
     }
 
     /// The working ranges of a local date.

@@ -151,7 +151,7 @@ mod tests {
     #[test]
     fn fills_placeholders_once() {
         let t = Tr::new(Language::En);
-        assert!(t.f("login.locked", &[("minutes", &15)]).contains("15"));
+        assert!(t.f("login.rate_limited", &[("seconds", &15)]).contains("15"));
         assert_eq!(fill("{a} and {b} {c}", &[("a", &"{b}"), ("b", &2)]), "{b} and 2 {c}");
     }
 }

@@ -45,6 +45,21 @@ code_enum! {
     }
 }
 
+impl Status {
+    /// `open,pending` as the statuses it names, each once: a list however long (`?status=` of a
+    /// query) asks for at most the five statuses.
+    pub fn parse_list(s: &str) -> Result<Vec<Status>, Invalid> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let status = Status::parse(part)?;
+            if !out.contains(&status) {
+                out.push(status);
+            }
+        }
+        Ok(out)
+    }
+}
+
 code_enum! {
     /// The stored priority, set by an agent, a routing rule or an escalation; it selects the SLA
     /// policy. Ordered from low to urgent; `normal` by default.
@@ -553,6 +568,22 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn status_lists_name_each_status_once() {
+        assert_eq!(
+            Status::parse_list("open, pending,open,,").unwrap(),
+            vec![Status::Open, Status::Pending]
+        );
+        let long = vec!["open"; 10_000].join(",");
+        assert_eq!(
+            Status::parse_list(&long).unwrap(),
+            vec![Status::Open],
+            "bounded by the statuses"
+        );
+        assert!(Status::parse_list("").unwrap().is_empty());
+        assert_eq!(Status::parse_list("open,lost").unwrap_err().errors[0].field, "status");
     }
 
     #[test]

@@ -134,7 +134,16 @@ pub trait RateLimits {
     /// Counts one hit for `key` in the fixed window starting at `window_start`; returns the hits
     /// in that window including this one. Old windows are purged by `purge_rate_limits`.
     async fn rate_limit_hit(&self, key: &str, window_start: Millis) -> StoreResult<u32>;
+    /// Purges rate-limit windows that started before `before`, and failed sign-ins last seen then.
     async fn purge_rate_limits(&self, before: Millis) -> StoreResult<u64>;
+    /// The latest `blocked_until` among these sign-in failure keys, if any.
+    async fn login_blocked_until(&self, keys: &[String]) -> StoreResult<Option<Millis>>;
+    /// Counts a failed sign-in under `key` at `now` (a count last touched before `forget_before`
+    /// starts again at one); returns the failures counted.
+    async fn add_login_failure(&self, key: &str, now: Millis, forget_before: Millis) -> StoreResult<u32>;
+    async fn block_login(&self, key: &str, until: Millis) -> StoreResult<()>;
+    /// Forgets the failures of `key` (a successful sign-in).
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -145,9 +145,8 @@ pub struct NewSurveyLink {
     pub language: String,
     pub expires_at: Millis,
     pub now: Millis,
-    /// Campaign links: the campaign, and the plain token kept for the link list.
+    /// Campaign links: the campaign (the plain token is never kept, only its hash).
     pub campaign_id: Option<i64>,
-    pub token: Option<String>,
     /// Employee surveys: the staff member asked.
     pub user_id: Option<i64>,
 }
@@ -256,6 +255,8 @@ pub struct StaffRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignLink {
     pub link: SurveyLink,
+    /// The plain token, only where the app has just issued it (a run, a re-issue): the store keeps
+    /// its hash alone and always reads `None`.
     pub token: Option<String>,
     pub customer_external_id: Option<String>,
     pub customer_name: Option<String>,
@@ -380,6 +381,9 @@ pub trait Surveys {
     ) -> StoreResult<(i64, Vec<SurveyLink>)>;
     /// The links of a campaign (of one run, or all), oldest first, with whom they are for.
     async fn campaign_links(&self, campaign_id: i64, run: Option<i64>) -> StoreResult<Vec<CampaignLink>>;
+    /// Gives links new token hashes (`(link id, hash)`), in one transaction, those not answered
+    /// yet: the old tokens stop working. Returns how many changed.
+    async fn reissue_survey_links(&self, links: &[(i64, String)]) -> StoreResult<u64>;
     async fn get_survey_link(&self, id: i64) -> StoreResult<SurveyLink>;
     /// Whether a link was made for this ticket already (a resolved ticket is asked once).
     async fn ticket_has_survey_link(&self, ticket_id: i64) -> StoreResult<bool>;

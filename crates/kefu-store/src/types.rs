@@ -270,6 +270,7 @@ pub const TABLES: &[&str] = &[
     "api_tokens",
     "audit_log",
     "rate_limits",
+    "login_failures",
     "jobs",
     "webhooks",
     "webhook_deliveries",

@@ -125,6 +125,7 @@ pub async fn identify(State(state): State<WebState>, mut req: Request, next: Nex
                             session: None,
                             ip,
                             lang: language(req.headers(), None),
+                            calendar_gaps: vec![],
                         },
                         e,
                     );
@@ -133,11 +134,22 @@ pub async fn identify(State(state): State<WebState>, mut req: Request, next: Nex
         }
     }
     let lang = language(req.headers(), user.as_ref());
+    // A page for someone who sets service standards: warn when a calendar runs out.
+    let calendar_gaps = match (&session, &user) {
+        (Some(_), Some(u)) if u.role.is_in(kefu_core::roles::MANAGERS) => {
+            state.app.calendar_gaps().await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "calendar coverage not checked");
+                vec![]
+            })
+        }
+        _ => vec![],
+    };
     req.extensions_mut().insert(Identity {
         user,
         session,
         ip,
         lang,
+        calendar_gaps,
     });
     next.run(req).await
 }
@@ -177,6 +189,7 @@ pub async fn enforce(def: RouteDef, req: Request, next: Next) -> Response {
                 session: None,
                 ip: None,
                 lang: Language::En,
+                calendar_gaps: vec![],
             });
             error_page(&id, AppError::Forbidden)
         }

@@ -20,7 +20,6 @@ pub fn classify(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
         AppError::BadCredentials | AppError::Disabled => (StatusCode::UNAUTHORIZED, "unauthorized"),
-        AppError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, "locked"),
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
         AppError::Refused(_) => (StatusCode::CONFLICT, "refused"),
         AppError::Cycle => (StatusCode::CONFLICT, "cycle"),
@@ -136,6 +135,9 @@ pub fn error_page(id: &Identity, e: AppError) -> Response {
     let message = match &e {
         AppError::NotFound => t.t("error.not_found").to_owned(),
         AppError::Forbidden => t.t("error.forbidden").to_owned(),
+        AppError::RateLimited { retry_after_s } => {
+            t.f("public.rate_limited", &[("minutes", &retry_after_s.div_ceil(60))])
+        }
         AppError::Store(_) => {
             tracing::error!(error = %e, "page failed");
             t.t("error.internal").to_owned()

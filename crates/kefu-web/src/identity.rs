@@ -18,6 +18,9 @@ pub struct Identity {
     pub session: Option<(String, String)>,
     pub ip: Option<String>,
     pub lang: Language,
+    /// For admins and managers on pages: the calendars in use that do not know the coming
+    /// holidays, shown as a banner (kefu_app::calendars).
+    pub calendar_gaps: Vec<kefu_app::calendars::CalendarGap>,
 }
 
 impl Identity {

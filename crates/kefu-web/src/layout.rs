@@ -28,6 +28,8 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     pub flash: Option<&'static str>,
     pub title: String,
+    /// A banner for admins and managers: a calendar in use runs out of holidays soon.
+    pub calendar_warnings: Vec<String>,
 }
 
 impl Chrome {
@@ -73,6 +75,21 @@ impl Chrome {
             nav,
             flash: None,
             title: t.t(title_key).to_owned(),
+            calendar_warnings: id
+                .calendar_gaps
+                .iter()
+                .map(|g| {
+                    t.f(
+                        "calendar.gap_banner",
+                        &[
+                            ("calendar", &g.calendar),
+                            ("through", &g.covered.last().map(i16::to_string).unwrap_or_default()),
+                            ("from", &g.from),
+                            ("year", &g.from.year()),
+                        ],
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -121,6 +138,7 @@ const FLASHES: &[(&str, &str)] = &[
     ("campaign_ran", "flash.campaign_ran"),
     ("campaign_saved", "flash.campaign_saved"),
     ("calendar_saved", "flash.calendar_saved"),
+    ("calendar_imported", "flash.calendar_imported"),
     ("policy_saved", "flash.policy_saved"),
     ("policy_deleted", "flash.policy_deleted"),
     ("rule_added", "flash.rule_added"),

@@ -39,6 +39,10 @@ pub struct WebConfig {
     /// With `trust_forwarded_for`: how many reverse proxies stand before kefu (1: the client is the
     /// rightmost `X-Forwarded-For` entry, the one the proxy appended).
     pub forwarded_hops: u32,
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics` on the main listener (false when `metrics_listen` serves it apart).
+    pub metrics_on_main: bool,
 }
 
 impl Default for WebConfig {
@@ -48,6 +52,8 @@ impl Default for WebConfig {
             body_limit: 1 << 20,
             trust_forwarded_for: false,
             forwarded_hops: 1,
+            metrics_token: None,
+            metrics_on_main: true,
         }
     }
 }
@@ -73,10 +79,19 @@ impl WebState {
 
 /// The whole HTTP surface of kefu.
 pub fn router(app: App, config: WebConfig) -> Router {
+    routers(app, config).0
+}
+
+/// The whole HTTP surface, and a router of `/metrics` alone over the same counters (for
+/// `metrics_listen`: the metrics on an address of their own, e.g. one only the monitoring reaches).
+pub fn routers(app: App, config: WebConfig) -> (Router, Router) {
     let state = WebState {
         app,
         config: Arc::new(config),
         metrics: Arc::new(metrics::Metrics::new()),
     };
-    routes::build(state)
+    let metrics_only = Router::new()
+        .route("/metrics", axum::routing::get(metrics::serve))
+        .with_state(state.clone());
+    (routes::build(state), metrics_only)
 }

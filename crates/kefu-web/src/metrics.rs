@@ -90,6 +90,10 @@ impl Default for Metrics {
 }
 
 pub async fn track(State(state): State<WebState>, req: Request, next: Next) -> Response {
+    // A method kefu does not answer (405) gets no series of its own: labels stay bounded.
+    if !crate::security::KNOWN_METHODS.contains(req.method()) {
+        return next.run(req).await;
+    }
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -115,7 +119,32 @@ pub async fn track(State(state): State<WebState>, req: Request, next: Next) -> R
     res
 }
 
-pub async fn serve(State(state): State<WebState>) -> Response {
+/// `/metrics` on the main listener: absent (404) when `metrics_listen` serves it apart.
+pub async fn serve_main(state: State<WebState>, headers: axum::http::HeaderMap) -> Response {
+    if !state.config.metrics_on_main {
+        return crate::api::not_found().await;
+    }
+    serve(state, headers).await
+}
+
+/// The metrics in the OpenMetrics text format; with `metrics_token` set, only for a request that
+/// carries it as `Authorization: Bearer …` (401 otherwise). docs/operations.md.
+pub async fn serve(State(state): State<WebState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(want) = state.config.metrics_token.as_deref() {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if !kefu_app::auth::constant_time_eq(given.trim().as_bytes(), want.as_bytes()) {
+            return crate::error::problem(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                Some("the metrics need the metrics token (Authorization: Bearer …)".into()),
+                vec![],
+            );
+        }
+    }
     let m = &state.metrics;
     let p = state.app.pool_stats();
     m.pool_size.set(i64::from(p.size));

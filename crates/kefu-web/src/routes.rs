@@ -34,7 +34,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         // Operations
         r(GET,    "/healthz",                                     Public,                   Ops,  get(api::ops::healthz)),
         r(GET,    "/readyz",                                      Public,                   Ops,  get(api::ops::readyz)),
-        r(GET,    "/metrics",                                     Public,                   Ops,  get(metrics::serve)),
+        r(GET,    "/metrics",                                     Public,                   Ops,  get(metrics::serve_main)),
         r(GET,    "/api/openapi.json",                            Public,                   Ops,  get(api::openapi_json)),
         r(GET,    "/assets/{file}",                               Public,                   Ops,  get(assets::serve)),
         // Pages
@@ -80,7 +80,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(POST,   "/surveys/{id}/campaigns",                      Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::create)),
         r(POST,   "/surveys/campaigns/{id}/run",                  Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::run)),
         r(POST,   "/surveys/campaigns/{id}/status",               Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::set_status)),
-        r(GET,    "/surveys/campaigns/{id}/links.csv",            Roles(SURVEY_MANAGERS),   Page, get(pages::campaigns::links)),
+        r(POST,   "/surveys/campaigns/{id}/links.csv",            Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::links)),
         r(POST,   links::FOLLOW,                                  Public,                   Page, post(pages::public::reply)),
         r(GET,    "/qr.svg",                                      Roles(USER_READERS),      Page, get(pages::public::qr_svg)),
         r(GET,    "/tickets",                                     Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::queue)),
@@ -105,6 +105,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(POST,   "/admin/departments/{id}/delete",               Roles(ADMIN),             Page, post(pages::departments::delete)),
         r(GET,    "/admin/service-levels",                        Roles(SURVEY_MANAGERS),   Page, get(pages::service_levels::show)),
         r(POST,   "/admin/service-levels/calendars",              Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::save_calendar)),
+        r(POST,   "/admin/service-levels/calendars/import",       Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::import_calendar)),
         r(POST,   "/admin/service-levels/policies",               Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::create_policy)),
         r(POST,   "/admin/service-levels/policies/{id}",          Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::update_policy)),
         r(POST,   "/admin/service-levels/policies/{id}/delete",   Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::delete_policy)),
@@ -195,6 +196,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(GET,    "/api/v1/campaigns/{id}",                       Roles(SURVEY_MANAGERS),   Api,  get(api::campaigns::get)),
         r(POST,   "/api/v1/campaigns/{id}/run",                   Roles(SURVEY_MANAGERS),   Api,  post(api::campaigns::run)),
         r(GET,    "/api/v1/campaigns/{id}/links",                 Roles(SURVEY_MANAGERS),   Api,  get(api::campaigns::links)),
+        r(POST,   "/api/v1/campaigns/{id}/links",                 Roles(SURVEY_MANAGERS),   Api,  post(api::campaigns::reissue_links)),
         r(GET,    "/api/v1/survey-answers/{token}",               Public,                   Api,  get(api::surveys::asked)),
         r(POST,   "/api/v1/survey-answers/{token}",               Public,                   Api,  post(api::surveys::answer)),
         r(GET,    "/api/v1/surveys/{id}/report",                  Roles(SURVEY_MANAGERS),   Api,  get(api::surveys::report)),
@@ -244,6 +246,7 @@ pub(crate) fn build(state: WebState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), csrf::verify))
         .layer(middleware::from_fn_with_state(state.clone(), auth::identify))
         .layer(middleware::from_fn(security::detach_writes))
+        .layer(middleware::from_fn(security::known_methods))
         .layer(middleware::from_fn(security::headers))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))

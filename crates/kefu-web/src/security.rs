@@ -11,6 +11,30 @@ use axum::response::IntoResponse;
 
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The methods kefu answers; any other (TRACE, CONNECT, made-up ones) is 405 before it reaches
+/// the CSRF check or a route, and adds no series to the metrics.
+pub const KNOWN_METHODS: [Method; 7] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
+
+pub async fn known_methods(req: Request, next: Next) -> axum::response::Response {
+    if KNOWN_METHODS.contains(req.method()) {
+        return next.run(req).await;
+    }
+    let mut res = crate::api::method_not_allowed(req.uri().clone()).await;
+    res.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    res
+}
+
 pub async fn headers(req: Request, next: Next) -> axum::response::Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();

@@ -38,6 +38,8 @@ on_both_databases!(
     webhook_events_come_from_every_entry_point,
     full_width_input_is_found_by_its_ascii_form,
     customers_see_a_customer_facing_view,
+    public_links_are_rate_limited,
+    calendar_gaps_warn_until_the_year_is_imported,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -542,10 +544,13 @@ async fn login_logout_and_lockout(h: &Harness) {
     let (res, _) = h.get_page("/", &s_cookie).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the session ended in the database");
 
-    // Lockout after five failures; even the right password is refused while locked.
+    // Five failures from one address slow that address down for the account: even the right
+    // password waits, told at once by a 429 with Retry-After, on the page as in the answer.
     for _ in 0..5 {
-        h.post_form("/login", &cookie, login("technician@example.com", "wrong wrong wrong"))
+        let (res, _) = h
+            .post_form("/login", &cookie, login("technician@example.com", "wrong wrong wrong"))
             .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     let (res, body) = h
         .post_form(
@@ -555,14 +560,22 @@ async fn login_logout_and_lockout(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    assert!(body.contains("role=\"alert\""), "{body}");
+    // …and nothing more: the account is not locked, so its owner signs in from elsewhere.
+    let technician = h.app.store().get_user(h.user(Role::Technician).id).await.unwrap();
+    assert!(technician.locked_until.is_none());
     assert!(
         h.app
-            .store()
-            .get_user(h.user(Role::Technician).id)
+            .login(
+                "technician@example.com",
+                "correct horse battery",
+                Some("203.0.113.7"),
+                None
+            )
             .await
-            .unwrap()
-            .locked_until
-            .is_some()
+            .is_ok(),
+        "the owner, elsewhere"
     );
 
     // A disabled user cannot log in.
@@ -849,10 +862,16 @@ async fn logins_with_forwarded_for(trust: bool, xff: impl Fn(u32) -> String) -> 
             body_limit: 65536,
             trust_forwarded_for: trust,
             forwarded_hops: 1,
+            ..Default::default()
         },
     );
     let pre = "p".repeat(40);
     let mut statuses = vec![];
+    // The limit counts per clock minute: start early in one, so that the five fall in it.
+    let into_minute = kefu_app::now_ms().rem_euclid(60_000);
+    if into_minute > 50_000 {
+        tokio::time::sleep(std::time::Duration::from_millis((60_050 - into_minute) as u64)).await;
+    }
     for i in 0..5 {
         let req = axum::http::Request::post("/login")
             .header(header::COOKIE, format!("kefu_csrf={pre}"))
@@ -2951,6 +2970,31 @@ async fn commitments_api_and_page(h: &Harness) {
         "unpublished promises stay hidden"
     );
     assert!(page.contains("%"), "{page}");
+    assert!(page.contains("(n = 1)"), "{page}");
+    // Issue 14, item 8: the public page is measured at most once a minute, not per request…
+    let (res, _) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{}/messages", ids[1]),
+            Some(&agent),
+            Some(r#"{"kind":"reply","body":"已安排"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (_, page) = h.get_page("/commitments", "").await;
+    assert!(page.contains("(n = 1)"), "the kept figures: {page}");
+    // …and at once after a manager changes a commitment.
+    let (res, text) = h
+        .api(
+            "PUT",
+            &format!("/api/v1/commitments/{id}"),
+            Some(&manager),
+            Some(promise),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{text}");
+    let (_, page) = h.get_page("/commitments", "").await;
+    assert!(page.contains("(n = 2)"), "measured again: {page}");
     let (res, _) = h
         .api("DELETE", &format!("/api/v1/commitments/{id}"), Some(&manager), None)
         .await;
@@ -3352,13 +3396,34 @@ async fn surveys_api(h: &Harness) {
     assert_eq!(ran["run"], 1);
     let n = ran["links"].as_u64().unwrap();
     assert!(n >= 1);
+    // The run hands its links out once; the list read later has no URLs (kefu keeps hashes).
+    assert_eq!(ran["items"].as_array().unwrap().len() as u64, n, "{out}");
+    let first_url = ran["items"][0]["url"].as_str().unwrap().to_owned();
+    assert!(first_url.starts_with("/s/"), "{out}");
     let (res, out) = h
         .api("GET", &format!("/api/v1/campaigns/{cid}/links"), Some(&t), None)
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{out}");
     let l: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(l["items"].as_array().unwrap().len() as u64, n);
-    assert!(l["items"][0]["url"].as_str().unwrap().starts_with("/s/"));
+    assert_eq!(l["items"][0]["url"].as_str(), Some(""), "{out}");
+    // Issued again: a new URL, and the one handed out before no longer opens.
+    let (res, out) = h
+        .api("POST", &format!("/api/v1/campaigns/{cid}/links"), Some(&t), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
+    let new_url = json(&out)["items"][0]["url"].as_str().unwrap().to_owned();
+    assert!(new_url.starts_with("/s/") && new_url != first_url, "{out}");
+    let old_token = first_url.trim_start_matches("/s/");
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/survey-answers/{old_token}"), None, None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "the old link stopped working");
+    let new_token = new_url.trim_start_matches("/s/");
+    let (res, out) = h
+        .api("GET", &format!("/api/v1/survey-answers/{new_token}"), None, None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{out}");
     let (res, out) = h
         .api(
             "GET",
@@ -3659,7 +3724,6 @@ async fn survey_answer_page_and_report(h: &Harness) {
             language: "en".into(),
             expires_at: now - 1,
             campaign_id: None,
-            token: None,
             user_id: None,
             now: now - 10,
         }])
@@ -3824,20 +3888,36 @@ async fn survey_answer_page_and_report(h: &Harness) {
         "escaped"
     );
     let cid = h.app.store().list_campaigns(Some(new_id)).await.unwrap()[0].id;
-    let (res, _) = h
+    let (res, run_csv) = h
         .post_form(
             &format!("/surveys/campaigns/{cid}/run"),
             &session,
             format!("csrf={csrf}"),
         )
         .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.status(), StatusCode::OK, "the run answers with its link list");
+    assert_eq!(run_csv.lines().count(), 3, "{run_csv}");
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     let (res, csv) = h
-        .get_page(&format!("/surveys/campaigns/{cid}/links.csv"), &session)
+        .post_form(
+            &format!("/surveys/campaigns/{cid}/links.csv"),
+            &session,
+            format!("csrf={csrf}"),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(csv.lines().count(), 3, "a header and two links: {csv}");
     assert!(csv.contains("回访客户") && csv.contains(",/s/"), "{csv}");
+    let urls = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(7).unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        urls(&csv).iter().zip(urls(&run_csv)).all(|(a, b)| *a != b),
+        "issued again: new links ({csv} vs {run_csv})"
+    );
     let (res, _) = h
         .post_form(
             &format!("/surveys/campaigns/{cid}/status"),
@@ -4832,4 +4912,208 @@ async fn tokens_in_paths_stay_out_of_the_logs() {
     assert!(logs.contains("route=/follow/{token}"), "{logs}");
     assert!(!logs.contains(secret), "a token reached the logs:\n{logs}");
     h.finish().await;
+}
+
+/// Issue 14, item 8: survey answers (page and API) and the follow page are counted per client
+/// address; past the budget they answer 429 with `Retry-After`, before any token is looked up.
+async fn public_links_are_rate_limited(h: &Harness) {
+    let budget = kefu_app::public::READS_PER_WINDOW;
+    for i in 0..budget {
+        let (res, text) = h
+            .api(
+                "POST",
+                &format!("/api/v1/survey-answers/made-up-{i}"),
+                None,
+                Some(r#"{"answers":{"score":5},"final":true}"#),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{i}: {text}");
+    }
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/survey-answers/made-up-last",
+            None,
+            Some(r#"{"answers":{"score":5},"final":true}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{text}");
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    // The answer page counts with the API: the same address is over its budget there too.
+    let (res, page) = h
+        .send(
+            axum::http::Request::post("/s/made-up-page")
+                .header(header::COOKIE, format!("kefu_csrf={}", "p".repeat(40)))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(format!(
+                    "csrf={}&score=5&final=1",
+                    "p".repeat(40)
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+
+    for i in 0..budget {
+        let (res, _) = h.get_page(&format!("/follow/made-up-{i}"), "").await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{i}");
+    }
+    let (res, page) = h.get_page("/follow/made-up-last", "").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    assert!(
+        page.contains("分钟") || page.contains("minute"),
+        "the page says when to come back: {page}"
+    );
+}
+
+/// Issue 14, item 8: a method kefu does not answer is 405 (not a CSRF 403), on pages and in the
+/// API, and leaves no series in the metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_methods_answer_405_and_add_no_metrics() {
+    let h = common::sqlite().await;
+    for (method, path) in [
+        ("TRACE", "/tickets"),
+        ("TRACE", "/api/v1/tickets"),
+        ("FROBNICATE", "/api/v1/tickets"),
+        ("CONNECT", "/login"),
+    ] {
+        let (res, text) = h
+            .send(
+                axum::http::Request::builder()
+                    .method(axum::http::Method::from_bytes(method.as_bytes()).unwrap())
+                    .uri(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}: {text}");
+        assert!(res.headers().contains_key(header::ALLOW), "{method} {path}");
+        if path.starts_with("/api/") {
+            assert_eq!(res.headers()[header::CONTENT_TYPE], "application/problem+json");
+        }
+    }
+    let (res, metrics) = h.get_page("/metrics", "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        !metrics.contains("TRACE") && !metrics.contains("FROBNICATE") && !metrics.contains("CONNECT"),
+        "{metrics}"
+    );
+    h.finish().await;
+}
+
+/// Issue 14, item 8: `/metrics` can be closed by a token, or moved to a listener of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_be_closed() {
+    use tower::ServiceExt;
+    let h = common::sqlite().await;
+    let get = |auth: Option<&str>| {
+        let mut r = axum::http::Request::get("/metrics");
+        if let Some(a) = auth {
+            r = r.header(header::AUTHORIZATION, a);
+        }
+        r.body(axum::body::Body::empty()).unwrap()
+    };
+    let (main, apart) = kefu_web::routers(
+        h.app.clone(),
+        kefu_web::WebConfig {
+            metrics_token: Some("m-0123456789".into()),
+            ..Default::default()
+        },
+    );
+    let res = main.clone().oneshot(get(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = main.clone().oneshot(get(Some("Bearer wrong"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = main.clone().oneshot(get(Some("Bearer m-0123456789"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = apart.clone().oneshot(get(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the token holds apart too");
+
+    let (main, apart) = kefu_web::routers(
+        h.app.clone(),
+        kefu_web::WebConfig {
+            metrics_on_main: false,
+            ..Default::default()
+        },
+    );
+    let res = main.oneshot(get(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "moved off the main listener");
+    let res = apart.oneshot(get(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    h.finish().await;
+}
+
+/// Issue 14, item 19: a calendar in use that does not know the next 60 days' holidays is shown to
+/// admins and managers as a banner and in `/readyz`; importing the missing years on the
+/// service-levels page (a holiday-cn file) puts it right.
+async fn calendar_gaps_warn_until_the_year_is_imported(h: &Harness) {
+    // The default calendar, reduced to 2020's holidays: it runs out whatever today is.
+    let old = "time_zone = \"Asia/Shanghai\"\nholidays = [\"2020-10-01\"]\n[week]\nmon = [\"09:00-18:00\"]\n\
+        tue = [\"09:00-18:00\"]\nwed = [\"09:00-18:00\"]\nthu = [\"09:00-18:00\"]\nfri = [\"09:00-18:00\"]\n";
+    h.app
+        .save_calendar(&kefu_app::Actor::Cli, "china-2026", old)
+        .await
+        .unwrap();
+    let (manager, csrf) = h.session(Role::Manager).await;
+    let (agent, _) = h.session(Role::Agent).await;
+    let (_, page) = h.get_page("/", &manager).await;
+    assert!(page.contains("class=\"warn calendar-warning\""), "{page}");
+    assert!(page.contains("china-2026"), "{page}");
+    let (_, page) = h.get_page("/", &agent).await;
+    assert!(!page.contains("calendar-warning"), "agents set no standards");
+    let (res, text) = h.get_page("/readyz", "").await;
+    assert_eq!(res.status(), StatusCode::OK, "a warning, still ready: {text}");
+    assert!(
+        json(&text)["calendars"].as_str().unwrap().contains("china-2026"),
+        "{text}"
+    );
+
+    // Import the years the next 60 days fall in, from the page.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    let later = today.checked_add(jiff::Span::new().days(60)).unwrap();
+    let mut years = vec![today.year()];
+    if later.year() != today.year() {
+        years.push(later.year());
+    }
+    let post = |file: String| {
+        let b = "----kefu-calendar-boundary";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"calendar\"\r\n\r\nchina-2026\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"holidays.json\"\r\n\
+             Content-Type: application/json\r\n\r\n{file}\r\n--{b}--\r\n"
+        );
+        axum::http::Request::post("/admin/service-levels/calendars/import")
+            .header(header::COOKIE, &manager)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    let file = |y: i16| {
+        format!(
+            r#"{{"year": {y}, "days": [{{"name": "元旦", "date": "{y}-01-01", "isOffDay": true}},
+            {{"name": "调休", "date": "{y}-10-10", "isOffDay": false}}]}}"#
+        )
+    };
+    // A file with a day outside its year is refused on the page, naming it; nothing changes.
+    let (res, page) = h.send(post(file(2031).replace("2031-10-10", "2032-10-10"))).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    assert!(page.contains("2032-10-10"), "{page}");
+    assert!(!h.app.calendar_gaps().await.unwrap().is_empty());
+    for y in years {
+        let (res, page) = h.send(post(file(y))).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{page}");
+    }
+    let (_, page) = h.get_page("/", &manager).await;
+    assert!(!page.contains("calendar-warning"), "{page}");
+    let (_, text) = h.get_page("/readyz", "").await;
+    assert_eq!(json(&text)["calendars"].as_str(), Some("ok"), "{text}");
+    let (_, page) = h.get_page("/admin/service-levels", &manager).await;
+    assert!(page.contains("id=\"calendar-import-form\""), "{page}");
+    assert!(page.contains("2020-10-01"), "the other years stay: {page}");
 }

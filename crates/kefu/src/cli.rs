@@ -62,6 +62,9 @@ pub(crate) enum Command {
     /// Service-level tools
     #[command(subcommand)]
     Sla(SlaCommand),
+    /// Business calendars: import a year's holidays (see docs/calendars.md)
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Import customers or purchases from a CSV file (UTF-8 or GB18030; see docs/import.md)
     Import {
         #[arg(value_enum)]
@@ -196,6 +199,15 @@ pub(crate) enum SlaCommand {
         #[arg(long, allow_negative_numbers = true)]
         minutes: i64,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CalendarCommand {
+    /// Import one year's public holidays and make-up working days into the calendar NAME, from a
+    /// holiday-cn JSON file or an iCalendar (.ics) file; the year replaces what NAME listed for it
+    Import { name: String, file: PathBuf },
+    /// List the calendars in use that do not know the next 60 days' holidays (exit status 1 when any)
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -340,9 +352,17 @@ pub(crate) enum CampaignCommand {
     List { survey: Option<String> },
     /// Show who a run would ask now: the frame, the exclusions, the sample size
     Plan { id: i64 },
-    /// Run a campaign now: draw the sample, make the links, send the invitations
-    Run { id: i64 },
-    /// Write a campaign's links (one run's, or all) as CSV (default) or xlsx (--format)
+    /// Run a campaign now: draw the sample, make the links, send the invitations. With -o, writes
+    /// the run's link list (CSV, or xlsx with --format): kefu keeps only hashes of the links, so
+    /// this is the one time they are handed out
+    Run {
+        id: i64,
+        /// Where to write the run's link list
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Issue a campaign's open links (one run's, or all) again and write them as CSV (default) or
+    /// xlsx (--format): each gets a new token, and the link sent before stops working
     Links {
         id: i64,
         #[arg(long)]

@@ -19,7 +19,9 @@ pub struct Config {
     pub password_min_chars: usize,
     pub session_idle_minutes: i64,
     pub login_attempts_per_minute: u32,
+    /// Failed sign-ins from one address to one account before each further attempt waits.
     pub login_max_failures: u32,
+    /// The longest such wait, in minutes (it starts at one and doubles).
     pub lockout_minutes: i64,
     /// Run the job worker in `serve` (turn off on nodes that only serve requests).
     pub worker: bool,
@@ -39,6 +41,10 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// With `trust_forwarded_for`: how many proxies stand before kefu (default 1).
     pub forwarded_hops: u32,
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`.
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics` on this address alone (e.g. `127.0.0.1:9090`), not on `listen`.
+    pub metrics_listen: Option<String>,
     /// The largest message `kefu mail ingest` takes, in bytes (default 25 MiB).
     pub mail_max_message_bytes: u64,
     /// Mail out: `smtp://user:password@host:587?tls=starttls` (also `tls=tls`, `tls=none`, `timeout=30`);
@@ -80,6 +86,8 @@ impl Default for Config {
             webhook_allow_private: false,
             trust_forwarded_for: false,
             forwarded_hops: 1,
+            metrics_token: None,
+            metrics_listen: None,
             mail_max_message_bytes: 25 << 20,
             smtp_url: None,
             mail_from: None,
@@ -209,9 +217,10 @@ impl Config {
             password_policy: kefu_core::PasswordPolicy {
                 min_chars: self.password_min_chars,
             },
-            lockout: kefu_core::account::LockoutRule {
-                max_failures: self.login_max_failures,
-                lock_ms: self.lockout_minutes * 60_000,
+            login_throttle: kefu_core::account::ThrottleRule {
+                free_failures: self.login_max_failures,
+                first_delay_ms: 60_000,
+                max_delay_ms: self.lockout_minutes.max(1) * 60_000,
             },
             session_idle_ms: self.session_idle_minutes * 60_000,
             login_attempts_per_minute: self.login_attempts_per_minute,

@@ -954,10 +954,27 @@ fn survey_commands(db: &str) {
     ));
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
     assert_eq!(book.worksheet_range("links").unwrap().rows().count(), 4);
+    // Each download issues the open links again: kefu keeps no plain token to hand out twice.
+    let again = ok(&kefu(db, &["survey", "campaign", "links", "1"]));
+    let url = |line: &str| line.split(',').nth(7).unwrap().to_owned();
+    assert!(url(again.lines().nth(1).unwrap()).starts_with("/s/"), "{again}");
+    assert_ne!(
+        url(again.lines().nth(1).unwrap()),
+        url(lines[1]),
+        "a new token each time"
+    );
     let e = err(&kefu(db, &["survey", "campaign", "run", "999"]));
     assert!(e.contains("no campaign 999"), "{e}");
     let list = ok(&kefu(db, &["survey", "campaign", "list", "q4-2026"]));
     assert!(list.contains("1 runs") && list.contains("回访"), "{list}");
+    // A run writes its own list with -o.
+    let run_list = dir.path().join("run2.csv");
+    ok(&kefu(
+        db,
+        &["survey", "campaign", "run", "1", "-o", run_list.to_str().unwrap()],
+    ));
+    let written = std::fs::read_to_string(&run_list).unwrap();
+    assert!(written.starts_with("\u{feff}run,customer_external_id"), "{written}");
 
     let out = ok(&kefu(db, &["survey", "rebuild-stats", "q4-2026"]));
     assert!(out.contains("from 12 answers"), "{out}");
@@ -981,4 +998,142 @@ fn survey_commands_on_postgres() {
     let (url, name) = rt.block_on(kefu_store_postgres::testing::create_database());
     survey_commands(&url);
     rt.block_on(kefu_store_postgres::testing::drop_database(&name));
+}
+
+/// A free port on the loopback address (bound, then let go for kefu to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `GET path` over plain HTTP/1.0: the status code and the body, or `None` while nothing listens.
+fn http_get(port: u16, path: &str, auth: Option<&str>) -> Option<(u16, String)> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let auth = auth.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}\r\n").ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.split(' ').nth(1)?.parse().ok()?;
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+/// `kefu serve` with `metrics_listen` and `metrics_token` set (as the environment sets them): the
+/// metrics move to their own address behind the token, and the main listener answers 404 there.
+#[test]
+fn serve_moves_metrics_to_their_own_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    let (main, apart) = (free_port(), free_port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kefu"))
+        .args([
+            "serve",
+            "--no-worker",
+            "--no-scheduler",
+            "--listen",
+            &format!("127.0.0.1:{main}"),
+        ])
+        .arg("--database-url")
+        .arg(&db)
+        .env_remove("KEFU_DATABASE_URL")
+        .env("KEFU_METRICS_LISTEN", format!("127.0.0.1:{apart}"))
+        .env("KEFU_METRICS_TOKEN", "m-0123456789")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut up = None;
+    for _ in 0..300 {
+        up = http_get(main, "/healthz", None);
+        if up.is_some() && http_get(apart, "/metrics", None).is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let results = (
+        up.map(|(s, _)| s),
+        http_get(main, "/metrics", None).map(|(s, _)| s),
+        http_get(apart, "/metrics", None).map(|(s, _)| s),
+        http_get(apart, "/metrics", Some("Bearer m-0123456789")),
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(results.0, Some(200), "kefu serve came up");
+    assert_eq!(results.1, Some(404), "no metrics on the main listener");
+    assert_eq!(results.2, Some(401), "the token is asked for");
+    let (status, body) = results.3.unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("# EOF"), "{body}");
+}
+
+/// A holiday-cn file for `year`: New Year's Day and National Day off, a make-up Saturday worked.
+fn holiday_cn(year: i16) -> String {
+    format!(
+        r#"{{"year": {year}, "papers": [], "days": [
+            {{"name": "元旦", "date": "{year}-01-01", "isOffDay": true}},
+            {{"name": "国庆节", "date": "{year}-10-01", "isOffDay": true}},
+            {{"name": "国庆节", "date": "{year}-10-10", "isOffDay": false}}]}}"#
+    )
+}
+
+/// Issue 14, item 19: `kefu calendar import` merges a year into a calendar, checked whole (a bad
+/// file names its day and changes nothing), and `kefu calendar check` passes once the calendar
+/// in use knows the next 60 days.
+#[test]
+fn calendar_import_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    // The years the next 60 days fall in, in the shipped calendar's zone.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap())
+        .date();
+    let later = today.checked_add(jiff::Span::new().days(60)).unwrap();
+    let mut years = vec![today.year()];
+    if later.year() != today.year() {
+        years.push(later.year());
+    }
+    for y in &years {
+        let f = dir.path().join(format!("{y}.json"));
+        std::fs::write(&f, holiday_cn(*y)).unwrap();
+        let out = ok(&kefu(&db, &["calendar", "import", "china-2026", f.to_str().unwrap()]));
+        assert!(
+            out.starts_with(&format!(
+                "{y}: 2 holidays and 1 make-up working days merged into calendar \"china-2026\""
+            )),
+            "{out}"
+        );
+    }
+    let out = ok(&kefu(&db, &["calendar", "check"]));
+    assert!(out.contains("knows the holidays of the next 60 days"), "{out}");
+
+    // A day outside the file's year, or a day both off and on: refused, naming it; nothing changes.
+    let before = ok(&kefu(&db, &["--format", "json", "calendar", "check"]));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, holiday_cn(2031).replace("2031-10-10", "2032-10-10")).unwrap();
+    let e = err(&kefu(&db, &["calendar", "import", "china-2026", bad.to_str().unwrap()]));
+    assert!(e.contains("bad.json") && e.contains("2032-10-10 is not in 2031"), "{e}");
+    std::fs::write(&bad, holiday_cn(2031).replace("2031-10-10", "2031-10-01")).unwrap();
+    let e = err(&kefu(&db, &["calendar", "import", "china-2026", bad.to_str().unwrap()]));
+    assert!(e.contains("2031-10-01 is listed both"), "{e}");
+    std::fs::write(&bad, holiday_cn(2031)).unwrap();
+    let e = err(&kefu(&db, &["calendar", "import", "nowhere", bad.to_str().unwrap()]));
+    assert!(e.contains("no calendar named \"nowhere\""), "{e}");
+    assert_eq!(ok(&kefu(&db, &["--format", "json", "calendar", "check"])), before);
+    let ics = dir.path().join("y.ics");
+    std::fs::write(
+        &ics,
+        "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20310101\r\nDTEND;VALUE=DATE:20310103\r\n\
+         SUMMARY:元旦\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let out = ok(&kefu(&db, &["calendar", "import", "china-2026", ics.to_str().unwrap()]));
+    assert!(out.starts_with("2031: 2 holidays and 0 make-up working days"), "{out}");
 }

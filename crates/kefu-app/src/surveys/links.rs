@@ -106,7 +106,6 @@ impl App {
                 expires_at,
                 now,
                 campaign_id: None,
-                token: None,
                 user_id: None,
             });
             tokens.push(token);

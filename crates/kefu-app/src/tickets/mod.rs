@@ -29,7 +29,7 @@ mod setup;
 
 pub(crate) use index::ticket_terms;
 pub use setup::SlaSetup;
-pub(crate) use setup::{Desk, Kept, fresh};
+pub(crate) use setup::{Desk, Kept, fresh, fresh_within};
 
 /// Most tickets written in one transaction.
 const BATCH: usize = 64;
@@ -162,10 +162,16 @@ impl App {
         }
         let policies = self.store.sla_policies().await?;
         let mut calendars = HashMap::new();
+        let mut calendar_names = HashMap::new();
         for c in self.store.calendars().await? {
             calendars.insert(c.id, Arc::new(BusinessCalendar::from_toml(&c.toml)?));
+            calendar_names.insert(c.id, c.name);
         }
-        let setup = Arc::new(SlaSetup { policies, calendars });
+        let setup = Arc::new(SlaSetup {
+            policies,
+            calendars,
+            calendar_names,
+        });
         *self.sla_cache.write().await = Some((std::time::Instant::now(), setup.clone()));
         Ok(setup)
     }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct SlaSetup {
     pub policies: Vec<SlaPolicy>,
     pub calendars: HashMap<i64, Arc<BusinessCalendar>>,
+    /// Each calendar's name.
+    pub calendar_names: HashMap<i64, String>,
 }
 
 /// How long the SLA setup and the [`Desk`] are kept before they are read again: an edit on this
@@ -33,10 +35,15 @@ pub(crate) struct Desk {
 /// A value kept for [`DESK_TTL`].
 pub(crate) type Kept<T> = Arc<tokio::sync::RwLock<Option<(std::time::Instant, Arc<T>)>>>;
 
-/// The kept value while it is fresh.
+/// The kept value while it is fresh (younger than [`DESK_TTL`]).
 pub(crate) async fn fresh<T>(kept: &Kept<T>) -> Option<Arc<T>> {
+    fresh_within(kept, DESK_TTL).await
+}
+
+/// The kept value while it is younger than `ttl`.
+pub(crate) async fn fresh_within<T>(kept: &Kept<T>, ttl: std::time::Duration) -> Option<Arc<T>> {
     match kept.read().await.as_ref() {
-        Some((at, v)) if at.elapsed() < DESK_TTL => Some(v.clone()),
+        Some((at, v)) if at.elapsed() < ttl => Some(v.clone()),
         _ => None,
     }
 }

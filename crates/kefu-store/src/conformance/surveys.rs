@@ -23,7 +23,6 @@ pub(super) fn link(survey_id: i64, token_hash: &str, customer_id: Option<i64>, e
         expires_at,
         now: T0,
         campaign_id: None,
-        token: None,
         user_id: None,
     }
 }
@@ -342,7 +341,6 @@ pub async fn survey_story_campaign_runs(s: DynStore) {
     assert!(s.list_campaigns(Some(survey.id + 1000)).await.unwrap().is_empty());
     let run_link = |customer: i64, hash: &str| NewSurveyLink {
         campaign_id: Some(campaign.id),
-        token: Some(format!("token-{hash}")),
         ..link(survey.id, hash, Some(customer), T0 + 14 * DAY)
     };
     let (run, links) = s
@@ -369,10 +367,19 @@ pub async fn survey_story_campaign_runs(s: DynStore) {
         .collect();
     assert_eq!(
         listed,
-        vec![
-            (Some("token-c-1".into()), Some("甲店".into())),
-            (Some("token-c-2".into()), Some("乙店".into()))
-        ]
+        vec![(None, Some("甲店".into())), (None, Some("乙店".into()))],
+        "no plain token is kept"
+    );
+    // A re-issue changes the hash of an open link: the old one no longer finds it.
+    let reissued = s
+        .reissue_survey_links(&[(first_run[0].link.id, "c-1-new".into())])
+        .await
+        .unwrap();
+    assert_eq!(reissued, 1);
+    assert!(matches!(s.survey_link_by_token("c-1").await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.survey_link_by_token("c-1-new").await.unwrap().id,
+        first_run[0].link.id
     );
     assert_eq!(s.campaign_links(campaign.id, None).await.unwrap().len(), 3);
     let missing = s.record_campaign_run(campaign.id + 1000, &[], T0).await;

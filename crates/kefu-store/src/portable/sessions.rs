@@ -196,6 +196,54 @@ impl kefu_store::RateLimits for DbStore {
             .bind(before)
             .run(self.writer())
             .await?;
-        Ok(r)
+        let f = sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1")
+            .bind(before)
+            .run(self.writer())
+            .await?;
+        Ok(r + f)
+    }
+    #[tracing::instrument(skip_all, fields(keys = keys.len()))]
+    async fn login_blocked_until(&self, keys: &[String]) -> kefu_store::StoreResult<Option<i64>> {
+        let mut latest = None;
+        for key in keys {
+            let until: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT blocked_until FROM login_failures WHERE key = $1")
+                    .bind(key)
+                    .value_if_any(self.reader())
+                    .await?;
+            latest = latest.max(until.flatten());
+        }
+        Ok(latest)
+    }
+    #[tracing::instrument(skip_all)]
+    async fn add_login_failure(&self, key: &str, now: i64, forget_before: i64) -> kefu_store::StoreResult<u32> {
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) ON CONFLICT (key) \
+                DO UPDATE SET failures = CASE WHEN login_failures.last_failure_at < $3 THEN 1 \
+                ELSE login_failures.failures + 1 END, last_failure_at = $2 RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(forget_before)
+        .value(self.writer())
+        .await?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+    #[tracing::instrument(skip_all)]
+    async fn block_login(&self, key: &str, until: i64) -> kefu_store::StoreResult<()> {
+        sqlx::query("UPDATE login_failures SET blocked_until = $2 WHERE key = $1")
+            .bind(key)
+            .bind(until)
+            .run(self.writer())
+            .await?;
+        Ok(())
+    }
+    #[tracing::instrument(skip_all)]
+    async fn clear_login_failures(&self, key: &str) -> kefu_store::StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .run(self.writer())
+            .await?;
+        Ok(())
     }
 }

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kefu_app::model::Campaign;
+use kefu_app::model::{Campaign, CampaignLink};
 use kefu_app::survey_campaigns::{CampaignInput, CampaignPlan, CampaignRun, LINK_COLUMNS, link_rows, links_csv};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -75,12 +75,18 @@ pub async fn get(
     }))
 }
 
-/// Runs a campaign now: draws the sample, makes the links, sends the e-mail invitations.
+/// Runs a campaign now: draws the sample, makes the links, sends the e-mail invitations. The
+/// answer carries the run's links with their URLs (`items`, as the link list has them): kefu keeps
+/// only their hashes, so this is the one time they are handed out (a later `POST …/links` issues
+/// new ones).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/run", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 201, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn run(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let r: CampaignRun = state.app.run_campaign(&caller.actor(), id).await?;
-    Ok((StatusCode::CREATED, Json(r)).into_response())
+    let items = link_items(&state, &r.issued).await;
+    let mut body = serde_json::to_value(&r).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
+    body["items"] = serde_json::Value::Array(items);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -89,10 +95,12 @@ pub struct LinksQuery {
     /// One run's links (default: all)
     run: Option<i64>,
     /// json (default) or csv
+    #[param(value_type = Option<String>, pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
-/// A campaign's links with whom they are for: JSON objects, or CSV (`format=csv`) with a BOM.
+/// A campaign's links with whom they are for and what became of them: JSON objects, or CSV
+/// (`format=csv`) with a BOM. `url` is empty: kefu keeps no plain token (`POST` issues new links).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), LinksQuery),
     responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn links(
@@ -101,27 +109,81 @@ pub async fn links(
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<LinksQuery>,
 ) -> Result<Response, ApiError> {
+    let format = ListFormat::parse(q.format.as_deref())?;
     let links = state.app.campaign_links(&caller.actor(), id, q.run).await?;
-    let rows = link_rows(
-        &links,
+    link_list(&state, id, &links, format).await
+}
+
+/// The link list to send again (by SMS or a messaging tool): every link still open gets a new
+/// token and URL, and the one sent before stops working. JSON, or CSV (`format=csv`).
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), LinksQuery),
+    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn reissue_links(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(q): ApiQuery<LinksQuery>,
+) -> Result<Response, ApiError> {
+    let format = ListFormat::parse(q.format.as_deref())?;
+    let links = state.app.reissue_campaign_links(&caller.actor(), id, q.run).await?;
+    link_list(&state, id, &links, format).await
+}
+
+#[derive(Clone, Copy)]
+enum ListFormat {
+    Json,
+    Csv,
+}
+
+impl ListFormat {
+    fn parse(s: Option<&str>) -> Result<Self, kefu_core::Invalid> {
+        match s.unwrap_or("json") {
+            "json" => Ok(ListFormat::Json),
+            "csv" => Ok(ListFormat::Csv),
+            _ => Err(kefu_core::Invalid::one(
+                "format",
+                "unknown_format",
+                "format is json or csv",
+            )),
+        }
+    }
+}
+
+/// The link list as JSON objects keyed by [`LINK_COLUMNS`].
+async fn link_items(state: &WebState, links: &[CampaignLink]) -> Vec<serde_json::Value> {
+    link_rows(
+        links,
         state.app.config.public_url.as_deref(),
         &state.app.time_zone().await,
-    );
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => {
-            let items: Vec<serde_json::Map<String, serde_json::Value>> = rows
-                .into_iter()
-                .map(|r| {
-                    LINK_COLUMNS
-                        .iter()
-                        .map(|k| (*k).to_owned())
-                        .zip(r.into_iter().map(Into::into))
-                        .collect()
-                })
-                .collect();
-            Ok(Json(serde_json::json!({ "items": items })).into_response())
-        }
-        "csv" => {
+    )
+    .into_iter()
+    .map(|r| {
+        serde_json::Value::Object(
+            LINK_COLUMNS
+                .iter()
+                .map(|k| (*k).to_owned())
+                .zip(r.into_iter().map(Into::into))
+                .collect(),
+        )
+    })
+    .collect()
+}
+
+async fn link_list(
+    state: &WebState,
+    id: i64,
+    links: &[CampaignLink],
+    format: ListFormat,
+) -> Result<Response, ApiError> {
+    match format {
+        ListFormat::Json => Ok(Json(serde_json::json!({ "items": link_items(state, links).await })).into_response()),
+        ListFormat::Csv => {
+            let rows = link_rows(
+                links,
+                state.app.config.public_url.as_deref(),
+                &state.app.time_zone().await,
+            );
             let body = links_csv(&rows).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
             Ok((
                 [
@@ -130,11 +192,11 @@ pub async fn links(
                         header::CONTENT_DISPOSITION,
                         format!("attachment; filename=\"campaign-{id}-links.csv\""),
                     ),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
                 ],
                 body,
             )
                 .into_response())
         }
-        _ => Err(kefu_core::Invalid::one("format", "unknown_format", "format is json or csv").into()),
     }
 }

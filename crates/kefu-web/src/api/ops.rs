@@ -18,6 +18,9 @@ pub struct Ready {
     pub ready: bool,
     pub database: String,
     pub schema: String,
+    /// `ok`, or the calendars in use that do not know the next 60 days' holidays: a warning,
+    /// not a reason to take kefu out of service.
+    pub calendars: String,
 }
 
 /// The database is reachable and migrated to this build's schema.
@@ -25,7 +28,11 @@ pub struct Ready {
 pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Ready>) {
     let readiness = state.app.readiness().await;
     let ready = readiness.is_ready();
-    let kefu_app::operations::Readiness { database, schema } = readiness;
+    let kefu_app::operations::Readiness {
+        database,
+        schema,
+        calendars,
+    } = readiness;
     (
         if ready {
             StatusCode::OK
@@ -36,6 +43,7 @@ pub async fn readyz(State(state): State<WebState>) -> (StatusCode, Json<Ready>) 
             ready,
             database,
             schema,
+            calendars,
         }),
     )
 }

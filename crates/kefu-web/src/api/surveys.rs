@@ -613,12 +613,18 @@ pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> 
 /// expired token 404.
 #[utoipa::path(post, path = "/api/v1/survey-answers/{token}", tag = "surveys", params(("token" = String, Path)), request_body = AnswerBody,
     responses((status = 201, body = AnsweredDto), (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+        (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn answer(
     State(state): State<WebState>,
+    id: crate::identity::Identity,
     Path(token): Path<String>,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> Result<Response, ApiError> {
+    state
+        .app
+        .public_rate_limit(kefu_app::public::PublicAction::SurveyAnswer, id.ip.as_deref())
+        .await?;
     let r = state.app.answer_survey(&token, b.answers, &b.comment, b.final_).await?;
     Ok((
         StatusCode::CREATED,

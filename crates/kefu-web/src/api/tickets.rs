@@ -195,10 +195,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<TicketQuery>,
 ) -> Result<Json<TicketPage>, ApiError> {
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
-    let statuses = match q.status.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => s.split(',').map(Status::parse).collect::<Result<Vec<_>, _>>()?,
-        None => vec![],
-    };
+    let statuses = Status::parse_list(q.status.as_deref().unwrap_or(""))?;
     let filter = TicketFilter {
         before: page.after,
         limit: page.limit + 1,

@@ -123,6 +123,12 @@ pub fn field_message(t: &crate::i18n::Tr, code: &str, fallback: &str) -> String 
         )
     {
         fallback.to_owned()
+    } else if matches!(code, "outside_year" | "off_and_on" | "invalid_ics" | "invalid_json") {
+        // The detail names the day or the line at fault: the reader needs it in either language.
+        match t.lang {
+            Language::En => fallback.to_owned(),
+            Language::ZhCn => format!("{}（{fallback}）", t.t(&kefu_core::codes::message_key(code))),
+        }
     } else {
         t.t(&kefu_core::codes::message_key(code)).to_owned()
     }

@@ -324,14 +324,14 @@ pub async fn create(
     }
 }
 
+/// Runs a campaign and answers with the run's link list (CSV): kefu keeps only the links'
+/// hashes, so this download is the one copy of them (docs/surveys.md).
 pub async fn run(State(state): State<WebState>, c: Caller, Path(campaign_id): Path<i64>) -> Response {
-    let actor = c.actor();
-    let survey_id = match state.app.get_campaign(&actor, campaign_id).await {
-        Ok(k) => k.survey_id,
-        Err(e) => return super::error_page(&c.identity, e),
-    };
-    match state.app.run_campaign(&actor, campaign_id).await {
-        Ok(_) => super::done(&format!("/surveys/{survey_id}/campaigns"), "campaign_ran"),
+    match state.app.run_campaign(&c.actor(), campaign_id).await {
+        Ok(r) => {
+            let name = format!("campaign-{campaign_id}-run-{}-links.csv", r.run);
+            link_list(&state, &c, &r.issued, &name).await
+        }
         Err(e) => super::error_page(&c.identity, e),
     }
 }
@@ -358,24 +358,26 @@ pub async fn set_status(
     }
 }
 
+/// Issues the campaign's open links again and answers with the list (CSV): the links sent
+/// before for them stop working.
 pub async fn links(State(state): State<WebState>, c: Caller, Path(campaign_id): Path<i64>) -> Response {
-    let links = match state.app.campaign_links(&c.actor(), campaign_id, None).await {
-        Ok(l) => l,
-        Err(e) => return super::error_page(&c.identity, e),
-    };
+    match state.app.reissue_campaign_links(&c.actor(), campaign_id, None).await {
+        Ok(links) => link_list(&state, &c, &links, &format!("campaign-{campaign_id}-links.csv")).await,
+        Err(e) => super::error_page(&c.identity, e),
+    }
+}
+
+async fn link_list(state: &WebState, c: &Caller, links: &[kefu_app::model::CampaignLink], name: &str) -> Response {
     let rows = link_rows(
-        &links,
+        links,
         state.app.config.public_url.as_deref(),
-        &super::time_zone(&state).await,
+        &super::time_zone(state).await,
     );
     match links_csv(&rows) {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"campaign-{campaign_id}-links.csv\""),
-                ),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
                 (header::CACHE_CONTROL, "no-store".to_owned()),
             ],
             body,

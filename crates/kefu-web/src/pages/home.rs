@@ -1,5 +1,6 @@
-//! The home page of each role: what that role will work on, and an empty state that says where
-//! things will appear as the capabilities land.
+//! The home page of each role: what that role works on. The desk (admins, managers, agents) sees
+//! the newest tickets waiting in its scope, or an empty state when none waits; technicians an
+//! empty state that says where their visits will appear.
 
 use super::{Chrome, render};
 use crate::WebState;
@@ -8,6 +9,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use kefu_core::Role;
+use kefu_core::ticket::Status;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -18,7 +20,15 @@ pub struct HomePage {
     pub empty_body: &'static str,
     pub organisation: String,
     pub stats: Vec<(&'static str, i64)>,
+    /// The desk's home: the newest tickets waiting in the caller's scope (id, reference, subject,
+    /// status), and whether there are more than shown. Empty: nothing waits.
+    pub waiting: Vec<(i64, String, String, &'static str)>,
+    pub more_waiting: bool,
+    pub works_desk: bool,
 }
+
+/// How many waiting tickets the home page lists.
+const WAITING_SHOWN: u32 = 5;
 
 pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
     let id = &caller.identity;
@@ -26,24 +36,12 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         return super::portal::home();
     }
     let t = id.tr();
-    let (heading, title, body) = match caller.user.role {
-        Role::Admin => ("home.admin.heading", "home.admin.empty_title", "home.admin.empty_body"),
-        Role::Manager => (
-            "home.manager.heading",
-            "home.manager.empty_title",
-            "home.manager.empty_body",
-        ),
-        Role::Agent => ("home.agent.heading", "home.agent.empty_title", "home.agent.empty_body"),
-        Role::Technician => (
-            "home.technician.heading",
-            "home.technician.empty_title",
-            "home.technician.empty_body",
-        ),
-        Role::Customer => (
-            "home.customer.heading",
-            "home.customer.empty_title",
-            "home.customer.empty_body",
-        ),
+    let heading = match caller.user.role {
+        Role::Admin => "home.admin.heading",
+        Role::Manager => "home.manager.heading",
+        Role::Agent => "home.agent.heading",
+        Role::Technician => "home.technician.heading",
+        Role::Customer => "home.customer.heading",
     };
     let organisation = super::organisation(&state).await["name"]
         .as_str()
@@ -59,6 +57,40 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
             Err(e) => return super::error_page(id, e),
         }
     }
+    // What waits in this person's scope, read from the queue itself: the page states nothing
+    // the queue does not show.
+    let works_desk = caller.user.role.works_the_desk();
+    let (mut waiting, mut more_waiting) = (vec![], false);
+    if works_desk {
+        let filter = kefu_app::model::TicketFilter {
+            limit: WAITING_SHOWN + 1,
+            statuses: vec![Status::New, Status::Open, Status::Pending],
+            ..Default::default()
+        };
+        match state.app.list_tickets(&caller.actor(), filter).await {
+            Ok(views) => {
+                more_waiting = views.len() > WAITING_SHOWN as usize;
+                waiting = views
+                    .into_iter()
+                    .take(WAITING_SHOWN as usize)
+                    .map(|v| {
+                        (
+                            v.ticket.id,
+                            v.reference.to_string(),
+                            v.ticket.subject.clone(),
+                            v.ticket.status.label(id.lang),
+                        )
+                    })
+                    .collect();
+            }
+            Err(e) => return super::error_page(id, e),
+        }
+    }
+    let (title, body) = if works_desk {
+        ("home.desk.empty_title", "home.desk.empty_body")
+    } else {
+        ("home.technician.empty_title", "home.technician.empty_body")
+    };
     render(HomePage {
         page: Chrome::new(id, "/", "nav.home"),
         heading: t.t(heading),
@@ -66,5 +98,8 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         empty_body: t.t(body),
         organisation,
         stats,
+        waiting,
+        more_waiting,
+        works_desk,
     })
 }

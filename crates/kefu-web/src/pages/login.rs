@@ -125,13 +125,6 @@ pub async fn submit(
             let (status, message) = match &e {
                 AppError::BadCredentials => (StatusCode::UNAUTHORIZED, t.t("login.bad_credentials").to_owned()),
                 AppError::Disabled => (StatusCode::UNAUTHORIZED, t.t("login.disabled").to_owned()),
-                AppError::Locked { until_ms } => {
-                    let minutes = ((until_ms - kefu_app::now_ms()) / 60_000).max(1);
-                    (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        t.f("login.locked", &[("minutes", &minutes)]),
-                    )
-                }
                 AppError::RateLimited { retry_after_s } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     t.f("login.rate_limited", &[("seconds", retry_after_s)]),
@@ -140,7 +133,11 @@ pub async fn submit(
             };
             let mut page = Chrome::new(&id, "/login", "login.title");
             page.csrf = cookie(&headers, PRE_CSRF_COOKIE).unwrap_or_default().to_owned();
-            render_status(
+            let retry_after = match &e {
+                AppError::RateLimited { retry_after_s } => HeaderValue::from_str(&retry_after_s.to_string()).ok(),
+                _ => None,
+            };
+            let mut res = render_status(
                 status,
                 LoginPage {
                     page,
@@ -149,7 +146,11 @@ pub async fn submit(
                     error: Some(message),
                     insecure_cookie_warning: false,
                 },
-            )
+            );
+            if let Some(v) = retry_after {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
         }
     }
 }

@@ -249,6 +249,14 @@ pub async fn follow(
     Path(token): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
+    // Counted per address before the token is looked up: a robot trying tokens is stopped.
+    if let Err(e) = state
+        .app
+        .public_rate_limit(kefu_app::public::PublicAction::FollowView, id.ip.as_deref())
+        .await
+    {
+        return super::error_page(&id, e);
+    }
     follow_page(&state, &id, &headers, token, q.done.as_deref(), vec![], StatusCode::OK).await
 }
 
@@ -384,12 +392,12 @@ pub async fn commitments(State(state): State<WebState>, id: Identity) -> Respons
         Err(e) => return super::error_page(&id, e),
     };
     let promises = all
-        .into_iter()
+        .iter()
         .map(|(c, a)| PromiseView {
             title: if id.lang == kefu_core::Language::ZhCn {
-                c.title_zh
+                c.title_zh.clone()
             } else {
-                c.title_en
+                c.title_en.clone()
             },
             target_percent: c.target_percent,
             share: a.share.map(|s| format!("{:.1} %", s * 100.0)).unwrap_or_default(),

@@ -458,6 +458,50 @@ pub async fn save_calendar(
     }
 }
 
+/// Imports a year of holidays into a calendar (a multipart form: `calendar`, the file as `file`,
+/// holiday-cn JSON or iCalendar; and the `csrf` token the CSRF layer checked).
+pub async fn import_calendar(
+    State(state): State<WebState>,
+    caller: Caller,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let (mut name, mut file) = (String::new(), None);
+    if let Ok(mut form) = form {
+        while let Ok(Some(field)) = form.next_field().await {
+            match field.name() {
+                Some("calendar") => name = field.text().await.unwrap_or_default(),
+                Some("file") => file = field.bytes().await.ok(),
+                _ => {}
+            }
+        }
+    }
+    let result = match file.filter(|f| !f.is_empty()) {
+        None => Err(AppError::Invalid(Invalid::one(
+            "file",
+            "required",
+            "choose the year's holiday file",
+        ))),
+        Some(bytes) => match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => state.app.import_calendar_year(&caller.actor(), &name, &text).await,
+            Err(_) => Err(AppError::Invalid(Invalid::one(
+                "file",
+                "not_utf8",
+                "the file is not UTF-8 text",
+            ))),
+        },
+    };
+    match result {
+        Ok(_) => done("/admin/service-levels", "calendar_imported"),
+        Err(e) => {
+            let extra = Extra {
+                section: "calendar",
+                ..no_extra()
+            };
+            refused(&state, &caller, e, extra, None).await
+        }
+    }
+}
+
 /// A number field: empty is none, anything else must be a whole number.
 fn whole(v: &Values, field: &str) -> Result<Option<i64>, Invalid> {
     match v.get(field).trim() {

@@ -70,6 +70,7 @@ pub fn router(app: App) -> Router {
             body_limit: 64 * 1024,
             trust_forwarded_for: false,
             forwarded_hops: 1,
+            ..Default::default()
         },
     )
 }

@@ -3,6 +3,7 @@
 //! the exit status of a failed command).
 
 pub(crate) mod backup;
+pub(crate) mod calendar;
 pub(crate) mod config;
 pub(crate) mod demo;
 pub(crate) mod export;
@@ -16,7 +17,7 @@ pub(crate) mod survey;
 pub(crate) mod token;
 pub(crate) mod user;
 
-use crate::cli::{Command, MailCommand, Output, SlaCommand};
+use crate::cli::{CalendarCommand, Command, MailCommand, Output, SlaCommand};
 use anyhow::{Result, anyhow};
 use kefu_app::{App, AppError};
 
@@ -31,6 +32,8 @@ pub(crate) async fn run(app: &App, command: Command, output: Output) -> Result<(
             no_bom,
         } => export::run(app, what, output.xlsx, file, !no_bom).await,
         Command::Sla(SlaCommand::Sweep) => sla::sweep(app, format).await,
+        Command::Calendar(CalendarCommand::Import { name, file }) => calendar::import(app, &name, &file, format).await,
+        Command::Calendar(CalendarCommand::Check) => calendar::check(app, format).await,
         Command::Migrate => migrate::run(app, format).await,
         Command::User(c) => user::run(app, c, format).await,
         Command::Token(c) => token::run(app, c, format).await,

@@ -22,6 +22,10 @@ pub(crate) async fn run(cfg: Config, args: ServeArgs) -> Result<()> {
             None => tracing::info!("the database is not empty: demo data not loaded"),
         }
     }
+    // A calendar that runs out of holidays is said at start (and daily, by the scheduler).
+    if let Err(e) = app.log_calendar_gaps().await {
+        tracing::warn!(error = %e, "calendar coverage not checked");
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -42,15 +46,42 @@ pub(crate) async fn run(cfg: Config, args: ServeArgs) -> Result<()> {
             a.run_scheduler(standard_schedule(mail_in), rx).await
         }));
     }
-    let router = kefu_web::router(
+    let metrics_addr: Option<SocketAddr> = cfg
+        .metrics_listen
+        .as_deref()
+        .map(|m| {
+            m.parse()
+                .with_context(|| format!("metrics_listen {m:?} is not an address like 127.0.0.1:9090"))
+        })
+        .transpose()?;
+    let (router, metrics_router) = kefu_web::routers(
         app.clone(),
         kefu_web::WebConfig {
             cookie_secure: cfg.cookie_secure,
             body_limit: cfg.body_limit_bytes,
             trust_forwarded_for: cfg.trust_forwarded_for,
             forwarded_hops: cfg.forwarded_hops,
+            metrics_token: cfg.metrics_token.clone().filter(|t| !t.is_empty()),
+            metrics_on_main: metrics_addr.is_none(),
         },
     );
+    if let Some(maddr) = metrics_addr {
+        let l = tokio::net::TcpListener::bind(maddr)
+            .await
+            .with_context(|| format!("cannot listen on {maddr} (metrics_listen)"))?;
+        let mut rx = stop_rx.clone();
+        background.push(tokio::spawn(async move {
+            let served = axum::serve(l, metrics_router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the metrics listener failed");
+            }
+        }));
+        tracing::info!(addr = %maddr, "metrics are served apart");
+    }
     tracing::info!(%addr, backend = app.backend(), startup_ms = started.elapsed().as_millis() as u64, "kefu is serving");
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {

@@ -27,8 +27,12 @@ fn plan_text(p: &kefu_app::survey_campaigns::CampaignPlan) -> String {
 async fn campaign(app: &App, command: CampaignCommand, format: FormatArg) -> Result<()> {
     let cli = Actor::Cli;
     let text = format == FormatArg::Text;
-    if !matches!(command, CampaignCommand::Links { .. }) && matches!(format, FormatArg::Csv | FormatArg::Xlsx) {
-        bail!("--format csv and xlsx are for the link list; use text or json");
+    let lists = matches!(
+        command,
+        CampaignCommand::Links { .. } | CampaignCommand::Run { output: Some(_), .. }
+    );
+    if !lists && matches!(format, FormatArg::Csv | FormatArg::Xlsx) {
+        bail!("--format csv and xlsx are for the link list (`links`, or `run -o FILE`); use text or json");
     }
     let no_campaign = |id: i64| {
         move |e: AppError| match e {
@@ -119,51 +123,74 @@ async fn campaign(app: &App, command: CampaignCommand, format: FormatArg) -> Res
                 println!("{}", serde_json::to_string(&p)?);
             }
         }
-        CampaignCommand::Run { id } => {
+        CampaignCommand::Run { id, output } => {
             let r = app.run_campaign(&cli, id).await.map_err(no_campaign(id))?;
-            if text {
-                println!(
-                    "run {}: {} links made, {} invitations sent by e-mail ({}); the list: `kefu survey campaign links {id} --run {}`",
-                    r.run,
-                    r.links,
-                    r.emailed,
-                    plan_text(&r.plan),
+            let summary = format!(
+                "run {}: {} links made, {} invitations sent by e-mail ({})",
+                r.run,
+                r.links,
+                r.emailed,
+                plan_text(&r.plan)
+            );
+            match output {
+                Some(path) => {
+                    eprintln!("{summary}; the link list is in {}", path.display());
+                    write_link_list(app, &r.issued, format, Some(path)).await?;
+                }
+                None if text => println!(
+                    "{summary}. kefu keeps no copy of the links: `kefu survey campaign run {id} -o FILE` writes them \
+                     at the run; `kefu survey campaign links {id} --run {}` issues the open ones again (those sent before stop working)",
                     r.run
-                );
-            } else {
-                println!("{}", serde_json::to_string(&r)?);
+                ),
+                None => println!("{}", serde_json::to_string(&r)?),
             }
         }
         CampaignCommand::Links { id, run, output } => {
-            let links = app.campaign_links(&cli, id, run).await.map_err(no_campaign(id))?;
-            let rows =
-                kefu_app::survey_campaigns::link_rows(&links, app.config.public_url.as_deref(), &app.time_zone().await);
-            let (bytes, binary) = match format {
-                FormatArg::Xlsx => (
-                    kefu_app::survey_campaigns::links_xlsx(&rows)
-                        .map_err(|e| anyhow!("cannot write the workbook: {e}"))?,
-                    true,
-                ),
-                FormatArg::Json => {
-                    let objs: Vec<serde_json::Value> = rows
-                        .iter()
-                        .map(|r| {
-                            kefu_app::survey_campaigns::LINK_COLUMNS
-                                .iter()
-                                .zip(r)
-                                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.clone())))
-                                .collect::<serde_json::Map<_, _>>()
-                                .into()
-                        })
-                        .collect();
-                    (serde_json::to_vec(&objs)?, false)
-                }
-                _ => (kefu_app::survey_campaigns::links_csv(&rows)?, false),
-            };
-            write_output(output, &bytes, binary)?;
+            let links = app
+                .reissue_campaign_links(&cli, id, run)
+                .await
+                .map_err(no_campaign(id))?;
+            let issued = links.iter().filter(|l| l.token.is_some()).count();
+            eprintln!(
+                "{issued} open links issued again: the links sent before for them no longer open; \
+                 answered, opted-out and expired ones are listed without a URL"
+            );
+            write_link_list(app, &links, format, output).await?;
         }
     }
     Ok(())
+}
+
+/// A link list written as CSV (the default), xlsx or JSON to `output` (stdout without one).
+async fn write_link_list(
+    app: &App,
+    links: &[kefu_app::model::CampaignLink],
+    format: FormatArg,
+    output: Option<PathBuf>,
+) -> Result<()> {
+    let rows = kefu_app::survey_campaigns::link_rows(links, app.config.public_url.as_deref(), &app.time_zone().await);
+    let (bytes, binary) = match format {
+        FormatArg::Xlsx => (
+            kefu_app::survey_campaigns::links_xlsx(&rows).map_err(|e| anyhow!("cannot write the workbook: {e}"))?,
+            true,
+        ),
+        FormatArg::Json => {
+            let objs: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    kefu_app::survey_campaigns::LINK_COLUMNS
+                        .iter()
+                        .zip(r)
+                        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.clone())))
+                        .collect::<serde_json::Map<_, _>>()
+                        .into()
+                })
+                .collect();
+            (serde_json::to_vec(&objs)?, false)
+        }
+        _ => (kefu_app::survey_campaigns::links_csv(&rows)?, false),
+    };
+    write_output(output, &bytes, binary)
 }
 
 /// `tangibles=10,reliability=30` as a map; a bad pair names itself.

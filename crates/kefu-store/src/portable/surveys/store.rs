@@ -495,6 +495,20 @@ impl kefu_store::Surveys for DbStore {
         tx.commit().await.map_err(db_err)?;
         Ok((run, out))
     }
+    #[tracing::instrument(skip_all, fields(links = links.len()))]
+    async fn reissue_survey_links(&self, links: &[(i64, String)]) -> kefu_store::StoreResult<u64> {
+        let mut tx = self.write_tx().await.map_err(db_err)?;
+        let mut changed = 0;
+        for (id, hash) in links {
+            changed += sqlx::query("UPDATE survey_links SET token_hash = $1 WHERE id = $2 AND answered_at IS NULL")
+                .bind(hash)
+                .bind(id)
+                .run(&mut *tx)
+                .await?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(changed)
+    }
     #[tracing::instrument(skip_all)]
     async fn campaign_links(
         &self,
@@ -508,7 +522,7 @@ impl kefu_store::Surveys for DbStore {
             .collect::<Vec<_>>()
             .join(", ");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {cols}, l.token, c.external_id AS customer_external_id, COALESCE(c.name, \
+            "SELECT {cols}, c.external_id AS customer_external_id, COALESCE(c.name, \
                 u.name) AS customer_name, ct.name AS contact_name, COALESCE(ct.email, u.email) AS email, ct.phone \
                 FROM survey_links l LEFT JOIN customers c ON c.id = l.customer_id LEFT \
                 JOIN contacts ct ON ct.id = l.contact_id LEFT JOIN users u ON u.id = l.user_id \
@@ -523,7 +537,7 @@ impl kefu_store::Surveys for DbStore {
             .map(|r| {
                 Ok(kefu_store::CampaignLink {
                     link: rows::link(r)?,
-                    token: r.try_get("token").map_err(db_err)?,
+                    token: None,
                     customer_external_id: r.try_get("customer_external_id").map_err(db_err)?,
                     customer_name: r.try_get("customer_name").map_err(db_err)?,
                     contact_name: r.try_get("contact_name").map_err(db_err)?,

@@ -111,8 +111,8 @@ impl DbStore {
     ) -> kefu_store::StoreResult<kefu_store::SurveyLink> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO survey_links (survey_id, token_hash, customer_id, contact_id, ticket_id, language, \
-                expires_at, created_at, campaign_id, run, token, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
-                $9, $10, $11, $12) RETURNING {}",
+                expires_at, created_at, campaign_id, run, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                $9, $10, $11) RETURNING {}",
             crate::portable::surveys::LINK_COLUMNS
         )))
         .bind(l.survey_id)
@@ -125,7 +125,6 @@ impl DbStore {
         .bind(l.now)
         .bind(l.campaign_id)
         .bind(run)
-        .bind(&l.token)
         .bind(l.user_id)
         .one(&mut **tx, rows::link)
         .await

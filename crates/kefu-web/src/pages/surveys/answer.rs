@@ -405,6 +405,13 @@ pub async fn submit(
     Path(token): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(e) = state
+        .app
+        .public_rate_limit(kefu_app::public::PublicAction::SurveyAnswer, id.ip.as_deref())
+        .await
+    {
+        return crate::pages::error_page(&id, e);
+    }
     let v = match Visit::open(&state, &id, &headers, &token).await {
         Ok(v) => v,
         Err(r) => return r,
