@@ -10,6 +10,8 @@ pub const SURVEY_OPT_OUT: &str = "/s/{token}/opt-out";
 pub const FOLLOW: &str = "/follow/{token}";
 /// An invitation to a portal account: the invitee chooses a password there.
 pub const INVITATION: &str = "/invite/{token}";
+/// Where the owner of a contact's address confirms a complaint filed with it on the public form.
+pub const CONFIRM_REQUESTER: &str = "/confirm/{token}";
 /// A ticket as staff see it.
 pub const TICKET: &str = "/tickets/{id}";
 /// A ticket as its customer sees it in the portal.
@@ -31,6 +33,10 @@ pub fn invitation(token: &str) -> String {
     INVITATION.replace("{token}", token)
 }
 
+pub fn confirm_requester(token: &str) -> String {
+    CONFIRM_REQUESTER.replace("{token}", token)
+}
+
 pub fn ticket(id: i64) -> String {
     TICKET.replace("{id}", &id.to_string())
 }
@@ -47,6 +53,7 @@ mod tests {
         assert_eq!(super::survey_opt_out("t0k"), "/s/t0k/opt-out");
         assert_eq!(super::follow("f"), "/follow/f");
         assert_eq!(super::invitation("i"), "/invite/i");
+        assert_eq!(super::confirm_requester("c"), "/confirm/c");
         assert_eq!(super::ticket(42), "/tickets/42");
         assert_eq!(super::my_request(7), "/my/requests/7");
     }

@@ -82,6 +82,10 @@ pub enum Notice {
     /// An SLA target was breached.
     #[serde(rename = "sla.breach")]
     Breach { ticket_id: i64, metric: Metric },
+    /// The public form was filed with a known contact's address: the contact is asked, by its
+    /// reference and a link alone (no text the filer chose), to confirm that it was them.
+    #[serde(rename = "ticket.confirm_requester")]
+    ConfirmRequester { ticket_id: i64, token: String },
     /// A portal user's invitation link.
     #[serde(rename = "invitation")]
     Invitation { user_id: i64, token: String },
@@ -102,6 +106,7 @@ impl Notice {
     pub fn event(&self) -> &'static str {
         match self {
             Notice::Created { .. } => "ticket.created",
+            Notice::ConfirmRequester { .. } => "ticket.confirm_requester",
             Notice::Reply { .. } => "ticket.reply",
             Notice::Status { .. } => "ticket.status",
             Notice::Breach { .. } => "sla.breach",
@@ -114,6 +119,7 @@ impl Notice {
     fn ticket_id(&self) -> Option<i64> {
         match self {
             Notice::Created { ticket_id, .. }
+            | Notice::ConfirmRequester { ticket_id, .. }
             | Notice::Reply { ticket_id, .. }
             | Notice::Status { ticket_id, .. }
             | Notice::Breach { ticket_id, .. } => Some(*ticket_id),
@@ -188,6 +194,19 @@ pub fn compose(notice: &Notice, f: &Facts) -> Composed {
             lines.push(answer_hint.to_owned());
             let s = tr.f("mail.created_subject", &[("kind", &kind), ("subject", &subject)]);
             format!("{tag}{s}")
+        }
+        // Only the reference and the link: nothing the filer typed reaches the address on file.
+        Notice::ConfirmRequester { .. } => {
+            lines.push(tr.f(
+                "mail.confirm_line",
+                &[("reference", &reference), ("organisation", &organisation)],
+            ));
+            match &f.link {
+                Some(link) => lines.push(tr.f("mail.confirm_link", &[("link", link)])),
+                None => lines.push(tr.t("mail.confirm_no_link").to_owned()),
+            }
+            lines.push(tr.t("mail.confirm_ignore").to_owned());
+            format!("{tag}{}", tr.t("mail.confirm_subject"))
         }
         Notice::Reply { .. } => {
             lines.push(f.body.clone());
@@ -598,6 +617,9 @@ impl App {
                     let tz = self.time_zone().await;
                     facts.first_reply_due = Some(due.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string());
                 }
+            }
+            Notice::ConfirmRequester { token, .. } => {
+                facts.link = link(crate::links::confirm_requester(token));
             }
             Notice::Reply { message_id, .. } => {
                 let m = messages

@@ -82,6 +82,8 @@ pub struct PublicTicketInput {
 pub struct Filed {
     pub view: TicketView,
     pub follow_token: String,
+    /// Filed with a known contact's address or phone: it waits for them to confirm.
+    pub unconfirmed: bool,
 }
 
 /// The checked pre-tags a QR code or link carries.
@@ -146,7 +148,11 @@ impl App {
             check_text(field, v, max)?;
         }
         let actor = PUBLIC_FORM;
-        let contact = match self.store.find_contacts(&phone_norm, &email).await?.into_iter().next() {
+        let known = self.store.find_contacts(&phone_norm, &email).await?.into_iter().next();
+        // Typing a known contact's address or phone proves nothing: the ticket waits for them
+        // to confirm (docs/tickets.md#the-public-form).
+        let unconfirmed = known.is_some();
+        let contact = match known {
             Some(c) => c,
             None => {
                 let customer = self
@@ -188,11 +194,83 @@ impl App {
                     touchpoint,
                     tags,
                     follow_token: Some(follow_token.clone()),
+                    requester_unconfirmed: unconfirmed,
                     ..Default::default()
                 },
             )
             .await?;
-        Ok(Some(Filed { view, follow_token }))
+        if unconfirmed {
+            // The address on file is asked; a contact with a phone only waits for an agent's call.
+            let mail_to = !contact.email.trim().is_empty();
+            let token = random_secret();
+            self.store
+                .open_requester_confirmation(view.ticket.id, mail_to.then(|| sha256_hex(&token)).as_deref(), now_ms())
+                .await?;
+            if mail_to {
+                self.notify(crate::notify::Notice::ConfirmRequester {
+                    ticket_id: view.ticket.id,
+                    token,
+                })
+                .await;
+            }
+        }
+        Ok(Some(Filed {
+            view,
+            follow_token,
+            unconfirmed,
+        }))
+    }
+
+    /// Whether a ticket's requester is still unconfirmed (staff see it on the ticket page).
+    pub async fn requester_unconfirmed(&self, actor: &Actor, ticket_id: i64) -> AppResult<bool> {
+        let t = self.visible_ticket(actor, ticket_id).await?;
+        Ok(self.store.requester_unconfirmed(t.id).await?)
+    }
+
+    /// The owner of the address on file confirms a complaint through the mailed link: the
+    /// ticket's reference. An unknown or used link is `NotFound`.
+    pub async fn confirm_requester_by_link(
+        &self,
+        token: &str,
+        ip: Option<&str>,
+    ) -> AppResult<kefu_core::ticket::Reference> {
+        self.public_rate_limit(PublicAction::FollowReply, ip).await?;
+        if token.is_empty() || token.len() > 100 {
+            return Err(AppError::NotFound);
+        }
+        let id = self
+            .store
+            .confirm_requester_by_token(&sha256_hex(token), now_ms())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let t = self.store.get_ticket(id).await?;
+        self.audit(
+            &PUBLIC_FORM,
+            "ticket.requester_confirmed",
+            format!("ticket:{id}"),
+            serde_json::json!({"customer_id": t.customer_id, "by": "mailed link"}),
+        )
+        .await?;
+        Ok(self.view_tickets(vec![t]).await?.remove(0).reference)
+    }
+
+    /// An agent confirms the requester after a call (the only way for a phone-only match).
+    pub async fn confirm_requester(&self, actor: &Actor, ticket_id: i64) -> AppResult<()> {
+        if !actor.role().works_the_desk() {
+            return Err(AppError::Forbidden);
+        }
+        let t = self.visible_ticket(actor, ticket_id).await?;
+        if !self.store.confirm_requester(t.id, actor.user_id(), now_ms()).await? {
+            return Err(AppError::Conflict("the requester is already confirmed".into()));
+        }
+        self.audit(
+            actor,
+            "ticket.requester_confirmed",
+            format!("ticket:{}", t.id),
+            serde_json::json!({"customer_id": t.customer_id}),
+        )
+        .await?;
+        Ok(())
     }
 
     /// The ticket behind a follow token and its public conversation (never internal notes).
@@ -207,6 +285,11 @@ impl App {
         };
         let mut messages = self.store.ticket_messages(t.id).await?;
         messages.retain(|m| m.kind != MessageKind::Internal);
+        // Until the requester is confirmed, the filer sees their own messages and the status:
+        // replies written to the real customer are not theirs to read.
+        if self.store.requester_unconfirmed(t.id).await? {
+            messages.retain(|m| m.author_kind == kefu_store::AuthorKind::Customer);
+        }
         Ok((self.view_tickets(vec![t]).await?.remove(0), messages))
     }
 

@@ -335,3 +335,72 @@ async fn nothing_is_enqueued_without_smtp() {
     file_for(&app, "王芳", "wangfang@example.cn", "问题", "zh-CN").await;
     assert_eq!(run_jobs(&app).await, 0);
 }
+
+/// Issue 14, item 4: a complaint filed on the public form with a known contact's address mails
+/// that address a confirmation — the reference and a link, nothing the filer typed — instead of
+/// the usual receipt; the link confirms once.
+async fn known_address_is_asked_to_confirm(store: Arc<dyn Store>) {
+    let sink = Sink::start();
+    let app = app(store, &sink);
+    file_for(&app, "王芳", "wangfang@example.cn", "旧工单", "zh-CN").await;
+    let before = sink.filed();
+    run_jobs(&app).await;
+    let receipts = sink.filed() - before;
+    let filed = app
+        .file_public_ticket(
+            PublicTicketInput {
+                name: "冒名者".into(),
+                email: "wangfang@example.cn".into(),
+                kind: "complaint".into(),
+                subject: "点击领奖 http://spam.example".into(),
+                body: "恭喜中奖，请访问 http://spam.example".into(),
+                language: Some("zh-CN".into()),
+                ..Default::default()
+            },
+            Some("192.0.2.9"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(filed.unconfirmed);
+    assert_eq!(run_jobs(&app).await, 1, "one mail: the confirmation, not the receipt");
+    let (mail, _) = read(&sink, before + receipts + 1);
+    let reference = filed.view.reference.to_string();
+    assert_eq!(mail.subject, format!("[{reference}] 请确认您的请求"));
+    assert!(
+        !mail.text.contains("spam") && !mail.text.contains("中奖"),
+        "nothing the filer typed: {}",
+        mail.text
+    );
+    let token = mail
+        .text
+        .split("https://kefu.example/confirm/")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("the confirmation link")
+        .to_owned();
+    let (_, messages) = app.followed_ticket(&filed.follow_token).await.unwrap();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        app.confirm_requester_by_link(&token, None).await.unwrap().to_string(),
+        reference
+    );
+    assert!(matches!(
+        app.confirm_requester_by_link(&token, None).await,
+        Err(kefu_app::AppError::NotFound)
+    ));
+    assert!(!app.store().requester_unconfirmed(filed.view.ticket.id).await.unwrap());
+}
+
+#[tokio::test]
+async fn known_address_is_asked_to_confirm_on_sqlite() {
+    let db = common::TestDb::sqlite(2).await;
+    known_address_is_asked_to_confirm(db.store.clone()).await;
+}
+
+#[tokio::test]
+async fn known_address_is_asked_to_confirm_on_postgres() {
+    let db = common::TestDb::postgres(4).await;
+    known_address_is_asked_to_confirm(db.store.clone()).await;
+    db.finish().await;
+}

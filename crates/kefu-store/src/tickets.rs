@@ -439,6 +439,20 @@ pub trait Tickets {
     async fn tickets_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Ticket>>;
     /// The ticket a public follow link names (by the hash of its token).
     async fn ticket_by_follow_token(&self, token_hash: &str) -> StoreResult<Ticket>;
+    /// Marks a ticket's requester unconfirmed, with the hash of the link that confirms it (none:
+    /// only an agent can).
+    async fn open_requester_confirmation(
+        &self,
+        ticket_id: i64,
+        token_hash: Option<&str>,
+        now: Millis,
+    ) -> StoreResult<()>;
+    /// Whether the ticket's requester is still unconfirmed.
+    async fn requester_unconfirmed(&self, ticket_id: i64) -> StoreResult<bool>;
+    /// Confirms the requester behind a link's token hash; the ticket, if it was waiting.
+    async fn confirm_requester_by_token(&self, token_hash: &str, now: Millis) -> StoreResult<Option<i64>>;
+    /// Confirms a ticket's requester (an agent, after a call); whether it was waiting.
+    async fn confirm_requester(&self, ticket_id: i64, by: Option<i64>, now: Millis) -> StoreResult<bool>;
     async fn list_tickets(&self, filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
     async fn search_tickets(&self, query: &[QueryPart], filter: &TicketFilter) -> StoreResult<Vec<Ticket>>;
     /// A page of the queue ([`Tickets::list_tickets`], or [`Tickets::search_tickets`] with a

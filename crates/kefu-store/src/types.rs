@@ -291,6 +291,7 @@ pub const TABLES: &[&str] = &[
     "routing_rules",
     "notifications",
     "attachments",
+    "requester_confirmations",
     "incident_steps",
     "incident_shares",
     "commitments",

@@ -40,6 +40,8 @@ on_both_databases!(
     customers_see_a_customer_facing_view,
     public_links_are_rate_limited,
     calendar_gaps_warn_until_the_year_is_imported,
+    known_details_on_the_public_form_wait_for_confirmation,
+    another_customers_records_answer_404,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -139,7 +141,13 @@ async fn route_role_matrix(h: &Harness) {
                 .get(header::LOCATION)
                 .and_then(|l| l.to_str().ok())
                 .is_some_and(|l| l.starts_with("/login"));
-            if def.access.allows(role) {
+            assert!(!st.is_server_error(), "a server error: {ctx}");
+            // What docs/roles.md says, not what the router says of itself.
+            let allowed = match documented(&def.method, def.path).expect("every route is documented") {
+                None => true,
+                Some(roles) => role.is_some_and(|r| roles.contains(&r)),
+            };
+            if allowed {
                 assert!(
                     st != StatusCode::UNAUTHORIZED && st != StatusCode::FORBIDDEN && !to_login,
                     "allowed but refused: {ctx}"
@@ -5116,4 +5124,516 @@ async fn calendar_gaps_warn_until_the_year_is_imported(h: &Harness) {
     let (_, page) = h.get_page("/admin/service-levels", &manager).await;
     assert!(page.contains("id=\"calendar-import-form\""), "{page}");
     assert!(page.contains("2020-10-01"), "the other years stay: {page}");
+}
+
+/// Issue 14, item 4: the public form filed with a known contact's e-mail proves nothing: the
+/// filer's follow link shows their own messages and the status but no staff reply, the ticket is
+/// kept out of the customer's portal and archive, and the ticket page says so — until an agent
+/// confirms after a call. A requester who matches nobody is unaffected.
+async fn known_details_on_the_public_form_wait_for_confirmation(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&agent),
+            Some(r#"{"name":"王芳","kind":"end","email":"wangfang.real@example.com"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let customer = json(&text)["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "GET",
+            &format!("/api/v1/customers/{customer}/contacts"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    let contact = json(&text)[0]["id"].as_i64().unwrap();
+    let (_, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{contact}/portal-account"),
+            Some(&agent),
+            Some(r#"{"password":"a long enough password"}"#),
+        )
+        .await;
+    let user_id = json(&text)["user_id"].as_i64().unwrap();
+    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+
+    let pre = "p".repeat(40);
+    let cookie = format!("kefu_csrf={pre}");
+    let file = |email: &str, body: &str| {
+        format!(
+            "csrf={pre}&name={}&phone=&email={}&kind=complaint&subject={}&body={}",
+            enc("冒名者"),
+            enc(email),
+            enc("订单问题"),
+            enc(body)
+        )
+    };
+    let follow_of = |page: &str| {
+        page.split("href=\"/follow/")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_owned()
+    };
+    // Filed with her address: the done page is as for anyone.
+    let (res, page) = h
+        .post_form("/complaint", &cookie, file("wangfang.real@example.com", "我的订单呢"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "{page}");
+    let token = follow_of(&page);
+    let t = h
+        .app
+        .store()
+        .ticket_by_follow_token(&kefu_app::auth::sha256_hex(&token))
+        .await
+        .unwrap();
+    assert_eq!(t.customer_id, customer);
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/tickets/{}/messages", t.id),
+            Some(&agent),
+            Some(r#"{"kind":"reply","body":"您的订单 8848 已发往杭州市西湖区"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+
+    // Until confirmed: no staff reply on the follow link, nothing in the portal or the archive,
+    // and the agent is told.
+    let follow = format!("/follow/{token}");
+    let (res, page) = h.get_page(&follow, "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(page.contains("我的订单呢"), "the filer's own message: {page}");
+    assert!(
+        !page.contains("8848"),
+        "no staff reply for an unconfirmed requester: {page}"
+    );
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/tickets/{}", t.id), Some(&portal), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, text) = h.api("GET", "/api/v1/tickets", Some(&portal), None).await;
+    assert!(json(&text)["items"].as_array().unwrap().is_empty(), "{text}");
+    let (agent_cookie, csrf) = h.session(Role::Agent).await;
+    let reference = h
+        .app
+        .get_ticket(&kefu_app::Actor::Cli, t.id)
+        .await
+        .unwrap()
+        .reference
+        .to_string();
+    let (_, page) = h.get_page(&format!("/customers/{customer}"), &agent_cookie).await;
+    assert!(!page.contains(&reference), "not in the archive yet: {page}");
+    let (_, page) = h.get_page(&format!("/tickets/{}", t.id), &agent_cookie).await;
+    assert!(page.contains("id=\"requester-unconfirmed\""), "{page}");
+
+    // The agent calls her and confirms: now it is hers.
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{}/confirm-requester", t.id),
+            &agent_cookie,
+            format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page(&follow, "").await;
+    assert!(page.contains("8848"), "{page}");
+    let (res, _) = h
+        .api("GET", &format!("/api/v1/tickets/{}", t.id), Some(&portal), None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, page) = h.get_page(&format!("/customers/{customer}"), &agent_cookie).await;
+    assert!(page.contains(&reference), "{page}");
+    let (_, page) = h.get_page(&format!("/tickets/{}", t.id), &agent_cookie).await;
+    assert!(!page.contains("id=\"requester-unconfirmed\""));
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{}/confirm-requester", t.id),
+            &agent_cookie,
+            format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "confirmed once");
+
+    // Someone new: unaffected, replies show at once.
+    let (_, page) = h
+        .post_form("/complaint", &cookie, file("new.person@example.com", "第一次来"))
+        .await;
+    let token = follow_of(&page);
+    let t = h
+        .app
+        .store()
+        .ticket_by_follow_token(&kefu_app::auth::sha256_hex(&token))
+        .await
+        .unwrap();
+    h.api(
+        "POST",
+        &format!("/api/v1/tickets/{}/messages", t.id),
+        Some(&agent),
+        Some(r#"{"kind":"reply","body":"欢迎您"}"#),
+    )
+    .await;
+    let (_, page) = h.get_page(&format!("/follow/{token}"), "").await;
+    assert!(page.contains("欢迎您"), "{page}");
+}
+
+/// docs/roles.md as data: every route with the roles that may use it (A admin, M manager, G agent,
+/// T technician, C customer; `anyone` includes the signed-out). The router must match it row for
+/// row; a change of access is a change of this table and of docs/roles.md together.
+const DOCUMENTED_ACCESS: &str = "
+GET    /healthz                                    anyone
+GET    /readyz                                     anyone
+GET    /metrics                                    anyone
+GET    /api/openapi.json                           anyone
+GET    /assets/{file}                              anyone
+GET    /login                                      anyone
+POST   /login                                      anyone
+POST   /logout                                     AMGTC
+POST   /lang                                       anyone
+GET    /                                           AMGTC
+GET    /account                                    AMGTC
+GET    /my/requests                                C
+POST   /my/requests                                C
+GET    /my/requests/{id}                           C
+POST   /my/requests/{id}                           C
+POST   /account/password                           AMGTC
+POST   /account/language                           AMGTC
+GET    /customers                                  AMG
+GET    /customers/new                              AMG
+POST   /customers                                  AMG
+GET    /customers/{id}                             AMG
+GET    /customers/{id}/edit                        AMG
+POST   /customers/{id}/edit                        AMG
+POST   /customers/{id}/delete                      AM
+POST   /customers/{id}/restore                     AM
+POST   /customers/{id}/merge                       AM
+POST   /customers/{id}/contacts                    AMG
+POST   /contacts/{id}/portal                       AMG
+GET    /customers/tree                             AMG
+GET    /customers/duplicates                       AMG
+GET    /invite/{token}                             anyone
+POST   /invite/{token}                             anyone
+GET    /complaint                                  anyone
+POST   /complaint                                  anyone
+GET    /follow/{token}                             anyone
+GET    /confirm/{token}                            anyone
+POST   /confirm/{token}                            anyone
+GET    /s/{token}                                  anyone
+POST   /s/{token}                                  anyone
+GET    /s/{token}/opt-out                          anyone
+POST   /s/{token}/opt-out                          anyone
+GET    /surveys                                    AM
+POST   /surveys                                    AM
+POST   /surveys/{id}/links                         AM
+GET    /surveys/{id}                               AM
+GET    /surveys/{id}/campaigns                     AM
+POST   /surveys/{id}/campaigns                     AM
+POST   /surveys/campaigns/{id}/run                 AM
+POST   /surveys/campaigns/{id}/status              AM
+POST   /surveys/campaigns/{id}/links.csv           AM
+POST   /follow/{token}                             anyone
+GET    /qr.svg                                     AM
+GET    /tickets                                    AMG
+GET    /tickets/new                                AMG
+POST   /tickets                                    AMG
+GET    /tickets/{id}                               AMG
+POST   /tickets/{id}/messages                      AMG
+POST   /tickets/{id}/status                        AMG
+POST   /tickets/{id}/resolution                    AMG
+POST   /tickets/{id}/attachments                   AMG
+POST   /tickets/{id}/confirm-requester             AMG
+POST   /tickets/{id}/steps                         AMG
+POST   /tickets/{id}/share                         AMG
+GET    /admin/users                                AM
+GET    /admin/users/new                            A
+POST   /admin/users                                A
+GET    /admin/users/{id}                           AM
+POST   /admin/users/{id}                           A
+POST   /admin/users/{id}/password                  A
+GET    /admin/departments                          A
+POST   /admin/departments                          A
+POST   /admin/departments/{id}                     A
+POST   /admin/departments/{id}/delete              A
+GET    /admin/service-levels                       AM
+POST   /admin/service-levels/calendars             AM
+POST   /admin/service-levels/calendars/import      AM
+POST   /admin/service-levels/policies              AM
+POST   /admin/service-levels/policies/{id}         AM
+POST   /admin/service-levels/policies/{id}/delete  AM
+POST   /admin/service-levels/rules                 AM
+POST   /admin/service-levels/rules/{index}/move    AM
+POST   /admin/service-levels/rules/{index}/delete  AM
+GET    /admin/audit                                A
+GET    /admin/webhooks                             A
+POST   /admin/webhooks                             A
+GET    /admin/webhooks/{id}                        A
+POST   /admin/webhooks/{id}/ping                   A
+POST   /admin/webhooks/{id}/active                 A
+POST   /admin/webhooks/{id}/delete                 A
+GET    /api/v1/me                                  AMGTC
+GET    /api/v1/users                               AM
+POST   /api/v1/users                               A
+GET    /api/v1/users/{id}                          AMGTC
+PATCH  /api/v1/users/{id}                          A
+GET    /api/v1/departments                         AMGT
+POST   /api/v1/departments                         A
+GET    /api/v1/webhooks                            A
+POST   /api/v1/webhooks                            A
+GET    /api/v1/audit                               A
+GET    /api/v1/customers                           AMGTC
+POST   /api/v1/customers                           AMG
+GET    /api/v1/customers/{id}                      AMGTC
+PATCH  /api/v1/customers/{id}                      AMG
+DELETE /api/v1/customers/{id}                      AM
+GET    /api/v1/customers/{id}/tree                 AMGTC
+GET    /api/v1/customers/{id}/downstream           AMGTC
+GET    /api/v1/customers/{id}/contacts             AMGTC
+POST   /api/v1/customers/{id}/contacts             AMG
+GET    /api/v1/customers/{id}/purchases            AMGTC
+POST   /api/v1/customers/{id}/purchases            AMG
+POST   /api/v1/customers/{id}/restore              AM
+POST   /api/v1/customers/{id}/merge                AM
+GET    /api/v1/customers/duplicates                AMG
+POST   /api/v1/tickets                             AMGC
+GET    /api/v1/tickets                             AMGC
+GET    /api/v1/tickets/{id}                        AMGC
+PATCH  /api/v1/tickets/{id}                        AMG
+GET    /api/v1/tickets/{id}/messages               AMGC
+POST   /api/v1/tickets/{id}/messages               AMGC
+POST   /api/v1/tickets/{id}/status                 AMG
+GET    /api/v1/tickets/{id}/activity               AMG
+GET    /api/v1/tickets/{id}/notifications          AMG
+POST   /api/v1/tickets/{id}/attachments            AMGC
+GET    /api/v1/tickets/{id}/attachments            AMGC
+GET    /attachments/{id}                           AMGC
+GET    /api/v1/categories                          AMGC
+POST   /api/v1/categories                          AM
+GET    /api/v1/tickets/{id}/recovery-steps         AMGC
+POST   /api/v1/tickets/{id}/recovery-steps         AMG
+POST   /api/v1/tickets/{id}/share                  AMG
+DELETE /api/v1/tickets/{id}/share                  AMG
+GET    /api/v1/calendars                           AMG
+PUT    /api/v1/calendars/{name}                    AM
+GET    /api/v1/sla-policies                        AMG
+POST   /api/v1/sla-policies                        AM
+PUT    /api/v1/sla-policies/{id}                   AM
+DELETE /api/v1/sla-policies/{id}                   AM
+GET    /api/v1/routing-rules                       AMG
+PUT    /api/v1/routing-rules                       AM
+GET    /api/v1/commitments                         AMG
+POST   /api/v1/commitments                         AM
+PUT    /api/v1/commitments/{id}                    AM
+DELETE /api/v1/commitments/{id}                    AM
+GET    /api/v1/macros                              AMG
+POST   /api/v1/macros                              AM
+PUT    /api/v1/macros/{id}                         AM
+DELETE /api/v1/macros/{id}                         AM
+POST   /api/v1/tickets/{id}/macros/{macro_id}      AMG
+GET    /api/v1/views                               AMG
+POST   /api/v1/views                               AMG
+DELETE /api/v1/views/{id}                          AMG
+POST   /tickets/views                              AMG
+POST   /tickets/views/{id}/delete                  AMG
+GET    /commitments                                anyone
+GET    /incident/{token}                           anyone
+GET    /api/v1/attachments/{id}                    AMGC
+GET    /api/v1/surveys                             AM
+POST   /api/v1/surveys                             AM
+GET    /api/v1/surveys/{id}                        AM
+POST   /api/v1/surveys/{id}/links                  AM
+POST   /api/v1/surveys/{id}/campaigns              AM
+GET    /api/v1/surveys/{id}/campaigns              AM
+GET    /api/v1/campaigns/{id}                      AM
+POST   /api/v1/campaigns/{id}/run                  AM
+GET    /api/v1/campaigns/{id}/links                AM
+POST   /api/v1/campaigns/{id}/links                AM
+GET    /api/v1/survey-answers/{token}              anyone
+POST   /api/v1/survey-answers/{token}              anyone
+GET    /api/v1/surveys/{id}/report                 AM
+GET    /api/v1/surveys/{id}/lowest-items           AM
+GET    /api/v1/survey-items                        AM
+PATCH  /api/v1/survey-items                        AM
+POST   /api/v1/survey-items                        AM
+POST   /api/v1/survey-dimensions                   AM
+GET    /api/v1/channel-tree                        AMGTC
+GET    /api/v1/contacts/{id}                       AMGTC
+PATCH  /api/v1/contacts/{id}                       AMG
+DELETE /api/v1/contacts/{id}                       AM
+POST   /api/v1/contacts/{id}/portal-account        AMG
+GET    /api/v1/purchases/{id}                      AMGTC
+PATCH  /api/v1/purchases/{id}                      AMG
+DELETE /api/v1/purchases/{id}                      AM
+";
+
+/// The documented roles of a route, or `None` when the table does not list it.
+fn documented(method: &Method, path: &str) -> Option<Option<Vec<Role>>> {
+    DOCUMENTED_ACCESS.lines().find_map(|l| {
+        let mut parts = l.split_whitespace();
+        let (m, p, who) = (parts.next()?, parts.next()?, parts.next()?);
+        (m == method.as_str() && p == path).then(|| {
+            (who != "anyone").then(|| {
+                who.chars()
+                    .map(|c| match c {
+                        'A' => Role::Admin,
+                        'M' => Role::Manager,
+                        'G' => Role::Agent,
+                        'T' => Role::Technician,
+                        'C' => Role::Customer,
+                        other => panic!("unknown role letter {other:?} in DOCUMENTED_ACCESS"),
+                    })
+                    .collect()
+            })
+        })
+    })
+}
+
+/// Issue 14, item 21: the router and the documented role table list the same routes with the
+/// same roles.
+#[test]
+fn the_router_matches_the_documented_role_table() {
+    let table = route_table();
+    let mut mismatched = vec![];
+    for (def, _) in &table {
+        let documented = documented(&def.method, def.path);
+        let Some(roles) = documented else {
+            mismatched.push(format!("{} {} is not in the documented table", def.method, def.path));
+            continue;
+        };
+        for role in [
+            None,
+            Some(Role::Admin),
+            Some(Role::Manager),
+            Some(Role::Agent),
+            Some(Role::Technician),
+            Some(Role::Customer),
+        ] {
+            let doc = match (&roles, role) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(list), Some(r)) => list.contains(&r),
+            };
+            if doc != def.access.allows(role) {
+                mismatched.push(format!(
+                    "{} {} as {role:?}: documented {doc}, routed {}",
+                    def.method, def.path, !doc
+                ));
+            }
+        }
+    }
+    let listed = DOCUMENTED_ACCESS.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(
+        listed,
+        table.len(),
+        "the documented table lists routes the router does not have"
+    );
+    assert!(mismatched.is_empty(), "{}", mismatched.join("\n"));
+}
+
+/// Issue 14, item 21: a customer user calling every route that takes an id, with the id of
+/// another customer's record (of the kind the route names), gets 404 — as if it did not exist.
+async fn another_customers_records_answer_404(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let agent = agent.as_str();
+    let mut ids = vec![];
+    for name in ["别家客户", "自家"] {
+        let body = serde_json::json!({"name": name, "kind": "end", "email": format!("c{}@example.com", ids.len())});
+        let (res, text) = h
+            .api("POST", "/api/v1/customers", Some(agent), Some(&body.to_string()))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+        let id = json(&text)["id"].as_i64().unwrap();
+        let (_, text) = h
+            .api("GET", &format!("/api/v1/customers/{id}/contacts"), Some(agent), None)
+            .await;
+        ids.push((id, json(&text)[0]["id"].as_i64().unwrap()));
+    }
+    let [(other, their_contact), (_, my_contact)] = ids[..] else {
+        unreachable!()
+    };
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{other}/purchases"),
+            Some(agent),
+            Some(r#"{"external_id": "P-404", "date": "2026-05-01", "amount": "3999.00", "sku": "热水器"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let purchase = json(&text)["id"].as_i64().unwrap();
+    let body =
+        serde_json::json!({"customer_id": other, "kind": "complaint", "subject": "别家的事", "body": "与你无关"});
+    let (_, text) = h
+        .api("POST", "/api/v1/tickets", Some(agent), Some(&body.to_string()))
+        .await;
+    let ticket = json(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .send(
+            axum::http::Request::post(format!(
+                "/api/v1/tickets/{ticket}/attachments?filename=a.png&visibility=shared"
+            ))
+            .header(header::AUTHORIZATION, format!("Bearer {agent}"))
+            .header(header::CONTENT_TYPE, "image/png")
+            .body(axum::body::Body::from(vec![0x89, b'P', b'N', b'G']))
+            .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let attachment = json(&text)["id"].as_i64().unwrap();
+    let staff_user = h.user(Role::Agent).id;
+
+    // Mine: a portal user of the other customer, signed in by token and by session.
+    let (_, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/contacts/{my_contact}/portal-account"),
+            Some(agent),
+            Some(r#"{"password":"a long enough password"}"#),
+        )
+        .await;
+    let me = json(&text)["user_id"].as_i64().unwrap();
+    let (_, token) = h.app.create_token(&kefu_app::Actor::Cli, me, "t").await.unwrap();
+    let (cookie, csrf) = h.session_of(me).await;
+
+    let mut checked = 0;
+    for (def, _) in &route_table() {
+        let Some(Some(roles)) = documented(&def.method, def.path) else {
+            continue;
+        };
+        if !def.path.contains("{id}") || !roles.contains(&Role::Customer) {
+            continue;
+        }
+        let id = if def.path.starts_with("/api/v1/users/") {
+            staff_user
+        } else if def.path.starts_with("/api/v1/customers/") {
+            other
+        } else if def.path.starts_with("/api/v1/contacts/") {
+            their_contact
+        } else if def.path.starts_with("/api/v1/purchases/") {
+            purchase
+        } else if def.path.contains("attachments/{id}") && !def.path.contains("tickets") {
+            attachment
+        } else {
+            ticket
+        };
+        let mut path = def.path.replace("{id}", &id.to_string());
+        if def.method == Method::POST && def.path.ends_with("/attachments") {
+            path.push_str("?filename=a.png");
+        }
+        let (res, text) = if def.path.starts_with("/api/") {
+            let body = (def.method != Method::GET).then_some(r#"{"body":"x"}"#);
+            h.api(def.method.as_str(), &path, Some(&token), body).await
+        } else if def.method == Method::GET {
+            h.get_page(&path, &cookie).await
+        } else {
+            h.post_form(&path, &cookie, format!("csrf={csrf}&body=x")).await
+        };
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{} {path}: {text}", def.method);
+        checked += 1;
+    }
+    assert!(checked >= 15, "checked {checked}");
 }

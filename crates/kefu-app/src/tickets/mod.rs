@@ -108,6 +108,9 @@ pub struct TicketInput {
     pub message_id: Option<String>,
     /// The public follow link's token (public form): stored hashed, mailed once in the confirmation.
     pub follow_token: Option<String>,
+    /// The public form matched a known contact: the usual confirmation (with the filer's text and
+    /// the follow link) is not mailed to that contact; the form asks them to confirm instead.
+    pub requester_unconfirmed: bool,
 }
 
 /// A ticket as it is read: the row, its reference, its SLA now, and its queue quadrant.
@@ -284,6 +287,8 @@ impl App {
                     }
             }
             Role::Technician => false,
+            // An unconfirmed requester's ticket is not the customer's yet (docs/roles.md).
+            Role::Customer if self.store.requester_unconfirmed(t.id).await? => false,
             Role::Customer => match self.customer_scope(actor).await? {
                 CustomerScope::Within(root) => {
                     self.store.is_within(root, t.customer_id).await?
@@ -479,11 +484,13 @@ impl App {
             now,
         };
         let ticket = self.ticket_writer().write(new).await?;
-        self.notify(Notice::Created {
-            ticket_id: ticket.id,
-            follow_token: input.follow_token,
-        })
-        .await;
+        if !input.requester_unconfirmed {
+            self.notify(Notice::Created {
+                ticket_id: ticket.id,
+                follow_token: input.follow_token,
+            })
+            .await;
+        }
         // Its history is the first message alone: viewed without reading it back.
         let rows = [(ticket.id, now, "customer".to_owned())];
         let view = self.view_tickets_with(vec![ticket], &rows).await?.remove(0);

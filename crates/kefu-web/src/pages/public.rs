@@ -414,3 +414,54 @@ pub async fn commitments(State(state): State<WebState>, id: Identity) -> Respons
         },
     )
 }
+
+#[derive(Template)]
+#[template(path = "confirm_requester.html")]
+pub struct ConfirmPage {
+    pub page: Chrome,
+    pub token: String,
+    /// After confirming: the reference confirmed.
+    pub confirmed: Option<String>,
+}
+
+/// The page the confirmation mail links to: a button that confirms (a link a mail scanner opens
+/// must not confirm anything by itself).
+pub async fn confirm_requester_page(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let chrome = Chrome::new(&id, "/confirm", "public.confirm_title");
+    public_page(&state, &id, &headers, StatusCode::OK, chrome, |page| {
+        super::render(ConfirmPage {
+            page,
+            token,
+            confirmed: None,
+        })
+    })
+}
+
+/// Confirms the requester behind the mailed link: from now on the follow link shows the
+/// staff's replies, and the ticket is the customer's.
+pub async fn confirm_requester(
+    State(state): State<WebState>,
+    id: Identity,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    match state.app.confirm_requester_by_link(&token, id.ip.as_deref()).await {
+        Ok(reference) => {
+            let chrome = Chrome::new(&id, "/confirm", "public.confirm_title");
+            public_page(&state, &id, &headers, StatusCode::OK, chrome, |page| {
+                super::render(ConfirmPage {
+                    page,
+                    token: String::new(),
+                    confirmed: Some(reference.to_string()),
+                })
+            })
+        }
+        Err(AppError::RateLimited { retry_after_s }) => rate_limited(&id, retry_after_s),
+        Err(e) => super::error_page(&id, e),
+    }
+}

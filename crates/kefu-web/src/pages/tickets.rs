@@ -288,6 +288,8 @@ pub struct TicketPage {
     pub attachments: Vec<(i64, String, String, bool)>,
     /// What the upload form takes (the size limit).
     pub attach_hint: String,
+    /// Filed on the public form with a known contact's details, not confirmed yet.
+    pub requester_unconfirmed: bool,
     /// Mail sent about it: (when, to, what, status, why).
     pub notifications: Vec<(String, String, String, String, String)>,
 }
@@ -409,10 +411,11 @@ async fn ticket_page_with(
         Err(e) => return super::error_page(ident, e),
     };
     // A failing read shows the error page: an outage must not look like an empty history.
-    let (history, attachments, customer) = match tokio::try_join!(
+    let (history, attachments, customer, requester_unconfirmed) = match tokio::try_join!(
         state.app.ticket_history(&actor, id),
         state.app.ticket_attachments(&actor, id),
         state.app.ticket_customer(&actor, id),
+        state.app.requester_unconfirmed(&actor, id),
     ) {
         Ok(x) => x,
         Err(e) => return super::error_page(ident, e),
@@ -531,6 +534,7 @@ async fn ticket_page_with(
             macros,
             draft,
             attachments,
+            requester_unconfirmed,
             attach_hint: t.t("tickets.attach_hint").replace(
                 "{max}",
                 &human_size(i64::try_from(state.app.config.attachments.max_bytes).unwrap_or(i64::MAX)),
@@ -735,6 +739,12 @@ pub async fn attach(
             .map(|_| ()),
         None => Err(AppError::Invalid(required())),
     };
+    after_change(&state, &caller, id, result).await
+}
+
+/// An agent confirms, after a call, that the requester is the customer whose details they typed.
+pub async fn confirm_requester(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    let result = state.app.confirm_requester(&caller.actor(), id).await;
     after_change(&state, &caller, id, result).await
 }
 

@@ -110,6 +110,15 @@ pub fn filter_sql_on(f: &kefu_store::TicketFilter, binds: &mut Vec<Bind>, id: &s
                 AND w.descendant_id = t.on_behalf_of_id))"
         ));
     }
+    // A ticket whose requester is unconfirmed is nobody's yet: it is in the queue, not under
+    // the customer whose contact details were typed (docs/tickets.md#the-public-form).
+    if f.customer_id.is_some() || f.customer_within.is_some() {
+        conds.push(
+            "NOT EXISTS (SELECT 1 FROM requester_confirmations rc WHERE rc.ticket_id = t.id \
+                AND rc.confirmed_at IS NULL)"
+                .into(),
+        );
+    }
     conds.push("t.merged_into IS NULL".into());
     conds
 }

@@ -18,6 +18,55 @@ impl kefu_store::Tickets for DbStore {
     async fn get_ticket(&self, id: i64) -> kefu_store::StoreResult<kefu_store::Ticket> {
         Self::ticket_in(self.reader(), id).await
     }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
+    async fn open_requester_confirmation(
+        &self,
+        ticket_id: i64,
+        token_hash: Option<&str>,
+        now: i64,
+    ) -> kefu_store::StoreResult<()> {
+        sqlx::query("INSERT INTO requester_confirmations (ticket_id, token_hash, created_at) VALUES ($1, $2, $3)")
+            .bind(ticket_id)
+            .bind(token_hash)
+            .bind(now)
+            .run(self.writer())
+            .await?;
+        Ok(())
+    }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
+    async fn requester_unconfirmed(&self, ticket_id: i64) -> kefu_store::StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM requester_confirmations WHERE ticket_id = $1 AND confirmed_at IS NULL",
+        )
+        .bind(ticket_id)
+        .value(self.reader())
+        .await?;
+        Ok(n > 0)
+    }
+    #[tracing::instrument(skip_all)]
+    async fn confirm_requester_by_token(&self, token_hash: &str, now: i64) -> kefu_store::StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE requester_confirmations SET confirmed_at = $2 WHERE token_hash = $1 AND confirmed_at IS NULL \
+                RETURNING ticket_id",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .value_if_any(self.writer())
+        .await
+    }
+    #[tracing::instrument(skip_all, fields(ticket_id = ticket_id))]
+    async fn confirm_requester(&self, ticket_id: i64, by: Option<i64>, now: i64) -> kefu_store::StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE requester_confirmations SET confirmed_at = $2, confirmed_by = $3 \
+                WHERE ticket_id = $1 AND confirmed_at IS NULL",
+        )
+        .bind(ticket_id)
+        .bind(now)
+        .bind(by)
+        .run(self.writer())
+        .await?;
+        Ok(n > 0)
+    }
     #[tracing::instrument(skip_all)]
     async fn ticket_by_follow_token(&self, token_hash: &str) -> kefu_store::StoreResult<kefu_store::Ticket> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
