@@ -20,7 +20,8 @@ pub struct TicketEdit {
     pub kind: Option<String>,
     pub subject: Option<String>,
     pub category_id: Option<Option<i64>>,
-    pub product: Option<String>,
+    /// The purchase the ticket is about (`Some(None)` clears it); the product's name follows it.
+    pub purchase_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
     pub classification: Option<Classification>,
     /// A [`RootCause`] code, or `Some(None)` to clear it.
@@ -67,7 +68,14 @@ impl App {
             return Err(Invalid::one("category_id", "unknown_category", format!("no category {c}")).into());
         }
         change.category_id = edit.category_id;
-        change.product = edit.product.map(|p| p.trim().chars().take(200).collect());
+        change.purchase = match edit.purchase_id {
+            None => None,
+            Some(None) => Some((None, String::new())),
+            Some(Some(p)) => {
+                let p = self.purchase_for(p, t.customer_id, t.on_behalf_of_id).await?;
+                Some((Some(p.id), p.product_name))
+            }
+        };
         change.tags = edit.tags.map(|t| crate::customers::clean_tags(&t)).transpose()?;
         change.classification = edit.classification;
         change.root_cause = edit

@@ -31,9 +31,10 @@ pub struct Conditions {
     /// Category ids; a ticket matches when its category is one of them or lies below one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub category: Vec<i64>,
-    /// Product ids.
+    /// The product category of the purchase the ticket is about (`热水器`, `Air conditioners`),
+    /// as the purchase records it; a ticket about no purchase matches no such condition.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub product: Vec<i64>,
+    pub product_category: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channel: Vec<Channel>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -90,7 +91,8 @@ pub struct TicketFacts<'a> {
     /// The ticket's category and its ancestors, in any order (root first is usual); empty when
     /// uncategorised.
     pub category_path: &'a [i64],
-    pub product: Option<i64>,
+    /// The product category of the ticket's purchase, if it is about one.
+    pub product_category: Option<&'a str>,
     pub channel: Channel,
     pub language: Language,
     pub tier: ValueTier,
@@ -106,7 +108,9 @@ impl Conditions {
     pub fn matches(&self, t: &TicketFacts<'_>) -> bool {
         accepts(&self.kind, &t.kind)
             && (self.category.is_empty() || t.category_path.iter().any(|c| self.category.contains(c)))
-            && (self.product.is_empty() || t.product.is_some_and(|p| self.product.contains(&p)))
+            && (self.product_category.is_empty()
+                || t.product_category
+                    .is_some_and(|p| self.product_category.iter().any(|c| c.trim() == p.trim())))
             && accepts(&self.channel, &t.channel)
             && accepts(&self.language, &t.language)
             && accepts(&self.tier, &t.tier)
@@ -138,15 +142,27 @@ impl RoutingRule {
             );
         }
         let c = &self.conditions;
-        for (field, ids) in [("conditions.category", &c.category), ("conditions.product", &c.product)] {
-            if ids.iter().any(|&id| id <= 0) {
-                bad(field, "invalid_id", "ids are whole numbers above zero".into());
-            }
+        if c.category.iter().any(|&id| id <= 0) {
+            bad(
+                "conditions.category",
+                "invalid_id",
+                "ids are whole numbers above zero".into(),
+            );
+        }
+        if c.product_category
+            .iter()
+            .any(|p| p.trim().is_empty() || p.chars().count() > 100)
+        {
+            bad(
+                "conditions.product_category",
+                "invalid_name",
+                "a product category has 1 to 100 characters".into(),
+            );
         }
         let lens = [
             ("conditions.kind", c.kind.len()),
             ("conditions.category", c.category.len()),
-            ("conditions.product", c.product.len()),
+            ("conditions.product_category", c.product_category.len()),
             ("conditions.channel", c.channel.len()),
             ("conditions.language", c.language.len()),
             ("conditions.tier", c.tier.len()),
@@ -227,7 +243,7 @@ mod tests {
         TicketFacts {
             kind,
             category_path,
-            product: Some(7),
+            product_category: Some("热水器"),
             channel: Channel::Email,
             language: Language::ZhCn,
             tier: ValueTier::B,
@@ -244,7 +260,7 @@ mod tests {
                "actions": {"department": 4, "assign": {"strategy": "round_robin"}}},
               {"name": "English by phone", "conditions": {"language": ["en"], "channel": ["phone", "email"]},
                "actions": {"assign": {"strategy": "user", "user_id": 42}}},
-              {"name": "Dealers", "conditions": {"customer_kind": ["intermediate"], "product": [7, 8]},
+              {"name": "Dealers", "conditions": {"customer_kind": ["intermediate"], "product_category": ["热水器", "空调"]},
                "actions": {"priority": "normal"}},
               {"name": "Everything else", "actions": {"tags": ["triage"]}}
             ]"#,
@@ -281,11 +297,19 @@ mod tests {
         assert_eq!(pick(&dealer), Some(3));
         assert_eq!(
             pick(&TicketFacts {
-                product: None,
+                product_category: None,
                 ..dealer
             }),
             Some(4),
-            "a product condition needs a product"
+            "a product condition needs a purchase"
+        );
+        assert_eq!(
+            pick(&TicketFacts {
+                product_category: Some("冰箱"),
+                ..dealer
+            }),
+            Some(4),
+            "another category"
         );
         assert_eq!(first_match(&[], &dealer), None);
         let (_, vip) = first_match(&r, &facts(Kind::Complaint, &[])).unwrap();
@@ -299,7 +323,7 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(serde_json::from_str::<Vec<RoutingRule>>(&json).unwrap(), r);
         assert!(
-            !json.contains("\"product\":[]"),
+            !json.contains("\"product_category\":[]"),
             "empty conditions are left out: {json}"
         );
         for bad in [
@@ -331,10 +355,21 @@ mod tests {
             vec!["conditions.category", "actions.department", "actions.assign"]
         );
         let many = format!(
-            r#"{{"name": "x", "conditions": {{"product": [{}]}}, "actions": {{"priority": "low"}}}}"#,
-            (1..=201).map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            r#"{{"name": "x", "conditions": {{"product_category": [{}]}}, "actions": {{"priority": "low"}}}}"#,
+            (1..=201).map(|i| format!("\"c{i}\"")).collect::<Vec<_>>().join(",")
         );
-        assert_eq!(invalid(&many), vec!["conditions.product"]);
+        assert_eq!(invalid(&many), vec!["conditions.product_category"]);
+        assert_eq!(
+            invalid(r#"{"name": "x", "conditions": {"product_category": [" "]}, "actions": {"priority": "low"}}"#),
+            vec!["conditions.product_category"]
+        );
+        assert!(
+            serde_json::from_str::<RoutingRule>(
+                r#"{"name": "x", "conditions": {"product": [7]}, "actions": {"priority": "low"}}"#
+            )
+            .is_err(),
+            "product ids are gone"
+        );
     }
 
     #[test]

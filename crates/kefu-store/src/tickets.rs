@@ -27,6 +27,9 @@ pub struct Ticket {
     pub assignee_id: Option<i64>,
     pub created_by: Option<i64>,
     pub category_id: Option<i64>,
+    /// The customer's purchase the ticket is about.
+    pub purchase_id: Option<i64>,
+    /// The name of the purchase's product (copied from it; read-only).
     pub product: String,
     pub touchpoint: String,
     pub classification: Classification,
@@ -300,6 +303,7 @@ pub struct NewTicket {
     pub assignee_id: Option<i64>,
     pub created_by: Option<i64>,
     pub category_id: Option<i64>,
+    pub purchase_id: Option<i64>,
     pub product: String,
     pub touchpoint: String,
     pub classification: Classification,
@@ -372,7 +376,8 @@ pub struct TicketChange {
     pub assignee_id: Option<Option<i64>>,
     pub kind: Option<Kind>,
     pub category_id: Option<Option<i64>>,
-    pub product: Option<String>,
+    /// The purchase, with the product's name that goes with it.
+    pub purchase: Option<(Option<i64>, String)>,
     pub classification: Option<Classification>,
     pub tags: Option<Vec<String>>,
     pub subject: Option<String>,

@@ -162,6 +162,7 @@ impl DemoTicket<'_> {
             assignee_id: self.assignee,
             created_by: None,
             category_id: None,
+            purchase_id: None,
             product: String::new(),
             touchpoint: String::new(),
             classification: Classification::default(),

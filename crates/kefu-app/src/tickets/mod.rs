@@ -100,7 +100,8 @@ pub struct TicketInput {
     pub priority: Option<String>,
     pub language: Option<String>,
     pub category_id: Option<i64>,
-    pub product: String,
+    /// The customer's purchase the ticket is about (its product's name and category follow).
+    pub purchase_id: Option<i64>,
     pub touchpoint: String,
     pub tags: Vec<String>,
     pub classification: Classification,
@@ -389,10 +390,14 @@ impl App {
                 path
             }
         };
+        let purchase = match input.purchase_id {
+            Some(p) => Some(self.purchase_for(p, customer.id, input.on_behalf_of_id).await?),
+            None => None,
+        };
         let facts = TicketFacts {
             kind,
             category_path: &category_path,
-            product: None,
+            product_category: purchase.as_ref().map(|p| p.category.as_str()).filter(|c| !c.is_empty()),
             channel,
             language,
             tier: customer.value_tier,
@@ -456,7 +461,8 @@ impl App {
             assignee_id,
             created_by: actor.user_id().filter(|_| role.works_the_desk()),
             category_id: input.category_id,
-            product: input.product.trim().chars().take(200).collect(),
+            purchase_id: purchase.as_ref().map(|p| p.id),
+            product: purchase.map(|p| p.product_name).unwrap_or_default(),
             touchpoint: input.touchpoint.trim().chars().take(200).collect(),
             classification: input.classification,
             tags,
@@ -496,6 +502,32 @@ impl App {
         let view = self.view_tickets_with(vec![ticket], &rows).await?.remove(0);
         self.emit_ticket_created(&view).await;
         Ok(view)
+    }
+
+    /// The purchase `id` when it is the ticket's customer's (or that of the end customer it is
+    /// filed for); a clear refusal otherwise.
+    pub(crate) async fn purchase_for(
+        &self,
+        id: i64,
+        customer_id: i64,
+        on_behalf_of: Option<i64>,
+    ) -> AppResult<kefu_store::Purchase> {
+        let p = match self.store.get_purchase(id).await {
+            Ok(p) => p,
+            Err(kefu_store::StoreError::NotFound) => {
+                return Err(Invalid::one("purchase_id", "unknown_purchase", format!("no purchase {id}")).into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if p.customer_id != customer_id && Some(p.customer_id) != on_behalf_of {
+            return Err(Invalid::one(
+                "purchase_id",
+                "not_this_customers",
+                format!("purchase {id} is not this customer's"),
+            )
+            .into());
+        }
+        Ok(p)
     }
 
     pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {

@@ -45,6 +45,7 @@ pub(super) fn new_ticket(
         assignee_id: None,
         created_by: None,
         category_id: None,
+        purchase_id: None,
         product: String::new(),
         touchpoint: String::new(),
         classification: Default::default(),

@@ -39,6 +39,9 @@ pub struct TicketDto {
     pub department_id: i64,
     pub assignee_id: Option<i64>,
     pub tags: Vec<String>,
+    /// The customer's purchase the ticket is about.
+    pub purchase_id: Option<i64>,
+    /// The purchase's product name (read-only: set `purchase_id`).
     pub product: String,
     #[schema(value_type = Object)]
     pub classification: kefu_core::ticket::Classification,
@@ -84,6 +87,7 @@ impl From<TicketView> for TicketDto {
             department_id: t.department_id,
             assignee_id: t.assignee_id,
             tags: t.tags,
+            purchase_id: t.purchase_id,
             product: t.product,
             classification: t.classification,
             quadrant: v.quadrant.as_str().into(),
@@ -117,8 +121,8 @@ pub struct CreateTicketBody {
     contact_id: Option<i64>,
     /// The end customer an intermediate customer files this for.
     on_behalf_of_id: Option<i64>,
-    #[serde(default)]
-    product: String,
+    /// The customer's purchase the ticket is about (its product's name and category follow it).
+    purchase_id: Option<i64>,
     #[serde(default)]
     touchpoint: String,
     #[serde(default)]
@@ -152,7 +156,7 @@ pub async fn create(
                 channel: b.channel,
                 priority: b.priority,
                 language: b.language,
-                product: b.product,
+                purchase_id: b.purchase_id,
                 touchpoint: b.touchpoint,
                 tags: b.tags,
                 classification: b.classification,
@@ -402,7 +406,10 @@ pub struct TicketPatchBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     category_id: Option<Option<i64>>,
-    product: Option<String>,
+    /// A purchase of the ticket's customer, or null for none; the product's name follows it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    purchase_id: Option<Option<i64>>,
     tags: Option<Vec<String>>,
     /// `{phase, nature, place, fee, frequency}`; the whole set is replaced.
     #[schema(value_type = Option<Object>)]
@@ -418,7 +425,7 @@ pub struct TicketPatchBody {
 }
 
 /// Changes a ticket's fields (staff): assignment, department, priority, kind, subject, category,
-/// product, tags, classification, root cause and remedy. All or nothing; each change is logged.
+/// purchase, tags, classification, root cause and remedy. All or nothing; each change is logged.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), request_body = TicketPatchBody,
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
@@ -434,7 +441,7 @@ pub async fn patch(
         kind: b.kind,
         subject: b.subject,
         category_id: b.category_id,
-        product: b.product,
+        purchase_id: b.purchase_id,
         tags: b.tags,
         classification: b.classification,
         root_cause: b.root_cause,

@@ -38,6 +38,23 @@ pub struct RequestsPage {
     pub errors: Vec<(String, String)>,
     pub subject: String,
     pub body: String,
+    /// The customer's own purchases to choose the one the request is about: (id, label).
+    pub purchases: Vec<(i64, String)>,
+}
+
+/// A purchase as a choice: the product, its serial and its date.
+pub(crate) fn purchase_label(p: &kefu_app::model::Purchase) -> String {
+    let name = if p.product_name.is_empty() {
+        p.sku.as_str()
+    } else {
+        p.product_name.as_str()
+    };
+    let serial = if p.serial.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", p.serial)
+    };
+    format!("{name}{serial} · {}", p.purchased_on)
 }
 
 async fn requests_page(
@@ -56,6 +73,14 @@ async fn requests_page(
     };
     let views = match state.app.list_tickets(&caller.actor(), filter).await {
         Ok(v) => v,
+        Err(e) => return super::error_page(ident, e),
+    };
+    let purchases = match state.app.customer_scope(&caller.actor()).await {
+        Ok(CustomerScope::Within(c)) => match state.app.purchases_of(&caller.actor(), c, 100).await {
+            Ok(p) => p.iter().map(|p| (p.id, purchase_label(p))).collect(),
+            Err(e) => return super::error_page(ident, e),
+        },
+        Ok(_) => vec![],
         Err(e) => return super::error_page(ident, e),
     };
     let tz = time_zone(state).await;
@@ -86,6 +111,7 @@ async fn requests_page(
             errors,
             subject: form.subject,
             body: form.body,
+            purchases,
         },
     )
 }
@@ -109,6 +135,8 @@ pub struct NewRequest {
     kind: String,
     subject: String,
     body: String,
+    /// The purchase it is about, or empty.
+    purchase: String,
 }
 
 /// Files a request for the customer's own record.
@@ -126,6 +154,17 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(f)
         subject: f.subject.clone(),
         body: f.body.clone(),
         language: Some(caller.identity.lang.code().to_owned()),
+        purchase_id: match f.purchase.trim() {
+            "" => None,
+            p => match p.parse() {
+                Ok(id) => Some(id),
+                Err(_) => {
+                    let e = kefu_core::Invalid::one("purchase_id", "unknown_purchase", "choose one of your purchases");
+                    let errors = field_errors(&caller.identity.tr(), e);
+                    return requests_page(&state, &caller, None, errors, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
+            },
+        },
         ..Default::default()
     };
     match state.app.create_ticket(&actor, input).await {

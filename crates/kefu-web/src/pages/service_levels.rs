@@ -319,6 +319,7 @@ async fn page(
                 "service.category",
                 c.category.iter().map(|x| category_name(*x)).collect(),
             );
+            part("service.product_category", c.product_category.clone());
             let conditions = if parts.is_empty() {
                 t.t("service.every_ticket").to_owned()
             } else {
@@ -629,7 +630,13 @@ fn rule_of(v: &Values) -> Result<RoutingRule, Invalid> {
         conditions: Conditions {
             kind: codes(v, "kind", |s| Kind::parse(s).ok())?,
             category: codes(v, "category", |s| s.parse().ok())?,
-            product: vec![],
+            product_category: v
+                .get("product_category")
+                .split([',', ';', '，', '；'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             channel: codes(v, "channel", |s| Channel::parse(s).ok())?,
             language: codes(v, "language", Language::parse)?,
             tier: codes(v, "tier", ValueTier::parse)?,

@@ -290,6 +290,8 @@ pub struct TicketPage {
     pub attach_hint: String,
     /// Filed on the public form with a known contact's details, not confirmed yet.
     pub requester_unconfirmed: bool,
+    /// The customer's purchases to choose the one the ticket is about: (id, label, chosen).
+    pub purchases: Vec<(i64, String, bool)>,
     /// Mail sent about it: (when, to, what, status, why).
     pub notifications: Vec<(String, String, String, String, String)>,
 }
@@ -411,15 +413,26 @@ async fn ticket_page_with(
         Err(e) => return super::error_page(ident, e),
     };
     // A failing read shows the error page: an outage must not look like an empty history.
-    let (history, attachments, customer, requester_unconfirmed) = match tokio::try_join!(
+    let (history, attachments, customer, requester_unconfirmed, purchases) = match tokio::try_join!(
         state.app.ticket_history(&actor, id),
         state.app.ticket_attachments(&actor, id),
         state.app.ticket_customer(&actor, id),
         state.app.requester_unconfirmed(&actor, id),
+        state.app.purchases_of(&actor, view.ticket.customer_id, 100),
     ) {
         Ok(x) => x,
         Err(e) => return super::error_page(ident, e),
     };
+    let purchases: Vec<(i64, String, bool)> = purchases
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                super::portal::purchase_label(p),
+                Some(p.id) == view.ticket.purchase_id,
+            )
+        })
+        .collect();
     let kefu_app::ticket_history::TicketHistory {
         activity,
         escalations,
@@ -535,6 +548,7 @@ async fn ticket_page_with(
             draft,
             attachments,
             requester_unconfirmed,
+            purchases,
             attach_hint: t.t("tickets.attach_hint").replace(
                 "{max}",
                 &human_size(i64::try_from(state.app.config.attachments.max_bytes).unwrap_or(i64::MAX)),
@@ -738,6 +752,47 @@ pub async fn attach(
             .await
             .map(|_| ()),
         None => Err(AppError::Invalid(required())),
+    };
+    after_change(&state, &caller, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PurchaseForm {
+    purchase: String,
+}
+
+/// Sets the purchase a ticket is about (empty: none).
+pub async fn set_purchase(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<PurchaseForm>,
+) -> Response {
+    let purchase_id = match f.purchase.trim() {
+        "" => Ok(None),
+        p => p.parse().map(Some).map_err(|_| {
+            kefu_core::Invalid::one(
+                "purchase_id",
+                "unknown_purchase",
+                "choose one of the customer's purchases",
+            )
+        }),
+    };
+    let result = match purchase_id {
+        Ok(p) => state
+            .app
+            .edit_ticket(
+                &caller.actor(),
+                id,
+                kefu_app::ticket_edit::TicketEdit {
+                    purchase_id: Some(p),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Invalid(e)),
     };
     after_change(&state, &caller, id, result).await
 }

@@ -20,7 +20,7 @@ pub(crate) async fn create_tickets(
     for chunk in tickets.chunks(500) {
         let sql = format!(
             "INSERT INTO tickets (kind, status, priority, channel, language, subject, customer_id, contact_id, \
-                on_behalf_of_id, department_id, assignee_id, created_by, category_id, product, touchpoint, phase, \
+                on_behalf_of_id, department_id, assignee_id, created_by, category_id, purchase_id, product, touchpoint, phase, \
                 nature, place, fee, frequency, tags, customer_tier, sla_policy_id, sla_next_check_at, \
                 sla_urgent_at, follow_token_hash, resolved_at, closed_at, created_at, updated_at) VALUES {} \
                 RETURNING {returning}",
@@ -28,7 +28,7 @@ pub(crate) async fn create_tickets(
                 DbStore::NUMBERED_PARAMS,
                 1,
                 chunk.len(),
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             )
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -56,6 +56,7 @@ pub(crate) async fn create_tickets(
                 .bind(t.assignee_id)
                 .bind(t.created_by)
                 .bind(t.category_id)
+                .bind(t.purchase_id)
                 .bind(&t.product)
                 .bind(&t.touchpoint)
                 .bind(c.phase.map(|v| v.as_str()))

@@ -14,7 +14,7 @@ mod write;
 /// The columns of a ticket row, in the order the portable decoder reads them.
 pub const TICKET_COLUMNS: &str = "t.id, t.kind, t.status, t.priority, t.channel, t.language, t.subject, \
     t.customer_id, t.contact_id, t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, \
-    t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, \
+    t.purchase_id, t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, \
     t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, t.compensation_minor, \
     t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
 /// The SLA events of ticket `t`, in order, as one column `events`: `at what,at what,…` (what:

@@ -31,6 +31,7 @@ pub fn ticket(row: &DbRow) -> StoreResult<Ticket> {
         assignee_id: get(row, "assignee_id")?,
         created_by: get(row, "created_by")?,
         category_id: get(row, "category_id")?,
+        purchase_id: get(row, "purchase_id")?,
         product: get(row, "product")?,
         touchpoint: get(row, "touchpoint")?,
         classification: Classification {

@@ -112,8 +112,8 @@ impl DbStore {
         if let Some(v) = c.category_id.filter(|v| *v != old.category_id) {
             log.push(("category_id", n(old.category_id), n(v)));
         }
-        if let Some(v) = c.product.as_ref().filter(|v| **v != old.product) {
-            log.push(("product", Some(old.product.clone()), Some(v.clone())));
+        if let Some((v, _)) = c.purchase.as_ref().filter(|(v, _)| *v != old.purchase_id) {
+            log.push(("purchase_id", n(old.purchase_id), n(*v)));
         }
         if let Some(v) = c.subject.as_ref().filter(|v| **v != old.subject) {
             log.push(("subject", Some(old.subject.clone()), Some(v.clone())));
@@ -167,7 +167,7 @@ impl DbStore {
                 category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, \
                 fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, \
                 sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, \
-                closed_at = $23, updated_at = $24 WHERE id = $1",
+                closed_at = $23, updated_at = $24, purchase_id = $25 WHERE id = $1",
         )
         .bind(id)
         .bind(status.as_str())
@@ -176,7 +176,11 @@ impl DbStore {
         .bind(c.assignee_id.unwrap_or(old.assignee_id))
         .bind(c.kind.unwrap_or(old.kind).as_str())
         .bind(c.category_id.unwrap_or(old.category_id))
-        .bind(c.product.unwrap_or(old.product))
+        .bind(
+            c.purchase
+                .as_ref()
+                .map_or(old.product.clone(), |(_, name)| name.clone()),
+        )
         .bind(c.subject.unwrap_or(old.subject))
         .bind(tags)
         .bind(cl.phase.map(|v| v.as_str()))
@@ -193,6 +197,7 @@ impl DbStore {
         .bind(resolved_at)
         .bind(closed_at)
         .bind(now)
+        .bind(c.purchase.as_ref().map_or(old.purchase_id, |(p, _)| *p))
         .run(&mut **tx)
         .await?;
         let msg = match &message {
