@@ -1,5 +1,5 @@
-//! Customer use cases on a real database: the channel tree, its rules, search and value tiers;
-//! and the ticket escalation sweep on both databases.
+//! Customer use cases on both databases: the channel tree, its rules, search and value tiers, a
+//! restored backup's search, and the ticket escalation sweep.
 
 mod common;
 
@@ -9,7 +9,7 @@ use kefu_core::Role;
 use kefu_core::search::parse_query;
 use kefu_store::NewPurchase;
 
-use common::{actor, sqlite_app as app};
+use common::actor;
 
 fn input(name: &str, kind: &str, parent: Option<i64>) -> CustomerInput {
     CustomerInput {
@@ -21,8 +21,16 @@ fn input(name: &str, kind: &str, parent: Option<i64>) -> CustomerInput {
 }
 
 #[tokio::test]
-async fn the_channel_tree_keeps_its_rules() {
-    let (app, _dir) = app().await;
+async fn the_channel_tree_keeps_its_rules_on_sqlite() {
+    common::on_sqlite(2, the_channel_tree_keeps_its_rules).await;
+}
+
+#[tokio::test]
+async fn the_channel_tree_keeps_its_rules_on_postgres() {
+    common::on_postgres(4, the_channel_tree_keeps_its_rules).await;
+}
+
+async fn the_channel_tree_keeps_its_rules(app: App) {
     let agent = actor(&app, Role::Agent).await;
     let top = app
         .create_customer(
@@ -133,8 +141,16 @@ async fn the_channel_tree_keeps_its_rules() {
 }
 
 #[tokio::test]
-async fn value_tiers_follow_purchases() {
-    let (app, _dir) = app().await;
+async fn value_tiers_follow_purchases_on_sqlite() {
+    common::on_sqlite(2, value_tiers_follow_purchases).await;
+}
+
+#[tokio::test]
+async fn value_tiers_follow_purchases_on_postgres() {
+    common::on_postgres(4, value_tiers_follow_purchases).await;
+}
+
+async fn value_tiers_follow_purchases(app: App) {
     let admin = actor(&app, Role::Admin).await;
     let mut ids = vec![];
     for i in 0..10 {
@@ -189,8 +205,21 @@ async fn value_tiers_follow_purchases() {
 }
 
 #[tokio::test]
-async fn a_restored_backup_is_searchable() {
-    let (app, db) = app().await;
+async fn a_restored_backup_is_searchable_on_sqlite() {
+    let (from, to) = (common::TestDb::sqlite(2).await, common::TestDb::sqlite(2).await);
+    a_restored_backup_is_searchable(&from, &to).await;
+}
+
+#[tokio::test]
+async fn a_restored_backup_is_searchable_on_postgres() {
+    let (from, to) = (common::TestDb::postgres(4).await, common::TestDb::postgres(4).await);
+    a_restored_backup_is_searchable(&from, &to).await;
+    from.finish().await;
+    to.finish().await;
+}
+
+async fn a_restored_backup_is_searchable(db: &common::TestDb, into: &common::TestDb) {
+    let app = db.app(kefu_app::AppConfig::default());
     let admin = actor(&app, Role::Admin).await;
     let c = app
         .create_customer(&admin, input("客户王芳投诉", "end", None))
@@ -211,7 +240,7 @@ async fn a_restored_backup_is_searchable() {
         .unwrap();
     let file = db.dir().join("b.json");
     app.backup_to(&file).await.unwrap();
-    let (other, _d2) = self::app().await;
+    let other = into.app(kefu_app::AppConfig::default());
     other.restore_from(&file, false).await.unwrap();
     let found = other
         .store()

@@ -1,4 +1,4 @@
-//! CSV imports on a real database: all or nothing, skipping bad rows, GB18030, re-imports.
+//! CSV imports on both databases: all or nothing, skipping bad rows, GB18030, re-imports.
 
 use kefu_app::{App, AppConfig};
 use kefu_core::search::parse_query;
@@ -23,8 +23,20 @@ A1,华东总代理,intermediate,agent,,,,华东,,,
 fn no_progress(_: u64, _: u64) {}
 
 #[tokio::test]
-async fn a_clean_file_imports_parents_first_and_a_reimport_updates() {
+async fn a_clean_file_imports_parents_first_and_a_reimport_updates_on_sqlite() {
     let (app, _d) = app().await;
+    a_clean_file_imports_parents_first_and_a_reimport_updates(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_file_imports_parents_first_and_a_reimport_updates_on_postgres() {
+    let (app, db) = postgres_app().await;
+    a_clean_file_imports_parents_first_and_a_reimport_updates(&app).await;
+    app.store().close().await;
+    kefu_store_postgres::testing::drop_database(&db).await;
+}
+
+async fn a_clean_file_imports_parents_first_and_a_reimport_updates(app: &App) {
     let r = app
         .import_customers(CUSTOMERS.as_bytes(), false, &no_progress)
         .await
@@ -58,8 +70,20 @@ async fn a_clean_file_imports_parents_first_and_a_reimport_updates() {
 }
 
 #[tokio::test]
-async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped() {
+async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped_on_sqlite() {
     let (app, _d) = app().await;
+    a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped_on_postgres() {
+    let (app, db) = postgres_app().await;
+    a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(&app).await;
+    app.store().close().await;
+    kefu_store_postgres::testing::drop_database(&db).await;
+}
+
+async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(app: &App) {
     let bad = format!(
         "{CUSTOMERS}C4,,end,,,,,,,,\nC5,张伟,end,,C3,,,,,,\nC6,李雷,end,,,call me,,,,,\nC7,赵敏,end,,,,not-an-email,,,,\nC3,重复,end,,,,,,,,\n"
     );
@@ -89,8 +113,20 @@ async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped() {
 }
 
 #[tokio::test]
-async fn gb18030_files_and_purchases() {
+async fn gb18030_files_and_purchases_on_sqlite() {
     let (app, _d) = app().await;
+    gb18030_files_and_purchases(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gb18030_files_and_purchases_on_postgres() {
+    let (app, db) = postgres_app().await;
+    gb18030_files_and_purchases(&app).await;
+    app.store().close().await;
+    kefu_store_postgres::testing::drop_database(&db).await;
+}
+
+async fn gb18030_files_and_purchases(app: &App) {
     let (gb, _, _) = encoding_rs::GB18030.encode(CUSTOMERS);
     let r = app.import_customers(&gb, false, &no_progress).await.unwrap();
     assert_eq!(r.inserted, 4, "{:?}", r.rejected);
@@ -236,8 +272,20 @@ async fn large_files_are_all_or_nothing_across_batches_postgres() {
 /// An exported purchase file re-imports as it was: the `'` the export puts before a cell that
 /// starts like a formula comes off (the streamed purchase reader had lost this).
 #[tokio::test]
-async fn purchase_cells_lose_the_export_formula_guard() {
+async fn purchase_cells_lose_the_export_formula_guard_on_sqlite() {
     let (app, _d) = app().await;
+    purchase_cells_lose_the_export_formula_guard(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn purchase_cells_lose_the_export_formula_guard_on_postgres() {
+    let (app, db) = postgres_app().await;
+    purchase_cells_lose_the_export_formula_guard(&app).await;
+    app.store().close().await;
+    kefu_store_postgres::testing::drop_database(&db).await;
+}
+
+async fn purchase_cells_lose_the_export_formula_guard(app: &App) {
     app.import_customers(CUSTOMERS.as_bytes(), false, &no_progress)
         .await
         .unwrap();

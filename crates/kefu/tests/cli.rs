@@ -347,9 +347,21 @@ fn sla_due_uses_the_shipped_calendar_and_opens_no_database() {
 }
 
 #[test]
-fn csv_imports_report_rows_and_columns() {
+fn csv_imports_report_rows_and_columns_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sqlite_url(&dir, "k.db");
+    csv_imports_report_rows_and_columns(&sqlite_url(&dir, "k.db"), &dir);
+}
+
+#[test]
+fn csv_imports_report_rows_and_columns_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, name) = rt.block_on(kefu_store_postgres::testing::create_database());
+    csv_imports_report_rows_and_columns(&url, &dir);
+    rt.block_on(kefu_store_postgres::testing::drop_database(&name));
+}
+
+fn csv_imports_report_rows_and_columns(db: &str, dir: &tempfile::TempDir) {
     let customers = dir.path().join("customers.csv");
     std::fs::write(&customers, "\u{feff}external_id,name,kind,subkind,parent_external_id,phone\nA1,华东总代理,intermediate,agent,,\nC1,王芳,end,,A1,138-0013-8000\nC2,,end,,,\nC3,李雷,end,,,call me\n").unwrap();
     let e = err(&kefu(&db, &["import", "customers", customers.to_str().unwrap()]));
@@ -731,9 +743,21 @@ fn mail_ingest(db: &str, fixture: &str, json: bool) -> Output {
 }
 
 #[test]
-fn mail_ingest_files_tickets_and_refuses_broken_mail() {
+fn mail_ingest_files_tickets_and_refuses_broken_mail_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let db = sqlite_url(&dir, "k.db");
+    mail_ingest_files_tickets_and_refuses_broken_mail(&sqlite_url(&dir, "k.db"), &dir);
+}
+
+#[test]
+fn mail_ingest_files_tickets_and_refuses_broken_mail_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (url, name) = rt.block_on(kefu_store_postgres::testing::create_database());
+    mail_ingest_files_tickets_and_refuses_broken_mail(&url, &dir);
+    rt.block_on(kefu_store_postgres::testing::drop_database(&name));
+}
+
+fn mail_ingest_files_tickets_and_refuses_broken_mail(db: &str, dir: &tempfile::TempDir) {
     let line = ok(&mail_ingest(&db, "outlook-gbk.eml", false));
     assert!(
         line.starts_with("created KF-") && line.ends_with('\n') && line.lines().count() == 1,
