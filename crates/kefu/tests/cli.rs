@@ -364,14 +364,14 @@ fn csv_imports_report_rows_and_columns_on_postgres() {
 fn csv_imports_report_rows_and_columns(db: &str, dir: &tempfile::TempDir) {
     let customers = dir.path().join("customers.csv");
     std::fs::write(&customers, "\u{feff}external_id,name,kind,subkind,parent_external_id,phone\nA1,华东总代理,intermediate,agent,,\nC1,王芳,end,,A1,138-0013-8000\nC2,,end,,,\nC3,李雷,end,,,call me\n").unwrap();
-    let e = err(&kefu(&db, &["import", "customers", customers.to_str().unwrap()]));
+    let e = err(&kefu(db, &["import", "customers", customers.to_str().unwrap()]));
     assert!(
         e.contains("nothing imported") && e.contains("row 4, column name") && e.contains("row 5, column phone"),
         "{e}"
     );
     assert!(e.contains("customers.csv"), "the file is named: {e}");
     let out = ok(&kefu(
-        &db,
+        db,
         &["import", "customers", customers.to_str().unwrap(), "--skip-bad-rows"],
     ));
     assert!(out.contains("4 rows: 2 imported, 0 updated, 2 rejected"), "{out}");
@@ -387,7 +387,7 @@ fn csv_imports_report_rows_and_columns(db: &str, dir: &tempfile::TempDir) {
     let (gb, _, _) = encoding_rs::GB18030.encode("external_id,customer_external_id,date,amount,seller_external_id\nP1,C1,2026-01-15,2999.00,A1\nP2,C1,2026-02-01,599,\n");
     std::fs::write(&purchases, &*gb).unwrap();
     let out = ok(&kefu(
-        &db,
+        db,
         &["import", "purchases", purchases.to_str().unwrap(), "--format", "json"],
     ));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -396,9 +396,9 @@ fn csv_imports_report_rows_and_columns(db: &str, dir: &tempfile::TempDir) {
         (Some(2), Some(0)),
         "{out}"
     );
-    let out = ok(&kefu(&db, &["import", "purchases", purchases.to_str().unwrap()]));
+    let out = ok(&kefu(db, &["import", "purchases", purchases.to_str().unwrap()]));
     assert!(out.contains("0 imported, 2 updated"), "a re-import updates: {out}");
-    let e = err(&kefu(&db, &["import", "purchases", "/nonexistent.csv"]));
+    let e = err(&kefu(db, &["import", "purchases", "/nonexistent.csv"]));
     assert!(e.contains("cannot read"), "{e}");
 }
 
@@ -757,29 +757,29 @@ fn mail_ingest_files_tickets_and_refuses_broken_mail_on_postgres() {
     rt.block_on(kefu_store_postgres::testing::drop_database(&name));
 }
 
-fn mail_ingest_files_tickets_and_refuses_broken_mail(db: &str, dir: &tempfile::TempDir) {
-    let line = ok(&mail_ingest(&db, "outlook-gbk.eml", false));
+fn mail_ingest_files_tickets_and_refuses_broken_mail(db: &str, _dir: &tempfile::TempDir) {
+    let line = ok(&mail_ingest(db, "outlook-gbk.eml", false));
     assert!(
         line.starts_with("created KF-") && line.ends_with('\n') && line.lines().count() == 1,
         "{line}"
     );
-    let again: serde_json::Value = serde_json::from_str(&ok(&mail_ingest(&db, "outlook-gbk.eml", true))).unwrap();
+    let again: serde_json::Value = serde_json::from_str(&ok(&mail_ingest(db, "outlook-gbk.eml", true))).unwrap();
     assert_eq!(again["outcome"], "duplicate", "{again}");
-    let auto = ok(&mail_ingest(&db, "auto-reply.eml", false));
+    let auto = ok(&mail_ingest(db, "auto-reply.eml", false));
     assert!(auto.starts_with("ignored: automatic message"), "{auto}");
 
-    let o = mail_ingest(&db, "broken-boundary.eml", false);
+    let o = mail_ingest(db, "broken-boundary.eml", false);
     let e = err(&o);
     assert_eq!(o.status.code(), Some(65), "EX_DATAERR: the mail server bounces it");
     assert!(
         e.contains("message refused, nothing stored") && e.contains("MIME"),
         "{e}"
     );
-    let o = mail_ingest(&db, "missing-from.eml", false);
+    let o = mail_ingest(db, "missing-from.eml", false);
     assert_eq!(o.status.code(), Some(65), "{}", err(&o));
     // Nothing but the first message was stored.
     let tickets = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let app = open_app(&db).await;
+        let app = open_app(db).await;
         let n = app
             .store()
             .list_tickets(&kefu_store::TicketFilter {
