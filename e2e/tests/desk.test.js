@@ -1,7 +1,8 @@
 'use strict';
 // The service desk in the browser, on SQLite and on PostgreSQL: an agent takes a phone call and
 // files it as a ticket, reads the ticket on a phone-width screen, and keeps the language chosen on
-// the account page over the browser's; a manager sets a service level on its page.
+// the account page over the browser's; a manager sets a service level and publishes a commitment
+// on the service-levels page.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -102,7 +103,7 @@ for (const kind of ['sqlite', 'postgres']) {
       });
     });
 
-    test(`${kind}: a manager sets a service level`, async (t) => {
+    test(`${kind}: a manager sets a service level and publishes a commitment`, async (t) => {
       const base = server.baseURL;
       await withPage(browser, t, ZH, async ({ page }) => {
         await login(page, base, MANAGER);
@@ -116,6 +117,20 @@ for (const kind of ['sqlite', 'postgres']) {
         await Promise.all([page.waitForURL(/\/admin\/service-levels\?done=/), form.locator('button[type=submit]').click()]);
         const table = await page.locator('#policy-table').innerText();
         assert.ok(table.includes('紧急投诉') && table.includes('30'), table);
+
+        // …and publishes a commitment, which the public page then shows.
+        const c = page.locator('form#commitment-form');
+        await c.locator('input[name=title_zh]').fill('投诉 2 个工作小时内首次答复');
+        await c.locator('input[name=title_en]').fill('Complaints: a first reply within 2 working hours');
+        await c.locator('select[name=metric]').selectOption('first_response');
+        await c.locator('select[name=kind]').selectOption('complaint');
+        await c.locator('input[name=within_minutes]').fill('120');
+        await c.locator('input[name=target_percent]').fill('90');
+        await c.locator('input[name=published]').check();
+        await Promise.all([page.waitForURL(/done=commitment_saved$/), c.locator('button[type=submit]').click()]);
+        assert.ok((await page.locator('#commitment-list').innerText()).includes('投诉 2 个工作小时内首次答复'));
+        await page.goto(`${base}/commitments`);
+        assert.ok((await page.locator('#commitments').innerText()).includes('投诉 2 个工作小时内首次答复'));
       });
     });
   });

@@ -139,6 +139,7 @@ const FLASHES: &[(&str, &str)] = &[
     ("campaign_saved", "flash.campaign_saved"),
     ("calendar_saved", "flash.calendar_saved"),
     ("calendar_imported", "flash.calendar_imported"),
+    ("commitment_saved", "flash.commitment_saved"),
     ("policy_saved", "flash.policy_saved"),
     ("policy_deleted", "flash.policy_deleted"),
     ("rule_added", "flash.rule_added"),

@@ -110,6 +110,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(GET,    "/admin/service-levels",                        Roles(SURVEY_MANAGERS),   Page, get(pages::service_levels::show)),
         r(POST,   "/admin/service-levels/calendars",              Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::save_calendar)),
         r(POST,   "/admin/service-levels/calendars/import",       Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::import_calendar)),
+        r(POST,   "/admin/service-levels/commitments",            Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::save_commitment)),
         r(POST,   "/admin/service-levels/policies",               Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::create_policy)),
         r(POST,   "/admin/service-levels/policies/{id}",          Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::update_policy)),
         r(POST,   "/admin/service-levels/policies/{id}/delete",   Roles(SURVEY_MANAGERS),   Page, post(pages::service_levels::delete_policy)),

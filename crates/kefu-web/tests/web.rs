@@ -5420,6 +5420,7 @@ POST   /admin/departments/{id}/delete              A
 GET    /admin/service-levels                       AM
 POST   /admin/service-levels/calendars             AM
 POST   /admin/service-levels/calendars/import      AM
+POST   /admin/service-levels/commitments           AM
 POST   /admin/service-levels/policies              AM
 POST   /admin/service-levels/policies/{id}         AM
 POST   /admin/service-levels/policies/{id}/delete  AM

@@ -99,9 +99,20 @@ pub struct ServiceLevelsPage {
     pub calendar: Values,
     pub policy: Values,
     pub rule: Values,
-    /// The section the errors belong to: calendar, policy, rule, or none.
+    /// The section the errors belong to: calendar, policy, rule, commitment, or none.
     pub section: &'static str,
     pub errors: Vec<(String, String)>,
+    /// The public commitments with how well each is kept: (title, promise, published, share).
+    pub commitments: Vec<CommitmentRow>,
+    pub commitment: Values,
+}
+
+/// A commitment as the page lists it.
+pub struct CommitmentRow {
+    pub title: String,
+    pub promise: String,
+    pub published: bool,
+    pub share: String,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +178,7 @@ struct Extra {
     calendar: Values,
     policy: Option<Values>,
     rule: Values,
+    commitment: Values,
     section: &'static str,
     errors: Vec<(String, String)>,
 }
@@ -195,6 +207,28 @@ async fn page(
             ),
             Err(e) => return super::error_page(&caller.identity, e),
         };
+    let commitments = match state.app.commitments(&actor).await {
+        Ok(c) => c
+            .into_iter()
+            .map(|(c, a)| CommitmentRow {
+                title: if lang == Language::ZhCn { c.title_zh } else { c.title_en },
+                promise: t.f(
+                    "service.commitment_promise",
+                    &[
+                        ("target", &c.target_percent),
+                        ("metric", &c.metric.label(lang)),
+                        ("minutes", &c.within_minutes),
+                    ],
+                ),
+                published: c.published,
+                share: a
+                    .share
+                    .map(|s| format!("{:.1} %", s * 100.0))
+                    .unwrap_or_else(|| "—".into()),
+            })
+            .collect(),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
     let kind_label = |k: Kind| k.label(lang).to_owned();
     let any = t.t("service.any");
     let calendar_name = |id: i64| {
@@ -406,8 +440,42 @@ async fn page(
             rule: extra.rule,
             section: extra.section,
             errors: extra.errors,
+            commitments,
+            commitment: extra.commitment,
         },
     )
+}
+
+/// Creates a public commitment from the page (managers): a promise on an SLA metric, published
+/// on `/commitments` when ticked.
+pub async fn save_commitment(
+    State(state): State<WebState>,
+    caller: Caller,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let v = Values(fields);
+    let number = |field: &str| v.get(field).trim().parse::<i64>().unwrap_or(0);
+    let input = kefu_app::commitments::CommitmentInput {
+        title_en: v.get("title_en").to_owned(),
+        title_zh: v.get("title_zh").to_owned(),
+        metric: v.get("metric").to_owned(),
+        kind: Some(v.get("kind").to_owned()).filter(|k| !k.is_empty()),
+        within_minutes: number("within_minutes"),
+        target_percent: number("target_percent"),
+        published: v.get("published") == "1",
+        position: 0,
+    };
+    match state.app.save_commitment(&caller.actor(), None, input).await {
+        Ok(_) => done("/admin/service-levels", "commitment_saved"),
+        Err(e) => {
+            let extra = Extra {
+                commitment: v,
+                section: "commitment",
+                ..no_extra()
+            };
+            refused(&state, &caller, e, extra, None).await
+        }
+    }
 }
 
 fn no_extra() -> Extra {
@@ -415,6 +483,7 @@ fn no_extra() -> Extra {
         calendar: Values::default(),
         policy: None,
         rule: Values::default(),
+        commitment: Values::default(),
         section: "none",
         errors: vec![],
     }
