@@ -36,6 +36,14 @@ pub fn check_line(field: &str, raw: &str, max_chars: usize) -> Result<String, In
 }
 
 fn within(field: &str, s: &str, max_chars: usize) -> Result<(), Invalid> {
+    // A NUL is never text, and PostgreSQL cannot store one: refused everywhere, on both databases.
+    if s.contains('\0') {
+        return Err(Invalid::one(
+            field,
+            "control_chars",
+            format!("{field} must not contain a NUL character"),
+        ));
+    }
     if s.chars().count() > max_chars {
         return Err(Invalid::one(
             field,
@@ -62,5 +70,7 @@ mod tests {
         assert_eq!(check_text("name", " 王芳 ", 2).unwrap(), "王芳");
         assert_eq!(check_optional_text("note", "  ", 5).unwrap(), "");
         assert_eq!(code(check_optional_text("note", "abcdef", 5)), "too_long");
+        assert_eq!(code(check_text("body", "a\0b", 5)), "control_chars");
+        assert_eq!(code(check_optional_text("note", "\0", 5)), "control_chars");
     }
 }

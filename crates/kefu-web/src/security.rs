@@ -24,7 +24,13 @@ pub const KNOWN_METHODS: [Method; 7] = [
 ];
 
 pub async fn known_methods(req: Request, next: Next) -> axum::response::Response {
-    if KNOWN_METHODS.contains(req.method()) {
+    // Pages and the operations endpoints take GET and POST only: anything else is 405 there
+    // before the CSRF check would call it a forged form.
+    let path = req.uri().path();
+    let ops = matches!(path, "/healthz" | "/readyz" | "/metrics");
+    let page_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || (*req.method() == Method::POST && !ops);
+    if KNOWN_METHODS.contains(req.method()) && (page_method || req.uri().path().starts_with("/api/")) {
         return next.run(req).await;
     }
     let mut res = crate::api::method_not_allowed(req.uri().clone()).await;

@@ -43,6 +43,7 @@ on_both_databases!(
     known_details_on_the_public_form_wait_for_confirmation,
     another_customers_records_answer_404,
     tickets_about_a_purchase_route_by_its_category,
+    nul_characters_are_refused,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -5888,4 +5889,23 @@ async fn tickets_about_a_purchase_route_by_its_category(h: &Harness) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "not its purchase");
+}
+
+/// Found by schemathesis (issue 14, item 20): a NUL character in any text is refused with 422 on
+/// both databases (PostgreSQL cannot store one: it was a 500 there), and nothing is written.
+async fn nul_characters_are_refused(h: &Harness) {
+    let admin = h.token(Role::Admin).await;
+    let customers = h.app.store().count_customers().await.unwrap();
+    for (path, body) in [
+        ("/api/v1/categories", r#"{"name_en": "a\u0000b", "name_zh": "分类"}"#),
+        ("/api/v1/customers", r#"{"name": "王\u0000芳", "kind": "end"}"#),
+        (
+            "/api/v1/survey-items",
+            r#"{"dimension": "responsiveness", "code": "Q99", "expectation_en": "\u0000K", "expectation_zh": "期望", "perception_en": "p", "perception_zh": "感知"}"#,
+        ),
+    ] {
+        let (res, text) = h.api("POST", path, Some(&admin), Some(body)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}: {text}");
+    }
+    assert_eq!(h.app.store().count_customers().await.unwrap(), customers);
 }

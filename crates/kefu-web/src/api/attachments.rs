@@ -1,12 +1,13 @@
 //! Ticket attachments over the API: upload (the raw file as the body), list, and download with
 //! headers that keep a hostile file inert in the browser.
 
+use super::{ApiPath, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::attachments::{Upload, Visibility};
@@ -52,6 +53,7 @@ impl From<Attachment> for AttachmentDto {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name, e.g. `发票.pdf`.
     pub filename: Option<String>,
@@ -65,14 +67,14 @@ pub struct UploadQuery {
 
 /// Attaches one file: the request body is the file, `Content-Type` its type, `?filename=` its name.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", security(("bearer" = [])),
-    params(UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    params(("id" = i64, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = AttachmentDto), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
-    Query(q): Query<UploadQuery>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -112,12 +114,12 @@ pub async fn upload(
 }
 
 /// The files on a ticket (a customer sees the shared ones, none on internal notes).
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<AttachmentDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<AttachmentDto>>, ApiError> {
     let files = state.app.ticket_attachments(&caller.actor(), id).await?;
     Ok(Json(files.into_iter().map(AttachmentDto::from).collect()))
@@ -151,12 +153,12 @@ pub fn content_disposition(filename: &str, inline: bool) -> String {
 
 /// Downloads a file (`/api/v1/attachments/{id}` with a token, `/attachments/{id}` signed in). Pictures are shown in place; everything else is a download. Either way the
 /// browser is told not to sniff the type, and the response runs no script (CSP sandbox).
-#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<u8>, content_type = "application/octet-stream"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn download(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let (a, bytes) = state.app.attachment_content(&caller.actor(), id).await?;
     let inline = shown_inline(&a.content_type);

@@ -1,12 +1,12 @@
 //! Survey campaigns over the API (admins and managers): create one for a survey, see who a run
 //! would ask, run it, and fetch its links (JSON, or CSV for an SMS or messaging tool).
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{Campaign, CampaignLink};
@@ -36,7 +36,7 @@ pub struct CampaignList {
 pub async fn create(
     State(state): State<WebState>,
     caller: Caller,
-    Path(survey): Path<String>,
+    ApiPath(survey): ApiPath<String>,
     ApiJson(b): ApiJson<CampaignInput>,
 ) -> Result<Response, ApiError> {
     let actor = caller.actor();
@@ -51,7 +51,7 @@ pub async fn create(
 pub async fn list(
     State(state): State<WebState>,
     caller: Caller,
-    Path(survey): Path<String>,
+    ApiPath(survey): ApiPath<String>,
 ) -> Result<Json<CampaignList>, ApiError> {
     let actor = caller.actor();
     let id = state.app.survey_id_of(&actor, &survey).await?;
@@ -66,7 +66,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CampaignDto>, ApiError> {
     let actor = caller.actor();
     Ok(Json(CampaignDto {
@@ -81,7 +81,11 @@ pub async fn get(
 /// new ones).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/run", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 201, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn run(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn run(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     let r: CampaignRun = state.app.run_campaign(&caller.actor(), id).await?;
     let items = link_items(&state, &r.issued).await;
     let mut body = serde_json::to_value(&r).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
@@ -90,6 +94,7 @@ pub async fn run(State(state): State<WebState>, caller: Caller, Path(id): Path<i
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LinksQuery {
     /// One run's links (default: all)
@@ -106,7 +111,7 @@ pub struct LinksQuery {
 pub async fn links(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<LinksQuery>,
 ) -> Result<Response, ApiError> {
     let format = ListFormat::parse(q.format.as_deref())?;
@@ -122,7 +127,7 @@ pub async fn links(
 pub async fn reissue_links(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<LinksQuery>,
 ) -> Result<Response, ApiError> {
     let format = ListFormat::parse(q.format.as_deref())?;

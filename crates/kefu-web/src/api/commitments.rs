@@ -1,11 +1,12 @@
 //! Public service commitments over the API (managers write; staff read with attainment).
 
 use super::ApiJson;
+use super::ApiPath;
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::commitments::CommitmentInput;
@@ -100,12 +101,12 @@ pub async fn create(
 }
 
 /// Replaces a commitment (managers and admins).
-#[utoipa::path(put, path = "/api/v1/commitments/{id}", tag = "tickets", security(("bearer" = [])), request_body = CommitmentBody,
+#[utoipa::path(put, path = "/api/v1/commitments/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = CommitmentBody,
     responses((status = 200, body = CommitmentDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn replace(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<CommitmentBody>,
 ) -> Result<Json<CommitmentDto>, ApiError> {
     let c = state.app.save_commitment(&caller.actor(), Some(id), b.into()).await?;
@@ -113,9 +114,13 @@ pub async fn replace(
 }
 
 /// Deletes a commitment (managers and admins).
-#[utoipa::path(delete, path = "/api/v1/commitments/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/commitments/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn delete(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     state.app.delete_commitment(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

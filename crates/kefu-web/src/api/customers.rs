@@ -2,12 +2,12 @@
 //! search, and the tree position. Stable for scripts: `POST` takes at least `{name, kind}` and
 //! answers 201 with `id`; a parent change that would loop answers 409 with a type ending `/cycle`.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::customers::CustomerInput;
@@ -83,6 +83,7 @@ pub struct CustomerPage {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Free text: names, phones, e-mails, tags; Chinese words of any length are found inside running text.
@@ -205,12 +206,12 @@ pub async fn create(
 }
 
 /// A customer.
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/customers/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CustomerDto>, ApiError> {
     let c = state.app.visible_customer(&caller.actor(), id).await?;
     Ok(Json(CustomerDto::seen_by(c, &caller)))
@@ -246,13 +247,13 @@ pub struct PatchBody {
 }
 
 /// Changes a customer's fields, and its place in the channel tree.
-#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])), request_body = PatchBody,
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = PatchBody,
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, description = "type …/cycle: the parent is the customer itself or beneath it", content_type = "application/problem+json")))]
 pub async fn patch(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PatchBody>,
 ) -> Result<Json<CustomerDto>, ApiError> {
     let actor = caller.actor();
@@ -285,24 +286,24 @@ pub async fn patch(
 }
 
 /// Soft-deletes a customer (admins and managers); it can be restored.
-#[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/customers/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     state.app.set_customer_deleted(&caller.actor(), id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Restores a soft-deleted customer (admins and managers).
-#[utoipa::path(post, path = "/api/v1/customers/{id}/restore", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/customers/{id}/restore", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = CustomerDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn restore(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<CustomerDto>, ApiError> {
     let c = state.app.set_customer_deleted(&caller.actor(), id, false).await?;
     Ok(Json(CustomerDto::seen_by(c, &caller)))
@@ -318,14 +319,14 @@ pub struct MergeBody {
 /// Merges this customer into another (admins and managers): contacts, purchases and the customers
 /// beneath move over, the merged record is soft-deleted with `merged_into` set, and the audit log
 /// records it. Two kinds, a deleted record or a merge into its own subtree are refused.
-#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers", security(("bearer" = [])), request_body = MergeBody,
+#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = MergeBody,
     responses((status = 200, body = CustomerDto, description = "the customer that kept the data"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn merge(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<MergeBody>,
 ) -> Result<Json<CustomerDto>, ApiError> {
     let c = state.app.merge_customers(&caller.actor(), id, b.into).await?;
@@ -368,11 +369,13 @@ pub struct TreeNodeDto {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelTreeQuery {
     /// Whose direct customers to list; absent: the top of the tree.
     parent: Option<i64>,
     /// Position of the first row (by name).
+    #[param(value_type = Option<u64>)]
     offset: Option<u32>,
     limit: Option<u32>,
 }
@@ -411,12 +414,12 @@ pub struct TreeDto {
 }
 
 /// Where a customer stands in the channel tree.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/tree", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/customers/{id}/tree", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = TreeDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn tree(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TreeDto>, ApiError> {
     let chain = state.app.customer_chain(&caller.actor(), id).await?;
     Ok(Json(TreeDto {
@@ -430,6 +433,7 @@ pub async fn tree(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DownstreamQuery {
     /// end | intermediate | internal: only customers of this kind
@@ -440,13 +444,13 @@ pub struct DownstreamQuery {
 
 /// Customers beneath this one in the channel tree, at any depth, by id, a page at a time; with
 /// `kind=end`, the end customers who buy through it.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/downstream", tag = "customers", security(("bearer" = [])), params(DownstreamQuery),
+#[utoipa::path(get, path = "/api/v1/customers/{id}/downstream", tag = "customers", security(("bearer" = [])), params(("id" = i64, Path), DownstreamQuery),
     responses((status = 200, body = CustomerPage), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn downstream(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<DownstreamQuery>,
 ) -> Result<Json<CustomerPage>, ApiError> {
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
@@ -499,12 +503,12 @@ impl ContactDto {
 }
 
 /// A customer's contacts, the primary first.
-#[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/customers/{id}/contacts", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = Vec<ContactDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_contacts(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<ContactDto>>, ApiError> {
     Ok(Json(
         state
@@ -535,12 +539,12 @@ pub struct ContactBody {
 }
 
 /// Adds a contact to a customer.
-#[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", tag = "customers", security(("bearer" = [])), request_body = ContactBody,
+#[utoipa::path(post, path = "/api/v1/customers/{id}/contacts", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = ContactBody,
     responses((status = 201, body = ContactDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_contact(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ContactBody>,
 ) -> Result<Response, ApiError> {
     let c = state
@@ -599,12 +603,12 @@ impl From<kefu_app::model::Purchase> for PurchaseDto {
 }
 
 /// A customer's purchases, newest first (up to 500).
-#[utoipa::path(get, path = "/api/v1/customers/{id}/purchases", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/customers/{id}/purchases", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = Vec<PurchaseDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn list_purchases(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PurchaseDto>>, ApiError> {
     Ok(Json(
         state
@@ -641,12 +645,12 @@ pub struct PurchaseBody {
 }
 
 /// Records a purchase (201), or updates the one with the same `external_id` (200).
-#[utoipa::path(post, path = "/api/v1/customers/{id}/purchases", tag = "customers", security(("bearer" = [])), request_body = PurchaseBody,
+#[utoipa::path(post, path = "/api/v1/customers/{id}/purchases", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = PurchaseBody,
     responses((status = 201, body = PurchaseDto), (status = 200, body = PurchaseDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn record_purchase(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PurchaseBody>,
 ) -> Result<Response, ApiError> {
     let amount = amount_text(&b.amount)?;
@@ -673,12 +677,12 @@ pub async fn record_purchase(
 }
 
 /// A contact.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = ContactDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_contact(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ContactDto>, ApiError> {
     let c = state.app.contact(&caller.actor(), id).await?;
     Ok(Json(ContactDto::seen_by(c, &caller)))
@@ -707,12 +711,12 @@ pub struct ContactPatchBody {
 }
 
 /// Changes a contact.
-#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "customers", security(("bearer" = [])), request_body = ContactPatchBody,
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = ContactPatchBody,
     responses((status = 200, body = ContactDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_contact(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<ContactPatchBody>,
 ) -> Result<Json<ContactDto>, ApiError> {
     let c = state
@@ -736,12 +740,12 @@ pub async fn patch_contact(
 }
 
 /// Soft-deletes a contact (admins and managers). A contact with a portal account answers 409.
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_contact(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     state.app.delete_contact(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -765,13 +769,13 @@ pub struct PortalAccountDto {
 }
 
 /// Creates a portal account (a customer-role user) for a contact with an e-mail address.
-#[utoipa::path(post, path = "/api/v1/contacts/{id}/portal-account", tag = "customers", security(("bearer" = [])), request_body = PortalAccountBody,
+#[utoipa::path(post, path = "/api/v1/contacts/{id}/portal-account", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = PortalAccountBody,
     responses((status = 201, body = PortalAccountDto), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create_portal_account(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PortalAccountBody>,
 ) -> Result<Response, ApiError> {
     let credential = match b.password {
@@ -790,12 +794,12 @@ pub async fn create_portal_account(
 }
 
 /// A purchase.
-#[utoipa::path(get, path = "/api/v1/purchases/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/purchases/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 200, body = PurchaseDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_purchase(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PurchaseDto>, ApiError> {
     Ok(Json(state.app.purchase(&caller.actor(), id).await?.into()))
 }
@@ -831,12 +835,12 @@ fn amount_text(v: &serde_json::Value) -> Result<String, kefu_core::Invalid> {
 }
 
 /// Changes a purchase; the result is checked as a new one would be.
-#[utoipa::path(patch, path = "/api/v1/purchases/{id}", tag = "customers", security(("bearer" = [])), request_body = PurchasePatchBody,
+#[utoipa::path(patch, path = "/api/v1/purchases/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])), request_body = PurchasePatchBody,
     responses((status = 200, body = PurchaseDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_purchase(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PurchasePatchBody>,
 ) -> Result<Json<PurchaseDto>, ApiError> {
     let p = state
@@ -861,12 +865,12 @@ pub async fn patch_purchase(
 }
 
 /// Soft-deletes a purchase (admins and managers).
-#[utoipa::path(delete, path = "/api/v1/purchases/{id}", tag = "customers", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/purchases/{id}", params(("id" = i64, Path)), tag = "customers", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_purchase(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     state.app.delete_purchase(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)

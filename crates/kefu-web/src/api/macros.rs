@@ -1,12 +1,13 @@
 //! Macros (canned replies) and saved queue views over the API.
 
 use super::ApiJson;
+use super::ApiPath;
 use crate::WebState;
 use crate::api::tickets::TicketDto;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::macros::MacroInput;
@@ -88,12 +89,12 @@ pub async fn create(
 }
 
 /// Replaces a macro (managers and admins).
-#[utoipa::path(put, path = "/api/v1/macros/{id}", tag = "tickets", security(("bearer" = [])), request_body = MacroBody,
+#[utoipa::path(put, path = "/api/v1/macros/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = MacroBody,
     responses((status = 200, body = MacroDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn replace(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<MacroBody>,
 ) -> Result<Json<MacroDto>, ApiError> {
     Ok(Json(dto(state
@@ -103,20 +104,24 @@ pub async fn replace(
 }
 
 /// Deletes a macro (managers and admins).
-#[utoipa::path(delete, path = "/api/v1/macros/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/macros/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn delete(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn delete(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     state.app.delete_macro(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Replies to a ticket with a macro (in the ticket's language, placeholders filled) and applies its actions.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/macros/{macro_id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/macros/{macro_id}", params(("id" = i64, Path), ("macro_id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn apply(
     State(state): State<WebState>,
     caller: Caller,
-    Path((id, macro_id)): Path<(i64, i64)>,
+    ApiPath((id, macro_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<TicketDto>, ApiError> {
     Ok(Json(state.app.apply_macro(&caller.actor(), id, macro_id).await?.into()))
 }
@@ -179,12 +184,12 @@ pub async fn create_view(
 }
 
 /// Deletes a saved view.
-#[utoipa::path(delete, path = "/api/v1/views/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/views/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_view(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     state.app.delete_view(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, problem};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -66,6 +66,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .await
             .map_err(|e| kefu_core::Invalid::one("query", "invalid_query", e.body_text()))?;
         Ok(ApiQuery(q))
+    }
+}
+
+/// A path parameter read as `T`; one that does not parse (an id that is not a number, or too
+/// large) names no record: 404, as a problem like every other.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(v) = axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| kefu_app::AppError::NotFound)?;
+        Ok(ApiPath(v))
     }
 }
 
@@ -135,6 +149,7 @@ pub async fn me(State(state): State<WebState>, caller: Caller) -> Result<Json<Us
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     /// 1–200, default 50
@@ -220,12 +235,12 @@ pub async fn create_user(
 }
 
 /// A user: admins and managers see anyone; others only themselves (anyone else is 404).
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/users/{id}", params(("id" = i64, Path)), tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_user(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<UserDto>, ApiError> {
     let u = state.app.get_user(&caller.actor(), id).await?;
     Ok(Json(with_departments(&state, u).await?))
@@ -241,12 +256,12 @@ pub struct UpdateUserBody {
 }
 
 /// Changes a user (admins).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "accounts", security(("bearer" = [])), request_body = UpdateUserBody,
+#[utoipa::path(patch, path = "/api/v1/users/{id}", params(("id" = i64, Path)), tag = "accounts", security(("bearer" = [])), request_body = UpdateUserBody,
     responses((status = 200, body = UserDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update_user(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<UpdateUserBody>,
 ) -> Result<Json<UserDto>, ApiError> {
     let role = b.role.as_deref().map(str::parse::<Role>).transpose()?;
@@ -355,6 +370,7 @@ pub async fn create_webhook(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     limit: Option<String>,
@@ -417,12 +433,66 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The answers any operation may give besides its own, documented on every one of them: a
+/// request that is not JSON or a query that does not parse (400), no or a bad token (401), a role
+/// that may not (403), a record that is not there or not the caller's (404), a body of another
+/// type (415), a field that is refused (422), a rate limit (429). All are problems.
+struct StandardProblems;
+impl utoipa::Modify for StandardProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(what)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let standard = [
+            ("400", "the body is not JSON, or a query parameter does not parse"),
+            ("401", "no API token, or one that is not valid"),
+            ("403", "not allowed for the caller's role"),
+            ("404", "no such record, or not the caller's"),
+            (
+                "409",
+                "the change conflicts with the record as it is now, or with another one",
+            ),
+            ("415", "the body is not of the type this operation takes"),
+            ("422", "a field is refused: `errors` names it"),
+            ("429", "too many requests: `Retry-After` says when to come back"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                for (code, what) in standard {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem(what));
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "kefu API", description = "kefu (客服): customer service quality platform. Errors are application/problem+json."),
     paths(customers::list, customers::create, customers::get, customers::patch, customers::delete, customers::tree, customers::downstream, customers::list_contacts, customers::add_contact, customers::list_purchases, customers::record_purchase, customers::restore, customers::merge, customers::duplicates, customers::channel_tree, customers::get_contact, customers::patch_contact, customers::delete_contact, customers::create_portal_account, customers::get_purchase, customers::patch_purchase, customers::delete_purchase, tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::set_status, tickets::patch, tickets::activity, tickets::notifications, attachments::upload, attachments::list, attachments::download, surveys::create, surveys::list, surveys::get, surveys::links, surveys::report, surveys::lowest_items, campaigns::create, campaigns::list, campaigns::get, campaigns::run, campaigns::links, campaigns::reissue_links, surveys::asked, surveys::answer, surveys::bank, surveys::patch_bank, surveys::add_item, surveys::add_dimension, tickets::categories, tickets::create_category, tickets::recovery_steps, tickets::add_recovery_step, tickets::share, tickets::unshare, service_levels::calendars, service_levels::put_calendar, service_levels::policies, service_levels::create_policy, service_levels::replace_policy, service_levels::delete_policy, service_levels::routing_rules, service_levels::replace_routing_rules, commitments::list, commitments::create, commitments::replace, commitments::delete, macros::list, macros::create, macros::replace, macros::delete, macros::apply, macros::views, macros::create_view, macros::delete_view, me, list_users, create_user, get_user, update_user, list_departments, create_department, list_webhooks, create_webhook, list_audit, ops::healthz, ops::readyz),
     components(schemas(customers::CustomerDto, customers::CustomerPage, customers::CreateBody, customers::PatchBody, customers::TreeDto, customers::ContactDto, customers::ContactBody, customers::PurchaseDto, customers::PurchaseBody, customers::MergeBody, customers::DuplicateDto, customers::TreeNodeDto, customers::ContactPatchBody, customers::PortalAccountBody, customers::PortalAccountDto, customers::PurchasePatchBody, tickets::TicketDto, tickets::CreateTicketBody, tickets::TicketPage, tickets::MessageDto, tickets::MessageBody, tickets::AddedDto, tickets::StatusBody, tickets::TicketPatchBody, tickets::ActivityDto, tickets::NotificationDto, attachments::AttachmentDto, surveys::SurveyDto, surveys::SurveyItemDto, surveys::SurveyList, surveys::CreateSurveyBody, surveys::LinksBody, surveys::LinkDto, surveys::LinkList, campaigns::CampaignDto, campaigns::CampaignList, surveys::AnswerBody, surveys::LowItemDto, surveys::LowItemList, surveys::AnsweredDto, surveys::AskedItem, surveys::AskedSurvey, surveys::BankDto, surveys::ItemEdit, surveys::BankPatchBody, surveys::NewItemBody, surveys::NewDimensionBody, tickets::RemedyBody, tickets::CategoryDto, tickets::CategoryBody, tickets::StepDto, tickets::StepBody, tickets::ShareDto, service_levels::CalendarDto, service_levels::CalendarList, service_levels::PolicyDto, service_levels::PolicyList, service_levels::PolicyBody, service_levels::RoutingRules, commitments::CommitmentDto, commitments::CommitmentBody, macros::MacroDto, macros::MacroBody, macros::ViewDto, macros::ViewBody, UserDto, DepartmentDto, UserPage, CreateUserBody, UpdateUserBody, CreateDepartmentBody, WebhookDto, CreateWebhookBody, AuditPage, Problem, ops::Ready)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &StandardProblems)
 )]
 pub struct ApiDoc;
 

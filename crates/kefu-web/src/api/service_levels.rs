@@ -2,12 +2,13 @@
 //! and the ordered routing rules (docs/tickets.md, "Service levels and routing").
 
 use super::ApiJson;
+use super::ApiPath;
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{SlaPolicy, StoredCalendar};
@@ -54,13 +55,13 @@ pub async fn calendars(State(state): State<WebState>, caller: Caller) -> Result<
 
 /// Creates the calendar `name` or replaces its rules: the body is the calendar file (TOML,
 /// UTF-8). An unknown time zone, overlapping ranges or a bad date is 422 and changes nothing.
-#[utoipa::path(put, path = "/api/v1/calendars/{name}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/calendars/{name}", params(("name" = String, Path)), tag = "tickets", security(("bearer" = [])),
     request_body(content = String, content_type = "application/toml"),
     responses((status = 200, body = CalendarDto), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_calendar(
     State(state): State<WebState>,
     caller: Caller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     body: Bytes,
 ) -> Result<Json<CalendarDto>, ApiError> {
     let toml = std::str::from_utf8(&body)
@@ -172,12 +173,12 @@ pub async fn create_policy(
 }
 
 /// Changes an SLA policy; its tickets are measured by the new targets from their history.
-#[utoipa::path(put, path = "/api/v1/sla-policies/{id}", tag = "tickets", security(("bearer" = [])), request_body = PolicyBody,
+#[utoipa::path(put, path = "/api/v1/sla-policies/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = PolicyBody,
     responses((status = 200, body = PolicyDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn replace_policy(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<PolicyBody>,
 ) -> Result<Json<PolicyDto>, ApiError> {
     let p = state.app.save_sla_policy(&caller.actor(), Some(id), b.into()).await?;
@@ -185,12 +186,12 @@ pub async fn replace_policy(
 }
 
 /// Deletes a policy that measures no ticket (the default one stays: 409).
-#[utoipa::path(delete, path = "/api/v1/sla-policies/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/sla-policies/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_policy(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     state.app.delete_sla_policy(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())

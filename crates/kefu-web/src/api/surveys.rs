@@ -3,12 +3,12 @@
 //! docs/survey-report.schema.json names the fields; docs/statistics.md defines them). Respondents
 //! answer on the public page `/s/{token}`, not through the API.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{BankItem, BankItemPatch, Survey, SurveyDimension};
@@ -173,7 +173,7 @@ pub async fn list(State(state): State<WebState>, caller: Caller) -> Result<Json<
 pub async fn get(
     State(state): State<WebState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<SurveyDto>, ApiError> {
     let id = state.app.survey_id_of(&caller.actor(), &key).await?;
     Ok(Json(view_dto(state.app.get_survey(&caller.actor(), id).await?)))
@@ -217,7 +217,7 @@ pub struct LinkList {
 pub async fn links(
     State(state): State<WebState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiJson(b): ApiJson<LinksBody>,
 ) -> Result<Response, ApiError> {
     let id = state.app.survey_id_of(&caller.actor(), &key).await?;
@@ -250,6 +250,7 @@ pub async fn links(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// all (default), or field:value (field=value) with field tier, kind, region, channel, product or agent
@@ -269,7 +270,7 @@ pub struct ReportQuery {
 pub async fn report(
     State(state): State<WebState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = state.app.survey_id_of(&caller.actor(), &key).await?;
@@ -287,6 +288,7 @@ pub async fn report(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LowItemsQuery {
     /// all (default), or field:value (field=value) as for the report
@@ -321,7 +323,7 @@ pub struct LowItemList {
 pub async fn lowest_items(
     State(state): State<WebState>,
     caller: Caller,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
     ApiQuery(q): ApiQuery<LowItemsQuery>,
 ) -> Result<Json<LowItemList>, ApiError> {
     let n = q.n.unwrap_or(3);
@@ -564,7 +566,10 @@ pub struct AskedSurvey {
 /// credential): for apps and mini-programs that show the questions themselves.
 #[utoipa::path(get, path = "/api/v1/survey-answers/{token}", tag = "surveys", params(("token" = String, Path)),
     responses((status = 200, body = AskedSurvey), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> Result<Json<AskedSurvey>, ApiError> {
+pub async fn asked(
+    State(state): State<WebState>,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Json<AskedSurvey>, ApiError> {
     let ls = state.app.survey_for_token(&token).await?;
     let lang = kefu_core::Language::parse(&ls.link.language).unwrap_or(kefu_core::Language::ZhCn);
     let zh = lang == kefu_core::Language::ZhCn;
@@ -618,7 +623,7 @@ pub async fn asked(State(state): State<WebState>, Path(token): Path<String>) -> 
 pub async fn answer(
     State(state): State<WebState>,
     id: crate::identity::Identity,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> Result<Response, ApiError> {
     state

@@ -2,12 +2,12 @@
 //! changes through the workflow; assignment. Stable for scripts: `POST /api/v1/tickets` takes at
 //! least `{customer_id, kind, subject, body}` and answers 201 with `id`, `reference` and `sla`.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::WebState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{TicketFilter, TicketMessage};
@@ -175,6 +175,7 @@ pub struct TicketPage {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TicketQuery {
     /// Free text over subjects, messages and customer names, Chinese or English.
@@ -224,12 +225,12 @@ pub async fn list(
 }
 
 /// A ticket with its SLA now.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<TicketDto>, ApiError> {
     Ok(Json(state.app.get_ticket(&caller.actor(), id).await?.into()))
 }
@@ -266,12 +267,12 @@ impl From<TicketMessage> for MessageDto {
 }
 
 /// The conversation, oldest first (a customer never sees internal notes).
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<MessageDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn messages(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<MessageDto>>, ApiError> {
     let m = state.app.ticket_messages(&caller.actor(), id).await?;
     Ok(Json(m.into_iter().map(Into::into).collect()))
@@ -301,13 +302,13 @@ pub struct AddedDto {
 }
 
 /// Adds a reply, an internal note or a call log; the status follows the workflow.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", security(("bearer" = [])), request_body = MessageBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = MessageBody,
     responses((status = 201, body = AddedDto), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_message(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<MessageBody>,
 ) -> Result<Response, ApiError> {
     let addition = match b.kind.as_str() {
@@ -357,13 +358,13 @@ pub struct StatusBody {
 }
 
 /// Moves a ticket through the workflow (staff).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/status", tag = "tickets", security(("bearer" = [])), request_body = StatusBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/status", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = StatusBody,
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn set_status(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<StatusBody>,
 ) -> Result<Json<TicketDto>, ApiError> {
     Ok(Json(
@@ -426,12 +427,12 @@ pub struct TicketPatchBody {
 
 /// Changes a ticket's fields (staff): assignment, department, priority, kind, subject, category,
 /// purchase, tags, classification, root cause and remedy. All or nothing; each change is logged.
-#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", security(("bearer" = [])), request_body = TicketPatchBody,
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = TicketPatchBody,
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<TicketPatchBody>,
 ) -> Result<Json<TicketDto>, ApiError> {
     let edit = kefu_app::ticket_edit::TicketEdit {
@@ -461,12 +462,12 @@ pub struct ActivityDto {
 }
 
 /// The ticket's append-only activity log (staff).
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/activity", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/activity", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<ActivityDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn activity(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<ActivityDto>>, ApiError> {
     let rows = state.app.ticket_activity(&caller.actor(), id).await?;
     Ok(Json(
@@ -498,12 +499,12 @@ pub struct NotificationDto {
 }
 
 /// The mail kefu sent about the ticket (staff): what, to whom, and whether it went out.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/notifications", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/notifications", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<NotificationDto>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn notifications(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<NotificationDto>>, ApiError> {
     let rows = state.app.ticket_notifications(&caller.actor(), id).await?;
     Ok(Json(
@@ -596,12 +597,12 @@ fn step_dto(s: kefu_app::model::IncidentStep) -> StepDto {
 }
 
 /// An incident's recovery log, in the order the steps were taken.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/recovery-steps", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/recovery-steps", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = Vec<StepDto>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn recovery_steps(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<StepDto>>, ApiError> {
     let steps = state.app.incident_steps(&caller.actor(), id).await?;
     Ok(Json(steps.into_iter().map(step_dto).collect()))
@@ -616,12 +617,12 @@ pub struct StepBody {
 }
 
 /// Writes a step into an incident's recovery log (staff).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/recovery-steps", tag = "tickets", security(("bearer" = [])), request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/recovery-steps", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = StepBody,
     responses((status = 201, body = StepDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_recovery_step(
     State(state): State<WebState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<StepBody>,
 ) -> Result<Response, ApiError> {
     let step = state.app.add_incident_step(&caller.actor(), id, &b.body, b.at).await?;
@@ -635,9 +636,13 @@ pub struct ShareDto {
 }
 
 /// A new private link to an incident's recovery log for the customer (staff).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/share", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/share", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 201, body = ShareDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn share(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     let token = state.app.share_incident(&caller.actor(), id).await?;
     Ok((
         StatusCode::CREATED,
@@ -649,9 +654,13 @@ pub async fn share(State(state): State<WebState>, caller: Caller, Path(id): Path
 }
 
 /// Revokes every link to an incident's recovery log (staff).
-#[utoipa::path(delete, path = "/api/v1/tickets/{id}/share", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/share", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])),
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn unshare(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn unshare(
+    State(state): State<WebState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
     state.app.revoke_incident_shares(&caller.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
