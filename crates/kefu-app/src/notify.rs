@@ -420,33 +420,22 @@ impl App {
             .unwrap_or("kefu")
             .to_owned();
         let link = |path: String| out.public_url.as_ref().map(|base| format!("{base}{path}"));
-        if let Notice::Invitation { user_id, token } = notice {
-            let user = self.store.get_user(*user_id).await?;
-            let lang = user.language.unwrap_or(Language::ZhCn);
-            return Ok(Addressed {
-                to: kefu_core::Email::parse(&user.email).ok().map(|address| MailAddress {
-                    address,
-                    name: Some(user.name.clone()).filter(|n| !n.is_empty()),
-                }),
-                recipient: user.email.clone(),
-                facts: Facts {
-                    lang,
-                    organisation,
-                    name: user.name,
-                    reference: None,
-                    kind: None,
-                    subject: String::new(),
-                    first_reply_due: None,
-                    body: String::new(),
-                    link: link(crate::links::invitation(token)),
-                    reopen_days: 0,
-                },
-                in_reply_to: None,
-                references: vec![],
-            });
-        }
-        if let Notice::LoginFailures { user_id, ip, failures } = notice {
-            let user = self.store.get_user(*user_id).await?;
+        // Mail to a user's account address: an invitation, or failed sign-ins (subject: how many;
+        // body: from where).
+        let to_user = match notice {
+            Notice::Invitation { user_id, token } => Some((
+                *user_id,
+                String::new(),
+                String::new(),
+                link(crate::links::invitation(token)),
+            )),
+            Notice::LoginFailures { user_id, ip, failures } => {
+                Some((*user_id, failures.to_string(), ip.clone().unwrap_or_default(), None))
+            }
+            _ => None,
+        };
+        if let Some((user_id, subject, body, link)) = to_user {
+            let user = self.store.get_user(user_id).await?;
             return Ok(Addressed {
                 to: kefu_core::Email::parse(&user.email).ok().map(|address| MailAddress {
                     address,
@@ -459,10 +448,10 @@ impl App {
                     name: user.name,
                     reference: None,
                     kind: None,
-                    subject: failures.to_string(),
+                    subject,
                     first_reply_due: None,
-                    body: ip.clone().unwrap_or_default(),
-                    link: None,
+                    body,
+                    link,
                     reopen_days: 0,
                 },
                 in_reply_to: None,

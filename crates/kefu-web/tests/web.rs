@@ -1975,16 +1975,7 @@ async fn tickets_api(h: &Harness) {
         .api("GET", &format!("/api/v1/customers/{shop}/contacts"), Some(&agent), None)
         .await;
     let contact = json(&text)[0]["id"].as_i64().unwrap();
-    let (_, text) = h
-        .api(
-            "POST",
-            &format!("/api/v1/contacts/{contact}/portal-account"),
-            Some(&agent),
-            Some(r#"{"password":"a long enough password"}"#),
-        )
-        .await;
-    let user_id = json(&text)["user_id"].as_i64().unwrap();
-    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+    let (_, portal) = h.portal_user(&agent, contact).await;
     let (_, text) = h
         .api("GET", &format!("/api/v1/tickets/{id}/messages"), Some(&portal), None)
         .await;
@@ -2703,16 +2694,7 @@ async fn attachments_api(h: &Harness) {
         .await;
     assert_eq!(res.status(), StatusCode::CREATED, "{text}");
     let contact = json(&text)["id"].as_i64().unwrap();
-    let (_, text) = h
-        .api(
-            "POST",
-            &format!("/api/v1/contacts/{contact}/portal-account"),
-            Some(&agent),
-            Some(r#"{"password":"a long enough password"}"#),
-        )
-        .await;
-    let user_id = json(&text)["user_id"].as_i64().unwrap();
-    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+    let (_, portal) = h.portal_user(&agent, contact).await;
     let (res, text) = h
         .api("GET", &format!("/api/v1/tickets/{t}/attachments"), Some(&portal), None)
         .await;
@@ -5209,16 +5191,7 @@ async fn known_details_on_the_public_form_wait_for_confirmation(h: &Harness) {
         )
         .await;
     let contact = json(&text)[0]["id"].as_i64().unwrap();
-    let (_, text) = h
-        .api(
-            "POST",
-            &format!("/api/v1/contacts/{contact}/portal-account"),
-            Some(&agent),
-            Some(r#"{"password":"a long enough password"}"#),
-        )
-        .await;
-    let user_id = json(&text)["user_id"].as_i64().unwrap();
-    let (_, portal) = h.app.create_token(&kefu_app::Actor::Cli, user_id, "t").await.unwrap();
+    let (_, portal) = h.portal_user(&agent, contact).await;
 
     let pre = "p".repeat(40);
     let cookie = format!("kefu_csrf={pre}");
@@ -5647,16 +5620,7 @@ async fn another_customers_records_answer_404(h: &Harness) {
     let staff_user = h.user(Role::Agent).id;
 
     // Mine: a portal user of the other customer, signed in by token and by session.
-    let (_, text) = h
-        .api(
-            "POST",
-            &format!("/api/v1/contacts/{my_contact}/portal-account"),
-            Some(agent),
-            Some(r#"{"password":"a long enough password"}"#),
-        )
-        .await;
-    let me = json(&text)["user_id"].as_i64().unwrap();
-    let (_, token) = h.app.create_token(&kefu_app::Actor::Cli, me, "t").await.unwrap();
+    let (me, token) = h.portal_user(agent, my_contact).await;
     let (cookie, csrf) = h.session_of(me).await;
 
     let mut checked = 0;

@@ -238,3 +238,23 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+impl Harness {
+    /// A portal account for `contact`, made by the staff member holding `staff_token`, and an API
+    /// token of it: (user id, token).
+    pub async fn portal_user(&self, staff_token: &str, contact: i64) -> (i64, String) {
+        let (res, text) = self
+            .api(
+                "POST",
+                &format!("/api/v1/contacts/{contact}/portal-account"),
+                Some(staff_token),
+                Some(r#"{"password":"a long enough password"}"#),
+            )
+            .await;
+        assert_eq!(res.status(), axum::http::StatusCode::CREATED, "{text}");
+        let user: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let user = user["user_id"].as_i64().unwrap();
+        let (_, token) = self.app.create_token(&kefu_app::Actor::Cli, user, "t").await.unwrap();
+        (user, token)
+    }
+}
