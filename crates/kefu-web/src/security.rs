@@ -33,11 +33,15 @@ pub async fn known_methods(req: Request, next: Next) -> axum::response::Response
     if KNOWN_METHODS.contains(req.method()) && (page_method || req.uri().path().starts_with("/api/")) {
         return next.run(req).await;
     }
+    let allow = if req.uri().path().starts_with("/api/") {
+        "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    } else if ops {
+        "GET, HEAD"
+    } else {
+        "GET, HEAD, POST"
+    };
     let mut res = crate::api::method_not_allowed(req.uri().clone()).await;
-    res.headers_mut().insert(
-        header::ALLOW,
-        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-    );
+    res.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     res
 }
 
