@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod calendars;
+mod campaign_link_list;
 pub mod categories;
 pub mod columns;
 pub mod commitments;

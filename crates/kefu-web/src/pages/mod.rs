@@ -13,6 +13,7 @@ pub mod login;
 pub mod portal;
 pub mod public;
 pub mod service_levels;
+mod sla_view;
 pub mod surveys;
 pub mod tickets;
 pub mod users;
