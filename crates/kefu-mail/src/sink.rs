@@ -3,7 +3,7 @@
 //! is missing: `.ci/run` installs it. Recipients whose local part is `reject` get a 550, `tempfail` a 451.
 
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,10 @@ impl Sink {
         }
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let tests_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        // The handler goes into the run's own directory: a path baked in at compile time would
+        // point at whichever checkout built the test binary first (a shared CARGO_TARGET_DIR).
+        std::fs::write(dir.path().join("smtp_sink.py"), include_str!("smtp_sink.py")).unwrap();
+        let tests_dir = dir.path().to_owned();
         let log = std::fs::File::create(dir.path().join("sink.log")).unwrap();
         let mut child = Command::new("python3")
             .args([
