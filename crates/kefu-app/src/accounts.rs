@@ -1,7 +1,7 @@
 //! Users and departments: creating, changing, disabling; passwords; the admin's audit trail.
 
 use crate::auth::{hash_password, verify_password};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::account::display_name;
 use kefu_core::{Email, Invalid, Language, Role};
 use kefu_store::{Department, NewUser, User, UserFilter, UserPatch};
@@ -68,7 +68,7 @@ impl App {
                 language: input.language,
                 password_hash,
                 departments: input.departments,
-                now: now_ms(),
+                now: self.now(),
             })
             .await
             .map_err(crate::error::conflict_says(format!(
@@ -136,7 +136,7 @@ impl App {
                     disabled,
                     ..Default::default()
                 },
-                now_ms(),
+                self.now(),
             )
             .await?;
         if let Some(ds) = &departments {
@@ -172,7 +172,7 @@ impl App {
                     password_hash: Some(hash),
                     ..Default::default()
                 },
-                now_ms(),
+                self.now(),
             )
             .await?;
         self.store.delete_user_sessions(id, None).await?;
@@ -213,7 +213,7 @@ impl App {
                     password_hash: Some(hash),
                     ..Default::default()
                 },
-                now_ms(),
+                self.now(),
             )
             .await?;
         self.store.delete_user_sessions(user.id, keep_session).await?;
@@ -229,7 +229,7 @@ impl App {
                     language: Some(language),
                     ..Default::default()
                 },
-                now_ms(),
+                self.now(),
             )
             .await?)
     }
@@ -268,7 +268,7 @@ impl App {
         let name = display_name(name, "name")?;
         let d = self
             .store
-            .create_department(&name, now_ms())
+            .create_department(&name, self.now())
             .await
             .map_err(crate::error::conflict_says(format!(
                 "a department named {name} exists already"
@@ -289,7 +289,7 @@ impl App {
         let before = self.store.get_department(id).await?;
         let d = self
             .store
-            .rename_department(id, &name, now_ms())
+            .rename_department(id, &name, self.now())
             .await
             .map_err(crate::error::conflict_says(format!(
                 "a department named {name} exists already"

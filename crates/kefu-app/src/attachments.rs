@@ -13,7 +13,7 @@
 //! API, e-mail) is shared. A customer sees the shared files of the tickets they see, never one on
 //! an internal note (docs/roles.md).
 
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use base64::Engine;
 use kefu_core::{Invalid, Role};
 use kefu_mail::ContentTypeRule;
@@ -211,7 +211,7 @@ impl App {
         for u in &uploads {
             checked.push(check_upload(policy, u)?);
         }
-        let now = now_ms();
+        let now = self.now();
         let mut files = Vec::with_capacity(uploads.len());
         for (u, (filename, content_type)) in uploads.into_iter().zip(checked) {
             let sha = hex::encode(Sha256::digest(&u.bytes));

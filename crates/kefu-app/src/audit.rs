@@ -1,13 +1,13 @@
 //! The audit log of admin actions: who, what, when, from where. Append-only.
 
-use crate::{Actor, App, AppResult, now_ms};
+use crate::{Actor, App, AppResult};
 use kefu_store::{AuditEntry, NewAudit};
 
 impl App {
     pub async fn audit(&self, actor: &Actor, action: &str, target: String, detail: serde_json::Value) -> AppResult<()> {
         self.store
             .append_audit(NewAudit {
-                at: now_ms(),
+                at: self.now(),
                 actor_id: actor.user_id(),
                 actor: actor.label(),
                 action: action.to_owned(),

@@ -2,7 +2,7 @@
 //! sessions (any node serves any request), and API tokens. Secrets are random 32-byte values;
 //! only their SHA-256 is stored, so a database leak gives no live session or token.
 
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
@@ -77,7 +77,7 @@ impl App {
         ip: Option<&str>,
         user_agent: Option<&str>,
     ) -> AppResult<LoginOutcome> {
-        let now = now_ms();
+        let now = self.now();
         let window = now - now.rem_euclid(60_000);
         let address = ip.unwrap_or("unknown");
         let hits = self.store.rate_limit_hit(&format!("login:{address}"), window).await?;
@@ -190,7 +190,7 @@ impl App {
 
     /// The live session behind a cookie value, sliding its idle expiry (at most once a minute).
     pub async fn session(&self, token: &str) -> AppResult<(Session, User)> {
-        let now = now_ms();
+        let now = self.now();
         let hash = sha256_hex(token);
         let (session, user) = self.store.get_session(&hash, now).await?;
         if now - session.created_at > self.config.session_absolute_ms || !self.may_sign_in(&user).await? {
@@ -219,7 +219,7 @@ impl App {
         let name = if name.trim().is_empty() { "api" } else { name.trim() };
         let token = self
             .store
-            .create_token(user.id, name, &sha256_hex(&plain), now_ms())
+            .create_token(user.id, name, &sha256_hex(&plain), self.now())
             .await?;
         self.audit(
             actor,
@@ -244,7 +244,7 @@ impl App {
         if !self.may_sign_in(&user).await? {
             return Err(AppError::BadCredentials);
         }
-        let now = now_ms();
+        let now = self.now();
         if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
             self.store.touch_token(token.id, now).await?;
         }

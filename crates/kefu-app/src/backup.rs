@@ -2,7 +2,7 @@
 //! every kefu table, read in one snapshot while kefu keeps serving; it restores onto either
 //! database (so it also moves an installation from SQLite to PostgreSQL).
 
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use kefu_store::Dump;
 use std::io::Write;
 use std::path::Path;
@@ -22,7 +22,7 @@ impl App {
     pub async fn backup_to(&self, path: &Path) -> AppResult<BackupSummary> {
         let mut dump = self.store.dump().await?;
         dump.kefu_version = env!("CARGO_PKG_VERSION").to_owned();
-        dump.created_at = now_ms();
+        dump.created_at = self.now();
         let summary = BackupSummary {
             tables: dump.tables.len(),
             rows: dump.tables.iter().map(|t| t.rows.len()).sum(),

@@ -5,7 +5,7 @@
 //! [`HORIZON_DAYS`] days, and imports a year from the forms it is published in
 //! ([`kefu_core::holidays`]), merged beside the calendar's other years.
 
-use crate::{Actor, App, AppResult, now_ms};
+use crate::{Actor, App, AppResult};
 use kefu_core::holidays::HolidayYear;
 use kefu_core::{Invalid, roles};
 use kefu_store::StoredCalendar;
@@ -60,7 +60,7 @@ impl App {
     pub async fn calendar_gaps(&self) -> AppResult<Vec<CalendarGap>> {
         let setup = self.sla_setup().await?;
         let in_use: BTreeSet<i64> = setup.policies.iter().map(|p| p.calendar_id).collect();
-        let now = jiff::Timestamp::from_millisecond(now_ms()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let now = jiff::Timestamp::from_millisecond(self.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let mut gaps: Vec<CalendarGap> = in_use
             .into_iter()
             .filter_map(|id| {

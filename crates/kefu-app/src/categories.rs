@@ -1,7 +1,7 @@
 //! The category tree of tickets (a handful to a few hundred nodes): anyone who files tickets reads
 //! it; managers grow it. Routing rules match a category or anything beneath it.
 
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::Invalid;
 use kefu_store::Category;
 
@@ -74,7 +74,7 @@ impl App {
         }
         let c = self
             .store
-            .create_category(parent_id, name_en.trim(), name_zh.trim(), now_ms())
+            .create_category(parent_id, name_en.trim(), name_zh.trim(), self.now())
             .await?;
         self.audit(
             actor,

@@ -5,7 +5,7 @@
 //! measured on its own SLA policy's calendar.
 
 use crate::tickets::fresh_within;
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
 use kefu_core::ticket::Kind;
 use kefu_store::Commitment;
@@ -44,7 +44,7 @@ impl App {
             kefu_core::text::check_text(field, v, 200)?;
         }
         check_promise(input.within_minutes, input.target_percent)?;
-        let now = now_ms();
+        let now = self.now();
         let c = Commitment {
             id: id.unwrap_or(0),
             title_en: input.title_en.trim().to_owned(),
@@ -127,7 +127,7 @@ impl App {
     }
 
     async fn measure(&self, commitments: Vec<Commitment>) -> AppResult<Vec<(Commitment, Attainment)>> {
-        let now = now_ms();
+        let now = self.now();
         let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
         let since = now - WINDOW_DAYS * 86_400_000;
         let setup = self.sla_setup().await?;

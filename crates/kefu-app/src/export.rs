@@ -12,7 +12,7 @@
 pub use crate::columns::{guard, unguard};
 
 use crate::columns::{CUSTOMER_COLUMNS, PURCHASE_COLUMNS};
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use kefu_core::customer::format_amount;
 use serde::Serialize;
 use std::io::Write;
@@ -223,7 +223,7 @@ impl App {
     ) -> AppResult<ExportSummary> {
         let assigned = self
             .store
-            .assign_external_ids(EXTERNAL_ID_PREFIX, now_ms())
+            .assign_external_ids(EXTERNAL_ID_PREFIX, self.now())
             .await
             .map_err(|e| match AppError::from(e) {
                 AppError::Conflict(_) => AppError::Conflict(format!(

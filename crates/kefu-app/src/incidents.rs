@@ -4,7 +4,7 @@
 //! stored hashed; links can be revoked).
 
 use crate::auth::{random_secret, sha256_hex};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::Invalid;
 use kefu_core::ticket::Kind;
 use kefu_store::{IncidentStep, StoreError};
@@ -33,7 +33,7 @@ impl App {
         let t = self.incident(actor, id).await?;
         let body = kefu_core::text::check_text("body", body, MAX_STEP_CHARS)?;
         let body = body.as_str();
-        let now = now_ms();
+        let now = self.now();
         let at = at.unwrap_or(now);
         if at > now + 60_000 || at < t.created_at - 86_400_000 {
             return Err(Invalid::one(
@@ -61,7 +61,7 @@ impl App {
         let t = self.incident(actor, id).await?;
         let token = random_secret();
         self.store
-            .add_incident_share(t.id, &sha256_hex(&token), now_ms())
+            .add_incident_share(t.id, &sha256_hex(&token), self.now())
             .await?;
         self.audit(
             actor,
@@ -77,7 +77,7 @@ impl App {
     pub async fn revoke_incident_shares(&self, actor: &Actor, id: i64) -> AppResult<u64> {
         actor.require(kefu_core::roles::DESK)?;
         let t = self.incident(actor, id).await?;
-        let n = self.store.revoke_incident_shares(t.id, now_ms()).await?;
+        let n = self.store.revoke_incident_shares(t.id, self.now()).await?;
         self.audit(
             actor,
             "incident.unshare",

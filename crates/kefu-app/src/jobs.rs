@@ -3,7 +3,7 @@
 //! with backoff and dead-letters them after the maximum attempts; and a scheduler that enqueues
 //! each tick of a periodic job once across all nodes (a unique key per tick).
 
-use crate::{App, now_ms};
+use crate::App;
 use kefu_core::jobs::{is_dead, period_tick, retry_delay_ms};
 use kefu_store::{Job, NewJob};
 use rand::RngExt;
@@ -35,7 +35,7 @@ impl JobRegistry {
         });
         r.register(crate::survey_campaigns::CAMPAIGNS_KIND, |app, _job| {
             Box::pin(async move {
-                app.run_due_campaigns(crate::now_ms())
+                app.run_due_campaigns(app.now())
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
@@ -61,7 +61,7 @@ impl JobRegistry {
         });
         r.register(crate::escalation::ESCALATE_KIND, |app, _job| {
             Box::pin(async move {
-                app.sweep_escalations(crate::now_ms())
+                app.sweep_escalations(app.now())
                     .await
                     .map(|_| ())
                     .map_err(|e| e.to_string())
@@ -73,7 +73,7 @@ impl JobRegistry {
         r.register(crate::customers::VALUE_TIERS_KIND, |app, _job| {
             Box::pin(async move {
                 // Purchase dates are calendar dates in the organisation's zone.
-                let today = jiff::Timestamp::now().to_zoned(app.time_zone().await).date();
+                let today = app.now_ts().to_zoned(app.time_zone().await).date();
                 app.recompute_value_tiers(today)
                     .await
                     .map(|_| ())
@@ -156,7 +156,7 @@ impl WorkerOptions {
 impl App {
     /// Enqueues a job to run now.
     pub async fn enqueue(&self, kind: &str, payload: serde_json::Value) -> crate::AppResult<Option<i64>> {
-        let now = now_ms();
+        let now = self.now();
         Ok(self
             .store
             .enqueue(NewJob {
@@ -172,7 +172,7 @@ impl App {
 
     /// Claims and runs one due job; false when none was due.
     pub async fn run_one_job(&self, registry: &JobRegistry, opts: &WorkerOptions) -> Result<bool, crate::AppError> {
-        let now = now_ms();
+        let now = self.now();
         let Some(job) = self.store.claim_job(&opts.worker_id, now, opts.lease_ms).await? else {
             return Ok(false);
         };
@@ -186,7 +186,7 @@ impl App {
                     &opts.worker_id,
                     "lease expired after the last attempt",
                     None,
-                    now_ms(),
+                    self.now(),
                 )
                 .await?;
             tracing::warn!("job dead-lettered after its lease ran out on the last attempt");
@@ -202,7 +202,7 @@ impl App {
                             tokio::time::sleep(Duration::from_millis((lease / 3).max(100) as u64)).await;
                             if !app
                                 .store
-                                .heartbeat_job(id, &worker, now_ms() + lease)
+                                .heartbeat_job(id, &worker, app.now() + lease)
                                 .await
                                 .unwrap_or(false)
                             {
@@ -218,15 +218,16 @@ impl App {
         };
         match result {
             Ok(()) => {
-                self.store.complete_job(job.id, &opts.worker_id, now_ms()).await?;
+                self.store.complete_job(job.id, &opts.worker_id, self.now()).await?;
             }
             Err(e) => {
                 let retry_at = (!is_dead(job.attempts, job.max_attempts)).then(|| {
-                    now_ms() + retry_delay_ms(job.attempts, self.config.job_retry_base_ms, rand::rng().random::<f64>())
+                    self.now()
+                        + retry_delay_ms(job.attempts, self.config.job_retry_base_ms, rand::rng().random::<f64>())
                 });
                 tracing::warn!(error = %e, retry_at, "job failed");
                 self.store
-                    .fail_job(job.id, &opts.worker_id, &e, retry_at, now_ms())
+                    .fail_job(job.id, &opts.worker_id, &e, retry_at, self.now())
                     .await?;
             }
         }
@@ -260,7 +261,7 @@ impl App {
         schedule: &[Periodic],
         last: &mut HashMap<&'static str, i64>,
     ) -> crate::AppResult<u32> {
-        let now = now_ms();
+        let now = self.now();
         let mut enqueued = 0;
         for p in schedule {
             let tick = period_tick(now, p.period_ms);
@@ -298,7 +299,7 @@ impl App {
 
     /// Hourly housekeeping: expired sessions, old rate-limit windows, finished jobs after a week.
     pub async fn maintenance(&self) -> Result<(), String> {
-        let now = now_ms();
+        let now = self.now();
         let s = self
             .store
             .purge_expired_sessions(now)

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod calendars;
 mod campaign_link_list;
 pub mod categories;
+pub mod clock;
 pub mod columns;
 pub mod commitments;
 pub mod customers;
@@ -118,6 +119,8 @@ pub struct App {
     answer_writer: Arc<std::sync::OnceLock<surveys::AnswerWriter>>,
     /// Survey id → its items and dimensions, fixed when the survey is created.
     survey_layouts: Arc<std::sync::Mutex<std::collections::HashMap<i64, SurveyParts>>>,
+    /// Where the use cases read the time ([`App::now`]).
+    clock: Arc<dyn clock::Clock>,
 }
 
 type SurveyParts = Arc<(Vec<kefu_store::SurveyItem>, Vec<kefu_store::SurveyDimension>)>;
@@ -134,7 +137,24 @@ impl App {
             ticket_writer: Arc::default(),
             answer_writer: Arc::default(),
             survey_layouts: Arc::default(),
+            clock: Arc::new(clock::SystemClock),
         }
+    }
+
+    /// The same app reading the time from `clock` (tests set it to a chosen instant).
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> App {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, in UTC milliseconds, by the app's clock: every use case reads the time here.
+    pub fn now(&self) -> Millis {
+        self.clock.now_ms()
+    }
+
+    /// [`App::now`] as an instant.
+    pub fn now_ts(&self) -> jiff::Timestamp {
+        jiff::Timestamp::from_millisecond(self.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
     }
 }
 
@@ -226,7 +246,7 @@ impl App {
     }
 }
 
-/// Now, in UTC milliseconds.
+/// Now, in UTC milliseconds, by the system clock. Use cases read [`App::now`] instead.
 pub fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -6,7 +6,7 @@
 //! ordinary checked use cases, so the workflow and the activity log apply as if done by hand.
 
 use crate::tickets::{Addition, TicketView};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::ticket::Status;
 use kefu_core::{Invalid, Language};
 use kefu_store::{Macro, SavedView};
@@ -65,7 +65,7 @@ impl App {
             .map(Status::parse)
             .transpose()?;
         let tags = crate::customers::clean_tags(&input.tags)?;
-        let now = now_ms();
+        let now = self.now();
         let m = Macro {
             id: id.unwrap_or(0),
             title_en: input.title_en.trim().to_owned(),
@@ -215,7 +215,7 @@ impl App {
                 user_id,
                 name: name.to_owned(),
                 query: query.to_owned(),
-                created_at: now_ms(),
+                created_at: self.now(),
             })
             .await?)
     }

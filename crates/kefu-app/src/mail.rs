@@ -254,7 +254,7 @@ impl App {
             expect_status: Some(t.status),
             ..Default::default()
         };
-        match Workflow::default().on_customer_message(t.status, closed_at, jiff::Timestamp::now()) {
+        match Workflow::default().on_customer_message(t.status, closed_at, self.now_ts()) {
             OnCustomerMessage::Keep => {}
             OnCustomerMessage::MoveTo(s, _) => change.status = Some(s).filter(|s| *s != t.status),
             OnCustomerMessage::FollowUp => return Ok(None),

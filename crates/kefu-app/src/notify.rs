@@ -16,7 +16,7 @@
 //! The follow link of a ticket filed through the public form is in the confirmation only: its
 //! token is stored hashed, so it travels once, in the job's payload.
 
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use kefu_core::Language;
 use kefu_core::i18n::Tr;
 use kefu_core::sla::Metric;
@@ -322,7 +322,7 @@ impl App {
                 return;
             }
         };
-        let now = now_ms();
+        let now = self.now();
         let job = NewJob {
             kind: NOTIFY_KIND.into(),
             payload,
@@ -361,7 +361,7 @@ impl App {
             message_id: None,
             status: "skipped".into(),
             detail: String::new(),
-            created_at: now_ms(),
+            created_at: self.now(),
         };
         let Some(to) = a.to else {
             record.detail = "no e-mail address".into();
@@ -389,7 +389,7 @@ impl App {
             auto_submitted: !matches!(notice, Notice::Reply { .. }),
         };
         let outcome = out.sender.send(&mail).await;
-        record.created_at = now_ms();
+        record.created_at = self.now();
         match outcome {
             Ok(()) => {
                 record.status = "sent".into();

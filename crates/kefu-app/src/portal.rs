@@ -4,7 +4,7 @@
 //! one.
 
 use crate::auth::{hash_password, random_secret, sha256_hex};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::{Email, Invalid, Role};
 use kefu_store::{NewUser, PortalAccount, User};
 use serde_json::json;
@@ -117,7 +117,7 @@ impl App {
             }
             PortalCredential::Invitation => None,
         };
-        let now = now_ms();
+        let now = self.now();
         let account = self
             .store
             .create_portal_user(
@@ -169,7 +169,7 @@ impl App {
         if account.user.disabled {
             return Err(AppError::Disabled);
         }
-        let token = self.invite(user_id, now_ms()).await?;
+        let token = self.invite(user_id, self.now()).await?;
         self.notify(crate::notify::Notice::Invitation {
             user_id,
             token: token.clone(),
@@ -206,7 +206,7 @@ impl App {
         let hash = hash_password(password).await?;
         let user = self
             .store
-            .accept_invitation(&sha256_hex(token), &hash, now_ms())
+            .accept_invitation(&sha256_hex(token), &hash, self.now())
             .await?;
         self.audit(
             &Actor::User {
@@ -223,7 +223,9 @@ impl App {
 
     /// An invitation that can still be used, checked without using it; anything else is `NotFound`.
     pub async fn check_invitation(&self, token: &str) -> AppResult<()> {
-        if token.is_empty() || token.len() > 200 || !self.store.invitation_is_live(&sha256_hex(token), now_ms()).await?
+        if token.is_empty()
+            || token.len() > 200
+            || !self.store.invitation_is_live(&sha256_hex(token), self.now()).await?
         {
             return Err(AppError::NotFound);
         }

@@ -6,7 +6,7 @@
 use crate::auth::{random_secret, sha256_hex};
 use crate::customers::{CustomerInput, clean_tags};
 use crate::tickets::{TicketInput, TicketView};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::customer::normalize_phone;
 use kefu_core::text::check_text;
 use kefu_core::ticket::Channel;
@@ -89,13 +89,7 @@ pub struct Filed {
 /// The checked pre-tags a QR code or link carries.
 pub fn check_pretags(touchpoint: &str, tag: &str) -> Result<(String, Vec<String>), Invalid> {
     let touchpoint = touchpoint.trim();
-    if touchpoint.chars().count() > 200 {
-        return Err(Invalid::one(
-            "touchpoint",
-            "too_long",
-            "touchpoint has more than 200 characters",
-        ));
-    }
+    kefu_core::text::check_optional_text("touchpoint", touchpoint, 200)?;
     Ok((touchpoint.to_owned(), clean_tags(&[tag.to_owned()])?))
 }
 
@@ -103,7 +97,7 @@ impl App {
     /// Counts `action` from `ip`; `RateLimited` (with the seconds until the window ends) once the
     /// address is over the action's budget.
     pub async fn public_rate_limit(&self, action: PublicAction, ip: Option<&str>) -> AppResult<()> {
-        let now = now_ms();
+        let now = self.now();
         let window = now - now.rem_euclid(WINDOW_MS);
         let hits = self
             .store
@@ -204,7 +198,11 @@ impl App {
             let mail_to = !contact.email.trim().is_empty();
             let token = random_secret();
             self.store
-                .open_requester_confirmation(view.ticket.id, mail_to.then(|| sha256_hex(&token)).as_deref(), now_ms())
+                .open_requester_confirmation(
+                    view.ticket.id,
+                    mail_to.then(|| sha256_hex(&token)).as_deref(),
+                    self.now(),
+                )
                 .await?;
             if mail_to {
                 self.notify(crate::notify::Notice::ConfirmRequester {
@@ -240,7 +238,7 @@ impl App {
         }
         let id = self
             .store
-            .confirm_requester_by_token(&sha256_hex(token), now_ms())
+            .confirm_requester_by_token(&sha256_hex(token), self.now())
             .await?
             .ok_or(AppError::NotFound)?;
         let t = self.store.get_ticket(id).await?;
@@ -260,7 +258,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let t = self.visible_ticket(actor, ticket_id).await?;
-        if !self.store.confirm_requester(t.id, actor.user_id(), now_ms()).await? {
+        if !self.store.confirm_requester(t.id, actor.user_id(), self.now()).await? {
             return Err(AppError::Conflict("the requester is already confirmed".into()));
         }
         self.audit(

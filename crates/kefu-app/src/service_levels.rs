@@ -4,7 +4,7 @@
 //! checked whole before anything is written, recorded in the audit log, and drops the cached SLA
 //! setup so the next ticket uses it.
 
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::calendar::BusinessCalendar;
 use kefu_core::routing::RoutingRule;
 use kefu_core::sla::{PolicyScope, SlaTargets};
@@ -122,7 +122,7 @@ impl App {
             return Err(Invalid::one("calendar", "too_large", "a calendar file is at most 256 KiB").into());
         }
         BusinessCalendar::from_toml(toml)?;
-        let saved = self.store.save_calendar(&name, toml, now_ms()).await?;
+        let saved = self.store.save_calendar(&name, toml, self.now()).await?;
         self.audit(
             actor,
             "calendar.save",
@@ -224,7 +224,7 @@ impl App {
             escalation,
             is_default: false,
         };
-        let saved = self.store.save_sla_policy(&policy, now_ms()).await?;
+        let saved = self.store.save_sla_policy(&policy, self.now()).await?;
         self.audit(
             actor,
             "sla_policy.save",
@@ -315,7 +315,7 @@ impl App {
         if !errors.0.is_empty() {
             return Err(Invalid { errors: errors.0 }.into());
         }
-        self.store.replace_routing_rules(&stored, now_ms()).await?;
+        self.store.replace_routing_rules(&stored, self.now()).await?;
         self.forget_desk().await;
         self.audit(
             actor,

@@ -8,7 +8,7 @@
 
 use crate::auth::{random_secret, sha256_hex};
 use crate::notify::Notice;
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::stats::sampling::{invitations_needed, sample_indices, sample_size_proportion};
 use kefu_core::{Invalid, Language};
 use kefu_store::{Campaign, CampaignLink, FrameRow, NewCampaign, NewSurveyLink, StaffRow, StoreError, SurveyLink};
@@ -127,12 +127,8 @@ impl CampaignFrame {
                 "roles choose staff: set the audience to staff",
             ));
         }
-        if self.regions.iter().chain(&self.tags).any(|x| x.chars().count() > 100) {
-            return Err(Invalid::one(
-                "frame",
-                "too_long",
-                "a region or tag has more than 100 characters",
-            ));
+        for x in self.regions.iter().chain(&self.tags) {
+            kefu_core::text::check_optional_text("frame", x, 100)?;
         }
         Ok(self)
     }
@@ -377,7 +373,7 @@ impl App {
                 recurrence,
                 invite_by_email: input.invite_by_email.unwrap_or(true),
                 created_by: actor.user_id(),
-                now: now_ms(),
+                now: self.now(),
             })
             .await?;
         self.audit(
@@ -405,7 +401,7 @@ impl App {
         actor.require(kefu_core::roles::MANAGERS)?;
         let c = self
             .store
-            .set_campaign_status(id, if active { "active" } else { "paused" }, now_ms())
+            .set_campaign_status(id, if active { "active" } else { "paused" }, self.now())
             .await?;
         self.audit(
             actor,
@@ -427,7 +423,7 @@ impl App {
         fatigue_days: i64,
     ) -> AppResult<(u64, Vec<(Campaign, CampaignPlan)>)> {
         actor.require(kefu_core::roles::MANAGERS)?;
-        let now = now_ms();
+        let now = self.now();
         let mut pop = Population::default();
         let everyone = Campaign {
             id: 0,
@@ -462,7 +458,7 @@ impl App {
     pub async fn campaign_plan(&self, actor: &Actor, id: i64) -> AppResult<CampaignPlan> {
         actor.require(kefu_core::roles::MANAGERS)?;
         let c = self.store.get_campaign(id).await?;
-        let (plan, _) = self.plan_of(&c, now_ms(), &mut Population::default()).await?;
+        let (plan, _) = self.plan_of(&c, self.now(), &mut Population::default()).await?;
         Ok(plan)
     }
 
@@ -552,7 +548,7 @@ impl App {
         if survey.status != "open" {
             return Err(AppError::Refused(format!("the survey is {}, not open", survey.status)));
         }
-        let now = now_ms();
+        let now = self.now();
         let (plan, eligible) = self.plan_of(c, now, &mut Population::default()).await?;
         let refs: Vec<&Member> = eligible.iter().collect();
         let sample = draw(&refs, plan.invitations, c.seed, c.runs + 1);
@@ -635,7 +631,7 @@ impl App {
         run: Option<i64>,
     ) -> AppResult<Vec<CampaignLink>> {
         let mut links = self.campaign_links(actor, id, run).await?;
-        let now = now_ms();
+        let now = self.now();
         let mut hashes = Vec::new();
         for l in &mut links {
             let open = l.link.answered_at.is_none() && l.link.opted_out_at.is_none() && l.link.expires_at > now;
@@ -716,7 +712,7 @@ impl App {
             return Ok(0);
         }
         let ticket = self.store.get_ticket(ticket_id).await?;
-        let now = now_ms();
+        let now = self.now();
         let opted_out: HashSet<i64> = self.store.opted_out_customers().await?.into_iter().collect();
         if opted_out.contains(&ticket.customer_id) {
             return Ok(0);

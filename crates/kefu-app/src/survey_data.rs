@@ -12,7 +12,7 @@
 
 use crate::import::{CsvFile, ImportReport, RowError, err, field, file_error};
 use crate::surveys::{Answers, MAX_COMMENT, SurveyAccumulator, SurveyView, stats_keys};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::stats::ServqualResponse;
 use kefu_store::{ImportedResponse, StatsBuilder, StatsRow, SurveyResponse};
 use serde_json::{Value, json};
@@ -385,7 +385,7 @@ impl App {
             header: file.header.clone(),
             ..Default::default()
         };
-        let now = now_ms();
+        let now = self.now();
         let tz = self.time_zone().await;
         let period = jiff::Timestamp::from_millisecond(now)
             .map(|t| t.to_zoned(tz).strftime("%Y-%m").to_string())
@@ -497,7 +497,7 @@ impl App {
             view: &view,
             rows: BTreeMap::new(),
         };
-        let n = self.store.rebuild_survey_stats(id, &mut b, now_ms()).await?;
+        let n = self.store.rebuild_survey_stats(id, &mut b, self.now()).await?;
         self.audit(actor, "survey.rebuild_stats", id.to_string(), json!({"answers": n}))
             .await?;
         Ok(n)

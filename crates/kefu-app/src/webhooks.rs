@@ -7,7 +7,7 @@
 
 use crate::auth::random_secret;
 use crate::tickets::{TicketView, fresh};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use hmac::{Hmac, Mac};
 use kefu_core::{Invalid, net};
 use kefu_store::{Job, NewDelivery, NewWebhook, SurveyLink, SurveyResponse, Ticket, User, Webhook};
@@ -206,7 +206,7 @@ impl App {
                 secret: random_secret(),
                 events,
                 description,
-                now: now_ms(),
+                now: self.now(),
             })
             .await?;
         self.forget_webhooks().await;
@@ -227,7 +227,7 @@ impl App {
 
     pub async fn set_webhook_active(&self, actor: &Actor, id: i64, active: bool) -> AppResult<Webhook> {
         actor.require_admin()?;
-        let w = self.store.set_webhook_active(id, active, now_ms()).await?;
+        let w = self.store.set_webhook_active(id, active, self.now()).await?;
         self.forget_webhooks().await;
         self.audit(
             actor,
@@ -253,7 +253,7 @@ impl App {
     /// changes them here.
     pub async fn emit(&self, event: &str, data: serde_json::Value) -> AppResult<u32> {
         let endpoints = self.active_webhooks().await?;
-        let at = now_ms();
+        let at = self.now();
         let mut n = 0;
         for w in endpoints.iter().filter(|w| w.wants(event)) {
             let body = json!({"event": event, "created_at": at, "data": data});
@@ -387,7 +387,7 @@ impl App {
     pub async fn ping_webhook(&self, actor: &Actor, id: i64) -> AppResult<()> {
         actor.require_admin()?;
         let w = self.store.get_webhook(id).await?;
-        let body = json!({"event": "ping", "created_at": now_ms(), "data": {"webhook_id": w.id}});
+        let body = json!({"event": "ping", "created_at": self.now(), "data": {"webhook_id": w.id}});
         self.enqueue(
             DELIVER_KIND,
             json!({"webhook_id": w.id, "event": "ping", "message_id": message_id(), "body": body}),
@@ -412,7 +412,7 @@ impl App {
             Some(m) => m.to_owned(),
             None => format!("job_{}", job.id),
         };
-        let ts = now_ms();
+        let ts = self.now();
         let started = Instant::now();
         let allow_private = self.config.webhook_allow_private;
         let refused = reqwest::Url::parse(&w.url)
@@ -463,7 +463,7 @@ impl App {
                 status_code,
                 error: error.clone(),
                 duration_ms,
-                at: now_ms(),
+                at: self.now(),
             })
             .await
             .map_err(|e| e.to_string())?;

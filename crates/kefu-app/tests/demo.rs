@@ -2,10 +2,10 @@
 //! purchases, value tiers and search, all written through the bulk import path.
 
 use kefu_app::demo::NetworkPlan;
-use kefu_app::{App, AppConfig};
+mod common;
+
+use kefu_app::App;
 use kefu_core::search::parse_query;
-use kefu_store::Store;
-use std::sync::Arc;
 
 const PLAN: NetworkPlan = NetworkPlan {
     agents: 2,
@@ -80,19 +80,10 @@ async fn network_is_built(app: &App) {
 
 #[tokio::test]
 async fn large_demo_network_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    network_is_built(&App::new(store, AppConfig::default())).await;
+    common::on_sqlite(2, |app| async move { network_is_built(&app).await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_demo_network_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    network_is_built(&App::new(store.clone(), AppConfig::default())).await;
-    store.close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    common::on_postgres(4, |app| async move { network_is_built(&app).await }).await;
 }

@@ -2,20 +2,18 @@
 //! waits, resolutions with root causes, closing), open ones with SLA marks, all searchable.
 
 use kefu_app::demo::DemoSize;
-use kefu_app::{App, AppConfig};
+mod common;
+
+use kefu_app::AppConfig;
 use kefu_core::sla::SlaState;
 use kefu_core::ticket::{Kind, Status};
-use kefu_store::{Store, TicketFilter};
+use kefu_store::TicketFilter;
 use std::collections::HashSet;
-use std::sync::Arc;
 
 #[tokio::test]
 async fn demo_tickets_look_like_two_years_of_service() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(store, AppConfig::default());
+    let db = common::TestDb::sqlite(2).await;
+    let app = db.app(AppConfig::default());
     let summary = app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
     assert_eq!(summary.tickets, 400);
     let all = app
@@ -90,14 +88,13 @@ async fn demo_tickets_look_like_two_years_of_service() {
         .await
         .unwrap();
     assert!(!found.is_empty(), "searchable in Chinese");
+    db.finish().await;
 }
 
 #[tokio::test]
 async fn bulk_demo_tickets_on_postgres() {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = App::new(store, AppConfig::default());
+    let db = common::TestDb::postgres(4).await;
+    let app = db.app(AppConfig::default());
     // A few end customers to file for.
     for n in ["王芳", "李雷", "John Smith"] {
         app.create_customer(
@@ -166,6 +163,5 @@ async fn bulk_demo_tickets_on_postgres() {
         }
         assert_eq!(app.store().ticket_messages(v.ticket.id).await.unwrap().len(), 2);
     }
-    app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&name).await;
+    db.finish().await;
 }

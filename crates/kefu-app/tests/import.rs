@@ -1,17 +1,9 @@
 //! CSV imports on both databases: all or nothing, skipping bad rows, GB18030, re-imports.
 
-use kefu_app::{App, AppConfig};
-use kefu_core::search::parse_query;
-use kefu_store::Store;
-use std::sync::Arc;
+mod common;
 
-async fn app() -> (App, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store: Arc<dyn Store> = Arc::new(kefu_store_sqlite::SqliteStore::open(&url, 2).await.unwrap());
-    store.migrate().await.unwrap();
-    (App::new(store, AppConfig::default()), dir)
-}
+use kefu_app::App;
+use kefu_core::search::parse_query;
 
 const CUSTOMERS: &str = "external_id,name,kind,subkind,parent_external_id,phone,email,region,tags,social_style,notes
 C3,客户王芳投诉,end,,R1,138-0013-8000,wang.fang@example.com,华东,vip;老客户,analytical,
@@ -24,16 +16,18 @@ fn no_progress(_: u64, _: u64) {}
 
 #[tokio::test]
 async fn a_clean_file_imports_parents_first_and_a_reimport_updates_on_sqlite() {
-    let (app, _d) = app().await;
-    a_clean_file_imports_parents_first_and_a_reimport_updates(&app).await;
+    common::on_sqlite(2, |app| async move {
+        a_clean_file_imports_parents_first_and_a_reimport_updates(&app).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_file_imports_parents_first_and_a_reimport_updates_on_postgres() {
-    let (app, db) = postgres_app().await;
-    a_clean_file_imports_parents_first_and_a_reimport_updates(&app).await;
-    app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&db).await;
+    common::on_postgres(4, |app| async move {
+        a_clean_file_imports_parents_first_and_a_reimport_updates(&app).await
+    })
+    .await;
 }
 
 async fn a_clean_file_imports_parents_first_and_a_reimport_updates(app: &App) {
@@ -71,16 +65,18 @@ async fn a_clean_file_imports_parents_first_and_a_reimport_updates(app: &App) {
 
 #[tokio::test]
 async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped_on_sqlite() {
-    let (app, _d) = app().await;
-    a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(&app).await;
+    common::on_sqlite(2, |app| async move {
+        a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(&app).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped_on_postgres() {
-    let (app, db) = postgres_app().await;
-    a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(&app).await;
-    app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&db).await;
+    common::on_postgres(4, |app| async move {
+        a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(&app).await
+    })
+    .await;
 }
 
 async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(app: &App) {
@@ -114,16 +110,12 @@ async fn a_bad_row_means_nothing_is_imported_unless_bad_rows_are_skipped(app: &A
 
 #[tokio::test]
 async fn gb18030_files_and_purchases_on_sqlite() {
-    let (app, _d) = app().await;
-    gb18030_files_and_purchases(&app).await;
+    common::on_sqlite(2, |app| async move { gb18030_files_and_purchases(&app).await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gb18030_files_and_purchases_on_postgres() {
-    let (app, db) = postgres_app().await;
-    gb18030_files_and_purchases(&app).await;
-    app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&db).await;
+    common::on_postgres(4, |app| async move { gb18030_files_and_purchases(&app).await }).await;
 }
 
 async fn gb18030_files_and_purchases(app: &App) {
@@ -173,13 +165,6 @@ P6,C3,2026-01-15,5,CNY,,,,,C3
             .collect::<Vec<_>>(),
         vec![("P2", 59_900), ("P1", 299_900)]
     );
-}
-
-async fn postgres_app() -> (App, String) {
-    let (url, name) = kefu_store_postgres::testing::create_database().await;
-    let store: Arc<dyn Store> = Arc::new(kefu_store_postgres::PostgresStore::open(&url, 4).await.unwrap());
-    store.migrate().await.unwrap();
-    (App::new(store, AppConfig::default()), name)
 }
 
 /// A purchase file of `n` rows for customer C3 sold by R1, with `extra` lines appended.
@@ -257,32 +242,36 @@ async fn large_files_are_all_or_nothing_across_batches(app: &App) {
 
 #[tokio::test]
 async fn large_files_are_all_or_nothing_across_batches_sqlite() {
-    let (app, _d) = app().await;
-    large_files_are_all_or_nothing_across_batches(&app).await;
+    common::on_sqlite(2, |app| async move {
+        large_files_are_all_or_nothing_across_batches(&app).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_files_are_all_or_nothing_across_batches_postgres() {
-    let (app, db) = postgres_app().await;
-    large_files_are_all_or_nothing_across_batches(&app).await;
-    app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&db).await;
+    common::on_postgres(4, |app| async move {
+        large_files_are_all_or_nothing_across_batches(&app).await
+    })
+    .await;
 }
 
 /// An exported purchase file re-imports as it was: the `'` the export puts before a cell that
 /// starts like a formula comes off (the streamed purchase reader had lost this).
 #[tokio::test]
 async fn purchase_cells_lose_the_export_formula_guard_on_sqlite() {
-    let (app, _d) = app().await;
-    purchase_cells_lose_the_export_formula_guard(&app).await;
+    common::on_sqlite(2, |app| async move {
+        purchase_cells_lose_the_export_formula_guard(&app).await
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn purchase_cells_lose_the_export_formula_guard_on_postgres() {
-    let (app, db) = postgres_app().await;
-    purchase_cells_lose_the_export_formula_guard(&app).await;
-    app.store().close().await;
-    kefu_store_postgres::testing::drop_database(&db).await;
+    common::on_postgres(4, |app| async move {
+        purchase_cells_lose_the_export_formula_guard(&app).await
+    })
+    .await;
 }
 
 async fn purchase_cells_lose_the_export_formula_guard(app: &App) {

@@ -336,7 +336,7 @@ async fn nothing_is_enqueued_without_smtp() {
     assert_eq!(run_jobs(&app).await, 0);
 }
 
-/// Issue 14, item 4: a complaint filed on the public form with a known contact's address mails
+/// A complaint filed on the public form with a known contact's address mails
 /// that address a confirmation — the reference and a link, nothing the filer typed — instead of
 /// the usual receipt; the link confirms once.
 async fn known_address_is_asked_to_confirm(store: Arc<dyn Store>) {

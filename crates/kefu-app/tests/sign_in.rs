@@ -1,4 +1,4 @@
-//! Failed sign-ins, on both databases (issue 14, item 2): they slow down the address that makes
+//! Failed sign-ins, on both databases: they slow down the address that makes
 //! them, growing with each failure and answered at once; they never lock the account itself, so
 //! its owner signs in from elsewhere; an unknown account is answered exactly like a known one; and
 //! the owner is mailed (through a real SMTP peer) when the slowing starts.

@@ -123,16 +123,16 @@ impl RoutingRule {
     /// values per condition.
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut errors = Vec::new();
+        let c = &self.conditions;
+        let texts = std::iter::once(("name", &self.name))
+            .chain(c.product_category.iter().map(|p| ("conditions.product_category", p)));
+        for (field, text) in texts {
+            if let Err(e) = crate::text::check_text(field, text, 100) {
+                errors.extend(e.errors);
+            }
+        }
         let mut bad =
             |field: &str, code: &'static str, msg: String| errors.extend(Invalid::one(field, code, msg).errors);
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            bad(
-                "name",
-                "invalid_name",
-                "a rule needs a name of 1 to 100 characters".into(),
-            );
-        }
         let a = &self.actions;
         if a.department.is_none() && a.assign.is_none() && a.priority.is_none() && a.tags.is_empty() {
             bad(
@@ -141,22 +141,11 @@ impl RoutingRule {
                 "a rule must set a department, an assignee, a priority or tags".into(),
             );
         }
-        let c = &self.conditions;
         if c.category.iter().any(|&id| id <= 0) {
             bad(
                 "conditions.category",
                 "invalid_id",
                 "ids are whole numbers above zero".into(),
-            );
-        }
-        if c.product_category
-            .iter()
-            .any(|p| p.trim().is_empty() || p.chars().count() > 100)
-        {
-            bad(
-                "conditions.product_category",
-                "invalid_name",
-                "a product category has 1 to 100 characters".into(),
             );
         }
         let lens = [

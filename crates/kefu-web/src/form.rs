@@ -17,22 +17,20 @@ pub fn field(body: &[u8], name: &str) -> Option<String> {
     pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
+/// One name or value: `+` is a space, `%XX` a byte, and the bytes UTF-8. Strict where
+/// `percent-encoding` is lenient: a `%` without two hex digits after it, or bytes that are not
+/// UTF-8, drop the pair instead of passing through as they are.
 fn decode(s: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match s[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let h = std::str::from_utf8(s.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(h, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let malformed = (s.iter().enumerate())
+        .any(|(i, &b)| b == b'%' && !s.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)));
+    if malformed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced: Vec<u8> = s.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    percent_encoding::percent_decode(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]
@@ -44,5 +42,7 @@ mod tests {
         assert_eq!(super::field(b"csrf=%zz", "csrf"), None);
         assert_eq!(super::field(b"csrf=%4", "csrf"), None);
         assert_eq!(super::pairs(b"d=1&d=2").len(), 2);
+        assert_eq!(super::field(b"q=%E5%AE%A2%E6%9C%8D", "q").as_deref(), Some("客服"));
+        assert_eq!(super::field(b"q=%FF", "q"), None, "not UTF-8");
     }
 }

@@ -1108,7 +1108,7 @@ fn holiday_cn(year: i16) -> String {
     )
 }
 
-/// Issue 14, item 19: `kefu calendar import` merges a year into a calendar, checked whole (a bad
+/// `kefu calendar import` merges a year into a calendar, checked whole (a bad
 /// file names its day and changes nothing), and `kefu calendar check` passes once the calendar
 /// in use knows the next 60 days.
 #[test]

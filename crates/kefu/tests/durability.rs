@@ -1,4 +1,4 @@
-//! Durability (issue 14, item 22): `kefu serve` is killed with SIGKILL again and again while
+//! Durability: `kefu serve` is killed with SIGKILL again and again while
 //! tickets are being filed through the API; after a restart, every ticket kefu acknowledged (a
 //! 201 with its id) is there, on SQLite and on PostgreSQL. Bounded: a few rounds of about a second.
 

@@ -121,7 +121,7 @@ impl App {
                 preferred_channel: clip(&input.preferred_channel, 50),
                 social_style: check_style(input.social_style.as_deref())?,
                 is_primary: input.is_primary,
-                now: now_ms(),
+                now: self.now(),
             })
             .await?;
         self.reindex_customer(customer_id).await?;
@@ -156,7 +156,7 @@ impl App {
                 .transpose()?,
             is_primary: change.is_primary,
         };
-        let c = self.store.update_contact(id, patch, now_ms()).await?;
+        let c = self.store.update_contact(id, patch, self.now()).await?;
         self.reindex_customer(c.customer_id).await?;
         Ok(c)
     }
@@ -167,7 +167,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let c = self.store.get_contact(id).await?;
-        self.store.delete_contact(id, now_ms()).await?;
+        self.store.delete_contact(id, self.now()).await?;
         self.reindex_customer(c.customer_id).await?;
         self.audit(
             actor,
@@ -188,7 +188,7 @@ impl App {
                 format!("{:?} is not a date YYYY-MM-DD", input.purchased_on),
             )
         })?;
-        let today = jiff::Timestamp::now().to_zoned(self.time_zone().await).date();
+        let today = self.now_ts().to_zoned(self.time_zone().await).date();
         if on > today {
             return Err(Invalid::one("date", "future_date", format!("{on} is in the future")).into());
         }
@@ -233,7 +233,7 @@ impl App {
             category: clip(&input.category, 100),
             serial: clip(&input.serial, 100),
             seller_id: input.seller_id,
-            now: now_ms(),
+            now: self.now(),
         })
     }
 
@@ -297,7 +297,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let p = self.store.get_purchase(id).await?;
-        self.store.delete_purchase(id, now_ms()).await?;
+        self.store.delete_purchase(id, self.now()).await?;
         self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;
         self.audit(
             actor,

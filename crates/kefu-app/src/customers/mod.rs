@@ -2,7 +2,7 @@
 //! moving them in the channel tree, keeping the search index current, and recomputing value tiers
 //! from purchases.
 
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::account::display_name;
 use kefu_core::customer::{CustomerKind, SocialStyle, Subkind, normalize_phone, parse_amount};
 use kefu_core::rfm::{Rfm, value_tiers};
@@ -44,13 +44,7 @@ pub struct CustomerInput {
 pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::new();
     for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
-        if t.chars().count() > 50 {
-            return Err(Invalid::one(
-                "tags",
-                "too_long",
-                format!("tag {t:?} is longer than 50 characters"),
-            ));
-        }
+        kefu_core::text::check_text("tags", t, 50)?;
         if !out.iter().any(|o| o == t) {
             out.push(t.to_owned());
         }
@@ -117,12 +111,8 @@ pub(crate) fn check(input: &CustomerInput) -> Result<Checked, Invalid> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
-    if external_id.as_ref().is_some_and(|e| e.chars().count() > 100) {
-        return Err(Invalid::one(
-            "external_id",
-            "too_long",
-            "external_id must have at most 100 characters",
-        ));
+    if let Some(e) = &external_id {
+        kefu_core::text::check_text("external_id", e, 100)?;
     }
     Ok(Checked {
         name,
@@ -163,7 +153,7 @@ impl App {
         let c = check(&input)?;
         self.check_parent(input.parent_id).await?;
         self.check_account_manager(input.account_manager_id).await?;
-        let now = now_ms();
+        let now = self.now();
         let customer = self
             .store
             .create_customer(NewCustomer {
@@ -253,15 +243,8 @@ impl App {
         if let Some(t) = &patch.tags {
             patch.tags = Some(clean_tags(t)?);
         }
-        if let Some(Some(e)) = &patch.external_id
-            && e.chars().count() > 100
-        {
-            return Err(Invalid::one(
-                "external_id",
-                "too_long",
-                "external_id must have at most 100 characters",
-            )
-            .into());
+        if let Some(Some(e)) = &patch.external_id {
+            kefu_core::text::check_optional_text("external_id", e, 100)?;
         }
         let current = self.store.get_customer(id).await?;
         let kind = patch.kind.unwrap_or(current.kind);
@@ -293,7 +276,7 @@ impl App {
         }
         let c = self
             .store
-            .update_customer(id, patch, now_ms())
+            .update_customer(id, patch, self.now())
             .await
             .map_err(crate::error::conflict_says(
                 "a customer with this external_id exists already".into(),
@@ -395,7 +378,9 @@ fn search_text(c: &Customer, contacts: &[Contact]) -> String {
     text.join(" ")
 }
 
-pub(crate) fn may_delete_customers(role: Role) -> bool {
+/// Whether a role deletes, restores and merges customer records (managers and admins): the pages
+/// offer those actions by this.
+pub fn may_delete_customers(role: Role) -> bool {
     role.manages()
 }
 
@@ -405,7 +390,7 @@ impl App {
         if !may_delete_customers(actor.role()) {
             return Err(AppError::Forbidden);
         }
-        let now = now_ms();
+        let now = self.now();
         let c = self.store.set_customer_deleted(id, deleted.then_some(now), now).await?;
         self.audit(
             actor,
@@ -424,7 +409,7 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let gone = self.store.get_customer(from).await?;
-        let kept = self.store.merge_customers(from, into, now_ms()).await?;
+        let kept = self.store.merge_customers(from, into, self.now()).await?;
         self.reindex_customer(into).await?;
         self.reindex_customer(from).await?;
         self.enqueue(VALUE_TIERS_KIND, serde_json::json!({})).await?;

@@ -13,7 +13,7 @@ mod tickets;
 
 pub use network_bulk::NetworkPlan;
 
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use kefu_core::time::DAY_MS;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -105,7 +105,7 @@ impl App {
     /// Writes the demo organisation (the database was found empty).
     async fn write_demo(&self, size: DemoSize, progress: &(dyn Fn(u64, u64) + Sync)) -> AppResult<DemoSummary> {
         let mut rng = StdRng::seed_from_u64(0x6b65_6675);
-        let now = now_ms();
+        let now = self.now();
         let start = now - 730 * DAY_MS;
         let customers = size.customers();
         let (departments, staff) = self.load_demo_accounts(&mut rng, customers, start, progress).await?;

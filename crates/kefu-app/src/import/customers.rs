@@ -6,7 +6,7 @@ use super::table::{Table, cell};
 use super::{ImportReport, RowError, err, file_error};
 use crate::columns::CUSTOMER_COLUMNS;
 use crate::customers::{CustomerInput, check};
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use kefu_core::customer::CustomerKind;
 use kefu_store::ImportCustomer;
 use std::collections::{HashMap, HashSet};
@@ -179,7 +179,7 @@ impl App {
         }
         let (ids, counts) =
             self.store
-                .import_customers(&ordered, now_ms())
+                .import_customers(&ordered, self.now())
                 .await
                 .map_err(|e| match AppError::from(e) {
                     AppError::Cycle => AppError::Refused(

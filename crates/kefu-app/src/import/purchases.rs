@@ -5,7 +5,7 @@ use super::table::{CsvFile, field};
 use super::{ImportReport, RowError, err, file_error};
 use crate::columns::PURCHASE_COLUMNS;
 use crate::customers::VALUE_TIERS_KIND;
-use crate::{App, AppResult, now_ms};
+use crate::{App, AppResult};
 use kefu_core::customer::CustomerKind;
 use kefu_store::{ImportCounts, ImportPurchase};
 use std::collections::{HashMap, HashSet};
@@ -44,14 +44,14 @@ impl App {
         let mut check = PurchaseCheck {
             cols: PurchaseColumns::of(&file),
             file,
-            today: jiff::Timestamp::now().to_zoned(self.time_zone().await).date(),
+            today: self.now_ts().to_zoned(self.time_zone().await).date(),
             seen: HashMap::with_capacity(usize::try_from(file_lines).unwrap_or(0).min(10_000_000)),
             customers: HashMap::new(),
             shared: Interner::default(),
             report: ImportReport::default(),
         };
         let total = check.file.lines;
-        let mut writer = Some(self.store.begin_purchase_import(now_ms()).await?);
+        let mut writer = Some(self.store.begin_purchase_import(self.now()).await?);
         let mut batch = check.next_batch(self).await?;
         while !batch.is_empty() {
             if !skip_bad_rows && !check.report.rejected.is_empty() {

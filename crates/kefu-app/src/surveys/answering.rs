@@ -4,7 +4,7 @@
 use super::statistics::{SurveyAccumulator, stats_keys};
 use super::view::{Answers, SurveyView};
 use crate::auth::sha256_hex;
-use crate::{App, AppError, AppResult, now_ms};
+use crate::{App, AppError, AppResult};
 use kefu_store::{FinalAnswer, ResponseWrite, StoreError, Survey, SurveyLink, SurveyResponse};
 use serde_json::json;
 use std::sync::Arc;
@@ -157,7 +157,7 @@ impl App {
             return Err(AppError::NotFound);
         }
         let link = self.store.survey_link_by_token(&sha256_hex(token)).await?;
-        if link.answered_at.is_none() && link.expires_at <= now_ms() {
+        if link.answered_at.is_none() && link.expires_at <= self.now() {
             return Err(AppError::NotFound);
         }
         Ok(link)
@@ -211,7 +211,7 @@ impl App {
             return Err(AppError::Refused("the survey is closed".into()));
         }
         ls.view.check_answers(&answers, comment, final_)?;
-        let now = now_ms();
+        let now = self.now();
         let tz = self.time_zone().await;
         let period = jiff::Timestamp::from_millisecond(now)
             .map(|t| t.to_zoned(tz).strftime("%Y-%m").to_string())
@@ -290,6 +290,6 @@ impl App {
             return Err(AppError::NotFound);
         }
         let link = self.store.survey_link_by_token(&sha256_hex(token)).await?;
-        Ok(self.store.opt_out_survey_link(link.id, now_ms()).await?)
+        Ok(self.store.opt_out_survey_link(link.id, self.now()).await?)
     }
 }

@@ -1,7 +1,7 @@
 //! The item bank: the dimensions and the items surveys are made of, in both languages.
 
 use super::{MAX_WORDING, check_text, require_survey_manager};
-use crate::{Actor, App, AppResult, now_ms};
+use crate::{Actor, App, AppResult};
 use kefu_core::Invalid;
 use kefu_store::{BankItem, BankItemPatch, NewBankItem, NewDimension, StoreError, SurveyDimension};
 use serde::Deserialize;
@@ -59,7 +59,7 @@ impl App {
             name_en: check_text("name_en", &d.name_en, 100)?,
             description_zh: d.description_zh.trim().chars().take(MAX_WORDING).collect(),
             description_en: d.description_en.trim().chars().take(MAX_WORDING).collect(),
-            now: now_ms(),
+            now: self.now(),
         };
         let out = self
             .store
@@ -85,7 +85,7 @@ impl App {
             expectation_en: check_text("expectation_en", &i.expectation_en, MAX_WORDING)?,
             perception_zh: check_text("perception_zh", &i.perception_zh, MAX_WORDING)?,
             perception_en: check_text("perception_en", &i.perception_en, MAX_WORDING)?,
-            now: now_ms(),
+            now: self.now(),
         };
         let out = match self.store.add_bank_item(item).await {
             Err(StoreError::Refused(_)) => {
@@ -101,18 +101,46 @@ impl App {
     /// Edits an item's wording (its code and dimension stay: surveys' statistics depend on them).
     pub async fn update_bank_item(&self, actor: &Actor, code: &str, p: BankItemPatch) -> AppResult<BankItem> {
         require_survey_manager(actor)?;
-        let check = |field: &str, v: Option<String>| -> Result<Option<String>, Invalid> {
-            v.map(|v| check_text(field, &v, MAX_WORDING)).transpose()
-        };
-        let p = BankItemPatch {
-            expectation_zh: check("expectation_zh", p.expectation_zh)?,
-            expectation_en: check("expectation_en", p.expectation_en)?,
-            perception_zh: check("perception_zh", p.perception_zh)?,
-            perception_en: check("perception_en", p.perception_en)?,
-        };
-        let out = self.store.update_bank_item(code, p, now_ms()).await?;
+        let p = checked_wording("", p)?;
+        self.write_bank_item(actor, code, p).await
+    }
+
+    /// Edits the wording of several items, all or nothing: every code must exist (else
+    /// `NotFound`) and every text pass (errors name `items[n].field`) before any edit is made.
+    pub async fn update_bank_items(&self, actor: &Actor, edits: Vec<(String, BankItemPatch)>) -> AppResult<()> {
+        require_survey_manager(actor)?;
+        let (_, items) = self.item_bank(actor).await?;
+        let mut checked = Vec::with_capacity(edits.len());
+        for (n, (code, p)) in edits.into_iter().enumerate() {
+            if !items.iter().any(|i| i.code == code) {
+                return Err(crate::AppError::NotFound);
+            }
+            checked.push((code, checked_wording(&format!("items[{n}]."), p)?));
+        }
+        for (code, p) in checked {
+            self.write_bank_item(actor, &code, p).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_bank_item(&self, actor: &Actor, code: &str, p: BankItemPatch) -> AppResult<BankItem> {
+        let out = self.store.update_bank_item(code, p, self.now()).await?;
         self.audit(actor, "survey.item.edit", out.code.clone(), json!({"code": out.code}))
             .await?;
         Ok(out)
     }
+}
+
+/// An item's new wording, each given text checked; errors name `{prefix}{field}`.
+fn checked_wording(prefix: &str, p: BankItemPatch) -> Result<BankItemPatch, Invalid> {
+    let check = |field: &str, v: Option<String>| -> Result<Option<String>, Invalid> {
+        v.map(|v| check_text(&format!("{prefix}{field}"), &v, MAX_WORDING))
+            .transpose()
+    };
+    Ok(BankItemPatch {
+        expectation_zh: check("expectation_zh", p.expectation_zh)?,
+        expectation_en: check("expectation_en", p.expectation_en)?,
+        perception_zh: check("perception_zh", p.perception_zh)?,
+        perception_en: check("perception_en", p.perception_en)?,
+    })
 }

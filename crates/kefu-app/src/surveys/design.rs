@@ -2,7 +2,7 @@
 
 use super::view::{SurveyView, bare_item};
 use super::{STATUSES, check_text, parse_language, require_survey_manager};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::SurveyKind;
 use kefu_core::{Invalid, Language};
 use kefu_store::{BankItem, NewSurvey, Survey, SurveyDimension};
@@ -195,7 +195,7 @@ impl App {
                 status,
                 created_by: actor.user_id(),
                 items: items.iter().map(|b| b.id).collect(),
-                now: now_ms(),
+                now: self.now(),
             })
             .await
             .map_err(crate::error::conflict_says("a survey with this slug exists".into()))?;

@@ -3,7 +3,7 @@
 
 use super::{MAX_LINKS, parse_language, require_survey_manager};
 use crate::auth::{random_secret, sha256_hex};
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::{Invalid, Language};
 use kefu_store::{NewSurveyLink, StoreError, SurveyLink};
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,7 @@ impl App {
         }
         let lang = parse_language("language", req.language.as_deref())?;
         let default_lang = Language::parse(&survey.language).unwrap_or(Language::ZhCn);
-        let now = now_ms();
+        let now = self.now();
         let expires_at = now + i64::from(days) * 86_400_000;
         let mut rows = Vec::new();
         let mut tokens = Vec::new();

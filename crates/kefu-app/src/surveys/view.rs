@@ -252,13 +252,7 @@ impl SurveyView {
         if !comment.trim().is_empty() && !s.comment {
             return Err(Invalid::one("comment", "not_asked", "this survey takes no comment"));
         }
-        if comment.chars().count() > MAX_COMMENT {
-            return Err(Invalid::one(
-                "comment",
-                "too_long",
-                format!("the comment has more than {MAX_COMMENT} characters"),
-            ));
-        }
+        kefu_core::text::check_optional_text("comment", comment, MAX_COMMENT)?;
         if final_ && kind.has_battery() && a.perception.is_empty() && a.expectation.is_empty() {
             return Err(Invalid::one("perception", "required", "answer at least one item"));
         }

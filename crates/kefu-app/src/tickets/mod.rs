@@ -8,7 +8,7 @@
 
 use crate::notify::{Notice, status_is_news};
 use crate::portal::CustomerScope;
-use crate::{Actor, App, AppError, AppResult, now_ms};
+use crate::{Actor, App, AppError, AppResult};
 use kefu_core::calendar::BusinessCalendar;
 use kefu_core::queue::{Quadrant, QueueRules};
 use kefu_core::routing::{TicketFacts, first_match};
@@ -226,7 +226,7 @@ impl App {
     async fn view_tickets_with(&self, tickets: Vec<Ticket>, rows: &[(i64, i64, String)]) -> AppResult<Vec<TicketView>> {
         let setup = self.sla_setup().await?;
         let tz = self.desk().await?.time_zone.clone();
-        let now = jiff::Timestamp::now();
+        let now = self.now_ts();
         let rules = QueueRules::default();
         let mut out = Vec::with_capacity(tickets.len());
         for t in tickets {
@@ -433,7 +433,7 @@ impl App {
         // The SLA policy and the clock's first marks.
         let setup = self.sla_setup().await?;
         let policy = setup.select(kind, priority, customer.value_tier)?;
-        let now = now_ms();
+        let now = self.now();
         let created = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
         // The first message is the customer's request, whoever typed it in (an agent taking a
         // call records the customer's words): it starts the first-response clock, never stops it.
@@ -597,7 +597,7 @@ impl App {
     ) -> AppResult<(TicketView, Option<TicketMessage>)> {
         let setup = self.sla_setup().await?;
         let policy = setup.policy(change.sla_policy_id.flatten().or(t.sla_policy_id))?;
-        let now = now_ms();
+        let now = self.now();
         let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
         let mut events = events_of(&self.store.ticket_events(&[t.id]).await?, t.id);
         if let Some(m) = &message
@@ -737,7 +737,7 @@ impl App {
             ..Default::default()
         };
         let closed_at = t.closed_at.and_then(|c| jiff::Timestamp::from_millisecond(c).ok());
-        match Workflow::default().on_customer_message(t.status, closed_at, jiff::Timestamp::now()) {
+        match Workflow::default().on_customer_message(t.status, closed_at, self.now_ts()) {
             kefu_core::ticket::OnCustomerMessage::Keep => {}
             kefu_core::ticket::OnCustomerMessage::MoveTo(s, _) => {
                 change.status = Some(s).filter(|s| *s != t.status);
@@ -800,7 +800,7 @@ impl App {
         let to = Status::parse(status)?;
         let closed_at = t.closed_at.and_then(|c| jiff::Timestamp::from_millisecond(c).ok());
         Workflow::default()
-            .transition(t.status, to, closed_at, jiff::Timestamp::now())
+            .transition(t.status, to, closed_at, self.now_ts())
             .map_err(Invalid::from)?;
         let change = TicketChange {
             expect_status: Some(t.status),

@@ -391,45 +391,16 @@ pub async fn patch_bank(
     ApiJson(b): ApiJson<BankPatchBody>,
 ) -> Result<Json<BankDto>, ApiError> {
     let actor = caller.actor();
-    let (_, items) = state.app.item_bank(&actor).await?;
-    // Check every edit before making any.
-    for (n, e) in b.items.iter().enumerate() {
-        if !items.iter().any(|i| i.code == e.code) {
-            return Err(kefu_app::AppError::NotFound.into());
-        }
-        for (field, v) in [
-            ("expectation_zh", &e.expectation_zh),
-            ("expectation_en", &e.expectation_en),
-            ("perception_zh", &e.perception_zh),
-            ("perception_en", &e.perception_en),
-        ] {
-            if let Some(v) = v
-                && (v.trim().is_empty() || v.chars().count() > 500)
-            {
-                return Err(kefu_core::Invalid::one(
-                    &format!("items[{n}].{field}"),
-                    "required",
-                    format!("{field} is required (at most 500 characters)"),
-                )
-                .into());
-            }
-        }
-    }
-    for e in b.items {
-        state
-            .app
-            .update_bank_item(
-                &actor,
-                &e.code,
-                BankItemPatch {
-                    expectation_zh: e.expectation_zh,
-                    expectation_en: e.expectation_en,
-                    perception_zh: e.perception_zh,
-                    perception_en: e.perception_en,
-                },
-            )
-            .await?;
-    }
+    let edits = b.items.into_iter().map(|e| {
+        let patch = BankItemPatch {
+            expectation_zh: e.expectation_zh,
+            expectation_en: e.expectation_en,
+            perception_zh: e.perception_zh,
+            perception_en: e.perception_en,
+        };
+        (e.code, patch)
+    });
+    state.app.update_bank_items(&actor, edits.collect()).await?;
     let (dimensions, items) = state.app.item_bank(&actor).await?;
     Ok(Json(BankDto { dimensions, items }))
 }

@@ -28,14 +28,10 @@ async fn page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let departments = state
-        .app
-        .user_departments(caller.user.id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
+    let departments = match state.app.user_departments(caller.user.id).await {
+        Ok(d) => d.into_iter().map(|d| d.name).collect(),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
     render_status(
         status,
         AccountPage {

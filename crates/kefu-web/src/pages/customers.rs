@@ -417,7 +417,7 @@ pub async fn duplicates(State(state): State<WebState>, caller: Caller) -> Respon
 }
 
 fn may_delete(u: &User) -> bool {
-    matches!(u.role, kefu_core::Role::Admin | kefu_core::Role::Manager)
+    kefu_app::customers::may_delete_customers(u.role)
 }
 
 pub struct TreeRow {
@@ -576,7 +576,7 @@ pub async fn create_portal_account(
                 customer_id,
                 None,
                 vec![],
-                Some(token.map(|t| format!("/invite/{t}"))),
+                Some(token.map(|t| kefu_app::links::invitation(&t))),
             )
             .await
         }

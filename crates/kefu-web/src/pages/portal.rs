@@ -168,7 +168,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(f)
         ..Default::default()
     };
     match state.app.create_ticket(&actor, input).await {
-        Ok(v) => done(&format!("/my/requests/{}", v.ticket.id), "ticket_created"),
+        Ok(v) => done(&kefu_app::links::my_request(v.ticket.id), "ticket_created"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&caller.identity.tr(), i);
             requests_page(&state, &caller, None, errors, f, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -209,14 +209,10 @@ async fn request_page(
         Ok(m) => m,
         Err(e) => return super::error_page(ident, e),
     };
-    let attachments = state
-        .app
-        .ticket_attachments(&actor, id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| (a.id, a.filename))
-        .collect();
+    let attachments = match state.app.ticket_attachments(&actor, id).await {
+        Ok(a) => a.into_iter().map(|a| (a.id, a.filename)).collect(),
+        Err(e) => return super::error_page(ident, e),
+    };
     let tz = time_zone(state).await;
     render_status(
         status,
@@ -255,7 +251,7 @@ pub async fn reply(
         .add_to_ticket(&caller.actor(), id, Addition::Reply { body: f.body })
         .await
     {
-        Ok(_) => done(&format!("/my/requests/{id}"), "follow_replied"),
+        Ok(_) => done(&kefu_app::links::my_request(id), "follow_replied"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&caller.identity.tr(), i);
             request_page(&state, &caller, id, None, errors, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -180,7 +180,7 @@ pub async fn submit(
     };
     match state.app.file_public_ticket(input, id.ip.as_deref()).await {
         Ok(filed) => {
-            let filed = filed.map(|x| (x.view.reference.to_string(), format!("/follow/{}", x.follow_token)));
+            let filed = filed.map(|x| (x.view.reference.to_string(), kefu_app::links::follow(&x.follow_token)));
             let mut r = super::render(DonePage {
                 page: Chrome::new(&id, "/complaint", "public.done_title"),
                 filed,
@@ -268,7 +268,7 @@ pub async fn reply(
     Form(f): Form<BodyForm>,
 ) -> Response {
     match state.app.reply_followed_ticket(&token, &f.body, id.ip.as_deref()).await {
-        Ok(_) => done(&format!("/follow/{token}"), "follow_replied"),
+        Ok(_) => done(&kefu_app::links::follow(&token), "follow_replied"),
         Err(AppError::Invalid(i)) => {
             let errors = errors_of(&id, i);
             follow_page(

@@ -69,7 +69,7 @@ mod tests {
     use kefu_core::Language;
     use kefu_core::sla::SlaState;
 
-    /// Issue 14, item 17: an overdue target says "overdue 32 min" (not "-0 h 32 min"), and a
+    /// An overdue target says "overdue 32 min" (not "-0 h 32 min"), and a
     /// breached one is not also "nearly due".
     #[test]
     fn overdue_time_reads_as_words() {

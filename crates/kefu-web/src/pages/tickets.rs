@@ -156,14 +156,13 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
             });
         }
     }
-    let saved = state
-        .app
-        .saved_views(&caller.actor())
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|v| (v.id, v.name, v.query, v.user_id.is_none()))
-        .collect();
+    let saved = match state.app.saved_views(&caller.actor()).await {
+        Ok(views) => views
+            .into_iter()
+            .map(|v| (v.id, v.name, v.query, v.user_id.is_none()))
+            .collect(),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
     let mut current = vec![format!("status={}", enc(&status)), format!("view={view}")];
     if mine {
         current.push("mine=1".into());
@@ -393,14 +392,13 @@ async fn ticket_page_with(
     let customer = Some(customer);
     let tz = time_zone(state).await;
     let is_incident = view.ticket.kind == kefu_core::ticket::Kind::Incident;
-    let macros = state
-        .app
-        .macros(&actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| (m.id, if lang == Language::ZhCn { m.title_zh } else { m.title_en }))
-        .collect();
+    let macros = match state.app.macros(&actor).await {
+        Ok(macros) => macros
+            .into_iter()
+            .map(|m| (m.id, if lang == Language::ZhCn { m.title_zh } else { m.title_en }))
+            .collect(),
+        Err(e) => return super::error_page(ident, e),
+    };
     let steps = if is_incident {
         match state.app.incident_steps(&actor, id).await {
             Ok(steps) => steps.into_iter().map(|s| (fmt_time(s.at, &tz), s.body)).collect(),
@@ -754,7 +752,7 @@ pub async fn confirm_requester(State(state): State<WebState>, caller: Caller, Pa
 /// Back to the ticket after a form: its page with the flash, or with the errors.
 async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result<(), AppError>) -> Response {
     let (errors, status) = match result {
-        Ok(()) => return done(&format!("/tickets/{id}"), "ticket_updated"),
+        Ok(()) => return done(&kefu_app::links::ticket(id), "ticket_updated"),
         Err(AppError::Invalid(i)) => (field_errors(&caller.identity.tr(), i), StatusCode::UNPROCESSABLE_ENTITY),
         Err(e @ AppError::Conflict(_)) => (vec![("status".into(), e.to_string())], StatusCode::CONFLICT),
         Err(e) => return super::error_page(&caller.identity, e),
@@ -865,7 +863,7 @@ pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v)
         ..Default::default()
     };
     match state.app.create_ticket(&caller.actor(), input).await {
-        Ok(view) => done(&format!("/tickets/{}", view.ticket.id), "ticket_created"),
+        Ok(view) => done(&kefu_app::links::ticket(view.ticket.id), "ticket_created"),
         Err(AppError::Invalid(i)) => {
             let errors = field_errors(&t, i);
             new_page(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await

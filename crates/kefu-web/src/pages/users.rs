@@ -126,7 +126,10 @@ async fn form_page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let departments = state.app.list_departments(&caller.actor()).await.unwrap_or_default();
+    let departments = match state.app.list_departments(&caller.actor()).await {
+        Ok(d) => d,
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
     render_status(
         status,
         UserFormPage {
@@ -250,20 +253,20 @@ async fn edit_page(
         Ok(u) => u,
         Err(e) => return super::error_page(&caller.identity, e),
     };
-    let member_of = state
-        .app
-        .user_departments(id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let member_of = match state.app.user_departments(id).await {
+        Ok(d) => d.into_iter().map(|d| d.id).collect(),
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
+    let departments = match state.app.list_departments(&actor).await {
+        Ok(d) => d,
+        Err(e) => return super::error_page(&caller.identity, e),
+    };
     render_status(
         status,
         UserEditPage {
             page: Chrome::new(&caller.identity, "/admin/users", "users.edit_title").with_flash(done_code),
             subject,
-            departments: state.app.list_departments(&actor).await.unwrap_or_default(),
+            departments,
             member_of,
             roles: Role::ALL.to_vec(),
             errors,

@@ -83,7 +83,7 @@ async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option
             .store()
             .create_user(NewUser {
                 password_hash: Some(kefu_app::auth::hash_password(PASSWORD).await.unwrap()),
-                now: kefu_app::now_ms(),
+                now: app.now(),
                 ..new_user(
                     format!("{}@example.com", role.as_str()),
                     format!("{} 用户", role.as_str()),
@@ -105,6 +105,63 @@ async fn build(store: Arc<dyn Store>, dir: Option<tempfile::TempDir>, pg: Option
 }
 
 impl Harness {
+    /// The same database and users, with an app (and a router over it) that reads the time from
+    /// `clock`. The original keeps owning the database: finish that one, not this.
+    pub fn with_clock(&self, clock: Arc<dyn kefu_app::clock::Clock>) -> Harness {
+        let app = self.app.clone().with_clock(clock);
+        Harness {
+            router: router(app.clone()),
+            app,
+            users: self.users.clone(),
+            pg_database: None,
+            _dir: None,
+        }
+    }
+
+    /// Every row of every kefu table but those in `except` (a table, or a `table.column`), by
+    /// table: compared before and after a refused request, it shows that nothing changed. (Page tests leave out `sessions`: a
+    /// session's last-seen mark moves on any request, refused or not, once a minute.)
+    pub async fn rows_except(
+        &self,
+        except: &[&str],
+    ) -> std::collections::BTreeMap<String, Vec<Vec<serde_json::Value>>> {
+        let dump = self.app.store().dump().await.unwrap();
+        dump.tables
+            .into_iter()
+            .filter(|t| !except.contains(&t.name.as_str()))
+            .map(|mut t| {
+                // `table.column` in `except` leaves that one column out.
+                let masked: Vec<usize> = (t.columns.iter().enumerate())
+                    .filter(|(_, c)| except.contains(&format!("{}.{c}", t.name).as_str()))
+                    .map(|(i, _)| i)
+                    .collect();
+                for row in &mut t.rows {
+                    for &i in &masked {
+                        row[i] = serde_json::Value::Null;
+                    }
+                }
+                (t.name, t.rows)
+            })
+            .collect()
+    }
+
+    /// Fails naming the first table whose rows differ between two [`Harness::rows_except`] reads.
+    pub fn assert_unchanged(
+        before: &std::collections::BTreeMap<String, Vec<Vec<serde_json::Value>>>,
+        after: &std::collections::BTreeMap<String, Vec<Vec<serde_json::Value>>>,
+        what: &str,
+    ) {
+        for (table, rows) in before {
+            assert_eq!(
+                Some(rows),
+                after.get(table),
+                "{what}: table {table} changed ({} rows before, {} after)",
+                rows.len(),
+                after.get(table).map_or(0, Vec::len)
+            );
+        }
+    }
+
     pub fn user(&self, role: Role) -> &User {
         &self.users.iter().find(|(r, _)| *r == role).unwrap().1
     }
@@ -118,7 +175,7 @@ impl Harness {
     pub async fn session_of(&self, user_id: i64) -> (String, String) {
         let token = kefu_app::auth::random_secret();
         let csrf = kefu_app::auth::random_secret();
-        let now = kefu_app::now_ms();
+        let now = self.app.now();
         self.app
             .store()
             .create_session(NewSession {
@@ -256,5 +313,26 @@ impl Harness {
         let user = user["user_id"].as_i64().unwrap();
         let (_, token) = self.app.create_token(&kefu_app::Actor::Cli, user, "t").await.unwrap();
         (user, token)
+    }
+}
+
+impl Harness {
+    /// A new end customer named `name`, made through the API by the holder of `token`: its id.
+    pub async fn end_customer(&self, token: &str, name: &str) -> i64 {
+        let body = serde_json::json!({"name": name, "kind": "end"}).to_string();
+        let (res, text) = self.api("POST", "/api/v1/customers", Some(token), Some(&body)).await;
+        assert_eq!(res.status(), axum::http::StatusCode::CREATED, "{text}");
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A ticket filed through the API by the holder of `token`: the answer's JSON.
+    pub async fn file_ticket(&self, token: &str, body: serde_json::Value) -> serde_json::Value {
+        let (res, text) = self
+            .api("POST", "/api/v1/tickets", Some(token), Some(&body.to_string()))
+            .await;
+        assert_eq!(res.status(), axum::http::StatusCode::CREATED, "{text}");
+        serde_json::from_str(&text).unwrap()
     }
 }

@@ -83,7 +83,7 @@ pub(crate) fn app_err(e: AppError) -> anyhow::Error {
     }
 }
 
-pub(crate) async fn find_user(app: &App, email: &str) -> Result<kefu_store::User> {
+pub(crate) async fn find_user(app: &App, email: &str) -> Result<kefu_app::model::User> {
     app.find_user_by_email(email).await.map_err(|e| match e {
         AppError::NotFound => anyhow!("no user with e-mail {email}"),
         other => app_err(other),

@@ -8,7 +8,7 @@ use kefu_app::App;
 /// `kefu sla sweep`: what the `tickets.escalate` job does every minute, once, timed.
 pub(crate) async fn sweep(app: &App, format: Format) -> Result<()> {
     let started = std::time::Instant::now();
-    let r = app.sweep_escalations(kefu_app::now_ms()).await.map_err(app_err)?;
+    let r = app.sweep_escalations(app.now()).await.map_err(app_err)?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match format {
         Format::Json => println!(

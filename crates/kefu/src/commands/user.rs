@@ -4,9 +4,9 @@ use crate::cli::{Format, PasswordArgs, UserCommand};
 use crate::commands::{app_err, find_user};
 use anyhow::{Context, Result, anyhow, bail};
 use kefu_app::accounts::CreateUser;
+use kefu_app::model::UserFilter;
 use kefu_app::{Actor, App};
 use kefu_core::Role;
-use kefu_store::UserFilter;
 use std::io::Read;
 
 pub(crate) async fn run(app: &App, command: UserCommand, format: Format) -> Result<()> {

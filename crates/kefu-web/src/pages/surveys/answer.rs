@@ -93,7 +93,7 @@ fn public(state: &WebState, headers: &HeaderMap, pre: &str, status: StatusCode, 
 /// The page's chrome; `pre` is the pre-session CSRF value, drawn once per request (a fresh one
 /// when the browser has none yet), which both the form and the cookie must carry.
 fn chrome(id: &Identity, pre: &str, token: &str, title: &str, done: Option<&str>) -> Chrome {
-    let mut c = Chrome::new(id, &format!("/s/{token}"), "survey.answer_title").with_flash(done);
+    let mut c = Chrome::new(id, &kefu_app::links::survey_answer(token), "survey.answer_title").with_flash(done);
     c.csrf = form_csrf(id, pre);
     c.title = title.to_owned();
     c
@@ -420,8 +420,8 @@ pub async fn submit(
     let invalid = match bad {
         Some(i) => i,
         None => match state.app.answer_survey(&token, answers.clone(), &comment, final_).await {
-            Ok(_) if final_ => return Redirect::to(&format!("/s/{token}")).into_response(),
-            Ok(_) => return crate::pages::done(&format!("/s/{token}"), "survey_saved"),
+            Ok(_) if final_ => return Redirect::to(&kefu_app::links::survey_answer(&token)).into_response(),
+            Ok(_) => return crate::pages::done(&kefu_app::links::survey_answer(&token), "survey_saved"),
             Err(AppError::Invalid(i)) => i,
             Err(e) => return crate::pages::error_page(&v.id, e),
         },

@@ -728,7 +728,7 @@ pub async fn make_links(
         links: made
             .into_iter()
             .map(|m| MadeLinkRow {
-                path: format!("/s/{}", m.token),
+                path: kefu_app::links::survey_answer(&m.token),
                 customer: m.link.customer_id.map(|c| c.to_string()).unwrap_or_default(),
                 language: m.link.language,
             })
