@@ -165,3 +165,117 @@ async fn bulk_demo_tickets_on_postgres() {
     }
     db.finish().await;
 }
+
+/// The small demo shows the quality half too: a year of SERVQUAL answers with reliability and
+/// responsiveness the weakest until the dated change lifts them, CSAT tied to tickets and
+/// agents, NPS and CES, published commitments, bilingual macros, value tiers; the demo agent
+/// works a real queue and the demo customer's portal shows its customer's tickets.
+#[tokio::test]
+async fn demo_shows_measurements_a_queue_and_a_portal() {
+    let db = common::TestDb::sqlite(2).await;
+    let app = db.app(AppConfig::default());
+    let summary = app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.quality.surveys, 4);
+    let cli = kefu_app::Actor::Cli;
+    let actor = |email: &str| {
+        let app = app.clone();
+        let email = email.to_owned();
+        async move {
+            let user = app.store().get_user_by_email(&email).await.unwrap();
+            kefu_app::Actor::User { user, ip: None }
+        }
+    };
+
+    // SERVQUAL: answers in each of the last twelve months; before the change reliability and
+    // responsiveness have the widest gaps, after it both are better.
+    let servqual = app.survey_id_of(&cli, "servqual-2026").await.unwrap();
+    let whole = app.survey_report(&cli, servqual, None, None, None).await.unwrap();
+    // Twelve 30-day months of answers touch 12 or 13 calendar months.
+    let months = whole.trend.iter().filter(|p| p.n > 0).count();
+    assert!((12..=13).contains(&months), "{:?}", whole.trend);
+    let tz = app.time_zone().await;
+    let month = |days_ago: i64| {
+        let at = jiff::Timestamp::from_millisecond(app.now() - days_ago * 86_400_000).unwrap();
+        at.to_zoned(tz.clone()).strftime("%Y-%m").to_string()
+    };
+    let change = kefu_app::demo::CHANGE_DAYS_AGO;
+    let before = app
+        .survey_report(&cli, servqual, None, Some(&month(365)), Some(&month(change + 31)))
+        .await
+        .unwrap();
+    let after = app
+        .survey_report(&cli, servqual, None, Some(&month(change - 31)), None)
+        .await
+        .unwrap();
+    let gaps = |r: &kefu_app::surveys::SurveyReport| -> Vec<(String, f64)> {
+        let mut g: Vec<(String, f64)> = (r.servqual.as_ref().unwrap().dimensions.iter())
+            .map(|d| (d.dimension.clone(), d.gap_mean.unwrap()))
+            .collect();
+        g.sort_by(|a, b| a.1.total_cmp(&b.1));
+        g
+    };
+    let (b, a) = (gaps(&before), gaps(&after));
+    let weakest: HashSet<&str> = b[..2].iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(weakest, HashSet::from(["reliability", "responsiveness"]), "{b:?}");
+    for dim in ["reliability", "responsiveness"] {
+        let gap = |g: &[(String, f64)]| g.iter().find(|(d, _)| d == dim).unwrap().1;
+        assert!(gap(&a) > gap(&b) + 0.4, "{dim} improved: before {b:?}, after {a:?}");
+    }
+
+    // CSAT answers are about tickets and so about their agents; NPS and CES have answers.
+    let csat = app.survey_id_of(&cli, "csat-after-service").await.unwrap();
+    let segments = app.survey_segments(&cli, csat).await.unwrap();
+    assert!(
+        segments.iter().filter(|s| s.starts_with("agent:")).count() >= 3,
+        "{segments:?}"
+    );
+    let r = app.survey_report(&cli, csat, None, None, None).await.unwrap();
+    assert!(r.csat.as_ref().unwrap().n >= 50, "{:?}", r.csat);
+    for slug in ["nps-relationship", "ces-requests"] {
+        let id = app.survey_id_of(&cli, slug).await.unwrap();
+        let r = app.survey_report(&cli, id, None, None, None).await.unwrap();
+        assert!(r.n_responses >= 30, "{slug}: {}", r.n_responses);
+    }
+
+    // Commitments on the public page, macros in both languages, value tiers from purchases.
+    assert_eq!(app.published_commitments().await.unwrap().len(), 2);
+    let macros = app.macros(&cli).await.unwrap();
+    assert_eq!(macros.len(), 3);
+    assert!(macros.iter().all(|m| !m.body_zh.is_empty() && !m.body_en.is_empty()));
+    let all = kefu_store::CustomerFilter {
+        limit: 1_000,
+        ..Default::default()
+    };
+    let tiers: HashSet<_> = (app.store().list_customers(all).await.unwrap().iter())
+        .map(|c| c.value_tier)
+        .collect();
+    assert!(tiers.len() >= 3, "value tiers computed: {tiers:?}");
+
+    // The README's agent has a queue of its own; the README's customer sees its tickets.
+    let agent = actor("agent@kefu.example").await;
+    let mine = app
+        .list_tickets(
+            &agent,
+            TicketFilter {
+                limit: 500,
+                assignee_id: agent.user_id(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(mine.len() >= 20, "agent@ works {} tickets", mine.len());
+    let customer = actor("customer@kefu.example").await;
+    let theirs = app
+        .list_tickets(
+            &customer,
+            TicketFilter {
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(theirs.len() >= 2, "the portal shows {} tickets", theirs.len());
+    db.finish().await;
+}

@@ -34,7 +34,7 @@ impl App {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> AppResult<(usize, usize)> {
         let hash = hash_password(DEMO_PASSWORD).await?;
-        let total = DEPARTMENTS.len() as u64 + 17 + u64::from(customers);
+        let total = DEPARTMENTS.len() as u64 + 16 + u64::from(customers);
         let mut done = 0u64;
 
         self.store
@@ -98,13 +98,6 @@ impl App {
                 vec![depts[3].id],
                 None,
             ),
-            (
-                "顾客 陈静".into(),
-                format!("customer@{DEMO_DOMAIN}"),
-                Role::Customer,
-                vec![],
-                Some(Language::ZhCn),
-            ),
         ];
         for i in 0..8 {
             let (name, email) = person(rng);
@@ -167,5 +160,55 @@ impl App {
             }
         }
         Ok((depts.len() + 1, staff_count))
+    }
+
+    /// The demo's customer account (`customer@`): the portal account of a contact of the end
+    /// customer with the most tickets, so that the portal shows a customer's real history.
+    pub(super) async fn load_demo_portal_account(&self) -> AppResult<bool> {
+        let tickets = self
+            .store
+            .list_tickets(&kefu_store::TicketFilter {
+                limit: 5_000,
+                ..Default::default()
+            })
+            .await?;
+        let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+        for t in &tickets {
+            *counts.entry(t.customer_id).or_default() += 1;
+        }
+        let Some((&customer_id, _)) = counts.iter().max_by_key(|(id, n)| (**n, -**id)) else {
+            return Ok(false);
+        };
+        let contact = self
+            .add_contact(
+                &crate::Actor::Cli,
+                customer_id,
+                crate::customers::ContactInput {
+                    name: "陈静".into(),
+                    phone: Some("13900139000".into()),
+                    email: Some(format!("customer@{DEMO_DOMAIN}")),
+                    role: "本人 Self".into(),
+                    language: Some("zh-CN".into()),
+                    preferred_channel: "portal".into(),
+                    social_style: Some("amiable".into()),
+                    is_primary: false,
+                },
+            )
+            .await?;
+        self.store
+            .create_portal_user(
+                NewUser {
+                    email: format!("customer@{DEMO_DOMAIN}"),
+                    name: "顾客 陈静".into(),
+                    role: Role::Customer,
+                    language: Some(Language::ZhCn),
+                    password_hash: Some(hash_password(DEMO_PASSWORD).await?),
+                    departments: vec![],
+                    now: self.now(),
+                },
+                contact.id,
+            )
+            .await?;
+        Ok(true)
     }
 }

@@ -9,9 +9,11 @@ mod accounts;
 mod names;
 mod network;
 mod network_bulk;
+mod quality;
 mod tickets;
 
 pub use network_bulk::NetworkPlan;
+pub use quality::{CHANGE_DAYS_AGO, QualitySummary};
 
 use crate::{App, AppError, AppResult};
 use kefu_core::time::DAY_MS;
@@ -55,6 +57,15 @@ impl DemoSize {
         }
     }
 
+    /// SERVQUAL answers in each of the last twelve months (and the size of the other surveys).
+    fn answers_per_month(self) -> usize {
+        match self {
+            DemoSize::Small => 30,
+            DemoSize::Large => 60,
+            DemoSize::Customers(n) => (n as usize / 10).clamp(5, 60),
+        }
+    }
+
     fn customers(self) -> u32 {
         match self {
             DemoSize::Small => 40,
@@ -73,6 +84,8 @@ pub struct DemoSummary {
     pub network: usize,
     pub purchases: usize,
     pub tickets: usize,
+    /// Surveys and their answers over the last year.
+    pub quality: QualitySummary,
     pub admin_email: String,
     pub password: &'static str,
 }
@@ -116,6 +129,9 @@ impl App {
                     .await?
             }
         };
+        // Value tiers from the purchases, before tickets record their customer's tier.
+        let today = self.now_ts().to_zoned(self.time_zone().await).date();
+        self.recompute_value_tiers(today).await?;
         let tickets = match size {
             DemoSize::Large => {
                 self.load_demo_tickets_bulk(&mut rng, size.tickets(), now, progress)
@@ -123,7 +139,12 @@ impl App {
             }
             _ => self.load_demo_tickets(&mut rng, size.tickets(), now, progress).await?,
         };
+        self.load_demo_portal_account().await?;
+        let quality = self
+            .load_demo_quality(&mut rng, size.answers_per_month(), now, progress)
+            .await?;
         Ok(DemoSummary {
+            quality,
             network,
             purchases,
             tickets,

@@ -226,14 +226,7 @@ impl App {
             return Ok(0);
         }
         let setup = self.sla_setup().await?;
-        let department = self.store.default_department().await?.id;
-        let agents: Vec<i64> = self
-            .store
-            .department_agent_loads(department)
-            .await?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let desks = self.demo_desks().await?;
         let mut filed = 0;
         for i in 0..count {
             // Older tickets thin out: more of them are recent, as a growing business has.
@@ -259,6 +252,7 @@ impl App {
                 _ => Priority::Normal,
             };
             let policy = setup.select(kind, priority, tier)?;
+            let (department, agents) = desks.for_kind(kind);
             let assignee = (!agents.is_empty()).then(|| agents[i % agents.len()]);
             let customer_name = self
                 .store
@@ -300,8 +294,34 @@ impl App {
         Ok(filed)
     }
 
+    /// The departments demo tickets go to, each with its agents: complaints and incidents to the
+    /// complaints centre (where `agent@` works), requests to after-sales, the rest to pre-sales;
+    /// the default department where the demo's are missing.
+    async fn demo_desks(&self) -> AppResult<DemoDesks> {
+        let all = self.store.list_departments().await?;
+        let default = self.store.default_department().await?.id;
+        let find = |prefix: &str| {
+            all.iter()
+                .find(|d| d.name.starts_with(prefix))
+                .map_or(default, |d| d.id)
+        };
+        let mut desks = DemoDesks::default();
+        for (slot, prefix) in ["售前咨询部", "售后服务部", "投诉处理中心"].iter().enumerate() {
+            let id = find(prefix);
+            let agents = self
+                .store
+                .department_agent_loads(id)
+                .await?
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect();
+            desks.0[slot] = (id, agents);
+        }
+        Ok(desks)
+    }
+
     /// The end customers tickets are filed for: (id, value tier), at most `limit`.
-    async fn demo_end_customers(&self, limit: u32) -> AppResult<Vec<(i64, ValueTier)>> {
+    pub(super) async fn demo_end_customers(&self, limit: u32) -> AppResult<Vec<(i64, ValueTier)>> {
         let page = self
             .store
             .list_customers(CustomerFilter {
@@ -437,6 +457,21 @@ impl App {
     }
 }
 
+/// Pre-sales, after-sales and complaints: (department id, its agents).
+#[derive(Default)]
+struct DemoDesks([(i64, Vec<i64>); 3]);
+
+impl DemoDesks {
+    fn for_kind(&self, kind: Kind) -> (i64, &[i64]) {
+        let (id, agents) = match kind {
+            Kind::Complaint | Kind::Incident => &self.0[2],
+            Kind::Request => &self.0[1],
+            _ => &self.0[0],
+        };
+        (*id, agents)
+    }
+}
+
 /// Tickets a bulk transaction writes.
 const BULK_BATCH: usize = 1_000;
 
@@ -471,7 +506,7 @@ impl App {
             return Ok(0);
         }
         let setup = self.sla_setup().await?;
-        let department = self.store.default_department().await?.id;
+        let desks = self.demo_desks().await?;
         let mut written = 0;
         while written < count {
             let n = BULK_BATCH.min(count - written);
@@ -491,6 +526,8 @@ impl App {
                 let channel = CHANNELS[rng.random_range(0..CHANNELS.len())];
                 let (subject, body) = words(rng, kind, lang);
                 let policy = setup.select(kind, Priority::Normal, *tier)?;
+                let (department, agents) = desks.for_kind(kind);
+                let assignee = (!agents.is_empty()).then(|| agents[(written + i) % agents.len()]);
                 let recent = days_ago < 3;
                 // An old ticket was answered, resolved and closed, each step logged as it happened.
                 let history = if recent {
@@ -543,7 +580,7 @@ impl App {
                         body,
                         customer: (*customer_id, *tier, name),
                         department,
-                        assignee: None,
+                        assignee,
                         policy: policy.id,
                         check_at: recent.then_some(at),
                         at,
