@@ -25,6 +25,7 @@ pub mod links;
 pub mod macros;
 pub mod mail;
 pub mod model;
+pub mod my_desk;
 pub mod notify;
 pub mod operations;
 pub mod portal;

@@ -10,20 +10,22 @@ use kefu_core::ticket::{Kind, Status};
 use kefu_store::TicketFilter;
 use std::collections::HashSet;
 
+/// Every ticket of the small demo (it has 400).
+async fn every_ticket(app: &kefu_app::App) -> Vec<kefu_store::Ticket> {
+    let all = TicketFilter {
+        limit: 1_000,
+        ..Default::default()
+    };
+    app.store().list_tickets(&all).await.unwrap()
+}
+
 #[tokio::test]
 async fn demo_tickets_look_like_two_years_of_service() {
     let db = common::TestDb::sqlite(2).await;
     let app = db.app(AppConfig::default());
     let summary = app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
     assert_eq!(summary.tickets, 400);
-    let all = app
-        .store()
-        .list_tickets(&TicketFilter {
-            limit: 1_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let all = every_ticket(&app).await;
     assert_eq!(all.len(), 400);
     let kinds: HashSet<Kind> = all.iter().map(|t| t.kind).collect();
     assert_eq!(kinds.len(), Kind::ALL.len(), "every kind: {kinds:?}");
@@ -250,6 +252,36 @@ async fn demo_shows_measurements_a_queue_and_a_portal() {
         .map(|c| c.value_tier)
         .collect();
     assert!(tiers.len() >= 3, "value tiers computed: {tiers:?}");
+    // Dealers buy their stock: the agencies, the biggest buyers, are tier A.
+    let dealers = kefu_store::CustomerFilter {
+        limit: 1_000,
+        kind: Some(kefu_core::customer::CustomerKind::Intermediate),
+        ..Default::default()
+    };
+    let agencies: Vec<_> = (app.store().list_customers(dealers).await.unwrap().into_iter())
+        .filter(|c| c.name.contains("总代理"))
+        .collect();
+    assert_eq!(agencies.len(), 3);
+    assert!(
+        agencies.iter().all(|c| c.value_tier == kefu_core::rfm::ValueTier::A),
+        "{:?}",
+        agencies.iter().map(|c| c.value_tier).collect::<Vec<_>>()
+    );
+
+    // Tickets carry a category of the tree, a touchpoint, and the purchase they are about.
+    let tickets = every_ticket(&app).await;
+    let categories: HashSet<_> = tickets.iter().filter_map(|t| t.category_id).collect();
+    assert!(categories.len() >= 6, "{categories:?}");
+    assert!(tickets.iter().all(|t| !t.touchpoint.is_empty()));
+    let about_purchases = tickets.iter().filter(|t| t.purchase_id.is_some()).count();
+    assert!(about_purchases > 300, "{about_purchases} of 400 name their purchase");
+    for t in tickets.iter().filter(|t| t.purchase_id.is_some()).take(20) {
+        let p = app.store().get_purchase(t.purchase_id.unwrap()).await.unwrap();
+        assert_eq!(
+            (p.customer_id, p.category.as_str()),
+            (t.customer_id, t.product.as_str())
+        );
+    }
 
     // The README's agent has a queue of its own; the README's customer sees its tickets.
     let agent = actor("agent@kefu.example").await;

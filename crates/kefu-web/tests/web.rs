@@ -45,6 +45,7 @@ on_both_databases!(
     tickets_about_a_purchase_route_by_its_category,
     nul_characters_are_refused,
     due_instants_are_counted_on_the_calendar,
+    homes_say_what_each_role_has,
 );
 
 /// Fills `{id}`-style parameters with a record of the right kind that the caller does not own.
@@ -6019,4 +6020,41 @@ async fn due_instants_are_counted_on_the_calendar(h: &Harness) {
     clock.set(at("2026-10-10T09:00:01Z"));
     let (_, text) = h.api("GET", &format!("/api/v1/tickets/{id}"), Some(&agent), None).await;
     assert_eq!(state(&text, "resolution").as_deref(), Some("breached"), "{text}");
+}
+
+/// An agent's home shows their own desk (open tickets by quadrant, SLA risks, rating) in the
+/// user's language; a technician's says what kefu offers them today, not visits it cannot make.
+async fn homes_say_what_each_role_has(h: &Harness) {
+    let agent = h.token(Role::Agent).await;
+    let customer = h.end_customer(&agent, "李雷").await;
+    let body = serde_json::json!({"customer_id": customer, "kind": "complaint", "subject": "空调漏水",
+        "body": "客户来电", "channel": "phone"});
+    h.file_ticket(&agent, body).await;
+    let (cookie, _) = h.session(Role::Agent).await;
+    let (res, page) = h
+        .send(
+            axum::http::Request::get("/")
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT_LANGUAGE, "zh-CN")
+                .body(Default::default())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("id=\"my-desk\"") && page.contains("我的未结工单: 1"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<strong>1</strong> 不紧急但重要") || page.contains("<strong>1</strong> 紧急又重要"),
+        "{page}"
+    );
+    assert!(page.contains("还没有收到答卷的满意度"), "{page}");
+    let (cookie, _) = h.session(Role::Technician).await;
+    let (_, page) = h.get_page("/", &cookie).await;
+    assert!(
+        page.contains("href=\"/commitments\"") && !page.contains("id=\"my-desk\""),
+        "{page}"
+    );
+    assert!(!page.contains("will appear here"), "no promise of visits: {page}");
 }

@@ -129,9 +129,6 @@ impl App {
                     .await?
             }
         };
-        // Value tiers from the purchases, before tickets record their customer's tier.
-        let today = self.now_ts().to_zoned(self.time_zone().await).date();
-        self.recompute_value_tiers(today).await?;
         let tickets = match size {
             DemoSize::Large => {
                 self.load_demo_tickets_bulk(&mut rng, size.tickets(), now, progress)

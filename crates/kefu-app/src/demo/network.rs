@@ -36,6 +36,9 @@ impl App {
         let total = (REGIONS.len() * 9 + consumers) as u64;
         let mut done = 0u64;
         let mut retailers: Vec<(i64, String)> = Vec::new();
+        // Each dealer, the one it buys its stock from (`None`: the maker itself), and the units
+        // an order of its holds at most: an agent buys most, a retailer least.
+        let mut dealers: Vec<(i64, Option<i64>, i64)> = Vec::new();
         for (region, agent_name, cities) in REGIONS {
             let agent = self
                 .create_customer(
@@ -51,6 +54,7 @@ impl App {
                     },
                 )
                 .await?;
+            dealers.push((agent.id, None, 200));
             done += 1;
             for city in cities {
                 let w = self
@@ -67,6 +71,7 @@ impl App {
                         },
                     )
                     .await?;
+                dealers.push((w.id, Some(agent.id), 60));
                 done += 1;
                 for k in 0..3 {
                     let street = STREETS[rng.random_range(0..STREETS.len())];
@@ -86,6 +91,7 @@ impl App {
                         )
                         .await?;
                     retailers.push((r.id, (*region).to_owned()));
+                    dealers.push((r.id, Some(w.id), 12));
                     done += 1;
                 }
             }
@@ -146,6 +152,34 @@ impl App {
             done += 1;
             if done.is_multiple_of(25) || done == total {
                 progress(done, total);
+            }
+        }
+        // Dealers restock from the level above them: in a channel business they are the biggest
+        // buyers (agents most, retailers least), and the value tiers say so.
+        for (dealer, seller, units) in &dealers {
+            for k in 0..rng.random_range(6..=18) {
+                let (sku, product, category, price) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+                let on = today
+                    .checked_sub(jiff::Span::new().days(rng.random_range(0..730)))
+                    .unwrap_or(today);
+                let quantity = rng.random_range(units / 2..=*units);
+                self.store
+                    .upsert_purchase(kefu_store::NewPurchase {
+                        external_id: format!("DEMO-S{dealer:05}-{k}"),
+                        customer_id: *dealer,
+                        purchased_on: on.to_string(),
+                        // Trade price: three quarters of the shelf price.
+                        amount_minor: price * 3 / 4 * quantity,
+                        currency: "CNY".into(),
+                        sku: sku.into(),
+                        product_name: format!("{product} ×{quantity}"),
+                        category: category.into(),
+                        serial: String::new(),
+                        seller_id: *seller,
+                        now,
+                    })
+                    .await?;
+                purchases += 1;
             }
         }
         self.recompute_value_tiers(today).await?;

@@ -53,7 +53,12 @@ const CHANNELS: &[Channel] = &[
 
 /// A ticket's words: (subject, first message) in `lang`.
 fn words(rng: &mut StdRng, kind: Kind, lang: Language) -> (String, String) {
-    let (pz, pe) = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+    let product = PRODUCTS[rng.random_range(0..PRODUCTS.len())];
+    words_about(rng, kind, lang, product)
+}
+
+/// A ticket's words about a product named `(zh, en)`.
+fn words_about(rng: &mut StdRng, kind: Kind, lang: Language, (pz, pe): (&str, &str)) -> (String, String) {
     let (fz, fe) = FAULTS[rng.random_range(0..FAULTS.len())];
     let days = rng.random_range(2..60);
     let zh = lang == Language::ZhCn;
@@ -140,6 +145,11 @@ struct DemoTicket<'a> {
     policy: i64,
     check_at: Option<i64>,
     at: i64,
+    /// The category, the purchase it is about (its product category as the ticket's product),
+    /// and where the customer met the service.
+    category: Option<i64>,
+    purchase: Option<(i64, String)>,
+    touchpoint: &'static str,
     /// Steps after filing, written with the ticket (the bulk demo); `status` is where they end.
     history: Vec<(i64, PastStep)>,
 }
@@ -161,10 +171,10 @@ impl DemoTicket<'_> {
             department_id: self.department,
             assignee_id: self.assignee,
             created_by: None,
-            category_id: None,
-            purchase_id: None,
-            product: String::new(),
-            touchpoint: String::new(),
+            category_id: self.category,
+            purchase_id: self.purchase.as_ref().map(|(id, _)| *id),
+            product: self.purchase.map(|(_, category)| category).unwrap_or_default(),
+            touchpoint: self.touchpoint.to_owned(),
             classification: Classification::default(),
             tags: vec![],
             customer_tier: tier,
@@ -227,6 +237,7 @@ impl App {
         }
         let setup = self.sla_setup().await?;
         let desks = self.demo_desks().await?;
+        let categories = self.demo_categories().await?;
         let mut filed = 0;
         for i in 0..count {
             // Older tickets thin out: more of them are recent, as a growing business has.
@@ -244,7 +255,19 @@ impl App {
             } else {
                 CHANNELS[rng.random_range(0..CHANNELS.len())]
             };
-            let (subject, body) = words(rng, kind, lang);
+            // About one of the customer's purchases, when it has one.
+            let bought = self.store.list_purchases(customer_id, 20).await?;
+            let purchase = (!bought.is_empty()).then(|| &bought[rng.random_range(0..bought.len())]);
+            let (subject, body) = match purchase {
+                Some(p) => {
+                    let (zh, en) = p
+                        .product_name
+                        .split_once(' ')
+                        .unwrap_or((&p.product_name, &p.product_name));
+                    words_about(rng, kind, lang, (zh, en))
+                }
+                None => words(rng, kind, lang),
+            };
             let priority = match (kind, rng.random_range(0..10)) {
                 (Kind::Incident, _) => Priority::Urgent,
                 (Kind::Complaint, 0..3) => Priority::High,
@@ -275,6 +298,9 @@ impl App {
                 // The sweep recomputes the marks of the open ones on its first run.
                 check_at: Some(at),
                 at,
+                category: categories.pick(rng, kind),
+                purchase: purchase.map(|p| (p.id, p.category.clone())),
+                touchpoint: touchpoint_of(channel),
                 history: vec![],
             }
             .into_new();
@@ -318,6 +344,33 @@ impl App {
             desks.0[slot] = (id, agents);
         }
         Ok(desks)
+    }
+
+    /// The category tree tickets are filed under, in both languages.
+    async fn demo_categories(&self) -> AppResult<DemoCategories> {
+        let cli = crate::Actor::Cli;
+        let quality = self
+            .create_category(&cli, None, "Product quality", "产品质量")
+            .await?
+            .id;
+        let service = self.create_category(&cli, None, "Service", "服务").await?.id;
+        let other = self
+            .create_category(&cli, None, "Questions and feedback", "咨询与反馈")
+            .await?
+            .id;
+        let cli = &cli;
+        let under = |parent: i64, en: &'static str, zh: &'static str| async move {
+            self.create_category(cli, Some(parent), en, zh).await.map(|c| c.id)
+        };
+        Ok(DemoCategories {
+            faults: under(quality, "Faults", "产品故障").await?,
+            delivery: under(quality, "Delivery damage", "物流损坏").await?,
+            installation: under(service, "Installation", "安装").await?,
+            repairs: under(service, "Repairs", "维修").await?,
+            attitude: under(service, "Staff attitude", "服务态度").await?,
+            questions: under(other, "Product questions", "产品咨询").await?,
+            feedback: under(other, "Suggestions and praise", "建议与表扬").await?,
+        })
     }
 
     /// The end customers tickets are filed for: (id, value tier), at most `limit`.
@@ -457,6 +510,52 @@ impl App {
     }
 }
 
+/// Where a customer coming in on `channel` met the service (the ticket's touchpoint).
+fn touchpoint_of(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Phone => "客服热线",
+        Channel::WebForm | Channel::Portal | Channel::Api => "官网",
+        Channel::Email => "电子邮件",
+        Channel::Qr => "门店",
+        _ => "上门服务",
+    }
+}
+
+/// The demo's category tree, (id) by what a ticket is about.
+struct DemoCategories {
+    faults: i64,
+    installation: i64,
+    repairs: i64,
+    attitude: i64,
+    delivery: i64,
+    questions: i64,
+    feedback: i64,
+}
+
+impl DemoCategories {
+    /// A category for a ticket of `kind`: most complaints are about faults, some about staff
+    /// or deliveries.
+    fn pick(&self, rng: &mut StdRng, kind: Kind) -> Option<i64> {
+        Some(match kind {
+            Kind::Complaint => match rng.random_range(0..10) {
+                0..6 => self.faults,
+                6..8 => self.attitude,
+                _ => self.delivery,
+            },
+            Kind::Request => {
+                if rng.random_bool(0.6) {
+                    self.installation
+                } else {
+                    self.repairs
+                }
+            }
+            Kind::Incident => self.delivery,
+            Kind::Inquiry => self.questions,
+            Kind::Suggestion | Kind::Praise => self.feedback,
+        })
+    }
+}
+
 /// Pre-sales, after-sales and complaints: (department id, its agents).
 #[derive(Default)]
 struct DemoDesks([(i64, Vec<i64>); 3]);
@@ -584,6 +683,9 @@ impl App {
                         policy: policy.id,
                         check_at: recent.then_some(at),
                         at,
+                        category: None,
+                        purchase: None,
+                        touchpoint: touchpoint_of(channel),
                         history,
                     }
                     .into_new(),

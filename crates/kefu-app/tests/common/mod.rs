@@ -112,6 +112,16 @@ pub async fn staff(app: &App, email: &str, name: &str, role: Role) -> kefu_store
         .unwrap()
 }
 
+/// A new end customer named `name`, made from the command line.
+pub async fn end_customer(app: &App, name: &str) -> kefu_store::Customer {
+    let input = kefu_app::customers::CustomerInput {
+        name: name.into(),
+        kind: "end".into(),
+        ..Default::default()
+    };
+    app.create_customer(&Actor::Cli, input).await.unwrap()
+}
+
 /// A new staff user of `role` (named after it, `<role>@example.com`), as an actor.
 pub async fn actor(app: &App, role: Role) -> Actor {
     let user = staff(app, &format!("{role}@example.com"), &role.to_string(), role).await;

@@ -1,6 +1,7 @@
 //! The home page of each role: what that role works on. The desk (admins, managers, agents) sees
-//! the newest tickets waiting in its scope, or an empty state when none waits; technicians an
-//! empty state that says where their visits will appear.
+//! the newest tickets waiting in its scope, or an empty state when none waits; an agent also their
+//! own open tickets by quadrant, SLA risks and rating; technicians an empty state that says what
+//! they can do in kefu today.
 
 use super::{Chrome, render};
 use crate::WebState;
@@ -25,6 +26,47 @@ pub struct HomePage {
     pub waiting: Vec<(i64, String, String, &'static str)>,
     pub more_waiting: bool,
     pub works_desk: bool,
+    /// An agent's own work: their open tickets by quadrant, SLA risks and rating.
+    pub desk: Option<DeskView>,
+}
+
+/// An agent's own work as the home page shows it.
+pub struct DeskView {
+    pub open: u64,
+    /// (quadrant label, open tickets in it)
+    pub quadrants: Vec<(&'static str, u64)>,
+    pub breached: u64,
+    pub due_soon: u64,
+    pub rating: String,
+}
+
+fn desk_view(d: kefu_app::my_desk::MyDesk, t: kefu_core::i18n::Tr) -> DeskView {
+    use kefu_app::my_desk::{MIN_RATINGS, MyRating};
+    let pct = |x: f64| format!("{:.0}", x * 100.0);
+    let rating = match d.rating {
+        MyRating::NoSurvey => t.t("home.agent.no_survey").to_owned(),
+        MyRating::NotEnough { n } => t.f("home.agent.not_enough", &[("n", &n), ("min", &MIN_RATINGS)]),
+        MyRating::Csat { n, csat, ci95, survey } => {
+            let (lo, hi) = ci95.map_or(("–".to_owned(), "–".to_owned()), |i| (pct(i.lo), pct(i.hi)));
+            t.f(
+                "home.agent.csat",
+                &[
+                    ("csat", &pct(csat)),
+                    ("lo", &lo),
+                    ("hi", &hi),
+                    ("n", &n),
+                    ("survey", &survey),
+                ],
+            )
+        }
+    };
+    DeskView {
+        open: d.open,
+        quadrants: d.quadrants.into_iter().map(|(q, n)| (q.label(t.lang), n)).collect(),
+        breached: d.breached,
+        due_soon: d.due_within_hour,
+        rating,
+    }
 }
 
 /// How many waiting tickets the home page lists.
@@ -86,6 +128,14 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
             Err(e) => return super::error_page(id, e),
         }
     }
+    let desk = if caller.user.role == Role::Agent {
+        match state.app.my_desk(&caller.actor()).await {
+            Ok(d) => Some(desk_view(d, t)),
+            Err(e) => return super::error_page(id, e),
+        }
+    } else {
+        None
+    };
     let (title, body) = if works_desk {
         ("home.desk.empty_title", "home.desk.empty_body")
     } else {
@@ -101,5 +151,6 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         waiting,
         more_waiting,
         works_desk,
+        desk,
     })
 }

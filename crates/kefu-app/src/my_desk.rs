@@ -1,0 +1,122 @@
+//! What an agent's home page says about their own work: their open tickets by queue quadrant
+//! (docs/statistics.md#queue-quadrants), their SLA risks (breached, due within the hour), and how
+//! customers rate them — the CSAT of the answers about their tickets, with its interval, or "not
+//! enough data" below [`MIN_RATINGS`] answers (docs/statistics.md#csat).
+
+use crate::{Actor, App, AppError, AppResult};
+use kefu_core::queue::Quadrant;
+use kefu_core::sla::SlaState;
+use kefu_core::stats::Interval;
+use kefu_core::survey::SurveyKind;
+use kefu_core::ticket::Status;
+use kefu_store::TicketFilter;
+
+/// Fewer ratings than this show "not enough data", not a figure.
+pub const MIN_RATINGS: u64 = 10;
+
+/// The open tickets read for the counts: an agent's own queue is far smaller.
+const MY_QUEUE_MAX: u32 = 1_000;
+
+/// An agent's own work, as their home page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MyDesk {
+    /// Open tickets assigned to the agent (new, open, pending).
+    pub open: u64,
+    /// Those per quadrant, all four in the queue's order.
+    pub quadrants: Vec<(Quadrant, u64)>,
+    /// Open tickets with a target past due.
+    pub breached: u64,
+    /// Open tickets with a running target due within the next hour (and none breached).
+    pub due_within_hour: u64,
+    pub rating: MyRating,
+    /// More open tickets than were counted ([`MY_QUEUE_MAX`]).
+    pub truncated: bool,
+}
+
+/// How customers rate the agent, from the newest CSAT survey with answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MyRating {
+    /// No CSAT survey has answers yet.
+    NoSurvey,
+    /// Fewer than [`MIN_RATINGS`] answers about the agent's tickets.
+    NotEnough { n: u64 },
+    /// The share of satisfied answers (4 or 5 of 5), 0–1, with its 95 % Wilson interval.
+    Csat {
+        n: u64,
+        csat: f64,
+        ci95: Option<Interval>,
+        survey: String,
+    },
+}
+
+impl App {
+    /// The signed-in staff member's own queue, SLA risks and rating.
+    pub async fn my_desk(&self, actor: &Actor) -> AppResult<MyDesk> {
+        actor.require(kefu_core::roles::DESK)?;
+        let me = actor.user_id().ok_or(AppError::Forbidden)?;
+        let filter = TicketFilter {
+            limit: MY_QUEUE_MAX,
+            assignee_id: Some(me),
+            statuses: vec![Status::New, Status::Open, Status::Pending],
+            ..Default::default()
+        };
+        let views = self.list_tickets(actor, filter).await?;
+        let now = self.now_ts();
+        let in_an_hour = now + jiff::SignedDuration::from_hours(1);
+        let mut quadrants: Vec<(Quadrant, u64)> = Quadrant::ALL.iter().map(|q| (*q, 0)).collect();
+        let (mut breached, mut due_within_hour) = (0, 0);
+        for v in &views {
+            if let Some(slot) = quadrants.iter_mut().find(|(q, _)| *q == v.quadrant) {
+                slot.1 += 1;
+            }
+            let targets = [&v.sla.first_response, &v.sla.next_response, &v.sla.resolution];
+            if targets.iter().any(|t| t.state == SlaState::Breached) {
+                breached += 1;
+            } else if targets
+                .iter()
+                .any(|t| t.state == SlaState::Running && t.due_at.is_some_and(|d| d <= in_an_hour))
+            {
+                due_within_hour += 1;
+            }
+        }
+        Ok(MyDesk {
+            open: views.len() as u64,
+            truncated: views.len() as u32 >= MY_QUEUE_MAX,
+            quadrants,
+            breached,
+            due_within_hour,
+            rating: self.my_rating(me).await?,
+        })
+    }
+
+    /// The CSAT of the answers about `user_id`'s tickets (the `agent:<id>` segment) in the newest
+    /// CSAT survey that has answers. Read on the agent's behalf: their own figure only.
+    async fn my_rating(&self, user_id: i64) -> AppResult<MyRating> {
+        let reader = Actor::System("my desk");
+        let surveys = self.list_surveys(&reader).await?;
+        let Some((survey, _)) = surveys
+            .into_iter()
+            .filter(|(s, answered)| s.kind == SurveyKind::Csat && *answered > 0)
+            .max_by_key(|(s, _)| (s.created_at, s.id))
+        else {
+            return Ok(MyRating::NoSurvey);
+        };
+        let segment = format!("agent:{user_id}");
+        let report = self
+            .survey_report(&reader, survey.id, Some(&segment), None, None)
+            .await?;
+        Ok(match report.csat {
+            Some(c) if c.n >= MIN_RATINGS => match c.csat {
+                Some(csat) => MyRating::Csat {
+                    n: c.n,
+                    csat,
+                    ci95: c.csat_ci95,
+                    survey: survey.title,
+                },
+                None => MyRating::NotEnough { n: c.n },
+            },
+            Some(c) => MyRating::NotEnough { n: c.n },
+            None => MyRating::NotEnough { n: 0 },
+        })
+    }
+}
