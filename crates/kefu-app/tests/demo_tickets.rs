@@ -239,6 +239,46 @@ async fn demo_shows_measurements_a_queue_and_a_portal() {
         assert!(r.n_responses >= 30, "{slug}: {}", r.n_responses);
     }
 
+    // The manager's headlines: one per kind, over the last twelve whole months; CSAT's figure
+    // and count agree with the raw answers of those months, and SERVQUAL's short planks are
+    // the two dimensions the demo made weakest.
+    let manager = actor("manager@kefu.example").await;
+    let heads = app.quality_headlines(&manager).await.unwrap();
+    let kinds: Vec<_> = heads.iter().map(|h| h.report.view.survey.kind.as_str()).collect();
+    assert_eq!(kinds, ["servqual", "nps", "csat", "ces"]);
+    let from = heads[0].report.from.clone().unwrap();
+    let today = app.now_ts().to_zoned(tz.clone()).date();
+    let first = today
+        .first_of_month()
+        .checked_sub(jiff::Span::new().months(11))
+        .unwrap();
+    assert_eq!(
+        from,
+        first.strftime("%Y-%m").to_string(),
+        "eleven months back and this one"
+    );
+    let raw: Vec<u8> = (app.store().final_responses(csat).await.unwrap().iter())
+        .filter(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.segment).unwrap()["period"]
+                .as_str()
+                .unwrap()
+                >= from.as_str()
+        })
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.answers).unwrap()["score"]
+                .as_u64()
+                .unwrap() as u8
+        })
+        .collect();
+    let c = heads[2].report.csat.unwrap();
+    assert_eq!(c.n, raw.len() as u64);
+    let share = raw.iter().filter(|s| **s >= 4).count() as f64 / raw.len() as f64;
+    assert!((c.csat.unwrap() - share).abs() < 1e-12, "{:?} vs {share}", c.csat);
+    let planks: HashSet<&str> = heads[0].weakest.iter().map(|(d, _)| d.as_str()).collect();
+    assert_eq!(planks, HashSet::from(["reliability", "responsiveness"]));
+    let agent_view = app.quality_headlines(&actor("agent@kefu.example").await).await;
+    assert!(matches!(agent_view, Err(kefu_app::AppError::Forbidden)));
+
     // Commitments on the public page, macros in both languages, value tiers from purchases.
     assert_eq!(app.published_commitments().await.unwrap().len(), 2);
     let macros = app.macros(&cli).await.unwrap();

@@ -68,17 +68,7 @@ fn trend_of(
                 Some(period.clone()),
                 acc,
             )?;
-            let (value, ci95) = if let Some(s) = &rep.servqual {
-                (s.servqual.unweighted, None)
-            } else if let Some(n) = &rep.nps {
-                (n.nps, n.nps_ci95)
-            } else if let Some(c) = &rep.csat {
-                (c.csat, c.csat_ci95)
-            } else if let Some(c) = &rep.ces {
-                (c.ces_mean, c.ces_ci95)
-            } else {
-                (None, None)
-            };
+            let (value, ci95) = rep.headline();
             Ok(TrendPoint {
                 period: period.clone(),
                 n: rep.n_responses,
@@ -87,6 +77,24 @@ fn trend_of(
             })
         })
         .collect()
+}
+
+impl SurveyReport {
+    /// The report's headline figure and its 95 % interval: the unweighted SERVQUAL score (no
+    /// interval), NPS, CSAT (a share) or the CES mean; none for custom batteries.
+    pub fn headline(&self) -> (Option<f64>, Option<kefu_core::stats::Interval>) {
+        if let Some(s) = &self.servqual {
+            (s.servqual.unweighted, None)
+        } else if let Some(n) = &self.nps {
+            (n.nps, n.nps_ci95)
+        } else if let Some(c) = &self.csat {
+            (c.csat, c.csat_ci95)
+        } else if let Some(c) = &self.ces {
+            (c.ces_mean, c.ces_ci95)
+        } else {
+            (None, None)
+        }
+    }
 }
 
 /// A month of a survey's trend.

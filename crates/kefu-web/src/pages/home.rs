@@ -28,6 +28,57 @@ pub struct HomePage {
     pub works_desk: bool,
     /// An agent's own work: their open tickets by quadrant, SLA risks and rating.
     pub desk: Option<DeskView>,
+    /// Managers' and admins' headline figures, and the months they cover; `None` for others.
+    pub quality: Option<(Vec<HeadlineView>, String)>,
+}
+
+/// One survey kind's headline as the home page shows it.
+pub struct HeadlineView {
+    pub kind: &'static str,
+    pub survey_id: i64,
+    pub title: String,
+    pub value: String,
+    pub interval: String,
+    pub answers: String,
+    /// The weakest dimensions with their gaps (SERVQUAL).
+    pub weakest: Vec<(String, String)>,
+    /// The trend as an SVG line (server-drawn), or empty.
+    pub chart: String,
+}
+
+fn headline_view(h: kefu_app::surveys::Headline, t: kefu_core::i18n::Tr, n: usize) -> HeadlineView {
+    use kefu_core::survey::SurveyKind;
+    let r = &h.report;
+    let kind = r.view.survey.kind;
+    // CSAT is a share, shown in per cent; SERVQUAL a gap and CES a mean, with two decimals.
+    let scale = |x: f64| if kind == SurveyKind::Csat { x * 100.0 } else { x };
+    let show = |x: f64| match kind {
+        SurveyKind::Csat => format!("{:.0} %", scale(x)),
+        SurveyKind::Nps => format!("{x:+.0}"),
+        _ => format!("{x:.2}"),
+    };
+    let (value, ci) = r.headline();
+    let interval = ci.map_or(String::new(), |i| {
+        t.f("home.quality.interval", &[("lo", &show(i.lo)), ("hi", &show(i.hi))])
+    });
+    let points: Vec<(String, Option<f64>)> = r.trend.iter().map(|p| (p.period.clone(), p.value.map(scale))).collect();
+    let chart = if points.len() >= 2 {
+        crate::charts::trend_line(&format!("headline-trend-{n}"), &points, t.t("survey.trend"))
+    } else {
+        String::new()
+    };
+    HeadlineView {
+        kind: t.t(super::surveys::kind_key(kind)),
+        survey_id: r.view.survey.id,
+        title: r.view.survey.title.clone(),
+        value: value.map_or("–".to_owned(), show),
+        interval,
+        answers: t.f("home.quality.answers", &[("n", &r.n_responses)]),
+        weakest: (h.weakest.iter())
+            .map(|(code, gap)| (r.view.dimension_name(code, t.lang), format!("{gap:.2}")))
+            .collect(),
+        chart,
+    }
 }
 
 /// An agent's own work as the home page shows it.
@@ -128,6 +179,22 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
             Err(e) => return super::error_page(id, e),
         }
     }
+    let quality = if caller.user.role.manages() {
+        match state.app.quality_headlines(&caller.actor()).await {
+            Ok(hs) => {
+                let from = hs.first().and_then(|h| h.report.from.clone()).unwrap_or_default();
+                let views = hs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, h)| headline_view(h, t, n))
+                    .collect();
+                Some((views, t.f("home.quality.covers", &[("from", &from)])))
+            }
+            Err(e) => return super::error_page(id, e),
+        }
+    } else {
+        None
+    };
     let desk = if caller.user.role == Role::Agent {
         match state.app.my_desk(&caller.actor()).await {
             Ok(d) => Some(desk_view(d, t)),
@@ -152,5 +219,6 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         more_waiting,
         works_desk,
         desk,
+        quality,
     })
 }

@@ -23,13 +23,15 @@ pub(crate) async fn run(app: &App, size: &str, format: Format) -> Result<()> {
     match format {
         Format::Json => println!("{}", serde_json::to_string(&summary)?),
         Format::Text => println!(
-            "demo loaded: {} departments, {} staff, {} customer accounts, {} customers in the channel network with {} purchases, {} tickets; log in as {} with password {}",
+            "demo loaded: {} departments, {} staff, {} customer accounts, {} customers in the channel network with {} purchases, {} tickets, {} surveys with {} answers; log in as {} with password {}",
             summary.departments,
             summary.staff,
             summary.customers,
             summary.network,
             summary.purchases,
             summary.tickets,
+            summary.quality.surveys,
+            summary.quality.answers,
             summary.admin_email,
             summary.password
         ),

@@ -115,7 +115,7 @@ async fn list_page(
     }
 }
 
-fn kind_key(kind: SurveyKind) -> &'static str {
+pub(crate) fn kind_key(kind: SurveyKind) -> &'static str {
     match kind {
         SurveyKind::Servqual => "survey.kind_servqual",
         SurveyKind::Servperf => "survey.kind_servperf",

@@ -6,6 +6,7 @@ mod answer;
 mod manage;
 
 pub use answer::{opt_out, opt_out_form, show, submit};
+pub(crate) use manage::kind_key;
 pub use manage::{create, list, make_links, report};
 
 use super::DoneQuery;
