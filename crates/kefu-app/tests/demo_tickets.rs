@@ -173,9 +173,22 @@ async fn bulk_demo_tickets_on_postgres() {
 /// agents, NPS and CES, published commitments, bilingual macros, value tiers; the demo agent
 /// works a real queue and the demo customer's portal shows its customer's tickets.
 #[tokio::test]
-async fn demo_shows_measurements_a_queue_and_a_portal() {
-    let db = common::TestDb::sqlite(2).await;
-    let app = db.app(AppConfig::default());
+async fn demo_shows_measurements_a_queue_and_a_portal_on_sqlite() {
+    common::on_sqlite(2, |app| async move {
+        demo_shows_measurements_a_queue_and_a_portal(app).await
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_shows_measurements_a_queue_and_a_portal_on_postgres() {
+    common::on_postgres(4, |app| async move {
+        demo_shows_measurements_a_queue_and_a_portal(app).await
+    })
+    .await;
+}
+
+async fn demo_shows_measurements_a_queue_and_a_portal(app: kefu_app::App) {
     let summary = app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
     assert_eq!(summary.quality.surveys, 4);
     let cli = kefu_app::Actor::Cli;
@@ -349,5 +362,4 @@ async fn demo_shows_measurements_a_queue_and_a_portal() {
         .await
         .unwrap();
     assert!(theirs.len() >= 2, "the portal shows {} tickets", theirs.len());
-    db.finish().await;
 }

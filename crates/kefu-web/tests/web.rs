@@ -6060,5 +6060,8 @@ async fn homes_say_what_each_role_has(h: &Harness) {
     // A manager's home has the quality headlines, and says so when no survey has answers.
     let (cookie, _) = h.session(Role::Manager).await;
     let (_, page) = h.get_page("/", &cookie).await;
-    assert!(page.contains("id=\"quality\"") && page.contains("kefu survey import"), "{page}");
+    assert!(
+        page.contains("id=\"quality\"") && page.contains("kefu survey import"),
+        "{page}"
+    );
 }

@@ -31,14 +31,18 @@ const PRODUCTS: &[(&str, &str)] = &[
     ("净水器", "water purifier"),
     ("油烟机", "range hood"),
 ];
-/// (fault zh, fault en)
-const FAULTS: &[(&str, &str)] = &[
-    ("不制冷", "stopped cooling"),
-    ("漏水", "is leaking"),
-    ("噪音很大", "makes a loud noise"),
-    ("无法开机", "does not turn on"),
-    ("显示屏黑屏", "has a blank display"),
-    ("有异味", "smells bad"),
+/// (fault zh, fault en, the products it happens to: a word of their Chinese names; empty: any)
+const FAULTS: &[(&str, &str, &[&str])] = &[
+    ("不制冷", "stopped cooling", &["空调", "冰箱"]),
+    ("漏水", "is leaking", &["空调", "冰箱", "洗衣机", "热水器", "净水器"]),
+    ("噪音很大", "makes a loud noise", &[]),
+    ("无法开机", "does not turn on", &[]),
+    ("显示屏黑屏", "has a blank display", &[]),
+    (
+        "有异味",
+        "smells bad",
+        &["冰箱", "净水器", "油烟机", "微波炉", "洗衣机"],
+    ),
 ];
 const CHANNELS: &[Channel] = &[
     Channel::Phone,
@@ -59,7 +63,10 @@ fn words(rng: &mut StdRng, kind: Kind, lang: Language) -> (String, String) {
 
 /// A ticket's words about a product named `(zh, en)`.
 fn words_about(rng: &mut StdRng, kind: Kind, lang: Language, (pz, pe): (&str, &str)) -> (String, String) {
-    let (fz, fe) = FAULTS[rng.random_range(0..FAULTS.len())];
+    let fits: Vec<_> = (FAULTS.iter())
+        .filter(|(_, _, to)| to.is_empty() || to.iter().any(|p| pz.contains(p)))
+        .collect();
+    let (fz, fe, _) = fits[rng.random_range(0..fits.len())];
     let days = rng.random_range(2..60);
     let zh = lang == Language::ZhCn;
     match (kind, zh) {
