@@ -1,5 +1,6 @@
 //! The home page of each role: what that role works on. The desk (admins, managers, agents) sees
-//! the newest tickets waiting in its scope, or an empty state when none waits; an agent also their
+//! the newest tickets waiting in its scope, or an empty state when none waits; managers and admins
+//! also the quality headlines (each survey kind's figure, trend and short planks), an agent their
 //! own open tickets by quadrant, SLA risks and rating; technicians an empty state that says what
 //! they can do in kefu today.
 
