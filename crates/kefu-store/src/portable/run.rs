@@ -87,27 +87,38 @@ type DbScalar<'q, O> = sqlx::query::QueryScalar<'q, Db, O, <Db as sqlx::Database
 /// A `query_as` statement of the backend's database with its parameters bound.
 type DbQueryAs<'q, O> = sqlx::query::QueryAs<'q, Db, O, <Db as sqlx::Database>::Arguments>;
 
-/// The two statement types have the same three fetches, under different bounds on what they read.
-macro_rules! values_of {
-    ($query:ident where $($bound:tt)*) => {
-        impl<O> Values<O> for $query<'_, O>
-        where
-            O: Send + Unpin + 'static,
-            $($bound)*
-        {
-            async fn value<'c>(self, on: impl On<'c>) -> StoreResult<O> {
-                self.fetch_one(on).await.map_err(db_err)
-            }
+impl<O> Values<O> for DbScalar<'_, O>
+where
+    O: Send + Unpin + 'static,
+    (O,): Send + Unpin + for<'r> sqlx::FromRow<'r, DbRow>,
+{
+    async fn value<'c>(self, on: impl On<'c>) -> StoreResult<O> {
+        self.fetch_one(on).await.map_err(db_err)
+    }
 
-            async fn value_if_any<'c>(self, on: impl On<'c>) -> StoreResult<Option<O>> {
-                self.fetch_optional(on).await.map_err(db_err)
-            }
+    async fn value_if_any<'c>(self, on: impl On<'c>) -> StoreResult<Option<O>> {
+        self.fetch_optional(on).await.map_err(db_err)
+    }
 
-            async fn values<'c>(self, on: impl On<'c>) -> StoreResult<Vec<O>> {
-                self.fetch_all(on).await.map_err(db_err)
-            }
-        }
-    };
+    async fn values<'c>(self, on: impl On<'c>) -> StoreResult<Vec<O>> {
+        self.fetch_all(on).await.map_err(db_err)
+    }
 }
-values_of!(DbScalar where (O,): Send + Unpin + for<'r> sqlx::FromRow<'r, DbRow>,);
-values_of!(DbQueryAs where O: for<'r> sqlx::FromRow<'r, DbRow>,);
+
+// The same three fetches as for `query_scalar`, under `query_as`'s bound on what it reads.
+impl<O> Values<O> for DbQueryAs<'_, O>
+where
+    O: Send + Unpin + 'static + for<'r> sqlx::FromRow<'r, DbRow>,
+{
+    async fn value<'c>(self, on: impl On<'c>) -> StoreResult<O> {
+        self.fetch_one(on).await.map_err(db_err)
+    }
+
+    async fn value_if_any<'c>(self, on: impl On<'c>) -> StoreResult<Option<O>> {
+        self.fetch_optional(on).await.map_err(db_err)
+    }
+
+    async fn values<'c>(self, on: impl On<'c>) -> StoreResult<Vec<O>> {
+        self.fetch_all(on).await.map_err(db_err)
+    }
+}
