@@ -70,6 +70,7 @@ impl App {
         // Each ticket's due steps and next mark.
         let mut plans = Vec::with_capacity(tickets.len());
         let mut keys = Vec::new();
+        let tickets_read = tickets.clone();
         for t in tickets {
             let policy = setup.policy(t.sla_policy_id)?;
             let calendar = setup.calendar(policy)?;
@@ -106,6 +107,7 @@ impl App {
                 assignee: t.assignee_id,
                 next_check_at: marks.filter(|m| *m > now),
                 urgent_at: t.sla_urgent_at,
+                facts: None,
             };
             let mut steps = Vec::new();
             for e in due {
@@ -134,6 +136,23 @@ impl App {
             escalated.extend(steps.into_iter().map(|e| (t.id, e)));
             if moved {
                 reprioritised.push(t);
+            }
+        }
+        // A breach the sweep logged settles its target: those tickets' facts change with it.
+        let breached: Vec<i64> = escalated
+            .iter()
+            .filter(|(_, e)| e.step == Step::Breach)
+            .map(|(id, _)| *id)
+            .collect();
+        if !breached.is_empty() {
+            let history = self.stored_history(&breached).await?;
+            let tz = self.desk().await?.time_zone.clone();
+            let rows: HashMap<i64, &kefu_store::Ticket> = tickets_read.iter().map(|t| (t.id, t)).collect();
+            let breached: std::collections::HashSet<i64> = breached.into_iter().collect();
+            for c in changes.iter_mut().filter(|c| breached.contains(&c.id)) {
+                if let Some(t) = rows.get(&c.id) {
+                    c.facts = Some(history.contribution_of(setup, &tz, t, &[], None, at)?);
+                }
             }
         }
         self.store.apply_sweep(&changes, &system, now).await?;

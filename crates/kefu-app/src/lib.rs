@@ -38,6 +38,7 @@ pub mod surveys;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ticket_edit;
+pub mod ticket_facts;
 pub mod ticket_history;
 pub mod tickets;
 pub mod webhooks;

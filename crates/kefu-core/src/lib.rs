@@ -8,6 +8,7 @@ pub mod codes;
 pub mod commitment;
 pub mod customer;
 pub mod error;
+pub mod facts;
 pub mod holidays;
 pub mod i18n;
 pub mod jobs;

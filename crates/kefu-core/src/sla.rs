@@ -179,6 +179,8 @@ pub struct SlaClock {
     first: Track,
     /// The latest next-response cycle and its number (from 1).
     next: Option<(u32, Track)>,
+    /// The next-response cycles before the latest, settled, in order.
+    past_next: Vec<(u32, Track)>,
     resolution: Track,
 }
 
@@ -193,6 +195,7 @@ impl SlaClock {
         let mut first = Track::default();
         let mut resolution = Track::default();
         let mut next: Option<(u32, Track)> = None;
+        let mut past_next = Vec::new();
         first.run(created_at, true);
         resolution.run(created_at, true);
         let mut status = Status::New;
@@ -229,7 +232,7 @@ impl SlaClock {
                 && next.as_ref().is_none_or(|(_, c)| c.settled.is_some())
             {
                 let n = next.as_ref().map_or(1, |(n, _)| n + 1);
-                next = Some((n, Track::default()));
+                past_next.extend(next.replace((n, Track::default())));
             }
             if resolution.settled.is_none() {
                 resolution.run(t, status.is_active());
@@ -244,8 +247,32 @@ impl SlaClock {
             now,
             first,
             next,
+            past_next,
             resolution,
         }
+    }
+
+    /// Every target cycle measured at the replay's `now`: first response, each next-response
+    /// cycle in order (the settled ones and the latest), resolution. What the ticket facts count
+    /// (docs/statistics.md#ticket-facts); [`SlaClock::status`] shows only the latest cycle.
+    pub fn cycles(&self, targets: &SlaTargets, calendar: &BusinessCalendar) -> Result<Vec<TargetStatus>, Invalid> {
+        let one = |m: Metric, track: &Track, cycle: u32| {
+            TargetStatus::measure(
+                m,
+                Some(track),
+                cycle,
+                targets.target(m),
+                targets.warn_share,
+                calendar,
+                self.now,
+            )
+        };
+        let mut out = vec![one(Metric::FirstResponse, &self.first, 1)?];
+        for (n, track) in self.past_next.iter().chain(&self.next) {
+            out.push(one(Metric::NextResponse, track, *n)?);
+        }
+        out.push(one(Metric::Resolution, &self.resolution, 1)?);
+        Ok(out)
     }
 
     /// Each target's state at the replay's `now` under `targets`, measured in `calendar`'s
@@ -330,6 +357,9 @@ pub struct TargetStatus {
     /// Business time used so far.
     #[serde(skip)]
     pub used: SignedDuration,
+    /// When the clock stopped for good (answered, resolved).
+    #[serde(skip)]
+    pub stopped_at: Option<Timestamp>,
     #[serde(skip)]
     timeline: Timeline,
 }
@@ -385,6 +415,7 @@ impl TargetStatus {
             phase: ClockPhase::Idle,
             warn_at: None,
             used: SignedDuration::ZERO,
+            stopped_at: None,
             timeline: Timeline::default(),
         }
     }
@@ -458,6 +489,7 @@ impl TargetStatus {
             phase,
             warn_at,
             used,
+            stopped_at: track.settled,
             timeline: tl,
         })
     }

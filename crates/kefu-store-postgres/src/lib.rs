@@ -99,6 +99,7 @@ impl Backend for PostgresStore {
     }
     /// Bulk statements number their parameters `$1, $2, ...`: see `portable::mark_list`.
     const NUMBERED_PARAMS: bool = true;
+    const ROW_LOCK: &'static str = " FOR UPDATE";
     async fn claim_job_row(
         &self,
         worker: &str,

@@ -175,6 +175,8 @@ impl Backend for SqliteStore {
     }
     /// Bulk statements use positional `?` marks: see `portable::mark_list`.
     const NUMBERED_PARAMS: bool = false;
+    /// The write transaction holds the one writer: its reads are already the latest.
+    const ROW_LOCK: &'static str = "";
     async fn claim_job_row(
         &self,
         worker: &str,

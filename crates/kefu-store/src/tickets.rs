@@ -4,6 +4,7 @@
 use crate::StoreResult;
 use async_trait::async_trait;
 use kefu_core::Language;
+use kefu_core::facts::{Contribution, Grain};
 use kefu_core::rfm::ValueTier;
 use kefu_core::search::{IndexTerms, QueryPart};
 use kefu_core::ticket::{Channel, Classification, Kind, Priority, Remedy, Status};
@@ -285,6 +286,8 @@ pub struct SweepChange {
     pub assignee: Option<i64>,
     pub next_check_at: Option<Millis>,
     pub urgent_at: Option<Millis>,
+    /// The ticket's facts after the sweep's steps (a breach it logged settles a target).
+    pub facts: Option<Contribution>,
 }
 
 /// A checked ticket to create, with its first message and search terms.
@@ -319,6 +322,9 @@ pub struct NewTicket {
     /// status after the last step; the first status step's `from` is the status it was filed in.
     pub history: Vec<(Millis, PastStep)>,
     pub terms: IndexTerms,
+    /// What the ticket adds to the ticket facts (docs/statistics.md#ticket-facts); `None` leaves
+    /// it to be folded in later.
+    pub facts: Option<Contribution>,
     pub actor: ActivityActor,
     pub now: Millis,
 }
@@ -389,6 +395,9 @@ pub struct TicketChange {
     pub sla_marks: Option<(Option<Millis>, Option<Millis>)>,
     /// New search terms when the subject or messages changed (not logged).
     pub terms: Option<IndexTerms>,
+    /// The ticket's facts after the change (not logged): the difference from the kept ones is
+    /// added to the fact rows in the change's transaction.
+    pub facts: Option<Contribution>,
 }
 
 /// Which tickets a list shows, newest first (keyset on id).
@@ -565,5 +574,25 @@ pub trait Tickets {
     async fn department_agent_loads(&self, department_id: i64) -> StoreResult<Vec<(i64, u32)>>;
     /// The routing rules (JSON, kefu-core::routing) in order, active ones only.
     async fn routing_rules(&self) -> StoreResult<Vec<(i64, String)>>;
+    /// Each assignee change of these tickets, `(ticket, at, old assignee, new assignee)`, in order.
+    async fn assignee_changes(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Millis, Option<i64>, Option<i64>)>>;
+    /// What the facts segment these tickets by beyond the row: `(ticket, customer's region,
+    /// purchase's product category)`.
+    async fn ticket_segment_values(&self, ids: &[i64]) -> StoreResult<Vec<(i64, String, String)>>;
+    /// Replaces the kept facts of these tickets, adding the differences to the fact rows, in one
+    /// transaction.
+    async fn fold_ticket_facts(&self, facts: &[(i64, Contribution)]) -> StoreResult<()>;
+    /// Up to `limit` tickets above `after` whose facts are not folded in, by id.
+    async fn unfolded_tickets(&self, after: i64, limit: u32) -> StoreResult<Vec<i64>>;
+    /// Empties the fact rows and marks every ticket unfolded (`kefu stats rebuild`); returns the
+    /// tickets marked.
+    async fn reset_ticket_facts(&self) -> StoreResult<u64>;
+    /// The fact rows of one segment summed over `ranges` (`grain`, first period, last period,
+    /// both included): `(kind, figure, sum)`.
+    async fn ticket_fact_sums(
+        &self,
+        segment: &str,
+        ranges: &[(Grain, String, String)],
+    ) -> StoreResult<Vec<(String, String, i64)>>;
     async fn replace_routing_rules(&self, rules: &[String], now: Millis) -> StoreResult<()>;
 }

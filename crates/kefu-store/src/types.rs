@@ -288,6 +288,7 @@ pub const TABLES: &[&str] = &[
     "ticket_messages",
     "ticket_activity",
     "ticket_escalations",
+    "ticket_facts",
     "routing_rules",
     "notifications",
     "attachments",

@@ -94,6 +94,9 @@ pub(crate) enum Command {
     /// E-mail in (see docs/mail.md)
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Kept statistics: rebuild the ticket facts from every ticket's history
+    #[command(subcommand)]
+    Stats(StatsCommand),
     /// Write an online, consistent backup of the whole database to a file
     Backup { file: PathBuf },
     /// Restore a backup (refuses a non-empty database without --force)
@@ -103,6 +106,13 @@ pub(crate) enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum StatsCommand {
+    /// Empty the ticket facts (the dashboard's figures) and count every ticket again from its
+    /// history (see docs/statistics.md#ticket-facts)
+    Rebuild,
 }
 
 #[derive(Args)]

@@ -103,5 +103,9 @@ async fn open_store(cfg: &Config) -> Result<Arc<dyn Store>> {
 }
 
 pub(crate) async fn open_app(cfg: &Config) -> Result<App> {
-    Ok(App::new(open_store(cfg).await?, cfg.app_config()))
+    let app = App::new(open_store(cfg).await?, cfg.app_config());
+    // Tickets the facts do not count yet (those of an installation from before them): counted
+    // once, here, before anything reads the dashboard.
+    commands::stats::fold_unfolded(&app).await?;
+    Ok(app)
 }

@@ -136,6 +136,8 @@ impl App {
             }
             _ => self.load_demo_tickets(&mut rng, size.tickets(), now, progress).await?,
         };
+        // Every ticket's figures into the ticket facts, as one pass over the load.
+        self.fold_ticket_facts(|n| progress(n, tickets as u64)).await?;
         self.load_demo_portal_account().await?;
         let quality = self
             .load_demo_quality(&mut rng, size.answers_per_month(), now, progress)

@@ -191,6 +191,8 @@ impl DemoTicket<'_> {
             follow_token_hash: None,
             first_message: message(AuthorKind::Customer, None, self.body, self.channel),
             history: self.history,
+            // Folded in after the load (App::fold_ticket_facts), in chunks.
+            facts: None,
             actor: ActivityActor {
                 id: None,
                 label: "demo".into(),

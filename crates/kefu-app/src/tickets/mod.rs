@@ -447,7 +447,8 @@ impl App {
             created,
         )?;
         let marks = self.sla_marks(&setup, policy, &sla)?;
-        let new = NewTicket {
+        let product_category = purchase.as_ref().map(|p| p.category.clone()).unwrap_or_default();
+        let mut new = NewTicket {
             kind,
             status: Status::New,
             priority,
@@ -486,9 +487,33 @@ impl App {
             },
             history: vec![],
             terms: ticket_terms(&subject, std::slice::from_ref(&body), &customer.name),
+            facts: None,
             actor: actor_of(actor),
             now,
         };
+        new.facts = Some(crate::ticket_facts::contribution(
+            &setup,
+            &desk.time_zone,
+            &crate::ticket_facts::FactRow {
+                kind,
+                tier: customer.value_tier,
+                channel,
+                department_id,
+                touchpoint: &new.touchpoint,
+                category_id: input.category_id,
+                sla_policy_id: Some(policy.id),
+                created_at: now,
+            },
+            &crate::ticket_facts::FactContext {
+                events: &first_events,
+                first_assignee: assignee_id,
+                assignee_changes: &[],
+                logged: &[],
+                region: &customer.region,
+                product_category: &product_category,
+            },
+            created,
+        )?);
         let ticket = self.ticket_writer().write(new).await?;
         if !input.requester_unconfirmed {
             self.notify(Notice::Created {
@@ -599,7 +624,9 @@ impl App {
         let policy = setup.policy(change.sla_policy_id.flatten().or(t.sla_policy_id))?;
         let now = self.now();
         let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
-        let mut events = events_of(&self.store.ticket_events(&[t.id]).await?, t.id);
+        let mut history = self.stored_history(&[t.id]).await?;
+        let stored = history.events(t.id);
+        let mut events = stored.clone();
         if let Some(m) = &message
             && m.kind != MessageKind::Internal
         {
@@ -623,6 +650,23 @@ impl App {
             at,
         )?;
         change.sla_marks = Some(self.sla_marks(&setup, policy, &sla)?);
+        // The ticket's facts after the change, from the row as it will be.
+        let mut after = t.clone();
+        after.kind = change.kind.unwrap_or(t.kind);
+        after.department_id = change.department_id.unwrap_or(t.department_id);
+        after.category_id = change.category_id.unwrap_or(t.category_id);
+        after.sla_policy_id = change.sla_policy_id.unwrap_or(t.sla_policy_id);
+        if let Some((p, _)) = &change.purchase {
+            after.purchase_id = *p;
+            let category = match p {
+                Some(p) => self.store.get_purchase(*p).await?.category,
+                None => String::new(),
+            };
+            history.set_product_category(t.id, category);
+        }
+        let tz = self.desk().await?.time_zone.clone();
+        change.facts =
+            Some(history.contribution_of(&setup, &tz, &after, &events[stored.len()..], change.assignee_id, at)?);
         if message.is_some() || change.subject.is_some() {
             let subject = change.subject.as_deref().unwrap_or(&t.subject);
             change.terms = Some(

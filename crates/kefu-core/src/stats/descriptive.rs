@@ -236,13 +236,23 @@ impl TailHistogram {
         if !(v >= 0.0 && v.is_finite()) {
             return false;
         }
-        if v == 0.0 {
-            self.zero += 1;
-        } else {
-            let i = (v.ln() / TAIL_GAMMA.ln()).floor() as i32;
-            *self.bins.entry(i).or_insert(0) += 1;
-        }
+        self.add_to_bin(Self::bin_of(v), 1);
         true
+    }
+
+    /// The bin a non-negative value falls in: `None` for zero (its own bin), else `i` for
+    /// [γ^i, γ^(i+1)).
+    pub fn bin_of(v: f64) -> Option<i32> {
+        (v > 0.0).then(|| (v.ln() / TAIL_GAMMA.ln()).floor() as i32)
+    }
+
+    /// Counts `count` values in `bin` (as [`TailHistogram::bin_of`] names it): how a histogram
+    /// kept as counts per bin (the ticket facts) is read back.
+    pub fn add_to_bin(&mut self, bin: Option<i32>, count: u64) {
+        match bin {
+            None => self.zero += count,
+            Some(i) => *self.bins.entry(i).or_insert(0) += count,
+        }
     }
 
     pub fn merge(&mut self, other: &TailHistogram) {

@@ -58,6 +58,7 @@ pub(super) fn new_ticket(
         first_message: message(MessageKind::Public, AuthorKind::Customer, None, body),
         history: vec![],
         terms: analyze(&format!("{subject} {body}")),
+        facts: None,
         actor: ActivityActor {
             id: None,
             label: "customer".into(),
@@ -330,6 +331,7 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         assignee: Some(agent.id),
         next_check_at: Some(T0 + 60 * MINUTE),
         urgent_at: Some(T0 + 45 * MINUTE),
+        facts: None,
     };
     let marks_only = SweepChange {
         id: b.id,
@@ -339,6 +341,7 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         assignee: None,
         next_check_at: Some(T0 + 90 * MINUTE),
         urgent_at: None,
+        facts: None,
     };
     s.apply_sweep(&[breach.clone(), marks_only], &sweeper, T0 + 40 * MINUTE)
         .await
@@ -397,6 +400,7 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         priority: Priority::Urgent,
         next_check_at: None,
         urgent_at: None,
+        facts: None,
         ..breach
     };
     s.apply_sweep(&[stale], &sweeper, T0 + 55 * MINUTE).await.unwrap();

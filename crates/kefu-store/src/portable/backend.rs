@@ -18,6 +18,10 @@ pub(crate) trait Backend {
     /// number): see [`mark_list`](crate::portable::mark_list).
     const NUMBERED_PARAMS: bool;
 
+    /// What a read inside a write transaction ends with to hold the rows it reads until the
+    /// commit (PostgreSQL: ` FOR UPDATE`; SQLite: nothing, its write transaction holds the writer).
+    const ROW_LOCK: &'static str;
+
     /// The pool single statements that write run on (SQLite: its one writer connection).
     fn writer(&self) -> &Pool<Db>;
 

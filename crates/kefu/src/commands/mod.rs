@@ -13,11 +13,12 @@ pub(crate) mod migrate;
 pub(crate) mod restore;
 pub(crate) mod serve;
 pub(crate) mod sla;
+pub(crate) mod stats;
 pub(crate) mod survey;
 pub(crate) mod token;
 pub(crate) mod user;
 
-use crate::cli::{CalendarCommand, Command, MailCommand, Output, SlaCommand};
+use crate::cli::{CalendarCommand, Command, MailCommand, Output, SlaCommand, StatsCommand};
 use anyhow::{Result, anyhow};
 use kefu_app::{App, AppError};
 
@@ -35,6 +36,7 @@ pub(crate) async fn run(app: &App, command: Command, output: Output) -> Result<(
         Command::Calendar(CalendarCommand::Import { name, file }) => calendar::import(app, &name, &file, format).await,
         Command::Calendar(CalendarCommand::Check) => calendar::check(app, format).await,
         Command::Migrate => migrate::run(app, format).await,
+        Command::Stats(StatsCommand::Rebuild) => stats::rebuild(app, format).await,
         Command::User(c) => user::run(app, c, format).await,
         Command::Token(c) => token::run(app, c, format).await,
         Command::Demo { size } => demo::run(app, &size, format).await,

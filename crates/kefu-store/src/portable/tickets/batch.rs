@@ -17,18 +17,20 @@ pub(crate) async fn create_tickets(
     let returning = crate::portable::tickets::TICKET_COLUMNS.replace("t.", "");
     let mut tx = store.write_tx().await.map_err(db_err)?;
     let mut out = Vec::with_capacity(tickets.len());
+    // What the whole batch adds to the ticket facts: one upsert at the end.
+    let mut facts = std::collections::BTreeMap::new();
     for chunk in tickets.chunks(500) {
         let sql = format!(
             "INSERT INTO tickets (kind, status, priority, channel, language, subject, customer_id, contact_id, \
                 on_behalf_of_id, department_id, assignee_id, created_by, category_id, purchase_id, product, touchpoint, phase, \
                 nature, place, fee, frequency, tags, customer_tier, sla_policy_id, sla_next_check_at, \
-                sla_urgent_at, follow_token_hash, resolved_at, closed_at, created_at, updated_at) VALUES {} \
+                sla_urgent_at, follow_token_hash, resolved_at, closed_at, created_at, updated_at, facts) VALUES {} \
                 RETURNING {returning}",
             crate::portable::value_rows(
                 DbStore::NUMBERED_PARAMS,
                 1,
                 chunk.len(),
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             )
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -73,7 +75,9 @@ pub(crate) async fn create_tickets(
                 .bind(resolved_at)
                 .bind(closed_at)
                 .bind(t.now)
-                .bind(t.updated_at());
+                .bind(t.updated_at())
+                .bind(t.facts.as_ref().map(kefu_core::facts::Contribution::to_json));
+            kefu_core::facts::add_delta(&mut facts, None, t.facts.as_ref());
         }
         let mut created = q
             .fetch_all(&mut *tx)
@@ -154,6 +158,7 @@ pub(crate) async fn create_tickets(
         DbStore::index_tickets_in(&mut tx, &terms).await?;
         out.extend(created);
     }
+    DbStore::add_facts_in(&mut tx, &facts).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(out)
 }
@@ -247,5 +252,11 @@ pub(crate) async fn apply_sweep(
         }
         q.execute(&mut *tx).await.map_err(db_err)?;
     }
+    // The facts of the tickets whose targets the sweep settled (their rows are locked above).
+    let facts: Vec<(i64, &kefu_core::facts::Contribution)> = changes
+        .iter()
+        .filter_map(|c| c.facts.as_ref().map(|f| (c.id, f)))
+        .collect();
+    DbStore::fold_facts_in(&mut tx, &facts).await?;
     tx.commit().await.map_err(db_err)
 }

@@ -7,6 +7,7 @@
 
 mod batch;
 mod commitments;
+mod facts;
 mod rows;
 mod store;
 mod write;

@@ -775,6 +775,37 @@ impl kefu_store::Tickets for DbStore {
             .await
     }
     #[tracing::instrument(skip_all)]
+    async fn assignee_changes(
+        &self,
+        ids: &[i64],
+    ) -> kefu_store::StoreResult<Vec<(i64, i64, Option<i64>, Option<i64>)>> {
+        self.assignee_changes_of(ids).await
+    }
+    #[tracing::instrument(skip_all)]
+    async fn ticket_segment_values(&self, ids: &[i64]) -> kefu_store::StoreResult<Vec<(i64, String, String)>> {
+        self.segment_values_of(ids).await
+    }
+    #[tracing::instrument(skip_all, fields(n = facts.len()))]
+    async fn fold_ticket_facts(&self, facts: &[(i64, kefu_core::facts::Contribution)]) -> kefu_store::StoreResult<()> {
+        self.fold_ticket_facts_tx(facts).await
+    }
+    #[tracing::instrument(skip_all)]
+    async fn unfolded_tickets(&self, after: i64, limit: u32) -> kefu_store::StoreResult<Vec<i64>> {
+        self.unfolded_ticket_ids(after, limit).await
+    }
+    #[tracing::instrument(skip_all)]
+    async fn reset_ticket_facts(&self) -> kefu_store::StoreResult<u64> {
+        self.reset_facts().await
+    }
+    #[tracing::instrument(skip_all, fields(segment = segment))]
+    async fn ticket_fact_sums(
+        &self,
+        segment: &str,
+        ranges: &[(kefu_core::facts::Grain, String, String)],
+    ) -> kefu_store::StoreResult<Vec<(String, String, i64)>> {
+        self.fact_sums(segment, ranges).await
+    }
+    #[tracing::instrument(skip_all)]
     async fn replace_routing_rules(&self, rules: &[String], now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         sqlx::query("DELETE FROM routing_rules").run(&mut *tx).await?;

@@ -200,6 +200,9 @@ impl DbStore {
         .bind(c.purchase.as_ref().map_or(old.purchase_id, |(p, _)| *p))
         .run(&mut **tx)
         .await?;
+        if let Some(f) = &c.facts {
+            Self::fold_facts_in(tx, &[(id, f)]).await?;
+        }
         let msg = match &message {
             Some(m) => Some(Self::message_in(tx, id, m, now).await?),
             None => None,
