@@ -14,6 +14,7 @@ pub mod clock;
 pub mod columns;
 pub mod commitments;
 pub mod customers;
+pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod escalation;

@@ -8,7 +8,8 @@
 //! rebuild (every contribution recomputed from history) gives the same rows.
 //!
 //! When a figure belongs:
-//! - `created` and `category:<id>`: the day the ticket was created;
+//! - `created`, `category:<id>`, `channel:<c>`, `touchpoint:<t>`, `product_category:<p>`: the day
+//!   the ticket was created;
 //! - `sla:<policy>:<target>:met`: the day the target's clock stopped in time;
 //! - `sla:<policy>:<target>:breached`: the day of the due instant, once the breach is settled —
 //!   the clock stopped late, or the SLA sweep logged the breach (so an unswept breach counts when
@@ -38,6 +39,10 @@ pub const FCR: &str = "fcr";
 pub const FIRST_RESPONSE_BINS: &str = "frt";
 /// The resolution histogram's figures are `rt:<bin>`.
 pub const RESOLUTION_BINS: &str = "rt";
+
+/// The fields whose value counts as a figure too (`channel:phone`, …) on the day of filing, so that
+/// every segment's figures break down by them.
+pub const BREAKDOWNS: [&str; 3] = ["channel", "touchpoint", "product_category"];
 
 /// The two grains the facts are kept at: a row per day, and its month's rollup beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -207,6 +212,16 @@ impl TicketHistory<'_> {
         if let Some(c) = self.category_id {
             add(self.created_at, format!("category:{c}"), 1);
         }
+        // The breakdowns a segment's figures show (by channel, touchpoint, product): the
+        // ticket's own segments of those fields, counted as figures.
+        for s in &self.segments {
+            if BREAKDOWNS
+                .iter()
+                .any(|b| s.strip_prefix(b).is_some_and(|r| r.starts_with(':')))
+            {
+                add(self.created_at, s.clone(), 1);
+            }
+        }
         let clock = SlaClock::replay(self.created_at, self.events, self.now);
         for c in clock.cycles(self.targets, self.calendar)? {
             if c.target_minutes.is_none() {
@@ -333,7 +348,7 @@ mod tests {
     ) -> TicketHistory<'a> {
         TicketHistory {
             kind: Kind::Complaint,
-            segments: vec!["all".into(), "tier:A".into()],
+            segments: vec!["all".into(), "tier:A".into(), "channel:phone".into()],
             category_id: Some(7),
             created_at: ts("2026-03-02T01:00:00Z"), // Monday 09:00 Shanghai
             events,
@@ -375,6 +390,7 @@ mod tests {
             vec![
                 item("2026-03-02", "created", None),
                 item("2026-03-02", "category:7", None),
+                item("2026-03-02", "channel:phone", None),
                 item("2026-03-02", "sla:1:first_response:met", Some(5)),
                 item("2026-03-02", &bin_figure("frt", 30), Some(5)),
                 item("2026-03-03", "sla:1:resolution:met", Some(5)),
@@ -393,7 +409,7 @@ mod tests {
             figure: "created".into(),
         };
         assert_eq!(rows.get(&created_all_month), Some(&1));
-        assert_eq!(rows.len(), 2 * 2 * 2 + 6 * 2 * 3);
+        assert_eq!(rows.len(), 3 * 3 * 2 + 6 * 4 * 2);
         // Unchanged: no delta; replaced: the difference only.
         assert!(delta(Some(&c), Some(&c)).is_empty());
         let mut reopened = events.to_vec();

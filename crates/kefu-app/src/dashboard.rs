@@ -1,0 +1,285 @@
+//! The manager's dashboard, ticket half (docs/statistics.md#ticket-facts): a period's ticket
+//! figures for one segment, read from the kept ticket facts — whole months from the monthly
+//! rollups, the days at either end from the daily rows — never by scanning tickets.
+
+use crate::{Actor, App, AppResult};
+use kefu_core::Invalid;
+use kefu_core::facts::{CREATED, FCR, FIRST_RESPONSE_BINS, Grain, REOPENED, RESOLUTION_BINS, RESOLVED, histogram};
+use kefu_core::stats::descriptive::TailHistogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The fields a segment may name (`field:value`), besides `all`.
+pub const SEGMENT_FIELDS: [&str; 7] = [
+    "tier",
+    "region",
+    "channel",
+    "department",
+    "product_category",
+    "agent",
+    "touchpoint",
+];
+
+/// A period of whole days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: jiff::civil::Date,
+    pub to: jiff::civil::Date,
+}
+
+impl Period {
+    /// Reads `from` and `to` (`YYYY-MM-DD`); a bad one is refused naming it.
+    pub fn parse(from: &str, to: &str) -> Result<Period, Invalid> {
+        let day = |field: &str, v: &str| {
+            v.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                Invalid::one(
+                    field,
+                    "bad_date",
+                    format!("{field} must be a date as YYYY-MM-DD, not {v:?}"),
+                )
+            })
+        };
+        let (from, to) = (day("from", from)?, day("to", to)?);
+        if from > to {
+            return Err(Invalid::one("from", "after_to", "from must not be after to"));
+        }
+        Ok(Period { from, to })
+    }
+
+    /// The fact ranges that cover the period: its whole months from the rollups, the days at
+    /// either end from the daily rows (at most three ranges).
+    pub fn ranges(&self) -> Vec<(Grain, String, String)> {
+        let month = |d: jiff::civil::Date| d.strftime("%Y-%m").to_string();
+        let mut out: Vec<(Grain, String, String)> = Vec::new();
+        let mut d = self.from;
+        while d <= self.to {
+            let last = d.last_of_month();
+            if d.day() == 1 && last <= self.to {
+                match out.last_mut() {
+                    Some((Grain::Month, _, end)) => *end = month(d),
+                    _ => out.push((Grain::Month, month(d), month(d))),
+                }
+            } else {
+                out.push((Grain::Day, d.to_string(), last.min(self.to).to_string()));
+            }
+            match last.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+        out
+    }
+}
+
+/// Checks a segment: `all` or `field:value` with a known field and a value.
+pub fn check_segment(segment: &str) -> Result<String, Invalid> {
+    let s = segment.trim();
+    if s == "all" {
+        return Ok(s.to_owned());
+    }
+    match s.split_once(':') {
+        Some((field, value)) if SEGMENT_FIELDS.contains(&field) && !value.trim().is_empty() => Ok(s.to_owned()),
+        _ => Err(Invalid::one(
+            "segment",
+            "unknown_segment",
+            format!(
+                "segment must be all or field:value with field one of {}",
+                SEGMENT_FIELDS.join(", ")
+            ),
+        )),
+    }
+}
+
+/// Durations in business minutes: how many, and the percentiles (within 1 % of nearest rank).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TailFigure {
+    pub n: u64,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+impl From<&TailHistogram> for TailFigure {
+    fn from(h: &TailHistogram) -> TailFigure {
+        TailFigure {
+            n: h.n(),
+            p50: h.percentile(50),
+            p90: h.percentile(90),
+            p99: h.percentile(99),
+        }
+    }
+}
+
+/// One policy's target: cycles met and breached in the period, and the share met.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlaFigure {
+    pub policy_id: i64,
+    /// `first_response`, `next_response` or `resolution`.
+    pub target: String,
+    pub met: i64,
+    pub breached: i64,
+    pub attainment: Option<f64>,
+}
+
+/// A period's ticket figures for one segment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketFigures {
+    pub created: i64,
+    pub by_kind: BTreeMap<String, i64>,
+    /// Channel code (as the ticket API spells it) → tickets created.
+    pub by_channel: BTreeMap<String, i64>,
+    /// Category id → tickets created in it (the leaf).
+    pub by_category: BTreeMap<String, i64>,
+    pub by_touchpoint: BTreeMap<String, i64>,
+    pub by_product_category: BTreeMap<String, i64>,
+    pub sla: Vec<SlaFigure>,
+    pub first_response_minutes: TailFigure,
+    pub resolution_minutes: TailFigure,
+    pub resolved: i64,
+    pub reopened: i64,
+    pub first_contact_resolutions: i64,
+    /// reopened / resolved.
+    pub reopen_rate: Option<f64>,
+    /// first-contact resolutions / resolved.
+    pub fcr_rate: Option<f64>,
+}
+
+fn share(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// The figures from summed fact rows `(kind, figure, sum)`.
+pub fn ticket_figures(rows: &[(String, String, i64)]) -> TicketFigures {
+    let mut by_figure: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut by_kind = BTreeMap::new();
+    for (kind, figure, v) in rows {
+        *by_figure.entry(figure.as_str()).or_default() += v;
+        if figure == CREATED {
+            *by_kind.entry(kind.clone()).or_default() += v;
+        }
+    }
+    by_kind.retain(|_, v| *v != 0);
+    let breakdown = |field: &str| -> BTreeMap<String, i64> {
+        by_figure
+            .iter()
+            .filter_map(|(f, v)| {
+                let value = f.strip_prefix(field)?.strip_prefix(':')?;
+                (*v != 0).then(|| (value.to_owned(), *v))
+            })
+            .collect()
+    };
+    let mut sla: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+    for (f, v) in &by_figure {
+        let mut parts = f.split(':');
+        if let (Some("sla"), Some(policy), Some(target), Some(outcome), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+            && let Ok(policy) = policy.parse()
+        {
+            let e = sla.entry((policy, target.to_owned())).or_default();
+            match outcome {
+                "met" => e.0 += v,
+                "breached" => e.1 += v,
+                _ => {}
+            }
+        }
+    }
+    let get = |f: &str| by_figure.get(f).copied().unwrap_or(0);
+    let hist = |prefix: &str| histogram(prefix, by_figure.iter().map(|(f, v)| (*f, *v)));
+    let resolved = get(RESOLVED);
+    TicketFigures {
+        created: get(CREATED),
+        by_kind,
+        by_channel: breakdown("channel"),
+        by_category: breakdown("category"),
+        by_touchpoint: breakdown("touchpoint"),
+        by_product_category: breakdown("product_category"),
+        sla: sla
+            .into_iter()
+            .filter(|(_, (m, b))| m + b > 0)
+            .map(|((policy_id, target), (met, breached))| SlaFigure {
+                policy_id,
+                target,
+                met,
+                breached,
+                attainment: share(met, met + breached),
+            })
+            .collect(),
+        first_response_minutes: (&hist(FIRST_RESPONSE_BINS)).into(),
+        resolution_minutes: (&hist(RESOLUTION_BINS)).into(),
+        resolved,
+        reopened: get(REOPENED),
+        first_contact_resolutions: get(FCR),
+        reopen_rate: share(get(REOPENED), resolved),
+        fcr_rate: share(get(FCR), resolved),
+    }
+}
+
+impl App {
+    /// A period's ticket figures for one segment (`all`, `tier:A`, `agent:12`, …). Every staff
+    /// role may read them (docs/roles.md); customers may not. They are counts, no records.
+    pub async fn ticket_figures(&self, actor: &Actor, period: Period, segment: &str) -> AppResult<TicketFigures> {
+        if !actor.role().is_staff() {
+            return Err(crate::AppError::Forbidden);
+        }
+        let segment = check_segment(segment)?;
+        let rows = self.store.ticket_fact_sums(&segment, &period.ranges()).await?;
+        Ok(ticket_figures(&rows))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_reads_whole_months_from_the_rollups() {
+        let p = Period::parse("2026-01-15", "2026-04-02").unwrap();
+        assert_eq!(
+            p.ranges(),
+            vec![
+                (Grain::Day, "2026-01-15".into(), "2026-01-31".into()),
+                (Grain::Month, "2026-02".into(), "2026-03".into()),
+                (Grain::Day, "2026-04-01".into(), "2026-04-02".into()),
+            ]
+        );
+        let p = Period::parse("2016-01-01", "2036-12-31").unwrap();
+        assert_eq!(p.ranges(), vec![(Grain::Month, "2016-01".into(), "2036-12".into())]);
+        let p = Period::parse("2026-02-03", "2026-02-03").unwrap();
+        assert_eq!(p.ranges(), vec![(Grain::Day, "2026-02-03".into(), "2026-02-03".into())]);
+    }
+
+    #[test]
+    fn bad_periods_and_segments_name_their_parameter() {
+        let field = |e: Invalid| e.errors[0].field.clone();
+        assert_eq!(field(Period::parse("2026-13-01", "2026-12-01").unwrap_err()), "from");
+        assert_eq!(field(Period::parse("2026-01-01", "yesterday").unwrap_err()), "to");
+        assert_eq!(field(Period::parse("2026-02-01", "2026-01-01").unwrap_err()), "from");
+        assert_eq!(field(check_segment("colour:red").unwrap_err()), "segment");
+        assert_eq!(field(check_segment("tier:").unwrap_err()), "segment");
+        assert_eq!(check_segment("tier:A").unwrap(), "tier:A");
+    }
+
+    #[test]
+    fn figures_come_from_the_summed_rows() {
+        let row = |k: &str, f: &str, v: i64| (k.to_owned(), f.to_owned(), v);
+        let f = ticket_figures(&[
+            row("complaint", "created", 3),
+            row("request", "created", 1),
+            row("complaint", "channel:phone", 2),
+            row("request", "channel:phone", 1),
+            row("complaint", "channel:web_form", 1),
+            row("complaint", "sla:1:first_response:met", 3),
+            row("request", "sla:1:first_response:breached", 1),
+            row("complaint", "resolved", 2),
+            row("complaint", "fcr", 1),
+            row("complaint", "rt:300", 2),
+        ]);
+        assert_eq!(f.created, 4);
+        assert_eq!(f.by_channel.get("phone"), Some(&3));
+        assert_eq!(f.sla[0].attainment, Some(0.75));
+        assert_eq!(f.fcr_rate, Some(0.5));
+        assert_eq!(f.reopen_rate, Some(0.0));
+        assert_eq!(f.resolution_minutes.n, 2);
+        assert_eq!(f.first_response_minutes.p50, None);
+    }
+}
