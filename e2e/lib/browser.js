@@ -97,4 +97,27 @@ function safeUrl(page) {
   }
 }
 
-module.exports = { launchBrowser, withPage, screenshot, ARTIFACTS };
+/** Signs in through the login form and waits until the page it lands on has loaded. */
+async function login(page, baseURL, { email, password }) {
+  await page.goto(`${baseURL}/login`);
+  const form = page.locator('form#login-form');
+  await form.locator('input[name=email]').fill(email);
+  await form.locator('input[name=password]').fill(password);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname !== '/login', { waitUntil: 'load' }),
+    form.locator('button[type=submit]').click(),
+  ]);
+}
+
+/** Fails when the page is wider than its window: it would scroll sideways (on a phone, say). */
+async function assertNoSideScroll(page, what) {
+  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    clientWidth: document.documentElement.clientWidth,
+  }));
+  if (scrollWidth > clientWidth) {
+    throw new Error(`${what} scrolls sideways: scrollWidth ${scrollWidth} > clientWidth ${clientWidth}`);
+  }
+}
+
+module.exports = { launchBrowser, withPage, screenshot, login, assertNoSideScroll, ARTIFACTS };

@@ -119,24 +119,29 @@ async function waitReady(baseURL, child, stderr, timeoutMs) {
 
 /**
  * Starts kefu on a fresh database of `kind` ('sqlite' | 'postgres') with the admin account
- * created through the CLI. Returns { baseURL, db, stop() }.
+ * created through the CLI — or, with `demo`, as `kefu serve --demo` on the empty database (the
+ * demo's own accounts, password kefu-demo-2026). Returns { baseURL, db, stop() }.
  */
-async function startServer(kind, { readyTimeoutMs = 60_000 } = {}) {
+async function startServer(kind, { readyTimeoutMs = 60_000, demo = false } = {}) {
   const bin = kefuBin();
   if (!fs.existsSync(bin)) throw new Error(`kefu binary not found at ${bin}; build it (cargo build -p kefu) or set KEFU_BIN`);
   const db = await createDatabase(kind);
   try {
-    await kefuCli([
-      '--database-url', db.url,
-      'user', 'create',
-      '--email', ADMIN.email,
-      '--password', ADMIN.password,
-      '--role', 'admin',
-      '--name', ADMIN.name,
-    ]);
+    if (!demo) {
+      await kefuCli([
+        '--database-url', db.url,
+        'user', 'create',
+        '--email', ADMIN.email,
+        '--password', ADMIN.password,
+        '--role', 'admin',
+        '--name', ADMIN.name,
+      ]);
+    }
     const port = await freePort();
     const baseURL = `http://127.0.0.1:${port}`;
-    const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', db.url, '--no-scheduler'], {
+    const args = ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', db.url, '--no-scheduler'];
+    if (demo) args.push('--demo');
+    const child = spawn(bin, args, {
       env: kefuEnv({ KEFU_COOKIE_SECURE: 'false' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -6,7 +6,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, ADMIN } = require('../lib/server');
-const { launchBrowser, withPage } = require('../lib/browser');
+const { launchBrowser, withPage, login: signIn } = require('../lib/browser');
 
 const AGENT = Object.freeze({
   email: 'agent1@example.com',
@@ -26,15 +26,8 @@ async function pathname(page) {
 }
 
 /** Fills and submits the login form; waits until the browser has left /login. */
-async function login(page, baseURL, { email, password }) {
-  await page.goto(`${baseURL}/login`);
-  const form = page.locator('form#login-form');
-  await form.locator('input[name=email]').fill(email);
-  await form.locator('input[name=password]').fill(password);
-  await Promise.all([
-    page.waitForURL((u) => u.pathname !== '/login', { waitUntil: 'load' }),
-    form.locator('button[type=submit]').click(),
-  ]);
+async function login(page, baseURL, who) {
+  await signIn(page, baseURL, who);
   assert.equal(await pathname(page), '/', 'after login the browser lands on /');
   await page.locator('h1').first().waitFor({ state: 'visible' });
 }

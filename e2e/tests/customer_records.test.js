@@ -8,7 +8,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, kefuCli, ADMIN } = require('../lib/server');
-const { launchBrowser, withPage } = require('../lib/browser');
+const { launchBrowser, withPage, assertNoSideScroll, login: signIn } = require('../lib/browser');
 const { createCustomer } = require('../lib/customers');
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -19,13 +19,9 @@ const PHONE = Object.freeze({ ...EN, viewport: { width: 375, height: 740 } });
 
 const pathname = (page) => new URL(page.url()).pathname;
 
-async function login(page, baseURL, { email, password }, home = '/') {
-  await page.goto(`${baseURL}/login`);
-  const form = page.locator('form#login-form');
-  await form.locator('input[name=email]').fill(email);
-  await form.locator('input[name=password]').fill(password);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
-  assert.equal(pathname(page), home, `${email} lands on the home page`);
+async function login(page, baseURL, who, home = '/') {
+  await signIn(page, baseURL, who);
+  assert.equal(pathname(page), home, `${who.email} lands on the home page`);
 }
 
 /** Submits `button`'s form and returns the HTTP response to the POST it sends. */
@@ -43,15 +39,6 @@ async function assertShownAsText(page, where, what) {
   const text = await page.locator(where).first().innerText();
   assert.ok(text.includes(HOSTILE), `${what} shows the hostile text literally: ${JSON.stringify(text)}`);
   assert.equal(await page.locator('main img, header img').count(), 0, `${what}: no <img> was injected`);
-}
-
-async function assertNoSideScroll(page, what) {
-  const w = await page.evaluate(() => ({
-    doc: document.documentElement.scrollWidth,
-    body: document.body.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  assert.ok(w.doc <= w.client && w.body <= w.client, `${what} scrolls sideways at ${w.client}px: ${JSON.stringify(w)}`);
 }
 
 /** The breadcrumb as the user reads it, with spaces normalised. */

@@ -6,15 +6,11 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, ADMIN } = require('../lib/server');
-const { launchBrowser, withPage } = require('../lib/browser');
+const { launchBrowser, withPage, login: signIn } = require('../lib/browser');
 const { createCustomer } = require('../lib/customers');
-
+/** Signs in as the admin the server was started with. */
 async function login(page, baseURL) {
-  await page.goto(`${baseURL}/login`);
-  const form = page.locator('form#login-form');
-  await form.locator('input[name=email]').fill(ADMIN.email);
-  await form.locator('input[name=password]').fill(ADMIN.password);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
+  await signIn(page, baseURL, ADMIN);
 }
 
 for (const kind of ['sqlite', 'postgres']) {

@@ -7,7 +7,7 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, kefuCli } = require('../lib/server');
-const { launchBrowser, withPage } = require('../lib/browser');
+const { launchBrowser, withPage, assertNoSideScroll, login } = require('../lib/browser');
 const { createCustomer } = require('../lib/customers');
 
 const AGENT = Object.freeze({ email: 'desk.agent@example.com', password: 'agent password 123', name: '客服 李娜' });
@@ -15,22 +15,6 @@ const MANAGER = Object.freeze({ email: 'desk.manager@example.com', password: 'ma
 const ZH = { locale: 'zh-CN' };
 const EN = { locale: 'en-US' };
 const PHONE = { locale: 'zh-CN', viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true };
-
-async function login(page, baseURL, { email, password }) {
-  await page.goto(`${baseURL}/login`);
-  const form = page.locator('form#login-form');
-  await form.locator('input[name=email]').fill(email);
-  await form.locator('input[name=password]').fill(password);
-  await Promise.all([page.waitForURL((u) => u.pathname === '/'), form.locator('button[type=submit]').click()]);
-}
-
-async function assertNoSideScroll(page, what) {
-  const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    clientWidth: document.documentElement.clientWidth,
-  }));
-  assert.ok(scrollWidth <= clientWidth, `${what} scrolls sideways: scrollWidth ${scrollWidth} > ${clientWidth}`);
-}
 
 for (const kind of ['sqlite', 'postgres']) {
   describe(`service desk on ${kind}`, () => {

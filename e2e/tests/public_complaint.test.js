@@ -7,23 +7,10 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, ADMIN } = require('../lib/server');
-const { launchBrowser, withPage } = require('../lib/browser');
+const { launchBrowser, withPage, assertNoSideScroll, login } = require('../lib/browser');
 
 const ZH_PHONE = Object.freeze({ locale: 'zh-CN', viewport: { width: 375, height: 740 } });
 const EN = Object.freeze({ locale: 'en-US' });
-
-async function login(page, baseURL, { email, password }) {
-  await page.goto(`${baseURL}/login`);
-  const form = page.locator('form#login-form');
-  await form.locator('input[name=email]').fill(email);
-  await form.locator('input[name=password]').fill(password);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
-}
-
-async function assertNoSideScroll(page, what) {
-  const w = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  assert.ok(w.doc <= w.client, `${what} scrolls sideways at ${w.client}px: ${JSON.stringify(w)}`);
-}
 
 /** Fills and sends the public form; returns { reference, follow } from the thank-you page. */
 async function fileComplaint(page, url, { name, phone, subject, body }) {

@@ -7,23 +7,14 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer, ADMIN } = require('../lib/server');
-const { launchBrowser, withPage } = require('../lib/browser');
+const { launchBrowser, withPage, assertNoSideScroll, login: signIn } = require('../lib/browser');
 const { createCustomer } = require('../lib/customers');
 
 const ZH_PHONE = Object.freeze({ locale: 'zh-CN', viewport: { width: 375, height: 740 } });
 const ZH = Object.freeze({ locale: 'zh-CN' });
-
+/** Signs in as the admin the server was started with. */
 async function login(page, baseURL) {
-  await page.goto(`${baseURL}/login`);
-  const form = page.locator('form#login-form');
-  await form.locator('input[name=email]').fill(ADMIN.email);
-  await form.locator('input[name=password]').fill(ADMIN.password);
-  await Promise.all([page.waitForURL((u) => u.pathname !== '/login'), form.locator('button[type=submit]').click()]);
-}
-
-async function assertNoSideScroll(page, what) {
-  const w = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  assert.ok(w.doc <= w.client, `${what} scrolls sideways at ${w.client}px: ${JSON.stringify(w)}`);
+  await signIn(page, baseURL, ADMIN);
 }
 
 for (const kind of ['sqlite', 'postgres']) {

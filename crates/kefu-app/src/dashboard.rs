@@ -31,17 +31,23 @@ impl Period {
     /// Reads `from` and `to` (`YYYY-MM-DD`); a bad one is refused naming it.
     pub fn parse(from: &str, to: &str) -> Result<Period, Invalid> {
         let day = |field: &str, v: &str| {
-            v.trim().parse::<jiff::civil::Date>().map_err(|_| {
-                Invalid::one(
-                    field,
-                    "bad_date",
-                    format!("{field} must be a date as YYYY-MM-DD, not {v:?}"),
-                )
-            })
+            let v = v.trim();
+            let shaped = v.len() == 10
+                && v.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 || i == 7 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            shaped
+                .then(|| v.parse::<jiff::civil::Date>().ok())
+                .flatten()
+                .ok_or_else(|| Invalid::one(field, "invalid_date", format!("{field} must be a date as YYYY-MM-DD")))
         };
         let (from, to) = (day("from", from)?, day("to", to)?);
         if from > to {
-            return Err(Invalid::one("from", "after_to", "from must not be after to"));
+            return Err(Invalid::one("from", "from_after_to", "from must not be after to"));
         }
         Ok(Period { from, to })
     }
@@ -214,7 +220,37 @@ pub fn ticket_figures(rows: &[(String, String, i64)]) -> TicketFigures {
     }
 }
 
+/// The manager's dashboard for a period and a segment: the ticket figures from the kept facts,
+/// and each survey kind's figure over the whole months the period touches.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub period: Period,
+    pub segment: String,
+    /// The months the survey figures cover: `YYYY-MM`, first and last.
+    pub survey_months: (String, String),
+    pub tickets: TicketFigures,
+    pub quality: Vec<crate::surveys::Headline>,
+}
+
 impl App {
+    /// The manager's dashboard (every staff role reads it: aggregates, no records).
+    pub async fn manager_dashboard(&self, actor: &Actor, period: Period, segment: &str) -> AppResult<Dashboard> {
+        let tickets = self.ticket_figures(actor, period, segment).await?;
+        let segment = check_segment(segment)?;
+        let month = |d: jiff::civil::Date| d.strftime("%Y-%m").to_string();
+        let survey_months = (month(period.from), month(period.to));
+        let quality = self
+            .quality_figures(&survey_months.0, Some(&survey_months.1), &segment)
+            .await?;
+        Ok(Dashboard {
+            period,
+            segment,
+            survey_months,
+            tickets,
+            quality,
+        })
+    }
+
     /// A period's ticket figures for one segment (`all`, `tier:A`, `agent:12`, …). Every staff
     /// role may read them (docs/roles.md); customers may not. They are counts, no records.
     pub async fn ticket_figures(&self, actor: &Actor, period: Period, segment: &str) -> AppResult<TicketFigures> {
@@ -253,6 +289,11 @@ mod tests {
         let field = |e: Invalid| e.errors[0].field.clone();
         assert_eq!(field(Period::parse("2026-13-01", "2026-12-01").unwrap_err()), "from");
         assert_eq!(field(Period::parse("2026-01-01", "yesterday").unwrap_err()), "to");
+        assert_eq!(
+            field(Period::parse("2026-01-01T10:00", "2026-02-01").unwrap_err()),
+            "from"
+        );
+        assert_eq!(field(Period::parse("2026-1-01", "2026-02-01").unwrap_err()), "from");
         assert_eq!(field(Period::parse("2026-02-01", "2026-01-01").unwrap_err()), "from");
         assert_eq!(field(check_segment("colour:red").unwrap_err()), "segment");
         assert_eq!(field(check_segment("tier:").unwrap_err()), "segment");

@@ -21,6 +21,7 @@ pub const CODES: &[&str] = &[
     "file_too_large",
     "file_type_refused",
     "forbidden_transition",
+    "from_after_to",
     "future_date",
     "has_customers_beneath",
     "internal_note",

@@ -38,6 +38,7 @@ impl Chrome {
         let role = id.user.as_ref().map(|u| u.role);
         let items: &[(&'static str, &'static str, RoleSet)] = &[
             ("/", "nav.home", roles::EVERYONE),
+            ("/dashboard", "nav.dashboard", roles::STAFF),
             ("/tickets", "nav.tickets", roles::DESK),
             ("/my/requests", "nav.my_requests", roles::CUSTOMERS),
             ("/customers", "nav.customers", roles::DESK),

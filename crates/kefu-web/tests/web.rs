@@ -5402,6 +5402,7 @@ POST   /login                                      anyone
 POST   /logout                                     AMGTC
 POST   /lang                                       anyone
 GET    /                                           AMGTC
+GET    /dashboard                                  AMGT
 GET    /account                                    AMGTC
 GET    /my/requests                                C
 POST   /my/requests                                C
@@ -5562,6 +5563,7 @@ GET    /api/v1/campaigns/{id}/links                AM
 POST   /api/v1/campaigns/{id}/links                AM
 GET    /api/v1/survey-answers/{token}              anyone
 POST   /api/v1/survey-answers/{token}              anyone
+GET    /api/v1/dashboards/manager                  AMGT
 GET    /api/v1/surveys/{id}/report                 AM
 GET    /api/v1/surveys/{id}/lowest-items           AM
 GET    /api/v1/survey-items                        AM

@@ -26,7 +26,6 @@ impl App {
     /// The headline of each kind that has a survey with answers (managers and admins).
     pub async fn quality_headlines(&self, actor: &Actor) -> AppResult<Vec<Headline>> {
         require_survey_manager(actor)?;
-        let surveys = self.list_surveys(actor).await?;
         let tz = self.time_zone().await;
         let today = self.now_ts().to_zoned(tz).date();
         let first = today
@@ -34,6 +33,21 @@ impl App {
             .checked_sub(jiff::Span::new().months(HEADLINE_MONTHS - 1))
             .unwrap_or(today);
         let from = first.strftime("%Y-%m").to_string();
+        self.quality_figures(&from, None, "all").await
+    }
+
+    /// Each kind's figure over the months `from` to `to` (`YYYY-MM`, `to` open-ended when `None`)
+    /// in `segment`, from the newest survey of that kind with answers. Surveys that do not keep
+    /// the segment (their statistics are cut by fewer fields than the tickets') give no figure.
+    /// The caller has checked the actor may read aggregates.
+    pub(crate) async fn quality_figures(
+        &self,
+        from: &str,
+        to: Option<&str>,
+        segment: &str,
+    ) -> AppResult<Vec<Headline>> {
+        let reader = Actor::System("dashboard");
+        let surveys = self.list_surveys(&reader).await?;
         let mut out = Vec::new();
         for kind in HEADLINE_KINDS {
             let Some((survey, _)) = (surveys.iter())
@@ -42,7 +56,14 @@ impl App {
             else {
                 continue;
             };
-            let report = self.survey_report(actor, survey.id, None, Some(&from), None).await?;
+            let report = match self
+                .survey_report(&reader, survey.id, Some(segment), Some(from), to)
+                .await
+            {
+                Ok(r) => r,
+                Err(crate::AppError::Invalid(_)) => continue,
+                Err(e) => return Err(e),
+            };
             let mut weakest: Vec<(String, f64)> = (report.servqual.iter())
                 .flat_map(|s| &s.dimensions)
                 .filter_map(|d| Some((d.dimension.clone(), d.gap_mean?)))

@@ -1,6 +1,7 @@
 //! The home page of each role: what that role works on. The desk (admins, managers, agents) sees
 //! the newest tickets waiting in its scope, or an empty state when none waits; managers and admins
-//! also the quality headlines (each survey kind's figure, trend and short planks), an agent their
+//! also their dashboard (pages/dashboard.rs: the survey headlines and the period's ticket figures,
+//! with a period and segment filter), an agent their
 //! own open tickets by quadrant, SLA risks and rating; technicians an empty state that says what
 //! they can do in kefu today.
 
@@ -8,7 +9,7 @@ use super::{Chrome, render};
 use crate::WebState;
 use crate::auth::Caller;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use kefu_core::Role;
 use kefu_core::ticket::Status;
@@ -29,8 +30,8 @@ pub struct HomePage {
     pub works_desk: bool,
     /// An agent's own work: their open tickets by quadrant, SLA risks and rating.
     pub desk: Option<DeskView>,
-    /// Managers' and admins' headline figures, and the months they cover; `None` for others.
-    pub quality: Option<(Vec<HeadlineView>, String)>,
+    /// Managers' and admins' dashboard (their home is it); `None` for others.
+    pub dashboard: Option<super::dashboard::DashboardView>,
 }
 
 /// One survey kind's headline as the home page shows it.
@@ -47,7 +48,7 @@ pub struct HeadlineView {
     pub chart: String,
 }
 
-fn headline_view(h: kefu_app::surveys::Headline, t: kefu_core::i18n::Tr, n: usize) -> HeadlineView {
+pub(crate) fn headline_view(h: kefu_app::surveys::Headline, t: kefu_core::i18n::Tr, n: usize) -> HeadlineView {
     use kefu_core::survey::SurveyKind;
     let r = &h.report;
     let kind = r.view.survey.kind;
@@ -124,7 +125,11 @@ fn desk_view(d: kefu_app::my_desk::MyDesk, t: kefu_core::i18n::Tr) -> DeskView {
 /// How many waiting tickets the home page lists.
 const WAITING_SHOWN: u32 = 5;
 
-pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
+pub async fn show(
+    State(state): State<WebState>,
+    caller: Caller,
+    Query(q): Query<super::dashboard::DashboardQuery>,
+) -> Response {
     let id = &caller.identity;
     if caller.user.role == Role::Customer {
         return super::portal::home();
@@ -180,17 +185,9 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
             Err(e) => return super::error_page(id, e),
         }
     }
-    let quality = if caller.user.role.manages() {
-        match state.app.quality_headlines(&caller.actor()).await {
-            Ok(hs) => {
-                let from = hs.first().and_then(|h| h.report.from.clone()).unwrap_or_default();
-                let views = hs
-                    .into_iter()
-                    .enumerate()
-                    .map(|(n, h)| headline_view(h, t, n))
-                    .collect();
-                Some((views, t.f("home.quality.covers", &[("from", &from)])))
-            }
+    let dashboard = if caller.user.role.manages() {
+        match super::dashboard::build(&state, &caller, q).await {
+            Ok(d) => Some(d),
             Err(e) => return super::error_page(id, e),
         }
     } else {
@@ -220,6 +217,6 @@ pub async fn show(State(state): State<WebState>, caller: Caller) -> Response {
         more_waiting,
         works_desk,
         desk,
-        quality,
+        dashboard,
     })
 }

@@ -6,6 +6,7 @@ pub mod account;
 pub mod audit;
 pub mod campaigns;
 pub mod customers;
+pub mod dashboard;
 pub mod departments;
 pub mod home;
 pub mod invite;

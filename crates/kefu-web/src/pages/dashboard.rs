@@ -1,0 +1,253 @@
+//! The manager's dashboard (the home page of managers and admins; `/dashboard` for every staff
+//! role): a period of days and one segment chosen in a form, the survey kinds' headline figures
+//! over the whole months the period touches, and the period's ticket figures from the kept
+//! ticket facts — SLA attainment by policy and target, response and resolution p50 / p90 / p99,
+//! reopen and first-contact rates, tickets by channel, category, touchpoint and product.
+
+use super::home::{HeadlineView, headline_view};
+use super::{Chrome, render};
+use crate::WebState;
+use crate::auth::Caller;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use kefu_app::dashboard::{Period, TailFigure, TicketFigures};
+use kefu_core::i18n::Tr;
+use kefu_core::rfm::ValueTier;
+use kefu_core::ticket::Channel;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    from: Option<String>,
+    to: Option<String>,
+    segment: Option<String>,
+}
+
+/// The dashboard as a page shows it.
+pub struct DashboardView {
+    pub from: String,
+    pub to: String,
+    pub segment: String,
+    /// The segments the form offers: (value, label).
+    pub segments: Vec<(String, String)>,
+    /// What was wrong with the period or segment asked for (nothing is computed then).
+    pub errors: Vec<(String, String)>,
+    /// What the survey figures cover.
+    pub covers: String,
+    pub headlines: Vec<HeadlineView>,
+    /// Whether the caller may open the survey reports behind the headlines (managers, admins).
+    pub reports: bool,
+    pub tickets: Option<TicketsView>,
+}
+
+/// The ticket half, worded.
+pub struct TicketsView {
+    pub created: i64,
+    pub resolved: i64,
+    pub reopen_rate: String,
+    pub fcr_rate: String,
+    /// (policy, target, met, breached, attainment)
+    pub sla: Vec<(String, &'static str, i64, i64, String)>,
+    /// (what, n, p50, p90, p99)
+    pub times: Vec<(&'static str, u64, String, String, String)>,
+    /// Each breakdown that has tickets.
+    pub breakdowns: Vec<Breakdown>,
+}
+
+/// Tickets filed by one field: (table id, heading, (label, tickets) most first).
+pub type Breakdown = (&'static str, &'static str, Vec<(String, i64)>);
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("–".to_owned(), |v| format!("{:.1} %", v * 100.0))
+}
+
+fn minutes(x: Option<f64>) -> String {
+    x.map_or("–".to_owned(), |v| format!("{v:.0}"))
+}
+
+fn times_row(label: &'static str, f: &TailFigure) -> (&'static str, u64, String, String, String) {
+    (label, f.n, minutes(f.p50), minutes(f.p90), minutes(f.p99))
+}
+
+/// The default period: the last twelve months, the current one included.
+fn default_period(today: jiff::civil::Date) -> Period {
+    let from = today
+        .first_of_month()
+        .checked_sub(jiff::Span::new().months(11))
+        .unwrap_or(today);
+    Period { from, to: today }
+}
+
+/// Builds the dashboard for the caller and the query; an error reading the records is returned,
+/// bad input is worded in the view.
+pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Result<DashboardView, kefu_app::AppError> {
+    let t = caller.identity.tr();
+    let actor = caller.actor();
+    let tz = state.app.time_zone().await;
+    let today = state.app.now_ts().to_zoned(tz).date();
+    let default = default_period(today);
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let from = given(&q.from).unwrap_or_else(|| default.from.to_string());
+    let to = given(&q.to).unwrap_or_else(|| default.to.to_string());
+    let segment = given(&q.segment).unwrap_or_else(|| "all".to_owned());
+    let departments = state.app.list_departments(&actor).await?;
+    let mut segments = vec![("all".to_owned(), t.t("dashboard.segment_all").to_owned())];
+    for tier in ValueTier::ALL {
+        segments.push((
+            format!("tier:{}", tier.as_str()),
+            t.f("dashboard.segment_tier", &[("tier", &tier.as_str())]),
+        ));
+    }
+    for c in Channel::ALL {
+        segments.push((
+            format!("channel:{}", c.as_str()),
+            format!("{} · {}", t.t("dashboard.channel"), c.label(t.lang)),
+        ));
+    }
+    for d in &departments {
+        segments.push((
+            format!("department:{}", d.id),
+            format!("{} · {}", t.t("dashboard.department"), d.name),
+        ));
+    }
+    if !segments.iter().any(|(v, _)| *v == segment) {
+        // A segment typed into the address (region:…, agent:…): offered as it is.
+        segments.push((segment.clone(), segment.clone()));
+    }
+    let mut view = DashboardView {
+        from,
+        to,
+        segment,
+        segments,
+        errors: vec![],
+        covers: String::new(),
+        headlines: vec![],
+        reports: caller.user.role.manages(),
+        tickets: None,
+    };
+    let period =
+        Period::parse(&view.from, &view.to).and_then(|p| kefu_app::dashboard::check_segment(&view.segment).map(|_| p));
+    let period = match period {
+        Ok(p) => p,
+        Err(e) => {
+            view.errors = super::account::field_errors(&t, e);
+            return Ok(view);
+        }
+    };
+    let d = state.app.manager_dashboard(&actor, period, &view.segment).await?;
+    view.covers = t.f(
+        "dashboard.covers",
+        &[("from", &d.survey_months.0), ("to", &d.survey_months.1)],
+    );
+    view.headlines = d
+        .quality
+        .into_iter()
+        .enumerate()
+        .map(|(n, h)| headline_view(h, t, n))
+        .collect();
+    let policies = state.app.sla_setup().await?;
+    let categories = state.app.categories().await?;
+    view.tickets = Some(tickets_view(d.tickets, t, &policies, &categories));
+    Ok(view)
+}
+
+fn tickets_view(
+    f: TicketFigures,
+    t: Tr,
+    setup: &kefu_app::tickets::SlaSetup,
+    categories: &[kefu_app::model::Category],
+) -> TicketsView {
+    let target_label = |target: &str| match target {
+        "first_response" => t.t("dashboard.first_response"),
+        "next_response" => t.t("dashboard.next_response"),
+        _ => t.t("dashboard.resolution"),
+    };
+    let sla = f
+        .sla
+        .iter()
+        .map(|s| {
+            let name = setup
+                .policy(Some(s.policy_id))
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|_| s.policy_id.to_string());
+            (name, target_label(&s.target), s.met, s.breached, pct(s.attainment))
+        })
+        .collect();
+    let category_name = |id: &str| {
+        categories
+            .iter()
+            .find(|c| c.id.to_string() == id)
+            .map(|c| {
+                if t.lang == kefu_core::Language::ZhCn {
+                    c.name_zh.clone()
+                } else {
+                    c.name_en.clone()
+                }
+            })
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let sorted = |m: &std::collections::BTreeMap<String, i64>, label: &dyn Fn(&str) -> String| {
+        let mut v: Vec<(String, i64)> = m.iter().map(|(k, n)| (label(k), *n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let channel_label = |c: &str| Channel::parse(c).map_or(c.to_owned(), |c| c.label(t.lang).to_owned());
+    let same = |s: &str| s.to_owned();
+    let breakdowns = [
+        (
+            "by-channel",
+            "dashboard.by_channel",
+            sorted(&f.by_channel, &channel_label),
+        ),
+        (
+            "by-category",
+            "dashboard.by_category",
+            sorted(&f.by_category, &category_name),
+        ),
+        (
+            "by-touchpoint",
+            "dashboard.by_touchpoint",
+            sorted(&f.by_touchpoint, &same),
+        ),
+        (
+            "by-product",
+            "dashboard.by_product",
+            sorted(&f.by_product_category, &same),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, v)| !v.is_empty())
+    .map(|(id, k, v)| (id, t.t(k), v))
+    .collect();
+    TicketsView {
+        created: f.created,
+        resolved: f.resolved,
+        reopen_rate: pct(f.reopen_rate),
+        fcr_rate: pct(f.fcr_rate),
+        sla,
+        times: vec![
+            times_row(t.t("dashboard.first_response"), &f.first_response_minutes),
+            times_row(t.t("dashboard.resolution"), &f.resolution_minutes),
+        ],
+        breakdowns,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub page: Chrome,
+    pub dashboard: Option<DashboardView>,
+}
+
+/// `/dashboard`: the dashboard on a page of its own, for every staff role.
+pub async fn show(State(state): State<WebState>, caller: Caller, Query(q): Query<DashboardQuery>) -> Response {
+    match build(&state, &caller, q).await {
+        Ok(d) => render(DashboardPage {
+            page: Chrome::new(&caller.identity, "/dashboard", "nav.dashboard"),
+            dashboard: Some(d),
+        }),
+        Err(e) => super::error_page(&caller.identity, e),
+    }
+}
