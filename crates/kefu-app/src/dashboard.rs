@@ -28,6 +28,15 @@ pub struct Period {
 }
 
 impl Period {
+    /// The default period: the twelve months that end with `today`'s (today included).
+    pub fn last_twelve_months(today: jiff::civil::Date) -> Period {
+        let from = today
+            .first_of_month()
+            .checked_sub(jiff::Span::new().months(11))
+            .unwrap_or(today);
+        Period { from, to: today }
+    }
+
     /// Reads `from` and `to` (`YYYY-MM-DD`); a bad one is refused naming it.
     pub fn parse(from: &str, to: &str) -> Result<Period, Invalid> {
         let day = |field: &str, v: &str| {
@@ -233,6 +242,12 @@ pub struct Dashboard {
 }
 
 impl App {
+    /// The default period of the dashboard, in the organisation's time zone.
+    pub async fn default_period(&self) -> Period {
+        let tz = self.time_zone().await;
+        Period::last_twelve_months(self.now_ts().to_zoned(tz).date())
+    }
+
     /// The manager's dashboard (every staff role reads it: aggregates, no records).
     pub async fn manager_dashboard(&self, actor: &Actor, period: Period, segment: &str) -> AppResult<Dashboard> {
         let tickets = self.ticket_figures(actor, period, segment).await?;

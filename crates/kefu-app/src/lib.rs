@@ -19,6 +19,7 @@ pub mod demo;
 mod error;
 pub mod escalation;
 pub mod export;
+pub mod figure_table;
 pub mod import;
 pub mod incidents;
 pub mod jobs;

@@ -5,6 +5,8 @@
 
 mod access;
 mod api;
+/// The dashboard's JSON as the API answers it (`kefu report dashboard` prints the same).
+pub use api::dashboards::DashboardDto;
 mod assets;
 mod auth;
 mod charts;

@@ -17,7 +17,7 @@ pub(crate) struct Cli {
     /// Configuration file (TOML)
     #[arg(long, global = true, env = "KEFU_CONFIG")]
     pub(crate) config: Option<PathBuf>,
-    /// Output format: text or json for a command's result; csv or xlsx for `kefu export` and `kefu survey report`
+    /// Output format: text or json for a command's result; csv or xlsx for `kefu export`, `kefu survey report` and `kefu report`
     #[arg(long, global = true, value_enum, default_value_t = FormatArg::Text)]
     pub(crate) format: FormatArg,
     #[command(subcommand)]
@@ -94,6 +94,9 @@ pub(crate) enum Command {
     /// E-mail in (see docs/mail.md)
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Reports: the manager's dashboard (--format text, json, csv or xlsx)
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Kept statistics: rebuild the ticket facts from every ticket's history
     #[command(subcommand)]
     Stats(StatsCommand),
@@ -105,6 +108,25 @@ pub(crate) enum Command {
         /// Replace everything in a database that is not empty
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ReportCommand {
+    /// The manager's dashboard: the period's ticket figures and each survey kind's headline
+    Dashboard {
+        /// First day, YYYY-MM-DD (default: the first day of the month eleven months ago)
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default: today)
+        #[arg(long)]
+        to: Option<String>,
+        /// all (default) or field:value, field one of tier, region, channel, department, product_category, agent, touchpoint
+        #[arg(long)]
+        segment: Option<String>,
+        /// The file to write (default: stdout; xlsx needs a file or a redirect)
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -398,7 +420,7 @@ impl Cli {
         let is_export = matches!(self.command, Command::Export { .. });
         let (format, xlsx) = match (self.format, is_export) {
             // `kefu survey` checks its own formats (its report takes all four).
-            (_, false) if matches!(self.command, Command::Survey(_)) => (Format::Text, false),
+            (_, false) if matches!(self.command, Command::Survey(_) | Command::Report(_)) => (Format::Text, false),
             (FormatArg::Text, _) => (Format::Text, false),
             (FormatArg::Json, false) => (Format::Json, false),
             (FormatArg::Json, true) => anyhow::bail!("kefu export writes --format csv or xlsx, not json"),

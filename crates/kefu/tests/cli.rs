@@ -1161,3 +1161,88 @@ fn calendar_import_and_check() {
     let out = ok(&kefu(&db, &["calendar", "import", "china-2026", ics.to_str().unwrap()]));
     assert!(out.starts_with("2031: 2 holidays and 0 make-up working days"), "{out}");
 }
+
+/// `kefu report dashboard` in every format on the demo, `kefu stats rebuild` leaving every figure as
+/// it was, and bad periods and segments refused naming the flag.
+#[test]
+fn report_dashboard_and_stats_rebuild() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir, "k.db");
+    ok(&kefu(&db, &["demo", "--size", "30"]));
+    let all = ["--from", "2000-01-01", "--to", "2099-12-31"];
+    let report = |extra: &[&str]| {
+        let mut args = vec!["report", "dashboard", "--format", "json"];
+        args.extend_from_slice(&all);
+        args.extend_from_slice(extra);
+        serde_json::from_str::<serde_json::Value>(&ok(&kefu(&db, &args))).unwrap()
+    };
+    let before = report(&[]);
+    let created = before["tickets"]["created"].as_i64().unwrap();
+    assert!(created > 0, "{before}");
+    let by_channel: i64 = before["tickets"]["by_channel"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(by_channel, created, "every ticket has its channel");
+    assert!(
+        before["sla"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["target"] == "resolution")
+    );
+    assert!(
+        before["servqual"]["dimensions"]["reliability"]["gap"].is_number(),
+        "{before}"
+    );
+    let phone = report(&["--segment", "channel:phone"]);
+    assert_eq!(
+        phone["tickets"]["created"], before["tickets"]["by_channel"]["phone"],
+        "the phone segment holds the phone tickets"
+    );
+    // The rebuild counts every ticket again: the same figures.
+    let rebuilt: serde_json::Value =
+        serde_json::from_str(&ok(&kefu(&db, &["stats", "rebuild", "--format", "json"]))).unwrap();
+    assert!(rebuilt["tickets"].as_i64().unwrap() >= created, "{rebuilt}");
+    assert_eq!(report(&[]), before);
+    // CSV and XLSX: one figure per row.
+    let mut args = vec!["report", "dashboard", "--format", "csv"];
+    args.extend_from_slice(&all);
+    let csv = ok(&kefu(&db, &args));
+    assert!(csv.starts_with("\u{feff}figure,value\n"), "{csv}");
+    assert!(csv.contains(&format!("\ntickets.created,{created}\n")), "{csv}");
+    let file = dir.path().join("dashboard.xlsx");
+    let mut args = vec![
+        "report",
+        "dashboard",
+        "--format",
+        "xlsx",
+        "--output",
+        file.to_str().unwrap(),
+    ];
+    args.extend_from_slice(&all);
+    ok(&kefu(&db, &args));
+    let (rows, formulas) = xlsx_rows(&file, "Figures");
+    assert_eq!(formulas, 0);
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "tickets.created" && r[1] == format!("{created}.00")),
+        "{rows:?}"
+    );
+    // Bad input, each named.
+    for (flags, said) in [
+        (vec!["--from", "2026-02-30", "--to", "2026-03-01"], "from"),
+        (vec!["--from", "2026-03-02", "--to", "2026-03-01"], "from"),
+        (
+            vec!["--from", "2026-03-01", "--to", "2026-03-02", "--segment", "colour:red"],
+            "segment",
+        ),
+    ] {
+        let mut args = vec!["report", "dashboard"];
+        args.extend_from_slice(&flags);
+        let e = err(&kefu(&db, &args));
+        assert!(e.contains(&format!("{said}:")), "{flags:?}: {e}");
+    }
+}

@@ -492,6 +492,42 @@ impl App {
         self.store
             .change_ticket(t.id, resolve, None, &actor, at.min(now))
             .await?;
+        // Some complaints come back: the fault returns within days, the customer writes again
+        // (the ticket reopens) and it is resolved a second time. Drawn from the ticket's own
+        // seed, so the rest of the demo is what it was.
+        let mut again = <StdRng as rand::SeedableRng>::seed_from_u64(0x7265_6f70_656e ^ t.id as u64);
+        if t.kind == Kind::Complaint && again.random_bool(0.12) {
+            let back = at + again.random_range(1..5) * DAY_MS;
+            let solved = back + again.random_range(2..20) * 3_600_000;
+            if solved < now {
+                let (words, reply) = if lang == Language::ZhCn {
+                    ("又出现同样的问题了。", "师傅明天再上门，这次更换配件。")
+                } else {
+                    (
+                        "The same problem is back.",
+                        "Our technician will come again tomorrow and replace the part.",
+                    )
+                };
+                let reopen = TicketChange {
+                    status: Some(Status::Open),
+                    ..Default::default()
+                };
+                let words = message(AuthorKind::Customer, None, words.to_owned(), t.channel);
+                self.store
+                    .change_ticket(t.id, reopen, Some(words), &actor, back)
+                    .await?;
+                let reply = message(AuthorKind::Agent, assignee, reply.to_owned(), Channel::Agent);
+                self.store
+                    .change_ticket(t.id, TicketChange::default(), Some(reply), &actor, back + 3_600_000)
+                    .await?;
+                let resolve = TicketChange {
+                    status: Some(Status::Resolved),
+                    ..Default::default()
+                };
+                self.store.change_ticket(t.id, resolve, None, &actor, solved).await?;
+                at = solved;
+            }
+        }
         let close_at = at + 7 * DAY_MS;
         if close_at < now {
             let close = TicketChange {

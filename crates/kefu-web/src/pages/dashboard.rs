@@ -70,23 +70,12 @@ fn times_row(label: &'static str, f: &TailFigure) -> (&'static str, u64, String,
     (label, f.n, minutes(f.p50), minutes(f.p90), minutes(f.p99))
 }
 
-/// The default period: the last twelve months, the current one included.
-fn default_period(today: jiff::civil::Date) -> Period {
-    let from = today
-        .first_of_month()
-        .checked_sub(jiff::Span::new().months(11))
-        .unwrap_or(today);
-    Period { from, to: today }
-}
-
 /// Builds the dashboard for the caller and the query; an error reading the records is returned,
 /// bad input is worded in the view.
 pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Result<DashboardView, kefu_app::AppError> {
     let t = caller.identity.tr();
     let actor = caller.actor();
-    let tz = state.app.time_zone().await;
-    let today = state.app.now_ts().to_zoned(tz).date();
-    let default = default_period(today);
+    let default = state.app.default_period().await;
     let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let from = given(&q.from).unwrap_or_else(|| default.from.to_string());
     let to = given(&q.to).unwrap_or_else(|| default.to.to_string());

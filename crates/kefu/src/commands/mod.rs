@@ -10,6 +10,7 @@ pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod mail;
 pub(crate) mod migrate;
+pub(crate) mod report;
 pub(crate) mod restore;
 pub(crate) mod serve;
 pub(crate) mod sla;
@@ -37,6 +38,7 @@ pub(crate) async fn run(app: &App, command: Command, output: Output) -> Result<(
         Command::Calendar(CalendarCommand::Check) => calendar::check(app, format).await,
         Command::Migrate => migrate::run(app, format).await,
         Command::Stats(StatsCommand::Rebuild) => stats::rebuild(app, format).await,
+        Command::Report(c) => report::run(app, c, output.asked).await,
         Command::User(c) => user::run(app, c, format).await,
         Command::Token(c) => token::run(app, c, format).await,
         Command::Demo { size } => demo::run(app, &size, format).await,

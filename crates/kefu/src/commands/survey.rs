@@ -382,7 +382,7 @@ pub(crate) async fn run(app: &App, command: SurveyCommand, format: FormatArg) ->
 }
 
 /// Writes a report to a file (through a temporary file renamed into place) or to stdout.
-fn write_output(output: Option<PathBuf>, bytes: &[u8], binary: bool) -> Result<()> {
+pub(crate) fn write_output(output: Option<PathBuf>, bytes: &[u8], binary: bool) -> Result<()> {
     use std::io::{IsTerminal, Write};
     match output {
         None => {

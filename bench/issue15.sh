@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Issue 15 benchmarks of the kefu release binary on the large demo (1,000,000 tickets, folded into the
+# ticket facts by the load):
+#
+# 1. `kefu demo --size large` on a fresh database, timed (its last step counts every ticket into the facts).
+# 2. `kefu stats rebuild`: the ticket facts emptied and every one of the 1,000,000 tickets counted again, timed.
+# 3. Over HTTP with a bearer token, `wrk --latency` at CONNS connections:
+#      GET /api/v1/dashboards/manager?from=<12 months ago>&to=<today>                (the manager's dashboard)
+#      … &segment=tier:A, … &segment=channel:phone, … &segment=department:<id>      (one segment)
+#
+# Prints Markdown tables. Targets (issue 15: dashboard p99 ≤ 50 ms on SQLite) are reported, not enforced.
+# Usage: bench/issue15.sh   Knobs: KEFU_BIN, SKIP_BUILD=1, BACKENDS ["sqlite postgres"], DURATION [15s], CONNS [16],
+#        PG_HOST PG_PORT PG_USER [127.0.0.1 5432 postgres]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+DURATION=${DURATION:-15s}
+CONNS=${CONNS:-16}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+
+die() { echo "bench/issue15.sh: FAIL: $*" >&2; exit 1; }
+log() { echo "# $*" >&2; }
+for tool in wrk curl psql python3; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+
+if [[ -z ${KEFU_BIN:-} ]]; then
+    KEFU_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/kefu
+    [[ ${SKIP_BUILD:-0} == 1 ]] || (cd "$ROOT" && cargo build --release -p kefu --quiet) || die "release build failed"
+fi
+[[ -x $KEFU_BIN ]] || die "no binary at $KEFU_BIN"
+
+WORK=$(mktemp -d /tmp/kefu-bench15.XXXXXX)
+SERVER_PID=
+PG_DB=
+cleanup() {
+    [[ -z $SERVER_PID ]] || { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; }
+    [[ -z $PG_DB ]] || psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" postgres >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+kefu() { env -u KEFU_BIN RUST_LOG=warn "$KEFU_BIN" --database-url "$URL" "$@"; }
+to_ms() {
+    awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+secs_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}'; }
+
+TO=$(TZ=Asia/Shanghai date +%F)
+FROM=$(TZ=Asia/Shanghai date -d "$(TZ=Asia/Shanghai date +%Y-%m-01) -11 months" +%F)
+SETUP=()   # backend|what|result|load
+HTTP=()    # backend|what|req/s|p50|p99|non-2xx|load
+
+for be in $BACKENDS; do
+    case $be in
+        sqlite) URL="sqlite://$WORK/kefu.db" ;;
+        postgres)
+            PG_DB="kefu_bench15_$(date +%s)_$RANDOM"
+            psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "CREATE DATABASE $PG_DB" postgres >/dev/null || die "create database"
+            URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$PG_DB?sslmode=disable" ;;
+        *) die "unknown backend $be" ;;
+    esac
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    log "[$be] kefu demo --size large (load $load)"
+    start=$(date +%s.%N)
+    kefu demo --size large >"$WORK/demo.out" 2>"$WORK/demo.err" || { tail "$WORK/demo.err" >&2; die "demo failed"; }
+    SETUP+=("$be|kefu demo --size large|$(secs_since "$start") s: $(tail -n1 "$WORK/demo.out" | cut -c1-120)|$load")
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    log "[$be] kefu stats rebuild (load $load)"
+    SETUP+=("$be|kefu stats rebuild|$(kefu stats rebuild)|$load")
+    case $be in
+        sqlite) rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM ticket_facts").fetchone()[0])' "$WORK/kefu.db") ;;
+        postgres) rows=$(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "SELECT COUNT(*) FROM ticket_facts" "$PG_DB") ;;
+    esac
+    SETUP+=("$be|ticket_facts rows|$rows|")
+
+    TOKEN=$(kefu token create --user admin@kefu.example)
+    PORT=$((20000 + RANDOM % 30000))
+    env -u KEFU_BIN RUST_LOG=warn "$KEFU_BIN" --database-url "$URL" serve --listen "127.0.0.1:$PORT" --no-worker --no-scheduler 2>"$WORK/serve.log" &
+    SERVER_PID=$!
+    for _ in $(seq 600); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz") == 200 ]] && break; sleep 0.1; done
+    DEPT=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/departments" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d.get("items", d); print(d[-1]["id"])')
+    run() { # what, path
+        local what=$1 path=$2
+        load=$(cut -d' ' -f1-3 /proc/loadavg)
+        log "[$be] $what (load $load)"
+        curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path" >"$WORK/answer.json" || die "$what: $path failed"
+        wrk -t2 -c"$CONNS" -d3s --timeout 5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path" >/dev/null
+        wrk -t2 -c"$CONNS" -d"$DURATION" --latency --timeout 5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path" >"$WORK/wrk.out"
+        local rps p50 p99 bad
+        rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
+        p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/wrk.out")")
+        p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")")
+        bad=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.out")
+        HTTP+=("$be|$what|$rps|$p50|$p99|${bad:-0}|$load")
+    }
+    base="/api/v1/dashboards/manager?from=$FROM&to=$TO"
+    run "dashboard, $FROM to $TO" "$base"
+    created=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tickets"]["created"])' "$WORK/answer.json")
+    SETUP+=("$be|tickets filed $FROM to $TO (dashboard)|$created|")
+    run "dashboard, segment tier:A" "$base&segment=tier:A"
+    run "dashboard, segment channel:phone" "$base&segment=channel:phone"
+    run "dashboard, segment department:$DEPT" "$base&segment=department:$DEPT"
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+    [[ $be != postgres ]] || { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" postgres >/dev/null; PG_DB=; }
+    [[ $be != sqlite ]] || rm -f "$WORK"/kefu.db*
+done
+
+echo "| backend | setup | result | load |"
+echo "|---|---|---|---|"
+for r in "${SETUP[@]}"; do echo "| ${r//|/ | } |"; done
+echo
+echo "| backend | request ($CONNS connections, $DURATION) | req/s | p50 ms | p99 ms | non-2xx | load |"
+echo "|---|---|---:|---:|---:|---:|---|"
+for r in "${HTTP[@]}"; do echo "| ${r//|/ | } |"; done
