@@ -23,6 +23,8 @@ PG_USER=${PG_USER:-postgres}
 
 die() { echo "bench/issue15.sh: FAIL: $*" >&2; exit 1; }
 log() { echo "# $*" >&2; }
+# Each result is logged as it comes too, so a run stopped half-way still says what it measured.
+note() { SETUP+=("$1"); log "result: $1"; }
 for tool in wrk curl psql python3; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 
 if [[ -z ${KEFU_BIN:-} ]]; then
@@ -66,22 +68,22 @@ for be in $BACKENDS; do
     log "[$be] kefu demo --size large (load $load)"
     start=$(date +%s.%N)
     kefu demo --size large >"$WORK/demo.out" 2>"$WORK/demo.err" || { tail "$WORK/demo.err" >&2; die "demo failed"; }
-    SETUP+=("$be|kefu demo --size large|$(secs_since "$start") s: $(tail -n1 "$WORK/demo.out" | cut -c1-120)|$load")
+    note "$be|kefu demo --size large|$(secs_since "$start") s: $(tail -n1 "$WORK/demo.out" | cut -c1-120)|$load"
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     log "[$be] kefu stats rebuild (load $load)"
-    SETUP+=("$be|kefu stats rebuild|$(kefu stats rebuild)|$load")
+    note "$be|kefu stats rebuild|$(kefu stats rebuild)|$load"
     case $be in
         sqlite) rows=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM ticket_facts").fetchone()[0])' "$WORK/kefu.db") ;;
         postgres) rows=$(psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "SELECT COUNT(*) FROM ticket_facts" "$PG_DB") ;;
     esac
-    SETUP+=("$be|ticket_facts rows|$rows|")
+    note "$be|ticket_facts rows|$rows|"
 
     TOKEN=$(kefu token create --user admin@kefu.example)
     PORT=$((20000 + RANDOM % 30000))
     env -u KEFU_BIN RUST_LOG=warn "$KEFU_BIN" --database-url "$URL" serve --listen "127.0.0.1:$PORT" --no-worker --no-scheduler 2>"$WORK/serve.log" &
     SERVER_PID=$!
     for _ in $(seq 600); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz") == 200 ]] && break; sleep 0.1; done
-    DEPT=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/departments" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d.get("items", d); print(d[-1]["id"])')
+    DEPT=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/departments" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d if isinstance(d, list) else d["items"]; print(d[-1]["id"])')
     run() { # what, path
         local what=$1 path=$2
         load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -95,11 +97,12 @@ for be in $BACKENDS; do
         p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")")
         bad=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.out")
         HTTP+=("$be|$what|$rps|$p50|$p99|${bad:-0}|$load")
+        log "result: $be|$what|$rps req/s|p50 $p50 ms|p99 $p99 ms|non-2xx ${bad:-0}"
     }
     base="/api/v1/dashboards/manager?from=$FROM&to=$TO"
     run "dashboard, $FROM to $TO" "$base"
     created=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tickets"]["created"])' "$WORK/answer.json")
-    SETUP+=("$be|tickets filed $FROM to $TO (dashboard)|$created|")
+    note "$be|tickets filed $FROM to $TO (dashboard)|$created|"
     run "dashboard, segment tier:A" "$base&segment=tier:A"
     run "dashboard, segment channel:phone" "$base&segment=channel:phone"
     run "dashboard, segment department:$DEPT" "$base&segment=department:$DEPT"

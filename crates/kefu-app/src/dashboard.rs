@@ -229,6 +229,47 @@ pub fn ticket_figures(rows: &[(String, String, i64)]) -> TicketFigures {
     }
 }
 
+/// How far word of mouth carries (seed 001): whom one unhappy customer's story reaches (25 told,
+/// 500 retold, 1,300 further: 1,825) and whom one satisfied customer tells (1 to 5: 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WordOfMouthRule {
+    pub unhappy: u32,
+    pub happy: u32,
+}
+
+impl Default for WordOfMouthRule {
+    fn default() -> Self {
+        WordOfMouthRule {
+            unhappy: 1825,
+            happy: 3,
+        }
+    }
+}
+
+/// The word-of-mouth exposure of a period — an estimate, by [`WordOfMouthRule`]: complaints filed
+/// times the unhappy reach, and satisfied CSAT answers times the happy one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WordOfMouth {
+    pub complaints: i64,
+    /// People who may have heard of bad service.
+    pub unhappy_reach: i64,
+    /// Satisfied answers of the CSAT headline (its share times its answers), when there is one.
+    pub satisfied: Option<i64>,
+    pub happy_reach: Option<i64>,
+}
+
+impl WordOfMouth {
+    pub fn estimate(rule: WordOfMouthRule, complaints: i64, csat: Option<(u64, f64)>) -> WordOfMouth {
+        let satisfied = csat.map(|(n, share)| (n as f64 * share).round() as i64);
+        WordOfMouth {
+            complaints,
+            unhappy_reach: complaints.saturating_mul(i64::from(rule.unhappy)),
+            satisfied,
+            happy_reach: satisfied.map(|s| s.saturating_mul(i64::from(rule.happy))),
+        }
+    }
+}
+
 /// The manager's dashboard for a period and a segment: the ticket figures from the kept facts,
 /// and each survey kind's figure over the whole months the period touches.
 #[derive(Debug, Clone)]
@@ -239,6 +280,7 @@ pub struct Dashboard {
     pub survey_months: (String, String),
     pub tickets: TicketFigures,
     pub quality: Vec<crate::surveys::Headline>,
+    pub word_of_mouth: WordOfMouth,
 }
 
 impl App {
@@ -257,12 +299,19 @@ impl App {
         let quality = self
             .quality_figures(&survey_months.0, Some(&survey_months.1), &segment)
             .await?;
+        let csat = quality.iter().find_map(|h| {
+            let c = h.report.csat.as_ref()?;
+            Some((h.report.n_responses, c.csat?))
+        });
+        let complaints = tickets.by_kind.get("complaint").copied().unwrap_or(0);
+        let word_of_mouth = WordOfMouth::estimate(self.config.word_of_mouth, complaints, csat);
         Ok(Dashboard {
             period,
             segment,
             survey_months,
             tickets,
             quality,
+            word_of_mouth,
         })
     }
 
@@ -313,6 +362,19 @@ mod tests {
         assert_eq!(field(check_segment("colour:red").unwrap_err()), "segment");
         assert_eq!(field(check_segment("tier:").unwrap_err()), "segment");
         assert_eq!(check_segment("tier:A").unwrap(), "tier:A");
+    }
+
+    #[test]
+    fn word_of_mouth_is_the_seeds_arithmetic() {
+        let w = WordOfMouth::estimate(WordOfMouthRule::default(), 2, Some((90, 0.7)));
+        assert_eq!(
+            (w.unhappy_reach, w.satisfied, w.happy_reach),
+            (3650, Some(63), Some(189))
+        );
+        assert_eq!(
+            WordOfMouth::estimate(WordOfMouthRule::default(), 0, None).happy_reach,
+            None
+        );
     }
 
     #[test]

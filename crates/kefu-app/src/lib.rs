@@ -85,6 +85,8 @@ pub struct AppConfig {
     pub public_url: Option<String>,
     /// Ticket attachments: size and type limits, and where the bytes go.
     pub attachments: attachments::AttachmentPolicy,
+    /// The coefficients of the dashboard's word-of-mouth estimate.
+    pub word_of_mouth: dashboard::WordOfMouthRule,
 }
 
 impl Default for AppConfig {
@@ -104,6 +106,7 @@ impl Default for AppConfig {
             mail_in: None,
             public_url: None,
             attachments: attachments::AttachmentPolicy::default(),
+            word_of_mouth: dashboard::WordOfMouthRule::default(),
         }
     }
 }

@@ -80,6 +80,10 @@ async fn dashboard_api(h: &Harness) {
     let p50 = d["first_response_minutes"]["p50"].as_f64().unwrap();
     assert!((p50 - 30.0).abs() <= 0.3, "{p50}");
     assert!(d["nps"].is_null(), "no survey yet: {d}");
+    // Three complaints, as seed 001 counts them: 3 × 1,825 people; no CSAT, no happy reach.
+    assert_eq!(d["word_of_mouth"]["complaints"], 3);
+    assert_eq!(d["word_of_mouth"]["unhappy_reach"], 3 * 1825);
+    assert!(d["word_of_mouth"]["happy_reach"].is_null(), "{d}");
     // Another day, the whole month, a segment, decades: each its own figures.
     let (_, d) = get(&h, &manager, "from=2026-09-17&to=2026-09-30").await;
     assert_eq!(d["tickets"]["created"], 0);

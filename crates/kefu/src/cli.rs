@@ -304,7 +304,7 @@ pub(crate) enum SurveyCommand {
     Report {
         /// The survey's slug or id
         survey: String,
-        /// all (default) or <field>=<value>, field one of tier, kind, region, channel, product, agent, role
+        /// all (default: the customers), staff, or <field>=<value>, field one of tier, kind, region, channel, product, product_category, department, agent, role
         #[arg(long)]
         segment: Option<String>,
         /// First month, YYYY-MM

@@ -61,6 +61,11 @@ pub struct Config {
     pub attachment_max_bytes: u64,
     /// Keep attachment bytes in this directory (under their SHA-256) instead of the database.
     pub attachments_dir: Option<PathBuf>,
+    /// The dashboard's word-of-mouth estimate: people who come to hear of one unhappy customer
+    /// (default 1825 = 25 told + 500 retold + 1300 further, seed 001).
+    pub word_of_mouth_unhappy: u32,
+    /// ... and whom one satisfied customer tells (default 3, the middle of seed 001's 1 to 5).
+    pub word_of_mouth_happy: u32,
 }
 
 impl Default for Config {
@@ -95,6 +100,8 @@ impl Default for Config {
             public_url: None,
             attachment_max_bytes: 10 << 20,
             attachments_dir: None,
+            word_of_mouth_unhappy: 1825,
+            word_of_mouth_happy: 3,
         }
     }
 }
@@ -239,6 +246,10 @@ impl Config {
                 max_bytes: self.attachment_max_bytes,
                 dir: self.attachments_dir.clone().filter(|d| !d.as_os_str().is_empty()),
                 ..Default::default()
+            },
+            word_of_mouth: kefu_app::dashboard::WordOfMouthRule {
+                unhappy: self.word_of_mouth_unhappy,
+                happy: self.word_of_mouth_happy,
             },
             ..kefu_app::AppConfig::default()
         }

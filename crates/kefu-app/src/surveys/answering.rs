@@ -235,6 +235,11 @@ impl App {
             }
             None => None,
         };
+        // The product category of the ticket's purchase.
+        let product_category = match ticket.as_ref().and_then(|t| t.purchase_id) {
+            Some(p) => Some(self.store.get_purchase(p).await?.category).filter(|c| !c.is_empty()),
+            None => None,
+        };
         // Employee surveys: the staff member's role.
         let role = match ls.link.user_id {
             Some(id) => Some(self.store.get_user(id).await?.role.to_string()),
@@ -248,6 +253,8 @@ impl App {
             "channel": ticket.as_ref().map(|t| t.channel.as_str()),
             "agent": ticket.as_ref().and_then(|t| t.assignee_id),
             "product": ticket.as_ref().map(|t| t.product.clone()).filter(|p| !p.is_empty()),
+            "product_category": product_category,
+            "department": ticket.as_ref().map(|t| t.department_id),
             "sla": sla,
             "period": period,
         });

@@ -93,14 +93,24 @@ impl SurveyAccumulator {
 
 /// The attributes a report can be cut by, frozen on each answer when it is given (the period is
 /// the month, chosen with `from` / `to`).
-pub const SEGMENT_FIELDS: [&str; 7] = ["tier", "kind", "region", "channel", "product", "agent", "role"];
+pub const SEGMENT_FIELDS: [&str; 9] = [
+    "tier",
+    "kind",
+    "region",
+    "channel",
+    "product",
+    "product_category",
+    "department",
+    "agent",
+    "role",
+];
 
 /// A segment as the report takes it: `all`, or `<field>:<value>` (`<field>=<value>` too) with a
 /// field of [`SEGMENT_FIELDS`]: `tier:A`, `region=华东`, `channel:email`, `agent:12`.
 pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
     let s = s.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("all");
-    if s == "all" {
-        return Ok("all".into());
+    if s == "all" || s == "staff" {
+        return Ok(s.into());
     }
     let bad = |why: &str| {
         Invalid::one(
@@ -127,7 +137,11 @@ pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
             _ => return Err(bad("kind is end, intermediate or internal")),
         },
         "agent" => value.parse::<i64>().map_err(|_| bad("agent is a user id"))?.to_string(),
-        "region" | "channel" | "product" => value.to_owned(),
+        "department" => value
+            .parse::<i64>()
+            .map_err(|_| bad("department is a department id"))?
+            .to_string(),
+        "region" | "channel" | "product" | "product_category" => value.to_owned(),
         "role" => match value {
             "admin" | "manager" | "agent" | "technician" => value.to_owned(),
             _ => return Err(bad("role is admin, manager, agent or technician")),
@@ -138,10 +152,12 @@ pub fn parse_segment(s: Option<&str>) -> Result<String, Invalid> {
 }
 
 /// The statistics rows (segment, period) an answer with these frozen attributes folds into:
-/// `all`, and `<field>:<value>` for each segment field it has.
+/// `all` — or `staff` for a staff member's answer (an employee survey, the managers' view of
+/// Gap 1), which no customer figure may count — and `<field>:<value>` for each segment field it has.
 pub fn stats_keys(segment: &Value) -> Vec<(String, String)> {
     let period = segment["period"].as_str().unwrap_or("1970-01").to_owned();
-    let mut keys = vec![("all".to_owned(), period.clone())];
+    let staff = segment["role"].as_str().is_some_and(|r| !r.is_empty());
+    let mut keys = vec![(if staff { "staff" } else { "all" }.to_owned(), period.clone())];
     for f in SEGMENT_FIELDS {
         let v = match &segment[f] {
             Value::String(v) if !v.is_empty() => v.clone(),
@@ -166,6 +182,16 @@ pub fn stats_keys(segment: &Value) -> Vec<(String, String)> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_staff_answer_counts_apart_from_the_customers() {
+        let keys = stats_keys(&json!({"role": "manager", "period": "2026-12"}));
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["staff", "role:manager"]);
+        assert_eq!(parse_segment(Some("staff")).unwrap(), "staff");
+        assert_eq!(parse_segment(Some("department=7")).unwrap(), "department:7");
+        assert!(parse_segment(Some("department=x")).is_err());
+    }
 
     #[test]
     fn a_ticket_answer_also_counts_under_its_sla_outcome() {

@@ -112,6 +112,20 @@ pub struct GapDto {
     pub ci95: Option<[f64; 2]>,
 }
 
+/// Word-of-mouth exposure — an estimate with seed 001's coefficients (configurable:
+/// `word_of_mouth_unhappy`, `word_of_mouth_happy`).
+#[derive(Serialize, ToSchema)]
+pub struct WordOfMouthDto {
+    /// Complaints filed in the period.
+    pub complaints: i64,
+    /// People who may have heard of bad service: complaints × word_of_mouth_unhappy.
+    pub unhappy_reach: i64,
+    /// Satisfied answers of the CSAT figure; null without one.
+    pub satisfied: Option<i64>,
+    /// satisfied × word_of_mouth_happy.
+    pub happy_reach: Option<i64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DashboardDto {
     /// YYYY-MM-DD
@@ -129,6 +143,7 @@ pub struct DashboardDto {
     pub csat: Option<SurveyFigureDto>,
     pub ces: Option<SurveyFigureDto>,
     pub servqual: Option<SurveyFigureDto>,
+    pub word_of_mouth: WordOfMouthDto,
 }
 
 fn pair(i: Option<kefu_core::stats::Interval>) -> Option<[f64; 2]> {
@@ -168,6 +183,7 @@ impl From<Dashboard> for DashboardDto {
             );
         }
         let t = d.tickets;
+        let w = d.word_of_mouth;
         DashboardDto {
             from: d.period.from.to_string(),
             to: d.period.to.to_string(),
@@ -191,6 +207,12 @@ impl From<Dashboard> for DashboardDto {
             csat: figures.remove("csat"),
             ces: figures.remove("ces"),
             servqual: figures.remove("servqual"),
+            word_of_mouth: WordOfMouthDto {
+                complaints: w.complaints,
+                unhappy_reach: w.unhappy_reach,
+                satisfied: w.satisfied,
+                happy_reach: w.happy_reach,
+            },
         }
     }
 }

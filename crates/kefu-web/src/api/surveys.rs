@@ -253,7 +253,7 @@ pub async fn links(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
-    /// all (default), or field:value (field=value) with field tier, kind, region, channel, product or agent
+    /// all (default: the customers), staff, or field:value (field=value) with field tier, kind, region, channel, product, product_category, department, agent or role
     segment: Option<String>,
     /// First month, YYYY-MM
     from: Option<String>,

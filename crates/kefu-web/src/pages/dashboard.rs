@@ -38,6 +38,8 @@ pub struct DashboardView {
     pub headlines: Vec<HeadlineView>,
     /// Whether the caller may open the survey reports behind the headlines (managers, admins).
     pub reports: bool,
+    /// The word-of-mouth estimate, worded.
+    pub word_of_mouth: Vec<String>,
     pub tickets: Option<TicketsView>,
 }
 
@@ -113,6 +115,7 @@ pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Resu
         covers: String::new(),
         headlines: vec![],
         reports: caller.user.role.manages(),
+        word_of_mouth: vec![],
         tickets: None,
     };
     let period =
@@ -135,6 +138,15 @@ pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Resu
         .enumerate()
         .map(|(n, h)| headline_view(h, t, n))
         .collect();
+    let w = d.word_of_mouth;
+    view.word_of_mouth.push(t.f(
+        "dashboard.wom_unhappy",
+        &[("complaints", &w.complaints), ("reach", &w.unhappy_reach)],
+    ));
+    if let (Some(satisfied), Some(reach)) = (w.satisfied, w.happy_reach) {
+        view.word_of_mouth
+            .push(t.f("dashboard.wom_happy", &[("satisfied", &satisfied), ("reach", &reach)]));
+    }
     let policies = state.app.sla_setup().await?;
     let categories = state.app.categories().await?;
     view.tickets = Some(tickets_view(d.tickets, t, &policies, &categories));

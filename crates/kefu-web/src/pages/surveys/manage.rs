@@ -24,6 +24,8 @@ fn segment_key(field: &str) -> &'static str {
         "region" => "survey.segment_region",
         "channel" => "survey.segment_channel",
         "product" => "survey.segment_product",
+        "product_category" => "survey.segment_product_category",
+        "department" => "survey.segment_department",
         "role" => "survey.segment_role",
         _ => "survey.segment_agent",
     }
@@ -577,6 +579,7 @@ pub async fn report(
         .into_iter()
         .map(|code| {
             let label = match code.split_once(':') {
+                None if code == "staff" => t.t("survey.segment_staff").to_owned(),
                 None => t.t("survey.segment_all").to_owned(),
                 Some((field, value)) => format!("{} {value}", t.t(segment_key(field))),
             };
