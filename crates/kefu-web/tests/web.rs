@@ -5949,6 +5949,26 @@ async fn nul_characters_are_refused(h: &Harness) {
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}: {text}");
     }
     assert_eq!(h.app.store().count_customers().await.unwrap(), customers);
+    // A purchase's one-line texts, recorded or changed (PostgreSQL cannot store a NUL: it was a 500).
+    let buyer = h.end_customer(&admin, "买家").await;
+    let purchases = format!("/api/v1/customers/{buyer}/purchases");
+    let good = r#"{"external_id": "P-NUL", "date": "2026-01-05", "amount": "10.00", "sku": "S1"}"#;
+    let (res, text) = h.api("POST", &purchases, Some(&admin), Some(good)).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let id = json(&text)["id"].as_i64().unwrap();
+    let bad = r#"{"external_id": "P-NUL2", "date": "2026-01-05", "amount": "10.00", "sku": "a\u0000b"}"#;
+    let (res, text) = h.api("POST", &purchases, Some(&admin), Some(bad)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let (res, text) = h
+        .api(
+            "PATCH",
+            &format!("/api/v1/purchases/{id}"),
+            Some(&admin),
+            Some(r#"{"product_name": "冰箱\u0000"}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert_eq!(json(&text)["errors"][0]["field"], "product_name", "{text}");
 }
 
 /// Filed at a chosen instant, a ticket's due instants are the ones counted by hand on the default

@@ -193,6 +193,23 @@ impl App {
             return Err(Invalid::one("date", "future_date", format!("{on} is in the future")).into());
         }
         let amount_minor = parse_amount(&input.amount)?;
+        // One-line texts: a control character (a NUL, which PostgreSQL cannot store, a line
+        // break) is refused, not stored.
+        for (field, v) in [
+            ("sku", &input.sku),
+            ("product_name", &input.product_name),
+            ("category", &input.category),
+            ("serial", &input.serial),
+        ] {
+            if v.chars().any(char::is_control) {
+                return Err(Invalid::one(
+                    field,
+                    "control_chars",
+                    format!("{field} must not contain control characters"),
+                )
+                .into());
+            }
+        }
         let currency = input
             .currency
             .as_deref()
