@@ -70,7 +70,6 @@ impl App {
         // Each ticket's due steps and next mark.
         let mut plans = Vec::with_capacity(tickets.len());
         let mut keys = Vec::new();
-        let tickets_read = tickets.clone();
         for t in tickets {
             let policy = setup.policy(t.sla_policy_id)?;
             let calendar = setup.calendar(policy)?;
@@ -98,6 +97,9 @@ impl App {
         let mut escalated = Vec::new();
         // Tickets whose priority or assignee the sweep changes, as they were (`ticket.updated`).
         let mut reprioritised = Vec::new();
+        // Tickets with a breach logged now, by the place of their change: a breach settles its
+        // target, so their facts change with it.
+        let mut breached: Vec<(usize, kefu_store::Ticket)> = Vec::new();
         for (t, policy, due, marks) in plans {
             let mut change = SweepChange {
                 id: t.id,
@@ -132,27 +134,26 @@ impl App {
                 continue;
             }
             let moved = change.priority != t.priority || change.assignee != t.assignee_id;
+            if steps.iter().any(|e| e.step == Step::Breach) {
+                breached.push((changes.len(), t.clone()));
+            }
             changes.push(change);
             escalated.extend(steps.into_iter().map(|e| (t.id, e)));
             if moved {
                 reprioritised.push(t);
             }
         }
-        // A breach the sweep logged settles its target: those tickets' facts change with it.
-        let breached: Vec<i64> = escalated
-            .iter()
-            .filter(|(_, e)| e.step == Step::Breach)
-            .map(|(id, _)| *id)
-            .collect();
         if !breached.is_empty() {
-            let history = self.stored_history(&breached).await?;
+            // The events and steps read above, with the steps just logged: only the assignees
+            // and segments are read again.
+            for (id, e) in &escalated {
+                logged.entry(*id).or_default().push(*e);
+            }
+            let ids: Vec<i64> = breached.iter().map(|(_, t)| t.id).collect();
+            let history = self.stored_history_with(&ids, events, logged).await?;
             let tz = self.desk().await?.time_zone.clone();
-            let rows: HashMap<i64, &kefu_store::Ticket> = tickets_read.iter().map(|t| (t.id, t)).collect();
-            let breached: std::collections::HashSet<i64> = breached.into_iter().collect();
-            for c in changes.iter_mut().filter(|c| breached.contains(&c.id)) {
-                if let Some(t) = rows.get(&c.id) {
-                    c.facts = Some(history.contribution_of(setup, &tz, t, &[], None, at)?);
-                }
+            for (i, t) in &breached {
+                changes[*i].facts = Some(history.contribution_of(setup, &tz, t, &[], None, at)?);
             }
         }
         self.store.apply_sweep(&changes, &system, now).await?;

@@ -57,6 +57,42 @@ impl<'a> From<&'a Ticket> for FactRow<'a> {
     }
 }
 
+impl<'a> From<&'a kefu_store::NewTicket> for FactRow<'a> {
+    fn from(t: &'a kefu_store::NewTicket) -> FactRow<'a> {
+        FactRow {
+            kind: t.kind,
+            tier: t.customer_tier,
+            channel: t.channel,
+            department_id: t.department_id,
+            touchpoint: &t.touchpoint,
+            category_id: t.category_id,
+            sla_policy_id: t.sla_policy_id,
+            created_at: t.now,
+        }
+    }
+}
+
+/// The contribution of a ticket being filed now: its first message alone, its assignee from the
+/// start, nothing logged yet.
+pub(crate) fn at_filing(
+    setup: &SlaSetup,
+    time_zone: &jiff::tz::TimeZone,
+    t: &kefu_store::NewTicket,
+    region: &str,
+    product_category: &str,
+) -> AppResult<Contribution> {
+    let created = ts(t.now)?;
+    let cx = FactContext {
+        events: &[TicketEvent::new(created, kefu_core::ticket::EventKind::CustomerMessage)],
+        first_assignee: t.assignee_id,
+        assignee_changes: &[],
+        logged: &[],
+        region,
+        product_category,
+    };
+    contribution(setup, time_zone, &t.into(), &cx, created)
+}
+
 /// The contribution of a ticket (as it is, or will be after the write at hand) at `now`.
 pub(crate) fn contribution(
     setup: &SlaSetup,
@@ -157,15 +193,26 @@ impl App {
     /// Reads what the contributions of these tickets need from the store, in one read of each kind.
     pub(crate) async fn stored_history(&self, ids: &[i64]) -> AppResult<StoredHistory> {
         let events = self.store.ticket_events(ids).await?;
-        let mut assignees: HashMap<i64, Vec<_>> = HashMap::new();
-        for (id, at, old, new) in self.store.assignee_changes(ids).await? {
-            assignees.entry(id).or_default().push((at, old, new));
-        }
         let mut logged: HashMap<i64, Vec<Escalation>> = HashMap::new();
         for (id, key) in self.store.escalations_of_tickets(ids).await? {
             if let Some(e) = Escalation::parse_key(&key) {
                 logged.entry(id).or_default().push(e);
             }
+        }
+        self.stored_history_with(ids, events, logged).await
+    }
+
+    /// [`App::stored_history`] for a caller that has read the events (`ticket_events` rows) and
+    /// the logged escalation steps already (the sweep): the rest only.
+    pub(crate) async fn stored_history_with(
+        &self,
+        ids: &[i64],
+        events: Vec<(i64, i64, String)>,
+        logged: HashMap<i64, Vec<Escalation>>,
+    ) -> AppResult<StoredHistory> {
+        let mut assignees: HashMap<i64, Vec<_>> = HashMap::new();
+        for (id, at, old, new) in self.store.assignee_changes(ids).await? {
+            assignees.entry(id).or_default().push((at, old, new));
         }
         let segments = self
             .store
