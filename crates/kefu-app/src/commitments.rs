@@ -7,6 +7,7 @@
 use crate::tickets::fresh_within;
 use crate::{Actor, App, AppError, AppResult};
 use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
+use kefu_core::Invalid;
 use kefu_core::ticket::Kind;
 use kefu_store::Commitment;
 use std::sync::Arc;
@@ -27,8 +28,15 @@ pub struct CommitmentInput {
     pub kind: Option<String>,
     pub within_minutes: i64,
     pub target_percent: i64,
+    /// A SERVQUAL dimension code; `None`: the metric's default.
+    pub dimension: Option<String>,
     pub published: bool,
     pub position: i64,
+}
+
+/// The SERVQUAL dimension a commitment serves: the one it names, else its metric's default.
+pub fn dimension_of(c: &Commitment) -> &str {
+    c.dimension.as_deref().unwrap_or(c.metric.default_dimension())
 }
 
 impl App {
@@ -44,6 +52,12 @@ impl App {
             kefu_core::text::check_text(field, v, 200)?;
         }
         check_promise(input.within_minutes, input.target_percent)?;
+        let dimension = input.dimension.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        if let Some(d) = dimension
+            && !self.store.survey_dimensions().await?.iter().any(|x| x.code == d)
+        {
+            return Err(Invalid::one("dimension", "unknown_dimension", format!("no SERVQUAL dimension {d:?}")).into());
+        }
         let now = self.now();
         let c = Commitment {
             id: id.unwrap_or(0),
@@ -58,6 +72,7 @@ impl App {
                 .transpose()?,
             within_minutes: input.within_minutes,
             target_percent: input.target_percent,
+            dimension: dimension.map(str::to_owned),
             published: input.published,
             position: input.position,
             created_at: now,

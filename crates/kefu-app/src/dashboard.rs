@@ -86,6 +86,47 @@ impl Period {
     }
 }
 
+impl Period {
+    /// The day patterns of the period for [`kefu_store::TicketFilter::fact_on`]: a whole month
+    /// as `YYYY-MM-__`, the days at either end one by one.
+    pub fn day_patterns(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (grain, first, last) in self.ranges() {
+            match grain {
+                Grain::Month => {
+                    let mut m = format!("{first}-01").parse::<jiff::civil::Date>().ok();
+                    while let Some(d) = m.filter(|d| d.strftime("%Y-%m").to_string() <= last) {
+                        out.push(d.strftime("%Y-%m-__").to_string());
+                        m = d.checked_add(jiff::Span::new().months(1)).ok();
+                    }
+                }
+                Grain::Day => {
+                    let mut day = first.parse::<jiff::civil::Date>().ok();
+                    while let Some(d) = day.filter(|d| d.to_string() <= last) {
+                        out.push(d.to_string());
+                        day = d.tomorrow().ok();
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks a figure a drill-down names (`sla:3:resolution:breached`, `reopened`, …): lower-case
+/// letters, digits, `_`, `-` and `:`, at most 100 characters.
+pub fn check_figure(figure: &str) -> Result<String, Invalid> {
+    let f = figure.trim();
+    let ok = !f.is_empty()
+        && f.len() <= 100
+        && f.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-:".contains(&b));
+    if ok {
+        Ok(f.to_owned())
+    } else {
+        Err(Invalid::one("fact", "unknown_figure", "fact names a figure such as sla:3:resolution:breached"))
+    }
+}
+
 /// Checks a segment: `all` or `field:value` with a known field and a value.
 pub fn check_segment(segment: &str) -> Result<String, Invalid> {
     let s = segment.trim();
@@ -346,6 +387,15 @@ mod tests {
         assert_eq!(p.ranges(), vec![(Grain::Month, "2016-01".into(), "2036-12".into())]);
         let p = Period::parse("2026-02-03", "2026-02-03").unwrap();
         assert_eq!(p.ranges(), vec![(Grain::Day, "2026-02-03".into(), "2026-02-03".into())]);
+    }
+
+    #[test]
+    fn a_period_drills_down_by_day_patterns() {
+        let p = Period::parse("2026-01-30", "2026-03-01").unwrap();
+        assert_eq!(p.day_patterns(), ["2026-01-30", "2026-01-31", "2026-02-__", "2026-03-01"]);
+        assert!(check_figure("sla:3:first_response:breached").is_ok());
+        assert!(check_figure("x%\"").is_err());
+        assert!(check_figure("").is_err());
     }
 
     #[test]

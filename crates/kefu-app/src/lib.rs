@@ -20,6 +20,7 @@ mod error;
 pub mod escalation;
 pub mod export;
 pub mod figure_table;
+pub mod gaps;
 pub mod import;
 pub mod incidents;
 pub mod jobs;

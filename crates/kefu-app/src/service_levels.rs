@@ -39,8 +39,11 @@ pub struct PolicyInput {
     pub name: String,
     pub scope: PolicyScope,
     pub targets: SlaTargets,
-    /// A SERVQUAL dimension code; `responsiveness` when empty.
+    /// The SERVQUAL dimension (code) its first and next response serve; `responsiveness` when
+    /// empty.
     pub dimension: String,
+    /// The dimension its resolution serves; `reliability` when empty.
+    pub resolution_dimension: String,
     /// The calendar's id; the default calendar when unset.
     pub calendar_id: Option<i64>,
     pub raise_priority_on_breach: bool,
@@ -175,23 +178,19 @@ impl App {
                 "the warning comes after a share of the time between 0 and 1 (0.8: at 80 %)",
             );
         }
-        let dimension = match input.dimension.trim() {
-            "" => "responsiveness".to_owned(),
-            d => d.to_owned(),
+        let dimensions = self.store.survey_dimensions().await?;
+        let mut dimension_of = |field: &str, value: &str, default: &str| {
+            let d = match value.trim() {
+                "" => default.to_owned(),
+                d => d.to_owned(),
+            };
+            if !dimensions.iter().any(|x| x.code == d) {
+                errors.push(field, "unknown_dimension", format!("no SERVQUAL dimension {d:?}"));
+            }
+            d
         };
-        if !self
-            .store
-            .survey_dimensions()
-            .await?
-            .iter()
-            .any(|x| x.code == dimension)
-        {
-            errors.push(
-                "dimension",
-                "unknown_dimension",
-                format!("no SERVQUAL dimension {dimension:?}"),
-            );
-        }
+        let dimension = dimension_of("dimension", &input.dimension, "responsiveness");
+        let resolution_dimension = dimension_of("resolution_dimension", &input.resolution_dimension, "reliability");
         let calendars = self.store.calendars().await?;
         let calendar_id = match input.calendar_id {
             Some(c) if calendars.iter().any(|x| x.id == c) => c,
@@ -220,6 +219,7 @@ impl App {
             scope: input.scope,
             targets: t,
             dimension,
+            resolution_dimension,
             calendar_id,
             escalation,
             is_default: false,

@@ -21,6 +21,17 @@ code_enum! {
     }
 }
 
+impl CommitmentMetric {
+    /// The SERVQUAL dimension a promise on this metric serves unless it names another: a first
+    /// reply serves responsiveness, a resolution reliability.
+    pub fn default_dimension(self) -> &'static str {
+        match self {
+            CommitmentMetric::FirstResponse => "responsiveness",
+            CommitmentMetric::Resolution => "reliability",
+        }
+    }
+}
+
 /// How well a promise was kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Attainment {

@@ -9,6 +9,7 @@ pub mod commitment;
 pub mod customer;
 pub mod error;
 pub mod facts;
+pub mod gaps;
 pub mod holidays;
 pub mod i18n;
 pub mod jobs;

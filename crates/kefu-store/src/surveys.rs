@@ -312,6 +312,20 @@ pub struct StatsRow {
     pub n: i64,
 }
 
+/// One cause of the five-gap checklist (docs/statistics.md#five-gaps): ticked or not, and the
+/// manager's note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GapDiagnosisEntry {
+    /// 1 to 5.
+    pub gap: i64,
+    /// A cause code of `kefu_core::gaps::CAUSES`.
+    pub cause: String,
+    pub checked: bool,
+    pub note: String,
+    pub updated_by: Option<i64>,
+    pub updated_at: Millis,
+}
+
 #[async_trait]
 pub trait Surveys {
     async fn survey_dimensions(&self) -> StoreResult<Vec<SurveyDimension>>;
@@ -397,6 +411,11 @@ pub trait Surveys {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<StatsRow>>;
+    /// A survey's five-gap checklist for a period key (`all`, or `from..to`), by gap and cause.
+    async fn gap_diagnosis(&self, survey_id: i64, period: &str) -> StoreResult<Vec<GapDiagnosisEntry>>;
+    /// Replaces a survey's checklist for a period key with `entries`, in one transaction.
+    async fn save_gap_diagnosis(&self, survey_id: i64, period: &str, entries: &[GapDiagnosisEntry])
+    -> StoreResult<()>;
     /// The segments a survey has statistics for (`all`, `tier:A`, `region:华东`, …), sorted.
     async fn survey_segments(&self, survey_id: i64) -> StoreResult<Vec<String>>;
     /// The final responses of a survey, oldest first (rebuilds and checks).

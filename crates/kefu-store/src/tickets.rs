@@ -237,6 +237,9 @@ pub struct Commitment {
     pub kind: Option<Kind>,
     pub within_minutes: i64,
     pub target_percent: i64,
+    /// The SERVQUAL dimension the promise serves; `None`: the metric's default
+    /// ([`kefu_core::commitment::CommitmentMetric::default_dimension`]).
+    pub dimension: Option<String>,
     pub published: bool,
     pub position: i64,
     pub created_at: Millis,
@@ -417,6 +420,9 @@ pub struct TicketFilter {
     /// A customer's scope: tickets of this customer or of customers beneath it (filed by it, or
     /// for it, or on behalf of one beneath it).
     pub customer_within: Option<i64>,
+    /// Tickets whose kept facts hold this figure on one of these days: `(figure, days)`, a day
+    /// `YYYY-MM-DD` or a month's `YYYY-MM-__` (the drill-down from a dashboard or gap figure).
+    pub fact_on: Option<(String, Vec<String>)>,
 }
 
 /// A business calendar as stored: its TOML (kefu-core::calendar reads it).
@@ -434,8 +440,11 @@ pub struct SlaPolicy {
     pub name: String,
     pub scope: kefu_core::sla::PolicyScope,
     pub targets: kefu_core::sla::SlaTargets,
-    /// The SERVQUAL dimension the promise serves (for the gap page), default `responsiveness`.
+    /// The SERVQUAL dimension its first and next response targets serve (the gap page), default
+    /// `responsiveness`.
     pub dimension: String,
+    /// The dimension its resolution target serves, default `reliability`.
+    pub resolution_dimension: String,
     pub calendar_id: i64,
     /// What happens on breach: `{"raise_priority_on_breach": bool, "reassign_to": user id}`.
     pub escalation: serde_json::Value,

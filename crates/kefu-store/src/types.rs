@@ -306,6 +306,7 @@ pub const TABLES: &[&str] = &[
     "survey_links",
     "survey_responses",
     "survey_stats",
+    "gap_diagnoses",
 ];
 
 /// A customer: a person or organisation, end customer, intermediate (channel) or internal department.

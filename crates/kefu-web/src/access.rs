@@ -59,3 +59,5 @@ pub(crate) const CUSTOMER_DELETERS: RoleSet = roles::MANAGERS;
 /// Who designs surveys, makes their links and reads their reports (docs/roles.md#surveys).
 pub(crate) const SURVEY_MANAGERS: RoleSet = roles::MANAGERS;
 pub(crate) const STAFF: RoleSet = roles::STAFF;
+/// Who ticks the five-gap checklist (docs/roles.md#quality); every staff role reads the gaps.
+pub(crate) const DIAGNOSTICIANS: RoleSet = roles::MANAGERS;

@@ -46,3 +46,8 @@ mod tests {
         assert_eq!(super::field(b"q=%FF", "q"), None, "not UTF-8");
     }
 }
+
+/// A value percent-encoded for a query string.
+pub fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

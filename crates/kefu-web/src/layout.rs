@@ -39,6 +39,7 @@ impl Chrome {
         let items: &[(&'static str, &'static str, RoleSet)] = &[
             ("/", "nav.home", roles::EVERYONE),
             ("/dashboard", "nav.dashboard", roles::STAFF),
+            ("/gaps", "nav.gaps", roles::STAFF),
             ("/tickets", "nav.tickets", roles::DESK),
             ("/my/requests", "nav.my_requests", roles::CUSTOMERS),
             ("/customers", "nav.customers", roles::DESK),
@@ -110,6 +111,7 @@ impl Chrome {
 /// The `?done=` codes a redirect may carry, and the message each shows.
 const FLASHES: &[(&str, &str)] = &[
     ("view_saved", "flash.view_saved"),
+    ("gaps_saved", "flash.gaps_saved"),
     ("view_deleted", "flash.view_deleted"),
     ("user_created", "flash.user_created"),
     ("user_updated", "flash.user_updated"),

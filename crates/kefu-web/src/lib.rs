@@ -7,6 +7,7 @@ mod access;
 mod api;
 /// The dashboard's JSON as the API answers it (`kefu report dashboard` prints the same).
 pub use api::dashboards::DashboardDto;
+pub use api::gaps::GapsDto;
 mod assets;
 mod auth;
 mod charts;

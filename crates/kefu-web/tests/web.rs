@@ -5403,6 +5403,8 @@ POST   /logout                                     AMGTC
 POST   /lang                                       anyone
 GET    /                                           AMGTC
 GET    /dashboard                                  AMGT
+GET    /gaps                                       AMGT
+POST   /gaps/diagnosis                             AM
 GET    /account                                    AMGTC
 GET    /my/requests                                C
 POST   /my/requests                                C
@@ -5564,6 +5566,7 @@ POST   /api/v1/campaigns/{id}/links                AM
 GET    /api/v1/survey-answers/{token}              anyone
 POST   /api/v1/survey-answers/{token}              anyone
 GET    /api/v1/dashboards/manager                  AMGT
+GET    /api/v1/gaps                                AMGT
 GET    /api/v1/surveys/{id}/report                 AM
 GET    /api/v1/surveys/{id}/lowest-items           AM
 GET    /api/v1/survey-items                        AM

@@ -128,6 +128,21 @@ pub(crate) enum ReportCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// The five gaps of a SERVQUAL survey, each per dimension, and the checklist kept for the period
+    Gaps {
+        /// The survey's id or slug (default: the newest SERVQUAL survey with answers)
+        #[arg(long)]
+        survey: Option<String>,
+        /// First day, YYYY-MM-DD, with --to (default: every answer and ticket)
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD
+        #[arg(long)]
+        to: Option<String>,
+        /// The file to write (default: stdout; xlsx needs a file or a redirect)
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -23,6 +23,15 @@ const DEPARTMENTS: &[&str] = &[
     "质量管理部 Quality",
 ];
 
+/// The heads of [`DEPARTMENTS`], in its order: name and e-mail local part.
+const DEPARTMENT_HEADS: &[(&str, &str)] = &[
+    ("售前主管 陈静", "head.presales"),
+    ("售后主管 周磊", "head.aftersales"),
+    ("投诉主管 吴敏", "head.complaints"),
+    ("维修主管 郑强", "head.field"),
+    ("质量主管 孙丽", "head.quality"),
+];
+
 impl App {
     /// The organisation, its departments, staff and `customers` customer accounts, dated from
     /// `start`; (departments, staff) made, the default department counted.
@@ -34,7 +43,7 @@ impl App {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> AppResult<(usize, usize)> {
         let hash = hash_password(DEMO_PASSWORD).await?;
-        let total = DEPARTMENTS.len() as u64 + 16 + u64::from(customers);
+        let total = DEPARTMENTS.len() as u64 + 16 + DEPARTMENT_HEADS.len() as u64 + u64::from(customers);
         let mut done = 0u64;
 
         self.store
@@ -106,6 +115,17 @@ impl App {
         for _ in 0..3 {
             let (name, email) = person(rng);
             staff.push((name, email, Role::Technician, vec![depts[3].id], None));
+        }
+        // Each department's head, a manager: with the two above and the admin, the managers who
+        // answer the SERVQUAL expectations for Gap 1 (demo/quality.rs).
+        for (i, (name, local)) in DEPARTMENT_HEADS.iter().enumerate() {
+            staff.push((
+                (*name).into(),
+                format!("{local}@{DEMO_DOMAIN}"),
+                Role::Manager,
+                vec![depts[i].id],
+                None,
+            ));
         }
         let staff_count = staff.len();
         for (i, (name, email, role, departments, language)) in staff.into_iter().enumerate() {

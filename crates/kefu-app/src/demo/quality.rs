@@ -33,13 +33,24 @@ const PERCEPTION: &[(&str, f64, f64)] = &[
     ("empathy", 5.1, 0.2),
 ];
 
+/// What the demo's managers believe customers expect of each dimension: they underrate how much
+/// customers expect of reliability and responsiveness (customers: about 6.3 everywhere) and
+/// overrate tangibles, the classic Gap 1.
+const MANAGEMENT_EXPECTATION: &[(&str, f64)] = &[
+    ("tangibles", 6.5),
+    ("reliability", 5.3),
+    ("responsiveness", 5.0),
+    ("assurance", 6.0),
+    ("empathy", 5.8),
+];
+
 /// The mean of the 100 importance points customers give each dimension.
 const IMPORTANCE: &[(&str, u32)] = &[
     ("tangibles", 10),
     ("reliability", 32),
     ("responsiveness", 24),
-    ("assurance", 19),
-    ("empathy", 15),
+    ("assurance", 21),
+    ("empathy", 13),
 ];
 
 /// What the demo's surveys hold.
@@ -132,6 +143,12 @@ impl App {
             }
             progress(answers as u64, total);
         }
+
+        // Gap 1: the managers answer the expectations as they believe customers would, through
+        // a staff campaign run eight months ago.
+        answers += self
+            .demo_management_view(rng, &servqual.survey.slug, &codes, year_ago + 120 * DAY_MS)
+            .await?;
 
         // CSAT: after tickets resolved in the last year, tied to the ticket (and so its agent).
         let tickets = self
@@ -232,6 +249,55 @@ impl App {
         Ok(QualitySummary { surveys: 4, answers })
     }
 
+    /// The managers' view of customers' expectations (Gap 1): a staff campaign of the SERVQUAL
+    /// survey for managers and admins, run at `at`, each answering the expectation battery alone
+    /// around [`MANAGEMENT_EXPECTATION`]. Returns the answers.
+    async fn demo_management_view(
+        &self,
+        rng: &mut StdRng,
+        survey: &str,
+        items: &[(String, String)],
+        at: i64,
+    ) -> AppResult<usize> {
+        let cli = Actor::Cli;
+        let then = self.at(at);
+        let campaign = then
+            .create_campaign(
+                &cli,
+                survey,
+                crate::survey_campaigns::CampaignInput {
+                    name: "管理层眼中的客户期望 How managers see customers' expectations".into(),
+                    frame: crate::survey_campaigns::CampaignFrame {
+                        audience: Some("staff".into()),
+                        roles: vec!["admin".into(), "manager".into()],
+                        ..Default::default()
+                    },
+                    fatigue_days: Some(0),
+                    invite_by_email: Some(false),
+                    seed: Some(2026),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let run = then.run_campaign(&cli, campaign.id).await?;
+        let mut answered = 0;
+        for link in run.issued {
+            let Some(token) = link.token else { continue };
+            let mut a = Answers::default();
+            for (code, dim) in items {
+                let mean = MANAGEMENT_EXPECTATION
+                    .iter()
+                    .find(|(d, _)| d == dim)
+                    .map_or(6.0, |(_, m)| *m);
+                a.expectation.insert(code.clone(), demo_score(rng, mean, 0.6, 1, 7));
+            }
+            let when = at + rng.random_range(3_600_000..10 * DAY_MS);
+            self.at(when).answer_survey(&token, a, "", true).await?;
+            answered += 1;
+        }
+        Ok(answered)
+    }
+
     /// One respondent: a link made at `asked` for `customer` (and the ticket it is about), answered
     /// at `answered` through the answer use case.
     #[allow(clippy::too_many_arguments)]
@@ -321,6 +387,7 @@ impl App {
                     kind: Some(kind.into()),
                     within_minutes: within,
                     target_percent: target,
+                    dimension: None,
                     published: true,
                     position: position as i64,
                 },

@@ -338,7 +338,7 @@ impl App {
     }
 
     /// The statistics rows of a survey for one segment and months `from..=to`, merged.
-    async fn merged_stats(
+    pub(crate) async fn merged_stats(
         &self,
         view: &SurveyView,
         segment: &str,

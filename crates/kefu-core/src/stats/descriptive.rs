@@ -73,6 +73,33 @@ pub fn t_interval(mean: f64, sd: f64, n: u64) -> Option<Interval> {
     })
 }
 
+/// The difference of two independent means a − b with its 95 % Welch interval
+/// (docs/statistics.md#five-gaps): (x̄_a − x̄_b) ± t_{0.975,ν}·√(s_a²/n_a + s_b²/n_b), ν by
+/// Welch–Satterthwaite. The difference is `None` when either mean is; the interval when either
+/// side has n < 2 or both have no variance.
+pub fn welch_difference(a: &MeanSummary, b: &MeanSummary) -> (Option<f64>, Option<Interval>) {
+    let (Some(ma), Some(mb)) = (a.mean, b.mean) else {
+        return (None, None);
+    };
+    let d = ma - mb;
+    let interval = match (a.sd, b.sd) {
+        (Some(sa), Some(sb)) if a.n >= 2 && b.n >= 2 => {
+            let (va, vb) = (sa * sa / a.n as f64, sb * sb / b.n as f64);
+            let v = va + vb;
+            (v > 0.0).then(|| {
+                let df = v * v / (va * va / (a.n - 1) as f64 + vb * vb / (b.n - 1) as f64);
+                let half = t_quantile(0.975, df) * v.sqrt();
+                Interval {
+                    lo: d - half,
+                    hi: d + half,
+                }
+            })
+        }
+        _ => None,
+    };
+    (Some(d), interval)
+}
+
 /// n, mean, sd and t-interval of raw values.
 pub fn summarize(values: &[f64]) -> MeanSummary {
     let Some(m) = mean(values) else {
@@ -264,6 +291,18 @@ impl TailHistogram {
 
     pub fn n(&self) -> u64 {
         self.zero + self.bins.values().sum::<u64>()
+    }
+
+    /// How many values are at most `v`, as the histogram knows it: every value of the bins below
+    /// `v`'s, and those of `v`'s own bin (which may hold values up to 2 % above `v`).
+    pub fn at_most(&self, v: f64) -> u64 {
+        if !(v >= 0.0) {
+            return 0;
+        }
+        match Self::bin_of(v) {
+            None => self.zero,
+            Some(b) => self.zero + self.bins.range(..=b).map(|(_, c)| c).sum::<u64>(),
+        }
     }
 
     /// The nearest-rank percentile as the histogram knows it; `None` when empty or pct > 100.

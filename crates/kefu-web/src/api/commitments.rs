@@ -27,6 +27,8 @@ pub struct CommitmentDto {
     /// Business minutes.
     pub within_minutes: i64,
     pub target_percent: i64,
+    /// The SERVQUAL dimension the promise serves (its metric's default when none was named).
+    pub dimension: String,
     pub published: bool,
     pub position: i64,
     /// Over the last 30 days: `{met, missed, running, share}` (share null when nothing is decided).
@@ -36,6 +38,7 @@ pub struct CommitmentDto {
 
 fn dto((c, a): (Commitment, Attainment)) -> CommitmentDto {
     CommitmentDto {
+        dimension: kefu_app::commitments::dimension_of(&c).to_owned(),
         id: c.id,
         title_en: c.title_en,
         title_zh: c.title_zh,
@@ -59,6 +62,10 @@ pub struct CommitmentBody {
     kind: Option<String>,
     within_minutes: i64,
     target_percent: i64,
+    /// A SERVQUAL dimension code; absent or null: responsiveness for a first reply, reliability
+    /// for a resolution
+    #[serde(default)]
+    dimension: Option<String>,
     #[serde(default)]
     published: bool,
     #[serde(default)]
@@ -74,6 +81,7 @@ impl From<CommitmentBody> for CommitmentInput {
             kind: b.kind,
             within_minutes: b.within_minutes,
             target_percent: b.target_percent,
+            dimension: b.dimension,
             published: b.published,
             position: b.position,
         }

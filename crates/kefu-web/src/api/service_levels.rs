@@ -80,7 +80,10 @@ pub struct PolicyDto {
     /// `{first_response_minutes, next_response_minutes, resolution_minutes, warn_share}`.
     #[schema(value_type = Object)]
     pub targets: kefu_core::sla::SlaTargets,
+    /// The SERVQUAL dimension the first and next response targets serve.
     pub dimension: String,
+    /// The SERVQUAL dimension the resolution target serves.
+    pub resolution_dimension: String,
     pub calendar_id: i64,
     pub raise_priority_on_breach: bool,
     pub reassign_to: Option<i64>,
@@ -97,6 +100,7 @@ impl From<SlaPolicy> for PolicyDto {
             scope: p.scope,
             targets: p.targets,
             dimension: p.dimension,
+            resolution_dimension: p.resolution_dimension,
             calendar_id: p.calendar_id,
             is_default: p.is_default,
         }
@@ -109,7 +113,7 @@ pub struct PolicyList {
 }
 
 /// A policy as written: `{name, scope: {kind, priority, tier}, targets: {first_response_minutes,
-/// next_response_minutes, resolution_minutes, warn_share}, dimension, calendar_id,
+/// next_response_minutes, resolution_minutes, warn_share}, dimension, resolution_dimension, calendar_id,
 /// raise_priority_on_breach, reassign_to}`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -122,9 +126,12 @@ pub struct PolicyBody {
     /// Business minutes, each absent or null for no promise; warn_share defaults to 0.8
     #[schema(value_type = Object)]
     targets: kefu_core::sla::SlaTargets,
-    /// A SERVQUAL dimension code (default responsiveness)
+    /// The SERVQUAL dimension (code) the first and next response serve (default responsiveness)
     #[serde(default)]
     dimension: String,
+    /// The SERVQUAL dimension (code) the resolution serves (default reliability)
+    #[serde(default)]
+    resolution_dimension: String,
     /// Default: the default calendar
     #[serde(default)]
     calendar_id: Option<i64>,
@@ -142,6 +149,7 @@ impl From<PolicyBody> for PolicyInput {
             scope: b.scope,
             targets: b.targets,
             dimension: b.dimension,
+            resolution_dimension: b.resolution_dimension,
             calendar_id: b.calendar_id,
             raise_priority_on_breach: b.raise_priority_on_breach,
             reassign_to: b.reassign_to,

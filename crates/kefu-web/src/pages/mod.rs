@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod customers;
 pub mod dashboard;
 pub mod departments;
+pub mod gaps;
 pub mod home;
 pub mod invite;
 pub mod login;

@@ -165,6 +165,7 @@ fn policy_values(p: &kefu_app::model::SlaPolicy) -> Values {
             format!("{}", (p.targets.warn_share * 100.0).round()),
         ),
         ("dimension".into(), p.dimension.clone()),
+        ("resolution_dimension".into(), p.resolution_dimension.clone()),
         ("calendar_id".into(), p.calendar_id.to_string()),
         ("reassign_to".into(), n(p.escalation["reassign_to"].as_i64())),
     ];
@@ -287,7 +288,11 @@ async fn page(
                 next: minutes(p.targets.next_response_minutes),
                 resolution: minutes(p.targets.resolution_minutes),
                 warn: format!("{} %", (p.targets.warn_share * 100.0).round()),
-                dimension: dimension_name(&p.dimension),
+                dimension: format!(
+                    "{} / {}",
+                    dimension_name(&p.dimension),
+                    dimension_name(&p.resolution_dimension)
+                ),
                 calendar: calendar_name(p.calendar_id),
                 on_breach: if on_breach.is_empty() {
                     "—".into()
@@ -462,6 +467,7 @@ pub async fn save_commitment(
         kind: Some(v.get("kind").to_owned()).filter(|k| !k.is_empty()),
         within_minutes: number("within_minutes"),
         target_percent: number("target_percent"),
+        dimension: Some(v.get("dimension").to_owned()).filter(|d| !d.is_empty()),
         published: v.get("published") == "1",
         position: 0,
     };
@@ -613,6 +619,7 @@ fn policy_input(v: &Values) -> Result<PolicyInput, Invalid> {
             warn_share: warn / 100.0,
         },
         dimension: v.get("dimension").to_owned(),
+        resolution_dimension: v.get("resolution_dimension").to_owned(),
         calendar_id: whole(v, "calendar_id")?,
         raise_priority_on_breach: v.has("raise_priority_on_breach", "on"),
         reassign_to: whole(v, "reassign_to")?,

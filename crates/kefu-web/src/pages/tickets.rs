@@ -3,6 +3,7 @@
 //! and activity, and the form an agent files a ticket with (a phone call, a walk-in). Every text a
 //! customer wrote is shown escaped.
 
+use crate::form::enc;
 use super::account::field_errors;
 use super::sla_view::{TargetView, target_view};
 use super::{BodyForm, Chrome, done, fmt_time, render, render_status, time_zone};
@@ -79,6 +80,11 @@ pub struct QueuePage {
     pub views: Vec<(i64, String, String, bool)>,
     /// This page's filters as a query string, to save as a view.
     pub current_query: String,
+    /// What a drill-down shows, in words.
+    pub drill: Option<String>,
+    /// The drill-down's parameters (`&fact=…&from=…&to=…`), kept by the filters and next page.
+    pub drill_query: String,
+    pub drill_fields: Vec<(&'static str, String)>,
     pub may_share: bool,
 }
 
@@ -90,6 +96,24 @@ pub struct QueueQuery {
     view: Option<String>,
     cursor: Option<String>,
     done: Option<String>,
+    /// A drill-down from a dashboard or gap figure: the tickets that hold `fact` on a day from
+    /// `from` to `to`.
+    fact: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A drill-down's figure and period, checked; `None` when the query names no figure.
+fn drill_down(q: &QueueQuery) -> Result<Option<(String, kefu_app::dashboard::Period)>, kefu_core::Invalid> {
+    let Some(fact) = q.fact.as_deref().filter(|f| !f.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let figure = kefu_app::dashboard::check_figure(fact)?;
+    let period = kefu_app::dashboard::Period::parse(
+        q.from.as_deref().unwrap_or_default(),
+        q.to.as_deref().unwrap_or_default(),
+    )?;
+    Ok(Some((figure, period)))
 }
 
 /// The agent queue: active tickets by default, newest first; `view=quadrants` groups them.
@@ -101,7 +125,12 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
         Ok(p) => p,
         Err(e) => return super::error_page(ident, e.into()),
     };
-    let status = q.status.clone().unwrap_or_else(|| "active".into());
+    let drill = match drill_down(&q) {
+        Ok(d) => d,
+        Err(e) => return super::error_page(ident, e.into()),
+    };
+    let default_status = if drill.is_some() { "all" } else { "active" };
+    let status = q.status.clone().unwrap_or_else(|| default_status.into());
     let statuses = match status.as_str() {
         "active" => vec![Status::New, Status::Open, Status::Pending],
         "all" => vec![],
@@ -116,6 +145,7 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
         limit: page.limit + 1,
         statuses,
         assignee_id: mine.then_some(caller.user.id),
+        fact_on: drill.as_ref().map(|(f, p)| (f.clone(), p.day_patterns())),
         ..Default::default()
     };
     let actor = caller.actor();
@@ -170,7 +200,23 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
     if !text.is_empty() {
         current.push(format!("q={}", enc(&text)));
     }
+    let drill_fields: Vec<(&'static str, String)> = match &drill {
+        Some((f, p)) => vec![("fact", f.clone()), ("from", p.from.to_string()), ("to", p.to.to_string())],
+        None => vec![],
+    };
+    let drill_query: String = drill_fields.iter().map(|(k, v)| format!("&{k}={}", enc(v))).collect();
+    current.push(drill_query.trim_start_matches('&').to_owned());
+    current.retain(|c| !c.is_empty());
+    let drill = drill.map(|(f, p)| {
+        t.t("tickets.drill_down")
+            .replace("{figure}", &f)
+            .replace("{from}", &p.from.to_string())
+            .replace("{to}", &p.to.to_string())
+    });
     render(QueuePage {
+        drill,
+        drill_query,
+        drill_fields,
         views: saved,
         current_query: current.join("&"),
         may_share: caller.user.role.manages(),
@@ -241,10 +287,6 @@ pub struct TicketPage {
     pub purchases: Vec<(i64, String, bool)>,
     /// Mail sent about it: (when, to, what, status, why).
     pub notifications: Vec<(String, String, String, String, String)>,
-}
-
-fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 #[derive(Deserialize, Default)]

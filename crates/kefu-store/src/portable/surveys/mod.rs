@@ -5,6 +5,7 @@
 //! `INSERT … ON CONFLICT … DO UPDATE` locks the row on PostgreSQL until the transaction ends (and
 //! SQLite has one writer), so two answers never fold into the same stale accumulator.
 
+mod diagnosis;
 mod rows;
 mod store;
 mod write;

@@ -189,6 +189,23 @@ impl kefu_store::Surveys for DbStore {
             .collect()
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
+    async fn gap_diagnosis(
+        &self,
+        survey_id: i64,
+        period: &str,
+    ) -> kefu_store::StoreResult<Vec<kefu_store::GapDiagnosisEntry>> {
+        super::diagnosis::gap_diagnosis(self, survey_id, period).await
+    }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
+    async fn save_gap_diagnosis(
+        &self,
+        survey_id: i64,
+        period: &str,
+        entries: &[kefu_store::GapDiagnosisEntry],
+    ) -> kefu_store::StoreResult<()> {
+        super::diagnosis::save_gap_diagnosis(self, survey_id, period, entries).await
+    }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_items(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyItem>> {
         sqlx::query(
             "SELECT s.position, s.item_id, s.item_code, s.dimension_code, i.expectation_zh, i.expectation_en, \

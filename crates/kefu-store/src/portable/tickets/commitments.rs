@@ -6,8 +6,8 @@ use crate::portable::{Backend, Run, Values, db_err};
 
 pub(crate) async fn commitments(store: &DbStore) -> kefu_store::StoreResult<Vec<kefu_store::Commitment>> {
     sqlx::query(
-        "SELECT id, title_en, title_zh, metric, kind, within_minutes, target_percent, published, position, \
-            created_at, updated_at FROM commitments ORDER BY position, id",
+        "SELECT id, title_en, title_zh, metric, kind, within_minutes, target_percent, dimension, published, \
+            position, created_at, updated_at FROM commitments ORDER BY position, id",
     )
     .all(store.reader(), commitment)
     .await
@@ -29,6 +29,7 @@ fn commitment(row: &DbRow) -> kefu_store::StoreResult<kefu_store::Commitment> {
             .map_err(data)?,
         within_minutes: get(row, "within_minutes")?,
         target_percent: get(row, "target_percent")?,
+        dimension: get(row, "dimension")?,
         published: get(row, "published")?,
         position: get(row, "position")?,
         created_at: get(row, "created_at")?,
@@ -44,12 +45,14 @@ pub(crate) async fn save_commitment(
     let save = if c.id == 0 {
         sqlx::query_scalar(
             "INSERT INTO commitments (title_en, title_zh, metric, kind, within_minutes, target_percent, published, \
-                position, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                position, created_at, updated_at, dimension) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
+                RETURNING id",
         )
     } else {
         sqlx::query_scalar(
             "UPDATE commitments SET title_en = $2, title_zh = $3, metric = $4, kind = $5, within_minutes = $6, \
-                target_percent = $7, published = $8, position = $9, updated_at = $10 WHERE id = $1 RETURNING id",
+                target_percent = $7, published = $8, position = $9, updated_at = $10, dimension = $11 WHERE id = $1 \
+                RETURNING id",
         )
         .bind(c.id)
     };
@@ -63,6 +66,7 @@ pub(crate) async fn save_commitment(
         .bind(c.published)
         .bind(c.position)
         .bind(c.updated_at)
+        .bind(&c.dimension)
         .fetch_one(store.writer())
         .await
         .map_err(db_err)?;

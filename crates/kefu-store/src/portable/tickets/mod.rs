@@ -120,6 +120,28 @@ pub fn filter_sql_on(f: &kefu_store::TicketFilter, binds: &mut Vec<Bind>, id: &s
                 .into(),
         );
     }
+    if let Some((figure, days)) = &f.fact_on {
+        // A contribution keeps its items as `["day","figure",agent,value]` (kefu_core::facts).
+        let figure: String = figure
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let alts: Vec<String> = days
+            .iter()
+            .map(|d| {
+                let pattern = format!("%[\"{d}\",\"{figure}\",%");
+                format!("t.facts LIKE {} ESCAPE '\\'", p(Bind::Text(pattern), binds))
+            })
+            .collect();
+        conds.push(if alts.is_empty() {
+            "1 = 0".into()
+        } else {
+            format!("({})", alts.join(" OR "))
+        });
+    }
     conds.push("t.merged_into IS NULL".into());
     conds
 }

@@ -99,6 +99,7 @@ pub fn policy(row: &DbRow) -> StoreResult<SlaPolicy> {
             warn_share: get(row, "warn_share")?,
         },
         dimension: get(row, "dimension")?,
+        resolution_dimension: get(row, "resolution_dimension")?,
         calendar_id: get(row, "calendar_id")?,
         escalation: serde_json::from_str(&escalation).map_err(data)?,
         is_default: get(row, "is_default")?,

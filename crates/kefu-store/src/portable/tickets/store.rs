@@ -589,7 +589,7 @@ impl kefu_store::Tickets for DbStore {
     async fn sla_policies(&self) -> kefu_store::StoreResult<Vec<kefu_store::SlaPolicy>> {
         sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
-                resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
+                resolution_minutes, warn_share, dimension, resolution_dimension, calendar_id, escalation, is_default FROM sla_policies \
                 ORDER BY id",
         )
         .all(self.reader(), rows::policy)
@@ -704,12 +704,14 @@ impl kefu_store::Tickets for DbStore {
         let t = &p.targets;
         let sql = if p.id == 0 {
             "INSERT INTO sla_policies (name, kind, priority, tier, first_response_minutes, next_response_minutes, \
-                resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default, created_at, \
-                updated_at) VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id"
+                resolution_minutes, warn_share, dimension, resolution_dimension, calendar_id, escalation, is_default, \
+                created_at, updated_at) VALUES ($2, $3, $4, $5, $6, $7, $8, $9, $10, $14, $11, $12, FALSE, $13, $13) \
+                RETURNING id"
         } else {
             "UPDATE sla_policies SET name = $2, kind = $3, priority = $4, tier = $5, first_response_minutes = $6, \
                 next_response_minutes = $7, resolution_minutes = $8, warn_share = $9, dimension = $10, \
-                calendar_id = $11, escalation = $12, updated_at = $13 WHERE id = $1 RETURNING id"
+                resolution_dimension = $14, calendar_id = $11, escalation = $12, updated_at = $13 WHERE id = $1 \
+                RETURNING id"
         };
         let id: i64 = sqlx::query_scalar(sql)
             .bind(p.id)
@@ -725,12 +727,13 @@ impl kefu_store::Tickets for DbStore {
             .bind(p.calendar_id)
             .bind(escalation)
             .bind(now)
+            .bind(&p.resolution_dimension)
             .value_if_any(self.writer())
             .await?
             .ok_or(kefu_store::StoreError::NotFound)?;
         sqlx::query(
             "SELECT id, name, kind, priority, tier, first_response_minutes, next_response_minutes, \
-                resolution_minutes, warn_share, dimension, calendar_id, escalation, is_default FROM sla_policies \
+                resolution_minutes, warn_share, dimension, resolution_dimension, calendar_id, escalation, is_default FROM sla_policies \
                 WHERE id = $1",
         )
         .bind(id)
