@@ -30,8 +30,13 @@ impl GapCause {
     }
 }
 
-const fn cause(gap: u8, code: &'static str, en: &'static str, zh: &'static str) -> GapCause {
-    GapCause { gap, code, en, zh }
+const fn cause(gap: u8, key: &'static str, en: &'static str, zh: &'static str) -> GapCause {
+    GapCause {
+        gap,
+        code: key,
+        en,
+        zh,
+    }
 }
 
 /// Seed 003's causes of each gap, in its order.
