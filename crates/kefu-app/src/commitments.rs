@@ -6,8 +6,8 @@
 
 use crate::tickets::fresh_within;
 use crate::{Actor, App, AppError, AppResult};
-use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
 use kefu_core::Invalid;
+use kefu_core::commitment::{Attainment, CommitmentMetric, attainment, check_promise};
 use kefu_core::ticket::Kind;
 use kefu_store::Commitment;
 use std::sync::Arc;

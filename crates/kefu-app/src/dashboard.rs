@@ -119,11 +119,16 @@ pub fn check_figure(figure: &str) -> Result<String, Invalid> {
     let f = figure.trim();
     let ok = !f.is_empty()
         && f.len() <= 100
-        && f.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-:".contains(&b));
+        && f.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-:".contains(&b));
     if ok {
         Ok(f.to_owned())
     } else {
-        Err(Invalid::one("fact", "unknown_figure", "fact names a figure such as sla:3:resolution:breached"))
+        Err(Invalid::one(
+            "fact",
+            "unknown_figure",
+            "fact names a figure such as sla:3:resolution:breached",
+        ))
     }
 }
 
@@ -392,7 +397,10 @@ mod tests {
     #[test]
     fn a_period_drills_down_by_day_patterns() {
         let p = Period::parse("2026-01-30", "2026-03-01").unwrap();
-        assert_eq!(p.day_patterns(), ["2026-01-30", "2026-01-31", "2026-02-__", "2026-03-01"]);
+        assert_eq!(
+            p.day_patterns(),
+            ["2026-01-30", "2026-01-31", "2026-02-__", "2026-03-01"]
+        );
         assert!(check_figure("sla:3:first_response:breached").is_ok());
         assert!(check_figure("x%\"").is_err());
         assert!(check_figure("").is_err());

@@ -301,7 +301,10 @@ impl App {
                     }
                 }
             }
-            for c in commitments.iter().filter(|c| crate::commitments::dimension_of(c) == dim) {
+            for c in commitments
+                .iter()
+                .filter(|c| crate::commitments::dimension_of(c) == dim)
+            {
                 out.push(Standard {
                     source: "commitment",
                     id: c.id,
@@ -384,10 +387,7 @@ impl App {
                 gap_ci95: d.gap_ci95,
             })
             .collect();
-        let checklist = self
-            .store
-            .gap_diagnosis(view.survey.id, &period_key(period))
-            .await?;
+        let checklist = self.store.gap_diagnosis(view.survey.id, &period_key(period)).await?;
         Ok(GapReport {
             gap1: management_gap(management, customers),
             importance_basis: report.ipa.basis,

@@ -31,12 +31,7 @@ impl GapCause {
 }
 
 const fn cause(gap: u8, key: &'static str, en: &'static str, zh: &'static str) -> GapCause {
-    GapCause {
-        gap,
-        code: key,
-        en,
-        zh,
-    }
+    GapCause { gap, code: key, en, zh }
 }
 
 /// Seed 003's causes of each gap, in its order.
@@ -131,12 +126,7 @@ pub static CAUSES: &[GapCause] = &[
         "Customers judge the quality poorly and word of mouth turns bad",
         "客户形成消极的质量评价，口碑不佳",
     ),
-    cause(
-        5,
-        "image_damage",
-        "The firm's image suffers",
-        "对企业形象的消极影响",
-    ),
+    cause(5, "image_damage", "The firm's image suffers", "对企业形象的消极影响"),
     cause(
         5,
         "lost_business",
@@ -174,13 +164,7 @@ pub fn check_cause(gap: i64, code: &str) -> Result<&'static GapCause, Invalid> {
     CAUSES
         .iter()
         .find(|c| i64::from(c.gap) == gap && c.code == code)
-        .ok_or_else(|| {
-            Invalid::one(
-                "cause",
-                "unknown_cause",
-                format!("gap {gap} has no cause {code:?}"),
-            )
-        })
+        .ok_or_else(|| Invalid::one("cause", "unknown_cause", format!("gap {gap} has no cause {code:?}")))
 }
 
 /// The longest note on a cause, in characters.

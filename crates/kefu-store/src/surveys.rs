@@ -414,8 +414,7 @@ pub trait Surveys {
     /// A survey's five-gap checklist for a period key (`all`, or `from..to`), by gap and cause.
     async fn gap_diagnosis(&self, survey_id: i64, period: &str) -> StoreResult<Vec<GapDiagnosisEntry>>;
     /// Replaces a survey's checklist for a period key with `entries`, in one transaction.
-    async fn save_gap_diagnosis(&self, survey_id: i64, period: &str, entries: &[GapDiagnosisEntry])
-    -> StoreResult<()>;
+    async fn save_gap_diagnosis(&self, survey_id: i64, period: &str, entries: &[GapDiagnosisEntry]) -> StoreResult<()>;
     /// The segments a survey has statistics for (`all`, `tier:A`, `region:华东`, …), sorted.
     async fn survey_segments(&self, survey_id: i64) -> StoreResult<Vec<String>>;
     /// The final responses of a survey, oldest first (rebuilds and checks).

@@ -264,7 +264,13 @@ pub async fn gaps(
         .app
         .gap_survey(&actor, q.survey.as_deref())
         .await?
-        .ok_or_else(|| Invalid::one("survey", "unknown_survey", "no SERVQUAL survey has answers yet: name one"))?;
+        .ok_or_else(|| {
+            Invalid::one(
+                "survey",
+                "unknown_survey",
+                "no SERVQUAL survey has answers yet: name one",
+            )
+        })?;
     let report = state.app.gaps(&actor, view, period).await?;
     Ok(Json(report.into()))
 }

@@ -99,7 +99,13 @@ fn interval(i: Option<Interval>) -> String {
     i.map_or("–".to_owned(), |i| format!("[{:.2}, {:.2}]", i.lo, i.hi))
 }
 
-fn expectation_row(name: String, m: &MeanSummary, c: &MeanSummary, d: Option<f64>, ci: Option<Interval>) -> ExpectationRow {
+fn expectation_row(
+    name: String,
+    m: &MeanSummary,
+    c: &MeanSummary,
+    d: Option<f64>,
+    ci: Option<Interval>,
+) -> ExpectationRow {
     (name, two(m.mean), m.n, two(c.mean), c.n, two(d), interval(ci))
 }
 
@@ -143,7 +149,12 @@ fn gaps_view(r: &GapReport, t: Tr, caller: &Caller, drill: (String, String)) -> 
     } else {
         gap_bars(
             "gap1-chart",
-            &bars(g1.dimensions.iter().map(|g| (dim_name(&g.code), g.difference, g.ci95)).collect()),
+            &bars(
+                g1.dimensions
+                    .iter()
+                    .map(|g| (dim_name(&g.code), g.difference, g.ci95))
+                    .collect(),
+            ),
             t.t("gaps.gap1_chart"),
         )
     };
@@ -161,7 +172,13 @@ fn gaps_view(r: &GapReport, t: Tr, caller: &Caller, drill: (String, String)) -> 
                 Some(kefu_core::stats::ipa::ImportanceBasis::Derived) => two(g.importance),
                 _ => g.importance.map_or("–".to_owned(), |v| format!("{v:.1}")),
             };
-            (dim_name(&g.dimension), importance, g.weighted_highly, standards, g.flagged)
+            (
+                dim_name(&g.dimension),
+                importance,
+                g.weighted_highly,
+                standards,
+                g.flagged,
+            )
         })
         .collect();
     let gap2_basis = match r.importance_basis {
@@ -187,7 +204,14 @@ fn gaps_view(r: &GapReport, t: Tr, caller: &Caller, drill: (String, String)) -> 
                             s.policy_id, s.target, drill.0, drill.1
                         )
                     });
-                    (policy, target_label(&s.target), s.met, s.breached, pct(s.attainment), link)
+                    (
+                        policy,
+                        target_label(&s.target),
+                        s.met,
+                        s.breached,
+                        pct(s.attainment),
+                        link,
+                    )
                 })
                 .collect(),
         })
@@ -229,7 +253,12 @@ fn gaps_view(r: &GapReport, t: Tr, caller: &Caller, drill: (String, String)) -> 
         .collect();
     let gap5_chart = gap_bars(
         "gap5-chart",
-        &bars(r.gap5.iter().map(|g| (dim_name(&g.dimension), g.gap_mean, g.gap_ci95)).collect()),
+        &bars(
+            r.gap5
+                .iter()
+                .map(|g| (dim_name(&g.dimension), g.gap_mean, g.gap_ci95))
+                .collect(),
+        ),
         t.t("gaps.gap5_chart"),
     );
     let sections = (1..=5u8)
@@ -329,7 +358,11 @@ pub async fn show(State(state): State<WebState>, caller: Caller, Query(q): Query
 }
 
 /// `POST /gaps/diagnosis`: the checklist of a survey and period, replaced (managers and admins).
-pub async fn save(State(state): State<WebState>, caller: Caller, Form(fields): Form<Vec<(String, String)>>) -> Response {
+pub async fn save(
+    State(state): State<WebState>,
+    caller: Caller,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let get = |name: &str| {
         fields
             .iter()
@@ -338,12 +371,7 @@ pub async fn save(State(state): State<WebState>, caller: Caller, Form(fields): F
             .unwrap_or_default()
     };
     let (survey, from, to) = (get("survey"), get("from"), get("to"));
-    let back = format!(
-        "/gaps?survey={}&from={}&to={}",
-        enc(&survey),
-        enc(&from),
-        enc(&to)
-    );
+    let back = format!("/gaps?survey={}&from={}&to={}", enc(&survey), enc(&from), enc(&to));
     let mut causes: Vec<CauseInput> = Vec::new();
     for (k, v) in &fields {
         let (field, key) = match k.split_once(':') {

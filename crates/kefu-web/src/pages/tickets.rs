@@ -3,12 +3,12 @@
 //! and activity, and the form an agent files a ticket with (a phone call, a walk-in). Every text a
 //! customer wrote is shown escaped.
 
-use crate::form::enc;
 use super::account::field_errors;
 use super::sla_view::{TargetView, target_view};
 use super::{BodyForm, Chrome, done, fmt_time, render, render_status, time_zone};
 use crate::WebState;
 use crate::auth::Caller;
+use crate::form::enc;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -201,7 +201,11 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
         current.push(format!("q={}", enc(&text)));
     }
     let drill_fields: Vec<(&'static str, String)> = match &drill {
-        Some((f, p)) => vec![("fact", f.clone()), ("from", p.from.to_string()), ("to", p.to.to_string())],
+        Some((f, p)) => vec![
+            ("fact", f.clone()),
+            ("from", p.from.to_string()),
+            ("to", p.to.to_string()),
+        ],
         None => vec![],
     };
     let drill_query: String = drill_fields.iter().map(|(k, v)| format!("&{k}={}", enc(v))).collect();

@@ -48,17 +48,22 @@ pub(crate) async fn run(app: &App, command: ReportCommand, format: FormatArg) ->
             to,
             output,
         } => {
-            let period = kefu_app::gaps::optional_period(
-                from.as_deref().unwrap_or_default(),
-                to.as_deref().unwrap_or_default(),
-            )
-            .map_err(|e| app_err(e.into()))?;
+            let period =
+                kefu_app::gaps::optional_period(from.as_deref().unwrap_or_default(), to.as_deref().unwrap_or_default())
+                    .map_err(|e| app_err(e.into()))?;
             let view = app
                 .gap_survey(&Actor::Cli, survey.as_deref())
                 .await
                 .map_err(app_err)?
                 .ok_or_else(|| {
-                    app_err(Invalid::one("survey", "unknown_survey", "no SERVQUAL survey has answers yet: name one").into())
+                    app_err(
+                        Invalid::one(
+                            "survey",
+                            "unknown_survey",
+                            "no SERVQUAL survey has answers yet: name one",
+                        )
+                        .into(),
+                    )
                 })?;
             let report = app.gaps(&Actor::Cli, view, period).await.map_err(app_err)?;
             let json = serde_json::to_value(GapsDto::from(report))?;
@@ -71,7 +76,8 @@ pub(crate) async fn run(app: &App, command: ReportCommand, format: FormatArg) ->
                     _ => "every answer and ticket".to_owned(),
                 }
             );
-            let header = |f: &str| ["survey_id", "slug", "title", "from", "to"].contains(&f) || f.starts_with("survey_months");
+            let header =
+                |f: &str| ["survey_id", "slug", "title", "from", "to"].contains(&f) || f.starts_with("survey_months");
             emit(&json, &title, &header, "Gaps", format, output)
         }
     }
