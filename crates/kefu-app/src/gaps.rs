@@ -482,10 +482,10 @@ fn promise_kept(c: &Commitment, rows: &[(String, String, i64)]) -> PromiseKept {
 }
 
 /// The causes of one gap, in seed 003's order, each with what the checklist keeps for it.
-pub fn checklist_of<'a>(
+pub fn checklist_of(
     gap: u8,
-    kept: &'a [GapDiagnosisEntry],
-) -> Vec<(&'static kefu_core::gaps::GapCause, Option<&'a GapDiagnosisEntry>)> {
+    kept: &[GapDiagnosisEntry],
+) -> Vec<(&'static kefu_core::gaps::GapCause, Option<&GapDiagnosisEntry>)> {
     CAUSES
         .iter()
         .filter(|c| c.gap == gap)

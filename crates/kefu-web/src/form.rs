@@ -33,6 +33,11 @@ fn decode(s: &[u8]) -> Option<String> {
         .map(std::borrow::Cow::into_owned)
 }
 
+/// A value percent-encoded for a query string.
+pub fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -45,9 +50,4 @@ mod tests {
         assert_eq!(super::field(b"q=%E5%AE%A2%E6%9C%8D", "q").as_deref(), Some("客服"));
         assert_eq!(super::field(b"q=%FF", "q"), None, "not UTF-8");
     }
-}
-
-/// A value percent-encoded for a query string.
-pub fn enc(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -296,7 +296,8 @@ impl TailHistogram {
     /// How many values are at most `v`, as the histogram knows it: every value of the bins below
     /// `v`'s, and those of `v`'s own bin (which may hold values up to 2 % above `v`).
     pub fn at_most(&self, v: f64) -> u64 {
-        if !(v >= 0.0) {
+        // NaN and negatives count nothing.
+        if v.is_nan() || v < 0.0 {
             return 0;
         }
         match Self::bin_of(v) {

@@ -107,7 +107,7 @@ pub struct LinksQuery {
 /// A campaign's links with whom they are for and what became of them: JSON objects, or CSV
 /// (`format=csv`) with a BOM. `url` is empty: kefu keeps no plain token (`POST` issues new links).
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), LinksQuery),
-    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content((Object = "application/json"), (String = "text/csv"))), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn links(
     State(state): State<WebState>,
     caller: Caller,
@@ -122,7 +122,7 @@ pub async fn links(
 /// The link list to send again (by SMS or a messaging tool): every link still open gets a new
 /// token and URL, and the one sent before stops working. JSON, or CSV (`format=csv`).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/links", tag = "surveys", security(("bearer" = [])), params(("id" = i64, Path), LinksQuery),
-    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, content((Object = "application/json"), (String = "text/csv"))), (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn reissue_links(
     State(state): State<WebState>,
