@@ -419,7 +419,7 @@ impl App {
         let mut entries: Vec<GapDiagnosisEntry> = Vec::new();
         for c in causes {
             let cause = check_cause(c.gap, c.cause.trim())?;
-            let note = kefu_core::text::check_text("note", &c.note, NOTE_MAX)?;
+            let note = kefu_core::text::check_optional_text("note", &c.note, NOTE_MAX)?;
             if !c.checked && note.is_empty() {
                 continue;
             }

@@ -4,10 +4,11 @@
 
 mod common;
 
+use common::{day, settled};
 use kefu_app::dashboard::Period;
 use kefu_app::demo::DemoSize;
 use kefu_app::{Actor, App, AppError};
-use kefu_core::sla::{ClockPhase, SlaState, TargetStatus};
+use kefu_core::sla::ClockPhase;
 use kefu_store::TicketFilter;
 use std::collections::{BTreeMap, HashSet};
 
@@ -19,19 +20,6 @@ async fn dashboard_figures_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboard_figures_on_postgres() {
     common::on_postgres(4, |app| async move { dashboard_figures(app).await }).await;
-}
-
-fn day(at: jiff::Timestamp) -> jiff::civil::Date {
-    at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date()
-}
-
-/// The day a target's outcome settled, and whether it was met; `None` while unsettled.
-fn settled(t: &TargetStatus, swept: bool) -> Option<(jiff::civil::Date, bool)> {
-    match t.state {
-        SlaState::Met => Some((day(t.stopped_at?), true)),
-        SlaState::Breached if t.phase == ClockPhase::Stopped || swept => Some((day(t.due_at?), false)),
-        _ => None,
-    }
 }
 
 fn nearest_rank(sorted: &[f64], pct: usize) -> f64 {

@@ -140,3 +140,19 @@ pub async fn run_jobs(app: &App, most: usize) -> usize {
     }
     n
 }
+
+/// The demo's day of an instant (its time zone is Asia/Shanghai).
+pub fn day(at: jiff::Timestamp) -> jiff::civil::Date {
+    at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap()).date()
+}
+
+/// The day an SLA target's outcome settled, and whether it was met; `None` while unsettled
+/// (`swept`: the sweep has marked its breach).
+pub fn settled(t: &kefu_core::sla::TargetStatus, swept: bool) -> Option<(jiff::civil::Date, bool)> {
+    use kefu_core::sla::{ClockPhase, SlaState};
+    match t.state {
+        SlaState::Met => Some((day(t.stopped_at?), true)),
+        SlaState::Breached if t.phase == ClockPhase::Stopped || swept => Some((day(t.due_at?), false)),
+        _ => None,
+    }
+}

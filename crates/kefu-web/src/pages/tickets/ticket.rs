@@ -1,248 +1,22 @@
-//! Ticket pages for staff: the agent queue (a list with filters, or the four urgency × importance
-//! quadrants: docs/statistics.md#queue-quadrants), a ticket with its SLA targets, conversation
-//! and activity, and the form an agent files a ticket with (a phone call, a walk-in). Every text a
-//! customer wrote is shown escaped.
+//! A ticket's page — its SLA targets, conversation and activity — and the forms on it: a reply, a
+//! note or a call, status, root cause and remedy, recovery steps, attachments, the purchase.
 
-use super::account::field_errors;
-use super::sla_view::{TargetView, target_view};
-use super::{BodyForm, Chrome, done, fmt_time, render, render_status, time_zone};
+use super::queue::{Row, row};
 use crate::WebState;
 use crate::auth::Caller;
-use crate::form::enc;
+use crate::pages::account::field_errors;
+use crate::pages::sla_view::{TargetView, target_view};
+use crate::pages::{BodyForm, Chrome, done, fmt_time, render_status, time_zone};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kefu_app::AppError;
-use kefu_app::model::{Customer, TicketFilter, TicketMessage};
-use kefu_app::tickets::{Addition, TicketInput, TicketView};
+use kefu_app::model::{Customer, TicketMessage};
+use kefu_app::tickets::Addition;
 use kefu_core::Language;
-use kefu_core::page::{PageRequest, split_page};
-use kefu_core::queue::Quadrant;
-use kefu_core::sla::SlaState;
-use kefu_core::ticket::{Kind, Priority, Status};
+use kefu_core::ticket::Status;
 use serde::Deserialize;
-
-pub struct Row {
-    pub v: TicketView,
-    pub kind: &'static str,
-    pub status: &'static str,
-    pub priority: &'static str,
-    pub sla: TargetView,
-    pub created: String,
-}
-
-fn row(v: TicketView, lang: Language, tz: &jiff::tz::TimeZone, t: &crate::i18n::Tr) -> Row {
-    // The target that matters now: the first running (or breached) one, else resolution.
-    let sla = v
-        .sla
-        .targets()
-        .into_iter()
-        .find(|x| matches!(x.state, SlaState::Running | SlaState::Breached))
-        .unwrap_or(&v.sla.resolution);
-    Row {
-        kind: v.ticket.kind.label(lang),
-        status: v.ticket.status.label(lang),
-        priority: v.ticket.priority.label(lang),
-        sla: target_view(t.t(metric_key(sla.metric)), sla, lang, tz),
-        created: fmt_time(v.ticket.created_at, tz),
-        v,
-    }
-}
-
-fn metric_key(m: kefu_core::sla::Metric) -> &'static str {
-    match m {
-        kefu_core::sla::Metric::FirstResponse => "tickets.first_response",
-        kefu_core::sla::Metric::NextResponse => "tickets.next_response",
-        kefu_core::sla::Metric::Resolution => "tickets.resolution",
-    }
-}
-
-pub struct QuadrantView {
-    pub title: &'static str,
-    pub advice: &'static str,
-    pub rows: Vec<Row>,
-}
-
-#[derive(Template)]
-#[template(path = "tickets.html")]
-pub struct QueuePage {
-    pub page: Chrome,
-    pub rows: Vec<Row>,
-    pub quadrants: Vec<QuadrantView>,
-    pub view: String,
-    pub status: String,
-    pub mine: bool,
-    pub q: String,
-    pub next_cursor: Option<String>,
-    pub statuses: Vec<(&'static str, &'static str)>,
-    /// Saved views: (id, name, query string, shared).
-    pub views: Vec<(i64, String, String, bool)>,
-    /// This page's filters as a query string, to save as a view.
-    pub current_query: String,
-    /// What a drill-down shows, in words.
-    pub drill: Option<String>,
-    /// The drill-down's parameters (`&fact=…&from=…&to=…`), kept by the filters and next page.
-    pub drill_query: String,
-    pub drill_fields: Vec<(&'static str, String)>,
-    pub may_share: bool,
-}
-
-#[derive(Deserialize, Default)]
-pub struct QueueQuery {
-    q: Option<String>,
-    status: Option<String>,
-    mine: Option<String>,
-    view: Option<String>,
-    cursor: Option<String>,
-    done: Option<String>,
-    /// A drill-down from a dashboard or gap figure: the tickets that hold `fact` on a day from
-    /// `from` to `to`.
-    fact: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
-/// A drill-down's figure and period, checked; `None` when the query names no figure.
-fn drill_down(q: &QueueQuery) -> Result<Option<(String, kefu_app::dashboard::Period)>, kefu_core::Invalid> {
-    let Some(fact) = q.fact.as_deref().filter(|f| !f.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let figure = kefu_app::dashboard::check_figure(fact)?;
-    let period = kefu_app::dashboard::Period::parse(
-        q.from.as_deref().unwrap_or_default(),
-        q.to.as_deref().unwrap_or_default(),
-    )?;
-    Ok(Some((figure, period)))
-}
-
-/// The agent queue: active tickets by default, newest first; `view=quadrants` groups them.
-pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Query<QueueQuery>) -> Response {
-    let ident = &caller.identity;
-    let t = ident.tr();
-    let lang = t.lang;
-    let page = match PageRequest::parse(None, q.cursor.as_deref()) {
-        Ok(p) => p,
-        Err(e) => return super::error_page(ident, e.into()),
-    };
-    let drill = match drill_down(&q) {
-        Ok(d) => d,
-        Err(e) => return super::error_page(ident, e.into()),
-    };
-    let default_status = if drill.is_some() { "all" } else { "active" };
-    let status = q.status.clone().unwrap_or_else(|| default_status.into());
-    let statuses = match status.as_str() {
-        "active" => vec![Status::New, Status::Open, Status::Pending],
-        "all" => vec![],
-        s => match Status::parse(s) {
-            Ok(s) => vec![s],
-            Err(e) => return super::error_page(ident, e.into()),
-        },
-    };
-    let mine = q.mine.as_deref() == Some("1");
-    let filter = TicketFilter {
-        before: page.after,
-        limit: page.limit + 1,
-        statuses,
-        assignee_id: mine.then_some(caller.user.id),
-        fact_on: drill.as_ref().map(|(f, p)| (f.clone(), p.day_patterns())),
-        ..Default::default()
-    };
-    let actor = caller.actor();
-    let text = q.q.clone().unwrap_or_default();
-    let found = if text.trim().is_empty() {
-        state.app.list_tickets(&actor, filter).await
-    } else {
-        state.app.search_tickets(&actor, &text, filter).await
-    };
-    let views = match found {
-        Ok(v) => v,
-        Err(e) => return super::error_page(ident, e),
-    };
-    let (views, next_cursor) = split_page(views, page.limit, |v| v.ticket.id);
-    let tz = time_zone(&state).await;
-    let view = if q.view.as_deref() == Some("quadrants") {
-        "quadrants"
-    } else {
-        "list"
-    }
-    .to_owned();
-    let mut rows: Vec<Row> = views.into_iter().map(|v| row(v, lang, &tz, &t)).collect();
-    let mut quadrants = Vec::new();
-    if view == "quadrants" {
-        for quad in [
-            Quadrant::UrgentImportant,
-            Quadrant::ImportantNotUrgent,
-            Quadrant::UrgentNotImportant,
-            Quadrant::Neither,
-        ] {
-            let (mut these, rest): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.v.quadrant == quad);
-            rows = rest;
-            these.sort_by_key(|r| r.v.sla.next_check_at().map(|x| x.as_millisecond()).unwrap_or(i64::MAX));
-            quadrants.push(QuadrantView {
-                title: quad.label(lang),
-                advice: quad.advice(lang),
-                rows: these,
-            });
-        }
-    }
-    let saved = match state.app.saved_views(&caller.actor()).await {
-        Ok(views) => views
-            .into_iter()
-            .map(|v| (v.id, v.name, v.query, v.user_id.is_none()))
-            .collect(),
-        Err(e) => return super::error_page(&caller.identity, e),
-    };
-    let mut current = vec![format!("status={}", enc(&status)), format!("view={view}")];
-    if mine {
-        current.push("mine=1".into());
-    }
-    if !text.is_empty() {
-        current.push(format!("q={}", enc(&text)));
-    }
-    let drill_fields: Vec<(&'static str, String)> = match &drill {
-        Some((f, p)) => vec![
-            ("fact", f.clone()),
-            ("from", p.from.to_string()),
-            ("to", p.to.to_string()),
-        ],
-        None => vec![],
-    };
-    let drill_query: String = drill_fields.iter().map(|(k, v)| format!("&{k}={}", enc(v))).collect();
-    current.push(drill_query.trim_start_matches('&').to_owned());
-    current.retain(|c| !c.is_empty());
-    let drill = drill.map(|(f, p)| {
-        t.t("tickets.drill_down")
-            .replace("{figure}", &f)
-            .replace("{from}", &p.from.to_string())
-            .replace("{to}", &p.to.to_string())
-    });
-    render(QueuePage {
-        drill,
-        drill_query,
-        drill_fields,
-        views: saved,
-        current_query: current.join("&"),
-        may_share: caller.user.role.manages(),
-        page: Chrome::new(ident, "/tickets", "tickets.title").with_flash(q.done.as_deref()),
-        rows,
-        quadrants,
-        view,
-        status,
-        mine,
-        q: text,
-        next_cursor,
-        statuses: vec![
-            ("active", t.t("tickets.active")),
-            ("new", Status::New.label(lang)),
-            ("open", Status::Open.label(lang)),
-            ("pending", Status::Pending.label(lang)),
-            ("resolved", Status::Resolved.label(lang)),
-            ("closed", Status::Closed.label(lang)),
-            ("all", t.t("common.all")),
-        ],
-    })
-}
 
 pub struct MessageView {
     pub m: TicketMessage,
@@ -293,33 +67,6 @@ pub struct TicketPage {
     pub notifications: Vec<(String, String, String, String, String)>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ViewForm {
-    name: String,
-    query: String,
-    shared: Option<String>,
-}
-
-/// Saves the queue's current filters as a view.
-pub async fn save_view(State(state): State<WebState>, caller: Caller, axum::Form(f): axum::Form<ViewForm>) -> Response {
-    match state
-        .app
-        .save_view(&caller.actor(), &f.name, &f.query, f.shared.is_some())
-        .await
-    {
-        Ok(_) => done(&format!("/tickets?{}", f.query.trim_start_matches('?')), "view_saved"),
-        Err(e) => super::error_page(&caller.identity, e),
-    }
-}
-
-pub async fn delete_view(State(state): State<WebState>, caller: Caller, Path(id): Path<i64>) -> Response {
-    match state.app.delete_view(&caller.actor(), id).await {
-        Ok(()) => done("/tickets", "view_deleted"),
-        Err(e) => super::error_page(&caller.identity, e),
-    }
-}
-
 /// `812 B`, `3.4 KiB`, `2.1 MiB`.
 fn human_size(bytes: i64) -> String {
     match bytes {
@@ -346,7 +93,7 @@ pub async fn show(
     let draft = match q.macro_id {
         Some(m) => match state.app.macro_text(&caller.actor(), id, m).await {
             Ok(text) => text,
-            Err(e) => return super::error_page(&caller.identity, e),
+            Err(e) => return crate::pages::error_page(&caller.identity, e),
         },
         None => String::new(),
     };
@@ -399,11 +146,11 @@ async fn ticket_page_with(
     let actor = caller.actor();
     let view = match state.app.get_ticket(&actor, id).await {
         Ok(v) => v,
-        Err(e) => return super::error_page(ident, e),
+        Err(e) => return crate::pages::error_page(ident, e),
     };
     let messages = match state.app.ticket_messages(&actor, id).await {
         Ok(m) => m,
-        Err(e) => return super::error_page(ident, e),
+        Err(e) => return crate::pages::error_page(ident, e),
     };
     // A failing read shows the error page: an outage must not look like an empty history.
     let (history, attachments, customer, requester_unconfirmed, purchases) = match tokio::try_join!(
@@ -414,14 +161,14 @@ async fn ticket_page_with(
         state.app.purchases_of(&actor, view.ticket.customer_id, 100),
     ) {
         Ok(x) => x,
-        Err(e) => return super::error_page(ident, e),
+        Err(e) => return crate::pages::error_page(ident, e),
     };
     let purchases: Vec<(i64, String, bool)> = purchases
         .iter()
         .map(|p| {
             (
                 p.id,
-                super::portal::purchase_label(p),
+                crate::pages::portal::purchase_label(p),
                 Some(p.id) == view.ticket.purchase_id,
             )
         })
@@ -443,12 +190,12 @@ async fn ticket_page_with(
             .into_iter()
             .map(|m| (m.id, if lang == Language::ZhCn { m.title_zh } else { m.title_en }))
             .collect(),
-        Err(e) => return super::error_page(ident, e),
+        Err(e) => return crate::pages::error_page(ident, e),
     };
     let steps = if is_incident {
         match state.app.incident_steps(&actor, id).await {
             Ok(steps) => steps.into_iter().map(|s| (fmt_time(s.at, &tz), s.body)).collect(),
-            Err(e) => return super::error_page(ident, e),
+            Err(e) => return crate::pages::error_page(ident, e),
         }
     } else {
         vec![]
@@ -475,7 +222,7 @@ async fn ticket_page_with(
     let authors: Vec<i64> = messages.iter().filter_map(|m| m.author_user_id).collect();
     let names = match state.app.message_author_names(&actor, id, &authors).await {
         Ok(n) => n,
-        Err(e) => return super::error_page(ident, e),
+        Err(e) => return crate::pages::error_page(ident, e),
     };
     let targets = vec![
         target_view(t.t("tickets.first_response"), &view.sla.first_response, lang, &tz),
@@ -722,7 +469,7 @@ pub async fn attach(
                         }
                         Ok(_) => {}
                         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                            return super::too_large(&caller.identity);
+                            return crate::pages::too_large(&caller.identity);
                         }
                         Err(_) => break,
                     }
@@ -801,7 +548,7 @@ async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result
         Ok(()) => return done(&kefu_app::links::ticket(id), "ticket_updated"),
         Err(AppError::Invalid(i)) => (field_errors(&caller.identity.tr(), i), StatusCode::UNPROCESSABLE_ENTITY),
         Err(e @ AppError::Conflict(_)) => (vec![("status".into(), e.to_string())], StatusCode::CONFLICT),
-        Err(e) => return super::error_page(&caller.identity, e),
+        Err(e) => return crate::pages::error_page(&caller.identity, e),
     };
     ticket_page(state, caller, id, None, errors, status).await
 }
@@ -823,99 +570,6 @@ pub async fn set_status(
         .await
         .map(|_| ());
     after_change(&state, &caller, id, result).await
-}
-
-#[derive(Template)]
-#[template(path = "ticket_form.html")]
-pub struct FormPage {
-    pub page: Chrome,
-    pub customer: Customer,
-    pub values: NewForm,
-    pub errors: Vec<(String, String)>,
-    pub kinds: Vec<(&'static str, &'static str)>,
-    pub priorities: Vec<(&'static str, &'static str)>,
-}
-
-#[derive(Deserialize, Default, Clone)]
-pub struct NewForm {
-    #[serde(default)]
-    pub customer_id: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub subject: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub priority: String,
-    #[serde(default)]
-    pub channel: String,
-}
-
-async fn new_page(
-    state: &WebState,
-    caller: &Caller,
-    values: NewForm,
-    errors: Vec<(String, String)>,
-    status: StatusCode,
-) -> Response {
-    let lang = caller.identity.tr().lang;
-    let Ok(id) = values.customer_id.trim().parse::<i64>() else {
-        return super::error_page(&caller.identity, AppError::NotFound);
-    };
-    let customer = match state.app.visible_customer(&caller.actor(), id).await {
-        Ok(c) => c,
-        Err(e) => return super::error_page(&caller.identity, e),
-    };
-    render_status(
-        status,
-        FormPage {
-            page: Chrome::new(&caller.identity, "/tickets", "tickets.new"),
-            customer,
-            values,
-            errors,
-            kinds: Kind::ALL.iter().map(|k| (k.as_str(), k.label(lang))).collect(),
-            priorities: Priority::ALL.iter().map(|p| (p.as_str(), p.label(lang))).collect(),
-        },
-    )
-}
-
-#[derive(Deserialize)]
-pub struct NewQuery {
-    customer_id: Option<String>,
-}
-
-pub async fn new_form(State(state): State<WebState>, caller: Caller, Query(q): Query<NewQuery>) -> Response {
-    let values = NewForm {
-        customer_id: q.customer_id.unwrap_or_default(),
-        kind: "complaint".into(),
-        priority: "normal".into(),
-        channel: "phone".into(),
-        ..Default::default()
-    };
-    new_page(&state, &caller, values, vec![], StatusCode::OK).await
-}
-
-pub async fn create(State(state): State<WebState>, caller: Caller, axum::Form(v): axum::Form<NewForm>) -> Response {
-    let t = caller.identity.tr();
-    let input = TicketInput {
-        customer_id: v.customer_id.trim().parse().unwrap_or(0),
-        kind: v.kind.clone(),
-        subject: v.subject.clone(),
-        body: v.body.clone(),
-        priority: Some(v.priority.clone()),
-        channel: Some(v.channel.clone()),
-        language: Some(t.code().to_owned()),
-        ..Default::default()
-    };
-    match state.app.create_ticket(&caller.actor(), input).await {
-        Ok(view) => done(&kefu_app::links::ticket(view.ticket.id), "ticket_created"),
-        Err(AppError::Invalid(i)) => {
-            let errors = field_errors(&t, i);
-            new_page(&state, &caller, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => super::error_page(&caller.identity, e),
-    }
 }
 
 #[cfg(test)]
