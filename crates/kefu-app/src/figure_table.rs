@@ -79,6 +79,66 @@ pub fn to_xlsx(rows: &[(String, Value)], title: &str) -> Result<Vec<u8>, rust_xl
     book.save_to_buffer()
 }
 
+/// The file a page's figures download as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv,
+    Xlsx,
+}
+
+impl TableFormat {
+    /// `csv` or `xlsx`; anything else is refused naming `format`.
+    pub fn parse(s: &str) -> Result<TableFormat, kefu_core::Invalid> {
+        match s.trim() {
+            "csv" => Ok(TableFormat::Csv),
+            "xlsx" => Ok(TableFormat::Xlsx),
+            _ => Err(kefu_core::Invalid::one("format", "invalid", "format is csv or xlsx")),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "text/csv; charset=utf-8",
+            TableFormat::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+impl crate::App {
+    /// A report's figures as a file, audited as `<what>.download` with what it covered: the
+    /// dashboard's and the gap page's downloads. The caller has already been allowed to read
+    /// `json` (it holds only aggregates).
+    pub async fn download_figures(
+        &self,
+        actor: &crate::Actor,
+        what: &str,
+        json: &Value,
+        title: &str,
+        sheet: &str,
+        format: TableFormat,
+    ) -> crate::AppResult<Vec<u8>> {
+        let rows = figure_rows(json);
+        let bytes = match format {
+            TableFormat::Csv => {
+                to_csv(&rows).map_err(|e| crate::AppError::Store(kefu_store::StoreError::Data(e.to_string())))?
+            }
+            TableFormat::Xlsx => to_xlsx(&rows, title)
+                .map_err(|e| crate::AppError::Store(kefu_store::StoreError::Data(e.to_string())))?,
+        };
+        let detail = serde_json::json!({"title": title, "format": format.extension(), "rows": rows.len()});
+        self.audit(actor, &format!("{what}.download"), sheet.to_owned(), detail)
+            .await?;
+        Ok(bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

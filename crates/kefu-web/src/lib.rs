@@ -12,6 +12,7 @@ mod assets;
 mod auth;
 mod charts;
 mod csrf;
+mod download;
 mod error;
 mod form;
 pub mod i18n;

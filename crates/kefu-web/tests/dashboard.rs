@@ -113,6 +113,22 @@ async fn dashboard_api(h: &Harness) {
         "{page}"
     );
     assert!(page.contains("<strong>3</strong>"), "three filed: {page}");
+    // Its figures download as CSV and XLSX.
+    let (res, csv) = h
+        .get_page("/dashboard/download?from=2026-09-16&to=2026-09-16&format=csv", &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        csv.contains("tickets.created,3\n") && csv.contains("tickets.by_channel.phone,2\n"),
+        "{csv}"
+    );
+    let (res, xlsx) = h.get_page("/dashboard/download?format=xlsx", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(xlsx.starts_with("PK"));
+    let (res, _) = h
+        .get_page("/dashboard/download?from=2026-09-16&to=2026-09-15&format=csv", &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let (cookie, _) = h.session(Role::Agent).await;
     let (res, page) = h
         .get_page(

@@ -184,6 +184,33 @@ async fn gaps_api_and_page(h: &Harness) {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(page.contains("data-field=\"from\""), "{page}");
 
+    // The page's figures download as CSV and XLSX, audited; another format is refused.
+    let (res, csv) = h
+        .get_page(&format!("/gaps/download?survey={survey}&format=csv"), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.starts_with("\u{feff}figure,value\n") && csv.contains("gap5.reliability.gap_mean,-1.5\n"),
+        "{csv}"
+    );
+    let (res, xlsx) = h
+        .get_page(
+            &format!("/gaps/download?survey={survey}&from=2026-01-01&to=2026-06-30&format=xlsx"),
+            &cookie,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-disposition"].to_str().unwrap().contains(".xlsx") && xlsx.starts_with("PK"));
+    let (res, _) = h
+        .get_page(&format!("/gaps/download?survey={survey}&format=pdf"), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, audit) = h
+        .api("GET", "/api/v1/audit", Some(&h.token(Role::Admin).await), None)
+        .await;
+    assert_eq!(audit.matches("\"gaps.download\"").count(), 2, "{audit}");
+
     let (cookie, csrf) = h.session(Role::Agent).await;
     let (res, page) = h.get_page(&page_path, &cookie).await;
     assert_eq!(res.status(), StatusCode::OK);

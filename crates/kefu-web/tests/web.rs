@@ -315,13 +315,14 @@ async fn xss_corpus_is_inert_on_every_page(h: &Harness) {
     for role in [Role::Admin, Role::Manager] {
         let (cookie, _) = h.session(role).await;
         for (def, _) in route_table() {
-            // Pages only: not the API, files, a link's token page (no such token) or the login
-            // (a signed-in user is sent home).
+            // Pages only: not the API, files (downloads too), a link's token page (no such
+            // token) or the login (a signed-in user is sent home).
             if def.method != Method::GET
                 || !def.access.allows(Some(role))
                 || def.path.starts_with("/api/")
                 || def.path.starts_with("/assets/")
                 || def.path.starts_with("/attachments/")
+                || def.path.ends_with("/download")
                 || def.path.contains("{token}")
                 || def.path == "/login"
             {
@@ -5403,7 +5404,9 @@ POST   /logout                                     AMGTC
 POST   /lang                                       anyone
 GET    /                                           AMGTC
 GET    /dashboard                                  AMGT
+GET    /dashboard/download                         AMGT
 GET    /gaps                                       AMGT
+GET    /gaps/download                              AMGT
 POST   /gaps/diagnosis                             AM
 GET    /account                                    AMGTC
 GET    /my/requests                                C

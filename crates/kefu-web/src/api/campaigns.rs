@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kefu_app::model::{Campaign, CampaignLink};
 use kefu_app::survey_campaigns::{CampaignInput, CampaignPlan, CampaignRun, LINK_COLUMNS, link_rows, links_csv};
@@ -190,18 +190,11 @@ async fn link_list(
                 &state.app.time_zone().await,
             );
             let body = links_csv(&rows).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
-            Ok((
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"campaign-{id}-links.csv\""),
-                    ),
-                    (header::CACHE_CONTROL, "no-store".to_owned()),
-                ],
+            Ok(crate::download::attachment(
                 body,
-            )
-                .into_response())
+                "text/csv; charset=utf-8",
+                &format!("campaign-{id}-links.csv"),
+            ))
         }
     }
 }

@@ -146,6 +146,17 @@ pub struct DashboardDto {
     pub word_of_mouth: WordOfMouthDto,
 }
 
+impl DashboardDto {
+    /// What the figures cover, as the first line of a download (`kefu report dashboard`, the
+    /// page's CSV and XLSX).
+    pub fn title(&self) -> String {
+        format!(
+            "dashboard {} to {}, segment {} (survey months {} to {})",
+            self.from, self.to, self.segment, self.survey_months[0], self.survey_months[1]
+        )
+    }
+}
+
 fn pair(i: Option<kefu_core::stats::Interval>) -> Option<[f64; 2]> {
     i.map(|i| [i.lo, i.hi])
 }

@@ -154,6 +154,18 @@ pub struct GapsDto {
     pub checklist: Vec<CauseDto>,
 }
 
+impl GapsDto {
+    /// What the figures cover, as the first line of a download (`kefu report gaps`, the page's
+    /// CSV and XLSX).
+    pub fn title(&self) -> String {
+        let period = match (&self.from, &self.to) {
+            (Some(f), Some(t)) => format!("{f} to {t}"),
+            _ => "every answer and ticket".to_owned(),
+        };
+        format!("five gaps of survey {} ({}), {period}", self.slug, self.title)
+    }
+}
+
 impl From<GapReport> for GapsDto {
     fn from(r: GapReport) -> GapsDto {
         let keyed = |g: &[ExpectationGap]| g.iter().map(|g| (g.code.clone(), g.into())).collect();

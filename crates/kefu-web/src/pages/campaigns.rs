@@ -8,8 +8,8 @@ use crate::auth::Caller;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use kefu_app::AppError;
 use kefu_app::survey_campaigns::{CampaignFrame, CampaignInput, RECURRENCES, link_rows, links_csv};
 use kefu_core::Invalid;
@@ -374,15 +374,7 @@ async fn link_list(state: &WebState, c: &Caller, links: &[kefu_app::model::Campa
         &super::time_zone(state).await,
     );
     match links_csv(&rows) {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => crate::download::attachment(body, "text/csv; charset=utf-8", name),
         Err(e) => super::error_page(&c.identity, AppError::Refused(e.to_string())),
     }
 }

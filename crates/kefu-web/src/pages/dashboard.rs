@@ -8,10 +8,12 @@ use super::home::{HeadlineView, headline_view};
 use super::{Chrome, render};
 use crate::WebState;
 use crate::auth::Caller;
+use crate::form::enc;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use kefu_app::dashboard::{Period, TailFigure, TicketFigures};
+use kefu_app::figure_table::TableFormat;
 use kefu_core::i18n::Tr;
 use kefu_core::rfm::ValueTier;
 use kefu_core::ticket::Channel;
@@ -22,6 +24,8 @@ pub struct DashboardQuery {
     from: Option<String>,
     to: Option<String>,
     segment: Option<String>,
+    /// `csv` or `xlsx` (the download only).
+    format: Option<String>,
 }
 
 /// The dashboard as a page shows it.
@@ -40,6 +44,8 @@ pub struct DashboardView {
     pub reports: bool,
     /// The word-of-mouth estimate, worded.
     pub word_of_mouth: Vec<String>,
+    /// The download's address without its format: `/dashboard/download?from=…&to=…&segment=…`.
+    pub download: String,
     pub tickets: Option<TicketsView>,
 }
 
@@ -117,7 +123,14 @@ pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Resu
         reports: caller.user.role.manages(),
         word_of_mouth: vec![],
         tickets: None,
+        download: String::new(),
     };
+    view.download = format!(
+        "/dashboard/download?from={}&to={}&segment={}",
+        enc(&view.from),
+        enc(&view.to),
+        enc(&view.segment)
+    );
     let period =
         Period::parse(&view.from, &view.to).and_then(|p| kefu_app::dashboard::check_segment(&view.segment).map(|_| p));
     let period = match period {
@@ -249,6 +262,41 @@ pub async fn show(State(state): State<WebState>, caller: Caller, Query(q): Query
             page: Chrome::new(&caller.identity, "/dashboard", "nav.dashboard"),
             dashboard: Some(d),
         }),
+        Err(e) => super::error_page(&caller.identity, e),
+    }
+}
+
+/// `/dashboard/download?format=csv|xlsx&from=…&to=…&segment=…`: the dashboard's figures as
+/// `GET /api/v1/dashboards/manager` gives them, one `figure,value` row each, audited.
+pub async fn download(State(state): State<WebState>, caller: Caller, Query(q): Query<DashboardQuery>) -> Response {
+    let actor = caller.actor();
+    let result: Result<_, kefu_app::AppError> = async {
+        let format = TableFormat::parse(q.format.as_deref().unwrap_or("csv"))?;
+        let default = state.app.default_period().await;
+        let given = |v: &Option<String>, or: jiff::civil::Date| {
+            (v.as_deref().map(str::trim).filter(|s| !s.is_empty())).map_or_else(|| or.to_string(), str::to_owned)
+        };
+        let period = Period::parse(&given(&q.from, default.from), &given(&q.to, default.to))?;
+        let segment = q
+            .segment
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("all");
+        let dto = crate::DashboardDto::from(state.app.manager_dashboard(&actor, period, segment).await?);
+        let json = serde_json::to_value(&dto).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
+        let bytes = (state.app)
+            .download_figures(&actor, "dashboard", &json, &dto.title(), "dashboard", format)
+            .await?;
+        Ok((
+            bytes,
+            format,
+            format!("kefu-dashboard-{}-{}.{}", period.from, period.to, format.extension()),
+        ))
+    }
+    .await;
+    match result {
+        Ok((bytes, format, name)) => crate::download::attachment(bytes, format.content_type(), &name),
         Err(e) => super::error_page(&caller.identity, e),
     }
 }

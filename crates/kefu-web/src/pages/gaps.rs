@@ -11,6 +11,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use kefu_app::figure_table::TableFormat;
 use kefu_app::gaps::{CauseInput, GapReport, checklist_of, optional_period};
 use kefu_core::Language;
 use kefu_core::gaps::GAP_NAMES;
@@ -24,6 +25,8 @@ pub struct GapsQuery {
     from: Option<String>,
     to: Option<String>,
     done: Option<String>,
+    /// `csv` or `xlsx` (the download only).
+    format: Option<String>,
 }
 
 /// Gap 1's row: (name, management's E, n, customers' E, n, difference, interval).
@@ -413,6 +416,33 @@ pub async fn save(
     .await;
     match result {
         Ok(_) => super::done(&back, "gaps_saved"),
+        Err(e) => super::error_page(&caller.identity, e),
+    }
+}
+
+/// `/gaps/download?format=csv|xlsx&survey=…&from=…&to=…`: the five gaps as `GET /api/v1/gaps`
+/// gives them, one `figure,value` row each, audited.
+pub async fn download(State(state): State<WebState>, caller: Caller, Query(q): Query<GapsQuery>) -> Response {
+    let actor = caller.actor();
+    let result: Result<_, kefu_app::AppError> = async {
+        let format = TableFormat::parse(q.format.as_deref().unwrap_or("csv"))?;
+        let period = optional_period(
+            q.from.as_deref().unwrap_or_default(),
+            q.to.as_deref().unwrap_or_default(),
+        )?;
+        let view = (state.app.gap_survey(&actor, q.survey.as_deref()).await?)
+            .ok_or_else(|| kefu_core::Invalid::one("survey", "unknown_survey", "no SERVQUAL survey has answers yet"))?;
+        let id = view.survey.id;
+        let dto = crate::GapsDto::from(state.app.gaps(&actor, view, period).await?);
+        let json = serde_json::to_value(&dto).map_err(|e| kefu_app::AppError::Refused(e.to_string()))?;
+        let bytes = (state.app)
+            .download_figures(&actor, "gaps", &json, &dto.title(), &format!("survey:{id}"), format)
+            .await?;
+        Ok((bytes, format, format!("kefu-gaps-survey-{id}.{}", format.extension())))
+    }
+    .await;
+    match result {
+        Ok((bytes, format, name)) => crate::download::attachment(bytes, format.content_type(), &name),
         Err(e) => super::error_page(&caller.identity, e),
     }
 }

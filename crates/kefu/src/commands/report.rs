@@ -30,15 +30,9 @@ pub(crate) async fn run(app: &App, command: ReportCommand, format: FormatArg) ->
                 .manager_dashboard(&Actor::Cli, period, segment.as_deref().unwrap_or("all"))
                 .await
                 .map_err(app_err)?;
-            let json = serde_json::to_value(DashboardDto::from(d))?;
-            let title = format!(
-                "dashboard {} to {}, segment {} (survey months {} to {})",
-                json["from"].as_str().unwrap_or_default(),
-                json["to"].as_str().unwrap_or_default(),
-                json["segment"].as_str().unwrap_or_default(),
-                json["survey_months"][0].as_str().unwrap_or_default(),
-                json["survey_months"][1].as_str().unwrap_or_default(),
-            );
+            let dto = DashboardDto::from(d);
+            let title = dto.title();
+            let json = serde_json::to_value(dto)?;
             let header = |f: &str| ["from", "to", "segment"].contains(&f) || f.starts_with("survey_months");
             emit(&json, &title, &header, "Dashboard", format, output)
         }
@@ -66,16 +60,9 @@ pub(crate) async fn run(app: &App, command: ReportCommand, format: FormatArg) ->
                     )
                 })?;
             let report = app.gaps(&Actor::Cli, view, period).await.map_err(app_err)?;
-            let json = serde_json::to_value(GapsDto::from(report))?;
-            let title = format!(
-                "five gaps of survey {} ({}), {}",
-                json["slug"].as_str().unwrap_or_default(),
-                json["title"].as_str().unwrap_or_default(),
-                match (json["from"].as_str(), json["to"].as_str()) {
-                    (Some(f), Some(t)) => format!("{f} to {t}"),
-                    _ => "every answer and ticket".to_owned(),
-                }
-            );
+            let dto = GapsDto::from(report);
+            let title = dto.title();
+            let json = serde_json::to_value(dto)?;
             let header =
                 |f: &str| ["survey_id", "slug", "title", "from", "to"].contains(&f) || f.starts_with("survey_months");
             emit(&json, &title, &header, "Gaps", format, output)
