@@ -130,6 +130,76 @@ async fn gaps_api_and_page(h: &Harness) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {p}");
         assert_eq!(p["errors"][0]["field"], field, "{query}: {p}");
     }
+    // Management's view: a staff campaign's link asks the manager only the expectations; an answer
+    // with perceptions is refused; the expectations count in Gap 1 and in no customer figure.
+    let cli = kefu_app::Actor::Cli;
+    let campaign = h
+        .app
+        .create_campaign(
+            &cli,
+            &survey.to_string(),
+            kefu_app::survey_campaigns::CampaignInput {
+                name: "管理层视角".into(),
+                frame: kefu_app::survey_campaigns::CampaignFrame {
+                    audience: Some("staff".into()),
+                    roles: vec!["manager".into()],
+                    ..Default::default()
+                },
+                fatigue_days: Some(0),
+                invite_by_email: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let run = h.app.run_campaign(&cli, campaign.id).await.unwrap();
+    assert_eq!(run.issued.len(), 1, "the one manager");
+    let token = run.issued[0].token.clone().unwrap();
+    let answer = format!("/api/v1/survey-answers/{token}");
+    let (_, asked) = h.api("GET", &answer, None, None).await;
+    let asked: Value = serde_json::from_str(&asked).unwrap();
+    assert_eq!(
+        (asked["expectations_only"].as_bool(), asked["importance"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (cookie_m, _) = h.session(Role::Manager).await;
+    let (_, page) = h.get_page(&format!("/s/{token}"), &cookie_m).await;
+    assert!(
+        page.contains("id=\"management-view\"") && page.contains("name=\"e_Q1\"") && !page.contains("name=\"p_Q1\""),
+        "{page}"
+    );
+    let items = |v: i64| {
+        (1..=22)
+            .map(|i| (format!("Q{i}"), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let with_p = json!({"answers": {"expectation": items(4), "perception": items(4)}});
+    let (res, out) = h.api("POST", &answer, None, Some(&with_p.to_string())).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert!(out.contains("\"perception\""), "{out}");
+    let (res, out) = h
+        .api(
+            "POST",
+            &answer,
+            None,
+            Some(&json!({"answers": {"expectation": items(4)}}).to_string()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let (_, g) = get(h, &manager, &format!("survey={survey}")).await;
+    assert_eq!(
+        (g["gap1"]["n_management"].as_u64(), g["gap1"]["n_customers"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        g["gap1"]["items"]["Q1"]["difference"], -2.0,
+        "4 against the customers' 6"
+    );
+    assert_eq!(
+        g["gap5"]["reliability"]["n"], 2,
+        "no customer figure counts the manager"
+    );
+
     // Every staff role reads it; customers may not.
     for role in [Role::Agent, Role::Technician, Role::Admin] {
         let (status, _) = get(h, &h.token(role).await, "").await;

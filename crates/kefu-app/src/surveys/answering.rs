@@ -122,6 +122,37 @@ impl LinkSurvey {
     pub fn opted_out(&self) -> bool {
         self.link.opted_out_at.is_some()
     }
+    /// A staff member's link to a SERVQUAL survey: management's view of what customers expect
+    /// (Gap 1, docs/statistics.md#five-gaps), so only the expectation battery is asked.
+    pub fn management_view(&self) -> bool {
+        self.link.user_id.is_some() && self.view.survey.kind == kefu_core::SurveyKind::Servqual
+    }
+}
+
+/// What a [`LinkSurvey::management_view`] answer may hold: expectations, a comment, nothing else.
+fn check_management_view(a: &Answers, final_: bool) -> Result<(), kefu_core::Invalid> {
+    for (field, given) in [
+        ("perception", !a.perception.is_empty()),
+        ("competitor", !a.competitor.is_empty()),
+        ("allocation", a.allocation.is_some()),
+        ("overall", a.overall.is_some()),
+    ] {
+        if given {
+            return Err(kefu_core::Invalid::one(
+                field,
+                "not_asked",
+                "staff answer only the expectations: management's view of what customers expect",
+            ));
+        }
+    }
+    if final_ && a.expectation.is_empty() {
+        return Err(kefu_core::Invalid::one(
+            "expectation",
+            "required",
+            "answer at least one item",
+        ));
+    }
+    Ok(())
 }
 
 impl App {
@@ -211,6 +242,9 @@ impl App {
             return Err(AppError::Refused("the survey is closed".into()));
         }
         ls.view.check_answers(&answers, comment, final_)?;
+        if ls.management_view() {
+            check_management_view(&answers, final_)?;
+        }
         let now = self.now();
         let tz = self.time_zone().await;
         let period = jiff::Timestamp::from_millisecond(now)

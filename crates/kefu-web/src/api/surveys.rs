@@ -517,6 +517,9 @@ pub struct AskedSurvey {
     pub kind: String,
     /// The respondent's language: zh-CN | en
     pub language: String,
+    /// A staff member's link to a SERVQUAL survey asks only the expectations (management's view
+    /// of what customers expect: Gap 1); perceptions, points and overall are then refused.
+    pub expectations_only: bool,
     pub importance: bool,
     pub overall: bool,
     pub comment: bool,
@@ -544,15 +547,19 @@ pub async fn asked(
     let ls = state.app.survey_for_token(&token).await?;
     let lang = kefu_core::Language::parse(&ls.link.language).unwrap_or(kefu_core::Language::ZhCn);
     let zh = lang == kefu_core::Language::ZhCn;
+    let management = ls.management_view();
     let v = &ls.view;
     Ok(Json(AskedSurvey {
         title: v.survey.title.clone(),
         kind: v.survey.kind.as_str().to_owned(),
         language: lang.code().into(),
-        importance: v.survey.importance,
-        overall: v.survey.overall,
+        expectations_only: management,
+        importance: v.survey.importance && !management,
+        overall: v.survey.overall && !management,
         comment: v.survey.comment,
-        competitor: v.benchmarked().then(|| v.survey.competitor.clone()).flatten(),
+        competitor: (v.benchmarked() && !management)
+            .then(|| v.survey.competitor.clone())
+            .flatten(),
         items: v
             .items
             .iter()

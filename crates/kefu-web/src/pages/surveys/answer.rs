@@ -49,6 +49,8 @@ pub struct AnswerPage {
     pub title: String,
     pub kind: String,
     pub expectations: Vec<Question>,
+    /// Management's view: the expectations only, with a word on why.
+    pub management: bool,
     pub perceptions: Vec<Question>,
     /// The competitor's battery (benchmarked surveys): its name and the perception items about it.
     pub competitor_name: String,
@@ -197,18 +199,28 @@ async fn answer_page(
     let expectations = battery(kind.asks_expectations(), &v.items, "e", &answers.expectation, |i| {
         fill(if zh { &i.expectation_zh } else { &i.expectation_en }, org)
     });
-    let perceptions = battery(kind.has_battery(), &v.items, "p", &answers.perception, |i| {
-        perception(i, org)
-    });
-    let competitor_name = if v.benchmarked() {
+    // A staff member's SERVQUAL link asks only the expectations (management's view, Gap 1).
+    let management = ls.management_view();
+    let perceptions = battery(
+        kind.has_battery() && !management,
+        &v.items,
+        "p",
+        &answers.perception,
+        |i| perception(i, org),
+    );
+    let competitor_name = if v.benchmarked() && !management {
         v.survey.competitor.clone().unwrap_or_default()
     } else {
         String::new()
     };
-    let competitor = battery(v.benchmarked(), &v.items, "c", &answers.competitor, |i| {
-        perception(i, &competitor_name)
-    });
-    let points = if v.survey.importance && kind.is_battery_of_dimensions() {
+    let competitor = battery(
+        v.benchmarked() && !management,
+        &v.items,
+        "c",
+        &answers.competitor,
+        |i| perception(i, &competitor_name),
+    );
+    let points = if v.survey.importance && kind.is_battery_of_dimensions() && !management {
         v.dimensions
             .iter()
             .map(|d| PointsField {
@@ -230,7 +242,7 @@ async fn answer_page(
     } else {
         vec![]
     };
-    let overall = (v.survey.overall && kind.has_battery()).then(|| Question {
+    let overall = (v.survey.overall && kind.has_battery() && !management).then(|| Question {
         name: "overall".into(),
         code: String::new(),
         text: t.t("survey.overall_question").replace("XYZ", org),
@@ -259,6 +271,7 @@ async fn answer_page(
         title: v.survey.title.clone(),
         kind: kind.as_str().to_owned(),
         expectations,
+        management,
         perceptions,
         competitor_name,
         competitor,
