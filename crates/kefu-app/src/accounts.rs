@@ -92,6 +92,37 @@ impl App {
         Ok(self.store.list_users(filter).await?)
     }
 
+    /// Whom a ticket may be assigned to: the enabled staff who work the desk, `(id, name)` by
+    /// name. Desk staff read it (they pick an assignee on the ticket page); no e-mail or role.
+    pub async fn assignees(&self, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+        actor.require(kefu_core::roles::DESK)?;
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self
+                .store
+                .list_users(UserFilter {
+                    after,
+                    limit: 500,
+                    role: None,
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let done = page.len() < 500;
+            out.extend(
+                page.into_iter()
+                    .filter(|u| !u.disabled && u.role.works_the_desk())
+                    .map(|u| (u.id, u.name)),
+            );
+            if done {
+                break;
+            }
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
     /// A user as an admin or manager sees it; others may only see themselves.
     pub async fn get_user(&self, actor: &Actor, id: i64) -> AppResult<User> {
         if !actor.role().may_read_users() && actor.user_id() != Some(id) {

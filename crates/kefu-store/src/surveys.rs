@@ -417,6 +417,9 @@ pub trait Surveys {
     async fn save_gap_diagnosis(&self, survey_id: i64, period: &str, entries: &[GapDiagnosisEntry]) -> StoreResult<()>;
     /// The segments a survey has statistics for (`all`, `tier:A`, `region:华东`, …), sorted.
     async fn survey_segments(&self, survey_id: i64) -> StoreResult<Vec<String>>;
+    /// A customer's final answers through its links, newest first, at most `limit` (the ticket
+    /// workspace and the customer's timeline).
+    async fn customer_answers(&self, customer_id: i64, limit: u32) -> StoreResult<Vec<SurveyResponse>>;
     /// The final responses of a survey, oldest first (rebuilds and checks).
     async fn final_responses(&self, survey_id: i64) -> StoreResult<Vec<SurveyResponse>>;
     /// The respondents of a survey's imported answers.

@@ -100,6 +100,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(POST,   "/tickets/{id}/attachments",                    Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::attach)),
         r(POST,   "/tickets/{id}/confirm-requester",              Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::confirm_requester)),
         r(POST,   "/tickets/{id}/purchase",                       Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::set_purchase)),
+        r(POST,   "/tickets/{id}/fields",                         Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::set_fields)),
         r(POST,   "/tickets/{id}/steps",                          Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::add_step)),
         r(POST,   "/tickets/{id}/share",                          Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::share)),
         r(GET,    "/admin/users",                                 Roles(USER_READERS),      Page, get(pages::users::list)),

@@ -5460,6 +5460,7 @@ POST   /tickets/{id}/resolution                    AMG
 POST   /tickets/{id}/attachments                   AMG
 POST   /tickets/{id}/confirm-requester             AMG
 POST   /tickets/{id}/purchase                      AMG
+POST   /tickets/{id}/fields                        AMG
 POST   /tickets/{id}/steps                         AMG
 POST   /tickets/{id}/share                         AMG
 GET    /admin/users                                AM

@@ -9,8 +9,8 @@
 //! One file per job: `view` (a survey as asked and the check of an answer against it), `bank`
 //! (the item bank), `design` (creating and reading surveys), `links` (tokenised links),
 //! `answering` (answers through a link, and the writer that batches final ones), `statistics`
-//! (the sufficient statistics and the segments they are kept for), `report` (reports over them)
-//! and `causes` (why dissatisfied respondents were dissatisfied).
+//! (the sufficient statistics and the segments they are kept for), `report` (reports over them),
+//! `causes` (why dissatisfied respondents were dissatisfied) and `scores` (a customer's answers).
 
 mod answering;
 mod bank;
@@ -19,6 +19,7 @@ mod design;
 mod headlines;
 mod links;
 mod report;
+mod scores;
 mod statistics;
 mod view;
 
@@ -30,6 +31,7 @@ pub use design::{SurveyInput, check_slug};
 pub use headlines::{HEADLINE_MONTHS, Headline};
 pub use links::{LinkRequest, MadeLink};
 pub use report::{LowItem, SurveyReport, TrendPoint, parse_period};
+pub use scores::AnswerSummary;
 pub use statistics::{SEGMENT_FIELDS, SurveyAccumulator, parse_segment, stats_keys};
 pub use view::{Answers, SurveyView};
 

@@ -627,6 +627,23 @@ impl kefu_store::Surveys for DbStore {
         .all(self.reader(), rows::response)
         .await
     }
+    #[tracing::instrument(skip_all, fields(customer_id = customer_id))]
+    async fn customer_answers(
+        &self,
+        customer_id: i64,
+        limit: u32,
+    ) -> kefu_store::StoreResult<Vec<kefu_store::SurveyResponse>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM survey_responses WHERE partial = FALSE \
+                AND link_id IN (SELECT id FROM survey_links WHERE customer_id = $1) \
+                ORDER BY created_at DESC, id DESC LIMIT $2",
+            crate::portable::surveys::RESPONSE_COLUMNS
+        )))
+        .bind(customer_id)
+        .bind(i64::from(limit))
+        .all(self.reader(), rows::response)
+        .await
+    }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn survey_segments(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<String>> {
         sqlx::query_scalar("SELECT DISTINCT segment FROM survey_stats WHERE survey_id = $1 ORDER BY segment")

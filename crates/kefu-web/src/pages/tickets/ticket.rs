@@ -32,6 +32,8 @@ pub struct TicketPage {
     pub page: Chrome,
     pub row: Row,
     pub customer: Option<Customer>,
+    /// The side panel: the customer in brief and the ticket's fields.
+    pub workspace: super::workspace::Workspace,
     pub targets: Vec<TargetView>,
     pub messages: Vec<MessageView>,
     pub moves: Vec<(&'static str, &'static str)>,
@@ -182,6 +184,10 @@ async fn ticket_page_with(
         .into_iter()
         .map(|a| (a.id, a.filename, human_size(a.size), a.shared))
         .collect();
+    let workspace = match super::workspace::workspace(state, caller, &view, customer.clone()).await {
+        Ok(w) => w,
+        Err(e) => return crate::pages::error_page(ident, e),
+    };
     let customer = Some(customer);
     let tz = time_zone(state).await;
     let is_incident = view.ticket.kind == kefu_core::ticket::Kind::Incident;
@@ -271,6 +277,7 @@ async fn ticket_page_with(
             page: Chrome::new(ident, "/tickets", "tickets.ticket").with_flash(flash),
             row: row(view, lang, &tz, &t),
             customer,
+            workspace,
             targets,
             messages,
             moves,
@@ -551,6 +558,63 @@ async fn after_change(state: &WebState, caller: &Caller, id: i64, result: Result
         Err(e) => return crate::pages::error_page(&caller.identity, e),
     };
     ticket_page(state, caller, id, None, errors, status).await
+}
+
+/// The ticket's fields as the workspace edits them; an empty value clears an optional one.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FieldsForm {
+    assignee: String,
+    priority: String,
+    category: String,
+    phase: String,
+    nature: String,
+    place: String,
+    fee: String,
+    frequency: String,
+}
+
+/// `POST /tickets/{id}/fields`: assignee, priority, category and the five classification axes
+/// from the workspace, in one edit (nothing changes when one is refused).
+pub async fn set_fields(
+    State(state): State<WebState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    axum::Form(f): axum::Form<FieldsForm>,
+) -> Response {
+    let result: Result<(), AppError> = async {
+        let id_of = |field: &str, v: &str| -> Result<Option<i64>, kefu_core::Invalid> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse::<i64>()
+                .map(Some)
+                .map_err(|_| kefu_core::Invalid::one(field, "invalid", format!("{field} is not an id")))
+        };
+        fn axis<T>(v: &str, parse: fn(&str) -> Result<T, kefu_core::Invalid>) -> Result<Option<T>, kefu_core::Invalid> {
+            let v = v.trim();
+            if v.is_empty() { Ok(None) } else { parse(v).map(Some) }
+        }
+        use kefu_core::ticket::{Fee, Frequency, Nature, Phase, Place};
+        let classification = kefu_core::ticket::Classification {
+            phase: axis(&f.phase, Phase::parse)?,
+            nature: axis(&f.nature, Nature::parse)?,
+            place: axis(&f.place, Place::parse)?,
+            fee: axis(&f.fee, Fee::parse)?,
+            frequency: axis(&f.frequency, Frequency::parse)?,
+        };
+        let edit = kefu_app::ticket_edit::TicketEdit {
+            assignee_id: Some(id_of("assignee_id", &f.assignee)?),
+            priority: Some(f.priority.trim().to_owned()),
+            category_id: Some(id_of("category_id", &f.category)?),
+            classification: Some(classification),
+            ..Default::default()
+        };
+        state.app.edit_ticket(&caller.actor(), id, edit).await.map(|_| ())
+    }
+    .await;
+    after_change(&state, &caller, id, result).await
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,170 @@
+//! The agent's workspace on the ticket page, on both databases: the customer in brief (tier, the
+//! channel chain, the guidance card of its contact, its other tickets, its last survey answer) and
+//! the ticket's fields edited in place — a bad value refused with nothing changed, a technician
+//! refused.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{Harness, enc};
+use kefu_core::Role;
+use serde_json::{Value, json};
+
+on_both_databases!(workspace_panel);
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+async fn workspace_panel(h: &Harness) {
+    let manager = h.token(Role::Manager).await;
+    let post = |path: &'static str, body: Value| {
+        let manager = manager.clone();
+        async move {
+            let (res, text) = h.api("POST", path, Some(&manager), Some(&body.to_string())).await;
+            assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+            json_of(&text)
+        }
+    };
+    let dealer = post(
+        "/api/v1/customers",
+        json!({"name": "华东总代理 <b>", "kind": "intermediate", "subkind": "agent"}),
+    )
+    .await;
+    let (res, text) = h
+        .api(
+            "POST",
+            "/api/v1/customers",
+            Some(&manager),
+            Some(&json!({"name": "王芳", "kind": "end", "parent_id": dealer["id"]}).to_string()),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let customer = json_of(&text)["id"].as_i64().unwrap();
+    let (res, text) = h
+        .api(
+            "POST",
+            &format!("/api/v1/customers/{customer}/contacts"),
+            Some(&manager),
+            Some(r#"{"name": "王芳", "social_style": "analytical", "is_primary": true}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{text}");
+    let earlier = h
+        .file_ticket(
+            &manager,
+            json!({"customer_id": customer, "kind": "inquiry", "subject": "安装预约", "body": "什么时候上门？"}),
+        )
+        .await;
+    let ticket = h
+        .file_ticket(
+            &manager,
+            json!({"customer_id": customer, "kind": "complaint", "subject": "热水器漏水", "body": "漏水了"}),
+        )
+        .await;
+    let id = ticket["id"].as_i64().unwrap();
+    let (cookie, csrf) = h.session(Role::Agent).await;
+    let (res, page) = h.get_page(&format!("/tickets/{id}"), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("id=\"workspace\"") && page.contains("id=\"ws-tier\""),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "href=\"/customers/{}\">华东总代理 &#60;b&#62;</a>",
+            dealer["id"]
+        )),
+        "the chain, escaped: {page}"
+    );
+    assert!(page.contains("ws-guidance"), "the contact's guidance card: {page}");
+    assert!(
+        page.contains(earlier["reference"].as_str().unwrap()),
+        "the other ticket: {page}"
+    );
+    assert!(page.contains("id=\"ws-last-answer\""), "{page}");
+
+    // The customer answers a CSAT survey: its last answer shows in the panel.
+    let (_, out) = h
+        .api(
+            "POST",
+            "/api/v1/surveys",
+            Some(&manager),
+            Some(r#"{"title": "满意度回访", "kind": "csat"}"#),
+        )
+        .await;
+    let survey = json_of(&out)["id"].as_i64().unwrap();
+    let (_, out) = h
+        .api(
+            "POST",
+            &format!("/api/v1/surveys/{survey}/links"),
+            Some(&manager),
+            Some(&json!({"customer_ids": [customer]}).to_string()),
+        )
+        .await;
+    let token = json_of(&out)["links"][0]["token"].as_str().unwrap().to_owned();
+    let (res, out) = h
+        .api(
+            "POST",
+            &format!("/api/v1/survey-answers/{token}"),
+            None,
+            Some(r#"{"answers": {"score": 4}}"#),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+    let (_, page) = h.get_page(&format!("/tickets/{id}"), &cookie).await;
+    assert!(
+        page.contains("<strong>4 / 5</strong>") && page.contains("满意度回访"),
+        "{page}"
+    );
+
+    // The fields, edited in place.
+    let agent = h.user(Role::Agent).id;
+    let form = |phase: &str| {
+        format!(
+            "csrf={csrf}&assignee={agent}&priority=urgent&category=&phase={}&nature=technical&place=on_site&fee=&frequency=",
+            enc(phase)
+        )
+    };
+    let (res, _) = h
+        .post_form(&format!("/tickets/{id}/fields"), &cookie, form("after_sale"))
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{id}"), Some(&manager), None)
+        .await;
+    let t = json_of(&text);
+    assert_eq!(
+        (t["priority"].as_str(), t["assignee_id"].as_i64()),
+        (Some("urgent"), Some(agent))
+    );
+    assert_eq!(
+        t["classification"],
+        json!({"phase": "after_sale", "nature": "technical", "place": "on_site", "fee": null, "frequency": null})
+    );
+    let (_, page) = h.get_page(&format!("/tickets/{id}"), &cookie).await;
+    assert!(page.contains("<option value=\"after_sale\" selected>"), "{page}");
+    // A bad value: 422 on the page, nothing changed.
+    let (res, page) = h
+        .post_form(&format!("/tickets/{id}/fields"), &cookie, form("mid_sale"))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("data-field=\"phase\"") || page.contains("phase"),
+        "{page}"
+    );
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{id}"), Some(&manager), None)
+        .await;
+    assert_eq!(json_of(&text)["classification"], t["classification"]);
+    // A technician works no desk.
+    let (cookie, csrf) = h.session(Role::Technician).await;
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{id}/fields"),
+            &cookie,
+            format!("csrf={csrf}&priority=low"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
