@@ -118,6 +118,16 @@ async fn workspace_panel(h: &Harness) {
         "{page}"
     );
 
+    // The customer's archive: one timeline, newest first — the answer, then the tickets.
+    let (_, page) = h.get_page(&format!("/customers/{customer}"), &cookie).await;
+    assert!(page.contains("id=\"timeline\""), "{page}");
+    let answer_at = page.find("timeline-answer").expect("the answer");
+    let ticket_at = page.find(ticket["reference"].as_str().unwrap()).expect("the ticket");
+    let earlier_at = page
+        .find(earlier["reference"].as_str().unwrap())
+        .expect("the earlier ticket");
+    assert!(answer_at < ticket_at && ticket_at < earlier_at, "newest first: {page}");
+
     // The fields, edited in place.
     let agent = h.user(Role::Agent).id;
     let form = |phase: &str| {

@@ -1,6 +1,7 @@
 //! Customer pages: the list with search, the new and edit forms, the channel-tree browser, the
 //! duplicates list with merge, and the customer archive (客户档案): profile, place in the channel tree,
-//! contacts with their social-style guidance cards, portal accounts, and the timeline of purchases.
+//! contacts with their social-style guidance cards, portal accounts, and one dated timeline of its
+//! tickets, purchases and survey answers, newest first.
 
 use super::account::field_errors;
 use super::{Chrome, done, fmt_time, render, render_status, time_zone};
@@ -599,9 +600,74 @@ pub struct ContactView {
     pub account: Option<PortalAccount>,
 }
 
-pub struct PurchaseView {
-    pub p: Purchase,
-    pub amount: String,
+/// One dated entry of a customer's timeline.
+pub struct TimelineEntry {
+    /// `YYYY-MM-DD HH:MM` (a purchase: its day).
+    pub at: String,
+    /// When, in ms (a purchase: the start of its day): the order, newest first.
+    pub key: i64,
+    /// `ticket`, `purchase` or `answer`.
+    pub what: &'static str,
+    pub label: &'static str,
+    pub link: Option<String>,
+    /// The ticket's reference, the product, the survey.
+    pub title: String,
+    pub detail: String,
+}
+
+/// The customer's tickets, purchases and survey answers as one timeline, newest first.
+fn timeline(
+    tickets: Vec<kefu_app::tickets::TicketView>,
+    purchases: Vec<Purchase>,
+    answers: Vec<kefu_app::surveys::AnswerSummary>,
+    t: &kefu_core::i18n::Tr,
+    tz: &jiff::tz::TimeZone,
+) -> Vec<TimelineEntry> {
+    let mut out: Vec<TimelineEntry> = Vec::new();
+    for v in tickets {
+        out.push(TimelineEntry {
+            at: fmt_time(v.ticket.created_at, tz),
+            key: v.ticket.created_at,
+            what: "ticket",
+            label: t.t("customers.timeline_ticket"),
+            link: Some(kefu_app::links::ticket(v.ticket.id)),
+            title: v.reference.to_string(),
+            detail: format!("{} · {}", v.ticket.subject, v.ticket.status.label(t.lang)),
+        });
+    }
+    for p in purchases {
+        let amount = format!("{} {}", kefu_core::customer::format_amount(p.amount_minor), p.currency);
+        let serial = if p.serial.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", p.serial)
+        };
+        let day = (p.purchased_on.parse::<jiff::civil::Date>().ok())
+            .and_then(|d| d.to_zoned(tz.clone()).ok())
+            .map_or(0, |z| z.timestamp().as_millisecond());
+        out.push(TimelineEntry {
+            at: p.purchased_on.clone(),
+            key: day,
+            what: "purchase",
+            label: t.t("customers.timeline_purchase"),
+            link: None,
+            title: format!("{} {}", p.product_name, p.sku),
+            detail: format!("{amount}{serial}"),
+        });
+    }
+    for a in answers {
+        out.push(TimelineEntry {
+            at: fmt_time(a.at, tz),
+            key: a.at,
+            what: "answer",
+            label: t.t("customers.timeline_answer"),
+            link: None,
+            detail: super::tickets::answer_text(a.kind, a.score, t),
+            title: a.title,
+        });
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.key));
+    out
 }
 
 #[derive(Template)]
@@ -613,7 +679,8 @@ pub struct ArchivePage {
     pub upstream: Vec<Customer>,
     pub downstream: Vec<(&'static str, i64)>,
     pub contacts: Vec<ContactView>,
-    pub purchases: Vec<PurchaseView>,
+    /// Tickets, purchases and survey answers, newest first.
+    pub timeline: Vec<TimelineEntry>,
     pub created: String,
     pub can_have_customers: bool,
     pub manager: Option<User>,
@@ -625,8 +692,6 @@ pub struct ArchivePage {
     pub portal_created: Option<Option<String>>,
     /// Mail out is configured: an invitation link was e-mailed too.
     pub invite_mailed: bool,
-    /// The customer's latest tickets: (id, reference, subject, status).
-    pub tickets: Vec<(i64, String, String, &'static str)>,
 }
 
 pub async fn archive(
@@ -658,7 +723,8 @@ async fn archive_page(
             ..Default::default()
         },
     );
-    let (archive, tickets) = match tokio::try_join!(app.customer_archive(&actor, id), tickets) {
+    let answers = app.customer_answers(&actor, id, 20);
+    let (archive, tickets, answers) = match tokio::try_join!(app.customer_archive(&actor, id), tickets, answers) {
         Ok(x) => x,
         Err(e) => return super::error_page(ident, e),
     };
@@ -686,15 +752,8 @@ async fn archive_page(
         })
         .collect();
     let tz = time_zone(state).await;
-    let tickets = tickets
-        .into_iter()
-        .map(|v| {
-            let status = v.ticket.status.label(t.lang);
-            (v.ticket.id, v.reference.to_string(), v.ticket.subject, status)
-        })
-        .collect();
     render(ArchivePage {
-        tickets,
+        timeline: timeline(tickets, purchases, answers, &t, &tz),
         page: Chrome::new(ident, "/customers", "customers.archive").with_flash(flash),
         kind: t.t(kind_key(&c)),
         can_have_customers: c.kind == kefu_core::customer::CustomerKind::Intermediate,
@@ -707,13 +766,6 @@ async fn archive_page(
                 card: k.social_style.map(|s| s.card(zh)),
                 account: accounts.iter().find(|a| a.contact_id == k.id).cloned(),
                 c: k,
-            })
-            .collect(),
-        purchases: purchases
-            .into_iter()
-            .map(|p| PurchaseView {
-                amount: format!("{} {}", kefu_core::customer::format_amount(p.amount_minor), p.currency),
-                p,
             })
             .collect(),
         manager,

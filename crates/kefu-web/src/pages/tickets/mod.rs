@@ -11,6 +11,8 @@ mod queue;
 mod ticket;
 mod workspace;
 
+pub(crate) use workspace::answer_text;
+
 pub use new::{create, new_form};
 pub use queue::{delete_view, queue, save_view};
 pub use ticket::{

@@ -82,7 +82,7 @@ pub fn axes(c: &Classification, t: &Tr) -> Vec<Axis> {
 }
 
 /// What an answer came to, worded for its kind.
-fn answer_text(kind: SurveyKind, score: Option<f64>, t: &Tr) -> String {
+pub(crate) fn answer_text(kind: SurveyKind, score: Option<f64>, t: &Tr) -> String {
     match score {
         None => "—".to_owned(),
         Some(s) => match kind {
