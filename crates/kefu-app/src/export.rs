@@ -74,7 +74,12 @@ pub struct CsvSink<W: Write> {
 }
 
 impl<W: Write> CsvSink<W> {
-    pub fn new(mut out: W, entity: Entity, bom: bool) -> std::io::Result<CsvSink<W>> {
+    pub fn new(out: W, entity: Entity, bom: bool) -> std::io::Result<CsvSink<W>> {
+        CsvSink::with_columns(out, entity.columns(), bom)
+    }
+
+    /// A sink for any table: `columns` is its header.
+    pub fn with_columns(mut out: W, columns: &[&str], bom: bool) -> std::io::Result<CsvSink<W>> {
         if bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
@@ -82,8 +87,13 @@ impl<W: Write> CsvSink<W> {
             .terminator(csv::Terminator::CRLF)
             .buffer_capacity(64 * 1024)
             .from_writer(out);
-        out.write_record(entity.columns())?;
+        out.write_record(columns)?;
         Ok(CsvSink { out })
+    }
+
+    /// Flushes what is buffered to the writer.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 
     /// Flushes everything and hands back the writer.
@@ -140,11 +150,16 @@ fn column_width(column: &str) -> f64 {
 
 impl XlsxSink {
     pub fn new(entity: Entity) -> std::io::Result<XlsxSink> {
+        XlsxSink::with_columns(entity.name(), entity.columns())
+    }
+
+    /// A sheet named `sheet` for any table: `columns` is its header.
+    pub fn with_columns(sheet_name: &str, columns: &[&str]) -> std::io::Result<XlsxSink> {
         let mut book = rust_xlsxwriter::Workbook::new();
         let bold = rust_xlsxwriter::Format::new().set_bold();
         let sheet = book.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
-        sheet.set_name(entity.name()).map_err(xlsx_err)?;
-        for (i, column) in entity.columns().iter().enumerate() {
+        sheet.set_name(sheet_name).map_err(xlsx_err)?;
+        for (i, column) in columns.iter().enumerate() {
             sheet
                 .set_column_width(i as u16, column_width(column))
                 .map_err(xlsx_err)?;

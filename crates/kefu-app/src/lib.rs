@@ -43,6 +43,7 @@ pub mod testing;
 pub mod ticket_edit;
 pub mod ticket_facts;
 pub mod ticket_history;
+pub mod ticket_table;
 pub mod tickets;
 pub mod webhooks;
 

@@ -92,6 +92,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(GET,    "/qr.svg",                                      Roles(USER_READERS),      Page, get(pages::public::qr_svg)),
         r(GET,    "/tickets",                                     Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::queue)),
         r(GET,    "/tickets/new",                                 Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::new_form)),
+        r(GET,    "/tickets/download",                            Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::download)),
         r(POST,   "/tickets",                                     Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::create)),
         r(GET,    links::TICKET,                                  Roles(CUSTOMER_WRITERS),  Page, get(pages::tickets::show)),
         r(POST,   "/tickets/{id}/messages",                       Roles(CUSTOMER_WRITERS),  Page, post(pages::tickets::add)),

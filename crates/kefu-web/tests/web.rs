@@ -5452,6 +5452,7 @@ POST   /follow/{token}                             anyone
 GET    /qr.svg                                     AM
 GET    /tickets                                    AMG
 GET    /tickets/new                                AMG
+GET    /tickets/download                           AMG
 POST   /tickets                                    AMG
 GET    /tickets/{id}                               AMG
 POST   /tickets/{id}/messages                      AMG

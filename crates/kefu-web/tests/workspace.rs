@@ -167,6 +167,38 @@ async fn workspace_panel(h: &Harness) {
         .api("GET", &format!("/api/v1/tickets/{id}"), Some(&manager), None)
         .await;
     assert_eq!(json_of(&text)["classification"], t["classification"]);
+    // The queue downloads every ticket its filters find (not one page), as CSV and XLSX, audited.
+    let (res, csv) = h.get_page("/tickets/download?status=all&format=csv", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert!(lines[0].starts_with("\u{feff}reference,subject,kind,status"), "{csv}");
+    assert_eq!(lines.len(), 3, "a header and the two tickets: {csv}");
+    assert!(
+        lines[1].contains("热水器漏水") && lines[1].contains(",urgent,"),
+        "newest first: {csv}"
+    );
+    let (res, csv) = h
+        .get_page(
+            &format!("/tickets/download?status=all&q={}&format=csv", enc("安装")),
+            &cookie,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        csv.trim_end().split("\r\n").count(),
+        2,
+        "the search's one ticket: {csv}"
+    );
+    let (res, xlsx) = h.get_page("/tickets/download?format=xlsx&status=all", &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(xlsx.starts_with("PK"));
+    let (res, _) = h.get_page("/tickets/download?format=pdf", &cookie).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, audit) = h
+        .api("GET", "/api/v1/audit", Some(&h.token(Role::Admin).await), None)
+        .await;
+    assert_eq!(audit.matches("\"tickets.download\"").count(), 3, "{audit}");
+
     // A technician works no desk.
     let (cookie, csrf) = h.session(Role::Technician).await;
     let (res, _) = h

@@ -45,10 +45,10 @@ impl App {
         let mut surveys: HashMap<i64, kefu_store::Survey> = HashMap::new();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            if !surveys.contains_key(&r.survey_id) {
-                surveys.insert(r.survey_id, self.store.get_survey(r.survey_id).await?);
-            }
-            let s = &surveys[&r.survey_id];
+            let s = match surveys.entry(r.survey_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(self.store.get_survey(r.survey_id).await?),
+            };
             let answers: Answers = serde_json::from_str(&r.answers).unwrap_or_default();
             out.push(AnswerSummary {
                 survey_id: s.id,

@@ -14,7 +14,7 @@ mod workspace;
 pub(crate) use workspace::answer_text;
 
 pub use new::{create, new_form};
-pub use queue::{delete_view, queue, save_view};
+pub use queue::{delete_view, download, queue, save_view};
 pub use ticket::{
     add, add_step, attach, confirm_requester, resolution, set_fields, set_purchase, set_status, share, show,
 };

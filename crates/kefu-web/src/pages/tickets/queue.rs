@@ -96,6 +96,8 @@ pub struct QueueQuery {
     fact: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// `csv` or `xlsx` (the download only).
+    format: Option<String>,
 }
 
 /// A drill-down's figure and period, checked; `None` when the query names no figure.
@@ -111,6 +113,94 @@ fn drill_down(q: &QueueQuery) -> Result<Option<(String, kefu_app::dashboard::Per
     Ok(Some((figure, period)))
 }
 
+/// The queue's filter from its query: the status (`active` by default, `all` for a drill-down),
+/// mine, the drill-down's figure and days; with the status and `mine` as asked.
+fn queue_filter(
+    q: &QueueQuery,
+    caller: &Caller,
+    drill: Option<&(String, kefu_app::dashboard::Period)>,
+    before: i64,
+    limit: u32,
+) -> Result<(TicketFilter, String, bool), kefu_core::Invalid> {
+    let default_status = if drill.is_some() { "all" } else { "active" };
+    let status = q.status.clone().unwrap_or_else(|| default_status.into());
+    let statuses = match status.as_str() {
+        "active" => vec![Status::New, Status::Open, Status::Pending],
+        "all" => vec![],
+        s => vec![Status::parse(s)?],
+    };
+    let mine = q.mine.as_deref() == Some("1");
+    let filter = TicketFilter {
+        before,
+        limit,
+        statuses,
+        assignee_id: mine.then_some(caller.user.id),
+        fact_on: drill.map(|(f, p)| (f.clone(), p.day_patterns())),
+        ..Default::default()
+    };
+    Ok((filter, status, mine))
+}
+
+/// `/tickets/download?format=csv|xlsx&…`: every ticket the queue (or its search) finds with these
+/// filters that the caller may see — not only one page —, as CSV streamed a page at a time, or as
+/// one XLSX sheet (past 1,048,575 rows it says so and offers CSV); audited.
+pub async fn download(State(state): State<WebState>, caller: Caller, Query(q): Query<QueueQuery>) -> Response {
+    let ident = &caller.identity;
+    let asked = (|| {
+        let format = kefu_app::figure_table::TableFormat::parse(q.format.as_deref().unwrap_or("csv"))?;
+        let drill = drill_down(&q)?;
+        let (filter, ..) = queue_filter(&q, &caller, drill.as_ref(), 0, 0)?;
+        Ok::<_, kefu_core::Invalid>((format, filter))
+    })();
+    let (format, filter) = match asked {
+        Ok(x) => x,
+        Err(e) => return crate::pages::error_page(ident, e.into()),
+    };
+    let actor = caller.actor();
+    let text = q.q.clone().unwrap_or_default();
+    let query = format!(
+        "status={}&mine={}&q={}&fact={}&from={}&to={}",
+        q.status.as_deref().unwrap_or_default(),
+        q.mine.as_deref().unwrap_or_default(),
+        text,
+        q.fact.as_deref().unwrap_or_default(),
+        q.from.as_deref().unwrap_or_default(),
+        q.to.as_deref().unwrap_or_default()
+    );
+    if let Err(e) = state
+        .app
+        .audit_ticket_download(&actor, &query, format.extension())
+        .await
+    {
+        return crate::pages::error_page(ident, e);
+    }
+    let name = format!("kefu-tickets.{}", format.extension());
+    match format {
+        kefu_app::figure_table::TableFormat::Csv => crate::download::streamed_csv(
+            state.app.clone(),
+            kefu_app::ticket_table::TICKET_COLUMNS,
+            move |app, before| {
+                let (actor, text, filter) = (actor.clone(), text.clone(), filter.clone());
+                async move { app.ticket_table_page(&actor, &text, &filter, before).await }
+            },
+            &name,
+        ),
+        kefu_app::figure_table::TableFormat::Xlsx => {
+            let made = crate::download::xlsx_table(
+                &state.app,
+                "tickets",
+                kefu_app::ticket_table::TICKET_COLUMNS,
+                |app, before| app.ticket_table_page(&actor, &text, &filter, before),
+            )
+            .await;
+            match made {
+                Ok(bytes) => crate::download::attachment(bytes, format.content_type(), &name),
+                Err(e) => crate::pages::error_page(ident, e),
+            }
+        }
+    }
+}
+
 /// The agent queue: active tickets by default, newest first; `view=quadrants` groups them.
 pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Query<QueueQuery>) -> Response {
     let ident = &caller.identity;
@@ -124,24 +214,9 @@ pub async fn queue(State(state): State<WebState>, caller: Caller, Query(q): Quer
         Ok(d) => d,
         Err(e) => return crate::pages::error_page(ident, e.into()),
     };
-    let default_status = if drill.is_some() { "all" } else { "active" };
-    let status = q.status.clone().unwrap_or_else(|| default_status.into());
-    let statuses = match status.as_str() {
-        "active" => vec![Status::New, Status::Open, Status::Pending],
-        "all" => vec![],
-        s => match Status::parse(s) {
-            Ok(s) => vec![s],
-            Err(e) => return crate::pages::error_page(ident, e.into()),
-        },
-    };
-    let mine = q.mine.as_deref() == Some("1");
-    let filter = TicketFilter {
-        before: page.after,
-        limit: page.limit + 1,
-        statuses,
-        assignee_id: mine.then_some(caller.user.id),
-        fact_on: drill.as_ref().map(|(f, p)| (f.clone(), p.day_patterns())),
-        ..Default::default()
+    let (filter, status, mine) = match queue_filter(&q, &caller, drill.as_ref(), page.after, page.limit + 1) {
+        Ok(x) => x,
+        Err(e) => return crate::pages::error_page(ident, e.into()),
     };
     let actor = caller.actor();
     let text = q.q.clone().unwrap_or_default();
