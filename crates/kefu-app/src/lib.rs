@@ -38,12 +38,12 @@ pub mod survey_campaigns;
 pub mod survey_data;
 pub mod survey_report;
 pub mod surveys;
+pub mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ticket_edit;
 pub mod ticket_facts;
 pub mod ticket_history;
-pub mod ticket_table;
 pub mod tickets;
 pub mod webhooks;
 

@@ -43,11 +43,61 @@ impl Shared {
 
 type Page = kefu_app::AppResult<(Vec<Vec<kefu_app::export::Cell>>, Option<i64>)>;
 
-/// A table as CSV (a byte-order mark, formula cells guarded), streamed: `page(app, before)` gives
-/// the rows below a key and the key to continue from, and each page goes out as soon as it is read.
-/// A failure half-way ends the body early (the client sees a broken download, not a short file
-/// that looks whole).
-pub fn streamed_csv<F, Fut>(app: kefu_app::App, columns: &'static [&'static str], page: F, name: &str) -> Response
+/// A record table as a download (`/tickets/download`, `/admin/users/download`,
+/// `/admin/audit/download`): `format` is `csv` (default) or `xlsx`; `page(app, key)` gives the rows
+/// from a key (0: the start) and the key to continue from. The first page is read before answering,
+/// so a refusal is a proper error page; then the download is audited (`<table>.download`, with
+/// `query`) and CSV streams a page at a time, while XLSX is one sheet (past Excel's rows it is
+/// refused, saying so and offering CSV).
+pub async fn records<F, Fut>(
+    state: &crate::WebState,
+    caller: &crate::auth::Caller,
+    format: Option<&str>,
+    table: &'static str,
+    query: &str,
+    columns: &'static [&'static str],
+    page: F,
+) -> Response
+where
+    F: Fn(kefu_app::App, i64) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Page> + Send,
+{
+    use kefu_app::figure_table::TableFormat;
+    let ident = &caller.identity;
+    let format = match TableFormat::parse(format.unwrap_or("csv")) {
+        Ok(f) => f,
+        Err(e) => return crate::pages::error_page(ident, e.into()),
+    };
+    let first = match page(state.app.clone(), 0).await {
+        Ok(p) => p,
+        Err(e) => return crate::pages::error_page(ident, e),
+    };
+    if let Err(e) = (state.app)
+        .audit_download(&caller.actor(), table, query, format.extension())
+        .await
+    {
+        return crate::pages::error_page(ident, e);
+    }
+    let name = format!("kefu-{table}.{}", format.extension());
+    match format {
+        TableFormat::Csv => streamed_csv(state.app.clone(), columns, first, page, &name),
+        TableFormat::Xlsx => match xlsx_table(state.app.clone(), table, columns, first, page).await {
+            Ok(bytes) => attachment(bytes, format.content_type(), &name),
+            Err(e) => crate::pages::error_page(ident, e),
+        },
+    }
+}
+
+/// A table as CSV (a byte-order mark, formula cells guarded), streamed from its `first` page on,
+/// each page going out as soon as it is read. A failure half-way ends the body early (the client
+/// sees a broken download, not a short file that looks whole).
+fn streamed_csv<F, Fut>(
+    app: kefu_app::App,
+    columns: &'static [&'static str],
+    first: (Vec<Vec<kefu_app::export::Cell>>, Option<i64>),
+    page: F,
+    name: &str,
+) -> Response
 where
     F: Fn(kefu_app::App, i64) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Page> + Send,
@@ -62,9 +112,9 @@ where
                 return;
             }
         };
-        let mut before = 0;
+        let mut current: Page = Ok(first);
         loop {
-            let (rows, next) = match page(app.clone(), before).await {
+            let (rows, next) = match current {
                 Ok(p) => p,
                 Err(e) => {
                     let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
@@ -83,7 +133,7 @@ where
                 return; // the client went away
             }
             match next {
-                Some(n) => before = n,
+                Some(key) => current = page(app.clone(), key).await,
                 None => return,
             }
         }
@@ -100,25 +150,26 @@ where
         .into_response()
 }
 
-/// A table as one XLSX sheet named `sheet`, read a page at a time into the workbook's
+/// A table as one XLSX sheet named `sheet`, from its `first` page on, into the workbook's
 /// constant-memory sheet. Past Excel's rows it is refused, saying so and offering CSV.
-pub async fn xlsx_table<'a, F, Fut>(
-    app: &'a kefu_app::App,
+async fn xlsx_table<F, Fut>(
+    app: kefu_app::App,
     sheet: &str,
     columns: &[&str],
+    first: (Vec<Vec<kefu_app::export::Cell>>, Option<i64>),
     page: F,
 ) -> kefu_app::AppResult<Vec<u8>>
 where
-    F: Fn(&'a kefu_app::App, i64) -> Fut,
+    F: Fn(kefu_app::App, i64) -> Fut,
     Fut: std::future::Future<Output = Page>,
 {
     use kefu_app::export::Sink;
     let io = |e: std::io::Error| kefu_app::AppError::Refused(format!("cannot write the workbook: {e}"));
     let mut book = kefu_app::export::XlsxSink::with_columns(sheet, columns).map_err(io)?;
     let max = book.max_rows().unwrap_or(u64::MAX);
-    let (mut before, mut rows) = (0, 0u64);
+    let mut rows = 0u64;
+    let (mut page_rows, mut next) = first;
     loop {
-        let (page_rows, next) = page(app, before).await?;
         for r in &page_rows {
             if rows >= max {
                 return Err(kefu_app::AppError::Refused(format!(
@@ -129,11 +180,17 @@ where
             rows += 1;
         }
         match next {
-            Some(n) => before = n,
+            Some(key) => (page_rows, next) = page(app.clone(), key).await?,
             None => break,
         }
     }
     let mut out = Vec::new();
     book.save_to(&mut out).map_err(io)?;
     Ok(out)
+}
+
+/// A download's one parameter: `format=csv|xlsx`.
+#[derive(serde::Deserialize, Default)]
+pub struct FormatQuery {
+    pub format: Option<String>,
 }

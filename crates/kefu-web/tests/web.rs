@@ -5465,6 +5465,7 @@ POST   /tickets/{id}/fields                        AMG
 POST   /tickets/{id}/steps                         AMG
 POST   /tickets/{id}/share                         AMG
 GET    /admin/users                                AM
+GET    /admin/users/download                       AM
 GET    /admin/users/new                            A
 POST   /admin/users                                A
 GET    /admin/users/{id}                           AM
@@ -5485,6 +5486,7 @@ POST   /admin/service-levels/rules                 AM
 POST   /admin/service-levels/rules/{index}/move    AM
 POST   /admin/service-levels/rules/{index}/delete  AM
 GET    /admin/audit                                A
+GET    /admin/audit/download                       A
 GET    /admin/webhooks                             A
 POST   /admin/webhooks                             A
 GET    /admin/webhooks/{id}                        A

@@ -1,7 +1,8 @@
 //! The agent's workspace on the ticket page, on both databases: the customer in brief (tier, the
 //! channel chain, the guidance card of its contact, its other tickets, its last survey answer) and
 //! the ticket's fields edited in place — a bad value refused with nothing changed, a technician
-//! refused.
+//! refused —; the customer's timeline; and the record tables' downloads (the queue and its search,
+//! users, the audit log) as CSV and XLSX, audited.
 
 mod common;
 
@@ -198,6 +199,25 @@ async fn workspace_panel(h: &Harness) {
         .api("GET", "/api/v1/audit", Some(&h.token(Role::Admin).await), None)
         .await;
     assert_eq!(audit.matches("\"tickets.download\"").count(), 3, "{audit}");
+
+    // Users (no password hash) and the audit log download too; the audit log only for admins.
+    let (admin_cookie, _) = h.session(Role::Admin).await;
+    let (res, csv) = h.get_page("/admin/users/download?format=csv", &admin_cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        csv.starts_with("\u{feff}id,email,name,role") && !csv.contains("argon2"),
+        "{csv}"
+    );
+    let (res, csv) = h.get_page("/admin/audit/download", &admin_cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        csv.contains("tickets.download") && csv.contains("users.download"),
+        "{csv}"
+    );
+    let (res, xlsx) = h.get_page("/admin/audit/download?format=xlsx", &admin_cookie).await;
+    assert!(res.status() == StatusCode::OK && xlsx.starts_with("PK"));
+    let (res, _) = h.get_page("/admin/audit/download", &cookie).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "an agent");
 
     // A technician works no desk.
     let (cookie, csrf) = h.session(Role::Technician).await;

@@ -54,3 +54,26 @@ pub async fn list(State(state): State<WebState>, caller: Caller, Query(q): Query
         older,
     })
 }
+
+/// `/admin/audit/download?format=csv|xlsx`: the whole audit log, newest first, audited itself.
+pub async fn download(
+    State(state): State<WebState>,
+    caller: Caller,
+    Query(q): Query<crate::download::FormatQuery>,
+) -> Response {
+    let actor = caller.actor();
+    let columns = kefu_app::tables::AUDIT_COLUMNS;
+    crate::download::records(
+        &state,
+        &caller,
+        q.format.as_deref(),
+        "audit",
+        "",
+        columns,
+        move |app, before| {
+            let actor = actor.clone();
+            async move { app.audit_table_page(&actor, before).await }
+        },
+    )
+    .await
+}

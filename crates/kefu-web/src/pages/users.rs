@@ -370,3 +370,26 @@ mod tests {
         assert!(super::parse_form("departments=x").is_err());
     }
 }
+
+/// `/admin/users/download?format=csv|xlsx`: every user (no password, no secret), audited.
+pub async fn download(
+    State(state): State<WebState>,
+    caller: Caller,
+    Query(q): Query<crate::download::FormatQuery>,
+) -> Response {
+    let actor = caller.actor();
+    let columns = kefu_app::tables::USER_COLUMNS;
+    crate::download::records(
+        &state,
+        &caller,
+        q.format.as_deref(),
+        "users",
+        "",
+        columns,
+        move |app, after| {
+            let actor = actor.clone();
+            async move { app.user_table_page(&actor, after).await }
+        },
+    )
+    .await
+}

@@ -146,13 +146,9 @@ fn queue_filter(
 /// one XLSX sheet (past 1,048,575 rows it says so and offers CSV); audited.
 pub async fn download(State(state): State<WebState>, caller: Caller, Query(q): Query<QueueQuery>) -> Response {
     let ident = &caller.identity;
-    let asked = (|| {
-        let format = kefu_app::figure_table::TableFormat::parse(q.format.as_deref().unwrap_or("csv"))?;
-        let drill = drill_down(&q)?;
-        let (filter, ..) = queue_filter(&q, &caller, drill.as_ref(), 0, 0)?;
-        Ok::<_, kefu_core::Invalid>((format, filter))
-    })();
-    let (format, filter) = match asked {
+    let format = q.format.as_deref().unwrap_or("csv");
+    let asked = drill_down(&q).and_then(|drill| queue_filter(&q, &caller, drill.as_ref(), 0, 0));
+    let (filter, ..) = match asked {
         Ok(x) => x,
         Err(e) => return crate::pages::error_page(ident, e.into()),
     };
@@ -167,38 +163,20 @@ pub async fn download(State(state): State<WebState>, caller: Caller, Query(q): Q
         q.from.as_deref().unwrap_or_default(),
         q.to.as_deref().unwrap_or_default()
     );
-    if let Err(e) = state
-        .app
-        .audit_ticket_download(&actor, &query, format.extension())
-        .await
-    {
-        return crate::pages::error_page(ident, e);
-    }
-    let name = format!("kefu-tickets.{}", format.extension());
-    match format {
-        kefu_app::figure_table::TableFormat::Csv => crate::download::streamed_csv(
-            state.app.clone(),
-            kefu_app::ticket_table::TICKET_COLUMNS,
-            move |app, before| {
-                let (actor, text, filter) = (actor.clone(), text.clone(), filter.clone());
-                async move { app.ticket_table_page(&actor, &text, &filter, before).await }
-            },
-            &name,
-        ),
-        kefu_app::figure_table::TableFormat::Xlsx => {
-            let made = crate::download::xlsx_table(
-                &state.app,
-                "tickets",
-                kefu_app::ticket_table::TICKET_COLUMNS,
-                |app, before| app.ticket_table_page(&actor, &text, &filter, before),
-            )
-            .await;
-            match made {
-                Ok(bytes) => crate::download::attachment(bytes, format.content_type(), &name),
-                Err(e) => crate::pages::error_page(ident, e),
-            }
-        }
-    }
+    let columns = kefu_app::tables::TICKET_COLUMNS;
+    crate::download::records(
+        &state,
+        &caller,
+        Some(format),
+        "tickets",
+        &query,
+        columns,
+        move |app, before| {
+            let (actor, text, filter) = (actor.clone(), text.clone(), filter.clone());
+            async move { app.ticket_table_page(&actor, &text, &filter, before).await }
+        },
+    )
+    .await
 }
 
 /// The agent queue: active tickets by default, newest first; `view=quadrants` groups them.
