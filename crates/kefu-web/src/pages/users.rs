@@ -356,21 +356,6 @@ pub async fn set_password(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn repeated_departments() {
-        let f =
-            super::parse_form("email=a%40b.c&name=%E7%8E%8B+%E8%8A%B3&role=agent&departments=1&departments=3&csrf=x")
-                .unwrap();
-        assert_eq!(
-            (f.email.as_str(), f.name.as_str(), f.departments),
-            ("a@b.c", "王 芳", vec![1, 3])
-        );
-        assert!(super::parse_form("departments=x").is_err());
-    }
-}
-
 /// `/admin/users/download?format=csv|xlsx`: every user (no password, no secret), audited.
 pub async fn download(
     State(state): State<WebState>,
@@ -392,4 +377,19 @@ pub async fn download(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeated_departments() {
+        let f =
+            super::parse_form("email=a%40b.c&name=%E7%8E%8B+%E8%8A%B3&role=agent&departments=1&departments=3&csrf=x")
+                .unwrap();
+        assert_eq!(
+            (f.email.as_str(), f.name.as_str(), f.departments),
+            ("a@b.c", "王 芳", vec![1, 3])
+        );
+        assert!(super::parse_form("departments=x").is_err());
+    }
 }
