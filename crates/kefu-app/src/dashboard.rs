@@ -1,6 +1,7 @@
 //! The manager's dashboard, ticket half (docs/statistics.md#ticket-facts): a period's ticket
 //! figures for one segment, read from the kept ticket facts — whole months from the monthly
-//! rollups, the days at either end from the daily rows — never by scanning tickets.
+//! rollups, the days at either end from the daily rows — never by scanning tickets. The sums of
+//! the settled past are kept per facts epoch ([`App::fact_sums`]).
 
 use crate::{Actor, App, AppResult};
 use kefu_core::Invalid;
@@ -8,6 +9,18 @@ use kefu_core::facts::{CREATED, FCR, FIRST_RESPONSE_BINS, Grain, REOPENED, RESOL
 use kefu_core::stats::descriptive::TailHistogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Summed fact rows `(kind, figure, value)`.
+pub type FactRows = Vec<(String, String, i64)>;
+
+/// Sums of the settled past kept between requests: (segment, first day, last day) → (the facts'
+/// epoch they were summed at, the rows).
+pub(crate) type FactCache =
+    std::collections::HashMap<(String, jiff::civil::Date, jiff::civil::Date), (i64, Arc<FactRows>)>;
+
+/// At most this many sums are kept (each a few thousand rows); past it the cache starts afresh.
+const FACT_CACHE_ENTRIES: usize = 200;
 
 /// The fields a segment may name (`field:value`), besides `all`.
 pub const SEGMENT_FIELDS: [&str; 7] = [
@@ -368,8 +381,61 @@ impl App {
             return Err(crate::AppError::Forbidden);
         }
         let segment = check_segment(segment)?;
-        let rows = self.store.ticket_fact_sums(&segment, &period.ranges()).await?;
+        let rows = self.fact_sums(&segment, period).await?;
         Ok(ticket_figures(&rows))
+    }
+
+    /// The fact rows of a segment summed over a period. The days before the settled boundary
+    /// (`SETTLED_LAG_DAYS` before today, UTC) are summed once per facts epoch and kept — every
+    /// write that changes one of them bumps the epoch in its transaction —; the days from the
+    /// boundary on are read each time (docs/statistics.md#ticket-facts, "Read fast").
+    pub(crate) async fn fact_sums(&self, segment: &str, period: Period) -> AppResult<FactRows> {
+        let boundary = kefu_core::facts::utc_day_before(crate::now_ms(), kefu_core::facts::SETTLED_LAG_DAYS);
+        let Ok(boundary) = boundary.parse::<jiff::civil::Date>() else {
+            return Ok(self.store.ticket_fact_sums(segment, &period.ranges()).await?);
+        };
+        if period.from >= boundary {
+            return Ok(self.store.ticket_fact_sums(segment, &period.ranges()).await?);
+        }
+        let closed = Period {
+            from: period.from,
+            to: period.to.min(boundary.yesterday().unwrap_or(boundary)),
+        };
+        // The epoch is read before the sums: a write that lands in between is in them or bumps
+        // the epoch past what they are kept under.
+        let epoch = self.store.ticket_facts_epoch().await?;
+        let key = (segment.to_owned(), closed.from, closed.to);
+        let kept = (self.fact_cache.lock().ok())
+            .and_then(|c| c.get(&key).filter(|(e, _)| *e == epoch).map(|(_, rows)| rows.clone()));
+        let past = match kept {
+            Some(rows) => rows,
+            None => {
+                let rows = Arc::new(self.store.ticket_fact_sums(segment, &closed.ranges()).await?);
+                if let Ok(mut c) = self.fact_cache.lock() {
+                    if c.len() >= FACT_CACHE_ENTRIES {
+                        c.clear();
+                    }
+                    c.insert(key, (epoch, rows.clone()));
+                }
+                rows
+            }
+        };
+        if period.to < boundary {
+            return Ok((*past).clone());
+        }
+        let recent = Period {
+            from: boundary,
+            to: period.to,
+        };
+        let recent = self.store.ticket_fact_sums(segment, &recent.ranges()).await?;
+        let mut sums: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+        for (kind, figure, v) in past.iter().chain(recent.iter()) {
+            *sums.entry((kind.as_str(), figure.as_str())).or_default() += v;
+        }
+        Ok(sums
+            .into_iter()
+            .map(|((k, f), v)| (k.to_owned(), f.to_owned(), v))
+            .collect())
     }
 }
 

@@ -277,7 +277,7 @@ impl App {
             from: EARLIEST,
             to: today,
         });
-        let rows = self.store.ticket_fact_sums("all", &ticket_period.ranges()).await?;
+        let rows = self.fact_sums("all", ticket_period).await?;
         let figures = ticket_figures(&rows);
         let policies = self.store.sla_policies().await?;
         let commitments = self.store.commitments().await?;

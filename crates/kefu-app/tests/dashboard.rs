@@ -119,6 +119,82 @@ async fn dashboard_figures(app: App) {
         assert_eq!(phone.created, by_channel.get("phone").copied().unwrap_or(0));
         assert_eq!(phone.by_channel.keys().collect::<Vec<_>>(), vec!["phone"]);
     }
+    // The settled past's sums are kept between reads, and a change to that past shows at once:
+    // a ticket filed months ago is moved to another category, on the day it was filed.
+    let past = Period::parse(
+        &today.checked_sub(jiff::Span::new().days(400)).unwrap().to_string(),
+        &today.checked_sub(jiff::Span::new().days(35)).unwrap().to_string(),
+    )
+    .unwrap();
+    let first = app.ticket_figures(&cli, past, "all").await.unwrap();
+    assert_eq!(
+        app.ticket_figures(&cli, past, "all").await.unwrap(),
+        first,
+        "kept, the same"
+    );
+    let categories = app.categories().await.unwrap();
+    let then = views
+        .iter()
+        .find(|v| {
+            let d = day(jiff::Timestamp::from_millisecond(v.ticket.created_at).unwrap());
+            d >= past.from && d <= past.to && v.ticket.category_id.is_some()
+        })
+        .expect("a ticket filed in the period, in a category");
+    let (old, new) = (
+        then.ticket.category_id.unwrap(),
+        categories
+            .iter()
+            .find(|c| Some(c.id) != then.ticket.category_id)
+            .unwrap()
+            .id,
+    );
+    let epoch = app.store().ticket_facts_epoch().await.unwrap();
+    app.edit_ticket(
+        &cli,
+        then.ticket.id,
+        kefu_app::ticket_edit::TicketEdit {
+            category_id: Some(Some(new)),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        app.store().ticket_facts_epoch().await.unwrap() > epoch,
+        "a change to the settled past bumps the epoch"
+    );
+    let after = app.ticket_figures(&cli, past, "all").await.unwrap();
+    let count =
+        |f: &kefu_app::dashboard::TicketFigures, c: i64| f.by_category.get(&c.to_string()).copied().unwrap_or(0);
+    assert_eq!(count(&after, old), count(&first, old) - 1, "moved out of its category");
+    assert_eq!(count(&after, new), count(&first, new) + 1, "into the other");
+    assert_eq!(after.created, first.created);
+    let resolved_then = then;
+
+    // A change today leaves the epoch alone, and today's figures are read fresh beside the kept.
+    let half_year = Period::parse(
+        &today.checked_sub(jiff::Span::new().days(180)).unwrap().to_string(),
+        &today.to_string(),
+    )
+    .unwrap();
+    let before = app.ticket_figures(&cli, half_year, "all").await.unwrap();
+    let epoch = app.store().ticket_facts_epoch().await.unwrap();
+    app.create_ticket(
+        &cli,
+        kefu_app::tickets::TicketInput {
+            customer_id: resolved_then.ticket.customer_id,
+            kind: "inquiry".into(),
+            subject: "今天的咨询".into(),
+            body: "今天".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.store().ticket_facts_epoch().await.unwrap(), epoch);
+    let after = app.ticket_figures(&cli, half_year, "all").await.unwrap();
+    assert_eq!(after.created, before.created + 1);
+
     // Bad input is refused naming the parameter; customers may not read the figures.
     let p = Period::parse("2026-01-01", "2026-02-01").unwrap();
     match app.ticket_figures(&cli, p, "colour:red").await {

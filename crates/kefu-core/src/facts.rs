@@ -116,6 +116,29 @@ impl Contribution {
 
 /// Adds to `out` what replacing `old` with `new` changes in the fact rows (rows may net to zero:
 /// skip those when writing).
+/// How many days back sums of the fact rows may be kept (`kefu-app`'s fact cache): the days
+/// before `today (UTC) − SETTLED_LAG_DAYS`. A write that changes a day before yesterday (UTC)
+/// bumps the facts' epoch ([`settled_before`]), so every kept day is covered in any time zone
+/// (a day string is at most one day off the UTC date) and across a day of clock skew.
+pub const SETTLED_LAG_DAYS: i64 = 2;
+
+/// The UTC date `days` before the instant `now_ms`, `YYYY-MM-DD`.
+pub fn utc_day_before(now_ms: i64, days: i64) -> String {
+    Timestamp::from_millisecond(now_ms)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned(TimeZone::UTC)
+        .date()
+        .checked_sub(jiff::Span::new().days(days))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+/// The first day (`YYYY-MM-DD`) a write at `now_ms` may change without bumping the facts' epoch:
+/// yesterday, UTC. Every day a reader keeps ([`SETTLED_LAG_DAYS`]) lies before it.
+pub fn settled_before(now_ms: i64) -> String {
+    utc_day_before(now_ms, 1)
+}
+
 pub fn add_delta(out: &mut BTreeMap<FactKey, i64>, old: Option<&Contribution>, new: Option<&Contribution>) {
     if old == new {
         return;

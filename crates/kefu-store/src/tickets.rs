@@ -590,6 +590,10 @@ pub trait Tickets {
     async fn ticket_segment_values(&self, ids: &[i64]) -> StoreResult<Vec<(i64, String, String)>>;
     /// Replaces the kept facts of these tickets, adding the differences to the fact rows, in one
     /// transaction.
+    /// The ticket facts' epoch: a number that changes whenever a write changes a day of the
+    /// fact rows before yesterday (UTC), or the rows are reset; sums of the days before
+    /// [`kefu_core::facts::SETTLED_LAG_DAYS`] may be kept while it stays the same.
+    async fn ticket_facts_epoch(&self) -> StoreResult<i64>;
     async fn fold_ticket_facts(&self, facts: &[(i64, Contribution)]) -> StoreResult<()>;
     /// Up to `limit` tickets above `after` whose facts are not folded in, by id.
     async fn unfolded_tickets(&self, after: i64, limit: u32) -> StoreResult<Vec<i64>>;

@@ -289,6 +289,7 @@ pub const TABLES: &[&str] = &[
     "ticket_activity",
     "ticket_escalations",
     "ticket_facts",
+    "stats_epochs",
     "routing_rules",
     "notifications",
     "attachments",

@@ -19,6 +19,17 @@ impl DbStore {
         deltas: &BTreeMap<FactKey, i64>,
     ) -> StoreResult<()> {
         let rows: Vec<(&FactKey, i64)> = deltas.iter().filter(|(_, v)| **v != 0).map(|(k, v)| (k, *v)).collect();
+        // A change to the settled past makes every sum kept of it stale.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let settled = kefu_core::facts::settled_before(now_ms);
+        if rows
+            .iter()
+            .any(|(k, _)| k.grain == Grain::Day && k.period.as_str() < settled.as_str())
+        {
+            Self::bump_facts_epoch(tx).await?;
+        }
         for chunk in rows.chunks(UPSERT_ROWS) {
             let sql = format!(
                 "INSERT INTO ticket_facts (segment, grain, period, kind, figure, value) VALUES {} \
@@ -39,6 +50,27 @@ impl DbStore {
             q.run(&mut **tx).await?;
         }
         Ok(())
+    }
+
+    /// Bumps the ticket facts' epoch inside the caller's write transaction (a row restored without
+    /// it is made again).
+    pub(crate) async fn bump_facts_epoch(tx: &mut sqlx::Transaction<'static, Db>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO stats_epochs (name, epoch) VALUES ('ticket_facts', 1) \
+                ON CONFLICT (name) DO UPDATE SET epoch = stats_epochs.epoch + 1",
+        )
+        .run(&mut **tx)
+        .await
+        .map(|_| ())
+    }
+
+    /// The ticket facts' epoch: it changes whenever a write changes a day before yesterday (UTC:
+    /// [`kefu_core::facts::settled_before`]), and on a reset.
+    pub(crate) async fn facts_epoch(&self) -> StoreResult<i64> {
+        let e: Option<i64> = sqlx::query_scalar("SELECT epoch FROM stats_epochs WHERE name = 'ticket_facts'")
+            .value_if_any(self.reader())
+            .await?;
+        Ok(e.unwrap_or(0))
     }
 
     /// Replaces the kept contributions of these tickets inside the caller's write transaction,
@@ -111,6 +143,7 @@ impl DbStore {
     pub(crate) async fn reset_facts(&self) -> StoreResult<u64> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         sqlx::query("DELETE FROM ticket_facts").run(&mut *tx).await?;
+        Self::bump_facts_epoch(&mut tx).await?;
         let n = sqlx::query("UPDATE tickets SET facts = NULL").run(&mut *tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)

@@ -800,6 +800,10 @@ impl kefu_store::Tickets for DbStore {
     async fn reset_ticket_facts(&self) -> kefu_store::StoreResult<u64> {
         self.reset_facts().await
     }
+    #[tracing::instrument(skip_all)]
+    async fn ticket_facts_epoch(&self) -> kefu_store::StoreResult<i64> {
+        self.facts_epoch().await
+    }
     #[tracing::instrument(skip_all, fields(segment = segment))]
     async fn ticket_fact_sums(
         &self,
