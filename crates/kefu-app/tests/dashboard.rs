@@ -9,8 +9,7 @@ use kefu_app::dashboard::Period;
 use kefu_app::demo::DemoSize;
 use kefu_app::{Actor, App, AppError};
 use kefu_core::sla::ClockPhase;
-use kefu_store::TicketFilter;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 #[tokio::test]
 async fn dashboard_figures_on_sqlite() {
@@ -29,24 +28,8 @@ fn nearest_rank(sorted: &[f64], pct: usize) -> f64 {
 async fn dashboard_figures(app: App) {
     app.load_demo(DemoSize::Small, &|_, _| {}).await.unwrap();
     let cli = Actor::Cli;
-    let tickets = app
-        .store()
-        .list_tickets(&TicketFilter {
-            limit: 1_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(tickets.len(), 400);
-    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-    let swept: HashSet<(i64, String)> = app
-        .store()
-        .escalations_of_tickets(&ids)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
-    let views = app.view_tickets(tickets).await.unwrap();
+    let (views, swept) = common::tickets_and_sweeps(&app).await;
+    assert_eq!(views.len(), 400);
     let today = day(jiff::Timestamp::now());
     for (from, to) in [
         (today.checked_sub(jiff::Span::new().days(180)).unwrap(), today),

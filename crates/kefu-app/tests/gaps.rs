@@ -13,9 +13,8 @@ use kefu_app::gaps::CauseInput;
 use kefu_app::{Actor, App, AppError};
 use kefu_core::sla::{ClockPhase, Metric};
 use kefu_core::stats::descriptive::{MeanSummary, summarize, welch_difference};
-use kefu_store::TicketFilter;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 #[tokio::test]
 async fn gaps_on_sqlite() {
@@ -94,23 +93,7 @@ async fn five_gaps(app: App) {
             )
         })
         .collect();
-    let tickets = app
-        .store()
-        .list_tickets(&TicketFilter {
-            limit: 1_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
-    let swept: HashSet<(i64, String)> = app
-        .store()
-        .escalations_of_tickets(&ids)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect();
-    let views = app.view_tickets(tickets).await.unwrap();
+    let (views, swept) = common::tickets_and_sweeps(&app).await;
     let policies = app.store().sla_policies().await.unwrap();
     let commitments = app.store().commitments().await.unwrap();
     assert!(!commitments.is_empty());

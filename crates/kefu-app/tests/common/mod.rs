@@ -156,3 +156,30 @@ pub fn settled(t: &kefu_core::sla::TargetStatus, swept: bool) -> Option<(jiff::c
         _ => None,
     }
 }
+
+/// Every ticket of the database (at most 1,000) with its SLA replayed, and the breaches the
+/// sweep has logged, `(ticket, "<metric>#1:breach")`: what the facts tests compute against.
+pub async fn tickets_and_sweeps(
+    app: &App,
+) -> (
+    Vec<kefu_app::tickets::TicketView>,
+    std::collections::HashSet<(i64, String)>,
+) {
+    let tickets = app
+        .store()
+        .list_tickets(&kefu_store::TicketFilter {
+            limit: 1_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    let swept = app
+        .store()
+        .escalations_of_tickets(&ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    (app.view_tickets(tickets).await.unwrap(), swept)
+}
