@@ -6,6 +6,7 @@ use kefu_core::account::display_name;
 use kefu_core::{Email, Invalid, Language, Role};
 use kefu_store::{Department, NewUser, User, UserFilter, UserPatch};
 use serde_json::json;
+use std::sync::Arc;
 
 /// What creating a user takes (from a form, the API or the CLI).
 #[derive(Debug, Clone)]
@@ -81,6 +82,7 @@ impl App {
             json!({"email": user.email, "role": user.role}),
         )
         .await?;
+        *self.assignee_cache.write().await = None;
         self.emit_user_created(&user).await;
         Ok(user)
     }
@@ -94,32 +96,37 @@ impl App {
 
     /// Whom a ticket may be assigned to: the enabled staff who work the desk, `(id, name)` by
     /// name. Desk staff read it (they pick an assignee on the ticket page); no e-mail or role.
-    pub async fn assignees(&self, actor: &Actor) -> AppResult<Vec<(i64, String)>> {
+    /// Kept for a few seconds (a change of users here empties it at once).
+    pub async fn assignees(&self, actor: &Actor) -> AppResult<Arc<Vec<(i64, String)>>> {
         actor.require(kefu_core::roles::DESK)?;
+        if let Some(kept) = crate::tickets::fresh(&self.assignee_cache).await {
+            return Ok(kept);
+        }
         let mut out = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = self
-                .store
-                .list_users(UserFilter {
-                    after,
-                    limit: 500,
-                    role: None,
-                })
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            let done = page.len() < 500;
-            out.extend(
-                page.into_iter()
-                    .filter(|u| !u.disabled && u.role.works_the_desk())
-                    .map(|u| (u.id, u.name)),
-            );
-            if done {
-                break;
+        // By role: the customers' portal accounts (thousands) are users too.
+        for role in [Role::Admin, Role::Manager, Role::Agent] {
+            let mut after = 0;
+            loop {
+                let page = self
+                    .store
+                    .list_users(UserFilter {
+                        after,
+                        limit: 500,
+                        role: Some(role),
+                    })
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                let done = page.len() < 500;
+                out.extend(page.into_iter().filter(|u| !u.disabled).map(|u| (u.id, u.name)));
+                if done {
+                    break;
+                }
             }
         }
         out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        let out = Arc::new(out);
+        *self.assignee_cache.write().await = Some((std::time::Instant::now(), out.clone()));
         Ok(out)
     }
 
@@ -173,6 +180,7 @@ impl App {
         if let Some(ds) = &departments {
             self.store.set_user_departments(id, ds).await?;
         }
+        *self.assignee_cache.write().await = None;
         if disabled == Some(true) {
             self.store.delete_user_sessions(id, None).await?;
         }

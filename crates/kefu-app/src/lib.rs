@@ -128,6 +128,8 @@ pub struct App {
     answer_writer: Arc<std::sync::OnceLock<surveys::AnswerWriter>>,
     /// Survey id → its items and dimensions, fixed when the survey is created.
     survey_layouts: Arc<std::sync::Mutex<std::collections::HashMap<i64, SurveyParts>>>,
+    /// Whom tickets may be assigned to ([`App::assignees`]).
+    assignee_cache: tickets::Kept<Vec<(i64, String)>>,
     /// Sums of the settled past of the ticket facts ([`App::fact_sums`]).
     fact_cache: Arc<std::sync::Mutex<dashboard::FactCache>>,
     /// Where the use cases read the time ([`App::now`]).
@@ -148,6 +150,7 @@ impl App {
             ticket_writer: Arc::default(),
             answer_writer: Arc::default(),
             survey_layouts: Arc::default(),
+            assignee_cache: Arc::default(),
             fact_cache: Arc::default(),
             clock: Arc::new(clock::SystemClock),
         }

@@ -164,8 +164,8 @@ pub async fn workspace(
             .into_iter()
             .next()
             .map(|a| (a.title, answer_text(a.kind, a.score, &t), fmt_time(a.at, &tz))),
-        assignees: (assignees.into_iter())
-            .map(|(id, name)| (id, name, view.ticket.assignee_id == Some(id)))
+        assignees: (assignees.iter())
+            .map(|(id, name)| (*id, name.clone(), view.ticket.assignee_id == Some(*id)))
             .collect(),
         priorities: options(Priority::ALL, Some(view.ticket.priority), Priority::as_str, |p| {
             p.label(lang)
