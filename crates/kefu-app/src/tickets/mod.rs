@@ -354,6 +354,24 @@ impl App {
         self.view_tickets_with(page.tickets, &page.events).await
     }
 
+    /// The tickets `filter` finds that the actor may see, with their references, without their
+    /// SLA replayed: for lists that show no service level (the ticket workspace's recent tickets).
+    pub async fn list_ticket_rows(&self, actor: &Actor, filter: TicketFilter) -> AppResult<Vec<(Ticket, Reference)>> {
+        let Some(f) = self.scoped(actor, filter).await? else {
+            return Ok(vec![]);
+        };
+        let tz = self.desk().await?.time_zone.clone();
+        let tickets = self.store.list_tickets(&f).await?;
+        Ok(tickets
+            .into_iter()
+            .map(|t| {
+                let created = jiff::Timestamp::from_millisecond(t.created_at).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+                let r = Reference::for_ticket(t.id, created, &tz);
+                (t, r)
+            })
+            .collect())
+    }
+
     pub async fn search_tickets(&self, actor: &Actor, text: &str, filter: TicketFilter) -> AppResult<Vec<TicketView>> {
         let Some(f) = self.scoped(actor, filter).await? else {
             return Ok(vec![]);

@@ -107,7 +107,7 @@ pub async fn workspace(
     let zh = lang == Language::ZhCn;
     let actor = caller.actor();
     let app = &state.app;
-    let recent = app.list_tickets(
+    let recent = app.list_ticket_rows(
         &actor,
         TicketFilter {
             limit: 6,
@@ -149,16 +149,9 @@ pub async fn workspace(
             .filter_map(|c| Some((c.name.clone(), c.social_style?.card(zh))))
             .collect(),
         recent: (recent.into_iter())
-            .filter(|v| v.ticket.id != view.ticket.id)
+            .filter(|(t, _)| t.id != view.ticket.id)
             .take(5)
-            .map(|v| {
-                (
-                    v.ticket.id,
-                    v.reference.to_string(),
-                    v.ticket.subject,
-                    v.ticket.status.label(lang),
-                )
-            })
+            .map(|(t, r)| (t.id, r.to_string(), t.subject, t.status.label(lang)))
             .collect(),
         last_answer: answers
             .into_iter()
