@@ -243,6 +243,11 @@ impl App {
     /// The files of a ticket the caller sees (a customer: the shared ones, none on internal notes).
     pub async fn ticket_attachments(&self, actor: &Actor, ticket_id: i64) -> AppResult<Vec<Attachment>> {
         let t = self.visible_ticket(actor, ticket_id).await?;
+        self.attachments_for(actor, &t).await
+    }
+
+    /// [`Self::ticket_attachments`] of a ticket already checked to be visible to the actor.
+    pub(crate) async fn attachments_for(&self, actor: &Actor, t: &kefu_store::Ticket) -> AppResult<Vec<Attachment>> {
         let mut files = self.store.attachments_of(t.id).await?;
         if actor.role() == Role::Customer {
             let internal: Vec<i64> = self

@@ -231,16 +231,10 @@ impl App {
                 Err(AppError::NotFound | AppError::Store(StoreError::NotFound)) => return Err(unknown().into()),
                 Err(e) => return Err(e),
             },
-            None => {
-                let surveys = self.list_surveys(&reader).await?;
-                match (surveys.iter())
-                    .filter(|(s, answered)| s.kind == SurveyKind::Servqual && *answered > 0)
-                    .max_by_key(|(s, _)| (s.created_at, s.id))
-                {
-                    Some((s, _)) => s.id,
-                    None => return Ok(None),
-                }
-            }
+            None => match self.newest_answered(SurveyKind::Servqual).await? {
+                Some(s) => s.id,
+                None => return Ok(None),
+            },
         };
         let view = self.get_survey(&reader, id).await?;
         if view.survey.kind != SurveyKind::Servqual {

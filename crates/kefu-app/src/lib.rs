@@ -132,6 +132,8 @@ pub struct App {
     assignee_cache: tickets::Kept<Vec<(i64, String)>>,
     /// Sums of the settled past of the ticket facts ([`App::fact_sums`]).
     fact_cache: Arc<std::sync::Mutex<dashboard::FactCache>>,
+    /// Parsed survey statistics of the kept months (`SurveyReport`'s `period_stats`).
+    survey_stats_cache: Arc<std::sync::Mutex<surveys::SurveyStatsCache>>,
     /// Where the use cases read the time ([`App::now`]).
     clock: Arc<dyn clock::Clock>,
 }
@@ -152,6 +154,7 @@ impl App {
             survey_layouts: Arc::default(),
             assignee_cache: Arc::default(),
             fact_cache: Arc::default(),
+            survey_stats_cache: Arc::default(),
             clock: Arc::new(clock::SystemClock),
         }
     }

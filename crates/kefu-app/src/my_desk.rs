@@ -93,12 +93,7 @@ impl App {
     /// CSAT survey that has answers. Read on the agent's behalf: their own figure only.
     async fn my_rating(&self, user_id: i64) -> AppResult<MyRating> {
         let reader = Actor::System("my desk");
-        let surveys = self.list_surveys(&reader).await?;
-        let Some((survey, _)) = surveys
-            .into_iter()
-            .filter(|(s, answered)| s.kind == SurveyKind::Csat && *answered > 0)
-            .max_by_key(|(s, _)| (s.created_at, s.id))
-        else {
+        let Some(survey) = self.newest_answered(SurveyKind::Csat).await? else {
             return Ok(MyRating::NoSurvey);
         };
         let segment = format!("agent:{user_id}");

@@ -440,6 +440,7 @@ impl App {
                         answers: row.json,
                         comment: row.comment,
                         segment: segment.clone(),
+                        at: now,
                     });
                 }
                 Err(errors) => {

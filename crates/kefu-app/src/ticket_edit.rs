@@ -23,6 +23,8 @@ pub struct TicketEdit {
     /// The purchase the ticket is about (`Some(None)` clears it); the product's name follows it.
     pub purchase_id: Option<Option<i64>>,
     pub tags: Option<Vec<String>>,
+    /// Where the customer met the service (a line of at most 200 characters; empty clears it).
+    pub touchpoint: Option<String>,
     pub classification: Option<Classification>,
     /// A [`RootCause`] code, or `Some(None)` to clear it.
     pub root_cause: Option<Option<String>>,
@@ -77,6 +79,18 @@ impl App {
             }
         };
         change.tags = edit.tags.map(|t| crate::customers::clean_tags(&t)).transpose()?;
+        if let Some(tp) = &edit.touchpoint {
+            let tp = kefu_core::text::check_optional_text("touchpoint", tp, 200)?;
+            if tp.chars().any(char::is_control) {
+                return Err(Invalid::one(
+                    "touchpoint",
+                    "control_chars",
+                    "touchpoint must not contain control characters",
+                )
+                .into());
+            }
+            change.touchpoint = Some(tp);
+        }
         change.classification = edit.classification;
         change.root_cause = edit
             .root_cause

@@ -22,6 +22,11 @@ impl App {
     /// The history of a ticket the actor may see (`NotFound` otherwise).
     pub async fn ticket_history(&self, actor: &Actor, id: i64) -> AppResult<TicketHistory> {
         self.visible_ticket(actor, id).await?;
+        self.history_of(actor, id).await
+    }
+
+    /// [`Self::ticket_history`] of a ticket already checked to be visible to the actor.
+    pub(crate) async fn history_of(&self, actor: &Actor, id: i64) -> AppResult<TicketHistory> {
         let (activity, escalations) = tokio::try_join!(self.store.ticket_activity(id), self.store.escalations_of(id))?;
         let notifications = if actor.role() == Role::Customer {
             vec![]

@@ -6,7 +6,7 @@ mod common;
 
 use kefu_app::clock::ManualClock;
 use kefu_app::my_desk::MyRating;
-use kefu_app::surveys::{Answers, SurveyInput};
+use kefu_app::surveys::SurveyInput;
 use kefu_app::tickets::{Addition, TicketInput};
 use kefu_app::{Actor, App};
 use kefu_core::Role;
@@ -92,29 +92,7 @@ async fn my_desk(app: App) {
         .unwrap();
     let answer = |ticket: i64, score: u8| {
         let app = app.clone();
-        async move {
-            let token = kefu_app::auth::random_secret();
-            app.store()
-                .create_survey_links(&[kefu_app::testing::store::NewSurveyLink {
-                    survey_id: csat.survey.id,
-                    token_hash: kefu_app::auth::sha256_hex(&token),
-                    customer_id: Some(customer.id),
-                    contact_id: None,
-                    ticket_id: Some(ticket),
-                    language: "zh-CN".into(),
-                    expires_at: app.now() + 86_400_000,
-                    now: app.now(),
-                    campaign_id: None,
-                    user_id: None,
-                }])
-                .await
-                .unwrap();
-            let a = Answers {
-                score: Some(score),
-                ..Default::default()
-            };
-            app.answer_survey(&token, a, "", true).await.unwrap();
-        }
+        async move { common::answer_by_link(&app, csat.survey.id, customer.id, Some(ticket), score).await }
     };
     answer(theirs, 1).await;
     // Scores 5, 5, 2, 5, 5, 5, 2, 5, 5, 5: eight of ten satisfied.

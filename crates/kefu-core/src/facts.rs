@@ -114,8 +114,6 @@ impl Contribution {
     }
 }
 
-/// Adds to `out` what replacing `old` with `new` changes in the fact rows (rows may net to zero:
-/// skip those when writing).
 /// How many days back sums of the fact rows may be kept (`kefu-app`'s fact cache): the days
 /// before `today (UTC) − SETTLED_LAG_DAYS`. A write that changes a day before yesterday (UTC)
 /// bumps the facts' epoch ([`settled_before`]), so every kept day is covered in any time zone
@@ -139,6 +137,23 @@ pub fn settled_before(now_ms: i64) -> String {
     utc_day_before(now_ms, 1)
 }
 
+/// The first month (`YYYY-MM`) a survey-statistics write at `now_ms` may change without bumping
+/// the survey statistics' epoch: the UTC month of the day before. An answer folds into its month in
+/// the organisation's time zone, less than a day off UTC, so a live answer never bumps it; a
+/// rebuild, or an answer written into a month long past, does (docs/statistics.md, "Read fast").
+pub fn month_settled_before(now_ms: i64) -> String {
+    utc_day_before(now_ms, 1).chars().take(7).collect()
+}
+
+/// The first month whose survey statistics a reader may not keep between requests: the UTC month
+/// of [`SETTLED_LAG_DAYS`] days before `now_ms`. Every month before it lies before
+/// [`month_settled_before`] of any later write, and of a write up to a day earlier.
+pub fn month_kept_before(now_ms: i64) -> String {
+    utc_day_before(now_ms, SETTLED_LAG_DAYS).chars().take(7).collect()
+}
+
+/// Adds to `out` what replacing `old` with `new` changes in the fact rows (rows may net to zero:
+/// skip those when writing).
 pub fn add_delta(out: &mut BTreeMap<FactKey, i64>, old: Option<&Contribution>, new: Option<&Contribution>) {
     if old == new {
         return;
@@ -478,5 +493,25 @@ mod tests {
         );
         let back = Contribution::from_json(&swept.to_json()).unwrap();
         assert_eq!(back, swept);
+    }
+
+    #[test]
+    fn survey_months_are_kept_only_once_no_live_answer_can_reach_them() {
+        let at = |s: &str| ts(s).as_millisecond();
+        // Two days into December (UTC) November is kept; on the first and second it is not yet.
+        assert_eq!(month_kept_before(at("2026-12-03T00:00:00Z")), "2026-12");
+        assert_eq!(month_kept_before(at("2026-12-02T23:59:59Z")), "2026-11");
+        assert_eq!(month_settled_before(at("2026-12-02T00:00:00Z")), "2026-12");
+        assert_eq!(month_settled_before(at("2026-12-01T23:59:59Z")), "2026-11");
+        // An answer at the first instant of December in Kiribati (UTC+14) is still November in
+        // UTC; it folds into December, which no reader keeps until the third.
+        let first = at("2026-11-30T10:00:00Z");
+        assert!("2026-12" >= month_settled_before(first).as_str());
+        // A reader keeps a month only after every writer from a day before stopped bumping for it.
+        for now in ["2026-12-03T00:00:00Z", "2027-01-02T12:00:00Z", "2027-03-01T00:00:00Z"] {
+            let reader = at(now);
+            let writer = reader - crate::time::DAY_MS;
+            assert!(month_kept_before(reader) <= month_settled_before(writer), "{now}");
+        }
     }
 }

@@ -285,6 +285,8 @@ pub struct ImportedResponse {
     pub answers: String,
     pub comment: String,
     pub segment: String,
+    /// When it was given (an import: the moment of the import).
+    pub at: i64,
 }
 
 /// Rebuilds a survey's statistics from its final answers, fed oldest first.
@@ -341,6 +343,9 @@ pub trait Surveys {
     async fn survey_by_slug(&self, slug: &str) -> StoreResult<Survey>;
     /// Every survey, newest first, with its number of final answers.
     async fn list_surveys(&self) -> StoreResult<Vec<(Survey, i64)>>;
+    /// Every survey, newest first, with whether it has a final answer (an index probe each,
+    /// where [`Self::list_surveys`] counts them all).
+    async fn surveys_answered(&self) -> StoreResult<Vec<(Survey, bool)>>;
     async fn survey_items(&self, survey_id: i64) -> StoreResult<Vec<SurveyItem>>;
 
     /// Creates links in one transaction; all or nothing.
@@ -403,6 +408,11 @@ pub trait Surveys {
     async fn ticket_has_survey_link(&self, ticket_id: i64) -> StoreResult<bool>;
     /// Marks a link opted out (once; later calls keep the first instant).
     async fn opt_out_survey_link(&self, link_id: i64, now: Millis) -> StoreResult<SurveyLink>;
+    /// The survey statistics' epoch: a number that changes whenever a write changes a month
+    /// before [`kefu_core::facts::month_settled_before`] of its instant, or a survey's statistics
+    /// are rebuilt; the months before [`kefu_core::facts::month_kept_before`] may be kept while
+    /// it stays the same.
+    async fn survey_stats_epoch(&self) -> StoreResult<i64>;
     /// Statistics rows of a survey for one segment, periods `from..=to` (inclusive, either open).
     async fn survey_stats(
         &self,

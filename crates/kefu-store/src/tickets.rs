@@ -390,6 +390,8 @@ pub struct TicketChange {
     pub classification: Option<Classification>,
     pub tags: Option<Vec<String>>,
     pub subject: Option<String>,
+    /// Where the customer met the service (free text; empty clears it).
+    pub touchpoint: Option<String>,
     pub root_cause: Option<Option<String>>,
     pub remedy: Option<Option<Remedy>>,
     pub compensation_minor: Option<Option<i64>>,

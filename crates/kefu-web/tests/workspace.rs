@@ -131,12 +131,15 @@ async fn workspace_panel(h: &Harness) {
 
     // The fields, edited in place.
     let agent = h.user(Role::Agent).id;
-    let form = |phase: &str| {
+    let touchpoint = "<b>门店</b> 柜台";
+    let form_with = |phase: &str, touchpoint: &str| {
         format!(
-            "csrf={csrf}&assignee={agent}&priority=urgent&category=&phase={}&nature=technical&place=on_site&fee=&frequency=",
+            "csrf={csrf}&assignee={agent}&priority=urgent&category=&touchpoint={}&phase={}&nature=technical&place=on_site&fee=&frequency=",
+            enc(touchpoint),
             enc(phase)
         )
     };
+    let form = |phase: &str| form_with(phase, touchpoint);
     let (res, _) = h
         .post_form(&format!("/tickets/{id}/fields"), &cookie, form("after_sale"))
         .await;
@@ -153,21 +156,34 @@ async fn workspace_panel(h: &Harness) {
         t["classification"],
         json!({"phase": "after_sale", "nature": "technical", "place": "on_site", "fee": null, "frequency": null})
     );
+    assert_eq!(t["touchpoint"].as_str(), Some(touchpoint));
     let (_, page) = h.get_page(&format!("/tickets/{id}"), &cookie).await;
     assert!(page.contains("<option value=\"after_sale\" selected>"), "{page}");
+    assert!(
+        page.contains("&#60;b&#62;门店&#60;/b&#62; 柜台") && !page.contains("<b>门店"),
+        "the touchpoint shown escaped: {page}"
+    );
+    // A touchpoint past 200 characters: 422 naming it, nothing changed.
+    let (res, page) = h
+        .post_form(
+            &format!("/tickets/{id}/fields"),
+            &cookie,
+            form_with("after_sale", &"柜".repeat(201)),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("data-field=\"touchpoint\""), "{page}");
     // A bad value: 422 on the page, nothing changed.
     let (res, page) = h
         .post_form(&format!("/tickets/{id}/fields"), &cookie, form("mid_sale"))
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        page.contains("data-field=\"phase\"") || page.contains("phase"),
-        "{page}"
-    );
+    assert!(page.contains("data-field=\"phase\""), "{page}");
     let (_, text) = h
         .api("GET", &format!("/api/v1/tickets/{id}"), Some(&manager), None)
         .await;
     assert_eq!(json_of(&text)["classification"], t["classification"]);
+    assert_eq!(json_of(&text)["touchpoint"], t["touchpoint"]);
     // The queue downloads every ticket its filters find (not one page), as CSV and XLSX, audited.
     let (res, csv) = h.get_page("/tickets/download?status=all&format=csv", &cookie).await;
     assert_eq!(res.status(), StatusCode::OK);

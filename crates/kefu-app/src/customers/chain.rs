@@ -6,6 +6,16 @@ use crate::{Actor, App, AppResult};
 use kefu_core::customer::CustomerKind;
 use kefu_store::{Contact, Customer, Purchase};
 
+/// A customer's archive in brief ([`App::customer_brief`]).
+pub struct CustomerBrief {
+    /// The chain above it, the top first.
+    pub upstream: Vec<Customer>,
+    pub contacts: Vec<Contact>,
+    /// Its newest tickets the actor may see, newest first, with their references.
+    pub tickets: Vec<(crate::model::Ticket, kefu_core::ticket::Reference)>,
+    pub last_answer: Option<crate::surveys::AnswerSummary>,
+}
+
 /// Where a customer stands: the customers above it (the top first) that the caller may see, and
 /// how many of each kind are beneath it.
 #[derive(Debug, Clone)]
@@ -24,8 +34,19 @@ impl App {
 
     /// [`Self::customer_chain`] of a customer already checked to be in the actor's scope.
     pub(super) async fn chain_of(&self, actor: &Actor, id: i64) -> AppResult<CustomerChain> {
-        let (mut upstream, downstream_counts) =
-            tokio::try_join!(self.store.customer_ancestors(id), self.store.subtree_counts(id))?;
+        let (upstream, downstream_counts) = tokio::try_join!(self.upstream_of(actor, id), async {
+            Ok(self.store.subtree_counts(id).await?)
+        })?;
+        Ok(CustomerChain {
+            upstream,
+            downstream_counts,
+        })
+    }
+
+    /// The chain above a customer already checked to be in the actor's scope, the top first,
+    /// trimmed to that scope.
+    async fn upstream_of(&self, actor: &Actor, id: i64) -> AppResult<Vec<Customer>> {
+        let mut upstream = self.store.customer_ancestors(id).await?;
         if let CustomerScope::Within(root) = self.customer_scope(actor).await? {
             match upstream.iter().position(|c| c.id == root) {
                 Some(i) => {
@@ -34,9 +55,35 @@ impl App {
                 None => upstream.clear(),
             }
         }
-        Ok(CustomerChain {
+        Ok(upstream)
+    }
+
+    /// A customer's archive in brief, beside one of its tickets (the agent's workspace): the chain
+    /// above it, its contacts, its newest `recent` tickets the actor may see and its last final
+    /// answer. Desk staff only (they read customers' answers); one scope check for all of it.
+    pub async fn customer_brief(&self, actor: &Actor, id: i64, recent: u32) -> AppResult<CustomerBrief> {
+        actor.require(kefu_core::roles::DESK)?;
+        // A deleted or merged customer's tickets are still theirs: the brief reads it all the same.
+        self.customer_in_scope(actor, id, true).await?;
+        let tickets = self.list_ticket_rows(
+            actor,
+            crate::model::TicketFilter {
+                limit: recent,
+                customer_id: Some(id),
+                ..Default::default()
+            },
+        );
+        let (upstream, contacts, tickets, answers) = tokio::try_join!(
+            self.upstream_of(actor, id),
+            async { Ok(self.store.list_contacts(id).await?) },
+            tickets,
+            self.answers_of(id, 1),
+        )?;
+        Ok(CustomerBrief {
             upstream,
-            downstream_counts,
+            contacts,
+            tickets,
+            last_answer: answers.into_iter().next(),
         })
     }
 

@@ -15,7 +15,7 @@ mod chain;
 mod contacts;
 
 pub use archive::CustomerArchive;
-pub use chain::CustomerChain;
+pub use chain::{CustomerBrief, CustomerChain};
 pub use contacts::{ContactChange, ContactInput, PurchaseChange, PurchaseInput};
 
 /// The job that recomputes value tiers (enqueued after purchases arrive).

@@ -10,6 +10,7 @@ mod names;
 mod network;
 mod network_bulk;
 mod quality;
+mod quality_bulk;
 mod tickets;
 
 pub use network_bulk::NetworkPlan;
@@ -139,9 +140,15 @@ impl App {
         // Every ticket's figures into the ticket facts, as one pass over the load.
         self.fold_ticket_facts(|n| progress(n, tickets as u64)).await?;
         self.load_demo_portal_account().await?;
-        let quality = self
+        let mut quality = self
             .load_demo_quality(&mut rng, size.answers_per_month(), now, progress)
             .await?;
+        if size == DemoSize::Large {
+            let total = quality_bulk::LARGE_ANSWERS;
+            quality.answers += self
+                .load_demo_answers_bulk(&mut rng, quality.answers, total, now, progress)
+                .await?;
+        }
         Ok(DemoSummary {
             quality,
             network,

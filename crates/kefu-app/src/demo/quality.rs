@@ -439,7 +439,7 @@ impl App {
 /// One SERVQUAL respondent: expectations high everywhere, perceptions by dimension (better after
 /// the change where it helped), importance points around [`IMPORTANCE`], an overall rating that
 /// follows the perceptions.
-fn servqual_answer(rng: &mut StdRng, items: &[(String, String)], after: bool) -> Answers {
+pub(super) fn servqual_answer(rng: &mut StdRng, items: &[(String, String)], after: bool) -> Answers {
     let mut a = Answers::default();
     let mut sum = 0.0;
     for (code, dim) in items {
@@ -468,7 +468,7 @@ fn servqual_answer(rng: &mut StdRng, items: &[(String, String)], after: bool) ->
     a
 }
 
-fn servqual_comment(rng: &mut StdRng, after: bool) -> &'static str {
+pub(super) fn servqual_comment(rng: &mut StdRng, after: bool) -> &'static str {
     const BEFORE: &[&str] = &[
         "师傅约好上午来，结果下午才到。",
         "The technician came a day later than promised.",
@@ -489,7 +489,7 @@ fn servqual_comment(rng: &mut StdRng, after: bool) -> &'static str {
 }
 
 /// A rating near `mean` (spread `sd`, roughly normal), rounded and kept within `lo..=hi`.
-fn demo_score(rng: &mut StdRng, mean: f64, sd: f64, lo: u8, hi: u8) -> u8 {
+pub(super) fn demo_score(rng: &mut StdRng, mean: f64, sd: f64, lo: u8, hi: u8) -> u8 {
     // The sum of three uniform draws has a standard deviation of 0.5 about 1.5.
     let z = (rng.random::<f64>() + rng.random::<f64>() + rng.random::<f64>() - 1.5) * 2.0;
     (mean + z * sd).round().clamp(f64::from(lo), f64::from(hi)) as u8

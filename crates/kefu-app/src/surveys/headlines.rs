@@ -47,11 +47,11 @@ impl App {
         segment: &str,
     ) -> AppResult<Vec<Headline>> {
         let reader = Actor::System("dashboard");
-        let surveys = self.list_surveys(&reader).await?;
+        let surveys = self.store.surveys_answered().await?;
         let mut out = Vec::new();
         for kind in HEADLINE_KINDS {
             let Some((survey, _)) = (surveys.iter())
-                .filter(|(s, answered)| s.kind == kind && *answered > 0)
+                .filter(|(s, answered)| s.kind == kind && *answered)
                 .max_by_key(|(s, _)| (s.created_at, s.id))
             else {
                 continue;

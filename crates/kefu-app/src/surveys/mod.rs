@@ -30,6 +30,7 @@ pub use causes::CauseRow;
 pub use design::{SurveyInput, check_slug};
 pub use headlines::{HEADLINE_MONTHS, Headline};
 pub use links::{LinkRequest, MadeLink};
+pub(crate) use report::SurveyStatsCache;
 pub use report::{LowItem, SurveyReport, TrendPoint, parse_period};
 pub use scores::AnswerSummary;
 pub use statistics::{SEGMENT_FIELDS, SurveyAccumulator, parse_segment, stats_keys};

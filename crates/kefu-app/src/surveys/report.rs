@@ -14,6 +14,26 @@ use kefu_core::stats::scales::{AnswerCounts, CesReport, CsatReport, NpsReport, S
 use kefu_store::StoreError;
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Parsed statistics of the kept months: (survey, segment, first month or none, last kept month)
+/// → (the survey statistics' epoch they were read at, the months).
+pub(crate) type SurveyStatsCache =
+    std::collections::HashMap<(i64, String, Option<String>, String), (i64, Arc<Vec<(String, SurveyAccumulator)>>)>;
+
+/// At most this many ranges are kept (each up to a few hundred months); past it the cache starts afresh.
+const SURVEY_STATS_CACHE_ENTRIES: usize = 500;
+
+/// The month before `YYYY-MM`.
+fn previous_month(month: &str) -> String {
+    let (y, m) = month.split_once('-').unwrap_or(("1970", "01"));
+    let (y, m) = (y.parse::<i32>().unwrap_or(1970), m.parse::<u32>().unwrap_or(1));
+    if m <= 1 {
+        format!("{:04}-12", y - 1)
+    } else {
+        format!("{y:04}-{:02}", m - 1)
+    }
+}
 
 /// A report over a survey's statistics for a segment and a range of periods.
 #[derive(Debug, Clone)]
@@ -317,7 +337,10 @@ impl App {
         Ok(r)
     }
 
-    /// The statistics of a survey for one segment, month by month within `from..=to`.
+    /// The statistics of a survey for one segment, month by month within `from..=to`. The months
+    /// before [`kefu_core::facts::month_kept_before`] are read and parsed once per survey
+    /// statistics epoch and kept — a write into one of them bumps the epoch in its transaction —;
+    /// the months from there on are read each time (docs/statistics.md, "Read fast").
     async fn period_stats(
         &self,
         view: &SurveyView,
@@ -325,7 +348,50 @@ impl App {
         from: Option<&str>,
         to: Option<&str>,
     ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
-        let rows = self.store.survey_stats(view.survey.id, segment, from, to).await?;
+        let id = view.survey.id;
+        let boundary = kefu_core::facts::month_kept_before(crate::now_ms());
+        if from.is_some_and(|f| f >= boundary.as_str()) {
+            return self.read_period_stats(id, segment, from, to).await;
+        }
+        let closed_to = previous_month(&boundary);
+        let closed_to = match to {
+            Some(t) if t < closed_to.as_str() => t.to_owned(),
+            _ => closed_to,
+        };
+        // The epoch is read before the rows: a write that lands in between is in them or bumps
+        // the epoch past what they are kept under.
+        let epoch = self.store.survey_stats_epoch().await?;
+        let key = (id, segment.to_owned(), from.map(str::to_owned), closed_to.clone());
+        let kept = (self.survey_stats_cache.lock().ok())
+            .and_then(|c| c.get(&key).filter(|(e, _)| *e == epoch).map(|(_, rows)| rows.clone()));
+        let past = match kept {
+            Some(rows) => rows,
+            None => {
+                let rows = Arc::new(self.read_period_stats(id, segment, from, Some(&closed_to)).await?);
+                if let Ok(mut c) = self.survey_stats_cache.lock() {
+                    if c.len() >= SURVEY_STATS_CACHE_ENTRIES {
+                        c.clear();
+                    }
+                    c.insert(key, (epoch, rows.clone()));
+                }
+                rows
+            }
+        };
+        let mut out = (*past).clone();
+        if to.is_none_or(|t| t >= boundary.as_str()) {
+            out.extend(self.read_period_stats(id, segment, Some(&boundary), to).await?);
+        }
+        Ok(out)
+    }
+
+    async fn read_period_stats(
+        &self,
+        survey_id: i64,
+        segment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
+        let rows = self.store.survey_stats(survey_id, segment, from, to).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             if let Some(s) = r.accumulator {

@@ -114,6 +114,17 @@ pub struct TicketInput {
     pub requester_unconfirmed: bool,
 }
 
+/// A ticket's page, read with one access check ([`App::ticket_record`]).
+#[derive(Debug, Clone)]
+pub struct TicketRecord {
+    pub view: TicketView,
+    pub messages: Vec<TicketMessage>,
+    pub history: crate::ticket_history::TicketHistory,
+    pub attachments: Vec<kefu_store::Attachment>,
+    pub customer: kefu_store::Customer,
+    pub requester_unconfirmed: bool,
+}
+
 /// A ticket as it is read: the row, its reference, its SLA now, and its queue quadrant.
 #[derive(Debug, Clone)]
 pub struct TicketView {
@@ -307,6 +318,29 @@ impl App {
         Ok(t)
     }
 
+    /// What a ticket's page shows besides the customer's archive, read after one access check:
+    /// the ticket with its SLA, the thread, the history, the files, the customer it is filed
+    /// under (deleted or merged ones included) and whether its requester is unconfirmed.
+    pub async fn ticket_record(&self, actor: &Actor, id: i64) -> AppResult<TicketRecord> {
+        let t = self.visible_ticket(actor, id).await?;
+        let (messages, history, attachments, customer, requester_unconfirmed) = tokio::try_join!(
+            self.messages_of(actor, id),
+            self.history_of(actor, id),
+            self.attachments_for(actor, &t),
+            async { Ok(self.store.get_customer(t.customer_id).await?) },
+            async { Ok(self.store.requester_unconfirmed(id).await?) },
+        )?;
+        let view = self.view_tickets(vec![t]).await?.remove(0);
+        Ok(TicketRecord {
+            view,
+            messages,
+            history,
+            attachments,
+            customer,
+            requester_unconfirmed,
+        })
+    }
+
     pub async fn get_ticket(&self, actor: &Actor, id: i64) -> AppResult<TicketView> {
         let t = self.visible_ticket(actor, id).await?;
         Ok(self.view_tickets(vec![t]).await?.remove(0))
@@ -315,6 +349,11 @@ impl App {
     /// The conversation; a customer never sees internal notes.
     pub async fn ticket_messages(&self, actor: &Actor, id: i64) -> AppResult<Vec<TicketMessage>> {
         self.visible_ticket(actor, id).await?;
+        self.messages_of(actor, id).await
+    }
+
+    /// [`Self::ticket_messages`] of a ticket already checked to be visible to the actor.
+    pub(crate) async fn messages_of(&self, actor: &Actor, id: i64) -> AppResult<Vec<TicketMessage>> {
         let mut m = self.store.ticket_messages(id).await?;
         if !actor.role().works_the_desk() {
             m.retain(|m| m.kind != MessageKind::Internal);
@@ -426,6 +465,9 @@ impl App {
         after.department_id = change.department_id.unwrap_or(t.department_id);
         after.category_id = change.category_id.unwrap_or(t.category_id);
         after.sla_policy_id = change.sla_policy_id.unwrap_or(t.sla_policy_id);
+        if let Some(tp) = &change.touchpoint {
+            after.touchpoint = tp.clone();
+        }
         if let Some((p, _)) = &change.purchase {
             after.purchase_id = *p;
             let category = match p {

@@ -183,3 +183,30 @@ pub async fn tickets_and_sweeps(
         .collect();
     (app.view_tickets(tickets).await.unwrap(), swept)
 }
+
+/// Answers a CSAT, NPS or CES survey with `score` through a new link for `customer_id` (about
+/// `ticket_id`), at the app's clock.
+#[allow(dead_code)]
+pub async fn answer_by_link(app: &App, survey_id: i64, customer_id: i64, ticket_id: Option<i64>, score: u8) {
+    let token = kefu_app::auth::random_secret();
+    app.store()
+        .create_survey_links(&[kefu_app::testing::store::NewSurveyLink {
+            survey_id,
+            token_hash: kefu_app::auth::sha256_hex(&token),
+            customer_id: Some(customer_id),
+            contact_id: None,
+            ticket_id,
+            language: "zh-CN".into(),
+            expires_at: app.now() + 86_400_000,
+            now: app.now(),
+            campaign_id: None,
+            user_id: None,
+        }])
+        .await
+        .unwrap();
+    let a = kefu_app::surveys::Answers {
+        score: Some(score),
+        ..Default::default()
+    };
+    app.answer_survey(&token, a, "", true).await.unwrap();
+}

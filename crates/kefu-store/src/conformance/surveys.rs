@@ -255,6 +255,8 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
     assert_eq!(s.commented_answers(survey.id, 10).await.unwrap().len(), 1);
     let listed = s.list_surveys().await.unwrap();
     assert!(listed.contains(&(survey.clone(), 2)), "{listed:?}");
+    let answered = s.surveys_answered().await.unwrap();
+    assert!(answered.contains(&(survey.clone(), true)), "{answered:?}");
 
     // Answers from a file merge into the statistics; a respondent comes once.
     let imported = ImportedResponse {
@@ -262,6 +264,7 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
         answers: r#"{"q1": 5, "q2": 5}"#.into(),
         comment: String::new(),
         segment: "{}".into(),
+        at: T0 + 20,
     };
     let merge = |_: &str, _: &str, old: Option<&str>| counted(old, 1);
     let n = s
@@ -307,6 +310,8 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
 pub async fn survey_story_campaign_runs(s: DynStore) {
     let survey = add_nps_survey(&s).await;
     assert_eq!(survey.slug, format!("survey-{}", survey.id));
+    // Not answered yet.
+    assert!(s.surveys_answered().await.unwrap().contains(&(survey.clone(), false)));
     let a = add_customer(&s, "甲店", CustomerKind::End, None).await;
     let b = add_customer(&s, "乙店", CustomerKind::End, None).await;
     let frame: Vec<i64> = s

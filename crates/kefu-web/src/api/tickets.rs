@@ -412,6 +412,8 @@ pub struct TicketPatchBody {
     #[schema(value_type = Option<i64>)]
     purchase_id: Option<Option<i64>>,
     tags: Option<Vec<String>>,
+    /// Where the customer met the service: one line, at most 200 characters; "" clears it.
+    touchpoint: Option<String>,
     /// `{phase, nature, place, fee, frequency}`; the whole set is replaced.
     #[schema(value_type = Option<Object>)]
     classification: Option<kefu_core::ticket::Classification>,
@@ -426,7 +428,7 @@ pub struct TicketPatchBody {
 }
 
 /// Changes a ticket's fields (staff): assignment, department, priority, kind, subject, category,
-/// purchase, tags, classification, root cause and remedy. All or nothing; each change is logged.
+/// purchase, tags, touchpoint, classification, root cause and remedy. All or nothing; each change is logged.
 #[utoipa::path(patch, path = "/api/v1/tickets/{id}", params(("id" = i64, Path)), tag = "tickets", security(("bearer" = [])), request_body = TicketPatchBody,
     responses((status = 200, body = TicketDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
@@ -444,6 +446,7 @@ pub async fn patch(
         category_id: b.category_id,
         purchase_id: b.purchase_id,
         tags: b.tags,
+        touchpoint: b.touchpoint,
         classification: b.classification,
         root_cause: b.root_cause,
         remedy: b.remedy.map(|r| r.map(|r| (r.code, r.amount_minor))),

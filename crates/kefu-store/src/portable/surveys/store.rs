@@ -175,18 +175,21 @@ impl kefu_store::Surveys for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn list_surveys(&self) -> kefu_store::StoreResult<Vec<(kefu_store::Survey, i64)>> {
-        use sqlx::Row;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {}, (SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = surveys.id \
-                AND r.partial = FALSE) AS answered FROM surveys ORDER BY id DESC",
-            crate::portable::surveys::SURVEY_COLUMNS
-        )))
-        .fetch_all(self.reader())
+        self.surveys_counting(
+            "SELECT COUNT(*) FROM survey_responses r WHERE r.survey_id = surveys.id AND r.partial = FALSE",
+        )
         .await
-        .map_err(db_err)?;
-        rows.iter()
-            .map(|r| Ok((rows::survey(r)?, r.try_get::<i64, _>("answered").map_err(db_err)?)))
-            .collect()
+    }
+    #[tracing::instrument(skip_all)]
+    async fn surveys_answered(&self) -> kefu_store::StoreResult<Vec<(kefu_store::Survey, bool)>> {
+        // Counts at most one answer: an index probe per survey.
+        let rows = self
+            .surveys_counting(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM survey_responses r WHERE r.survey_id = surveys.id \
+                    AND r.partial = FALSE LIMIT 1) AS one",
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(s, n)| (s, n > 0)).collect())
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn gap_diagnosis(
@@ -683,8 +686,8 @@ impl kefu_store::Surveys for DbStore {
                     .bind(&r.answers)
                     .bind(&r.comment)
                     .bind(&r.segment)
-                    .bind(now)
-                    .bind(now);
+                    .bind(r.at)
+                    .bind(r.at);
             }
             q.execute(&mut *tx).await.map_err(db_err)?;
         }
@@ -746,8 +749,13 @@ impl kefu_store::Surveys for DbStore {
             .run(&mut *tx)
             .await?;
         }
+        Self::bump_epoch(&mut tx, "survey_stats").await?;
         tx.commit().await.map_err(db_err)?;
         Ok(read)
+    }
+    #[tracing::instrument(skip_all)]
+    async fn survey_stats_epoch(&self) -> kefu_store::StoreResult<i64> {
+        self.epoch("survey_stats").await
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn commented_answers(&self, survey_id: i64, limit: u32) -> kefu_store::StoreResult<Vec<(String, String)>> {

@@ -28,7 +28,7 @@ impl DbStore {
             .iter()
             .any(|(k, _)| k.grain == Grain::Day && k.period.as_str() < settled.as_str())
         {
-            Self::bump_facts_epoch(tx).await?;
+            Self::bump_epoch(tx, "ticket_facts").await?;
         }
         for chunk in rows.chunks(UPSERT_ROWS) {
             let sql = format!(
@@ -52,22 +52,25 @@ impl DbStore {
         Ok(())
     }
 
-    /// Bumps the ticket facts' epoch inside the caller's write transaction (a row restored without
-    /// it is made again).
-    pub(crate) async fn bump_facts_epoch(tx: &mut sqlx::Transaction<'static, Db>) -> StoreResult<()> {
+    /// Bumps a kept statistic's epoch (`ticket_facts`, `survey_stats`: the `stats_epochs` table)
+    /// inside the caller's write transaction (a row restored without it is made again).
+    pub(crate) async fn bump_epoch(tx: &mut sqlx::Transaction<'_, Db>, name: &str) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO stats_epochs (name, epoch) VALUES ('ticket_facts', 1) \
+            "INSERT INTO stats_epochs (name, epoch) VALUES ($1, 1) \
                 ON CONFLICT (name) DO UPDATE SET epoch = stats_epochs.epoch + 1",
         )
+        .bind(name)
         .run(&mut **tx)
         .await
         .map(|_| ())
     }
 
-    /// The ticket facts' epoch: it changes whenever a write changes a day before yesterday (UTC:
-    /// [`kefu_core::facts::settled_before`]), and on a reset.
-    pub(crate) async fn facts_epoch(&self) -> StoreResult<i64> {
-        let e: Option<i64> = sqlx::query_scalar("SELECT epoch FROM stats_epochs WHERE name = 'ticket_facts'")
+    /// A kept statistic's epoch: it changes whenever a write changes what readers may keep of it
+    /// (the ticket facts: a day before yesterday, UTC, or a reset; the survey statistics: a month
+    /// before [`kefu_core::facts::month_settled_before`], or a rebuild).
+    pub(crate) async fn epoch(&self, name: &str) -> StoreResult<i64> {
+        let e: Option<i64> = sqlx::query_scalar("SELECT epoch FROM stats_epochs WHERE name = $1")
+            .bind(name)
             .value_if_any(self.reader())
             .await?;
         Ok(e.unwrap_or(0))
@@ -143,7 +146,7 @@ impl DbStore {
     pub(crate) async fn reset_facts(&self) -> StoreResult<u64> {
         let mut tx = self.write_tx().await.map_err(db_err)?;
         sqlx::query("DELETE FROM ticket_facts").run(&mut *tx).await?;
-        Self::bump_facts_epoch(&mut tx).await?;
+        Self::bump_epoch(&mut tx, "ticket_facts").await?;
         let n = sqlx::query("UPDATE tickets SET facts = NULL").run(&mut *tx).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(n)

@@ -802,7 +802,7 @@ impl kefu_store::Tickets for DbStore {
     }
     #[tracing::instrument(skip_all)]
     async fn ticket_facts_epoch(&self) -> kefu_store::StoreResult<i64> {
-        self.facts_epoch().await
+        self.epoch("ticket_facts").await
     }
     #[tracing::instrument(skip_all, fields(segment = segment))]
     async fn ticket_fact_sums(

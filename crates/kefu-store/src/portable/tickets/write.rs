@@ -118,6 +118,9 @@ impl DbStore {
         if let Some(v) = c.subject.as_ref().filter(|v| **v != old.subject) {
             log.push(("subject", Some(old.subject.clone()), Some(v.clone())));
         }
+        if let Some(v) = c.touchpoint.as_ref().filter(|v| **v != old.touchpoint) {
+            log.push(("touchpoint", Some(old.touchpoint.clone()), Some(v.clone())));
+        }
         if let Some(v) = c.tags.as_ref().filter(|v| **v != old.tags) {
             log.push(("tags", Some(old.tags.join(", ")), Some(v.join(", "))));
         }
@@ -167,7 +170,7 @@ impl DbStore {
                 category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, \
                 fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, \
                 sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, \
-                closed_at = $23, updated_at = $24, purchase_id = $25 WHERE id = $1",
+                closed_at = $23, updated_at = $24, purchase_id = $25, touchpoint = $26 WHERE id = $1",
         )
         .bind(id)
         .bind(status.as_str())
@@ -198,6 +201,7 @@ impl DbStore {
         .bind(closed_at)
         .bind(now)
         .bind(c.purchase.as_ref().map_or(old.purchase_id, |(p, _)| *p))
+        .bind(c.touchpoint.unwrap_or(old.touchpoint))
         .run(&mut **tx)
         .await?;
         if let Some(f) = &c.facts {

@@ -146,23 +146,23 @@ async fn ticket_page_with(
     let t = ident.tr();
     let lang = t.lang;
     let actor = caller.actor();
-    let view = match state.app.get_ticket(&actor, id).await {
-        Ok(v) => v,
-        Err(e) => return crate::pages::error_page(ident, e),
-    };
-    let messages = match state.app.ticket_messages(&actor, id).await {
-        Ok(m) => m,
-        Err(e) => return crate::pages::error_page(ident, e),
-    };
     // A failing read shows the error page: an outage must not look like an empty history.
-    let (history, attachments, customer, requester_unconfirmed, purchases) = match tokio::try_join!(
-        state.app.ticket_history(&actor, id),
-        state.app.ticket_attachments(&actor, id),
-        state.app.ticket_customer(&actor, id),
-        state.app.requester_unconfirmed(&actor, id),
-        state.app.purchases_of(&actor, view.ticket.customer_id, 100),
-    ) {
-        Ok(x) => x,
+    let record = match state.app.ticket_record(&actor, id).await {
+        Ok(r) => r,
+        Err(e) => return crate::pages::error_page(ident, e),
+    };
+    let kefu_app::tickets::TicketRecord {
+        view,
+        messages,
+        history,
+        attachments,
+        customer,
+        requester_unconfirmed,
+    } = record;
+    // A deleted customer's purchases are not offered (its tickets still show).
+    let purchases = match state.app.purchases_of(&actor, view.ticket.customer_id, 100).await {
+        Ok(p) => p,
+        Err(AppError::NotFound) => vec![],
         Err(e) => return crate::pages::error_page(ident, e),
     };
     let purchases: Vec<(i64, String, bool)> = purchases
@@ -567,6 +567,7 @@ pub struct FieldsForm {
     assignee: String,
     priority: String,
     category: String,
+    touchpoint: String,
     phase: String,
     nature: String,
     place: String,
@@ -574,8 +575,8 @@ pub struct FieldsForm {
     frequency: String,
 }
 
-/// `POST /tickets/{id}/fields`: assignee, priority, category and the five classification axes
-/// from the workspace, in one edit (nothing changes when one is refused).
+/// `POST /tickets/{id}/fields`: assignee, priority, category, touchpoint and the five
+/// classification axes from the workspace, in one edit (nothing changes when one is refused).
 pub async fn set_fields(
     State(state): State<WebState>,
     caller: Caller,
@@ -608,6 +609,7 @@ pub async fn set_fields(
             assignee_id: Some(id_of("assignee_id", &f.assignee)?),
             priority: Some(f.priority.trim().to_owned()),
             category_id: Some(id_of("category_id", &f.category)?),
+            touchpoint: Some(f.touchpoint),
             classification: Some(classification),
             ..Default::default()
         };

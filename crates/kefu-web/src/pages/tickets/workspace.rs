@@ -8,7 +8,7 @@ use crate::WebState;
 use crate::auth::Caller;
 use crate::pages::fmt_time;
 use kefu_app::AppError;
-use kefu_app::model::{Customer, TicketFilter};
+use kefu_app::model::Customer;
 use kefu_app::tickets::TicketView;
 use kefu_core::customer::GuidanceCard;
 use kefu_core::i18n::Tr;
@@ -107,19 +107,9 @@ pub async fn workspace(
     let zh = lang == Language::ZhCn;
     let actor = caller.actor();
     let app = &state.app;
-    let recent = app.list_ticket_rows(
-        &actor,
-        TicketFilter {
-            limit: 6,
-            customer_id: Some(customer.id),
-            ..Default::default()
-        },
-    );
-    let (chain, contacts, recent, answers, assignees, categories) = tokio::try_join!(
-        app.customer_chain(&actor, customer.id),
-        app.contacts_of(&actor, customer.id),
-        recent,
-        app.customer_answers(&actor, customer.id, 1),
+    // Six: the ticket itself may be among them.
+    let (brief, assignees, categories) = tokio::try_join!(
+        app.customer_brief(&actor, customer.id, 6),
         app.assignees(&actor),
         app.categories(),
     )?;
@@ -144,19 +134,16 @@ pub async fn workspace(
     let kind = t.t(crate::pages::customers::kind_key(&customer));
     Ok(Workspace {
         kind,
-        upstream: chain.upstream,
-        cards: (contacts.into_iter())
+        upstream: brief.upstream,
+        cards: (brief.contacts.into_iter())
             .filter_map(|c| Some((c.name.clone(), c.social_style?.card(zh))))
             .collect(),
-        recent: (recent.into_iter())
+        recent: (brief.tickets.into_iter())
             .filter(|(t, _)| t.id != view.ticket.id)
             .take(5)
             .map(|(t, r)| (t.id, r.to_string(), t.subject, t.status.label(lang)))
             .collect(),
-        last_answer: answers
-            .into_iter()
-            .next()
-            .map(|a| (a.title, answer_text(a.kind, a.score, &t), fmt_time(a.at, &tz))),
+        last_answer: (brief.last_answer).map(|a| (a.title, answer_text(a.kind, a.score, &t), fmt_time(a.at, &tz))),
         assignees: (assignees.iter())
             .map(|(id, name)| (*id, name.clone(), view.ticket.assignee_id == Some(*id)))
             .collect(),
