@@ -4,17 +4,19 @@
 #
 # 1. `kefu demo --size large` on a fresh database, timed (its last step counts every ticket into the facts).
 # 2. `kefu stats rebuild`: the ticket facts emptied and every one of the 1,000,000 tickets counted again, timed.
-# 3. Over HTTP with a bearer token, `wrk --latency` at CONNS connections:
+# 3. Over HTTP with a bearer token (the ticket page: the demo manager's session), `wrk --latency` at CONNS connections:
 #      GET /api/v1/dashboards/manager?from=<12 months ago>&to=<today>                (the manager's dashboard)
 #      … &segment=tier:A, … &segment=channel:phone, … &segment=department:<id>      (one segment)
 #      GET /api/v1/gaps, and GET /api/v1/gaps?from=<12 months ago>&to=<today>         (the five gaps)
 #    wrk repeats one address, so after the first request the settled past's sums are kept (the
 #    facts epoch: docs/statistics.md#ticket-facts); "cold" rows time single requests whose period
 #    starts on a day not asked before, so nothing is kept for them (the median of COLD_RUNS).
+#      GET /tickets/<random id>                                                        (the ticket page and its workspace)
 #
 # Prints Markdown tables. Targets (issue 15: dashboard p99 ≤ 50 ms on SQLite) are reported, not enforced.
 # Usage: bench/issue15.sh   Knobs: KEFU_BIN, SKIP_BUILD=1, BACKENDS ["sqlite postgres"], DURATION [15s], CONNS [16],
 #        PG_HOST PG_PORT PG_USER [127.0.0.1 5432 postgres], COLD_RUNS [7],
+#        TICKET_IDS [100000] (the ticket page's random ids), ONLY_TICKET_PAGE=1 (that row alone),
 #        SQLITE_DB=<a large demo's file> (sqlite only: measure on it, in place, instead of loading and rebuilding)
 set -euo pipefail
 
@@ -94,14 +96,13 @@ for be in $BACKENDS; do
     SERVER_PID=$!
     for _ in $(seq 600); do [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz") == 200 ]] && break; sleep 0.1; done
     DEPT=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/departments" | python3 -c 'import json,sys; d=json.load(sys.stdin); d=d if isinstance(d, list) else d["items"]; print(d[-1]["id"])')
-    run() { # what, path
-        local what=$1 path=$2
+    measure() { # what, wrk arguments (the address last)
+        local what=$1 rps p50 p99 bad
+        shift
         load=$(cut -d' ' -f1-3 /proc/loadavg)
         log "[$be] $what (load $load)"
-        curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path" >"$WORK/answer.json" || die "$what: $path failed"
-        wrk -t2 -c"$CONNS" -d3s --timeout 5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path" >/dev/null
-        wrk -t2 -c"$CONNS" -d"$DURATION" --latency --timeout 5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path" >"$WORK/wrk.out"
-        local rps p50 p99 bad
+        wrk -t2 -c"$CONNS" -d3s --timeout 5s "$@" >/dev/null
+        wrk -t2 -c"$CONNS" -d"$DURATION" --latency --timeout 5s "$@" >"$WORK/wrk.out"
         rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.out")
         p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/wrk.out")")
         p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk.out")")
@@ -109,30 +110,53 @@ for be in $BACKENDS; do
         HTTP+=("$be|$what|$rps|$p50|$p99|${bad:-0}|$load")
         log "result: $be|$what|$rps req/s|p50 $p50 ms|p99 $p99 ms|non-2xx ${bad:-0}"
     }
-    base="/api/v1/dashboards/manager?from=$FROM&to=$TO"
-    run "dashboard, $FROM to $TO" "$base"
-    created=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tickets"]["created"])' "$WORK/answer.json")
-    note "$be|tickets filed $FROM to $TO (dashboard)|$created|"
-    run "dashboard, segment tier:A" "$base&segment=tier:A"
-    run "dashboard, segment channel:phone" "$base&segment=channel:phone"
-    run "dashboard, segment department:$DEPT" "$base&segment=department:$DEPT"
-    run "gaps, every answer and ticket" "/api/v1/gaps"
-    run "gaps, $FROM to $TO" "/api/v1/gaps?from=$FROM&to=$TO"
-    # Cold: a period starting on a day not asked before, one request at a time.
-    for what in dashboard gaps; do
-        times=()
-        for i in $(seq "$COLD_RUNS"); do
-            from=$(TZ=Asia/Shanghai date -d "$FROM + $((i + 1)) days" +%F)
-            case $what in
-                dashboard) path="/api/v1/dashboards/manager?from=$from&to=$TO" ;;
-                gaps) path="/api/v1/gaps?from=$from&to=$TO" ;;
-            esac
-            t=$(curl -sf -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path") || die "cold $what failed"
-            times+=("$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')")
+    run() { # what, path
+        curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$2" >"$WORK/answer.json" || die "$1: $2 failed"
+        measure "$1" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$2"
+    }
+    if [[ ${ONLY_TICKET_PAGE:-0} != 1 ]]; then
+        base="/api/v1/dashboards/manager?from=$FROM&to=$TO"
+        run "dashboard, $FROM to $TO" "$base"
+        created=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tickets"]["created"])' "$WORK/answer.json")
+        note "$be|tickets filed $FROM to $TO (dashboard)|$created|"
+        run "dashboard, segment tier:A" "$base&segment=tier:A"
+        run "dashboard, segment channel:phone" "$base&segment=channel:phone"
+        run "dashboard, segment department:$DEPT" "$base&segment=department:$DEPT"
+        run "gaps, every answer and ticket" "/api/v1/gaps"
+        run "gaps, $FROM to $TO" "/api/v1/gaps?from=$FROM&to=$TO"
+        # Cold: a period starting on a day not asked before, one request at a time.
+        for what in dashboard gaps; do
+            times=()
+            for i in $(seq "$COLD_RUNS"); do
+                from=$(TZ=Asia/Shanghai date -d "$FROM + $((i + 1)) days" +%F)
+                case $what in
+                    dashboard) path="/api/v1/dashboards/manager?from=$from&to=$TO" ;;
+                    gaps) path="/api/v1/gaps?from=$from&to=$TO" ;;
+                esac
+                t=$(curl -sf -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$path") || die "cold $what failed"
+                times+=("$(awk -v t="$t" 'BEGIN {printf "%.1f", t * 1000}')")
+            done
+            median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+            note "$be|cold $what (a period not asked before), median of $COLD_RUNS|$median ms (each: ${times[*]})|"
         done
-        median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
-        note "$be|cold $what (a period not asked before), median of $COLD_RUNS|$median ms (each: ${times[*]})|"
-    done
+    fi
+    # The ticket page with its workspace panel: an HTML page, read with the demo manager's session
+    # cookie, each request a ticket chosen at random among the first TICKET_IDS.
+    jar="$WORK/cookies"
+    csrf=$(curl -sf -c "$jar" "http://127.0.0.1:$PORT/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n1)
+    curl -sf -b "$jar" -c "$jar" -o /dev/null --data-urlencode "csrf=$csrf" \
+        --data-urlencode "email=manager@kefu.example" --data-urlencode "password=kefu-demo-2026" \
+        "http://127.0.0.1:$PORT/login" || die "manager sign-in failed"
+    session=$(awk '$6 == "kefu_session" {print $7}' "$jar")
+    [[ -n $session ]] || die "no session cookie after signing in"
+    cat >"$WORK/ticket.lua" <<LUA
+math.randomseed(${RANDOM})
+request = function()
+  return wrk.format("GET", "/tickets/" .. math.random(1, ${TICKET_IDS:-100000}), { Cookie = "kefu_session=$session" })
+end
+LUA
+    curl -sf -o /dev/null -H "Cookie: kefu_session=$session" "http://127.0.0.1:$PORT/tickets/1" || die "the ticket page failed"
+    measure "ticket page with its workspace, random of ${TICKET_IDS:-100000}" -s "$WORK/ticket.lua" "http://127.0.0.1:$PORT"
     kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
     [[ $be != postgres ]] || { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" postgres >/dev/null; PG_DB=; }
     [[ $be != sqlite || -n ${SQLITE_DB:-} ]] || rm -f "$WORK"/kefu.db*
