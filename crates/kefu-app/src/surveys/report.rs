@@ -319,17 +319,19 @@ impl App {
         let to = parse_period("to", to)?;
         let view = self.get_survey(actor, survey_id).await?;
         let (from_, to_) = (from.as_deref(), to.as_deref());
-        let months = self.period_stats(&view, &segment, from_, to_).await?;
+        // One epoch for the report's three reads, read before any of them.
+        let epoch = self.store.survey_stats_epoch().await?;
+        let months = self.period_stats(&view, &segment, from_, to_, epoch).await?;
         let mut acc = SurveyAccumulator::new(&view)?;
         for (_, part) in &months {
             acc.merge(part)?;
         }
         let trend = trend_of(&view, &segment, &months)?;
         let met = self
-            .merged_stats(&view, &format!("{segment}|sla:met"), from_, to_)
+            .merged_at(&view, &format!("{segment}|sla:met"), from_, to_, epoch)
             .await?;
         let breached = self
-            .merged_stats(&view, &format!("{segment}|sla:breached"), from_, to_)
+            .merged_at(&view, &format!("{segment}|sla:breached"), from_, to_, epoch)
             .await?;
         let mut r = Self::report_from(view, segment, from, to, &acc)?;
         r.dissatisfaction = dissatisfaction(&r.view, &met, &breached);
@@ -347,6 +349,7 @@ impl App {
         segment: &str,
         from: Option<&str>,
         to: Option<&str>,
+        epoch: i64,
     ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
         let id = view.survey.id;
         let boundary = kefu_core::facts::month_kept_before(crate::now_ms());
@@ -358,9 +361,8 @@ impl App {
             Some(t) if t < closed_to.as_str() => t.to_owned(),
             _ => closed_to,
         };
-        // The epoch is read before the rows: a write that lands in between is in them or bumps
+        // `epoch` was read before the rows: a write that lands in between is in them or bumps
         // the epoch past what they are kept under.
-        let epoch = self.store.survey_stats_epoch().await?;
         let key = (id, segment.to_owned(), from.map(str::to_owned), closed_to.clone());
         let kept = (self.survey_stats_cache.lock().ok())
             .and_then(|c| c.get(&key).filter(|(e, _)| *e == epoch).map(|(_, rows)| rows.clone()));
@@ -411,8 +413,21 @@ impl App {
         from: Option<&str>,
         to: Option<&str>,
     ) -> AppResult<SurveyAccumulator> {
+        let epoch = self.store.survey_stats_epoch().await?;
+        self.merged_at(view, segment, from, to, epoch).await
+    }
+
+    /// [`Self::merged_stats`] under a survey-statistics epoch read before it.
+    async fn merged_at(
+        &self,
+        view: &SurveyView,
+        segment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        epoch: i64,
+    ) -> AppResult<SurveyAccumulator> {
         let mut acc = SurveyAccumulator::new(view)?;
-        for (_, part) in self.period_stats(view, segment, from, to).await? {
+        for (_, part) in self.period_stats(view, segment, from, to, epoch).await? {
             acc.merge(&part)?;
         }
         Ok(acc)

@@ -505,6 +505,33 @@ fn t_tails(t: f64, df: f64) -> (f64, f64) {
     if t > 0.0 { (body, tail) } else { (tail, body) }
 }
 
+/// Quantiles solved already, by (which, p, ν1, ν2) as bits. Each is a pure function of its
+/// arguments, so a kept one is bit for bit what solving again gives; a report asks the same few
+/// (0.975 at each respondent count) hundreds of times, and at a hundred thousand degrees of freedom
+/// each solve evaluates the incomplete beta dozens of times. Past [`QUANTILE_MEMO`] entries the
+/// memo starts afresh.
+static QUANTILES: std::sync::LazyLock<std::sync::Mutex<QuantileMemo>> = std::sync::LazyLock::new(Default::default);
+
+/// (which quantile, p, ν1, ν2) as bits → the quantile.
+type QuantileMemo = std::collections::HashMap<(u8, u64, u64, u64), f64>;
+
+const QUANTILE_MEMO: usize = 16_384;
+
+fn memo(which: u8, p: f64, a: f64, b: f64, solve: impl FnOnce() -> f64) -> f64 {
+    let key = (which, p.to_bits(), a.to_bits(), b.to_bits());
+    if let Some(v) = QUANTILES.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return v;
+    }
+    let v = solve();
+    if let Ok(mut m) = QUANTILES.lock() {
+        if m.len() >= QUANTILE_MEMO {
+            m.clear();
+        }
+        m.insert(key, v);
+    }
+    v
+}
+
 /// Student's t CDF P(T ≤ t) with `df` > 0 degrees of freedom.
 pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t.is_nan() || df.is_nan() || df <= 0.0 {
@@ -518,6 +545,11 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
 /// Not accurate where |t| passes about 1e150 (p below about 1e-150 at ν = 1), where
 /// ν/(ν + t²) underflows; the reports never ask for such tails.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
+    memo(0, p, df, 0.0, || t_quantile_solved(p, df))
+}
+
+/// [`t_quantile`], solved each time.
+fn t_quantile_solved(p: f64, df: f64) -> f64 {
     if p.is_nan() || df.is_nan() || df <= 0.0 || !(0.0..=1.0).contains(&p) {
         return f64::NAN;
     }
@@ -613,6 +645,11 @@ pub fn f_sf(f: f64, df1: f64, df2: f64) -> f64 {
 /// The q-quantile F_{q,ν1,ν2} of Fisher's F (docs/statistics.md#quantiles): agrees with scipy's
 /// `stats.f.ppf` to 1e-12 relative for ν up to 10^7.
 pub fn f_quantile(p: f64, df1: f64, df2: f64) -> f64 {
+    memo(1, p, df1, df2, || f_quantile_solved(p, df1, df2))
+}
+
+/// [`f_quantile`], solved each time.
+fn f_quantile_solved(p: f64, df1: f64, df2: f64) -> f64 {
     if p.is_nan() || df1.is_nan() || df2.is_nan() || df1 <= 0.0 || df2 <= 0.0 || !(0.0..=1.0).contains(&p) {
         return f64::NAN;
     }
@@ -660,4 +697,25 @@ pub fn beta_inc_inv(a: f64, b: f64, p: f64) -> f64 {
     }
     let u = a * f;
     u / (u + b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_quantile_is_bit_for_bit_a_solved_one() {
+        for df in [1.0, 2.5, 29.0, 1_000.0, 99_999.0, 123_456.789] {
+            for p in [0.025, 0.5, 0.975, 1e-9] {
+                let solved = t_quantile_solved(p, df);
+                assert_eq!(t_quantile(p, df).to_bits(), solved.to_bits(), "t {p} {df}");
+                assert_eq!(t_quantile(p, df).to_bits(), solved.to_bits(), "t {p} {df}, kept");
+                let f = f_quantile_solved(p, df, df + 3.0);
+                assert_eq!(f_quantile(p, df, df + 3.0).to_bits(), f.to_bits(), "f {p} {df}");
+                assert_eq!(f_quantile(p, df, df + 3.0).to_bits(), f.to_bits(), "f {p} {df}, kept");
+            }
+        }
+        // NaN arguments are not kept apart from each other wrongly: still NaN.
+        assert!(t_quantile(f64::NAN, 3.0).is_nan() && t_quantile(0.975, -1.0).is_nan());
+    }
 }
