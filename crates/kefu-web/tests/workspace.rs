@@ -184,6 +184,19 @@ async fn workspace_panel(h: &Harness) {
         .await;
     assert_eq!(json_of(&text)["classification"], t["classification"]);
     assert_eq!(json_of(&text)["touchpoint"], t["touchpoint"]);
+    // A form without the touchpoint field leaves it as it is.
+    let (res, _) = h
+        .post_form(
+            &format!("/tickets/{id}/fields"),
+            &cookie,
+            format!("csrf={csrf}&assignee={agent}&priority=urgent&category=&phase=after_sale&nature=technical"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, text) = h
+        .api("GET", &format!("/api/v1/tickets/{id}"), Some(&manager), None)
+        .await;
+    assert_eq!(json_of(&text)["touchpoint"].as_str(), Some(touchpoint));
     // The queue downloads every ticket its filters find (not one page), as CSV and XLSX, audited.
     let (res, csv) = h.get_page("/tickets/download?status=all&format=csv", &cookie).await;
     assert_eq!(res.status(), StatusCode::OK);

@@ -567,7 +567,8 @@ pub struct FieldsForm {
     assignee: String,
     priority: String,
     category: String,
-    touchpoint: String,
+    /// Left as it is when the form carries no touchpoint field.
+    touchpoint: Option<String>,
     phase: String,
     nature: String,
     place: String,
@@ -609,7 +610,7 @@ pub async fn set_fields(
             assignee_id: Some(id_of("assignee_id", &f.assignee)?),
             priority: Some(f.priority.trim().to_owned()),
             category_id: Some(id_of("category_id", &f.category)?),
-            touchpoint: Some(f.touchpoint),
+            touchpoint: f.touchpoint,
             classification: Some(classification),
             ..Default::default()
         };
