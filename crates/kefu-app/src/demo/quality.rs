@@ -84,7 +84,7 @@ impl App {
             .demo_end_customers(5_000)
             .await?
             .into_iter()
-            .map(|(id, _)| id)
+            .map(|c| c.id)
             .collect();
         if customers.is_empty() {
             return Ok(QualitySummary::default());

@@ -10,7 +10,7 @@ use super::quality::{CHANGE_DAYS_AGO, demo_score, servqual_answer, servqual_comm
 use crate::surveys::Answers;
 use crate::{Actor, App, AppResult};
 use kefu_core::time::DAY_MS;
-use kefu_store::{CustomerFilter, ImportedResponse, TicketFilter};
+use kefu_store::{ImportedResponse, TicketFilter};
 use rand::RngExt;
 use rand::rngs::StdRng;
 use serde_json::json;
@@ -46,14 +46,7 @@ impl App {
         if want == 0 {
             return Ok(0);
         }
-        let customers = self
-            .store
-            .list_customers(CustomerFilter {
-                limit: 5_000,
-                kind: Some(kefu_core::customer::CustomerKind::End),
-                ..Default::default()
-            })
-            .await?;
+        let customers = self.demo_end_customers(5_000).await?;
         let tickets = self
             .store
             .list_tickets(&TicketFilter {

@@ -240,7 +240,9 @@ impl App {
         now: i64,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> AppResult<usize> {
-        let customers = self.demo_end_customers(5_000).await?;
+        let customers: Vec<(i64, ValueTier)> = (self.demo_end_customers(5_000).await?.into_iter())
+            .map(|c| (c.id, c.value_tier))
+            .collect();
         if customers.is_empty() || count == 0 {
             return Ok(0);
         }
@@ -382,17 +384,16 @@ impl App {
         })
     }
 
-    /// The end customers tickets are filed for: (id, value tier), at most `limit`.
-    pub(super) async fn demo_end_customers(&self, limit: u32) -> AppResult<Vec<(i64, ValueTier)>> {
-        let page = self
+    /// The end customers tickets are filed for and surveys asked of, at most `limit`.
+    pub(super) async fn demo_end_customers(&self, limit: u32) -> AppResult<Vec<kefu_store::Customer>> {
+        Ok(self
             .store
             .list_customers(CustomerFilter {
                 limit,
                 kind: Some(kefu_core::customer::CustomerKind::End),
                 ..Default::default()
             })
-            .await?;
-        Ok(page.into_iter().map(|c| (c.id, c.value_tier)).collect())
+            .await?)
     }
 
     /// A ticket's life after filing, each step at its own time: a reply, perhaps a wait on the

@@ -1,4 +1,5 @@
-//! The survey helpers the store methods share inside a transaction: links, answers, the statistics fold.
+//! The survey helpers the store methods share: inside a transaction, links, answers and the statistics
+//! fold; outside one, the survey list with a number per survey.
 
 use super::rows;
 use crate::portable::{Backend, On, Run, Values};
