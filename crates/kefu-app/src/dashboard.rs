@@ -1,12 +1,16 @@
 //! The manager's dashboard, ticket half (docs/statistics.md#ticket-facts): a period's ticket
 //! figures for one segment, read from the kept ticket facts — whole months from the monthly
 //! rollups, the days at either end from the daily rows — never by scanning tickets. The sums of
-//! the settled past are kept per facts epoch ([`App::fact_sums`]).
+//! the settled past are kept per facts epoch ([`App::fact_sums`]). The queue now is counted from
+//! the SLA marks kept on the open tickets (docs/statistics.md#queue-now).
 
 use crate::{Actor, App, AppResult};
 use kefu_core::Invalid;
 use kefu_core::facts::{CREATED, FCR, FIRST_RESPONSE_BINS, Grain, REOPENED, RESOLUTION_BINS, RESOLVED, histogram};
+use kefu_core::queue::{MarkCount, QueueNow, QueueRules};
+use kefu_core::rfm::ValueTier;
 use kefu_core::stats::descriptive::TailHistogram;
+use kefu_core::ticket::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,8 +23,9 @@ pub type FactRows = Vec<(String, String, i64)>;
 pub(crate) type FactCache =
     std::collections::HashMap<(String, jiff::civil::Date, jiff::civil::Date), (i64, Arc<FactRows>)>;
 
-/// At most this many sums are kept (each a few thousand rows); past it the cache starts afresh.
-const FACT_CACHE_ENTRIES: usize = 200;
+/// At most this many sums are kept (each a few thousand rows; a dashboard keeps one for its
+/// period and one per settled part of its trend); past it the cache starts afresh.
+const FACT_CACHE_ENTRIES: usize = 400;
 
 /// The fields a segment may name (`field:value`), besides `all`.
 pub const SEGMENT_FIELDS: [&str; 7] = [
@@ -99,7 +104,40 @@ impl Period {
     }
 }
 
+/// Past this many months a trend goes by years.
+pub const TREND_MONTHS_MAX: usize = 36;
+
 impl Period {
+    /// The parts a trend of the period shows: each month it touches (`YYYY-MM`), or each year
+    /// (`YYYY`) past [`TREND_MONTHS_MAX`] months, each cut to the period's days.
+    pub fn parts(&self) -> Vec<(String, Period)> {
+        let months = (self.to.year() as i64 - self.from.year() as i64) * 12 + self.to.month() as i64
+            - self.from.month() as i64
+            + 1;
+        let by_year = months > TREND_MONTHS_MAX as i64;
+        let mut out = Vec::new();
+        let mut d = self.from;
+        while d <= self.to {
+            let (label, last) = if by_year {
+                (d.strftime("%Y").to_string(), d.last_of_year())
+            } else {
+                (d.strftime("%Y-%m").to_string(), d.last_of_month())
+            };
+            out.push((
+                label,
+                Period {
+                    from: d,
+                    to: last.min(self.to),
+                },
+            ));
+            match last.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
     /// The day patterns of the period for [`kefu_store::TicketFilter::fact_on`]: a whole month
     /// as `YYYY-MM-__`, the days at either end one by one.
     pub fn day_patterns(&self) -> Vec<String> {
@@ -288,6 +326,16 @@ pub fn ticket_figures(rows: &[(String, String, i64)]) -> TicketFigures {
     }
 }
 
+/// One part of a period (a month, or a year): the first-response and resolution times of the
+/// tickets whose target settled on its days.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimesIn {
+    /// `YYYY-MM` or `YYYY`.
+    pub part: String,
+    pub first_response_minutes: TailFigure,
+    pub resolution_minutes: TailFigure,
+}
+
 /// How far word of mouth carries (seed 001): whom one unhappy customer's story reaches (25 told,
 /// 500 retold, 1,300 further: 1,825) and whom one satisfied customer tells (1 to 5: 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +386,11 @@ pub struct Dashboard {
     /// The months the survey figures cover: `YYYY-MM`, first and last.
     pub survey_months: (String, String),
     pub tickets: TicketFigures,
+    /// First-response and resolution times per month of the period (per year past
+    /// [`TREND_MONTHS_MAX`] months).
+    pub times_trend: Vec<TimesIn>,
+    /// The open tickets of the segment now (not of the period).
+    pub queue: QueueNow,
     pub quality: Vec<crate::surveys::Headline>,
     pub word_of_mouth: WordOfMouth,
 }
@@ -364,11 +417,15 @@ impl App {
         });
         let complaints = tickets.by_kind.get("complaint").copied().unwrap_or(0);
         let word_of_mouth = WordOfMouth::estimate(self.config.word_of_mouth, complaints, csat);
+        let queue = self.queue_now_of(&segment).await?;
+        let times_trend = self.times_trend(&segment, period).await?;
         Ok(Dashboard {
             period,
             segment,
             survey_months,
             tickets,
+            times_trend,
+            queue,
             quality,
             word_of_mouth,
         })
@@ -385,17 +442,55 @@ impl App {
         Ok(ticket_figures(&rows))
     }
 
+    /// The first-response and resolution times of each part of the period
+    /// ([`Period::parts`]), from the kept facts; the settled parts are summed once per facts epoch.
+    async fn times_trend(&self, segment: &str, period: Period) -> AppResult<Vec<TimesIn>> {
+        let mut out = Vec::new();
+        for (part, days) in period.parts() {
+            let rows = self.fact_sums(segment, days).await?;
+            let hist = |prefix: &str| histogram(prefix, rows.iter().map(|(_, f, v)| (f.as_str(), *v)));
+            out.push(TimesIn {
+                part,
+                first_response_minutes: (&hist(FIRST_RESPONSE_BINS)).into(),
+                resolution_minutes: (&hist(RESOLUTION_BINS)).into(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The open tickets of a segment now, by quadrant, breached and due within the hour, counted
+    /// from the marks kept on them (docs/statistics.md#queue-now). `agent:` is the assignee now.
+    pub(crate) async fn queue_now_of(&self, segment: &str) -> AppResult<QueueNow> {
+        let now = self.now_ts().as_millisecond();
+        let rows = self.store.queue_marks(segment, now, now + 3_600_000).await?;
+        let count = |v: i64| u64::try_from(v).unwrap_or(0);
+        let counts: Vec<MarkCount> = rows
+            .into_iter()
+            .filter_map(|(kind, tier, open, urgent, breached, due_soon)| {
+                Some(MarkCount {
+                    kind: Kind::parse(&kind).ok()?,
+                    tier: ValueTier::parse(&tier)?,
+                    open: count(open),
+                    urgent: count(urgent),
+                    breached: count(breached),
+                    due_soon: count(due_soon),
+                })
+            })
+            .collect();
+        Ok(QueueRules::default().queue_now(&counts))
+    }
+
     /// The fact rows of a segment summed over a period. The days before the settled boundary
     /// (`SETTLED_LAG_DAYS` before today, UTC) are summed once per facts epoch and kept — every
     /// write that changes one of them bumps the epoch in its transaction —; the days from the
     /// boundary on are read each time (docs/statistics.md#ticket-facts, "Read fast").
-    pub(crate) async fn fact_sums(&self, segment: &str, period: Period) -> AppResult<FactRows> {
+    pub(crate) async fn fact_sums(&self, segment: &str, period: Period) -> AppResult<Arc<FactRows>> {
         let boundary = kefu_core::facts::utc_day_before(crate::now_ms(), kefu_core::facts::SETTLED_LAG_DAYS);
         let Ok(boundary) = boundary.parse::<jiff::civil::Date>() else {
-            return Ok(self.store.ticket_fact_sums(segment, &period.ranges()).await?);
+            return Ok(Arc::new(self.store.ticket_fact_sums(segment, &period.ranges()).await?));
         };
         if period.from >= boundary {
-            return Ok(self.store.ticket_fact_sums(segment, &period.ranges()).await?);
+            return Ok(Arc::new(self.store.ticket_fact_sums(segment, &period.ranges()).await?));
         }
         let closed = Period {
             from: period.from,
@@ -421,7 +516,7 @@ impl App {
             }
         };
         if period.to < boundary {
-            return Ok((*past).clone());
+            return Ok(past);
         }
         let recent = Period {
             from: boundary,
@@ -432,10 +527,11 @@ impl App {
         for (kind, figure, v) in past.iter().chain(recent.iter()) {
             *sums.entry((kind.as_str(), figure.as_str())).or_default() += v;
         }
-        Ok(sums
-            .into_iter()
-            .map(|((k, f), v)| (k.to_owned(), f.to_owned(), v))
-            .collect())
+        Ok(Arc::new(
+            sums.into_iter()
+                .map(|((k, f), v)| (k.to_owned(), f.to_owned(), v))
+                .collect(),
+        ))
     }
 }
 
@@ -458,6 +554,31 @@ mod tests {
         assert_eq!(p.ranges(), vec![(Grain::Month, "2016-01".into(), "2036-12".into())]);
         let p = Period::parse("2026-02-03", "2026-02-03").unwrap();
         assert_eq!(p.ranges(), vec![(Grain::Day, "2026-02-03".into(), "2026-02-03".into())]);
+    }
+
+    #[test]
+    fn a_trend_goes_by_month_then_by_year() {
+        let p = Period::parse("2026-01-15", "2026-03-02").unwrap();
+        let parts: Vec<(String, String, String)> = (p.parts().into_iter())
+            .map(|(l, d)| (l, d.from.to_string(), d.to.to_string()))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("2026-01".into(), "2026-01-15".into(), "2026-01-31".into()),
+                ("2026-02".into(), "2026-02-01".into(), "2026-02-28".into()),
+                ("2026-03".into(), "2026-03-01".into(), "2026-03-02".into()),
+            ]
+        );
+        assert_eq!(Period::parse("2024-01-01", "2026-12-31").unwrap().parts().len(), 36);
+        let years = Period::parse("2016-06-01", "2036-12-31").unwrap().parts();
+        assert_eq!(years.len(), 21);
+        assert_eq!(
+            (years[0].0.as_str(), years[0].1.from.to_string()),
+            ("2016", "2016-06-01".into())
+        );
+        assert_eq!(years[20].1.to.to_string(), "2036-12-31");
+        assert_eq!(Period::parse("2026-05-05", "2026-05-05").unwrap().parts().len(), 1);
     }
 
     #[test]

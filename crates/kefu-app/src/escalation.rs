@@ -85,7 +85,7 @@ impl App {
             )?;
             let due = sla.escalations_due(logged.get(&t.id).map(Vec::as_slice).unwrap_or_default());
             keys.extend(due.iter().map(|e| (t.id, e.key())));
-            let marks = sla.next_check_at().map(|x| x.as_millisecond());
+            let marks = crate::tickets::sla_marks(&sla, calendar)?;
             plans.push((t, policy, due, marks));
         }
         let mut fresh = self.store.log_escalations(&keys, now).await?.into_iter();
@@ -107,8 +107,9 @@ impl App {
                 priority: t.priority,
                 old_assignee: t.assignee_id,
                 assignee: t.assignee_id,
-                next_check_at: marks.filter(|m| *m > now),
-                urgent_at: t.sla_urgent_at,
+                next_check_at: marks.next_check_at.filter(|m| *m > now),
+                urgent_at: marks.urgent_at,
+                due_at: marks.due_at,
                 facts: None,
             };
             let mut steps = Vec::new();
@@ -130,7 +131,10 @@ impl App {
                     }
                 }
             }
-            if steps.is_empty() && change.next_check_at == t.sla_next_check_at {
+            if steps.is_empty()
+                && change.next_check_at == t.sla_next_check_at
+                && (change.urgent_at, change.due_at) == (t.sla_urgent_at, t.sla_due_at)
+            {
                 continue;
             }
             let moved = change.priority != t.priority || change.assignee != t.assignee_id;

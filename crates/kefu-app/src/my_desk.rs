@@ -1,21 +1,16 @@
 //! What an agent's home page says about their own work: their open tickets by queue quadrant
-//! (docs/statistics.md#queue-quadrants), their SLA risks (breached, due within the hour), and how
+//! (docs/statistics.md#queue-quadrants), their SLA risks (breached, due within the hour) — both
+//! counted from the marks kept on the tickets (docs/statistics.md#queue-now) —, and how
 //! customers rate them — the CSAT of the answers about their tickets, with its interval, or "not
 //! enough data" below [`MIN_RATINGS`] answers (docs/statistics.md#csat).
 
 use crate::{Actor, App, AppError, AppResult};
 use kefu_core::queue::Quadrant;
-use kefu_core::sla::SlaState;
 use kefu_core::stats::Interval;
 use kefu_core::survey::SurveyKind;
-use kefu_core::ticket::Status;
-use kefu_store::TicketFilter;
 
 /// Fewer ratings than this show "not enough data", not a figure.
 pub const MIN_RATINGS: u64 = 10;
-
-/// The open tickets read for the counts: an agent's own queue is far smaller.
-const MY_QUEUE_MAX: u32 = 1_000;
 
 /// An agent's own work, as their home page shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +24,6 @@ pub struct MyDesk {
     /// Open tickets with a running target due within the next hour (and none breached).
     pub due_within_hour: u64,
     pub rating: MyRating,
-    /// More open tickets than were counted ([`MY_QUEUE_MAX`]).
-    pub truncated: bool,
 }
 
 /// How customers rate the agent, from the newest CSAT survey with answers.
@@ -54,37 +47,12 @@ impl App {
     pub async fn my_desk(&self, actor: &Actor) -> AppResult<MyDesk> {
         actor.require(kefu_core::roles::DESK)?;
         let me = actor.user_id().ok_or(AppError::Forbidden)?;
-        let filter = TicketFilter {
-            limit: MY_QUEUE_MAX,
-            assignee_id: Some(me),
-            statuses: vec![Status::New, Status::Open, Status::Pending],
-            ..Default::default()
-        };
-        let views = self.list_tickets(actor, filter).await?;
-        let now = self.now_ts();
-        let in_an_hour = now + jiff::SignedDuration::from_hours(1);
-        let mut quadrants: Vec<(Quadrant, u64)> = Quadrant::ALL.iter().map(|q| (*q, 0)).collect();
-        let (mut breached, mut due_within_hour) = (0, 0);
-        for v in &views {
-            if let Some(slot) = quadrants.iter_mut().find(|(q, _)| *q == v.quadrant) {
-                slot.1 += 1;
-            }
-            let targets = [&v.sla.first_response, &v.sla.next_response, &v.sla.resolution];
-            if targets.iter().any(|t| t.state == SlaState::Breached) {
-                breached += 1;
-            } else if targets
-                .iter()
-                .any(|t| t.state == SlaState::Running && t.due_at.is_some_and(|d| d <= in_an_hour))
-            {
-                due_within_hour += 1;
-            }
-        }
+        let q = self.queue_now_of(&format!("agent:{me}")).await?;
         Ok(MyDesk {
-            open: views.len() as u64,
-            truncated: views.len() as u32 >= MY_QUEUE_MAX,
-            quadrants,
-            breached,
-            due_within_hour,
+            open: q.open,
+            quadrants: q.quadrants,
+            breached: q.breached,
+            due_within_hour: q.due_within_hour,
             rating: self.my_rating(me).await?,
         })
     }

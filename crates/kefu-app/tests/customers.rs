@@ -365,6 +365,7 @@ async fn escalation_sweep_is_once(app: App) {
         assignee: None,
         next_check_at: None,
         urgent_at: None,
+        due_at: None,
         facts: None,
     };
     let before = app.store().ticket_activity(ids[0]).await.unwrap().len();

@@ -153,6 +153,74 @@ impl QueueRules {
     }
 }
 
+/// The due mark kept on a ticket: the earliest due instant of a target that has breached (in
+/// the past) or still runs, so that the queue-now figures count the tickets with a breached
+/// target (`mark <= now`) and those due within the hour (`now < mark <= now + 1 h`) from an
+/// index, without replaying a clock (docs/statistics.md#queue-now). A met or paused target due
+/// later makes nothing due; `None` when no target is breached or running.
+pub fn due_at(sla: &SlaStatus) -> Option<Timestamp> {
+    sla.targets()
+        .into_iter()
+        .filter(|t| matches!(t.state, SlaState::Breached | SlaState::Running))
+        .filter_map(|t| t.due_at)
+        .min()
+}
+
+/// The queue now, counted from the kept marks of the open tickets (docs/statistics.md#queue-now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueNow {
+    /// Open tickets (new, open, pending).
+    pub open: u64,
+    /// Those per quadrant, all four in the queue's order.
+    pub quadrants: Vec<(Quadrant, u64)>,
+    /// Open tickets with a target past due.
+    pub breached: u64,
+    /// Open tickets with none past due and a running target due within the next hour.
+    pub due_within_hour: u64,
+}
+
+/// Open tickets of one kind and value tier counted by their marks at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkCount {
+    pub kind: Kind,
+    pub tier: ValueTier,
+    pub open: u64,
+    /// Turned urgent by then (`urgent_at <= now`).
+    pub urgent: u64,
+    /// A target past due (`due_at <= now`).
+    pub breached: u64,
+    /// Due within the hour (`now < due_at <= now + 1 h`).
+    pub due_soon: u64,
+}
+
+impl QueueRules {
+    /// The queue now from counts by kind and tier: importance from the two, urgency from the marks.
+    pub fn queue_now(&self, counts: &[MarkCount]) -> QueueNow {
+        let mut quadrants: Vec<(Quadrant, u64)> = Quadrant::ALL.iter().map(|q| (*q, 0)).collect();
+        let mut add = |q: Quadrant, n: u64| {
+            if let Some(slot) = quadrants.iter_mut().find(|(k, _)| *k == q) {
+                slot.1 += n;
+            }
+        };
+        let (mut open, mut breached, mut due_within_hour) = (0, 0, 0);
+        for c in counts {
+            let important = self.is_important(c.kind, c.tier);
+            let urgent = c.urgent.min(c.open);
+            add(Quadrant::of(true, important), urgent);
+            add(Quadrant::of(false, important), c.open - urgent);
+            open += c.open;
+            breached += c.breached;
+            due_within_hour += c.due_soon;
+        }
+        QueueNow {
+            open,
+            quadrants,
+            breached,
+            due_within_hour,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,5 +315,45 @@ mod tests {
         assert_eq!(r.urgent_share_left, 0.25);
         assert!(!r.is_important(Kind::Inquiry, ValueTier::B));
         assert!(serde_json::from_str::<QueueRules>(r#"{"important_tier": ["A"]}"#).is_err());
+    }
+
+    #[test]
+    fn the_queue_now_splits_each_kind_and_tier_by_its_urgent_marks() {
+        let r = QueueRules::default();
+        let c = |kind, tier, open, urgent, breached, due_soon| MarkCount {
+            kind,
+            tier,
+            open,
+            urgent,
+            breached,
+            due_soon,
+        };
+        let q = r.queue_now(&[
+            c(Kind::Complaint, ValueTier::E, 5, 2, 1, 1),
+            c(Kind::Inquiry, ValueTier::A, 3, 0, 0, 2),
+            c(Kind::Inquiry, ValueTier::D, 4, 3, 2, 0),
+        ]);
+        assert_eq!(q.open, 12);
+        assert_eq!(
+            q.quadrants,
+            vec![
+                (Quadrant::UrgentImportant, 2),
+                (Quadrant::ImportantNotUrgent, 6),
+                (Quadrant::UrgentNotImportant, 3),
+                (Quadrant::Neither, 1),
+            ]
+        );
+        assert_eq!((q.breached, q.due_within_hour), (3, 3));
+        let fresh = sla("2026-11-23 09:00", &[], "2026-11-23 10:00");
+        assert_eq!(due_at(&fresh), Some(bj("2026-11-23 11:00")));
+        let paused = sla(
+            "2026-11-23 09:00",
+            &[
+                ("2026-11-23 09:30", EventKind::AgentReply),
+                ("2026-11-23 09:30", EventKind::StatusChanged(Status::Pending)),
+            ],
+            "2026-11-23 10:00",
+        );
+        assert_eq!(due_at(&paused), None, "a paused clock makes nothing due");
     }
 }

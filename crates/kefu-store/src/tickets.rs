@@ -40,6 +40,8 @@ pub struct Ticket {
     pub sla_policy_id: Option<i64>,
     pub sla_next_check_at: Option<Millis>,
     pub sla_urgent_at: Option<Millis>,
+    /// The earliest due instant of a running target ([`kefu_core::queue::due_at`]).
+    pub sla_due_at: Option<Millis>,
     pub root_cause: Option<String>,
     pub remedy: Option<Remedy>,
     pub compensation_minor: Option<i64>,
@@ -278,6 +280,20 @@ pub struct ActivityActor {
     pub label: String,
 }
 
+/// The SLA instants kept on a ticket for indexes: when the escalation sweep must next look at
+/// it, when the queue treats it as urgent, and when its earliest running target falls due
+/// (docs/statistics.md#queue-now).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlaMarks {
+    pub next_check_at: Option<Millis>,
+    pub urgent_at: Option<Millis>,
+    pub due_at: Option<Millis>,
+}
+
+/// Open tickets (new, open, pending) of one kind and value tier, counted by their kept marks at
+/// an instant: `(kind, tier, open, urgent_at <= now, due_at <= now, now < due_at <= soon)`.
+pub type MarkRow = (String, String, i64, i64, i64, i64);
+
 /// What one escalation sweep changes on a ticket: its next marks, and on a breach its priority
 /// and assignee (each given with the value the sweep read, and applied only while it still holds).
 #[derive(Debug, Clone, PartialEq)]
@@ -289,6 +305,7 @@ pub struct SweepChange {
     pub assignee: Option<i64>,
     pub next_check_at: Option<Millis>,
     pub urgent_at: Option<Millis>,
+    pub due_at: Option<Millis>,
     /// The ticket's facts after the sweep's steps (a breach it logged settles a target).
     pub facts: Option<Contribution>,
 }
@@ -318,6 +335,8 @@ pub struct NewTicket {
     pub sla_policy_id: Option<i64>,
     pub sla_next_check_at: Option<Millis>,
     pub sla_urgent_at: Option<Millis>,
+    /// The earliest due instant of a running target ([`kefu_core::queue::due_at`]).
+    pub sla_due_at: Option<Millis>,
     pub follow_token_hash: Option<String>,
     pub first_message: NewMessage,
     /// What happened to the ticket after it was filed, when it is written after the fact (the
@@ -397,7 +416,7 @@ pub struct TicketChange {
     pub compensation_minor: Option<Option<i64>>,
     pub sla_policy_id: Option<Option<i64>>,
     /// The derived SLA instants, recomputed by the app after the change (not logged).
-    pub sla_marks: Option<(Option<Millis>, Option<Millis>)>,
+    pub sla_marks: Option<SlaMarks>,
     /// New search terms when the subject or messages changed (not logged).
     pub terms: Option<IndexTerms>,
     /// The ticket's facts after the change (not logged): the difference from the kept ones is
@@ -610,4 +629,7 @@ pub trait Tickets {
         ranges: &[(Grain, String, String)],
     ) -> StoreResult<Vec<(String, String, i64)>>;
     async fn replace_routing_rules(&self, rules: &[String], now: Millis) -> StoreResult<()>;
+    /// The open tickets of one segment (`all` or `field:value`, the facts' fields; `agent:` is
+    /// the assignee now) counted by their kept marks at `now`, by kind and value tier.
+    async fn queue_marks(&self, segment: &str, now: Millis, soon: Millis) -> StoreResult<Vec<MarkRow>>;
 }

@@ -84,6 +84,41 @@ async fn dashboard_api(h: &Harness) {
     assert_eq!(d["word_of_mouth"]["complaints"], 3);
     assert_eq!(d["word_of_mouth"]["unhappy_reach"], 3 * 1825);
     assert!(d["word_of_mouth"]["happy_reach"].is_null(), "{d}");
+    // The queue now: the three are open, none past due or due within the hour at 10:30; the
+    // trend has the one day's month.
+    assert_eq!(d["queue"]["open"], 3, "{d}");
+    let quadrants = d["queue"]["by_quadrant"].as_object().unwrap();
+    assert_eq!(quadrants.len(), 4);
+    assert_eq!(quadrants.values().filter_map(Value::as_u64).sum::<u64>(), 3);
+    assert_eq!(
+        (d["queue"]["breached"].as_u64(), d["queue"]["due_within_hour"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(d["times_trend"].as_array().unwrap().len(), 1);
+    assert_eq!(d["times_trend"][0]["part"], "2026-09");
+    assert_eq!(d["times_trend"][0]["first_response_minutes"]["n"], 1);
+    // At 11:30 the two unanswered first replies (due at 12:00) are due within the hour; at 12:05
+    // they are past due. The queue is of now, whatever the period asked.
+    clock.set(at("2026-09-16T03:30:00Z"));
+    let (_, d) = get(&h, &manager, "from=2026-08-01&to=2026-09-30").await;
+    assert_eq!(
+        (d["queue"]["breached"].as_u64(), d["queue"]["due_within_hour"].as_u64()),
+        (Some(0), Some(2)),
+        "{d}"
+    );
+    let parts: Vec<&str> = (d["times_trend"].as_array().unwrap().iter())
+        .map(|p| p["part"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts, ["2026-08", "2026-09"]);
+    assert_eq!(d["times_trend"][0]["first_response_minutes"]["n"], 0);
+    clock.set(at("2026-09-16T04:05:00Z"));
+    let (_, d) = get(&h, &manager, "from=2000-01-01&to=2000-01-01").await;
+    assert_eq!(
+        (d["queue"]["breached"].as_u64(), d["queue"]["due_within_hour"].as_u64()),
+        (Some(2), Some(0)),
+        "{d}"
+    );
+    clock.set(at("2026-09-16T02:30:00Z"));
     // Another day, the whole month, a segment, decades: each its own figures.
     let (_, d) = get(&h, &manager, "from=2026-09-17&to=2026-09-30").await;
     assert_eq!(d["tickets"]["created"], 0);
@@ -113,6 +148,10 @@ async fn dashboard_api(h: &Harness) {
         "{page}"
     );
     assert!(page.contains("<strong>3</strong>"), "three filed: {page}");
+    assert!(
+        page.contains("id=\"queue-now\"") && page.contains("id=\"times-trend\""),
+        "{page}"
+    );
     // Its figures download as CSV and XLSX.
     let (res, csv) = h
         .get_page("/dashboard/download?from=2026-09-16&to=2026-09-16&format=csv", &cookie)

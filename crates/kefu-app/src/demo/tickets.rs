@@ -188,6 +188,7 @@ impl DemoTicket<'_> {
             sla_policy_id: Some(self.policy),
             sla_next_check_at: self.check_at,
             sla_urgent_at: None,
+            sla_due_at: None,
             follow_token_hash: None,
             first_message: message(AuthorKind::Customer, None, self.body, self.channel),
             history: self.history,
@@ -472,7 +473,7 @@ impl App {
         at += rng.random_range(60..(4 * 1_440)) * 60_000;
         let mut resolve = TicketChange {
             status: Some(Status::Resolved),
-            sla_marks: Some((None, None)),
+            sla_marks: Some(kefu_store::SlaMarks::default()),
             ..Default::default()
         };
         if t.kind == Kind::Complaint {
@@ -543,7 +544,10 @@ impl App {
     /// Leaves an open demo ticket due for the escalation sweep, which recomputes its marks.
     async fn demo_marks(&self, id: i64, check_at: Option<i64>) -> AppResult<()> {
         let change = TicketChange {
-            sla_marks: Some((check_at, None)),
+            sla_marks: Some(kefu_store::SlaMarks {
+                next_check_at: check_at,
+                ..Default::default()
+            }),
             ..Default::default()
         };
         let demo = ActivityActor {

@@ -175,8 +175,9 @@ impl App {
             tags,
             customer_tier: customer.value_tier,
             sla_policy_id: Some(policy.id),
-            sla_next_check_at: marks.0,
-            sla_urgent_at: marks.1,
+            sla_next_check_at: marks.next_check_at,
+            sla_urgent_at: marks.urgent_at,
+            sla_due_at: marks.due_at,
             follow_token_hash: input.follow_token.as_deref().map(crate::auth::sha256_hex),
             first_message: NewMessage {
                 kind: MessageKind::Public,

@@ -266,17 +266,8 @@ impl App {
     }
 
     /// The derived instants the sweep and the queue index: next escalation check, urgent from.
-    fn sla_marks(
-        &self,
-        setup: &SlaSetup,
-        policy: &SlaPolicy,
-        sla: &SlaStatus,
-    ) -> AppResult<(Option<i64>, Option<i64>)> {
-        let next = sla.next_check_at().map(|t| t.as_millisecond());
-        let urgent = QueueRules::default()
-            .urgent_at(sla, setup.calendar(policy)?)?
-            .map(|t| t.as_millisecond());
-        Ok((next, urgent))
+    fn sla_marks(&self, setup: &SlaSetup, policy: &SlaPolicy, sla: &SlaStatus) -> AppResult<kefu_store::SlaMarks> {
+        sla_marks(sla, setup.calendar(policy)?)
     }
 
     /// Who may read this ticket: staff by role and department, a customer by its scope.
@@ -703,4 +694,19 @@ pub(crate) fn stale(e: AppError) -> AppError {
         AppError::Conflict(m) => AppError::Conflict(format!("the ticket changed meanwhile ({m}); reload it")),
         other => other,
     }
+}
+
+/// The SLA instants kept on a ticket for its indexes (docs/statistics.md#queue-now), from its
+/// replayed clock: the sweep's next look, the instant it turns urgent, its earliest due instant.
+pub(crate) fn sla_marks(
+    sla: &SlaStatus,
+    calendar: &kefu_core::calendar::BusinessCalendar,
+) -> AppResult<kefu_store::SlaMarks> {
+    Ok(kefu_store::SlaMarks {
+        next_check_at: sla.next_check_at().map(|t| t.as_millisecond()),
+        urgent_at: QueueRules::default()
+            .urgent_at(sla, calendar)?
+            .map(|t| t.as_millisecond()),
+        due_at: kefu_core::queue::due_at(sla).map(|t| t.as_millisecond()),
+    })
 }

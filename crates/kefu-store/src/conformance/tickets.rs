@@ -54,6 +54,7 @@ pub(super) fn new_ticket(
         sla_policy_id: None,
         sla_next_check_at: None,
         sla_urgent_at: None,
+        sla_due_at: None,
         follow_token_hash: None,
         first_message: message(MessageKind::Public, AuthorKind::Customer, None, body),
         history: vec![],
@@ -331,6 +332,7 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         assignee: Some(agent.id),
         next_check_at: Some(T0 + 60 * MINUTE),
         urgent_at: Some(T0 + 45 * MINUTE),
+        due_at: Some(T0 + 30 * MINUTE),
         facts: None,
     };
     let marks_only = SweepChange {
@@ -341,6 +343,7 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         assignee: None,
         next_check_at: Some(T0 + 90 * MINUTE),
         urgent_at: None,
+        due_at: Some(T0 + 100 * MINUTE),
         facts: None,
     };
     s.apply_sweep(&[breach.clone(), marks_only], &sweeper, T0 + 40 * MINUTE)
@@ -373,6 +376,39 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         "{fields:?}"
     );
     assert_eq!(s.ticket_activity(b.id).await.unwrap().len(), 1, "marks are not logged");
+    // The queue now, from the marks at 50 minutes: the request is urgent and past due, the
+    // inquiry falls due within the hour; the segment narrows it, a nameless one counts nothing.
+    let row =
+        |kind: &str, open, urgent, breached, soon| (kind.to_owned(), "none".to_owned(), open, urgent, breached, soon);
+    let (now, soon) = (T0 + 50 * MINUTE, T0 + 110 * MINUTE);
+    assert_eq!(
+        s.queue_marks("all", now, soon).await.unwrap(),
+        vec![row("inquiry", 1, 0, 0, 1), row("request", 1, 1, 1, 0)]
+    );
+    assert_eq!(
+        s.queue_marks(&format!("agent:{}", agent.id), now, soon).await.unwrap(),
+        vec![row("request", 1, 1, 1, 0)]
+    );
+    assert_eq!(
+        s.queue_marks(&format!("department:{}", department.id), T0, T0 + 60 * MINUTE)
+            .await
+            .unwrap(),
+        vec![row("inquiry", 1, 0, 0, 0), row("request", 1, 0, 0, 1)]
+    );
+    assert_eq!(
+        s.queue_marks("region:华东", now, soon).await.unwrap(),
+        s.queue_marks("all", now, soon).await.unwrap(),
+        "the shop is in 华东"
+    );
+    for nothing in [
+        "tier:A",
+        "department:x",
+        "colour:red",
+        "region:西北",
+        "product_category:fridge",
+    ] {
+        assert!(s.queue_marks(nothing, now, soon).await.unwrap().is_empty(), "{nothing}");
+    }
     assert_eq!(
         s.department_agent_loads(department.id).await.unwrap(),
         vec![(agent.id, 1)]
@@ -400,6 +436,7 @@ pub async fn ticket_story_sla_sweeps_and_escalations(s: DynStore) {
         priority: Priority::Urgent,
         next_check_at: None,
         urgent_at: None,
+        due_at: None,
         facts: None,
         ..breach
     };

@@ -112,6 +112,28 @@ pub struct GapDto {
     pub ci95: Option<[f64; 2]>,
 }
 
+/// One month (`YYYY-MM`) or year (`YYYY`) of the period: the durations settled on its days.
+#[derive(Serialize, ToSchema)]
+pub struct TimesInDto {
+    pub part: String,
+    pub first_response_minutes: TailDto,
+    pub resolution_minutes: TailDto,
+}
+
+/// The segment's open tickets (new, open, pending) now, whatever the period, counted from the
+/// SLA marks kept on them (docs/statistics.md#queue-now).
+#[derive(Serialize, ToSchema)]
+pub struct QueueNowDto {
+    pub open: u64,
+    /// quadrant (urgent_important, important_not_urgent, urgent_not_important, neither) → open
+    /// tickets; all four present
+    pub by_quadrant: BTreeMap<String, u64>,
+    /// Open tickets with an SLA target past due.
+    pub breached: u64,
+    /// Open tickets with none past due and a running target due within the next hour.
+    pub due_within_hour: u64,
+}
+
 /// Word-of-mouth exposure — an estimate with seed 001's coefficients (configurable:
 /// `word_of_mouth_unhappy`, `word_of_mouth_happy`).
 #[derive(Serialize, ToSchema)]
@@ -139,6 +161,9 @@ pub struct DashboardDto {
     pub sla: Vec<SlaDto>,
     pub first_response_minutes: TailDto,
     pub resolution_minutes: TailDto,
+    /// The two durations per month of the period (per year past 36 months), in order.
+    pub times_trend: Vec<TimesInDto>,
+    pub queue: QueueNowDto,
     pub nps: Option<SurveyFigureDto>,
     pub csat: Option<SurveyFigureDto>,
     pub ces: Option<SurveyFigureDto>,
@@ -214,6 +239,21 @@ impl From<Dashboard> for DashboardDto {
             sla: t.sla.into_iter().map(Into::into).collect(),
             first_response_minutes: t.first_response_minutes.into(),
             resolution_minutes: t.resolution_minutes.into(),
+            times_trend: (d.times_trend.into_iter())
+                .map(|p| TimesInDto {
+                    part: p.part,
+                    first_response_minutes: p.first_response_minutes.into(),
+                    resolution_minutes: p.resolution_minutes.into(),
+                })
+                .collect(),
+            queue: QueueNowDto {
+                open: d.queue.open,
+                by_quadrant: (d.queue.quadrants.iter())
+                    .map(|(q, n)| (q.as_str().to_owned(), *n))
+                    .collect(),
+                breached: d.queue.breached,
+                due_within_hour: d.queue.due_within_hour,
+            },
             nps: figures.remove("nps"),
             csat: figures.remove("csat"),
             ces: figures.remove("ces"),

@@ -47,6 +47,15 @@ pub struct DashboardView {
     /// The download's address without its format: `/dashboard/download?from=…&to=…&segment=…`.
     pub download: String,
     pub tickets: Option<TicketsView>,
+    pub queue: Option<QueueView>,
+}
+
+/// The queue now, worded: open tickets, per quadrant (label, count), breached, due within the hour.
+pub struct QueueView {
+    pub open: u64,
+    pub quadrants: Vec<(&'static str, u64)>,
+    pub breached: u64,
+    pub due_soon: u64,
 }
 
 /// The ticket half, worded.
@@ -61,7 +70,19 @@ pub struct TicketsView {
     pub times: Vec<(&'static str, u64, String, String, String)>,
     /// Each breakdown that has tickets.
     pub breakdowns: Vec<Breakdown>,
+    /// The times per month (or year): (part, first response n, p50, p90, p99, resolution n, p50,
+    /// p90, p99).
+    pub trend: Vec<TrendRow>,
+    /// The p90 of each measure over the parts, as SVG lines: (chart, caption, id of its table,
+    /// its rows).
+    pub trend_charts: Vec<TrendChart>,
 }
+
+/// A trend chart: (SVG, caption, id of its table, its (part, value) rows).
+pub type TrendChart = (String, &'static str, &'static str, Vec<(String, String)>);
+
+/// A part of the period's times, worded.
+pub type TrendRow = (String, u64, String, String, String, u64, String, String, String);
 
 /// Tickets filed by one field: (table id, heading, (label, tickets) most first).
 pub type Breakdown = (&'static str, &'static str, Vec<(String, i64)>);
@@ -123,6 +144,7 @@ pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Resu
         reports: caller.user.role.manages(),
         word_of_mouth: vec![],
         tickets: None,
+        queue: None,
         download: String::new(),
     };
     view.download = format!(
@@ -160,10 +182,58 @@ pub async fn build(state: &WebState, caller: &Caller, q: DashboardQuery) -> Resu
         view.word_of_mouth
             .push(t.f("dashboard.wom_happy", &[("satisfied", &satisfied), ("reach", &reach)]));
     }
+    view.queue = Some(QueueView {
+        open: d.queue.open,
+        quadrants: (d.queue.quadrants.iter()).map(|(q, n)| (q.label(t.lang), *n)).collect(),
+        breached: d.queue.breached,
+        due_soon: d.queue.due_within_hour,
+    });
     let policies = state.app.sla_setup().await?;
     let categories = state.app.categories().await?;
-    view.tickets = Some(tickets_view(d.tickets, t, &policies, &categories));
+    let mut tickets = tickets_view(d.tickets, t, &policies, &categories);
+    trend_view(&mut tickets, &d.times_trend, t);
+    view.tickets = Some(tickets);
     Ok(view)
+}
+
+/// The times trend of the ticket half: its table, and a p90 line per measure when there are two
+/// parts or more.
+fn trend_view(v: &mut TicketsView, trend: &[kefu_app::dashboard::TimesIn], t: Tr) {
+    v.trend = trend
+        .iter()
+        .map(|p| {
+            let (f, r) = (&p.first_response_minutes, &p.resolution_minutes);
+            (
+                p.part.clone(),
+                f.n,
+                minutes(f.p50),
+                minutes(f.p90),
+                minutes(f.p99),
+                r.n,
+                minutes(r.p50),
+                minutes(r.p90),
+                minutes(r.p99),
+            )
+        })
+        .collect();
+    if trend.len() < 2 {
+        return;
+    }
+    for (id, key, pick) in [
+        (
+            "first-response-p90",
+            "dashboard.trend_first_response",
+            (|p: &kefu_app::dashboard::TimesIn| p.first_response_minutes.p90) as fn(&_) -> Option<f64>,
+        ),
+        ("resolution-p90", "dashboard.trend_resolution", |p| {
+            p.resolution_minutes.p90
+        }),
+    ] {
+        let points: Vec<(String, Option<f64>)> = trend.iter().map(|p| (p.part.clone(), pick(p))).collect();
+        let rows = points.iter().map(|(part, v)| (part.clone(), minutes(*v))).collect();
+        v.trend_charts
+            .push((crate::charts::trend_line(id, &points, t.t(key)), t.t(key), id, rows));
+    }
 }
 
 fn tickets_view(
@@ -245,6 +315,8 @@ fn tickets_view(
             times_row(t.t("dashboard.resolution"), &f.resolution_minutes),
         ],
         breakdowns,
+        trend: vec![],
+        trend_charts: vec![],
     }
 }
 

@@ -46,6 +46,10 @@ pub struct HeadlineView {
     pub weakest: Vec<(String, String)>,
     /// The trend as an SVG line (server-drawn), or empty.
     pub chart: String,
+    /// The chart's numbers: (month, value as shown).
+    pub chart_rows: Vec<(String, String)>,
+    /// The id of the table of those numbers.
+    pub chart_rows_id: String,
 }
 
 pub(crate) fn headline_view(h: kefu_app::surveys::Headline, t: kefu_core::i18n::Tr, n: usize) -> HeadlineView {
@@ -79,7 +83,15 @@ pub(crate) fn headline_view(h: kefu_app::surveys::Headline, t: kefu_core::i18n::
         weakest: (h.weakest.iter())
             .map(|(code, gap)| (r.view.dimension_name(code, t.lang), format!("{gap:.2}")))
             .collect(),
+        chart_rows: if chart.is_empty() {
+            vec![]
+        } else {
+            (r.trend.iter())
+                .map(|p| (p.period.clone(), p.value.map_or("–".to_owned(), show)))
+                .collect()
+        },
         chart,
+        chart_rows_id: format!("headline-trend-{n}-data"),
     }
 }
 

@@ -24,13 +24,13 @@ pub(crate) async fn create_tickets(
             "INSERT INTO tickets (kind, status, priority, channel, language, subject, customer_id, contact_id, \
                 on_behalf_of_id, department_id, assignee_id, created_by, category_id, purchase_id, product, touchpoint, phase, \
                 nature, place, fee, frequency, tags, customer_tier, sla_policy_id, sla_next_check_at, \
-                sla_urgent_at, follow_token_hash, resolved_at, closed_at, created_at, updated_at, facts) VALUES {} \
+                sla_urgent_at, follow_token_hash, resolved_at, closed_at, created_at, updated_at, facts, sla_due_at) VALUES {} \
                 RETURNING {returning}",
             crate::portable::value_rows(
                 DbStore::NUMBERED_PARAMS,
                 1,
                 chunk.len(),
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             )
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -76,7 +76,8 @@ pub(crate) async fn create_tickets(
                 .bind(closed_at)
                 .bind(t.now)
                 .bind(t.updated_at())
-                .bind(t.facts.as_ref().map(kefu_core::facts::Contribution::to_json));
+                .bind(t.facts.as_ref().map(kefu_core::facts::Contribution::to_json))
+                .bind(t.sla_due_at);
             kefu_core::facts::add_delta(&mut facts, None, t.facts.as_ref());
         }
         let mut created = q
@@ -180,20 +181,20 @@ pub(crate) async fn apply_sweep(
         // (VALUES …) made SQLite scan every ticket for each chunk.
         let sql = format!(
             "WITH v (id, old_priority, new_priority, old_assignee, new_assignee, next_check, \
-                urgent) AS (VALUES {}) UPDATE tickets SET priority = CASE WHEN priority = (SELECT old_priority \
+                urgent, due) AS (VALUES {}) UPDATE tickets SET priority = CASE WHEN priority = (SELECT old_priority \
                 FROM v WHERE v.id = tickets.id) THEN (SELECT new_priority FROM v WHERE v.id = tickets.id) \
                 ELSE priority END, assignee_id = CASE WHEN assignee_id IS NOT DISTINCT FROM (SELECT old_assignee \
                 FROM v WHERE v.id = tickets.id) THEN (SELECT new_assignee FROM v WHERE v.id = tickets.id) \
                 ELSE assignee_id END, sla_next_check_at = (SELECT next_check FROM v \
                 WHERE v.id = tickets.id), sla_urgent_at = (SELECT urgent FROM v \
-                WHERE v.id = tickets.id), updated_at = {now} WHERE id IN (SELECT id FROM v) \
+                WHERE v.id = tickets.id), sla_due_at = (SELECT due FROM v WHERE v.id = tickets.id), updated_at = {now} WHERE id IN (SELECT id FROM v) \
                 RETURNING id, priority, assignee_id",
             crate::portable::value_rows(
                 DbStore::NUMBERED_PARAMS,
                 1,
                 chunk.len(),
                 "(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), \
-                    CAST(? AS BIGINT), CAST(? AS BIGINT))"
+                    CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
             )
         );
         let mut q = sqlx::query_as::<_, (i64, String, Option<i64>)>(sqlx::AssertSqlSafe(sql));
@@ -205,7 +206,8 @@ pub(crate) async fn apply_sweep(
                 .bind(c.old_assignee)
                 .bind(c.assignee)
                 .bind(c.next_check_at)
-                .bind(c.urgent_at);
+                .bind(c.urgent_at)
+                .bind(c.due_at);
         }
         let after: std::collections::HashMap<i64, (String, Option<i64>)> = q
             .fetch_all(&mut *tx)

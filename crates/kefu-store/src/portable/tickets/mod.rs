@@ -8,6 +8,7 @@
 mod batch;
 mod commitments;
 mod facts;
+mod queue;
 mod rows;
 mod store;
 mod write;
@@ -17,7 +18,7 @@ pub const TICKET_COLUMNS: &str = "t.id, t.kind, t.status, t.priority, t.channel,
     t.customer_id, t.contact_id, t.on_behalf_of_id, t.department_id, t.assignee_id, t.created_by, t.category_id, \
     t.purchase_id, t.product, t.touchpoint, t.phase, t.nature, t.place, t.fee, t.frequency, t.tags, t.customer_tier, \
     t.sla_policy_id, t.sla_next_check_at, t.sla_urgent_at, t.root_cause, t.remedy, t.compensation_minor, \
-    t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at";
+    t.merged_into, t.resolved_at, t.closed_at, t.created_at, t.updated_at, t.sla_due_at";
 /// The SLA events of ticket `t`, in order, as one column `events`: `at what,at what,…` (what:
 /// `customer`, `agent`, `status:<code>`), so that a page of the queue is one row a ticket.
 pub const EVENTS_COLUMN: &str = "(SELECT string_agg(e.at || ' ' || e.what, ',' ORDER BY e.at, e.src, e.seq) \

@@ -46,6 +46,7 @@ pub fn ticket(row: &DbRow) -> StoreResult<Ticket> {
         sla_policy_id: get(row, "sla_policy_id")?,
         sla_next_check_at: get(row, "sla_next_check_at")?,
         sla_urgent_at: get(row, "sla_urgent_at")?,
+        sla_due_at: get(row, "sla_due_at")?,
         root_cause: get(row, "root_cause")?,
         remedy: code(row, "remedy", Remedy::parse)?,
         compensation_minor: get(row, "compensation_minor")?,

@@ -812,6 +812,15 @@ impl kefu_store::Tickets for DbStore {
     ) -> kefu_store::StoreResult<Vec<(String, String, i64)>> {
         self.fact_sums(segment, ranges).await
     }
+    #[tracing::instrument(skip_all, fields(segment = segment))]
+    async fn queue_marks(
+        &self,
+        segment: &str,
+        now: i64,
+        soon: i64,
+    ) -> kefu_store::StoreResult<Vec<kefu_store::MarkRow>> {
+        self.queue_marks_of(segment, now, soon).await
+    }
     #[tracing::instrument(skip_all)]
     async fn replace_routing_rules(&self, rules: &[String], now: i64) -> kefu_store::StoreResult<()> {
         let mut tx = self.write_tx().await.map_err(db_err)?;

@@ -164,13 +164,17 @@ impl DbStore {
         let cl = c.classification.unwrap_or(old.classification);
         let tags = serde_json::to_string(c.tags.as_ref().unwrap_or(&old.tags))
             .map_err(|e| kefu_store::StoreError::Data(e.to_string()))?;
-        let (next_check, urgent) = c.sla_marks.unwrap_or((old.sla_next_check_at, old.sla_urgent_at));
+        let marks = c.sla_marks.unwrap_or(kefu_store::SlaMarks {
+            next_check_at: old.sla_next_check_at,
+            urgent_at: old.sla_urgent_at,
+            due_at: old.sla_due_at,
+        });
         sqlx::query(
             "UPDATE tickets SET status = $2, priority = $3, department_id = $4, assignee_id = $5, kind = $6, \
                 category_id = $7, product = $8, subject = $9, tags = $10, phase = $11, nature = $12, place = $13, \
                 fee = $14, frequency = $15, root_cause = $16, remedy = $17, compensation_minor = $18, \
                 sla_policy_id = $19, sla_next_check_at = $20, sla_urgent_at = $21, resolved_at = $22, \
-                closed_at = $23, updated_at = $24, purchase_id = $25, touchpoint = $26 WHERE id = $1",
+                closed_at = $23, updated_at = $24, purchase_id = $25, touchpoint = $26, sla_due_at = $27 WHERE id = $1",
         )
         .bind(id)
         .bind(status.as_str())
@@ -195,13 +199,14 @@ impl DbStore {
         .bind(c.remedy.unwrap_or(old.remedy).map(|r| r.as_str()))
         .bind(c.compensation_minor.unwrap_or(old.compensation_minor))
         .bind(c.sla_policy_id.unwrap_or(old.sla_policy_id))
-        .bind(next_check)
-        .bind(urgent)
+        .bind(marks.next_check_at)
+        .bind(marks.urgent_at)
         .bind(resolved_at)
         .bind(closed_at)
         .bind(now)
         .bind(c.purchase.as_ref().map_or(old.purchase_id, |(p, _)| *p))
         .bind(c.touchpoint.unwrap_or(old.touchpoint))
+        .bind(marks.due_at)
         .run(&mut **tx)
         .await?;
         if let Some(f) = &c.facts {
