@@ -231,7 +231,7 @@ impl App {
                 Err(AppError::NotFound | AppError::Store(StoreError::NotFound)) => return Err(unknown().into()),
                 Err(e) => return Err(e),
             },
-            None => match self.newest_answered(SurveyKind::Servqual).await? {
+            None => match self.primary_survey(SurveyKind::Servqual).await? {
                 Some(s) => s.id,
                 None => return Ok(None),
             },

@@ -61,7 +61,7 @@ impl App {
     /// CSAT survey that has answers. Read on the agent's behalf: their own figure only.
     async fn my_rating(&self, user_id: i64) -> AppResult<MyRating> {
         let reader = Actor::System("my desk");
-        let Some(survey) = self.newest_answered(SurveyKind::Csat).await? else {
+        let Some(survey) = self.primary_survey(SurveyKind::Csat).await? else {
             return Ok(MyRating::NoSurvey);
         };
         let segment = format!("agent:{user_id}");

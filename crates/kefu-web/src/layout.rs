@@ -137,6 +137,7 @@ const FLASHES: &[(&str, &str)] = &[
     ("follow_replied", "flash.follow_replied"),
     ("survey_saved", "flash.survey_saved"),
     ("survey_created", "flash.survey_created"),
+    ("survey_primary", "flash.survey_primary"),
     ("campaign_created", "flash.campaign_created"),
     ("campaign_ran", "flash.campaign_ran"),
     ("campaign_saved", "flash.campaign_saved"),

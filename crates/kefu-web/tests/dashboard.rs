@@ -9,7 +9,7 @@ use common::Harness;
 use kefu_core::Role;
 use serde_json::{Value, json};
 
-on_both_databases!(dashboard_api);
+on_both_databases!(dashboard_api, primary_survey_form);
 
 fn at(s: &str) -> i64 {
     s.parse::<jiff::Timestamp>().unwrap().as_millisecond()
@@ -198,4 +198,69 @@ async fn dashboard_api(h: &Harness) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {p}");
         assert_eq!(p["errors"][0]["field"], field, "{query}: {p}");
     }
+}
+
+/// The survey page's form picks the kind's primary survey for the dashboard's headline: a bad
+/// choice is 422, an agent may not, and unpicking brings back the default.
+async fn primary_survey_form(h: &Harness) {
+    let manager = h.token(Role::Manager).await;
+    let mut ids = vec![];
+    for slug in ["csat-old", "csat-new"] {
+        let body = format!(r#"{{"title": "{slug}", "slug": "{slug}", "kind": "csat"}}"#);
+        let (res, out) = h.api("POST", "/api/v1/surveys", Some(&manager), Some(&body)).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{out}");
+        ids.push(serde_json::from_str::<Value>(&out).unwrap()["id"].as_i64().unwrap());
+    }
+    let (cookie, csrf) = h.session(Role::Manager).await;
+    let (res, page) = h.get_page(&format!("/surveys/{}", ids[0]), &cookie).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        page.contains("id=\"primary-survey\"") && page.contains("name=\"primary\" value=\"1\""),
+        "{page}"
+    );
+    let (res, _) = h
+        .post_form(
+            &format!("/surveys/{}/primary", ids[0]),
+            &cookie,
+            format!("csrf={csrf}&primary=1"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/surveys/{}?done=survey_primary", ids[0]).as_str()
+    );
+    // Picked, though it has no answer yet: the headline reads it, with no figure until it has.
+    let (_, page) = h.get_page(&format!("/surveys/{}", ids[0]), &cookie).await;
+    assert!(page.contains("name=\"primary\" value=\"0\""), "{page}");
+    let (_, d) = get(h, &manager, "from=2026-01-01&to=2026-12-31").await;
+    assert_eq!(
+        (d["csat"]["survey_id"].as_i64(), d["csat"]["n"].as_u64()),
+        (Some(ids[0]), Some(0)),
+        "{d}"
+    );
+    for (who, body, status) in [
+        (Role::Manager, "primary=2", StatusCode::UNPROCESSABLE_ENTITY),
+        (Role::Agent, "primary=1", StatusCode::FORBIDDEN),
+    ] {
+        let (cookie, csrf) = h.session(who).await;
+        let (res, _) = h
+            .post_form(
+                &format!("/surveys/{}/primary", ids[1]),
+                &cookie,
+                format!("csrf={csrf}&{body}"),
+            )
+            .await;
+        assert_eq!(res.status(), status, "{who:?} {body}");
+    }
+    let (res, _) = h
+        .post_form(
+            &format!("/surveys/{}/primary", ids[0]),
+            &cookie,
+            format!("csrf={csrf}&primary=0"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, page) = h.get_page(&format!("/surveys/{}", ids[0]), &cookie).await;
+    assert!(page.contains("name=\"primary\" value=\"1\""), "{page}");
 }

@@ -243,13 +243,4 @@ impl App {
         require_survey_manager(actor)?;
         Ok(self.store.list_surveys().await?)
     }
-
-    /// The newest survey of `kind` with a final answer, for the figures that read one by default
-    /// (the dashboard's headlines, the gap page, an agent's rating).
-    pub(crate) async fn newest_answered(&self, kind: kefu_core::SurveyKind) -> AppResult<Option<Survey>> {
-        Ok((self.store.surveys_answered().await?.into_iter())
-            .filter(|(s, answered)| s.kind == kind && *answered)
-            .map(|(s, _)| s)
-            .max_by_key(|s| (s.created_at, s.id)))
-    }
 }

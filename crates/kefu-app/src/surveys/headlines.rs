@@ -1,15 +1,41 @@
 //! The manager's headline figures (the home page of managers and admins): for SERVQUAL, NPS, CSAT
-//! and CES, the newest survey of that kind with answers, over the last twelve months — its
+//! and CES, the kind's primary survey — the one a manager picked, by default the newest of that
+//! kind with answers —, over the last twelve months — its
 //! figure with its interval, its month-by-month trend and, for SERVQUAL, the two weakest
 //! dimensions, the short planks (docs/statistics.md#trend, #dimension-gaps). Read from the
 //! surveys' kept statistics, never from the answers.
 
 use super::{SurveyReport, require_survey_manager};
 use crate::{Actor, App, AppResult};
+use kefu_core::Invalid;
 use kefu_core::survey::SurveyKind;
+use kefu_store::Survey;
+use std::collections::BTreeMap;
 
 /// The kinds the headline shows, in its order.
-const HEADLINE_KINDS: [SurveyKind; 4] = [SurveyKind::Servqual, SurveyKind::Nps, SurveyKind::Csat, SurveyKind::Ces];
+pub const HEADLINE_KINDS: [SurveyKind; 4] = [SurveyKind::Servqual, SurveyKind::Nps, SurveyKind::Csat, SurveyKind::Ces];
+
+/// The setting that names each kind's primary survey: `{"csat": 7, "servqual": 3}`.
+const PRIMARY_SURVEYS: &str = "primary_surveys";
+
+/// Each kind's primary survey among `surveys` (all of them, with whether each has answers): the
+/// one picked (`chosen`, kind code → id) while it exists and is of that kind, else the newest of
+/// the kind with answers.
+fn primary_of<'a>(
+    kind: SurveyKind,
+    chosen: &BTreeMap<String, i64>,
+    surveys: &'a [(Survey, bool)],
+) -> Option<&'a Survey> {
+    let picked = chosen
+        .get(kind.as_str())
+        .and_then(|id| (surveys.iter()).map(|(s, _)| s).find(|s| s.id == *id && s.kind == kind));
+    picked.or_else(|| {
+        (surveys.iter())
+            .filter(|(s, answered)| s.kind == kind && *answered)
+            .map(|(s, _)| s)
+            .max_by_key(|s| (s.created_at, s.id))
+    })
+}
 
 /// The months a headline covers, the current one included.
 pub const HEADLINE_MONTHS: i64 = 12;
@@ -37,7 +63,7 @@ impl App {
     }
 
     /// Each kind's figure over the months `from` to `to` (`YYYY-MM`, `to` open-ended when `None`)
-    /// in `segment`, from the newest survey of that kind with answers. Surveys that do not keep
+    /// in `segment`, from the kind's primary survey. Surveys that do not keep
     /// the segment (their statistics are cut by fewer fields than the tickets') give no figure.
     /// The caller has checked the actor may read aggregates.
     pub(crate) async fn quality_figures(
@@ -48,12 +74,10 @@ impl App {
     ) -> AppResult<Vec<Headline>> {
         let reader = Actor::System("dashboard");
         let surveys = self.store.surveys_answered().await?;
+        let chosen = self.chosen_primaries().await?;
         let mut out = Vec::new();
         for kind in HEADLINE_KINDS {
-            let Some((survey, _)) = (surveys.iter())
-                .filter(|(s, answered)| s.kind == kind && *answered)
-                .max_by_key(|(s, _)| (s.created_at, s.id))
-            else {
+            let Some(survey) = primary_of(kind, &chosen, &surveys) else {
                 continue;
             };
             let report = match self
@@ -73,5 +97,70 @@ impl App {
             out.push(Headline { report, weakest });
         }
         Ok(out)
+    }
+
+    /// The primary surveys a manager picked: kind code → survey id (kinds not picked are absent).
+    async fn chosen_primaries(&self) -> AppResult<BTreeMap<String, i64>> {
+        Ok(match self.store.get_setting(PRIMARY_SURVEYS).await? {
+            Some(v) => serde_json::from_value(v).unwrap_or_default(),
+            None => BTreeMap::new(),
+        })
+    }
+
+    /// The kind's primary survey (docs/surveys.md#primary-surveys): the one picked, by default
+    /// the newest of the kind with answers. The dashboard, the gap page's default and the
+    /// agent's rating read it.
+    pub async fn primary_survey(&self, kind: SurveyKind) -> AppResult<Option<Survey>> {
+        let surveys = self.store.surveys_answered().await?;
+        let chosen = self.chosen_primaries().await?;
+        Ok(primary_of(kind, &chosen, &surveys).cloned())
+    }
+
+    /// Whether survey `id` is its kind's primary survey, and whether a manager picked it (else
+    /// it is the default, or not primary).
+    pub async fn primary_state(&self, actor: &Actor, id: i64) -> AppResult<(bool, bool)> {
+        require_survey_manager(actor)?;
+        let survey = self.store.get_survey(id).await?;
+        let picked = self.chosen_primaries().await?.get(survey.kind.as_str()) == Some(&id);
+        let primary = self.primary_survey(survey.kind).await?.is_some_and(|s| s.id == id);
+        Ok((primary, picked))
+    }
+
+    /// Makes survey `id` its kind's primary survey (`primary`), or lets the kind fall back to
+    /// the newest survey with answers. Managers and admins; audited. Only SERVQUAL, NPS, CSAT and
+    /// CES surveys have a headline.
+    pub async fn set_primary_survey(&self, actor: &Actor, id: i64, primary: bool) -> AppResult<()> {
+        require_survey_manager(actor)?;
+        let survey = self.store.get_survey(id).await?;
+        if !HEADLINE_KINDS.contains(&survey.kind) {
+            return Err(Invalid::one(
+                "survey",
+                "no_headline",
+                "only SERVQUAL, NPS, CSAT and CES surveys have a headline figure",
+            )
+            .into());
+        }
+        let mut chosen = self.chosen_primaries().await?;
+        let kind = survey.kind.as_str().to_owned();
+        if primary {
+            chosen.insert(kind.clone(), id);
+        } else if chosen.get(&kind) == Some(&id) {
+            chosen.remove(&kind);
+        } else {
+            return Ok(());
+        }
+        let value = serde_json::to_value(&chosen).map_err(|e| crate::AppError::Refused(e.to_string()))?;
+        self.store.set_setting(PRIMARY_SURVEYS, &value, self.now()).await?;
+        self.audit(
+            actor,
+            if primary {
+                "survey.primary.set"
+            } else {
+                "survey.primary.unset"
+            },
+            format!("survey:{id}"),
+            serde_json::json!({"kind": kind}),
+        )
+        .await
     }
 }

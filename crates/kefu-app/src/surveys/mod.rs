@@ -28,7 +28,7 @@ pub use answering::LinkSurvey;
 pub use bank::{BankItemInput, DimensionInput};
 pub use causes::CauseRow;
 pub use design::{SurveyInput, check_slug};
-pub use headlines::{HEADLINE_MONTHS, Headline};
+pub use headlines::{HEADLINE_KINDS, HEADLINE_MONTHS, Headline};
 pub use links::{LinkRequest, MadeLink};
 pub(crate) use report::SurveyStatsCache;
 pub use report::{LowItem, SurveyReport, TrendPoint, parse_period};

@@ -91,7 +91,8 @@ pub struct TicketCountsDto {
     pub fcr_rate: Option<f64>,
 }
 
-/// A survey kind's figure: the newest survey of that kind with answers, over `survey_months`.
+/// A survey kind's figure: the kind's primary survey (picked by a manager; by default the newest
+/// of that kind with answers), over `survey_months`.
 #[derive(Serialize, ToSchema)]
 pub struct SurveyFigureDto {
     pub survey_id: i64,

@@ -192,6 +192,9 @@ pub struct IpaRow {
 pub struct ReportPage {
     pub page: Chrome,
     pub id: i64,
+    /// For a kind with a dashboard headline: (whether this survey is the kind's primary, whether
+    /// a manager picked it).
+    pub primary: Option<(bool, bool)>,
     pub title: String,
     pub kind: String,
     pub n: u64,
@@ -586,9 +589,18 @@ pub async fn report(
             (code, label)
         })
         .collect();
+    let primary = if kefu_app::surveys::HEADLINE_KINDS.contains(&v.survey.kind) {
+        match state.app.primary_state(&actor, survey_id).await {
+            Ok(p) => Some(p),
+            Err(e) => return crate::pages::error_page(id, e),
+        }
+    } else {
+        None
+    };
     crate::pages::render(ReportPage {
         page: Chrome::new(id, "/surveys", "survey.report_title").with_flash(q.done.as_deref()),
         id: survey_id,
+        primary,
         title: v.survey.title.clone(),
         kind: t.t(kind_key(v.survey.kind)).to_owned(),
         n: r.n_responses,
