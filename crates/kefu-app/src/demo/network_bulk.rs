@@ -163,29 +163,29 @@ const LARGE_STREETS: &[(&str, &str)] = &[
     ("黄河路", "Huanghe Rd"),
 ];
 const LARGE_PRODUCTS: &[(&str, &str, &str, i64)] = &[
-    ("BCD-215", "冰箱 Refrigerator BCD-215", "refrigerator", 299_900),
+    ("BCD-215", "冰箱 Refrigerator BCD-215", "冰箱 Refrigerator", 299_900),
     (
         "BCD-470",
         "对开门冰箱 Side-by-side refrigerator BCD-470",
-        "refrigerator",
+        "冰箱 Refrigerator",
         699_900,
     ),
-    ("KFR-35GW", "空调 Air conditioner KFR-35GW", "air_conditioner", 349_900),
+    ("KFR-35GW", "空调 Air conditioner KFR-35GW", "空调 Air conditioner", 349_900),
     (
         "KFR-72LW",
         "柜式空调 Floor air conditioner KFR-72LW",
-        "air_conditioner",
+        "空调 Air conditioner",
         799_900,
     ),
-    ("XQG80", "洗衣机 Washing machine XQG80", "washing_machine", 229_900),
+    ("XQG80", "洗衣机 Washing machine XQG80", "洗衣机 Washing machine", 229_900),
     (
         "XQG100-HB",
         "洗烘一体机 Washer-dryer XQG100-HB",
-        "washing_machine",
+        "洗衣机 Washing machine",
         459_900,
     ),
-    ("JSQ24", "燃气热水器 Gas water heater JSQ24", "water_heater", 189_900),
-    ("M1-L213", "微波炉 Microwave M1-L213", "microwave", 59_900),
+    ("JSQ24", "燃气热水器 Gas water heater JSQ24", "热水器 Water heater", 189_900),
+    ("M1-L213", "微波炉 Microwave M1-L213", "微波炉 Microwave", 59_900),
     ("CXW-260", "油烟机 Range hood CXW-260", "kitchen", 259_900),
     ("JZT-Q230", "燃气灶 Gas hob JZT-Q230", "kitchen", 129_900),
 ];
