@@ -1,8 +1,9 @@
 //! Public service commitments (docs/tickets.md#public-service-commitments;
 //! docs/statistics.md#commitment-attainment): managers publish promises bound to an SLA metric and
 //! a target; anyone may see, on a public page, each published promise with how well it was kept
-//! over the last 30 days (see [`kefu_core::commitment`] for how it is counted). A ticket is
-//! measured on its own SLA policy's calendar.
+//! over the last 30 days: the replies and resolutions that came in them from the kept ticket
+//! facts, as Gap 4 reads them, and the tickets still waiting (see [`kefu_core::commitment`] for
+//! how those are counted). A ticket is measured on its own SLA policy's calendar.
 
 use crate::tickets::fresh_within;
 use crate::{Actor, App, AppError, AppResult};
@@ -141,21 +142,36 @@ impl App {
         *self.published_cache.write().await = None;
     }
 
+    /// Each commitment's attainment over the last [`WINDOW_DAYS`] days (docs/statistics.md#commitment-attainment):
+    /// the replies (or resolutions) that came on those days, from the ticket facts — within the
+    /// promise met, later missed —, and the tickets filed in the window still waiting for theirs:
+    /// missed once the promised instant has passed, running before it.
     async fn measure(&self, commitments: Vec<Commitment>) -> AppResult<Vec<(Commitment, Attainment)>> {
         let now = self.now();
         let at = jiff::Timestamp::from_millisecond(now).map_err(|e| AppError::Refused(e.to_string()))?;
         let since = now - WINDOW_DAYS * 86_400_000;
+        let today = at.to_zoned(self.time_zone().await).date();
+        let days = crate::dashboard::Period {
+            from: today.checked_sub(jiff::Span::new().days(WINDOW_DAYS - 1)).unwrap_or(today),
+            to: today,
+        };
+        let rows = self.fact_sums("all", days).await?;
         let setup = self.sla_setup().await?;
         let mut out = Vec::with_capacity(commitments.len());
         for c in commitments {
+            let came = crate::gaps::promise_kept(&c, &rows);
+            let mut total = Attainment {
+                met: came.within,
+                missed: came.n - came.within,
+                ..Default::default()
+            };
             let facts = self.store.commitment_facts(since, c.kind, c.metric).await?;
-            // Grouped by policy, each measured on its own calendar.
-            let mut total = Attainment::default();
+            // The waiting tickets grouped by policy, each measured on its own calendar.
             let mut by_policy: std::collections::BTreeMap<
                 Option<i64>,
                 Vec<(jiff::Timestamp, Option<jiff::Timestamp>)>,
             > = Default::default();
-            for (filed, done, policy) in facts {
+            for (filed, done, policy) in facts.into_iter().filter(|(_, done, _)| done.is_none()) {
                 let ts = |m: i64| jiff::Timestamp::from_millisecond(m).map_err(|e| AppError::Refused(e.to_string()));
                 by_policy
                     .entry(policy)

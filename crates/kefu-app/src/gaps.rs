@@ -447,7 +447,7 @@ impl App {
 
 /// A commitment's attainment over the summed fact rows `(kind, figure, sum)`: of the replies (or
 /// resolutions) that came in the period, the share within the promise.
-fn promise_kept(c: &Commitment, rows: &[(String, String, i64)]) -> PromiseKept {
+pub(crate) fn promise_kept(c: &Commitment, rows: &[(String, String, i64)]) -> PromiseKept {
     let prefix = match c.metric {
         kefu_core::commitment::CommitmentMetric::FirstResponse => FIRST_RESPONSE_BINS,
         kefu_core::commitment::CommitmentMetric::Resolution => RESOLUTION_BINS,
