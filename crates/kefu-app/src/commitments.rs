@@ -152,7 +152,9 @@ impl App {
         let since = now - WINDOW_DAYS * 86_400_000;
         let today = at.to_zoned(self.time_zone().await).date();
         let days = crate::dashboard::Period {
-            from: today.checked_sub(jiff::Span::new().days(WINDOW_DAYS - 1)).unwrap_or(today),
+            from: today
+                .checked_sub(jiff::Span::new().days(WINDOW_DAYS - 1))
+                .unwrap_or(today),
             to: today,
         };
         let rows = self.fact_sums("all", days).await?;

@@ -72,6 +72,11 @@ impl App {
         ids: &[i64],
     ) -> AppResult<HashMap<i64, String>> {
         self.visible_ticket(actor, ticket_id).await?;
+        self.author_names(ids).await
+    }
+
+    /// The names of these users (once each); a user that no longer exists has none.
+    pub(crate) async fn author_names(&self, ids: &[i64]) -> AppResult<HashMap<i64, String>> {
         let mut names = HashMap::new();
         for &id in ids {
             if names.contains_key(&id) {

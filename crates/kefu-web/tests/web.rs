@@ -5442,6 +5442,7 @@ POST   /s/{token}/opt-out                          anyone
 GET    /surveys                                    AM
 POST   /surveys                                    AM
 POST   /surveys/{id}/links                         AM
+POST   /surveys/{id}/primary                       AM
 GET    /surveys/{id}                               AM
 GET    /surveys/{id}/campaigns                     AM
 POST   /surveys/{id}/campaigns                     AM

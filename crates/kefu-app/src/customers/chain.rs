@@ -7,6 +7,7 @@ use kefu_core::customer::CustomerKind;
 use kefu_store::{Contact, Customer, Purchase};
 
 /// A customer's archive in brief ([`App::customer_brief`]).
+#[derive(Debug, Clone)]
 pub struct CustomerBrief {
     /// The chain above it, the top first.
     pub upstream: Vec<Customer>,
@@ -65,6 +66,11 @@ impl App {
         actor.require(kefu_core::roles::DESK)?;
         // A deleted or merged customer's tickets are still theirs: the brief reads it all the same.
         self.customer_in_scope(actor, id, true).await?;
+        self.brief_of(actor, id, recent).await
+    }
+
+    /// [`Self::customer_brief`] of a customer already checked to be in the desk actor's scope.
+    pub(crate) async fn brief_of(&self, actor: &Actor, id: i64, recent: u32) -> AppResult<CustomerBrief> {
         let tickets = self.list_ticket_rows(
             actor,
             crate::model::TicketFilter {

@@ -15,9 +15,24 @@ const REGIONS: &[(&str, &str, [&str; 2])] = &[
 const STREETS: &[&str] = &["人民路", "中山路", "解放路", "建设路", "和平街", "观前街"];
 const PRODUCTS: &[(&str, &str, &str, i64)] = &[
     ("BCD-215", "冰箱 Refrigerator BCD-215", "冰箱 Refrigerator", 299_900),
-    ("KFR-35GW", "空调 Air conditioner KFR-35GW", "空调 Air conditioner", 349_900),
-    ("XQG80", "洗衣机 Washing machine XQG80", "洗衣机 Washing machine", 229_900),
-    ("JSQ24", "燃气热水器 Gas water heater JSQ24", "热水器 Water heater", 189_900),
+    (
+        "KFR-35GW",
+        "空调 Air conditioner KFR-35GW",
+        "空调 Air conditioner",
+        349_900,
+    ),
+    (
+        "XQG80",
+        "洗衣机 Washing machine XQG80",
+        "洗衣机 Washing machine",
+        229_900,
+    ),
+    (
+        "JSQ24",
+        "燃气热水器 Gas water heater JSQ24",
+        "热水器 Water heater",
+        189_900,
+    ),
     ("M1-L213", "微波炉 Microwave M1-L213", "微波炉 Microwave", 59_900),
 ];
 

@@ -123,6 +123,46 @@ pub struct TicketRecord {
     pub attachments: Vec<kefu_store::Attachment>,
     pub customer: kefu_store::Customer,
     pub requester_unconfirmed: bool,
+    /// The names of the staff who wrote the messages, by user id.
+    pub author_names: HashMap<i64, String>,
+    /// Desk staff only (empty, `None` for others): the customer's newest purchases (at most
+    /// [`RECORD_PURCHASES`]) and its archive in brief with its newest [`RECORD_RECENT`] tickets.
+    pub purchases: Vec<kefu_store::Purchase>,
+    pub brief: Option<crate::customers::CustomerBrief>,
+}
+
+/// The purchases a ticket's page offers to link.
+pub const RECORD_PURCHASES: u32 = 100;
+/// The customer's tickets a ticket's page lists beside it (the ticket itself may be one).
+pub const RECORD_RECENT: u32 = 6;
+
+/// The SLA events of one ticket from its messages and activity, as
+/// [`kefu_store::Tickets::ticket_events`] gives them: `(ticket, at, what)` in the clock's order.
+fn events_from(
+    ticket_id: i64,
+    messages: &[TicketMessage],
+    activity: &[kefu_store::Activity],
+) -> Vec<(i64, i64, String)> {
+    let mut rows: Vec<(i64, u8, i64, String)> = messages
+        .iter()
+        .filter(|m| m.kind != MessageKind::Internal && m.author_kind != AuthorKind::System)
+        .map(|m| {
+            let what = if m.author_kind == AuthorKind::Customer {
+                "customer"
+            } else {
+                "agent"
+            };
+            (m.created_at, 0, m.id, what.to_owned())
+        })
+        .collect();
+    rows.extend(
+        activity
+            .iter()
+            .filter(|a| a.field == "status")
+            .filter_map(|a| Some((a.at, 1, a.id, format!("status:{}", a.new_value.as_deref()?)))),
+    );
+    rows.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    rows.into_iter().map(|(at, _, _, what)| (ticket_id, at, what)).collect()
 }
 
 /// A ticket as it is read: the row, its reference, its SLA now, and its queue quadrant.
@@ -314,14 +354,36 @@ impl App {
     /// under (deleted or merged ones included) and whether its requester is unconfirmed.
     pub async fn ticket_record(&self, actor: &Actor, id: i64) -> AppResult<TicketRecord> {
         let t = self.visible_ticket(actor, id).await?;
-        let (messages, history, attachments, customer, requester_unconfirmed) = tokio::try_join!(
-            self.messages_of(actor, id),
+        // The ticket is the customer's: a desk actor who may read it may read its customer's brief.
+        let desk = actor.require(kefu_core::roles::DESK).is_ok();
+        let customer_id = t.customer_id;
+        let (mut messages, history, attachments, customer, requester_unconfirmed, purchases, brief) = tokio::try_join!(
+            async { Ok(self.store.ticket_messages(id).await?) },
             self.history_of(actor, id),
             self.attachments_for(actor, &t),
-            async { Ok(self.store.get_customer(t.customer_id).await?) },
+            async { Ok(self.store.get_customer(customer_id).await?) },
             async { Ok(self.store.requester_unconfirmed(id).await?) },
+            async {
+                Ok(match desk {
+                    true => self.store.list_purchases(customer_id, RECORD_PURCHASES).await?,
+                    false => vec![],
+                })
+            },
+            async {
+                match desk {
+                    true => self.brief_of(actor, customer_id, RECORD_RECENT).await.map(Some),
+                    false => Ok(None),
+                }
+            },
         )?;
-        let view = self.view_tickets(vec![t]).await?.remove(0);
+        // The clock replays what was read, not a second read of it.
+        let events = events_from(id, &messages, &history.activity);
+        if !actor.role().works_the_desk() {
+            messages.retain(|m| m.kind != MessageKind::Internal);
+        }
+        let authors: Vec<i64> = messages.iter().filter_map(|m| m.author_user_id).collect();
+        let author_names = self.author_names(&authors).await?;
+        let view = self.view_tickets_with(vec![t], &events).await?.remove(0);
         Ok(TicketRecord {
             view,
             messages,
@@ -329,6 +391,9 @@ impl App {
             attachments,
             customer,
             requester_unconfirmed,
+            author_names,
+            purchases,
+            brief,
         })
     }
 

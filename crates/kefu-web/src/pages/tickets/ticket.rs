@@ -158,12 +158,15 @@ async fn ticket_page_with(
         attachments,
         customer,
         requester_unconfirmed,
+        author_names: names,
+        purchases,
+        brief,
     } = record;
     // A deleted customer's purchases are not offered (its tickets still show).
-    let purchases = match state.app.purchases_of(&actor, view.ticket.customer_id, 100).await {
-        Ok(p) => p,
-        Err(AppError::NotFound) => vec![],
-        Err(e) => return crate::pages::error_page(ident, e),
+    let purchases = if customer.deleted_at.is_some() {
+        vec![]
+    } else {
+        purchases
     };
     let purchases: Vec<(i64, String, bool)> = purchases
         .iter()
@@ -184,7 +187,10 @@ async fn ticket_page_with(
         .into_iter()
         .map(|a| (a.id, a.filename, human_size(a.size), a.shared))
         .collect();
-    let workspace = match super::workspace::workspace(state, caller, &view, customer.clone()).await {
+    let Some(brief) = brief else {
+        return crate::pages::error_page(ident, AppError::Forbidden);
+    };
+    let workspace = match super::workspace::workspace(state, caller, &view, customer.clone(), brief).await {
         Ok(w) => w,
         Err(e) => return crate::pages::error_page(ident, e),
     };
@@ -225,11 +231,6 @@ async fn ticket_page_with(
         .compensation_minor
         .map(|m| format!("{}.{:02}", m / 100, m % 100))
         .unwrap_or_default();
-    let authors: Vec<i64> = messages.iter().filter_map(|m| m.author_user_id).collect();
-    let names = match state.app.message_author_names(&actor, id, &authors).await {
-        Ok(n) => n,
-        Err(e) => return crate::pages::error_page(ident, e),
-    };
     let targets = vec![
         target_view(t.t("tickets.first_response"), &view.sla.first_response, lang, &tz),
         target_view(t.t("tickets.next_response"), &view.sla.next_response, lang, &tz),

@@ -101,18 +101,14 @@ pub async fn workspace(
     caller: &Caller,
     view: &TicketView,
     customer: Customer,
+    brief: kefu_app::customers::CustomerBrief,
 ) -> Result<Workspace, AppError> {
     let t = caller.identity.tr();
     let lang = t.lang;
     let zh = lang == Language::ZhCn;
     let actor = caller.actor();
     let app = &state.app;
-    // Six: the ticket itself may be among them.
-    let (brief, assignees, categories) = tokio::try_join!(
-        app.customer_brief(&actor, customer.id, 6),
-        app.assignees(&actor),
-        app.categories(),
-    )?;
+    let (assignees, categories) = tokio::try_join!(app.assignees(&actor), app.categories())?;
     let tz = crate::pages::time_zone(state).await;
     let name_of = |id: i64| {
         categories
