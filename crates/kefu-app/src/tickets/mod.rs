@@ -161,7 +161,7 @@ fn events_from(
             .filter(|a| a.field == "status")
             .filter_map(|a| Some((a.at, 1, a.id, format!("status:{}", a.new_value.as_deref()?)))),
     );
-    rows.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    rows.sort_unstable_by_key(|r| (r.0, r.1, r.2));
     rows.into_iter().map(|(at, _, _, what)| (ticket_id, at, what)).collect()
 }
 
