@@ -83,6 +83,7 @@ pub fn route_table() -> Vec<(RouteDef, Handler)> {
         r(POST,   "/surveys",                                     Roles(SURVEY_MANAGERS),   Page, post(pages::surveys::create)),
         r(POST,   "/surveys/{id}/links",                          Roles(SURVEY_MANAGERS),   Page, post(pages::surveys::make_links)),
         r(GET,    "/surveys/{id}",                                Roles(SURVEY_MANAGERS),   Page, get(pages::surveys::report)),
+        r(GET,    "/surveys/{id}/download",                       Roles(SURVEY_MANAGERS),   Page, get(pages::surveys::download::download)),
         r(POST,   "/surveys/{id}/primary",                        Roles(SURVEY_MANAGERS),   Page, post(pages::surveys::primary::set)),
         r(GET,    "/surveys/{id}/campaigns",                      Roles(SURVEY_MANAGERS),   Page, get(pages::campaigns::list)),
         r(POST,   "/surveys/{id}/campaigns",                      Roles(SURVEY_MANAGERS),   Page, post(pages::campaigns::create)),

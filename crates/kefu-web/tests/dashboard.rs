@@ -263,4 +263,33 @@ async fn primary_survey_form(h: &Harness) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, page) = h.get_page(&format!("/surveys/{}", ids[0]), &cookie).await;
     assert!(page.contains("name=\"primary\" value=\"1\""), "{page}");
+    // The report's figures download for the filters shown; a bad format or month is refused.
+    assert!(
+        page.contains(&format!("/surveys/{}/download?segment=", ids[0])),
+        "{page}"
+    );
+    let (res, csv) = h
+        .get_page(&format!("/surveys/{}/download?format=csv&segment=all", ids[0]), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        csv.contains("n_responses,0\n") && csv.contains("kind,csat\n"),
+        "{csv}"
+    );
+    let (res, xlsx) = h
+        .get_page(&format!("/surveys/{}/download?format=xlsx", ids[0]), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(xlsx.starts_with("PK"));
+    for bad in ["format=pdf", "format=csv&from=2026-13", "format=csv&segment=colour:red"] {
+        let (res, _) = h
+            .get_page(&format!("/surveys/{}/download?{bad}", ids[0]), &cookie)
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let (cookie, _) = h.session(Role::Agent).await;
+    let (res, _) = h
+        .get_page(&format!("/surveys/{}/download?format=csv", ids[0]), &cookie)
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

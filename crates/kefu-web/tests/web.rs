@@ -5443,6 +5443,7 @@ GET    /surveys                                    AM
 POST   /surveys                                    AM
 POST   /surveys/{id}/links                         AM
 POST   /surveys/{id}/primary                       AM
+GET    /surveys/{id}/download                      AM
 GET    /surveys/{id}                               AM
 GET    /surveys/{id}/campaigns                     AM
 POST   /surveys/{id}/campaigns                     AM

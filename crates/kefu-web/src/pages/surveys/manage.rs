@@ -195,6 +195,8 @@ pub struct ReportPage {
     /// For a kind with a dashboard headline: (whether this survey is the kind's primary, whether
     /// a manager picked it).
     pub primary: Option<(bool, bool)>,
+    /// The download of the report's figures for the filters shown, without its format.
+    pub download: String,
     pub title: String,
     pub kind: String,
     pub n: u64,
@@ -601,6 +603,12 @@ pub async fn report(
         page: Chrome::new(id, "/surveys", "survey.report_title").with_flash(q.done.as_deref()),
         id: survey_id,
         primary,
+        download: format!(
+            "/surveys/{survey_id}/download?segment={}&from={}&to={}",
+            crate::form::enc(&q.segment),
+            crate::form::enc(&q.from),
+            crate::form::enc(&q.to)
+        ),
         title: v.survey.title.clone(),
         kind: t.t(kind_key(v.survey.kind)).to_owned(),
         n: r.n_responses,

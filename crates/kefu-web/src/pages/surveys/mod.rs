@@ -1,9 +1,11 @@
 //! Survey pages, by audience: the respondents' public answer pages (`answer.rs`) and the
-//! managers' list, report, create form and links (`manage.rs`), and the pick of a kind's primary
+//! managers' list, report, create form and links (`manage.rs`), the report's download
+//! (`download.rs`), and the pick of a kind's primary
 //! survey (`primary.rs`). What both need (the wording's
 //! placeholders, the `?done=` query) is here.
 
 mod answer;
+pub mod download;
 mod manage;
 pub mod primary;
 
