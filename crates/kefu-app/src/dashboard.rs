@@ -404,8 +404,26 @@ impl App {
 
     /// The manager's dashboard (every staff role reads it: aggregates, no records).
     pub async fn manager_dashboard(&self, actor: &Actor, period: Period, segment: &str) -> AppResult<Dashboard> {
-        let tickets = self.ticket_figures(actor, period, segment).await?;
+        if !actor.role().is_staff() {
+            return Err(crate::AppError::Forbidden);
+        }
         let segment = check_segment(segment)?;
+        // The period and each part of its trend, with one read of the live days.
+        let parts = period.parts();
+        let mut periods = vec![period];
+        periods.extend(parts.iter().map(|(_, p)| *p));
+        let sums = self.fact_sums_each(&segment, &periods).await?;
+        let tickets = ticket_figures(&sums[0]);
+        let times_trend = (parts.into_iter().zip(&sums[1..]))
+            .map(|((part, _), rows)| {
+                let hist = |prefix: &str| histogram(prefix, rows.iter().map(|(_, f, v)| (f.as_str(), *v)));
+                TimesIn {
+                    part,
+                    first_response_minutes: (&hist(FIRST_RESPONSE_BINS)).into(),
+                    resolution_minutes: (&hist(RESOLUTION_BINS)).into(),
+                }
+            })
+            .collect();
         let month = |d: jiff::civil::Date| d.strftime("%Y-%m").to_string();
         let survey_months = (month(period.from), month(period.to));
         let quality = self
@@ -418,7 +436,6 @@ impl App {
         let complaints = tickets.by_kind.get("complaint").copied().unwrap_or(0);
         let word_of_mouth = WordOfMouth::estimate(self.config.word_of_mouth, complaints, csat);
         let queue = self.queue_now_of(&segment).await?;
-        let times_trend = self.times_trend(&segment, period).await?;
         Ok(Dashboard {
             period,
             segment,
@@ -440,22 +457,6 @@ impl App {
         let segment = check_segment(segment)?;
         let rows = self.fact_sums(&segment, period).await?;
         Ok(ticket_figures(&rows))
-    }
-
-    /// The first-response and resolution times of each part of the period
-    /// ([`Period::parts`]), from the kept facts; the settled parts are summed once per facts epoch.
-    async fn times_trend(&self, segment: &str, period: Period) -> AppResult<Vec<TimesIn>> {
-        let mut out = Vec::new();
-        for (part, days) in period.parts() {
-            let rows = self.fact_sums(segment, days).await?;
-            let hist = |prefix: &str| histogram(prefix, rows.iter().map(|(_, f, v)| (f.as_str(), *v)));
-            out.push(TimesIn {
-                part,
-                first_response_minutes: (&hist(FIRST_RESPONSE_BINS)).into(),
-                resolution_minutes: (&hist(RESOLUTION_BINS)).into(),
-            });
-        }
-        Ok(out)
     }
 
     /// The open tickets of a segment now, by quadrant, breached and due within the hour, counted
@@ -480,58 +481,96 @@ impl App {
         Ok(QueueRules::default().queue_now(&counts))
     }
 
-    /// The fact rows of a segment summed over a period. The days before the settled boundary
-    /// (`SETTLED_LAG_DAYS` before today, UTC) are summed once per facts epoch and kept — every
-    /// write that changes one of them bumps the epoch in its transaction —; the days from the
-    /// boundary on are read each time (docs/statistics.md#ticket-facts, "Read fast").
+    /// The fact rows of a segment summed over a period ([`Self::fact_sums_each`]).
     pub(crate) async fn fact_sums(&self, segment: &str, period: Period) -> AppResult<Arc<FactRows>> {
+        Ok(self.fact_sums_each(segment, &[period]).await?.remove(0))
+    }
+
+    /// The fact rows of a segment summed over each of several periods. The days before the
+    /// settled boundary (`SETTLED_LAG_DAYS` before today, UTC) are summed once per facts epoch
+    /// and kept — every write that changes one of them bumps the epoch in its transaction —; the
+    /// days from the boundary on are read each time, once for all the periods
+    /// (docs/statistics.md#ticket-facts, "Read fast").
+    pub(crate) async fn fact_sums_each(&self, segment: &str, periods: &[Period]) -> AppResult<Vec<Arc<FactRows>>> {
         let boundary = kefu_core::facts::utc_day_before(crate::now_ms(), kefu_core::facts::SETTLED_LAG_DAYS);
         let Ok(boundary) = boundary.parse::<jiff::civil::Date>() else {
-            return Ok(Arc::new(self.store.ticket_fact_sums(segment, &period.ranges()).await?));
+            let mut out = Vec::with_capacity(periods.len());
+            for p in periods {
+                out.push(Arc::new(self.store.ticket_fact_sums(segment, &p.ranges()).await?));
+            }
+            return Ok(out);
         };
-        if period.from >= boundary {
-            return Ok(Arc::new(self.store.ticket_fact_sums(segment, &period.ranges()).await?));
+        // The epoch is read before the sums: a write that lands in between is in them or bumps
+        // the epoch past what they are kept under.
+        let epoch = if periods.iter().any(|p| p.from < boundary) {
+            self.store.ticket_facts_epoch().await?
+        } else {
+            0
+        };
+        let live = match periods.iter().filter(|p| p.to >= boundary).map(|p| p.to).max() {
+            Some(last) => {
+                (self.store)
+                    .ticket_fact_days(segment, &boundary.to_string(), &last.to_string())
+                    .await?
+            }
+            None => vec![],
+        };
+        let mut out = Vec::with_capacity(periods.len());
+        for period in periods {
+            let past = match period.from < boundary {
+                true => Some(self.settled_sums(segment, *period, boundary, epoch).await?),
+                false => None,
+            };
+            if period.to < boundary {
+                out.push(past.unwrap_or_default());
+                continue;
+            }
+            let (from, to) = (period.from.max(boundary).to_string(), period.to.to_string());
+            let mut sums: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+            for (kind, figure, v) in past.iter().flat_map(|p| p.iter()) {
+                *sums.entry((kind.as_str(), figure.as_str())).or_default() += v;
+            }
+            for (day, kind, figure, v) in &live {
+                if *day >= from && *day <= to {
+                    *sums.entry((kind.as_str(), figure.as_str())).or_default() += v;
+                }
+            }
+            out.push(Arc::new(
+                sums.into_iter()
+                    .filter(|(_, v)| *v != 0)
+                    .map(|((k, f), v)| (k.to_owned(), f.to_owned(), v))
+                    .collect(),
+            ));
         }
+        Ok(out)
+    }
+
+    /// The sums of a period's days before `boundary`, kept under the facts `epoch`.
+    async fn settled_sums(
+        &self,
+        segment: &str,
+        period: Period,
+        boundary: jiff::civil::Date,
+        epoch: i64,
+    ) -> AppResult<Arc<FactRows>> {
         let closed = Period {
             from: period.from,
             to: period.to.min(boundary.yesterday().unwrap_or(boundary)),
         };
-        // The epoch is read before the sums: a write that lands in between is in them or bumps
-        // the epoch past what they are kept under.
-        let epoch = self.store.ticket_facts_epoch().await?;
         let key = (segment.to_owned(), closed.from, closed.to);
         let kept = (self.fact_cache.lock().ok())
             .and_then(|c| c.get(&key).filter(|(e, _)| *e == epoch).map(|(_, rows)| rows.clone()));
-        let past = match kept {
-            Some(rows) => rows,
-            None => {
-                let rows = Arc::new(self.store.ticket_fact_sums(segment, &closed.ranges()).await?);
-                if let Ok(mut c) = self.fact_cache.lock() {
-                    if c.len() >= FACT_CACHE_ENTRIES {
-                        c.clear();
-                    }
-                    c.insert(key, (epoch, rows.clone()));
-                }
-                rows
+        if let Some(rows) = kept {
+            return Ok(rows);
+        }
+        let rows = Arc::new(self.store.ticket_fact_sums(segment, &closed.ranges()).await?);
+        if let Ok(mut c) = self.fact_cache.lock() {
+            if c.len() >= FACT_CACHE_ENTRIES {
+                c.clear();
             }
-        };
-        if period.to < boundary {
-            return Ok(past);
+            c.insert(key, (epoch, rows.clone()));
         }
-        let recent = Period {
-            from: boundary,
-            to: period.to,
-        };
-        let recent = self.store.ticket_fact_sums(segment, &recent.ranges()).await?;
-        let mut sums: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-        for (kind, figure, v) in past.iter().chain(recent.iter()) {
-            *sums.entry((kind.as_str(), figure.as_str())).or_default() += v;
-        }
-        Ok(Arc::new(
-            sums.into_iter()
-                .map(|((k, f), v)| (k.to_owned(), f.to_owned(), v))
-                .collect(),
-        ))
+        Ok(rows)
     }
 }
 

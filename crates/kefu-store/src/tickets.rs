@@ -629,6 +629,14 @@ pub trait Tickets {
         ranges: &[(Grain, String, String)],
     ) -> StoreResult<Vec<(String, String, i64)>>;
     async fn replace_routing_rules(&self, rules: &[String], now: Millis) -> StoreResult<()>;
+    /// The daily fact rows of one segment from day `from` to day `to` (`YYYY-MM-DD`, both
+    /// included), unsummed: `(day, kind, figure, value)`.
+    async fn ticket_fact_days(
+        &self,
+        segment: &str,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<(String, String, String, i64)>>;
     /// The open tickets of one segment (`all` or `field:value`, the facts' fields; `agent:` is
     /// the assignee now) counted by their kept marks at `now`, by kind and value tier.
     async fn queue_marks(&self, segment: &str, now: Millis, soon: Millis) -> StoreResult<Vec<MarkRow>>;

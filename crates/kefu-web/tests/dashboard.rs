@@ -272,10 +272,7 @@ async fn primary_survey_form(h: &Harness) {
         .get_page(&format!("/surveys/{}/download?format=csv&segment=all", ids[0]), &cookie)
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        csv.contains("n_responses,0\n") && csv.contains("kind,csat\n"),
-        "{csv}"
-    );
+    assert!(csv.contains("n_responses,0\n") && csv.contains("kind,csat\n"), "{csv}");
     let (res, xlsx) = h
         .get_page(&format!("/surveys/{}/download?format=xlsx", ids[0]), &cookie)
         .await;

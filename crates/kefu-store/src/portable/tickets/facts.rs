@@ -184,6 +184,23 @@ impl DbStore {
         q.values(self.reader()).await
     }
 
+    pub(crate) async fn fact_days(
+        &self,
+        segment: &str,
+        from: &str,
+        to: &str,
+    ) -> StoreResult<Vec<(String, String, String, i64)>> {
+        sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT period, kind, figure, value FROM ticket_facts WHERE segment = $1 AND grain = 'day' \
+                AND period BETWEEN $2 AND $3",
+        )
+        .bind(segment)
+        .bind(from)
+        .bind(to)
+        .values(self.reader())
+        .await
+    }
+
     pub(crate) async fn assignee_changes_of(
         &self,
         ids: &[i64],

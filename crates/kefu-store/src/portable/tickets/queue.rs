@@ -22,7 +22,7 @@ fn segment_condition(field: &str) -> Option<(&'static str, bool)> {
 
 impl DbStore {
     pub(crate) async fn queue_marks_of(&self, segment: &str, now: i64, soon: i64) -> StoreResult<Vec<MarkRow>> {
-        // The literal status list lets SQLite read the partial index tickets_open_marks.
+        // The count of every open ticket reads the covering index tickets_open_marks alone.
         let head = "SELECT kind, customer_tier, COUNT(*), \
             CAST(COALESCE(SUM(CASE WHEN sla_urgent_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
             CAST(COALESCE(SUM(CASE WHEN sla_due_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \

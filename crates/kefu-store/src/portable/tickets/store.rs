@@ -813,6 +813,15 @@ impl kefu_store::Tickets for DbStore {
         self.fact_sums(segment, ranges).await
     }
     #[tracing::instrument(skip_all, fields(segment = segment))]
+    async fn ticket_fact_days(
+        &self,
+        segment: &str,
+        from: &str,
+        to: &str,
+    ) -> kefu_store::StoreResult<Vec<(String, String, String, i64)>> {
+        self.fact_days(segment, from, to).await
+    }
+    #[tracing::instrument(skip_all, fields(segment = segment))]
     async fn queue_marks(
         &self,
         segment: &str,
