@@ -290,8 +290,8 @@ pub struct SlaMarks {
     pub due_at: Option<Millis>,
 }
 
-/// Open tickets (new, open, pending) of one kind and value tier, counted by their kept marks at
-/// an instant: `(kind, tier, open, urgent_at <= now, due_at <= now, now < due_at <= soon)`.
+/// Open tickets (new, open, pending) of one status, kind and value tier, counted by their kept
+/// marks at an instant: `(kind, tier, open, urgent_at <= now, due_at <= now, now < due_at <= soon)`.
 pub type MarkRow = (String, String, i64, i64, i64, i64);
 
 /// What one escalation sweep changes on a ticket: its next marks, and on a breach its priority
@@ -638,6 +638,7 @@ pub trait Tickets {
         to: &str,
     ) -> StoreResult<Vec<(String, String, String, i64)>>;
     /// The open tickets of one segment (`all` or `field:value`, the facts' fields; `agent:` is
-    /// the assignee now) counted by their kept marks at `now`, by kind and value tier.
+    /// the assignee now) counted by their kept marks at `now`, by status, kind and value tier (a
+    /// kind and tier comes once per open status it has).
     async fn queue_marks(&self, segment: &str, now: Millis, soon: Millis) -> StoreResult<Vec<MarkRow>>;
 }

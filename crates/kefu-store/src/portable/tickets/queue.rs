@@ -23,12 +23,14 @@ fn segment_condition(field: &str) -> Option<(&'static str, bool)> {
 impl DbStore {
     pub(crate) async fn queue_marks_of(&self, segment: &str, now: i64, soon: i64) -> StoreResult<Vec<MarkRow>> {
         // The count of every open ticket reads the covering index tickets_open_marks alone.
-        let head = "SELECT kind, customer_tier, COUNT(*), \
+        let head = "SELECT kind, customer_tier, CAST(COUNT(*) AS BIGINT), \
             CAST(COALESCE(SUM(CASE WHEN sla_urgent_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
             CAST(COALESCE(SUM(CASE WHEN sla_due_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
             CAST(COALESCE(SUM(CASE WHEN sla_due_at > $1 AND sla_due_at <= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
             FROM tickets WHERE status IN ('new', 'open', 'pending')";
-        let tail = "GROUP BY kind, customer_tier ORDER BY kind, customer_tier";
+        // Grouped in the index's order (status first), so nothing is sorted: a kind and tier
+        // comes once per open status, and the caller adds them up.
+        let tail = "GROUP BY status, kind, customer_tier ORDER BY status, kind, customer_tier";
         let q = |sql: String| {
             sqlx::query_as::<_, MarkRow>(sqlx::AssertSqlSafe(sql))
                 .bind(now)
