@@ -4,6 +4,7 @@
 use crate::{Actor, App, AppError, AppResult};
 use kefu_core::Invalid;
 use kefu_store::Category;
+use std::sync::Arc;
 
 /// How deep the tree may grow.
 const MAX_DEPTH: usize = 5;
@@ -23,8 +24,14 @@ pub fn path_of(all: &[Category], id: i64) -> Vec<i64> {
 }
 
 impl App {
+    /// The category tree, kept for a few seconds (a category added here empties it at once).
     pub async fn categories(&self) -> AppResult<Vec<Category>> {
-        Ok(self.store.categories().await?)
+        if let Some(kept) = crate::tickets::fresh(&self.category_cache).await {
+            return Ok(kept.as_ref().clone());
+        }
+        let all = self.store.categories().await?;
+        *self.category_cache.write().await = Some((std::time::Instant::now(), Arc::new(all.clone())));
+        Ok(all)
     }
 
     /// Adds a category under `parent_id` (managers and admins), named in both languages.
@@ -76,6 +83,7 @@ impl App {
             .store
             .create_category(parent_id, name_en.trim(), name_zh.trim(), self.now())
             .await?;
+        *self.category_cache.write().await = None;
         self.audit(
             actor,
             "category.create",

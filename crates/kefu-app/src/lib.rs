@@ -130,6 +130,10 @@ pub struct App {
     survey_layouts: Arc<std::sync::Mutex<std::collections::HashMap<i64, SurveyParts>>>,
     /// Whom tickets may be assigned to ([`App::assignees`]).
     assignee_cache: tickets::Kept<Vec<(i64, String)>>,
+    /// The category tree and the macros, which every ticket page offers ([`App::categories`],
+    /// [`App::macros`]); a change through the app empties them at once.
+    category_cache: tickets::Kept<Vec<kefu_store::Category>>,
+    macro_cache: tickets::Kept<Vec<kefu_store::Macro>>,
     /// Sums of the settled past of the ticket facts ([`App::fact_sums`]).
     fact_cache: Arc<std::sync::Mutex<dashboard::FactCache>>,
     /// Parsed survey statistics of the kept months (`SurveyReport`'s `period_stats`).
@@ -153,6 +157,8 @@ impl App {
             answer_writer: Arc::default(),
             survey_layouts: Arc::default(),
             assignee_cache: Arc::default(),
+            category_cache: Arc::default(),
+            macro_cache: Arc::default(),
             fact_cache: Arc::default(),
             survey_stats_cache: Arc::default(),
             clock: Arc::new(clock::SystemClock),

@@ -44,7 +44,13 @@ pub fn body_in(m: &Macro, lang: Language) -> &str {
 impl App {
     pub async fn macros(&self, actor: &Actor) -> AppResult<Vec<Macro>> {
         actor.require(kefu_core::roles::DESK)?;
-        Ok(self.store.macros().await?)
+        // Kept for a few seconds: every ticket page offers them (a change here empties it).
+        if let Some(kept) = crate::tickets::fresh(&self.macro_cache).await {
+            return Ok(kept.as_ref().clone());
+        }
+        let all = self.store.macros().await?;
+        *self.macro_cache.write().await = Some((std::time::Instant::now(), std::sync::Arc::new(all.clone())));
+        Ok(all)
     }
 
     /// Creates (`id` `None`) or replaces a macro (managers and admins).
@@ -78,6 +84,7 @@ impl App {
             updated_at: now,
         };
         let saved = self.store.save_macro(&m).await?;
+        *self.macro_cache.write().await = None;
         self.audit(
             actor,
             "macro.save",
@@ -91,6 +98,7 @@ impl App {
     pub async fn delete_macro(&self, actor: &Actor, id: i64) -> AppResult<()> {
         actor.require(kefu_core::roles::MANAGERS)?;
         self.store.delete_macro(id).await?;
+        *self.macro_cache.write().await = None;
         self.audit(actor, "macro.delete", format!("macro:{id}"), serde_json::json!({}))
             .await
     }

@@ -82,6 +82,7 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(base.clone())
             .await
@@ -94,6 +95,9 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(readers.max(1))
             .min_connections(1)
+            // A connection to a local file is not lost while idle: testing it before each use
+            // would cost every query one more round trip to its connection's thread.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(base.read_only(true).pragma("query_only", "ON"))
             .await

@@ -139,6 +139,11 @@ impl App {
         };
         // Every ticket's figures into the ticket facts, as one pass over the load.
         self.fold_ticket_facts(|n| progress(n, tickets as u64)).await?;
+        if size == DemoSize::Large {
+            // The bulk load ends with a sweep, as a running installation would have swept: the
+            // open tickets' marks, and the breaches they have earned, in the facts.
+            self.sweep_demo(now).await?;
+        }
         self.load_demo_portal_account().await?;
         let mut quality = self
             .load_demo_quality(&mut rng, size.answers_per_month(), now, progress)

@@ -323,13 +323,19 @@ impl App {
                 progress(filed as u64, count as u64);
             }
         }
-        // The open ones get their SLA marks (and any escalations they have earned) now.
+        self.sweep_demo(now).await?;
+        Ok(filed)
+    }
+
+    /// Sweeps until nothing is left to look at: the open demo tickets get their SLA marks, and
+    /// the escalations and breaches they have earned by `now`.
+    pub(super) async fn sweep_demo(&self, now: i64) -> AppResult<()> {
         for _ in 0..1_000 {
             if self.sweep_escalations(now).await?.tickets == 0 {
                 break;
             }
         }
-        Ok(filed)
+        Ok(())
     }
 
     /// The departments demo tickets go to, each with its agents: complaints and incidents to the

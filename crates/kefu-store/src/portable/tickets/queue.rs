@@ -14,15 +14,23 @@ fn segment_condition(field: &str) -> Option<(&'static str, bool)> {
         "touchpoint" => ("touchpoint = $3", false),
         "department" => ("department_id = $3", true),
         "agent" => ("assignee_id = $3", true),
-        "region" => ("customer_id IN (SELECT id FROM customers WHERE region = $3)", false),
-        "product_category" => ("purchase_id IN (SELECT id FROM purchases WHERE category = $3)", false),
+        // One primary-key probe per open ticket, not a scan of every customer or purchase.
+        "region" => (
+            "EXISTS (SELECT 1 FROM customers c WHERE c.id = tickets.customer_id AND c.region = $3)",
+            false,
+        ),
+        "product_category" => (
+            "EXISTS (SELECT 1 FROM purchases p WHERE p.id = tickets.purchase_id AND p.category = $3)",
+            false,
+        ),
         _ => return None,
     })
 }
 
 impl DbStore {
     pub(crate) async fn queue_marks_of(&self, segment: &str, now: i64, soon: i64) -> StoreResult<Vec<MarkRow>> {
-        // The count of every open ticket reads the covering index tickets_open_marks alone.
+        // Every segment's count reads the partial covering index tickets_open_marks (migration 0020),
+        // which holds the open tickets only.
         let head = "SELECT kind, customer_tier, CAST(COUNT(*) AS BIGINT), \
             CAST(COALESCE(SUM(CASE WHEN sla_urgent_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
             CAST(COALESCE(SUM(CASE WHEN sla_due_at <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
