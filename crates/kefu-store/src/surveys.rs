@@ -421,6 +421,14 @@ pub trait Surveys {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<StatsRow>>;
+    /// [`Self::survey_stats`] of several segments in one read, by segment then period.
+    async fn survey_stats_each(
+        &self,
+        survey_id: i64,
+        segments: &[String],
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<StatsRow>>;
     /// A survey's five-gap checklist for a period key (`all`, or `from..to`), by gap and cause.
     async fn gap_diagnosis(&self, survey_id: i64, period: &str) -> StoreResult<Vec<GapDiagnosisEntry>>;
     /// Replaces a survey's checklist for a period key with `entries`, in one transaction.

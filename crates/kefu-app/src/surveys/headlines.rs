@@ -72,16 +72,28 @@ impl App {
         to: Option<&str>,
         segment: &str,
     ) -> AppResult<Vec<Headline>> {
-        let reader = Actor::System("dashboard");
+        // A segment or a month the survey figures cannot read gives no headline.
+        let parsed = (super::statistics::parse_segment(Some(segment))).and_then(|s| {
+            Ok((
+                s,
+                super::parse_period("from", Some(from))?,
+                super::parse_period("to", to)?,
+            ))
+        });
+        let Ok((segment, from, to)) = parsed else {
+            return Ok(vec![]);
+        };
         let surveys = self.store.surveys_answered().await?;
         let chosen = self.chosen_primaries().await?;
+        // One survey-statistics epoch for every headline, read before any of them.
+        let epoch = self.store.survey_stats_epoch().await?;
         let mut out = Vec::new();
         for kind in HEADLINE_KINDS {
             let Some(survey) = primary_of(kind, &chosen, &surveys) else {
                 continue;
             };
             let report = match self
-                .survey_report(&reader, survey.id, Some(segment), Some(from), to)
+                .report_under(survey.id, segment.clone(), from.clone(), to.clone(), epoch)
                 .await
             {
                 Ok(r) => r,

@@ -317,22 +317,45 @@ impl App {
         let segment = parse_segment(segment)?;
         let from = parse_period("from", from)?;
         let to = parse_period("to", to)?;
-        let view = self.get_survey(actor, survey_id).await?;
-        let (from_, to_) = (from.as_deref(), to.as_deref());
-        // One epoch for the report's three reads, read before any of them.
+        // One epoch for the report's reads, read before any of them.
         let epoch = self.store.survey_stats_epoch().await?;
-        let months = self.period_stats(&view, &segment, from_, to_, epoch).await?;
+        self.report_under(survey_id, segment, from, to, epoch).await
+    }
+
+    /// [`Self::survey_report`] of a checked segment and months, under a survey-statistics epoch
+    /// read before it (the dashboard reads one for all its headlines).
+    pub(crate) async fn report_under(
+        &self,
+        survey_id: i64,
+        segment: String,
+        from: Option<String>,
+        to: Option<String>,
+        epoch: i64,
+    ) -> AppResult<SurveyReport> {
+        let view = self.survey_view(self.store.get_survey(survey_id).await?).await?;
+        let (from_, to_) = (from.as_deref(), to.as_deref());
+        // The segment and its two SLA-outcome segments, in one read of the live months.
+        let segments = [
+            segment.clone(),
+            format!("{segment}|sla:met"),
+            format!("{segment}|sla:breached"),
+        ];
+        let mut each = self.period_stats_each(&view, &segments, from_, to_, epoch).await?;
+        let merged = |parts: Vec<(String, SurveyAccumulator)>| -> AppResult<SurveyAccumulator> {
+            let mut acc = SurveyAccumulator::new(&view)?;
+            for (_, part) in &parts {
+                acc.merge(part)?;
+            }
+            Ok(acc)
+        };
+        let breached = merged(each.pop().unwrap_or_default())?;
+        let met = merged(each.pop().unwrap_or_default())?;
+        let months = each.pop().unwrap_or_default();
         let mut acc = SurveyAccumulator::new(&view)?;
         for (_, part) in &months {
             acc.merge(part)?;
         }
         let trend = trend_of(&view, &segment, &months)?;
-        let met = self
-            .merged_at(&view, &format!("{segment}|sla:met"), from_, to_, epoch)
-            .await?;
-        let breached = self
-            .merged_at(&view, &format!("{segment}|sla:breached"), from_, to_, epoch)
-            .await?;
         let mut r = Self::report_from(view, segment, from, to, &acc)?;
         r.dissatisfaction = dissatisfaction(&r.view, &met, &breached);
         r.trend = trend;
@@ -351,12 +374,58 @@ impl App {
         to: Option<&str>,
         epoch: i64,
     ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
-        let id = view.survey.id;
+        let segments = [segment.to_owned()];
+        Ok(self
+            .period_stats_each(view, &segments, from, to, epoch)
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// [`Self::period_stats`] of several segments, in their order: each one's kept past, and
+    /// the live months of all of them in one read.
+    async fn period_stats_each(
+        &self,
+        view: &SurveyView,
+        segments: &[String],
+        from: Option<&str>,
+        to: Option<&str>,
+        epoch: i64,
+    ) -> AppResult<Vec<Vec<(String, SurveyAccumulator)>>> {
         let boundary = kefu_core::facts::month_kept_before(crate::now_ms());
         if from.is_some_and(|f| f >= boundary.as_str()) {
-            return self.read_period_stats(id, segment, from, to).await;
+            return self.read_period_stats(view.survey.id, segments, from, to).await;
         }
-        let closed_to = previous_month(&boundary);
+        let mut out = Vec::with_capacity(segments.len());
+        for segment in segments {
+            out.push(
+                self.kept_period_stats(view, segment, from, to, &boundary, epoch)
+                    .await?,
+            );
+        }
+        if to.is_none_or(|t| t >= boundary.as_str()) {
+            let live = self
+                .read_period_stats(view.survey.id, segments, Some(&boundary), to)
+                .await?;
+            for (parts, more) in out.iter_mut().zip(live) {
+                parts.extend(more);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The months of a segment before `boundary`, kept under the statistics `epoch`.
+    async fn kept_period_stats(
+        &self,
+        view: &SurveyView,
+        segment: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        boundary: &str,
+        epoch: i64,
+    ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
+        let id = view.survey.id;
+        let closed_to = previous_month(boundary);
         let closed_to = match to {
             Some(t) if t < closed_to.as_str() => t.to_owned(),
             _ => closed_to,
@@ -369,7 +438,9 @@ impl App {
         let past = match kept {
             Some(rows) => rows,
             None => {
-                let rows = Arc::new(self.read_period_stats(id, segment, from, Some(&closed_to)).await?);
+                let segments = [segment.to_owned()];
+                let rows = self.read_period_stats(id, &segments, from, Some(&closed_to)).await?;
+                let rows = Arc::new(rows.into_iter().next().unwrap_or_default());
                 if let Ok(mut c) = self.survey_stats_cache.lock() {
                     if c.len() >= SURVEY_STATS_CACHE_ENTRIES {
                         c.clear();
@@ -379,28 +450,26 @@ impl App {
                 rows
             }
         };
-        let mut out = (*past).clone();
-        if to.is_none_or(|t| t >= boundary.as_str()) {
-            out.extend(self.read_period_stats(id, segment, Some(&boundary), to).await?);
-        }
-        Ok(out)
+        Ok((*past).clone())
     }
 
+    /// The months `from..=to` of each segment, in their order, in one read.
     async fn read_period_stats(
         &self,
         survey_id: i64,
-        segment: &str,
+        segments: &[String],
         from: Option<&str>,
         to: Option<&str>,
-    ) -> AppResult<Vec<(String, SurveyAccumulator)>> {
-        let rows = self.store.survey_stats(survey_id, segment, from, to).await?;
-        let mut out = Vec::with_capacity(rows.len());
+    ) -> AppResult<Vec<Vec<(String, SurveyAccumulator)>>> {
+        let rows = self.store.survey_stats_each(survey_id, segments, from, to).await?;
+        let mut out = vec![Vec::new(); segments.len()];
         for r in rows {
-            if let Some(s) = r.accumulator {
-                let acc: SurveyAccumulator =
-                    serde_json::from_str(&s).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
-                out.push((r.period, acc));
-            }
+            let (Some(i), Some(s)) = (segments.iter().position(|x| *x == r.segment), r.accumulator) else {
+                continue;
+            };
+            let acc: SurveyAccumulator =
+                serde_json::from_str(&s).map_err(|e| AppError::Store(StoreError::Data(e.to_string())))?;
+            out[i].push((r.period, acc));
         }
         Ok(out)
     }

@@ -226,6 +226,24 @@ pub async fn survey_story_links_answers_and_statistics(s: DynStore) {
         s.survey_stats(survey.id, "tier:A", None, None).await.unwrap(),
         vec![row("tier:A", 1)]
     );
+    // Several segments in one read: each segment's rows, by segment, unknown ones absent.
+    let segments = ["tier:A".to_owned(), "all".to_owned(), "tier:Z".to_owned()];
+    assert_eq!(
+        s.survey_stats_each(survey.id, &segments, None, None).await.unwrap(),
+        vec![row("all", 2), row("tier:A", 1)]
+    );
+    assert!(
+        (s.survey_stats_each(survey.id, &segments, Some("2026-02"), None)
+            .await
+            .unwrap())
+        .is_empty()
+    );
+    assert!(
+        s.survey_stats_each(survey.id, &[], None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         s.survey_stats(survey.id, "all", Some("2026-02"), None)
             .await

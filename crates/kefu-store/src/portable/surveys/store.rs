@@ -621,6 +621,42 @@ impl kefu_store::Surveys for DbStore {
         .await
     }
     #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
+    async fn survey_stats_each(
+        &self,
+        survey_id: i64,
+        segments: &[String],
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> kefu_store::StoreResult<Vec<kefu_store::StatsRow>> {
+        if segments.is_empty() {
+            return Ok(vec![]);
+        }
+        // Only placeholders are formatted in: `$4`, `$5`, … one per segment.
+        let list: Vec<String> = (0..segments.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "SELECT segment, period, accumulator, n FROM survey_stats WHERE survey_id = $1 \
+                AND ($2 IS NULL OR period >= $2) AND ($3 IS NULL OR period <= $3) \
+                AND segment IN ({}) ORDER BY segment, period",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(survey_id)
+            .bind(from)
+            .bind(to);
+        for s in segments {
+            q = q.bind(s.as_str());
+        }
+        q.all(self.reader(), |r| {
+            Ok(kefu_store::StatsRow {
+                segment: get(r, "segment")?,
+                period: get(r, "period")?,
+                accumulator: get(r, "accumulator")?,
+                n: get(r, "n")?,
+            })
+        })
+        .await
+    }
+    #[tracing::instrument(skip_all, fields(survey_id = survey_id))]
     async fn final_responses(&self, survey_id: i64) -> kefu_store::StoreResult<Vec<kefu_store::SurveyResponse>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {} FROM survey_responses WHERE survey_id = $1 AND partial = FALSE ORDER BY id",
