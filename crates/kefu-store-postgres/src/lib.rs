@@ -19,6 +19,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The database and the store the shared SQL (`portable`) is compiled for.
 type Db = Postgres;
 type DbStore = PostgresStore;
+/// What reads run on: the one pool.
+type DbReader = PgPool;
 
 #[path = "../../kefu-store/src/portable/mod.rs"]
 mod portable;

@@ -17,6 +17,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The database and the store the shared SQL (`portable`) is compiled for.
 type Db = Sqlite;
 type DbStore = SqliteStore;
+/// What reads run on: the read-only connections, kept between statements (see `readers`).
+type DbReader = readers::Readers;
+
+mod readers;
 
 #[path = "../../kefu-store/src/portable/mod.rs"]
 mod portable;
@@ -26,7 +30,7 @@ use portable::{Backend, Run, db_err};
 #[derive(Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
-    reader: SqlitePool,
+    reader: std::sync::Arc<readers::Readers>,
     path: PathBuf,
     /// The background merge of the search indexes, stopped by `close`.
     merger: std::sync::Arc<tokio::task::JoinHandle<()>>,
@@ -117,7 +121,7 @@ impl SqliteStore {
         });
         Ok(SqliteStore {
             writer,
-            reader,
+            reader: std::sync::Arc::new(readers::Readers::new(reader)),
             path,
             merger: std::sync::Arc::new(merger),
         })
@@ -171,7 +175,7 @@ impl Backend for SqliteStore {
     fn writer(&self) -> &SqlitePool {
         &self.writer
     }
-    fn reader(&self) -> &SqlitePool {
+    fn reader(&self) -> &readers::Readers {
         &self.reader
     }
     async fn write_tx(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
@@ -222,7 +226,7 @@ impl Backend for SqliteStore {
         .bind(Self::match_expression(query))
         .bind(within)
         .bind(i64::from(limit))
-        .fetch_all(&self.reader)
+        .fetch_all(self.reader())
         .await
         .map_err(db_err)
     }
@@ -334,15 +338,15 @@ impl Admin for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await.map_err(db_err)?;
+        sqlx::query("SELECT 1").execute(self.reader()).await.map_err(db_err)?;
         Ok(())
     }
 
     fn pool_stats(&self) -> PoolStats {
         PoolStats {
-            size: self.reader.size() + self.writer.size(),
-            idle: u32::try_from(self.reader.num_idle() + self.writer.num_idle()).unwrap_or(u32::MAX),
-            max: self.reader.options().get_max_connections() + 1,
+            size: self.reader.pool().size() + self.writer.size(),
+            idle: u32::try_from(self.reader.idle() + self.writer.num_idle()).unwrap_or(u32::MAX),
+            max: self.reader.pool().options().get_max_connections() + 1,
         }
     }
 
@@ -359,7 +363,7 @@ impl Admin for SqliteStore {
             return Ok(true);
         }
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .value(&self.reader)
+            .value(self.reader())
             .await?;
         Ok(n == 0)
     }
@@ -367,7 +371,7 @@ impl Admin for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn dump(&self) -> StoreResult<Dump> {
         // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
-        let mut tx = self.reader.begin().await.map_err(db_err)?;
+        let mut tx = self.reader.pool().begin().await.map_err(db_err)?;
         let schema_version = backup::schema_version(&mut tx).await?;
         let mut tables = Vec::new();
         for &name in TABLES {

@@ -1,7 +1,7 @@
 //! What a backend provides to the shared SQL: everything that differs between the databases.
 
-use crate::Db;
 use crate::portable::tickets::TicketMatch;
+use crate::{Db, DbReader};
 use kefu_core::search::{IndexTerms, QueryPart};
 use kefu_store::{ImportPurchase, StoreResult};
 use sqlx::{Pool, Transaction};
@@ -25,8 +25,9 @@ pub(crate) trait Backend {
     /// The pool single statements that write run on (SQLite: its one writer connection).
     fn writer(&self) -> &Pool<Db>;
 
-    /// The pool reads run on (SQLite: read-only connections; PostgreSQL: the same pool as writes).
-    fn reader(&self) -> &Pool<Db>;
+    /// What reads run on (SQLite: read-only connections, kept between statements; PostgreSQL: the
+    /// same pool as writes). Each statement run on it takes a connection for itself.
+    fn reader(&self) -> &DbReader;
 
     /// Begins a write transaction. SQLite takes its write lock at the start (`BEGIN IMMEDIATE` on
     /// the single writer), so writers queue instead of failing with SQLITE_BUSY; PostgreSQL begins
