@@ -371,7 +371,8 @@ impl Admin for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn dump(&self) -> StoreResult<Dump> {
         // One read transaction: in WAL mode every SELECT in it sees the same snapshot.
-        let mut tx = self.reader.pool().begin().await.map_err(db_err)?;
+        let mut conn = self.reader.connection().await.map_err(db_err)?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
         let schema_version = backup::schema_version(&mut tx).await?;
         let mut tables = Vec::new();
         for &name in TABLES {

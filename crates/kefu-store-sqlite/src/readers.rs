@@ -56,13 +56,20 @@ impl Readers {
         }
     }
 
-    /// The pool itself, for what needs one connection for several statements (a read
-    /// transaction) and for its figures.
+    /// The pool itself, for its figures. Nothing else takes a connection from it: the
+    /// connections it holds are kept here, so it may have none to give.
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
-    /// Connections open: those the pool holds and those kept here.
+    /// One connection for several statements (a read transaction), kept again when dropped.
+    pub(crate) async fn connection(
+        &self,
+    ) -> Result<impl std::ops::DerefMut<Target = sqlx::SqliteConnection> + '_, sqlx::Error> {
+        self.take().await
+    }
+
+    /// Connections open and not in use: those idle in the pool and those kept here.
     pub(crate) fn idle(&self) -> usize {
         self.pool.num_idle() + self.kept.lock().map(|k| k.len()).unwrap_or(0)
     }
@@ -113,6 +120,19 @@ impl Taken<'_> {
             drop(self.conn.take());
         }
         r
+    }
+}
+
+impl std::ops::Deref for Taken<'_> {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        self.conn.as_ref().expect("a taken connection is held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Taken<'_> {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        self.conn()
     }
 }
 
@@ -270,6 +290,15 @@ mod tests {
             .unwrap();
         assert_eq!(streamed, vec![3, 4]);
         sqlx::query("SELECT 1").execute(&r).await.unwrap();
+        // With every connection kept, a read transaction still gets one (the pool has none left).
+        assert_eq!(r.pool().size(), 2);
+        let (mut c1, mut c2) = (r.connection().await.unwrap(), r.connection().await.unwrap());
+        let mut tx = sqlx::Connection::begin(&mut *c1).await.unwrap();
+        assert_eq!(count_to(5).fetch_one(&mut *tx).await.unwrap(), 5);
+        tx.commit().await.unwrap();
+        assert_eq!(count_to(2).fetch_one(&mut *c2).await.unwrap(), 2);
+        drop((c1, c2));
+        assert_eq!(r.idle(), 2);
         r.close().await;
         assert!(
             count_to(1).fetch_one(&r).await.is_err(),

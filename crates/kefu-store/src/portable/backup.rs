@@ -43,7 +43,7 @@ pub(crate) fn refuse_newer_schema(status: &SchemaStatus, known: &[i64]) -> Store
 }
 
 /// The migration version a backup is taken at.
-pub(crate) async fn schema_version(tx: &mut Transaction<'static, Db>) -> StoreResult<i64> {
+pub(crate) async fn schema_version(tx: &mut Transaction<'_, Db>) -> StoreResult<i64> {
     sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
         .value(&mut **tx)
         .await
