@@ -17,7 +17,9 @@
 # Prints Markdown tables. Targets (issue 4) are reported, not enforced.
 # Usage: bench/issue4.sh   Knobs: KEFU_BIN, SKIP_BUILD=1, BACKENDS ["sqlite postgres"], DURATION [15s], CONNS [16],
 #        PG_HOST PG_PORT PG_USER [127.0.0.1 5432 postgres],
-#        SQLITE_TEMPLATE (a SQLite file just made by `kefu demo --size large`, copied instead of running the demo)
+#        SQLITE_TEMPLATE (a SQLite file just made by `kefu demo --size large`, copied instead of running the demo),
+#        BENCH_DIR [/tmp] (where the database is made or copied: /dev/shm takes the disk out of the figures),
+#        ONLY_CREATE=1 (the creation row alone: no reads, no 10,000-incident sweep; for before/after runs side by side)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,7 +40,7 @@ if [[ -z ${KEFU_BIN:-} ]]; then
 fi
 [[ -x $KEFU_BIN ]] || die "no binary at $KEFU_BIN"
 
-WORK=$(mktemp -d /tmp/kefu-bench4.XXXXXX)
+WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/kefu-bench4.XXXXXX")
 SERVER_PID=
 PG_DB=
 cleanup() {
@@ -72,6 +74,8 @@ for be in $BACKENDS; do
         # A large demo database made earlier (kefu demo --size large, nothing else run on it).
         log "[$be] copying $SQLITE_TEMPLATE"
         cp "$SQLITE_TEMPLATE" "$WORK/kefu.db"
+        # The copy's dirty pages written back before anything is measured, not during it.
+        sync
         SETUP+=("$be|kefu demo --size large|copied from $SQLITE_TEMPLATE|$load")
     else
         log "[$be] kefu demo --size large (load $load)"
@@ -111,6 +115,12 @@ EOF
         HTTP+=("$be|$what|$rps|$p50|$p99|${bad:-0}|$load")
         [[ -z $bad ]] || log "[$be] $what: $bad responses were not 2xx: the figures of that row do not count"
     }
+    if [[ ${ONLY_CREATE:-0} == 1 ]]; then
+        run "create a ticket (POST)" /api/v1/tickets -s "$WORK/post.lua"
+        kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+        [[ $be != postgres ]] || { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -qAtc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" postgres >/dev/null; PG_DB=; }
+        continue
+    fi
     run "queue, first 50 active" "/api/v1/tickets?status=new,open,pending&limit=50"
     # Deep in the million by the keyset cursor (c + hex of the last id seen): all tickets below id
     # 500,000, and the active ones below it (there are none that old: the whole rest is looked at).
