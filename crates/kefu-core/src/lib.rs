@@ -2,6 +2,7 @@
 //! this crate imports no other kefu crate.
 
 pub mod account;
+pub mod blueprint;
 pub mod calendar;
 mod code;
 pub mod codes;

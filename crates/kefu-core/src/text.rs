@@ -54,6 +54,25 @@ fn within(field: &str, s: &str, max_chars: usize) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Text made safe for XML (SVG) content and attribute values, user text included; characters XML 1.0 cannot carry at all
+/// (most control characters) are dropped, tabs and line breaks become spaces.
+pub fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

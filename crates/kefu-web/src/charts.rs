@@ -2,31 +2,16 @@
 //! allows no inline style), every label escaped, a `viewBox` so they shrink to a phone's width.
 //! The gap bar chart with 95 % intervals, the importance–performance scatter, and a trend line.
 
+use kefu_core::text::xml_text;
 use std::fmt::Write;
-
-/// Text for an SVG text node or attribute.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The opening of a chart: its id, size, accessible name and title.
 fn svg_open(id: &str, w: f64, h: f64, caption: &str) -> String {
     format!(
         r#"<svg id="{}" class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>"#,
-        esc(id),
-        esc(caption),
-        esc(caption)
+        xml_text(id),
+        xml_text(caption),
+        xml_text(caption)
     )
 }
 
@@ -95,7 +80,7 @@ pub fn gap_bars(id: &str, bars: &[Bar], caption: &str) -> String {
             r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#222">{}</text>"##,
             left - 8.0,
             mid + 4.0,
-            esc(&b.label)
+            xml_text(&b.label)
         );
         let Some(v) = b.value else { continue };
         let (a, z) = (x.at(0.0), x.at(v));
@@ -107,7 +92,7 @@ pub fn gap_bars(id: &str, bars: &[Bar], caption: &str) -> String {
             (z - a).abs().max(1.0),
             row - 12.0,
             if v < 0.0 { "#c0392b" } else { "#2e7d32" },
-            esc(&b.label)
+            xml_text(&b.label)
         );
         if let (Some(l), Some(u)) = (b.lo, b.hi) {
             let (xl, xu) = (x.at(l.max(lo)), x.at(u.min(hi)));
@@ -192,7 +177,7 @@ pub fn ipa_scatter(
         let _ = write!(
             s,
             r##"<text x="{tx:.1}" y="{ty:.1}" font-size="11" text-anchor="{anchor}" fill="#777">{}</text>"##,
-            esc(c)
+            xml_text(c)
         );
     }
     let _ = write!(
@@ -200,14 +185,14 @@ pub fn ipa_scatter(
         r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#333">{}</text>"##,
         (m + w - 16.0) / 2.0,
         h - 12.0,
-        esc(axes.0)
+        xml_text(axes.0)
     );
     let _ = write!(
         s,
         r##"<text x="14" y="{:.1}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 {:.1})">{}</text>"##,
         (h - m + 16.0) / 2.0,
         (h - m + 16.0) / 2.0,
-        esc(axes.1)
+        xml_text(axes.1)
     );
     for p in points {
         let (px, py) = (x.at(p.performance), y.at(p.importance));
@@ -215,12 +200,12 @@ pub fn ipa_scatter(
             s,
             r##"<circle cx="{px:.1}" cy="{py:.1}" r="6" fill="{}"><title>{}: {:.2}, {:.2}</title></circle><text x="{:.1}" y="{:.1}" font-size="12" fill="#222">{}</text>"##,
             if p.plank { "#c0392b" } else { "#1565c0" },
-            esc(&p.label),
+            xml_text(&p.label),
             p.performance,
             p.importance,
             px + 9.0,
             py + 4.0,
-            esc(&p.label)
+            xml_text(&p.label)
         );
     }
     s.push_str("</svg>");
@@ -278,7 +263,7 @@ pub fn trend_line(id: &str, points: &[(String, Option<f64>)], caption: &str) -> 
             s,
             r##"<text x="{px:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#555">{}</text>"##,
             h - m + 16.0,
-            esc(label)
+            xml_text(label)
         );
         match v {
             Some(v) => {
@@ -295,7 +280,7 @@ pub fn trend_line(id: &str, points: &[(String, Option<f64>)], caption: &str) -> 
                 let _ = write!(
                     s,
                     r##"<circle cx="{px:.1}" cy="{py:.1}" r="4" fill="#1565c0"><title>{}: {v:.3}</title></circle>"##,
-                    esc(label)
+                    xml_text(label)
                 );
             }
             None => path.push('|'),
