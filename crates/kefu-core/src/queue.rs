@@ -64,7 +64,7 @@ impl Quadrant {
 }
 
 /// The thresholds; by default, urgent when a running SLA target has breached
-/// or has less than a quarter of its time left; important for the best two value tiers, and for
+/// or has at most a quarter of its time left; important for the best two value tiers, and for
 /// complaints and incidents (one unhappy customer tells many).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,7 +119,9 @@ impl QueueRules {
     }
 
     pub fn is_urgent(&self, sla: &SlaStatus) -> bool {
-        racing(sla).any(|t| t.state == SlaState::Breached || t.share_left().is_some_and(|s| s < self.urgent_share_left))
+        // At most the share left, to the second: urgent from the instant `urgent_at` names on.
+        let used = 1.0 - self.urgent_share_left;
+        racing(sla).any(|t| t.state == SlaState::Breached || t.has_used_share(used))
     }
 
     pub fn quadrant(&self, kind: Kind, tier: ValueTier, sla: &SlaStatus) -> Quadrant {
@@ -282,6 +284,10 @@ mod tests {
         assert_eq!(r.urgent_at(&waiting, &cal).unwrap(), None);
         assert_eq!(r.urgent_at(&fresh, &cal).unwrap(), Some(bj("2026-11-23 10:30")));
         assert_eq!(r.urgent_at(&breached, &cal).unwrap(), Some(bj("2026-11-23 10:30")));
+        // At the instant urgent_at names (a quarter of the two hours left) the ticket is urgent,
+        // as the queue-now count of the kept marks says; a minute before it is not.
+        assert!(r.is_urgent(&sla("2026-11-23 09:00", &[], "2026-11-23 10:30")));
+        assert!(!r.is_urgent(&sla("2026-11-23 09:00", &[], "2026-11-23 10:29")));
     }
 
     #[test]

@@ -505,6 +505,16 @@ impl TargetStatus {
         Some((budget - self.used).as_secs_f64() / budget.as_secs_f64())
     }
 
+    /// Whether a running or paused target has used at least `share` of its time, counted to the
+    /// second as [`Self::instant_at_share`] places that instant, so the two agree at the instant
+    /// itself (the queue's urgency and its kept `urgent_at` mark: docs/statistics.md#queue-now).
+    pub fn has_used_share(&self, share: f64) -> bool {
+        match self.target_minutes.filter(|&t| t > 0) {
+            Some(t) if self.phase != ClockPhase::Idle => self.used >= share_of(t, share),
+            _ => false,
+        }
+    }
+
     /// The instant a running target uses (or used) `share` of its time: `0.75` is when a quarter
     /// is left. `None` unless the target is running.
     pub fn instant_at_share(&self, share: f64, cal: &BusinessCalendar) -> Result<Option<Timestamp>, Invalid> {
