@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub mod file;
+pub mod heat;
 pub mod svg;
 
 /// The five lanes of a blueprint, top to bottom (docs/blueprints.md#lanes).
